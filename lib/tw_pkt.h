@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tw_pkt: TWAMP-Test and STAMP packet codecs (plaintext only, no I/O, no
+ * allocation).
+ *
+ * Layouts come from the wire reference §4 (RFC 5357 §4.1.2 sender, §4.2.1
+ * reflector), §4.6 (RFC 6038 Symmetrical Size) and §6.2 (RFC 8762 §4 with the
+ * RFC 8972 SSID).  Crypto (tw_crypto) protects packets after the encoder and
+ * verifies/decrypts them before the decoder; the regions it works on are
+ * exported here (struct tw_pkt_region) so crypto and the fast path share one
+ * definition.
+ *
+ * Return conventions:
+ *   - decoders and checks return enum tw_err (TW_OK on success);
+ *   - encoders and the in-place reflector return the packet length (> 0) or
+ *     a negated enum tw_err (e.g. -TW_E_NOSPACE).  TW_OK is 0 and no packet is
+ *     empty, so the two ranges never collide.
+ *
+ * Everything a 10 Mpps reflector touches per packet (tw_pkt_reflect_len,
+ * tw_pkt_reflect_inplace, tw_pkt_set_t3, the peek helpers) is static inline
+ * and driven by a constant geometry table, so with a compile-time layout the
+ * compiler folds every offset.
+ */
+#ifndef TW_PKT_H
+#define TW_PKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tw_cursor.h"
+#include "tw_err.h"
+
+/* ------------------------------------------------------------------------ */
+/* Layouts and sizes                                                         */
+
+enum tw_pkt_layout {
+	TW_PKT_TWAMP_OPEN,     /* TWAMP modes 1 (open) and 8 (mixed): spec §4.1/§4.3 */
+	TW_PKT_TWAMP_AUTH,     /* TWAMP modes 2 (auth) and 4 (encrypted): spec §4.2/§4.4 */
+	TW_PKT_TWAMP_SYM_OPEN, /* RFC 6038 Symmetrical Size, modes 1/8: spec §4.6 */
+	TW_PKT_TWAMP_SYM_AUTH, /* RFC 6038 Symmetrical Size, modes 2/4: spec §4.6 */
+	TW_PKT_STAMP_OPEN,     /* RFC 8762 §4 unauthenticated + RFC 8972 SSID: spec §6.2 */
+	TW_PKT_STAMP_AUTH,     /* RFC 8762 §4 authenticated + RFC 8972 SSID: spec §6.2 */
+	TW_PKT_LAYOUT__COUNT
+};
+
+/* Base (fixed-part) sizes, spec §4.5 / §4.6 / §6.2. */
+#define TW_PKT_SENDER_OPEN_LEN     14
+#define TW_PKT_SENDER_AUTH_LEN     48
+#define TW_PKT_SENDER_SYM_OPEN_LEN 41
+#define TW_PKT_SENDER_SYM_AUTH_LEN 112
+#define TW_PKT_REFL_OPEN_LEN       41
+#define TW_PKT_REFL_AUTH_LEN       112
+#define TW_PKT_STAMP_OPEN_LEN      44
+#define TW_PKT_STAMP_AUTH_LEN      112
+#define TW_PKT_BASE_MAX            112
+
+/* Largest UDP payload over IPv4 (65535 - 20 - 8); used to bound lengths. */
+#define TW_PKT_MAX_LEN 65507
+
+#define TW_PKT_HMAC_LEN 16
+
+/* Error Estimate multiplier (spec §5.2): zero is forbidden. */
+#define TW_PKT_ERREST_MULT_MASK 0x00ffu
+
+/*
+ * Protection geometry, spec §3.6 (verified against twampd/twping).  Padding is
+ * never encrypted nor authenticated.
+ *   TWAMP mode 2: octets 0..15 AES-ECB, HMAC over the same 16 plaintext octets.
+ *   TWAMP mode 4: sender 0..31 / reflector 0..95 AES-CBC (IV 0), HMAC over the
+ *                 same plaintext.
+ *   HMAC at sender 32..47, reflector 96..111.
+ *   STAMP auth:   no encryption; HMAC-SHA-256/16 over 0..95 at 96, both ways.
+ */
+#define TW_PKT_AUTH_SENDER_HMAC_OFF 32
+#define TW_PKT_AUTH_REFL_HMAC_OFF   96
+#define TW_PKT_MODE2_COVER_LEN      16 /* encrypted == HMAC-covered, both directions */
+#define TW_PKT_MODE4_SENDER_COVER   32
+#define TW_PKT_MODE4_REFL_COVER     96
+#define TW_PKT_SYM_SENDER_HMAC_OFF  96
+/* UNVERIFIED (spec §4.6): presumed to match the reflector (0..95). */
+#define TW_PKT_SYM_MODE4_SENDER_COVER 96
+#define TW_PKT_STAMP_HMAC_OFF         96
+#define TW_PKT_STAMP_HMAC_COVER       96
+
+/* Which protection a session applies to its test packets. */
+enum tw_pkt_prot {
+	TW_PKT_PROT_NONE, /* modes 1, 8; STAMP unauthenticated */
+	TW_PKT_PROT_AUTH, /* mode 2; STAMP authenticated */
+	TW_PKT_PROT_ENC,  /* mode 4 (STAMP defines no encryption: treated as AUTH) */
+};
+
+/* The octets crypto works on for one packet direction; all zero = nothing. */
+struct tw_pkt_region {
+	uint16_t enc_len;    /* octets [0, enc_len) are encrypted */
+	uint16_t hmac_cover; /* HMAC input = plaintext octets [0, hmac_cover) */
+	uint16_t hmac_off;   /* HMAC_LEN octets at this offset; 0 = no HMAC */
+};
+
+/*
+ * Per-layout field offsets.  Sequence Number is always at 0.  An ssid offset
+ * of 0 means "no SSID" (TWAMP); an hmac offset of 0 means "no HMAC field".
+ */
+struct tw_pkt_geom {
+	uint8_t s_base, r_base;
+	uint8_t s_ts, s_errest, s_ssid, s_hmac;
+	uint8_t r_t3, r_errest, r_ssid, r_t2, r_sseq, r_t1, r_serrest, r_ttl, r_hmac;
+	/* [0] = mode-2/STAMP-auth region, [1] = mode-4 region; enc, cover */
+	uint8_t s_enc[2], s_cover[2], r_enc[2], r_cover[2];
+};
+
+static const struct tw_pkt_geom tw_pkt_geom_tab[TW_PKT_LAYOUT__COUNT] = {
+    [TW_PKT_TWAMP_OPEN] = {.s_base = 14,
+                           .r_base = 41,
+                           .s_ts = 4,
+                           .s_errest = 12,
+                           .r_t3 = 4,
+                           .r_errest = 12,
+                           .r_t2 = 16,
+                           .r_sseq = 24,
+                           .r_t1 = 28,
+                           .r_serrest = 36,
+                           .r_ttl = 40},
+    [TW_PKT_TWAMP_AUTH] = {.s_base = 48,
+                           .r_base = 112,
+                           .s_ts = 16,
+                           .s_errest = 24,
+                           .s_hmac = TW_PKT_AUTH_SENDER_HMAC_OFF,
+                           .r_t3 = 16,
+                           .r_errest = 24,
+                           .r_t2 = 32,
+                           .r_sseq = 48,
+                           .r_t1 = 64,
+                           .r_serrest = 72,
+                           .r_ttl = 80,
+                           .r_hmac = TW_PKT_AUTH_REFL_HMAC_OFF,
+                           .s_enc = {TW_PKT_MODE2_COVER_LEN, TW_PKT_MODE4_SENDER_COVER},
+                           .s_cover = {TW_PKT_MODE2_COVER_LEN, TW_PKT_MODE4_SENDER_COVER},
+                           .r_enc = {TW_PKT_MODE2_COVER_LEN, TW_PKT_MODE4_REFL_COVER},
+                           .r_cover = {TW_PKT_MODE2_COVER_LEN, TW_PKT_MODE4_REFL_COVER}},
+    [TW_PKT_TWAMP_SYM_OPEN] = {.s_base = 41,
+                               .r_base = 41,
+                               .s_ts = 4,
+                               .s_errest = 12,
+                               .r_t3 = 4,
+                               .r_errest = 12,
+                               .r_t2 = 16,
+                               .r_sseq = 24,
+                               .r_t1 = 28,
+                               .r_serrest = 36,
+                               .r_ttl = 40},
+    /* Sym auth sender coverage UNVERIFIED (spec §4.6): mode 2 as for TWAMP
+     * auth, mode 4 presumed 0..95 like the reflector. */
+    [TW_PKT_TWAMP_SYM_AUTH] = {.s_base = 112,
+                               .r_base = 112,
+                               .s_ts = 16,
+                               .s_errest = 24,
+                               .s_hmac = TW_PKT_SYM_SENDER_HMAC_OFF,
+                               .r_t3 = 16,
+                               .r_errest = 24,
+                               .r_t2 = 32,
+                               .r_sseq = 48,
+                               .r_t1 = 64,
+                               .r_serrest = 72,
+                               .r_ttl = 80,
+                               .r_hmac = TW_PKT_AUTH_REFL_HMAC_OFF,
+                               .s_enc = {TW_PKT_MODE2_COVER_LEN, TW_PKT_SYM_MODE4_SENDER_COVER},
+                               .s_cover = {TW_PKT_MODE2_COVER_LEN, TW_PKT_SYM_MODE4_SENDER_COVER},
+                               .r_enc = {TW_PKT_MODE2_COVER_LEN, TW_PKT_MODE4_REFL_COVER},
+                               .r_cover = {TW_PKT_MODE2_COVER_LEN, TW_PKT_MODE4_REFL_COVER}},
+    [TW_PKT_STAMP_OPEN] = {.s_base = 44,
+                           .r_base = 44,
+                           .s_ts = 4,
+                           .s_errest = 12,
+                           .s_ssid = 14,
+                           .r_t3 = 4,
+                           .r_errest = 12,
+                           .r_ssid = 14,
+                           .r_t2 = 16,
+                           .r_sseq = 24,
+                           .r_t1 = 28,
+                           .r_serrest = 36,
+                           .r_ttl = 40},
+    [TW_PKT_STAMP_AUTH] = {.s_base = 112,
+                           .r_base = 112,
+                           .s_ts = 16,
+                           .s_errest = 24,
+                           .s_ssid = 26,
+                           .s_hmac = TW_PKT_STAMP_HMAC_OFF,
+                           .r_t3 = 16,
+                           .r_errest = 24,
+                           .r_ssid = 26,
+                           .r_t2 = 32,
+                           .r_sseq = 48,
+                           .r_t1 = 64,
+                           .r_serrest = 72,
+                           .r_ttl = 80,
+                           .r_hmac = TW_PKT_STAMP_HMAC_OFF,
+                           .s_enc = {0, 0},
+                           .s_cover = {TW_PKT_STAMP_HMAC_COVER, TW_PKT_STAMP_HMAC_COVER},
+                           .r_enc = {0, 0},
+                           .r_cover = {TW_PKT_STAMP_HMAC_COVER, TW_PKT_STAMP_HMAC_COVER}},
+};
+
+static inline bool tw_pkt_layout_valid(enum tw_pkt_layout l)
+{
+	return (unsigned)l < TW_PKT_LAYOUT__COUNT;
+}
+
+/* Geometry of a layout; the caller has checked tw_pkt_layout_valid(). */
+static inline const struct tw_pkt_geom *tw_pkt_geom(enum tw_pkt_layout l)
+{
+	return &tw_pkt_geom_tab[l];
+}
+
+static inline bool tw_pkt_is_stamp(enum tw_pkt_layout l)
+{
+	return l == TW_PKT_STAMP_OPEN || l == TW_PKT_STAMP_AUTH;
+}
+
+/* Base sizes; 0 for an invalid layout. */
+static inline size_t tw_pkt_sender_base(enum tw_pkt_layout l)
+{
+	return tw_pkt_layout_valid(l) ? tw_pkt_geom_tab[l].s_base : 0;
+}
+static inline size_t tw_pkt_reflector_base(enum tw_pkt_layout l)
+{
+	return tw_pkt_layout_valid(l) ? tw_pkt_geom_tab[l].r_base : 0;
+}
+
+/*
+ * Crypto region for one direction of a layout under a protection, spec §3.6.
+ * Open layouts (and PROT_NONE) yield all zeros.  STAMP has no encryption
+ * (RFC 8762 §4), so PROT_ENC on a STAMP layout gives the AUTH region.
+ */
+static inline struct tw_pkt_region tw_pkt_region(enum tw_pkt_layout l, bool reflector,
+                                                 enum tw_pkt_prot p)
+{
+	struct tw_pkt_region r = {0, 0, 0};
+	if (!tw_pkt_layout_valid(l) || p == TW_PKT_PROT_NONE)
+		return r;
+	const struct tw_pkt_geom *g = &tw_pkt_geom_tab[l];
+	unsigned i = p == TW_PKT_PROT_ENC ? 1 : 0;
+	r.hmac_off = reflector ? g->r_hmac : g->s_hmac;
+	if (!r.hmac_off)
+		return r;
+	r.enc_len = reflector ? g->r_enc[i] : g->s_enc[i];
+	r.hmac_cover = reflector ? g->r_cover[i] : g->s_cover[i];
+	return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Decoded packets                                                           */
+
+struct tw_pkt_sender {
+	uint32_t seq;
+	uint64_t ts;     /* T1, raw NTP (or PTP if the Z bit is set, spec §5.2) */
+	uint16_t errest; /* raw Error Estimate, spec §5.2 */
+	uint16_t ssid;   /* STAMP only (RFC 8972); ignored/0 for TWAMP */
+};
+
+struct tw_pkt_reflector {
+	uint32_t seq;    /* reflector's own counter, or the sender's (stateless) */
+	uint64_t t3;     /* transmit timestamp */
+	uint16_t errest; /* applies to T3 and T2 (RFC 5357 §4.2.1) */
+	uint64_t t2;     /* receive timestamp */
+	uint32_t sender_seq;
+	uint64_t t1;
+	uint16_t sender_errest;
+	uint8_t sender_ttl;
+	uint16_t ssid; /* STAMP only; ignored/0 for TWAMP */
+};
+
+/*
+ * Encoders write the fixed part only (sender or reflector base size), with
+ * every MBZ octet and the HMAC field zeroed; padding / TLVs after it are the
+ * caller's.  Return the base size or -TW_E_NOSPACE / -TW_E_ARG.
+ */
+int tw_pkt_sender_encode(enum tw_pkt_layout l, const struct tw_pkt_sender *s, void *buf,
+                         size_t cap);
+int tw_pkt_reflector_encode(enum tw_pkt_layout l, const struct tw_pkt_reflector *r, void *buf,
+                            size_t cap);
+
+/*
+ * Decoders accept any length >= the base size (padding/TLVs follow) and return
+ * TW_E_TRUNCATED below it, TW_E_ARG for a bad layout.  MBZ octets are ignored
+ * (spec §0).
+ *
+ * They deliberately do NOT reject an Error Estimate multiplier of 0: a
+ * reflector must still reflect such a packet (it only copies the sender's
+ * fields, RFC 5357 §4.2.1), and the party that consumes the timestamp decides
+ * what to do with it.  Call tw_pkt_sender_check() / tw_pkt_reflector_check()
+ * where the timestamps are used (spec §5.2: treat as corrupt).
+ */
+enum tw_err tw_pkt_sender_decode(enum tw_pkt_layout l, const void *buf, size_t len,
+                                 struct tw_pkt_sender *s);
+enum tw_err tw_pkt_reflector_decode(enum tw_pkt_layout l, const void *buf, size_t len,
+                                    struct tw_pkt_reflector *r);
+
+/* TW_E_ERREST if the Error Estimate multiplier is 0 (spec §5.2, RFC 4656). */
+static inline enum tw_err tw_pkt_errest_check(uint16_t errest)
+{
+	return (errest & TW_PKT_ERREST_MULT_MASK) ? TW_OK : TW_E_ERREST;
+}
+static inline enum tw_err tw_pkt_sender_check(const struct tw_pkt_sender *s)
+{
+	return tw_pkt_errest_check(s->errest);
+}
+/* Checks both the reflector's and the copied sender's estimate. */
+static inline enum tw_err tw_pkt_reflector_check(const struct tw_pkt_reflector *r)
+{
+	enum tw_err e = tw_pkt_errest_check(r->errest);
+	return e != TW_OK ? e : tw_pkt_errest_check(r->sender_errest);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reflection (fast path)                                                    */
+
+/*
+ * Length of the reflected packet, spec §4.5 (twampd-exact):
+ *   TWAMP (incl. RFC 6038 Symmetrical Size, where the bases are equal):
+ *       max(sender_base + pad_len, reflector_base) -- depends only on the
+ *       session's Padding Length, never on the received datagram length;
+ *   STAMP: the received length (RFC 8762 §4: equal size both ways).
+ * Returns 0 for an invalid layout; saturates instead of wrapping.
+ */
+static inline size_t tw_pkt_reflect_len(enum tw_pkt_layout l, uint32_t pad_len, size_t rx_len)
+{
+	if (!tw_pkt_layout_valid(l))
+		return 0;
+	if (tw_pkt_is_stamp(l))
+		return rx_len;
+	const struct tw_pkt_geom *g = &tw_pkt_geom_tab[l];
+	uint64_t n = (uint64_t)g->s_base + pad_len;
+	if (n < g->r_base)
+		n = g->r_base;
+	return n > SIZE_MAX ? SIZE_MAX : (size_t)n;
+}
+
+/* Sequence Number of a received packet (always offset 0); len >= 4 checked by
+ * the caller.  Stateless TWAMP Light / STAMP reflectors pass it back as the
+ * reflector seq (spec §6.1, RFC 8762 §4). */
+static inline uint32_t tw_pkt_peek_seq(const uint8_t *buf)
+{
+	return tw_be32(buf);
+}
+
+/* SSID of a received STAMP sender packet (len >= base checked); 0 for TWAMP. */
+static inline uint16_t tw_pkt_peek_ssid(const uint8_t *buf, enum tw_pkt_layout l)
+{
+	uint8_t o = tw_pkt_layout_valid(l) ? tw_pkt_geom_tab[l].s_ssid : 0;
+	return o ? tw_be16(buf + o) : 0;
+}
+
+/*
+ * Turn a received sender packet into the reflector packet in the same buffer.
+ *
+ *   buf/rx_len/cap  received payload, its length, the buffer's capacity
+ *   pad_len         the session's Padding Length (TWAMP; ignored for STAMP)
+ *   seq             reflector Sequence Number (own counter, or
+ *                   tw_pkt_peek_seq(buf) when stateless)
+ *   t2, t3, errest  receive/transmit timestamps and their Error Estimate;
+ *                   t3/errest may be rewritten later with tw_pkt_set_t3()
+ *   ttl             TTL / Hop Limit of the received datagram (spec §4.7)
+ *
+ * The sender's fields are read before anything is written; the padding is
+ * then moved with memmove (open TWAMP moves 14 -> 41, auth 48 -> 112, ranges
+ * overlap) and the fixed part rewritten with MBZ and HMAC zeroed.  The
+ * reflected padding is the LEADING octets of the sender's padding (spec §4.5),
+ * which also implements RFC 6038 Reflect Octets for any N up to the reflected
+ * padding length.  If the datagram carried less padding than the session's
+ * Padding Length, the missing octets are zeroed (twampd leaks stale buffer
+ * contents there, spec §11.3).  For STAMP the length is unchanged, the SSID is
+ * kept and the TLVs are left in place (see tw_pkt_tlv_reflect()).
+ *
+ * Returns the reflected length, or (buffer untouched) -TW_E_TRUNCATED if
+ * rx_len is below the sender base (spec §11.3: drop and count),
+ * -TW_E_NOSPACE if the reflected packet does not fit in cap (or exceeds
+ * TW_PKT_MAX_LEN), -TW_E_ARG for a bad layout or rx_len > cap.
+ */
+static inline int tw_pkt_reflect_inplace(uint8_t *buf, size_t rx_len, size_t cap,
+                                         enum tw_pkt_layout l, uint32_t pad_len, uint32_t seq,
+                                         uint64_t t2, uint64_t t3, uint16_t errest, uint8_t ttl)
+{
+	if (!tw_pkt_layout_valid(l))
+		return -TW_E_ARG;
+	const struct tw_pkt_geom *g = &tw_pkt_geom_tab[l];
+	if (rx_len > cap)
+		return -TW_E_ARG;
+	if (rx_len < g->s_base)
+		return -TW_E_TRUNCATED;
+	size_t out = tw_pkt_reflect_len(l, pad_len, rx_len);
+	if (out > cap || out > TW_PKT_MAX_LEN)
+		return -TW_E_NOSPACE;
+
+	/* 1. Read everything we copy before any write can clobber it. */
+	uint32_t sseq = tw_be32(buf);
+	uint64_t t1 = tw_be64(buf + g->s_ts);
+	uint16_t serr = tw_be16(buf + g->s_errest);
+	uint16_t ssid = g->s_ssid ? tw_be16(buf + g->s_ssid) : 0;
+
+	/* 2. Padding: keep the leading octets, zero what was never received. */
+	if (g->r_base != g->s_base || out != rx_len) {
+		size_t want = out - g->r_base;
+		size_t have = rx_len - g->s_base;
+		size_t n = have < want ? have : want;
+		if (n && g->r_base != g->s_base)
+			memmove(buf + g->r_base, buf + g->s_base, n);
+		if (want > n)
+			memset(buf + g->r_base + n, 0, want - n);
+	}
+
+	/* 3. Fixed part, MBZ and HMAC zeroed (RFC 5357 §4.2.1, RFC 8762 §4). */
+	memset(buf, 0, g->r_base);
+	tw_put_be32(buf, seq);
+	tw_put_be64(buf + g->r_t3, t3);
+	tw_put_be16(buf + g->r_errest, errest);
+	if (g->r_ssid)
+		tw_put_be16(buf + g->r_ssid, ssid);
+	tw_put_be64(buf + g->r_t2, t2);
+	tw_put_be32(buf + g->r_sseq, sseq);
+	tw_put_be64(buf + g->r_t1, t1);
+	tw_put_be16(buf + g->r_serrest, serr);
+	buf[g->r_ttl] = ttl;
+	return (int)out;
+}
+
+/*
+ * Write T3 and its Error Estimate into a reflector packet (length >= the
+ * reflector base, checked by the caller), as late as possible before TX
+ * (spec §4.7: twampd reads the clock right before sending).  In modes 2/4
+ * this must precede tw_crypto protection: T3 is inside the encrypted region
+ * in mode 4, and outside it in mode 2 (spec §3.6).
+ */
+static inline void tw_pkt_set_t3(uint8_t *buf, enum tw_pkt_layout l, uint64_t t3, uint16_t errest)
+{
+	const struct tw_pkt_geom *g = &tw_pkt_geom_tab[l];
+	tw_put_be64(buf + g->r_t3, t3);
+	tw_put_be16(buf + g->r_errest, errest);
+}
+
+/*
+ * RFC 6038 Reflect Octets (spec §4.6) for a reflector packet built apart from
+ * the sender packet: copy the first n octets of the sender's padding to the
+ * start of the reflector's padding.  Copies what fits and returns TW_OK if all
+ * n octets were copied, TW_E_LENGTH if either padding was shorter than n
+ * (TW_E_TRUNCATED / TW_E_ARG if a packet is shorter than its base).
+ * tw_pkt_reflect_inplace() needs no such step: it keeps the leading octets.
+ */
+enum tw_err tw_pkt_reflect_octets(enum tw_pkt_layout l, uint8_t *refl, size_t refl_len,
+                                  const uint8_t *snd, size_t snd_len, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* RFC 8972 STAMP TLVs (spec §6.3)                                           */
+
+#define TW_PKT_TLV_HDR_LEN 4
+#define TW_PKT_TLV_F_U     0x80 /* Unrecognized: sender sets, reflector clears if known */
+#define TW_PKT_TLV_F_M     0x40 /* Malformed: reflector sets */
+#define TW_PKT_TLV_F_I     0x20 /* Integrity: reflector sets on all if HMAC TLV fails */
+
+enum tw_pkt_tlv_type {
+	TW_PKT_TLV_EXTRA_PADDING = 1,
+	TW_PKT_TLV_LOCATION = 2,
+	TW_PKT_TLV_TIMESTAMP_INFO = 3,
+	TW_PKT_TLV_COS = 4,
+	TW_PKT_TLV_DIRECT_MEASUREMENT = 5,
+	TW_PKT_TLV_ACCESS_REPORT = 6,
+	TW_PKT_TLV_FOLLOWUP_TELEMETRY = 7,
+	TW_PKT_TLV_HMAC = 8,
+	TW_PKT_TLV_DEST_NODE_ADDR = 9,    /* RFC 9503 */
+	TW_PKT_TLV_RETURN_PATH = 10,      /* RFC 9503 */
+	TW_PKT_TLV_MICRO_SESSION_ID = 11, /* RFC 9534 */
+};
+
+/* One TLV as seen by the iterator. */
+struct tw_pkt_tlv {
+	uint8_t flags;
+	uint8_t type;
+	uint16_t len;         /* Length field (value octets, header excluded) */
+	const uint8_t *value; /* NULL when the TLV is malformed */
+	size_t off;           /* offset of the TLV header within the TLV area */
+};
+
+struct tw_pkt_tlv_iter {
+	struct tw_rd rd;
+};
+
+/* Iterate over a TLV area (the octets after the STAMP base, up to the end of
+ * the UDP payload). */
+static inline void tw_pkt_tlv_iter_init(struct tw_pkt_tlv_iter *it, const void *area, size_t len)
+{
+	tw_rd_init(&it->rd, area, len);
+}
+
+/* Iterate over the TLVs of a whole STAMP packet of pkt_len octets; a packet
+ * shorter than its base yields an empty area (the decoder reports that). */
+static inline void tw_pkt_tlv_iter_init_pkt(struct tw_pkt_tlv_iter *it, enum tw_pkt_layout l,
+                                            const void *pkt, size_t pkt_len)
+{
+	size_t b = tw_pkt_sender_base(l);
+	if (b > pkt_len)
+		b = pkt_len;
+	tw_rd_init(&it->rd, (const uint8_t *)pkt + b, pkt_len - b);
+}
+
+/*
+ * Next TLV (RFC 8972 §4).  TW_OK with *t filled; TW_E_TLV_END when the area
+ * is exhausted exactly; TW_E_TLV_LENGTH when the header is cut short (1-3
+ * octets left: t->off set, t->len 0) or the Length overruns the area
+ * (flags/type/len filled, value NULL).  A malformed TLV swallows the rest of
+ * the area, so the error is sticky: further calls return TW_E_TLV_LENGTH.
+ */
+static inline enum tw_err tw_pkt_tlv_next(struct tw_pkt_tlv_iter *it, struct tw_pkt_tlv *t)
+{
+	struct tw_rd *r = &it->rd;
+	if (!tw_rd_ok(r))
+		return TW_E_TLV_LENGTH;
+	size_t left = tw_rd_left(r);
+	t->off = tw_rd_off(r);
+	t->value = NULL;
+	t->flags = 0;
+	t->type = 0;
+	t->len = 0;
+	if (left == 0)
+		return TW_E_TLV_END;
+	if (left < TW_PKT_TLV_HDR_LEN) {
+		t->flags = r->p[r->off];
+		tw_rd_skip(r, left + 1); /* sets the sticky error */
+		return TW_E_TLV_LENGTH;
+	}
+	t->flags = tw_rd_u8(r);
+	t->type = tw_rd_u8(r);
+	t->len = tw_rd_u16(r);
+	t->value = tw_rd_take(r, t->len);
+	return t->value ? TW_OK : TW_E_TLV_LENGTH;
+}
+
+/*
+ * Append a TLV to a writer: header, then len value octets copied from value
+ * (or zeros if value is NULL, e.g. Extra Padding to be filled later).  Writes
+ * nothing and returns TW_E_NOSPACE (and sets the writer's sticky error) if the
+ * whole TLV does not fit.
+ */
+enum tw_err tw_pkt_tlv_put(struct tw_wr *w, uint8_t flags, uint8_t type, const void *value,
+                           uint16_t len);
+
+/* A set of TLV types a reflector recognises (one bit per type 0..255). */
+struct tw_pkt_tlv_set {
+	uint64_t bits[4];
+};
+static inline void tw_pkt_tlv_set_add(struct tw_pkt_tlv_set *s, uint8_t type)
+{
+	s->bits[type >> 6] |= UINT64_C(1) << (type & 63);
+}
+static inline bool tw_pkt_tlv_set_has(const struct tw_pkt_tlv_set *s, uint8_t type)
+{
+	return (s->bits[type >> 6] >> (type & 63)) & 1;
+}
+
+/*
+ * Reflector flag pass over a TLV area, in place (RFC 8972 §4, spec §6.3):
+ * for each well-formed TLV set U if its type is not in known and clear U if
+ * it is; set M on the malformed TLV (Length overrun, or a 1-3 octet header
+ * fragment: M goes on its flags octet).  Types, lengths and values are echoed
+ * unchanged; nothing past area+len is read or written.  *count (if not NULL)
+ * receives the number of TLVs visited, the malformed one included.
+ * Returns TW_OK, or TW_E_TLV_LENGTH if a malformed TLV was flagged.
+ */
+enum tw_err tw_pkt_tlv_reflect(uint8_t *area, size_t len, const struct tw_pkt_tlv_set *known,
+                               unsigned *count);
+
+/* OR flags into every TLV's flags octet (e.g. I on all TLVs when the HMAC
+ * TLV check fails, spec §6.3), the malformed one included; the walk stops
+ * there.  Returns as tw_pkt_tlv_reflect(). */
+enum tw_err tw_pkt_tlv_set_flags(uint8_t *area, size_t len, uint8_t flags);
+
+#endif
