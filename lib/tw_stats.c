@@ -16,22 +16,6 @@ _Static_assert((TW_STATS_SEQ_WINDOW & (TW_STATS_SEQ_WINDOW - 1)) == 0 && TW_STAT
                "window must be a power of two >= 64");
 _Static_assert((TW_STATS_HISTORY & (TW_STATS_HISTORY - 1)) == 0, "history power of two");
 
-int64_t tw_stats_errest_to_ns(uint16_t ee, bool *sync)
-{
-	unsigned scale = (ee >> 8) & 0x3f, mult = ee & 0xff;
-	if (sync)
-		*sync = (ee & 0x8000) != 0;
-	/* mult * 2^(scale-32) s; 255 * 2^31 s overflows int64 ns, so saturate */
-	if (scale >= 32 + 25)
-		return INT64_MAX;
-	unsigned __int128 v = (unsigned __int128)mult * 1000000000u;
-	if (scale >= 32)
-		v <<= (scale - 32);
-	else
-		v = (v + (((unsigned __int128)1 << (32 - scale)) - 1)) >> (32 - scale);
-	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
-}
-
 /* ---- small helpers ---- */
 
 static inline bool bit_get(const uint64_t *b, int64_t i)

@@ -3,9 +3,9 @@
  * tw_stats: per-session TWAMP measurement accumulator (wire reference §7).
  *
  * Inputs.  Every timestamp is int64 nanoseconds on the clock that took it
- * (for NTP-format wire values use tw_stats_ntp_to_ns(); error estimates via
- * tw_stats_errest_to_ns()).  T1/T4 come from the sender clock, T2/T3 from the
- * reflector clock.  This module does not depend on tw_time.
+ * (convert wire values with tw_ntp_to_unix_ns() and tw_errest_decode() from
+ * tw_time.h).  T1/T4 come from the sender clock, T2/T3 from the reflector
+ * clock.
  *
  * Feeding.  tw_stats_sent() for every test packet in sequence order (send
  * times must not decrease), tw_stats_reply() for every reflected packet,
@@ -54,21 +54,6 @@
 #define TW_STATS_HISTORY    64 /* replies remembered for reordering extent and IPDV */
 #define TW_STATS_EVENT_CAP  16
 #define TW_STATS_INIT_TTL   255
-#define TW_STATS_NTP_OFFSET INT64_C(2208988800) /* 1900 -> 1970, wire ref §5.1 */
-
-/* ---- wire helpers (no tw_time dependency) ---- */
-
-/* NTP 32.32 timestamp (seconds since 1900 << 32 | fraction) -> ns since 1970. */
-static inline int64_t tw_stats_ntp_to_ns(uint64_t ntp)
-{
-	int64_t sec = (int64_t)(ntp >> 32) - TW_STATS_NTP_OFFSET;
-	uint64_t frac = ntp & 0xffffffffu;
-	return sec * INT64_C(1000000000) + (int64_t)((frac * UINT64_C(1000000000)) >> 32);
-}
-
-/* Error Estimate (wire ref §5.2): Multiplier * 2^(Scale-32) s, in ns
- * (rounded up, saturating); sets *sync from the S bit when sync != NULL. */
-int64_t tw_stats_errest_to_ns(uint16_t ee, bool *sync);
 
 /* ---- input ---- */
 

@@ -519,19 +519,6 @@ static void test_interval_merge(void)
 	free(m);
 }
 
-static void test_wire_helpers(void)
-{
-	bool sync;
-	CU_ASSERT_EQUAL(tw_stats_errest_to_ns(0x0001, &sync), 1); /* 2^-32 s, rounded up */
-	CU_ASSERT_FALSE(sync);
-	CU_ASSERT_EQUAL(tw_stats_errest_to_ns(0xa001, &sync), 1000000000); /* S, 2^0 s */
-	CU_ASSERT_TRUE(sync);
-	CU_ASSERT_EQUAL(tw_stats_errest_to_ns(0x1f03, NULL), 1500000000 / 1); /* 3 * 2^-1 */
-	CU_ASSERT_EQUAL(tw_stats_errest_to_ns(0x3fff, NULL), INT64_MAX);
-	uint64_t ntp = ((UINT64_C(2208988800) + 1) << 32) | 0x80000000u;
-	CU_ASSERT_EQUAL(tw_stats_ntp_to_ns(ntp), 1500000000);
-}
-
 /* ---- histogram ---- */
 
 static int cmp64(const void *a, const void *b)
@@ -718,7 +705,6 @@ int main(void)
 	    {"late replies and window", test_late_and_window},
 	    {"threshold raise/clear", test_thresholds},
 	    {"interval take and merge", test_interval_merge},
-	    {"wire helpers", test_wire_helpers},
 	    {NULL, NULL},
 	};
 	static const struct tw_unit_case hist[] = {
