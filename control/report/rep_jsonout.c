@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rep_jsonout: the JSON driver, one document {"start", "intervals", "end"}
+ * streamed as the test runs (iperf3's layout, style anchor 15).  Keys and
+ * units: docs/output.md; schema: docs/schema/report.schema.json.
+ * Convention: every time value is integer ns and its key ends in "_ns";
+ * a statistic over no samples is null.
+ */
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include "rep_priv.h"
+
+#define RATIO_DECIMALS 6 /* ratios come from ppm */
+
+static void opt_i64(struct rep_json *w, const char *key, bool valid, int64_t v)
+{
+	if (valid)
+		rep_json_i64(w, key, v);
+	else
+		rep_json_null(w, key);
+}
+
+static void ratio_ppm(struct rep_json *w, const char *key, bool valid, uint32_t ppm)
+{
+	if (valid)
+		rep_json_double(w, key, ppm / 1e6, RATIO_DECIMALS);
+	else
+		rep_json_null(w, key);
+}
+
+/* Leaves the object open so that callers can add members. */
+static void dist(struct rep_json *w, const char *key, const struct tw_stats_dist *d)
+{
+	bool v = d->n != 0;
+	rep_json_obj_begin(w, key);
+	rep_json_u64(w, "n", d->n);
+	opt_i64(w, "min_ns", v, d->min);
+	opt_i64(w, "p50_ns", v, d->p50);
+	opt_i64(w, "p90_ns", v, d->p90);
+	opt_i64(w, "p99_ns", v, d->p99);
+	opt_i64(w, "p999_ns", v, d->p999);
+	opt_i64(w, "max_ns", v, d->max);
+	opt_i64(w, "mean_ns", v, d->mean);
+}
+
+static void pdv(struct rep_json *w, const char *key, const struct tw_stats_dist *d)
+{
+	bool v = d->n != 0;
+	rep_json_obj_begin(w, key);
+	opt_i64(w, "p50_ns", v, d->pdv_p50);
+	opt_i64(w, "p99_ns", v, d->pdv_p99);
+	opt_i64(w, "max_ns", v, d->pdv_max);
+	rep_json_obj_end(w);
+}
+
+/* min/max/mean; ns selects the key suffix (times) or none (counts). */
+static void mm(struct rep_json *w, const char *key, const struct tw_stats_mmsum *m, bool ns)
+{
+	bool v = m->n != 0;
+	rep_json_obj_begin(w, key);
+	rep_json_u64(w, "n", m->n);
+	opt_i64(w, ns ? "min_ns" : "min", v, m->min);
+	opt_i64(w, ns ? "max_ns" : "max", v, m->max);
+	opt_i64(w, ns ? "mean_ns" : "mean", v, m->mean);
+	rep_json_obj_end(w);
+}
+
+static void loss_dir(struct rep_json *w, const char *key, uint64_t n, uint64_t settled)
+{
+	rep_json_obj_begin(w, key);
+	rep_json_u64(w, "count", n);
+	if (settled)
+		rep_json_double(w, "ratio", (double)n / (double)settled, 9);
+	else
+		rep_json_null(w, "ratio");
+	rep_json_obj_end(w);
+}
+
+static void reord_dir(struct rep_json *w, const char *key, uint64_t n, uint32_t ppm, bool valid,
+                      const struct tw_stats_mmsum *ext)
+{
+	rep_json_obj_begin(w, key);
+	rep_json_u64(w, "count", n);
+	ratio_ppm(w, "ratio", valid, ppm);
+	mm(w, "extent", ext, false);
+	rep_json_obj_end(w);
+}
+
+/* The members of one measurement object: an interval or the end summary. */
+static void measurement(struct rep_json *w, int64_t t0, int64_t t1,
+                        const struct tw_stats_summary *s)
+{
+	rep_json_i64(w, "start_ns", t0);
+	rep_json_i64(w, "end_ns", t1);
+	rep_json_u64(w, "sent", s->sent);
+	rep_json_u64(w, "received", s->received);
+
+	rep_json_obj_begin(w, "loss");
+	rep_json_u64(w, "settled", s->settled);
+	loss_dir(w, "round_trip", s->lost, s->settled);
+	loss_dir(w, "forward", s->lost_fwd, s->settled);
+	loss_dir(w, "backward", s->lost_bwd, s->settled);
+	rep_json_u64(w, "late", s->late);
+	rep_json_obj_end(w);
+
+	rep_json_obj_begin(w, "duplicates");
+	rep_json_u64(w, "forward", s->dup_fwd);
+	rep_json_u64(w, "backward", s->dup_bwd);
+	rep_json_obj_end(w);
+
+	rep_json_obj_begin(w, "reordering");
+	reord_dir(w, "forward", s->reord_fwd, s->reord_fwd_ppm, s->received != 0, &s->ext_fwd);
+	reord_dir(w, "backward", s->reord_bwd, s->reord_bwd_ppm, s->received != 0, &s->ext_bwd);
+	rep_json_obj_end(w);
+
+	dist(w, "rtt", &s->rtt);
+	rep_json_obj_end(w);
+	dist(w, "forward_owd", &s->fwd);
+	rep_json_bool(w, "unsynchronised", s->unsync);
+	rep_json_obj_end(w);
+	dist(w, "backward_owd", &s->bwd);
+	rep_json_bool(w, "unsynchronised", s->unsync);
+	rep_json_obj_end(w);
+	rep_json_u64(w, "unsynchronised_samples", s->unsync_n);
+
+	rep_json_obj_begin(w, "ipdv");
+	dist(w, "rtt", &s->ipdv);
+	rep_json_obj_end(w);
+	mm(w, "forward", &s->ipdv_fwd, true);
+	mm(w, "backward", &s->ipdv_bwd, true);
+	rep_json_obj_end(w);
+
+	rep_json_obj_begin(w, "pdv");
+	pdv(w, "rtt", &s->rtt);
+	pdv(w, "forward", &s->fwd);
+	pdv(w, "backward", &s->bwd);
+	rep_json_obj_end(w);
+
+	rep_json_obj_begin(w, "jitter_rfc3550");
+	rep_json_i64(w, "rtt_ns", s->jitter_rtt);
+	rep_json_i64(w, "forward_ns", s->jitter_fwd);
+	rep_json_i64(w, "backward_ns", s->jitter_bwd);
+	rep_json_obj_end(w);
+
+	mm(w, "dwell", &s->dwell, true);
+
+	rep_json_obj_begin(w, "hops");
+	mm(w, "forward", &s->hops_fwd, false);
+	mm(w, "backward", &s->hops_bwd, false);
+	rep_json_obj_end(w);
+
+	rep_json_obj_begin(w, "error_bound");
+	mm(w, "rtt", &s->rtt_err, true);
+	mm(w, "forward", &s->fwd_err, true);
+	mm(w, "backward", &s->bwd_err, true);
+	rep_json_obj_end(w);
+
+	rep_json_obj_begin(w, "anomalies");
+	rep_json_u64(w, "forced", s->forced);
+	rep_json_u64(w, "unknown", s->unknown);
+	rep_json_u64(w, "too_old", s->too_old);
+	rep_json_u64(w, "refl_too_old", s->refl_too_old);
+	rep_json_obj_end(w);
+}
+
+static enum tw_err json_start(struct tw_report *r)
+{
+	const struct tw_report_params *p = &r->par.p;
+	struct rep_json *w = &r->json;
+	char iso[48];
+	time_t sec = (time_t)(p->start_ns / 1000000000);
+	int64_t frac = p->start_ns % 1000000000;
+	if (frac < 0) {
+		frac += 1000000000;
+		sec--;
+	}
+	struct tm tm;
+	if (gmtime_r(&sec, &tm)) {
+		size_t n = strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(iso + n, sizeof iso - n, ".%09" PRId64 "Z", frac);
+	} else {
+		iso[0] = '\0';
+	}
+
+	rep_json_init_file(w, r->out, (r->flags & TW_REPORT_F_COMPACT) ? 0 : REP_JSON_F_PRETTY);
+	rep_json_obj_begin(w, NULL);
+	rep_json_obj_begin(w, "start");
+	rep_json_i64(w, "schema_version", TW_REPORT_SCHEMA_VERSION);
+	rep_json_str(w, "version", TW_REPORT_VERSION);
+	rep_json_i64(w, "timestamp_ns", p->start_ns);
+	rep_json_str(w, "timestamp", iso[0] ? iso : NULL);
+	rep_json_obj_begin(w, "session");
+	rep_json_str(w, "name", p->session);
+	rep_json_str(w, "peer", p->peer);
+	rep_json_str(w, "local", p->local);
+	rep_json_str(w, "mode", p->mode);
+	rep_json_u64(w, "padding_octets", p->padding);
+	rep_json_u64(w, "dscp", p->dscp);
+	rep_json_u64(w, "count", p->count);
+	opt_i64(w, "tx_interval_ns", p->tx_interval_ns > 0, p->tx_interval_ns);
+	if (p->tx_interval_ns > 0)
+		rep_json_double(w, "rate_pps", 1e9 / (double)p->tx_interval_ns, 3);
+	else
+		rep_json_null(w, "rate_pps");
+	int64_t d = rep_duration(p);
+	opt_i64(w, "duration_ns", d > 0, d);
+	opt_i64(w, "report_interval_ns", p->report_interval_ns > 0, p->report_interval_ns);
+	opt_i64(w, "loss_timeout_ns", p->loss_timeout_ns > 0, p->loss_timeout_ns);
+	rep_json_obj_end(w);
+	rep_json_obj_end(w);
+	rep_json_arr_begin(w, "intervals");
+	return w->err;
+}
+
+static enum tw_err json_interval(struct tw_report *r, int64_t t0, int64_t t1,
+                                 const struct tw_stats_summary *s)
+{
+	struct rep_json *w = &r->json;
+	rep_json_obj_begin(w, NULL);
+	measurement(w, t0, t1, s);
+	return rep_json_obj_end(w);
+}
+
+static enum tw_err json_end(struct tw_report *r, int64_t t_end, const struct tw_stats_summary *s,
+                            const struct tw_stats_acc *acc)
+{
+	struct rep_json *w = &r->json;
+	(void)acc;
+	rep_json_arr_end(w);
+	rep_json_obj_begin(w, "end");
+	rep_json_obj_begin(w, "summary");
+	measurement(w, 0, t_end, s);
+	rep_json_obj_end(w);
+	rep_json_arr_begin(w, "events");
+	for (size_t i = 0; i < r->nev; i++) {
+		const struct rep_event *e = &r->ev[i];
+		rep_json_obj_begin(w, NULL);
+		rep_json_i64(w, "t_ns", e->t_ns);
+		rep_json_str(w, "kind", rep_thr_name(e->ev.kind));
+		rep_json_str(w, "state", e->ev.raised ? "raised" : "cleared");
+		rep_json_i64(w, "value", e->ev.value);
+		rep_json_str(w, "unit", rep_thr_unit(e->ev.kind));
+		if (e->ev.kind == TW_STATS_THR_LOSS)
+			rep_json_null(w, "seq");
+		else
+			rep_json_u64(w, "seq", e->ev.seq);
+		rep_json_obj_end(w);
+	}
+	rep_json_arr_end(w);
+	rep_json_u64(w, "events_dropped", r->ev_dropped);
+	rep_json_obj_end(w);
+	rep_json_obj_end(w);
+	if (w->err == TW_OK && fputc('\n', r->out) == EOF)
+		return TW_E_SYS;
+	return rep_json_finish(w);
+}
+
+const struct rep_ops rep_json_ops = {
+    .start = json_start,
+    .interval = json_interval,
+    .end = json_end,
+};

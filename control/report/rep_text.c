@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rep_text: the human-readable driver.  Units scale per value (ns, µs, ms,
+ * s with 3 significant digits); ratios are percentages.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "rep_priv.h"
+
+#define NSB 32
+
+static const char *dur(struct tw_report *r, char *b, int64_t ns)
+{
+	return tw_report_fmt_ns(b, NSB, ns, (r->flags & TW_REPORT_F_ASCII) != 0);
+}
+
+/* ppm -> "0.10%"; more digits for small non-zero ratios. */
+static const char *pct(char *b, size_t cap, uint32_t ppm)
+{
+	if (ppm > 0 && ppm < 100)
+		snprintf(b, cap, "%.4f%%", ppm / 1e4);
+	else
+		snprintf(b, cap, "%.2f%%", ppm / 1e4);
+	return b;
+}
+
+static void progress(struct tw_report *r, int64_t t)
+{
+	int64_t d = rep_duration(&r->par.p);
+	if (d > 0)
+		fprintf(r->out, "[%5.1f s / %5.1f s]", t / 1e9, d / 1e9);
+	else
+		fprintf(r->out, "[%5.1f s]", t / 1e9);
+}
+
+/* A name for a terminal: control characters, backslash and invalid UTF-8 as \xNN. */
+static void put_safe(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "-");
+	while (*p) {
+		size_t n = *p >= 0x20 && *p != 0x7f && *p != '\\' ? rep_utf8_seq(p) : 0;
+		if (n) {
+			fwrite(p, 1, n, f);
+			p += n;
+		} else {
+			fprintf(f, "\\x%02x", *p++);
+		}
+	}
+}
+
+static enum tw_err status(struct tw_report *r)
+{
+	return ferror(r->out) ? TW_E_SYS : TW_OK;
+}
+
+static enum tw_err text_start(struct tw_report *r)
+{
+	const struct tw_report_params *p = &r->par.p;
+	char a[NSB], b[NSB];
+	fprintf(r->out, "twinhop %s: session ", TW_REPORT_VERSION);
+	put_safe(r->out, p->session);
+	fputs(" to ", r->out);
+	put_safe(r->out, p->peer);
+	fputs(" from ", r->out);
+	put_safe(r->out, p->local);
+	fputs(", mode ", r->out);
+	put_safe(r->out, p->mode);
+	fputc('\n', r->out);
+	fprintf(r->out, "  %" PRIu64 " packets", p->count);
+	if (p->tx_interval_ns > 0)
+		fprintf(r->out, " every %s (%.0f pps)", dur(r, a, p->tx_interval_ns),
+		        1e9 / (double)p->tx_interval_ns);
+	fprintf(r->out, ", padding %" PRIu32 " octets, DSCP %u", p->padding, p->dscp);
+	if (p->loss_timeout_ns > 0)
+		fprintf(r->out, ", loss timeout %s", dur(r, b, p->loss_timeout_ns));
+	fputc('\n', r->out);
+	return status(r);
+}
+
+static enum tw_err text_interval(struct tw_report *r, int64_t t0, int64_t t1,
+                                 const struct tw_stats_summary *s)
+{
+	char a[NSB], b[NSB], c[NSB], d[NSB], l[NSB];
+	(void)t0;
+	if (r->flags & TW_REPORT_F_NOINTV)
+		return TW_OK;
+	progress(r, t1);
+	fprintf(r->out, " sent %" PRIu64 " rcvd %" PRIu64 " loss %s", s->sent, s->received,
+	        pct(l, sizeof l, s->loss_ppm));
+	if (s->rtt.n)
+		fprintf(r->out, " rtt p50 %s p99 %s max %s jitter %s", dur(r, a, s->rtt.p50),
+		        dur(r, b, s->rtt.p99), dur(r, c, s->rtt.max), dur(r, d, s->jitter_rtt));
+	else
+		fputs(" rtt -", r->out);
+	if (s->dup_fwd + s->dup_bwd)
+		fprintf(r->out, " dup %" PRIu64, s->dup_fwd + s->dup_bwd);
+	if (s->reord_fwd + s->reord_bwd)
+		fprintf(r->out, " reord %" PRIu64, s->reord_fwd + s->reord_bwd);
+	fputc('\n', r->out);
+	return status(r);
+}
+
+static void event_value(struct tw_report *r, char *b, size_t cap, const struct tw_stats_event *ev)
+{
+	if (ev->kind == TW_STATS_THR_LOSS)
+		pct(b, cap,
+		    ev->value < 0            ? 0
+		    : ev->value > UINT32_MAX ? UINT32_MAX
+		                             : (uint32_t)ev->value);
+	else
+		tw_report_fmt_ns(b, cap, ev->value, (r->flags & TW_REPORT_F_ASCII) != 0);
+}
+
+static enum tw_err text_event(struct tw_report *r, const struct rep_event *e)
+{
+	char v[NSB];
+	event_value(r, v, sizeof v, &e->ev);
+	fprintf(r->out, "[%5.1f s] event %s %s: %s", e->t_ns / 1e9, rep_thr_name(e->ev.kind),
+	        e->ev.raised ? "raised" : "cleared", v);
+	if (e->ev.kind != TW_STATS_THR_LOSS)
+		fprintf(r->out, " (seq %" PRIu32 ")", e->ev.seq);
+	fputc('\n', r->out);
+	return status(r);
+}
+
+static void line_dist(struct tw_report *r, const char *name, const struct tw_stats_dist *d,
+                      bool pdv)
+{
+	char b[7][NSB];
+	fprintf(r->out, "%-12s", name);
+	if (!d->n) {
+		fputs("-\n", r->out);
+		return;
+	}
+	if (pdv) {
+		fprintf(r->out, "p50 %s  p99 %s  max %s\n", dur(r, b[0], d->pdv_p50),
+		        dur(r, b[1], d->pdv_p99), dur(r, b[2], d->pdv_max));
+		return;
+	}
+	fprintf(
+	    r->out, "min %s  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  mean %s  (n %" PRIu64 ")",
+	    dur(r, b[0], d->min), dur(r, b[1], d->p50), dur(r, b[2], d->p90), dur(r, b[3], d->p99),
+	    dur(r, b[4], d->p999), dur(r, b[5], d->max), dur(r, b[6], d->mean), d->n);
+}
+
+static void line_mm(struct tw_report *r, const char *name, const struct tw_stats_mmsum *m)
+{
+	char b[3][NSB];
+	fprintf(r->out, "%-12s", name);
+	if (!m->n)
+		fputs("-\n", r->out);
+	else
+		fprintf(r->out, "min %s  mean %s  max %s\n", dur(r, b[0], m->min),
+		        dur(r, b[1], m->mean), dur(r, b[2], m->max));
+}
+
+static enum tw_err text_end(struct tw_report *r, int64_t t_end, const struct tw_stats_summary *s,
+                            const struct tw_stats_acc *acc)
+{
+	const struct tw_report_params *p = &r->par.p;
+	char a[NSB], b[NSB], c[NSB];
+	(void)acc;
+	fputs("--- ", r->out);
+	put_safe(r->out, p->peer ? p->peer : "twinhop");
+	fprintf(r->out, " summary over %.1f s ---\n", t_end / 1e9);
+	fprintf(r->out,
+	        "%-12ssent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64
+	        " (%s; forward %" PRIu64 ", backward %" PRIu64 "), late %" PRIu64 "\n",
+	        "packets", s->sent, s->received, s->lost, pct(a, sizeof a, s->loss_ppm),
+	        s->lost_fwd, s->lost_bwd, s->late);
+	fprintf(r->out, "%-12sforward %" PRIu64 ", backward %" PRIu64 "\n", "duplicates",
+	        s->dup_fwd, s->dup_bwd);
+	fprintf(r->out, "%-12sforward %" PRIu64 " (%s), backward %" PRIu64 " (%s)\n", "reordering",
+	        s->reord_fwd, pct(a, sizeof a, s->reord_fwd_ppm), s->reord_bwd,
+	        pct(b, sizeof b, s->reord_bwd_ppm));
+	if (s->forced + s->unknown + s->too_old + s->refl_too_old)
+		fprintf(r->out,
+		        "%-12sforced %" PRIu64 ", unknown %" PRIu64 ", too old %" PRIu64
+		        ", reflector seq too old %" PRIu64 "\n",
+		        "anomalies", s->forced, s->unknown, s->too_old, s->refl_too_old);
+	line_dist(r, "rtt", &s->rtt, false);
+	if (s->rtt.n)
+		fputc('\n', r->out);
+	line_dist(r, "forward", &s->fwd, false);
+	if (s->fwd.n)
+		fputs(s->unsync ? "  [unsynchronised]\n" : "\n", r->out);
+	line_dist(r, "backward", &s->bwd, false);
+	if (s->bwd.n)
+		fputs(s->unsync ? "  [unsynchronised]\n" : "\n", r->out);
+	line_dist(r, "ipdv", &s->ipdv, false);
+	if (s->ipdv.n)
+		fputc('\n', r->out);
+	line_dist(r, "pdv", &s->rtt, true);
+	fprintf(r->out, "%-12srtt %s, forward %s, backward %s (RFC 3550)\n", "jitter",
+	        dur(r, a, s->jitter_rtt), dur(r, b, s->jitter_fwd), dur(r, c, s->jitter_bwd));
+	line_mm(r, "dwell", &s->dwell);
+	fprintf(r->out, "%-12s", "hops");
+	if (s->hops_fwd.n || s->hops_bwd.n)
+		fprintf(r->out,
+		        "forward %" PRId64 "..%" PRId64 ", backward %" PRId64 "..%" PRId64 "\n",
+		        s->hops_fwd.min, s->hops_fwd.max, s->hops_bwd.min, s->hops_bwd.max);
+	else
+		fputs("-\n", r->out);
+	line_mm(r, "rtt error", &s->rtt_err);
+	size_t up = 0;
+	for (size_t i = 0; i < r->nev; i++)
+		up += r->ev[i].ev.raised;
+	fprintf(r->out, "%-12s%zu (%zu raised, %zu cleared)", "events", r->nev, up, r->nev - up);
+	if (r->ev_dropped)
+		fprintf(r->out, ", %" PRIu64 " not kept", r->ev_dropped);
+	fputc('\n', r->out);
+	return status(r);
+}
+
+const struct rep_ops rep_text_ops = {
+    .start = text_start,
+    .interval = text_interval,
+    .event = text_event,
+    .end = text_end,
+};
