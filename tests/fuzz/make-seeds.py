@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Write the seed corpora of the fuzz targets into corpus/<target>/.
+
+Real message bytes, mostly the values of the wire reference's worked example
+(/work/shared/spec/twamp-wire.md §3.8, a twping -> twampd capture in mode 2),
+laid out as each target's input format expects (docs/fuzzing.md).  Re-run
+after changing an input format; existing crash-* files are left alone.
+"""
+import os, struct, sys
+
+H = bytes.fromhex
+here = os.path.dirname(os.path.abspath(__file__))
+
+# ---- §3.8 values ------------------------------------------------------------
+salt = H('a6a4384dfbd9a6bfa1354749b2b5b40c')
+challenge = H('da5c95567a7e514096ffd99c14521568')
+token = H('16f684c1f11ec98a97981af7a4ca19fa11b0120923f255920578586fb9a42320'
+          '9a2e9acff6aaf824568f52c55340548f2d2a2e625ee5a16e8a3e40a1c78f6690')
+client_iv = H('8f859d156dd446c02d703b8bdea89211')
+server_iv = H('ec85ea61a51015f7b609f5fcc0f47e5e')
+ss_wire = H('b6e5d9ba8495d48bc9cb8d7a5212c1d9')
+start_time = H('eeb34ec3eca4a05d')
+req_plain = (H('05040000') + bytes(8) + H('24f624f6') + H('7f000001') + bytes(12) +
+             H('7f000001') + bytes(12) + bytes(16) + H('00000040') +
+             H('eeb34ecdde821f2a') + H('0000000200000000') + H('2e000000') + bytes(8) +
+             H('5240b344b71d103c38ec5f937e706cb9'))
+acc_wire = H('8ed18cf449554babab72ef5640f8876fcb8a8e66ce59ba58a853ef680efe550c'
+             '53c48df39029a0ac803c28b69d7c4526')
+acc_plain = (H('0000') + H('4a9c') + H('7f000001eeb34eccdbaa4766649584a3') + bytes(12) +
+             H('13a9ec647d84880ba5d09be2e22bf46e'))
+sid = H('7f000001eeb34eccdbaa4766649584a3')
+snd_wire = (H('7c5e48a3eaf2fc7d0e02dcb22fa50b48') + H('eeb34ece02346562') + H('0001') +
+            bytes(6) + H('6b80bb1cf2fdc393e3c27a981f82d238') + bytes(64))
+assert len(req_plain) == 112 and len(acc_plain) == 48 and len(snd_wire) == 112
+
+
+def blk(*parts, n=16):
+    b = b''.join(parts)
+    return b + bytes(-len(b) % n)
+
+
+def ctl():
+    s = {}
+    s['greeting'] = bytes(12) + struct.pack('>I', 0x7F) + challenge + salt + \
+        struct.pack('>I', 2048) + bytes(12)
+    s['setup-response'] = struct.pack('>I', 2) + b'alice'.ljust(80, b'\0') + token + client_iv
+    s['server-start'] = bytes(15) + b'\0' + server_iv + start_time + bytes(8)
+    s['request-tw-session'] = req_plain
+    v6 = bytearray(req_plain)
+    v6[1] = 6
+    v6[16:32] = H('20010db8000000000000000000000001')
+    v6[32:48] = H('20010db8000000000000000000000002')
+    s['request-tw-session-v6'] = bytes(v6)
+    s['accept-session'] = acc_plain
+    s['start-sessions'] = blk(b'\x02') + bytes(16)
+    s['start-ack'] = blk(b'\x00') + bytes(16)
+    s['stop-sessions'] = blk(b'\x03\x00\x00\x00' + struct.pack('>I', 1)) + bytes(16)
+    s['start-n-2'] = blk(b'\x07', n=12) + struct.pack('>I', 2) + sid + sid[::-1] + bytes(16)
+    s['start-n-ack-1'] = blk(b'\x08\x00', n=12) + struct.pack('>I', 1) + sid + bytes(16)
+    s['stop-n-0'] = blk(b'\x09', n=12) + struct.pack('>I', 0) + bytes(16)
+    s['stop-n-ack-big'] = blk(b'\x0a\x00', n=12) + struct.pack('>I', 4097)
+    s['unknown-cmd'] = blk(b'\x06')
+    return s
+
+
+def pkt():
+    def hdr(layout, pad_len=64, cap_delta=0, flags=0, n=4, known=0x0000000000000F):
+        return struct.pack('>BIHBHQ', layout, pad_len, cap_delta, flags, n, known)
+    s = {}
+    # TWAMP open sender: seq 1, ts, errest S|1, padding 27 octets.
+    open_snd = struct.pack('>IQH', 1, 0xeeb34ece02346562, 0x8001) + bytes(range(27))
+    s['twamp-open'] = hdr(0, 27) + open_snd
+    s['twamp-open-short'] = hdr(0, 0) + open_snd[:13]
+    s['twamp-open-cap'] = hdr(0, 200, 0, 1) + open_snd
+    s['twamp-auth-3.8'] = hdr(1, 64) + snd_wire
+    s['twamp-sym-open'] = hdr(2, 0) + struct.pack('>IQH', 2, 1 << 40, 0x0101) + bytes(27)
+    s['twamp-sym-auth'] = hdr(3, 0) + struct.pack('>I', 3) + bytes(12) + \
+        struct.pack('>QH', 1 << 50, 0x0001) + bytes(86)
+    tlvs = (struct.pack('>BBH', 0x80, 1, 8) + bytes(8) +           # Extra Padding
+            struct.pack('>BBH', 0x80, 3, 4) + H('01020304') +      # Timestamp Info
+            struct.pack('>BBH', 0x80, 200, 0))                      # unknown type
+    stamp = struct.pack('>IQHH', 7, 1 << 45, 0x8001, 0x1234) + bytes(30)
+    s['stamp-open-tlv'] = hdr(4, 0, 16) + stamp + tlvs
+    s['stamp-open-badtlv'] = hdr(4, 0) + stamp + tlvs + struct.pack('>BBH', 0x80, 1, 100) + b'xy'
+    s['stamp-open-frag'] = hdr(4, 0) + stamp + tlvs + b'\x80\x01'
+    stamp_auth = struct.pack('>I', 8) + bytes(12) + struct.pack('>QHH', 1 << 45, 0x8001, 0x4321)
+    stamp_auth += bytes(112 - len(stamp_auth))
+    s['stamp-auth-tlv'] = hdr(5, 0, 0, 4) + stamp_auth + tlvs
+    s['refl-open'] = hdr(0, 0) + struct.pack('>IQH', 9, 5, 0x0001) + bytes(2) + \
+        struct.pack('>QIQH', 6, 1, 7, 0x0001) + b'\x02\x40'
+    s['bad-layout'] = hdr(7, 0) + open_snd
+    return s
+
+
+def crypto():
+    s = {}
+    # op 1: client; Server-Start (block 32..47 wire) then Accept-Session (§3.8): HMAC OK.
+    ss = bytes(15) + b'\0' + server_iv + ss_wire
+    s['client-accept-3.8'] = b'\x01' + ss + b'\x10' + struct.pack('>H', 48) + acc_wire
+    s['client-short-ss'] = b'\x01' + ss + b'\x00' + struct.pack('>H', 48) + acc_wire
+    # op 0: server; arbitrary-length chunks.
+    s['server-chunks'] = b'\x00' + struct.pack('>H', 112) + req_plain + \
+        struct.pack('>H', 17) + bytes(17) + struct.pack('>H', 16) + bytes(16)
+    # op 2: round trip of real plaintexts (Request-TW-Session 112 = 7 blocks).
+    s['roundtrip'] = b'\x02' + b'\x00\x09' + b'\x05' + req_plain + b'\x00' + \
+        blk(b'\x02') + bytes(16) + b'\x01' + acc_plain
+    # op 3: §3.8 mode-2 sender packet: verifies OK with the test keys.
+    s['test-mode2-3.8'] = b'\x03' + b'\x00' + snd_wire
+    s['test-mode4-refl'] = b'\x03' + b'\x03' + bytes(112)
+    s['test-raw-geom'] = b'\x03' + b'\x80' + struct.pack('>HH', 32, 96) + bytes(112)
+    # op 4: §3.8 token with the §3.8 KEK and challenge: OK.
+    s['token-3.8'] = b'\x04' + b'\x00' + token
+    s['token-other-challenge'] = b'\x04' + b'\x01' + token + bytes(16)
+    return s
+
+
+def time_():
+    s = {}
+    def t(ntp, ref, e, x, ptp):
+        return struct.pack('>QqHQQ', ntp, ref, e, x, ptp)
+    s['3.8'] = t(0xeeb34ec3eca4a05d, 1700000000 * 10**9, 0x8001, 1000, (1700000000 << 32) | 5)
+    s['era1'] = t(0x0000000100000000, 2100000000 * 10**9, 0x3fff, 2**64 - 1, 0xffffffff3b9ac9ff)
+    s['frac-max'] = t(0x00000000ffffffff, -(2**63), 0x0000, 999999999, 0x000000003b9aca00)
+    s['ref-max'] = t(0xffffffffffffffff, 2**63 - 1, 0x20ff, 4294967295 * 10**9, 0)
+    # a - b == INT64_MIN in tw_ntp_diff_ns (x = 0, ptp = 0 -> b = 0).
+    s['diff-int64min'] = t(0x8000000000000000, 0, 0x00fa, 0, 0)
+    return s
+
+
+def ring():
+    s = {}
+    def rec(typ, payload, version=1, length=None):
+        n = len(payload) if length is None else length
+        r = struct.pack('<HHHHII', version, typ, 0, 0, 1, n) + payload
+        return r + bytes(-len(r) % 16)
+    hello = struct.pack('<IIII', 1234, 0, 1, 0) + b'twinhopd'.ljust(32, b'\0')
+    sess = struct.pack('<IIQ', 5, 0, 0)
+    stats_req = struct.pack('<II', 0, 0)
+    area = rec(0x01, hello) + rec(0x04, sess) + rec(0x0b, stats_req)
+    hdr = lambda mode, tail, avail, cap, avail2=0: struct.pack('>BHIHI', mode, tail, avail, cap,
+                                                               avail2)
+    s['cmd-records'] = hdr(1, 0, len(area), 4096) + area
+    s['cmd-wrap'] = hdr(1, 8192 // 16 - 2, len(area), 4096) + area
+    s['cmd-small-cap'] = hdr(1, 0, len(area), 8) + area
+    s['bad-version'] = hdr(1, 0, 64, 4096) + rec(0x01, hello, version=2)
+    s['bad-length'] = hdr(1, 0, 64, 4096) + rec(0x01, hello, length=100000)
+    s['pad-record'] = hdr(1, 0, 64, 4096) + rec(0x00, bytes(16)) + rec(0x0b, stats_req)
+    s['evt-dir'] = hdr(2, 0, len(area), 4096) + area
+    s['head-behind'] = hdr(9, 4, 0xfffffff0, 4096) + area
+    s['two-phase'] = hdr(1, 0, 48, 4096, 64) + area
+    # Producer mode (bit 2): [type][flags][len:2][payload]
+    def msg(typ, payload, want):
+        return struct.pack('>BBH', typ, 0, want) + payload
+    s['producer-cmd'] = hdr(5, 0, 0, 4096) + msg(0x01, hello, 0) + msg(0x04, sess, 0) + \
+        msg(0x0b, stats_req, 0) + msg(0x42, bytes(8), 0)
+    s['producer-evt'] = hdr(6, 0, 0, 16) + msg(0x41, bytes(16), 0) + msg(0x44, bytes(72), 1) + \
+        msg(0x48, bytes(40), 0)
+    return s
+
+
+def main():
+    for name, fn in (('ctl', ctl), ('pkt', pkt), ('crypto', crypto), ('time', time_),
+                     ('ring', ring)):
+        d = os.path.join(here, 'corpus', name)
+        os.makedirs(d, exist_ok=True)
+        for f in os.listdir(d):
+            if f.startswith('seed-'):
+                os.unlink(os.path.join(d, f))
+        for k, v in fn().items():
+            with open(os.path.join(d, 'seed-' + k), 'wb') as fp:
+                fp.write(v)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
