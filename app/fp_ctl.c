@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "fp_ctl.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "fp_reflector.h"
+#include "fp_sender.h"
+#include "fp_sess.h"
+
+#define LOG(lvl, ...) RTE_LOG(lvl, USER1, "ctl: " __VA_ARGS__)
+
+static struct fp_ctl ctl;
+
+static inline struct tw_ring_q *evt_q(unsigned index)
+{
+	return ctl.ring ? tw_ring_evt(ctl.ring, index) : NULL;
+}
+
+int fp_ctl_init(const char *shm_name, unsigned n_lcores)
+{
+	fp.ctl = &ctl;
+	for (unsigned i = 0; i < n_lcores; i++) {
+		ctl.batch[i] = rte_zmalloc("fp_ctl_batch", sizeof(struct fp_ctl_batch), 64);
+		if (!ctl.batch[i])
+			return -ENOMEM;
+	}
+	if (!shm_name)
+		return 0;
+	struct tw_ring_cfg cfg = {
+		.name = shm_name,
+		.n_evt = (uint16_t)n_lcores,
+		.n_lcores = (uint16_t)n_lcores,
+	};
+	char why[TW_RING_WHY_MAX] = "";
+	enum tw_err e = tw_ring_create(&cfg, &ctl.ring, why, sizeof(why));
+	if (e != TW_OK) {
+		LOG(ERR, "cannot create IPC region %s: %s (%s)\n", shm_name, tw_strerror(e), why);
+		return -1;
+	}
+	LOG(INFO, "IPC region %s: %u event ring(s), version %u\n", tw_ring_name(ctl.ring),
+	    n_lcores, TW_IPC_VERSION);
+	return 0;
+}
+
+void fp_ctl_close(void)
+{
+	if (ctl.ring)
+		(void)tw_ring_destroy(ctl.ring);
+	ctl.ring = NULL;
+}
+
+static void send_evt(unsigned lcidx, uint16_t type, uint32_t id, uint16_t flags, const void *pl,
+		     uint32_t len)
+{
+	struct tw_ring_q *q = evt_q(lcidx);
+	if (!q)
+		return;
+	struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = type, .flags = flags, .id = id,
+			       .length = len};
+	if (tw_ring_enqueue(q, &h, pl) != TW_OK)
+		FP_INC(&fp_cnt[rte_lcore_id()], DROP_RING_FULL);
+}
+
+static void ack(uint16_t req_type, uint32_t id, enum tw_err err, uint32_t session, uint32_t detail)
+{
+	struct tw_ipc_ack a = {.req_type = req_type, .err = (uint16_t)err, .session = session,
+			       .detail = detail};
+	send_evt(0, err == TW_OK ? TW_IPC_ACK : TW_IPC_NACK, id, 0, &a, sizeof(a));
+}
+
+void fp_ctl_event(uint32_t session, uint16_t event, uint16_t err, uint64_t rx, uint64_t tx)
+{
+	struct tw_ipc_session_event ev = {.session = session, .event = event, .err = err,
+					  .at_ntp = fp_tsc_ntp(rte_rdtsc()), .rx_pkts = rx,
+					  .tx_pkts = tx};
+	send_evt(0, TW_IPC_SESSION_EVENT, 0, 0, &ev, sizeof(ev));
+}
+
+int fp_ctl_summary(struct fp_lcore *lc, const struct tw_ipc_sender_summary *sum)
+{
+	send_evt(lc->index, TW_IPC_SENDER_SUMMARY, 0, 0, sum, sizeof(*sum));
+	return 0;
+}
+
+int fp_ctl_flush(struct fp_lcore *lc)
+{
+	struct fp_ctl_batch *b = ctl.batch[lc->index];
+	if (!b->n)
+		return 0;
+	struct tw_ring_q *q = evt_q(lc->index);
+	if (!q) {
+		b->n = 0;
+		return 0;
+	}
+	/* Zero-copy into the ring; on TW_E_FULL keep the batch (retry). */
+	struct tw_ipc_hdr *h;
+	uint32_t len = (uint32_t)(sizeof(struct tw_ipc_result_batch) +
+				  b->n * sizeof(struct tw_ipc_result));
+	if (tw_ring_reserve(q, len, &h) != TW_OK)
+		return -1;
+	h->version = TW_IPC_VERSION;
+	h->type = TW_IPC_SENDER_RESULT;
+	h->flags = 0;
+	h->pad0 = 0;
+	h->id = 0;
+	h->length = len;
+	struct tw_ipc_result_batch hdr = {.count = b->n, .lcore = (uint16_t)lc->index};
+	memcpy(h + 1, &hdr, sizeof(hdr));
+	memcpy((uint8_t *)(h + 1) + sizeof(hdr), b->rec, b->n * sizeof(struct tw_ipc_result));
+	tw_ring_commit(q);
+	FP_ADD(lc->cnt, IPC_RESULTS, b->n);
+	b->n = 0;
+	return 0;
+}
+
+int fp_ctl_result(struct fp_lcore *lc, const struct tw_ipc_result *r)
+{
+	struct fp_ctl_batch *b = ctl.batch[lc->index];
+	if (b->n == TW_IPC_RESULTS_MAX && fp_ctl_flush(lc) != 0) {
+		/* Ring still full and the batch too: this record is lost,
+		 * and said so. */
+		FP_INC(lc->cnt, DROP_RING_FULL);
+		return -1;
+	}
+	b->rec[b->n++] = *r;
+	if (b->n == TW_IPC_RESULTS_MAX)
+		(void)fp_ctl_flush(lc);
+	return 0;
+}
+
+void fp_ctl_publish(uint64_t now)
+{
+	if (!ctl.ring)
+		return;
+	for (unsigned i = 0; i < fp.nb_lcores; i++) {
+		struct tw_ipc_counters *dst = tw_ring_counters(ctl.ring, i);
+		const struct fp_counters *src = fp.lc_by_index[i]->cnt;
+		for (unsigned k = 0; dst && k < TW_IPC_CNT__COUNT; k++)
+			__atomic_store_n(&dst->c[k], src->c[k], __ATOMIC_RELAXED);
+	}
+	tw_ring_fp_heartbeat(ctl.ring, (uint64_t)((double)now * 1e9 / (double)fp.tsc_hz));
+}
+
+/* ---- commands ---- */
+
+static enum tw_err sec_layout(uint8_t proto, uint8_t sec, bool sym, enum tw_pkt_layout *l,
+			      enum tw_pkt_prot *p)
+{
+	bool auth = sec == TW_IPC_SEC_AUTH || sec == TW_IPC_SEC_ENC;
+	if (sec != TW_IPC_SEC_OPEN && sec != TW_IPC_SEC_AUTH && sec != TW_IPC_SEC_ENC &&
+	    sec != TW_IPC_SEC_MIXED)
+		return TW_E_MODE;
+	if (proto == TW_IPC_PROTO_STAMP) {
+		if (sec == TW_IPC_SEC_ENC)
+			return TW_E_MODE;
+		*l = auth ? TW_PKT_STAMP_AUTH : TW_PKT_STAMP_OPEN;
+	} else if (sym) {
+		*l = auth ? TW_PKT_TWAMP_SYM_AUTH : TW_PKT_TWAMP_SYM_OPEN;
+	} else {
+		*l = auth ? TW_PKT_TWAMP_AUTH : TW_PKT_TWAMP_OPEN;
+	}
+	*p = sec == TW_IPC_SEC_AUTH ? TW_PKT_PROT_AUTH
+	     : sec == TW_IPC_SEC_ENC ? TW_PKT_PROT_ENC
+				     : TW_PKT_PROT_NONE;
+	return TW_OK;
+}
+
+static uint64_t ns2tsc(uint64_t ns)
+{
+	return (uint64_t)((double)ns * (double)fp.tsc_hz / 1e9);
+}
+
+static enum tw_err reflector_add(const struct tw_ipc_reflector_add *q, uint64_t now)
+{
+	uint8_t fam = q->flow.local.family;
+	if (!q->session || (fam != 4 && fam != 6) || q->flow.peer.family != fam ||
+	    !q->flow.local_port || !q->flow.peer_port || q->dscp > 63)
+		return TW_E_ARG;
+	if (q->pad.padding_len > TW_PKT_MAX_LEN)
+		return TW_E_LENGTH; /* spec §11.2: no UDP datagram carries it */
+	if (fp_sess_find_id(fp.sess, q->session))
+		return TW_E_ARG;
+	enum tw_pkt_layout l;
+	enum tw_pkt_prot p;
+	enum tw_err e = sec_layout(q->proto, q->sec, (q->flags & TW_IPC_SF_SYMMETRIC) != 0, &l, &p);
+	if (e != TW_OK)
+		return e;
+	struct fp_key k;
+	memset(&k, 0, sizeof(k));
+	k.ipv = fam;
+	memcpy(k.local.a, q->flow.local.addr, fam == 4 ? 4 : 16);
+	memcpy(k.peer.a, q->flow.peer.addr, fam == 4 ? 4 : 16);
+	k.local_port = q->flow.local_port;
+	k.peer_port = q->flow.peer_port;
+	int err;
+	struct fp_session *s = fp_sess_add(fp.sess, &k, &err);
+	if (!s) {
+		if (err != -EEXIST)
+			FP_INC(&fp_cnt[rte_lcore_id()], DROP_SESSION_FULL);
+		return err == -EEXIST ? TW_E_ARG : TW_E_NOSPACE;
+	}
+	/* Crypto contexts built once, here (never per packet). */
+	if (p != TW_PKT_PROT_NONE) {
+		if (l == TW_PKT_STAMP_AUTH) {
+			e = tw_stamp_auth_init(&s->crypto.sa, q->keys.hmac, q->keys.hmac_len);
+			s->crypto.have_sa = e == TW_OK;
+		} else if (q->keys.hmac_len == 0) {
+			e = TW_E_ARG;
+		} else {
+			e = tw_test_crypto_init(&s->crypto.tc, q->keys.aes, q->keys.hmac);
+			if (e == TW_OK)
+				e = tw_test_crypto_init(&s->crypto.tc_rx, q->keys.aes, q->keys.hmac);
+			s->crypto.have_tc = e == TW_OK;
+		}
+		if (e != TW_OK) {
+			fp_sess_del(fp.sess, s, now);
+			return e;
+		}
+	}
+	s->id = q->session;
+	s->role = FP_ROLE_REFLECTOR;
+	s->layout = (uint8_t)l;
+	s->prot = (uint8_t)p;
+	s->dscp = q->dscp;
+	s->copy_dscp = (q->flags & TW_IPC_SF_COPY_DSCP) != 0;
+	s->z = (q->flags & TW_IPC_SF_PTP_TS) != 0;
+	s->ttl = q->ttl ? q->ttl : 255;
+	s->min_ttl = q->min_ttl;
+	s->pad_len = q->pad.padding_len;
+	s->seq = 0;
+	s->timeout_tsc = ns2tsc(q->timeout_ns);
+	s->refwait_tsc = ns2tsc(q->refwait_ns ? q->refwait_ns : 900ull * 1000000000ull);
+	s->last_rx_tsc = now;
+	/* Publish the state last (readers check it first). */
+	__atomic_store_n(&s->state,
+			 (q->flags & TW_IPC_SF_START_NOW) ? FP_SS_ACTIVE : FP_SS_ADDED,
+			 __ATOMIC_RELEASE);
+	return TW_OK;
+}
+
+static enum tw_err session_ctl(uint16_t type, const struct tw_ipc_session_ctl *q, uint64_t now)
+{
+	if (type == TW_IPC_SESSION_DEL && fp_light_del(q->session) == 0) {
+		fp_ctl_event(q->session, TW_IPC_EV_DELETED, 0, 0, 0);
+		return TW_OK;
+	}
+	struct fp_session *s = fp_sess_find_id(fp.sess, q->session);
+	if (!s)
+		return TW_E_ARG;
+	switch (type) {
+	case TW_IPC_REFLECTOR_START:
+		if (s->role != FP_ROLE_REFLECTOR)
+			return TW_E_COMMAND;
+		s->last_rx_tsc = now;
+		__atomic_store_n(&s->state, FP_SS_ACTIVE, __ATOMIC_RELEASE);
+		fp_ctl_event(s->id, TW_IPC_EV_STARTED, 0, s->rx, s->tx);
+		return TW_OK;
+	case TW_IPC_REFLECTOR_STOP: {
+		if (s->role != FP_ROLE_REFLECTOR)
+			return TW_E_COMMAND;
+		/* §4.7: keep reflecting for min(Timeout, REFWAIT) after stop. */
+		uint64_t d = s->timeout_tsc < s->refwait_tsc ? s->timeout_tsc : s->refwait_tsc;
+		s->expire_tsc = now + d;
+		__atomic_store_n(&s->state, FP_SS_STOPPING, __ATOMIC_RELEASE);
+		fp_ctl_event(s->id, TW_IPC_EV_STOPPING, 0, s->rx, s->tx);
+		return TW_OK;
+	}
+	case TW_IPC_SENDER_START:
+		if (s->role != FP_ROLE_SENDER)
+			return TW_E_COMMAND;
+		if (fp_sender_start(s->snd, now) != 0)
+			return TW_E_COMMAND;
+		fp_ctl_event(s->id, TW_IPC_EV_STARTED, 0, 0, 0);
+		return TW_OK;
+	case TW_IPC_SENDER_STOP:
+		if (s->role != FP_ROLE_SENDER)
+			return TW_E_COMMAND;
+		fp_sender_stop(s->snd, now);
+		return TW_OK;
+	case TW_IPC_SESSION_DEL: {
+		uint32_t id = s->id;
+		if (s->role == FP_ROLE_SENDER)
+			fp_sender_free(s->snd);
+		else
+			fp_sess_del(fp.sess, s, now);
+		fp_ctl_event(id, TW_IPC_EV_DELETED, 0, 0, 0);
+		return TW_OK;
+	}
+	default:
+		return TW_E_COMMAND;
+	}
+}
+
+static void stats_reply(uint32_t id, const struct fp_session *s, uint16_t flags)
+{
+	struct tw_ipc_stats st;
+	memset(&st, 0, sizeof(st));
+	st.session = s->id;
+	st.proto = tw_pkt_is_stamp((enum tw_pkt_layout)s->layout) ? TW_IPC_PROTO_STAMP
+								  : TW_IPC_PROTO_TWAMP;
+	st.role = s->role;
+	st.rx_pkts = s->rx;
+	st.tx_pkts = s->tx;
+	st.rx_octets = s->rx_octets;
+	st.tx_octets = s->tx_octets;
+	st.drops = s->drop;
+	st.last_rx_ntp = s->rx ? fp_tsc_ntp(s->last_rx_tsc) : 0;
+	st.next_seq = s->role == FP_ROLE_SENDER ? s->snd->next_seq : s->seq;
+	send_evt(0, TW_IPC_STATS, id, flags, &st, sizeof(st));
+}
+
+enum tw_err fp_ctl_apply(uint16_t type, const void *pl, uint32_t len, uint64_t now,
+			 uint32_t *detail)
+{
+	(void)len;
+	*detail = 0;
+	switch (type) {
+	case TW_IPC_PORT_CONFIG: {
+		struct tw_ipc_port_config q;
+		memcpy(&q, pl, sizeof(q));
+		if (q.port_id != 0 || q.n_addrs > TW_IPC_PORT_ADDRS)
+			return TW_E_ARG;
+		/* The kernel owns the addresses on the TAP; this tells the fast
+		 * path which destinations are its own. */
+		for (unsigned i = 0; i < q.n_addrs; i++) {
+			if (q.addrs[i].family == 4) {
+				memcpy(fp.addr4, q.addrs[i].addr, 4);
+				fp.plen4 = q.addrs[i].prefix_len;
+				fp.have4 = true;
+			} else if (q.addrs[i].family == 6) {
+				memcpy(fp.addr6, q.addrs[i].addr, 16);
+				fp.plen6 = q.addrs[i].prefix_len;
+				fp.have6 = true;
+			}
+		}
+		return TW_OK;
+	}
+	case TW_IPC_REFLECTOR_ADD: {
+		struct tw_ipc_reflector_add q;
+		memcpy(&q, pl, sizeof(q));
+		return reflector_add(&q, now);
+	}
+	case TW_IPC_SENDER_ADD: {
+		struct tw_ipc_sender_add q;
+		memcpy(&q, pl, sizeof(q));
+		enum tw_err e;
+		(void)fp_sender_add(&q, 0, &e);
+		return e;
+	}
+	case TW_IPC_LIGHT_LISTEN: {
+		struct tw_ipc_light_listen q;
+		memcpy(&q, pl, sizeof(q));
+		enum tw_err e;
+		(void)fp_light_add(&q, &e);
+		return e;
+	}
+	case TW_IPC_REFLECTOR_START:
+	case TW_IPC_REFLECTOR_STOP:
+	case TW_IPC_SENDER_START:
+	case TW_IPC_SENDER_STOP:
+	case TW_IPC_SESSION_DEL: {
+		struct tw_ipc_session_ctl q;
+		memcpy(&q, pl, sizeof(q));
+		return session_ctl(type, &q, now);
+	}
+	default:
+		return TW_E_COMMAND;
+	}
+}
+
+static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, uint64_t now)
+{
+	const void *pl = h + 1;
+	FP_INC(lc->cnt, IPC_CMDS);
+	switch (h->type) {
+	case TW_IPC_HELLO: {
+		struct tw_ipc_hello_reply r;
+		memset(&r, 0, sizeof(r));
+		r.fp_pid = (uint32_t)getpid();
+		r.caps = TW_IPC_CAP_IPV6 | TW_IPC_CAP_CRYPTO | TW_IPC_CAP_SENDER |
+			 (fp.port.ts_mode == FP_TS_HW_DYNFIELD ? TW_IPC_CAP_HW_RX_TS : 0);
+		r.n_lcores = (uint16_t)fp.nb_lcores;
+		r.n_ports = 1;
+		r.n_evt_rings = (uint16_t)fp.nb_lcores;
+		r.max_sessions = fp.sess->cap;
+		r.tsc_hz = fp.tsc_hz;
+		r.clock_err_ns = fp.clk_cur->err_ns;
+		send_evt(0, TW_IPC_HELLO_REPLY, h->id, 0, &r, sizeof(r));
+		return;
+	}
+	case TW_IPC_STATS_REQUEST: {
+		struct tw_ipc_stats_request q;
+		memcpy(&q, pl, sizeof(q));
+		if (q.session) {
+			struct fp_session *s = fp_sess_find_id(fp.sess, q.session);
+			if (!s) {
+				ack(h->type, h->id, TW_E_ARG, q.session, 0);
+				return;
+			}
+			stats_reply(h->id, s, 0);
+			return;
+		}
+		/* Every session: a F_MORE chain; the last one without. */
+		const struct fp_session *prev = NULL;
+		for (uint32_t i = 0; i < fp.sess->cap; i++) {
+			const struct fp_session *s = &fp.sess->s[i];
+			if (s->state == FP_SS_FREE || s->state == FP_SS_DEAD)
+				continue;
+			if (prev)
+				stats_reply(h->id, prev, TW_IPC_F_MORE);
+			prev = s;
+		}
+		if (prev)
+			stats_reply(h->id, prev, 0);
+		else
+			ack(h->type, h->id, TW_OK, 0, 0);
+		return;
+	}
+	case TW_IPC_COUNTERS_REQUEST: {
+		struct tw_ipc_counters_request q;
+		memcpy(&q, pl, sizeof(q));
+		unsigned lo = 0, hi = fp.nb_lcores;
+		if (q.lcore != TW_IPC_LCORE_ALL) {
+			if (q.lcore >= fp.nb_lcores) {
+				ack(h->type, h->id, TW_E_ARG, 0, 0);
+				return;
+			}
+			lo = q.lcore;
+			hi = q.lcore + 1u;
+		}
+		for (unsigned i = lo; i < hi; i++) {
+			struct tw_ipc_counters_msg m;
+			memset(&m, 0, sizeof(m));
+			m.lcore = (uint16_t)i;
+			m.n_counters = TW_IPC_CNT__COUNT;
+			m.at_ns = (uint64_t)((double)now * 1e9 / (double)fp.tsc_hz);
+			memcpy(m.c, fp.lc_by_index[i]->cnt->c, sizeof(m.c));
+			send_evt(0, TW_IPC_COUNTERS, h->id, i + 1 < hi ? TW_IPC_F_MORE : 0, &m,
+				 sizeof(m));
+		}
+		return;
+	}
+	default: {
+		uint32_t detail = 0;
+		enum tw_err e = fp_ctl_apply(h->type, pl, h->length, now, &detail);
+		const uint32_t *sess = (const uint32_t *)pl; /* every session payload starts with it */
+		uint32_t sid;
+		memcpy(&sid, sess, sizeof(sid));
+		if (h->type == TW_IPC_PORT_CONFIG)
+			sid = 0;
+		if (e != TW_OK)
+			FP_INC(lc->cnt, DROP_IPC_BAD);
+		ack(h->type, h->id, e, sid, detail);
+	}
+	}
+}
+
+void fp_ctl_poll(struct fp_lcore *lc, uint64_t now, unsigned max)
+{
+	if (!ctl.ring)
+		return;
+	struct tw_ring_q *q = tw_ring_cmd(ctl.ring);
+	for (unsigned i = 0; i < max; i++) {
+		const struct tw_ipc_hdr *h;
+		enum tw_err e = tw_ring_peek(q, &h);
+		if (e == TW_E_EMPTY)
+			return;
+		if (e != TW_OK) {
+			/* discarded and counted by the ring; NACK what we can */
+			FP_INC(lc->cnt, DROP_IPC_BAD);
+			continue;
+		}
+		handle(lc, h, now);
+		tw_ring_release(q);
+	}
+}

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The lcore loop.  Shape (docs/fastpath.md, style anchor 6):
+ *
+ *   rx burst (32) -> ONE rte_rdtsc() -> parse, classify, reflect in place
+ *   -> [main lcore: kernel TAP -> port, due sender packets]
+ *   -> one TSC read for late T3 -> tx burst
+ *   -> periodic work gated on TSC deadlines computed from that one read:
+ *      result flush, and on the main lcore IPC poll, counter publish,
+ *      sender ticks (loss, end), REFWAIT/Timeout expiry, TSC clock resync,
+ *      session slot reaping.
+ *
+ * Nothing in the loop allocates from the heap, logs, takes a lock or makes a
+ * system call.  The one exception is the idle back-off (--idle-backoff on):
+ * after fp.idle_spin empty iterations the loop calls rte_pause(), and after
+ * ten times that it sleeps fp.idle_sleep_us (a nanosleep syscall) per
+ * iteration, only while no sender is due sooner.  Line-rate runs turn it
+ * off.  The clock resync reads CLOCK_REALTIME through the vDSO (no syscall).
+ */
+#include "fp_lcore.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_prefetch.h>
+
+#include "fp.h"
+#include "fp_ctl.h"
+#include "fp_exc.h"
+#include "fp_reflector.h"
+#include "fp_sender.h"
+#include "fp_sess.h"
+
+#define PREFETCH_OFFSET 3
+#define EXPIRY_CHUNK 1024
+
+/* Send the exception frames to the kernel through this lcore's TAP queue. */
+static inline void exc_flush(struct fp_lcore *lc)
+{
+	if (!lc->n_exc)
+		return;
+	uint16_t k = rte_eth_tx_burst(fp.exc->tap_port, lc->exc_txq, lc->exc, lc->n_exc);
+	FP_ADD(lc->cnt, EXC_TO_KERNEL, k);
+	if (k < lc->n_exc) {
+		FP_ADD(lc->cnt, DROP_EXC_FULL, lc->n_exc - k);
+		rte_pktmbuf_free_bulk(&lc->exc[k], lc->n_exc - k);
+	}
+	lc->n_exc = 0;
+}
+
+static inline void tx_flush(struct fp_lcore *lc)
+{
+	if (!lc->n_tx)
+		return;
+	uint16_t k = rte_eth_tx_burst(fp.port.port_id, lc->txq, lc->tx, lc->n_tx);
+	FP_ADD(lc->cnt, TX_PKTS, k);
+	if (k < lc->n_tx) {
+		FP_ADD(lc->cnt, DROP_TX_FULL, lc->n_tx - k);
+		rte_pktmbuf_free_bulk(&lc->tx[k], lc->n_tx - k);
+	}
+	lc->n_tx = 0;
+}
+
+static inline void to_kernel(struct fp_lcore *lc, struct rte_mbuf *m, uint64_t now)
+{
+	if (lc->main)
+		fp_exc_snoop(fp.exc, m, now);
+	if (fp.vlan >= 0)
+		(void)rte_vlan_strip(m);
+	lc->exc[lc->n_exc++] = m;
+}
+
+static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	struct fp_pinfo pi[FP_BURST];
+	const struct fp_key *keys[FP_BURST];
+	struct fp_session *sess[FP_BURST];
+	uint8_t idx[FP_BURST];
+	struct fp_late_t3 late[FP_BURST];
+	unsigned nk = 0, n_late = 0;
+	uint64_t t2 = now;
+
+	for (uint16_t i = 0; i < n && i < PREFETCH_OFFSET; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + PREFETCH_OFFSET < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET], void *));
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		if (rte_is_unicast_ether_addr(&eh->dst_addr) &&
+		    !rte_is_same_ether_addr(&eh->dst_addr, &fp.mac)) {
+			/* promiscuous ports (af_packet, tap) see other hosts' frames */
+			FP_INC(lc->cnt, DROP_NOT_MINE);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		enum fp_parse_res r = fp_parse(m, &pi[i]);
+		if (r == FP_PARSE_UDP && fp_is_local(&pi[i].key) &&
+		    !(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK & RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
+			keys[nk] = &pi[i].key;
+			idx[nk++] = (uint8_t)i;
+			continue;
+		}
+		if (r == FP_PARSE_BAD_L3)
+			FP_INC(lc->cnt, DROP_L3_HDR);
+		else if (r == FP_PARSE_BAD_UDP)
+			FP_INC(lc->cnt, DROP_UDP_HDR);
+		to_kernel(lc, m, now);
+	}
+	if (fp.port.ts_mode == FP_TS_HW_DYNFIELD) {
+		/* per-packet NIC timestamps: used below per packet instead of
+		 * the burst TSC */
+	}
+	fp_sess_lookup_bulk(fp.sess, keys, nk, sess);
+	for (unsigned j = 0; j < nk; j++) {
+		unsigned i = idx[j];
+		struct rte_mbuf *m = pkts[i];
+		uint64_t ts = t2;
+		if (fp.port.ts_mode == FP_TS_HW_DYNFIELD && (m->ol_flags & fp.port.ts_dynflag)) {
+			uint64_t hw = *RTE_MBUF_DYNFIELD(m, fp.port.ts_dynfield_off, uint64_t *);
+			ts = (uint64_t)((double)hw * (double)fp.tsc_hz /
+					(double)fp.port.hw_clock_hz) +
+			     (uint64_t)fp.port.hw_to_tsc_off;
+		}
+		enum fp_rx_verdict v;
+		struct fp_session *s = sess[j];
+		if (s) {
+			if (s->role == FP_ROLE_REFLECTOR) {
+				v = fp_reflect_session(lc, m, &pi[i], s, ts, &late[n_late]);
+			} else if (s->role == FP_ROLE_SENDER) {
+				v = fp_sender_rx(lc, m, &pi[i], s, ts);
+			} else {
+				v = FP_RX_EXCEPTION;
+			}
+		} else {
+			uint16_t li = __atomic_load_n(&fp.light_idx[pi[i].key.local_port],
+						      __ATOMIC_ACQUIRE);
+			if (li)
+				v = fp_reflect_light(lc, m, &pi[i], &fp.light[li - 1], ts,
+						     &late[n_late]);
+			else
+				v = FP_RX_EXCEPTION; /* e.g. UDP to a closed port: ICMP */
+		}
+		switch (v) {
+		case FP_RX_TX_T3:
+			n_late++;
+			/* fall through */
+		case FP_RX_TX:
+			lc->tx[lc->n_tx++] = m;
+			break;
+		case FP_RX_EXCEPTION:
+			to_kernel(lc, m, now);
+			break;
+		case FP_RX_CONSUMED:
+			break;
+		case FP_RX_DROP:
+		default:
+			rte_pktmbuf_free(m);
+			break;
+		}
+	}
+	if (n_late)
+		fp_reflect_late_t3(late, n_late, rte_rdtsc());
+}
+
+/* REFWAIT and Timeout expiry (§4.7), a chunk of the table per tick. */
+static void expiry_scan(uint64_t now, uint32_t *cursor)
+{
+	struct fp_sess_table *t = fp.sess;
+	for (unsigned k = 0; k < EXPIRY_CHUNK; k++) {
+		struct fp_session *s = &t->s[*cursor];
+		*cursor = (*cursor + 1) % t->cap;
+		if (s->role != FP_ROLE_REFLECTOR)
+			continue;
+		if (s->state == FP_SS_ACTIVE && now - s->last_rx_tsc > s->refwait_tsc &&
+		    s->last_rx_tsc < now) {
+			s->state = FP_SS_ADDED;
+			fp_ctl_event(s->id, TW_IPC_EV_REFWAIT_EXPIRED, 0, s->rx, s->tx);
+		} else if (s->state == FP_SS_STOPPING && now >= s->expire_tsc) {
+			s->state = FP_SS_ADDED;
+			fp_ctl_event(s->id, TW_IPC_EV_ENDED, 0, s->rx, s->tx);
+		}
+	}
+}
+
+static void clock_resync(void)
+{
+	struct tw_tsc_clock *cur = fp.clk_cur;
+	struct tw_tsc_clock *nxt = cur == &fp.clk[0] ? &fp.clk[1] : &fp.clk[0];
+	*nxt = *cur;
+	if (tw_tsc_clock_resync(nxt) == TW_OK) {
+		fp.errest[0] = tw_errest_encode(nxt->err_ns, nxt->synced, false);
+		fp.errest[1] = tw_errest_encode(nxt->err_ns, nxt->synced, true);
+		__atomic_store_n(&fp.clk_cur, nxt, __ATOMIC_RELEASE);
+	}
+}
+
+int fp_lcore_loop(void *arg)
+{
+	(void)arg;
+	struct fp_lcore *lc = &fp.lc[rte_lcore_id()];
+	struct rte_mbuf *pkts[FP_BURST];
+	uint64_t hz = fp.tsc_hz;
+	uint64_t now = rte_rdtsc();
+	uint64_t next_drain = now + fp.drain_tsc, next_ctl = now, next_stats = now + hz / 10;
+	uint64_t next_tick = now, next_clock = now + hz, next_exp = now, next_sess_reap = now;
+	uint32_t exp_cursor = 0;
+	uint64_t idle = 0;
+
+	while (!__atomic_load_n(&fp.quit, __ATOMIC_RELAXED)) {
+		uint16_t n = rte_eth_rx_burst(fp.port.port_id, lc->rxq, pkts, FP_BURST);
+		/* The iteration's one clock read: deadlines, and T2/T4 of the
+		 * whole burst (read after the burst: never before arrival). */
+		now = rte_rdtsc();
+		if (n) {
+			FP_ADD(lc->cnt, RX_PKTS, n);
+			FP_INC(lc->cnt, RX_BURSTS);
+			process_burst(lc, pkts, n, now);
+		}
+		unsigned work = n;
+		if (lc->main) {
+			/* kernel -> port (ARP/ND replies, ICMP, TWAMP-Control TCP) */
+			unsigned room = RTE_DIM(lc->tx) - lc->n_tx;
+			if (room > FP_BURST)
+				room = FP_BURST;
+			uint16_t k = fp_exc_from_kernel(fp.exc, &lc->tx[lc->n_tx], (uint16_t)room, now);
+			lc->n_tx += k;
+			FP_ADD(lc->cnt, EXC_FROM_KERNEL, k);
+			work += k;
+			room = RTE_DIM(lc->tx) - lc->n_tx;
+			unsigned s = fp_sender_tx(lc, now, &lc->tx[lc->n_tx], room);
+			lc->n_tx += s;
+			work += s;
+		}
+		tx_flush(lc);
+		exc_flush(lc);
+
+		if (now >= next_drain) {
+			(void)fp_ctl_flush(lc);
+			next_drain = now + fp.drain_tsc;
+		}
+		if (lc->main) {
+			if (now >= next_ctl) {
+				fp_ctl_poll(lc, now, 32);
+				next_ctl = now + fp.ipc_poll_tsc;
+			}
+			if (now >= next_tick) {
+				fp_sender_tick(lc, now);
+				next_tick = now + hz / 1000;
+				if (fp.exit_when_done && fp_sender_all_done())
+					__atomic_store_n(&fp.quit, true, __ATOMIC_RELAXED);
+				if (fp.run_until_tsc && now >= fp.run_until_tsc)
+					__atomic_store_n(&fp.quit, true, __ATOMIC_RELAXED);
+			}
+			if (now >= next_exp) {
+				expiry_scan(now, &exp_cursor);
+				next_exp = now + hz / 100;
+			}
+			if (now >= next_stats) {
+				fp_ctl_publish(now);
+				next_stats = now + fp.stats_interval_tsc;
+			}
+			if (now >= next_clock) {
+				clock_resync();
+				fp_port_clock_sync(&fp.port);
+				next_clock = now + hz;
+			}
+			if (now >= next_sess_reap) {
+				fp_sess_reap(fp.sess, now);
+				next_sess_reap = now + hz / 10;
+			}
+		}
+		if (!fp.idle_backoff)
+			continue;
+		if (work) {
+			idle = 0;
+			continue;
+		}
+		idle++;
+		if (idle > (uint64_t)fp.idle_spin * 10 && !fp_sender_due_within(now, fp.idle_sleep_us))
+			rte_delay_us_sleep(fp.idle_sleep_us);
+		else if (idle > fp.idle_spin)
+			rte_pause();
+	}
+	(void)fp_ctl_flush(lc);
+	return 0;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "fp_port.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_mbuf_dyn.h>
+
+#define LOG(lvl, ...) RTE_LOG(lvl, USER1, "port: " __VA_ARGS__)
+
+/* Translate a comma list of offload names ("ipv4_cksum,udp_cksum") into
+ * bits, using DPDK's own names so the profile vocabulary is the ethdev one. */
+static uint64_t offload_bits(const char *list, bool rx)
+{
+	uint64_t bits = 0;
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		bool found = false;
+		for (unsigned b = 0; b < 64; b++) {
+			const char *n = rx ? rte_eth_dev_rx_offload_name(1ULL << b)
+					   : rte_eth_dev_tx_offload_name(1ULL << b);
+			if (n && strcasecmp(n, tok) == 0) {
+				bits |= 1ULL << b;
+				found = true;
+			}
+		}
+		if (!found)
+			LOG(WARNING, "unknown %s offload '%s' ignored\n", rx ? "Rx" : "Tx", tok);
+	}
+	return bits;
+}
+
+static uint64_t rss_bits(const char *list)
+{
+	uint64_t hf = 0;
+	if (strstr(list, "ip"))
+		hf |= RTE_ETH_RSS_IP;
+	if (strstr(list, "udp"))
+		hf |= RTE_ETH_RSS_UDP;
+	if (strstr(list, "tcp"))
+		hf |= RTE_ETH_RSS_TCP;
+	return hf;
+}
+
+/* Relate device clock to TSC: read both back to back a few times and keep
+ * the pair with the smallest TSC window (chrony-style minimum-delay pick). */
+static int clock_fit(struct fp_port *pt)
+{
+	uint64_t best_win = UINT64_MAX, hw0 = 0, tsc0 = 0;
+	for (int i = 0; i < 8; i++) {
+		uint64_t a = rte_rdtsc();
+		uint64_t hw;
+		if (rte_eth_read_clock(pt->port_id, &hw) != 0)
+			return -1;
+		uint64_t b = rte_rdtsc();
+		if (b - a < best_win) {
+			best_win = b - a;
+			hw0 = hw;
+			tsc0 = a + (b - a) / 2;
+		}
+	}
+	if (!pt->hw_clock_hz) {
+		/* Frequency: two fits 10 ms apart. */
+		rte_delay_ms(10);
+		uint64_t hw1, a = rte_rdtsc();
+		if (rte_eth_read_clock(pt->port_id, &hw1) != 0)
+			return -1;
+		double tsc_hz = (double)rte_get_tsc_hz();
+		pt->hw_clock_hz = (uint64_t)((double)(hw1 - hw0) * tsc_hz / (double)(a - tsc0));
+		if (!pt->hw_clock_hz)
+			return -1;
+	}
+	pt->hw_to_tsc_off =
+		(int64_t)tsc0 -
+		(int64_t)((double)hw0 * (double)rte_get_tsc_hz() / (double)pt->hw_clock_hz);
+	return 0;
+}
+
+void fp_port_clock_sync(struct fp_port *pt)
+{
+	if (pt->ts_mode == FP_TS_HW_DYNFIELD)
+		(void)clock_fit(pt);
+}
+
+int fp_port_init(struct fp_port *pt, uint16_t port_id, const struct fp_profile *prof,
+		 uint16_t nq, struct rte_mempool *mp)
+{
+	struct rte_eth_dev_info info;
+	memset(pt, 0, sizeof(*pt));
+	pt->port_id = port_id;
+	int rc = rte_eth_dev_info_get(port_id, &info);
+	if (rc) {
+		LOG(ERR, "dev_info_get(%u): %s\n", port_id, rte_strerror(-rc));
+		return -1;
+	}
+	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
+		LOG(ERR, "%s offers %u/%u queues, %u lcores need one each\n", info.driver_name,
+		    info.max_rx_queues, info.max_tx_queues, nq);
+		return -1;
+	}
+	pt->nb_rxq = pt->nb_txq = nq;
+
+	uint64_t want_rx = offload_bits(prof->rx_offloads, true);
+	uint64_t want_tx = offload_bits(prof->tx_offloads, false);
+	pt->ts_mode = FP_TS_TSC;
+	if (prof->ts_mode == FP_TS_HW_DYNFIELD)
+		want_rx |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	if ((want_rx & ~info.rx_offload_capa) || (want_tx & ~info.tx_offload_capa))
+		LOG(INFO, "%s: offloads not offered and left off: rx 0x%" PRIx64 " tx 0x%" PRIx64 "\n",
+		    info.driver_name, want_rx & ~info.rx_offload_capa,
+		    want_tx & ~info.tx_offload_capa);
+	pt->rx_offloads = want_rx & info.rx_offload_capa;
+	pt->tx_offloads = want_tx & info.tx_offload_capa;
+	/* Software checksums unless both IPv4 and UDP are offloaded. */
+	const uint64_t ck = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	if ((pt->tx_offloads & ck) != ck)
+		pt->tx_offloads &= ~ck;
+	pt->tx_cksum = (pt->tx_offloads & ck) == ck;
+
+	struct rte_eth_conf conf;
+	memset(&conf, 0, sizeof(conf));
+	conf.rxmode.offloads = pt->rx_offloads;
+	conf.txmode.offloads = pt->tx_offloads;
+	if (nq > 1) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			rss_bits(prof->rss[0] ? prof->rss : "ip,udp") & info.flow_type_rss_offloads;
+	}
+	rc = rte_eth_dev_configure(port_id, nq, nq, &conf);
+	if (rc) {
+		LOG(ERR, "configure(%u): %s\n", port_id, rte_strerror(-rc));
+		return -1;
+	}
+	uint16_t nrx = prof->rx_desc, ntx = prof->tx_desc;
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nrx, &ntx);
+	if (rc)
+		return -1;
+	int sock = rte_eth_dev_socket_id(port_id);
+	for (uint16_t q = 0; q < nq; q++) {
+		struct rte_eth_rxconf rxc = info.default_rxconf;
+		rxc.offloads = pt->rx_offloads;
+		rc = rte_eth_rx_queue_setup(port_id, q, nrx, sock < 0 ? 0 : (unsigned)sock, &rxc, mp);
+		if (rc) {
+			LOG(ERR, "rx_queue_setup(%u,%u): %s\n", port_id, q, rte_strerror(-rc));
+			return -1;
+		}
+		struct rte_eth_txconf txc = info.default_txconf;
+		txc.offloads = pt->tx_offloads;
+		rc = rte_eth_tx_queue_setup(port_id, q, ntx, sock < 0 ? 0 : (unsigned)sock, &txc);
+		if (rc) {
+			LOG(ERR, "tx_queue_setup(%u,%u): %s\n", port_id, q, rte_strerror(-rc));
+			return -1;
+		}
+	}
+	if (prof->mtu != 1500 && rte_eth_dev_set_mtu(port_id, prof->mtu) != 0)
+		LOG(WARNING, "set_mtu(%u) refused, keeping default\n", prof->mtu);
+	if (pt->rx_offloads & RTE_ETH_RX_OFFLOAD_TIMESTAMP) {
+		if (rte_mbuf_dyn_rx_timestamp_register(&pt->ts_dynfield_off, &pt->ts_dynflag) == 0)
+			pt->ts_mode = FP_TS_HW_DYNFIELD;
+	}
+	rc = rte_eth_dev_start(port_id);
+	if (rc) {
+		LOG(ERR, "start(%u): %s\n", port_id, rte_strerror(-rc));
+		return -1;
+	}
+	if (prof->promisc)
+		(void)rte_eth_promiscuous_enable(port_id);
+	rte_eth_macaddr_get(port_id, &pt->mac);
+	if (pt->ts_mode == FP_TS_HW_DYNFIELD && clock_fit(pt) != 0) {
+		/* A timestamp we cannot relate to the TSC is worse than none. */
+		LOG(WARNING, "%s: Rx timestamps but no read_clock: falling back to TSC\n",
+		    info.driver_name);
+		pt->ts_mode = FP_TS_TSC;
+	}
+	LOG(INFO, "port %u (%s) up: %u queue(s), rx_offloads 0x%" PRIx64 " tx_offloads 0x%" PRIx64
+	    ", timestamps %s%s\n", port_id, info.driver_name, nq, pt->rx_offloads, pt->tx_offloads,
+	    fp_ts_mode_name(pt->ts_mode),
+	    prof->ts_mode != pt->ts_mode ? " (profile asked hw-dynfield; not offered)" : "");
+	return 0;
+}
+
+void fp_port_close(struct fp_port *pt)
+{
+	(void)rte_eth_dev_stop(pt->port_id);
+	(void)rte_eth_dev_close(pt->port_id);
+}

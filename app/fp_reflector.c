@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "fp_reflector.h"
+
+#include <errno.h>
+
+#include <rte_cycles.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+
+#include "tw_time.h"
+
+/* Wire value of a TSC reading (NTP, or truncated PTP with the Z bit). */
+static inline uint64_t wire_ts(uint64_t tsc, bool z)
+{
+	uint64_t ntp = fp_tsc_ntp(tsc);
+	return z ? tw_time_ntp_to_ptp(ntp) : ntp;
+}
+
+/* Room after the UDP payload start in this (single-segment) mbuf. */
+static inline size_t pl_cap(const struct rte_mbuf *m, const struct fp_pinfo *pi)
+{
+	return (size_t)(m->buf_len - m->data_off) - pi->pl_off;
+}
+
+static inline uint8_t reply_dscp(bool copy, uint8_t dscp, const struct fp_pinfo *pi)
+{
+	return copy ? (uint8_t)(pi->tos >> 2) : dscp;
+}
+
+/* Common tail: addresses/ports swapped, DSCP and TTL 255 set; then either
+ * finish (checksum) or leave T3 + checksum to the late-T3 pass. */
+static inline enum fp_rx_verdict finish(struct rte_mbuf *m, struct fp_pinfo *pi, int rlen,
+					uint8_t dscp, uint8_t ttl, bool late_t3, uint8_t t3_off,
+					bool z, struct fp_late_t3 *late)
+{
+	if (fp_turn_around(m, pi, (uint16_t)rlen) != 0)
+		return FP_RX_DROP;
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	fp_set_dscp_ttl(f, pi, dscp);
+	if (ttl != 255) {
+		if (pi->ipv == 4)
+			((struct rte_ipv4_hdr *)(f + pi->l3_off))->time_to_live = ttl;
+		else
+			((struct rte_ipv6_hdr *)(f + pi->l3_off))->hop_limits = ttl;
+	}
+	pi->pl_len = (uint16_t)rlen;
+	if (late_t3) {
+		late->m = m;
+		late->pi = *pi;
+		late->t3_off = t3_off;
+		late->z = z;
+		return FP_RX_TX_T3;
+	}
+	fp_l4_cksum(f, pi, fp.port.tx_cksum, m);
+	return FP_RX_TX;
+}
+
+void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc)
+{
+	/* One clock read for the burst, immediately before Tx: T3 error is
+	 * the time to checksum the rest of the burst (spec §4.7). */
+	uint64_t ntp = fp_tsc_ntp(t3_tsc);
+	uint64_t ptp = tw_time_ntp_to_ptp(ntp);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *f = rte_pktmbuf_mtod(v[i].m, uint8_t *);
+		uint8_t *pl = f + v[i].pi.pl_off;
+		tw_put_be64(pl + v[i].t3_off, v[i].z ? ptp : ntp);
+		tw_put_be16(pl + v[i].t3_off + 8, fp.errest[v[i].z]);
+		fp_l4_cksum(f, &v[i].pi, fp.port.tx_cksum, v[i].m);
+	}
+}
+
+/* Verify (and for mode 4 decrypt) a protected sender packet in place. */
+static inline int verify_sender(struct fp_counters *c, struct tw_test_crypto *tc,
+				struct tw_stamp_auth *sa, enum tw_pkt_layout l,
+				enum tw_pkt_prot p, uint8_t *pl, size_t len)
+{
+	if (p == TW_PKT_PROT_NONE)
+		return 0;
+	if (len < tw_pkt_sender_base(l)) {
+		FP_INC(c, DROP_BAD_LENGTH);
+		return -1;
+	}
+	enum tw_err e;
+	if (tw_pkt_is_stamp(l)) {
+		e = tw_stamp_auth_verify(sa, pl, len);
+	} else {
+		struct tw_pkt_region r = tw_pkt_region(l, false, p);
+		e = tw_test_verify(tc, pl, len, r.enc_len, r.hmac_off);
+	}
+	if (e == TW_OK)
+		return 0;
+	if (e == TW_E_HMAC)
+		FP_INC(c, DROP_BAD_HMAC);
+	else
+		FP_INC(c, DROP_CRYPTO);
+	return -1;
+}
+
+/* Protect a finished reflector packet.  T3 must already be in place when
+ * it is inside the protected region (mode 4, STAMP auth). */
+static inline int protect_reply(struct fp_counters *c, struct tw_test_crypto *tc,
+				struct tw_stamp_auth *sa, enum tw_pkt_layout l,
+				enum tw_pkt_prot p, uint8_t *pl, size_t len)
+{
+	enum tw_err e;
+	if (tw_pkt_is_stamp(l)) {
+		e = tw_stamp_auth_sign(sa, pl, len);
+	} else {
+		struct tw_pkt_region r = tw_pkt_region(l, true, p);
+		e = tw_test_protect(tc, pl, len, r.enc_len, r.hmac_off);
+	}
+	if (e != TW_OK) {
+		FP_INC(c, DROP_CRYPTO);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is T3 outside what protection covers, so it can be stamped after it?
+ * Open layouts: yes.  TWAMP mode 2: the region is octets 0..15 and T3 is at
+ * 16 (spec §3.6).  Mode 4 (0..95) and STAMP auth (0..95): no. */
+static inline bool t3_is_late(enum tw_pkt_layout l, enum tw_pkt_prot p)
+{
+	if (p == TW_PKT_PROT_NONE)
+		return true;
+	struct tw_pkt_region r = tw_pkt_region(l, true, p);
+	unsigned t3 = tw_pkt_geom(l)->r_t3;
+	return r.hmac_cover <= t3 && r.enc_len <= t3;
+}
+
+static enum fp_rx_verdict reflect(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+				  enum tw_pkt_layout l, enum tw_pkt_prot p, uint32_t pad_len,
+				  uint32_t seq, bool z, struct tw_test_crypto *tc,
+				  struct tw_stamp_auth *sa, uint8_t dscp, uint8_t ttl,
+				  uint64_t t2_tsc, struct fp_late_t3 *late)
+{
+	struct fp_counters *c = lc->cnt;
+	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
+	if (verify_sender(c, tc, sa, l, p, pl, pi->pl_len) != 0)
+		return FP_RX_DROP;
+	bool late_t3 = t3_is_late(l, p);
+	int r = tw_pkt_reflect_inplace(pl, pi->pl_len, pl_cap(m, pi), l, pad_len, seq,
+				       wire_ts(t2_tsc, z), 0, fp.errest[z], pi->ttl);
+	if (r < 0) {
+		if (r == -TW_E_TRUNCATED)
+			FP_INC(c, DROP_BAD_LENGTH);
+		else
+			FP_INC(c, DROP_NO_ROOM);
+		return FP_RX_DROP;
+	}
+	if (tw_pkt_is_stamp(l)) {
+		/* RFC 8972 §4: echo every TLV; U set on the types we do not
+		 * process (all but Extra Padding), M on a malformed one. */
+		static const struct tw_pkt_tlv_set known = {{1u << TW_PKT_TLV_EXTRA_PADDING, 0, 0, 0}};
+		size_t base = tw_pkt_reflector_base(l);
+		if ((size_t)r > base)
+			(void)tw_pkt_tlv_reflect(pl + base, (size_t)r - base, &known, NULL);
+	}
+	if (p != TW_PKT_PROT_NONE) {
+		if (!late_t3)
+			tw_pkt_set_t3(pl, l, wire_ts(rte_rdtsc(), z), fp.errest[z]);
+		if (protect_reply(c, tc, sa, l, p, pl, (size_t)r) != 0)
+			return FP_RX_DROP;
+	}
+	return finish(m, pi, r, dscp, ttl, late_t3, tw_pkt_geom(l)->r_t3, z, late);
+}
+
+enum fp_rx_verdict fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m,
+				      struct fp_pinfo *pi, struct fp_session *s, uint64_t t2_tsc,
+				      struct fp_late_t3 *late)
+{
+	struct fp_counters *c = lc->cnt;
+	if (s->state != FP_SS_ACTIVE && s->state != FP_SS_STOPPING) {
+		FP_INC(c, DROP_NOT_STARTED);
+		s->drop++;
+		return FP_RX_DROP;
+	}
+	if (s->min_ttl && pi->ttl < s->min_ttl) {
+		FP_INC(c, DROP_TTL);
+		s->drop++;
+		return FP_RX_DROP;
+	}
+	enum fp_rx_verdict v =
+		reflect(lc, m, pi, (enum tw_pkt_layout)s->layout, (enum tw_pkt_prot)s->prot,
+			s->pad_len, s->seq, s->z, &s->crypto.tc, &s->crypto.sa,
+			reply_dscp(s->copy_dscp, s->dscp, pi), s->ttl, t2_tsc, late);
+	if (v == FP_RX_DROP) {
+		s->drop++;
+		return v;
+	}
+	/* RFC 5357 §4.2.1: the reflector's own counter, one per reflected
+	 * packet, independent of the sender's numbers. */
+	s->seq++;
+	s->rx++;
+	s->tx++;
+	s->rx_octets += pi->pl_len;
+	s->last_rx_tsc = t2_tsc;
+	FP_INC(c, REFLECTED);
+	return v;
+}
+
+enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+				    struct fp_light *l, uint64_t t2_tsc, struct fp_late_t3 *late)
+{
+	struct fp_counters *c = lc->cnt;
+	if (l->peer_family && (l->peer_family != pi->ipv ||
+			       memcmp(l->peer_addr, pi->key.peer.a, pi->ipv == 4 ? 4 : 16) != 0)) {
+		FP_INC(c, DROP_NOT_REGISTERED_SENDER);
+		return FP_RX_DROP;
+	}
+	if (l->family && l->family != pi->ipv)
+		return FP_RX_EXCEPTION;
+	if (l->min_ttl && pi->ttl < l->min_ttl) {
+		FP_INC(c, DROP_TTL);
+		return FP_RX_DROP;
+	}
+	enum tw_pkt_layout lay = (enum tw_pkt_layout)l->layout;
+	size_t sbase = tw_pkt_sender_base(lay);
+	if (pi->pl_len < sbase) {
+		/* Spec §11.3: drop and count what is shorter than the base. */
+		FP_INC(c, DROP_BAD_LENGTH);
+		return FP_RX_DROP;
+	}
+	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
+	uint32_t seq;
+	if (l->stateless) {
+		/* Spec §6.1 / RFC 8762 §4: stateless copies the sender's seq. */
+		seq = tw_pkt_peek_seq(pl);
+	} else {
+		/* Stateful: own counter per sender address/port, per lcore
+		 * (RSS keeps one sender on one queue). */
+		int32_t pos = rte_hash_lookup(lc->light_state, &pi->key);
+		if (pos < 0) {
+			pos = rte_hash_add_key(lc->light_state, &pi->key);
+			if (pos < 0) {
+				FP_INC(c, DROP_SESSION_FULL);
+				return FP_RX_DROP;
+			}
+			lc->light_peer[pos].seq = 0;
+			lc->light_peer[pos].last_tsc = t2_tsc;
+		}
+		struct fp_light_peer *pe = &lc->light_peer[pos];
+		if (l->idle_tsc && t2_tsc - pe->last_tsc > l->idle_tsc)
+			pe->seq = 0;
+		pe->last_tsc = t2_tsc;
+		seq = pe->seq++;
+	}
+	/* Light has no Padding Length: reflect what was sent (twampd rule with
+	 * P = received padding, spec §4.5). */
+	uint32_t pad = (uint32_t)(pi->pl_len - sbase);
+	unsigned li = lc->index;
+	enum fp_rx_verdict v = reflect(lc, m, pi, lay, (enum tw_pkt_prot)l->prot, pad, seq, false,
+				       l->tc ? &l->tc[li] : NULL, l->sa ? &l->sa[li] : NULL,
+				       reply_dscp(l->copy_dscp, l->dscp, pi), l->ttl, t2_tsc, late);
+	if (v != FP_RX_DROP)
+		FP_INC(c, LIGHT_REFLECTED);
+	return v;
+}
+
+int fp_light_lcore_init(struct fp_lcore *lc, unsigned lcore_id, uint32_t max_peers)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "fp_light_%u", lcore_id);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = max_peers,
+		.key_len = sizeof(struct fp_key),
+		.hash_func = rte_jhash,
+		.socket_id = (int)rte_lcore_to_socket_id(lcore_id),
+	};
+	lc->light_state = rte_hash_create(&hp);
+	lc->light_peer = rte_zmalloc("fp_light_peer", sizeof(struct fp_light_peer) * max_peers, 0);
+	return lc->light_state && lc->light_peer ? 0 : -ENOMEM;
+}
+
+int fp_light_add(const struct tw_ipc_light_listen *req, enum tw_err *err)
+{
+	*err = TW_E_ARG;
+	if (!req->session || !req->flow.local_port || fp.n_light >= FP_MAX_LIGHT ||
+	    fp.light_idx[req->flow.local_port])
+		return -1;
+	if (req->proto != TW_IPC_PROTO_LIGHT && req->proto != TW_IPC_PROTO_STAMP)
+		return -1;
+	struct fp_light *l = &fp.light[fp.n_light];
+	memset(l, 0, sizeof(*l));
+	l->id = req->session;
+	l->port = req->flow.local_port;
+	l->stamp = req->proto == TW_IPC_PROTO_STAMP;
+	l->stateless = (req->flags & TW_IPC_SF_STATELESS) != 0;
+	l->copy_dscp = (req->flags & TW_IPC_SF_COPY_DSCP) != 0;
+	l->dscp = req->dscp & 63;
+	l->ttl = req->ttl ? req->ttl : 255;
+	l->min_ttl = req->min_ttl;
+	l->family = req->flow.local.family;
+	l->peer_family = req->flow.peer.family;
+	memcpy(l->peer_addr, req->flow.peer.addr, 16);
+	l->idle_tsc = req->idle_ns ? req->idle_ns * (fp.tsc_hz / 1000000) / 1000 : 30 * fp.tsc_hz;
+	bool auth = req->sec == TW_IPC_SEC_AUTH || req->sec == TW_IPC_SEC_ENC;
+	if (l->stamp) {
+		if (req->sec == TW_IPC_SEC_ENC) {
+			*err = TW_E_MODE; /* STAMP defines no encryption (RFC 8762) */
+			return -1;
+		}
+		l->layout = auth ? TW_PKT_STAMP_AUTH : TW_PKT_STAMP_OPEN;
+	} else {
+		l->layout = auth ? TW_PKT_TWAMP_AUTH : TW_PKT_TWAMP_OPEN;
+	}
+	l->prot = req->sec == TW_IPC_SEC_AUTH ? TW_PKT_PROT_AUTH
+		  : req->sec == TW_IPC_SEC_ENC ? TW_PKT_PROT_ENC
+					       : TW_PKT_PROT_NONE;
+	if (auth) {
+		if (!req->keys.hmac_len) {
+			*err = TW_E_ARG;
+			return -1;
+		}
+		/* Control-path allocation, at set-up only. */
+		if (l->stamp) {
+			l->sa = rte_zmalloc("fp_light_sa", sizeof(*l->sa) * fp.nb_lcores, 0);
+			for (unsigned i = 0; l->sa && i < fp.nb_lcores; i++)
+				if ((*err = tw_stamp_auth_init(&l->sa[i], req->keys.hmac,
+							       req->keys.hmac_len)) != TW_OK)
+					return -1;
+		} else {
+			l->tc = rte_zmalloc("fp_light_tc", sizeof(*l->tc) * fp.nb_lcores, 0);
+			for (unsigned i = 0; l->tc && i < fp.nb_lcores; i++)
+				if ((*err = tw_test_crypto_init(&l->tc[i], req->keys.aes,
+								req->keys.hmac)) != TW_OK)
+					return -1;
+		}
+		if (!l->sa && !l->tc) {
+			*err = TW_E_SYS;
+			return -1;
+		}
+	}
+	l->active = true;
+	fp.n_light++;
+	/* Publish last: lcores index light[] through light_idx. */
+	__atomic_store_n(&fp.light_idx[l->port], (uint16_t)fp.n_light, __ATOMIC_RELEASE);
+	*err = TW_OK;
+	return 0;
+}
+
+int fp_light_del(uint32_t id)
+{
+	for (unsigned i = 0; i < fp.n_light; i++)
+		if (fp.light[i].id == id && fp.light[i].active) {
+			/* The slot is not reused (FP_MAX_LIGHT is small), so an
+			 * lcore that read the index a moment ago stays valid. */
+			__atomic_store_n(&fp.light_idx[fp.light[i].port], 0, __ATOMIC_RELEASE);
+			fp.light[i].active = false;
+			return 0;
+		}
+	return -1;
+}

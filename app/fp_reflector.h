@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_reflector: TWAMP Session-Reflector (RFC 5357 §4.2), TWAMP Light
+ * (Appendix I) and STAMP (RFC 8762/8972) reflection, in place in the
+ * received mbuf.
+ */
+#ifndef FP_REFLECTOR_H
+#define FP_REFLECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_hash.h>
+#include <rte_mbuf.h>
+
+#include "fp.h"
+#include "fp_sess.h"
+#include "tw_ipc.h"
+
+/* A TWAMP-Light / STAMP listener (LIGHT_LISTEN, or --light-port). */
+struct fp_light {
+	uint32_t id;
+	uint16_t port;
+	uint8_t layout; /* enum tw_pkt_layout */
+	uint8_t prot;	/* enum tw_pkt_prot */
+	bool stamp, stateless, copy_dscp;
+	uint8_t dscp, ttl, min_ttl;
+	uint8_t family;	       /* 0 = every local address */
+	uint8_t peer_family;   /* 0 = any peer */
+	uint8_t peer_addr[16];
+	uint64_t idle_tsc;
+	uint32_t max_peers;
+	bool active;
+	/* crypto: one context per lcore (a context is single-threaded) */
+	struct tw_test_crypto *tc; /* [nb_lcores] for Light AUTH/ENC */
+	struct tw_stamp_auth *sa;  /* [nb_lcores] for STAMP AUTH */
+};
+
+/* Per-lcore stateful Light peer (value of lc->light_state). */
+struct fp_light_peer {
+	uint32_t seq;
+	uint64_t last_tsc;
+};
+
+/* Outcome of handling one UDP datagram. */
+enum fp_rx_verdict {
+	FP_RX_TX,	 /* reply built in place: queue for Tx */
+	FP_RX_TX_T3,	 /* reply built, T3 still to stamp (late-T3 list) */
+	FP_RX_CONSUMED,	 /* consumed (freed or kept) by the handler */
+	FP_RX_DROP,	 /* free it (counter already bumped) */
+	FP_RX_EXCEPTION, /* not ours after all: kernel */
+};
+
+/* A reply whose T3 is outside its protected region (open layouts, TWAMP
+ * mode 2): T3 and the checksums are written by fp_reflect_late_t3() right
+ * before rte_eth_tx_burst, with one TSC read for the burst. */
+struct fp_late_t3 {
+	struct rte_mbuf *m;
+	struct fp_pinfo pi; /* of the reply */
+	uint8_t t3_off;	    /* offset of T3 in the UDP payload */
+	bool z;
+};
+/* Reflect one TWAMP-Test packet for session s.  t2 is the Rx TSC. */
+enum fp_rx_verdict fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m,
+				      struct fp_pinfo *pi, struct fp_session *s, uint64_t t2_tsc,
+				      struct fp_late_t3 *late);
+/* Reflect one TWAMP-Light/STAMP packet for listener l. */
+enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+				    struct fp_light *l, uint64_t t2_tsc, struct fp_late_t3 *late);
+void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc);
+
+/* Light listener table management (main lcore). */
+int fp_light_add(const struct tw_ipc_light_listen *req, enum tw_err *err);
+int fp_light_del(uint32_t id);
+
+/* Per-lcore state for stateful Light (init). */
+int fp_light_lcore_init(struct fp_lcore *lc, unsigned lcore_id, uint32_t max_peers);
+
+#endif

@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "fp_sender.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "fp_ctl.h"
+#include "fp_exc.h"
+
+static struct fp_sender *pool;
+static unsigned pool_n;
+
+int fp_sender_pool_init(unsigned n)
+{
+	pool = rte_zmalloc("fp_senders", sizeof(*pool) * n, RTE_CACHE_LINE_SIZE);
+	if (!pool)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		pool[i].win = rte_zmalloc("fp_snd_win", sizeof(struct fp_snd_slot) * FP_SND_WIN,
+					  RTE_CACHE_LINE_SIZE);
+		if (!pool[i].win)
+			return -ENOMEM;
+		pool[i].state = FP_SND_DONE;
+	}
+	pool_n = n;
+	return 0;
+}
+
+struct fp_sender *fp_sender_by_id(uint32_t id)
+{
+	for (unsigned i = 0; i < pool_n; i++)
+		if (pool[i].session == id && pool[i].sess)
+			return &pool[i];
+	return NULL;
+}
+
+static inline uint64_t wire_ts(uint64_t tsc, bool z)
+{
+	uint64_t ntp = fp_tsc_ntp(tsc);
+	return z ? tw_time_ntp_to_ptp(ntp) : ntp;
+}
+
+static uint64_t ns_to_tsc(uint64_t ns)
+{
+	return (uint64_t)((double)ns * (double)fp.tsc_hz / 1e9);
+}
+
+static bool on_link(uint8_t fam, const uint8_t *a)
+{
+	const uint8_t *mine = fam == 4 ? fp.addr4 : fp.addr6;
+	unsigned plen = fam == 4 ? fp.plen4 : fp.plen6;
+	for (unsigned b = 0; b < plen; b++) {
+		uint8_t m = (uint8_t)(0x80 >> (b & 7));
+		if ((a[b >> 3] & m) != (mine[b >> 3] & m))
+			return false;
+	}
+	return true;
+}
+
+/* Ethernet (+802.1Q) + IP + UDP template for the sender's packets. */
+static void build_template(struct fp_sender *s, const struct tw_ipc_sender_add *req)
+{
+	uint8_t *p = s->hdr;
+	memset(p, 0, sizeof(s->hdr));
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)p;
+	memcpy(&eh->dst_addr, req->next_hop_mac, 6);
+	eh->src_addr = fp.mac;
+	uint16_t off = sizeof(*eh);
+	int vlan = req->flow.vlan ? req->flow.vlan : fp.vlan;
+	uint16_t et = req->flow.local.family == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6;
+	if (vlan > 0) {
+		eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(p + off);
+		vh->vlan_tci = rte_cpu_to_be_16((uint16_t)vlan);
+		vh->eth_proto = rte_cpu_to_be_16(et);
+		off += 4;
+	} else {
+		eh->ether_type = rte_cpu_to_be_16(et);
+	}
+	s->pi.l3_off = off;
+	s->pi.ipv = req->flow.local.family;
+	uint16_t udp_len = (uint16_t)(sizeof(struct rte_udp_hdr) + s->pl_len);
+	if (s->pi.ipv == 4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + off);
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + udp_len));
+		ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+		ip->next_proto_id = IPPROTO_UDP;
+		memcpy(&ip->src_addr, req->flow.local.addr, 4);
+		memcpy(&ip->dst_addr, req->flow.peer.addr, 4);
+		off += 20;
+	} else {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(p + off);
+		ip6->vtc_flow = RTE_BE32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16(udp_len);
+		ip6->proto = IPPROTO_UDP;
+		memcpy(ip6->src_addr, req->flow.local.addr, 16);
+		memcpy(ip6->dst_addr, req->flow.peer.addr, 16);
+		off += 40;
+	}
+	fp_set_dscp_ttl(p, &s->pi, s->dscp);
+	if (s->ttl != 255) {
+		if (s->pi.ipv == 4)
+			((struct rte_ipv4_hdr *)(p + s->pi.l3_off))->time_to_live = s->ttl;
+		else
+			((struct rte_ipv6_hdr *)(p + s->pi.l3_off))->hop_limits = s->ttl;
+	}
+	s->pi.l4_off = off;
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(p + off);
+	uh->src_port = rte_cpu_to_be_16(req->flow.local_port);
+	uh->dst_port = rte_cpu_to_be_16(req->flow.peer_port);
+	uh->dgram_len = rte_cpu_to_be_16(udp_len);
+	s->pi.pl_off = (uint16_t)(off + sizeof(*uh));
+	s->pi.pl_len = (uint16_t)s->pl_len;
+}
+
+struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t rec_cap,
+				enum tw_err *err)
+{
+	*err = TW_E_ARG;
+	uint8_t fam = req->flow.local.family;
+	if (!req->session || (fam != 4 && fam != 6) || req->flow.peer.family != fam ||
+	    !req->flow.local_port || !req->flow.peer_port || req->interval_ns < 100 ||
+	    (req->sched != TW_IPC_SCHED_PERIODIC && req->sched != TW_IPC_SCHED_POISSON) ||
+	    fp_sender_by_id(req->session))
+		return NULL;
+	struct fp_sender *s = NULL;
+	for (unsigned i = 0; i < pool_n && !s; i++)
+		if (!pool[i].sess)
+			s = &pool[i];
+	if (!s) {
+		*err = TW_E_NOSPACE;
+		return NULL;
+	}
+	struct fp_snd_slot *win = s->win;
+	memset(s, 0, sizeof(*s));
+	s->win = win;
+	memset(win, 0, sizeof(*win) * FP_SND_WIN);
+	s->session = req->session;
+	s->proto = req->proto;
+	s->sec = req->sec;
+	s->sched = req->sched;
+	s->z = (req->flags & TW_IPC_SF_PTP_TS) != 0;
+	s->no_results = (req->flags & TW_IPC_SF_NO_RESULTS) != 0;
+	s->resolve = (req->flags & TW_IPC_SF_RESOLVE) != 0;
+	s->dscp = req->dscp & 63;
+	s->ttl = req->ttl ? req->ttl : 255;
+	s->ssid = req->ssid;
+	bool auth = req->sec == TW_IPC_SEC_AUTH || req->sec == TW_IPC_SEC_ENC;
+	bool sym = (req->flags & TW_IPC_SF_SYMMETRIC) != 0;
+	if (req->proto == TW_IPC_PROTO_STAMP) {
+		if (req->sec == TW_IPC_SEC_ENC) {
+			*err = TW_E_MODE;
+			return NULL;
+		}
+		s->layout = auth ? TW_PKT_STAMP_AUTH : TW_PKT_STAMP_OPEN;
+	} else if (sym) {
+		s->layout = auth ? TW_PKT_TWAMP_SYM_AUTH : TW_PKT_TWAMP_SYM_OPEN;
+	} else {
+		s->layout = auth ? TW_PKT_TWAMP_AUTH : TW_PKT_TWAMP_OPEN;
+	}
+	s->prot = req->sec == TW_IPC_SEC_AUTH ? TW_PKT_PROT_AUTH
+		  : req->sec == TW_IPC_SEC_ENC ? TW_PKT_PROT_ENC
+					       : TW_PKT_PROT_NONE;
+	s->pl_len = (uint32_t)tw_pkt_sender_base(s->layout) + req->pad.padding_len;
+	if (s->pl_len > 1400) { /* one mbuf, standard MTU */
+		*err = TW_E_LENGTH;
+		return NULL;
+	}
+	s->interval_tsc = ns_to_tsc(req->interval_ns);
+	if (!s->interval_tsc)
+		s->interval_tsc = 1;
+	s->count = req->count;
+	s->duration_tsc = ns_to_tsc(req->duration_ns);
+	s->loss_tsc = ns_to_tsc(req->loss_timeout_ns ? req->loss_timeout_ns : 2000000000ull);
+	build_template(s, req);
+	/* Next hop: the peer if on-link, else the gateway (RFC 4861 / RFC 826
+	 * resolution through fp_exc). */
+	s->nh_family = fam;
+	bool have_gw = fam == 4 ? fp.have_gw4 : fp.have_gw6;
+	if (on_link(fam, req->flow.peer.addr) || !have_gw)
+		memcpy(s->nh, req->flow.peer.addr, 16);
+	else
+		memcpy(s->nh, fam == 4 ? fp.gw4 : fp.gw6, 16);
+
+	struct fp_key k;
+	memset(&k, 0, sizeof(k));
+	k.ipv = fam;
+	memcpy(k.local.a, req->flow.local.addr, fam == 4 ? 4 : 16);
+	memcpy(k.peer.a, req->flow.peer.addr, fam == 4 ? 4 : 16);
+	k.local_port = req->flow.local_port;
+	k.peer_port = req->flow.peer_port;
+	int e;
+	struct fp_session *ss = fp_sess_add(fp.sess, &k, &e);
+	if (!ss) {
+		*err = e == -EEXIST ? TW_E_ARG : TW_E_NOSPACE;
+		return NULL;
+	}
+	if (auth) {
+		enum tw_err ce = TW_OK;
+		if (req->proto == TW_IPC_PROTO_STAMP) {
+			ce = tw_stamp_auth_init(&ss->crypto.sa, req->keys.hmac, req->keys.hmac_len);
+			if (ce == TW_OK)
+				ce = tw_stamp_auth_init(&ss->crypto.sa_rx, req->keys.hmac,
+							req->keys.hmac_len);
+			ss->crypto.have_sa = true;
+		} else {
+			ce = tw_test_crypto_init(&ss->crypto.tc, req->keys.aes, req->keys.hmac);
+			if (ce == TW_OK)
+				ce = tw_test_crypto_init(&ss->crypto.tc_rx, req->keys.aes,
+							 req->keys.hmac);
+			ss->crypto.have_tc = true;
+		}
+		if (ce != TW_OK || (req->proto != TW_IPC_PROTO_STAMP && req->keys.hmac_len == 0)) {
+			fp_sess_del(fp.sess, ss, rte_rdtsc());
+			*err = ce != TW_OK ? ce : TW_E_ARG;
+			return NULL;
+		}
+	}
+	ss->role = FP_ROLE_SENDER;
+	ss->id = req->session;
+	ss->layout = (uint8_t)s->layout;
+	ss->prot = (uint8_t)s->prot;
+	ss->z = s->z;
+	ss->snd = s;
+	ss->state = FP_SS_ADDED;
+	s->sess = ss;
+	if (rec_cap) {
+		s->rec = rte_zmalloc("fp_snd_rec", sizeof(*s->rec) * rec_cap, 0);
+		s->rec_cap = s->rec ? rec_cap : 0;
+	}
+	s->state = FP_SND_IDLE;
+	*err = TW_OK;
+	if (req->flags & TW_IPC_SF_START_NOW)
+		(void)fp_sender_start(s, rte_rdtsc());
+	return s;
+}
+
+int fp_sender_start(struct fp_sender *s, uint64_t now)
+{
+	if (s->state != FP_SND_IDLE)
+		return -1;
+	s->sess->state = FP_SS_ACTIVE;
+	s->state = s->resolve ? FP_SND_RESOLVING : FP_SND_RUN;
+	s->start_tsc = s->next_tsc = now;
+	s->next_solicit = now;
+	s->end_tsc = s->duration_tsc ? now + s->duration_tsc : 0;
+	return 0;
+}
+
+static void to_drain(struct fp_sender *s, uint64_t now)
+{
+	s->state = FP_SND_DRAIN;
+	s->drain_until = (s->last_tx_tsc ? s->last_tx_tsc : now) + s->loss_tsc;
+}
+
+void fp_sender_stop(struct fp_sender *s, uint64_t now)
+{
+	if (s->state == FP_SND_RUN || s->state == FP_SND_RESOLVING || s->state == FP_SND_IDLE)
+		to_drain(s, now);
+}
+
+void fp_sender_free(struct fp_sender *s)
+{
+	if (s->sess)
+		fp_sess_del(fp.sess, s->sess, rte_rdtsc());
+	s->sess = NULL;
+	s->session = 0;
+	s->state = FP_SND_DONE;
+	/* records (if any) stay until exit for fp_sender_dump */
+}
+
+static void record(struct fp_sender *s, const struct tw_ipc_result *r, const uint8_t *raw,
+		   uint16_t raw_len)
+{
+	if (s->rec_n < s->rec_cap) {
+		struct fp_snd_rec *x = &s->rec[s->rec_n++];
+		x->r = *r;
+		x->raw_len = raw_len > sizeof(x->raw) ? sizeof(x->raw) : raw_len;
+		if (raw)
+			memcpy(x->raw, raw, x->raw_len);
+	}
+}
+
+static void deliver(struct fp_lcore *lc, struct fp_sender *s, const struct tw_ipc_result *r,
+		    const uint8_t *raw, uint16_t raw_len)
+{
+	record(s, r, raw, raw_len);
+	if (s->no_results || !fp.ctl || !fp.ctl->ring)
+		return;
+	if (fp_ctl_result(lc, r) == 0)
+		s->results_sent++;
+	else
+		s->results_dropped++;
+}
+
+/* Report the oldest outstanding packet as LOST. */
+static void report_lost(struct fp_lcore *lc, struct fp_sender *s, uint32_t seq)
+{
+	struct fp_snd_slot *sl = &s->win[seq % FP_SND_WIN];
+	sl->state = 3;
+	s->lost++;
+	struct tw_ipc_result r;
+	memset(&r, 0, sizeof(r));
+	r.session = s->session;
+	r.sender_seq = seq;
+	r.flags = TW_IPC_RES_LOST;
+	r.t1 = sl->t1;
+	r.err1 = sl->err1;
+	r.dscp_tx = s->dscp;
+	deliver(lc, s, &r, NULL, 0);
+}
+
+static void loss_scan(struct fp_lcore *lc, struct fp_sender *s, uint64_t now, bool force_one)
+{
+	while (s->loss_cursor != s->next_seq) {
+		struct fp_snd_slot *sl = &s->win[s->loss_cursor % FP_SND_WIN];
+		if (sl->state == 1) {
+			if (!force_one && (int64_t)(now - sl->tx_tsc) < (int64_t)s->loss_tsc)
+				break;
+			report_lost(lc, s, s->loss_cursor);
+		}
+		force_one = false;
+		s->loss_cursor++;
+	}
+}
+
+static inline uint64_t next_gap(struct fp_sender *s)
+{
+	if (s->sched == TW_IPC_SCHED_PERIODIC)
+		return s->interval_tsc;
+	/* RFC 3432 / RFC 2330 Poisson: exponential gaps, mean interval. */
+	double u = ((double)(rte_rand() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+	double g = -log(u) * (double)s->interval_tsc;
+	return g < 1.0 ? 1 : (uint64_t)g;
+}
+
+unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx, unsigned room)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < pool_n && n < room; i++) {
+		struct fp_sender *s = &pool[i];
+		if (s->state != FP_SND_RUN || now < s->next_tsc)
+			continue;
+		while (n < room && now >= s->next_tsc) {
+			if ((s->count && s->sent >= s->count) || (s->end_tsc && now >= s->end_tsc)) {
+				to_drain(s, now);
+				break;
+			}
+			if (now - s->next_tsc > s->interval_tsc)
+				FP_INC(lc->cnt, SENDER_LATE);
+			struct rte_mbuf *m = rte_pktmbuf_alloc(fp.mp);
+			if (!m) {
+				FP_INC(lc->cnt, DROP_MBUF_ALLOC);
+				s->tx_drops++;
+				s->next_tsc += next_gap(s);
+				continue;
+			}
+			uint32_t seq = s->next_seq;
+			if (seq - s->loss_cursor >= FP_SND_WIN)
+				loss_scan(lc, s, now, true);
+			uint16_t flen = (uint16_t)(s->pi.pl_off + s->pl_len);
+			uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, flen);
+			memcpy(f, s->hdr, s->pi.pl_off);
+			uint8_t *pl = f + s->pi.pl_off;
+			memset(pl + tw_pkt_sender_base(s->layout), 0,
+			       s->pl_len - tw_pkt_sender_base(s->layout));
+			/* T1 as late as possible: read per packet, just
+			 * before it is encoded and protected (mode 4 and STAMP
+			 * auth cover T1). */
+			uint64_t tsc = rte_rdtsc();
+			struct tw_pkt_sender sp = {.seq = seq, .ts = wire_ts(tsc, s->z),
+						   .errest = fp.errest[s->z], .ssid = s->ssid};
+			(void)tw_pkt_sender_encode(s->layout, &sp, pl, s->pl_len);
+			if (s->prot != TW_PKT_PROT_NONE) {
+				enum tw_err e;
+				if (tw_pkt_is_stamp(s->layout)) {
+					e = tw_stamp_auth_sign(&s->sess->crypto.sa, pl, s->pl_len);
+				} else {
+					struct tw_pkt_region r = tw_pkt_region(s->layout, false, s->prot);
+					e = tw_test_protect(&s->sess->crypto.tc, pl, s->pl_len,
+							    r.enc_len, r.hmac_off);
+				}
+				if (e != TW_OK) {
+					FP_INC(lc->cnt, DROP_CRYPTO);
+					rte_pktmbuf_free(m);
+					s->tx_drops++;
+					s->next_tsc += next_gap(s);
+					continue;
+				}
+			}
+			fp_l4_cksum(f, &s->pi, fp.port.tx_cksum, m);
+			struct fp_snd_slot *sl = &s->win[seq % FP_SND_WIN];
+			sl->t1 = sp.ts;
+			sl->err1 = sp.errest;
+			sl->tx_tsc = tsc;
+			sl->state = 1;
+			if (!s->sent)
+				s->start_ntp = fp_tsc_ntp(tsc);
+			s->next_seq++;
+			s->sent++;
+			s->sess->tx++;
+			s->sess->tx_octets += s->pl_len;
+			s->last_tx_tsc = tsc;
+			s->next_tsc += next_gap(s);
+			tx[n++] = m;
+			FP_INC(lc->cnt, SENT);
+		}
+	}
+	return n;
+}
+
+enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+				struct fp_session *ss, uint64_t t4_tsc)
+{
+	struct fp_sender *s = ss->snd;
+	struct fp_counters *c = lc->cnt;
+	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
+	size_t len = pi->pl_len;
+	if (len < tw_pkt_reflector_base(s->layout)) {
+		FP_INC(c, DROP_REPLY_SHORT);
+		return FP_RX_DROP;
+	}
+	if (s->prot != TW_PKT_PROT_NONE) {
+		enum tw_err e;
+		if (tw_pkt_is_stamp(s->layout)) {
+			e = tw_stamp_auth_verify(&ss->crypto.sa_rx, pl, len);
+		} else {
+			struct tw_pkt_region r = tw_pkt_region(s->layout, true, s->prot);
+			e = tw_test_verify(&ss->crypto.tc_rx, pl, len, r.enc_len, r.hmac_off);
+		}
+		if (e != TW_OK) {
+			FP_INC(c, DROP_BAD_HMAC);
+			return FP_RX_DROP;
+		}
+	}
+	struct tw_pkt_reflector rp;
+	if (tw_pkt_reflector_decode(s->layout, pl, len, &rp) != TW_OK) {
+		FP_INC(c, DROP_REPLY_SHORT);
+		return FP_RX_DROP;
+	}
+	uint32_t sseq = rp.sender_seq;
+	struct fp_snd_slot *sl = &s->win[sseq % FP_SND_WIN];
+	/* Only a number we sent within the window, carrying the T1 we sent
+	 * (guards against stale slots and forged replies). */
+	uint32_t age = s->next_seq - sseq;
+	if (age == 0 || age > FP_SND_WIN || sl->state == 0 || sl->t1 != rp.t1) {
+		FP_INC(c, DROP_REPLY_SEQ);
+		return FP_RX_DROP;
+	}
+	struct tw_ipc_result r;
+	memset(&r, 0, sizeof(r));
+	if (sl->state == 2) {
+		r.flags |= TW_IPC_RES_DUP;
+		s->dup++;
+		FP_INC(c, DUP_REPLIES);
+	} else if (sl->state == 3) {
+		r.flags |= TW_IPC_RES_LATE;
+		s->late++;
+		FP_INC(c, LATE_REPLIES);
+		sl->state = 2;
+	} else {
+		sl->state = 2;
+		s->replies++;
+		FP_INC(c, REPLIES);
+	}
+	r.session = s->session;
+	r.sender_seq = sseq;
+	r.reflector_seq = rp.seq;
+	r.ttl_fwd = rp.sender_ttl;
+	r.ttl_back = pi->ttl;
+	r.t1 = rp.t1;
+	r.t2 = rp.t2;
+	r.t3 = rp.t3;
+	r.t4 = wire_ts(t4_tsc, s->z);
+	r.err1 = rp.sender_errest;
+	r.err2 = rp.errest;
+	r.err3 = rp.errest;
+	r.err4 = fp.errest[s->z];
+	r.dscp_tx = s->dscp;
+	r.dscp_rx = (uint8_t)(pi->tos >> 2);
+	r.ssid = rp.ssid;
+	r.rx_len = (uint16_t)len;
+	ss->rx++;
+	ss->rx_octets += len;
+	ss->last_rx_tsc = t4_tsc;
+	deliver(lc, s, &r, pl, (uint16_t)len);
+	return FP_RX_DROP; /* consumed: the mbuf is freed by the caller */
+}
+
+static void summary(struct fp_lcore *lc, struct fp_sender *s, uint16_t reason, uint64_t now)
+{
+	struct tw_ipc_sender_summary sum;
+	memset(&sum, 0, sizeof(sum));
+	sum.session = s->session;
+	sum.reason = reason;
+	sum.sent = s->sent;
+	sum.replies = s->replies;
+	sum.lost = s->lost;
+	sum.late = s->late;
+	sum.dup = s->dup;
+	sum.tx_drops = s->tx_drops;
+	sum.results_sent = s->results_sent;
+	sum.results_dropped = s->results_dropped;
+	sum.start_ntp = s->start_ntp;
+	sum.end_ntp = fp_tsc_ntp(now);
+	if (fp.ctl && fp.ctl->ring) {
+		(void)fp_ctl_flush(lc);
+		(void)fp_ctl_summary(lc, &sum);
+	}
+	s->summary_sent = true;
+}
+
+void fp_sender_tick(struct fp_lcore *lc, uint64_t now)
+{
+	for (unsigned i = 0; i < pool_n; i++) {
+		struct fp_sender *s = &pool[i];
+		if (!s->sess)
+			continue;
+		switch (s->state) {
+		case FP_SND_RESOLVING: {
+			const struct fp_neigh *n = fp_exc_neigh(fp.exc, s->nh_family, s->nh);
+			if (n) {
+				memcpy(s->hdr, &n->mac, 6);
+				s->state = FP_SND_RUN;
+				s->start_tsc = s->next_tsc = now;
+				s->end_tsc = s->duration_tsc ? now + s->duration_tsc : 0;
+			} else if (now >= s->next_solicit) {
+				struct rte_mbuf *m = fp_exc_solicit(fp.mp, s->nh_family, s->nh);
+				if (m && rte_eth_tx_burst(fp.port.port_id, lc->txq, &m, 1) == 1)
+					FP_INC(lc->cnt, NEIGH_SOLICIT);
+				else if (m)
+					rte_pktmbuf_free(m);
+				s->next_solicit = now + fp.tsc_hz / 5;
+			}
+			break;
+		}
+		case FP_SND_RUN:
+			loss_scan(lc, s, now, false);
+			if ((s->count && s->sent >= s->count) || (s->end_tsc && now >= s->end_tsc))
+				to_drain(s, now);
+			break;
+		case FP_SND_DRAIN:
+			loss_scan(lc, s, now, false);
+			if (now >= s->drain_until) {
+				while (s->loss_cursor != s->next_seq)
+					loss_scan(lc, s, now, true);
+				s->state = FP_SND_DONE;
+				s->sess->state = FP_SS_ADDED;
+				summary(lc, s,
+					s->count && s->sent >= s->count ? TW_IPC_END_COUNT
+					: s->end_tsc && now >= s->end_tsc ? TW_IPC_END_DURATION
+									  : TW_IPC_END_STOP,
+					now);
+				fp_ctl_event(s->session, TW_IPC_EV_ENDED, 0, s->replies, s->sent);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+bool fp_sender_all_done(void)
+{
+	for (unsigned i = 0; i < pool_n; i++)
+		if (pool[i].sess && pool[i].state != FP_SND_DONE)
+			return false;
+	return true;
+}
+
+int fp_sender_dump(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	for (unsigned i = 0; i < pool_n; i++) {
+		struct fp_sender *s = &pool[i];
+		if (!s->rec)
+			continue;
+		fprintf(f,
+			"S session=%u sent=%" PRIu64 " replies=%" PRIu64 " lost=%" PRIu64
+			" late=%" PRIu64 " dup=%" PRIu64 " tx_drops=%" PRIu64 " layout=%d prot=%d\n",
+			s->session, s->sent, s->replies, s->lost, s->late, s->dup, s->tx_drops,
+			(int)s->layout, (int)s->prot);
+		for (uint64_t k = 0; k < s->rec_n; k++) {
+			const struct fp_snd_rec *x = &s->rec[k];
+			const struct tw_ipc_result *r = &x->r;
+			fprintf(f,
+				"R session=%u sseq=%u rseq=%u flags=%u ttl_fwd=%u ttl_back=%u"
+				" t1=%016" PRIx64 " t2=%016" PRIx64 " t3=%016" PRIx64 " t4=%016" PRIx64
+				" err1=%04x err2=%04x err3=%04x err4=%04x dscp_tx=%u dscp_rx=%u"
+				" ssid=%u rx_len=%u raw=",
+				r->session, r->sender_seq, r->reflector_seq, r->flags, r->ttl_fwd,
+				r->ttl_back, r->t1, r->t2, r->t3, r->t4, r->err1, r->err2, r->err3,
+				r->err4, r->dscp_tx, r->dscp_rx, r->ssid, r->rx_len);
+			for (unsigned b = 0; b < x->raw_len; b++)
+				fprintf(f, "%02x", x->raw[b]);
+			fputc('\n', f);
+		}
+	}
+	return fclose(f);
+}
+
+bool fp_sender_due_within(uint64_t now, unsigned us)
+{
+	uint64_t lim = now + (uint64_t)us * 2 * (fp.tsc_hz / 1000000);
+	for (unsigned i = 0; i < pool_n; i++)
+		if (pool[i].sess && pool[i].state == FP_SND_RUN && pool[i].next_tsc < lim)
+			return true;
+	return false;
+}

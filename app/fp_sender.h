@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_sender: TWAMP / TWAMP-Light / STAMP Session-Sender.
+ *
+ * Senders transmit from the main lcore (its port Tx queue), paced by the
+ * TSC: periodic or Poisson (exponential gaps from rte_rand) schedules, with
+ * up to one burst of catch-up packets per iteration when the loop was late.
+ * Replies are matched on whichever lcore receives them: the sequence
+ * number indexes a fixed window of per-packet state, so matching is O(1)
+ * and allocation-free; results go to that lcore's event ring in batches.
+ *
+ * Every sender slot (window included) is allocated once at start
+ * (--max-senders); SENDER_ADD only claims a free slot.
+ */
+#ifndef FP_SENDER_H
+#define FP_SENDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "fp.h"
+#include "fp_reflector.h"
+#include "fp_sess.h"
+#include "tw_ipc.h"
+
+/* Packets in flight tracked per sender; a packet still unanswered when it
+ * leaves the window is reported LOST early (counted as such). */
+#define FP_SND_WIN 16384u
+#define FP_SND_HDR_MAX 64
+
+enum fp_snd_state { FP_SND_IDLE, FP_SND_RESOLVING, FP_SND_RUN, FP_SND_DRAIN, FP_SND_DONE };
+
+struct fp_snd_slot {
+	uint64_t t1;	   /* wire T1 we sent (0 = never sent) */
+	uint16_t err1;
+	uint8_t state;	   /* 0 free, 1 sent, 2 answered, 3 lost */
+	uint8_t pad[5];
+	uint64_t tx_tsc;
+};
+
+/* Optional text record of every reply (--record, tests and debugging). */
+struct fp_snd_rec {
+	struct tw_ipc_result r;
+	uint16_t raw_len;
+	uint8_t raw[128]; /* reply UDP payload, after decryption */
+};
+
+struct fp_sender {
+	uint32_t session; /* id */
+	uint8_t state;
+	uint8_t proto, sec, sched;
+	enum tw_pkt_layout layout;
+	enum tw_pkt_prot prot;
+	bool z, no_results, resolve;
+	uint8_t dscp, ttl;
+	uint16_t ssid;
+	uint32_t pl_len;	 /* sender UDP payload octets: base + padding */
+	uint64_t interval_tsc;	 /* periodic interval, or Poisson mean */
+	uint64_t count, duration_tsc, loss_tsc;
+	uint64_t start_tsc, next_tsc, end_tsc, drain_until;
+	uint32_t next_seq;
+	uint32_t loss_cursor;	 /* oldest seq whose fate is not reported */
+	uint64_t next_solicit;
+	uint64_t last_tx_tsc;
+	uint8_t nh_family, nh[16];
+	/* template: Ethernet (+VLAN) + IP + UDP, completed with the MAC */
+	uint8_t hdr[FP_SND_HDR_MAX];
+	struct fp_pinfo pi; /* offsets in the template */
+	/* statistics (tw_ipc_sender_summary) */
+	uint64_t sent, replies, lost, late, dup, tx_drops, results_sent, results_dropped;
+	uint64_t start_ntp;
+	struct fp_session *sess;
+	struct fp_snd_slot *win; /* [FP_SND_WIN] */
+	struct fp_snd_rec *rec;	 /* [rec_cap] or NULL */
+	uint64_t rec_n, rec_cap;
+	bool summary_sent;
+};
+
+int fp_sender_pool_init(unsigned n);
+/* SENDER_ADD (main lcore).  rec_cap > 0 keeps text records (init only). */
+struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t rec_cap,
+				enum tw_err *err);
+int fp_sender_start(struct fp_sender *s, uint64_t now);
+void fp_sender_stop(struct fp_sender *s, uint64_t now);
+void fp_sender_free(struct fp_sender *s);
+struct fp_sender *fp_sender_by_id(uint32_t id);
+
+/* Main lcore, each iteration: build due packets into tx[] (room n). */
+unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx, unsigned room);
+/* Main lcore, on a deadline: loss timeouts, end of sessions, summaries,
+ * neighbour solicitation. */
+void fp_sender_tick(struct fp_lcore *lc, uint64_t now);
+/* Any lcore: a datagram for a SENDER session (a reply). */
+enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+				struct fp_session *s, uint64_t t4_tsc);
+/* True when every sender is DONE (for --exit-when-done). */
+bool fp_sender_all_done(void);
+/* Write text records of every sender to path (at exit). */
+int fp_sender_dump(const char *path);
+
+/* True if a running sender is due before now + us (idle back-off). */
+bool fp_sender_due_within(uint64_t now, unsigned us);
+
+#endif

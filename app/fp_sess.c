@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "fp_sess.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+
+int fp_sess_table_init(struct fp_sess_table *t, uint32_t cap, int socket)
+{
+	struct rte_hash_parameters hp = {
+		.name = "fp_sessions",
+		.entries = cap,
+		.key_len = sizeof(struct fp_key),
+		.hash_func = rte_jhash,
+		.hash_func_init_val = 0x7a3d1e55,
+		.socket_id = socket,
+		/* Readers on every lcore, one writer (main lcore): lock-free
+		 * lookups; positions are not recycled on delete so a slot
+		 * stays valid for in-flight readers (freed after a grace). */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_NO_FREE_ON_DEL,
+	};
+	t->h = rte_hash_create(&hp);
+	if (!t->h)
+		return -rte_errno;
+	t->cap = cap;
+	t->n = 0;
+	t->s = rte_zmalloc_socket("fp_sessions", sizeof(struct fp_session) * cap,
+				  RTE_CACHE_LINE_SIZE, socket);
+	t->dead = rte_zmalloc_socket("fp_sess_dead", sizeof(uint32_t) * cap, 0, socket);
+	if (!t->s || !t->dead)
+		return -ENOMEM;
+	return 0;
+}
+
+struct fp_session *fp_sess_add(struct fp_sess_table *t, const struct fp_key *k, int *err)
+{
+	if (rte_hash_lookup(t->h, k) >= 0) {
+		*err = -EEXIST;
+		return NULL;
+	}
+	int32_t pos = rte_hash_add_key(t->h, k);
+	if (pos < 0) {
+		*err = pos;
+		return NULL;
+	}
+	struct fp_session *s = &t->s[pos];
+	if (s->state != FP_SS_FREE) {
+		/* cannot happen: NO_FREE_ON_DEL keeps the position until reap */
+		*err = -EBUSY;
+		return NULL;
+	}
+	memset(s, 0, sizeof(*s));
+	s->key = *k;
+	t->n++;
+	return s;
+}
+
+struct fp_session *fp_sess_find_id(struct fp_sess_table *t, uint32_t id)
+{
+	/* Control-rate operation: a linear scan over the key store is fine. */
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+	int32_t pos;
+	while ((pos = rte_hash_iterate(t->h, &key, &data, &it)) >= 0)
+		if (t->s[pos].id == id && t->s[pos].state != FP_SS_DEAD)
+			return &t->s[pos];
+	return NULL;
+}
+
+void fp_sess_del(struct fp_sess_table *t, struct fp_session *s, uint64_t now)
+{
+	(void)rte_hash_del_key(t->h, &s->key);
+	s->state = FP_SS_DEAD;
+	s->free_after_tsc = now + rte_get_tsc_hz() / 1000 * FP_SESS_GRACE_MS;
+	t->dead[(t->dead_head + t->dead_n) % t->cap] = (uint32_t)(s - t->s);
+	t->dead_n++;
+}
+
+void fp_sess_reap(struct fp_sess_table *t, uint64_t now)
+{
+	/* FIFO in deletion order, so the grace deadlines are sorted. */
+	while (t->dead_n) {
+		uint32_t pos = t->dead[t->dead_head];
+		struct fp_session *s = &t->s[pos];
+		if (now < s->free_after_tsc)
+			break;
+		if (s->crypto.have_tc) {
+			tw_test_crypto_free(&s->crypto.tc);
+			tw_test_crypto_free(&s->crypto.tc_rx);
+		}
+		if (s->crypto.have_sa) {
+			tw_stamp_auth_free(&s->crypto.sa);
+			tw_stamp_auth_free(&s->crypto.sa_rx);
+		}
+		s->state = FP_SS_FREE;
+		(void)rte_hash_free_key_with_position(t->h, (int32_t)pos);
+		t->n--;
+		t->dead_head = (t->dead_head + 1) % t->cap;
+		t->dead_n--;
+	}
+}

@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * twinhop-fp: the DPDK fast path.  main() only parses options, initialises
+ * the modules in dependency order, launches the lcore loops and tears down
+ * in reverse.
+ *
+ *   twinhop-fp [EAL args] -- --profile FILE [--pvar k=v]... [app options]
+ *
+ * EAL arguments from the profile (vdev / allow list) are appended to the
+ * ones given, so one profile serves every invocation.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "fp.h"
+#include "fp_ctl.h"
+#include "fp_exc.h"
+#include "fp_lcore.h"
+#include "fp_port.h"
+#include "fp_profile.h"
+#include "fp_reflector.h"
+#include "fp_sender.h"
+#include "fp_sess.h"
+#include "tw_config.h"
+
+struct fp_ctx fp;
+struct fp_counters fp_cnt[RTE_MAX_LCORE];
+
+#define MAX_CLI_SESS 16
+
+static struct {
+	const char *profile;
+	struct fp_profile_vars vars;
+	const char *shm;
+	const char *tap;
+	const char *record;
+	unsigned stats_ms;
+	uint32_t max_sessions, max_senders, max_peers;
+	unsigned n_light;
+	struct tw_ipc_light_listen light[FP_MAX_LIGHT];
+	uint8_t light_proto, light_sec;
+	uint8_t light_key[32], light_key_len, light_aes[16];
+	unsigned n_refl, n_send;
+	const char *refl[MAX_CLI_SESS], *send[MAX_CLI_SESS];
+	double duration_s;
+	bool print_counters;
+} opt = {
+	.stats_ms = 100,
+	.max_sessions = 131072,
+	.max_senders = 64,
+	.max_peers = 65536,
+	.light_proto = TW_IPC_PROTO_LIGHT,
+	.light_sec = TW_IPC_SEC_OPEN,
+};
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [EAL options] -- --profile FILE [options]\n"
+	       "  --profile FILE          driver profile (drivers-config/*.conf)\n"
+	       "  --pvar KEY=VALUE        profile template variable (${KEY})\n"
+	       "  --shm NAME              IPC shared-memory region to create\n"
+	       "  --addr IP[/LEN]         the port's IPv4 and/or IPv6 address (repeat)\n"
+	       "  --gw IP                 next hop for off-link sender destinations\n"
+	       "  --vlan ID               802.1Q VLAN of the addresses (default untagged)\n"
+	       "  --tap NAME              kernel interface of the exception path\n"
+	       "  --light-port N[:stateless]  TWAMP-Light/STAMP reflection on UDP port N\n"
+	       "  --light-proto light|stamp   --light-sec open|auth|enc\n"
+	       "  --light-key HEX         HMAC key (Light/STAMP auth)   --light-aes HEX\n"
+	       "  --reflector SPEC        static reflector session (k=v,...; see docs)\n"
+	       "  --sender SPEC           static sender session (k=v,...; see docs)\n"
+	       "  --record FILE           write every sender reply as text at exit\n"
+	       "  --exit-when-done        exit when all senders finished\n"
+	       "  --duration SECONDS      exit after this long\n"
+	       "  --stats-interval MS     counter publication period (default 100)\n"
+	       "  --idle-backoff on|off   pause/sleep when idle (default on)\n"
+	       "  --max-sessions N  --max-senders N  --max-light-peers N\n"
+	       "  --counters              print non-zero counters at exit\n",
+	       prog);
+}
+
+static int parse_hex(const char *s, uint8_t *out, unsigned max, uint8_t *len)
+{
+	size_t n = strlen(s);
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	if (len)
+		*len = (uint8_t)(n / 2);
+	return 0;
+}
+
+/* "IP" or "IP/len" into family/addr/plen. */
+static int parse_ip(const char *s, uint8_t *fam, uint8_t *a, uint8_t *plen)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s", s);
+	char *sl = strchr(buf, '/');
+	if (sl)
+		*sl++ = '\0';
+	memset(a, 0, 16);
+	if (inet_pton(AF_INET, buf, a) == 1) {
+		*fam = 4;
+		if (plen)
+			*plen = sl ? (uint8_t)atoi(sl) : 24;
+	} else if (inet_pton(AF_INET6, buf, a) == 1) {
+		*fam = 6;
+		if (plen)
+			*plen = sl ? (uint8_t)atoi(sl) : 64;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* "IP:port" or "[IPv6]:port". */
+static int parse_ep(const char *s, struct tw_ipc_addr *a, uint16_t *port)
+{
+	char buf[80];
+	snprintf(buf, sizeof(buf), "%s", s);
+	char *host = buf, *p;
+	if (buf[0] == '[') {
+		host = buf + 1;
+		p = strchr(host, ']');
+		if (!p || p[1] != ':')
+			return -1;
+		*p = '\0';
+		p += 2;
+	} else {
+		p = strrchr(buf, ':');
+		if (!p)
+			return -1;
+		*p++ = '\0';
+	}
+	memset(a, 0, sizeof(*a));
+	if (parse_ip(host, &a->family, a->addr, NULL))
+		return -1;
+	*port = (uint16_t)atoi(p);
+	return 0;
+}
+
+static uint64_t parse_ns(const char *v)
+{
+	char *end;
+	double x = strtod(v, &end);
+	if (!strcmp(end, "s"))
+		x *= 1e9;
+	else if (!strcmp(end, "ms"))
+		x *= 1e6;
+	else if (!strcmp(end, "us"))
+		x *= 1e3;
+	return (uint64_t)x;
+}
+
+static uint8_t parse_sec(const char *v)
+{
+	return !strcmp(v, "auth") ? TW_IPC_SEC_AUTH
+	       : !strcmp(v, "enc") ? TW_IPC_SEC_ENC
+	       : !strcmp(v, "mixed") ? TW_IPC_SEC_MIXED
+	       : !strcmp(v, "open") ? TW_IPC_SEC_OPEN
+				    : 0;
+}
+
+static uint8_t parse_proto(const char *v)
+{
+	return !strcmp(v, "twamp") ? TW_IPC_PROTO_TWAMP
+	       : !strcmp(v, "light") ? TW_IPC_PROTO_LIGHT
+	       : !strcmp(v, "stamp") ? TW_IPC_PROTO_STAMP
+				     : 0;
+}
+
+/* k=v,... into a SENDER_ADD or REFLECTOR_ADD request.  Shared keys:
+ * id proto sec local peer pad dscp aes hmac sym ptp ttl; sender: count
+ * interval sched ssid loss mac duration; reflector: copydscp timeout. */
+static int parse_spec(const char *spec, bool sender, struct tw_ipc_sender_add *s,
+		      struct tw_ipc_reflector_add *r)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", spec);
+	memset(s, 0, sizeof(*s));
+	memset(r, 0, sizeof(*r));
+	s->proto = r->proto = TW_IPC_PROTO_TWAMP;
+	s->sec = r->sec = TW_IPC_SEC_OPEN;
+	s->sched = TW_IPC_SCHED_PERIODIC;
+	s->interval_ns = 1000000;
+	s->count = 10;
+	s->flags = TW_IPC_SF_START_NOW | TW_IPC_SF_RESOLVE;
+	r->flags = TW_IPC_SF_START_NOW;
+	struct tw_ipc_flow fl;
+	memset(&fl, 0, sizeof(fl));
+	struct tw_ipc_keys keys;
+	memset(&keys, 0, sizeof(keys));
+	uint16_t flags = 0;
+	uint32_t id = 0, pad = 0;
+	uint8_t dscp = 0, ttl = 0;
+	for (char *sv = NULL, *t = strtok_r(buf, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
+		char *v = strchr(t, '=');
+		if (!v)
+			return -1;
+		*v++ = '\0';
+		int bad = 0;
+		if (!strcmp(t, "id"))
+			id = (uint32_t)strtoul(v, NULL, 0);
+		else if (!strcmp(t, "proto"))
+			bad = !(s->proto = r->proto = parse_proto(v));
+		else if (!strcmp(t, "sec"))
+			bad = !(s->sec = r->sec = parse_sec(v));
+		else if (!strcmp(t, "local"))
+			bad = parse_ep(v, &fl.local, &fl.local_port);
+		else if (!strcmp(t, "peer"))
+			bad = parse_ep(v, &fl.peer, &fl.peer_port);
+		else if (!strcmp(t, "pad"))
+			pad = (uint32_t)strtoul(v, NULL, 0);
+		else if (!strcmp(t, "dscp"))
+			dscp = (uint8_t)strtoul(v, NULL, 0);
+		else if (!strcmp(t, "ttl"))
+			ttl = (uint8_t)strtoul(v, NULL, 0);
+		else if (!strcmp(t, "aes"))
+			bad = parse_hex(v, keys.aes, 16, NULL);
+		else if (!strcmp(t, "hmac"))
+			bad = parse_hex(v, keys.hmac, 32, &keys.hmac_len);
+		else if (!strcmp(t, "sym"))
+			flags |= atoi(v) ? TW_IPC_SF_SYMMETRIC : 0;
+		else if (!strcmp(t, "ptp"))
+			flags |= atoi(v) ? TW_IPC_SF_PTP_TS : 0;
+		else if (!strcmp(t, "copydscp"))
+			flags |= atoi(v) ? TW_IPC_SF_COPY_DSCP : 0;
+		else if (!strcmp(t, "timeout"))
+			r->timeout_ns = parse_ns(v);
+		else if (!strcmp(t, "refwait"))
+			r->refwait_ns = parse_ns(v);
+		else if (!strcmp(t, "count"))
+			s->count = strtoull(v, NULL, 0);
+		else if (!strcmp(t, "interval"))
+			s->interval_ns = parse_ns(v);
+		else if (!strcmp(t, "duration"))
+			s->duration_ns = parse_ns(v);
+		else if (!strcmp(t, "loss"))
+			s->loss_timeout_ns = parse_ns(v);
+		else if (!strcmp(t, "sched"))
+			s->sched = !strcmp(v, "poisson") ? TW_IPC_SCHED_POISSON
+							 : TW_IPC_SCHED_PERIODIC;
+		else if (!strcmp(t, "ssid"))
+			s->ssid = (uint16_t)strtoul(v, NULL, 0);
+		else if (!strcmp(t, "mac")) {
+			unsigned m[6];
+			bad = sscanf(v, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
+				     &m[5]) != 6;
+			for (int i = 0; !bad && i < 6; i++)
+				s->next_hop_mac[i] = (uint8_t)m[i];
+			s->flags &= (uint16_t)~TW_IPC_SF_RESOLVE;
+		} else
+			bad = 1;
+		if (bad) {
+			fprintf(stderr, "bad %s spec item '%s=%s'\n", sender ? "sender" : "reflector",
+				t, v);
+			return -1;
+		}
+	}
+	s->session = r->session = id;
+	s->flow = r->flow = fl;
+	s->keys = r->keys = keys;
+	s->pad.padding_len = r->pad.padding_len = pad;
+	s->dscp = r->dscp = dscp;
+	s->ttl = r->ttl = ttl;
+	s->flags |= flags;
+	r->flags |= flags;
+	return 0;
+}
+
+static int parse_app(int argc, char **argv)
+{
+	enum {
+		O_PROFILE = 256, O_PVAR, O_SHM, O_ADDR, O_GW, O_VLAN, O_TAP, O_LIGHT, O_LPROTO,
+		O_LSEC, O_LKEY, O_LAES, O_REFL, O_SEND, O_RECORD, O_EXITDONE, O_DURATION,
+		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_HELP
+	};
+	static const struct option lo[] = {
+		{"profile", 1, 0, O_PROFILE}, {"pvar", 1, 0, O_PVAR}, {"shm", 1, 0, O_SHM},
+		{"addr", 1, 0, O_ADDR}, {"gw", 1, 0, O_GW}, {"vlan", 1, 0, O_VLAN},
+		{"tap", 1, 0, O_TAP}, {"light-port", 1, 0, O_LIGHT},
+		{"light-proto", 1, 0, O_LPROTO}, {"light-sec", 1, 0, O_LSEC},
+		{"light-key", 1, 0, O_LKEY}, {"light-aes", 1, 0, O_LAES},
+		{"reflector", 1, 0, O_REFL}, {"sender", 1, 0, O_SEND}, {"record", 1, 0, O_RECORD},
+		{"exit-when-done", 0, 0, O_EXITDONE}, {"duration", 1, 0, O_DURATION},
+		{"stats-interval", 1, 0, O_STATS}, {"idle-backoff", 1, 0, O_IDLE},
+		{"max-sessions", 1, 0, O_MAXS}, {"max-senders", 1, 0, O_MAXSND},
+		{"max-light-peers", 1, 0, O_MAXPEER}, {"counters", 0, 0, O_COUNTERS},
+		{"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case O_PROFILE:
+			opt.profile = optarg;
+			break;
+		case O_PVAR:
+			if (fp_profile_var_add(&opt.vars, optarg))
+				return -1;
+			break;
+		case O_SHM:
+			opt.shm = optarg;
+			break;
+		case O_ADDR: {
+			uint8_t fam, a[16], plen;
+			if (parse_ip(optarg, &fam, a, &plen))
+				return -1;
+			if (fam == 4) {
+				memcpy(fp.addr4, a, 4);
+				fp.plen4 = plen;
+				fp.have4 = true;
+			} else {
+				memcpy(fp.addr6, a, 16);
+				fp.plen6 = plen;
+				fp.have6 = true;
+			}
+			break;
+		}
+		case O_GW: {
+			uint8_t fam, a[16];
+			if (parse_ip(optarg, &fam, a, NULL))
+				return -1;
+			if (fam == 4) {
+				memcpy(fp.gw4, a, 4);
+				fp.have_gw4 = true;
+			} else {
+				memcpy(fp.gw6, a, 16);
+				fp.have_gw6 = true;
+			}
+			break;
+		}
+		case O_VLAN:
+			fp.vlan = atoi(optarg);
+			if (fp.vlan < 1 || fp.vlan > 4094)
+				return -1;
+			break;
+		case O_TAP:
+			opt.tap = optarg;
+			break;
+		case O_LIGHT: {
+			if (opt.n_light >= FP_MAX_LIGHT)
+				return -1;
+			struct tw_ipc_light_listen *l = &opt.light[opt.n_light++];
+			memset(l, 0, sizeof(*l));
+			l->flow.local_port = (uint16_t)atoi(optarg);
+			if (strstr(optarg, ":stateless"))
+				l->flags |= TW_IPC_SF_STATELESS;
+			l->session = 0x4c000000u + opt.n_light;
+			break;
+		}
+		case O_LPROTO:
+			if (!(opt.light_proto = parse_proto(optarg)))
+				return -1;
+			break;
+		case O_LSEC:
+			if (!(opt.light_sec = parse_sec(optarg)))
+				return -1;
+			break;
+		case O_LKEY:
+			if (parse_hex(optarg, opt.light_key, 32, &opt.light_key_len))
+				return -1;
+			break;
+		case O_LAES:
+			if (parse_hex(optarg, opt.light_aes, 16, NULL))
+				return -1;
+			break;
+		case O_REFL:
+			if (opt.n_refl >= MAX_CLI_SESS)
+				return -1;
+			opt.refl[opt.n_refl++] = optarg;
+			break;
+		case O_SEND:
+			if (opt.n_send >= MAX_CLI_SESS)
+				return -1;
+			opt.send[opt.n_send++] = optarg;
+			break;
+		case O_RECORD:
+			opt.record = optarg;
+			break;
+		case O_EXITDONE:
+			fp.exit_when_done = true;
+			break;
+		case O_DURATION:
+			opt.duration_s = atof(optarg);
+			break;
+		case O_STATS:
+			opt.stats_ms = (unsigned)atoi(optarg);
+			if (!opt.stats_ms)
+				return -1;
+			break;
+		case O_IDLE:
+			if (!strcmp(optarg, "on"))
+				fp.idle_backoff = true;
+			else if (!strcmp(optarg, "off"))
+				fp.idle_backoff = false;
+			else
+				return -1;
+			break;
+		case O_MAXS:
+			opt.max_sessions = (uint32_t)atoi(optarg);
+			break;
+		case O_MAXSND:
+			opt.max_senders = (uint32_t)atoi(optarg);
+			break;
+		case O_MAXPEER:
+			opt.max_peers = (uint32_t)atoi(optarg);
+			break;
+		case O_COUNTERS:
+			opt.print_counters = true;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc || !opt.profile)
+		return -1;
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&fp.quit, true, __ATOMIC_RELAXED);
+}
+
+static uint64_t rdtsc_fn(void)
+{
+	return rte_rdtsc();
+}
+
+void fp_counters_sum(uint64_t *out)
+{
+	memset(out, 0, sizeof(uint64_t) * FP_C__COUNT);
+	for (unsigned i = 0; i < fp.nb_lcores; i++)
+		for (unsigned k = 0; k < FP_C__COUNT; k++)
+			out[k] += fp.lc_by_index[i]->cnt->c[k];
+}
+
+static void print_counters(void)
+{
+	uint64_t sum[FP_C__COUNT];
+	fp_counters_sum(sum);
+	for (unsigned k = 0; k < FP_C__COUNT; k++)
+		if (sum[k])
+			printf("counter %-28s %" PRIu64 "\n", tw_ipc_cnt_name(k), sum[k]);
+}
+
+int main(int argc, char **argv)
+{
+	fp.vlan = -1;
+	fp.idle_backoff = true;
+	fp.idle_spin = 1000;
+	fp.idle_sleep_us = 50;
+
+	/* Split at "--": EAL before, application after. */
+	int sep = -1;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			sep = i;
+			break;
+		}
+	if (sep < 0) {
+		usage(argv[0]);
+		return 2;
+	}
+	int app_argc = argc - sep;
+	char **app_argv = argv + sep;
+	app_argv[0] = argv[0];
+	if (parse_app(app_argc, app_argv) != 0) {
+		usage(argv[0]);
+		return 2;
+	}
+	struct fp_profile prof;
+	char err[512];
+	if (fp_profile_load(&prof, opt.profile, &opt.vars, err, sizeof(err)) != 0) {
+		fprintf(stderr, "twinhop-fp: %s\n", err);
+		return 2;
+	}
+	/* EAL argv: ours plus the profile's device. */
+	char *eal_argv[128];
+	int eal_argc = 0;
+	for (int i = 0; i < sep && eal_argc < 120; i++)
+		eal_argv[eal_argc++] = argv[i];
+	char vdev_arg[FP_PROFILE_STR + 8];
+	if (prof.vdev[0]) {
+		snprintf(vdev_arg, sizeof(vdev_arg), "--vdev=%s", prof.vdev);
+		eal_argv[eal_argc++] = vdev_arg;
+	}
+	if (prof.allow[0]) {
+		eal_argv[eal_argc++] = (char *)"-a";
+		eal_argv[eal_argc++] = prof.allow;
+	}
+	eal_argv[eal_argc] = NULL;
+	int rc = rte_eal_init(eal_argc, eal_argv);
+	if (rc < 0)
+		rte_exit(EXIT_FAILURE, "EAL init failed: %s\n", rte_strerror(rte_errno));
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_INFO);
+
+	fp.tsc_hz = rte_get_tsc_hz();
+	fp.drain_tsc = fp.tsc_hz / 10000;	 /* 100 us */
+	fp.ipc_poll_tsc = fp.tsc_hz / 10000; /* 100 us */
+	fp.stats_interval_tsc = fp.tsc_hz / 1000 * opt.stats_ms;
+	struct tw_tsc_cfg tcfg = {.read = rdtsc_fn, .hz = fp.tsc_hz, .resync_ms = 1000};
+	if (tw_tsc_clock_init(&fp.clk[0], &tcfg) != TW_OK)
+		rte_exit(EXIT_FAILURE, "cannot anchor the TSC clock\n");
+	struct tw_sync sync;
+	(void)tw_time_sync_read(&sync); /* init only: adjtimex is a syscall */
+	tw_tsc_clock_set_sync(&fp.clk[0], &sync);
+	fp.clk_cur = &fp.clk[0];
+	fp.errest[0] = tw_errest_encode(fp.clk[0].err_ns, fp.clk[0].synced, false);
+	fp.errest[1] = tw_errest_encode(fp.clk[0].err_ns, fp.clk[0].synced, true);
+
+	/* lcores: one queue each, the main lcore does the control work. */
+	unsigned lcid, idx = 0;
+	RTE_LCORE_FOREACH(lcid)
+	{
+		struct fp_lcore *lc = &fp.lc[lcid];
+		lc->index = idx;
+		lc->lcore_id = lcid;
+		lc->rxq = lc->txq = lc->exc_txq = (uint16_t)idx;
+		lc->main = lcid == rte_get_main_lcore();
+		lc->active = true;
+		lc->cnt = &fp_cnt[lcid];
+		fp.lc_by_index[idx++] = lc;
+	}
+	fp.nb_lcores = idx;
+
+	uint16_t port_id = RTE_MAX_ETHPORTS;
+	uint16_t pid;
+	RTE_ETH_FOREACH_DEV(pid)
+	{
+		port_id = pid;
+		break;
+	}
+	if (port_id == RTE_MAX_ETHPORTS)
+		rte_exit(EXIT_FAILURE, "no port: check the profile's vdev/allow\n");
+	unsigned nmbuf = 8192 * fp.nb_lcores + 4096;
+	fp.mp = rte_pktmbuf_pool_create("fp_mbufs", nmbuf, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					(int)rte_socket_id());
+	if (!fp.mp)
+		rte_exit(EXIT_FAILURE, "mbuf pool: %s\n", rte_strerror(rte_errno));
+	if (fp_port_init(&fp.port, port_id, &prof, (uint16_t)fp.nb_lcores, fp.mp) != 0)
+		rte_exit(EXIT_FAILURE, "port init failed\n");
+	fp.mac = fp.port.mac;
+
+	static struct fp_sess_table sess;
+	static struct fp_exc exc;
+	static struct fp_light light[FP_MAX_LIGHT];
+	fp.sess = &sess;
+	fp.exc = &exc;
+	fp.light = light;
+	if (fp_sess_table_init(&sess, opt.max_sessions, (int)rte_socket_id()) != 0)
+		rte_exit(EXIT_FAILURE, "session table (%u) failed\n", opt.max_sessions);
+	for (unsigned i = 0; i < fp.nb_lcores; i++)
+		if (fp_light_lcore_init(fp.lc_by_index[i], fp.lc_by_index[i]->lcore_id,
+					opt.max_peers) != 0)
+			rte_exit(EXIT_FAILURE, "light peer table failed\n");
+	if (fp_sender_pool_init(opt.max_senders) != 0)
+		rte_exit(EXIT_FAILURE, "sender pool failed\n");
+	char tapname[32];
+	if (opt.tap)
+		snprintf(tapname, sizeof(tapname), "%s", opt.tap);
+	else
+		snprintf(tapname, sizeof(tapname), "twh-x%d", (int)getpid());
+	if (fp_exc_init(&exc, tapname, (uint16_t)fp.nb_lcores, prof.mtu) != 0)
+		rte_exit(EXIT_FAILURE, "exception path failed\n");
+	if (fp_ctl_init(opt.shm, fp.nb_lcores) != 0)
+		rte_exit(EXIT_FAILURE, "IPC init failed\n");
+
+	/* Command-line sessions go through the IPC command code. */
+	uint64_t now = rte_rdtsc();
+	for (unsigned i = 0; i < opt.n_light; i++) {
+		struct tw_ipc_light_listen *l = &opt.light[i];
+		l->proto = opt.light_proto;
+		l->sec = opt.light_sec;
+		l->flags |= TW_IPC_SF_START_NOW;
+		memcpy(l->keys.hmac, opt.light_key, 32);
+		l->keys.hmac_len = opt.light_key_len;
+		memcpy(l->keys.aes, opt.light_aes, 16);
+		uint32_t detail;
+		enum tw_err e = fp_ctl_apply(TW_IPC_LIGHT_LISTEN, l, sizeof(*l), now, &detail);
+		if (e != TW_OK)
+			rte_exit(EXIT_FAILURE, "--light-port %u: %s\n", l->flow.local_port,
+				 tw_strerror(e));
+	}
+	for (unsigned i = 0; i < opt.n_refl; i++) {
+		struct tw_ipc_sender_add s;
+		struct tw_ipc_reflector_add r;
+		if (parse_spec(opt.refl[i], false, &s, &r) != 0)
+			rte_exit(EXIT_FAILURE, "bad --reflector\n");
+		if (!r.session)
+			r.session = 0x52000000u + i + 1;
+		uint32_t detail;
+		enum tw_err e = fp_ctl_apply(TW_IPC_REFLECTOR_ADD, &r, sizeof(r), now, &detail);
+		if (e != TW_OK)
+			rte_exit(EXIT_FAILURE, "--reflector %s: %s\n", opt.refl[i], tw_strerror(e));
+	}
+	for (unsigned i = 0; i < opt.n_send; i++) {
+		struct tw_ipc_sender_add s;
+		struct tw_ipc_reflector_add r;
+		if (parse_spec(opt.send[i], true, &s, &r) != 0)
+			rte_exit(EXIT_FAILURE, "bad --sender\n");
+		if (!s.session)
+			s.session = 0x53000000u + i + 1;
+		enum tw_err e;
+		uint64_t cap = opt.record ? (s.count ? s.count * 2 + 16 : 100000) : 0;
+		if (!fp_sender_add(&s, cap, &e))
+			rte_exit(EXIT_FAILURE, "--sender %s: %s\n", opt.send[i], tw_strerror(e));
+	}
+	if (opt.duration_s > 0)
+		fp.run_until_tsc = rte_rdtsc() + (uint64_t)(opt.duration_s * (double)fp.tsc_hz);
+
+	RTE_LOG(INFO, USER1,
+		"twinhop-fp %s: %u lcore(s), timestamps %s, idle back-off %s, profile %s\n",
+		TW_VERSION, fp.nb_lcores, fp_ts_mode_name(fp.port.ts_mode),
+		fp.idle_backoff ? "on" : "off", prof.path);
+	printf("READY\n");
+	fflush(stdout);
+	rte_eal_mp_remote_launch(fp_lcore_loop, NULL, CALL_MAIN);
+	rte_eal_mp_wait_lcore();
+
+	fp_ctl_publish(rte_rdtsc());
+	if (opt.record && fp_sender_dump(opt.record) != 0)
+		fprintf(stderr, "twinhop-fp: cannot write %s\n", opt.record);
+	if (opt.print_counters)
+		print_counters();
+	fflush(stdout);
+	fp_ctl_close();
+	fp_exc_close(&exc);
+	fp_port_close(&fp.port);
+	rte_eal_cleanup();
+	return 0;
+}

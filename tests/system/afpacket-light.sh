@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# (b) net_af_packet across a veth pair between two namespaces: a
+# kernel-socket client in one sends TWAMP Light / STAMP to the fast path in
+# the other and checks the replies; ARP (ip neigh), ping and a TCP
+# connection to the fast path's address work through the exception path
+# (the kernel owns the address on the TAP).
+NAME=afpacket-light
+. "$(dirname "$0")/lib.sh"
+setup_common
+mkns NSA fa
+mkns NSB fb
+ip link add twh-va$$ type veth peer name twh-vb$$ || { nok "veth"; finish; }
+VA=twh-va$$; VB=twh-vb$$
+ip link set "$VA" netns "$NSA"
+ip link set "$VB" netns "$NSB"
+# The af_packet interface belongs to the fast path: keep the namespace's
+# own stack off it (no IPv6, no addresses), or the kernel would answer
+# packets for the TAP's address a second time.
+ip netns exec "$NSA" sysctl -qw net.ipv6.conf."$VA".disable_ipv6=1
+ip netns exec "$NSA" sysctl -qw net.ipv4.conf.all.rp_filter=1
+ip netns exec "$NSA" sysctl -qw net.ipv4.conf."$VA".rp_filter=1
+ip -n "$NSA" link set "$VA" up
+ip -n "$NSB" addr add 10.88.0.2/24 dev "$VB"
+ip -n "$NSB" addr add fd00:88::2/64 dev "$VB" nodad
+ip -n "$NSB" link set "$VB" up
+# Offloads off: af_packet must see complete checksums and no GSO frames.
+ip netns exec "$NSA" ethtool -K "$VA" tx off rx off gro off >/dev/null 2>&1
+ip netns exec "$NSB" ethtool -K "$VB" tx off rx off gro off >/dev/null 2>&1
+MAC=$(ip -n "$NSA" -br link show "$VA" | awk '{print $3}')
+
+ip netns exec "$NSA" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix twh-ap$$ \
+	--log-level=user1,notice -- \
+	--profile "$PROFILES/net_af_packet.conf" --pvar iface="$VA" \
+	--addr 10.88.0.1/24 --addr fd00:88::1/64 --tap twh-x0 \
+	--light-port 862 --light-port 863:stateless --duration 60 --counters >"$TMP/fp.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q READY "$TMP/fp.log" && break; sleep 0.1; done
+expect "fast path started" grep -q READY "$TMP/fp.log"
+sleep 0.5
+
+ip netns exec "$NSB" ping -c 3 -i 0.2 -W 2 10.88.0.1 >"$TMP/ping4" 2>&1
+expect "ping 10.88.0.1 through the exception path" grep -q " 0% packet loss" "$TMP/ping4"
+expect "ping 10.88.0.1: no duplicate replies" bash -c "! grep -q DUP '$TMP/ping4'"
+expect "ARP: kernel neighbour 10.88.0.1 is the port MAC $MAC" \
+	sh -c "ip -n $NSB neigh show 10.88.0.1 | grep -qi 'lladdr $MAC'"
+ip netns exec "$NSB" ping -6 -c 3 -i 0.2 -W 2 fd00:88::1 >"$TMP/ping6" 2>&1
+expect "ping fd00:88::1 (ND through the exception path)" grep -q " 0% packet loss" "$TMP/ping6"
+expect "ping fd00:88::1: no duplicate replies" bash -c "! grep -q DUP '$TMP/ping6'"
+expect "ND: kernel neighbour fd00:88::1 is the port MAC" \
+	sh -c "ip -n $NSB -6 neigh show fd00:88::1 | grep -qi 'lladdr $MAC'"
+
+# TCP (the TWAMP-Control path) to a listener on the same address.
+ip netns exec "$NSA" python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.88.0.1", 862)); s.listen(1); s.settimeout(10)
+c, _ = s.accept(); c.sendall(c.recv(100)[::-1]); c.close()' &
+LP=$!
+PIDS+=($LP)
+sleep 0.5
+expect "TCP to 10.88.0.1:862 (control port) through the exception path" \
+	ip netns exec "$NSB" python3 -c '
+import socket, sys
+c = socket.create_connection(("10.88.0.1", 862), timeout=5); c.sendall(b"twamp")
+sys.exit(0 if c.recv(100) == b"pmawt" else 1)'
+
+for m in "862 light" "863 light-stateless"; do
+	set -- $m
+	expect "TWAMP Light $2 (IPv4) replies" ip netns exec "$NSB" python3 \
+		"$(dirname "$0")/light_client.py" 10.88.0.1 "$1" "$2" 20
+done
+expect "TWAMP Light stateless (IPv6) replies" ip netns exec "$NSB" python3 \
+	"$(dirname "$0")/light_client.py" fd00:88::1 863 light-stateless 20
+finish

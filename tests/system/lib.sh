@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Shared helpers for the system tests (sourced).  Every test prints
+# "TWRESULT <name> <passed> <failed>" and exits non-zero on failure.
+TW_BUILD=${TW_BUILD:-/tmp/b-fp}
+TW_SRC=${TW_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+FP=${FP:-$TW_BUILD/app/twinhop-fp}
+PROFILES=$TW_SRC/drivers-config
+PASS=0
+FAIL=0
+PIDS=()
+NETNS=()
+
+ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
+nok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
+expect() { # description command...
+	local d=$1; shift
+	if "$@"; then ok "$d"; else nok "$d"; fi
+}
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+
+setup_common() {
+	[ "$(id -u)" = 0 ] || { echo "TWRESULT $NAME 0 1"; echo "needs root"; exit 1; }
+	[ -x "$FP" ] || { echo "TWRESULT $NAME 0 1"; echo "no $FP"; exit 1; }
+	TMP=$(mktemp -d /tmp/twh-$NAME.XXXXXX)
+	trap cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+# mkns VAR tag: create a unique netns, store its name in VAR, delete it at
+# exit (not via $(...): the cleanup list must live in this shell).
+mkns() {
+	local n="twh-$2-$$"
+	ip netns add "$n" && ip -n "$n" link set lo up
+	NETNS+=("$n")
+	printf -v "$1" '%s' "$n"
+}
+
+finish() {
+	echo "TWRESULT $NAME $PASS $FAIL"
+	[ "$FAIL" = 0 ]
+	exit $?
+}

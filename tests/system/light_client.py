@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Kernel-socket TWAMP-Light / STAMP client for the system tests.
+
+usage: light_client.py ADDR PORT MODE COUNT     MODE: light | light-stateless | stamp
+Sends COUNT sender packets (TWAMP open layout with 27 octets of padding,
+or a 44-octet STAMP packet with SSID) and checks every reply field
+(spec §4.3, §4.5, §4.7, §6.1, §6.2).  Prints "CLIENT <passed> <failed>".
+"""
+import socket
+import struct
+import sys
+import time
+
+addr, port, mode, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+if fam == socket.AF_INET:
+    s.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_RECVTTL", 12), 1)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 64)
+else:
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 64)
+s.settimeout(1.0)
+ok = bad = 0
+
+
+def check(c, what):
+    global ok, bad
+    if c:
+        ok += 1
+    else:
+        bad += 1
+        print("FAIL", what)
+
+
+def ntp_now():
+    t = time.time()
+    return (int(t) + 2208988800) << 32 | int((t % 1) * (1 << 32))
+
+
+for i in range(count):
+    seq = 1000 + i
+    t1 = ntp_now()
+    if mode == "stamp":
+        pkt = struct.pack("!IQHH", seq, t1, 0x0001, 0x1234) + bytes(28)
+    else:
+        pkt = struct.pack("!IQH", seq, t1, 0x0001) + bytes(27)
+    s.sendto(pkt, (addr, port))
+    try:
+        data, anc, _, _ = s.recvmsg(2048, socket.CMSG_SPACE(4))
+    except socket.timeout:
+        check(False, f"seq {seq}: reply")
+        continue
+    ttl = None
+    for lvl, typ, d in anc:
+        ttl = d[0] if len(d) == 1 else struct.unpack("i", d[:4])[0]
+    want = 44 if mode == "stamp" else 41
+    check(len(data) == want, f"seq {seq}: length {len(data)} == {want}")
+    if len(data) < 41:
+        continue
+    rseq, t3, err, mbz_or_ssid, t2, sseq, st1, serr, mbz2, sttl = struct.unpack(
+        "!IQHHQIQHHB", data[:41])
+    if mode == "light":
+        check(rseq == i, f"seq {seq}: own counter {rseq} == {i}")
+    else:
+        check(rseq == seq, f"seq {seq}: stateless seq copy {rseq}")
+    check(sseq == seq, f"seq {seq}: sender seq copied")
+    check(st1 == t1, f"seq {seq}: T1 copied")
+    check(serr == 1, f"seq {seq}: sender error estimate copied")
+    check(t3 >= t2, f"seq {seq}: T3 >= T2")
+    check(err & 0xff != 0, f"seq {seq}: error estimate multiplier non-zero")
+    check(mbz_or_ssid == (0x1234 if mode == "stamp" else 0), f"seq {seq}: octets 14-15")
+    check(mbz2 == 0, f"seq {seq}: MBZ 38-39")
+    check(sttl == 64, f"seq {seq}: Sender TTL {sttl} == 64 (received TTL)")
+    check(ttl == 255, f"seq {seq}: reply TTL {ttl} == 255")
+    check(not any(data[41:]), f"seq {seq}: padding / MBZ zero")
+print(f"CLIENT {ok} {bad}")
+sys.exit(1 if bad else 0)
