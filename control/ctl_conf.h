@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_conf: twinhopd configuration: a line-per-directive file parser with
+ * file:line error messages and a canonical printer (`twinhopd -n`/`-nv`,
+ * style anchor 12).  Every directive is documented in docs/control.md; the
+ * printed form parses again to the same configuration.
+ */
+#ifndef CTL_CONF_H
+#define CTL_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#define CTL_CONF_MAX_LISTEN 16
+#define CTL_CONF_MAX_ALLOW  256
+#define CTL_CONF_PATH_MAX   256
+#define CTL_CONF_NAME_MAX   64
+#define CTL_CONF_UNIX_MAX   108 /* sun_path */
+
+#define CTL_CONF_PBKDF2_MIN 1024u
+#define CTL_CONF_PBKDF2_MAX (1u << 20)
+
+struct ctl_conf_listen {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+/* allow PREFIX [MODE...]: a client network and the base modes offered to it. */
+struct ctl_conf_allow {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t plen;
+	uint8_t addr[16];
+	uint32_t modes; /* base modes; 0 = every configured mode */
+};
+
+struct ctl_conf {
+	struct ctl_conf_listen listen[CTL_CONF_MAX_LISTEN];
+	unsigned n_listen;
+	uint32_t modes;    /* base modes offered (TW_CTL_MODE_OPEN...) */
+	uint32_t features; /* feature bits offered (TW_CTL_MODE_INDIV_SESSIONS...) */
+	char keyfile[CTL_CONF_PATH_MAX];
+	uint32_t pbkdf2_count;
+	uint32_t max_connections;
+	uint32_t max_sessions_per_connection;
+	uint32_t max_sessions_per_client;
+	struct ctl_conf_allow allow[CTL_CONF_MAX_ALLOW];
+	unsigned n_allow;
+	uint16_t test_port_min, test_port_max;
+	uint32_t servwait_s;
+	uint32_t refwait_s;
+	uint32_t fp_timeout_ms;
+	char fp_region[CTL_CONF_NAME_MAX];
+	char user[CTL_CONF_NAME_MAX];
+	char admin_group[CTL_CONF_NAME_MAX]; /* "" = keep the daemon's group */
+	bool seccomp;
+	char admin_socket[CTL_CONF_UNIX_MAX];
+	char admin_socket_ro[CTL_CONF_UNIX_MAX]; /* "" = none */
+	int log_level;                           /* syslog priority */
+};
+
+/* Built-in defaults (docs/control.md). */
+void ctl_conf_defaults(struct ctl_conf *c);
+
+/* Parse text (named `name` in messages) over the defaults already in *c.
+ * 0 on success; -1 with "name:line: what" (or "name: what") in err. */
+int ctl_conf_parse(const char *name, const char *text, struct ctl_conf *c, char *err,
+                   size_t errlen);
+/* Read and parse a file (defaults applied first). */
+int ctl_conf_load(const char *path, struct ctl_conf *c, char *err, size_t errlen);
+
+/* Canonical form: every directive, defaults included, one per line. */
+void ctl_conf_print(const struct ctl_conf *c, FILE *f);
+
+/* Modes offered to a client address: base modes of the longest matching
+ * allow rule (or the global ones without allow rules) | features;
+ * 0 when allow rules exist and none matches. */
+uint32_t ctl_conf_modes_for(const struct ctl_conf *c, const struct sockaddr_storage *ss);
+
+/* Format an address (without port) / address:port ([v6]:port). */
+void ctl_conf_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
+void ctl_conf_addrport_str(const struct sockaddr_storage *ss, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_daemon: the state twinhopd.c shares with ctl_admin.c.
+ */
+#ifndef CTL_DAEMON_H
+#define CTL_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctl_conf.h"
+#include "ctl_fp.h"
+#include "ctl_keys.h"
+#include "ctl_loop.h"
+#include "ctl_server.h"
+
+struct ctl_admin;
+
+/* One TWAMP-Control connection. */
+struct ctl_conn {
+	struct ctl_io io;
+	struct ctl_daemon *d;
+	struct ctl_srv *srv;
+	bool dead;
+	struct ctl_conn *next;
+};
+
+struct ctl_listener {
+	struct ctl_io io;
+	struct ctl_daemon *d;
+};
+
+struct ctl_daemon {
+	struct ctl_conf conf;
+	struct ctl_keys *keys;
+	struct ctl_loop *loop;
+	struct ctl_fp *fp;
+	struct ctl_admin *admin;
+	struct ctl_counters cnt;
+	struct ctl_srv_env env;
+	struct ctl_listener lst[CTL_CONF_MAX_LISTEN];
+	unsigned n_lst;
+	struct ctl_conn *conns;
+	unsigned n_conns;
+	uint8_t port_used[65536];
+	uint32_t next_session;
+	uint64_t start_ms;
+	volatile int stop;
+};
+
+/* Reserve / release a UDP test port (also used for admin listeners). */
+uint16_t ctl_daemon_port_alloc(struct ctl_daemon *d, uint16_t wanted);
+void ctl_daemon_port_free(struct ctl_daemon *d, uint16_t port);
+uint32_t ctl_daemon_session_id(struct ctl_daemon *d);
+
+#endif

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "ctl_fp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl_log.h"
+#include "tw_ring.h"
+
+#define FP_ATTACH_EVERY_MS 1000u
+#define FP_MAX_PENDING     4096u
+#define FP_MAX_DEL         8192u
+
+struct fp_pending {
+	uint32_t req;
+	uint16_t type;
+	ctl_fp_reply_cb cb;
+	void *arg;
+	uint64_t deadline;
+};
+
+struct fp_del {
+	uint32_t session;
+	uint16_t port;
+	uint64_t at;
+};
+
+struct ctl_fp {
+	char region[TW_RING_NAME_MAX];
+	uint64_t timeout_ms;
+	struct ctl_fp_hooks hk;
+	struct tw_ring *ring;
+	uint64_t next_attach;
+	uint32_t next_req;
+	struct fp_pending pend[FP_MAX_PENDING];
+	unsigned n_pend;
+	struct fp_del *del;
+	unsigned n_del;
+	bool warned;
+	struct ctl_fp_stats st;
+	_Alignas(16) uint8_t buf[TW_IPC_MSG_MAX];
+};
+
+struct ctl_fp *ctl_fp_new(const char *region, uint64_t timeout_ms, const struct ctl_fp_hooks *hk)
+{
+	struct ctl_fp *fp = calloc(1, sizeof(*fp));
+
+	if (!fp)
+		return NULL;
+	fp->del = calloc(FP_MAX_DEL, sizeof(*fp->del));
+	if (!fp->del) {
+		free(fp);
+		return NULL;
+	}
+	snprintf(fp->region, sizeof(fp->region), "%s", region);
+	fp->timeout_ms = timeout_ms;
+	fp->hk = *hk;
+	fp->next_req = 1;
+	return fp;
+}
+
+void ctl_fp_free(struct ctl_fp *fp)
+{
+	if (!fp)
+		return;
+	if (fp->ring)
+		tw_ring_detach(fp->ring);
+	free(fp->del);
+	free(fp);
+}
+
+bool ctl_fp_attached(const struct ctl_fp *fp)
+{
+	return fp->ring != NULL;
+}
+struct tw_ring *ctl_fp_ring(struct ctl_fp *fp)
+{
+	return fp->ring;
+}
+const char *ctl_fp_region(const struct ctl_fp *fp)
+{
+	return fp->region;
+}
+void ctl_fp_stats(const struct ctl_fp *fp, struct ctl_fp_stats *st)
+{
+	*st = fp->st;
+}
+
+static bool enqueue(struct ctl_fp *fp, uint16_t type, uint32_t id, const void *payload,
+                    uint32_t len)
+{
+	struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = type, .id = id, .length = len};
+	enum tw_err rc = tw_ring_enqueue(tw_ring_cmd(fp->ring), &h, payload);
+
+	if (rc != TW_OK) {
+		fp->st.send_fail++;
+		log_warnx("fast path: cannot enqueue %s: %s", tw_ipc_type_name(type),
+		          tw_strerror(rc));
+		return false;
+	}
+	fp->st.sent++;
+	return true;
+}
+
+static void fail_all(struct ctl_fp *fp, enum tw_err err)
+{
+	/* Callbacks may send again; take the list first. */
+	unsigned n = fp->n_pend;
+	struct fp_pending *copy = malloc(n * sizeof(*copy) + 1);
+	if (!copy)
+		return;
+	memcpy(copy, fp->pend, n * sizeof(*copy));
+	fp->n_pend = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (copy[i].cb)
+			copy[i].cb(copy[i].arg, copy[i].req, err, NULL, NULL);
+	free(copy);
+}
+
+static void detach(struct ctl_fp *fp, const char *why)
+{
+	log_warnx("fast path %s: detached (%s)", fp->region, why);
+	tw_ring_detach(fp->ring);
+	fp->ring = NULL;
+	fail_all(fp, TW_E_SYS);
+}
+
+static void try_attach(struct ctl_fp *fp, uint64_t now_ms)
+{
+	char why[TW_RING_WHY_MAX];
+
+	if (now_ms < fp->next_attach)
+		return;
+	fp->next_attach = now_ms + FP_ATTACH_EVERY_MS;
+	if (tw_ring_attach(fp->region, 0, &fp->ring, why, sizeof(why)) != TW_OK) {
+		fp->ring = NULL;
+		if (!fp->warned)
+			log_info("fast path %s not attached: %s (retrying every second)",
+			         fp->region, why);
+		fp->warned = true;
+		return;
+	}
+	fp->warned = false;
+	fp->st.attaches++;
+	/* A restarted control plane owns no session: RESET (tw_ipc.h HELLO). */
+	struct tw_ipc_hello hello = {.ctl_pid = (uint32_t)getpid(),
+	                             .flags = TW_IPC_HELLO_F_RESET,
+	                             .ipc_version = TW_IPC_VERSION};
+	snprintf(hello.name, sizeof(hello.name), "twinhopd");
+	enqueue(fp, TW_IPC_HELLO, fp->next_req++, &hello, sizeof(hello));
+	log_info("fast path %s attached (pid %u)", fp->region,
+	         tw_ring_super(fp->ring)->creator_pid);
+}
+
+static void dispatch(struct ctl_fp *fp, const struct tw_ipc_hdr *h, const void *payload)
+{
+	if (h->type == TW_IPC_ACK || h->type == TW_IPC_NACK) {
+		struct tw_ipc_ack ack;
+		memcpy(&ack, payload, sizeof(ack));
+		if (h->type == TW_IPC_ACK)
+			fp->st.acks++;
+		else
+			fp->st.nacks++;
+		for (unsigned i = 0; i < fp->n_pend; i++) {
+			if (fp->pend[i].req != h->id)
+				continue;
+			struct fp_pending p = fp->pend[i];
+			fp->pend[i] = fp->pend[--fp->n_pend];
+			enum tw_err err = h->type == TW_IPC_ACK              ? TW_E_OK
+			                  : ack.err && ack.err < TW_E__COUNT ? (enum tw_err)ack.err
+			                                                     : TW_E_FIELD;
+			if (p.cb)
+				p.cb(p.arg, p.req, err, h, payload);
+			return;
+		}
+		return; /* late or for a HELLO/STOP nobody waits for */
+	}
+	if (h->type == TW_IPC_HELLO_REPLY)
+		return;
+	if (h->id && (h->type == TW_IPC_STATS || h->type == TW_IPC_COUNTERS)) {
+		for (unsigned i = 0; i < fp->n_pend; i++) {
+			if (fp->pend[i].req != h->id)
+				continue;
+			struct fp_pending p = fp->pend[i];
+			if (!(h->flags & TW_IPC_F_MORE))
+				fp->pend[i] = fp->pend[--fp->n_pend];
+			if (p.cb)
+				p.cb(p.arg, p.req, TW_E_OK, h, payload);
+			return;
+		}
+	}
+	fp->st.events++;
+	if (fp->hk.event)
+		fp->hk.event(fp->hk.arg, h, payload);
+}
+
+void ctl_fp_poll(struct ctl_fp *fp, uint64_t now_ms)
+{
+	if (!fp->ring) {
+		try_attach(fp, now_ms);
+		if (!fp->ring) {
+			/* Nothing to delete in a fast path we are not attached to
+			 * (it RESETs at the next HELLO): just free the ports. */
+			for (unsigned i = 0; i < fp->n_del; i++)
+				if (fp->del[i].port && fp->hk.port_free)
+					fp->hk.port_free(fp->hk.arg, fp->del[i].port);
+			fp->n_del = 0;
+			return;
+		}
+	}
+	if (!tw_ring_live(fp->ring)) {
+		detach(fp, "fast path gone");
+		return;
+	}
+	tw_ring_ctl_heartbeat(fp->ring, now_ms * 1000000u);
+	for (unsigned i = 0; i < tw_ring_n_evt(fp->ring); i++) {
+		struct tw_ring_q *q = tw_ring_evt(fp->ring, i);
+		for (unsigned n = 0; n < 4096; n++) {
+			struct tw_ipc_hdr h;
+			enum tw_err rc = tw_ring_dequeue(q, &h, fp->buf, sizeof(fp->buf));
+			if (rc == TW_E_EMPTY)
+				break;
+			if (rc != TW_OK || tw_ipc_check(&h, fp->buf, TW_IPC_DIR_EVT) != TW_OK) {
+				fp->st.malformed++;
+				continue;
+			}
+			dispatch(fp, &h, fp->buf);
+			if (!fp->ring)
+				return;
+		}
+	}
+	/* Expire requests (the FSM has its own, shorter deadline). */
+	for (unsigned i = 0; i < fp->n_pend;) {
+		if (now_ms < fp->pend[i].deadline) {
+			i++;
+			continue;
+		}
+		struct fp_pending p = fp->pend[i];
+		fp->pend[i] = fp->pend[--fp->n_pend];
+		fp->st.timeouts++;
+		if (p.cb)
+			p.cb(p.arg, p.req, TW_E_EMPTY, NULL, NULL);
+	}
+	for (unsigned i = 0; i < fp->n_del;) {
+		if (now_ms < fp->del[i].at) {
+			i++;
+			continue;
+		}
+		struct fp_del d = fp->del[i];
+		struct tw_ipc_session_ctl sc = {.session = d.session};
+		if (!enqueue(fp, TW_IPC_SESSION_DEL, fp->next_req++, &sc, sizeof(sc))) {
+			i++; /* ring full: retry at the next poll */
+			continue;
+		}
+		fp->del[i] = fp->del[--fp->n_del];
+		if (d.port && fp->hk.port_free)
+			fp->hk.port_free(fp->hk.arg, d.port);
+	}
+	if (!fp->next_req)
+		fp->next_req = 1;
+}
+
+uint32_t ctl_fp_send(struct ctl_fp *fp, uint16_t type, const void *payload, uint32_t len,
+                     ctl_fp_reply_cb cb, void *arg, uint64_t now_ms)
+{
+	if (!fp->ring || fp->n_pend == FP_MAX_PENDING)
+		return 0;
+	uint32_t id = fp->next_req++;
+	if (!fp->next_req)
+		fp->next_req = 1;
+	if (!enqueue(fp, type, id, payload, len))
+		return 0;
+	fp->pend[fp->n_pend++] = (struct fp_pending){id, type, cb, arg, now_ms + fp->timeout_ms};
+	return id;
+}
+
+void ctl_fp_cancel(struct ctl_fp *fp, void *arg)
+{
+	for (unsigned i = 0; i < fp->n_pend; i++)
+		if (fp->pend[i].arg == arg)
+			fp->pend[i].cb = NULL;
+}
+
+void ctl_fp_del_at(struct ctl_fp *fp, uint32_t session, uint16_t port, uint64_t at_ms)
+{
+	if (fp->n_del == FP_MAX_DEL) {
+		/* Cannot happen with the configured limits; keep the port. */
+		log_err("fast path: deferred delete table full, session %u leaks", session);
+		return;
+	}
+	fp->del[fp->n_del++] = (struct fp_del){session, port, at_ms};
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_fp: the control plane's end of the fast-path contract (lib/tw_ipc.h
+ * over lib/tw_ring.h).  Attaches (and re-attaches) to the shared region,
+ * sends HELLO, enqueues commands with request ids, routes ACK/NACK back to
+ * whoever sent the command, expires requests the fast path never answers,
+ * delivers unsolicited events, and runs deferred SESSION_DELs (the drain
+ * after Stop-Sessions outlives the control connection, §2.14).
+ * Polled from the event loop: rings have no file descriptor.
+ */
+#ifndef CTL_FP_H
+#define CTL_FP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tw_err.h"
+#include "tw_ipc.h"
+
+struct ctl_fp;
+
+/* ACK (TW_E_OK), NACK (its err) or no answer in time (TW_E_EMPTY). */
+typedef void (*ctl_fp_reply_cb)(void *arg, uint32_t req, enum tw_err err,
+                                const struct tw_ipc_hdr *h, const void *payload);
+
+struct ctl_fp_hooks {
+	/* Unsolicited messages (SESSION_EVENT, SENDER_RESULT, SENDER_SUMMARY,
+	 * LOG, STATS without a requester). */
+	void (*event)(void *arg, const struct tw_ipc_hdr *h, const void *payload);
+	/* A deferred delete was sent: the port may be reused. */
+	void (*port_free)(void *arg, uint16_t port);
+	void *arg;
+};
+
+struct ctl_fp *ctl_fp_new(const char *region, uint64_t timeout_ms, const struct ctl_fp_hooks *hk);
+void ctl_fp_free(struct ctl_fp *fp);
+
+/* Attach if not attached (at most once a second), drain every event ring,
+ * expire requests, send due deletes.  Call often (every few ms). */
+void ctl_fp_poll(struct ctl_fp *fp, uint64_t now_ms);
+
+bool ctl_fp_attached(const struct ctl_fp *fp);
+/* The attached region (NULL if not attached), for counters and status. */
+struct tw_ring *ctl_fp_ring(struct ctl_fp *fp);
+const char *ctl_fp_region(const struct ctl_fp *fp);
+
+/* Enqueue a command; the reply goes to cb(arg).  Returns the request id
+ * (!= 0) or 0 when not attached or the ring is full. */
+uint32_t ctl_fp_send(struct ctl_fp *fp, uint16_t type, const void *payload, uint32_t len,
+                     ctl_fp_reply_cb cb, void *arg, uint64_t now_ms);
+/* Forget every pending reply addressed to arg (its owner is going away). */
+void ctl_fp_cancel(struct ctl_fp *fp, void *arg);
+/* SESSION_DEL session at at_ms (0 = at the next poll), then port_free(port). */
+void ctl_fp_del_at(struct ctl_fp *fp, uint32_t session, uint16_t port, uint64_t at_ms);
+
+/* Counters of this bridge (show-status). */
+struct ctl_fp_stats {
+	uint64_t attaches, sent, send_fail, acks, nacks, timeouts, events, malformed;
+};
+void ctl_fp_stats(const struct ctl_fp *fp, struct ctl_fp_stats *st);
+
+#endif

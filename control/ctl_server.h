@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_server: the TWAMP-Control Server side of one control connection
+ * (RFC 5357 §3 on RFC 4656 §3; wire reference §2, §3), written sans-I/O.
+ *
+ * The caller feeds received octets with ctl_srv_input(), takes the messages
+ * to send with ctl_srv_out()/ctl_srv_out_done() (one message per send(),
+ * wire ref §8.1), drives time with ctl_srv_tick() and delivers fast-path
+ * answers with ctl_srv_fp_reply()/ctl_srv_fp_event().  Everything the FSM
+ * needs from the outside world (keys, ports, the IPC ring, per-client
+ * accounting) goes through struct ctl_srv_ops, so the unit tests drive it
+ * with crafted bytes and a fake fast path.
+ *
+ * States (one funnel, srv_set_state(), logs every transition):
+ *   GREETING  greeting queued, waiting for the 164-octet Set-Up-Response
+ *   READY     Server-Start Accept=0 sent; commands accepted
+ *   TESTING   Start-Ack 0 sent (or, with RFC 5938, some session started)
+ *   CLOSED    nothing more is read; close once the output is flushed
+ * A fast-path request in flight (REFLECTOR_ADD / REFLECTOR_START) blocks
+ * command processing (input stays buffered) until its ACK, NACK or deadline.
+ */
+#ifndef CTL_SERVER_H
+#define CTL_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "tw_ctl.h"
+#include "tw_err.h"
+#include "tw_ipc.h"
+
+/*
+ * Control-plane counters: every kind of bad input and every refusal, by name
+ * (CONTRIBUTING "every malformed input increments a named counter").  Names
+ * reuse enum tw_err names where one fits (REQ_IPVN, REQ_FIELD, REQ_TYPEP).
+ * Shown by the admin command show-counters and documented in docs/control.md.
+ */
+#define CTL_CNT_LIST(X)                                                                            \
+	X(CONN_ACCEPTED, "control connections accepted")                                           \
+	X(CONN_REFUSED, "connections refused (limit or no allow rule): greeting with Modes 0")     \
+	X(CONN_CLOSED, "control connections closed")                                               \
+	X(SETUP_OK, "Set-Up-Response accepted: Server-Start Accept=0")                             \
+	X(SETUP_MODE_ZERO, "Set-Up-Response Mode 0 (client declines): closed without reply")       \
+	X(SETUP_MODE, "Mode not exactly one offered base mode + offered features: Accept=3")       \
+	X(SETUP_KEYID, "unknown KeyID: Server-Start Accept=1")                                     \
+	X(SETUP_CHALLENGE, "Token does not hold the challenge (wrong secret): Accept=1")           \
+	X(SETUP_CRYPTO, "crypto library failure during set-up: Server-Start Accept=2")             \
+	X(CMD_UNKNOWN, "command 0,1,4,6,8,10,11..255: one block read, Accept-Session Accept=3")    \
+	X(CMD_NOT_NEGOTIATED, "Start-N/Stop-N without RFC 5938 negotiated: Accept-Session 3")      \
+	X(STOP_NOT_RUNNING, "Stop-Sessions with no test running: Accept-Session Accept=3")         \
+	X(START_NO_SESSIONS, "Start-Sessions with no accepted session: Start-Ack Accept=3")        \
+	X(CMD_DURING_TEST, "command other than Stop-Sessions during a test: closed")               \
+	X(HMAC, "control message HMAC mismatch: closed")                                           \
+	X(N_LENGTH, "Start-N/Stop-N-Sessions N > 4096: closed")                                    \
+	X(REQ_IPVN, "Request-TW-Session IPVN not 4 or 6: Accept=3")                                \
+	X(REQ_FIELD,                                                                               \
+	  "Request-TW-Session Conf-Sender/Receiver, Slots or Packets non-zero: Accept=3")          \
+	X(REQ_TYPEP, "Request-TW-Session Type-P not the DSCP form: Accept=3")                      \
+	X(REQ_PADDING, "Padding Length beyond the largest UDP datagram: Accept=3")                 \
+	X(REQ_ADDR, "zero address but control connection of the other IP version: Accept=3")       \
+	X(REQ_SESSION_LIMIT, "max-sessions-per-connection reached: Accept=4")                      \
+	X(REQ_CLIENT_LIMIT, "max-sessions-per-client reached: Accept=5")                           \
+	X(REQ_NO_PORT, "no free test port in the range: Accept=5")                                 \
+	X(FP_UNAVAILABLE, "fast path not attached or ring full: Accept=5 / Start-Ack 2")           \
+	X(FP_NACK, "fast path NACKed: Accept=5 / Start-Ack 2")                                     \
+	X(FP_TIMEOUT, "fast path did not answer in fp-timeout: Accept=5 / Start-Ack 2")            \
+	X(N_BAD_SID, "Start-N/Stop-N: N 0, or an SID unknown or in the wrong state: Accept=3")     \
+	X(SERVWAIT, "control connection idle for SERVWAIT: closed")                                \
+	X(PEER_CLOSED_EARLY, "peer closed before Server-Start")                                    \
+	X(SESSIONS_ACCEPTED, "Accept-Session Accept=0 sent")                                       \
+	X(SESSIONS_STARTED, "reflector sessions started")                                          \
+	X(SESSIONS_STOPPED, "reflector sessions stopped (Stop-Sessions, Stop-N, close)")           \
+	X(FP_SESSION_ENDED, "sessions ended by the fast path (REFWAIT, error)")
+
+enum ctl_cnt {
+#define CTL_CNT_ENUM(n, d) CTL_CNT_##n,
+	CTL_CNT_LIST(CTL_CNT_ENUM)
+#undef CTL_CNT_ENUM
+	    CTL_CNT__COUNT
+};
+
+struct ctl_counters {
+	uint64_t c[CTL_CNT__COUNT];
+};
+
+const char *ctl_cnt_name(unsigned i);
+const char *ctl_cnt_descr(unsigned i);
+
+/* Addresses of the control connection (IPv4-mapped IPv6 is unmapped). */
+struct ctl_peer {
+	struct sockaddr_storage local;
+	struct sockaddr_storage remote;
+};
+
+struct ctl_srv;
+
+struct ctl_srv_ops {
+	/* KeyID (80 octets, NUL padded) -> shared secret; false if unknown. */
+	bool (*key_lookup)(void *ctx, const uint8_t key_id[TW_CTL_KEYID_LEN],
+	                   const uint8_t **secret, size_t *secret_len);
+	/* Reserve a test port: `wanted` if inside the range and free, else any
+	 * free one; 0 if none. */
+	uint16_t (*port_alloc)(void *ctx, uint16_t wanted);
+	/* Per-client-address session accounting (max-sessions-per-client). */
+	bool (*client_take)(void *ctx, const struct ctl_peer *p);
+	void (*client_give)(void *ctx, const struct ctl_peer *p);
+	/* A new fast-path session id (never 0). */
+	uint32_t (*session_id)(void *ctx);
+	/* Enqueue a command on the IPC ring on behalf of s; returns its request
+	 * id (!= 0) or 0 when the fast path is not attached or the ring is full. */
+	uint32_t (*fp_send)(void *ctx, struct ctl_srv *s, uint16_t type, const void *payload,
+	                    uint32_t len);
+	/* SESSION_DEL `session` at monotonic time at_ms (0 = now), then free
+	 * `port`; outlives the connection (drain after Stop-Sessions, §2.14). */
+	void (*fp_del_at)(void *ctx, uint32_t session, uint16_t port, uint64_t at_ms);
+};
+
+struct ctl_srv_env {
+	uint32_t pbkdf2_count;    /* greeting Count (§2.1) */
+	uint32_t max_sessions;    /* per connection */
+	uint64_t servwait_ms;     /* §2.14; 0 = never */
+	uint64_t refwait_ms;      /* §2.14; also caps the Stop-Sessions Timeout */
+	uint64_t fp_timeout_ms;   /* deadline for an ACK */
+	uint64_t start_time_ntp;  /* Server-Start Start-Time: daemon start (§2.4) */
+	struct ctl_counters *cnt; /* shared by all connections */
+	const struct ctl_srv_ops *ops;
+	void *ctx;
+};
+
+enum ctl_srv_state {
+	CTL_SRV_GREETING,
+	CTL_SRV_READY,
+	CTL_SRV_TESTING,
+	CTL_SRV_CLOSED,
+};
+
+enum ctl_sess_state {
+	CTL_SESS_ADDING,   /* REFLECTOR_ADD sent, waiting for the ACK */
+	CTL_SESS_ACCEPTED, /* Accept-Session 0 sent */
+	CTL_SESS_STARTING, /* REFLECTOR_START sent */
+	CTL_SESS_STARTED,
+	CTL_SESS_ENDED, /* the fast path ended it (REFWAIT, error) */
+};
+
+/* One reflector session of a connection (read-only for callers). */
+struct ctl_srv_sess {
+	uint32_t id;   /* fast-path session id */
+	uint32_t req;  /* request id in flight, 0 if none */
+	uint8_t state; /* enum ctl_sess_state */
+	uint8_t pad0[3];
+	uint64_t drain_ms;              /* min(Timeout, REFWAIT) */
+	uint64_t rx_pkts, tx_pkts;      /* last values from a session event */
+	struct tw_ipc_reflector_add ra; /* what the fast path was told */
+};
+
+/* New connection.  offered: modes for this client (0 = greeting with Modes 0,
+ * then close, RFC 4656 §3.1).  The greeting is queued at once.  NULL on
+ * allocation or crypto failure. */
+struct ctl_srv *ctl_srv_new(const struct ctl_srv_env *env, const struct ctl_peer *peer,
+                            uint32_t offered, uint64_t now_ms);
+/* Releases every session through fp_del_at (connection closed, §2.14). */
+void ctl_srv_free(struct ctl_srv *s, uint64_t now_ms);
+
+/* Octets that ctl_srv_input() can take now (0: stop reading for a while). */
+size_t ctl_srv_in_space(const struct ctl_srv *s);
+/* Feed received octets (len <= ctl_srv_in_space()). */
+void ctl_srv_input(struct ctl_srv *s, const uint8_t *buf, size_t len, uint64_t now_ms);
+/* The peer closed its side (EOF). */
+void ctl_srv_eof(struct ctl_srv *s, uint64_t now_ms);
+
+/* The next message to send (remaining part of it); false if none. */
+bool ctl_srv_out(const struct ctl_srv *s, const uint8_t **p, size_t *len);
+/* n octets of that message were sent. */
+void ctl_srv_out_done(struct ctl_srv *s, size_t n);
+
+/* Timers: next deadline (monotonic ms, UINT64_MAX if none) and expiry. */
+uint64_t ctl_srv_deadline(const struct ctl_srv *s);
+void ctl_srv_tick(struct ctl_srv *s, uint64_t now_ms);
+
+/* ACK (err TW_E_OK) or NACK of request id req. */
+void ctl_srv_fp_reply(struct ctl_srv *s, uint32_t req, enum tw_err err, uint64_t now_ms);
+/* A SESSION_EVENT for one of this connection's sessions (ignored otherwise). */
+void ctl_srv_fp_event(struct ctl_srv *s, const struct tw_ipc_session_event *ev, uint64_t now_ms);
+
+enum ctl_srv_state ctl_srv_state(const struct ctl_srv *s);
+/* Close now? (CLOSED and the output flushed.) */
+bool ctl_srv_done(const struct ctl_srv *s);
+uint32_t ctl_srv_mode(const struct ctl_srv *s); /* negotiated mode, 0 before Server-Start */
+const struct ctl_peer *ctl_srv_peer(const struct ctl_srv *s);
+unsigned ctl_srv_n_sessions(const struct ctl_srv *s);
+const struct ctl_srv_sess *ctl_srv_session(const struct ctl_srv *s, unsigned i);
+const char *ctl_srv_state_name(enum ctl_srv_state st);
+const char *ctl_sess_state_name(enum ctl_sess_state st);
+
+/* Address helpers shared with the daemon. */
+uint8_t ctl_sa_ipvn(const struct sockaddr_storage *ss); /* 4, 6 or 0 */
+void ctl_sa_bytes(const struct sockaddr_storage *ss, uint8_t out[16]);
+uint16_t ctl_sa_port(const struct sockaddr_storage *ss);
+/* Unmap ::ffff:a.b.c.d to AF_INET in place. */
+void ctl_sa_unmap(struct sockaddr_storage *ss);
+
+#endif

@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * twinhopd: the TWAMP-Control server daemon (docs/control.md).
+ *
+ * One process, one epoll loop (ctl_loop), no thread or process per
+ * connection.  Start-up order matters for privilege separation (style
+ * anchor 10): read the configuration and keys, bind the TWAMP-Control
+ * sockets (862 needs privilege), create the admin sockets, attach to the
+ * fast path's shared memory, then drop to `user`, set no_new_privs and load
+ * the seccomp allow-list.  Everything after that runs unprivileged.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_SECCOMP
+#include <seccomp.h>
+#endif
+
+#include "ctl_admin.h"
+#include "ctl_daemon.h"
+#include "ctl_log.h"
+#include "tw_config.h"
+#include "tw_time.h"
+
+#define FP_POLL_MS   5    /* ring poll period while the fast path is attached */
+#define IDLE_POLL_MS 200  /* otherwise (re-attach attempts are 1 s apart) */
+#define CLIENT_TABLE 4096 /* distinct client addresses with live sessions */
+
+static struct ctl_daemon daemon_state;
+
+/* ---- per-client accounting (max-sessions-per-client) ------------------------------ */
+
+static struct client_ent {
+	uint8_t family;
+	uint8_t addr[16];
+	uint32_t n;
+} clients[CLIENT_TABLE];
+
+static struct client_ent *client_find(const struct ctl_peer *p, bool create)
+{
+	uint8_t a[16];
+	uint8_t fam = ctl_sa_ipvn(&p->remote);
+	struct client_ent *free_e = NULL;
+
+	ctl_sa_bytes(&p->remote, a);
+	for (unsigned i = 0; i < CLIENT_TABLE; i++) {
+		if (clients[i].n && clients[i].family == fam && !memcmp(clients[i].addr, a, 16))
+			return &clients[i];
+		if (!clients[i].n && !free_e)
+			free_e = &clients[i];
+	}
+	if (!create || !free_e)
+		return NULL;
+	free_e->family = fam;
+	memcpy(free_e->addr, a, 16);
+	return free_e;
+}
+
+static bool op_client_take(void *ctx, const struct ctl_peer *p)
+{
+	struct ctl_daemon *d = ctx;
+	struct client_ent *e = client_find(p, true);
+	if (!e || e->n >= d->conf.max_sessions_per_client)
+		return false;
+	e->n++;
+	return true;
+}
+
+static void op_client_give(void *ctx, const struct ctl_peer *p)
+{
+	(void)ctx;
+	struct client_ent *e = client_find(p, false);
+	if (e && e->n)
+		e->n--;
+}
+
+/* ---- ports, session ids, keys ------------------------------------------------------- */
+
+uint16_t ctl_daemon_port_alloc(struct ctl_daemon *d, uint16_t wanted)
+{
+	uint16_t lo = d->conf.test_port_min, hi = d->conf.test_port_max;
+
+	/* Honour the requested Receiver Port when it is free and in range
+	 * (twampd's _OWPEndpointInit, §2.7), else the first free one. */
+	if (wanted >= lo && wanted <= hi && !d->port_used[wanted]) {
+		d->port_used[wanted] = 1;
+		return wanted;
+	}
+	for (uint32_t p = lo; p <= hi; p++)
+		if (!d->port_used[p]) {
+			d->port_used[p] = 1;
+			return (uint16_t)p;
+		}
+	return 0;
+}
+
+void ctl_daemon_port_free(struct ctl_daemon *d, uint16_t port)
+{
+	d->port_used[port] = 0;
+}
+
+uint32_t ctl_daemon_session_id(struct ctl_daemon *d)
+{
+	if (++d->next_session == 0)
+		d->next_session = 1;
+	return d->next_session;
+}
+
+static uint16_t op_port_alloc(void *ctx, uint16_t wanted)
+{
+	return ctl_daemon_port_alloc(ctx, wanted);
+}
+
+static uint32_t op_session_id(void *ctx)
+{
+	return ctl_daemon_session_id(ctx);
+}
+
+static bool op_key_lookup(void *ctx, const uint8_t key_id[TW_CTL_KEYID_LEN], const uint8_t **secret,
+                          size_t *len)
+{
+	struct ctl_daemon *d = ctx;
+	return ctl_keys_lookup(d->keys, key_id, secret, len);
+}
+
+/* ---- fast-path glue ------------------------------------------------------------------- */
+
+static struct ctl_conn *conn_of(struct ctl_daemon *d, struct ctl_srv *s)
+{
+	for (struct ctl_conn *c = d->conns; c; c = c->next)
+		if (c->srv == s)
+			return c;
+	return NULL;
+}
+
+static void conn_fp_reply(void *arg, uint32_t req, enum tw_err err, const struct tw_ipc_hdr *h,
+                          const void *payload)
+{
+	struct ctl_conn *c = arg;
+	(void)h;
+	(void)payload;
+	if (!c->dead)
+		ctl_srv_fp_reply(c->srv, req, err, ctl_now_ms());
+}
+
+static uint32_t op_fp_send(void *ctx, struct ctl_srv *s, uint16_t type, const void *payload,
+                           uint32_t len)
+{
+	struct ctl_daemon *d = ctx;
+	struct ctl_conn *c = conn_of(d, s);
+	if (!c)
+		return 0;
+	return ctl_fp_send(d->fp, type, payload, len, conn_fp_reply, c, ctl_now_ms());
+}
+
+static void op_fp_del_at(void *ctx, uint32_t session, uint16_t port, uint64_t at_ms)
+{
+	struct ctl_daemon *d = ctx;
+	ctl_fp_del_at(d->fp, session, port, at_ms);
+}
+
+static void hook_port_free(void *arg, uint16_t port)
+{
+	ctl_daemon_port_free(arg, port);
+}
+
+static void hook_event(void *arg, const struct tw_ipc_hdr *h, const void *payload)
+{
+	struct ctl_daemon *d = arg;
+	uint64_t now = ctl_now_ms();
+
+	if (h->type == TW_IPC_SESSION_EVENT) {
+		struct tw_ipc_session_event ev;
+		memcpy(&ev, payload, sizeof(ev));
+		for (struct ctl_conn *c = d->conns; c; c = c->next)
+			if (!c->dead)
+				ctl_srv_fp_event(c->srv, &ev, now);
+	} else if (h->type == TW_IPC_LOG) {
+		struct tw_ipc_log lg;
+		memcpy(&lg, payload, sizeof(lg));
+		ctl_log(lg.level > LOG_DEBUG ? LOG_DEBUG : lg.level, "fast path lcore %u: %.*s",
+		        lg.lcore, (int)lg.text_len, (const char *)payload + sizeof(lg));
+	}
+	ctl_admin_fp_event(d->admin, h, payload);
+}
+
+static const struct ctl_srv_ops srv_ops = {
+    .key_lookup = op_key_lookup,
+    .port_alloc = op_port_alloc,
+    .client_take = op_client_take,
+    .client_give = op_client_give,
+    .session_id = op_session_id,
+    .fp_send = op_fp_send,
+    .fp_del_at = op_fp_del_at,
+};
+
+/* ---- TWAMP-Control connections ------------------------------------------------------- */
+
+static void conn_service(struct ctl_conn *c)
+{
+	struct ctl_daemon *d = c->d;
+	const uint8_t *p;
+	size_t len;
+
+	if (c->dead)
+		return;
+	/* One message per send() (§8.1); a partial send continues later. */
+	while (ctl_srv_out(c->srv, &p, &len)) {
+		ssize_t n = send(c->io.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EINTR)
+				continue;
+			c->dead = true;
+			return;
+		}
+		ctl_srv_out_done(c->srv, (size_t)n);
+	}
+	if (ctl_srv_done(c->srv)) {
+		c->dead = true;
+		return;
+	}
+	uint32_t ev = 0;
+	if (ctl_srv_state(c->srv) != CTL_SRV_CLOSED && ctl_srv_in_space(c->srv))
+		ev |= EPOLLIN;
+	if (ctl_srv_out(c->srv, &p, &len))
+		ev |= EPOLLOUT;
+	(void)ctl_loop_mod(d->loop, &c->io, ev);
+}
+
+static void conn_io(struct ctl_io *io, uint32_t events)
+{
+	struct ctl_conn *c = (struct ctl_conn *)io;
+	uint8_t buf[16384];
+
+	if (c->dead)
+		return;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		for (;;) {
+			size_t room = ctl_srv_in_space(c->srv);
+			if (!room)
+				break;
+			ssize_t n = recv(io->fd, buf, room < sizeof(buf) ? room : sizeof(buf), 0);
+			if (n > 0) {
+				ctl_srv_input(c->srv, buf, (size_t)n, ctl_now_ms());
+				continue;
+			}
+			if (n == 0) {
+				ctl_srv_eof(c->srv, ctl_now_ms());
+				break;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				ctl_srv_eof(c->srv, ctl_now_ms());
+				/* a reset peer reads nothing more: drop what is queued */
+				c->dead = true;
+				return;
+			}
+			break;
+		}
+	}
+	conn_service(c);
+}
+
+static void conn_free(struct ctl_daemon *d, struct ctl_conn *c)
+{
+	ctl_loop_del(d->loop, &c->io);
+	close(c->io.fd);
+	ctl_fp_cancel(d->fp, c);
+	ctl_srv_free(c->srv, ctl_now_ms());
+	d->n_conns--;
+	free(c);
+}
+
+static void listener_io(struct ctl_io *io, uint32_t events)
+{
+	struct ctl_listener *l = (struct ctl_listener *)io;
+	struct ctl_daemon *d = l->d;
+	(void)events;
+
+	for (;;) {
+		struct ctl_peer peer;
+		socklen_t sl = sizeof(peer.remote);
+		memset(&peer, 0, sizeof(peer));
+		int fd = accept4(io->fd, (struct sockaddr *)&peer.remote, &sl,
+		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("accept");
+			return;
+		}
+		sl = sizeof(peer.local);
+		getsockname(fd, (struct sockaddr *)&peer.local, &sl);
+		ctl_sa_unmap(&peer.remote);
+		ctl_sa_unmap(&peer.local);
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+		uint32_t offered = ctl_conf_modes_for(&d->conf, &peer.remote);
+		if (d->n_conns >= d->conf.max_connections)
+			offered = 0; /* greeting with Modes 0, then close (RFC 4656 §3.1) */
+		struct ctl_conn *c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->d = d;
+		c->io.fd = fd;
+		c->io.cb = conn_io;
+		c->srv = ctl_srv_new(&d->env, &peer, offered, ctl_now_ms());
+		if (!c->srv || ctl_loop_add(d->loop, &c->io, EPOLLIN) < 0) {
+			if (c->srv)
+				ctl_srv_free(c->srv, ctl_now_ms());
+			close(fd);
+			free(c);
+			continue;
+		}
+		char a[80];
+		ctl_conf_addrport_str(&peer.remote, a, sizeof(a));
+		log_info("control connection from %s (modes 0x%x)", a, offered);
+		c->next = d->conns;
+		d->conns = c;
+		d->n_conns++;
+		conn_service(c); /* the greeting goes out in its own send() */
+	}
+}
+
+static int open_listeners(struct ctl_daemon *d)
+{
+	for (unsigned i = 0; i < d->conf.n_listen; i++) {
+		const struct ctl_conf_listen *cl = &d->conf.listen[i];
+		char a[80];
+		int one = 1;
+		int fd = socket(cl->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		ctl_conf_addrport_str(&cl->ss, a, sizeof(a));
+		if (fd < 0) {
+			log_warn("listen %s: socket", a);
+			return -1;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (cl->ss.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (bind(fd, (const struct sockaddr *)&cl->ss, cl->len) < 0 || listen(fd, 64) < 0) {
+			log_warn("listen %s", a);
+			close(fd);
+			return -1;
+		}
+		d->lst[i].d = d;
+		d->lst[i].io.fd = fd;
+		d->lst[i].io.cb = listener_io;
+		if (ctl_loop_add(d->loop, &d->lst[i].io, EPOLLIN) < 0) {
+			close(fd);
+			return -1;
+		}
+		d->n_lst++;
+		log_info("TWAMP-Control listening on %s", a);
+	}
+	return 0;
+}
+
+/* ---- privileges ------------------------------------------------------------------------ */
+
+#ifdef HAVE_SECCOMP
+static int load_seccomp(void)
+{
+	/* Everything the loop, OpenSSL, syslog and the ring re-attach need.
+	 * Anything else fails with EPERM instead of killing the daemon, so a
+	 * forgotten call shows up as a logged error (switch seccomp off to
+	 * debug, docs/control.md). */
+	static const char *const allow[] = {
+	    "read",
+	    "write",
+	    "readv",
+	    "writev",
+	    "recvfrom",
+	    "sendto",
+	    "recvmsg",
+	    "sendmsg",
+	    "accept",
+	    "accept4",
+	    "close",
+	    "shutdown",
+	    "epoll_wait",
+	    "epoll_pwait",
+	    "epoll_pwait2",
+	    "epoll_ctl",
+	    "clock_gettime",
+	    "clock_nanosleep",
+	    "nanosleep",
+	    "gettimeofday",
+	    "getpid",
+	    "gettid",
+	    "getuid",
+	    "geteuid",
+	    "getgid",
+	    "getegid",
+	    "kill",
+	    "tgkill",
+	    "mmap",
+	    "munmap",
+	    "mremap",
+	    "brk",
+	    "madvise",
+	    "mprotect",
+	    "openat",
+	    "open",
+	    "fstat",
+	    "newfstatat",
+	    "statx",
+	    "lseek",
+	    "fcntl",
+	    "getsockopt",
+	    "setsockopt",
+	    "getsockname",
+	    "getpeername",
+	    "socket",
+	    "connect",
+	    "exit",
+	    "exit_group",
+	    "rt_sigreturn",
+	    "rt_sigaction",
+	    "rt_sigprocmask",
+	    "sigaltstack",
+	    "getrandom",
+	    "futex",
+	    "sched_yield",
+	    "restart_syscall",
+	    "uname",
+	    "ioctl",
+	    "sysinfo",
+	    "prlimit64",
+	    "getrlimit",
+	    "pipe2",
+	    "dup",
+	    "unlink",
+	    "umask",
+	    "fchmod",
+	    "chmod",
+	    "access",
+	    "faccessat",
+	    "faccessat2",
+	    "readlink",
+	};
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	if (!ctx)
+		return -1;
+	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(allow[i]);
+		if (nr != __NR_SCMP_ERROR)
+			(void)seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+	int rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return rc;
+}
+#endif
+
+static int drop_privileges(const struct ctl_conf *c)
+{
+	if (geteuid() == 0) {
+		struct passwd *pw = getpwnam(c->user);
+		if (!pw) {
+			log_err("user %s: no such user", c->user);
+			return -1;
+		}
+		if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+		    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
+			log_warn("dropping privileges to %s", c->user);
+			return -1;
+		}
+		log_info("running as user %s", c->user);
+	} else {
+		log_info("not started as root: keeping uid %u", (unsigned)getuid());
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		log_warn("PR_SET_NO_NEW_PRIVS");
+		return -1;
+	}
+	if (c->seccomp) {
+#ifdef HAVE_SECCOMP
+		if (load_seccomp() < 0) {
+			log_err("cannot load the seccomp filter");
+			return -1;
+		}
+		log_info("seccomp allow-list loaded");
+#else
+		log_info("built without libseccomp: no syscall filter");
+#endif
+	}
+	return 0;
+}
+
+/* ---- main -------------------------------------------------------------------------------- */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	daemon_state.stop = 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: twinhopd [-dhnv] [-f file]\n"
+	                "  -f file  configuration (default " TW_SYSCONFDIR "/twinhopd.conf)\n"
+	                "  -n       check the configuration and exit (0 ok, 1 error)\n"
+	                "  -v       with -n: print the canonical configuration\n"
+	                "  -d       log debug messages\n"
+	                "  -s       log to syslog instead of stderr\n");
+}
+
+static int check_config(const char *path, bool verbose)
+{
+	struct ctl_conf c;
+	char err[512];
+
+	if (ctl_conf_load(path, &c, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (c.keyfile[0]) {
+		struct ctl_keys *k = NULL;
+		if (ctl_keys_load(c.keyfile, &k, err, sizeof(err))) {
+			/* A syntax error is an error; an absent file (the example
+			 * config on a build host) is only a warning. */
+			if (access(c.keyfile, R_OK) == 0) {
+				fprintf(stderr, "%s\n", err);
+				return 1;
+			}
+			fprintf(stderr, "warning: %s\n", err);
+		}
+		ctl_keys_free(k);
+	}
+	if (verbose)
+		ctl_conf_print(&c, stdout);
+	fprintf(stderr, "configuration OK\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl_daemon *d = &daemon_state;
+	const char *path = TW_SYSCONFDIR "/twinhopd.conf";
+	bool check = false, verbose = false, debug = false, use_syslog = false;
+	char err[512];
+	int opt;
+
+	while ((opt = getopt(argc, argv, "df:hnsv")) != -1) {
+		switch (opt) {
+		case 'd':
+			debug = true;
+			break;
+		case 'f':
+			path = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 's':
+			use_syslog = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		default:
+			usage();
+			return opt == 'h' ? 0 : 1;
+		}
+	}
+	if (optind != argc) {
+		usage();
+		return 1;
+	}
+	if (check)
+		return check_config(path, verbose);
+
+	if (ctl_conf_load(path, &d->conf, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	ctl_log_init("twinhopd", debug ? LOG_DEBUG : d->conf.log_level, use_syslog);
+	if (d->conf.keyfile[0] && ctl_keys_load(d->conf.keyfile, &d->keys, err, sizeof(err))) {
+		log_err("%s", err);
+		return 1;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	d->start_ms = ctl_now_ms();
+	d->env = (struct ctl_srv_env){
+	    .pbkdf2_count = d->conf.pbkdf2_count,
+	    .max_sessions = d->conf.max_sessions_per_connection,
+	    .servwait_ms = (uint64_t)d->conf.servwait_s * 1000u,
+	    .refwait_ms = (uint64_t)d->conf.refwait_s * 1000u,
+	    .fp_timeout_ms = d->conf.fp_timeout_ms,
+	    .start_time_ntp = tw_ntp_from_timespec(&ts),
+	    .cnt = &d->cnt,
+	    .ops = &srv_ops,
+	    .ctx = d,
+	};
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	d->loop = ctl_loop_new();
+	struct ctl_fp_hooks hk = {.event = hook_event, .port_free = hook_port_free, .arg = d};
+	d->fp = ctl_fp_new(d->conf.fp_region, d->conf.fp_timeout_ms + 1000u, &hk);
+	if (!d->loop || !d->fp || open_listeners(d) < 0)
+		return 1;
+	d->admin = ctl_admin_new(d);
+	if (!d->admin)
+		return 1;
+	ctl_fp_poll(d->fp, ctl_now_ms()); /* attach while still privileged */
+	if (drop_privileges(&d->conf) < 0)
+		return 1;
+	log_info("twinhopd %s started", TW_VERSION);
+
+	while (!d->stop) {
+		uint64_t now = ctl_now_ms(),
+		         next = now + (ctl_fp_attached(d->fp) ? FP_POLL_MS : IDLE_POLL_MS);
+		for (struct ctl_conn *c = d->conns; c; c = c->next) {
+			uint64_t dl = ctl_srv_deadline(c->srv);
+			if (dl < next)
+				next = dl;
+		}
+		int timeout = next > now ? (int)(next - now) : 0;
+		if (ctl_loop_wait(d->loop, timeout) < 0) {
+			log_warn("epoll_wait");
+			break;
+		}
+		now = ctl_now_ms();
+		ctl_fp_poll(d->fp, now);
+		ctl_admin_poll(d->admin, now);
+		for (struct ctl_conn **pc = &d->conns; *pc;) {
+			struct ctl_conn *c = *pc;
+			if (!c->dead) {
+				ctl_srv_tick(c->srv, now);
+				conn_service(c);
+			}
+			if (c->dead) {
+				*pc = c->next;
+				conn_free(d, c);
+				continue;
+			}
+			pc = &c->next;
+		}
+	}
+	log_info("twinhopd stopping");
+	while (d->conns) {
+		struct ctl_conn *c = d->conns;
+		d->conns = c->next;
+		conn_free(d, c);
+	}
+	ctl_fp_poll(d->fp, UINT64_MAX - 1); /* send the SESSION_DELs now */
+	ctl_admin_free(d->admin);
+	ctl_fp_free(d->fp);
+	for (unsigned i = 0; i < d->n_lst; i++)
+		close(d->lst[i].io.fd);
+	ctl_loop_free(d->loop);
+	ctl_keys_free(d->keys);
+	return 0;
+}

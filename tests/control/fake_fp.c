@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fake_fp: a stand-in fast path for twinhopd system tests (style anchor 13,
+ * FRR's fake data plane).  Creates the shared region, answers HELLO, ACKs
+ * every command, emits a session event per START/DEL and, for SENDER_START,
+ * three result records and a summary.  Prints one line per command on
+ * stdout ("CMD REFLECTOR_ADD session=1 port=30000") for the test to check.
+ * usage: fake_fp REGION [mute-add]   (mute-add: never answer REFLECTOR_ADD)
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tw_ipc.h"
+#include "tw_ring.h"
+
+static volatile sig_atomic_t stop;
+static void on_sig(int s)
+{
+	(void)s;
+	stop = 1;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void emit(struct tw_ring *r, uint16_t type, uint32_t id, const void *p, uint32_t len)
+{
+	struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = type, .id = id, .length = len};
+	(void)tw_ring_enqueue(tw_ring_evt(r, 0), &h, p);
+}
+
+static void event(struct tw_ring *r, uint32_t session, uint16_t what)
+{
+	struct tw_ipc_session_event ev = {.session = session, .event = what};
+	emit(r, TW_IPC_SESSION_EVENT, 0, &ev, sizeof(ev));
+}
+
+int main(int argc, char **argv)
+{
+	struct tw_ring_cfg cfg = {.name = argc > 1 ? argv[1] : "/twinhop-fake",
+	                          .n_evt = 1,
+	                          .n_lcores = 1,
+	                          .cmd_size = 1u << 16,
+	                          .evt_size = 1u << 18};
+	int mute_add = argc > 2 && !strcmp(argv[2], "mute-add");
+	struct tw_ring *r;
+	char why[TW_RING_WHY_MAX];
+	_Alignas(16) uint8_t buf[TW_IPC_MSG_MAX];
+
+	signal(SIGTERM, on_sig);
+	signal(SIGINT, on_sig);
+	if (tw_ring_create(&cfg, &r, why, sizeof(why)) != TW_OK) {
+		fprintf(stderr, "fake_fp: %s\n", why);
+		return 1;
+	}
+	printf("READY\n");
+	fflush(stdout);
+	while (!stop) {
+		struct tw_ipc_hdr h;
+		tw_ring_fp_heartbeat(r, mono_ns());
+		if (tw_ring_dequeue(tw_ring_cmd(r), &h, buf, sizeof(buf)) != TW_OK) {
+			usleep(1000);
+			continue;
+		}
+		if (tw_ipc_check(&h, buf, TW_IPC_DIR_CMD) != TW_OK) {
+			printf("BAD type=%u\n", h.type);
+			fflush(stdout);
+			continue;
+		}
+		uint32_t session;
+		memcpy(&session, buf, sizeof(session)); /* first field of every session payload */
+		if (h.type == TW_IPC_HELLO) {
+			struct tw_ipc_hello_reply hr = {.fp_pid = (uint32_t)getpid(),
+			                                .n_lcores = 1,
+			                                .n_evt_rings = 1,
+			                                .max_sessions = 1024};
+			printf("CMD HELLO\n");
+			emit(r, TW_IPC_HELLO_REPLY, h.id, &hr, sizeof(hr));
+			fflush(stdout);
+			continue;
+		}
+		if (h.type == TW_IPC_REFLECTOR_ADD) {
+			struct tw_ipc_reflector_add ra;
+			memcpy(&ra, buf, sizeof(ra));
+			printf(
+			    "CMD REFLECTOR_ADD session=%u port=%u sec=%u dscp=%u timeout_ms=%llu\n",
+			    ra.session, ra.flow.local_port, ra.sec, ra.dscp,
+			    (unsigned long long)(ra.timeout_ns / 1000000u));
+			fflush(stdout);
+			if (mute_add)
+				continue;
+		} else {
+			printf("CMD %s session=%u\n", tw_ipc_type_name(h.type), session);
+			fflush(stdout);
+		}
+		struct tw_ipc_ack ack = {.req_type = h.type, .session = session};
+		emit(r, TW_IPC_ACK, h.id, &ack, sizeof(ack));
+		if (h.type == TW_IPC_REFLECTOR_START)
+			event(r, session, TW_IPC_EV_STARTED);
+		if (h.type == TW_IPC_SESSION_DEL)
+			event(r, session, TW_IPC_EV_DELETED);
+		if (h.type == TW_IPC_SENDER_START) {
+			event(r, session, TW_IPC_EV_STARTED);
+			struct {
+				struct tw_ipc_result_batch b;
+				struct tw_ipc_result rec[3];
+			} res = {.b = {.count = 3}};
+			for (uint32_t i = 0; i < 3; i++)
+				res.rec[i] = (struct tw_ipc_result){.session = session,
+				                                    .sender_seq = i,
+				                                    .reflector_seq = i,
+				                                    .t1 = 1000 + i,
+				                                    .t2 = 2000 + i,
+				                                    .t3 = 3000 + i,
+				                                    .t4 = 4000 + i};
+			res.rec[2].flags = TW_IPC_RES_LOST;
+			emit(r, TW_IPC_SENDER_RESULT, 0, &res, sizeof(res));
+			struct tw_ipc_sender_summary sm = {.session = session,
+			                                   .reason = TW_IPC_END_COUNT,
+			                                   .sent = 3,
+			                                   .replies = 2,
+			                                   .lost = 1,
+			                                   .results_sent = 3};
+			emit(r, TW_IPC_SENDER_SUMMARY, 0, &sm, sizeof(sm));
+		}
+	}
+	tw_ring_destroy(r);
+	return 0;
+}

@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""System test of twinhopd (suite system-nodpdk): the daemon on 127.0.0.1
+against tests/control/fake_fp, raw TWAMP-Control bytes over TCP for the
+spec §2.13 cases, the admin protocol, and the configuration check.
+Prints TWRESULT twinhopd-control <passed> <failed>."""
+import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
+
+TWINHOPD, FAKE_FP, EXAMPLE = sys.argv[1:4]
+passed = failed = 0
+procs = []
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL:", what, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def recv_exact(s, n, timeout=3.0):
+    s.settimeout(timeout)
+    buf = b""
+    while len(buf) < n:
+        try:
+            d = s.recv(n - len(buf))
+        except socket.timeout:
+            return buf
+        except ConnectionResetError:
+            return buf
+        if not d:
+            return buf
+        buf += d
+    return buf
+
+
+def is_closed(s, timeout=2.0):
+    s.settimeout(timeout)
+    try:
+        return s.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def request(ipvn=4, conf=0, slots=0, packets=0, typep=0x2E000000, padding=0, rport=30050):
+    b = struct.pack("!BBBBII HH", 5, ipvn, conf, 0, slots, packets, 9000, rport)
+    b += bytes(32) + bytes(16)  # zero addresses, SID
+    b += struct.pack("!I Q Q I", padding, 0, 3 << 32, typep) + bytes(8) + bytes(16)
+    assert len(b) == 112
+    return b
+
+
+def connect(port, mode=1, greet_check=None):
+    s = socket.create_connection(("127.0.0.1", port), timeout=3)
+    # The greeting must arrive alone in one segment (spec §8.1).
+    s.settimeout(3)
+    g = s.recv(1000)
+    if greet_check is not None:
+        greet_check(g)
+    s.sendall(struct.pack("!I", mode) + bytes(160))
+    return s, g
+
+
+def open_session(port, mode=1):
+    s, g = connect(port, mode)
+    ss = recv_exact(s, 48)
+    return s, g, ss
+
+
+def accept_of(b):
+    return b[0] if len(b) == 48 else None
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="twinhopd-test-")
+    region = "/twinhop-ctltest-%d" % os.getpid()
+    fp = subprocess.Popen([FAKE_FP, region], stdout=subprocess.PIPE, text=True)
+    procs.append(fp)
+    check(fp.stdout.readline().strip() == "READY", "fake fast path starts")
+
+    asan = b"libasan" in subprocess.run(["ldd", TWINHOPD], capture_output=True).stdout
+    port = free_port()
+    sock = os.path.join(tmp, "admin.sock")
+    rosock = os.path.join(tmp, "admin-ro.sock")
+    conf = os.path.join(tmp, "twinhopd.conf")
+    with open(conf, "w") as f:
+        f.write("listen 127.0.0.1 %d\nmodes open\nfp-region %s\nfp-timeout 500\n"
+                "admin-socket %s\nadmin-socket-ro %s\ntest-ports 30000-30100\n"
+                "servwait 30\nseccomp %s\nlog-level debug\n"
+                % (port, region, sock, rosock, "no" if asan else "yes"))
+    log = open(os.path.join(tmp, "twinhopd.log"), "w")
+    d = subprocess.Popen([TWINHOPD, "-f", conf], stderr=log)
+    procs.append(d)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    time.sleep(0.3)  # let it attach to the fake fast path
+
+    # --- a good session that stays up (connection A) ---
+    def greet_ok(g):
+        check(len(g) == 64, "greeting is exactly 64 octets in its own segment")
+        check(struct.unpack("!I", g[12:16])[0] == 1, "greeting offers mode 1")
+        check(struct.unpack("!I", g[48:52])[0] == 2048, "greeting Count 2048")
+    a, _ = connect(port, 1, greet_ok)
+    ss = recv_exact(a, 48)
+    check(len(ss) == 48 and ss[15] == 0, "Server-Start Accept=0")
+    a.sendall(request(rport=30050))
+    acc = recv_exact(a, 48)
+    check(accept_of(acc) == 0, "A: Accept-Session Accept=0")
+    check(struct.unpack("!H", acc[2:4])[0] == 30050, "A: requested Receiver Port honoured")
+    check(acc[4:8] == bytes([127, 0, 0, 1]), "A: SID starts with the receiver address")
+    a.sendall(bytes([2]) + bytes(31))
+    sa = recv_exact(a, 32)
+    check(len(sa) == 32 and sa[0] == 0, "A: Start-Ack Accept=0")
+
+    # --- §2.13 rows, each on its own connection B ---
+    rows = [
+        ("command 0", bytes(16), 3),
+        ("command 1 (OWAMP Request-Session)", bytes([1]) + bytes(15), 3),
+        ("command 4 (Fetch-Session)", bytes([4]) + bytes(15), 3),
+        ("command 6", bytes([6]) + bytes(15), 3),
+        ("command 11", bytes([11]) + bytes(15), 3),
+        ("command 255", bytes([255]) + bytes(15), 3),
+        ("Stop-Sessions before Start", bytes([3]) + bytes(31), 3),
+        ("Start-N without RFC 5938", bytes([7]) + bytes(31), 3),
+        ("Request IPVN 5", request(ipvn=5), 3),
+        ("Request Conf-Sender 1", request(conf=1), 3),
+        ("Request Slots 1", request(slots=1), 3),
+        ("Request Packets 1", request(packets=1), 3),
+        ("Request Type-P PHB", request(typep=0x40000000), 3),
+        ("Request Padding 70000", request(padding=70000), 3),
+    ]
+    for what, data, want in rows:
+        b, _, ss = open_session(port)
+        b.sendall(data)
+        r = recv_exact(b, 48)
+        check(accept_of(r) == want, "%s: Accept-Session Accept=%d (got %r)" % (what, want, r[:1]))
+        # exactly one reply, and the connection still works
+        b.sendall(request(rport=0))
+        r2 = recv_exact(b, 48)
+        check(accept_of(r2) == 0, "%s: connection still usable" % what)
+        b.close()
+
+    # Start-Sessions with no session: Start-Ack Accept=3
+    b, _, _ = open_session(port)
+    b.sendall(bytes([2]) + bytes(31))
+    r = recv_exact(b, 32)
+    check(len(r) == 32 and r[0] == 3, "Start-Sessions without sessions: Start-Ack 3")
+    b.close()
+
+    # unoffered mode: Server-Start Accept=3, then closed
+    b, _ = connect(port, 4)
+    r = recv_exact(b, 48)
+    check(len(r) == 48 and r[15] == 3, "unoffered mode 4: Server-Start Accept=3")
+    check(is_closed(b), "unoffered mode: connection closed")
+    b.close()
+    # Mode 0: closed without Server-Start
+    b, _ = connect(port, 0)
+    check(is_closed(b), "Mode 0: closed without reply")
+    b.close()
+    # command other than Stop-Sessions during a test: closed
+    b, _, _ = open_session(port)
+    b.sendall(request(rport=0))
+    recv_exact(b, 48)
+    b.sendall(bytes([2]) + bytes(31))
+    recv_exact(b, 32)
+    b.sendall(request(rport=0))
+    check(is_closed(b), "Request-TW-Session during a test: connection closed")
+    b.close()
+
+    # --- connection A was not affected: stop (any count) and go again ---
+    a.sendall(bytes([3, 0, 0, 0]) + struct.pack("!I", 0) + bytes(24))
+    a.sendall(request(rport=30050))
+    r = recv_exact(a, 48)
+    check(accept_of(r) == 0, "A: unaffected, Stop-Sessions with N=0 accepted, new round OK")
+    a.close()
+
+    # --- admin protocol ---
+    def admin(path, reqs, nlines=None):
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(path)
+        c.settimeout(3)
+        for q in reqs:
+            c.sendall((json.dumps(q) + "\n").encode())
+        want = nlines if nlines is not None else len(reqs)
+        data = b""
+        while data.count(b"\n") < want:
+            try:
+                chunk = c.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            data += chunk
+        c.close()
+        return [json.loads(l) for l in data.decode().splitlines() if l]
+
+    r = admin(sock, [{"id": 1, "cmd": "show-counters"}])
+    cnt = r[0]["counters"] if r and r[0].get("ok") else {}
+    check(cnt.get("CMD_UNKNOWN") == 6, "counter CMD_UNKNOWN = 6 (%r)" % cnt.get("CMD_UNKNOWN"))
+    check(cnt.get("STOP_NOT_RUNNING") == 1, "counter STOP_NOT_RUNNING = 1")
+    check(cnt.get("CMD_NOT_NEGOTIATED") == 1, "counter CMD_NOT_NEGOTIATED = 1")
+    check(cnt.get("REQ_IPVN") == 1 and cnt.get("REQ_FIELD") == 3 and cnt.get("REQ_TYPEP") == 1
+          and cnt.get("REQ_PADDING") == 1, "request counters")
+    check(cnt.get("SETUP_MODE") == 1 and cnt.get("SETUP_MODE_ZERO") == 1, "set-up counters")
+    check(cnt.get("CMD_DURING_TEST") == 1, "counter CMD_DURING_TEST = 1")
+    r = admin(sock, [{"id": 2, "cmd": "show-status"}])
+    check(r and r[0].get("fp", {}).get("attached") is True, "show-status: fast path attached")
+    r = admin(rosock, [{"id": 3, "cmd": "light-add", "proto": "stamp", "port": 30099}])
+    check(r and r[0].get("error") == "readonly", "read-only socket refuses light-add")
+    r = admin(sock, [{"id": 4, "cmd": "light-add", "proto": "stamp", "port": 30099}])
+    check(r and r[0].get("ok") and r[0].get("session"), "light-add ACKed")
+    r = admin(sock, [{"id": 5, "cmd": "bogus"}, "not json"], 2)
+    check(len(r) == 2 and r[0].get("error") == "unknown-cmd" and r[1].get("error") == "parse",
+          "unknown command and parse error")
+    r = admin(sock, [{"id": 6, "cmd": "sender-add", "proto": "light", "local": "127.0.0.1",
+                      "local_port": 40000, "peer": "127.0.0.1", "peer_port": 862,
+                      "count": 3, "subscribe": True}], 1)
+    ok = r and r[0].get("ok")
+    check(ok, "sender-add ACKed")
+    if ok:
+        sid = r[0]["session"]
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(sock)
+        c.settimeout(3)
+        c.sendall((json.dumps({"id": 7, "cmd": "subscribe", "session": sid}) + "\n" +
+                   json.dumps({"id": 8, "cmd": "sender-start", "session": sid}) + "\n").encode())
+        data = b""
+        while b'"summary"' not in data:
+            try:
+                chunk = c.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            data += chunk
+        c.close()
+        lines = [json.loads(l) for l in data.decode().splitlines() if l]
+        results = [l for l in lines if l.get("event") == "result"]
+        summ = [l for l in lines if l.get("event") == "summary"]
+        check(len(results) == 3 and results[2]["flags"] == 1 and results[0]["t4"] == 4000,
+              "sender results streamed")
+        check(summ and summ[0]["sent"] == 3 and summ[0]["lost"] == 1, "sender summary streamed")
+    r = admin(sock, [{"id": 9, "cmd": "show-sessions"}])
+    kinds = sorted(s["kind"] for s in r[0]["sessions"]) if r and r[0].get("ok") else []
+    check("light" in kinds and "sender" in kinds, "show-sessions lists admin sessions (%r)" % kinds)
+
+    # --- the fast path got the right commands ---
+    d.terminate()
+    check(d.wait(timeout=10) == 0, "twinhopd exits 0 on SIGTERM")
+    procs.remove(d)
+    fp.terminate()
+    out = fp.communicate(timeout=10)[0]
+    procs.remove(fp)
+    check("CMD HELLO" in out, "HELLO sent at attach")
+    check("CMD REFLECTOR_ADD session=1 port=30050 sec=1 dscp=46 timeout_ms=3000" in out,
+          "REFLECTOR_ADD with port, mode, DSCP and Timeout")
+    check("CMD REFLECTOR_START session=1" in out, "REFLECTOR_START at Start-Sessions")
+    check("CMD REFLECTOR_STOP session=1" in out, "REFLECTOR_STOP at Stop-Sessions")
+    check("CMD LIGHT_LISTEN" in out and "CMD SENDER_ADD" in out and "CMD SENDER_START" in out,
+          "admin commands reached the fast path")
+    check(out.count("CMD SESSION_DEL") >= 2, "sessions deleted at close")
+
+    # --- fast path absent: Accept=5, never hang ---
+    port2 = free_port()
+    conf2 = os.path.join(tmp, "nofp.conf")
+    with open(conf2, "w") as f:
+        f.write("listen 127.0.0.1 %d\nfp-region /twinhop-absent-%d\nadmin-socket %s\n"
+                "seccomp no\n" % (port2, os.getpid(), os.path.join(tmp, "a2.sock")))
+    d2 = subprocess.Popen([TWINHOPD, "-f", conf2], stderr=log)
+    procs.append(d2)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port2), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    b, _, _ = open_session(port2)
+    b.sendall(request())
+    check(accept_of(recv_exact(b, 48)) == 5, "no fast path: Accept-Session Accept=5")
+    b.close()
+    d2.terminate()
+    d2.wait(timeout=10)
+    procs.remove(d2)
+
+    # --- configuration check mode ---
+    r = subprocess.run([TWINHOPD, "-n", "-f", EXAMPLE], capture_output=True, text=True)
+    check(r.returncode == 0 and "configuration OK" in r.stderr,
+          "example configuration passes -n (%s)" % r.stderr.strip())
+    bad = os.path.join(tmp, "bad.conf")
+    with open(bad, "w") as f:
+        f.write("modes open\nrefwait never\n")
+    r = subprocess.run([TWINHOPD, "-n", "-f", bad], capture_output=True, text=True)
+    check(r.returncode == 1 and r.stderr.strip() == "%s:2: refwait: 'never' is not a number" % bad,
+          "bad configuration: exit 1 with file:line (%s)" % r.stderr.strip())
+    r = subprocess.run([TWINHOPD, "-nv", "-f", conf], capture_output=True, text=True)
+    check(r.returncode == 0 and ("listen 127.0.0.1 %d" % port) in r.stdout, "-nv prints the configuration")
+    log.close()
+    text = open(log.name).read()
+    check("Sanitizer" not in text and "runtime error" not in text, "no sanitizer report in the log")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+try:
+    main()
+except Exception as e:  # a crash is a failure, not a skipped test
+    import traceback
+    traceback.print_exc()
+    failed += 1
+finally:
+    for p in procs:
+        p.kill()
+        p.wait()
+print("TWRESULT twinhopd-control %d %d" % (passed, failed))
+sys.exit(1 if failed else 0)
