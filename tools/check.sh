@@ -23,7 +23,7 @@ build() { # dir, meson options...
 
 # Normal build, warnings are errors.
 if build build/check --werror -Dbuildtype=debugoptimized; then
-	meson test -C build/check --print-errorlogs --no-rebuild --suite unit --suite system || rc=1
+	meson test -C build/check --print-errorlogs --no-rebuild --suite unit --suite system --suite system-nodpdk || rc=1
 else
 	echo "check.sh: normal build failed"; rc=1
 fi
