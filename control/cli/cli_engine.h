@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cli_engine: where the client's TWAMP-Test packets are sent from.
+ *
+ * One small interface, two back-ends:
+ *   "socket"   kernel UDP sockets in this process (cli_engine_sock.c): a
+ *              Session-Sender for every mode, good to ~10 kpps, no DPDK;
+ *   "fastpath" the Session-Sender runs in twinhop-fp, programmed through
+ *              twinhopd's admin socket (docs/admin-protocol.md), results
+ *              streamed back (cli_engine_fp.c).
+ * The caller adds sessions (the engine binds and reports the local port to
+ * put in Request-TW-Session), sets each peer (Accept-Session.Port), then runs
+ * them; per-packet results come back through callbacks and are fed to
+ * lib/tw_stats by the caller.
+ */
+#ifndef CLI_ENGINE_H
+#define CLI_ENGINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "tw_pkt.h"
+#include "tw_stats.h"
+
+#define CLI_ENGINE_SESSIONS_MAX 64
+
+struct cli_sess_cfg {
+	struct sockaddr_storage local; /* port 0: ephemeral; filled in by add */
+	socklen_t local_len;
+	struct sockaddr_storage peer; /* reflector address and test port */
+	socklen_t peer_len;
+	enum tw_pkt_layout layout;
+	enum tw_pkt_prot prot;    /* TWAMP modes 2/4, STAMP auth */
+	uint8_t test_aes_key[16]; /* TWAMP modes 2/4 (wire ref §3.5) */
+	uint8_t test_hmac_key[32];
+	uint8_t stamp_key[64]; /* STAMP auth, out of band */
+	size_t stamp_key_len;
+	uint32_t padding;       /* octets after the sender base */
+	uint16_t server_octets; /* RFC 6038: start of the padding */
+	uint8_t dscp;
+	uint16_t ssid;        /* STAMP */
+	uint64_t count;       /* 0: until stopped */
+	uint64_t interval_ns; /* mean interval */
+	bool poisson;
+	int64_t loss_timeout_ns;
+};
+
+/* Per-session engine counters (beyond what tw_stats sees). */
+struct cli_engine_counters {
+	uint64_t tx, tx_err, rx, rx_short, rx_hmac, rx_errest, rx_foreign;
+};
+
+struct cli_engine_cb {
+	void *arg;
+	void (*sent)(void *arg, unsigned sess, uint32_t seq, int64_t t1_ns);
+	void (*reply)(void *arg, unsigned sess, const struct tw_stats_reply *r);
+	void (*tick)(void *arg, int64_t now_ns); /* about once per second */
+};
+
+struct cli_engine;
+
+/* name: "socket" or "fastpath"; admin: twinhopd admin socket path (fastpath). */
+struct cli_engine *cli_engine_new(const char *name, const char *admin, char *err, size_t errlen);
+void cli_engine_free(struct cli_engine *e);
+const char *cli_engine_name(const struct cli_engine *e);
+/* Add a session; binds (or reserves) the local port and writes it back into
+ * cfg->local.  Returns the session index or -1 (err filled). */
+int cli_engine_add(struct cli_engine *e, struct cli_sess_cfg *cfg, char *err, size_t errlen);
+/* The reflector's address and port (Accept-Session.Port), before run. */
+int cli_engine_set_peer(struct cli_engine *e, unsigned idx, const struct sockaddr *peer,
+                        socklen_t len, char *err, size_t errlen);
+/* Send every session's packets and collect replies until all were sent and
+ * the loss timeout passed, or *stop became non-zero.  0 or -1 (err filled). */
+int cli_engine_run(struct cli_engine *e, const struct cli_engine_cb *cb,
+                   volatile sig_atomic_t *stop, char *err, size_t errlen);
+const struct cli_engine_counters *cli_engine_counters(const struct cli_engine *e, unsigned idx);
+
+/* Back-end constructors (private to the engine files). */
+struct cli_engine_ops {
+	const char *name;
+	int (*add)(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, char *err,
+	           size_t errlen);
+	int (*set_peer)(struct cli_engine *e, unsigned idx, char *err, size_t errlen);
+	int (*run)(struct cli_engine *e, const struct cli_engine_cb *cb,
+	           volatile sig_atomic_t *stop, char *err, size_t errlen);
+	void (*free)(struct cli_engine *e);
+};
+
+struct cli_engine {
+	const struct cli_engine_ops *ops;
+	char admin[108];
+	unsigned n;
+	struct cli_sess_cfg cfg[CLI_ENGINE_SESSIONS_MAX];
+	struct cli_engine_counters cnt[CLI_ENGINE_SESSIONS_MAX];
+	void *priv;
+};
+
+extern const struct cli_engine_ops cli_engine_sock_ops;
+extern const struct cli_engine_ops cli_engine_fp_ops;
+
+/* Monotonic clock in ns. */
+int64_t cli_mono_ns(void);
+/* Wire NTP timestamp to Unix ns (era nearest to now, wire ref §5.1). */
+int64_t cli_ntp_ns(uint64_t ntp);
+/* Error Estimate to ns (a bound, rounded up; INT64_MAX if huge or corrupt),
+ * S bit into *sync when sync is not NULL (wire ref §5.2). */
+int64_t cli_errest_ns(uint16_t e, bool *sync);
+/* Next inter-send gap: the interval, or exponential with that mean. */
+uint64_t cli_next_gap(uint64_t interval_ns, bool poisson);
+
+#endif

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The "fastpath" engine: the Session-Sender runs in twinhop-fp.  Each session
+ * becomes one `sender-add` on twinhopd's admin socket (docs/admin-protocol.md,
+ * protocol 1) with "start":true and "subscribe":true; per-packet `result`
+ * events and the final `summary` stream back on the same connection.
+ *
+ * Limits of admin protocol 1 (reported to the user, not worked around):
+ *  - sender-add knows only "light" and "stamp" packets with "open" or STAMP
+ *    "auth" (HMAC-SHA-256) security, so TWAMP modes 2/4 (test keys derived
+ *    from the SID) cannot be programmed; modes 1/8 use the identical open
+ *    layout ("light") and work;
+ *  - the fast path owns the local address (the TAP interface's), and there is
+ *    no way to ask twinhopd for a free sender port: the CLI picks one.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_admin.h"
+#include "cli_engine.h"
+#include "tw_crypto.h"
+#include "tw_time.h"
+
+struct fp_priv {
+	struct cli_admin adm;
+	uint64_t id[CLI_ENGINE_SESSIONS_MAX];
+	bool done[CLI_ENGINE_SESSIONS_MAX];
+	struct cli_engine *e;
+	const struct cli_engine_cb *cb;
+};
+
+static int fp_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, char *err,
+                  size_t errlen)
+{
+	(void)idx;
+	if (cfg->prot != TW_PKT_PROT_NONE && !tw_pkt_is_stamp(cfg->layout)) {
+		snprintf(err, errlen,
+		         "fastpath engine: authenticated/encrypted TWAMP test packets cannot be "
+		         "programmed through admin protocol 1 (sender-add has no TWAMP test keys); "
+		         "use --mode open|mixed or --engine socket");
+		return -1;
+	}
+	if (cfg->layout != TW_PKT_TWAMP_OPEN && !tw_pkt_is_stamp(cfg->layout)) {
+		snprintf(err, errlen, "fastpath engine: only the open TWAMP and STAMP layouts");
+		return -1;
+	}
+	if (!e->priv) {
+		e->priv = calloc(1, sizeof(struct fp_priv));
+		if (!e->priv) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		((struct fp_priv *)e->priv)->adm.fd = -1;
+	}
+	/* No bind here: twinhop-fp owns the address.  Pick a port if none given. */
+	uint16_t *port = cfg->local.ss_family == AF_INET6
+	                     ? &((struct sockaddr_in6 *)&cfg->local)->sin6_port
+	                     : &((struct sockaddr_in *)&cfg->local)->sin_port;
+	if (*port == 0) {
+		uint16_t r = 0;
+		tw_crypto_random(&r, sizeof(r));
+		*port = htons((uint16_t)(49152 + r % 16384));
+	}
+	return 0;
+}
+
+static int fp_set_peer(struct cli_engine *e, unsigned idx, char *err, size_t errlen)
+{
+	(void)e;
+	(void)idx;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+static void addr_str(const struct sockaddr_storage *ss, char *a, size_t cap, unsigned *port)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, (socklen_t)cap);
+		*port = ntohs(s6->sin6_port);
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+		inet_ntop(AF_INET, &s4->sin_addr, a, (socklen_t)cap);
+		*port = ntohs(s4->sin_port);
+	}
+}
+
+static int sess_of(struct fp_priv *p, uint64_t id)
+{
+	for (unsigned i = 0; i < p->e->n; i++)
+		if (p->id[i] == id)
+			return (int)i;
+	return -1;
+}
+
+static uint64_t u(const char *l, const char *k)
+{
+	uint64_t v = 0;
+	cli_json_u64(l, k, &v);
+	return v;
+}
+
+/* One event line from twinhopd. */
+static void fp_event(void *arg, const char *l)
+{
+	struct fp_priv *p = arg;
+	char ev[32] = "";
+	uint64_t sid = 0;
+	cli_json_str(l, "event", ev, sizeof(ev));
+	if (!cli_json_u64(l, "session", &sid))
+		return;
+	int i = sess_of(p, sid);
+	if (i < 0)
+		return;
+	struct cli_engine_counters *cnt = &p->e->cnt[i];
+	if (!strcmp(ev, "result")) {
+		uint64_t flags = u(l, "flags");
+		uint32_t seq = (uint32_t)u(l, "seq");
+		uint64_t t1 = u(l, "t1");
+		uint64_t e1 = u(l, "err1");
+		if (e1 & 0x4000)
+			t1 = tw_time_ptp_to_ntp(t1);
+		cnt->tx++;
+		if (p->cb->sent)
+			p->cb->sent(p->cb->arg, (unsigned)i, seq, cli_ntp_ns(t1));
+		if (flags & 1) /* TW_IPC_RES_LOST */
+			return;
+		cnt->rx++;
+		struct tw_stats_reply rp = {0};
+		rp.snd_seq = seq;
+		rp.refl_seq = (uint32_t)u(l, "rseq");
+		uint64_t t[4] = {t1, u(l, "t2"), u(l, "t3"), u(l, "t4")};
+		uint16_t er[4] = {(uint16_t)e1, (uint16_t)u(l, "err2"), (uint16_t)u(l, "err3"),
+		                  (uint16_t)u(l, "err4")};
+		for (int k = 1; k < 4; k++)
+			if (er[k] & 0x4000)
+				t[k] = tw_time_ptp_to_ntp(t[k]);
+		rp.t1 = cli_ntp_ns(t[0]);
+		rp.t2 = cli_ntp_ns(t[1]);
+		rp.t3 = cli_ntp_ns(t[2]);
+		rp.t4 = cli_ntp_ns(t[3]);
+		bool s4;
+		rp.e1 = cli_errest_ns(er[0], &rp.snd_sync);
+		rp.e2 = cli_errest_ns(er[1], &rp.refl_sync);
+		rp.e3 = cli_errest_ns(er[2], NULL);
+		rp.e4 = cli_errest_ns(er[3], &s4);
+		rp.snd_ttl = (uint8_t)u(l, "ttl_fwd");
+		rp.rx_ttl = (flags & 0x40) ? 0 : (uint8_t)u(l, "ttl_back");
+		rp.init_ttl = 255;
+		if (p->cb->reply)
+			p->cb->reply(p->cb->arg, (unsigned)i, &rp);
+	} else if (!strcmp(ev, "summary")) {
+		p->done[i] = true;
+		cnt->tx_err += u(l, "tx_drops");
+	} else if (!strcmp(ev, "session")) {
+		char what[32] = "";
+		cli_json_str(l, "what", what, sizeof(what));
+		if (!strcmp(what, "error") || !strcmp(what, "deleted") || !strcmp(what, "ended"))
+			p->done[i] = true;
+	} else if (!strcmp(ev, "overflow")) {
+		fprintf(stderr, "twinhop: twinhopd dropped %" PRIu64 " result lines (too slow)\n",
+		        u(l, "dropped"));
+	}
+}
+
+static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile sig_atomic_t *stop,
+                  char *err, size_t errlen)
+{
+	struct fp_priv *p = e->priv;
+	if (!p) {
+		snprintf(err, errlen, "no session");
+		return -1;
+	}
+	p->e = e;
+	p->cb = cb;
+	if (cli_admin_open(&p->adm, e->admin[0] ? e->admin : CLI_ADMIN_DEFAULT_SOCK, err, errlen) <
+	    0)
+		return -1;
+	for (unsigned i = 0; i < e->n; i++) {
+		const struct cli_sess_cfg *c = &e->cfg[i];
+		char la[64], pa[64], req[1024];
+		unsigned lp, pp;
+		addr_str(&c->local, la, sizeof(la), &lp);
+		addr_str(&c->peer, pa, sizeof(pa), &pp);
+		uint64_t ius = c->interval_ns / 1000 ? c->interval_ns / 1000 : 1;
+		int n =
+		    snprintf(req, sizeof(req),
+		             "{\"cmd\":\"sender-add\",\"proto\":\"%s\",\"local\":\"%s\","
+		             "\"local_port\":%u,\"peer\":\"%s\",\"peer_port\":%u,\"dscp\":%u,"
+		             "\"ttl\":255,\"padding\":%u,\"interval_us\":%" PRIu64
+		             ",\"poisson\":%s,\"count\":%" PRIu64 ",\"loss_timeout_ms\":%" PRId64
+		             ",\"ssid\":%u,\"results\":true,\"start\":true,\"subscribe\":true",
+		             tw_pkt_is_stamp(c->layout) ? "stamp" : "light", la, lp, pa, pp,
+		             c->dscp, c->padding, ius, c->poisson ? "true" : "false", c->count,
+		             c->loss_timeout_ns / 1000000, c->ssid);
+		if (c->prot != TW_PKT_PROT_NONE) {
+			n += snprintf(req + n, sizeof(req) - (size_t)n,
+			              ",\"sec\":\"auth\",\"key\":\"");
+			for (size_t k = 0; k < c->stamp_key_len; k++)
+				n += snprintf(req + n, sizeof(req) - (size_t)n, "%02x",
+				              c->stamp_key[k]);
+			n += snprintf(req + n, sizeof(req) - (size_t)n, "\"");
+		}
+		snprintf(req + n, sizeof(req) - (size_t)n, "}");
+		char *rep = cli_admin_call(&p->adm, req, 10000, fp_event, p, err, errlen);
+		tw_crypto_cleanse(req, sizeof(req));
+		if (!rep)
+			return -1;
+		bool ok = cli_admin_ok(rep, err, errlen) && cli_json_u64(rep, "session", &p->id[i]);
+		free(rep);
+		if (!ok)
+			return -1;
+	}
+	/* Never wait forever on a fast path that stops talking: expected run
+	 * time + loss timeout + 10 s, then stop the senders ourselves. */
+	int64_t run_end = INT64_MAX;
+	for (unsigned i = 0; i < e->n; i++) {
+		const struct cli_sess_cfg *c = &e->cfg[i];
+		if (!c->count)
+			continue;
+		int64_t d =
+		    (int64_t)(c->count * c->interval_ns) + c->loss_timeout_ns + 10000000000ll;
+		if (run_end == INT64_MAX || cli_mono_ns() + d > run_end)
+			run_end = cli_mono_ns() + d;
+	}
+	bool stopping = false, overdue = false;
+	int64_t stop_deadline = 0;
+	for (;;) {
+		bool all = true;
+		for (unsigned i = 0; i < e->n; i++)
+			all &= p->done[i];
+		if (all)
+			break;
+		if (!stopping && cli_mono_ns() > run_end)
+			overdue = true;
+		if ((*stop || overdue) && !stopping) {
+			stopping = true;
+			stop_deadline = cli_mono_ns() + 5000000000ll;
+			for (unsigned i = 0; i < e->n; i++) {
+				char req[96];
+				snprintf(req, sizeof(req),
+				         "{\"cmd\":\"sender-stop\",\"session\":%" PRIu64 "}",
+				         p->id[i]);
+				char *rep =
+				    cli_admin_call(&p->adm, req, 5000, fp_event, p, err, errlen);
+				free(rep);
+			}
+		}
+		if (stopping && cli_mono_ns() > stop_deadline) {
+			if (overdue) {
+				snprintf(err, errlen,
+				         "fast path sent no sender summary (session still running "
+				         "after the expected end; twinhop-fp stalled?)");
+				return -1;
+			}
+			break;
+		}
+		char *l = NULL;
+		int r = cli_admin_read_line(&p->adm, 1000, &l, err, errlen);
+		if (r < 0)
+			return -1;
+		if (r > 0) {
+			if (strstr(l, "\"event\""))
+				fp_event(p, l);
+			free(l);
+		}
+		if (cb->tick)
+			cb->tick(cb->arg, tw_time_now_ns());
+	}
+	for (unsigned i = 0; i < e->n; i++) {
+		char req[96];
+		snprintf(req, sizeof(req), "{\"cmd\":\"session-del\",\"session\":%" PRIu64 "}",
+		         p->id[i]);
+		char *rep = cli_admin_call(&p->adm, req, 2000, NULL, NULL, err, errlen);
+		free(rep);
+	}
+	return 0;
+}
+
+static void fp_free(struct cli_engine *e)
+{
+	struct fp_priv *p = e->priv;
+	if (!p)
+		return;
+	if (p->adm.fd >= 0)
+		cli_admin_close(&p->adm);
+	free(p);
+	e->priv = NULL;
+}
+
+const struct cli_engine_ops cli_engine_fp_ops = {
+    .name = "fastpath",
+    .add = fp_add,
+    .set_peer = fp_set_peer,
+    .run = fp_run,
+    .free = fp_free,
+};

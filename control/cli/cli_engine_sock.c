@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The "socket" engine: a Session-Sender on kernel UDP sockets.
+ *
+ * One connected UDP socket per session (the kernel then drops datagrams from
+ * anyone but the reflector's address and port).  Sender behaviour follows the
+ * wire reference §4.8: sequence numbers from 0, TTL/Hop Limit 255, the DSCP of
+ * the request's Type-P, exactly base + Padding Length octets.  T1 is read
+ * with clock_gettime(CLOCK_REALTIME) right before send() (after the HMAC in
+ * mode 2, §3.6), T4 is the kernel's SO_TIMESTAMPNS receive time, the reply's
+ * TTL comes from IP_RECVTTL / IPV6_RECVHOPLIMIT, and the Error Estimate from
+ * the kernel's synchronisation state (adjtimex, lib/tw_time).
+ */
+#define _GNU_SOURCE /* ppoll */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli_engine.h"
+#include "tw_crypto.h"
+#include "tw_time.h"
+
+struct sock_sess {
+	int fd;
+	uint8_t *tx; /* base + padding, padding filled once */
+	size_t tx_len;
+	size_t rx_cap;
+	bool crypto; /* tc initialised */
+	bool stamp_auth;
+	struct tw_test_crypto tc;
+	struct tw_stamp_auth sa;
+	struct tw_pkt_region sreg, rreg;
+	uint64_t seq; /* next to send */
+	int64_t next; /* monotonic ns of the next send */
+	uint64_t rx_seen;
+};
+
+struct sock_priv {
+	struct sock_sess s[CLI_ENGINE_SESSIONS_MAX];
+	struct tw_sync sync;
+};
+
+static struct sock_priv *priv(struct cli_engine *e)
+{
+	if (!e->priv)
+		e->priv = calloc(1, sizeof(struct sock_priv));
+	return e->priv;
+}
+
+static int setopts(int fd, int family, uint8_t dscp, char *err, size_t errlen)
+{
+	int one = 1, ttl = 255, tos = dscp << 2;
+	int rc = 0;
+	if (family == AF_INET) {
+		rc |= setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		rc |= setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+		rc |= setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+	} else {
+		rc |= setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
+		rc |= setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+		rc |= setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
+	}
+	rc |= setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	if (rc) {
+		snprintf(err, errlen, "setsockopt (TTL/TOS/timestamps): %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, char *err,
+                    size_t errlen)
+{
+	struct sock_priv *p = priv(e);
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	struct sock_sess *s = &p->s[idx];
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	int family = cfg->local.ss_family;
+	size_t base = tw_pkt_sender_base(cfg->layout);
+	if (!base || (family != AF_INET && family != AF_INET6)) {
+		snprintf(err, errlen, "bad session layout or address family");
+		return -1;
+	}
+	if (cfg->padding > TW_PKT_MAX_LEN - base) {
+		snprintf(err, errlen, "padding %u too large for a UDP datagram", cfg->padding);
+		return -1;
+	}
+	s->tx_len = base + cfg->padding;
+	/* Replies: reflector base + padding, plus slack for longer reflectors. */
+	s->rx_cap = tw_pkt_reflect_len(cfg->layout, cfg->padding, s->tx_len) + 1024;
+	s->tx = calloc(1, s->tx_len);
+	if (!s->tx) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* Padding content is arbitrary (§4.8); random like twping. */
+	if (cfg->padding)
+		tw_crypto_random(s->tx + base, cfg->padding);
+
+	s->fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (setopts(s->fd, family, cfg->dscp, err, errlen) < 0)
+		return -1;
+	if (bind(s->fd, (struct sockaddr *)&cfg->local, cfg->local_len) < 0) {
+		snprintf(err, errlen, "bind test socket: %s", strerror(errno));
+		return -1;
+	}
+	socklen_t l = sizeof(cfg->local);
+	getsockname(s->fd, (struct sockaddr *)&cfg->local, &l);
+	cfg->local_len = l;
+	return 0;
+}
+
+static int sock_set_peer(struct cli_engine *e, unsigned idx, char *err, size_t errlen)
+{
+	struct sock_sess *s = &priv(e)->s[idx];
+	struct cli_sess_cfg *cfg = &e->cfg[idx];
+	size_t base = tw_pkt_sender_base(cfg->layout);
+	/* RFC 6038 Server Octets go first in the padding so the reflector
+	 * returns them (§4.6); known only after Accept-Session. */
+	if (cfg->server_octets && cfg->padding >= 2)
+		tw_put_be16(s->tx + base, cfg->server_octets);
+	/* Test keys come from the SID (§3.5), i.e. after Accept-Session too. */
+	if (cfg->prot != TW_PKT_PROT_NONE && !s->crypto && !s->stamp_auth) {
+		if (tw_pkt_is_stamp(cfg->layout)) {
+			if (tw_stamp_auth_init(&s->sa, cfg->stamp_key, cfg->stamp_key_len) !=
+			    TW_OK) {
+				snprintf(err, errlen, "STAMP HMAC key setup failed");
+				return -1;
+			}
+			s->stamp_auth = true;
+		} else {
+			if (tw_test_crypto_init(&s->tc, cfg->test_aes_key, cfg->test_hmac_key) !=
+			    TW_OK) {
+				snprintf(err, errlen, "test-session crypto setup failed");
+				return -1;
+			}
+			s->crypto = true;
+		}
+		s->sreg = tw_pkt_region(cfg->layout, false, cfg->prot);
+		s->rreg = tw_pkt_region(cfg->layout, true, cfg->prot);
+	}
+	if (connect(s->fd, (struct sockaddr *)&cfg->peer, cfg->peer_len) < 0) {
+		snprintf(err, errlen, "connect test socket to the reflector: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Build and send packet s->seq of session i. */
+static void send_one(struct cli_engine *e, struct sock_priv *p, unsigned i,
+                     const struct cli_engine_cb *cb)
+{
+	struct sock_sess *s = &p->s[i];
+	struct cli_sess_cfg *cfg = &e->cfg[i];
+	const struct tw_pkt_geom *g = tw_pkt_geom(cfg->layout);
+	struct tw_pkt_sender ps = {.seq = (uint32_t)s->seq, .ssid = cfg->ssid};
+	struct tw_ts ts;
+	bool late_ts = s->crypto && cfg->prot == TW_PKT_PROT_AUTH;
+
+	if (late_ts) {
+		/* Mode 2: HMAC first, timestamp afterwards (§3.6). */
+		tw_pkt_sender_encode(cfg->layout, &ps, s->tx, s->tx_len);
+		tw_test_protect(&s->tc, s->tx, s->tx_len, s->sreg.enc_len, s->sreg.hmac_off);
+		tw_time_now_ts(&p->sync, &ts);
+		tw_put_be64(s->tx + g->s_ts, ts.ntp);
+		tw_put_be16(s->tx + g->s_errest, tw_ts_errest(&ts, false));
+	} else {
+		tw_time_now_ts(&p->sync, &ts);
+		ps.ts = ts.ntp;
+		ps.errest = tw_ts_errest(&ts, false);
+		tw_pkt_sender_encode(cfg->layout, &ps, s->tx, s->tx_len);
+		if (s->crypto)
+			tw_test_protect(&s->tc, s->tx, s->tx_len, s->sreg.enc_len,
+			                s->sreg.hmac_off);
+		else if (s->stamp_auth)
+			tw_stamp_auth_sign(&s->sa, s->tx, s->tx_len);
+	}
+	ssize_t n = send(s->fd, s->tx, s->tx_len, 0);
+	if (n == (ssize_t)s->tx_len)
+		e->cnt[i].tx++;
+	else
+		e->cnt[i].tx_err++;
+	/* Count it as sent even if the kernel refused it: it is lost. */
+	if (cb->sent)
+		cb->sent(cb->arg, i, (uint32_t)s->seq, cli_ntp_ns(ts.ntp));
+	s->seq++;
+}
+
+static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
+                     const struct cli_engine_cb *cb, uint8_t *buf)
+{
+	struct sock_sess *s = &p->s[i];
+	struct cli_sess_cfg *cfg = &e->cfg[i];
+	for (;;) {
+		union {
+			char b[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) * 2];
+			struct cmsghdr align;
+		} ctl;
+		struct iovec iov = {buf, s->rx_cap};
+		struct msghdr mh = {.msg_iov = &iov,
+		                    .msg_iovlen = 1,
+		                    .msg_control = ctl.b,
+		                    .msg_controllen = sizeof(ctl.b)};
+		ssize_t n = recvmsg(s->fd, &mh, MSG_DONTWAIT);
+		if (n < 0)
+			return; /* EAGAIN, or ICMP errors (ECONNREFUSED): nothing to read */
+		int64_t t4 = -1;
+		int ttl = 0;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+				struct timespec t;
+				memcpy(&t, CMSG_DATA(c), sizeof(t));
+				t4 = (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+			} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+			           (c->cmsg_level == IPPROTO_IPV6 &&
+			            c->cmsg_type == IPV6_HOPLIMIT)) {
+				memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
+			}
+		}
+		if (t4 < 0)
+			t4 = tw_time_now_ns();
+		e->cnt[i].rx++;
+		if ((size_t)n < tw_pkt_reflector_base(cfg->layout)) {
+			e->cnt[i].rx_short++;
+			continue;
+		}
+		if (s->crypto && tw_test_verify(&s->tc, buf, (size_t)n, s->rreg.enc_len,
+		                                s->rreg.hmac_off) != TW_OK) {
+			e->cnt[i].rx_hmac++;
+			continue;
+		}
+		if (s->stamp_auth && tw_stamp_auth_verify(&s->sa, buf, (size_t)n) != TW_OK) {
+			e->cnt[i].rx_hmac++;
+			continue;
+		}
+		struct tw_pkt_reflector r;
+		if (tw_pkt_reflector_decode(cfg->layout, buf, (size_t)n, &r) != TW_OK) {
+			e->cnt[i].rx_short++;
+			continue;
+		}
+		if (tw_pkt_reflector_check(&r) != TW_OK) {
+			/* Multiplier 0: corrupt timestamps (§5.2). */
+			e->cnt[i].rx_errest++;
+			continue;
+		}
+		struct tw_stats_reply rp = {0};
+		rp.snd_seq = r.sender_seq;
+		rp.refl_seq = r.seq;
+		rp.t1 = cli_ntp_ns(tw_errest_z(r.sender_errest) ? tw_time_ptp_to_ntp(r.t1) : r.t1);
+		uint64_t t2 = tw_errest_z(r.errest) ? tw_time_ptp_to_ntp(r.t2) : r.t2;
+		uint64_t t3 = tw_errest_z(r.errest) ? tw_time_ptp_to_ntp(r.t3) : r.t3;
+		rp.t2 = cli_ntp_ns(t2);
+		rp.t3 = cli_ntp_ns(t3);
+		rp.t4 = t4;
+		rp.e1 = cli_errest_ns(r.sender_errest, &rp.snd_sync);
+		rp.e2 = rp.e3 = cli_errest_ns(r.errest, &rp.refl_sync);
+		rp.e4 = p->sync.err_ns > INT64_MAX ? INT64_MAX : (int64_t)p->sync.err_ns;
+		rp.snd_ttl = r.sender_ttl;
+		rp.rx_ttl = (uint8_t)ttl;
+		rp.init_ttl = 255;
+		if (cb->reply)
+			cb->reply(cb->arg, i, &rp);
+	}
+}
+
+static int sock_run(struct cli_engine *e, const struct cli_engine_cb *cb,
+                    volatile sig_atomic_t *stop, char *err, size_t errlen)
+{
+	struct sock_priv *p = priv(e);
+	tw_time_sync_read(&p->sync);
+	size_t cap = 0;
+	for (unsigned i = 0; i < e->n; i++)
+		cap = p->s[i].rx_cap > cap ? p->s[i].rx_cap : cap;
+	uint8_t *buf = malloc(cap);
+	struct pollfd *pfd = calloc(e->n ? e->n : 1, sizeof(*pfd));
+	if (!buf || !pfd) {
+		free(buf);
+		free(pfd);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int64_t now = cli_mono_ns();
+	int64_t tick = now + 1000000000;
+	int64_t end = -1; /* set once every session has sent everything */
+	int64_t loss_to = 0;
+	for (unsigned i = 0; i < e->n; i++) {
+		p->s[i].next = now + (int64_t)i * 1000; /* stagger the sessions */
+		pfd[i].fd = p->s[i].fd;
+		pfd[i].events = POLLIN;
+		if (e->cfg[i].loss_timeout_ns > loss_to)
+			loss_to = e->cfg[i].loss_timeout_ns;
+	}
+	while (!*stop) {
+		now = cli_mono_ns();
+		bool sending = false;
+		for (unsigned i = 0; i < e->n; i++) {
+			struct sock_sess *s = &p->s[i];
+			const struct cli_sess_cfg *cfg = &e->cfg[i];
+			/* A burst cap keeps replies flowing if we fall behind. */
+			for (int k = 0;
+			     k < 64 && (!cfg->count || s->seq < cfg->count) && s->next <= now;
+			     k++) {
+				send_one(e, p, i, cb);
+				s->next += (int64_t)cli_next_gap(cfg->interval_ns, cfg->poisson);
+			}
+			if (!cfg->count || s->seq < cfg->count)
+				sending = true;
+		}
+		if (!sending && end < 0)
+			end = now + loss_to;
+		if (now >= tick) {
+			if (cb->tick)
+				cb->tick(cb->arg, tw_time_now_ns());
+			tick += 1000000000;
+			if (tick < now)
+				tick = now + 1000000000;
+		}
+		if (end >= 0) {
+			bool all = true;
+			for (unsigned i = 0; i < e->n; i++)
+				all &= e->cnt[i].rx >= p->s[i].seq;
+			if (now >= end || all)
+				break;
+		}
+		int64_t wake = tick;
+		if (end >= 0 && end < wake)
+			wake = end;
+		for (unsigned i = 0; i < e->n; i++)
+			if ((!e->cfg[i].count || p->s[i].seq < e->cfg[i].count) &&
+			    p->s[i].next < wake)
+				wake = p->s[i].next;
+		int64_t d = wake - now;
+		if (d < 0)
+			d = 0;
+		struct timespec to = {d / 1000000000, d % 1000000000};
+		int r = ppoll(pfd, e->n, &to, NULL);
+		if (r < 0 && errno != EINTR) {
+			snprintf(err, errlen, "ppoll: %s", strerror(errno));
+			free(buf);
+			free(pfd);
+			return -1;
+		}
+		for (unsigned i = 0; r > 0 && i < e->n; i++)
+			if (pfd[i].revents)
+				recv_all(e, p, i, cb, buf);
+	}
+	free(buf);
+	free(pfd);
+	return 0;
+}
+
+static void sock_free(struct cli_engine *e)
+{
+	struct sock_priv *p = e->priv;
+	if (!p)
+		return;
+	for (unsigned i = 0; i < CLI_ENGINE_SESSIONS_MAX; i++) {
+		struct sock_sess *s = &p->s[i];
+		if (i < e->n || s->tx) {
+			if (s->fd > 0)
+				close(s->fd);
+			free(s->tx);
+			if (s->crypto)
+				tw_test_crypto_free(&s->tc);
+			if (s->stamp_auth)
+				tw_stamp_auth_free(&s->sa);
+		}
+	}
+	tw_crypto_cleanse(p, sizeof(*p));
+	free(p);
+	e->priv = NULL;
+}
+
+const struct cli_engine_ops cli_engine_sock_ops = {
+    .name = "socket",
+    .add = sock_add,
+    .set_peer = sock_set_peer,
+    .run = sock_run,
+    .free = sock_free,
+};

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Tiny TWAMP test peer for the client tests (127.0.0.1 / ::1 only).
+
+  fake_twamp.py reflect [--stamp] PORTFILE
+      UDP Session-Reflector, open layout (wire reference section 4.3) or STAMP
+      unauthenticated (6.2), on an ephemeral port written to PORTFILE.
+  fake_twamp.py server [--modes N] [--accept-session N] [--start-ack N]
+                       [--server-start N] [--close-after-setup] PORTFILE
+      TWAMP-Control server, mode 1 (open) only, one connection at a time;
+      every accepted session gets its own open-mode reflector.
+
+Written from the wire reference, independent of the C code under test.
+Runs until killed (the test scripts kill it by PID).
+"""
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+
+NTP_OFFSET = 2208988800
+IP_RECVTTL = 12  # Linux <netinet/in.h>; not exported by Python's socket module
+
+
+def ntp_now():
+    t = time.time_ns()
+    sec, ns = divmod(t, 1_000_000_000)
+    return ((sec + NTP_OFFSET) << 32) | ((ns << 32) // 1_000_000_000)
+
+
+def reflector(sock, pad_len, stamp):
+    seq = 0
+    sock.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
+    sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
+    while True:
+        data, anc, _, addr = sock.recvmsg(65536, 64)
+        t2 = ntp_now()
+        ttl = 255
+        for lvl, typ, val in anc:
+            if lvl == socket.IPPROTO_IP and typ == socket.IP_TTL:
+                ttl = struct.unpack("i", val[:4])[0]
+        base = 44 if stamp else 14
+        if len(data) < base:
+            continue  # wire reference 11.3: drop short datagrams
+        sseq, t1, serr = struct.unpack("!IQH", data[:14])
+        if stamp:
+            ssid = struct.unpack("!H", data[14:16])[0]
+            out_len = len(data)
+            pad = data[44:]
+        else:
+            ssid = 0
+            out_len = max(14 + pad_len, 41)
+            pad = data[14:14 + out_len - 41].ljust(out_len - 41, b"\0")
+        t3 = ntp_now()
+        head = struct.pack("!IQHHQIQHHB", seq, t3, 0x0001, ssid, t2, sseq, t1, serr, 0, ttl)
+        if stamp:
+            head += b"\0" * 3
+        sock.sendto((head + pad)[:out_len], addr)
+        seq += 1
+
+
+def cmd_reflect(args):
+    stamp = "--stamp" in args
+    portfile = args[-1]
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(s.getsockname()[1]))
+    os.rename(portfile + ".tmp", portfile)
+    reflector(s, 0, stamp)
+
+
+def recv_exact(c, n):
+    b = b""
+    while len(b) < n:
+        chunk = c.recv(n - len(b))
+        if not chunk:
+            raise EOFError
+        b += chunk
+    return b
+
+
+def opt(args, name, default):
+    if name in args:
+        return int(args[args.index(name) + 1])
+    return default
+
+
+def serve(c, args):
+    modes = opt(args, "--modes", 1)
+    c.sendall(b"\0" * 12 + struct.pack("!I", modes) + os.urandom(32) +
+              struct.pack("!I", 1024) + b"\0" * 12)
+    setup = recv_exact(c, 164)
+    mode = struct.unpack("!I", setup[:4])[0]
+    if "--close-after-setup" in args or mode != 1:
+        return  # like twampd for a mode it will not serve (section 2.2)
+    c.sendall(b"\0" * 15 + bytes([opt(args, "--server-start", 0)]) + b"\0" * 16 +
+              struct.pack("!Q", ntp_now()) + b"\0" * 8)
+    if opt(args, "--server-start", 0):
+        return
+    nsess = 0
+    while True:
+        blk = recv_exact(c, 16)
+        cmd = blk[0]
+        if cmd == 5:
+            rest = recv_exact(c, 96)
+            req = blk + rest
+            ipvn = req[1] & 0x0F
+            pad_len = struct.unpack("!I", req[64:68])[0]
+            acc = opt(args, "--accept-session", 0)
+            if ipvn not in (4, 6):
+                acc = 3
+            if acc:
+                c.sendall(bytes([acc]) + b"\0" * 47)
+                continue
+            fam = socket.AF_INET if ipvn == 4 else socket.AF_INET6
+            u = socket.socket(fam, socket.SOCK_DGRAM)
+            u.bind(("127.0.0.1" if ipvn == 4 else "::1", 0))
+            threading.Thread(target=reflector, args=(u, pad_len, False), daemon=True).start()
+            sid = os.urandom(16)
+            c.sendall(b"\0\0" + struct.pack("!H", u.getsockname()[1]) + sid + b"\0" * 28)
+            nsess += 1
+        elif cmd == 2:
+            recv_exact(c, 16)
+            c.sendall(bytes([opt(args, "--start-ack", 0)]) + b"\0" * 31)
+        elif cmd == 3:
+            rest = recv_exact(c, 16)
+            n = struct.unpack("!I", blk[4:8])[0]
+            if n != nsess:  # twampd drops the connection (section 2.11)
+                sys.stderr.write("fake_twamp: Stop-Sessions N=%d, accepted %d\n" % (n, nsess))
+                return
+            nsess = 0
+        else:
+            c.sendall(b"\x03" + b"\0" * 47)
+
+
+def cmd_server(args):
+    portfile = args[-1]
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(4)
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(ls.getsockname()[1]))
+    os.rename(portfile + ".tmp", portfile)
+    while True:
+        c, _ = ls.accept()
+        try:
+            serve(c, args)
+        except (EOFError, ConnectionError):
+            pass
+        c.close()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    {"reflect": cmd_reflect, "server": cmd_server}[sys.argv[1]](sys.argv[2:])

@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Socket engine against a tiny Python reflector on 127.0.0.1: TWAMP Light and
+# STAMP layouts, loss 0 and a sane RTT (no timing pass/fail beyond "< 1 s").
+set -u
+. "$(dirname "$0")/lib.sh"
+
+for fmt in light stamp; do
+	if [ $fmt = stamp ]; then start_fake refl-$fmt reflect --stamp; port=$PORT; extra=--stamp
+	else start_fake refl-$fmt reflect; port=$PORT; extra=; fi
+	out=$TMP/$fmt.json
+	if "$TWINHOP" light-send 127.0.0.1:"$port" $extra --count 200 --rate 2000 --loss-timeout 1 \
+		--json --quiet >"$out" 2>"$TMP/$fmt.err"; then ok "$fmt: exit 0"; else ko "$fmt: exit 0" "$TMP/$fmt.err"; fi
+	s='d["sessions"][0]'
+	[ "$(jget "$out" "$s['sent']")" = 200 ] && ok "$fmt: 200 sent" || ko "$fmt: 200 sent" "$out"
+	[ "$(jget "$out" "$s['received']")" = 200 ] && ok "$fmt: 200 received" || ko "$fmt: 200 received" "$out"
+	[ "$(jget "$out" "$s['lost']")" = 0 ] && ok "$fmt: loss 0" || ko "$fmt: loss 0" "$out"
+	[ "$(jget "$out" "0 < $s['rtt']['min_ns'] <= $s['rtt']['max_ns'] < 1000000000")" = True ] &&
+		ok "$fmt: RTT sane" || ko "$fmt: RTT sane" "$out"
+	[ "$(jget "$out" "($s['hops_forward']['n'], $s['hops_forward']['max'])")" = "(200, 0)" ] && ok "$fmt: TTL 255 sent (0 hops)" ||
+		ko "$fmt: TTL 255 sent (0 hops)" "$out"
+done
+
+# Nobody listening: exit 3 and a clear message.
+"$TWINHOP" light-send 127.0.0.1:9 --count 3 --interval 0.01 --loss-timeout 0.2 --quiet \
+	>/dev/null 2>"$TMP/none.err"
+rc=$?
+[ $rc = 3 ] && grep -q "no reply" "$TMP/none.err" && ok "no reflector: exit 3" ||
+	ko "no reflector: exit 3 (got $rc)" "$TMP/none.err"
+finish client_socket_engine
