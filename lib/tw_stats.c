@@ -40,6 +40,16 @@ static inline int64_t seq_ext(int64_t ref, uint32_t v)
 	return ref + (int32_t)(v - (uint32_t)ref);
 }
 
+/* Error bounds can be "unknown" (saturated to INT64_MAX by the caller):
+ * sums must saturate rather than wrap into nonsense. */
+static inline int64_t sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
 static inline void mm_add(struct tw_stats_mm *m, int64_t v)
 {
 	if (!m->n || v < m->min)
@@ -47,7 +57,7 @@ static inline void mm_add(struct tw_stats_mm *m, int64_t v)
 	if (!m->n || v > m->max)
 		m->max = v;
 	m->n++;
-	m->sum = (int64_t)((uint64_t)m->sum + (uint64_t)v);
+	m->sum = sat_add(m->sum, v);
 }
 
 static void mm_merge(struct tw_stats_mm *d, const struct tw_stats_mm *s)
@@ -59,16 +69,9 @@ static void mm_merge(struct tw_stats_mm *d, const struct tw_stats_mm *s)
 	if (!d->n || s->max > d->max)
 		d->max = s->max;
 	d->n += s->n;
-	d->sum = (int64_t)((uint64_t)d->sum + (uint64_t)s->sum);
+	d->sum = sat_add(d->sum, s->sum);
 }
 
-static inline int64_t sat_add(int64_t a, int64_t b)
-{
-	int64_t r;
-	if (__builtin_add_overflow(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return r;
-}
 
 static inline int64_t abs64(int64_t v)
 {
@@ -530,7 +533,11 @@ static void mm_out(struct tw_stats_mmsum *o, const struct tw_stats_mm *m)
 	o->n = m->n;
 	o->min = m->n ? m->min : 0;
 	o->max = m->n ? m->max : 0;
-	o->mean = m->n ? (int64_t)llround((double)m->sum / (double)m->n) : 0;
+	/* A saturated sum means some sample was unbounded: so is the mean. */
+	if (m->sum == INT64_MAX || m->sum == INT64_MIN)
+		o->mean = m->sum;
+	else
+		o->mean = m->n ? (int64_t)llround((double)m->sum / (double)m->n) : 0;
 }
 
 static void dist_pdv(struct tw_stats_dist *d)

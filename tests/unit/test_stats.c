@@ -540,6 +540,32 @@ static uint64_t rng(void)
 static int64_t vals[NV];
 static uint64_t hs1[2 * 8192], hs2[2 * 8192], hs3[2 * 8192];
 
+/* An unknown error estimate (saturated by the caller) must keep the error
+ * bounds saturated, never wrap into negative or small numbers. */
+static void test_unbounded_error(void)
+{
+	setup(NULL);
+	send_range(0, 3);
+	for (uint32_t i = 0; i < 3; i++) {
+		struct tw_stats_reply rp = {.snd_seq = i, .refl_seq = i, .e1 = INT64_MAX, .e2 = 2,
+		                            .e3 = 3, .e4 = 4, .snd_sync = true, .refl_sync = true};
+		rp.t1 = t1_of(0, i);
+		rp.t2 = rp.t1 + 10;
+		rp.t3 = rp.t2 + 1;
+		rp.t4 = rp.t3 + 10;
+		struct tw_stats_sample smp;
+		tw_stats_reply(&g_st, &rp, &smp);
+		CU_ASSERT_EQUAL(smp.rtt_err, INT64_MAX);
+		CU_ASSERT_EQUAL(smp.bwd_err, 7);
+	}
+	total_summary();
+	CU_ASSERT_EQUAL(g_sum.rtt_err.min, INT64_MAX);
+	CU_ASSERT_EQUAL(g_sum.rtt_err.max, INT64_MAX);
+	CU_ASSERT_EQUAL(g_sum.rtt_err.mean, INT64_MAX);
+	CU_ASSERT_EQUAL(g_sum.fwd_err.mean, INT64_MAX);
+	CU_ASSERT_EQUAL(g_sum.bwd_err.mean, 7);
+}
+
 static void test_hist_small_exact(void)
 {
 	struct tw_hist h;
@@ -705,6 +731,7 @@ int main(void)
 	    {"late replies and window", test_late_and_window},
 	    {"threshold raise/clear", test_thresholds},
 	    {"interval take and merge", test_interval_merge},
+	    {"unknown error estimate saturates", test_unbounded_error},
 	    {NULL, NULL},
 	};
 	static const struct tw_unit_case hist[] = {
