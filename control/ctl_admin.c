@@ -19,8 +19,10 @@
 #include "ctl_daemon.h"
 #include "ctl_json.h"
 #include "ctl_log.h"
+#include "ctl_metrics.h"
 #include "tw_config.h"
 #include "tw_ring.h"
+#include "tw_time.h"
 
 #define ADM_LINE_MAX   4096
 #define ADM_OUT_MAX    (1u << 20) /* subscriber back-pressure limit (doc) */
@@ -38,6 +40,11 @@ struct adm_sess {
 	bool live;     /* ACKed by the fast path */
 	struct tw_ipc_flow flow;
 	uint64_t rx_pkts, tx_pkts;
+	/* sender statistics from the result stream (NULL: none) */
+	struct tw_stats *st;
+	bool seq_valid;
+	uint32_t next_seq;
+	int64_t loss_timeout_ns;
 };
 
 struct adm_client {
@@ -71,6 +78,7 @@ struct ctl_admin {
 	uint64_t next_serial;
 	struct adm_sess sess[ADM_MAX_SESS];
 	unsigned n_sess;
+	unsigned n_stats; /* sessions with st != NULL */
 };
 
 /* A request waiting for the fast path. */
@@ -192,6 +200,10 @@ static void sess_remove(struct ctl_admin *a, uint32_t id)
 		return;
 	if (s->kind == ADM_LIGHT)
 		ctl_daemon_port_free(a->d, s->flow.local_port);
+	if (s->st) {
+		free(s->st);
+		a->n_stats--;
+	}
 	*s = a->sess[--a->n_sess];
 }
 
@@ -522,6 +534,33 @@ static void cmd_fp_counters(struct adm_client *c, uint64_t id)
 	reply_end(c, &b);
 }
 
+/* rx/tx_pkts: the newer of the last event and the last STATS poll; the
+ * poll's extra fields when there is one (docs/admin-protocol.md). */
+static void live_fields(struct ctl_jb *b, struct ctl_daemon *d, uint32_t id, uint64_t rx,
+                        uint64_t tx)
+{
+	uint64_t age;
+	const struct tw_ipc_stats *ls = ctl_metrics_live(d->metrics, id, &age);
+	if (ls) {
+		rx = ls->rx_pkts > rx ? ls->rx_pkts : rx;
+		tx = ls->tx_pkts > tx ? ls->tx_pkts : tx;
+	}
+	ctl_jb_u64(b, "rx_pkts", rx);
+	ctl_jb_u64(b, "tx_pkts", tx);
+	if (!ls)
+		return;
+	ctl_jb_obj_begin(b, "live");
+	ctl_jb_u64(b, "age_ms", age);
+	ctl_jb_u64(b, "rx_pkts", ls->rx_pkts);
+	ctl_jb_u64(b, "tx_pkts", ls->tx_pkts);
+	ctl_jb_u64(b, "rx_octets", ls->rx_octets);
+	ctl_jb_u64(b, "tx_octets", ls->tx_octets);
+	ctl_jb_u64(b, "drops", ls->drops);
+	ctl_jb_u64(b, "last_rx_ntp", ls->last_rx_ntp);
+	ctl_jb_u64(b, "peers", ls->peers);
+	ctl_jb_obj_end(b);
+}
+
 static void cmd_sessions(struct adm_client *c, uint64_t id)
 {
 	struct ctl_daemon *d = c->a->d;
@@ -551,8 +590,7 @@ static void cmd_sessions(struct adm_client *c, uint64_t id)
 			ctl_jb_str(&b, "local", s);
 			flow_str(&ss->ra.flow.peer, ss->ra.flow.peer_port, s, sizeof(s));
 			ctl_jb_str(&b, "peer", s);
-			ctl_jb_u64(&b, "rx_pkts", ss->rx_pkts);
-			ctl_jb_u64(&b, "tx_pkts", ss->tx_pkts);
+			live_fields(&b, d, ss->id, ss->rx_pkts, ss->tx_pkts);
 			ctl_jb_obj_end(&b);
 		}
 	}
@@ -568,8 +606,7 @@ static void cmd_sessions(struct adm_client *c, uint64_t id)
 		ctl_jb_str(&b, "local", s);
 		flow_str(&as->flow.peer, as->flow.peer_port, s, sizeof(s));
 		ctl_jb_str(&b, "peer", s);
-		ctl_jb_u64(&b, "rx_pkts", as->rx_pkts);
-		ctl_jb_u64(&b, "tx_pkts", as->tx_pkts);
+		live_fields(&b, d, as->id, as->rx_pkts, as->tx_pkts);
 		ctl_jb_obj_end(&b);
 	}
 	ctl_jb_arr_end(&b);
@@ -642,6 +679,81 @@ static bool subscribe(struct adm_client *c, uint32_t session)
 	return true;
 }
 
+static void sender_stats_new(struct ctl_admin *a, struct adm_sess *s)
+{
+	const struct ctl_conf *cf = &a->d->conf;
+	struct tw_stats_config sc = {.loss_timeout_ns = s->loss_timeout_ns};
+
+	for (unsigned k = 0; k < CTL_CONF_THR_KINDS && k < TW_STATS_THR__COUNT; k++) {
+		int64_t mul = k == TW_STATS_THR_LOSS ? 1 : 1000; /* ppm / us -> ns */
+		sc.thr[k].raise = (int64_t)cf->thr[k].raise * mul;
+		sc.thr[k].clear = (int64_t)cf->thr[k].clear * mul;
+	}
+	s->st = malloc(sizeof(*s->st));
+	if (!s->st)
+		return;
+	if (tw_stats_init(s->st, &sc) != TW_OK) {
+		free(s->st);
+		s->st = NULL;
+		return;
+	}
+	a->n_stats++;
+}
+
+static int64_t wire_ns(uint64_t t, uint16_t err, int64_t ref, int64_t *e, bool *sync)
+{
+	uint64_t en = 0;
+	if (err & 0x4000) /* Z bit: PTP format (RFC 8186) */
+		t = tw_time_ptp_to_ntp(t);
+	(void)tw_errest_decode(err, &en);
+	if (e)
+		*e = (int64_t)en;
+	if (sync)
+		*sync = tw_errest_s(err);
+	return tw_ntp_to_unix_ns(t, ref);
+}
+
+/* One result record into the sender's tw_stats.  Records come in the order
+ * their fate is known, so a LOST record arrives after later sequence
+ * numbers: every sequence number up to the highest seen is declared sent
+ * when first passed (tw_stats wants them in order), and tw_stats_expire()
+ * settles the ones without a reply. */
+static void sender_stats_feed(struct adm_sess *s, const struct tw_ipc_result *r)
+{
+	int64_t ref = tw_time_now_ns();
+	struct tw_stats_reply rp = {0};
+	struct tw_stats_sample smp;
+
+	rp.t1 = wire_ns(r->t1, r->err1, ref, &rp.e1, &rp.snd_sync);
+	if (!(r->flags & (TW_IPC_RES_LATE | TW_IPC_RES_DUP))) {
+		if (!s->seq_valid) {
+			(void)tw_stats_sent(s->st, r->sender_seq, rp.t1);
+			s->seq_valid = true;
+			s->next_seq = r->sender_seq + 1;
+		} else if ((int32_t)(r->sender_seq - s->next_seq) >= 0) {
+			uint32_t gap = r->sender_seq - s->next_seq;
+			uint32_t k = gap > TW_STATS_SEQ_WINDOW ? r->sender_seq : s->next_seq;
+			for (;; k++) {
+				(void)tw_stats_sent(s->st, k, rp.t1);
+				if (k == r->sender_seq)
+					break;
+			}
+			s->next_seq = r->sender_seq + 1;
+		}
+	}
+	if (r->flags & TW_IPC_RES_LOST)
+		return;
+	rp.snd_seq = r->sender_seq;
+	rp.refl_seq = r->reflector_seq;
+	rp.t2 = wire_ns(r->t2, r->err2, ref, &rp.e2, &rp.refl_sync);
+	rp.t3 = wire_ns(r->t3, r->err3, ref, &rp.e3, NULL);
+	rp.t4 = wire_ns(r->t4, r->err4, ref, &rp.e4, NULL);
+	rp.snd_ttl = r->ttl_fwd;
+	rp.rx_ttl = (r->flags & TW_IPC_RES_TTL_NONE) ? 0 : r->ttl_back;
+	rp.init_ttl = 255;
+	(void)tw_stats_reply(s->st, &rp, &smp);
+}
+
 static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_json_obj *o)
 {
 	struct args g = {.o = o};
@@ -703,6 +815,9 @@ static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_j
 	s->proto = sa.proto;
 	s->sec = sa.sec;
 	s->flow = sa.flow;
+	s->loss_timeout_ns = (int64_t)sa.loss_timeout_ns;
+	if (!(sa.flags & TW_IPC_SF_NO_RESULTS) && c->a->n_stats < CTL_ADMIN_MAX_STATS)
+		sender_stats_new(c->a, s);
 	if (sub)
 		(void)subscribe(c, s->id);
 	fp_request(c, id, TW_IPC_SENDER_ADD, s->id, &sa, sizeof(sa));
@@ -970,6 +1085,8 @@ void ctl_admin_free(struct ctl_admin *a)
 		close(a->lst[i].io.fd);
 		(void)unlink(a->lst[i].path);
 	}
+	for (unsigned i = 0; i < a->n_sess; i++)
+		free(a->sess[i].st);
 	free(a);
 }
 
@@ -1037,6 +1154,9 @@ void ctl_admin_fp_event(struct ctl_admin *a, const struct tw_ipc_hdr *h, const v
 		for (unsigned i = 0; i < bt.count; i++) {
 			struct tw_ipc_result r;
 			memcpy(&r, rp + i * sizeof(r), sizeof(r));
+			struct adm_sess *rs = sess_find(a, r.session);
+			if (rs && rs->st)
+				sender_stats_feed(rs, &r);
 			ctl_jb_init(&b);
 			ctl_jb_obj_begin(&b, NULL);
 			ctl_jb_str(&b, "event", "result");
@@ -1071,6 +1191,8 @@ void ctl_admin_fp_event(struct ctl_admin *a, const struct tw_ipc_hdr *h, const v
 			s->tx_pkts = sm.sent;
 			s->rx_pkts = sm.replies;
 			s->state = TW_IPC_EV_ENDED;
+			if (s->st)
+				tw_stats_flush(s->st);
 		}
 		ctl_jb_init(&b);
 		ctl_jb_obj_begin(&b, NULL);
@@ -1095,4 +1217,46 @@ void ctl_admin_fp_event(struct ctl_admin *a, const struct tw_ipc_hdr *h, const v
 	for (struct adm_client *c = a->clients; c; c = c->next)
 		if (c->out.len && !c->dead)
 			client_flush(c);
+}
+
+/* ---- sessions for /metrics ------------------------------------------------------------------ */
+
+unsigned ctl_admin_n_sessions(const struct ctl_admin *a)
+{
+	return a ? a->n_sess : 0;
+}
+
+void ctl_admin_session(const struct ctl_admin *a, unsigned i, struct ctl_admin_sess *out)
+{
+	const struct adm_sess *s = &a->sess[i];
+
+	memset(out, 0, sizeof(*out));
+	out->id = s->id;
+	out->kind = s->kind == ADM_LIGHT ? "light" : "sender";
+	out->proto = proto_name(s->proto);
+	out->state = !s->live ? "adding" : event_name(s->state);
+	out->mode = sec_name(s->sec);
+	flow_str(&s->flow.local, s->flow.local_port, out->local, sizeof(out->local));
+	flow_str(&s->flow.peer, s->flow.peer_port, out->peer, sizeof(out->peer));
+	out->rx_pkts = s->rx_pkts;
+	out->tx_pkts = s->tx_pkts;
+	out->st = s->st;
+}
+
+void ctl_admin_tick(struct ctl_admin *a, int64_t now_ns)
+{
+	if (!a)
+		return;
+	for (unsigned i = 0; i < a->n_sess; i++) {
+		struct adm_sess *s = &a->sess[i];
+		struct tw_stats_event ev;
+		if (!s->st || s->state == TW_IPC_EV_ENDED)
+			continue;
+		/* one extra second: a reply may still be on its way through the ring */
+		tw_stats_expire(s->st, now_ns - 1000000000);
+		while (tw_stats_event_pop(s->st, &ev))
+			log_info("session %u: threshold %s %s (value %lld)", s->id,
+			         ctl_conf_thr_name(ev.kind), ev.raised ? "raised" : "cleared",
+			         (long long)ev.value);
+	}
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "tw_ipc.h"
+#include "tw_stats.h"
 
 struct ctl_daemon;
 struct ctl_admin;
@@ -23,5 +24,22 @@ void ctl_admin_free(struct ctl_admin *a);
 void ctl_admin_poll(struct ctl_admin *a, uint64_t now_ms);
 /* Unsolicited fast-path messages (results, summaries, session events). */
 void ctl_admin_fp_event(struct ctl_admin *a, const struct tw_ipc_hdr *h, const void *payload);
+
+/* Senders with per-packet results keep a lib/tw_stats accumulator (for
+ * /metrics), at most this many at a time (357 KiB each); others only count. */
+#define CTL_ADMIN_MAX_STATS 64
+
+/* One session created through the admin socket, for /metrics. */
+struct ctl_admin_sess {
+	uint32_t id;
+	const char *kind, *proto, *state, *mode;
+	char local[64], peer[64];
+	uint64_t rx_pkts, tx_pkts;
+	const struct tw_stats *st; /* sender statistics, or NULL */
+};
+unsigned ctl_admin_n_sessions(const struct ctl_admin *a);
+void ctl_admin_session(const struct ctl_admin *a, unsigned i, struct ctl_admin_sess *out);
+/* Settle sender statistics whose loss timeout passed (wall clock ns). */
+void ctl_admin_tick(struct ctl_admin *a, int64_t now_ns);
 
 #endif

@@ -62,6 +62,7 @@ void ctl_conf_defaults(struct ctl_conf *c)
 	c->seccomp = true;
 	snprintf(c->admin_socket, sizeof(c->admin_socket), "%s/twinhopd.sock", TW_RUNSTATEDIR);
 	c->log_level = LOG_INFO;
+	c->stats_interval_ms = 1000;
 	/* Both families on port 862 (§1) until the file names a listen. */
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&c->listen[0].ss;
 	s4->sin_family = AF_INET;
@@ -186,12 +187,15 @@ enum dir_id {
 	D_MAX_CONN,
 	D_MAX_SESS_CLIENT,
 	D_MAX_SESS_CONN,
+	D_METRICS_LISTEN,
 	D_MODES,
 	D_PBKDF2,
 	D_REFWAIT,
 	D_SECCOMP,
 	D_SERVWAIT,
+	D_STATS_INTERVAL,
 	D_TEST_PORTS,
+	D_THRESHOLD,
 	D_USER,
 	D__COUNT
 };
@@ -214,14 +218,64 @@ static const struct {
     [D_MAX_CONN] = {"max-connections", 1, 1, false},
     [D_MAX_SESS_CLIENT] = {"max-sessions-per-client", 1, 1, false},
     [D_MAX_SESS_CONN] = {"max-sessions-per-connection", 1, 1, false},
+    [D_METRICS_LISTEN] = {"metrics-listen", 1, 2, false},
     [D_MODES] = {"modes", 1, -1, false},
     [D_PBKDF2] = {"pbkdf2-count", 1, 1, false},
     [D_REFWAIT] = {"refwait", 1, 1, false},
     [D_SECCOMP] = {"seccomp", 1, 1, false},
     [D_SERVWAIT] = {"servwait", 1, 1, false},
+    [D_STATS_INTERVAL] = {"stats-interval", 1, 1, false},
     [D_TEST_PORTS] = {"test-ports", 1, 1, false},
+    [D_THRESHOLD] = {"threshold", 2, 3, true},
     [D_USER] = {"user", 1, 1, false},
 };
+
+static const char *const thr_names[CTL_CONF_THR_KINDS] = {"rtt", "forward", "backward", "ipdv",
+                                                          "loss"};
+
+const char *ctl_conf_thr_name(unsigned kind)
+{
+	return kind < CTL_CONF_THR_KINDS ? thr_names[kind] : "?";
+}
+
+/* threshold KIND RAISE [CLEAR]: delays in microseconds, loss in ppm. */
+static int do_threshold(struct parse *p, struct ctl_conf *c, char **a, int na)
+{
+	unsigned k;
+	uint32_t raise, clear;
+
+	for (k = 0; k < CTL_CONF_THR_KINDS; k++)
+		if (!strcmp(a[0], thr_names[k]))
+			break;
+	if (k == CTL_CONF_THR_KINDS)
+		return perr(p, "threshold: unknown kind '%s' (rtt, forward, backward, ipdv, loss)",
+		            a[0]);
+	if (parse_u32(p, "threshold", a[1], 1, k == 4 ? 1000000u : 60000000u, &raise))
+		return -1;
+	clear = raise;
+	if (na == 3 && parse_u32(p, "threshold", a[2], 0, raise, &clear))
+		return -1;
+	c->thr[k].raise = raise;
+	c->thr[k].clear = clear;
+	return 0;
+}
+
+static int do_listen_addr(struct parse *p, const char *what, struct ctl_conf_listen *l, char **a,
+                          int na, uint32_t port)
+{
+	if (parse_addr(a[0], &l->ss))
+		return perr(p, "%s: '%s' is not an IPv4 or IPv6 address", what, a[0]);
+	if (na == 2 && parse_u32(p, what, a[1], 1, 65535, &port))
+		return -1;
+	if (l->ss.ss_family == AF_INET) {
+		((struct sockaddr_in *)&l->ss)->sin_port = htons((uint16_t)port);
+		l->len = sizeof(struct sockaddr_in);
+	} else {
+		((struct sockaddr_in6 *)&l->ss)->sin6_port = htons((uint16_t)port);
+		l->len = sizeof(struct sockaddr_in6);
+	}
+	return 0;
+}
 
 static int do_listen(struct parse *p, struct ctl_conf *c, char **a, int na)
 {
@@ -348,6 +402,13 @@ static int do_directive(struct parse *p, struct ctl_conf *c, enum dir_id d, char
 	case D_MAX_SESS_CONN:
 		return parse_u32(p, "max-sessions-per-connection", a[0], 1, 4096,
 		                 &c->max_sessions_per_connection);
+	case D_METRICS_LISTEN:
+		if (na == 1 && !strcmp(a[0], "none")) {
+			c->metrics_on = false;
+			return 0;
+		}
+		c->metrics_on = true;
+		return do_listen_addr(p, "metrics-listen", &c->metrics, a, na, 9862);
 	case D_MODES:
 		return parse_modes(p, "modes", a, na, &c->modes);
 	case D_PBKDF2:
@@ -364,6 +425,10 @@ static int do_directive(struct parse *p, struct ctl_conf *c, enum dir_id d, char
 		return parse_bool(p, "seccomp", a[0], &c->seccomp);
 	case D_SERVWAIT:
 		return parse_u32(p, "servwait", a[0], 0, 86400, &c->servwait_s);
+	case D_STATS_INTERVAL:
+		return parse_u32(p, "stats-interval", a[0], 0, 3600000, &c->stats_interval_ms);
+	case D_THRESHOLD:
+		return do_threshold(p, c, a, na);
 	case D_TEST_PORTS: {
 		char buf[32];
 		char *dash;
@@ -563,6 +628,12 @@ void ctl_conf_print(const struct ctl_conf *c, FILE *f)
 	fprintf(f, "max-connections %u\n", c->max_connections);
 	fprintf(f, "max-sessions-per-client %u\n", c->max_sessions_per_client);
 	fprintf(f, "max-sessions-per-connection %u\n", c->max_sessions_per_connection);
+	if (c->metrics_on) {
+		ctl_conf_addr_str(&c->metrics.ss, a, sizeof(a));
+		fprintf(f, "metrics-listen %s %u\n", a, listen_port(&c->metrics.ss));
+	} else {
+		fprintf(f, "metrics-listen none\n");
+	}
 	fprintf(f, "modes");
 	print_modes(f, c->modes);
 	fprintf(f, "\n");
@@ -570,7 +641,12 @@ void ctl_conf_print(const struct ctl_conf *c, FILE *f)
 	fprintf(f, "refwait %u\n", c->refwait_s);
 	fprintf(f, "seccomp %s\n", c->seccomp ? "yes" : "no");
 	fprintf(f, "servwait %u\n", c->servwait_s);
+	fprintf(f, "stats-interval %u\n", c->stats_interval_ms);
 	fprintf(f, "test-ports %u-%u\n", c->test_port_min, c->test_port_max);
+	for (unsigned k = 0; k < CTL_CONF_THR_KINDS; k++)
+		if (c->thr[k].raise)
+			fprintf(f, "threshold %s %u %u\n", thr_names[k], c->thr[k].raise,
+			        c->thr[k].clear);
 	fprintf(f, "user %s\n", c->user);
 }
 

@@ -36,6 +36,14 @@ struct ctl_conf_allow {
 	uint32_t modes; /* base modes; 0 = every configured mode */
 };
 
+/* Thresholds on sender sessions' statistics (tw_stats_thr_kind order):
+ * rtt, forward, backward, ipdv in microseconds, loss in ppm. */
+#define CTL_CONF_THR_KINDS 5
+
+struct ctl_conf_thr {
+	uint32_t raise, clear; /* raise 0 = off; clear <= raise */
+};
+
 struct ctl_conf {
 	struct ctl_conf_listen listen[CTL_CONF_MAX_LISTEN];
 	unsigned n_listen;
@@ -59,7 +67,15 @@ struct ctl_conf {
 	char admin_socket[CTL_CONF_UNIX_MAX];
 	char admin_socket_ro[CTL_CONF_UNIX_MAX]; /* "" = none */
 	int log_level;                           /* syslog priority */
+	/* OpenMetrics endpoint (docs/control.md "Metrics"); off unless set. */
+	bool metrics_on;
+	struct ctl_conf_listen metrics;
+	uint32_t stats_interval_ms; /* STATS_REQUEST period; 0 = never */
+	struct ctl_conf_thr thr[CTL_CONF_THR_KINDS];
 };
+
+/* "rtt", "forward", "backward", "ipdv", "loss". */
+const char *ctl_conf_thr_name(unsigned kind);
 
 /* Built-in defaults (docs/control.md). */
 void ctl_conf_defaults(struct ctl_conf *c);

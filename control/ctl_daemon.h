@@ -15,6 +15,7 @@
 #include "ctl_server.h"
 
 struct ctl_admin;
+struct ctl_metrics;
 
 /* One TWAMP-Control connection. */
 struct ctl_conn {
@@ -36,6 +37,7 @@ struct ctl_daemon {
 	struct ctl_loop *loop;
 	struct ctl_fp *fp;
 	struct ctl_admin *admin;
+	struct ctl_metrics *metrics;
 	struct ctl_counters cnt;
 	struct ctl_srv_env env;
 	struct ctl_listener lst[CTL_CONF_MAX_LISTEN];
@@ -46,6 +48,8 @@ struct ctl_daemon {
 	uint32_t next_session;
 	uint64_t start_ms;
 	volatile int stop;
+	volatile int reload; /* SIGHUP seen */
+	bool debug;          /* -D: log level debug whatever the file says */
 };
 
 /* Reserve / release a UDP test port (also used for admin listeners). */

@@ -15,6 +15,9 @@
 /* Set the threshold (a syslog priority) and the sink. */
 void ctl_log_init(const char *tag, int level, bool use_syslog);
 void ctl_log_set_level(int level);
+/* stderr is a log file (-l): prefix every line with the local time. */
+void ctl_log_set_file(bool on);
+bool ctl_log_to_file(void);
 int ctl_log_level(void);
 
 void ctl_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -72,7 +72,16 @@
 	X(SESSIONS_ACCEPTED, "Accept-Session Accept=0 sent")                                       \
 	X(SESSIONS_STARTED, "reflector sessions started")                                          \
 	X(SESSIONS_STOPPED, "reflector sessions stopped (Stop-Sessions, Stop-N, close)")           \
-	X(FP_SESSION_ENDED, "sessions ended by the fast path (REFWAIT, error)")
+	X(FP_SESSION_ENDED, "sessions ended by the fast path (REFWAIT, error)")                    \
+	X(METRICS_OK, "metrics endpoint: GET/HEAD /metrics answered 200")                          \
+	X(METRICS_BAD_REQUEST, "metrics endpoint: malformed or oversized HTTP request: 400")       \
+	X(METRICS_NOT_FOUND, "metrics endpoint: path other than /metrics: 404")                    \
+	X(METRICS_BAD_METHOD, "metrics endpoint: method other than GET/HEAD: 405")                 \
+	X(METRICS_TIMEOUT, "metrics endpoint: no complete request in time: closed")                \
+	X(METRICS_REFUSED, "metrics endpoint: too many clients: closed at once")                   \
+	X(STATS_FAILED, "STATS_REQUEST poll not sent, NACKed or unanswered")                       \
+	X(RELOAD_OK, "SIGHUP: configuration reloaded")                                             \
+	X(RELOAD_FAILED, "SIGHUP: new configuration rejected, the running one kept")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,

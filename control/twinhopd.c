@@ -12,7 +12,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pwd.h>
@@ -32,6 +34,7 @@
 #include "ctl_admin.h"
 #include "ctl_daemon.h"
 #include "ctl_log.h"
+#include "ctl_metrics.h"
 #include "tw_config.h"
 #include "tw_time.h"
 
@@ -510,18 +513,187 @@ static int drop_privileges(const struct ctl_conf *c)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	daemon_state.stop = 1;
+	if (sig == SIGHUP)
+		daemon_state.reload = 1;
+	else
+		daemon_state.stop = 1;
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: twinhopd [-dhnv] [-f file]\n"
-	                "  -f file  configuration (default " TW_SYSCONFDIR "/twinhopd.conf)\n"
-	                "  -n       check the configuration and exit (0 ok, 1 error)\n"
-	                "  -v       with -n: print the canonical configuration\n"
-	                "  -d       log debug messages\n"
-	                "  -s       log to syslog instead of stderr\n");
+	fprintf(stderr,
+	        "usage: twinhopd [-dDhnsv] [-f file] [-l logfile] [-p pidfile]\n"
+	        "  -f, --config file   configuration (default " TW_SYSCONFDIR "/twinhopd.conf)\n"
+	        "  -n, --check         check the configuration and exit (0 ok, 1 error)\n"
+	        "  -v, --verbose       with -n: print the canonical configuration\n"
+	        "  -d, --daemon        detach into the background (logs to syslog unless -l)\n"
+	        "  -D, --debug         log debug messages\n"
+	        "  -s, --syslog        log to syslog instead of stderr\n"
+	        "  -l, --logfile file  append log lines to file\n"
+	        "  -p, --pidfile file  write the process id to file\n"
+	        "  -h, --help          this text\n"
+	        "SIGHUP reloads the configuration and keys; SIGTERM stops.\n");
+}
+
+/* ---- daemon mode, pid file, reload ---------------------------------------------------- */
+
+/* Fork into the background.  The parent waits until the child reports the
+ * end of its start-up on a pipe, so its exit status says whether the daemon
+ * came up (Type=forking, init scripts).  Returns the write end in the child. */
+static int daemonize(void)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		log_warn("pipe");
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_warn("fork");
+		return -1;
+	}
+	if (pid > 0) {
+		char ok = 0;
+		close(pfd[1]);
+		while (read(pfd[0], &ok, 1) < 0 && errno == EINTR)
+			;
+		_exit(ok == '1' ? 0 : 1);
+	}
+	close(pfd[0]);
+	if (setsid() < 0)
+		log_warn("setsid");
+	if (chdir("/") < 0)
+		log_warn("chdir /");
+	/* Logs go to syslog or the -l file from here on; stderr would be the
+	 * terminal of whoever started us. */
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul >= 0) {
+		dup2(nul, 0);
+		dup2(nul, 1);
+		if (!ctl_log_to_file())
+			dup2(nul, 2);
+		close(nul);
+	}
+	return pfd[1];
+}
+
+static void daemon_ready(int *fd)
+{
+	if (*fd < 0)
+		return;
+	if (write(*fd, "1", 1) < 0)
+		log_warn("start-up pipe");
+	close(*fd);
+	*fd = -1;
+}
+
+static int pidfile_write(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			long old = strtol(buf, NULL, 10);
+			if (old > 0 && old != (long)getpid() && kill((pid_t)old, 0) == 0) {
+				log_err("pid file %s: twinhopd already runs as pid %ld", path, old);
+				return -1;
+			}
+		}
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_warn("pid file %s", path);
+		return -1;
+	}
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		log_warn("pid file %s", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void apply_env(struct ctl_daemon *d)
+{
+	d->env.pbkdf2_count = d->conf.pbkdf2_count;
+	d->env.max_sessions = d->conf.max_sessions_per_connection;
+	d->env.servwait_ms = (uint64_t)d->conf.servwait_s * 1000u;
+	d->env.refwait_ms = (uint64_t)d->conf.refwait_s * 1000u;
+	d->env.fp_timeout_ms = d->conf.fp_timeout_ms;
+	ctl_log_set_level(d->debug ? LOG_DEBUG : d->conf.log_level);
+}
+
+/* SIGHUP: read the configuration and keys again.  Policy (modes, features,
+ * allow, limits, timers, keys, thresholds, log level) applies to new
+ * connections and sessions at once; running sessions are untouched.
+ * Directives bound at start-up (sockets, user, seccomp, fast-path region)
+ * keep their running value until a restart. */
+static void reload(struct ctl_daemon *d, const char *path)
+{
+	struct ctl_conf *nc = malloc(sizeof(*nc));
+	struct ctl_keys *nk = NULL;
+	char err[512];
+
+	if (!nc) {
+		d->cnt.c[CTL_CNT_RELOAD_FAILED]++;
+		return;
+	}
+	if (ctl_conf_load(path, nc, err, sizeof(err)) ||
+	    (nc->keyfile[0] && ctl_keys_load(nc->keyfile, &nk, err, sizeof(err)))) {
+		log_err("reload: %s; the running configuration stays", err);
+		d->cnt.c[CTL_CNT_RELOAD_FAILED]++;
+		free(nc);
+		return;
+	}
+	const struct ctl_conf *oc = &d->conf;
+	bool lst_same = nc->n_listen == oc->n_listen;
+	for (unsigned i = 0; lst_same && i < nc->n_listen; i++)
+		lst_same = nc->listen[i].len == oc->listen[i].len &&
+		           !memcmp(&nc->listen[i].ss, &oc->listen[i].ss, nc->listen[i].len);
+	bool met_same =
+	    nc->metrics_on == oc->metrics_on &&
+	    (!nc->metrics_on || (nc->metrics.len == oc->metrics.len &&
+	                         !memcmp(&nc->metrics.ss, &oc->metrics.ss, nc->metrics.len)));
+	const struct {
+		bool same;
+		const char *name;
+	} fixed[] = {
+	    {lst_same, "listen"},
+	    {met_same, "metrics-listen"},
+	    {!strcmp(nc->admin_socket, oc->admin_socket), "admin-socket"},
+	    {!strcmp(nc->admin_socket_ro, oc->admin_socket_ro), "admin-socket-ro"},
+	    {!strcmp(nc->admin_group, oc->admin_group), "admin-group"},
+	    {!strcmp(nc->user, oc->user), "user"},
+	    {nc->seccomp == oc->seccomp, "seccomp"},
+	    {!strcmp(nc->fp_region, oc->fp_region), "fp-region"},
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (!fixed[i].same)
+			log_warnx("reload: %s changed; it takes effect at the next restart",
+			          fixed[i].name);
+	memcpy(nc->listen, oc->listen, sizeof(nc->listen));
+	nc->n_listen = oc->n_listen;
+	nc->metrics_on = oc->metrics_on;
+	nc->metrics = oc->metrics;
+	memcpy(nc->admin_socket, oc->admin_socket, sizeof(nc->admin_socket));
+	memcpy(nc->admin_socket_ro, oc->admin_socket_ro, sizeof(nc->admin_socket_ro));
+	memcpy(nc->admin_group, oc->admin_group, sizeof(nc->admin_group));
+	memcpy(nc->user, oc->user, sizeof(nc->user));
+	nc->seccomp = oc->seccomp;
+	memcpy(nc->fp_region, oc->fp_region, sizeof(nc->fp_region));
+
+	d->conf = *nc;
+	free(nc);
+	ctl_keys_free(d->keys);
+	d->keys = nk;
+	apply_env(d);
+	d->cnt.c[CTL_CNT_RELOAD_OK]++;
+	log_info("configuration reloaded from %s", path);
 }
 
 static int check_config(const char *path, bool verbose)
@@ -556,14 +728,31 @@ int main(int argc, char **argv)
 {
 	struct ctl_daemon *d = &daemon_state;
 	const char *path = TW_SYSCONFDIR "/twinhopd.conf";
-	bool check = false, verbose = false, debug = false, use_syslog = false;
-	char err[512];
-	int opt;
+	const char *pidfile = NULL, *logfile = NULL;
+	bool check = false, verbose = false, debug = false, use_syslog = false, bg = false;
+	char err[512], abspath[PATH_MAX];
+	int opt, ready_fd = -1;
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'f'},  {"check", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},       {"daemon", no_argument, NULL, 'd'},
+	    {"debug", no_argument, NULL, 'D'},         {"syslog", no_argument, NULL, 's'},
+	    {"logfile", required_argument, NULL, 'l'}, {"pidfile", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	};
 
-	while ((opt = getopt(argc, argv, "df:hnsv")) != -1) {
+	while ((opt = getopt_long(argc, argv, "dDf:hl:np:sv", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
+			bg = true;
+			break;
+		case 'D':
 			debug = true;
+			break;
+		case 'l':
+			logfile = optarg;
+			break;
+		case 'p':
+			pidfile = optarg;
 			break;
 		case 'f':
 			path = optarg;
@@ -593,7 +782,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	/* SIGHUP re-reads the file after chdir("/") (daemon mode). */
+	if (realpath(path, abspath))
+		path = abspath;
+	if (bg && !logfile)
+		use_syslog = true;
+	if (logfile) {
+		int lfd = open(logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (lfd < 0) {
+			fprintf(stderr, "twinhopd: %s: %s\n", logfile, strerror(errno));
+			return 1;
+		}
+		dup2(lfd, 2);
+		close(lfd);
+		use_syslog = false;
+	}
+	d->debug = debug;
 	ctl_log_init("twinhopd", debug ? LOG_DEBUG : d->conf.log_level, use_syslog);
+	if (logfile)
+		ctl_log_set_file(true);
+	if (bg && (ready_fd = daemonize()) < 0)
+		return 1;
+	if (pidfile && pidfile_write(pidfile) < 0)
+		return 1;
 	if (d->conf.keyfile[0] && ctl_keys_load(d->conf.keyfile, &d->keys, err, sizeof(err))) {
 		log_err("%s", err);
 		return 1;
@@ -616,6 +827,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	d->loop = ctl_loop_new();
 	struct ctl_fp_hooks hk = {.event = hook_event, .port_free = hook_port_free, .arg = d};
@@ -625,14 +837,26 @@ int main(int argc, char **argv)
 	d->admin = ctl_admin_new(d);
 	if (!d->admin)
 		return 1;
+	d->metrics = ctl_metrics_new(d);
+	if (!d->metrics)
+		return 1;
 	ctl_fp_poll(d->fp, ctl_now_ms()); /* attach while still privileged */
 	if (drop_privileges(&d->conf) < 0)
 		return 1;
 	log_info("twinhopd %s started", TW_VERSION);
+	daemon_ready(&ready_fd);
 
+	uint64_t next_tick = 0;
 	while (!d->stop) {
+		if (d->reload) {
+			d->reload = 0;
+			reload(d, path);
+		}
 		uint64_t now = ctl_now_ms(),
 		         next = now + (ctl_fp_attached(d->fp) ? FP_POLL_MS : IDLE_POLL_MS);
+		uint64_t mdl = ctl_metrics_deadline(d->metrics);
+		if (mdl < next)
+			next = mdl > now ? mdl : now;
 		for (struct ctl_conn *c = d->conns; c; c = c->next) {
 			uint64_t dl = ctl_srv_deadline(c->srv);
 			if (dl < next)
@@ -646,6 +870,11 @@ int main(int argc, char **argv)
 		now = ctl_now_ms();
 		ctl_fp_poll(d->fp, now);
 		ctl_admin_poll(d->admin, now);
+		ctl_metrics_poll(d->metrics, now);
+		if (now >= next_tick) {
+			next_tick = now + 1000;
+			ctl_admin_tick(d->admin, tw_time_now_ns());
+		}
 		for (struct ctl_conn **pc = &d->conns; *pc;) {
 			struct ctl_conn *c = *pc;
 			if (!c->dead) {
@@ -667,11 +896,15 @@ int main(int argc, char **argv)
 		conn_free(d, c);
 	}
 	ctl_fp_poll(d->fp, UINT64_MAX - 1); /* send the SESSION_DELs now */
+	ctl_metrics_free(d->metrics);
 	ctl_admin_free(d->admin);
 	ctl_fp_free(d->fp);
 	for (unsigned i = 0; i < d->n_lst; i++)
 		close(d->lst[i].io.fd);
 	ctl_loop_free(d->loop);
 	ctl_keys_free(d->keys);
+	if (pidfile && unlink(pidfile) < 0)
+		log_debug("pid file %s not removed: %s", pidfile, strerror(errno));
+	log_info("twinhopd stopped");
 	return 0;
 }

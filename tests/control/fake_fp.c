@@ -3,7 +3,10 @@
  * fake_fp: a stand-in fast path for twinhopd system tests (style anchor 13,
  * FRR's fake data plane).  Creates the shared region, answers HELLO, ACKs
  * every command, emits a session event per START/DEL and, for SENDER_START,
- * three result records and a summary.  Prints one line per command on
+ * three result records (two replies, one loss) and a summary; answers
+ * STATS_REQUEST with one STATS per live session (rx = 100 + id, tx = 200 +
+ * id, octets x 64, drops = id) or an ACK when there is none.  Prints one
+ * line per command on
  * stdout ("CMD REFLECTOR_ADD session=1 port=30000") for the test to check.
  * usage: fake_fp REGION [mute-add]   (mute-add: never answer REFLECTOR_ADD)
  */
@@ -34,6 +37,34 @@ static void emit(struct tw_ring *r, uint16_t type, uint32_t id, const void *p, u
 {
 	struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = type, .id = id, .length = len};
 	(void)tw_ring_enqueue(tw_ring_evt(r, 0), &h, p);
+}
+
+#define MAX_LIVE 256
+static uint32_t live[MAX_LIVE];
+static unsigned n_live;
+
+static void live_add(uint32_t s)
+{
+	if (n_live < MAX_LIVE)
+		live[n_live++] = s;
+}
+
+static void live_del(uint32_t s)
+{
+	for (unsigned i = 0; i < n_live; i++)
+		if (live[i] == s) {
+			live[i] = live[--n_live];
+			return;
+		}
+}
+
+/* Wall clock as NTP 32.32 (RFC 5905). */
+static uint64_t ntp_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec + 2208988800u) << 32 |
+	       (uint64_t)(((uint64_t)ts.tv_nsec << 32) / 1000000000u);
 }
 
 static void event(struct tw_ring *r, uint32_t session, uint16_t what)
@@ -100,6 +131,32 @@ int main(int argc, char **argv)
 			printf("CMD %s session=%u\n", tw_ipc_type_name(h.type), session);
 			fflush(stdout);
 		}
+		if (h.type == TW_IPC_STATS_REQUEST && n_live) {
+			for (unsigned i = 0; i < n_live; i++) {
+				uint32_t id = live[i];
+				struct tw_ipc_stats st = {.session = id,
+				                          .proto = TW_IPC_PROTO_TWAMP,
+				                          .state = TW_IPC_EV_STARTED,
+				                          .role = 1,
+				                          .rx_pkts = 100 + id,
+				                          .tx_pkts = 200 + id,
+				                          .rx_octets = (100 + id) * 64,
+				                          .tx_octets = (200 + id) * 64,
+				                          .drops = id};
+				struct tw_ipc_hdr sh = {.version = TW_IPC_VERSION,
+				                        .type = TW_IPC_STATS,
+				                        .flags = i + 1 < n_live ? TW_IPC_F_MORE : 0,
+				                        .id = h.id,
+				                        .length = sizeof(st)};
+				(void)tw_ring_enqueue(tw_ring_evt(r, 0), &sh, &st);
+			}
+			continue;
+		}
+		if (h.type == TW_IPC_REFLECTOR_ADD || h.type == TW_IPC_LIGHT_LISTEN ||
+		    h.type == TW_IPC_SENDER_ADD)
+			live_add(session);
+		if (h.type == TW_IPC_SESSION_DEL)
+			live_del(session);
 		struct tw_ipc_ack ack = {.req_type = h.type, .session = session};
 		emit(r, TW_IPC_ACK, h.id, &ack, sizeof(ack));
 		if (h.type == TW_IPC_REFLECTOR_START)
@@ -112,15 +169,27 @@ int main(int argc, char **argv)
 				struct tw_ipc_result_batch b;
 				struct tw_ipc_result rec[3];
 			} res = {.b = {.count = 3}};
-			for (uint32_t i = 0; i < 3; i++)
-				res.rec[i] = (struct tw_ipc_result){.session = session,
-				                                    .sender_seq = i,
-				                                    .reflector_seq = i,
-				                                    .t1 = 1000 + i,
-				                                    .t2 = 2000 + i,
-				                                    .t3 = 3000 + i,
-				                                    .t4 = 4000 + i};
+			/* real NTP times: 1 ms out, 0.1 ms dwell, 2 ms back (x i+1) */
+			uint64_t t0 = ntp_now() - (5ull << 32), ms = (1ull << 32) / 1000;
+			for (uint32_t i = 0; i < 3; i++) {
+				uint64_t t1 = t0 + i * 10 * ms;
+				res.rec[i] =
+				    (struct tw_ipc_result){.session = session,
+				                           .sender_seq = i,
+				                           .reflector_seq = i,
+				                           .t1 = t1,
+				                           .t2 = t1 + (i + 1) * ms,
+				                           .t3 = t1 + (i + 1) * ms + ms / 10,
+				                           .t4 = t1 + (i + 1) * 3 * ms + ms / 10,
+				                           .err1 = 0x8001,
+				                           .err2 = 0x8001,
+				                           .err3 = 0x8001,
+				                           .err4 = 0x8001,
+				                           .ttl_fwd = 255,
+				                           .ttl_back = 254};
+			}
 			res.rec[2].flags = TW_IPC_RES_LOST;
+			res.rec[2].t2 = res.rec[2].t3 = res.rec[2].t4 = 0;
 			emit(r, TW_IPC_SENDER_RESULT, 0, &res, sizeof(res));
 			struct tw_ipc_sender_summary sm = {.session = session,
 			                                   .reason = TW_IPC_END_COUNT,

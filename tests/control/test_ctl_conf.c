@@ -41,6 +41,16 @@ static void test_conf_errors(void)
 	    {"refwait 5\nrefwait 6\n", "t.conf:2: refwait: already set at line 1"},
 	    {"listen 1.2.3.400\n", "t.conf:1: listen: '1.2.3.400' is not an IPv4 or IPv6 address"},
 	    {"listen ::1 0\n", "t.conf:1: listen: 0 out of range 1..65535"},
+	    {"metrics-listen localhost\n",
+	     "t.conf:1: metrics-listen: 'localhost' is not an IPv4 or IPv6 address"},
+	    {"metrics-listen 127.0.0.1 70000\n",
+	     "t.conf:1: metrics-listen: 70000 out of range 1..65535"},
+	    {"stats-interval -5\n", "t.conf:1: stats-interval: '-5' is not a number"},
+	    {"threshold jitter 5\n",
+	     "t.conf:1: threshold: unknown kind 'jitter' (rtt, forward, backward, ipdv, loss)"},
+	    {"threshold rtt 100 200\n", "t.conf:1: threshold: 200 out of range 0..100"},
+	    {"threshold loss 2000000\n", "t.conf:1: threshold: 2000000 out of range 1..1000000"},
+	    {"threshold rtt\n", "t.conf:1: threshold: expected 2 to 3 arguments, got 1"},
 	    {"listen ::1 1 2\n", "t.conf:1: listen: expected 1 to 2 arguments, got 3"},
 	    {"test-ports 30000\n", "t.conf:1: test-ports: expected MIN-MAX, not '30000'"},
 	    {"test-ports 30000-20000\n", "t.conf:1: test-ports: 30000 is above 20000"},
@@ -106,7 +116,11 @@ static const char golden_in[] = "# a full configuration\n"
                                 "seccomp no\n"
                                 "admin-socket /tmp/t.sock\n"
                                 "admin-socket-ro /tmp/t-ro.sock\n"
-                                "log-level debug\n";
+                                "log-level debug\n"
+                                "metrics-listen ::1\n"
+                                "stats-interval 250\n"
+                                "threshold loss 20000 10000\n"
+                                "threshold rtt 5000\n";
 
 static const char golden_out[] = "admin-group twinhop\n"
                                  "admin-socket /tmp/t.sock\n"
@@ -123,12 +137,16 @@ static const char golden_out[] = "admin-group twinhop\n"
                                  "max-connections 10\n"
                                  "max-sessions-per-client 20\n"
                                  "max-sessions-per-connection 8\n"
+                                 "metrics-listen ::1 9862\n"
                                  "modes open authenticated encrypted mixed\n"
                                  "pbkdf2-count 4096\n"
                                  "refwait 300\n"
                                  "seccomp no\n"
                                  "servwait 600\n"
+                                 "stats-interval 250\n"
                                  "test-ports 30000-30999\n"
+                                 "threshold rtt 5000 5000\n"
+                                 "threshold loss 20000 10000\n"
                                  "user twinhop\n";
 
 static const char defaults_out[] = "admin-socket /run/twinhop/twinhopd.sock\n"
@@ -142,11 +160,13 @@ static const char defaults_out[] = "admin-socket /run/twinhop/twinhopd.sock\n"
                                    "max-connections 64\n"
                                    "max-sessions-per-client 64\n"
                                    "max-sessions-per-connection 16\n"
+                                   "metrics-listen none\n"
                                    "modes open\n"
                                    "pbkdf2-count 2048\n"
                                    "refwait 900\n"
                                    "seccomp yes\n"
                                    "servwait 900\n"
+                                   "stats-interval 1000\n"
                                    "test-ports 20000-39999\n"
                                    "user nobody\n";
 

@@ -253,7 +253,7 @@ def main():
         lines = [json.loads(l) for l in data.decode().splitlines() if l]
         results = [l for l in lines if l.get("event") == "result"]
         summ = [l for l in lines if l.get("event") == "summary"]
-        check(len(results) == 3 and results[2]["flags"] == 1 and results[0]["t4"] == 4000,
+        check(len(results) == 3 and results[2]["flags"] == 1 and results[0]["t4"] > results[0]["t1"] > 0,
               "sender results streamed")
         check(summ and summ[0]["sent"] == 3 and summ[0]["lost"] == 1, "sender summary streamed")
     r = admin(sock, [{"id": 9, "cmd": "show-sessions"}])

@@ -1,0 +1,762 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define _GNU_SOURCE
+#include "ctl_metrics.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ctl_admin.h"
+#include "ctl_daemon.h"
+#include "ctl_http.h"
+#include "ctl_log.h"
+#include "tw_config.h"
+#include "tw_report.h"
+#include "tw_ring.h"
+
+#define LIVE_MAX     8192u /* sessions whose STATS are kept (power of two) */
+#define LINGER_MS    1000u /* after the answer: wait this long for the client's FIN */
+#define OM_CONTENT   "application/openmetrics-text; version=1.0.0; charset=utf-8"
+#define METRICS_PATH "/metrics"
+
+/* ---- live STATS table ----------------------------------------------------------------- */
+
+struct live_ent {
+	uint32_t session;
+	uint32_t gen; /* poll that last reported it */
+	uint64_t at_ms;
+	struct tw_ipc_stats s;
+};
+
+enum mc_state { MC_READ, MC_WRITE, MC_LINGER };
+
+struct mclient {
+	struct ctl_io io;
+	struct ctl_metrics *m;
+	enum mc_state state;
+	bool dead;
+	uint64_t deadline;
+	size_t in_len;
+	char in[CTL_HTTP_HEAD_MAX];
+	char *out;
+	size_t out_len, out_off;
+	struct mclient *next;
+};
+
+struct ctl_metrics {
+	struct ctl_daemon *d;
+	struct ctl_io lst; /* fd -1: no endpoint */
+	struct mclient *clients;
+	unsigned n_clients;
+	/* STATS poll */
+	uint64_t next_poll;
+	bool polling;
+	uint32_t gen;
+	struct live_ent *ent;
+	unsigned n_ent;
+	int32_t idx[LIVE_MAX * 2]; /* open addressing over ent[]; -1 empty */
+};
+
+static unsigned live_hash(uint32_t s)
+{
+	return (s * 2654435761u) & (LIVE_MAX * 2 - 1);
+}
+
+static void live_reindex(struct ctl_metrics *m)
+{
+	for (unsigned i = 0; i < LIVE_MAX * 2; i++)
+		m->idx[i] = -1;
+	for (unsigned i = 0; i < m->n_ent; i++) {
+		unsigned h = live_hash(m->ent[i].session);
+		while (m->idx[h] >= 0)
+			h = (h + 1) & (LIVE_MAX * 2 - 1);
+		m->idx[h] = (int32_t)i;
+	}
+}
+
+static struct live_ent *live_find(const struct ctl_metrics *m, uint32_t session)
+{
+	for (unsigned h = live_hash(session);; h = (h + 1) & (LIVE_MAX * 2 - 1)) {
+		int32_t i = m->idx[h];
+		if (i < 0)
+			return NULL;
+		if (m->ent[i].session == session)
+			return &m->ent[i];
+	}
+}
+
+static void live_put(struct ctl_metrics *m, const struct tw_ipc_stats *s, uint64_t now)
+{
+	struct live_ent *e = live_find(m, s->session);
+	if (!e) {
+		if (m->n_ent == LIVE_MAX)
+			return;
+		e = &m->ent[m->n_ent];
+		unsigned h = live_hash(s->session);
+		while (m->idx[h] >= 0)
+			h = (h + 1) & (LIVE_MAX * 2 - 1);
+		m->idx[h] = (int32_t)m->n_ent++;
+	}
+	e->session = s->session;
+	e->gen = m->gen;
+	e->at_ms = now;
+	e->s = *s;
+}
+
+/* A complete poll: forget sessions it did not report. */
+static void live_sweep(struct ctl_metrics *m, bool all)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < m->n_ent; i++)
+		if (!all && m->ent[i].gen == m->gen)
+			m->ent[k++] = m->ent[i];
+	if (k != m->n_ent) {
+		m->n_ent = k;
+		live_reindex(m);
+	}
+}
+
+const struct tw_ipc_stats *ctl_metrics_live(const struct ctl_metrics *m, uint32_t session,
+                                            uint64_t *age_ms)
+{
+	if (!m)
+		return NULL;
+	const struct live_ent *e = live_find(m, session);
+	if (!e)
+		return NULL;
+	uint64_t now = ctl_now_ms();
+	if (age_ms)
+		*age_ms = now > e->at_ms ? now - e->at_ms : 0;
+	return &e->s;
+}
+
+static void stats_reply(void *arg, uint32_t req, enum tw_err err, const struct tw_ipc_hdr *h,
+                        const void *payload)
+{
+	struct ctl_metrics *m = arg;
+	(void)req;
+
+	if (err != TW_E_OK || !h) {
+		m->d->cnt.c[CTL_CNT_STATS_FAILED]++;
+		m->polling = false;
+		return;
+	}
+	if (h->type == TW_IPC_STATS) {
+		struct tw_ipc_stats s;
+		memcpy(&s, payload, sizeof(s));
+		live_put(m, &s, ctl_now_ms());
+		if (h->flags & TW_IPC_F_MORE)
+			return;
+	}
+	/* last STATS, or the ACK for "no session at all" */
+	live_sweep(m, false);
+	m->polling = false;
+}
+
+static void stats_poll(struct ctl_metrics *m, uint64_t now)
+{
+	struct ctl_daemon *d = m->d;
+
+	if (!ctl_fp_attached(d->fp)) {
+		if (m->n_ent)
+			live_sweep(m, true); /* session ids die with the fast path */
+		return;
+	}
+	if (!d->conf.stats_interval_ms || m->polling || now < m->next_poll)
+		return;
+	m->next_poll = now + d->conf.stats_interval_ms;
+	struct tw_ipc_stats_request rq = {.session = 0};
+	m->gen++;
+	if (!ctl_fp_send(d->fp, TW_IPC_STATS_REQUEST, &rq, sizeof(rq), stats_reply, m, now)) {
+		d->cnt.c[CTL_CNT_STATS_FAILED]++;
+		return;
+	}
+	m->polling = true;
+}
+
+/* ---- exposition ---------------------------------------------------------------------- */
+
+static void om_str(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '"')
+			fputs("\\\"", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void om_family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# TYPE %s %s\n# HELP %s ", name, type, name);
+	for (; *help; help++)
+		if (*help == '\\')
+			fputs("\\\\", f);
+		else if (*help == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*help, f);
+	fputc('\n', f);
+}
+
+/* One row per session, TWAMP-Control reflectors first, then admin sessions. */
+struct row {
+	uint32_t id;
+	const char *kind, *proto, *state, *mode;
+	char local[64], peer[64], control[64];
+	uint64_t rx_pkts, tx_pkts;
+	const struct tw_stats *st;
+};
+
+static struct row *collect(struct ctl_daemon *d, size_t *n_out)
+{
+	static const char *const st_names[] = {"adding", "added", "starting", "started", "ended"};
+	static const char *const sec[] = {"?", "open", "authenticated", "?", "encrypted", "?",
+	                                  "?", "?",    "mixed"};
+	size_t n = ctl_admin_n_sessions(d->admin), k = 0;
+
+	for (struct ctl_conn *c = d->conns; c; c = c->next)
+		n += ctl_srv_n_sessions(c->srv);
+	struct row *r = calloc(n ? n : 1, sizeof(*r));
+	if (!r)
+		return NULL;
+	for (struct ctl_conn *c = d->conns; c; c = c->next)
+		for (unsigned i = 0; i < ctl_srv_n_sessions(c->srv) && k < n; i++) {
+			const struct ctl_srv_sess *ss = ctl_srv_session(c->srv, i);
+			struct row *w = &r[k++];
+			w->id = ss->id;
+			w->kind = "reflector";
+			w->proto = "twamp";
+			w->state = ss->state < 5 ? st_names[ss->state] : "?";
+			w->mode = ss->ra.sec <= 8 ? sec[ss->ra.sec] : "?";
+			ctl_conf_addrport_str(&ctl_srv_peer(c->srv)->remote, w->control,
+			                      sizeof(w->control));
+			/* the flow strings as show-sessions writes them */
+			struct sockaddr_storage la = {0}, pa = {0};
+			const struct tw_ipc_flow *fl = &ss->ra.flow;
+			const struct tw_ipc_addr *ads[2] = {&fl->local, &fl->peer};
+			struct sockaddr_storage *sss[2] = {&la, &pa};
+			uint16_t ports[2] = {fl->local_port, fl->peer_port};
+			char *outs[2] = {w->local, w->peer};
+			for (int j = 0; j < 2; j++) {
+				if (ads[j]->family == 6) {
+					struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sss[j];
+					s6->sin6_family = AF_INET6;
+					memcpy(&s6->sin6_addr, ads[j]->addr, 16);
+					s6->sin6_port = htons(ports[j]);
+				} else {
+					struct sockaddr_in *s4 = (struct sockaddr_in *)sss[j];
+					s4->sin_family = AF_INET;
+					memcpy(&s4->sin_addr, ads[j]->addr, 4);
+					s4->sin_port = htons(ports[j]);
+				}
+				ctl_conf_addrport_str(sss[j], outs[j], 64);
+			}
+			w->rx_pkts = ss->rx_pkts;
+			w->tx_pkts = ss->tx_pkts;
+		}
+	for (unsigned i = 0; i < ctl_admin_n_sessions(d->admin) && k < n; i++) {
+		struct ctl_admin_sess as;
+		struct row *w = &r[k++];
+		ctl_admin_session(d->admin, i, &as);
+		w->id = as.id;
+		w->kind = as.kind;
+		w->proto = as.proto;
+		w->state = as.state;
+		w->mode = as.mode;
+		memcpy(w->local, as.local, sizeof(w->local));
+		memcpy(w->peer, as.peer, sizeof(w->peer));
+		w->rx_pkts = as.rx_pkts;
+		w->tx_pkts = as.tx_pkts;
+		w->st = as.st;
+	}
+	*n_out = k;
+	return r;
+}
+
+static void row_labels(FILE *f, const struct row *w)
+{
+	fprintf(f, "{session=\"%u\",kind=\"%s\",proto=\"%s\",peer=\"", w->id, w->kind, w->proto);
+	om_str(f, w->peer);
+	fputs("\"}", f);
+}
+
+enum sess_field { SF_RX, SF_TX, SF_RX_OCT, SF_TX_OCT, SF_DROPS };
+
+static void session_counters(struct ctl_metrics *m, FILE *f, const struct row *rows, size_t n)
+{
+	static const struct {
+		const char *name, *help;
+	} fam[] = {
+	    {"twinhopd_session_rx_packets", "test packets accepted by the session (fast path)"},
+	    {"twinhopd_session_tx_packets", "test packets sent by the session (fast path)"},
+	    {"twinhopd_session_rx_bytes", "octets of UDP payload accepted (STATS poll)"},
+	    {"twinhopd_session_tx_bytes", "octets of UDP payload sent (STATS poll)"},
+	    {"twinhopd_session_drops", "packets dropped for the session, any reason (STATS poll)"},
+	};
+	for (unsigned k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
+		om_family(f, fam[k].name, "counter", fam[k].help);
+		for (size_t i = 0; i < n; i++) {
+			const struct row *w = &rows[i];
+			const struct tw_ipc_stats *ls = ctl_metrics_live(m, w->id, NULL);
+			uint64_t v = 0;
+			switch ((enum sess_field)k) {
+			case SF_RX:
+				v = ls && ls->rx_pkts > w->rx_pkts ? ls->rx_pkts : w->rx_pkts;
+				break;
+			case SF_TX:
+				v = ls && ls->tx_pkts > w->tx_pkts ? ls->tx_pkts : w->tx_pkts;
+				break;
+			case SF_RX_OCT:
+				v = ls ? ls->rx_octets : 0;
+				break;
+			case SF_TX_OCT:
+				v = ls ? ls->tx_octets : 0;
+				break;
+			case SF_DROPS:
+				v = ls ? ls->drops : 0;
+				break;
+			}
+			fprintf(f, "%s_total", fam[k].name);
+			row_labels(f, w);
+			fprintf(f, " %llu\n", (unsigned long long)v);
+		}
+	}
+	om_family(f, "twinhopd_session_info", "gauge",
+	          "one sample per session: state, mode, addresses as labels; value 1");
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		fprintf(f, "twinhopd_session_info{session=\"%u\",kind=\"%s\",proto=\"%s\",state=\"",
+		        w->id, w->kind, w->proto);
+		om_str(f, w->state);
+		fputs("\",mode=\"", f);
+		om_str(f, w->mode);
+		fputs("\",local=\"", f);
+		om_str(f, w->local);
+		fputs("\",peer=\"", f);
+		om_str(f, w->peer);
+		if (w->control[0]) {
+			fputs("\",control=\"", f);
+			om_str(f, w->control);
+		}
+		fputs("\"} 1\n", f);
+	}
+	om_family(f, "twinhopd_threshold_raised", "gauge",
+	          "1 while a configured threshold of a sender session is raised");
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		if (!w->st)
+			continue;
+		for (unsigned k = 0; k < CTL_CONF_THR_KINDS && k < TW_STATS_THR__COUNT; k++)
+			if (m->d->conf.thr[k].raise)
+				fprintf(
+				    f, "twinhopd_threshold_raised{session=\"%u\",kind=\"%s\"} %d\n",
+				    w->id, ctl_conf_thr_name(k), w->st->thr_up[k] ? 1 : 0);
+	}
+}
+
+static void sender_histograms(FILE *f, const struct row *rows, size_t n, enum tw_err *err)
+{
+	size_t ns = 0;
+	for (size_t i = 0; i < n; i++)
+		ns += rows[i].st != NULL;
+	struct tw_report_om_session *os = calloc(ns ? ns : 1, sizeof(*os));
+	struct tw_report_label *lb = calloc(ns ? ns * 3 : 1, sizeof(*lb));
+	char(*ids)[16] = calloc(ns ? ns : 1, sizeof(*ids));
+	if (!os || !lb || !ids) {
+		*err = TW_E_SYS;
+		goto out;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i].st)
+			continue;
+		snprintf(ids[k], sizeof(ids[k]), "%u", rows[i].id);
+		lb[3 * k] = (struct tw_report_label){"session", ids[k]};
+		lb[3 * k + 1] = (struct tw_report_label){"peer", rows[i].peer};
+		lb[3 * k + 2] = (struct tw_report_label){"mode", rows[i].mode};
+		os[k] = (struct tw_report_om_session){&lb[3 * k], 3, rows[i].st, NULL};
+		k++;
+	}
+	*err = tw_report_om_sessions(f, os, k);
+out:
+	free(os);
+	free(lb);
+	free(ids);
+}
+
+int ctl_metrics_render(struct ctl_daemon *d, FILE *f)
+{
+	struct ctl_metrics *m = d->metrics;
+	enum tw_err err = TW_OK;
+	size_t n = 0;
+	struct row *rows = collect(d, &n);
+
+	if (!rows)
+		return -1;
+	/* daemon gauges */
+	om_family(f, "twinhopd_info", "gauge", "twinhopd version");
+	fprintf(f, "twinhopd_info{version=\"%s\"} 1\n", TW_VERSION);
+	om_family(f, "twinhopd_uptime_seconds", "gauge", "seconds since twinhopd started");
+	fprintf(f, "twinhopd_uptime_seconds %llu\n",
+	        (unsigned long long)((ctl_now_ms() - d->start_ms) / 1000u));
+	om_family(f, "twinhopd_fp_attached", "gauge", "1 when the fast path region is attached");
+	fprintf(f, "twinhopd_fp_attached %d\n", ctl_fp_attached(d->fp) ? 1 : 0);
+	om_family(f, "twinhopd_connections", "gauge", "open TWAMP-Control connections");
+	fprintf(f, "twinhopd_connections %u\n", d->n_conns);
+	om_family(f, "twinhopd_sessions", "gauge", "sessions by kind");
+	unsigned nk[3] = {0};
+	for (size_t i = 0; i < n; i++)
+		nk[!strcmp(rows[i].kind, "reflector") ? 0
+		   : !strcmp(rows[i].kind, "light")   ? 1
+		                                      : 2]++;
+	fprintf(f, "twinhopd_sessions{kind=\"reflector\"} %u\n", nk[0]);
+	fprintf(f, "twinhopd_sessions{kind=\"light\"} %u\n", nk[1]);
+	fprintf(f, "twinhopd_sessions{kind=\"sender\"} %u\n", nk[2]);
+
+	/* control-plane counters: every bad-input and event counter */
+	const char *names[CTL_CNT__COUNT];
+	for (unsigned i = 0; i < CTL_CNT__COUNT; i++)
+		names[i] = ctl_cnt_name(i);
+	if (err == TW_OK)
+		err = tw_report_om_counters(
+		    f, "twinhopd_control_events",
+		    "control-plane events and bad input, by counter (docs/control.md)", "counter",
+		    names, d->cnt.c, CTL_CNT__COUNT, NULL, 0);
+
+	/* fast-path counters, one family per counter name, one sample per lcore */
+	struct tw_ring *r = ctl_fp_ring(d->fp);
+	if (r) {
+		unsigned nl = tw_ring_n_lcores(r);
+		for (unsigned i = 0; i < TW_IPC_CNT__COUNT; i++) {
+			char fam[96];
+			size_t j = (size_t)snprintf(fam, sizeof(fam), "twinhop_fp_");
+			for (const char *p = tw_ipc_cnt_name(i); *p && j + 1 < sizeof(fam); p++)
+				fam[j++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+			fam[j] = '\0';
+			char help[160];
+			snprintf(help, sizeof(help), "%s (%s)", tw_ipc_cnt_descr(i),
+			         tw_ipc_cnt_units(i));
+			om_family(f, fam, "counter", help);
+			for (unsigned l = 0; l < nl; l++)
+				fprintf(f, "%s_total{lcore=\"%u\"} %llu\n", fam, l,
+				        (unsigned long long)tw_ipc_cnt_get(tw_ring_counters(r, l),
+				                                           (enum tw_ipc_cnt)i));
+		}
+	}
+	session_counters(m, f, rows, n);
+	if (err == TW_OK)
+		sender_histograms(f, rows, n, &err);
+	if (err == TW_OK)
+		err = tw_report_om_eof(f);
+	free(rows);
+	return err == TW_OK && !ferror(f) ? 0 : -1;
+}
+
+/* ---- HTTP ----------------------------------------------------------------------------- */
+
+static void mc_answer(struct mclient *c, int status, const struct ctl_http_req *rq)
+{
+	struct ctl_daemon *d = c->m->d;
+	char *body = NULL;
+	size_t blen = 0;
+	const char *ctype = "text/plain; charset=utf-8";
+	bool head = rq && !strcmp(rq->method, "HEAD");
+
+	if (status == 200) {
+		FILE *f = open_memstream(&body, &blen);
+		if (!f || ctl_metrics_render(d, f) < 0) {
+			if (f)
+				fclose(f);
+			free(body);
+			body = NULL;
+			blen = 0;
+			status = 503;
+			log_warnx("metrics: cannot render the exposition");
+		} else {
+			fclose(f);
+			ctype = OM_CONTENT;
+		}
+	}
+	if (status != 200) {
+		free(body);
+		blen = (size_t)asprintf(&body, "%d %s\n", status, ctl_http_reason(status));
+		if ((int)blen < 0) {
+			body = NULL;
+			blen = 0;
+		}
+	}
+	char *resp = NULL;
+	int hl = asprintf(&resp,
+	                  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	                  "%sCache-Control: no-store\r\nConnection: close\r\n\r\n",
+	                  status, ctl_http_reason(status), ctype, blen,
+	                  status == 405 ? "Allow: GET, HEAD\r\n" : "");
+	if (hl < 0) {
+		free(body);
+		c->dead = true;
+		return;
+	}
+	size_t total = (size_t)hl + (head ? 0 : blen);
+	char *out = realloc(resp, total ? total : 1);
+	if (!out) {
+		free(resp);
+		free(body);
+		c->dead = true;
+		return;
+	}
+	if (!head && blen)
+		memcpy(out + hl, body, blen);
+	free(body);
+	c->out = out;
+	c->out_len = total;
+	c->out_off = 0;
+	c->state = MC_WRITE;
+	c->deadline = ctl_now_ms() + CTL_METRICS_TIMEOUT_MS;
+}
+
+static void mc_write(struct mclient *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off,
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				c->dead = true;
+			break;
+		}
+		c->out_off += (size_t)n;
+	}
+	if (c->dead)
+		return;
+	if (c->out_off == c->out_len) {
+		/* Lingering close: FIN first, then read until the client's FIN so
+		 * that unread input does not turn our close into a reset that
+		 * destroys the answer in flight. */
+		(void)shutdown(c->io.fd, SHUT_WR);
+		c->state = MC_LINGER;
+		c->deadline = ctl_now_ms() + LINGER_MS;
+		(void)ctl_loop_mod(c->m->d->loop, &c->io, EPOLLIN);
+	} else {
+		(void)ctl_loop_mod(c->m->d->loop, &c->io, EPOLLOUT);
+	}
+}
+
+static void mc_io(struct ctl_io *io, uint32_t events)
+{
+	struct mclient *c = (struct mclient *)io;
+	struct ctl_daemon *d = c->m->d;
+
+	if (c->dead)
+		return;
+	if (c->state == MC_WRITE) {
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			mc_write(c);
+		return;
+	}
+	if (c->state == MC_LINGER) {
+		char sink[512];
+		for (;;) {
+			ssize_t n = recv(io->fd, sink, sizeof(sink), 0);
+			if (n > 0)
+				continue;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+				c->dead = true;
+			return;
+		}
+	}
+	for (;;) {
+		if (c->in_len == sizeof(c->in))
+			break;
+		ssize_t n = recv(io->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+		if (n > 0) {
+			c->in_len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+			c->dead = true; /* gone before a complete request */
+			return;
+		}
+		break;
+	}
+	struct ctl_http_req rq;
+	enum ctl_http_result res = ctl_http_parse(c->in, c->in_len, METRICS_PATH, &rq);
+	switch (res) {
+	case CTL_HTTP_MORE:
+		return;
+	case CTL_HTTP_OK:
+		d->cnt.c[CTL_CNT_METRICS_OK]++;
+		break;
+	case CTL_HTTP_BAD:
+		d->cnt.c[CTL_CNT_METRICS_BAD_REQUEST]++;
+		log_debug("metrics: 400: %s", rq.why ? rq.why : "?");
+		break;
+	case CTL_HTTP_NOT_FOUND:
+		d->cnt.c[CTL_CNT_METRICS_NOT_FOUND]++;
+		break;
+	case CTL_HTTP_BAD_METHOD:
+		d->cnt.c[CTL_CNT_METRICS_BAD_METHOD]++;
+		break;
+	}
+	mc_answer(c, (int)res, &rq);
+	if (!c->dead)
+		mc_write(c);
+}
+
+static void mc_free(struct ctl_metrics *m, struct mclient *c)
+{
+	ctl_loop_del(m->d->loop, &c->io);
+	close(c->io.fd);
+	free(c->out);
+	m->n_clients--;
+	free(c);
+}
+
+static void lst_io(struct ctl_io *io, uint32_t events)
+{
+	struct ctl_metrics *m =
+	    (struct ctl_metrics *)((char *)io - offsetof(struct ctl_metrics, lst));
+	(void)events;
+
+	for (;;) {
+		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (m->n_clients >= CTL_METRICS_CLIENTS) {
+			m->d->cnt.c[CTL_CNT_METRICS_REFUSED]++;
+			close(fd);
+			continue;
+		}
+		struct mclient *c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->m = m;
+		c->io.fd = fd;
+		c->io.cb = mc_io;
+		c->state = MC_READ;
+		c->deadline = ctl_now_ms() + CTL_METRICS_TIMEOUT_MS;
+		if (ctl_loop_add(m->d->loop, &c->io, EPOLLIN) < 0) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = m->clients;
+		m->clients = c;
+		m->n_clients++;
+	}
+}
+
+struct ctl_metrics *ctl_metrics_new(struct ctl_daemon *d)
+{
+	struct ctl_metrics *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->d = d;
+	m->lst.fd = -1;
+	m->ent = calloc(LIVE_MAX, sizeof(*m->ent));
+	if (!m->ent) {
+		free(m);
+		return NULL;
+	}
+	live_reindex(m);
+	if (!d->conf.metrics_on)
+		return m;
+
+	char a[80];
+	int one = 1;
+	const struct ctl_conf_listen *cl = &d->conf.metrics;
+	ctl_conf_addrport_str(&cl->ss, a, sizeof(a));
+	int fd = socket(cl->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_warn("metrics-listen %s: socket", a);
+		ctl_metrics_free(m);
+		return NULL;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (cl->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&cl->ss, cl->len) < 0 || listen(fd, 16) < 0) {
+		log_warn("metrics-listen %s", a);
+		close(fd);
+		ctl_metrics_free(m);
+		return NULL;
+	}
+	m->lst.fd = fd;
+	m->lst.cb = lst_io;
+	if (ctl_loop_add(d->loop, &m->lst, EPOLLIN) < 0) {
+		ctl_metrics_free(m);
+		return NULL;
+	}
+	log_info("OpenMetrics endpoint on http://%s" METRICS_PATH, a);
+	return m;
+}
+
+void ctl_metrics_free(struct ctl_metrics *m)
+{
+	if (!m)
+		return;
+	ctl_fp_cancel(m->d->fp, m);
+	while (m->clients) {
+		struct mclient *c = m->clients;
+		m->clients = c->next;
+		mc_free(m, c);
+	}
+	if (m->lst.fd >= 0) {
+		ctl_loop_del(m->d->loop, &m->lst);
+		close(m->lst.fd);
+	}
+	free(m->ent);
+	free(m);
+}
+
+void ctl_metrics_poll(struct ctl_metrics *m, uint64_t now_ms)
+{
+	if (!m)
+		return;
+	stats_poll(m, now_ms);
+	for (struct mclient **pc = &m->clients; *pc;) {
+		struct mclient *c = *pc;
+		if (!c->dead && now_ms >= c->deadline) {
+			if (c->state != MC_LINGER)
+				m->d->cnt.c[CTL_CNT_METRICS_TIMEOUT]++;
+			c->dead = true;
+		}
+		if (c->dead) {
+			*pc = c->next;
+			mc_free(m, c);
+			continue;
+		}
+		pc = &c->next;
+	}
+}
+
+uint64_t ctl_metrics_deadline(const struct ctl_metrics *m)
+{
+	uint64_t dl = UINT64_MAX;
+	if (!m)
+		return dl;
+	if (m->d->conf.stats_interval_ms && !m->polling)
+		dl = m->next_poll;
+	for (const struct mclient *c = m->clients; c; c = c->next)
+		if (c->deadline < dl)
+			dl = c->deadline;
+	return dl;
+}
