@@ -3,6 +3,7 @@
 #include "ctl_admin.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <grp.h>
 #include <netinet/in.h>
@@ -326,7 +327,10 @@ static void arg_addr(struct args *g, const char *key, bool required, struct tw_i
 	}
 }
 
-static uint8_t arg_proto(struct args *g)
+/* "twamp" is a Session-Sender of a TWAMP-Control session run by a client
+ * elsewhere (twinhop measure --engine fastpath): it carries the SID and the
+ * test keys that client derived (spec §3.5).  Listeners are Light/STAMP only. */
+static uint8_t arg_proto(struct args *g, bool allow_twamp)
 {
 	const char *p = arg_str(g, "proto", true);
 	if (!p)
@@ -335,9 +339,68 @@ static uint8_t arg_proto(struct args *g)
 		return TW_IPC_PROTO_LIGHT;
 	if (!strcmp(p, "stamp"))
 		return TW_IPC_PROTO_STAMP;
-	snprintf(g->err, sizeof(g->err), "arg proto: must be \"light\" or \"stamp\"");
+	if (allow_twamp && !strcmp(p, "twamp"))
+		return TW_IPC_PROTO_TWAMP;
+	snprintf(g->err, sizeof(g->err), "arg proto: must be %s",
+	         allow_twamp ? "\"light\", \"stamp\" or \"twamp\"" : "\"light\" or \"stamp\"");
 	g->bad = true;
 	return 0;
+}
+
+/* Exactly `len` octets as 2*len hex digits (len 0: 2..2*cap digits, returns
+ * the octet count).  Returns the octets written, or 0 after setting g->err. */
+static size_t arg_hex(struct args *g, const char *key, bool required, uint8_t *out, size_t len,
+                      size_t cap)
+{
+	const char *k = arg_str(g, key, required);
+	if (!k)
+		return 0;
+	size_t n = strlen(k);
+	if (len ? n != 2 * len : (!n || n % 2 || n / 2 > cap)) {
+		if (len)
+			snprintf(g->err, sizeof(g->err), "arg %s: %zu hex digits", key, 2 * len);
+		else
+			snprintf(g->err, sizeof(g->err), "arg %s: 2..%zu hex digits", key, 2 * cap);
+		g->bad = true;
+		return 0;
+	}
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (!isxdigit((unsigned char)k[2 * i]) || !isxdigit((unsigned char)k[2 * i + 1]) ||
+		    sscanf(k + 2 * i, "%2x", &v) != 1) {
+			snprintf(g->err, sizeof(g->err), "arg %s: not hexadecimal", key);
+			g->bad = true;
+			return 0;
+		}
+		out[i] = (uint8_t)v;
+	}
+	return n / 2;
+}
+
+/* TWAMP test-packet security of a twamp sender: the four modes of spec §2.2;
+ * authenticated and encrypted need both test keys (§3.5, §3.6). */
+static void arg_sec_twamp(struct args *g, uint8_t *sec, struct tw_ipc_keys *keys, uint8_t sid[16])
+{
+	const char *s = arg_str(g, "sec", false);
+	*sec = TW_IPC_SEC_OPEN;
+	if (s && !strcmp(s, "mixed"))
+		*sec = TW_IPC_SEC_MIXED;
+	else if (s && !strcmp(s, "auth"))
+		*sec = TW_IPC_SEC_AUTH;
+	else if (s && !strcmp(s, "enc"))
+		*sec = TW_IPC_SEC_ENC;
+	else if (s && strcmp(s, "open")) {
+		snprintf(g->err, sizeof(g->err),
+		         "arg sec: must be \"open\", \"mixed\", \"auth\" or \"enc\"");
+		g->bad = true;
+		return;
+	}
+	(void)arg_hex(g, "sid", false, sid, 16, 16);
+	if (*sec != TW_IPC_SEC_AUTH && *sec != TW_IPC_SEC_ENC)
+		return;
+	if (arg_hex(g, "aes_key", true, keys->aes, sizeof(keys->aes), 0) &&
+	    arg_hex(g, "hmac_key", true, keys->hmac, sizeof(keys->hmac), 0))
+		keys->hmac_len = (uint8_t)sizeof(keys->hmac);
 }
 
 static void arg_sec(struct args *g, uint8_t *sec, struct tw_ipc_keys *keys)
@@ -352,25 +415,7 @@ static void arg_sec(struct args *g, uint8_t *sec, struct tw_ipc_keys *keys)
 		return;
 	}
 	*sec = TW_IPC_SEC_AUTH;
-	const char *k = arg_str(g, "key", true);
-	size_t n = k ? strlen(k) : 0;
-	if (g->bad)
-		return;
-	if (!n || n % 2 || n / 2 > sizeof(keys->hmac)) {
-		snprintf(g->err, sizeof(g->err), "arg key: 2..64 hex digits");
-		g->bad = true;
-		return;
-	}
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-		if (sscanf(k + 2 * i, "%2x", &v) != 1) {
-			snprintf(g->err, sizeof(g->err), "arg key: not hexadecimal");
-			g->bad = true;
-			return;
-		}
-		keys->hmac[i] = (uint8_t)v;
-	}
-	keys->hmac_len = (uint8_t)(n / 2);
+	keys->hmac_len = (uint8_t)arg_hex(g, "key", true, keys->hmac, 0, sizeof(keys->hmac));
 }
 
 /* ---- fast-path requests ------------------------------------------------------------------ */
@@ -631,7 +676,7 @@ static void cmd_light_add(struct adm_client *c, uint64_t id, const struct ctl_js
 	struct args g = {.o = o};
 	struct tw_ipc_light_listen ll = {0};
 
-	ll.proto = arg_proto(&g);
+	ll.proto = arg_proto(&g, false);
 	ll.flow.local_port = (uint16_t)arg_u64(&g, "port", 0, 1, 65535, true);
 	arg_addr(&g, "addr", false, &ll.flow.local);
 	arg_addr(&g, "peer", false, &ll.flow.peer);
@@ -759,7 +804,7 @@ static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_j
 	struct args g = {.o = o};
 	struct tw_ipc_sender_add sa = {0};
 
-	sa.proto = arg_proto(&g);
+	sa.proto = arg_proto(&g, true);
 	arg_addr(&g, "local", true, &sa.flow.local);
 	sa.flow.local_port = (uint16_t)arg_u64(&g, "local_port", 0, 1, 65535, true);
 	arg_addr(&g, "peer", true, &sa.flow.peer);
@@ -789,7 +834,10 @@ static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_j
 	sa.duration_ns = arg_u64(&g, "duration_ms", 0, 0, 86400000ull * 365, false) * 1000000u;
 	sa.loss_timeout_ns = arg_u64(&g, "loss_timeout_ms", 2000, 1, 3600000, false) * 1000000u;
 	sa.ssid = (uint16_t)arg_u64(&g, "ssid", 0, 0, 65535, false);
-	arg_sec(&g, &sa.sec, &sa.keys);
+	if (sa.proto == TW_IPC_PROTO_TWAMP)
+		arg_sec_twamp(&g, &sa.sec, &sa.keys, sa.sid);
+	else
+		arg_sec(&g, &sa.sec, &sa.keys);
 	if (arg_bool(&g, "symmetric", false))
 		sa.flags |= TW_IPC_SF_SYMMETRIC;
 	if (arg_bool(&g, "ptp", false))

@@ -256,6 +256,24 @@ def main():
         check(len(results) == 3 and results[2]["flags"] == 1 and results[0]["t4"] > results[0]["t1"] > 0,
               "sender results streamed")
         check(summ and summ[0]["sent"] == 3 and summ[0]["lost"] == 1, "sender summary streamed")
+    # TWAMP senders driven by a remote TWAMP-Control session carry the SID
+    # and the test keys (spec §3.5); auth/enc without both keys is refused.
+    tw = {"cmd": "sender-add", "proto": "twamp", "local": "127.0.0.1", "local_port": 40001,
+          "peer": "127.0.0.1", "peer_port": 20001, "count": 1,
+          "sid": "7f000001eeb34eccdbaa4766649584a3"}
+    r = admin(sock, [dict(tw, id=20, sec="auth", aes_key="e3a095b127957df6582ae6f19bdf9eb0",
+                          hmac_key="f21e2643845a451b656d6ee1ba02af59d77255ecc929fd8d738748d6c5da399e")])
+    check(r and r[0].get("ok") and r[0].get("session"), "twamp sender-add with test keys ACKed")
+    r = admin(sock, [dict(tw, id=21, sec="enc", aes_key="e3a095b127957df6582ae6f19bdf9eb0")])
+    check(r and r[0].get("error") == "arg" and "hmac_key" in r[0].get("message", ""),
+          "twamp enc sender-add without hmac_key refused")
+    r = admin(sock, [dict(tw, id=22, sec="auth", aes_key="zz", hmac_key="00")])
+    check(r and r[0].get("error") == "arg" and "aes_key" in r[0].get("message", ""),
+          "twamp sender-add with a malformed key refused")
+    r = admin(sock, [dict(tw, id=23, sec="bogus")])
+    check(r and r[0].get("error") == "arg", "twamp sender-add with unknown sec refused")
+    r = admin(sock, [{"id": 24, "cmd": "light-add", "proto": "twamp", "port": 30098}])
+    check(r and r[0].get("error") == "arg", "light-add refuses proto twamp")
     r = admin(sock, [{"id": 9, "cmd": "show-sessions"}])
     kinds = sorted(s["kind"] for s in r[0]["sessions"]) if r and r[0].get("ok") else []
     check("light" in kinds and "sender" in kinds, "show-sessions lists admin sessions (%r)" % kinds)
