@@ -42,6 +42,8 @@ struct fp_lcore {
 	struct rte_hash *light_state;	/* stateful TWAMP-Light peers (per lcore) */
 	struct fp_light_peer *light_peer; /* values, by light_state position */
 	uint64_t idle_iters;
+	/* the burst's T2 on the wire: one TSC -> NTP conversion per burst */
+	uint64_t t2_tsc, t2_ntp;
 	/* tx buffers drained each iteration / on deadline */
 	uint16_t n_tx, n_exc, n_late;
 	struct rte_mbuf *tx[FP_BURST * 2];

@@ -224,7 +224,10 @@ static enum tw_err reflector_add(const struct tw_ipc_reflector_add *q, uint64_t 
 			return e;
 		}
 	}
-	s->id = q->session;
+	if (fp_sess_set_id(fp.sess, s, q->session) != 0) {
+		fp_sess_del(fp.sess, s, now);
+		return TW_E_ARG;
+	}
 	s->role = FP_ROLE_REFLECTOR;
 	s->layout = (uint8_t)l;
 	s->prot = (uint8_t)p;
@@ -381,6 +384,24 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, uint64_t now
 	FP_INC(lc->cnt, IPC_CMDS);
 	switch (h->type) {
 	case TW_IPC_HELLO: {
+		struct tw_ipc_hello q;
+		memcpy(&q, pl, sizeof(q));
+		if (q.flags & TW_IPC_HELLO_F_RESET) {
+			/* Control restarted (docs/ipc.md, life cycle 5): drop every
+			 * session and listener; it re-registers what it still wants. */
+			for (uint32_t i = 0; i < fp.sess->cap; i++) {
+				struct fp_session *s = &fp.sess->s[i];
+				if (s->state == FP_SS_FREE || s->state == FP_SS_DEAD)
+					continue;
+				if (s->role == FP_ROLE_SENDER && s->snd)
+					fp_sender_free(s->snd);
+				else
+					fp_sess_del(fp.sess, s, now);
+			}
+			for (unsigned i = 0; i < fp.n_light; i++)
+				if (fp.light[i].active)
+					(void)fp_light_del(fp.light[i].id);
+		}
 		struct tw_ipc_hello_reply r;
 		memset(&r, 0, sizeof(r));
 		r.fp_pid = (uint32_t)getpid();

@@ -226,9 +226,18 @@ int fp_lcore_loop(void *arg)
 			lc->n_tx += k;
 			FP_ADD(lc->cnt, EXC_FROM_KERNEL, k);
 			work += k;
-			room = RTE_DIM(lc->tx) - lc->n_tx;
-			unsigned s = fp_sender_tx(lc, now, &lc->tx[lc->n_tx], room);
-			lc->n_tx += s;
+			/* Sender packets go out in their own burst, so the ones
+			 * the port refuses are known and charged to their
+			 * sender (tx_drops) instead of turning into LOST. */
+			struct rte_mbuf *sp[FP_BURST];
+			struct fp_sender *who[FP_BURST];
+			unsigned s = fp_sender_tx(lc, now, sp, who, FP_BURST);
+			if (s) {
+				uint16_t sk = rte_eth_tx_burst(fp.port.port_id, lc->txq, sp, (uint16_t)s);
+				FP_ADD(lc->cnt, TX_PKTS, sk);
+				if (sk < s)
+					fp_sender_tx_failed(lc, &sp[sk], &who[sk], s - sk);
+			}
 			work += s;
 		}
 		tx_flush(lc);

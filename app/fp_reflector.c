@@ -16,6 +16,16 @@ static inline uint64_t wire_ts(uint64_t tsc, bool z)
 	return z ? tw_time_ntp_to_ptp(ntp) : ntp;
 }
 
+/* T2 of a packet: the burst shares one TSC value, so convert it once. */
+static inline uint64_t t2_wire(struct fp_lcore *lc, uint64_t tsc, bool z)
+{
+	if (tsc != lc->t2_tsc) {
+		lc->t2_tsc = tsc;
+		lc->t2_ntp = fp_tsc_ntp(tsc);
+	}
+	return z ? tw_time_ntp_to_ptp(lc->t2_ntp) : lc->t2_ntp;
+}
+
 /* Room after the UDP payload start in this (single-segment) mbuf. */
 static inline size_t pl_cap(const struct rte_mbuf *m, const struct fp_pinfo *pi)
 {
@@ -46,7 +56,7 @@ static inline enum fp_rx_verdict finish(struct rte_mbuf *m, struct fp_pinfo *pi,
 	pi->pl_len = (uint16_t)rlen;
 	if (late_t3) {
 		late->m = m;
-		late->pi = *pi;
+		late->pi = pi;
 		late->t3_off = t3_off;
 		late->z = z;
 		return FP_RX_TX_T3;
@@ -63,10 +73,10 @@ void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc)
 	uint64_t ptp = tw_time_ntp_to_ptp(ntp);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *f = rte_pktmbuf_mtod(v[i].m, uint8_t *);
-		uint8_t *pl = f + v[i].pi.pl_off;
+		uint8_t *pl = f + v[i].pi->pl_off;
 		tw_put_be64(pl + v[i].t3_off, v[i].z ? ptp : ntp);
 		tw_put_be16(pl + v[i].t3_off + 8, fp.errest[v[i].z]);
-		fp_l4_cksum(f, &v[i].pi, fp.port.tx_cksum, v[i].m);
+		fp_l4_cksum(f, v[i].pi, fp.port.tx_cksum, v[i].m);
 	}
 }
 
@@ -140,8 +150,21 @@ static enum fp_rx_verdict reflect(struct fp_lcore *lc, struct rte_mbuf *m, struc
 	if (verify_sender(c, tc, sa, l, p, pl, pi->pl_len) != 0)
 		return FP_RX_DROP;
 	bool late_t3 = t3_is_late(l, p);
-	int r = tw_pkt_reflect_inplace(pl, pi->pl_len, pl_cap(m, pi), l, pad_len, seq,
-				       wire_ts(t2_tsc, z), 0, fp.errest[z], pi->ttl);
+	uint64_t t2 = t2_wire(lc, t2_tsc, z);
+	size_t cap = pl_cap(m, pi);
+	int r;
+	/* The common layouts with a constant argument, so the compiler folds
+	 * the geometry table into immediate offsets (the generic call costs
+	 * table loads, a memmove and variable-length memsets per packet). */
+	if (l == TW_PKT_TWAMP_OPEN)
+		r = tw_pkt_reflect_inplace(pl, pi->pl_len, cap, TW_PKT_TWAMP_OPEN, pad_len, seq,
+					   t2, 0, fp.errest[z], pi->ttl);
+	else if (l == TW_PKT_TWAMP_AUTH)
+		r = tw_pkt_reflect_inplace(pl, pi->pl_len, cap, TW_PKT_TWAMP_AUTH, pad_len, seq,
+					   t2, 0, fp.errest[z], pi->ttl);
+	else
+		r = tw_pkt_reflect_inplace(pl, pi->pl_len, cap, l, pad_len, seq, t2, 0,
+					   fp.errest[z], pi->ttl);
 	if (r < 0) {
 		if (r == -TW_E_TRUNCATED)
 			FP_INC(c, DROP_BAD_LENGTH);

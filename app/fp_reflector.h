@@ -56,7 +56,7 @@ enum fp_rx_verdict {
  * before rte_eth_tx_burst, with one TSC read for the burst. */
 struct fp_late_t3 {
 	struct rte_mbuf *m;
-	struct fp_pinfo pi; /* of the reply */
+	const struct fp_pinfo *pi; /* of the reply; lives until the burst is sent */
 	uint8_t t3_off;	    /* offset of T3 in the UDP payload */
 	bool z;
 };

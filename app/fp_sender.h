@@ -77,6 +77,11 @@ struct fp_sender {
 	struct fp_snd_rec *rec;	 /* [rec_cap] or NULL */
 	uint64_t rec_n, rec_cap;
 	bool summary_sent;
+	/* Benchmark only (--sender ...,echo=1): the far end is a plain
+	 * 5-tuple swapper (dpdk-testpmd 5tswap), so a reply is our own sender
+	 * packet turned around: match it by its sequence number and T1 and
+	 * report T2 = T3 = 0 (the round trip includes the forwarder). */
+	bool echo;
 };
 
 int fp_sender_pool_init(unsigned n);
@@ -88,8 +93,14 @@ void fp_sender_stop(struct fp_sender *s, uint64_t now);
 void fp_sender_free(struct fp_sender *s);
 struct fp_sender *fp_sender_by_id(uint32_t id);
 
-/* Main lcore, each iteration: build due packets into tx[] (room n). */
-unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx, unsigned room);
+/* Main lcore, each iteration: build due packets into tx[] (room n); who[i]
+ * is the sender of tx[i] (for fp_sender_tx_failed). */
+unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
+		      struct fp_sender **who, unsigned room);
+/* The port refused tx[0..n-1] (built by fp_sender_tx): free them and count
+ * them as the sender's tx_drops, not as LOST (they never left). */
+void fp_sender_tx_failed(struct fp_lcore *lc, struct rte_mbuf **tx, struct fp_sender **who,
+			 unsigned n);
 /* Main lcore, on a deadline: loss timeouts, end of sessions, summaries,
  * neighbour solicitation. */
 void fp_sender_tick(struct fp_lcore *lc, uint64_t now);

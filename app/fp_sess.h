@@ -77,6 +77,7 @@ struct fp_session {
 
 struct fp_sess_table {
 	struct rte_hash *h;
+	struct rte_hash *ids; /* control-plane id -> position (main lcore only) */
 	struct fp_session *s; /* [cap] indexed by hash position */
 	uint32_t *dead; /* positions waiting for their grace period, FIFO */
 	uint32_t dead_head, dead_n;
@@ -90,6 +91,11 @@ int fp_sess_table_init(struct fp_sess_table *t, uint32_t cap, int socket);
  * *err set to -ENOSPC / -EEXIST). */
 struct fp_session *fp_sess_add(struct fp_sess_table *t, const struct fp_key *k, int *err);
 struct fp_session *fp_sess_find_id(struct fp_sess_table *t, uint32_t id);
+/* Name a slot with its control-plane id (main lcore, once per session).
+ * -EEXIST if a live session already has it. */
+int fp_sess_set_id(struct fp_sess_table *t, struct fp_session *s, uint32_t id);
+/* Octets of memory the table takes per slot (measured at init). */
+extern size_t fp_sess_bytes_per_slot;
 /* Delete (main lcore only): key removed now, slot freed after the grace. */
 void fp_sess_del(struct fp_sess_table *t, struct fp_session *s, uint64_t now);
 /* Free slots whose grace period is over (main lcore, periodic). */

@@ -193,8 +193,9 @@ static uint8_t parse_proto(const char *v)
  * id proto sec local peer pad dscp aes hmac sym ptp ttl; sender: count
  * interval sched ssid loss mac duration; reflector: copydscp timeout. */
 static int parse_spec(const char *spec, bool sender, struct tw_ipc_sender_add *s,
-		      struct tw_ipc_reflector_add *r)
+		      struct tw_ipc_reflector_add *r, bool *echo)
 {
+	*echo = false;
 	char buf[1024];
 	snprintf(buf, sizeof(buf), "%s", spec);
 	memset(s, 0, sizeof(*s));
@@ -243,6 +244,8 @@ static int parse_spec(const char *spec, bool sender, struct tw_ipc_sender_add *s
 			flags |= atoi(v) ? TW_IPC_SF_SYMMETRIC : 0;
 		else if (!strcmp(t, "ptp"))
 			flags |= atoi(v) ? TW_IPC_SF_PTP_TS : 0;
+		else if (!strcmp(t, "echo") && sender)
+			*echo = atoi(v) != 0;
 		else if (!strcmp(t, "copydscp"))
 			flags |= atoi(v) ? TW_IPC_SF_COPY_DSCP : 0;
 		else if (!strcmp(t, "timeout"))
@@ -573,6 +576,8 @@ int main(int argc, char **argv)
 	fp.light = light;
 	if (fp_sess_table_init(&sess, opt.max_sessions, (int)rte_socket_id()) != 0)
 		rte_exit(EXIT_FAILURE, "session table (%u) failed\n", opt.max_sessions);
+	RTE_LOG(INFO, USER1, "session table: %u slots, %zu octets per slot (struct %zu + hashes)\n",
+		opt.max_sessions, fp_sess_bytes_per_slot, sizeof(struct fp_session));
 	for (unsigned i = 0; i < fp.nb_lcores; i++)
 		if (fp_light_lcore_init(fp.lc_by_index[i], fp.lc_by_index[i]->lcore_id,
 					opt.max_peers) != 0)
@@ -608,7 +613,8 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < opt.n_refl; i++) {
 		struct tw_ipc_sender_add s;
 		struct tw_ipc_reflector_add r;
-		if (parse_spec(opt.refl[i], false, &s, &r) != 0)
+		bool echo;
+		if (parse_spec(opt.refl[i], false, &s, &r, &echo) != 0)
 			rte_exit(EXIT_FAILURE, "bad --reflector\n");
 		if (!r.session)
 			r.session = 0x52000000u + i + 1;
@@ -620,14 +626,17 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < opt.n_send; i++) {
 		struct tw_ipc_sender_add s;
 		struct tw_ipc_reflector_add r;
-		if (parse_spec(opt.send[i], true, &s, &r) != 0)
+		bool echo;
+		if (parse_spec(opt.send[i], true, &s, &r, &echo) != 0)
 			rte_exit(EXIT_FAILURE, "bad --sender\n");
 		if (!s.session)
 			s.session = 0x53000000u + i + 1;
 		enum tw_err e;
 		uint64_t cap = opt.record ? (s.count ? s.count * 2 + 16 : 100000) : 0;
-		if (!fp_sender_add(&s, cap, &e))
+		struct fp_sender *snd = fp_sender_add(&s, cap, &e);
+		if (!snd)
 			rte_exit(EXIT_FAILURE, "--sender %s: %s\n", opt.send[i], tw_strerror(e));
+		snd->echo = echo;
 	}
 	if (opt.duration_s > 0)
 		fp.run_until_tsc = rte_rdtsc() + (uint64_t)(opt.duration_s * (double)fp.tsc_hz);

@@ -1,41 +1,64 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Benchmark: the twinhop-fp reflector against `dpdk-testpmd
-# --forward-mode=5tswap` on the same memif topology, same generator, same
-# cores, in one invocation.  Prints the reflector's Tx rate (Mpps) for both
-# and the ratio, for open and authenticated mode.  A benchmark, not a test:
-# this machine is shared and noisy (dpdk-facts: +-40 % across processes), so
-# each figure is the median of RUNS runs and only the ratio means much.
+# --forward-mode=5tswap` on the same memif topology, with the same
+# generator, the same core pinning, in one invocation.  A benchmark, not a
+# test: this machine is shared and noisy (dpdk-facts: +-40 % across
+# processes), so every figure is the median of RUNS runs, the two reflectors
+# alternate run by run, and only the ratio means much.
 #
-#   open: generator = dpdk-testpmd txonly, 83-octet frames (a 41-octet
-#         TWAMP payload: sender base 14 + Padding Length 27), UDP 6000->5000.
-#   auth: generator = twinhop-fp Session-Sender (mode 2, pad 64, HMAC on
-#         every packet), because a reflector drops packets whose HMAC fails.
+# Generator (both reflectors, both modes): twinhop-benchgen, a memif client
+# on GEN_CPU that transmits TWAMP-Test sender packets as fast as it can AND
+# drains its Rx queue every iteration, so replies never back up into the
+# reflector's Tx ring (the old txonly generator never read its Rx queue).
+#   open: 83-octet frames, a 41-octet TWAMP payload (sender base 14 +
+#         Padding 27), session pad=27, so replies are 41 octets too.
+#   auth: 154-octet frames, a mode-2 (authenticated) sender packet with
+#         Padding 64, protected with the session's test keys, so every
+#         packet passes the reflector's HMAC check: twinhop-fp does the
+#         real verify + reflect + protect work (DROP_BAD_HMAC stays 0 and
+#         is printed).  testpmd just swaps the same frames.
 #
-# usage: tools/bench-reflector.sh [BUILD_DIR]   (env: SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1)
+# Measurement, identical for both reflectors: the reflector's OWN
+# transmitted-packet counter, sampled once per second while the generator
+# runs, as per-second rates; the figure of a run is the median of its
+# per-second rates (first and last second dropped).
+#   testpmd:    --stats-period 1 "Tx-pps" of its port (its own TX counter);
+#   twinhop-fp: TX_PKTS from the shared-memory counters (--shm, published
+#               every 50 ms), read by `twinhop-ipc counters` once a second.
+# As a cross-check, the generator's own Rx rate (replies that came back) is
+# measured the same way for both and printed as "gen-rx".
+#
+# usage: tools/bench-reflector.sh [BUILD_DIR]
+#   env: SECS=5 RUNS=3 GEN_CPU=0 REF_CPU=1 MODES="open auth" KEEP=1
 set -u
 B=${1:-${TW_BUILD:-/tmp/b-fp}}
 FP=$B/app/twinhop-fp
+GEN=$B/app/twinhop-benchgen
+IPC=$B/tools/twinhop-ipc
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-SECS=${SECS:-4}
+SECS=${SECS:-5}
 RUNS=${RUNS:-3}
 GEN_CPU=${GEN_CPU:-0}
 REF_CPU=${REF_CPU:-1}
+MODES=${MODES:-open auth}
 TMP=$(mktemp -d /tmp/twh-bench.XXXXXX)
 NS=twh-bench$$
+SHM=/twh-br$$
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
 	sleep 0.5
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	ip netns del $NS 2>/dev/null
+	rm -f /dev/shm$SHM
 	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-[ -x "$FP" ] || { echo "no $FP"; exit 2; }
+for x in "$FP" "$GEN" "$IPC"; do [ -x "$x" ] || { echo "no $x"; exit 2; }; done
 command -v dpdk-testpmd >/dev/null || { echo "no dpdk-testpmd"; exit 2; }
-ip netns add $NS   # the fast path's TAP lives here, not in the host namespace
+ip netns add $NS # the fast path's TAP lives here, not in the host namespace
 REF_MAC=02:00:00:00:00:01
 GEN_MAC=02:00:00:00:00:02
 AES=000102030405060708090a0b0c0d0e0f
@@ -44,7 +67,7 @@ EAL="--no-huge -m 512 --no-pci --log-level=notice"
 
 profile() { # role mac socket -> file
 	local f=$TMP/memif-$1.conf
-	sed -e "s#^vdev=.*#vdev=net_memif0,role=$1,id=0,socket=$3,socket-abstract=no,mac=$2#" \
+	sed -e "s#^vdev=.*#vdev=net_memif0,role=$1,id=0,socket=$3,socket-abstract=no,rsize=11,mac=$2#" \
 		"$SRC/drivers-config/net_memif.conf" >"$f"
 	echo "$f"
 }
@@ -56,82 +79,100 @@ start_reflector() { # kind mode sock log
 		if [ "$mode" = auth ]; then spec="$spec,pad=64,sec=auth,aes=$AES,hmac=$HMAC"; else spec="$spec,pad=27"; fi
 		ip netns exec $NS "$FP" -l $REF_CPU $EAL --file-prefix twh-br$$ -- \
 			--profile "$(profile server $REF_MAC "$sock")" --addr 198.18.0.2/24 --tap twh-b0 \
+			--shm $SHM --stats-interval 50 \
 			--reflector "$spec" --idle-backoff off --counters >"$log" 2>&1 &
 	else
 		dpdk-testpmd --lcores "0@$REF_CPU,1@$REF_CPU" $EAL --file-prefix twh-br$$ \
-			--vdev "net_memif0,role=server,id=0,socket=$sock,socket-abstract=no,mac=$REF_MAC" -- \
+			--vdev "net_memif0,role=server,id=0,socket=$sock,socket-abstract=no,rsize=11,mac=$REF_MAC" -- \
 			--forward-mode=5tswap --nb-cores=1 --total-num-mbufs=32768 --stats-period=1 >"$log" 2>&1 </dev/null &
 	fi
 	RP=$!
 	PIDS+=($RP)
 }
 
-start_generator() { # mode sock log
-	local mode=$1 sock=$2 log=$3
-	if [ "$mode" = open ]; then
-		dpdk-testpmd --lcores "0@$GEN_CPU,1@$GEN_CPU" $EAL --file-prefix twh-bg$$ \
-			--vdev "net_memif0,role=client,id=0,socket=$sock,socket-abstract=no,mac=$GEN_MAC" -- \
-			--forward-mode=txonly --txpkts=83 --tx-ip=198.18.0.1,198.18.0.2 --tx-udp=6000,5000 \
-			--eth-peer=0,$REF_MAC --nb-cores=1 --total-num-mbufs=32768 --stats-period=1 >"$log" 2>&1 </dev/null &
-	else
-		ip netns exec $NS "$FP" -l $GEN_CPU $EAL --file-prefix twh-bg$$ -- \
-			--profile "$(profile client $GEN_MAC "$sock")" --addr 198.18.0.1/24 --tap twh-g0 \
-			--sender "local=198.18.0.1:6000,peer=198.18.0.2:5000,mac=$REF_MAC,pad=64,sec=auth,aes=$AES,hmac=$HMAC,interval=100ns,count=0,duration=60s,loss=100ms" \
-			--idle-backoff off --max-senders 1 >"$log" 2>&1 &
-	fi
+start_generator() { # mode sock log secs
+	local mode=$1 sock=$2 log=$3 secs=$4 extra=""
+	[ "$mode" = auth ] && extra="--sec auth --aes $AES --hmac $HMAC --pad 64" || extra="--pad 27"
+	"$GEN" -l $GEN_CPU $EAL --file-prefix twh-bg$$ \
+		--vdev "net_memif0,role=client,id=0,socket=$sock,socket-abstract=no,rsize=11,mac=$GEN_MAC" -- \
+		--dst-mac $REF_MAC --src-ip 198.18.0.1 --dst-ip 198.18.0.2 --sport 6000 --dport 5000 \
+		--seconds "$secs" $extra >"$log" 2>&1 &
 	GP=$!
 	PIDS+=($GP)
 }
 
-# Packets the reflector processed (received and turned around) while the
-# generator ran.  A txonly generator never drains its Rx ring, so replies
-# back up and are dropped at Tx in both reflectors alike: as in dpdk-facts
-# ("txonly generator -> 5tswap reflector, reflector Rx") the figure is the
-# reflector's receive-and-process rate over the same window.
-rx_count() { # kind log
-	if [ "$1" = twinhop ]; then
-		awk '$2 == "RX_PKTS" {print $3}' "$2"
-	else
-		awk '/RX-packets:/ {if ($2 > v) v=$2} END {print v+0}' "$2"
-	fi
+# median of the numbers on stdin (one per line), after dropping the first
+# and the last (partial seconds)
+steady_median() {
+	awk '{a[NR]=$1} END {
+		if (NR > 2) { n = 0; for (i = 2; i < NR; i++) b[++n] = a[i] } else { n = NR; for (i = 1; i <= NR; i++) b[i] = a[i] }
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
+		printf "%.3f", n ? b[int((n + 1) / 2)] / 1e6 : 0 }'
 }
 
-one_run() { # kind mode -> Mpps
+# per-second rates from "time cumulative" lines
+rates() { awk 'NR > 1 && $1 > t { printf "%.0f\n", ($2 - c) / ($1 - t) } { t = $1; c = $2 }'; }
+
+tw_tx() { "$IPC" --shm $SHM counters 2>/dev/null | awk '$1 == "total" && $2 == "TX_PKTS" {print $3}'; }
+
+one_run() { # kind mode -> "ref_mpps gen_mpps"
 	local kind=$1 mode=$2 sock=$TMP/b.sock
 	rm -f "$sock"
 	start_reflector "$kind" "$mode" "$sock" "$TMP/ref.log"
 	local rp=$RP
-	sleep 1.5
-	start_generator "$mode" "$sock" "$TMP/gen.log"
+	for _ in $(seq 50); do
+		if [ "$kind" = twinhop ]; then grep -qs READY "$TMP/ref.log" && break; else grep -qs "Press enter\|Checking link" "$TMP/ref.log" && break; fi
+		sleep 0.1
+	done
+	sleep 0.5
+	start_generator "$mode" "$sock" "$TMP/gen.log" $((SECS + 3))
 	local gp=$GP
-	sleep "$SECS"
-	# Stop the generator first, then the reflector (which prints totals).
-	kill -INT "$gp" 2>/dev/null; wait "$gp" 2>/dev/null
+	for _ in $(seq 50); do grep -q GENREADY "$TMP/gen.log" && break; sleep 0.1; done
+	sleep 1
+	: >"$TMP/samples"
+	if [ "$kind" = twinhop ]; then
+		for _ in $(seq $((SECS + 2))); do
+			echo "$(date +%s.%N) $(tw_tx)" >>"$TMP/samples"
+			sleep 1
+		done
+	else
+		sleep $((SECS + 2))
+	fi
+	wait "$gp" 2>/dev/null
 	kill -INT "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
 	PIDS=()
 	cp "$TMP/ref.log" "$TMP/ref-$kind-$mode.log"
-	if [ "$kind" = testpmd ]; then
-		# per-second Rx-pps of the steady window (non-zero samples), median
-		grep -o 'Rx-pps: *[0-9]*' "$TMP/ref.log" | awk '$2 > 0 {print $2}' | sort -n |
-			awk '{a[NR]=$1} END {printf "%.2f", (NR ? a[int((NR+1)/2)] : 0)/1e6}'
-		return
+	cp "$TMP/gen.log" "$TMP/gen-$kind-$mode.log"
+	local ref gen
+	if [ "$kind" = twinhop ]; then
+		ref=$(rates <"$TMP/samples" | steady_median)
+		HM=$(awk '$2 == "DROP_BAD_HMAC" {print $3}' "$TMP/ref.log")
+		echo "${HM:-0}" >>"$TMP/hmac-$mode"
+	else
+		ref=$(grep -o 'Tx-pps: *[0-9]*' "$TMP/ref.log" | awk '$2 > 0 {print $2}' | steady_median)
 	fi
-	local c
-	c=$(rx_count "$kind" "$TMP/ref.log")
-	awk -v c="${c:-0}" -v t="$SECS" 'BEGIN{printf "%.2f", c/t/1e6}'
+	gen=$(awk '$1 == "GEN" {sub("rx=", "", $4); print $2, $4}' "$TMP/gen.log" | rates | steady_median)
+	echo "$ref $gen"
 }
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "bench-reflector: memif, generator on cpu $GEN_CPU, reflector on cpu $REF_CPU, ${SECS}s x $RUNS runs"
-for mode in open auth; do
-	tw=""; tp=""
+echo "bench-reflector: memif, twinhop-benchgen on cpu $GEN_CPU, reflector on cpu $REF_CPU, ${SECS}s x $RUNS runs each"
+echo "figure = median over runs of the median per-second Tx rate from the reflector's own counter"
+for mode in $MODES; do
+	tw=""; tp=""; twg=""; tpg=""
 	for r in $(seq "$RUNS"); do
-		one_run twinhop $mode >"$TMP/res"; tw="$tw $(cat "$TMP/res")"
-		one_run testpmd $mode >"$TMP/res"; tp="$tp $(cat "$TMP/res")"
+		set -- $(one_run twinhop $mode); tw="$tw $1"; twg="$twg $2"
+		set -- $(one_run testpmd $mode); tp="$tp $1"; tpg="$tpg $2"
 	done
 	mtw=$(echo "$tw" | median); mtp=$(echo "$tp" | median)
+	mtwg=$(echo "$twg" | median); mtpg=$(echo "$tpg" | median)
 	ratio=$(awk -v a="$mtw" -v b="$mtp" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a"}')
-	printf "%-5s twinhop-fp %6s Mpps [%s ]  testpmd-5tswap %6s Mpps [%s ]  ratio %s\n" \
+	gratio=$(awk -v a="$mtwg" -v b="$mtpg" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a"}')
+	printf "%-5s twinhop-fp %7s Mpps [%s ]  testpmd-5tswap %7s Mpps [%s ]  ratio %s\n" \
 		"$mode" "$mtw" "$tw" "$mtp" "$tp" "$ratio"
+	printf "%-5s   gen-rx:  twinhop-fp %7s Mpps [%s ]  testpmd-5tswap %7s Mpps [%s ]  ratio %s\n" \
+		"$mode" "$mtwg" "$twg" "$mtpg" "$tpg" "$gratio"
+	[ -f "$TMP/hmac-$mode" ] && [ "$mode" = auth ] &&
+		echo "auth    twinhop-fp DROP_BAD_HMAC per run: $(tr '\n' ' ' <"$TMP/hmac-$mode")(must be 0)"
 done

@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Benchmark: round-trip time over the memif loop, measured by the
+# twinhop-fp Session-Sender (open mode, --idle-backoff off on every DPDK
+# process), against two reflectors on the same wire, in one invocation:
+#
+#   twinhop-fp  : our reflector (TWAMP open, pad 27);
+#   testpmd     : dpdk-testpmd --forward-mode=5tswap, which only swaps the
+#                 5-tuple; the sender runs with echo=1 and matches its own
+#                 packet coming back (T2 = T3 = 0).  This is testpmd's own
+#                 loop latency: same wire, same sender, a different reflector.
+#
+# Both columns are T4 - T1 (sender Tx TSC read just before encode, to the
+# TSC read after the Rx burst), so the reflector's residence time is
+# included on both sides.  For twinhop-fp the residence-free figure
+# (T4 - T1) - (T3 - T2) is printed too.  Figures in microseconds:
+# min / median / p99 of each run, and the median over RUNS runs.
+# A benchmark, not a test; the machine is shared, so only compare the two
+# columns of one invocation.
+#
+# usage: tools/bench-rtt.sh [BUILD_DIR]
+#   env: COUNT=20000 INTERVAL=10us RUNS=3 SND_CPU=0 REF_CPU=1
+set -u
+B=${1:-${TW_BUILD:-/tmp/b-fp}}
+FP=$B/app/twinhop-fp
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+COUNT=${COUNT:-20000}
+INTERVAL=${INTERVAL:-10us}
+RUNS=${RUNS:-3}
+SND_CPU=${SND_CPU:-0}
+REF_CPU=${REF_CPU:-1}
+TMP=$(mktemp -d /tmp/twh-rtt.XXXXXX)
+NS=twh-rtt$$
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
+	sleep 0.5
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	ip netns del $NS 2>/dev/null
+	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+[ -x "$FP" ] || { echo "no $FP"; exit 2; }
+command -v dpdk-testpmd >/dev/null || { echo "no dpdk-testpmd"; exit 2; }
+ip netns add $NS
+REF_MAC=02:00:00:00:00:01
+SND_MAC=02:00:00:00:00:02
+EAL="--no-huge -m 512 --no-pci --log-level=notice"
+
+profile() { # role mac socket -> file
+	local f=$TMP/memif-$1.conf
+	sed -e "s#^vdev=.*#vdev=net_memif0,role=$1,id=0,socket=$3,socket-abstract=no,rsize=11,mac=$2#" \
+		"$SRC/drivers-config/net_memif.conf" >"$f"
+	echo "$f"
+}
+
+# stats of one record file: "min med p99" of T4-T1 and of the net RTT, us
+rtt_stats() { # file
+	python3 - "$1" <<'PY'
+import sys
+tot, net = [], []
+for line in open(sys.argv[1]):
+    if not line.startswith("R "):
+        continue
+    f = dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
+    if int(f["flags"]) != 0:
+        continue
+    t1, t2, t3, t4 = (int(f[k], 16) for k in ("t1", "t2", "t3", "t4"))
+    ns = lambda d: d * 1e9 / 2**32
+    tot.append(ns(t4 - t1) / 1e3)
+    if t2 and t3:
+        net.append(ns((t4 - t1) - (t3 - t2)) / 1e3)
+def st(a):
+    if not a:
+        return "nan nan nan"
+    a.sort()
+    return "%.2f %.2f %.2f" % (a[0], a[len(a) // 2], a[min(len(a) - 1, int(len(a) * 0.99))])
+print(st(tot), st(net), len(tot))
+PY
+}
+
+one_run() { # kind -> "min med p99 nmin nmed np99 n"
+	local kind=$1 sock=$TMP/r.sock echo=""
+	rm -f "$sock" "$TMP/rec"
+	if [ "$kind" = twinhop ]; then
+		ip netns exec $NS "$FP" -l $REF_CPU $EAL --file-prefix twh-rr$$ -- \
+			--profile "$(profile server $REF_MAC "$sock")" --addr 198.18.0.2/24 --tap twh-rr0 \
+			--reflector "local=198.18.0.2:5000,peer=198.18.0.1:6000,pad=27" \
+			--idle-backoff off >"$TMP/ref.log" 2>&1 &
+	else
+		dpdk-testpmd --lcores "0@$REF_CPU,1@$REF_CPU" $EAL --file-prefix twh-rr$$ \
+			--vdev "net_memif0,role=server,id=0,socket=$sock,socket-abstract=no,rsize=11,mac=$REF_MAC" -- \
+			--forward-mode=5tswap --nb-cores=1 --total-num-mbufs=16384 --stats-period=1 >"$TMP/ref.log" 2>&1 </dev/null &
+		echo=",echo=1"
+	fi
+	local rp=$!
+	PIDS+=($rp)
+	sleep 1.5
+	# The sender waits 1 s (duration of a first, discarded, warm-up is not
+	# needed: records of packets lost before the link came up are LOST and
+	# excluded).
+	ip netns exec $NS timeout 60 "$FP" -l $SND_CPU $EAL --file-prefix twh-rs$$ -- \
+		--profile "$(profile client $SND_MAC "$sock")" --addr 198.18.0.1/24 --tap twh-rs0 \
+		--sender "local=198.18.0.1:6000,peer=198.18.0.2:5000,mac=$REF_MAC,pad=27,count=$COUNT,interval=$INTERVAL,loss=100ms$echo" \
+		--idle-backoff off --record "$TMP/rec" --exit-when-done >"$TMP/snd.log" 2>&1
+	kill -INT "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
+	PIDS=()
+	rtt_stats "$TMP/rec"
+}
+
+col() { awk -v c="$1" '{print $c}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "bench-rtt: memif loop, sender cpu $SND_CPU, reflector cpu $REF_CPU, $COUNT packets at $INTERVAL, $RUNS runs, idle back-off off"
+: >"$TMP/tw"; : >"$TMP/tp"
+for r in $(seq "$RUNS"); do
+	one_run twinhop >>"$TMP/tw"
+	one_run testpmd >>"$TMP/tp"
+done
+printf "%-34s %8s %8s %8s   (us; per run:)\n" "" min median p99
+printf "%-34s %8s %8s %8s   %s\n" "twinhop-fp reflector  T4-T1" "$(col 1 <"$TMP/tw")" "$(col 2 <"$TMP/tw")" "$(col 3 <"$TMP/tw")" "$(awk '{printf "[%s %s %s n=%s] ", $1, $2, $3, $7}' "$TMP/tw")"
+printf "%-34s %8s %8s %8s   %s\n" "testpmd 5tswap        T4-T1" "$(col 1 <"$TMP/tp")" "$(col 2 <"$TMP/tp")" "$(col 3 <"$TMP/tp")" "$(awk '{printf "[%s %s %s n=%s] ", $1, $2, $3, $7}' "$TMP/tp")"
+printf "%-34s %8s %8s %8s\n" "twinhop-fp (T4-T1)-(T3-T2)" "$(col 4 <"$TMP/tw")" "$(col 5 <"$TMP/tw")" "$(col 6 <"$TMP/tw")"
