@@ -28,8 +28,10 @@ int64_t cli_errest_ns(uint16_t e, bool *sync)
 	uint64_t ns = UINT64_MAX;
 	if (sync)
 		*sync = tw_errest_s(e);
-	if (tw_errest_decode(e, &ns) != TW_OK || ns > (uint64_t)INT64_MAX)
-		return INT64_MAX;
+	/* Cap "unknown / huge" bounds so sums of three stay far from overflow
+	 * in tw_stats (error_bound.*): 2^40 ns is ~18 minutes, useless anyway. */
+	if (tw_errest_decode(e, &ns) != TW_OK || ns > CLI_ERREST_MAX_NS)
+		return CLI_ERREST_MAX_NS;
 	return (int64_t)ns;
 }
 

@@ -26,6 +26,7 @@
 #include "tw_stats.h"
 
 #define CLI_ENGINE_SESSIONS_MAX 64
+#define CLI_ENGINE_TICK_NS      100000000 /* 100 ms: interval reports, control pumping */
 
 struct cli_sess_cfg {
 	struct sockaddr_storage local; /* port 0: ephemeral; filled in by add */
@@ -46,6 +47,11 @@ struct cli_sess_cfg {
 	uint64_t interval_ns; /* mean interval */
 	bool poisson;
 	int64_t loss_timeout_ns;
+	int64_t start_offset_ns; /* first packet this long after run starts (--stagger) */
+	/* TWAMP-Control sessions (fastpath engine, sender-add "proto":"twamp"):
+	 * the negotiated base mode (TW_CTL_MODE_*; 0 for Light/STAMP) and SID. */
+	uint32_t twamp_mode;
+	uint8_t sid[16];
 };
 
 /* Per-session engine counters (beyond what tw_stats sees). */
@@ -57,7 +63,7 @@ struct cli_engine_cb {
 	void *arg;
 	void (*sent)(void *arg, unsigned sess, uint32_t seq, int64_t t1_ns);
 	void (*reply)(void *arg, unsigned sess, const struct tw_stats_reply *r);
-	void (*tick)(void *arg, int64_t now_ns); /* about once per second */
+	void (*tick)(void *arg, int64_t now_ns); /* every CLI_ENGINE_TICK_NS or so */
 };
 
 struct cli_engine;
@@ -105,7 +111,8 @@ extern const struct cli_engine_ops cli_engine_fp_ops;
 int64_t cli_mono_ns(void);
 /* Wire NTP timestamp to Unix ns (era nearest to now, wire ref §5.1). */
 int64_t cli_ntp_ns(uint64_t ntp);
-/* Error Estimate to ns (a bound, rounded up; INT64_MAX if huge or corrupt),
+#define CLI_ERREST_MAX_NS (INT64_C(1) << 40)
+/* Error Estimate to ns (a bound, rounded up; CLI_ERREST_MAX_NS if huge or corrupt),
  * S bit into *sync when sync is not NULL (wire ref §5.2). */
 int64_t cli_errest_ns(uint16_t e, bool *sync);
 /* Next inter-send gap: the interval, or exponential with that mean. */

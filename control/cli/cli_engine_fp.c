@@ -5,31 +5,40 @@
  * protocol 1) with "start":true and "subscribe":true; per-packet `result`
  * events and the final `summary` stream back on the same connection.
  *
- * Limits of admin protocol 1 (reported to the user, not worked around):
- *  - sender-add knows only "light" and "stamp" packets with "open" or STAMP
- *    "auth" (HMAC-SHA-256) security, so TWAMP modes 2/4 (test keys derived
- *    from the SID) cannot be programmed; modes 1/8 use the identical open
- *    layout ("light") and work;
- *  - the fast path owns the local address (the TAP interface's), and there is
- *    no way to ask twinhopd for a free sender port: the CLI picks one.
+ * TWAMP-Control sessions (cfg->twamp_mode set) are sent as "proto":"twamp"
+ * with "sec" (open/mixed/auth/enc), "sid" and, in modes 2/4, the test keys
+ * derived from the SID ("aes_key", "hmac_key", spec §3.5), so the fast path
+ * can send mode 1/2/4/8 test packets.  A twinhopd that predates these fields
+ * answers "error":"arg": modes 1/8 then fall back to the identical open
+ * "light" layout (as before), modes 2/4 fail with a message saying why.
+ *
+ * The fast path owns the local address (the TAP interface's) and twinhopd
+ * cannot hand out a free sender port, so the CLI picks one at random and,
+ * where the address is also local to this host, checks it with bind().
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "cli_admin.h"
 #include "cli_engine.h"
 #include "tw_crypto.h"
+#include "tw_ctl.h"
 #include "tw_time.h"
 
 struct fp_priv {
 	struct cli_admin adm;
 	uint64_t id[CLI_ENGINE_SESSIONS_MAX];
 	bool done[CLI_ENGINE_SESSIONS_MAX];
+	bool deferred[CLI_ENGINE_SESSIONS_MAX]; /* added with "start":false (--stagger) */
+	bool warned;
 	struct cli_engine *e;
 	const struct cli_engine_cb *cb;
 };
@@ -38,15 +47,11 @@ static int fp_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, 
                   size_t errlen)
 {
 	(void)idx;
-	if (cfg->prot != TW_PKT_PROT_NONE && !tw_pkt_is_stamp(cfg->layout)) {
+	if (cfg->layout != TW_PKT_TWAMP_OPEN && cfg->layout != TW_PKT_TWAMP_AUTH &&
+	    !tw_pkt_is_stamp(cfg->layout)) {
 		snprintf(err, errlen,
-		         "fastpath engine: authenticated/encrypted TWAMP test packets cannot be "
-		         "programmed through admin protocol 1 (sender-add has no TWAMP test keys); "
-		         "use --mode open|mixed or --engine socket");
-		return -1;
-	}
-	if (cfg->layout != TW_PKT_TWAMP_OPEN && !tw_pkt_is_stamp(cfg->layout)) {
-		snprintf(err, errlen, "fastpath engine: only the open TWAMP and STAMP layouts");
+		         "fastpath engine: Symmetrical Size (RFC 6038) layouts are not supported; "
+		         "drop --features symmetrical or use --engine socket");
 		return -1;
 	}
 	if (!e->priv) {
@@ -62,9 +67,20 @@ static int fp_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, 
 	                     ? &((struct sockaddr_in6 *)&cfg->local)->sin6_port
 	                     : &((struct sockaddr_in *)&cfg->local)->sin_port;
 	if (*port == 0) {
-		uint16_t r = 0;
-		tw_crypto_random(&r, sizeof(r));
-		*port = htons((uint16_t)(49152 + r % 16384));
+		for (int tries = 0; tries < 64; tries++) {
+			uint16_t r = 0;
+			tw_crypto_random(&r, sizeof(r));
+			*port = htons((uint16_t)(49152 + r % 16384));
+			int fd = socket(cfg->local.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			if (fd < 0)
+				break;
+			int b = bind(fd, (struct sockaddr *)&cfg->local, cfg->local_len);
+			int en = errno;
+			close(fd);
+			/* EADDRNOTAVAIL: the address lives only in the fast path. */
+			if (b == 0 || en != EADDRINUSE)
+				break;
+		}
 	}
 	return 0;
 }
@@ -169,6 +185,122 @@ static void fp_event(void *arg, const char *l)
 	}
 }
 
+static const char *sec_name(uint32_t mode)
+{
+	switch (mode & TW_CTL_MODE_BASE_MASK) {
+	case TW_CTL_MODE_AUTH:
+		return "auth";
+	case TW_CTL_MODE_ENCRYPTED:
+		return "enc";
+	case TW_CTL_MODE_MIXED:
+		return "mixed";
+	default:
+		return "open";
+	}
+}
+
+static int hex_out(char *out, size_t cap, const uint8_t *b, size_t n)
+{
+	int w = 0;
+	for (size_t k = 0; k < n && (size_t)w + 3 <= cap; k++)
+		w += snprintf(out + w, cap - (size_t)w, "%02x", b[k]);
+	return w;
+}
+
+/*
+ * sender-add for session i.  Returns 0, -1 (err filled), or 1 when an older
+ * twinhopd refused the TWAMP fields of an open/mixed session and the caller
+ * may retry with as_light (the open layouts are identical, spec §4.1).
+ */
+static int add_one(struct fp_priv *p, unsigned i, bool as_light, char *err, size_t errlen)
+{
+	const struct cli_sess_cfg *c = &p->e->cfg[i];
+	char la[64], pa[64], req[2048];
+	unsigned lp, pp;
+	addr_str(&c->local, la, sizeof(la), &lp);
+	addr_str(&c->peer, pa, sizeof(pa), &pp);
+	uint64_t ius = c->interval_ns / 1000 ? c->interval_ns / 1000 : 1;
+	bool twamp = c->twamp_mode && !as_light;
+	const char *proto = tw_pkt_is_stamp(c->layout) ? "stamp" : twamp ? "twamp" : "light";
+	p->deferred[i] = c->start_offset_ns > 0;
+	int n = snprintf(req, sizeof(req),
+	                 "{\"cmd\":\"sender-add\",\"proto\":\"%s\",\"local\":\"%s\","
+	                 "\"local_port\":%u,\"peer\":\"%s\",\"peer_port\":%u,\"dscp\":%u,"
+	                 "\"ttl\":255,\"padding\":%u,\"interval_us\":%" PRIu64
+	                 ",\"poisson\":%s,\"count\":%" PRIu64 ",\"loss_timeout_ms\":%" PRId64
+	                 ",\"ssid\":%u,\"results\":true,\"start\":%s,\"subscribe\":true",
+	                 proto, la, lp, pa, pp, c->dscp, c->padding, ius,
+	                 c->poisson ? "true" : "false", c->count, c->loss_timeout_ns / 1000000,
+	                 c->ssid, p->deferred[i] ? "false" : "true");
+	if (twamp) {
+		uint32_t base = c->twamp_mode & TW_CTL_MODE_BASE_MASK;
+		n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"sec\":\"%s\",\"sid\":\"",
+		              sec_name(c->twamp_mode));
+		n += hex_out(req + n, sizeof(req) - (size_t)n, c->sid, 16);
+		n += snprintf(req + n, sizeof(req) - (size_t)n, "\"");
+		if (base == TW_CTL_MODE_AUTH || base == TW_CTL_MODE_ENCRYPTED) {
+			n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"aes_key\":\"");
+			n += hex_out(req + n, sizeof(req) - (size_t)n, c->test_aes_key, 16);
+			n += snprintf(req + n, sizeof(req) - (size_t)n, "\",\"hmac_key\":\"");
+			n += hex_out(req + n, sizeof(req) - (size_t)n, c->test_hmac_key, 32);
+			n += snprintf(req + n, sizeof(req) - (size_t)n, "\"");
+		}
+	} else if (c->prot != TW_PKT_PROT_NONE) {
+		n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"sec\":\"auth\",\"key\":\"");
+		n += hex_out(req + n, sizeof(req) - (size_t)n, c->stamp_key, c->stamp_key_len);
+		n += snprintf(req + n, sizeof(req) - (size_t)n, "\"");
+	}
+	snprintf(req + n, sizeof(req) - (size_t)n, "}");
+	char *rep = cli_admin_call(&p->adm, req, 10000, fp_event, p, err, errlen);
+	tw_crypto_cleanse(req, sizeof(req));
+	if (!rep)
+		return -1;
+	char code[32] = "";
+	cli_json_str(rep, "error", code, sizeof(code));
+	bool ok = cli_admin_ok(rep, err, errlen) && cli_json_u64(rep, "session", &p->id[i]);
+	free(rep);
+	if (ok)
+		return 0;
+	if (twamp && !strcmp(code, "arg")) {
+		uint32_t base = c->twamp_mode & TW_CTL_MODE_BASE_MASK;
+		if (base == TW_CTL_MODE_OPEN || base == TW_CTL_MODE_MIXED) {
+			if (!p->warned)
+				fprintf(stderr,
+				        "twinhop: twinhopd does not know sender-add "
+				        "\"proto\":\"twamp\" "
+				        "(older daemon); sending the identical open layout as "
+				        "\"light\"\n");
+			p->warned = true;
+			return 1;
+		}
+		char why[400];
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen,
+		         "fastpath engine: twinhopd refused the TWAMP test-session fields of "
+		         "sender-add (proto twamp, sec %s, sid, aes_key, hmac_key): this daemon "
+		         "predates them and cannot send mode 2/4 test packets (%s); use --engine "
+		         "socket, or --mode open|mixed",
+		         sec_name(c->twamp_mode), why);
+	}
+	return -1;
+}
+
+static void start_due(struct fp_priv *p, int64_t t_run, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < p->e->n; i++) {
+		if (!p->deferred[i] || cli_mono_ns() - t_run < p->e->cfg[i].start_offset_ns)
+			continue;
+		char req[96];
+		snprintf(req, sizeof(req), "{\"cmd\":\"sender-start\",\"session\":%" PRIu64 "}",
+		         p->id[i]);
+		char *rep = cli_admin_call(&p->adm, req, 5000, fp_event, p, err, errlen);
+		if (!rep || !cli_admin_ok(rep, err, errlen))
+			fprintf(stderr, "twinhop: sender-start of session %u: %s\n", i + 1, err);
+		free(rep);
+		p->deferred[i] = false;
+	}
+}
+
 static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile sig_atomic_t *stop,
                   char *err, size_t errlen)
 {
@@ -183,38 +315,10 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 	    0)
 		return -1;
 	for (unsigned i = 0; i < e->n; i++) {
-		const struct cli_sess_cfg *c = &e->cfg[i];
-		char la[64], pa[64], req[1024];
-		unsigned lp, pp;
-		addr_str(&c->local, la, sizeof(la), &lp);
-		addr_str(&c->peer, pa, sizeof(pa), &pp);
-		uint64_t ius = c->interval_ns / 1000 ? c->interval_ns / 1000 : 1;
-		int n =
-		    snprintf(req, sizeof(req),
-		             "{\"cmd\":\"sender-add\",\"proto\":\"%s\",\"local\":\"%s\","
-		             "\"local_port\":%u,\"peer\":\"%s\",\"peer_port\":%u,\"dscp\":%u,"
-		             "\"ttl\":255,\"padding\":%u,\"interval_us\":%" PRIu64
-		             ",\"poisson\":%s,\"count\":%" PRIu64 ",\"loss_timeout_ms\":%" PRId64
-		             ",\"ssid\":%u,\"results\":true,\"start\":true,\"subscribe\":true",
-		             tw_pkt_is_stamp(c->layout) ? "stamp" : "light", la, lp, pa, pp,
-		             c->dscp, c->padding, ius, c->poisson ? "true" : "false", c->count,
-		             c->loss_timeout_ns / 1000000, c->ssid);
-		if (c->prot != TW_PKT_PROT_NONE) {
-			n += snprintf(req + n, sizeof(req) - (size_t)n,
-			              ",\"sec\":\"auth\",\"key\":\"");
-			for (size_t k = 0; k < c->stamp_key_len; k++)
-				n += snprintf(req + n, sizeof(req) - (size_t)n, "%02x",
-				              c->stamp_key[k]);
-			n += snprintf(req + n, sizeof(req) - (size_t)n, "\"");
-		}
-		snprintf(req + n, sizeof(req) - (size_t)n, "}");
-		char *rep = cli_admin_call(&p->adm, req, 10000, fp_event, p, err, errlen);
-		tw_crypto_cleanse(req, sizeof(req));
-		if (!rep)
-			return -1;
-		bool ok = cli_admin_ok(rep, err, errlen) && cli_json_u64(rep, "session", &p->id[i]);
-		free(rep);
-		if (!ok)
+		int r = add_one(p, i, false, err, errlen);
+		if (r == 1) /* older twinhopd: open test packets as "light" */
+			r = add_one(p, i, true, err, errlen);
+		if (r < 0)
 			return -1;
 	}
 	/* Never wait forever on a fast path that stops talking: expected run
@@ -224,11 +328,12 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 		const struct cli_sess_cfg *c = &e->cfg[i];
 		if (!c->count)
 			continue;
-		int64_t d =
-		    (int64_t)(c->count * c->interval_ns) + c->loss_timeout_ns + 10000000000ll;
+		int64_t d = (int64_t)(c->count * c->interval_ns) + c->start_offset_ns +
+		            c->loss_timeout_ns + 10000000000ll;
 		if (run_end == INT64_MAX || cli_mono_ns() + d > run_end)
 			run_end = cli_mono_ns() + d;
 	}
+	int64_t t_run = cli_mono_ns(), next_tick = t_run + CLI_ENGINE_TICK_NS;
 	bool stopping = false, overdue = false;
 	int64_t stop_deadline = 0;
 	for (;;) {
@@ -262,7 +367,7 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 			break;
 		}
 		char *l = NULL;
-		int r = cli_admin_read_line(&p->adm, 1000, &l, err, errlen);
+		int r = cli_admin_read_line(&p->adm, CLI_ENGINE_TICK_NS / 1000000, &l, err, errlen);
 		if (r < 0)
 			return -1;
 		if (r > 0) {
@@ -270,8 +375,12 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 				fp_event(p, l);
 			free(l);
 		}
-		if (cb->tick)
+		if (!stopping)
+			start_due(p, t_run, err, errlen);
+		if (cb->tick && cli_mono_ns() >= next_tick) {
+			next_tick = cli_mono_ns() + CLI_ENGINE_TICK_NS;
 			cb->tick(cb->arg, tw_time_now_ns());
+		}
 	}
 	for (unsigned i = 0; i < e->n; i++) {
 		char req[96];

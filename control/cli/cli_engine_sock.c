@@ -74,6 +74,32 @@ static int setopts(int fd, int family, uint8_t dscp, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * No daemon hands out free test ports, so without --sender-port pick a random
+ * one from the dynamic range (RFC 6335 §6) and let bind() say whether it is
+ * free; after 64 collisions let the kernel choose.
+ */
+static int bind_port(int fd, struct cli_sess_cfg *cfg)
+{
+	uint16_t *port = cfg->local.ss_family == AF_INET6
+	                     ? &((struct sockaddr_in6 *)&cfg->local)->sin6_port
+	                     : &((struct sockaddr_in *)&cfg->local)->sin_port;
+	if (*port)
+		return bind(fd, (struct sockaddr *)&cfg->local, cfg->local_len);
+	for (int tries = 0; tries < 64; tries++) {
+		uint16_t r = 0;
+		if (tw_crypto_random(&r, sizeof(r)) != TW_OK)
+			break;
+		*port = htons((uint16_t)(49152 + r % 16384));
+		if (bind(fd, (struct sockaddr *)&cfg->local, cfg->local_len) == 0)
+			return 0;
+		if (errno != EADDRINUSE && errno != EACCES)
+			return -1;
+	}
+	*port = 0;
+	return bind(fd, (struct sockaddr *)&cfg->local, cfg->local_len);
+}
+
 static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, char *err,
                     size_t errlen)
 {
@@ -114,7 +140,7 @@ static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg
 	}
 	if (setopts(s->fd, family, cfg->dscp, err, errlen) < 0)
 		return -1;
-	if (bind(s->fd, (struct sockaddr *)&cfg->local, cfg->local_len) < 0) {
+	if (bind_port(s->fd, cfg) < 0) {
 		snprintf(err, errlen, "bind test socket: %s", strerror(errno));
 		return -1;
 	}
@@ -294,11 +320,11 @@ static int sock_run(struct cli_engine *e, const struct cli_engine_cb *cb,
 		return -1;
 	}
 	int64_t now = cli_mono_ns();
-	int64_t tick = now + 1000000000;
+	int64_t tick = now + CLI_ENGINE_TICK_NS;
 	int64_t end = -1; /* set once every session has sent everything */
 	int64_t loss_to = 0;
 	for (unsigned i = 0; i < e->n; i++) {
-		p->s[i].next = now + (int64_t)i * 1000; /* stagger the sessions */
+		p->s[i].next = now + e->cfg[i].start_offset_ns + (int64_t)i * 1000;
 		pfd[i].fd = p->s[i].fd;
 		pfd[i].events = POLLIN;
 		if (e->cfg[i].loss_timeout_ns > loss_to)
@@ -325,9 +351,9 @@ static int sock_run(struct cli_engine *e, const struct cli_engine_cb *cb,
 		if (now >= tick) {
 			if (cb->tick)
 				cb->tick(cb->arg, tw_time_now_ns());
-			tick += 1000000000;
+			tick += CLI_ENGINE_TICK_NS;
 			if (tick < now)
-				tick = now + 1000000000;
+				tick = now + CLI_ENGINE_TICK_NS;
 		}
 		if (end >= 0) {
 			bool all = true;

@@ -29,8 +29,10 @@
 #include <unistd.h>
 
 #include "cli_admin.h"
+#include "cli_bench.h"
 #include "cli_engine.h"
-#include "cli_report.h"
+#include "cli_meas.h"
+#include "cli_run.h"
 #include "ctl_client.h"
 #include "tw_config.h"
 #include "tw_crypto.h"
@@ -47,20 +49,12 @@ static void on_signal(int sig)
 	g_stop = 1;
 }
 
-__attribute__((format(printf, 1, 2))) static void die_msg(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("twinhop: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
+#define die_msg cli_err
 
 /* ---- options --------------------------------------------------------------- */
 
 struct opts {
-	const char *target;
+	const char *target, *target2;
 	uint32_t modes;
 	char key_id[TW_CTL_KEYID_LEN + 1];
 	const char *keyfile;
@@ -78,6 +72,11 @@ struct opts {
 	const char *local;
 	unsigned sender_port;
 	bool json, quiet;
+	const char *csv, *om;
+	double report_interval; /* -1: default */
+	struct tw_stats_thr thr[TW_STATS_THR__COUNT];
+	double stagger;
+	const char *profiles_dir; /* bench */
 	uint32_t pbkdf2_max;
 	uint32_t features;
 	const char *admin;
@@ -92,14 +91,15 @@ static void usage(FILE *f)
 	fputs("usage:\n"
 	      "  twinhop measure HOST[:PORT] [options]     TWAMP client (control port 862)\n"
 	      "  twinhop light-send HOST:PORT [options]    TWAMP Light / STAMP sender\n"
-	      "  twinhop status | sessions | counters [--fp]\n"
+	      "  twinhop bench PROFILE TARGET [options]    run a traffic profile step by step\n"
+	      "  twinhop status | sessions | counters [--fp] [--json]\n"
 	      "  twinhop light add --proto light|stamp --port N [--KEY VALUE ...]\n"
 	      "  twinhop light del ID\n"
 	      "  twinhop sender add --proto light|stamp --peer A --peer-port N --local A\n"
 	      "                     --local-port N [--KEY VALUE ...]\n"
 	      "  twinhop sender start|stop|del|watch ID\n"
 	      "  twinhop admin '{\"cmd\":...}'               raw admin request\n"
-	      "measure / light-send options:\n"
+	      "measure / light-send / bench options:\n"
 	      "  --mode LIST        allowed modes: open,auth,enc,mixed (default all)\n"
 	      "  --keyid ID         KeyID (identity)\n"
 	      "  --keyfile FILE     perfSONAR pass-phrase file (identity hex-passphrase)\n"
@@ -111,51 +111,31 @@ static void usage(FILE *f)
 	      "  --padding N        Padding Length (default 27 open/mixed, 64 auth/enc)\n"
 	      "  --dscp N           DSCP of test packets (Type-P)\n"
 	      "  --sessions N       parallel test sessions (default 1)\n"
+	      "  --stagger S        start session i i*S seconds after the first (Start-N\n"
+	      "                     per session when --features indiv is negotiated)\n"
 	      "  --timeout S        control reply deadline (default 10)\n"
 	      "  --loss-timeout S   a packet is lost after this (default 2)\n"
 	      "  -4, -6             address family\n"
 	      "  --engine E         socket (default) or fastpath\n"
 	      "  --local ADDR       local address for control and test\n"
-	      "  --sender-port N    first local test port (default: any)\n"
+	      "  --sender-port N    first local test port (default: a random free one)\n"
 	      "  --pbkdf2-max N     largest PBKDF2 count accepted (default 32768)\n"
 	      "  --features LIST    ask for indiv,reflect-octets,symmetrical if offered\n"
 	      "  --admin PATH       twinhopd admin socket (fastpath engine, appliance cmds)\n"
 	      "  --stamp            light-send: STAMP packets (default TWAMP Light)\n"
 	      "  --ssid N           light-send: STAMP SSID\n"
-	      "  --stamp-key HEX    light-send: STAMP authenticated mode key\n"
-	      "  --json             JSON result on stdout\n"
-	      "  --quiet            no per-second progress on stderr\n",
+	      "  --stamp-key HEX    light-send, bench: STAMP authenticated mode key\n"
+	      "  --json             JSON on stdout (docs/schema/report.schema.json;\n"
+	      "                     several sessions: one document per line)\n"
+	      "  --format text|json same as default / --json\n"
+	      "  --csv FILE         per-packet CSV, lost packets included (FILE.N per session)\n"
+	      "  --openmetrics FILE session totals as OpenMetrics text\n"
+	      "  --report-interval S  interval reports (default 1 on runs > 2 s; 0 = none)\n"
+	      "  --threshold K=R[:C]  raise/clear events: rtt|owd|fwd|bwd|ipdv=5ms:4ms,\n"
+	      "                     loss=1%:0.5% (repeat, or comma-separated)\n"
+	      "  --profiles-dir DIR bench: where to look up profile names first\n"
+	      "  --quiet            no progress on stderr\n",
 	      f);
-}
-
-static int parse_target(const char *t, bool need_port, char *host, size_t hcap, char *port,
-                        size_t pcap)
-{
-	const char *p;
-	if (t[0] == '[') {
-		const char *e = strchr(t, ']');
-		if (!e || (size_t)(e - t - 1) >= hcap)
-			return -1;
-		memcpy(host, t + 1, (size_t)(e - t - 1));
-		host[e - t - 1] = '\0';
-		p = e[1] == ':' ? e + 2 : NULL;
-		if (e[1] && e[1] != ':')
-			return -1;
-	} else {
-		const char *c = strchr(t, ':');
-		if (c && strchr(c + 1, ':'))
-			c = NULL; /* bare IPv6 address */
-		size_t n = c ? (size_t)(c - t) : strlen(t);
-		if (n >= hcap || n == 0)
-			return -1;
-		memcpy(host, t, n);
-		host[n] = '\0';
-		p = c ? c + 1 : NULL;
-	}
-	if (!p && need_port)
-		return -1;
-	snprintf(port, pcap, "%s", p ? p : "862");
-	return 0;
 }
 
 static int parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
@@ -198,6 +178,13 @@ enum {
 	O_STAMP,
 	O_SSID,
 	O_STAMPKEY,
+	O_CSV,
+	O_OM,
+	O_RINTV,
+	O_THR,
+	O_STAGGER,
+	O_PROFDIR,
+	O_FORMAT,
 	O_HELP,
 };
 
@@ -226,6 +213,13 @@ static const struct option long_opts[] = {
     {"stamp", no_argument, 0, O_STAMP},
     {"ssid", required_argument, 0, O_SSID},
     {"stamp-key", required_argument, 0, O_STAMPKEY},
+    {"csv", required_argument, 0, O_CSV},
+    {"openmetrics", required_argument, 0, O_OM},
+    {"report-interval", required_argument, 0, O_RINTV},
+    {"threshold", required_argument, 0, O_THR},
+    {"stagger", required_argument, 0, O_STAGGER},
+    {"profiles-dir", required_argument, 0, O_PROFDIR},
+    {"format", required_argument, 0, O_FORMAT},
     {"help", no_argument, 0, O_HELP},
     {0, 0, 0, 0},
 };
@@ -241,7 +235,7 @@ static bool num(const char *s, double lo, double hi, double *out)
 	return true;
 }
 
-static int parse_opts(int argc, char **argv, struct opts *o)
+static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 {
 	memset(o, 0, sizeof(*o));
 	o->count = 100;
@@ -253,6 +247,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->engine = "socket";
 	o->family = AF_UNSPEC;
 	o->admin = getenv("TWINHOP_ADMIN");
+	o->report_interval = -1;
 	optind = 1;
 	int c;
 	double v;
@@ -405,6 +400,45 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_STAMPKEY:
 			o->stamp_key = optarg;
 			break;
+		case O_CSV:
+			o->csv = optarg;
+			break;
+		case O_OM:
+			o->om = optarg;
+			break;
+		case O_RINTV:
+			if (!num(optarg, 0, 86400, &v)) {
+				die_msg("--report-interval: need 0..86400 seconds (0: none)");
+				return -1;
+			}
+			o->report_interval = v;
+			break;
+		case O_THR: {
+			char err[512];
+			if (cli_meas_parse_threshold(optarg, o->thr, err, sizeof(err)) < 0) {
+				die_msg("%s", err);
+				return -1;
+			}
+			break;
+		}
+		case O_STAGGER:
+			if (!num(optarg, 0, 3600, &v)) {
+				die_msg("--stagger: need 0..3600 seconds");
+				return -1;
+			}
+			o->stagger = v;
+			break;
+		case O_PROFDIR:
+			o->profiles_dir = optarg;
+			break;
+		case O_FORMAT: /* docs/output.md's name for the main stream's format */
+			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+				die_msg("--format: text or json (CSV and OpenMetrics go to files: "
+				        "--csv FILE, --openmetrics FILE)");
+				return -1;
+			}
+			o->json = !strcmp(optarg, "json");
+			break;
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -414,119 +448,102 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
-	if (optind + 1 != argc) {
-		die_msg(optind >= argc ? "missing HOST" : "unexpected argument '%s'",
-		        optind < argc ? argv[optind + 1] : "");
+	if (optind + npos != argc) {
+		if (optind + npos > argc)
+			die_msg("missing %s", npos == 2 && optind + 1 == argc ? "TARGET"
+			                      : npos == 2                     ? "PROFILE"
+			                                                      : "HOST");
+		else
+			die_msg("unexpected argument '%s'", argv[optind + npos]);
 		usage(stderr);
 		return -1;
 	}
 	o->target = argv[optind];
+	o->target2 = npos == 2 ? argv[optind + 1] : NULL;
 	return 0;
 }
 
-/* ---- measurement state --------------------------------------------------------- */
+/* ---- measure / light-send ------------------------------------------------------ */
 
-struct meas {
-	const struct opts *o;
-	unsigned n;
-	struct tw_stats *st[CLI_ENGINE_SESSIONS_MAX];
-	int64_t t0_ns, last_tick;
-};
-
-static void cb_sent(void *arg, unsigned i, uint32_t seq, int64_t t1)
+static int conn_from_opts(const struct opts *o, struct cli_conn *c)
 {
-	struct meas *m = arg;
-	tw_stats_sent(m->st[i], seq, t1);
-}
-
-static void cb_reply(void *arg, unsigned i, const struct tw_stats_reply *r)
-{
-	struct meas *m = arg;
-	struct tw_stats_sample s;
-	tw_stats_reply(m->st[i], r, &s);
-}
-
-static void cb_tick(void *arg, int64_t now)
-{
-	struct meas *m = arg;
-	if (now - m->last_tick < 900000000)
-		return;
-	m->last_tick = now;
-	for (unsigned i = 0; i < m->n; i++) {
-		tw_stats_expire(m->st[i], now);
-		struct tw_stats_summary sum;
-		tw_stats_interval_take(m->st[i], &sum, NULL);
-		if (!m->o->quiet)
-			cli_report_interval(stderr, (double)(now - m->t0_ns) / 1e9, i, &sum);
-	}
-}
-
-static int meas_init(struct meas *m, const struct opts *o, unsigned n)
-{
-	memset(m, 0, sizeof(*m));
-	m->o = o;
-	m->n = n;
-	struct tw_stats_config sc = {0};
-	sc.loss_timeout_ns = (int64_t)(o->loss_timeout * 1e9);
-	for (unsigned i = 0; i < n; i++) {
-		m->st[i] = malloc(sizeof(struct tw_stats));
-		if (!m->st[i] || tw_stats_init(m->st[i], &sc) != TW_OK) {
-			die_msg("cannot set up statistics");
-			return -1;
+	memset(c, 0, sizeof(*c));
+	c->target = o->target;
+	c->family = o->family;
+	c->local = o->local;
+	c->timeout = o->timeout;
+	c->stagger_ns = (int64_t)(o->stagger * 1e9);
+	c->quiet = o->quiet;
+	c->ctl.modes = o->modes;
+	c->ctl.features = o->features;
+	c->ctl.pbkdf2_max = o->pbkdf2_max;
+	snprintf(c->ctl.key_id, sizeof(c->ctl.key_id), "%s", o->key_id);
+	char err[512];
+	if (o->keyfile) {
+		if (ctl_client_read_pfs(o->keyfile, c->ctl.key_id, c->ctl.secret,
+		                        sizeof(c->ctl.secret), &c->ctl.secret_len, err,
+		                        sizeof(err)) < 0) {
+			die_msg("%s", err);
+			return 1;
 		}
+	} else if (o->secret) {
+		c->ctl.secret_len = strlen(o->secret);
+		if (c->ctl.secret_len > sizeof(c->ctl.secret)) {
+			die_msg("--secret too long");
+			return EXIT_USAGE;
+		}
+		memcpy(c->ctl.secret, o->secret, c->ctl.secret_len);
 	}
-	m->t0_ns = tw_time_now_ns();
-	m->last_tick = m->t0_ns;
+	if (c->ctl.secret_len && !c->ctl.key_id[0]) {
+		die_msg("a shared secret needs --keyid");
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
-static void meas_free(struct meas *m)
+/* Interval reports: --report-interval, else 1 s on runs planned longer than 2 s
+ * (or without an end), else none. */
+static int64_t report_interval_ns(const struct opts *o)
 {
-	for (unsigned i = 0; i < m->n; i++)
-		free(m->st[i]);
+	if (o->report_interval >= 0)
+		return (int64_t)(o->report_interval * 1e9);
+	double planned =
+	    o->count ? (double)o->count * o->interval + o->stagger * (o->sessions - 1) : 1e9;
+	return planned > 2.0 ? 1000000000 : 0;
 }
 
-/* Print the results; returns the exit status. */
-static int meas_report(struct meas *m, struct cli_engine *e, const char *target, const char *mode,
-                       const struct ctl_client *cc)
+static void meas_cfg_from_opts(const struct opts *o, struct cli_meas_cfg *mc)
+{
+	memset(mc, 0, sizeof(*mc));
+	mc->loss_timeout_ns = (int64_t)(o->loss_timeout * 1e9);
+	memcpy(mc->thr, o->thr, sizeof(mc->thr));
+	mc->report_interval_ns = report_interval_ns(o);
+	mc->out = stdout;
+	mc->json = o->json;
+	mc->progress = !o->quiet;
+	mc->csv_path = o->csv;
+	mc->om_path = o->om;
+}
+
+static void plan_from_opts(const struct opts *o, struct cli_plan *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->padding = o->padding >= 0 ? (uint32_t)o->padding : CLI_PAD_DEFAULT;
+	pl->dscp = (uint8_t)o->dscp;
+	pl->count = o->count;
+	pl->interval_ns = (uint64_t)(o->interval * 1e9) ? (uint64_t)(o->interval * 1e9) : 1;
+	pl->poisson = o->poisson;
+}
+
+/* Exit status from the totals: 3 when nothing came back. */
+static int no_reply_check(const struct cli_meas *m, const char *target)
 {
 	uint64_t received = 0;
-	if (m->o->json)
-		printf("{\"target\":\"%s\",\"mode\":\"%s\",\"engine\":\"%s\",\"sessions\":[",
-		       target, mode, cli_engine_name(e));
-	else
-		printf("--- twinhop %s: mode %s, engine %s, %u session%s ---\n", target, mode,
-		       cli_engine_name(e), m->n, m->n == 1 ? "" : "s");
 	for (unsigned i = 0; i < m->n; i++) {
-		tw_stats_flush(m->st[i]);
-		struct tw_stats_summary sum;
-		tw_stats_summary_fill(m->st[i], &m->st[i]->total, &sum);
-		received += sum.received;
-		char sid[33] = "";
-		const struct ctl_client_sess *cs = cc ? ctl_client_session(cc, i) : NULL;
-		if (cs)
-			for (int k = 0; k < 16; k++)
-				snprintf(sid + 2 * k, 3, "%02x", cs->sid[k]);
-		const struct cli_sess_cfg *sc = &e->cfg[i];
-		struct cli_report_sess r = {
-		    .idx = i,
-		    .sid_hex = sid,
-		    .local_port = ntohs(((const struct sockaddr_in *)&sc->local)->sin_port),
-		    .peer_port = ntohs(((const struct sockaddr_in *)&sc->peer)->sin_port),
-		    .sum = &sum,
-		    .cnt = cli_engine_counters(e, i),
-		};
-		if (m->o->json) {
-			if (i)
-				putchar(',');
-			cli_report_json(stdout, &r);
-		} else {
-			cli_report_text(stdout, &r);
-		}
+		struct tw_stats_summary s;
+		cli_meas_summary(m, i, &s);
+		received += s.received;
 	}
-	if (m->o->json)
-		printf("]}\n");
-	fflush(stdout);
 	if (!received && !g_stop) {
 		die_msg("no reply received from %s (reflector unreachable, or test packets "
 		        "filtered?)",
@@ -536,413 +553,143 @@ static int meas_report(struct meas *m, struct cli_engine *e, const char *target,
 	return 0;
 }
 
-/* ---- TWAMP-Control driver ------------------------------------------------------- */
-
-static int tcp_connect(const char *host, const char *port, const struct opts *o,
-                       struct sockaddr_storage *peer, socklen_t *plen, char *err, size_t errlen)
-{
-	struct addrinfo hints = {.ai_family = o->family, .ai_socktype = SOCK_STREAM}, *res, *ai;
-	int rc = getaddrinfo(host, port, &hints, &res);
-	if (rc) {
-		snprintf(err, errlen, "cannot resolve %s port %s: %s", host, port,
-		         gai_strerror(rc));
-		return -1;
-	}
-	int fd = -1;
-	char last[160] = "no address";
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (fd < 0)
-			continue;
-		if (o->local) {
-			struct addrinfo lh = {.ai_family = ai->ai_family,
-			                      .ai_flags = AI_NUMERICHOST | AI_PASSIVE},
-			                *lr;
-			if (getaddrinfo(o->local, NULL, &lh, &lr) == 0) {
-				int b = bind(fd, lr->ai_addr, lr->ai_addrlen);
-				freeaddrinfo(lr);
-				if (b < 0) {
-					snprintf(last, sizeof(last), "bind %s: %s", o->local,
-					         strerror(errno));
-					close(fd);
-					fd = -1;
-					continue;
-				}
-			} else {
-				snprintf(last, sizeof(last),
-				         "--local %s is not a numeric address "
-				         "of this family",
-				         o->local);
-				close(fd);
-				fd = -1;
-				continue;
-			}
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
-			snprintf(last, sizeof(last), "%s", strerror(errno));
-			close(fd);
-			fd = -1;
-			continue;
-		}
-		struct pollfd p = {fd, POLLOUT, 0};
-		int r = poll(&p, 1, (int)(o->timeout * 1000));
-		int soerr = 0;
-		socklen_t sl = sizeof(soerr);
-		if (r == 1)
-			getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-		if (r != 1 || soerr) {
-			snprintf(last, sizeof(last), "%s",
-			         r == 0 ? "connection timed out" : strerror(soerr ? soerr : errno));
-			close(fd);
-			fd = -1;
-			continue;
-		}
-		memcpy(peer, ai->ai_addr, ai->ai_addrlen);
-		*plen = ai->ai_addrlen;
-		break;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		snprintf(err, errlen, "cannot connect to %s port %s: %s", host, port, last);
-	return fd;
-}
-
-/* Send what the FSM queued (Stop-Sessions has no reply to wait for). */
-static void flush_tx(int fd, struct ctl_client *c)
-{
-	size_t n;
-	const uint8_t *p = ctl_client_tx(c, &n);
-	for (int tries = 0; n && tries < 100; tries++) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno != EAGAIN && errno != EINTR)
-			return;
-		if (w < 0) {
-			struct pollfd pf = {fd, POLLOUT, 0};
-			poll(&pf, 1, 10);
-			continue;
-		}
-		ctl_client_tx_done(c, (size_t)w);
-		p = ctl_client_tx(c, &n);
-	}
-}
-
-/* Send what the FSM queued, then read until it leaves `while_state` or fails. */
-static int drive(int fd, struct ctl_client *c, enum ctl_client_state while_state, double timeout)
-{
-	int64_t deadline = cli_mono_ns() + (int64_t)(timeout * 1e9);
-	for (;;) {
-		size_t n;
-		const uint8_t *p = ctl_client_tx(c, &n);
-		while (n) {
-			ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-			if (w < 0 && errno == EAGAIN) {
-				struct pollfd pf = {fd, POLLOUT, 0};
-				poll(&pf, 1, 1000);
-				continue;
-			}
-			if (w < 0) {
-				char m[160];
-				snprintf(m, sizeof(m), "sending to the server: %s",
-				         strerror(errno));
-				ctl_client_fail(c, CTL_CLIENT_E_IO, m);
-				return -1;
-			}
-			ctl_client_tx_done(c, (size_t)w);
-			p = ctl_client_tx(c, &n);
-		}
-		enum ctl_client_state s = ctl_client_state(c);
-		if (s == CTL_CLIENT_FAILED)
-			return -1;
-		if (s != while_state)
-			return 0;
-		int64_t left = deadline - cli_mono_ns();
-		if (left <= 0 || g_stop) {
-			ctl_client_timeout(c);
-			return -1;
-		}
-		struct pollfd pf = {fd, POLLIN, 0};
-		int r = poll(&pf, 1, (int)(left / 1000000) + 1);
-		if (r <= 0)
-			continue;
-		uint8_t buf[4096];
-		ssize_t rd = recv(fd, buf, sizeof(buf), 0);
-		if (rd < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (rd <= 0) {
-			ctl_client_eof(c, rd < 0);
-			return -1;
-		}
-		ctl_client_feed(c, buf, (size_t)rd);
-	}
-}
-
-static void sa_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-}
-
-static uint16_t sa_get_port(const struct sockaddr_storage *ss)
-{
-	return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
-	                                       : ((const struct sockaddr_in *)ss)->sin_port);
-}
-
-static void sa_addr(const struct sockaddr_storage *ss, uint8_t out[16])
-{
-	memset(out, 0, 16);
-	if (ss->ss_family == AF_INET6)
-		memcpy(out, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-	else
-		memcpy(out, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-}
-
 static int cmd_measure(int argc, char **argv)
 {
 	struct opts o;
-	if (parse_opts(argc, argv, &o) < 0)
+	if (parse_opts(argc, argv, &o, 1) < 0)
 		return EXIT_USAGE;
-	char host[256], port[16], err[512];
-	if (parse_target(o.target, false, host, sizeof(host), port, sizeof(port)) < 0) {
-		die_msg("bad target '%s' (HOST, HOST:PORT or [IPv6]:PORT)", o.target);
-		return EXIT_USAGE;
-	}
-	struct ctl_client_cfg cfg = {0};
-	cfg.modes = o.modes;
-	cfg.features = o.features;
-	cfg.pbkdf2_max = o.pbkdf2_max;
-	snprintf(cfg.key_id, sizeof(cfg.key_id), "%s", o.key_id);
-	if (o.keyfile) {
-		if (ctl_client_read_pfs(o.keyfile, cfg.key_id, cfg.secret, sizeof(cfg.secret),
-		                        &cfg.secret_len, err, sizeof(err)) < 0) {
-			die_msg("%s", err);
-			return 1;
-		}
-	} else if (o.secret) {
-		cfg.secret_len = strlen(o.secret);
-		if (cfg.secret_len > sizeof(cfg.secret)) {
-			die_msg("--secret too long");
-			return EXIT_USAGE;
-		}
-		memcpy(cfg.secret, o.secret, cfg.secret_len);
-	}
-	if (cfg.secret_len && !cfg.key_id[0]) {
-		die_msg("a shared secret needs --keyid");
-		return EXIT_USAGE;
-	}
-	struct sockaddr_storage srv, loc;
-	socklen_t srvlen = 0, loclen = sizeof(loc);
-	int fd = tcp_connect(host, port, &o, &srv, &srvlen, err, sizeof(err));
-	if (fd < 0) {
-		die_msg("%s", err);
-		return 1;
-	}
-	getsockname(fd, (struct sockaddr *)&loc, &loclen);
-
-	int rc = 1;
-	struct ctl_client *c = ctl_client_new(&cfg);
-	tw_crypto_cleanse(&cfg, sizeof(cfg));
-	struct cli_engine *e = NULL;
-	struct meas m = {0};
-	if (!c) {
-		die_msg("cannot create the control client");
-		goto out;
-	}
-	if (drive(fd, c, CTL_CLIENT_GREETING, o.timeout) < 0 ||
-	    drive(fd, c, CTL_CLIENT_SERVER_START, o.timeout) < 0)
-		goto fail;
-	uint32_t mode = ctl_client_mode(c);
-	uint32_t base = mode & TW_CTL_MODE_BASE_MASK;
-	char modestr[96];
-	tw_ctl_mode_format(mode, modestr, sizeof(modestr));
-	bool secure_test = base == TW_CTL_MODE_AUTH || base == TW_CTL_MODE_ENCRYPTED;
-	bool sym = mode & TW_CTL_MODE_SYMMETRICAL;
-	enum tw_pkt_layout layout = secure_test ? (sym ? TW_PKT_TWAMP_SYM_AUTH : TW_PKT_TWAMP_AUTH)
-	                                        : (sym ? TW_PKT_TWAMP_SYM_OPEN : TW_PKT_TWAMP_OPEN);
-	/* Default padding makes both directions the same size (§4.5). */
-	uint32_t pad = o.padding >= 0
-	                   ? (uint32_t)o.padding
-	                   : (uint32_t)(tw_pkt_reflector_base(layout) - tw_pkt_sender_base(layout));
-
-	e = cli_engine_new(o.engine, o.admin, err, sizeof(err));
-	if (!e) {
-		die_msg("%s", err);
-		goto out;
-	}
-	if (meas_init(&m, &o, o.sessions) < 0)
-		goto out;
+	struct cli_conn conn;
+	int rc = conn_from_opts(&o, &conn);
+	if (rc)
+		return rc;
+	if (o.stagger > 0 && !(o.features & TW_CTL_MODE_INDIV_SESSIONS) && !o.quiet)
+		fprintf(stderr, "twinhop: --stagger without --features indiv: sessions start one "
+		                "after another, but under one Start-Sessions\n");
+	struct cli_plan plan[CLI_ENGINE_SESSIONS_MAX];
 	for (unsigned i = 0; i < o.sessions; i++) {
-		struct cli_sess_cfg sc = {0};
-		sc.local = loc;
-		sc.local_len = loclen;
-		sa_port(&sc.local, o.sender_port ? (uint16_t)(o.sender_port + i) : 0);
-		sc.layout = layout;
-		sc.prot = base == TW_CTL_MODE_AUTH        ? TW_PKT_PROT_AUTH
-		          : base == TW_CTL_MODE_ENCRYPTED ? TW_PKT_PROT_ENC
-		                                          : TW_PKT_PROT_NONE;
-		sc.padding = pad;
-		sc.dscp = (uint8_t)o.dscp;
-		sc.count = o.count;
-		sc.interval_ns = (uint64_t)(o.interval * 1e9);
-		if (!sc.interval_ns)
-			sc.interval_ns = 1;
-		sc.poisson = o.poisson;
-		sc.loss_timeout_ns = (int64_t)(o.loss_timeout * 1e9);
-		if (cli_engine_add(e, &sc, err, sizeof(err)) < 0) {
-			die_msg("%s", err);
-			goto out;
-		}
-		struct ctl_client_req r = {0};
-		r.ipvn = loc.ss_family == AF_INET6 ? 6 : 4;
-		sa_addr(&sc.local, r.sender_addr);
-		sa_addr(&srv, r.receiver_addr);
-		r.sender_port = sa_get_port(&sc.local);
-		r.receiver_port = r.sender_port; /* as twping; the server decides (§2.7) */
-		r.padding = pad;
-		r.dscp = (uint8_t)o.dscp;
-		/* Start soon; TWAMP has no schedule, the reflector ignores it (§2.14). */
-		r.start_time = tw_ntp_from_unix_ns(tw_time_now_ns() + 1000000000);
-		r.timeout = tw_ntp_dur_from_ns((uint64_t)(o.loss_timeout * 1e9));
-		if (ctl_client_request(c, &r) != CTL_CLIENT_E_NONE) {
-			die_msg("internal: cannot encode Request-TW-Session");
-			goto out;
-		}
-		if (drive(fd, c, CTL_CLIENT_ACCEPT, o.timeout) < 0)
-			goto fail;
-		const struct ctl_client_sess *cs = ctl_client_session(c, i);
-		struct sockaddr_storage peer = srv;
-		sa_port(&peer, cs->port);
-		/* Keys and Server Octets exist only now; engines apply them in set_peer. */
-		if (secure_test) {
-			memcpy(e->cfg[i].test_aes_key, cs->test_aes_key, 16);
-			memcpy(e->cfg[i].test_hmac_key, cs->test_hmac_key, 32);
-		}
-		e->cfg[i].server_octets = cs->server_octets;
-		if (cli_engine_set_peer(e, i, (struct sockaddr *)&peer, srvlen, err, sizeof(err)) <
-		    0) {
-			die_msg("%s", err);
-			goto out;
-		}
+		plan_from_opts(&o, &plan[i]);
+		plan[i].sender_port = o.sender_port ? (uint16_t)(o.sender_port + i) : 0;
 	}
-	if (ctl_client_start(c) != CTL_CLIENT_E_NONE ||
-	    drive(fd, c, CTL_CLIENT_START_ACK, o.timeout) < 0)
-		goto fail;
-	if (!o.quiet)
-		fprintf(stderr, "twinhop: %s: mode %s, %u session%s started (engine %s)\n",
-		        o.target, modestr, o.sessions, o.sessions == 1 ? "" : "s", o.engine);
-	struct cli_engine_cb cb = {&m, cb_sent, cb_reply, cb_tick};
-	int er = cli_engine_run(e, &cb, &g_stop, err, sizeof(err));
-	/* Stop-Sessions even after an engine error, so the server cleans up. */
-	ctl_client_stop(c, er < 0 ? 1 : 0);
-	flush_tx(fd, c);
-	if (er < 0) {
+	char err[512];
+	struct cli_meas_cfg mc;
+	meas_cfg_from_opts(&o, &mc);
+	struct cli_meas *m = calloc(1, sizeof(*m));
+	struct cli_engine *e = cli_engine_new(o.engine, o.admin, err, sizeof(err));
+	rc = 1;
+	if (!m || !e) {
+		die_msg("%s", e ? "out of memory" : err);
+		goto out;
+	}
+	if (cli_meas_init(m, &mc, o.sessions, err, sizeof(err)) < 0) {
 		die_msg("%s", err);
 		goto out;
 	}
-	rc = meas_report(&m, e, o.target, modestr, c);
-	goto out;
-fail:
-	die_msg("%s [%s]", ctl_client_errmsg(c), ctl_client_err_name(ctl_client_error(c)));
+	struct cli_run_out ro;
+	rc = cli_run_twamp(&conn, plan, o.sessions, e, m, &g_stop, &ro);
+	if (!rc)
+		rc = no_reply_check(m, o.target);
 out:
-	meas_free(&m);
+	tw_crypto_cleanse(&conn, sizeof(conn));
+	if (m)
+		cli_meas_free(m);
+	free(m);
 	cli_engine_free(e);
-	ctl_client_free(c);
-	close(fd);
 	return rc;
 }
-
-/* ---- light-send ---------------------------------------------------------------- */
 
 static int cmd_light_send(int argc, char **argv)
 {
 	struct opts o;
-	if (parse_opts(argc, argv, &o) < 0)
+	if (parse_opts(argc, argv, &o, 1) < 0)
 		return EXIT_USAGE;
-	char host[256], port[16], err[512];
-	if (parse_target(o.target, true, host, sizeof(host), port, sizeof(port)) < 0) {
-		die_msg("bad target '%s' (HOST:PORT or [IPv6]:PORT)", o.target);
-		return EXIT_USAGE;
-	}
-	struct addrinfo hints = {.ai_family = o.family, .ai_socktype = SOCK_DGRAM}, *res;
-	int g = getaddrinfo(host, port, &hints, &res);
-	if (g) {
-		die_msg("cannot resolve %s: %s", host, gai_strerror(g));
-		return 1;
-	}
-	struct cli_sess_cfg sc = {0};
-	memcpy(&sc.peer, res->ai_addr, res->ai_addrlen);
-	sc.peer_len = res->ai_addrlen;
-	sc.local.ss_family = (sa_family_t)res->ai_family;
-	sc.local_len = res->ai_addrlen;
-	freeaddrinfo(res);
-	if (o.local) {
-		struct addrinfo lh = {.ai_family = sc.local.ss_family, .ai_flags = AI_NUMERICHOST},
-		                *lr;
-		if (getaddrinfo(o.local, NULL, &lh, &lr)) {
-			die_msg("--local %s: not a numeric address of the target's family",
-			        o.local);
-			return EXIT_USAGE;
-		}
-		memcpy(&sc.local, lr->ai_addr, lr->ai_addrlen);
-		freeaddrinfo(lr);
-	}
-	int rc = 1;
-	struct meas m = {0};
-	struct cli_engine *e = cli_engine_new(o.engine, o.admin, err, sizeof(err));
-	if (!e) {
-		die_msg("%s", err);
-		return 1;
-	}
-	sc.layout = o.stamp ? TW_PKT_STAMP_OPEN : TW_PKT_TWAMP_OPEN;
+	struct cli_conn conn;
+	int rc = conn_from_opts(&o, &conn);
+	if (rc)
+		return rc;
+	struct cli_plan plan[CLI_ENGINE_SESSIONS_MAX];
+	uint8_t key[64];
+	size_t keylen = 0;
 	if (o.stamp_key) {
 		if (!o.stamp) {
 			die_msg("--stamp-key needs --stamp");
-			rc = EXIT_USAGE;
-			goto out;
+			return EXIT_USAGE;
 		}
-		if (parse_hex(o.stamp_key, sc.stamp_key, sizeof(sc.stamp_key), &sc.stamp_key_len) <
-		        0 ||
-		    !sc.stamp_key_len) {
+		if (parse_hex(o.stamp_key, key, sizeof(key), &keylen) < 0 || !keylen) {
 			die_msg("--stamp-key: need 1..64 octets of hex");
-			rc = EXIT_USAGE;
-			goto out;
+			return EXIT_USAGE;
 		}
-		sc.layout = TW_PKT_STAMP_AUTH;
-		sc.prot = TW_PKT_PROT_AUTH;
 	}
-	sc.padding =
-	    o.padding >= 0
-	        ? (uint32_t)o.padding
-	        : (uint32_t)(tw_pkt_reflector_base(sc.layout) - tw_pkt_sender_base(sc.layout));
-	sc.dscp = (uint8_t)o.dscp;
-	sc.ssid = (uint16_t)o.ssid;
-	sc.count = o.count;
-	sc.interval_ns = (uint64_t)(o.interval * 1e9) ? (uint64_t)(o.interval * 1e9) : 1;
-	sc.poisson = o.poisson;
-	sc.loss_timeout_ns = (int64_t)(o.loss_timeout * 1e9);
-	sa_port(&sc.local, (uint16_t)o.sender_port);
-	struct sockaddr_storage peer = sc.peer;
-	socklen_t plen = sc.peer_len;
-	if (meas_init(&m, &o, 1) < 0 || cli_engine_add(e, &sc, err, sizeof(err)) < 0 ||
-	    cli_engine_set_peer(e, 0, (struct sockaddr *)&peer, plen, err, sizeof(err)) < 0) {
+	for (unsigned i = 0; i < o.sessions; i++) {
+		plan_from_opts(&o, &plan[i]);
+		plan[i].sender_port = o.sender_port ? (uint16_t)(o.sender_port + i) : 0;
+		plan[i].layout =
+		    o.stamp ? (keylen ? TW_PKT_STAMP_AUTH : TW_PKT_STAMP_OPEN) : TW_PKT_TWAMP_OPEN;
+		plan[i].prot = keylen ? TW_PKT_PROT_AUTH : TW_PKT_PROT_NONE;
+		plan[i].stamp_key = key;
+		plan[i].stamp_key_len = keylen;
+		plan[i].ssid = (uint16_t)o.ssid;
+	}
+	char err[512];
+	struct cli_meas_cfg mc;
+	meas_cfg_from_opts(&o, &mc);
+	struct cli_meas *m = calloc(1, sizeof(*m));
+	struct cli_engine *e = cli_engine_new(o.engine, o.admin, err, sizeof(err));
+	rc = 1;
+	if (!m || !e) {
+		die_msg("%s", e ? "out of memory" : err);
+		goto out;
+	}
+	if (cli_meas_init(m, &mc, o.sessions, err, sizeof(err)) < 0) {
 		die_msg("%s", err);
 		goto out;
 	}
-	struct cli_engine_cb cb = {&m, cb_sent, cb_reply, cb_tick};
-	if (cli_engine_run(e, &cb, &g_stop, err, sizeof(err)) < 0) {
-		die_msg("%s", err);
-		goto out;
-	}
-	rc = meas_report(&m, e, o.target,
-	                 o.stamp ? (o.stamp_key ? "stamp-auth" : "stamp") : "light", NULL);
+	struct cli_run_out ro;
+	rc = cli_run_light(&conn, plan, o.sessions, e, m, &g_stop, &ro);
+	if (!rc)
+		rc = no_reply_check(m, o.target);
 out:
-	meas_free(&m);
+	tw_crypto_cleanse(key, sizeof(key));
+	if (m)
+		cli_meas_free(m);
+	free(m);
 	cli_engine_free(e);
 	return rc;
 }
 
+/* ---- bench --------------------------------------------------------------------- */
+
+static int cmd_bench(int argc, char **argv)
+{
+	struct opts o;
+	if (parse_opts(argc, argv, &o, 2) < 0)
+		return EXIT_USAGE;
+	struct cli_bench_args a = {0};
+	a.profile = o.target;
+	a.profiles_dir = o.profiles_dir;
+	o.target = o.target2;
+	int rc = conn_from_opts(&o, &a.conn);
+	if (rc)
+		return rc;
+	a.conn.stagger_ns = 0;
+	a.engine = o.engine;
+	a.admin = o.admin;
+	a.json = o.json;
+	a.quiet = o.quiet;
+	a.loss_timeout_ns = (int64_t)(o.loss_timeout * 1e9);
+	a.sender_port = (uint16_t)o.sender_port;
+	uint8_t key[64];
+	size_t keylen = 0;
+	if (o.stamp_key && (parse_hex(o.stamp_key, key, sizeof(key), &keylen) < 0 || !keylen)) {
+		die_msg("--stamp-key: need 1..64 octets of hex");
+		return EXIT_USAGE;
+	}
+	a.stamp_key = key;
+	a.stamp_key_len = keylen;
+	rc = cli_bench(&a, &g_stop);
+	tw_crypto_cleanse(&a.conn, sizeof(a.conn));
+	tw_crypto_cleanse(key, sizeof(key));
+	return rc;
+}
 /* ---- appliance commands (docs/admin-protocol.md) --------------------------------- */
 
 static const char *admin_path(int *argc, char **argv)
@@ -1215,6 +962,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "measure"))
 		return cmd_measure(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench"))
+		return cmd_bench(argc - 1, argv + 1);
 	if (!strcmp(cmd, "light-send"))
 		return cmd_light_send(argc - 1, argv + 1);
 	if (!strcmp(cmd, "status") || !strcmp(cmd, "sessions") || !strcmp(cmd, "counters") ||

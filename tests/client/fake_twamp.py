@@ -6,9 +6,16 @@
       UDP Session-Reflector, open layout (wire reference section 4.3) or STAMP
       unauthenticated (6.2), on an ephemeral port written to PORTFILE.
   fake_twamp.py server [--modes N] [--accept-session N] [--start-ack N]
-                       [--server-start N] [--close-after-setup] PORTFILE
+                       [--server-start N] [--close-after-setup] [--log FILE] PORTFILE
       TWAMP-Control server, mode 1 (open) only, one connection at a time;
-      every accepted session gets its own open-mode reflector.
+      every accepted session gets its own open-mode reflector.  --modes 17
+      also offers RFC 5938 Individual Session Control (Start-N/Stop-N);
+      --log appends one line per control command ("start", "stop N",
+      "start-n N", "stop-n N").
+
+  Both: --drop LIST drops the test packets with these sender sequence
+  numbers (e.g. 3,7,10-12); --delay-seqs LIST --delay S holds the reply to
+  those packets S seconds (threshold tests).
 
 Written from the wire reference, independent of the C code under test.
 Runs until killed (the test scripts kill it by PID).
@@ -30,6 +37,18 @@ def ntp_now():
     return ((sec + NTP_OFFSET) << 32) | ((ns << 32) // 1_000_000_000)
 
 
+def seq_set(args, name):
+    out = set()
+    if name in args:
+        for part in args[args.index(name) + 1].split(","):
+            a, _, b = part.partition("-")
+            out.update(range(int(a), int(b or a) + 1))
+    return out
+
+
+FAULTS = {"drop": set(), "delay": set(), "delay_s": 0.0}
+
+
 def reflector(sock, pad_len, stamp):
     seq = 0
     sock.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
@@ -45,6 +64,13 @@ def reflector(sock, pad_len, stamp):
         if len(data) < base:
             continue  # wire reference 11.3: drop short datagrams
         sseq, t1, serr = struct.unpack("!IQH", data[:14])
+        if sseq in FAULTS["drop"]:
+            continue
+        if sseq in FAULTS["delay"]:
+            # A slow forward path, not a slow reflector: T2 after the wait,
+            # so the RTT ((T4-T1)-(T3-T2)) carries the delay.
+            time.sleep(FAULTS["delay_s"])
+            t2 = ntp_now()
         if stamp:
             ssid = struct.unpack("!H", data[14:16])[0]
             out_len = len(data)
@@ -94,7 +120,7 @@ def serve(c, args):
               struct.pack("!I", 1024) + b"\0" * 12)
     setup = recv_exact(c, 164)
     mode = struct.unpack("!I", setup[:4])[0]
-    if "--close-after-setup" in args or mode != 1:
+    if "--close-after-setup" in args or (mode & 0xF) != 1:
         return  # like twampd for a mode it will not serve (section 2.2)
     c.sendall(b"\0" * 15 + bytes([opt(args, "--server-start", 0)]) + b"\0" * 16 +
               struct.pack("!Q", ntp_now()) + b"\0" * 8)
@@ -124,16 +150,30 @@ def serve(c, args):
             nsess += 1
         elif cmd == 2:
             recv_exact(c, 16)
+            log(args, "start")
             c.sendall(bytes([opt(args, "--start-ack", 0)]) + b"\0" * 31)
+        elif cmd in (7, 9):  # RFC 5938 Start-N / Stop-N-Sessions
+            n = struct.unpack("!I", blk[12:16])[0]
+            rest = recv_exact(c, 16 * n + 16)
+            log(args, "%s %d" % ("start-n" if cmd == 7 else "stop-n", n))
+            c.sendall(bytes([cmd + 1, 0]) + b"\0" * 10 + struct.pack("!I", n) +
+                      rest[:16 * n] + b"\0" * 16)
         elif cmd == 3:
             rest = recv_exact(c, 16)
             n = struct.unpack("!I", blk[4:8])[0]
+            log(args, "stop %d" % n)
             if n != nsess:  # twampd drops the connection (section 2.11)
                 sys.stderr.write("fake_twamp: Stop-Sessions N=%d, accepted %d\n" % (n, nsess))
                 return
             nsess = 0
         else:
             c.sendall(b"\x03" + b"\0" * 47)
+
+
+def log(args, line):
+    if "--log" in args:
+        with open(args[args.index("--log") + 1], "a") as f:
+            f.write(line + "\n")
 
 
 def cmd_server(args):
@@ -157,4 +197,8 @@ def cmd_server(args):
 if __name__ == "__main__":
     if len(sys.argv) < 3:
         sys.exit(__doc__)
+    FAULTS["drop"] = seq_set(sys.argv, "--drop")
+    FAULTS["delay"] = seq_set(sys.argv, "--delay-seqs")
+    if "--delay" in sys.argv:
+        FAULTS["delay_s"] = float(sys.argv[sys.argv.index("--delay") + 1])
     {"reflect": cmd_reflect, "server": cmd_server}[sys.argv[1]](sys.argv[2:])

@@ -9,14 +9,16 @@ start_fake srv server; port=$PORT
 out=$TMP/m.json
 if "$TWINHOP" measure 127.0.0.1:"$port" --count 50 --interval 0.005 --sessions 2 --json --quiet \
 	>"$out" 2>"$TMP/m.err"; then ok "measure: exit 0"; else ko "measure: exit 0" "$TMP/m.err"; fi
-[ "$(jget "$out" "d['mode']")" = open ] && ok "mode open" || ko "mode open" "$out"
-[ "$(jget "$out" "[s['received'] for s in d['sessions']]")" = "[50, 50]" ] &&
+# Two sessions: one schema document per session, one per line (JSON Lines).
+jl() { python3 -c "import json,sys; d=[json.loads(l) for l in open(sys.argv[1])]; print($2)" "$1" 2>/dev/null; }
+[ "$(jl "$out" "[x['start']['session']['mode'] for x in d]")" = "['open', 'open']" ] && ok "mode open" || ko "mode open" "$out"
+[ "$(jl "$out" "[x['end']['summary']['received'] for x in d]")" = "[50, 50]" ] &&
 	ok "2 sessions x 50 replies" || ko "2 sessions x 50 replies" "$out"
-[ "$(jget "$out" "sum(s['lost'] for s in d['sessions'])")" = 0 ] && ok "loss 0" || ko "loss 0" "$out"
+[ "$(jl "$out" "sum(x['end']['summary']['loss']['round_trip']['count'] for x in d)")" = 0 ] && ok "loss 0" || ko "loss 0" "$out"
 # The fake server drops the connection unless Stop-Sessions counts both (section 2.11).
 [ ! -s "$TMP/srv.port.err" ] && ok "Stop-Sessions count" || ko "Stop-Sessions count" "$TMP/srv.port.err"
 "$TWINHOP" measure 127.0.0.1:"$port" --count 5 --interval 0.01 >"$TMP/t.txt" 2>"$TMP/t.err" &&
-	grep -q "round trip" "$TMP/t.txt" && grep -q "lost 0" "$TMP/t.txt" && ok "text output" ||
+	grep -q "^rtt " "$TMP/t.txt" && grep -q "lost 0" "$TMP/t.txt" && ok "text output" ||
 	ko "text output" "$TMP/t.txt"
 
 check_fail() { # name expected-regex args...

@@ -11,13 +11,13 @@ for fmt in light stamp; do
 	out=$TMP/$fmt.json
 	if "$TWINHOP" light-send 127.0.0.1:"$port" $extra --count 200 --rate 2000 --loss-timeout 1 \
 		--json --quiet >"$out" 2>"$TMP/$fmt.err"; then ok "$fmt: exit 0"; else ko "$fmt: exit 0" "$TMP/$fmt.err"; fi
-	s='d["sessions"][0]'
+	s='d["end"]["summary"]'
 	[ "$(jget "$out" "$s['sent']")" = 200 ] && ok "$fmt: 200 sent" || ko "$fmt: 200 sent" "$out"
 	[ "$(jget "$out" "$s['received']")" = 200 ] && ok "$fmt: 200 received" || ko "$fmt: 200 received" "$out"
-	[ "$(jget "$out" "$s['lost']")" = 0 ] && ok "$fmt: loss 0" || ko "$fmt: loss 0" "$out"
+	[ "$(jget "$out" "$s['loss']['round_trip']['count']")" = 0 ] && ok "$fmt: loss 0" || ko "$fmt: loss 0" "$out"
 	[ "$(jget "$out" "0 < $s['rtt']['min_ns'] <= $s['rtt']['max_ns'] < 1000000000")" = True ] &&
 		ok "$fmt: RTT sane" || ko "$fmt: RTT sane" "$out"
-	[ "$(jget "$out" "($s['hops_forward']['n'], $s['hops_forward']['max'])")" = "(200, 0)" ] && ok "$fmt: TTL 255 sent (0 hops)" ||
+	[ "$(jget "$out" "($s['hops']['forward']['n'], $s['hops']['forward']['max'])")" = "(200, 0)" ] && ok "$fmt: TTL 255 sent (0 hops)" ||
 		ko "$fmt: TTL 255 sent (0 hops)" "$out"
 done
 

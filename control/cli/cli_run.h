@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cli_run: one measurement run, shared by `measure`, `light-send` and each
+ * step of `bench`.  TWAMP: connect, negotiate, Request-TW-Session per
+ * session, Start (or RFC 5938 Start-N/Stop-N when Individual Session Control
+ * was negotiated), run the engine, Stop.  Light/STAMP: no control.  Results
+ * go to a cli_meas the caller set up with cli_meas_init().
+ */
+#ifndef CLI_RUN_H
+#define CLI_RUN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli_engine.h"
+#include "cli_meas.h"
+#include "ctl_client.h"
+
+#define CLI_PAD_DEFAULT UINT32_MAX /* padding: same size both ways (§4.5) */
+
+/* Where and how to connect (TWAMP-Control) or send (Light/STAMP). */
+struct cli_conn {
+	const char *target; /* HOST[:PORT] (TWAMP, default 862) or HOST:PORT (Light) */
+	int family;         /* AF_UNSPEC, AF_INET, AF_INET6 */
+	const char *local;  /* numeric local address or NULL */
+	double timeout;     /* control reply deadline, s */
+	struct ctl_client_cfg ctl;
+	int64_t stagger_ns; /* session i starts i * stagger after the first */
+	bool quiet;
+};
+
+/* One session to run.  Layout and protection follow the negotiated mode
+ * (TWAMP) or are the caller's (Light/STAMP: layout, prot, stamp key). */
+struct cli_plan {
+	uint32_t padding; /* or CLI_PAD_DEFAULT */
+	uint8_t dscp;
+	uint64_t count;
+	uint64_t interval_ns;
+	bool poisson;
+	uint16_t sender_port; /* 0: any free port */
+	int64_t warmup_ns;    /* results of the first warmup_ns are discarded */
+	/* Light/STAMP only */
+	enum tw_pkt_layout layout;
+	enum tw_pkt_prot prot;
+	const uint8_t *stamp_key;
+	size_t stamp_key_len;
+	uint16_t ssid;
+};
+
+struct cli_run_out {
+	char mode[96];      /* negotiated mode / "light" / "stamp" */
+	const char *engine; /* engine name */
+	bool individual;    /* RFC 5938 Start-N/Stop-N were used */
+};
+
+/* Returns 0, or 1 on failure (message on stderr). */
+int cli_run_twamp(const struct cli_conn *c, const struct cli_plan *plan, unsigned n,
+                  struct cli_engine *e, struct cli_meas *m, volatile sig_atomic_t *stop,
+                  struct cli_run_out *out);
+int cli_run_light(const struct cli_conn *c, const struct cli_plan *plan, unsigned n,
+                  struct cli_engine *e, struct cli_meas *m, volatile sig_atomic_t *stop,
+                  struct cli_run_out *out);
+
+/* HOST, HOST:PORT, [IPv6]:PORT; need_port: PORT required.  0 or -1. */
+int cli_parse_target(const char *t, bool need_port, char *host, size_t hcap, char *port,
+                     size_t pcap);
+
+__attribute__((format(printf, 1, 2))) void cli_err(const char *fmt, ...);
+
+#endif
