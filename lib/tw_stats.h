@@ -27,7 +27,7 @@
  *  - a reflector seq older than the window cannot be checked for
  *    duplication and is taken as new (`refl_too_old`).
  *
- * Memory.  struct tw_stats has a fixed size (check sizeof: 357 KiB with
+ * Memory.  struct tw_stats has a fixed size (check sizeof: about 1.4 MiB with
  * the defaults) and holds two accumulators: session totals and the current
  * interval; every sample goes into both.  No function allocates.
  */
@@ -41,7 +41,7 @@
 #include "tw_hist.h"
 
 #ifndef TW_STATS_SEQ_WINDOW
-#define TW_STATS_SEQ_WINDOW 16384 /* power of two */
+#define TW_STATS_SEQ_WINDOW 131072 /* power of two; >= rate x loss timeout (100 kpps x 1 s) */
 #endif
 #ifndef TW_STATS_HIST_SIG_BITS
 #define TW_STATS_HIST_SIG_BITS 6 /* bucket width <= 1/64 of value */

@@ -10,7 +10,7 @@
 
 #include "tw_time.h"
 
-#define LOST_RING 16384u /* as TW_STATS_SEQ_WINDOW: tw_stats forgets older seqs too */
+#define LOST_RING ((uint32_t)TW_STATS_SEQ_WINDOW) /* tw_stats forgets older seqs too */
 
 int cli_meas_init(struct cli_meas *m, const struct cli_meas_cfg *cfg, unsigned n, char *err,
                   size_t errlen)
