@@ -38,8 +38,38 @@ struct sock_sess {
 	struct tw_pkt_region sreg, rreg;
 	uint64_t seq; /* next to send */
 	int64_t next; /* monotonic ns of the next send */
+	/* Distinct sender sequence numbers answered by a valid reply: the run
+	 * may end early only when every packet sent has one.  Counting raw
+	 * datagrams instead let a duplicate or a bad packet end the run before
+	 * the last real replies arrived (docs/interop.md). */
 	uint64_t rx_seen;
+	uint8_t *seen; /* bit per sender seq < seen_bits */
+	uint64_t seen_bits;
 };
+
+/* Mark seq answered; false if it was already (a duplicate) or never sent. */
+static bool seen_mark(struct sock_sess *s, uint32_t seq)
+{
+	if (seq >= s->seq)
+		return false;
+	if (seq >= s->seen_bits) {
+		uint64_t bits = s->seen_bits ? s->seen_bits : 4096;
+		while (bits <= seq)
+			bits *= 2;
+		uint8_t *n = realloc(s->seen, bits / 8);
+		if (!n)
+			return false;
+		memset(n + s->seen_bits / 8, 0, (bits - s->seen_bits) / 8);
+		s->seen = n;
+		s->seen_bits = bits;
+	}
+	uint8_t m = (uint8_t)(1u << (seq & 7));
+	if (s->seen[seq >> 3] & m)
+		return false;
+	s->seen[seq >> 3] |= m;
+	s->rx_seen++;
+	return true;
+}
 
 struct sock_priv {
 	struct sock_sess s[CLI_ENGINE_SESSIONS_MAX];
@@ -283,6 +313,7 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 			e->cnt[i].rx_errest++;
 			continue;
 		}
+		(void)seen_mark(s, r.sender_seq);
 		struct tw_stats_reply rp = {0};
 		rp.snd_seq = r.sender_seq;
 		rp.refl_seq = r.seq;
@@ -358,7 +389,7 @@ static int sock_run(struct cli_engine *e, const struct cli_engine_cb *cb,
 		if (end >= 0) {
 			bool all = true;
 			for (unsigned i = 0; i < e->n; i++)
-				all &= e->cnt[i].rx >= p->s[i].seq;
+				all &= p->s[i].rx_seen >= p->s[i].seq;
 			if (now >= end || all)
 				break;
 		}
@@ -400,6 +431,7 @@ static void sock_free(struct cli_engine *e)
 			if (s->fd > 0)
 				close(s->fd);
 			free(s->tx);
+			free(s->seen);
 			if (s->crypto)
 				tw_test_crypto_free(&s->tc);
 			if (s->stamp_auth)

@@ -15,7 +15,9 @@
 
   Both: --drop LIST drops the test packets with these sender sequence
   numbers (e.g. 3,7,10-12); --delay-seqs LIST --delay S holds the reply to
-  those packets S seconds (threshold tests).
+  those packets S seconds (threshold tests); --dup LIST answers those
+  packets twice with the same reflector sequence number (backward
+  duplicates).
 
 Written from the wire reference, independent of the C code under test.
 Runs until killed (the test scripts kill it by PID).
@@ -46,7 +48,7 @@ def seq_set(args, name):
     return out
 
 
-FAULTS = {"drop": set(), "delay": set(), "delay_s": 0.0}
+FAULTS = {"drop": set(), "delay": set(), "delay_s": 0.0, "dup": set()}
 
 
 def reflector(sock, pad_len, stamp):
@@ -84,6 +86,8 @@ def reflector(sock, pad_len, stamp):
         if stamp:
             head += b"\0" * 3
         sock.sendto((head + pad)[:out_len], addr)
+        if sseq in FAULTS["dup"]:
+            sock.sendto((head + pad)[:out_len], addr)
         seq += 1
 
 
@@ -199,6 +203,7 @@ if __name__ == "__main__":
         sys.exit(__doc__)
     FAULTS["drop"] = seq_set(sys.argv, "--drop")
     FAULTS["delay"] = seq_set(sys.argv, "--delay-seqs")
+    FAULTS["dup"] = seq_set(sys.argv, "--dup")
     if "--delay" in sys.argv:
         FAULTS["delay_s"] = float(sys.argv[sys.argv.index("--delay") + 1])
     {"reflect": cmd_reflect, "server": cmd_server}[sys.argv[1]](sys.argv[2:])

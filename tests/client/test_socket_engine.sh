@@ -21,6 +21,19 @@ for fmt in light stamp; do
 		ko "$fmt: TTL 255 sent (0 hops)" "$out"
 done
 
+# Duplicated replies must not count as progress: with 0-9 answered twice
+# and 15-19 answered late, the run must still wait for 15-19 (a raw datagram
+# count reached "all answered" early and reported them lost).
+start_fake refl-dup reflect --dup 0-9 --delay-seqs 15-19 --delay 0.1
+out=$TMP/dup.json
+"$TWINHOP" light-send 127.0.0.1:"$PORT" --count 20 --rate 2000 --loss-timeout 3 --json --quiet \
+	>"$out" 2>"$TMP/dup.err"
+s='d["end"]["summary"]'
+[ "$(jget "$out" "($s['received'], $s['loss']['round_trip']['count'])")" = "(20, 0)" ] &&
+	ok "duplicates: all 20 answered, none lost" || ko "duplicates: all 20 answered, none lost" "$out"
+[ "$(jget "$out" "$s['duplicates']['backward']")" = 10 ] && ok "duplicates: 10 backward duplicates" ||
+	ko "duplicates: 10 backward duplicates" "$out"
+
 # Nobody listening: exit 3 and a clear message.
 "$TWINHOP" light-send 127.0.0.1:9 --count 3 --interval 0.01 --loss-timeout 0.2 --quiet \
 	>/dev/null 2>"$TMP/none.err"
