@@ -511,10 +511,7 @@ static void cmd_status(struct adm_client *c, uint64_t id)
 	if (r) {
 		const struct tw_ring_super *sb = tw_ring_super(r);
 		ctl_jb_u64(&b, "pid", sb->creator_pid);
-		uint64_t hb = atomic_load_explicit(&((struct tw_ring_super *)sb)->fp_heartbeat_ns,
-		                                   memory_order_relaxed);
-		uint64_t now_ns = ctl_now_ms() * 1000000u;
-		ctl_jb_u64(&b, "heartbeat_age_ms", now_ns > hb ? (now_ns - hb) / 1000000u : 0);
+		ctl_jb_u64(&b, "heartbeat_age_ms", ctl_fp_heartbeat_age_ms(d->fp, ctl_now_ms()));
 	}
 	struct ctl_fp_stats st;
 	ctl_fp_stats(d->fp, &st);

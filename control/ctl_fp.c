@@ -40,6 +40,10 @@ struct ctl_fp {
 	struct fp_del *del;
 	unsigned n_del;
 	bool warned;
+	/* Heartbeat age is measured on our own clock, from when the value last
+	 * changed: the fast path counts in its own (TSC) nanoseconds, which
+	 * cannot be compared with our CLOCK_MONOTONIC. */
+	uint64_t hb_seen, hb_changed_ms;
 	struct ctl_fp_stats st;
 	_Alignas(16) uint8_t buf[TW_IPC_MSG_MAX];
 };
@@ -70,6 +74,11 @@ void ctl_fp_free(struct ctl_fp *fp)
 		tw_ring_detach(fp->ring);
 	free(fp->del);
 	free(fp);
+}
+
+uint64_t ctl_fp_heartbeat_age_ms(const struct ctl_fp *fp, uint64_t now_ms)
+{
+	return fp->ring && now_ms > fp->hb_changed_ms ? now_ms - fp->hb_changed_ms : 0;
 }
 
 bool ctl_fp_attached(const struct ctl_fp *fp)
@@ -125,6 +134,7 @@ static void detach(struct ctl_fp *fp, const char *why)
 	log_warnx("fast path %s: detached (%s)", fp->region, why);
 	tw_ring_detach(fp->ring);
 	fp->ring = NULL;
+	fp->hb_changed_ms = 0;
 	fail_all(fp, TW_E_SYS);
 }
 
@@ -216,6 +226,13 @@ void ctl_fp_poll(struct ctl_fp *fp, uint64_t now_ms)
 		return;
 	}
 	tw_ring_ctl_heartbeat(fp->ring, now_ms * 1000000u);
+	uint64_t hb = atomic_load_explicit(
+	    &((struct tw_ring_super *)tw_ring_super(fp->ring))->fp_heartbeat_ns,
+	    memory_order_relaxed);
+	if (hb != fp->hb_seen || !fp->hb_changed_ms) {
+		fp->hb_seen = hb;
+		fp->hb_changed_ms = now_ms;
+	}
 	for (unsigned i = 0; i < tw_ring_n_evt(fp->ring); i++) {
 		struct tw_ring_q *q = tw_ring_evt(fp->ring, i);
 		for (unsigned n = 0; n < 4096; n++) {

@@ -40,6 +40,8 @@ void ctl_fp_free(struct ctl_fp *fp);
 void ctl_fp_poll(struct ctl_fp *fp, uint64_t now_ms);
 
 bool ctl_fp_attached(const struct ctl_fp *fp);
+/* ms since the fast path's heartbeat last moved, on our clock (0 = detached). */
+uint64_t ctl_fp_heartbeat_age_ms(const struct ctl_fp *fp, uint64_t now_ms);
 /* The attached region (NULL if not attached), for counters and status. */
 struct tw_ring *ctl_fp_ring(struct ctl_fp *fp);
 const char *ctl_fp_region(const struct ctl_fp *fp);

@@ -91,11 +91,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fake_fp: %s\n", why);
 		return 1;
 	}
+	/* A real fast path counts its heartbeat in TSC nanoseconds, not in the
+	 * control plane's CLOCK_MONOTONIC: the offset lets a test check that
+	 * twinhopd never compares the two clocks. */
+	const char *off_env = getenv("FAKE_FP_HB_OFFSET_NS");
+	uint64_t hb_off = off_env ? strtoull(off_env, NULL, 0) : 0;
 	printf("READY\n");
 	fflush(stdout);
 	while (!stop) {
 		struct tw_ipc_hdr h;
-		tw_ring_fp_heartbeat(r, mono_ns());
+		tw_ring_fp_heartbeat(r, mono_ns() - hb_off);
 		if (tw_ring_dequeue(tw_ring_cmd(r), &h, buf, sizeof(buf)) != TW_OK) {
 			usleep(1000);
 			continue;
