@@ -2,16 +2,26 @@
 /*
  * tw_crypto: TWAMP/OWAMP and STAMP cryptography over OpenSSL 3 (see tw_crypto.h).
  */
+
+/* This one file uses OpenSSL's low-level SHA1_* / SHA256_* (deprecated in
+ * 3.0).  Why: on 3.0 a provider digest context cannot be duplicated or
+ * re-initialised without allocating (EVP_MD_CTX_copy_ex, EVP_DigestInit_ex,
+ * EVP_MAC_init and the provider's dupctx all malloc per call), and the fast
+ * path must not allocate per packet.  SHA_CTX / SHA256_CTX are plain structs,
+ * so starting an HMAC from precomputed pad states is a struct copy; the
+ * functions run the same SHA-NI assembly as the provider.  Must precede every
+ * OpenSSL header, including those tw_crypto.h pulls in. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "tw_crypto.h"
 
 #include <limits.h>
 #include <string.h>
 
-#include <openssl/core_dispatch.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/provider.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 static const uint8_t zero_iv[TW_CRYPTO_IV_LEN];
 
@@ -137,147 +147,111 @@ enum tw_err tw_crypto_test_keys(const uint8_t sid[TW_CRYPTO_SID_LEN],
 	return rc;
 }
 
-/* ---- Allocation-free HMAC over provider digest functions ------------------------
+/* ---- Allocation-free HMAC (RFC 2104) over OpenSSL's low-level SHA ---------------
  *
- * Why not EVP: on OpenSSL 3.0, EVP_MD_CTX_copy_ex() and EVP_DigestInit_ex()
- * free and re-create the provider's digest context on every call, and the
- * HMAC provider behind EVP_MAC does the same internally (measured: 2 mallocs
- * per HMAC either way).  The provider's own init/update/final on a context we
- * keep re-use it in place.  The key pads are precomputed per key; each HMAC
- * then costs the two pad blocks plus the message blocks, which measured
- * faster than the EVP copies of pre-fed states on this machine.
+ * hmac_init() hashes K ^ ipad and K ^ opad once and keeps both digest states;
+ * a MAC copies the inner state, hashes the message, copies the outer state and
+ * hashes the inner digest: the compression function runs only for the message
+ * and its padding plus one outer block, and nothing allocates.  Measured here
+ * (Zen 3, 16-octet message): 106 ns, against 133 ns re-hashing the pads on a
+ * re-used provider context and 129 ns (plus 2 mallocs) with the provider's
+ * dupctx.  Every working state is on the stack and ends up holding only digest
+ * output (SHA*_Final has run on it), never a key-equivalent pad state.
  */
 struct tw_crypto_md {
-	EVP_MD *md; /* held for the process lifetime: keeps the provider loaded */
-	void *provctx;
-	OSSL_FUNC_digest_newctx_fn *newctx;
-	OSSL_FUNC_digest_freectx_fn *freectx;
-	OSSL_FUNC_digest_init_fn *init;
-	OSSL_FUNC_digest_update_fn *update;
-	OSSL_FUNC_digest_final_fn *final;
-	size_t block;
-	size_t size;
+	bool sha256;
+	size_t block; /* 64 for both */
+	size_t size;  /* digest octets */
 };
 
-static struct tw_crypto_md md_sha1, md_sha256;
-static int md_ready;
-static CRYPTO_ONCE md_once = CRYPTO_ONCE_STATIC_INIT;
+static const struct tw_crypto_md md_sha1 = {false, SHA_CBLOCK, SHA_DIGEST_LENGTH};
+static const struct tw_crypto_md md_sha256 = {true, SHA256_CBLOCK, SHA256_DIGEST_LENGTH};
 
-/* Does the ':'-separated provider name list name the fetched digest? */
-static int names_match(const EVP_MD *md, const char *names)
+union sha_state {
+	SHA_CTX s1;
+	SHA256_CTX s256;
+};
+
+_Static_assert(sizeof(SHA_CTX) <= sizeof(((struct tw_crypto_hmac *)0)->inner),
+               "TW_CRYPTO_MD_STATE_MAX too small for SHA_CTX");
+_Static_assert(sizeof(SHA256_CTX) <= sizeof(((struct tw_crypto_hmac *)0)->inner),
+               "TW_CRYPTO_MD_STATE_MAX too small for SHA256_CTX");
+_Static_assert(SHA_CBLOCK <= TW_CRYPTO_MD_BLOCK_MAX && SHA256_CBLOCK <= TW_CRYPTO_MD_BLOCK_MAX,
+               "TW_CRYPTO_MD_BLOCK_MAX too small");
+
+/* SHA*_Init/Update/Final cannot fail in OpenSSL 3.0 (they return 1); the
+ * results are still checked so that a future change is not silently ignored. */
+static inline int sha_load(const struct tw_crypto_md *d, union sha_state *c, const uint64_t *from)
 {
-	char buf[128];
-	size_t n;
-
-	while (*names) {
-		n = strcspn(names, ":");
-		if (n < sizeof(buf)) {
-			memcpy(buf, names, n);
-			buf[n] = '\0';
-			if (EVP_MD_is_a(md, buf))
-				return 1;
-		}
-		names += n;
-		if (*names == ':')
-			names++;
-	}
-	return 0;
+	if (d->sha256)
+		memcpy(&c->s256, from, sizeof(c->s256));
+	else
+		memcpy(&c->s1, from, sizeof(c->s1));
+	return 1;
 }
 
-static int md_load(struct tw_crypto_md *d, const char *name)
+static inline int sha_update(const struct tw_crypto_md *d, union sha_state *c, const void *p,
+                             size_t n)
 {
-	const OSSL_PROVIDER *prov;
-	const OSSL_ALGORITHM *algs, *a;
-	const OSSL_DISPATCH *f;
-	int no_cache = 0;
-
-	d->md = EVP_MD_fetch(NULL, name, NULL);
-	if (!d->md)
-		return 0;
-	prov = EVP_MD_get0_provider(d->md);
-	if (!prov)
-		return 0;
-	algs = OSSL_PROVIDER_query_operation(prov, OSSL_OP_DIGEST, &no_cache);
-	if (!algs)
-		return 0;
-	for (a = algs; a->algorithm_names; a++)
-		if (names_match(d->md, a->algorithm_names))
-			break;
-	for (f = a->algorithm_names ? a->implementation : NULL; f && f->function_id; f++) {
-		switch (f->function_id) {
-		case OSSL_FUNC_DIGEST_NEWCTX:
-			d->newctx = OSSL_FUNC_digest_newctx(f);
-			break;
-		case OSSL_FUNC_DIGEST_FREECTX:
-			d->freectx = OSSL_FUNC_digest_freectx(f);
-			break;
-		case OSSL_FUNC_DIGEST_INIT:
-			d->init = OSSL_FUNC_digest_init(f);
-			break;
-		case OSSL_FUNC_DIGEST_UPDATE:
-			d->update = OSSL_FUNC_digest_update(f);
-			break;
-		case OSSL_FUNC_DIGEST_FINAL:
-			d->final = OSSL_FUNC_digest_final(f);
-			break;
-		default:
-			break;
-		}
-	}
-	OSSL_PROVIDER_unquery_operation(prov, OSSL_OP_DIGEST, algs);
-	d->provctx = OSSL_PROVIDER_get0_provider_ctx(prov);
-	d->block = (size_t)EVP_MD_get_block_size(d->md);
-	d->size = (size_t)EVP_MD_get_size(d->md);
-	return d->newctx && d->freectx && d->init && d->update && d->final &&
-	       d->block >= TW_CRYPTO_HMAC_LEN && d->block <= TW_CRYPTO_MD_BLOCK_MAX &&
-	       d->size >= TW_CRYPTO_HMAC_LEN && d->size <= EVP_MAX_MD_SIZE;
+	return d->sha256 ? SHA256_Update(&c->s256, p, n) : SHA1_Update(&c->s1, p, n);
 }
 
-static void md_load_all(void)
+static inline int sha_final(const struct tw_crypto_md *d, union sha_state *c, uint8_t *out)
 {
-	md_ready = md_load(&md_sha1, "SHA1") && md_load(&md_sha256, "SHA2-256");
+	return d->sha256 ? SHA256_Final(out, &c->s256) : SHA1_Final(out, &c->s1);
 }
 
-static const struct tw_crypto_md *md_get(int sha256)
+/* The state after hashing one block, saved into a key schedule slot. */
+static int sha_pad_state(const struct tw_crypto_md *d, const uint8_t *blk, uint64_t *to)
 {
-	if (!CRYPTO_THREAD_run_once(&md_once, md_load_all) || !md_ready)
-		return NULL;
-	return sha256 ? &md_sha256 : &md_sha1;
+	union sha_state c;
+	int ok;
+
+	if (d->sha256)
+		ok = SHA256_Init(&c.s256) && SHA256_Update(&c.s256, blk, d->block);
+	else
+		ok = SHA1_Init(&c.s1) && SHA1_Update(&c.s1, blk, d->block);
+	if (ok)
+		memcpy(to, &c, d->sha256 ? sizeof(c.s256) : sizeof(c.s1));
+	OPENSSL_cleanse(&c, sizeof(c));
+	return ok;
 }
 
 static void hmac_free(struct tw_crypto_hmac *h)
 {
-	if (h->md && h->algctx)
-		h->md->freectx(h->algctx); /* provider frees with OPENSSL_clear_free */
-	h->algctx = NULL;
+	OPENSSL_cleanse(h, sizeof(*h)); /* the pad states are key-equivalent */
 	h->md = NULL;
-	OPENSSL_cleanse(h->ipad, sizeof(h->ipad));
-	OPENSSL_cleanse(h->opad, sizeof(h->opad));
 }
 
 static enum tw_err hmac_init(struct tw_crypto_hmac *h, int sha256, const void *key, size_t key_len)
 {
-	const struct tw_crypto_md *d = md_get(sha256);
-	uint8_t k[TW_CRYPTO_MD_BLOCK_MAX] = {0};
-	unsigned int kl = 0;
+	const struct tw_crypto_md *d = sha256 ? &md_sha256 : &md_sha1;
+	uint8_t k[TW_CRYPTO_MD_BLOCK_MAX] = {0}, pad[TW_CRYPTO_MD_BLOCK_MAX];
+	union sha_state c;
 	size_t i;
+	int ok = 1;
 
 	memset(h, 0, sizeof(*h));
-	if (!d)
-		return TW_E_CRYPTO;
 	if (key_len > d->block) { /* RFC 2104: long keys are hashed first */
-		if (EVP_Digest(key, key_len, k, &kl, d->md, NULL) != 1)
-			return TW_E_CRYPTO;
+		if (d->sha256)
+			ok = SHA256_Init(&c.s256) && SHA256_Update(&c.s256, key, key_len) &&
+			     SHA256_Final(k, &c.s256);
+		else
+			ok = SHA1_Init(&c.s1) && SHA1_Update(&c.s1, key, key_len) &&
+			     SHA1_Final(k, &c.s1);
+		OPENSSL_cleanse(&c, sizeof(c));
 	} else if (key_len) {
 		memcpy(k, key, key_len);
 	}
-	for (i = 0; i < d->block; i++) {
-		h->ipad[i] = k[i] ^ 0x36;
-		h->opad[i] = k[i] ^ 0x5c;
-	}
+	for (i = 0; ok && i < d->block; i++)
+		pad[i] = k[i] ^ 0x36;
+	ok = ok && sha_pad_state(d, pad, h->inner);
+	for (i = 0; ok && i < d->block; i++)
+		pad[i] = k[i] ^ 0x5c;
+	ok = ok && sha_pad_state(d, pad, h->outer);
 	OPENSSL_cleanse(k, sizeof(k));
-	h->algctx = d->newctx(d->provctx);
-	if (!h->algctx) {
+	OPENSSL_cleanse(pad, sizeof(pad));
+	if (!ok) {
 		hmac_free(h);
 		return TW_E_CRYPTO;
 	}
@@ -285,36 +259,77 @@ static enum tw_err hmac_init(struct tw_crypto_hmac *h, int sha256, const void *k
 	return TW_OK;
 }
 
-/* Start a MAC: the running context then holds H(K ^ ipad || ...). */
-static inline int hmac_begin(struct tw_crypto_hmac *h)
+/* Start a MAC: the running state then holds H(K ^ ipad || ...). */
+static inline int hmac_begin(const struct tw_crypto_hmac *h, union sha_state *run)
 {
-	return h->md->init(h->algctx, NULL) && h->md->update(h->algctx, h->ipad, h->md->block);
+	return sha_load(h->md, run, h->inner);
 }
 
-static inline int hmac_feed(struct tw_crypto_hmac *h, const uint8_t *p, size_t n)
+static inline int hmac_feed(const struct tw_crypto_hmac *h, union sha_state *run, const uint8_t *p,
+                            size_t n)
 {
-	return n == 0 || h->md->update(h->algctx, p, n);
+	return n == 0 || sha_update(h->md, run, p, n);
 }
 
-/* Finish the running MAC and write its first TW_CRYPTO_HMAC_LEN octets. */
-static inline int hmac_end(struct tw_crypto_hmac *h, uint8_t out[TW_CRYPTO_HMAC_LEN])
+/* Finish the running MAC and write its first out_len (<= digest size) octets. */
+static inline int hmac_end_n(const struct tw_crypto_hmac *h, union sha_state *run, uint8_t *out,
+                             size_t out_len)
 {
 	const struct tw_crypto_md *d = h->md;
-	uint8_t inner[EVP_MAX_MD_SIZE], full[EVP_MAX_MD_SIZE];
-	size_t il = 0, fl = 0;
+	uint8_t md[SHA256_DIGEST_LENGTH];
 
-	if (!d->final(h->algctx, inner, &il, sizeof(inner)) || !d->init(h->algctx, NULL) ||
-	    !d->update(h->algctx, h->opad, d->block) || !d->update(h->algctx, inner, il) ||
-	    !d->final(h->algctx, full, &fl, sizeof(full)) || fl < TW_CRYPTO_HMAC_LEN)
+	if (!sha_final(d, run, md) || !sha_load(d, run, h->outer) ||
+	    !sha_update(d, run, md, d->size) || !sha_final(d, run, md))
 		return 0;
-	memcpy(out, full, TW_CRYPTO_HMAC_LEN);
+	memcpy(out, md, out_len);
 	return 1;
 }
 
-static inline int hmac_oneshot(struct tw_crypto_hmac *h, const uint8_t *p, size_t n,
+static inline int hmac_end(const struct tw_crypto_hmac *h, union sha_state *run,
+                           uint8_t out[TW_CRYPTO_HMAC_LEN])
+{
+	return hmac_end_n(h, run, out, TW_CRYPTO_HMAC_LEN);
+}
+
+static inline int hmac_oneshot(const struct tw_crypto_hmac *h, const uint8_t *p, size_t n,
                                uint8_t out[TW_CRYPTO_HMAC_LEN])
 {
-	return hmac_begin(h) && hmac_feed(h, p, n) && hmac_end(h, out);
+	union sha_state run;
+
+	return hmac_begin(h, &run) && hmac_feed(h, &run, p, n) && hmac_end(h, &run, out);
+}
+
+enum tw_err tw_crypto_hmac_init(struct tw_crypto_hmac *h, bool sha256, const void *key,
+                                size_t key_len)
+{
+	if (!h)
+		return TW_E_ARG;
+	if (!key && key_len) {
+		memset(h, 0, sizeof(*h));
+		return TW_E_ARG;
+	}
+	return hmac_init(h, sha256, key, key_len);
+}
+
+void tw_crypto_hmac_free(struct tw_crypto_hmac *h)
+{
+	if (h)
+		hmac_free(h);
+}
+
+enum tw_err tw_crypto_hmac_compute(const struct tw_crypto_hmac *h, const void *data, size_t len,
+                                   uint8_t *out, size_t out_len)
+{
+	union sha_state run;
+
+	if (!h || !h->md || (!data && len) || !out)
+		return TW_E_ARG;
+	if (out_len == 0 || out_len > h->md->size)
+		return TW_E_LENGTH;
+	if (!hmac_begin(h, &run) || !hmac_feed(h, &run, data, len) ||
+	    !hmac_end_n(h, &run, out, out_len))
+		return TW_E_CRYPTO;
+	return TW_OK;
 }
 
 /* ---- Control channel (§3.3, §3.4) ----------------------------------------------- */
@@ -324,6 +339,7 @@ struct tw_ctl_crypto {
 	EVP_CIPHER_CTX *tx; /* continuing CBC stream, own direction */
 	EVP_CIPHER_CTX *rx; /* continuing CBC stream, peer's direction */
 	struct tw_crypto_hmac tx_mac, rx_mac;
+	union sha_state tx_run, rx_run; /* the running MAC of each direction */
 	bool tx_ready; /* server: Server-Start block sent; client: always */
 	bool rx_ready; /* client: Server-Start block read; server: always */
 };
@@ -371,7 +387,7 @@ struct tw_ctl_crypto *tw_ctl_crypto_new(enum tw_ctl_crypto_role role,
 	if (!c->tx || !c->rx ||
 	    hmac_init(&c->tx_mac, 0, hmac_key, TW_CRYPTO_HMAC_KEY_LEN) != TW_OK ||
 	    hmac_init(&c->rx_mac, 0, hmac_key, TW_CRYPTO_HMAC_KEY_LEN) != TW_OK ||
-	    !hmac_begin(&c->tx_mac) || !hmac_begin(&c->rx_mac)) {
+	    !hmac_begin(&c->tx_mac, &c->tx_run) || !hmac_begin(&c->rx_mac, &c->rx_run)) {
 		tw_ctl_crypto_free(c);
 		return NULL;
 	}
@@ -401,7 +417,7 @@ enum tw_err tw_ctl_crypto_server_start_seal(struct tw_ctl_crypto *c, uint8_t *ms
 		return TW_E_TRUNCATED;
 	blk = msg + TW_CRYPTO_SERVER_START_ENC_OFF;
 	/* §3.4: the plaintext joins the send HMAC; no digest is emitted now. */
-	if (!hmac_feed(&c->tx_mac, blk, TW_CRYPTO_BLOCK_LEN))
+	if (!hmac_feed(&c->tx_mac, &c->tx_run, blk, TW_CRYPTO_BLOCK_LEN))
 		return TW_E_CRYPTO;
 	if (cbc_run(c->tx, blk, TW_CRYPTO_BLOCK_LEN) != TW_OK)
 		return TW_E_CRYPTO;
@@ -421,7 +437,7 @@ enum tw_err tw_ctl_crypto_server_start_open(struct tw_ctl_crypto *c, uint8_t *ms
 	if (cbc_run(c->rx, blk, TW_CRYPTO_BLOCK_LEN) != TW_OK)
 		return TW_E_CRYPTO;
 	/* The pending prefix of the server's first HMAC (§3.9 step 4). */
-	if (!hmac_feed(&c->rx_mac, blk, TW_CRYPTO_BLOCK_LEN))
+	if (!hmac_feed(&c->rx_mac, &c->rx_run, blk, TW_CRYPTO_BLOCK_LEN))
 		return TW_E_CRYPTO;
 	c->rx_ready = true;
 	return TW_OK;
@@ -450,9 +466,10 @@ enum tw_err tw_ctl_crypto_seal(struct tw_ctl_crypto *c, uint8_t *msg, size_t len
 		return rc;
 	if (!c->tx_ready)
 		return TW_E_ARG; /* server must send the Server-Start block first */
-	ok = hmac_feed(&c->tx_mac, msg, body) && hmac_end(&c->tx_mac, msg + body);
+	ok = hmac_feed(&c->tx_mac, &c->tx_run, msg, body) &&
+	     hmac_end(&c->tx_mac, &c->tx_run, msg + body);
 	/* Re-arm even after a failure so the context never holds stale input. */
-	ok = hmac_begin(&c->tx_mac) && ok;
+	ok = hmac_begin(&c->tx_mac, &c->tx_run) && ok;
 	if (!ok)
 		return TW_E_CRYPTO;
 	return cbc_run(c->tx, msg, len);
@@ -482,8 +499,8 @@ enum tw_err tw_ctl_crypto_verify(struct tw_ctl_crypto *c, const uint8_t *msg, si
 		return rc;
 	if (!c->rx_ready)
 		return TW_E_ARG;
-	ok = hmac_feed(&c->rx_mac, msg, body) && hmac_end(&c->rx_mac, mac);
-	ok = hmac_begin(&c->rx_mac) && ok;
+	ok = hmac_feed(&c->rx_mac, &c->rx_run, msg, body) && hmac_end(&c->rx_mac, &c->rx_run, mac);
+	ok = hmac_begin(&c->rx_mac, &c->rx_run) && ok;
 	if (!ok)
 		return TW_E_CRYPTO;
 	return CRYPTO_memcmp(mac, msg + body, TW_CRYPTO_HMAC_LEN) ? TW_E_HMAC : TW_OK;
@@ -512,6 +529,8 @@ void tw_test_crypto_free(struct tw_test_crypto *tc)
 	EVP_CIPHER_CTX_free(tc->cbc_dec);
 	tc->ecb_enc = tc->ecb_dec = tc->cbc_enc = tc->cbc_dec = NULL;
 	hmac_free(&tc->mac);
+	memset(tc->cbc_enc_chain, 0, sizeof(tc->cbc_enc_chain));
+	memset(tc->cbc_dec_chain, 0, sizeof(tc->cbc_dec_chain));
 }
 
 static EVP_CIPHER_CTX *cipher_ctx(const EVP_CIPHER *cipher, int enc, const uint8_t *key)
@@ -587,20 +606,57 @@ static inline enum tw_err test_check(const struct tw_test_crypto *tc, const uint
 	return TW_OK;
 }
 
-/* AES over 0..enc_len-1 with IV 0: a single block is plain ECB (mode 2) and
- * needs no IV reset; longer regions restart CBC from IV 0 without re-keying. */
-static inline enum tw_err test_cipher(EVP_CIPHER_CTX *ecb, EVP_CIPHER_CTX *cbc, uint8_t *pkt,
-                                      size_t enc_len)
+static inline void xor_block(uint8_t *dst, const uint8_t *src)
 {
-	EVP_CIPHER_CTX *ctx = ecb;
+	for (size_t i = 0; i < TW_CRYPTO_BLOCK_LEN; i++)
+		dst[i] ^= src[i];
+}
+
+/* AES-CBC with IV 0 over n octets (whole blocks, n >= 32) without
+ * re-initialising the context.  EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv,
+ * -1) costs about 85 ns per call on OpenSSL 3.0 (measured: 96-octet CBC 171 ns
+ * with it, 86 without).  A CBC context continues from the last ciphertext
+ * block it chained on, X (kept in chain), and CBC with IV X of
+ * P0 ^ X, P1, ... is CBC with IV 0 of P0, P1, ... (C0 = E(P0 ^ X ^ X)); for
+ * decryption D(C0) ^ X ^ X = D(C0).  So X is cancelled on the first block and
+ * the output is exactly AES-CBC with IV 0, by EVP's own CBC.  After any
+ * failure the context is re-initialised to IV 0 so chain stays true. */
+static enum tw_err cbc_iv0(EVP_CIPHER_CTX *ctx, uint8_t chain[TW_CRYPTO_BLOCK_LEN], int enc,
+                           uint8_t *p, size_t n)
+{
+	uint8_t last[TW_CRYPTO_BLOCK_LEN];
 	int outl = 0;
 
-	if (enc_len != TW_CRYPTO_BLOCK_LEN) {
-		ctx = cbc;
-		if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, zero_iv, -1) != 1)
-			return TW_E_CRYPTO;
+	if (enc)
+		xor_block(p, chain);
+	else
+		memcpy(last, p + n - TW_CRYPTO_BLOCK_LEN, TW_CRYPTO_BLOCK_LEN); /* in place */
+	if (EVP_CipherUpdate(ctx, p, &outl, p, (int)n) != 1 || (size_t)outl != n) {
+		if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, zero_iv, -1) == 1)
+			memset(chain, 0, TW_CRYPTO_BLOCK_LEN);
+		return TW_E_CRYPTO;
 	}
-	if (EVP_CipherUpdate(ctx, pkt, &outl, pkt, (int)enc_len) != 1 || (size_t)outl != enc_len)
+	if (enc) {
+		memcpy(chain, p + n - TW_CRYPTO_BLOCK_LEN, TW_CRYPTO_BLOCK_LEN);
+	} else {
+		xor_block(p, chain);
+		memcpy(chain, last, TW_CRYPTO_BLOCK_LEN);
+	}
+	return TW_OK;
+}
+
+/* AES over 0..enc_len-1 with IV 0: a single block is plain ECB (mode 2);
+ * longer regions are CBC from IV 0 without re-keying (cbc_iv0). */
+static inline enum tw_err test_cipher(struct tw_test_crypto *tc, int enc, uint8_t *pkt,
+                                      size_t enc_len)
+{
+	int outl = 0;
+
+	if (enc_len != TW_CRYPTO_BLOCK_LEN)
+		return cbc_iv0(enc ? tc->cbc_enc : tc->cbc_dec,
+		               enc ? tc->cbc_enc_chain : tc->cbc_dec_chain, enc, pkt, enc_len);
+	if (EVP_CipherUpdate(enc ? tc->ecb_enc : tc->ecb_dec, pkt, &outl, pkt, (int)enc_len) != 1 ||
+	    (size_t)outl != enc_len)
 		return TW_E_CRYPTO;
 	return TW_OK;
 }
@@ -614,7 +670,7 @@ enum tw_err tw_test_protect(struct tw_test_crypto *tc, uint8_t *pkt, size_t len,
 		return rc;
 	if (!hmac_oneshot(&tc->mac, pkt, enc_len, pkt + hmac_off))
 		return TW_E_CRYPTO;
-	return test_cipher(tc->ecb_enc, tc->cbc_enc, pkt, enc_len);
+	return test_cipher(tc, 1, pkt, enc_len);
 }
 
 enum tw_err tw_test_verify(struct tw_test_crypto *tc, uint8_t *pkt, size_t len, size_t enc_len,
@@ -625,7 +681,7 @@ enum tw_err tw_test_verify(struct tw_test_crypto *tc, uint8_t *pkt, size_t len, 
 
 	if (rc != TW_OK)
 		return rc;
-	rc = test_cipher(tc->ecb_dec, tc->cbc_dec, pkt, enc_len);
+	rc = test_cipher(tc, 0, pkt, enc_len);
 	if (rc != TW_OK)
 		return rc;
 	if (!hmac_oneshot(&tc->mac, pkt, enc_len, mac))

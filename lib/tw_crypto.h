@@ -20,12 +20,18 @@
  * HMAC implementation note.  On OpenSSL 3.0 every EVP digest/MAC re-use path
  * allocates per call (EVP_MD_CTX_copy_ex and EVP_DigestInit_ex free and
  * re-create the provider context; EVP_MAC_init(ctx, NULL, ...) does the same
- * internally), which the fast path forbids.  So the HMAC (RFC 2104) is built
- * from the provider's own SHA-1 / SHA-256 digest functions, looked up once
- * through the public provider API (OSSL_PROVIDER_query_operation) from the
- * provider EVP_MD_fetch() selects: a per-session digest context is re-used
- * with the provider's init/update/final, the key pads are precomputed per
- * session.  No SHA or AES code is written here.
+ * internally; the provider's dupctx mallocs), which the fast path forbids.
+ * So the HMAC (RFC 2104) runs on OpenSSL's low-level SHA1_* / SHA256_*
+ * functions, whose contexts are plain structs: the states after hashing
+ * K ^ ipad and K ^ opad are computed once per key, and each MAC starts from a
+ * struct copy of them — no allocation, and two fewer compression-function
+ * calls per MAC than re-hashing the pads.  Those functions are deprecated in
+ * OpenSSL 3, so only tw_crypto.c uses them (see there).  They are still
+ * OpenSSL's SHA (including its SHA-NI assembly); no SHA or AES code is
+ * written here.
+ *
+ * Per-packet AES stays on EVP (AES-NI); AES-CBC with IV 0 never re-runs
+ * EVP_CipherInit_ex per packet (see tw_crypto.c).
  *
  * Thread safety: a handle or struct is used by one thread at a time (one
  * lcore owns a session).  Different handles may be used concurrently.
@@ -168,16 +174,34 @@ enum tw_err tw_crypto_test_keys(const uint8_t sid[TW_CRYPTO_SID_LEN],
 
 /* ---- Per-packet protection: shared HMAC state ------------------------------ */
 
-struct tw_crypto_md; /* provider digest functions, private to tw_crypto.c */
+struct tw_crypto_md; /* digest descriptor, private to tw_crypto.c */
 
-/* Private: an HMAC key schedule (precomputed pads) plus one re-usable
- * provider digest context.  Exposed only so it can be embedded. */
+/* Room for OpenSSL's SHA_CTX (96 octets) and SHA256_CTX (112); tw_crypto.c
+ * checks at compile time that they fit. */
+#define TW_CRYPTO_MD_STATE_MAX 128
+
+/* Private: an HMAC key schedule — the digest states after the key pads
+ * (key-equivalent: zeroised by the free functions).  Exposed only so it can
+ * be embedded; per-MAC state lives on the caller's stack. */
 struct tw_crypto_hmac {
-	const struct tw_crypto_md *md;
-	void *algctx;
-	uint8_t ipad[TW_CRYPTO_MD_BLOCK_MAX];
-	uint8_t opad[TW_CRYPTO_MD_BLOCK_MAX];
+	const struct tw_crypto_md *md;              /* NULL: not initialised */
+	uint64_t inner[TW_CRYPTO_MD_STATE_MAX / 8]; /* after K ^ ipad */
+	uint64_t outer[TW_CRYPTO_MD_STATE_MAX / 8]; /* after K ^ opad */
 };
+
+/* A stand-alone HMAC on the same allocation-free code the per-packet paths
+ * use (e.g. for tests and tools).  sha256: false = HMAC-SHA1, true =
+ * HMAC-SHA-256.  key: any length (longer than 64 octets is hashed first,
+ * RFC 2104; zero length is allowed here).  Set-up may allocate nothing
+ * either, but is not meant to be per packet. */
+enum tw_err tw_crypto_hmac_init(struct tw_crypto_hmac *h, bool sha256, const void *key,
+                                size_t key_len);
+/* Zeroises the key schedule.  NULL is a no-op. */
+void tw_crypto_hmac_free(struct tw_crypto_hmac *h);
+/* Write the first out_len octets of HMAC(key, data) to out.  out_len: 1 ..
+ * the digest size (20 or 32), else TW_E_LENGTH.  Never allocates. */
+enum tw_err tw_crypto_hmac_compute(const struct tw_crypto_hmac *h, const void *data, size_t len,
+                                   uint8_t *out, size_t out_len);
 
 /* ---- TWAMP-Test, modes 2 and 4 (§3.6) -------------------------------------- */
 
@@ -185,8 +209,10 @@ struct tw_crypto_hmac {
  * tw_test_crypto_init() at set-up; protect/verify never allocate. */
 struct tw_test_crypto {
 	EVP_CIPHER_CTX *ecb_enc, *ecb_dec; /* one-block case (mode 2) */
-	EVP_CIPHER_CTX *cbc_enc, *cbc_dec; /* IV reset to 0 per packet (mode 4) */
+	EVP_CIPHER_CTX *cbc_enc, *cbc_dec; /* IV 0 per packet (mode 4), never re-initialised */
 	struct tw_crypto_hmac mac;         /* HMAC-SHA1 with the test HMAC key */
+	/* The CBC block each cbc_* context last chained on: its current IV. */
+	uint8_t cbc_enc_chain[TW_CRYPTO_BLOCK_LEN], cbc_dec_chain[TW_CRYPTO_BLOCK_LEN];
 };
 
 /* Keys are the test keys from tw_crypto_test_keys().  On failure the struct
