@@ -553,6 +553,36 @@ static int no_reply_check(const struct cli_meas *m, const char *target)
 	return 0;
 }
 
+/* The part of measure and light-send after the plans are made: engine,
+ * measurement, the run itself (TWAMP-Control or Light/STAMP) and the exit
+ * status. */
+static int run_plans(const struct opts *o, const struct cli_conn *conn,
+                     const struct cli_plan *plan, bool light)
+{
+	char err[512];
+	struct cli_meas_cfg mc;
+	meas_cfg_from_opts(o, &mc);
+	struct cli_meas *m = calloc(1, sizeof(*m));
+	struct cli_engine *e = cli_engine_new(o->engine, o->admin, err, sizeof(err));
+	int rc = 1;
+	if (!m || !e) {
+		die_msg("%s", e ? "out of memory" : err);
+	} else if (cli_meas_init(m, &mc, o->sessions, err, sizeof(err)) < 0) {
+		die_msg("%s", err);
+	} else {
+		struct cli_run_out ro;
+		rc = light ? cli_run_light(conn, plan, o->sessions, e, m, &g_stop, &ro)
+		           : cli_run_twamp(conn, plan, o->sessions, e, m, &g_stop, &ro);
+		if (!rc)
+			rc = no_reply_check(m, o->target);
+	}
+	if (m)
+		cli_meas_free(m);
+	free(m);
+	cli_engine_free(e);
+	return rc;
+}
+
 static int cmd_measure(int argc, char **argv)
 {
 	struct opts o;
@@ -570,30 +600,8 @@ static int cmd_measure(int argc, char **argv)
 		plan_from_opts(&o, &plan[i]);
 		plan[i].sender_port = o.sender_port ? (uint16_t)(o.sender_port + i) : 0;
 	}
-	char err[512];
-	struct cli_meas_cfg mc;
-	meas_cfg_from_opts(&o, &mc);
-	struct cli_meas *m = calloc(1, sizeof(*m));
-	struct cli_engine *e = cli_engine_new(o.engine, o.admin, err, sizeof(err));
-	rc = 1;
-	if (!m || !e) {
-		die_msg("%s", e ? "out of memory" : err);
-		goto out;
-	}
-	if (cli_meas_init(m, &mc, o.sessions, err, sizeof(err)) < 0) {
-		die_msg("%s", err);
-		goto out;
-	}
-	struct cli_run_out ro;
-	rc = cli_run_twamp(&conn, plan, o.sessions, e, m, &g_stop, &ro);
-	if (!rc)
-		rc = no_reply_check(m, o.target);
-out:
+	rc = run_plans(&o, &conn, plan, false);
 	tw_crypto_cleanse(&conn, sizeof(conn));
-	if (m)
-		cli_meas_free(m);
-	free(m);
-	cli_engine_free(e);
 	return rc;
 }
 
@@ -629,30 +637,8 @@ static int cmd_light_send(int argc, char **argv)
 		plan[i].stamp_key_len = keylen;
 		plan[i].ssid = (uint16_t)o.ssid;
 	}
-	char err[512];
-	struct cli_meas_cfg mc;
-	meas_cfg_from_opts(&o, &mc);
-	struct cli_meas *m = calloc(1, sizeof(*m));
-	struct cli_engine *e = cli_engine_new(o.engine, o.admin, err, sizeof(err));
-	rc = 1;
-	if (!m || !e) {
-		die_msg("%s", e ? "out of memory" : err);
-		goto out;
-	}
-	if (cli_meas_init(m, &mc, o.sessions, err, sizeof(err)) < 0) {
-		die_msg("%s", err);
-		goto out;
-	}
-	struct cli_run_out ro;
-	rc = cli_run_light(&conn, plan, o.sessions, e, m, &g_stop, &ro);
-	if (!rc)
-		rc = no_reply_check(m, o.target);
-out:
+	rc = run_plans(&o, &conn, plan, true);
 	tw_crypto_cleanse(key, sizeof(key));
-	if (m)
-		cli_meas_free(m);
-	free(m);
-	cli_engine_free(e);
 	return rc;
 }
 
