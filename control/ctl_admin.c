@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define _GNU_SOURCE
 #include "ctl_admin.h"
+#include "tw_hex.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <grp.h>
 #include <netinet/in.h>
@@ -364,17 +364,13 @@ static size_t arg_hex(struct args *g, const char *key, bool required, uint8_t *o
 		g->bad = true;
 		return 0;
 	}
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-		if (!isxdigit((unsigned char)k[2 * i]) || !isxdigit((unsigned char)k[2 * i + 1]) ||
-		    sscanf(k + 2 * i, "%2x", &v) != 1) {
-			snprintf(g->err, sizeof(g->err), "arg %s: not hexadecimal", key);
-			g->bad = true;
-			return 0;
-		}
-		out[i] = (uint8_t)v;
+	size_t got;
+	if (tw_hex_decode(k, n, out, len ? len : cap, &got) != TW_OK) {
+		snprintf(g->err, sizeof(g->err), "arg %s: not hexadecimal", key);
+		g->bad = true;
+		return 0;
 	}
-	return n / 2;
+	return got;
 }
 
 /* TWAMP test-packet security of a twamp sender: the four modes of spec §2.2;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "ctl_keys.h"
+#include "tw_hex.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -53,14 +54,6 @@ char *ctl_read_file(const char *path, size_t max, char *err, size_t errlen)
 		return NULL;
 	}
 	return buf;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -148,16 +141,11 @@ int ctl_keys_parse(const char *name, const char *text, struct ctl_keys **out, ch
 		memset(k, 0, sizeof(*k));
 		memcpy(k->id, tok[0], idl);
 		k->id_len = idl;
-		for (size_t i = 0; i < hl / 2; i++) {
-			int hi = hexval((unsigned char)tok[1][2 * i]);
-			int lo = hexval((unsigned char)tok[1][2 * i + 1]);
-			if (hi < 0 || lo < 0) {
-				tw_crypto_cleanse(k, sizeof(*k));
-				ctl_keys_free(ks);
-				return fail(err, errlen, "%s:%u: pass-phrase is not hexadecimal",
-				            name, lineno);
-			}
-			k->secret[i] = (uint8_t)(hi << 4 | lo);
+		if (tw_hex_decode(tok[1], hl, k->secret, sizeof(k->secret), NULL) != TW_OK) {
+			tw_crypto_cleanse(k, sizeof(*k));
+			ctl_keys_free(ks);
+			return fail(err, errlen, "%s:%u: pass-phrase is not hexadecimal", name,
+			            lineno);
 		}
 		k->len = hl / 2;
 		tw_crypto_cleanse(tok[1], hl);

@@ -4,6 +4,7 @@
  * Wire reference sections are cited as §N.
  */
 #include "ctl_client.h"
+#include "tw_hex.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -826,16 +827,6 @@ uint32_t ctl_client_parse_modes(const char *s)
 	return m;
 }
 
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = tolower(ch);
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
 int ctl_client_read_pfs(const char *path, char key_id[TW_CTL_KEYID_LEN + 1], uint8_t *secret,
                         size_t cap, size_t *secret_len, char *msg, size_t msgcap)
 {
@@ -876,14 +867,7 @@ int ctl_client_read_pfs(const char *path, char key_id[TW_CTL_KEYID_LEN + 1], uin
 			         path, lineno, id, cap);
 			break;
 		}
-		size_t i;
-		for (i = 0; i < hl / 2; i++) {
-			int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-			if (hi < 0 || lo < 0)
-				break;
-			secret[i] = (uint8_t)(hi << 4 | lo);
-		}
-		if (i != hl / 2) {
+		if (tw_hex_decode(hex, hl, secret, cap, NULL) != TW_OK) {
 			snprintf(msg, msgcap, "%s:%u: pass-phrase for '%s' is not hex", path,
 			         lineno, id);
 			break;

@@ -36,6 +36,7 @@
 #include "ctl_client.h"
 #include "tw_config.h"
 #include "tw_crypto.h"
+#include "tw_hex.h"
 #include "tw_time.h"
 
 #define EXIT_USAGE   2
@@ -140,17 +141,7 @@ static void usage(FILE *f)
 
 static int parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
 {
-	size_t n = strlen(hex);
-	if (n % 2 || n / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	*len = n / 2;
-	return 0;
+	return tw_hex_decode(hex, strlen(hex), out, cap, len) == TW_OK ? 0 : -1;
 }
 
 enum {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "tw_cursor.h"
 #include "tw_err.h"
+#include "tw_hex.h"
 #include "tw_unit.h"
 
 static void test_read_be(void)
@@ -80,6 +81,39 @@ static void test_err_names(void)
 	}
 }
 
+static void test_hex(void)
+{
+	static const struct {
+		const char *in;
+		size_t cap;
+		enum tw_err want;
+		size_t len;
+		const char *bytes;
+	} t[] = {
+	    {"", 4, TW_OK, 0, ""},
+	    {"00ff7F", 4, TW_OK, 3, "\x00\xff\x7f"},
+	    {"aBcD", 2, TW_OK, 2, "\xab\xcd"},
+	    {"abc", 4, TW_E_LENGTH, 0, NULL},   /* odd */
+	    {"aabbcc", 2, TW_E_LENGTH, 0, NULL}, /* longer than cap */
+	    {" f", 4, TW_E_FIELD, 0, NULL},      /* sscanf("%2x") would take it */
+	    {"+f", 4, TW_E_FIELD, 0, NULL},
+	    {"0x", 4, TW_E_FIELD, 0, NULL},
+	    {"g0", 4, TW_E_FIELD, 0, NULL},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		uint8_t out[4] = {0x55, 0x55, 0x55, 0x55};
+		size_t len = 99;
+		enum tw_err e = tw_hex_decode(t[i].in, strlen(t[i].in), out, t[i].cap, &len);
+		CU_ASSERT_EQUAL(e, t[i].want);
+		if (e == TW_OK) {
+			CU_ASSERT_EQUAL(len, t[i].len);
+			TW_ASSERT_BYTES(out, t[i].bytes, t[i].len);
+		} else {
+			CU_ASSERT_EQUAL(out[0], 0x55); /* untouched on error */
+		}
+	}
+}
+
 int main(void)
 {
 	static const struct tw_unit_case cases[] = {
@@ -89,6 +123,7 @@ int main(void)
 		{"write and overflow", test_write_and_overflow},
 		{"unaligned helpers", test_unaligned_helpers},
 		{"error names", test_err_names},
+		{"strict hex decoding", test_hex},
 		{NULL, NULL},
 	};
 	if (CU_initialize_registry() != CUE_SUCCESS || tw_unit_suite("cursor", cases))
