@@ -4,11 +4,16 @@
 (groff -man -ww -z, and man --warnings -l when man-db is installed), every
 directive of the configuration parser table (control/ctl_conf.c) is
 documented in twinhopd.conf.5, and every option twinhopd -h lists is in
-twinhopd.8.  Prints TWRESULT man-pages <passed> <failed>; exit 77 (skip)
-without groff."""
+twinhopd.8.  Also every directive of the traffic-profile parser
+(control/profile/tw_profile.c) is an item of twinhop-profile.5, every key of
+the driver-profile parser (app/fp_profile.c) an item of twinhop-fp.conf.5,
+and every long option of twinhop-benchgen (its getopt table in
+app/bench_gen.c: the binary's --help prints only the DPDK EAL usage) an item
+of twinhop-benchgen.1.  Prints TWRESULT man-pages <passed> <failed>; exit 77
+(skip) without groff."""
 import glob, os, re, shutil, subprocess, sys, tempfile
 
-MANDIR, CONF_C, TWINHOPD = sys.argv[1:4]
+MANDIR, CONF_C, TWINHOPD, PROFILE_C, FP_PROFILE_C, BENCHGEN_C = sys.argv[1:7]
 passed = failed = 0
 ENV = dict(os.environ, LC_ALL="C.UTF-8", MANWIDTH="80")
 
@@ -44,7 +49,8 @@ def main():
     pages = sorted(glob.glob(os.path.join(MANDIR, "*.[1-8]")))
     names = {os.path.basename(p) for p in pages}
     check({"twinhopd.8", "twinhopd.conf.5", "twinhop-fp.8", "twinhop-ipc.1",
-           "twinhop-profile.1"} <= names, "all pages present (%s)" % sorted(names))
+           "twinhop-profile.1", "twinhop-profile.5", "twinhop-fp.conf.5",
+           "twinhop-benchgen.1"} <= names, "all pages present (%s)" % sorted(names))
     for p in pages:
         w = warnings(p)
         check(not w, "%s formats without warnings: %s" % (os.path.basename(p), w[:5]))
@@ -73,7 +79,35 @@ def main():
     for short, long_ in opts:
         check(re.search(r"^\.BR\s+%s\s+\",\s+\"\s+%s" % (short, long_), man8, re.M),
               "twinhopd.8 documents %s, %s" % (short, long_))
+    # Traffic-profile directives, driver-profile keys and benchgen options:
+    # each must be the tag of a .TP/.TQ item of its page.
+    src = open(PROFILE_C).read()
+    check_items("twinhop-profile.5", "traffic-profile directive",
+                re.findall(r'!strcmp\(d, "([a-z][a-z0-9-]*)"\)', src), 16, r'(?:\s|"|$)')
+    src = open(FP_PROFILE_C).read()
+    check_items("twinhop-fp.conf.5", "driver-profile key",
+                re.findall(r'!strcmp\(k, "([a-z][a-z0-9_]*)"\)', src), 14, r'=')
+    src = open(BENCHGEN_C).read()
+    table = re.search(r"struct option\s+\w+\[\]\s*=\s*\{(.*?)\{0,\s*0,\s*0,\s*0\}", src, re.S)
+    opts = re.findall(r'\{"([a-z][a-z0-9-]*)",\s*[012],', table.group(1) if table else "")
+    check_items("twinhop-benchgen.1", "twinhop-benchgen option",
+                ["--" + o for o in opts], 12, r'(?:\s|"|$)')
     return 0
+
+
+def check_items(page, what, names, least, after):
+    """Every name is the tag (.B/.BI/.BR right after .TP or .TQ) of an item of
+    page; after: what must follow the name in the tag."""
+    check(len(names) >= least, "%s: %ss found in the source (%d)" % (page, what, len(names)))
+    path = os.path.join(MANDIR, page)
+    if not os.path.exists(path):
+        check(False, "%s exists" % page)
+        return
+    text = open(path).read().replace("\\-", "-")
+    for n in names:
+        check(re.search(r'^\.(?:TP|TQ)[^\n]*\n\.(?:B|BI|BR)\s+"?%s%s' % (re.escape(n), after),
+                        text, re.M),
+              "%s documents the %s '%s'" % (page, what, n))
 
 
 rc = main()
