@@ -206,18 +206,22 @@ static enum tw_err reflector_add(const struct tw_ipc_reflector_add *q, uint64_t 
 			FP_INC(&fp_cnt[rte_lcore_id()], DROP_SESSION_FULL);
 		return err == -EEXIST ? TW_E_ARG : TW_E_NOSPACE;
 	}
-	/* Crypto contexts built once, here (never per packet). */
+	/* Crypto contexts built once, here (never per packet), in the
+	 * crypto pool: open sessions carry none. */
 	if (p != TW_PKT_PROT_NONE) {
-		if (l == TW_PKT_STAMP_AUTH) {
-			e = tw_stamp_auth_init(&s->crypto.sa, q->keys.hmac, q->keys.hmac_len);
-			s->crypto.have_sa = e == TW_OK;
+		struct fp_sess_crypto *cr = fp_sess_crypto_get(fp.sess, s);
+		if (!cr) {
+			e = TW_E_NOSPACE;
+		} else if (l == TW_PKT_STAMP_AUTH) {
+			e = tw_stamp_auth_init(&cr->sa, q->keys.hmac, q->keys.hmac_len);
+			cr->have_sa = e == TW_OK;
 		} else if (q->keys.hmac_len == 0) {
 			e = TW_E_ARG;
 		} else {
-			e = tw_test_crypto_init(&s->crypto.tc, q->keys.aes, q->keys.hmac);
-			if (e == TW_OK)
-				e = tw_test_crypto_init(&s->crypto.tc_rx, q->keys.aes, q->keys.hmac);
-			s->crypto.have_tc = e == TW_OK;
+			/* the reflector verifies and protects with one
+			 * context (tc_rx is the sender's reply path) */
+			e = tw_test_crypto_init(&cr->tc, q->keys.aes, q->keys.hmac);
+			cr->have_tc = e == TW_OK;
 		}
 		if (e != TW_OK) {
 			fp_sess_del(fp.sess, s, now);
@@ -238,14 +242,66 @@ static enum tw_err reflector_add(const struct tw_ipc_reflector_add *q, uint64_t 
 	s->min_ttl = q->min_ttl;
 	s->pad_len = q->pad.padding_len;
 	s->seq = 0;
-	s->timeout_tsc = ns2tsc(q->timeout_ns);
-	s->refwait_tsc = ns2tsc(q->refwait_ns ? q->refwait_ns : 900ull * 1000000000ull);
+	struct fp_sess_cold *sc = fp_sess_cold(fp.sess, s);
+	sc->timeout_tsc = ns2tsc(q->timeout_ns);
+	sc->refwait_tsc = ns2tsc(q->refwait_ns ? q->refwait_ns : 900ull * 1000000000ull);
 	s->last_rx_tsc = now;
 	/* Publish the state last (readers check it first). */
 	__atomic_store_n(&s->state,
 			 (q->flags & TW_IPC_SF_START_NOW) ? FP_SS_ACTIVE : FP_SS_ADDED,
 			 __ATOMIC_RELEASE);
 	return TW_OK;
+}
+
+/* START/STOP with a future at_ntp: kept here until due, then applied by
+ * fp_ctl_sched_run() from the main lcore's loop (checked every iteration
+ * against one deadline, so a scheduled sender starts within one loop
+ * iteration of its time).  The role is checked when the command arrives,
+ * so the ACK/NACK means what it says; STARTED/STOPPING events go out when
+ * the action happens. */
+#define FP_CTL_SCHED_MAX 1024
+static struct {
+	uint16_t type;
+	uint32_t session;
+	uint64_t at_tsc;
+} sched[FP_CTL_SCHED_MAX];
+static unsigned n_sched;
+uint64_t fp_ctl_next_sched = UINT64_MAX;
+
+static enum tw_err session_ctl(uint16_t type, const struct tw_ipc_session_ctl *q, uint64_t now);
+
+static void sched_recompute(void)
+{
+	uint64_t m = UINT64_MAX;
+	for (unsigned i = 0; i < n_sched; i++)
+		if (sched[i].at_tsc < m)
+			m = sched[i].at_tsc;
+	fp_ctl_next_sched = m;
+}
+
+void fp_ctl_sched_run(uint64_t now)
+{
+	for (unsigned i = 0; i < n_sched;) {
+		if (sched[i].at_tsc > now) {
+			i++;
+			continue;
+		}
+		struct tw_ipc_session_ctl q = {.session = sched[i].session, .at_ntp = 0};
+		uint16_t type = sched[i].type;
+		sched[i] = sched[--n_sched];
+		(void)session_ctl(type, &q, now); /* deleted meanwhile: nothing to do */
+	}
+	sched_recompute();
+}
+
+static void sched_forget(uint32_t session)
+{
+	for (unsigned i = 0; i < n_sched;)
+		if (sched[i].session == session)
+			sched[i] = sched[--n_sched];
+		else
+			i++;
+	sched_recompute();
 }
 
 static enum tw_err session_ctl(uint16_t type, const struct tw_ipc_session_ctl *q, uint64_t now)
@@ -257,40 +313,61 @@ static enum tw_err session_ctl(uint16_t type, const struct tw_ipc_session_ctl *q
 	struct fp_session *s = fp_sess_find_id(fp.sess, q->session);
 	if (!s)
 		return TW_E_ARG;
+	if (type == TW_IPC_SESSION_DEL)
+		sched_forget(q->session);
+	if (q->at_ntp && type != TW_IPC_SESSION_DEL) {
+		int64_t d = (int64_t)(q->at_ntp - fp_tsc_ntp(now)); /* NTP 32.32 */
+		if (d > 0) {
+			bool refl = type == TW_IPC_REFLECTOR_START || type == TW_IPC_REFLECTOR_STOP;
+			if (s->role != (refl ? FP_ROLE_REFLECTOR : FP_ROLE_SENDER))
+				return TW_E_COMMAND;
+			if (n_sched == FP_CTL_SCHED_MAX)
+				return TW_E_NOSPACE;
+			sched[n_sched].type = type;
+			sched[n_sched].session = q->session;
+			sched[n_sched].at_tsc =
+				now + (uint64_t)((double)d / 4294967296.0 * (double)fp.tsc_hz);
+			n_sched++;
+			sched_recompute();
+			return TW_OK;
+		}
+		/* in the past: act now */
+	}
 	switch (type) {
 	case TW_IPC_REFLECTOR_START:
 		if (s->role != FP_ROLE_REFLECTOR)
 			return TW_E_COMMAND;
 		s->last_rx_tsc = now;
 		__atomic_store_n(&s->state, FP_SS_ACTIVE, __ATOMIC_RELEASE);
-		fp_ctl_event(s->id, TW_IPC_EV_STARTED, 0, s->rx, s->tx);
+		fp_ctl_event(s->id, TW_IPC_EV_STARTED, 0, s->rx, fp_sess_tx(fp.sess, s));
 		return TW_OK;
 	case TW_IPC_REFLECTOR_STOP: {
 		if (s->role != FP_ROLE_REFLECTOR)
 			return TW_E_COMMAND;
 		/* §4.7: keep reflecting for min(Timeout, REFWAIT) after stop. */
-		uint64_t d = s->timeout_tsc < s->refwait_tsc ? s->timeout_tsc : s->refwait_tsc;
-		s->expire_tsc = now + d;
+		struct fp_sess_cold *sc = fp_sess_cold(fp.sess, s);
+		uint64_t d = sc->timeout_tsc < sc->refwait_tsc ? sc->timeout_tsc : sc->refwait_tsc;
+		sc->expire_tsc = now + d;
 		__atomic_store_n(&s->state, FP_SS_STOPPING, __ATOMIC_RELEASE);
-		fp_ctl_event(s->id, TW_IPC_EV_STOPPING, 0, s->rx, s->tx);
+		fp_ctl_event(s->id, TW_IPC_EV_STOPPING, 0, s->rx, fp_sess_tx(fp.sess, s));
 		return TW_OK;
 	}
 	case TW_IPC_SENDER_START:
 		if (s->role != FP_ROLE_SENDER)
 			return TW_E_COMMAND;
-		if (fp_sender_start(s->snd, now) != 0)
+		if (fp_sender_start(fp_sess_cold(fp.sess, s)->snd, now) != 0)
 			return TW_E_COMMAND;
 		fp_ctl_event(s->id, TW_IPC_EV_STARTED, 0, 0, 0);
 		return TW_OK;
 	case TW_IPC_SENDER_STOP:
 		if (s->role != FP_ROLE_SENDER)
 			return TW_E_COMMAND;
-		fp_sender_stop(s->snd, now);
+		fp_sender_stop(fp_sess_cold(fp.sess, s)->snd, now);
 		return TW_OK;
 	case TW_IPC_SESSION_DEL: {
 		uint32_t id = s->id;
 		if (s->role == FP_ROLE_SENDER)
-			fp_sender_free(s->snd);
+			fp_sender_free(fp_sess_cold(fp.sess, s)->snd);
 		else
 			fp_sess_del(fp.sess, s, now);
 		fp_ctl_event(id, TW_IPC_EV_DELETED, 0, 0, 0);
@@ -310,12 +387,15 @@ static void stats_reply(uint32_t id, const struct fp_session *s, uint16_t flags)
 								  : TW_IPC_PROTO_TWAMP;
 	st.role = s->role;
 	st.rx_pkts = s->rx;
-	st.tx_pkts = s->tx;
+	st.tx_pkts = fp_sess_tx(fp.sess, s);
 	st.rx_octets = s->rx_octets;
-	st.tx_octets = s->tx_octets;
+	/* a reflector's replies: each as long as the request it answers
+	 * (rx_octets counts the reply payloads) */
+	st.tx_octets = s->role == FP_ROLE_SENDER ? fp_sess_cold(fp.sess, s)->tx_octets
+						 : s->rx_octets;
 	st.drops = s->drop;
 	st.last_rx_ntp = s->rx ? fp_tsc_ntp(s->last_rx_tsc) : 0;
-	st.next_seq = s->role == FP_ROLE_SENDER ? s->snd->next_seq : s->seq;
+	st.next_seq = s->role == FP_ROLE_SENDER ? fp_sess_cold(fp.sess, s)->snd->next_seq : s->seq;
 	send_evt(0, TW_IPC_STATS, id, flags, &st, sizeof(st));
 }
 
@@ -393,8 +473,9 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, uint64_t now
 				struct fp_session *s = &fp.sess->s[i];
 				if (s->state == FP_SS_FREE || s->state == FP_SS_DEAD)
 					continue;
-				if (s->role == FP_ROLE_SENDER && s->snd)
-					fp_sender_free(s->snd);
+				struct fp_sender *snd = fp_sess_cold(fp.sess, s)->snd;
+				if (s->role == FP_ROLE_SENDER && snd)
+					fp_sender_free(snd);
 				else
 					fp_sess_del(fp.sess, s, now);
 			}

@@ -37,6 +37,10 @@ struct fp_ctl {
 int fp_ctl_init(const char *shm_name, unsigned n_lcores);
 void fp_ctl_close(void);
 
+/* Scheduled START/STOP (at_ntp in the future): the earliest due TSC, and
+ * the main lcore's call when it is reached. */
+extern uint64_t fp_ctl_next_sched;
+void fp_ctl_sched_run(uint64_t now);
 /* Apply one command; returns TW_OK or the NACK reason.  *detail may be set. */
 enum tw_err fp_ctl_apply(uint16_t type, const void *payload, uint32_t len, uint64_t now,
 			 uint32_t *detail);

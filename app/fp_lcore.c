@@ -171,13 +171,14 @@ static void expiry_scan(uint64_t now, uint32_t *cursor)
 		*cursor = (*cursor + 1) % t->cap;
 		if (s->role != FP_ROLE_REFLECTOR)
 			continue;
-		if (s->state == FP_SS_ACTIVE && now - s->last_rx_tsc > s->refwait_tsc &&
+		const struct fp_sess_cold *sc = fp_sess_cold(t, s);
+		if (s->state == FP_SS_ACTIVE && now - s->last_rx_tsc > sc->refwait_tsc &&
 		    s->last_rx_tsc < now) {
 			s->state = FP_SS_ADDED;
-			fp_ctl_event(s->id, TW_IPC_EV_REFWAIT_EXPIRED, 0, s->rx, s->tx);
-		} else if (s->state == FP_SS_STOPPING && now >= s->expire_tsc) {
+			fp_ctl_event(s->id, TW_IPC_EV_REFWAIT_EXPIRED, 0, s->rx, s->rx);
+		} else if (s->state == FP_SS_STOPPING && now >= sc->expire_tsc) {
 			s->state = FP_SS_ADDED;
-			fp_ctl_event(s->id, TW_IPC_EV_ENDED, 0, s->rx, s->tx);
+			fp_ctl_event(s->id, TW_IPC_EV_ENDED, 0, s->rx, s->rx);
 		}
 	}
 }
@@ -248,6 +249,8 @@ int fp_lcore_loop(void *arg)
 			next_drain = now + fp.drain_tsc;
 		}
 		if (lc->main) {
+			if (now >= fp_ctl_next_sched)
+				fp_ctl_sched_run(now);
 			if (now >= next_ctl) {
 				fp_ctl_poll(lc, now, 32);
 				next_ctl = now + fp.ipc_poll_tsc;

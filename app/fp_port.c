@@ -108,9 +108,18 @@ int fp_port_init(struct fp_port *pt, uint16_t port_id, const struct fp_profile *
 
 	uint64_t want_rx = offload_bits(prof->rx_offloads, true);
 	uint64_t want_tx = offload_bits(prof->tx_offloads, false);
+	/* Tx checksums are offloaded whenever the device offers both IPv4
+	 * and UDP (a capability, not a profile choice): NICs do, memif and
+	 * af_packet do not, and then the reflector updates the request's UDP
+	 * checksum incrementally (fp_cksum.h). */
+	const uint64_t ck = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	if ((info.tx_offload_capa & ck) == ck)
+		want_tx |= ck;
 	pt->ts_mode = FP_TS_TSC;
 	if (prof->ts_mode == FP_TS_HW_DYNFIELD)
 		want_rx |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	else /* timestamp=tsc (or --rx-timestamp tsc) wins over rx_offloads */
+		want_rx &= ~RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	if ((want_rx & ~info.rx_offload_capa) || (want_tx & ~info.tx_offload_capa))
 		LOG(INFO, "%s: offloads not offered and left off: rx 0x%" PRIx64 " tx 0x%" PRIx64 "\n",
 		    info.driver_name, want_rx & ~info.rx_offload_capa,
@@ -118,7 +127,6 @@ int fp_port_init(struct fp_port *pt, uint16_t port_id, const struct fp_profile *
 	pt->rx_offloads = want_rx & info.rx_offload_capa;
 	pt->tx_offloads = want_tx & info.tx_offload_capa;
 	/* Software checksums unless both IPv4 and UDP are offloaded. */
-	const uint64_t ck = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 	if ((pt->tx_offloads & ck) != ck)
 		pt->tx_offloads &= ~ck;
 	pt->tx_cksum = (pt->tx_offloads & ck) == ck;
@@ -179,7 +187,8 @@ int fp_port_init(struct fp_port *pt, uint16_t port_id, const struct fp_profile *
 		pt->ts_mode = FP_TS_TSC;
 	}
 	LOG(INFO, "port %u (%s) up: %u queue(s), rx_offloads 0x%" PRIx64 " tx_offloads 0x%" PRIx64
-	    ", timestamps %s%s\n", port_id, info.driver_name, nq, pt->rx_offloads, pt->tx_offloads,
+	    ", checksums %s, timestamps %s%s\n", port_id, info.driver_name, nq, pt->rx_offloads,
+	    pt->tx_offloads, pt->tx_cksum ? "Tx offload" : "software (incremental)",
 	    fp_ts_mode_name(pt->ts_mode),
 	    prof->ts_mode != pt->ts_mode ? " (profile asked hw-dynfield; not offered)" : "");
 	return 0;

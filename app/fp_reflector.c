@@ -7,6 +7,7 @@
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 
+#include "fp_cksum.h"
 #include "tw_time.h"
 
 /* Wire value of a TSC reading (NTP, or truncated PTP with the Z bit). */
@@ -37,11 +38,43 @@ static inline uint8_t reply_dscp(bool copy, uint8_t dscp, const struct fp_pinfo 
 	return copy ? (uint8_t)(pi->tos >> 2) : dscp;
 }
 
-/* Common tail: addresses/ports swapped, DSCP and TTL 255 set; then either
- * finish (checksum) or leave T3 + checksum to the late-T3 pass. */
+/* Checksums of a finished reply.  Tx offload when the port has it (chosen
+ * by capability in fp_port); otherwise RFC 1624 incremental from the
+ * request's checksum when fp_cs_pre() allowed it, else in full. */
+static inline void reply_cksum(struct rte_mbuf *m, uint8_t *f, const struct fp_pinfo *pi,
+			       const struct fp_cs_ref *cs, enum tw_pkt_layout l, uint8_t tos,
+			       uint8_t ttl)
+{
+	if (fp.port.tx_cksum || !cs->incr) {
+		fp_l4_cksum(f, pi, fp.port.tx_cksum, m);
+		return;
+	}
+	uint8_t *udp = f + pi->l4_off;
+	const uint8_t *addrs;
+	size_t alen;
+	if (pi->ipv == 4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + pi->l3_off);
+		/* fp_turn_around: total length set, fragment offset 0;
+		 * fp_set_dscp_ttl + finish: TOS and TTL */
+		ip->hdr_checksum = fp_cs_ipv4_values(
+			cs->ip_rest, ip->version_ihl, tos,
+			(uint16_t)(pi->pl_off + pi->pl_len - pi->l3_off), 0, ttl, IPPROTO_UDP);
+		addrs = (const uint8_t *)&ip->src_addr;
+		alen = 8;
+	} else {
+		addrs = ((struct rte_ipv6_hdr *)(f + pi->l3_off))->src_addr;
+		alen = 32;
+	}
+	uint16_t c = fp_cs_final(fp_cs_post(cs, udp, addrs, alen, l));
+	memcpy(udp + 6, &c, 2);
+}
+
+/* Common tail: addresses/ports swapped, DSCP and TTL 255 set, checksums;
+ * T3 is left to the late-T3 pass when it lies outside the protection. */
 static inline enum fp_rx_verdict finish(struct rte_mbuf *m, struct fp_pinfo *pi, int rlen,
 					uint8_t dscp, uint8_t ttl, bool late_t3, uint8_t t3_off,
-					bool z, struct fp_late_t3 *late)
+					bool z, struct fp_late_t3 *late, const struct fp_cs_ref *cs,
+					enum tw_pkt_layout l)
 {
 	if (fp_turn_around(m, pi, (uint16_t)rlen) != 0)
 		return FP_RX_DROP;
@@ -54,6 +87,8 @@ static inline enum fp_rx_verdict finish(struct rte_mbuf *m, struct fp_pinfo *pi,
 			((struct rte_ipv6_hdr *)(f + pi->l3_off))->hop_limits = ttl;
 	}
 	pi->pl_len = (uint16_t)rlen;
+	/* With T3 = 0 for now: the late pass patches T3 in (RFC 1624). */
+	reply_cksum(m, f, pi, cs, l, (uint8_t)(dscp << 2), ttl);
 	if (late_t3) {
 		late->m = m;
 		late->pi = pi;
@@ -61,22 +96,34 @@ static inline enum fp_rx_verdict finish(struct rte_mbuf *m, struct fp_pinfo *pi,
 		late->z = z;
 		return FP_RX_TX_T3;
 	}
-	fp_l4_cksum(f, pi, fp.port.tx_cksum, m);
 	return FP_RX_TX;
 }
 
 void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc)
 {
 	/* One clock read for the burst, immediately before Tx: T3 error is
-	 * the time to checksum the rest of the burst (spec §4.7). */
+	 * only this loop and the PMD Tx (spec §4.7).  T3 and the Error
+	 * Estimate (5 words at an even offset) are patched into the UDP
+	 * checksum computed in finish(); with Tx offload there is nothing to
+	 * patch: the device sums the payload. */
 	uint64_t ntp = fp_tsc_ntp(t3_tsc);
 	uint64_t ptp = tw_time_ntp_to_ptp(ntp);
+	bool sw = !fp.port.tx_cksum;
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *f = rte_pktmbuf_mtod(v[i].m, uint8_t *);
 		uint8_t *pl = f + v[i].pi->pl_off;
-		tw_put_be64(pl + v[i].t3_off, v[i].z ? ptp : ntp);
-		tw_put_be16(pl + v[i].t3_off + 8, fp.errest[v[i].z]);
-		fp_l4_cksum(f, v[i].pi, fp.port.tx_cksum, v[i].m);
+		uint8_t *t3 = pl + v[i].t3_off;
+		uint16_t old[5], nw[5];
+		memcpy(old, t3, sizeof(old));
+		uint64_t t = rte_cpu_to_be_64(v[i].z ? ptp : ntp);
+		uint16_t e = rte_cpu_to_be_16(fp.errest[v[i].z]);
+		memcpy(t3, &t, 8);
+		memcpy(t3 + 8, &e, 2);
+		if (sw) {
+			struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(f + v[i].pi->l4_off);
+			memcpy(nw, t3, sizeof(nw));
+			uh->dgram_cksum = fp_cs_patch(uh->dgram_cksum, old, nw, 5);
+		}
 	}
 }
 
@@ -139,14 +186,61 @@ static inline bool t3_is_late(enum tw_pkt_layout l, enum tw_pkt_prot p)
 	return r.hmac_cover <= t3 && r.enc_len <= t3;
 }
 
+/* RFC 8972 §4.3 Timestamp Information code points (IANA registries of
+ * RFC 8972 §5; docs/fastpath.md): synchronization source and method. */
+#define FP_SYNC_NTP 1
+#define FP_SYNC_FREE_RUNNING 5
+#define FP_TSM_HW_ASSIST 1
+#define FP_TSM_SW_LOCAL 2
+
+/* Fill the values a STAMP reflector is responsible for in the echoed TLVs
+ * (RFC 8972 §4): Timestamp Information (how T2 and T3 were taken) and
+ * the Direct Measurement reflector counters (§4.5; the Sender Tx counter
+ * is the sender's, echoed).  cnt: this session's received = transmitted
+ * count including this packet, 0 when there is no per-sender state
+ * (stateless).  Returns true if a value was written. */
+static bool stamp_tlv_fill(uint8_t *area, size_t len, uint32_t cnt)
+{
+	struct tw_pkt_tlv_iter it;
+	struct tw_pkt_tlv t;
+	bool w = false;
+	tw_pkt_tlv_iter_init(&it, area, len);
+	while (tw_pkt_tlv_next(&it, &t) == TW_OK) {
+		uint8_t *v = area + t.off + TW_PKT_TLV_HDR_LEN;
+		if (t.type == TW_PKT_TLV_DIRECT_MEASUREMENT && t.len >= 12) {
+			tw_put_be32(v + 4, cnt);
+			tw_put_be32(v + 8, cnt);
+			w = true;
+		} else if (t.type == TW_PKT_TLV_TIMESTAMP_INFO && t.len >= 4) {
+			const struct tw_tsc_clock *clk = __atomic_load_n(&fp.clk_cur, __ATOMIC_ACQUIRE);
+			uint8_t sync = clk->synced ? FP_SYNC_NTP : FP_SYNC_FREE_RUNNING;
+			v[0] = sync;
+			v[1] = fp.port.ts_mode == FP_TS_HW_DYNFIELD ? FP_TSM_HW_ASSIST
+								     : FP_TSM_SW_LOCAL;
+			v[2] = sync;
+			v[3] = FP_TSM_SW_LOCAL; /* T3: TSC read before Tx */
+			w = true;
+		}
+	}
+	return w;
+}
+
 static enum fp_rx_verdict reflect(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 				  enum tw_pkt_layout l, enum tw_pkt_prot p, uint32_t pad_len,
 				  uint32_t seq, bool z, struct tw_test_crypto *tc,
 				  struct tw_stamp_auth *sa, uint8_t dscp, uint8_t ttl,
-				  uint64_t t2_tsc, struct fp_late_t3 *late)
+				  uint64_t t2_tsc, struct fp_late_t3 *late, uint32_t dm_cnt)
 {
 	struct fp_counters *c = lc->cnt;
-	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *pl = f + pi->pl_off;
+	/* Before anything changes the request (mode 4 decrypts in place). */
+	struct fp_cs_ref cs = {.incr = false};
+	if (!fp.port.tx_cksum) {
+		fp_cs_pre(&cs, f + pi->l4_off, pi->pl_len, l, pad_len);
+		if (pi->ipv == 4)
+			cs.ip_rest = fp_cs_ipv4_rest(f + pi->l3_off, (size_t)(pi->l4_off - pi->l3_off));
+	}
 	if (verify_sender(c, tc, sa, l, p, pl, pi->pl_len) != 0)
 		return FP_RX_DROP;
 	bool late_t3 = t3_is_late(l, p);
@@ -165,6 +259,8 @@ static enum fp_rx_verdict reflect(struct fp_lcore *lc, struct rte_mbuf *m, struc
 	else
 		r = tw_pkt_reflect_inplace(pl, pi->pl_len, cap, l, pad_len, seq, t2, 0,
 					   fp.errest[z], pi->ttl);
+	if (p == TW_PKT_PROT_NONE)
+		fp_cs_set_base(&cs, seq, t2, 0, fp.errest[z], pi->ttl);
 	if (r < 0) {
 		if (r == -TW_E_TRUNCATED)
 			FP_INC(c, DROP_BAD_LENGTH);
@@ -175,10 +271,17 @@ static enum fp_rx_verdict reflect(struct fp_lcore *lc, struct rte_mbuf *m, struc
 	if (tw_pkt_is_stamp(l)) {
 		/* RFC 8972 §4: echo every TLV; U set on the types we do not
 		 * process (all but Extra Padding), M on a malformed one. */
-		static const struct tw_pkt_tlv_set known = {{1u << TW_PKT_TLV_EXTRA_PADDING, 0, 0, 0}};
+		static const struct tw_pkt_tlv_set known = {
+			{1u << TW_PKT_TLV_EXTRA_PADDING | 1u << TW_PKT_TLV_TIMESTAMP_INFO |
+				 1u << TW_PKT_TLV_DIRECT_MEASUREMENT,
+			 0, 0, 0}};
 		size_t base = tw_pkt_reflector_base(l);
-		if ((size_t)r > base)
+		if ((size_t)r > base) {
 			(void)tw_pkt_tlv_reflect(pl + base, (size_t)r - base, &known, NULL);
+			/* values changed: fp_cs_pre recorded only the flags */
+			if (stamp_tlv_fill(pl + base, (size_t)r - base, dm_cnt))
+				cs.incr = false;
+		}
 	}
 	if (p != TW_PKT_PROT_NONE) {
 		if (!late_t3)
@@ -186,7 +289,7 @@ static enum fp_rx_verdict reflect(struct fp_lcore *lc, struct rte_mbuf *m, struc
 		if (protect_reply(c, tc, sa, l, p, pl, (size_t)r) != 0)
 			return FP_RX_DROP;
 	}
-	return finish(m, pi, r, dscp, ttl, late_t3, tw_pkt_geom(l)->r_t3, z, late);
+	return finish(m, pi, r, dscp, ttl, late_t3, tw_pkt_geom(l)->r_t3, z, late, &cs, l);
 }
 
 enum fp_rx_verdict fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m,
@@ -206,8 +309,10 @@ enum fp_rx_verdict fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m,
 	}
 	enum fp_rx_verdict v =
 		reflect(lc, m, pi, (enum tw_pkt_layout)s->layout, (enum tw_pkt_prot)s->prot,
-			s->pad_len, s->seq, s->z, &s->crypto.tc, &s->crypto.sa,
-			reply_dscp(s->copy_dscp, s->dscp, pi), s->ttl, t2_tsc, late);
+			s->pad_len, s->seq, s->z, s->crypto ? &s->crypto->tc : NULL,
+			s->crypto ? &s->crypto->sa : NULL,
+			reply_dscp(s->copy_dscp, s->dscp, pi), s->ttl, t2_tsc, late,
+			(uint32_t)s->rx + 1);
 	if (v == FP_RX_DROP) {
 		s->drop++;
 		return v;
@@ -215,8 +320,7 @@ enum fp_rx_verdict fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m,
 	/* RFC 5357 §4.2.1: the reflector's own counter, one per reflected
 	 * packet, independent of the sender's numbers. */
 	s->seq++;
-	s->rx++;
-	s->tx++;
+	s->rx++; /* and tx: fp_sess_tx() */
 	s->rx_octets += pi->pl_len;
 	s->last_rx_tsc = t2_tsc;
 	FP_INC(c, REFLECTED);
@@ -246,7 +350,7 @@ enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, str
 		return FP_RX_DROP;
 	}
 	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
-	uint32_t seq;
+	uint32_t seq, dm_cnt = 0;
 	if (l->stateless) {
 		/* Spec §6.1 / RFC 8762 §4: stateless copies the sender's seq. */
 		seq = tw_pkt_peek_seq(pl);
@@ -268,6 +372,7 @@ enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, str
 			pe->seq = 0;
 		pe->last_tsc = t2_tsc;
 		seq = pe->seq++;
+		dm_cnt = pe->seq;
 	}
 	/* Light has no Padding Length: reflect what was sent (twampd rule with
 	 * P = received padding, spec §4.5). */
@@ -275,7 +380,8 @@ enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, str
 	unsigned li = lc->index;
 	enum fp_rx_verdict v = reflect(lc, m, pi, lay, (enum tw_pkt_prot)l->prot, pad, seq, false,
 				       l->tc ? &l->tc[li] : NULL, l->sa ? &l->sa[li] : NULL,
-				       reply_dscp(l->copy_dscp, l->dscp, pi), l->ttl, t2_tsc, late);
+				       reply_dscp(l->copy_dscp, l->dscp, pi), l->ttl, t2_tsc, late,
+				       dm_cnt);
 	if (v != FP_RX_DROP)
 		FP_INC(c, LIGHT_REFLECTED);
 	return v;

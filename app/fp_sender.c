@@ -225,18 +225,21 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 	}
 	if (auth) {
 		enum tw_err ce = TW_OK;
-		if (req->proto == TW_IPC_PROTO_STAMP) {
-			ce = tw_stamp_auth_init(&ss->crypto.sa, req->keys.hmac, req->keys.hmac_len);
+		struct fp_sess_crypto *cr = fp_sess_crypto_get(fp.sess, ss);
+		if (!cr) {
+			ce = TW_E_NOSPACE;
+		} else if (req->proto == TW_IPC_PROTO_STAMP) {
+			ce = tw_stamp_auth_init(&cr->sa, req->keys.hmac, req->keys.hmac_len);
 			if (ce == TW_OK)
-				ce = tw_stamp_auth_init(&ss->crypto.sa_rx, req->keys.hmac,
+				ce = tw_stamp_auth_init(&cr->sa_rx, req->keys.hmac,
 							req->keys.hmac_len);
-			ss->crypto.have_sa = true;
+			cr->have_sa = true;
 		} else {
-			ce = tw_test_crypto_init(&ss->crypto.tc, req->keys.aes, req->keys.hmac);
+			ce = tw_test_crypto_init(&cr->tc, req->keys.aes, req->keys.hmac);
 			if (ce == TW_OK)
-				ce = tw_test_crypto_init(&ss->crypto.tc_rx, req->keys.aes,
+				ce = tw_test_crypto_init(&cr->tc_rx, req->keys.aes,
 							 req->keys.hmac);
-			ss->crypto.have_tc = true;
+			cr->have_tc = true;
 		}
 		if (ce != TW_OK || (req->proto != TW_IPC_PROTO_STAMP && req->keys.hmac_len == 0)) {
 			fp_sess_del(fp.sess, ss, rte_rdtsc());
@@ -252,7 +255,7 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 	ss->layout = (uint8_t)s->layout;
 	ss->prot = (uint8_t)s->prot;
 	ss->z = s->z;
-	ss->snd = s;
+	fp_sess_cold(fp.sess, ss)->snd = s;
 	ss->state = FP_SS_ADDED;
 	s->sess = ss;
 	if (rec_cap) {
@@ -380,8 +383,9 @@ void fp_sender_tx_failed(struct fp_lcore *lc, struct rte_mbuf **tx, struct fp_se
 			sl->state = 0; /* no fate record: it is in tx_drops */
 		s->tx_drops++;
 		s->sent--;
-		s->sess->tx--;
-		s->sess->tx_octets -= s->pl_len;
+		struct fp_sess_cold *sc = fp_sess_cold(fp.sess, s->sess);
+		sc->tx--;
+		sc->tx_octets -= s->pl_len;
 		rte_pktmbuf_free(m);
 	}
 	FP_ADD(lc->cnt, DROP_TX_FULL, n);
@@ -428,10 +432,10 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 			if (s->prot != TW_PKT_PROT_NONE) {
 				enum tw_err e;
 				if (tw_pkt_is_stamp(s->layout)) {
-					e = tw_stamp_auth_sign(&s->sess->crypto.sa, pl, s->pl_len);
+					e = tw_stamp_auth_sign(&s->sess->crypto->sa, pl, s->pl_len);
 				} else {
 					struct tw_pkt_region r = tw_pkt_region(s->layout, false, s->prot);
-					e = tw_test_protect(&s->sess->crypto.tc, pl, s->pl_len,
+					e = tw_test_protect(&s->sess->crypto->tc, pl, s->pl_len,
 							    r.enc_len, r.hmac_off);
 				}
 				if (e != TW_OK) {
@@ -452,8 +456,9 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 				s->start_ntp = fp_tsc_ntp(tsc);
 			s->next_seq++;
 			s->sent++;
-			s->sess->tx++;
-			s->sess->tx_octets += s->pl_len;
+			struct fp_sess_cold *sc = fp_sess_cold(fp.sess, s->sess);
+			sc->tx++;
+			sc->tx_octets += s->pl_len;
 			s->last_tx_tsc = tsc;
 			s->next_tsc += next_gap(s);
 			m->hash.usr = seq;
@@ -468,7 +473,7 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 				struct fp_session *ss, uint64_t t4_tsc)
 {
-	struct fp_sender *s = ss->snd;
+	struct fp_sender *s = fp_sess_cold(fp.sess, ss)->snd;
 	struct fp_counters *c = lc->cnt;
 	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
 	size_t len = pi->pl_len;
@@ -479,10 +484,10 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 	if (s->prot != TW_PKT_PROT_NONE) {
 		enum tw_err e;
 		if (tw_pkt_is_stamp(s->layout)) {
-			e = tw_stamp_auth_verify(&ss->crypto.sa_rx, pl, len);
+			e = tw_stamp_auth_verify(&ss->crypto->sa_rx, pl, len);
 		} else {
 			struct tw_pkt_region r = tw_pkt_region(s->layout, true, s->prot);
-			e = tw_test_verify(&ss->crypto.tc_rx, pl, len, r.enc_len, r.hmac_off);
+			e = tw_test_verify(&ss->crypto->tc_rx, pl, len, r.enc_len, r.hmac_off);
 		}
 		if (e != TW_OK) {
 			FP_INC(c, DROP_BAD_HMAC);

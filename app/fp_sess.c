@@ -46,7 +46,12 @@ int fp_sess_table_init(struct fp_sess_table *t, uint32_t cap, int socket)
 	t->n = 0;
 	t->s = rte_zmalloc_socket("fp_sessions", sizeof(struct fp_session) * cap,
 				  RTE_CACHE_LINE_SIZE, socket);
+	t->c = rte_zmalloc_socket("fp_sess_cold", sizeof(struct fp_sess_cold) * cap,
+				  RTE_CACHE_LINE_SIZE, socket);
 	t->dead = rte_zmalloc_socket("fp_sess_dead", sizeof(uint32_t) * cap, 0, socket);
+	t->socket = socket;
+	t->crypto_free = NULL;
+	t->crypto_n = t->crypto_used = 0;
 	/* Ids are looked up by control-rate commands only (never per
 	 * packet), but a linear scan made adding 100k sessions quadratic. */
 	struct rte_hash_parameters ip = {
@@ -58,7 +63,7 @@ int fp_sess_table_init(struct fp_sess_table *t, uint32_t cap, int socket)
 		.socket_id = socket,
 	};
 	t->ids = rte_hash_create(&ip);
-	if (!t->s || !t->dead || !t->ids)
+	if (!t->s || !t->c || !t->dead || !t->ids)
 		return -ENOMEM;
 	size_t after = heap_used(socket);
 	fp_sess_bytes_per_slot = after > before ? (after - before) / cap : 0;
@@ -94,9 +99,35 @@ struct fp_session *fp_sess_add(struct fp_sess_table *t, const struct fp_key *k, 
 		return NULL;
 	}
 	memset(s, 0, sizeof(*s));
-	s->key = *k;
+	memset(fp_sess_cold(t, s), 0, sizeof(struct fp_sess_cold));
 	t->n++;
 	return s;
+}
+
+struct fp_sess_crypto *fp_sess_crypto_get(struct fp_sess_table *t, struct fp_session *s)
+{
+	if (s->crypto)
+		return s->crypto;
+	if (!t->crypto_free) {
+		/* Set-up path (IPC command), one allocation per chunk. */
+		struct fp_sess_crypto *c = rte_malloc_socket(
+			"fp_sess_crypto", sizeof(*c) * FP_SESS_CRYPTO_CHUNK, RTE_CACHE_LINE_SIZE,
+			t->socket);
+		if (!c)
+			return NULL;
+		for (unsigned i = 0; i < FP_SESS_CRYPTO_CHUNK; i++) {
+			c[i].next_free = t->crypto_free;
+			t->crypto_free = &c[i];
+		}
+		t->crypto_n += FP_SESS_CRYPTO_CHUNK;
+	}
+	struct fp_sess_crypto *c = t->crypto_free;
+	t->crypto_free = c->next_free;
+	memset(c, 0, sizeof(*c));
+	t->crypto_used++;
+	/* Published with the session state (release store) by the caller. */
+	s->crypto = c;
+	return c;
 }
 
 struct fp_session *fp_sess_find_id(struct fp_sess_table *t, uint32_t id)
@@ -110,11 +141,17 @@ struct fp_session *fp_sess_find_id(struct fp_sess_table *t, uint32_t id)
 
 void fp_sess_del(struct fp_sess_table *t, struct fp_session *s, uint64_t now)
 {
-	(void)rte_hash_del_key(t->h, &s->key);
+	void *key;
+	int32_t pos = (int32_t)(s - t->s);
+	if (rte_hash_get_key_with_position(t->h, pos, &key) == 0) {
+		struct fp_key k;
+		memcpy(&k, key, sizeof(k)); /* del_key must not read what it clears */
+		(void)rte_hash_del_key(t->h, &k);
+	}
 	if (s->id)
 		(void)rte_hash_del_key(t->ids, &s->id);
 	s->state = FP_SS_DEAD;
-	s->free_after_tsc = now + rte_get_tsc_hz() / 1000 * FP_SESS_GRACE_MS;
+	fp_sess_cold(t, s)->free_after_tsc = now + rte_get_tsc_hz() / 1000 * FP_SESS_GRACE_MS;
 	t->dead[(t->dead_head + t->dead_n) % t->cap] = (uint32_t)(s - t->s);
 	t->dead_n++;
 }
@@ -125,15 +162,22 @@ void fp_sess_reap(struct fp_sess_table *t, uint64_t now)
 	while (t->dead_n) {
 		uint32_t pos = t->dead[t->dead_head];
 		struct fp_session *s = &t->s[pos];
-		if (now < s->free_after_tsc)
+		if (now < fp_sess_cold(t, s)->free_after_tsc)
 			break;
-		if (s->crypto.have_tc) {
-			tw_test_crypto_free(&s->crypto.tc);
-			tw_test_crypto_free(&s->crypto.tc_rx);
-		}
-		if (s->crypto.have_sa) {
-			tw_stamp_auth_free(&s->crypto.sa);
-			tw_stamp_auth_free(&s->crypto.sa_rx);
+		struct fp_sess_crypto *c = s->crypto;
+		if (c) {
+			if (c->have_tc) {
+				tw_test_crypto_free(&c->tc);
+				tw_test_crypto_free(&c->tc_rx);
+			}
+			if (c->have_sa) {
+				tw_stamp_auth_free(&c->sa);
+				tw_stamp_auth_free(&c->sa_rx);
+			}
+			s->crypto = NULL;
+			c->next_free = t->crypto_free;
+			t->crypto_free = c;
+			t->crypto_used--;
 		}
 		s->state = FP_SS_FREE;
 		(void)rte_hash_free_key_with_position(t->h, (int32_t)pos);

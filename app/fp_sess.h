@@ -6,8 +6,10 @@
  * local port, peer port, family), created for --max-sessions entries at
  * start with lock-free reader/writer concurrency: the main lcore is the only
  * writer (IPC commands), every lcore reads.  The hash position indexes a
- * fixed array of struct fp_session, so per-session memory is fixed and
- * allocated once; crypto contexts are built in the slot at add time.
+ * dense array of one-cache-line struct fp_session (the hot part) and a
+ * parallel array of struct fp_sess_cold, both allocated once.  Crypto
+ * contexts (key schedules) are built at add time in an entry of a separate
+ * pool, only for authenticated/encrypted sessions.
  *
  * A deleted slot is not reused until FP_SESS_GRACE_MS later, so an lcore
  * that looked the key up just before the delete still reads a valid slot
@@ -21,6 +23,7 @@
 
 #include <rte_common.h>
 #include <rte_hash.h>
+#include <rte_prefetch.h>
 
 #include "fp_net.h"
 #include "tw_crypto.h"
@@ -40,17 +43,30 @@ enum fp_sess_state {
 
 struct fp_sender;
 
-/* Test crypto of a session.  A context is single-threaded: tc/sa serve the
- * reflector (or the sender's Tx on the main lcore), tc_rx/sa_rx the
- * sender's reply path on whichever lcore RSS delivers replies to. */
+/* Test crypto of a session: key schedules and cipher/HMAC contexts, about
+ * 640 octets, so they live in a separate pool (fp_sess_crypto_get) and only
+ * authenticated/encrypted sessions have one.  A context is single-threaded:
+ * tc/sa serve the reflector (or the sender's Tx on the main lcore),
+ * tc_rx/sa_rx the sender's reply path on whichever lcore RSS delivers
+ * replies to.  A session is TWAMP or STAMP, so the two sets share memory. */
 struct fp_sess_crypto {
-	bool have_tc, have_sa;
-	struct tw_test_crypto tc, tc_rx;
-	struct tw_stamp_auth sa, sa_rx;
+	struct fp_sess_crypto *next_free; /* pool free list (unused while owned) */
+	bool have_tc, have_sa;		  /* exclusive: TWAMP or STAMP */
+	union {
+		struct {
+			struct tw_test_crypto tc, tc_rx; /* tc_rx: senders only */
+		};
+		struct {
+			struct tw_stamp_auth sa, sa_rx; /* sa_rx: senders only */
+		};
+	};
 };
 
+/* The hot part: everything the packet path reads or writes, one cache line,
+ * in a dense array indexed by the hash position.  Whatever only the control
+ * work touches is in struct fp_sess_cold at the same index; the lookup key
+ * stays in the hash (rte_hash_get_key_with_position). */
 struct fp_session {
-	/* hot, read per packet */
 	uint8_t state;
 	uint8_t role;
 	uint8_t layout; /* enum tw_pkt_layout */
@@ -61,29 +77,63 @@ struct fp_session {
 	bool copy_dscp;
 	uint8_t ttl;	  /* sent TTL / Hop Limit (255 unless told) */
 	uint8_t min_ttl;  /* 0 = no check */
+	uint16_t spare;
 	uint32_t pad_len; /* Padding Length from the request */
 	uint32_t seq;	  /* reflector: own counter (RFC 5357 §4.2.1) */
 	uint32_t id;	  /* control-plane handle */
 	uint64_t last_rx_tsc;
+	/* Packets: a reflector transmits exactly what it receives and reflects
+	 * (drops are counted apart), so its tx is rx; a sender's tx and
+	 * tx_octets are in the cold part (main lcore only). */
+	uint64_t rx, drop, rx_octets;
+	struct fp_sess_crypto *crypto; /* NULL for open sessions */
+} __rte_cache_aligned;
+_Static_assert(sizeof(struct fp_session) == RTE_CACHE_LINE_SIZE,
+	       "the hot part of a session is one cache line");
+
+/* The cold part (control work on the main lcore only). */
+struct fp_sess_cold {
 	uint64_t expire_tsc; /* STOPPING: min(Timeout, REFWAIT) after stop; 0 = none */
 	uint64_t refwait_tsc;
-	uint64_t rx, tx, drop, rx_octets, tx_octets;
 	uint64_t timeout_tsc; /* Request-TW-Session Timeout */
-	struct fp_key key;
-	struct fp_sender *snd; /* role SENDER */
 	uint64_t free_after_tsc;
-	struct fp_sess_crypto crypto; /* built at add; allocation-free per packet */
-} __rte_cache_aligned;
+	uint64_t tx, tx_octets; /* role SENDER */
+	struct fp_sender *snd;	/* role SENDER */
+};
 
 struct fp_sess_table {
 	struct rte_hash *h;
 	struct rte_hash *ids; /* control-plane id -> position (main lcore only) */
-	struct fp_session *s; /* [cap] indexed by hash position */
+	struct fp_session *s; /* [cap] hot, indexed by hash position */
+	struct fp_sess_cold *c; /* [cap] cold, same index */
 	uint32_t *dead; /* positions waiting for their grace period, FIFO */
 	uint32_t dead_head, dead_n;
 	uint32_t cap;
 	uint32_t n;
+	int socket;
+	/* crypto pool: grown by FP_SESS_CRYPTO_CHUNK at session set-up (never
+	 * per packet), entries recycled through the free list, never returned */
+	struct fp_sess_crypto *crypto_free;
+	uint32_t crypto_n, crypto_used;
 };
+
+#define FP_SESS_CRYPTO_CHUNK 64
+
+static inline struct fp_sess_cold *fp_sess_cold(struct fp_sess_table *t,
+						const struct fp_session *s)
+{
+	return &t->c[s - t->s];
+}
+
+/* Packets sent by a session (reflector: = reflected). */
+static inline uint64_t fp_sess_tx(struct fp_sess_table *t, const struct fp_session *s)
+{
+	return s->role == FP_ROLE_SENDER ? fp_sess_cold(t, s)->tx : s->rx;
+}
+
+/* Give a session its crypto entry (main lcore, set-up only); NULL when the
+ * memory is exhausted. */
+struct fp_sess_crypto *fp_sess_crypto_get(struct fp_sess_table *t, struct fp_session *s);
 
 int fp_sess_table_init(struct fp_sess_table *t, uint32_t cap, int socket);
 
@@ -94,8 +144,10 @@ struct fp_session *fp_sess_find_id(struct fp_sess_table *t, uint32_t id);
 /* Name a slot with its control-plane id (main lcore, once per session).
  * -EEXIST if a live session already has it. */
 int fp_sess_set_id(struct fp_sess_table *t, struct fp_session *s, uint32_t id);
-/* Octets of memory the table takes per slot (measured at init). */
+/* Octets of memory the table takes per slot (measured at init), and what
+ * an authenticated session adds (its crypto pool entry). */
 extern size_t fp_sess_bytes_per_slot;
+#define FP_SESS_CRYPTO_BYTES sizeof(struct fp_sess_crypto)
 /* Delete (main lcore only): key removed now, slot freed after the grace. */
 void fp_sess_del(struct fp_sess_table *t, struct fp_session *s, uint64_t now);
 /* Free slots whose grace period is over (main lcore, periodic). */
@@ -109,8 +161,14 @@ static inline void fp_sess_lookup_bulk(struct fp_sess_table *t, const struct fp_
 	if (n == 0)
 		return;
 	rte_hash_lookup_bulk(t->h, (const void **)keys, n, pos);
-	for (unsigned i = 0; i < n; i++)
+	/* Start every session's (one-line) hot part on its way now: with 100k
+	 * sessions it is a cache miss per packet, overlapped this way with the
+	 * work on the packets before it. */
+	for (unsigned i = 0; i < n; i++) {
 		out[i] = pos[i] >= 0 ? &t->s[pos[i]] : NULL;
+		if (out[i])
+			rte_prefetch0(out[i]);
+	}
 }
 
 #endif

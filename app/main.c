@@ -60,7 +60,9 @@ static struct {
 	const char *refl[MAX_CLI_SESS], *send[MAX_CLI_SESS];
 	double duration_s;
 	bool print_counters;
+	int rx_ts; /* --rx-timestamp: -1 = the profile's, else enum fp_ts_mode */
 } opt = {
+	.rx_ts = -1,
 	.stats_ms = 100,
 	.max_sessions = 131072,
 	.max_senders = 64,
@@ -79,7 +81,8 @@ static void usage(const char *prog)
 	       "  --gw IP                 next hop for off-link sender destinations\n"
 	       "  --vlan ID               802.1Q VLAN of the addresses (default untagged)\n"
 	       "  --tap NAME              kernel interface of the exception path\n"
-	       "  --light-port N[:stateless]  TWAMP-Light/STAMP reflection on UDP port N\n"
+	       "  --light-port N[:stateless][:stamp|:light]  TWAMP-Light/STAMP reflection on UDP port N\n"
+	       "  --rx-timestamp hw|tsc   override the profile's Rx timestamp source\n"
 	       "  --light-proto light|stamp   --light-sec open|auth|enc\n"
 	       "  --light-key HEX         HMAC key (Light/STAMP auth)   --light-aes HEX\n"
 	       "  --reflector SPEC        static reflector session (k=v,...; see docs)\n"
@@ -192,10 +195,15 @@ static uint8_t parse_proto(const char *v)
 /* k=v,... into a SENDER_ADD or REFLECTOR_ADD request.  Shared keys:
  * id proto sec local peer pad dscp aes hmac sym ptp ttl; sender: count
  * interval sched ssid loss mac duration; reflector: copydscp timeout. */
+/* at=+S of the last parsed spec: start S seconds after set-up (scheduled
+ * START through the IPC at_ntp path); < 0 = start now. */
+static double spec_at_s;
+
 static int parse_spec(const char *spec, bool sender, struct tw_ipc_sender_add *s,
 		      struct tw_ipc_reflector_add *r, bool *echo)
 {
 	*echo = false;
+	spec_at_s = -1;
 	char buf[1024];
 	snprintf(buf, sizeof(buf), "%s", spec);
 	memset(s, 0, sizeof(*s));
@@ -265,6 +273,8 @@ static int parse_spec(const char *spec, bool sender, struct tw_ipc_sender_add *s
 							 : TW_IPC_SCHED_PERIODIC;
 		else if (!strcmp(t, "ssid"))
 			s->ssid = (uint16_t)strtoul(v, NULL, 0);
+		else if (!strcmp(t, "at") && v[0] == '+')
+			spec_at_s = atof(v + 1);
 		else if (!strcmp(t, "mac")) {
 			unsigned m[6];
 			bad = sscanf(v, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
@@ -288,7 +298,25 @@ static int parse_spec(const char *spec, bool sender, struct tw_ipc_sender_add *s
 	s->ttl = r->ttl = ttl;
 	s->flags |= flags;
 	r->flags |= flags;
+	if (spec_at_s >= 0) {
+		s->flags &= (uint16_t)~TW_IPC_SF_START_NOW;
+		r->flags &= (uint16_t)~TW_IPC_SF_START_NOW;
+	}
 	return 0;
+}
+
+/* Command-line at=+S: a START with at_ntp, as control would send it. */
+static void start_at(uint16_t type, uint32_t session, const char *what)
+{
+	if (spec_at_s < 0)
+		return;
+	struct tw_ipc_session_ctl q = {.session = session};
+	uint64_t now = rte_rdtsc();
+	q.at_ntp = fp_tsc_ntp(now) + (uint64_t)(spec_at_s * 4294967296.0);
+	uint32_t detail;
+	enum tw_err e = fp_ctl_apply(type, &q, sizeof(q), now, &detail);
+	if (e != TW_OK)
+		rte_exit(EXIT_FAILURE, "%s at=+%g: %s\n", what, spec_at_s, tw_strerror(e));
 }
 
 static int parse_app(int argc, char **argv)
@@ -296,7 +324,7 @@ static int parse_app(int argc, char **argv)
 	enum {
 		O_PROFILE = 256, O_PVAR, O_SHM, O_ADDR, O_GW, O_VLAN, O_TAP, O_LIGHT, O_LPROTO,
 		O_LSEC, O_LKEY, O_LAES, O_REFL, O_SEND, O_RECORD, O_EXITDONE, O_DURATION,
-		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_HELP
+		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_HELP
 	};
 	static const struct option lo[] = {
 		{"profile", 1, 0, O_PROFILE}, {"pvar", 1, 0, O_PVAR}, {"shm", 1, 0, O_SHM},
@@ -309,6 +337,7 @@ static int parse_app(int argc, char **argv)
 		{"stats-interval", 1, 0, O_STATS}, {"idle-backoff", 1, 0, O_IDLE},
 		{"max-sessions", 1, 0, O_MAXS}, {"max-senders", 1, 0, O_MAXSND},
 		{"max-light-peers", 1, 0, O_MAXPEER}, {"counters", 0, 0, O_COUNTERS},
+		{"rx-timestamp", 1, 0, O_RXTS},
 		{"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
 	int c;
 	optind = 1;
@@ -368,9 +397,24 @@ static int parse_app(int argc, char **argv)
 			l->flow.local_port = (uint16_t)atoi(optarg);
 			if (strstr(optarg, ":stateless"))
 				l->flags |= TW_IPC_SF_STATELESS;
+			/* per-port protocol over --light-proto: 864:stamp */
+			if (strstr(optarg, ":stamp"))
+				l->proto = TW_IPC_PROTO_STAMP;
+			else if (strstr(optarg, ":light"))
+				l->proto = TW_IPC_PROTO_LIGHT;
 			l->session = 0x4c000000u + opt.n_light;
 			break;
 		}
+		case O_RXTS:
+			/* Override of the profile's timestamp= (hw still needs the
+			 * device's capability and read_clock: fp_port falls back). */
+			if (!strcmp(optarg, "hw") || !strcmp(optarg, "hw-dynfield"))
+				opt.rx_ts = FP_TS_HW_DYNFIELD;
+			else if (!strcmp(optarg, "tsc"))
+				opt.rx_ts = FP_TS_TSC;
+			else
+				return -1;
+			break;
 		case O_LPROTO:
 			if (!(opt.light_proto = parse_proto(optarg)))
 				return -1;
@@ -499,6 +543,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "twinhop-fp: %s\n", err);
 		return 2;
 	}
+	if (opt.rx_ts >= 0) {
+		prof.ts_mode = (enum fp_ts_mode)opt.rx_ts;
+	}
 	/* EAL argv: ours plus the profile's device. */
 	char *eal_argv[128];
 	int eal_argc = 0;
@@ -576,8 +623,11 @@ int main(int argc, char **argv)
 	fp.light = light;
 	if (fp_sess_table_init(&sess, opt.max_sessions, (int)rte_socket_id()) != 0)
 		rte_exit(EXIT_FAILURE, "session table (%u) failed\n", opt.max_sessions);
-	RTE_LOG(INFO, USER1, "session table: %u slots, %zu octets per slot (struct %zu + hashes)\n",
-		opt.max_sessions, fp_sess_bytes_per_slot, sizeof(struct fp_session));
+	RTE_LOG(INFO, USER1,
+		"session table: %u slots, %zu octets per slot (hot %zu + cold %zu + hashes); "
+		"an authenticated session adds %zu (crypto pool)\n",
+		opt.max_sessions, fp_sess_bytes_per_slot, sizeof(struct fp_session),
+		sizeof(struct fp_sess_cold), FP_SESS_CRYPTO_BYTES);
 	for (unsigned i = 0; i < fp.nb_lcores; i++)
 		if (fp_light_lcore_init(fp.lc_by_index[i], fp.lc_by_index[i]->lcore_id,
 					opt.max_peers) != 0)
@@ -598,7 +648,8 @@ int main(int argc, char **argv)
 	uint64_t now = rte_rdtsc();
 	for (unsigned i = 0; i < opt.n_light; i++) {
 		struct tw_ipc_light_listen *l = &opt.light[i];
-		l->proto = opt.light_proto;
+		if (!l->proto)
+			l->proto = opt.light_proto;
 		l->sec = opt.light_sec;
 		l->flags |= TW_IPC_SF_START_NOW;
 		memcpy(l->keys.hmac, opt.light_key, 32);
@@ -622,6 +673,7 @@ int main(int argc, char **argv)
 		enum tw_err e = fp_ctl_apply(TW_IPC_REFLECTOR_ADD, &r, sizeof(r), now, &detail);
 		if (e != TW_OK)
 			rte_exit(EXIT_FAILURE, "--reflector %s: %s\n", opt.refl[i], tw_strerror(e));
+		start_at(TW_IPC_REFLECTOR_START, r.session, opt.refl[i]);
 	}
 	for (unsigned i = 0; i < opt.n_send; i++) {
 		struct tw_ipc_sender_add s;
@@ -637,6 +689,7 @@ int main(int argc, char **argv)
 		if (!snd)
 			rte_exit(EXIT_FAILURE, "--sender %s: %s\n", opt.send[i], tw_strerror(e));
 		snd->echo = echo;
+		start_at(TW_IPC_SENDER_START, s.session, opt.send[i]);
 	}
 	if (opt.duration_s > 0)
 		fp.run_until_tsc = rte_rdtsc() + (uint64_t)(opt.duration_s * (double)fp.tsc_hz);

@@ -8,7 +8,10 @@
 # delivered == results_sent, and results_sent + results_dropped == sent +
 # late + dup (nothing silent).  The driver exits non-zero otherwise.
 #
-# usage: tools/bench-sender.sh [BUILD_DIR]  env: INTERVAL=1000 COUNT=3000000 SND_CPU=0 REF_CPU=1
+# RUNS runs (fresh processes each); the last line gives the median rate.
+#
+# usage: tools/bench-sender.sh [BUILD_DIR]
+#   env: INTERVAL=1000 COUNT=3000000 RUNS=3 SND_CPU=0 REF_CPU=1
 set -u
 B=${1:-${TW_BUILD:-/tmp/b-fp}}
 FP=$B/app/twinhop-fp
@@ -16,6 +19,7 @@ LOAD=$B/tests/system/twh-ipc-load
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 INTERVAL=${INTERVAL:-1000}
 COUNT=${COUNT:-3000000}
+RUNS=${RUNS:-3}
 SND_CPU=${SND_CPU:-0}
 REF_CPU=${REF_CPU:-1}
 TMP=$(mktemp -d /tmp/twh-bsnd.XXXXXX)
@@ -39,10 +43,15 @@ SND_MAC=02:00:00:00:00:02
 EAL="--no-huge -m 512 --no-pci --log-level=notice"
 conf() { sed -e "s#^vdev=.*#vdev=net_memif0,role=$1,id=0,socket=$TMP/s.sock,socket-abstract=no,rsize=11,mac=$2#" \
 	"$SRC/drivers-config/net_memif.conf" >"$TMP/$1.conf"; echo "$TMP/$1.conf"; }
+one_run() {
+rm -f "$TMP/s.sock" /dev/shm$SHM
+: >"$TMP/ref.log"
+: >"$TMP/snd.log" # exists before the READY poll below (no grep error)
 ip netns exec $NS "$FP" -l $REF_CPU $EAL --file-prefix twh-bnr$$ -- --profile "$(conf server $REF_MAC)" \
 	--addr 198.18.0.2/24 --tap twh-bn0 --reflector "local=198.18.0.2:5000,peer=198.18.0.1:6000,pad=27" \
 	--idle-backoff off --counters >"$TMP/ref.log" 2>&1 &
-PIDS+=($!)
+RP=$!
+PIDS+=($RP)
 sleep 1
 ip netns exec $NS "$FP" -l $SND_CPU $EAL --file-prefix twh-bns$$ -- --profile "$(conf client $SND_MAC)" \
 	--addr 198.18.0.1/24 --tap twh-bn1 --shm $SHM --idle-backoff off --counters >"$TMP/snd.log" 2>&1 &
@@ -50,11 +59,23 @@ SP=$!
 PIDS+=($SP)
 for _ in $(seq 100); do grep -q READY "$TMP/snd.log" && break; sleep 0.1; done
 sleep 1 # memif link up
-echo "bench-sender: interval ${INTERVAL} ns, $COUNT packets, sender cpu $SND_CPU, reflector cpu $REF_CPU"
 "$LOAD" --shm $SHM sender --local 198.18.0.1:6000 --peer 198.18.0.2:5000 --mac $REF_MAC \
-	--interval "$INTERVAL" --count "$COUNT" --pad 27 --id 42
-rc=$?
+	--interval "$INTERVAL" --count "$COUNT" --pad 27 --id 42 | tee -a "$TMP/results"
+local rc=${PIPESTATUS[0]}
 kill -INT $SP; wait $SP 2>/dev/null
+kill -INT $RP; wait $RP 2>/dev/null
+PIDS=()
 echo "sender fast-path counters:"; grep counter "$TMP/snd.log" | sed 's/^/  /'
 echo "delivery check: $([ $rc = 0 ] && echo OK || echo FAILED)"
+return $rc
+}
+
+echo "bench-sender: interval ${INTERVAL} ns, $COUNT packets, sender cpu $SND_CPU, reflector cpu $REF_CPU, $RUNS runs"
+rc=0
+for r in $(seq "$RUNS"); do
+	echo "run $r:"
+	one_run || rc=1
+done
+echo "median rate: $(grep -o 'rate=[0-9.]*' "$TMP/results" | cut -d= -f2 | sort -n |
+	awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') Mpps over $RUNS runs; delivery $([ $rc = 0 ] && echo OK || echo FAILED) in every run"
 exit $rc

@@ -33,7 +33,7 @@ ip netns exec "$NSA" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix twh-ap$$
 	--log-level=user1,notice -- \
 	--profile "$PROFILES/net_af_packet.conf" --pvar iface="$VA" \
 	--addr 10.88.0.1/24 --addr fd00:88::1/64 --tap twh-x0 \
-	--light-port 862 --light-port 863:stateless --duration 60 --counters >"$TMP/fp.log" 2>&1 &
+	--light-port 862 --light-port 863:stateless --light-port 864:stamp --duration 60 --counters >"$TMP/fp.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do grep -q READY "$TMP/fp.log" && break; sleep 0.1; done
 expect "fast path started" grep -q READY "$TMP/fp.log"
@@ -72,4 +72,10 @@ for m in "862 light" "863 light-stateless"; do
 done
 expect "TWAMP Light stateless (IPv6) replies" ip netns exec "$NSB" python3 \
 	"$(dirname "$0")/light_client.py" fd00:88::1 863 light-stateless 20
+# STAMP (RFC 8972) TLVs: values filled by the reflector; the kernel
+# verifies every reply's UDP checksum (incremental or full).
+expect "STAMP Direct Measurement / Timestamp Information TLVs (IPv4)" ip netns exec "$NSB" \
+	python3 "$(dirname "$0")/light_client.py" 10.88.0.1 864 stamp-tlv 20
+expect "STAMP Extra Padding TLV (IPv6)" ip netns exec "$NSB" python3 \
+	"$(dirname "$0")/light_client.py" fd00:88::1 864 stamp-pad 20
 finish

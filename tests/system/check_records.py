@@ -7,7 +7,10 @@ reference (spec §4.3/4.4 reflector layouts, §4.5 lengths, §4.7 behaviour,
 
 usage: check_records.py FILE layout count pad dscp stateless [ssid]
   layout: open | auth | stamp | stamp-auth   (reflector layout of the mode)
+  env T1_AFTER=UNIX_SECONDS [T1_WITHIN=S]: a scheduled start (at=+S): the
+  earliest T1 must lie in [T1_AFTER, T1_AFTER + T1_WITHIN (default 3)].
 """
+import os
 import sys
 
 BASE = {"open": (14, 41), "auth": (48, 112), "stamp": (44, 44), "stamp-auth": (112, 112)}
@@ -63,6 +66,13 @@ def main():
         check(int(summ["sent"]) == count, f"sent {summ['sent']} == {count}")
         check(int(summ["replies"]) == count, f"replies {summ['replies']} == {count}")
         check(int(summ["lost"]) == 0 and int(summ["dup"]) == 0, "no loss, no duplicates")
+    if os.environ.get("T1_AFTER") and recs:
+        after = float(os.environ["T1_AFTER"])
+        within = float(os.environ.get("T1_WITHIN", "3"))
+        t1s = [be(bytes.fromhex(r["raw"]), o["t1"], 8) for r in recs if len(r["raw"]) >= 2 * (o["t1"] + 8)]
+        first = min(ntp_ns(t) for t in t1s) / 1e9 - 2208988800 if t1s else 0
+        check(after <= first <= after + within,
+              f"scheduled start: first T1 {first:.3f} in [{after:.3f}, {after + within:.3f}]")
     own = 0
     for r in recs:
         s = int(r["sseq"])

@@ -2,10 +2,17 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Kernel-socket TWAMP-Light / STAMP client for the system tests.
 
-usage: light_client.py ADDR PORT MODE COUNT     MODE: light | light-stateless | stamp
+usage: light_client.py ADDR PORT MODE COUNT
+    MODE: light | light-stateless | stamp | stamp-tlv | stamp-pad
 Sends COUNT sender packets (TWAMP open layout with 27 octets of padding,
 or a 44-octet STAMP packet with SSID) and checks every reply field
 (spec §4.3, §4.5, §4.7, §6.1, §6.2).  Prints "CLIENT <passed> <failed>".
+stamp-tlv adds RFC 8972 TLVs to a stateful STAMP listener: Direct
+Measurement (§4.5: Sender Tx counter echoed, Reflector Rx/Tx counters =
+packets of this sender so far), Timestamp Information (§4.3: sync source
+NTP(1)/free-running(5), method SW local(2)) and an unknown type (U set).
+stamp-pad adds one Extra Padding TLV (the reflector's incremental UDP
+checksum path with a TLV flag change; the kernel checks the checksum).
 """
 import socket
 import struct
@@ -42,8 +49,15 @@ def ntp_now():
 for i in range(count):
     seq = 1000 + i
     t1 = ntp_now()
-    if mode == "stamp":
-        pkt = struct.pack("!IQHH", seq, t1, 0x0001, 0x1234) + bytes(28)
+    tlv = b""
+    if mode == "stamp-tlv":
+        tlv = (struct.pack("!BBHIII", 0x80, 5, 12, 5000 + i, 0xdeadbeef, 0xdeadbeef) +
+               struct.pack("!BBHBBBB", 0x80, 3, 4, 9, 9, 9, 9) +
+               struct.pack("!BBH", 0x00, 200, 4) + b"abcd")
+    elif mode == "stamp-pad":
+        tlv = struct.pack("!BBH", 0x80, 1, 21) + bytes(range(21))
+    if mode.startswith("stamp"):
+        pkt = struct.pack("!IQHH", seq, t1, 0x0001, 0x1234) + bytes(28) + tlv
     else:
         pkt = struct.pack("!IQH", seq, t1, 0x0001) + bytes(27)
     s.sendto(pkt, (addr, port))
@@ -55,13 +69,13 @@ for i in range(count):
     ttl = None
     for lvl, typ, d in anc:
         ttl = d[0] if len(d) == 1 else struct.unpack("i", d[:4])[0]
-    want = 44 if mode == "stamp" else 41
+    want = 44 + len(tlv) if mode.startswith("stamp") else 41
     check(len(data) == want, f"seq {seq}: length {len(data)} == {want}")
     if len(data) < 41:
         continue
     rseq, t3, err, mbz_or_ssid, t2, sseq, st1, serr, mbz2, sttl = struct.unpack(
         "!IQHHQIQHHB", data[:41])
-    if mode == "light":
+    if mode in ("light", "stamp-tlv", "stamp-pad"):  # stateful listeners
         check(rseq == i, f"seq {seq}: own counter {rseq} == {i}")
     else:
         check(rseq == seq, f"seq {seq}: stateless seq copy {rseq}")
@@ -70,10 +84,25 @@ for i in range(count):
     check(serr == 1, f"seq {seq}: sender error estimate copied")
     check(t3 >= t2, f"seq {seq}: T3 >= T2")
     check(err & 0xff != 0, f"seq {seq}: error estimate multiplier non-zero")
-    check(mbz_or_ssid == (0x1234 if mode == "stamp" else 0), f"seq {seq}: octets 14-15")
+    check(mbz_or_ssid == (0x1234 if mode.startswith("stamp") else 0), f"seq {seq}: octets 14-15")
     check(mbz2 == 0, f"seq {seq}: MBZ 38-39")
     check(sttl == 64, f"seq {seq}: Sender TTL {sttl} == 64 (received TTL)")
     check(ttl == 255, f"seq {seq}: reply TTL {ttl} == 255")
-    check(not any(data[41:]), f"seq {seq}: padding / MBZ zero")
+    if mode == "stamp-tlv" and len(data) == want:
+        f, ty, ln, stx, rrx, rtx = struct.unpack("!BBHIII", data[44:60])
+        check((f, ty, ln) == (0, 5, 12), f"seq {seq}: DM TLV header {f:#x} {ty} {ln} (U cleared)")
+        check(stx == 5000 + i, f"seq {seq}: DM Sender Tx counter echoed")
+        check(rrx == i + 1 and rtx == i + 1, f"seq {seq}: DM Reflector Rx/Tx {rrx}/{rtx} == {i + 1}")
+        f, ty, ln, si, mi, so, mo = struct.unpack("!BBHBBBB", data[60:68])
+        check((f, ty, ln) == (0, 3, 4), f"seq {seq}: TS info TLV header (U cleared)")
+        check(si in (1, 5) and so == si and mi == 2 and mo == 2,
+              f"seq {seq}: TS info sync {si}/{so} method {mi}/{mo}")
+        check(data[68] & 0x80 and data[69] == 200 and data[72:76] == b"abcd",
+              f"seq {seq}: unknown TLV echoed with U set")
+    elif mode == "stamp-pad" and len(data) == want:
+        check(data[44:48] == bytes([0, 1, 0, 21]) and data[48:] == bytes(range(21)),
+              f"seq {seq}: Extra Padding echoed, U cleared")
+    else:
+        check(not any(data[41:]), f"seq {seq}: padding / MBZ zero")
 print(f"CLIENT {ok} {bad}")
 sys.exit(1 if bad else 0)

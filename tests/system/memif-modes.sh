@@ -30,6 +30,8 @@ run_mode() {
 	local rp=$!
 	PIDS+=("$rp")
 	for _ in $(seq 50); do grep -q READY "$TMP/$mode.r.log" && break; sleep 0.1; done
+	local t0
+	t0=$(date +%s.%N)
 	ip netns exec "$NSS" timeout 25 "$FP" -l 1 $EAL --file-prefix twh-ms$$ -- \
 		--profile "$PROFILES/net_memif.conf" --pvar role=client --pvar id=0 --pvar socket="$sock" \
 		--addr 10.77.0.2/24 --addr fd00:77::2/64 --tap twh-s0 \
@@ -39,7 +41,11 @@ run_mode() {
 	kill "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
 	expect "$mode: sender exited cleanly" [ $rc = 0 ]
 	local out
-	out=$(python3 "$(dirname "$0")/check_records.py" "$TMP/$mode.rec" $layout $COUNT $pad $dscp $stateless $ssid)
+	# at=+S in the sender spec: a scheduled start (IPC at_ntp path)
+	local at
+	at=$(echo "$sspec" | sed -n 's/.*at=+\([0-9.]*\).*/\1/p')
+	out=$(T1_AFTER=${at:+$(echo "$t0 + $at" | bc)} \
+		python3 "$(dirname "$0")/check_records.py" "$TMP/$mode.rec" $layout $COUNT $pad $dscp $stateless $ssid)
 	local c=$?
 	echo "$out" | grep -v '^CHECK' | head -5
 	echo "$mode: $(echo "$out" | grep '^CHECK')"
@@ -49,6 +55,8 @@ run_mode() {
 R="local=10.77.0.1:5000,peer=10.77.0.2:6000"
 R6="local=[fd00:77::1]:5000,peer=[fd00:77::2]:6000"
 run_mode open "peer=10.77.0.1:5000" "--reflector $R,pad=27,dscp=10" open 27 10 0
+# scheduled start: SENDER_START with at_ntp 1.5 s after set-up
+run_mode open-at "peer=10.77.0.1:5000,at=+1.5" "--reflector $R,pad=27" open 27 0 0
 run_mode open-pad0 "peer=10.77.0.1:5000" "--reflector $R,pad=0" open 0 0 0
 run_mode open-pad100 "peer=10.77.0.1:5000" "--reflector $R,pad=100" open 100 0 0
 run_mode mixed "peer=10.77.0.1:5000,sec=mixed" "--reflector $R,pad=27,sec=mixed" open 27 0 0
