@@ -155,6 +155,20 @@ static void line_mm(struct tw_report *r, const char *name, const struct tw_stats
 		        dur(r, b[1], m->mean), dur(r, b[2], m->max));
 }
 
+/* Error bounds of 2^40 ns (18 minutes) and more only come from "unknown"
+ * error estimates (0x3fff, RFC 4656 §4.1.2) or from callers capping them:
+ * saying so is more honest than printing a number. */
+#define ERR_UNBOUNDED_NS (INT64_C(1) << 40)
+
+static void line_err(struct tw_report *r, const char *name, const struct tw_stats_mmsum *m)
+{
+	if (m->n && m->max >= ERR_UNBOUNDED_NS) {
+		fprintf(r->out, "%-12sunbounded (a clock reports an unknown error estimate)\n", name);
+		return;
+	}
+	line_mm(r, name, m);
+}
+
 static enum tw_err text_end(struct tw_report *r, int64_t t_end, const struct tw_stats_summary *s,
                             const struct tw_stats_acc *acc)
 {
@@ -202,7 +216,7 @@ static enum tw_err text_end(struct tw_report *r, int64_t t_end, const struct tw_
 		        s->hops_fwd.min, s->hops_fwd.max, s->hops_bwd.min, s->hops_bwd.max);
 	else
 		fputs("-\n", r->out);
-	line_mm(r, "rtt error", &s->rtt_err);
+	line_err(r, "rtt error", &s->rtt_err);
 	size_t up = 0;
 	for (size_t i = 0; i < r->nev; i++)
 		up += r->ev[i].ev.raised;

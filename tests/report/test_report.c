@@ -182,6 +182,34 @@ static void test_text_lossy(void)
 	free(out);
 }
 
+/* Unknown error estimates make the error bound meaningless: say so. */
+static void test_text_unbounded_error(void)
+{
+	static const int64_t bounds[][2] = {{12000, 0}, {INT64_C(1) << 40, 1}, {INT64_MAX, 1}};
+	for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++) {
+		char *mem = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&mem, &n);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		struct tw_report *r = tw_report_new(TW_REPORT_TEXT, f, TW_REPORT_F_ASCII);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		struct tw_report_params par = {.peer = "p"};
+		CU_ASSERT_EQUAL(tw_report_start(r, &par), TW_OK);
+		struct tw_stats_summary sum;
+		memset(&sum, 0, sizeof sum);
+		sum.rtt_err.n = 1;
+		sum.rtt_err.min = sum.rtt_err.mean = sum.rtt_err.max = bounds[i][0];
+		CU_ASSERT_EQUAL(tw_report_end(r, 1000000000, &sum, NULL), TW_OK);
+		tw_report_free(r);
+		fclose(f);
+		bool unb = strstr(mem, "rtt error   unbounded") != NULL;
+		CU_ASSERT_EQUAL(unb, bounds[i][1] != 0);
+		if (!bounds[i][1])
+			CU_ASSERT_PTR_NOT_NULL(strstr(mem, "rtt error   min 12.0 us"));
+		free(mem);
+	}
+}
+
 static void test_text_hostile(void)
 {
 	char *out = render(TW_REPORT_TEXT, 0, REP_SCEN_CLEAN, true);
@@ -349,6 +377,7 @@ static const struct tw_unit_case cases[] = {
     {"call order", test_call_order},
     {"text golden clean", test_text_clean},
     {"text lossy lines", test_text_lossy},
+    {"text unbounded error bound", test_text_unbounded_error},
     {"text hostile strings", test_text_hostile},
     {"csv rows", test_csv},
     {"json content", test_json},
