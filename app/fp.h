@@ -12,9 +12,11 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "fp_counters.h"
 #include "fp_net.h"
@@ -36,6 +38,12 @@ struct fp_lcore {
 	uint16_t exc_txq;  /* TAP Tx queue owned by this lcore */
 	bool main;	   /* runs the periodic control work */
 	bool active;
+	/* Split mode (--ctl-lcore) only: a worker's exception frames go to
+	 * the control lcore through this SPSC ring (never a TAP write here),
+	 * and the first worker also transmits what the control lcore hands
+	 * it through fp.to_port. */
+	struct rte_ring *exc_ring;
+	bool tx_from_ctl;
 	struct fp_counters *cnt;
 	unsigned index;			/* 0..nb_lcores-1 */
 	unsigned lcore_id;
@@ -91,6 +99,13 @@ struct fp_ctx {
 	unsigned n_light;
 	struct fp_light *light;
 
+	/* Split mode (--ctl-lcore): the EAL main lcore does only control
+	 * work and owns no port queue; frames it puts on the port (from the
+	 * TAP, ARP/NS solicitations, sender packets) go to the first worker
+	 * through this SPSC ring. */
+	bool split;
+	struct rte_ring *to_port;
+
 	volatile bool quit;
 };
 
@@ -102,6 +117,26 @@ static inline bool fp_is_local(const struct fp_key *k)
 	if (k->ipv == 4)
 		return fp.have4 && memcmp(k->local.a, fp.addr4, 4) == 0;
 	return fp.have6 && memcmp(k->local.a, fp.addr6, 16) == 0;
+}
+
+/* Wire Error Estimate of timestamps taken with clock c (z: PTP format).
+ * Goes through tw_ts_errest(), so err_ns == TW_TS_ERR_UNKNOWN (">= 4.29 s
+ * or unknown", e.g. an unsynchronised kernel clock with maxerror 16 s)
+ * encodes as TW_ERREST_MAX, not as 4.29 s (interop bug 3). */
+static inline uint16_t fp_clock_errest(const struct tw_tsc_clock *c, bool z)
+{
+	struct tw_ts ts = {.err_ns = c->err_ns, .synced = c->synced};
+	return tw_ts_errest(&ts, z);
+}
+
+/* Control work putting frames on the port (kernel frames, solicitations,
+ * sender packets): on the lcore's own Tx queue, or in split mode handed to
+ * the first worker.  Returns how many were taken; the caller owns the rest. */
+static inline uint16_t fp_ctl_port_tx(const struct fp_lcore *lc, struct rte_mbuf **m, uint16_t n)
+{
+	if (fp.split)
+		return (uint16_t)rte_ring_sp_enqueue_burst(fp.to_port, (void **)m, n, NULL);
+	return rte_eth_tx_burst(fp.port.port_id, lc->txq, m, n);
 }
 
 /* NTP timestamp of a TSC value with the published clock. */

@@ -16,6 +16,13 @@
  * ten times that it sleeps fp.idle_sleep_us (a nanosleep syscall) per
  * iteration, only while no sender is due sooner.  Line-rate runs turn it
  * off.  The clock resync reads CLOCK_REALTIME through the vDSO (no syscall).
+ *
+ * Combined mode (default): the main lcore also does the control work above,
+ * which includes the TAP (read/write syscalls) and IPC session set-up
+ * (OpenSSL contexts).  Split mode (--ctl-lcore): ctl_loop() on the main
+ * lcore does all of it and polls no port queue; workers run only the packet
+ * loop, hand exceptions to it through their SPSC exc_ring, and the first
+ * worker transmits what it hands back through fp.to_port.
  */
 #include "fp_lcore.h"
 
@@ -38,8 +45,16 @@ static inline void exc_flush(struct fp_lcore *lc)
 {
 	if (!lc->n_exc)
 		return;
-	uint16_t k = rte_eth_tx_burst(fp.exc->tap_port, lc->exc_txq, lc->exc, lc->n_exc);
-	FP_ADD(lc->cnt, EXC_TO_KERNEL, k);
+	uint16_t k;
+	if (lc->exc_ring) {
+		/* split mode worker: the control lcore writes to the TAP
+		 * (and counts EXC_TO_KERNEL); only a full ring is ours */
+		k = (uint16_t)rte_ring_sp_enqueue_burst(lc->exc_ring, (void **)lc->exc, lc->n_exc,
+							 NULL);
+	} else {
+		k = rte_eth_tx_burst(fp.exc->tap_port, lc->exc_txq, lc->exc, lc->n_exc);
+		FP_ADD(lc->cnt, EXC_TO_KERNEL, k);
+	}
 	if (k < lc->n_exc) {
 		FP_ADD(lc->cnt, DROP_EXC_FULL, lc->n_exc - k);
 		rte_pktmbuf_free_bulk(&lc->exc[k], lc->n_exc - k);
@@ -189,23 +204,165 @@ static void clock_resync(void)
 	struct tw_tsc_clock *nxt = cur == &fp.clk[0] ? &fp.clk[1] : &fp.clk[0];
 	*nxt = *cur;
 	if (tw_tsc_clock_resync(nxt) == TW_OK) {
-		fp.errest[0] = tw_errest_encode(nxt->err_ns, nxt->synced, false);
-		fp.errest[1] = tw_errest_encode(nxt->err_ns, nxt->synced, true);
+		fp.errest[0] = fp_clock_errest(nxt, false);
+		fp.errest[1] = fp_clock_errest(nxt, true);
 		__atomic_store_n(&fp.clk_cur, nxt, __ATOMIC_RELEASE);
 	}
+}
+
+/* Deadlines of the periodic control work (main / control lcore). */
+struct ctl_deadlines {
+	uint64_t ctl, stats, tick, clock, exp, reap;
+	uint32_t exp_cursor;
+};
+
+static void ctl_deadlines_init(struct ctl_deadlines *d, uint64_t now)
+{
+	uint64_t hz = fp.tsc_hz;
+	d->ctl = now;
+	d->stats = now + hz / 10;
+	d->tick = now;
+	d->clock = now + hz;
+	d->exp = now;
+	d->reap = now;
+	d->exp_cursor = 0;
+}
+
+/* The periodic control work, on TSC deadlines: scheduled START/STOP, IPC
+ * poll (session set-up), sender ticks, expiry, counters, clock resync,
+ * slot reaping. */
+static void ctl_periodic(struct fp_lcore *lc, uint64_t now, struct ctl_deadlines *d)
+{
+	uint64_t hz = fp.tsc_hz;
+	if (now >= fp_ctl_next_sched)
+		fp_ctl_sched_run(now);
+	if (now >= d->ctl) {
+		fp_ctl_poll(lc, now, 32);
+		d->ctl = now + fp.ipc_poll_tsc;
+	}
+	if (now >= d->tick) {
+		fp_sender_tick(lc, now);
+		d->tick = now + hz / 1000;
+		if (fp.exit_when_done && fp_sender_all_done())
+			__atomic_store_n(&fp.quit, true, __ATOMIC_RELAXED);
+		if (fp.run_until_tsc && now >= fp.run_until_tsc)
+			__atomic_store_n(&fp.quit, true, __ATOMIC_RELAXED);
+	}
+	if (now >= d->exp) {
+		expiry_scan(now, &d->exp_cursor);
+		d->exp = now + hz / 100;
+	}
+	if (now >= d->stats) {
+		fp_ctl_publish(now);
+		d->stats = now + fp.stats_interval_tsc;
+	}
+	if (now >= d->clock) {
+		clock_resync();
+		fp_port_clock_sync(&fp.port);
+		d->clock = now + hz;
+	}
+	if (now >= d->reap) {
+		fp_sess_reap(fp.sess, now);
+		d->reap = now + hz / 10;
+	}
+}
+
+/* Sender packets go out in their own burst, so the ones refused (by the
+ * port, or by the hand-off ring in split mode) are known and charged to
+ * their sender (tx_drops) instead of turning into LOST. */
+static unsigned sender_tx(struct fp_lcore *lc, uint64_t now)
+{
+	struct rte_mbuf *sp[FP_BURST];
+	struct fp_sender *who[FP_BURST];
+	unsigned s = fp_sender_tx(lc, now, sp, who, FP_BURST);
+	if (s) {
+		uint16_t sk = fp_ctl_port_tx(lc, sp, (uint16_t)s);
+		if (!fp.split)
+			FP_ADD(lc->cnt, TX_PKTS, sk);
+		if (sk < s)
+			fp_sender_tx_failed(lc, &sp[sk], &who[sk], s - sk);
+	}
+	return s;
+}
+
+/*
+ * Split mode (--ctl-lcore): the control lcore.  It never polls a port
+ * queue; it moves exception frames from the workers' rings to the kernel
+ * TAP and the kernel's frames to the first worker, builds sender packets,
+ * and does all the periodic control work.  It makes system calls (TAP
+ * read/write, OpenSSL set-up in IPC commands) and sleeps when idle: it is
+ * the control thread, so the worker lcores never have to.
+ */
+static int ctl_loop(struct fp_lcore *lc)
+{
+	struct rte_mbuf *pkts[FP_BURST];
+	uint64_t now = rte_rdtsc();
+	uint64_t next_drain = now + fp.drain_tsc;
+	struct ctl_deadlines d;
+	uint64_t idle = 0;
+	ctl_deadlines_init(&d, now);
+
+	while (!__atomic_load_n(&fp.quit, __ATOMIC_RELAXED)) {
+		now = rte_rdtsc();
+		unsigned work = 0;
+		/* workers -> kernel (ARP/ND, ICMP, TCP, closed UDP ports) */
+		for (unsigned i = 0; i < fp.nb_lcores; i++) {
+			struct fp_lcore *w = fp.lc_by_index[i];
+			if (!w->exc_ring)
+				continue;
+			unsigned k = rte_ring_sc_dequeue_burst(w->exc_ring, (void **)lc->exc,
+							       FP_BURST, NULL);
+			for (unsigned j = 0; j < k; j++)
+				fp_exc_snoop(fp.exc, lc->exc[j], now);
+			lc->n_exc = (uint16_t)k;
+			exc_flush(lc);
+			work += k;
+		}
+		/* kernel -> port, through the first worker */
+		uint16_t k = fp_exc_from_kernel(fp.exc, pkts, FP_BURST, now);
+		if (k) {
+			uint16_t e = fp_ctl_port_tx(lc, pkts, k);
+			FP_ADD(lc->cnt, EXC_FROM_KERNEL, e);
+			if (e < k) {
+				FP_ADD(lc->cnt, DROP_TX_FULL, k - e);
+				rte_pktmbuf_free_bulk(&pkts[e], k - e);
+			}
+			work += k;
+		}
+		work += sender_tx(lc, now);
+		if (now >= next_drain) {
+			(void)fp_ctl_flush(lc);
+			next_drain = now + fp.drain_tsc;
+		}
+		ctl_periodic(lc, now, &d);
+		/* Idle: sleep whatever --idle-backoff says (this lcore may share
+		 * a CPU with a worker), but never past a sender's due time. */
+		if (work) {
+			idle = 0;
+			continue;
+		}
+		idle++;
+		if (idle > fp.idle_spin && !fp_sender_due_within(now, fp.idle_sleep_us))
+			rte_delay_us_sleep(fp.idle_sleep_us);
+		else
+			rte_pause();
+	}
+	(void)fp_ctl_flush(lc);
+	return 0;
 }
 
 int fp_lcore_loop(void *arg)
 {
 	(void)arg;
 	struct fp_lcore *lc = &fp.lc[rte_lcore_id()];
+	if (fp.split && lc->main)
+		return ctl_loop(lc);
 	struct rte_mbuf *pkts[FP_BURST];
-	uint64_t hz = fp.tsc_hz;
 	uint64_t now = rte_rdtsc();
-	uint64_t next_drain = now + fp.drain_tsc, next_ctl = now, next_stats = now + hz / 10;
-	uint64_t next_tick = now, next_clock = now + hz, next_exp = now, next_sess_reap = now;
-	uint32_t exp_cursor = 0;
+	uint64_t next_drain = now + fp.drain_tsc;
+	struct ctl_deadlines d;
 	uint64_t idle = 0;
+	ctl_deadlines_init(&d, now);
 
 	while (!__atomic_load_n(&fp.quit, __ATOMIC_RELAXED)) {
 		uint16_t n = rte_eth_rx_burst(fp.port.port_id, lc->rxq, pkts, FP_BURST);
@@ -227,19 +384,16 @@ int fp_lcore_loop(void *arg)
 			lc->n_tx += k;
 			FP_ADD(lc->cnt, EXC_FROM_KERNEL, k);
 			work += k;
-			/* Sender packets go out in their own burst, so the ones
-			 * the port refuses are known and charged to their
-			 * sender (tx_drops) instead of turning into LOST. */
-			struct rte_mbuf *sp[FP_BURST];
-			struct fp_sender *who[FP_BURST];
-			unsigned s = fp_sender_tx(lc, now, sp, who, FP_BURST);
-			if (s) {
-				uint16_t sk = rte_eth_tx_burst(fp.port.port_id, lc->txq, sp, (uint16_t)s);
-				FP_ADD(lc->cnt, TX_PKTS, sk);
-				if (sk < s)
-					fp_sender_tx_failed(lc, &sp[sk], &who[sk], s - sk);
-			}
-			work += s;
+			work += sender_tx(lc, now);
+		} else if (lc->tx_from_ctl) {
+			/* split mode: what the control lcore puts on the port */
+			unsigned room = RTE_DIM(lc->tx) - lc->n_tx;
+			if (room > FP_BURST)
+				room = FP_BURST;
+			unsigned k = rte_ring_sc_dequeue_burst(fp.to_port, (void **)&lc->tx[lc->n_tx],
+							       room, NULL);
+			lc->n_tx += (uint16_t)k;
+			work += k;
 		}
 		tx_flush(lc);
 		exc_flush(lc);
@@ -248,39 +402,8 @@ int fp_lcore_loop(void *arg)
 			(void)fp_ctl_flush(lc);
 			next_drain = now + fp.drain_tsc;
 		}
-		if (lc->main) {
-			if (now >= fp_ctl_next_sched)
-				fp_ctl_sched_run(now);
-			if (now >= next_ctl) {
-				fp_ctl_poll(lc, now, 32);
-				next_ctl = now + fp.ipc_poll_tsc;
-			}
-			if (now >= next_tick) {
-				fp_sender_tick(lc, now);
-				next_tick = now + hz / 1000;
-				if (fp.exit_when_done && fp_sender_all_done())
-					__atomic_store_n(&fp.quit, true, __ATOMIC_RELAXED);
-				if (fp.run_until_tsc && now >= fp.run_until_tsc)
-					__atomic_store_n(&fp.quit, true, __ATOMIC_RELAXED);
-			}
-			if (now >= next_exp) {
-				expiry_scan(now, &exp_cursor);
-				next_exp = now + hz / 100;
-			}
-			if (now >= next_stats) {
-				fp_ctl_publish(now);
-				next_stats = now + fp.stats_interval_tsc;
-			}
-			if (now >= next_clock) {
-				clock_resync();
-				fp_port_clock_sync(&fp.port);
-				next_clock = now + hz;
-			}
-			if (now >= next_sess_reap) {
-				fp_sess_reap(fp.sess, now);
-				next_sess_reap = now + hz / 10;
-			}
-		}
+		if (lc->main)
+			ctl_periodic(lc, now, &d);
 		if (!fp.idle_backoff)
 			continue;
 		if (work) {

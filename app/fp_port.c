@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "fp_port.h"
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -192,6 +195,75 @@ int fp_port_init(struct fp_port *pt, uint16_t port_id, const struct fp_profile *
 	    fp_ts_mode_name(pt->ts_mode),
 	    prof->ts_mode != pt->ts_mode ? " (profile asked hw-dynfield; not offered)" : "");
 	return 0;
+}
+
+/* First line of a /proc/sys file as an integer, or -1. */
+static int sysctl_read_int(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int v = -1;
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+int fp_port_check_kernel_iface(const struct fp_profile *prof)
+{
+	if (strcmp(prof->driver, "net_af_packet") != 0 && strcmp(prof->driver, "net_af_xdp") != 0)
+		return 0;
+	const char *p = strstr(prof->vdev, "iface=");
+	if (!p)
+		return 0;
+	char ifname[64];
+	size_t n = strcspn(p + 6, ",");
+	if (n == 0 || n >= sizeof(ifname))
+		return 0;
+	memcpy(ifname, p + 6, n);
+	ifname[n] = '\0';
+	int problems = 0;
+
+	/* An address on the port interface makes the kernel answer for it
+	 * next to the TAP. */
+	struct ifaddrs *ifa0 = NULL;
+	if (getifaddrs(&ifa0) == 0) {
+		for (const struct ifaddrs *a = ifa0; a; a = a->ifa_next) {
+			if (!a->ifa_addr || strcmp(a->ifa_name, ifname) != 0)
+				continue;
+			if (a->ifa_addr->sa_family == AF_INET) {
+				LOG(WARNING, "%s (%s) has an IPv4 address: the kernel answers on "
+				    "it too; remove it (docs/fastpath.md, Exception path)\n",
+				    ifname, prof->driver);
+				problems++;
+				break;
+			}
+		}
+		freeifaddrs(ifa0);
+	}
+	char path[160];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	if (sysctl_read_int(path) == 0) {
+		LOG(WARNING, "%s (%s): IPv6 is enabled on it: the kernel answers ND and "
+		    "IPv6 on it too; set net.ipv6.conf.%s.disable_ipv6=1\n",
+		    ifname, prof->driver, ifname);
+		problems++;
+	}
+	/* Interop bug 2: the kernel still gets every frame of the port
+	 * interface.  rp_filter drops the copies for the TAP's address, but
+	 * IPv4 early demux delivers them to a connected UDP socket (cached
+	 * sk_rx_dst) without the route lookup, so without rp_filter: such a
+	 * socket in this namespace reads every reply twice.  The sysctl is
+	 * global to the namespace, so it is checked, not changed. */
+	if (sysctl_read_int("/proc/sys/net/ipv4/ip_early_demux") != 0) {
+		LOG(WARNING, "%s (%s): net.ipv4.ip_early_demux is on in this namespace: "
+		    "connected UDP sockets here receive every datagram twice (once from %s, "
+		    "once from the TAP); set net.ipv4.ip_early_demux=0 in this namespace\n",
+		    ifname, prof->driver, ifname);
+		problems++;
+	}
+	return problems;
 }
 
 void fp_port_close(struct fp_port *pt)

@@ -39,5 +39,11 @@ int fp_port_init(struct fp_port *pt, uint16_t port_id, const struct fp_profile *
  * deadline).  No-op in TSC mode. */
 void fp_port_clock_sync(struct fp_port *pt);
 void fp_port_close(struct fp_port *pt);
+/* af_packet / af_xdp (init only): the port is a kernel interface whose
+ * frames the namespace's stack still receives.  Warn, without changing
+ * anything, when that stack can deliver them: an IPv4 address or IPv6 on
+ * the interface, net.ipv4.ip_early_demux on (interop bug 2).  Returns the
+ * number of warnings. */
+int fp_port_check_kernel_iface(const struct fp_profile *prof);
 
 #endif

@@ -599,7 +599,7 @@ void fp_sender_tick(struct fp_lcore *lc, uint64_t now)
 				s->end_tsc = s->duration_tsc ? now + s->duration_tsc : 0;
 			} else if (now >= s->next_solicit) {
 				struct rte_mbuf *m = fp_exc_solicit(fp.mp, s->nh_family, s->nh);
-				if (m && rte_eth_tx_burst(fp.port.port_id, lc->txq, &m, 1) == 1)
+				if (m && fp_ctl_port_tx(lc, &m, 1) == 1)
 					FP_INC(lc->cnt, NEIGH_SOLICIT);
 				else if (m)
 					rte_pktmbuf_free(m);

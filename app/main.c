@@ -60,6 +60,7 @@ static struct {
 	const char *refl[MAX_CLI_SESS], *send[MAX_CLI_SESS];
 	double duration_s;
 	bool print_counters;
+	bool ctl_lcore; /* --ctl-lcore: split control / worker lcores */
 	int rx_ts; /* --rx-timestamp: -1 = the profile's, else enum fp_ts_mode */
 } opt = {
 	.rx_ts = -1,
@@ -93,7 +94,8 @@ static void usage(const char *prog)
 	       "  --stats-interval MS     counter publication period (default 100)\n"
 	       "  --idle-backoff on|off   pause/sleep when idle (default on)\n"
 	       "  --max-sessions N  --max-senders N  --max-light-peers N\n"
-	       "  --counters              print non-zero counters at exit\n",
+	       "  --counters              print non-zero counters at exit\n"
+	       "  --ctl-lcore             the EAL main lcore does only control work (needs 2+ lcores)\n",
 	       prog);
 }
 
@@ -324,7 +326,7 @@ static int parse_app(int argc, char **argv)
 	enum {
 		O_PROFILE = 256, O_PVAR, O_SHM, O_ADDR, O_GW, O_VLAN, O_TAP, O_LIGHT, O_LPROTO,
 		O_LSEC, O_LKEY, O_LAES, O_REFL, O_SEND, O_RECORD, O_EXITDONE, O_DURATION,
-		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_HELP
+		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_CTL_LCORE, O_HELP
 	};
 	static const struct option lo[] = {
 		{"profile", 1, 0, O_PROFILE}, {"pvar", 1, 0, O_PVAR}, {"shm", 1, 0, O_SHM},
@@ -337,7 +339,7 @@ static int parse_app(int argc, char **argv)
 		{"stats-interval", 1, 0, O_STATS}, {"idle-backoff", 1, 0, O_IDLE},
 		{"max-sessions", 1, 0, O_MAXS}, {"max-senders", 1, 0, O_MAXSND},
 		{"max-light-peers", 1, 0, O_MAXPEER}, {"counters", 0, 0, O_COUNTERS},
-		{"rx-timestamp", 1, 0, O_RXTS},
+		{"rx-timestamp", 1, 0, O_RXTS}, {"ctl-lcore", 0, 0, O_CTL_LCORE},
 		{"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
 	int c;
 	optind = 1;
@@ -475,6 +477,9 @@ static int parse_app(int argc, char **argv)
 		case O_COUNTERS:
 			opt.print_counters = true;
 			break;
+		case O_CTL_LCORE:
+			opt.ctl_lcore = true;
+			break;
 		default:
 			return -1;
 		}
@@ -579,23 +584,57 @@ int main(int argc, char **argv)
 	(void)tw_time_sync_read(&sync); /* init only: adjtimex is a syscall */
 	tw_tsc_clock_set_sync(&fp.clk[0], &sync);
 	fp.clk_cur = &fp.clk[0];
-	fp.errest[0] = tw_errest_encode(fp.clk[0].err_ns, fp.clk[0].synced, false);
-	fp.errest[1] = tw_errest_encode(fp.clk[0].err_ns, fp.clk[0].synced, true);
+	fp.errest[0] = fp_clock_errest(&fp.clk[0], false);
+	fp.errest[1] = fp_clock_errest(&fp.clk[0], true);
 
-	/* lcores: one queue each, the main lcore does the control work. */
-	unsigned lcid, idx = 0;
+	/* lcores.  Default (development / CI, one lcore is enough): every
+	 * lcore owns one port queue pair and the main lcore also does the
+	 * control work.  --ctl-lcore: the main lcore does only control work
+	 * and owns no port queue; the workers own one queue pair each. */
+	fp.split = opt.ctl_lcore;
+	if (fp.split && rte_lcore_count() < 2)
+		rte_exit(EXIT_FAILURE, "--ctl-lcore needs at least 2 lcores (e.g. --lcores "
+				       "'0@0,1@0' puts both on CPU 0)\n");
+	unsigned lcid, idx = 0, nq = 0;
 	RTE_LCORE_FOREACH(lcid)
 	{
 		struct fp_lcore *lc = &fp.lc[lcid];
 		lc->index = idx;
 		lc->lcore_id = lcid;
-		lc->rxq = lc->txq = lc->exc_txq = (uint16_t)idx;
+		lc->exc_txq = (uint16_t)idx;
 		lc->main = lcid == rte_get_main_lcore();
+		if (fp.split && lc->main) {
+			lc->rxq = lc->txq = UINT16_MAX; /* polls no port queue */
+			lc->exc_txq = 0;		/* the TAP's only queue pair */
+		} else {
+			lc->rxq = lc->txq = (uint16_t)nq;
+			lc->tx_from_ctl = fp.split && nq == 0;
+			nq++;
+		}
 		lc->active = true;
 		lc->cnt = &fp_cnt[lcid];
 		fp.lc_by_index[idx++] = lc;
 	}
 	fp.nb_lcores = idx;
+	if (fp.split) {
+		/* SPSC hand-off rings, sized at start (never allocated later). */
+		fp.to_port = rte_ring_create("fp_to_port", 1024, (int)rte_socket_id(),
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!fp.to_port)
+			rte_exit(EXIT_FAILURE, "ring: %s\n", rte_strerror(rte_errno));
+		for (unsigned i = 0; i < fp.nb_lcores; i++) {
+			struct fp_lcore *lc = fp.lc_by_index[i];
+			if (lc->main)
+				continue;
+			char rn[RTE_RING_NAMESIZE];
+			snprintf(rn, sizeof(rn), "fp_exc%u", lc->lcore_id);
+			lc->exc_ring = rte_ring_create(rn, 1024, (int)rte_socket_id(),
+						       RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (!lc->exc_ring)
+				rte_exit(EXIT_FAILURE, "ring %s: %s\n", rn,
+					 rte_strerror(rte_errno));
+		}
+	}
 
 	uint16_t port_id = RTE_MAX_ETHPORTS;
 	uint16_t pid;
@@ -606,14 +645,15 @@ int main(int argc, char **argv)
 	}
 	if (port_id == RTE_MAX_ETHPORTS)
 		rte_exit(EXIT_FAILURE, "no port: check the profile's vdev/allow\n");
-	unsigned nmbuf = 8192 * fp.nb_lcores + 4096;
+	unsigned nmbuf = 8192 * fp.nb_lcores + 4096 + (fp.split ? 1024 * fp.nb_lcores : 0);
 	fp.mp = rte_pktmbuf_pool_create("fp_mbufs", nmbuf, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					(int)rte_socket_id());
 	if (!fp.mp)
 		rte_exit(EXIT_FAILURE, "mbuf pool: %s\n", rte_strerror(rte_errno));
-	if (fp_port_init(&fp.port, port_id, &prof, (uint16_t)fp.nb_lcores, fp.mp) != 0)
+	if (fp_port_init(&fp.port, port_id, &prof, (uint16_t)nq, fp.mp) != 0)
 		rte_exit(EXIT_FAILURE, "port init failed\n");
 	fp.mac = fp.port.mac;
+	(void)fp_port_check_kernel_iface(&prof);
 
 	static struct fp_sess_table sess;
 	static struct fp_exc exc;
@@ -639,7 +679,10 @@ int main(int argc, char **argv)
 		snprintf(tapname, sizeof(tapname), "%s", opt.tap);
 	else
 		snprintf(tapname, sizeof(tapname), "twh-x%d", (int)getpid());
-	if (fp_exc_init(&exc, tapname, (uint16_t)fp.nb_lcores, prof.mtu) != 0)
+	/* net_tap wants as many Rx as Tx queues, and a multi-queue TAP would
+	 * spread the kernel's frames over Rx queues nobody polls; in split
+	 * mode only the control lcore touches the TAP: one queue pair. */
+	if (fp_exc_init(&exc, tapname, fp.split ? 1 : (uint16_t)fp.nb_lcores, prof.mtu) != 0)
 		rte_exit(EXIT_FAILURE, "exception path failed\n");
 	if (fp_ctl_init(opt.shm, fp.nb_lcores) != 0)
 		rte_exit(EXIT_FAILURE, "IPC init failed\n");
@@ -698,6 +741,11 @@ int main(int argc, char **argv)
 		"twinhop-fp %s: %u lcore(s), timestamps %s, idle back-off %s, profile %s\n",
 		TW_VERSION, fp.nb_lcores, fp_ts_mode_name(fp.port.ts_mode),
 		fp.idle_backoff ? "on" : "off", prof.path);
+	if (fp.split)
+		RTE_LOG(NOTICE, USER1,
+			"split mode: lcore %u does the control work only, %u worker lcore(s) "
+			"poll the port\n",
+			rte_get_main_lcore(), nq);
 	printf("READY\n");
 	fflush(stdout);
 	rte_eal_mp_remote_launch(fp_lcore_loop, NULL, CALL_MAIN);

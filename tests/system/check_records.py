@@ -9,6 +9,10 @@ usage: check_records.py FILE layout count pad dscp stateless [ssid]
   layout: open | auth | stamp | stamp-auth   (reflector layout of the mode)
   env T1_AFTER=UNIX_SECONDS [T1_WITHIN=S]: a scheduled start (at=+S): the
   earliest T1 must lie in [T1_AFTER, T1_AFTER + T1_WITHIN (default 3)].
+  env ERR_MIN_NS=N: the kernel clock is unsynchronised with maxerror N ns:
+  both Error Estimates (the reflector's and the sender's, both ours) must
+  have S = 0 and be the maximum 0x3fff or decode to >= N ns (RFC 4656
+  §4.1.2; interop bug 3: 0x1b8a = 4.3 s was sent for a 16 s maxerror).
 """
 import os
 import sys
@@ -33,6 +37,11 @@ def be(b, o, n):
 
 def ntp_ns(t):
     return (t >> 32) * 1_000_000_000 + ((t & 0xffffffff) * 1_000_000_000 >> 32)
+
+
+def errest_ns(e):
+    """Decoded Error Estimate (RFC 4656 §4.1.2): Multiplier * 2^-32 * 2^Scale s."""
+    return ((e & 0xff) << ((e >> 8) & 0x3f)) * 1_000_000_000 / 2**32
 
 
 def main():
@@ -99,6 +108,12 @@ def main():
         err, serr = be(raw, o["err"], 2), be(raw, o["serr"], 2)
         check(err & 0xff != 0 and serr & 0xff != 0, f"seq {s}: error estimate multipliers non-zero (5.2)")
         check(serr == int(r["err1"], 16), f"seq {s}: sender error estimate copied")
+        if os.environ.get("ERR_MIN_NS"):
+            lim = int(os.environ["ERR_MIN_NS"])
+            for nm, e in (("reflector", err), ("sender", serr)):
+                check(not e & 0x8000 and ((e & 0x3fff) == 0x3fff or errest_ns(e) >= lim),
+                      f"seq {s}: unsynchronised {nm} error estimate {e:#06x} "
+                      f"({errest_ns(e) / 1e9:.3g} s) >= maxerror {lim / 1e9:.3g} s or 0x3fff")
         check(raw[o["ttl"]] == 255, f"seq {s}: Sender TTL {raw[o['ttl']]} == 255 (4.7)")
         check(int(r["ttl_back"]) == 255, f"seq {s}: reply TTL 255")
         check(int(r["dscp_rx"]) == dscp, f"seq {s}: reply DSCP {r['dscp_rx']} == {dscp}")
