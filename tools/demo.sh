@@ -116,15 +116,20 @@ ip netns exec "$NSR" "$FP" -l 0 $EAL --file-prefix "$TAG-r-$ID" -- \
 	--pvar socket="$TMP/memif.sock" --shm "$SHMR" --tap twh-r0 \
 	--addr 10.90.0.1/24 --addr fd00:90::1/64 >"$TMP/fp-r.log" 2>&1 &
 PIDS+=($!)
+# The memif client (S) connects to the server's socket at port start, so R
+# must be up first.
+wait_ready() {
+	for _ in $(seq 300); do grep -q READY "$TMP/fp-$1.log" && return 0; sleep 0.1; done
+	tail -15 "$TMP/fp-$1.log" >&2
+	die "fast path $1 did not start"
+}
+wait_ready r
 ip netns exec "$NSS" "$FP" -l 1 $EAL --file-prefix "$TAG-s-$ID" -- \
 	--profile drivers-config/net_memif.conf --pvar role=client --pvar id=0 \
 	--pvar socket="$TMP/memif.sock" --shm "$SHMS" --tap twh-s0 \
 	--addr 10.90.0.2/24 --addr fd00:90::2/64 >"$TMP/fp-s.log" 2>&1 &
 PIDS+=($!)
-for s in r s; do
-	for _ in $(seq 300); do grep -q READY "$TMP/fp-$s.log" && break; sleep 0.1; done
-	grep -q READY "$TMP/fp-$s.log" || { tail -15 "$TMP/fp-$s.log" >&2; die "fast path $s did not start"; }
-done
+wait_ready s
 
 conf() { # file shm admin listen-addr
 	cat >"$1" <<EOF
