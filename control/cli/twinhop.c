@@ -358,6 +358,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 			break;
 		case O_FEATURES: {
 			char *dup = strdup(optarg), *save = NULL;
+			if (!dup) {
+				die_msg("out of memory");
+				return -1;
+			}
 			for (char *t = strtok_r(dup, ",", &save); t;
 			     t = strtok_r(NULL, ",", &save)) {
 				if (!strcmp(t, "indiv") || !strcmp(t, "individual"))
