@@ -95,7 +95,8 @@ static void usage(const char *prog)
 	       "  --idle-backoff on|off   pause/sleep when idle (default on)\n"
 	       "  --max-sessions N  --max-senders N  --max-light-peers N\n"
 	       "  --counters              print non-zero counters at exit\n"
-	       "  --ctl-lcore             the EAL main lcore does only control work (needs 2+ lcores)\n",
+	       "  --ctl-lcore             split mode (the default with 2+ lcores): the EAL main\n"
+	       "                          lcore does only control work (needs 2+ lcores)\n",
 	       prog);
 }
 
@@ -587,11 +588,13 @@ int main(int argc, char **argv)
 	fp.errest[0] = fp_clock_errest(&fp.clk[0], false);
 	fp.errest[1] = fp_clock_errest(&fp.clk[0], true);
 
-	/* lcores.  Default (development / CI, one lcore is enough): every
-	 * lcore owns one port queue pair and the main lcore also does the
-	 * control work.  --ctl-lcore: the main lcore does only control work
-	 * and owns no port queue; the workers own one queue pair each. */
-	fp.split = opt.ctl_lcore;
+	/* lcores.  One lcore (development / CI on small machines): it owns the
+	 * port queue pair and also does the control work.  Two or more (or
+	 * --ctl-lcore): split mode, always — the main lcore does only control
+	 * work and owns no port queue, the workers own one queue pair each and
+	 * do only packet work, so no worker ever allocates or makes a syscall
+	 * (and the TAP keeps one queue pair, as net_tap requires). */
+	fp.split = opt.ctl_lcore || rte_lcore_count() > 1;
 	if (fp.split && rte_lcore_count() < 2)
 		rte_exit(EXIT_FAILURE, "--ctl-lcore needs at least 2 lcores (e.g. --lcores "
 				       "'0@0,1@0' puts both on CPU 0)\n");

@@ -46,6 +46,8 @@ run_mode() {
 	rm -f "$sock"
 	local rl="-l 0" sl="-l 1" xo=""
 	if [ "${SPLIT:-0}" = 1 ]; then rl="--lcores 0@0,1@0"; sl="--lcores 0@1,1@1"; xo="--ctl-lcore"; fi
+	# SPLIT=auto: two lcores without the flag must choose split mode too.
+	if [ "${SPLIT:-0}" = auto ]; then rl="--lcores 0@0,1@0"; sl="--lcores 0@1,1@1"; xo=; fi
 	ip netns exec "$NSR" "$FP" $rl $EAL --file-prefix twh-mr$$ -- \
 		--profile "$PROFILES/net_memif.conf" --pvar role=server --pvar id=0 --pvar socket="$sock" \
 		--addr 10.77.0.1/24 --addr fd00:77::1/64 --tap twh-r0 $ropts $xo --duration 20 \
@@ -63,7 +65,7 @@ run_mode() {
 	local rc=$?
 	kill "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
 	expect "$mode: sender exited cleanly" [ $rc = 0 ]
-	if [ "${SPLIT:-0}" = 1 ]; then
+	if [ "${SPLIT:-0}" != 0 ]; then
 		local side
 		for side in r s; do
 			expect "$mode: $side process in split mode (control lcore + 1 worker)" \
@@ -108,6 +110,7 @@ run_mode stamp "proto=stamp,peer=10.77.0.1:862,ssid=4242" "--light-port 862 --li
 SPLIT=1 run_mode open-split "peer=10.77.0.1:5000" "--reflector $R,pad=27,dscp=10" open 27 10 0
 SPLIT=1 run_mode auth-split "peer=10.77.0.1:5000,sec=auth,aes=$AES,hmac=$HMAC" \
 	"--reflector $R,pad=64,sec=auth,aes=$AES,hmac=$HMAC,dscp=46" auth 64 46 0
+SPLIT=auto run_mode open-auto-split "peer=10.77.0.1:5000" "--reflector $R,pad=27" open 27 0 0
 SPLIT=1 run_mode open-v6-split "peer=[fd00:77::1]:5000" "--reflector $R6,pad=27" open 27 0 0 0 6
 run_mode stamp-auth "proto=stamp,sec=auth,hmac=$HMAC,peer=10.77.0.1:862,ssid=7" \
 	"--light-port 862:stateless --light-proto stamp --light-sec auth --light-key $HMAC" stamp-auth 0 0 1 7
