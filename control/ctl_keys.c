@@ -183,6 +183,17 @@ unsigned ctl_keys_count(const struct ctl_keys *ks)
 	return ks ? ks->n : 0;
 }
 
+bool ctl_keys_get(const struct ctl_keys *ks, unsigned i, const char **id, const uint8_t **secret,
+                  size_t *len)
+{
+	if (!ks || i >= ks->n)
+		return false;
+	*id = ks->k[i].id;
+	*secret = ks->k[i].secret;
+	*len = ks->k[i].len;
+	return true;
+}
+
 bool ctl_keys_lookup(const struct ctl_keys *ks, const uint8_t key_id[CTL_KEYS_ID_MAX],
                      const uint8_t **secret, size_t *len)
 {

@@ -30,6 +30,12 @@ unsigned ctl_keys_count(const struct ctl_keys *k);
 bool ctl_keys_lookup(const struct ctl_keys *k, const uint8_t key_id[CTL_KEYS_ID_MAX],
                      const uint8_t **secret, size_t *len);
 
+/* Entry i (0 .. count-1) in file order: identity and secret; false past
+ * the end.  The client picks its key with this (same parser as the server,
+ * so one .pfs file reads the same on both sides). */
+bool ctl_keys_get(const struct ctl_keys *k, unsigned i, const char **id, const uint8_t **secret,
+                  size_t *len);
+
 /* Read a whole small file into a NUL-terminated malloc'd string (shared
  * with ctl_conf); NULL with err filled on failure. */
 char *ctl_read_file(const char *path, size_t max, char *err, size_t errlen);

@@ -4,7 +4,7 @@
  * Wire reference sections are cited as §N.
  */
 #include "ctl_client.h"
-#include "tw_hex.h"
+#include "ctl_keys.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -830,61 +830,32 @@ uint32_t ctl_client_parse_modes(const char *s)
 int ctl_client_read_pfs(const char *path, char key_id[TW_CTL_KEYID_LEN + 1], uint8_t *secret,
                         size_t cap, size_t *secret_len, char *msg, size_t msgcap)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(msg, msgcap, "cannot open key file %s: %s", path, strerror(errno));
+	/* The daemon's parser: the whole file must be well-formed, exactly as
+	 * twinhopd will read it. */
+	struct ctl_keys *ks = NULL;
+	if (ctl_keys_load(path, &ks, msg, msgcap) < 0)
 		return -1;
-	}
-	char line[4096];
-	unsigned lineno = 0;
+	const char *id;
+	const uint8_t *sec;
+	size_t len;
 	int rc = -1;
 	snprintf(msg, msgcap, "key file %s has no entry for identity '%s'", path, key_id);
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		char *p = line;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '#' || *p == '\0')
-			continue;
-		char *id = p;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-		if (*p)
-			*p++ = '\0';
-		while (isspace((unsigned char)*p))
-			p++;
-		char *hex = p;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-		*p = '\0';
+	for (unsigned i = 0; ctl_keys_get(ks, i, &id, &sec, &len); i++) {
 		if (key_id[0] && strcmp(id, key_id))
 			continue;
-		size_t hl = strlen(hex);
-		if (hl == 0 || hl % 2 || hl / 2 > cap) {
-			snprintf(msg, msgcap,
-			         "%s:%u: pass-phrase for '%s' is not an even-length "
-			         "hex string of at most %zu octets",
-			         path, lineno, id, cap);
-			break;
-		}
-		if (tw_hex_decode(hex, hl, secret, cap, NULL) != TW_OK) {
-			snprintf(msg, msgcap, "%s:%u: pass-phrase for '%s' is not hex", path,
-			         lineno, id);
-			break;
-		}
-		if (strlen(id) > TW_CTL_KEYID_LEN) {
-			snprintf(msg, msgcap, "%s:%u: identity longer than 80 octets", path,
-			         lineno);
+		if (len > cap) {
+			snprintf(msg, msgcap, "%s: pass-phrase for '%s' is longer than %zu octets",
+			         path, id, cap);
 			break;
 		}
 		if (!key_id[0])
 			snprintf(key_id, TW_CTL_KEYID_LEN + 1, "%s", id);
-		*secret_len = hl / 2;
+		memcpy(secret, sec, len);
+		*secret_len = len;
 		msg[0] = '\0';
 		rc = 0;
 		break;
 	}
-	tw_crypto_cleanse(line, sizeof(line));
-	fclose(f);
+	ctl_keys_free(ks);
 	return rc;
 }

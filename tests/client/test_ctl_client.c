@@ -830,7 +830,7 @@ static void test_helpers(void)
 	int fd = mkstemp(path);
 	CU_ASSERT_FATAL(fd >= 0);
 	FILE *f = fdopen(fd, "w");
-	fputs("# comment\nbob\t6f746865720a\nalice  74657374736563726574\nbad zz\n", f);
+	fputs("# comment\nbob\t6f746865720a\nalice  74657374736563726574 # trailing\n", f);
 	fclose(f);
 	char id[81] = "alice", msg[200];
 	uint8_t sec[64];
@@ -844,8 +844,15 @@ static void test_helpers(void)
 	snprintf(id, sizeof(id), "carol");
 	CU_ASSERT_EQUAL(ctl_client_read_pfs(path, id, sec, sizeof(sec), &n, msg, sizeof(msg)), -1);
 	CU_ASSERT(strstr(msg, "carol") != NULL);
-	snprintf(id, sizeof(id), "bad");
+	/* The whole file is checked with twinhopd's parser: a bad line anywhere
+	 * fails, naming the line, even when the wanted identity is fine. */
+	f = fopen(path, "a");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("bad zz\n", f);
+	fclose(f);
+	snprintf(id, sizeof(id), "alice");
 	CU_ASSERT_EQUAL(ctl_client_read_pfs(path, id, sec, sizeof(sec), &n, msg, sizeof(msg)), -1);
+	CU_ASSERT(strstr(msg, ":4:") != NULL);
 	unlink(path);
 	for (int e = 0; e < CTL_CLIENT_E__COUNT; e++)
 		CU_ASSERT(strlen(ctl_client_err_desc((enum ctl_client_err)e)) > 0);
