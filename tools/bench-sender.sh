@@ -32,6 +32,12 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	ip netns del $NS 2>/dev/null
 	rm -f /dev/shm$SHM
+	# DPDK runtime dirs of this run's processes: twh-<letters><our pid>,
+	# matched exactly so a concurrent run's dirs are never touched.
+	local d
+	for d in /var/run/dpdk/twh-*; do
+		[[ ${d##*/} =~ ^twh-[a-z]+$$$ ]] && rm -rf "$d"
+	done
 	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT

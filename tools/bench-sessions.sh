@@ -48,6 +48,12 @@ cleanup() {
 	ip netns del $NS 2>/dev/null
 	[ -n "$HP_RESTORE" ] && echo "$HP_RESTORE" >$NR_HP 2>/dev/null
 	rm -f /dev/shm$SHM
+	# DPDK runtime dirs of this run's processes: twh-<letters><our pid>,
+	# matched exactly so a concurrent run's dirs are never touched.
+	local d
+	for d in /var/run/dpdk/twh-*; do
+		[[ ${d##*/} =~ ^twh-[a-z]+$$$ ]] && rm -rf "$d"
+	done
 	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT

@@ -21,6 +21,12 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	# DPDK runtime dirs of this run's processes: twh-<letters><our pid>,
+	# matched exactly so a concurrent run's dirs are never touched.
+	local d
+	for d in /var/run/dpdk/twh-*; do
+		[[ ${d##*/} =~ ^twh-[a-z]+$$$ ]] && rm -rf "$d"
+	done
 	rm -rf "$TMP"
 }
 
