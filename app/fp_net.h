@@ -25,15 +25,29 @@ struct fp_addr {
 
 /* Session lookup key: what identifies a TWAMP-Test flow at the reflector
  * (RFC 5357 §4.2: only the registered sender address and port are
- * reflected).  Fixed 40 octets, zero-padded, hashed as raw bytes. */
+ * reflected).  Fixed 48 octets, zero-padded, hashed as raw bytes: 48 (not
+ * the 37 used) so rte_hash compares keys with its 48-octet vector compare
+ * instead of calling memcmp. */
 struct fp_key {
 	struct fp_addr local;
 	struct fp_addr peer;
 	uint16_t local_port; /* host order */
 	uint16_t peer_port;
 	uint8_t ipv;	     /* 4 or 6 */
-	uint8_t pad[3];
+	uint8_t pad[11];
 };
+_Static_assert(sizeof(struct fp_key) == 48, "rte_hash has a vector compare for 48 octets");
+
+/* Key equality, as rte_hash compares keys (all 48 octets, padding zeroed). */
+static inline bool fp_key_eq(const struct fp_key *a, const struct fp_key *b)
+{
+	uint64_t x[6], y[6], d = 0;
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	for (unsigned i = 0; i < 6; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
 
 /* Result of parsing one frame. */
 struct fp_pinfo {

@@ -225,11 +225,16 @@ static bool stamp_tlv_fill(uint8_t *area, size_t len, uint32_t cnt)
 	return w;
 }
 
-static enum fp_rx_verdict reflect(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
-				  enum tw_pkt_layout l, enum tw_pkt_prot p, uint32_t pad_len,
-				  uint32_t seq, bool z, struct tw_test_crypto *tc,
-				  struct tw_stamp_auth *sa, uint8_t dscp, uint8_t ttl,
-				  uint64_t t2_tsc, struct fp_late_t3 *late, uint32_t dm_cnt)
+/* The body of a reflection, always inlined: reflect() is the generic
+ * instance, and fp_reflect_session() instantiates it with the open TWAMP
+ * layout and no protection as constants, so the geometry table, the
+ * checksum pre/post passes, the crypto and TLV branches and the late-T3
+ * test all fold away for the common (and benchmarked) session kind. */
+static __rte_always_inline enum fp_rx_verdict
+reflect_body(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi, enum tw_pkt_layout l,
+	     enum tw_pkt_prot p, uint32_t pad_len, uint32_t seq, bool z,
+	     struct tw_test_crypto *tc, struct tw_stamp_auth *sa, uint8_t dscp, uint8_t ttl,
+	     uint64_t t2_tsc, struct fp_late_t3 *late, uint32_t dm_cnt)
 {
 	struct fp_counters *c = lc->cnt;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
@@ -292,9 +297,24 @@ static enum fp_rx_verdict reflect(struct fp_lcore *lc, struct rte_mbuf *m, struc
 	return finish(m, pi, r, dscp, ttl, late_t3, tw_pkt_geom(l)->r_t3, z, late, &cs, l);
 }
 
-enum fp_rx_verdict fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m,
-				      struct fp_pinfo *pi, struct fp_session *s, uint64_t t2_tsc,
-				      struct fp_late_t3 *late)
+static __rte_noinline enum fp_rx_verdict
+reflect(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi, enum tw_pkt_layout l,
+	enum tw_pkt_prot p, uint32_t pad_len, uint32_t seq, bool z, struct tw_test_crypto *tc,
+	struct tw_stamp_auth *sa, uint8_t dscp, uint8_t ttl, uint64_t t2_tsc,
+	struct fp_late_t3 *late, uint32_t dm_cnt)
+{
+	return reflect_body(lc, m, pi, l, p, pad_len, seq, z, tc, sa, dscp, ttl, t2_tsc, late,
+			    dm_cnt);
+}
+
+/* flatten: the open-TWAMP instance of reflect_body() gets every helper it
+ * calls (checksum passes, tw_pkt_reflect_inplace, finish) inlined with the
+ * constant layout, which the compiler's size heuristics would otherwise
+ * leave as generic out-of-line calls; the generic path stays a call to
+ * reflect() (noinline). */
+__attribute__((flatten)) enum fp_rx_verdict
+fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+		   struct fp_session *s, uint64_t t2_tsc, struct fp_late_t3 *late)
 {
 	struct fp_counters *c = lc->cnt;
 	if (s->state != FP_SS_ACTIVE && s->state != FP_SS_STOPPING) {
@@ -307,12 +327,21 @@ enum fp_rx_verdict fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m,
 		s->drop++;
 		return FP_RX_DROP;
 	}
-	enum fp_rx_verdict v =
-		reflect(lc, m, pi, (enum tw_pkt_layout)s->layout, (enum tw_pkt_prot)s->prot,
-			s->pad_len, s->seq, s->z, s->crypto ? &s->crypto->tc : NULL,
-			s->crypto ? &s->crypto->sa : NULL,
-			reply_dscp(s->copy_dscp, s->dscp, pi), s->ttl, t2_tsc, late,
-			(uint32_t)s->rx + 1);
+	enum fp_rx_verdict v;
+	if (s->layout == TW_PKT_TWAMP_OPEN && s->prot == TW_PKT_PROT_NONE)
+		/* the same call as below, with the layout and protection as
+		 * constants (open sessions carry no crypto entry) */
+		v = reflect_body(lc, m, pi, TW_PKT_TWAMP_OPEN, TW_PKT_PROT_NONE, s->pad_len,
+				 s->seq, s->z, s->crypto ? &s->crypto->tc : NULL,
+				 s->crypto ? &s->crypto->sa : NULL,
+				 reply_dscp(s->copy_dscp, s->dscp, pi), s->ttl, t2_tsc, late,
+				 (uint32_t)s->rx + 1);
+	else
+		v = reflect(lc, m, pi, (enum tw_pkt_layout)s->layout, (enum tw_pkt_prot)s->prot,
+			    s->pad_len, s->seq, s->z, s->crypto ? &s->crypto->tc : NULL,
+			    s->crypto ? &s->crypto->sa : NULL,
+			    reply_dscp(s->copy_dscp, s->dscp, pi), s->ttl, t2_tsc, late,
+			    (uint32_t)s->rx + 1);
 	if (v == FP_RX_DROP) {
 		s->drop++;
 		return v;

@@ -2,7 +2,7 @@
 /*
  * fp_sess: the session table.
  *
- * One rte_hash keyed by the 40-octet struct fp_key (local addr, peer addr,
+ * One rte_hash keyed by the 48-octet struct fp_key (local addr, peer addr,
  * local port, peer port, family), created for --max-sessions entries at
  * start with lock-free reader/writer concurrency: the main lcore is the only
  * writer (IPC commands), every lcore reads.  The hash position indexes a
@@ -158,16 +158,30 @@ static inline void fp_sess_lookup_bulk(struct fp_sess_table *t, const struct fp_
 				       unsigned n, struct fp_session **out)
 {
 	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
+	const struct fp_key *uk[RTE_HASH_LOOKUP_BULK_MAX];
+	uint8_t map[RTE_HASH_LOOKUP_BULK_MAX];
+	unsigned nu = 0;
 	if (n == 0)
 		return;
-	rte_hash_lookup_bulk(t->h, (const void **)keys, n, pos);
+	/* A burst is mostly runs of one flow: look each run's key up once
+	 * (the same key in one bulk lookup has one answer anyway), so the
+	 * hash, the bucket scan and the key compare are paid per run, not
+	 * per packet. */
+	for (unsigned i = 0; i < n; i++) {
+		if (nu == 0 || !fp_key_eq(keys[i], uk[nu - 1]))
+			uk[nu++] = keys[i];
+		map[i] = (uint8_t)(nu - 1);
+	}
+	rte_hash_lookup_bulk(t->h, (const void **)uk, nu, pos);
 	/* Start every session's (one-line) hot part on its way now: with 100k
 	 * sessions it is a cache miss per packet, overlapped this way with the
 	 * work on the packets before it. */
+	for (unsigned i = 0; i < nu; i++)
+		if (pos[i] >= 0)
+			rte_prefetch0(&t->s[pos[i]]);
 	for (unsigned i = 0; i < n; i++) {
-		out[i] = pos[i] >= 0 ? &t->s[pos[i]] : NULL;
-		if (out[i])
-			rte_prefetch0(out[i]);
+		int32_t p = pos[map[i]];
+		out[i] = p >= 0 ? &t->s[p] : NULL;
 	}
 }
 
