@@ -42,26 +42,8 @@ RUNS=${RUNS:-3}
 GEN_CPU=${GEN_CPU:-0}
 REF_CPU=${REF_CPU:-1}
 MODES=${MODES:-open auth}
-TMP=$(mktemp -d /tmp/twh-bench.XXXXXX)
-NS=twh-bench$$
-SHM=/twh-br$$
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
-	sleep 0.5
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ip netns del $NS 2>/dev/null
-	rm -f /dev/shm$SHM
-	# DPDK runtime dirs of this run's processes: twh-<letters><our pid>,
-	# matched exactly so a concurrent run's dirs are never touched.
-	local d
-	for d in /var/run/dpdk/twh-*; do
-		[[ ${d##*/} =~ ^twh-[a-z]+$$$ ]] && rm -rf "$d"
-	done
-	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$(dirname "$0")/bench-lib.sh"
+bench_init bench /twh-br$$
 for x in "$FP" "$GEN" "$IPC"; do [ -x "$x" ] || { echo "no $x"; exit 2; }; done
 command -v dpdk-testpmd >/dev/null || { echo "no dpdk-testpmd"; exit 2; }
 ip netns add $NS # the fast path's TAP lives here, not in the host namespace

@@ -29,24 +29,8 @@ INTERVAL=${INTERVAL:-10us}
 RUNS=${RUNS:-3}
 SND_CPU=${SND_CPU:-0}
 REF_CPU=${REF_CPU:-1}
-TMP=$(mktemp -d /tmp/twh-rtt.XXXXXX)
-NS=twh-rtt$$
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
-	sleep 0.5
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ip netns del $NS 2>/dev/null
-	# DPDK runtime dirs of this run's processes: twh-<letters><our pid>,
-	# matched exactly so a concurrent run's dirs are never touched.
-	local d
-	for d in /var/run/dpdk/twh-*; do
-		[[ ${d##*/} =~ ^twh-[a-z]+$$$ ]] && rm -rf "$d"
-	done
-	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$(dirname "$0")/bench-lib.sh"
+bench_init rtt
 [ -x "$FP" ] || { echo "no $FP"; exit 2; }
 command -v dpdk-testpmd >/dev/null || { echo "no dpdk-testpmd"; exit 2; }
 ip netns add $NS

@@ -22,26 +22,8 @@ COUNT=${COUNT:-3000000}
 RUNS=${RUNS:-3}
 SND_CPU=${SND_CPU:-0}
 REF_CPU=${REF_CPU:-1}
-TMP=$(mktemp -d /tmp/twh-bsnd.XXXXXX)
-NS=twh-bsnd$$
-SHM=/twh-bsn$$
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
-	sleep 0.5
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ip netns del $NS 2>/dev/null
-	rm -f /dev/shm$SHM
-	# DPDK runtime dirs of this run's processes: twh-<letters><our pid>,
-	# matched exactly so a concurrent run's dirs are never touched.
-	local d
-	for d in /var/run/dpdk/twh-*; do
-		[[ ${d##*/} =~ ^twh-[a-z]+$$$ ]] && rm -rf "$d"
-	done
-	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$(dirname "$0")/bench-lib.sh"
+bench_init bsnd /twh-bsn$$
 for x in "$FP" "$LOAD"; do [ -x "$x" ] || { echo "no $x"; exit 2; }; done
 ip netns add $NS
 REF_MAC=02:00:00:00:00:01

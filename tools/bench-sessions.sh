@@ -37,27 +37,9 @@ REF_MB=${REF_MB:-512}
 GEN_MB=${GEN_MB:-256}
 NR_HP=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 HP_RESTORE=""
-TMP=$(mktemp -d /tmp/twh-bsess.XXXXXX)
-NS=twh-bsess$$
-SHM=/twh-bs$$
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
-	sleep 0.5
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ip netns del $NS 2>/dev/null
-	[ -n "$HP_RESTORE" ] && echo "$HP_RESTORE" >$NR_HP 2>/dev/null
-	rm -f /dev/shm$SHM
-	# DPDK runtime dirs of this run's processes: twh-<letters><our pid>,
-	# matched exactly so a concurrent run's dirs are never touched.
-	local d
-	for d in /var/run/dpdk/twh-*; do
-		[[ ${d##*/} =~ ^twh-[a-z]+$$$ ]] && rm -rf "$d"
-	done
-	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$(dirname "$0")/bench-lib.sh"
+bench_init bsess /twh-bs$$
+bench_cleanup_extra() { [ -n "$HP_RESTORE" ] && echo "$HP_RESTORE" >$NR_HP 2>/dev/null; }
 for x in "$FP" "$GEN" "$IPC" "$LOAD"; do [ -x "$x" ] || { echo "no $x"; exit 2; }; done
 ip netns add $NS
 REF_MAC=02:00:00:00:00:01
