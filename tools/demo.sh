@@ -86,7 +86,7 @@ else
 	BUILD=$TW_BUILD # a ready build, for the tests
 fi
 FP=$BUILD/app/twinhop-fp
-THD=$BUILD/control/twinhopd
+THD=$BUILD/control/daemon/twinhopd
 CLI=$BUILD/control/cli/twinhop
 for b in "$FP" "$THD" "$CLI"; do
 	[ -x "$b" ] || die "$b was not built (is DPDK installed? tools/install-deps.sh)"

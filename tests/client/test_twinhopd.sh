@@ -7,7 +7,7 @@
 # twinhopd or twinhop-ipc were not built.
 set -u
 . "$(dirname "$0")/lib.sh"
-THD=$TW_BUILD/control/twinhopd
+THD=$TW_BUILD/control/daemon/twinhopd
 IPC=$TW_BUILD/tools/twinhop-ipc
 if [ ! -x "$THD" ] || [ ! -x "$IPC" ]; then
 	echo "twinhopd or twinhop-ipc not built: skipped"

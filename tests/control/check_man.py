@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Man pages (suite unit): every page in docs/man formats without a warning
 (groff -man -ww -z, and man --warnings -l when man-db is installed), every
-directive of the configuration parser table (control/ctl_conf.c) is
+directive of the configuration parser table (control/daemon/ctl_conf.c) is
 documented in twinhopd.conf.5, and every option twinhopd -h lists is in
 twinhopd.8.  Also every directive of the traffic-profile parser
 (control/profile/tw_profile.c) is an item of twinhop-profile.5, every key of

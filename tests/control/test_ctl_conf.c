@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Golden tests of the twinhopd configuration parser and printer
- * (control/ctl_conf.c) and of the perfSONAR .pfs key file (ctl_keys.c).
+ * (control/daemon/ctl_conf.c) and of the perfSONAR .pfs key file (ctl_keys.c).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The request parser of the metrics endpoint (control/ctl_http.c): every
+ * The request parser of the metrics endpoint (control/daemon/ctl_http.c): every
  * answer class with crafted requests, incremental feeding, size limit.
  */
 #include <CUnit/CUnit.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the sans-I/O TWAMP-Control server (control/ctl_server.c).
+ * Unit tests of the sans-I/O TWAMP-Control server (control/daemon/ctl_server.c).
  * lib/tw_crypto and lib/tw_ctl play the Control-Client; a fake fast path
  * records IPC commands and answers when the test says so.
  */

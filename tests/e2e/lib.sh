@@ -5,7 +5,7 @@
 TW_BUILD=${TW_BUILD:-/tmp/b-e2e}
 TW_SRC=${TW_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 FP=${FP:-$TW_BUILD/app/twinhop-fp}
-THD=${THD:-$TW_BUILD/control/twinhopd}
+THD=${THD:-$TW_BUILD/control/daemon/twinhopd}
 TWINHOP=${TWINHOP:-$TW_BUILD/control/cli/twinhop}
 PROFILES=$TW_SRC/drivers-config
 PASS=0

@@ -29,7 +29,7 @@ INTERVAL=${INTERVAL:-0.01}
 PARTS=${PARTS:-A B}
 CAPTURE=${CAPTURE:-0}
 FP=$BUILD/app/twinhop-fp
-TWINHOPD=$BUILD/control/twinhopd
+TWINHOPD=$BUILD/control/daemon/twinhopd
 TWINHOP=$BUILD/control/cli/twinhop
 
 skip() { echo "SKIP: $*"; exit 77; }
