@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 	enum tw_pkt_layout l = sec ? TW_PKT_TWAMP_AUTH : TW_PKT_TWAMP_OPEN;
 	size_t pl_len = tw_pkt_sender_base(l) + pad;
 	size_t flen = sizeof(struct rte_ether_hdr) + 20 + 8 + pl_len;
-	static uint8_t frame[1024];
+	static uint8_t frame[2048];
 	if (flen > sizeof(frame))
 		rte_exit(2, "--pad too large\n");
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)frame;
