@@ -149,11 +149,7 @@ start_generator() { # mode sock log secs
 
 now_s() { date +%s.%N; }
 
-# twinhop-fp's lcore totals of the capacity counters: "rx bursts busy tx"
-tw_sample() {
-	"$IPC" --shm $SHM counters 2>/dev/null | awk '$1 == "total" { v[$2] = $3 }
-		END { printf "%d %d %d %d\n", v["RX_PKTS"], v["RX_BURSTS"], v["BUSY_CYCLES"], v["TX_PKTS"] }'
-}
+tw_sample() { tw_capacity_sample "$IPC" $SHM; }
 
 # One run -> "cycles/pkt Mpps idle% pkts/burst offered_Mpps bad_hmac", or
 # "fail WHY"
@@ -200,20 +196,16 @@ one_run() { # kind mode
 	cp "$TMP/gen.log" "$TMP/gen-$kind-$mode.log"
 	# the generator's window and TSC rate: offered rate, and the window in cycles
 	local gw hz offered
-	gw=$(awk '$1 == "GENWIN" {sub("tx=", "", $5); print $2, $3, $4, $5}' "$TMP/gen.log")
+	gw=$(gen_window "$TMP/gen.log")
 	[ -z "$gw" ] && { echo "fail generator printed no GENWIN"; return; }
 	set -- $gw
-	hz=$3
-	offered=$(awk -v a="$1" -v b="$2" -v h="$3" -v n="$4" 'BEGIN { printf "%.3f", (b > a) ? n / ((b - a) / h) / 1e6 : 0 }')
+	offered=$1 hz=$2
 	if [ "$kind" = twinhop ]; then
-		local hm
+		local hm c
 		hm=$(awk '$2 == "DROP_BAD_HMAC" {print $3}' "$TMP/ref.log")
-		awk -v ta="$ta" -v tb="$tb" -v hz="$hz" -v a="$a" -v b="$b" -v off="$offered" -v hm="${hm:-0}" 'BEGIN {
-			split(a, x, " "); split(b, y, " ")
-			rx = y[1] - x[1]; bu = y[2] - x[2]; cy = y[3] - x[3]; tx = y[4] - x[4]; w = (tb - ta) * hz
-			if (rx <= 0 || w <= 0) { print "fail no packets reflected in the window"; exit }
-			idle = 100 * (1 - cy / w); if (idle < 0) idle = 0
-			printf "%.1f %.3f %.1f %.1f %s %d\n", cy / rx, tx / (tb - ta) / 1e6, idle, rx / bu, off, hm }'
+		c=$(tw_capacity "$ta" "$tb" "$hz" "$a" "$b")
+		[ "${c%% *}" = fail ] && { echo "$c"; return; }
+		echo "$c $offered ${hm:-0}"
 	else
 		# the last "show fwd stats all" block: cycles line, burst line, TX-packets
 		awk -v ta="$ta" -v tb="$tb" -v hz="$hz" -v off="$offered" '
