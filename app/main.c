@@ -706,6 +706,7 @@ int main(int argc, char **argv)
 		if (e != TW_OK)
 			rte_exit(EXIT_FAILURE, "--light-port %u: %s\n", l->flow.local_port,
 				 tw_strerror(e));
+		(void)fp_ctl_mark_static(l->session);
 	}
 	for (unsigned i = 0; i < opt.n_refl; i++) {
 		struct tw_ipc_sender_add s;
@@ -719,6 +720,7 @@ int main(int argc, char **argv)
 		enum tw_err e = fp_ctl_apply(TW_IPC_REFLECTOR_ADD, &r, sizeof(r), now, &detail);
 		if (e != TW_OK)
 			rte_exit(EXIT_FAILURE, "--reflector %s: %s\n", opt.refl[i], tw_strerror(e));
+		(void)fp_ctl_mark_static(r.session);
 		start_at(TW_IPC_REFLECTOR_START, r.session, opt.refl[i]);
 	}
 	for (unsigned i = 0; i < opt.n_send; i++) {
@@ -735,6 +737,7 @@ int main(int argc, char **argv)
 		if (!snd)
 			rte_exit(EXIT_FAILURE, "--sender %s: %s\n", opt.send[i], tw_strerror(e));
 		snd->echo = echo;
+		(void)fp_ctl_mark_static(s.session);
 		start_at(TW_IPC_SENDER_START, s.session, opt.send[i]);
 	}
 	if (opt.duration_s > 0)

@@ -687,11 +687,28 @@ enum tw_err tw_ring_dequeue(struct tw_ring_q *q, struct tw_ipc_hdr *h, void *buf
 	enum tw_err err = tw_ring_peek(q, &p);
 	if (err)
 		return err;
+	/* The record lives in memory the other process writes: copy it out
+	 * once and check the copy, never the shared octets again (no double
+	 * fetch).  peek checked the same octets a moment ago; a producer that
+	 * rewrote them since is caught here, by the copy's own check. */
 	memcpy(h, p, sizeof(*h));
+	if (rec_size(h->length) != q->pending) {
+		bump(&q->sh->cons.malformed, 1);
+		cons_advance(q, q->pending);
+		q->pending = 0;
+		return TW_E_LENGTH;
+	}
 	if (h->length > cap)
 		return TW_E_NOSPACE;
 	if (h->length)
 		memcpy(buf, p + 1, h->length);
+	enum tw_err e = tw_ipc_check(h, buf, (enum tw_ipc_dir)q->dir);
+	if (e != TW_OK) {
+		bump(&q->sh->cons.malformed, 1);
+		cons_advance(q, q->pending);
+		q->pending = 0;
+		return e;
+	}
 	tw_ring_release(q);
 	return TW_OK;
 }

@@ -276,7 +276,10 @@ enum tw_err tw_ring_peek(struct tw_ring_q *q, const struct tw_ipc_hdr **h);
 void tw_ring_release(struct tw_ring_q *q);
 
 /* Copy the next message out: header into *h, payload into buf (cap octets).
- * TW_E_NOSPACE leaves the message in the ring (h->length tells the size). */
+ * TW_E_NOSPACE leaves the message in the ring (h->length tells the size).
+ * The shared octets are read once; tw_ipc_check() runs again on the copy
+ * (a record rewritten after peek is discarded as malformed).  A receiver
+ * that acts on the message then runs tw_ipc_validate() on the same copy. */
 enum tw_err tw_ring_dequeue(struct tw_ring_q *q, struct tw_ipc_hdr *h, void *buf, size_t cap);
 
 /* Snapshot of a ring's counters and fill level, readable from either side. */
