@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 1
+#define TW_IPC_VERSION 2
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -332,6 +332,7 @@ enum tw_ipc_cnt_sev {
 	X(RX_PKTS, INFO, "packets", "packets received on fast-path queues")                        \
 	X(TX_PKTS, INFO, "packets", "packets handed to the NIC")                                   \
 	X(RX_BURSTS, INFO, "bursts", "non-empty Rx bursts")                                        \
+	X(BUSY_CYCLES, INFO, "cycles", "TSC cycles of loop iterations that carried packets")        \
 	X(REFLECTED, INFO, "packets", "TWAMP-Test packets reflected")                              \
 	X(LIGHT_REFLECTED, INFO, "packets", "TWAMP-Light/STAMP packets reflected")                 \
 	X(SENT, INFO, "packets", "Session-Sender test packets sent")                               \
