@@ -163,14 +163,17 @@ def ipc():
     # [dir:1][hdr:16][payload]: dir 1 = command ring, 0x80 keeps the header's
     # own version/length.
     s = {}
-    def m(typ, payload, d=1, version=1, length=None):
+    import re
+    v = int(re.search(r'#define TW_IPC_VERSION (\d+)',
+                      open(os.path.join(here, '../../lib/tw_ipc.h')).read()).group(1))
+    def m(typ, payload, d=1, version=v, length=None):
         n = len(payload) if length is None else length
         return bytes([d]) + struct.pack('<HHHHII', version, typ, 0, 0, 7, n) + payload
     addr = lambda fam, a, plen=0: struct.pack('<BBH', fam, plen, 0) + a.ljust(16, b'\0')
     flow = addr(4, H('0a000001')) + addr(4, H('0a000002')) + struct.pack('<HHHH', 862, 5000, 0, 0)
     pad = lambda p: struct.pack('<IHHHH', p, 0, 0, 0, 0)
     keys = lambda n: bytes(16) + bytes(range(32)) + struct.pack('<B', n) + bytes(7)
-    hello = struct.pack('<IIII', 1234, 1, 1, 0) + b'twinhopd'.ljust(32, b'\0')
+    hello = struct.pack('<IIII', 1234, 1, v, 0) + b'twinhopd'.ljust(32, b'\0')
     snd = (struct.pack('<IBBH', 9, 1, 2, 1) + sid + flow + pad(27) + keys(32) +
            bytes(6) + struct.pack('<HBBBB', 0, 1, 46, 64, 0) +
            struct.pack('<QQQQQQ', 10**6, 100, 0, 0, 2 * 10**9, 0))
