@@ -23,7 +23,8 @@ static inline struct tw_ring_q *evt_q(unsigned index)
 	return ctl.ring ? tw_ring_evt(ctl.ring, index) : NULL;
 }
 
-int fp_ctl_init(const char *shm_name, unsigned n_lcores)
+int fp_ctl_init(const char *shm_name, unsigned n_lcores, bool set_gid, uint32_t gid,
+		unsigned mode)
 {
 	fp.ctl = &ctl;
 	for (unsigned i = 0; i < n_lcores; i++) {
@@ -37,6 +38,9 @@ int fp_ctl_init(const char *shm_name, unsigned n_lcores)
 		.name = shm_name,
 		.n_evt = (uint16_t)n_lcores,
 		.n_lcores = (uint16_t)n_lcores,
+		.mode = mode,
+		.set_gid = set_gid,
+		.gid = gid,
 	};
 	char why[TW_RING_WHY_MAX] = "";
 	enum tw_err e = tw_ring_create(&cfg, &ctl.ring, why, sizeof(why));

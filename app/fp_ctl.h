@@ -34,7 +34,11 @@ struct fp_ctl {
 	struct fp_ctl_batch *batch[RTE_MAX_LCORE];
 };
 
-int fp_ctl_init(const char *shm_name, unsigned n_lcores);
+/* Create the IPC region (shm_name NULL: none), with group gid when set_gid
+ * and mode (0 = 0600), so that twinhopd can attach after dropping to its
+ * unprivileged user (docs/ipc.md, trust boundary). */
+int fp_ctl_init(const char *shm_name, unsigned n_lcores, bool set_gid, uint32_t gid,
+		unsigned mode);
 void fp_ctl_close(void);
 
 /* Scheduled START/STOP (at_ntp in the future): the earliest due TSC, and
