@@ -4,7 +4,7 @@
 # hugepages for the DPDK fast path.  Idempotent; cheap when all is present.
 set -eu
 pkgs=(build-essential meson ninja-build pkg-config libssl-dev libcunit1-dev
-      dpdk dpdk-dev libdpdk-dev iproute2 tshark python3 iputils-ping
+      dpdk dpdk-dev libdpdk-dev libipsec-mb-dev iproute2 tshark python3 iputils-ping
       libclang-rt-14-dev clang procps kmod libseccomp-dev iptables python3-jsonschema python3-prometheus-client valgrind groff-base man-db systemd)
 missing=()
 for p in "${pkgs[@]}"; do
