@@ -50,8 +50,8 @@
 #define PKT_LEN   112 /* a reflector packet of modes 2/4 and STAMP auth */
 #define IV_OFF    (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
 
-enum impl { IMPL_OPENSSL, IMPL_MB, IMPL_DEV, IMPL_N };
-static const char *const impl_name[IMPL_N] = {"openssl", "ipsec-mb", "cryptodev"};
+enum impl { IMPL_OPENSSL, IMPL_MB, IMPL_MB_SIMD, IMPL_DEV, IMPL_N };
+static const char *const impl_name[IMPL_N] = {"openssl", "ipsec-mb", "ipsec-mb-simd", "cryptodev"};
 
 /* One case: verify with (v_enc, v_hmac), then protect with (p_enc, p_hmac);
  * enc 0 = STAMP (HMAC-SHA-256 over 0..95 at 96). */
@@ -372,13 +372,16 @@ int main(int argc, char **argv)
 		}
 	eng[IMPL_OPENSSL] = tw_crypto_engine_new(TW_CRYPTO_IMPL_OPENSSL);
 	eng[IMPL_MB] = tw_crypto_engine_new(TW_CRYPTO_IMPL_IPSEC_MB);
+	eng[IMPL_MB_SIMD] = tw_crypto_engine_new(TW_CRYPTO_IMPL_IPSEC_MB_SIMD);
 	dev_setup();
 
 	char model[128], flags[256];
 	cpu_info(model, sizeof(model), flags, sizeof(flags));
 	double ghz = (double)rte_get_tsc_hz() / 1e9;
-	bool have[IMPL_N] = {eng[IMPL_OPENSSL] != NULL, eng[IMPL_MB] != NULL, dev.ok};
-	const char *why[IMPL_N] = {"", "intel-ipsec-mb not built in or no AES-NI", dev.why};
+	bool have[IMPL_N] = {eng[IMPL_OPENSSL] != NULL, eng[IMPL_MB] != NULL,
+			     eng[IMPL_MB_SIMD] != NULL, dev.ok};
+	const char *why[IMPL_N] = {"", "intel-ipsec-mb not built in or no AES-NI",
+				   "intel-ipsec-mb not built in or no AES-NI", dev.why};
 	if (!json) {
 		printf("twinhop-cryptobench: crypto per reflected packet (verify + protect), "
 		       "burst %u, %u sessions, median of %u rounds x %u bursts\n",
@@ -386,8 +389,11 @@ int main(int argc, char **argv)
 		printf("cpu: %s, TSC %.3f GHz\n", model, ghz);
 		printf("cpu flags: %s\n", flags);
 		printf("openssl: %s\n", tw_crypto_engine_name(eng[IMPL_OPENSSL]));
-		printf("ipsec-mb: %s\n", have[IMPL_MB] ? tw_crypto_engine_name(eng[IMPL_MB])
-						       : why[IMPL_MB]);
+		printf("ipsec-mb: %s (the engine twinhop-fp uses)\n",
+		       have[IMPL_MB] ? tw_crypto_engine_name(eng[IMPL_MB]) : why[IMPL_MB]);
+		printf("ipsec-mb-simd: %s\n", have[IMPL_MB_SIMD]
+							 ? tw_crypto_engine_name(eng[IMPL_MB_SIMD])
+							 : why[IMPL_MB_SIMD]);
 		if (have[IMPL_DEV]) {
 			struct rte_cryptodev_info di;
 			rte_cryptodev_info_get(dev.id, &di);
@@ -430,9 +436,11 @@ int main(int argc, char **argv)
 
 	if (json) {
 		printf("{\"cpu\":\"%s\",\"cpu_flags\":\"%s\",\"tsc_ghz\":%.3f,\"burst\":%u,"
-		       "\"rounds\":%u,\"openssl\":\"%s\",\"ipsec_mb\":\"%s\",\"results\":[",
+		       "\"rounds\":%u,\"openssl\":\"%s\",\"ipsec_mb\":\"%s\","
+		       "\"ipsec_mb_simd\":\"%s\",\"results\":[",
 		       model, flags, ghz, burst, rounds, tw_crypto_engine_name(eng[IMPL_OPENSSL]),
-		       have[IMPL_MB] ? tw_crypto_engine_name(eng[IMPL_MB]) : "");
+		       have[IMPL_MB] ? tw_crypto_engine_name(eng[IMPL_MB]) : "",
+		       have[IMPL_MB_SIMD] ? tw_crypto_engine_name(eng[IMPL_MB_SIMD]) : "");
 		for (unsigned c = 0; c < NCASES; c++)
 			for (unsigned x = 0; x < IMPL_N; x++) {
 				double cyc = (double)res[c][x] / burst;
@@ -448,16 +456,16 @@ int main(int argc, char **argv)
 			}
 		printf("]}\n");
 	} else {
-		printf("\n%-12s %-10s %14s %10s %14s %9s\n", "case", "impl", "cycles/pkt", "ns/pkt",
+		printf("\n%-12s %-13s %11s %8s %9s %9s\n", "case", "impl", "cycles/pkt", "ns/pkt",
 		       "speed-up", "failures");
 		for (unsigned c = 0; c < NCASES; c++)
 			for (unsigned x = 0; x < IMPL_N; x++) {
 				if (!have[x]) {
-					printf("%-12s %-10s %14s\n", cases[c].name, impl_name[x], "n/a");
+					printf("%-12s %-13s %11s\n", cases[c].name, impl_name[x], "n/a");
 					continue;
 				}
 				double cyc = (double)res[c][x] / burst;
-				printf("%-12s %-10s %14.1f %10.1f %13.2fx %9u\n", cases[c].name,
+				printf("%-12s %-13s %11.1f %8.1f %8.2fx %9u\n", cases[c].name,
 				       impl_name[x], cyc, cyc / ghz,
 				       (double)res[c][IMPL_OPENSSL] / (double)res[c][x], bad[c][x]);
 			}

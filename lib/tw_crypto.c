@@ -813,6 +813,7 @@ struct tw_crypto_engine {
 	char name[64];
 #ifdef TW_HAVE_IPSEC_MB
 	IMB_MGR *mgr;
+	unsigned min_burst; /* shorter bursts go to OpenSSL */
 	/* Full-length tags: the library writes 20 (SHA-1) or 32 (SHA-256)
 	 * octets, which must not land on the packet past the 16-octet field. */
 	_Alignas(16) uint8_t tag[TW_CRYPTO_BURST_MAX][SHA256_DIGEST_LENGTH];
@@ -826,8 +827,10 @@ struct tw_crypto_engine *tw_crypto_engine_new(enum tw_crypto_impl want)
 
 	if (want == TW_CRYPTO_IMPL_IPSEC_MB && !mb)
 		return NULL;
+	if (want == TW_CRYPTO_IMPL_IPSEC_MB_SIMD && !mb)
+		return NULL;
 	if (want != TW_CRYPTO_IMPL_AUTO && want != TW_CRYPTO_IMPL_OPENSSL &&
-	    want != TW_CRYPTO_IMPL_IPSEC_MB)
+	    want != TW_CRYPTO_IMPL_IPSEC_MB && want != TW_CRYPTO_IMPL_IPSEC_MB_SIMD)
 		return NULL;
 	e = calloc(1, sizeof(*e));
 	if (!e)
@@ -844,11 +847,27 @@ struct tw_crypto_engine *tw_crypto_engine_new(enum tw_crypto_impl want)
 			free(e);
 			return NULL;
 		}
-		init_mb_mgr_auto(e->mgr, &a);
+		/* Measured (twinhop-cryptobench; docs/architecture.md): with
+		 * SHA-NI the SSE manager costs the same per packet at any
+		 * burst and beats the AVX-512 lanes below ~16 packets. */
+		if ((mb_setup->features & IMB_FEATURE_SHANI) && want != TW_CRYPTO_IMPL_IPSEC_MB_SIMD) {
+			init_mb_mgr_sse(e->mgr);
+			a = IMB_ARCH_SSE;
+			e->min_burst = 1;
+		} else {
+			init_mb_mgr_auto(e->mgr, &a);
+			e->min_burst = want == TW_CRYPTO_IMPL_IPSEC_MB_SIMD ? 1 : TW_CRYPTO_MB_MIN_SIMD;
+		}
+		if (imb_get_errno(e->mgr) != 0) {
+			free_mb_mgr(e->mgr);
+			free(e);
+			return NULL;
+		}
 		e->impl = TW_CRYPTO_IMPL_IPSEC_MB;
 		snprintf(e->name, sizeof(e->name), "intel-ipsec-mb %s %s%s", imb_get_version_str(),
 		         (unsigned)a < IMB_ARCH_NUM ? arch[a] : "?",
-		         e->mgr->features & IMB_FEATURE_SHANI ? " sha-ni" : "");
+		         a == IMB_ARCH_SSE && (e->mgr->features & IMB_FEATURE_SHANI) ? " sha-ni"
+		                                                                   : " multi-buffer");
 	}
 #endif
 	return e;
@@ -992,7 +1011,7 @@ static void burst(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned
 	if (!ops)
 		return;
 #ifdef TW_HAVE_IPSEC_MB
-	if (e && e->mgr) {
+	if (e && e->mgr && n >= e->min_burst) {
 		for (unsigned i = 0; i < n; i += TW_CRYPTO_BURST_MAX)
 			mb_chunk(e, ops + i, n - i < TW_CRYPTO_BURST_MAX ? n - i : TW_CRYPTO_BURST_MAX,
 			         protect);

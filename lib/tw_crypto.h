@@ -269,10 +269,13 @@ enum tw_err tw_stamp_auth_verify(struct tw_stamp_auth *sa, const uint8_t *pkt, s
 /* ---- Bursts: many packets per call, on the fastest implementation ---------
  *
  * The fast path protects and verifies a whole Rx burst at once.  An engine
- * (one per thread: an lcore) runs the burst on intel-ipsec-mb's multi-buffer
- * job API (HMAC-SHA1/SHA-256 lanes and AES-NI/VAES, several packets in
- * flight) when twinhop was built with that library and the CPU has AES-NI,
- * and on the OpenSSL functions above otherwise.  The two give the same
+ * (one per thread: an lcore) runs the burst on intel-ipsec-mb's job API when
+ * twinhop was built with that library and the CPU has AES-NI, and on the
+ * OpenSSL functions above otherwise.  With SHA-NI the engine uses the
+ * library's SSE manager (SHA-NI and AES-NI, two SHA lanes: as fast for one
+ * packet as for 32); without it, the AVX-512/AVX2 multi-buffer manager,
+ * which only beats OpenSSL with many packets in flight, so bursts shorter
+ * than TW_CRYPTO_MB_MIN_SIMD go to OpenSSL there.  Both give the same
  * octets: tests/unit/test_crypto.c compares them on every layout.  Measured
  * by twinhop-cryptobench (docs/performance.md, docs/architecture.md).
  *
@@ -283,7 +286,11 @@ enum tw_err tw_stamp_auth_verify(struct tw_stamp_auth *sa, const uint8_t *pkt, s
 enum tw_crypto_impl {
 	TW_CRYPTO_IMPL_AUTO,     /* intel-ipsec-mb when usable, else OpenSSL */
 	TW_CRYPTO_IMPL_OPENSSL,  /* OpenSSL, one packet at a time */
-	TW_CRYPTO_IMPL_IPSEC_MB, /* intel-ipsec-mb (fails when unusable here) */
+	TW_CRYPTO_IMPL_IPSEC_MB, /* intel-ipsec-mb, best manager for this CPU
+	                          * (fails when unusable here) */
+	/* intel-ipsec-mb's widest SIMD manager (AVX-512/AVX2 multi-buffer
+	 * lanes) even where SHA-NI is faster: for benchmarks only. */
+	TW_CRYPTO_IMPL_IPSEC_MB_SIMD,
 };
 
 struct tw_crypto_engine;
@@ -291,6 +298,9 @@ struct tw_crypto_engine;
 /* Most ops one call submits to the library at once; larger bursts are
  * processed in chunks of this many. */
 #define TW_CRYPTO_BURST_MAX 64
+/* Shortest burst the SIMD multi-buffer manager gets (measured crossover
+ * with OpenSSL, twinhop-cryptobench --burst N). */
+#define TW_CRYPTO_MB_MIN_SIMD 16
 
 /* Is intel-ipsec-mb built in and usable on this CPU (AES-NI)? */
 bool tw_crypto_ipsec_mb_usable(void);
@@ -302,7 +312,7 @@ struct tw_crypto_engine *tw_crypto_engine_new(enum tw_crypto_impl want);
 void tw_crypto_engine_free(struct tw_crypto_engine *e);
 /* TW_CRYPTO_IMPL_OPENSSL or TW_CRYPTO_IMPL_IPSEC_MB. */
 enum tw_crypto_impl tw_crypto_engine_impl(const struct tw_crypto_engine *e);
-/* Human-readable: "openssl", "intel-ipsec-mb 1.3.0 avx512", ... */
+/* Human-readable: "openssl (...)", "intel-ipsec-mb 1.3.0 sse sha-ni", ... */
 const char *tw_crypto_engine_name(const struct tw_crypto_engine *e);
 
 /* One packet of a burst.  TWAMP modes 2/4: tc set, sa NULL, enc_len and
