@@ -483,7 +483,9 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 	}
 	if (s->prot != TW_PKT_PROT_NONE) {
 		enum tw_err e;
-		if (tw_pkt_is_stamp(s->layout)) {
+		if (fp_crypto_verified(lc, pi, &e)) {
+			/* verified with the rest of the burst (fp_reflector.c) */
+		} else if (tw_pkt_is_stamp(s->layout)) {
 			e = tw_stamp_auth_verify(&ss->crypto->sa_rx, pl, len);
 		} else {
 			struct tw_pkt_region r = tw_pkt_region(s->layout, true, s->prot);
