@@ -900,7 +900,7 @@ static void test_burst_vector(void)
 	hex(PKT1_WIRE, want, 48);
 	CU_ASSERT_EQUAL_FATAL(tw_test_crypto_init(&tc, k.taes, k.thmac), TW_OK);
 	for (unsigned x = 0; x < ne; x++) {
-		uint8_t snd[112], refl[120], wire[112];
+		uint8_t snd[112], refl[120] = {0}, wire[112];
 		pkt1_plain(snd);
 		pkt1_plain(refl);
 		memset(refl + 16, 0x33, 80);
