@@ -65,6 +65,7 @@ size_t ctl_fp_del_pending(const struct ctl_fp *fp);
 /* Counters of this bridge (show-status). */
 struct ctl_fp_stats {
 	uint64_t attaches, sent, send_fail, acks, nacks, timeouts, events, malformed;
+	uint64_t tsc_hz; /* from the last HELLO_REPLY (0: none yet); turns busy cycles into % */
 };
 void ctl_fp_stats(const struct ctl_fp *fp, struct ctl_fp_stats *st);
 
