@@ -205,8 +205,12 @@ static void dispatch(struct ctl_fp *fp, const struct tw_ipc_hdr *h, const void *
 		}
 		return; /* late or for a HELLO/STOP nobody waits for */
 	}
-	if (h->type == TW_IPC_HELLO_REPLY)
+	if (h->type == TW_IPC_HELLO_REPLY) {
+		struct tw_ipc_hello_reply hr;
+		memcpy(&hr, payload, sizeof(hr));
+		fp->st.tsc_hz = hr.tsc_hz;
 		return;
+	}
 	if (h->id && (h->type == TW_IPC_STATS || h->type == TW_IPC_COUNTERS)) {
 		for (unsigned i = 0; i < fp->n_pend; i++) {
 			if (fp->pend[i].req != h->id)
