@@ -626,6 +626,7 @@ static void meas_cfg_from_opts(const struct opts *o, struct cli_meas_cfg *mc)
 	mc->progress = !o->quiet;
 	mc->csv_path = o->csv;
 	mc->om_path = o->om;
+	mc->engine = o->engine;
 }
 
 static void plan_from_opts(const struct opts *o, struct cli_plan *pl)
