@@ -786,8 +786,9 @@ static void sender_stats_feed(struct adm_sess *s, const struct tw_ipc_result *r)
 	rp.t2 = wire_ns(r->t2, r->err2, ref, &rp.e2, &rp.refl_sync);
 	rp.t3 = wire_ns(r->t3, r->err3, ref, &rp.e3, NULL);
 	rp.t4 = wire_ns(r->t4, r->err4, ref, &rp.e4, NULL);
-	rp.snd_ttl = r->ttl_fwd;
-	rp.rx_ttl = (r->flags & TW_IPC_RES_TTL_NONE) ? 0 : r->ttl_back;
+	/* TTL_NONE: the reply had no Sender TTL (wire ref §11b.7). */
+	rp.snd_ttl = (r->flags & TW_IPC_RES_TTL_NONE) ? 0 : r->ttl_fwd;
+	rp.rx_ttl = r->ttl_back;
 	rp.init_ttl = 255;
 	(void)tw_stats_reply(s->st, &rp, &smp);
 }
