@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Tiny TWAMP test peer for the client tests (127.0.0.1 / ::1 only).
 
-  fake_twamp.py reflect [--stamp] PORTFILE
+  fake_twamp.py reflect [--stamp] [--bind IPV4] PORTFILE
       UDP Session-Reflector, open layout (wire reference section 4.3) or STAMP
-      unauthenticated (6.2), on an ephemeral port written to PORTFILE.
+      unauthenticated (6.2), on an ephemeral port written to PORTFILE
+      (address 127.0.0.1, or --bind's inside a test namespace).
   fake_twamp.py server [--modes N] [--accept-session N] [--start-ack N]
                        [--server-start N] [--close-after-setup] [--mute-request]
                        [--log FILE] PORTFILE
@@ -103,8 +104,9 @@ def reflector(sock, pad_len, stamp):
 def cmd_reflect(args):
     stamp = "--stamp" in args
     portfile = args[-1]
+    addr = args[args.index("--bind") + 1] if "--bind" in args else "127.0.0.1"
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
+    s.bind((addr, 0))
     with open(portfile + ".tmp", "w") as f:
         f.write(str(s.getsockname()[1]))
     os.rename(portfile + ".tmp", portfile)
