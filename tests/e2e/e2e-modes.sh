@@ -152,32 +152,6 @@ if ipt -L >/dev/null 2>&1; then
 	random_loss_checks randloss "$KD" "" "iptables rule"
 fi
 
-# Wire reference 11b.7 on the fast path: the fast-path sender (light-send
-# --engine fastpath from R) against a reflector in C that answers like
-# nokia/twampy, 38 octets without Sender TTL.  Every reply is accepted,
-# forward hops are unknown, the CLI warns once and the fast path counts
-# REPLY_NO_TTL.  (Output goes to .res files: NSESS below counts .json.)
-ip netns exec "$NSC" python3 "$(dirname "$0")/../client/fake_twamp.py" reflect --twampy \
-	--bind 10.91.0.2 "$TMP/twampy.port" >"$TMP/twampy.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do [ -s "$TMP/twampy.port" ] && break; sleep 0.05; done
-expect "twampy-layout reflector listening in C" test -s "$TMP/twampy.port"
-ip netns exec "$NSR" "$TWINHOP" light-send 10.91.0.2:"$(cat "$TMP/twampy.port")" --engine fastpath \
-	--admin "$TMP/thd.sock" --count 50 --rate 1000 --loss-timeout 1 --json \
-	>"$TMP/twampy-fp.res" 2>"$TMP/twampy-fp.err"
-RC=$?
-[ $RC = 0 ] && ok "fastpath sender vs twampy layout: exit 0" ||
-	nokf "fastpath sender vs twampy layout: exit 0 (got $RC)" "$TMP/twampy-fp.err"
-check "fastpath sender vs twampy layout: 50 of 50 accepted, forward hops unknown" \
-	"(s['sent'], s['received'], s['hops_forward']['n'], s['hops_backward']['n']) == (50, 50, 0, 50)" \
-	"$TMP/twampy-fp.res"
-expect "fastpath sender vs twampy layout: one warning naming the 3-octet shortfall" \
-	sh -c "[ \$(grep -c warning '$TMP/twampy-fp.err') = 1 ] && grep -q 'shortest 38 octets, 3 short of the 41-octet' '$TMP/twampy-fp.err'"
-"$TWINHOP" counters --fp --admin "$TMP/thd.sock" --json >"$TMP/fpc-twampy.res" 2>&1
-check "fast path: REPLY_NO_TTL >= 50, no DROP_REPLY_SHORT" \
-	"d['total'].get('REPLY_NO_TTL', 0) >= 50 and d['total'].get('DROP_REPLY_SHORT', 0) == 0" \
-	"$TMP/fpc-twampy.res"
-
 # The daemon saw every session and the fast path counted no errors.
 NSESS=$(ls "$TMP"/*.json | wc -l)
 "$TWINHOP" counters --admin "$TMP/thd.sock" --json >"$TMP/ctr.json" 2>&1
