@@ -4,7 +4,7 @@
 # hugepages for the DPDK fast path.  Idempotent; cheap when all is present.
 set -eu
 # Libraries and build tools (no command of their own that a test runs).
-pkgs=(build-essential pkg-config libssl-dev libcunit1-dev dpdk libdpdk-dev
+pkgs=(build-essential pkg-config libssl-dev libcunit1-dev dpdk libdpdk-dev libipsec-mb-dev
       libclang-rt-14-dev clang kmod libseccomp-dev python3-jsonschema
       python3-prometheus-client libjansson-dev)
 # command:package -- every external command that a script under tests/ or
