@@ -90,9 +90,10 @@ static inline void reply_cksum(struct rte_mbuf *m, uint8_t *f, const struct fp_p
 
 /* Common tail: addresses/ports swapped, DSCP and TTL 255 set, checksums;
  * T3 is left to the late-T3 pass when it lies outside the protection. */
-static inline enum fp_rx_verdict finish(struct rte_mbuf *m, struct fp_pinfo *pi, int rlen,
-					const struct fp_refl *rf, bool late_t3,
-					struct fp_late_t3 *late, const struct fp_cs_ref *cs)
+static inline enum fp_rx_verdict finish(struct fp_lcore *lc, struct rte_mbuf *m,
+					struct fp_pinfo *pi, int rlen, const struct fp_refl *rf,
+					bool late_t3, struct fp_late_t3 *late,
+					const struct fp_cs_ref *cs)
 {
 	uint8_t ttl = rf->ttl;
 	if (fp_turn_around(m, pi, (uint16_t)rlen) != 0)
@@ -107,7 +108,9 @@ static inline enum fp_rx_verdict finish(struct rte_mbuf *m, struct fp_pinfo *pi,
 	}
 	pi->pl_len = (uint16_t)rlen;
 	/* With T3 = 0 for now: the late pass patches T3 in (RFC 1624). */
+	FP_STAGE_T0(st);
 	reply_cksum(m, f, pi, cs, rf);
+	FP_STAGE_NESTED(lc, checksum, st);
 	if (late_t3) {
 		late->m = m;
 		late->pi = pi;
@@ -263,6 +266,7 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 	struct fp_counters *c = lc->cnt;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *pl = f + pi->pl_off;
+	FP_STAGE_T0(st);
 	/* Before anything changes the request (mode 4 decrypts in place). */
 	struct fp_cs_ref cs = {.incr = false};
 	if (!fp.port.tx_cksum) {
@@ -270,8 +274,10 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 		if (pi->ipv == 4)
 			cs.ip_rest = fp_cs_ipv4_rest(f + pi->l3_off, (size_t)(pi->l4_off - pi->l3_off));
 	}
+	FP_STAGE_NESTED(lc, checksum, st);
 	if (verify_sender(c, rf, pl, pi->pl_len) != 0)
 		return FP_RX_DROP;
+	FP_STAGE_NESTED(lc, crypto, st);
 	bool late_t3 = t3_is_late(l, p);
 	uint64_t t2 = t2_wire(lc, t2_tsc, z);
 	size_t cap = pl_cap(m, pi);
@@ -315,10 +321,12 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 	if (p != TW_PKT_PROT_NONE) {
 		if (!late_t3)
 			tw_pkt_set_t3(pl, l, wire_ts(rte_rdtsc(), z), fp.errest[z]);
+		FP_STAGE_RESTART(st);
 		if (protect_reply(c, rf, pl, (size_t)r) != 0)
 			return FP_RX_DROP;
+		FP_STAGE_NESTED(lc, crypto, st);
 	}
-	return finish(m, pi, r, rf, late_t3, late, &cs);
+	return finish(lc, m, pi, r, rf, late_t3, late, &cs);
 }
 
 static __rte_noinline enum fp_rx_verdict reflect(struct fp_lcore *lc, struct rte_mbuf *m,

@@ -38,6 +38,9 @@
 # usage: tools/bench-reflector.sh [BUILD_DIR]
 #   env: SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 MODES="open auth" TOPO=memif
 #        MAX_IDLE=5 KEEP=1 FORMAT=md (print only the markdown table rows)
+#   A BUILD_DIR configured with -Dfp_stages=true adds twinhop-fp's per-stage
+#   cycles/packet (rx, parse, lookup, reflect, checksum, crypto, tx, other);
+#   its timer reads cost cycles too, so compare its total with a normal build.
 set -u
 B=${1:-${TW_BUILD:-build}}
 FP=$B/app/twinhop-fp
@@ -270,6 +273,9 @@ for mode in $MODES; do
 	printf "%-5s   reflector idle %% of window: twinhop-fp [%s ] testpmd [%s ]\n" "$mode" "${F[twinhop.idle]:-}" "${F[testpmd.idle]:-}"
 	printf "%-5s   Rx occupancy: twinhop-fp pkts/burst [%s ]  testpmd burst mix [%s ]\n" "$mode" "${F[twinhop.ppb]:-}" "${F[testpmd.ppb]:-}"
 	[ "$mode" = auth ] && printf "auth    twinhop-fp DROP_BAD_HMAC per run: [%s ] (must be 0)\n" "${F[twinhop.hmac]:-}"
+	# a build with -Dfp_stages=true prints its per-stage breakdown at exit
+	# (whole run of the last twinhop-fp, docs/performance.md)
+	grep -s '^stage ' "$TMP/ref-twinhop-$mode.log" | sed "s/^/$mode   twinhop-fp /"
 	printf "%-5s ratio (testpmd cyc/pkt / ours): %s   rate ratio (ours / testpmd Mpps): %s   CPU: %s\n" "$mode" "$cr" "$rr" "$CPU"
 	unset F
 done
