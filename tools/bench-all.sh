@@ -13,7 +13,8 @@
 #   a time limit, its output verbatim in a block.
 #
 # usage: tools/bench-all.sh [BUILD_DIR] >perf.md
-#   env: RUNS=3 SECS=4 (per benchmark), LIMIT=150 (seconds per other script)
+#   env: RUNS=3 SECS=4 (per benchmark), LIMIT=150 (seconds per other script),
+#        AB=0 skips the context-struct A/B (it builds two old commits)
 set -u
 B=$(cd "${1:-${TW_BUILD:-build}}" && pwd)
 T=$(cd "$(dirname "$0")" && pwd)
@@ -63,6 +64,29 @@ echo "| topology, mode | twinhop-fp | testpmd 5tswap | ratio (testpmd cyc/pkt ÷
 echo "|---|---|---|---|---|---|---|"
 section "reflector memif" env FORMAT=md MODES="open auth" TOPO=memif "$T/bench-reflector.sh" "$B"
 section "reflector af_xdp" env FORMAT=md MODES=open TOPO=afxdp "$T/bench-reflector.sh" "$B"
+# Issue 11: the reflector's context struct (commit 1a94f61), A/B against
+# the commit before it; both get the busy-cycle counters (ac6c173, which
+# touches no reflector code) so they measure the same way.  Built from the
+# two commits, in a temporary directory.
+ab_build() { # dir commit [patch-commit]
+	mkdir -p "$1/src" &&
+		git -C "$SRC" archive "$2" | tar -x -C "$1/src" &&
+		{ [ -z "${3:-}" ] || git -C "$SRC" show "$3" | (cd "$1/src" && git apply); } &&
+		meson setup "$1/build" "$1/src" -Dtests=false -Dbuildtype=debugoptimized >"$1/setup.log" 2>&1 &&
+		ninja -C "$1/build" app/twinhop-fp tools/twinhop-ipc >"$1/build.log" 2>&1
+}
+if [ "${AB:-1}" = 1 ]; then
+	AB_TMP=$(mktemp -d /tmp/twh-bench-ab.XXXXXX)
+	trap 'rm -f "$TMP_ERR"; rm -rf "$AB_TMP"' EXIT
+	progress "building the context-struct A/B (e6cf22c+ac6c173 vs ac6c173)"
+	if ab_build "$AB_TMP/before" e6cf22c ac6c173 && ab_build "$AB_TMP/after" ac6c173; then
+		section "context struct A/B" env FORMAT=md MODES=open TOPO=memif GEN="$B/app/twinhop-benchgen" BASE_BUILD="$AB_TMP/before/build" \
+			"$T/bench-reflector.sh" "$AB_TMP/after/build"
+	else
+		echo "| A/B | build failed: see $AB_TMP | | | | | |"
+		trap 'rm -f "$TMP_ERR"' EXIT
+	fi
+fi
 echo ""
 echo "### Many sessions (issue 9 §5; tools/bench-sessions.sh)"
 echo ""
