@@ -129,6 +129,8 @@ static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t 
 	FP_STAGE_ADD(lc, parse, st);
 	fp_sess_lookup_bulk(fp.sess, keys, nk, sess);
 	FP_STAGE_ADD(lc, lookup, st);
+	fp_crypto_burst_begin(lc, pkts, pi, idx, sess, nk);
+	FP_STAGE_ADD(lc, crypto, st);
 	for (unsigned j = 0; j < nk; j++) {
 		unsigned i = idx[j];
 		struct rte_mbuf *m = pkts[i];
@@ -177,6 +179,9 @@ static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t 
 		}
 	}
 	FP_STAGE_ADD(lc, reflect, st);
+	/* authenticated/encrypted replies: protected together */
+	n_late += fp_crypto_burst_end(lc, &late[n_late]);
+	FP_STAGE_ADD(lc, crypto, st);
 	if (n_late)
 		fp_reflect_late_t3(late, n_late, rte_rdtsc());
 	FP_STAGE_ADD(lc, checksum, st);
@@ -308,6 +313,7 @@ static int ctl_loop(struct fp_lcore *lc)
 	ctl_deadlines_init(&d, now);
 
 	while (!__atomic_load_n(&fp.quit, __ATOMIC_RELAXED)) {
+		fp_light_quiesce(lc);
 		now = rte_rdtsc();
 		unsigned work = 0;
 		/* workers -> kernel (ARP/ND, ICMP, TCP, closed UDP ports) */
@@ -374,6 +380,7 @@ int fp_lcore_loop(void *arg)
 	ctl_deadlines_init(&d, now);
 
 	while (!__atomic_load_n(&fp.quit, __ATOMIC_RELAXED)) {
+		fp_light_quiesce(lc); /* holds no listener here */
 		FP_STAGE_T0(st);
 		uint16_t n = rte_eth_rx_burst(fp.port.port_id, lc->rxq, pkts, FP_BURST);
 		/* The iteration's one clock read: deadlines, and T2/T4 of the

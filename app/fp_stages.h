@@ -19,7 +19,10 @@
 /* X(name): in loop order.  reflect is the per-packet handling loop minus
  * what checksum and crypto took inside it; other is what a busy iteration
  * does between its burst and the Tx (combined mode: TAP poll, senders).
- * The periodic control work is in none of them. */
+ * The periodic control work is in none of them.  Replies protected a
+ * burst at a time (fp_crypto_burst_end) get their checksum inside the
+ * crypto span: there it is counted in checksum and in crypto, and taken
+ * off reflect, so reflect reads low by that much in authenticated mode. */
 #define FP_STAGE_LIST(X) X(rx) X(parse) X(lookup) X(reflect) X(checksum) X(crypto) X(tx) X(other)
 
 enum fp_stage {
