@@ -5,7 +5,8 @@
 set -eu
 pkgs=(build-essential meson ninja-build pkg-config libssl-dev libcunit1-dev
       dpdk dpdk-dev libdpdk-dev iproute2 tshark python3 iputils-ping
-      libclang-rt-14-dev clang procps kmod libseccomp-dev iptables python3-jsonschema python3-prometheus-client valgrind groff-base man-db systemd)
+      libclang-rt-14-dev clang procps kmod libseccomp-dev iptables python3-jsonschema python3-prometheus-client valgrind groff-base man-db systemd
+      prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
