@@ -362,6 +362,9 @@ int fp_lcore_loop(void *arg)
 	uint64_t next_drain = now + fp.drain_tsc;
 	struct ctl_deadlines d;
 	uint64_t idle = 0;
+	/* TSC of the previous iteration's clock read if that iteration carried
+	 * packets, else 0: BUSY_CYCLES (docs/performance.md) */
+	uint64_t busy_from = 0;
 	ctl_deadlines_init(&d, now);
 
 	while (!__atomic_load_n(&fp.quit, __ATOMIC_RELAXED)) {
@@ -369,10 +372,19 @@ int fp_lcore_loop(void *arg)
 		/* The iteration's one clock read: deadlines, and T2/T4 of the
 		 * whole burst (read after the burst: never before arrival). */
 		now = rte_rdtsc();
+		/* Capacity (VPP's clocks/vector): the cycles of every iteration
+		 * that carried packets, from this read to the next one, so it
+		 * costs no extra clock read; it includes the next Rx poll in
+		 * place of this one's. */
+		if (busy_from) {
+			FP_ADD(lc->cnt, BUSY_CYCLES, now - busy_from);
+			busy_from = 0;
+		}
 		if (n) {
 			FP_ADD(lc->cnt, RX_PKTS, n);
 			FP_INC(lc->cnt, RX_BURSTS);
 			process_burst(lc, pkts, n, now);
+			busy_from = now;
 		}
 		unsigned work = n;
 		if (lc->main) {

@@ -33,6 +33,24 @@ static inline size_t pl_cap(const struct rte_mbuf *m, const struct fp_pinfo *pi)
 	return (size_t)(m->buf_len - m->data_off) - pi->pl_off;
 }
 
+/* What one reflection needs besides the packet: the session's (or Light
+ * listener's) parameters, gathered once per packet by fp_reflect_session()
+ * and fp_reflect_light() so the helpers below take one pointer.  It lives
+ * on the caller's stack; with reflect_body() always inlined, the compiler
+ * keeps its fields in registers and folds the constant ones (layout and
+ * protection of the open TWAMP instance). */
+struct fp_refl {
+	enum tw_pkt_layout layout;
+	enum tw_pkt_prot prot;
+	uint32_t pad_len; /* Padding Length (RFC 5357 §4.2.1) */
+	uint32_t seq;	  /* reflector sequence number of this reply */
+	uint32_t dm_cnt;  /* RFC 8972 §4.5 Direct Measurement count, 0 = none */
+	bool z;		  /* PTP timestamps (RFC 8186) */
+	uint8_t dscp, ttl;
+	struct tw_test_crypto *tc; /* TWAMP modes 2/4 */
+	struct tw_stamp_auth *sa;  /* STAMP authenticated */
+};
+
 static inline uint8_t reply_dscp(bool copy, uint8_t dscp, const struct fp_pinfo *pi)
 {
 	return copy ? (uint8_t)(pi->tos >> 2) : dscp;
@@ -42,9 +60,10 @@ static inline uint8_t reply_dscp(bool copy, uint8_t dscp, const struct fp_pinfo 
  * by capability in fp_port); otherwise RFC 1624 incremental from the
  * request's checksum when fp_cs_pre() allowed it, else in full. */
 static inline void reply_cksum(struct rte_mbuf *m, uint8_t *f, const struct fp_pinfo *pi,
-			       const struct fp_cs_ref *cs, enum tw_pkt_layout l, uint8_t tos,
-			       uint8_t ttl)
+			       const struct fp_cs_ref *cs, const struct fp_refl *rf)
 {
+	enum tw_pkt_layout l = rf->layout;
+	uint8_t tos = (uint8_t)(rf->dscp << 2), ttl = rf->ttl;
 	if (fp.port.tx_cksum || !cs->incr) {
 		fp_l4_cksum(f, pi, fp.port.tx_cksum, m);
 		return;
@@ -72,14 +91,14 @@ static inline void reply_cksum(struct rte_mbuf *m, uint8_t *f, const struct fp_p
 /* Common tail: addresses/ports swapped, DSCP and TTL 255 set, checksums;
  * T3 is left to the late-T3 pass when it lies outside the protection. */
 static inline enum fp_rx_verdict finish(struct rte_mbuf *m, struct fp_pinfo *pi, int rlen,
-					uint8_t dscp, uint8_t ttl, bool late_t3, uint8_t t3_off,
-					bool z, struct fp_late_t3 *late, const struct fp_cs_ref *cs,
-					enum tw_pkt_layout l)
+					const struct fp_refl *rf, bool late_t3,
+					struct fp_late_t3 *late, const struct fp_cs_ref *cs)
 {
+	uint8_t ttl = rf->ttl;
 	if (fp_turn_around(m, pi, (uint16_t)rlen) != 0)
 		return FP_RX_DROP;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	fp_set_dscp_ttl(f, pi, dscp);
+	fp_set_dscp_ttl(f, pi, rf->dscp);
 	if (ttl != 255) {
 		if (pi->ipv == 4)
 			((struct rte_ipv4_hdr *)(f + pi->l3_off))->time_to_live = ttl;
@@ -88,12 +107,12 @@ static inline enum fp_rx_verdict finish(struct rte_mbuf *m, struct fp_pinfo *pi,
 	}
 	pi->pl_len = (uint16_t)rlen;
 	/* With T3 = 0 for now: the late pass patches T3 in (RFC 1624). */
-	reply_cksum(m, f, pi, cs, l, (uint8_t)(dscp << 2), ttl);
+	reply_cksum(m, f, pi, cs, rf);
 	if (late_t3) {
 		late->m = m;
 		late->pi = pi;
-		late->t3_off = t3_off;
-		late->z = z;
+		late->t3_off = (uint8_t)tw_pkt_geom(rf->layout)->r_t3;
+		late->z = rf->z;
 		return FP_RX_TX_T3;
 	}
 	return FP_RX_TX;
@@ -128,10 +147,11 @@ void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc)
 }
 
 /* Verify (and for mode 4 decrypt) a protected sender packet in place. */
-static inline int verify_sender(struct fp_counters *c, struct tw_test_crypto *tc,
-				struct tw_stamp_auth *sa, enum tw_pkt_layout l,
-				enum tw_pkt_prot p, uint8_t *pl, size_t len)
+static inline int verify_sender(struct fp_counters *c, const struct fp_refl *rf, uint8_t *pl,
+				size_t len)
 {
+	enum tw_pkt_layout l = rf->layout;
+	enum tw_pkt_prot p = rf->prot;
 	if (p == TW_PKT_PROT_NONE)
 		return 0;
 	if (len < tw_pkt_sender_base(l)) {
@@ -140,10 +160,10 @@ static inline int verify_sender(struct fp_counters *c, struct tw_test_crypto *tc
 	}
 	enum tw_err e;
 	if (tw_pkt_is_stamp(l)) {
-		e = tw_stamp_auth_verify(sa, pl, len);
+		e = tw_stamp_auth_verify(rf->sa, pl, len);
 	} else {
 		struct tw_pkt_region r = tw_pkt_region(l, false, p);
-		e = tw_test_verify(tc, pl, len, r.enc_len, r.hmac_off);
+		e = tw_test_verify(rf->tc, pl, len, r.enc_len, r.hmac_off);
 	}
 	if (e == TW_OK)
 		return 0;
@@ -156,16 +176,16 @@ static inline int verify_sender(struct fp_counters *c, struct tw_test_crypto *tc
 
 /* Protect a finished reflector packet.  T3 must already be in place when
  * it is inside the protected region (mode 4, STAMP auth). */
-static inline int protect_reply(struct fp_counters *c, struct tw_test_crypto *tc,
-				struct tw_stamp_auth *sa, enum tw_pkt_layout l,
-				enum tw_pkt_prot p, uint8_t *pl, size_t len)
+static inline int protect_reply(struct fp_counters *c, const struct fp_refl *rf, uint8_t *pl,
+				size_t len)
 {
+	enum tw_pkt_layout l = rf->layout;
 	enum tw_err e;
 	if (tw_pkt_is_stamp(l)) {
-		e = tw_stamp_auth_sign(sa, pl, len);
+		e = tw_stamp_auth_sign(rf->sa, pl, len);
 	} else {
-		struct tw_pkt_region r = tw_pkt_region(l, true, p);
-		e = tw_test_protect(tc, pl, len, r.enc_len, r.hmac_off);
+		struct tw_pkt_region r = tw_pkt_region(l, true, rf->prot);
+		e = tw_test_protect(rf->tc, pl, len, r.enc_len, r.hmac_off);
 	}
 	if (e != TW_OK) {
 		FP_INC(c, DROP_CRYPTO);
@@ -230,12 +250,16 @@ static bool stamp_tlv_fill(uint8_t *area, size_t len, uint32_t cnt)
  * layout and no protection as constants, so the geometry table, the
  * checksum pre/post passes, the crypto and TLV branches and the late-T3
  * test all fold away for the common (and benchmarked) session kind. */
-static __rte_always_inline enum fp_rx_verdict
-reflect_body(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi, enum tw_pkt_layout l,
-	     enum tw_pkt_prot p, uint32_t pad_len, uint32_t seq, bool z,
-	     struct tw_test_crypto *tc, struct tw_stamp_auth *sa, uint8_t dscp, uint8_t ttl,
-	     uint64_t t2_tsc, struct fp_late_t3 *late, uint32_t dm_cnt)
+static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, struct rte_mbuf *m,
+							  struct fp_pinfo *pi,
+							  const struct fp_refl *rf,
+							  uint64_t t2_tsc,
+							  struct fp_late_t3 *late)
 {
+	const enum tw_pkt_layout l = rf->layout;
+	const enum tw_pkt_prot p = rf->prot;
+	const uint32_t pad_len = rf->pad_len, seq = rf->seq;
+	const bool z = rf->z;
 	struct fp_counters *c = lc->cnt;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *pl = f + pi->pl_off;
@@ -246,7 +270,7 @@ reflect_body(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi, enum 
 		if (pi->ipv == 4)
 			cs.ip_rest = fp_cs_ipv4_rest(f + pi->l3_off, (size_t)(pi->l4_off - pi->l3_off));
 	}
-	if (verify_sender(c, tc, sa, l, p, pl, pi->pl_len) != 0)
+	if (verify_sender(c, rf, pl, pi->pl_len) != 0)
 		return FP_RX_DROP;
 	bool late_t3 = t3_is_late(l, p);
 	uint64_t t2 = t2_wire(lc, t2_tsc, z);
@@ -284,27 +308,24 @@ reflect_body(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi, enum 
 		if ((size_t)r > base) {
 			(void)tw_pkt_tlv_reflect(pl + base, (size_t)r - base, &known, NULL);
 			/* values changed: fp_cs_pre recorded only the flags */
-			if (stamp_tlv_fill(pl + base, (size_t)r - base, dm_cnt))
+			if (stamp_tlv_fill(pl + base, (size_t)r - base, rf->dm_cnt))
 				cs.incr = false;
 		}
 	}
 	if (p != TW_PKT_PROT_NONE) {
 		if (!late_t3)
 			tw_pkt_set_t3(pl, l, wire_ts(rte_rdtsc(), z), fp.errest[z]);
-		if (protect_reply(c, tc, sa, l, p, pl, (size_t)r) != 0)
+		if (protect_reply(c, rf, pl, (size_t)r) != 0)
 			return FP_RX_DROP;
 	}
-	return finish(m, pi, r, dscp, ttl, late_t3, tw_pkt_geom(l)->r_t3, z, late, &cs, l);
+	return finish(m, pi, r, rf, late_t3, late, &cs);
 }
 
-static __rte_noinline enum fp_rx_verdict
-reflect(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi, enum tw_pkt_layout l,
-	enum tw_pkt_prot p, uint32_t pad_len, uint32_t seq, bool z, struct tw_test_crypto *tc,
-	struct tw_stamp_auth *sa, uint8_t dscp, uint8_t ttl, uint64_t t2_tsc,
-	struct fp_late_t3 *late, uint32_t dm_cnt)
+static __rte_noinline enum fp_rx_verdict reflect(struct fp_lcore *lc, struct rte_mbuf *m,
+						 struct fp_pinfo *pi, const struct fp_refl *rf,
+						 uint64_t t2_tsc, struct fp_late_t3 *late)
 {
-	return reflect_body(lc, m, pi, l, p, pad_len, seq, z, tc, sa, dscp, ttl, t2_tsc, late,
-			    dm_cnt);
+	return reflect_body(lc, m, pi, rf, t2_tsc, late);
 }
 
 /* flatten: the open-TWAMP instance of reflect_body() gets every helper it
@@ -328,20 +349,35 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 		return FP_RX_DROP;
 	}
 	enum fp_rx_verdict v;
-	if (s->layout == TW_PKT_TWAMP_OPEN && s->prot == TW_PKT_PROT_NONE)
-		/* the same call as below, with the layout and protection as
+	if (s->layout == TW_PKT_TWAMP_OPEN && s->prot == TW_PKT_PROT_NONE) {
+		/* the same as below, with the layout and protection as
 		 * constants (open sessions carry no crypto entry) */
-		v = reflect_body(lc, m, pi, TW_PKT_TWAMP_OPEN, TW_PKT_PROT_NONE, s->pad_len,
-				 s->seq, s->z, s->crypto ? &s->crypto->tc : NULL,
-				 s->crypto ? &s->crypto->sa : NULL,
-				 reply_dscp(s->copy_dscp, s->dscp, pi), s->ttl, t2_tsc, late,
-				 (uint32_t)s->rx + 1);
-	else
-		v = reflect(lc, m, pi, (enum tw_pkt_layout)s->layout, (enum tw_pkt_prot)s->prot,
-			    s->pad_len, s->seq, s->z, s->crypto ? &s->crypto->tc : NULL,
-			    s->crypto ? &s->crypto->sa : NULL,
-			    reply_dscp(s->copy_dscp, s->dscp, pi), s->ttl, t2_tsc, late,
-			    (uint32_t)s->rx + 1);
+		const struct fp_refl rf = {
+			.layout = TW_PKT_TWAMP_OPEN,
+			.prot = TW_PKT_PROT_NONE,
+			.pad_len = s->pad_len,
+			.seq = s->seq,
+			.dm_cnt = (uint32_t)s->rx + 1,
+			.z = s->z,
+			.dscp = reply_dscp(s->copy_dscp, s->dscp, pi),
+			.ttl = s->ttl,
+		};
+		v = reflect_body(lc, m, pi, &rf, t2_tsc, late);
+	} else {
+		const struct fp_refl rf = {
+			.layout = (enum tw_pkt_layout)s->layout,
+			.prot = (enum tw_pkt_prot)s->prot,
+			.pad_len = s->pad_len,
+			.seq = s->seq,
+			.dm_cnt = (uint32_t)s->rx + 1,
+			.z = s->z,
+			.dscp = reply_dscp(s->copy_dscp, s->dscp, pi),
+			.ttl = s->ttl,
+			.tc = s->crypto ? &s->crypto->tc : NULL,
+			.sa = s->crypto ? &s->crypto->sa : NULL,
+		};
+		v = reflect(lc, m, pi, &rf, t2_tsc, late);
+	}
 	if (v == FP_RX_DROP) {
 		s->drop++;
 		return v;
@@ -407,10 +443,19 @@ enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, str
 	 * P = received padding, spec §4.5). */
 	uint32_t pad = (uint32_t)(pi->pl_len - sbase);
 	unsigned li = lc->index;
-	enum fp_rx_verdict v = reflect(lc, m, pi, lay, (enum tw_pkt_prot)l->prot, pad, seq, false,
-				       l->tc ? &l->tc[li] : NULL, l->sa ? &l->sa[li] : NULL,
-				       reply_dscp(l->copy_dscp, l->dscp, pi), l->ttl, t2_tsc, late,
-				       dm_cnt);
+	const struct fp_refl rf = {
+		.layout = lay,
+		.prot = (enum tw_pkt_prot)l->prot,
+		.pad_len = pad,
+		.seq = seq,
+		.dm_cnt = dm_cnt,
+		.z = false,
+		.dscp = reply_dscp(l->copy_dscp, l->dscp, pi),
+		.ttl = l->ttl,
+		.tc = l->tc ? &l->tc[li] : NULL,
+		.sa = l->sa ? &l->sa[li] : NULL,
+	};
+	enum fp_rx_verdict v = reflect(lc, m, pi, &rf, t2_tsc, late);
 	if (v != FP_RX_DROP)
 		FP_INC(c, LIGHT_REFLECTED);
 	return v;

@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 1
+#define TW_IPC_VERSION 2
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -329,6 +329,7 @@ enum tw_ipc_cnt_sev {
 	X(RX_PKTS, INFO, "packets", "packets received on fast-path queues")                        \
 	X(TX_PKTS, INFO, "packets", "packets handed to the NIC")                                   \
 	X(RX_BURSTS, INFO, "bursts", "non-empty Rx bursts")                                        \
+	X(BUSY_CYCLES, INFO, "cycles", "TSC cycles of loop iterations that carried packets")        \
 	X(REFLECTED, INFO, "packets", "TWAMP-Test packets reflected")                              \
 	X(LIGHT_REFLECTED, INFO, "packets", "TWAMP-Light/STAMP packets reflected")                 \
 	X(SENT, INFO, "packets", "Session-Sender test packets sent")                               \
@@ -706,7 +707,10 @@ static inline enum tw_err tw_ipc_check(const struct tw_ipc_hdr *h, const void *p
 	if (h->version != TW_IPC_VERSION)
 		return TW_E_VERSION;
 	const struct tw_ipc_type_info *ti = tw_ipc_type_info(h->type);
-	if (!ti || ti->dir != dir)
+	/* PAD belongs to the ring (it fills the end of the data area and the
+	 * consumer skips it): it is never a message, in any direction, so a
+	 * producer can never send one (tests/fuzz/corpus/ring/crash-pad-dir0). */
+	if (!ti || ti->dir != dir || ti->dir == TW_IPC_DIR_NONE)
 		return TW_E_COMMAND;
 	if (h->length < ti->size || h->length > TW_IPC_PAYLOAD_MAX)
 		return TW_E_LENGTH;

@@ -539,6 +539,21 @@ static void cmd_counters(struct adm_client *c, uint64_t id)
 	reply_end(c, &b);
 }
 
+/* The fast path's capacity figures from its counters (VPP's clocks/vector
+ * and vectors/call, docs/performance.md), averages since it started:
+ * busy TSC cycles per received packet and packets per non-empty burst. */
+static void capacity_fields(struct ctl_jb *b, const uint64_t *c)
+{
+	char v[64];
+	uint64_t rx = c[TW_IPC_CNT_RX_PKTS], bursts = c[TW_IPC_CNT_RX_BURSTS];
+	snprintf(v, sizeof(v), "%.1f", rx ? (double)c[TW_IPC_CNT_BUSY_CYCLES] / (double)rx : 0.0);
+	ctl_jb_key(b, "busy_cycles_per_pkt");
+	ctl_jb_raw(b, v);
+	snprintf(v, sizeof(v), "%.2f", bursts ? (double)rx / (double)bursts : 0.0);
+	ctl_jb_key(b, "pkts_per_burst");
+	ctl_jb_raw(b, v);
+}
+
 static void cmd_fp_counters(struct adm_client *c, uint64_t id)
 {
 	struct tw_ring *r = ctl_fp_ring(c->a->d->fp);
@@ -556,18 +571,22 @@ static void cmd_fp_counters(struct adm_client *c, uint64_t id)
 		ctl_jb_obj_begin(&b, NULL);
 		ctl_jb_u64(&b, "lcore", l);
 		ctl_jb_obj_begin(&b, "counters");
+		uint64_t one[TW_IPC_CNT__COUNT];
 		for (unsigned i = 0; i < TW_IPC_CNT__COUNT; i++) {
 			uint64_t v = tw_ipc_cnt_get(k, (enum tw_ipc_cnt)i);
+			one[i] = v;
 			total[i] += v;
 			ctl_jb_u64(&b, tw_ipc_cnt_name(i), v);
 		}
 		ctl_jb_obj_end(&b);
+		capacity_fields(&b, one);
 		ctl_jb_obj_end(&b);
 	}
 	ctl_jb_arr_end(&b);
 	ctl_jb_obj_begin(&b, "total");
 	for (unsigned i = 0; i < TW_IPC_CNT__COUNT; i++)
 		ctl_jb_u64(&b, tw_ipc_cnt_name(i), total[i]);
+	capacity_fields(&b, total);
 	ctl_jb_obj_end(&b);
 	reply_end(c, &b);
 }

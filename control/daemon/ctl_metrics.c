@@ -471,6 +471,27 @@ int ctl_metrics_render(struct ctl_daemon *d, FILE *f)
 					    tw_ipc_cnt_name(i), l,
 					    (unsigned long long)tw_ipc_cnt_get(
 					        tw_ring_counters(r, l), (enum tw_ipc_cnt)i));
+		/* capacity (docs/performance.md): averages since the fast path
+		 * started; rate(busy_cycles) / rate(rx_pkts) gives them over a
+		 * window */
+		om_family(f, "twinhop_fp_busy_cycles_per_packet", "gauge",
+		          "TSC cycles of busy loop iterations per received packet, since start");
+		for (unsigned l = 0; l < nl; l++) {
+			const struct tw_ipc_counters *k = tw_ring_counters(r, l);
+			uint64_t rx = tw_ipc_cnt_get(k, TW_IPC_CNT_RX_PKTS);
+			fprintf(f, "twinhop_fp_busy_cycles_per_packet{lcore=\"%u\"} %.1f\n", l,
+			        rx ? (double)tw_ipc_cnt_get(k, TW_IPC_CNT_BUSY_CYCLES) / (double)rx
+			           : 0.0);
+		}
+		om_family(f, "twinhop_fp_packets_per_burst", "gauge",
+		          "packets per non-empty Rx burst, since start");
+		for (unsigned l = 0; l < nl; l++) {
+			const struct tw_ipc_counters *k = tw_ring_counters(r, l);
+			uint64_t nb = tw_ipc_cnt_get(k, TW_IPC_CNT_RX_BURSTS);
+			fprintf(f, "twinhop_fp_packets_per_burst{lcore=\"%u\"} %.2f\n", l,
+			        nb ? (double)tw_ipc_cnt_get(k, TW_IPC_CNT_RX_PKTS) / (double)nb
+			           : 0.0);
+		}
 	}
 	session_counters(m, f, rows, n);
 	if (err == TW_OK)

@@ -97,6 +97,12 @@ int main(int argc, char **argv)
 	 * twinhopd never compares the two clocks. */
 	const char *off_env = getenv("FAKE_FP_HB_OFFSET_NS");
 	uint64_t hb_off = off_env ? strtoull(off_env, NULL, 0) : 0;
+	/* Capacity counters of a busy lcore: 64 packets in 4 bursts that
+	 * took 6400 TSC cycles (100 cycles/packet, 16 packets/burst). */
+	struct tw_ipc_counters *k = tw_ring_counters(r, 0);
+	tw_ipc_cnt_add(k, TW_IPC_CNT_RX_PKTS, 64);
+	tw_ipc_cnt_add(k, TW_IPC_CNT_RX_BURSTS, 4);
+	tw_ipc_cnt_add(k, TW_IPC_CNT_BUSY_CYCLES, 6400);
 	printf("READY\n");
 	fflush(stdout);
 	while (!stop) {

@@ -260,8 +260,17 @@ def main():
     check(samples(fams, "twinhop_packets_sent", session=s_sid) == [3], "sender: 3 sent")
     check(samples(fams, "twinhop_threshold_raised", session=s_sid, kind="rtt") == [1],
           "rtt threshold raised (3 ms > 1 ms)")
-    check(samples(fams, "twinhop_fp_rx_pkts", lcore="0") == [0],
+    check(samples(fams, "twinhop_fp_rx_pkts", lcore="0") == [64],
           "fast-path counter per lcore from the shm block")
+    check(samples(fams, "twinhop_fp_busy_cycles_per_packet", lcore="0") == [100.0],
+          "busy cycles per packet: BUSY_CYCLES / RX_PKTS")
+    check(samples(fams, "twinhop_fp_packets_per_burst", lcore="0") == [16.0],
+          "packets per burst: RX_PKTS / RX_BURSTS")
+    fc = admin(sock, [{"id": 3, "cmd": "show-fp-counters"}])[0]
+    check(fc["total"].get("busy_cycles_per_pkt") == 100.0
+          and fc["total"].get("pkts_per_burst") == 16.0
+          and fc["lcores"][0].get("busy_cycles_per_pkt") == 100.0,
+          "show-fp-counters: capacity per lcore and in total (%r)" % fc.get("total"))
     drops = fams.get("twinhop_fp_drops", {})
     reasons = {l.get("reason") for _, l, _ in drops.get("samples", [])}
     check(drops.get("type") == "counter" and "DROP_BAD_HMAC" in reasons

@@ -158,10 +158,13 @@ static void test_contract_check(void)
 	    {"ok del", TW_IPC_VERSION, TW_IPC_SESSION_DEL, 16, 0, TW_IPC_DIR_CMD, TW_OK},
 	    {"short del", TW_IPC_VERSION, TW_IPC_SESSION_DEL, 8, 0, TW_IPC_DIR_CMD, TW_E_LENGTH},
 	    {"long del", TW_IPC_VERSION, TW_IPC_SESSION_DEL, 24, 0, TW_IPC_DIR_CMD, TW_E_LENGTH},
-	    {"version", 2, TW_IPC_SESSION_DEL, 16, 0, TW_IPC_DIR_CMD, TW_E_VERSION},
+	    {"version", TW_IPC_VERSION + 1, TW_IPC_SESSION_DEL, 16, 0, TW_IPC_DIR_CMD, TW_E_VERSION},
 	    {"direction", TW_IPC_VERSION, TW_IPC_SESSION_DEL, 16, 0, TW_IPC_DIR_EVT, TW_E_COMMAND},
 	    {"unknown", TW_IPC_VERSION, 0x3f, 16, 0, TW_IPC_DIR_CMD, TW_E_COMMAND},
 	    {"pad", TW_IPC_VERSION, TW_IPC_PAD, 8, 0, TW_IPC_DIR_CMD, TW_E_COMMAND},
+	    /* PAD is the ring's own filler, never a message, even where its
+	     * direction (NONE) matches (fuzz: corpus/ring/crash-pad-dir0). */
+	    {"pad dir none", TW_IPC_VERSION, TW_IPC_PAD, 8, 0, TW_IPC_DIR_NONE, TW_E_COMMAND},
 	    {"results ok", TW_IPC_VERSION, TW_IPC_SENDER_RESULT, 8 + 128, 2, TW_IPC_DIR_EVT, TW_OK},
 	    {"results count", TW_IPC_VERSION, TW_IPC_SENDER_RESULT, 8 + 192, 2, TW_IPC_DIR_EVT,
 	     TW_E_LENGTH},
