@@ -139,6 +139,17 @@ void fp_ctl_publish(uint64_t now)
 {
 	if (!ctl.ring)
 		return;
+	/* Loss before the fast path saw a frame (an Rx ring that overflowed:
+	 * the NIC's, or the kernel socket ring of af_packet/af_xdp) is only
+	 * in the port's statistics, and for af_packet in the kernel socket's
+	 * (fp_port_kernel_ring_drops): publish it as a drop counter of lcore
+	 * index 0, the main lcore that runs this (its own block), so every
+	 * drop has a name.  Control work, on a deadline. */
+	struct rte_eth_stats st;
+	if (fp.nb_lcores && rte_eth_stats_get(fp.port.port_id, &st) == 0)
+		__atomic_store_n(&fp.lc_by_index[0]->cnt->c[TW_IPC_CNT_DROP_PORT_MISSED],
+				 st.imissed + st.rx_nombuf + fp_port_kernel_ring_drops(),
+				 __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < fp.nb_lcores; i++) {
 		struct tw_ipc_counters *dst = tw_ring_counters(ctl.ring, i);
 		const struct fp_counters *src = fp.lc_by_index[i]->cnt;

@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "fp_port.h"
 
+#include <dirent.h>
 #include <ifaddrs.h>
+#include <linux/ethtool.h>
+#include <linux/if_packet.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -210,6 +218,133 @@ static int sysctl_read_int(const char *path)
 	return v;
 }
 
+/* The AF_PACKET sockets of the net_af_packet PMD (one per queue pair). */
+static int kring_fd[RTE_MAX_QUEUES_PER_PORT];
+static unsigned kring_n;
+static uint64_t kring_drops;
+
+int fp_port_kernel_ring_init(const struct fp_profile *prof)
+{
+	kring_n = 0;
+	if (strcmp(prof->driver, "net_af_packet") != 0)
+		return 0;
+	const char *p = strstr(prof->vdev, "iface=");
+	char ifname[IF_NAMESIZE];
+	size_t n = p ? strcspn(p + 6, ",") : 0;
+	if (n == 0 || n >= sizeof(ifname))
+		return 0;
+	memcpy(ifname, p + 6, n);
+	ifname[n] = '\0';
+	unsigned ifindex = if_nametoindex(ifname);
+	DIR *d = opendir("/proc/self/fd");
+	if (!ifindex || !d)
+		return 0;
+	/* The PMD keeps its socket descriptors private: find them among ours
+	 * as the AF_PACKET sockets bound to the interface. */
+	for (struct dirent *e; (e = readdir(d)) != NULL && kring_n < RTE_DIM(kring_fd);) {
+		int fd = atoi(e->d_name);
+		int dom = 0;
+		socklen_t l = sizeof(dom);
+		struct sockaddr_ll sll;
+		socklen_t sl = sizeof(sll);
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d) ||
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) != 0 || dom != AF_PACKET ||
+		    getsockname(fd, (struct sockaddr *)&sll, &sl) != 0 ||
+		    (unsigned)sll.sll_ifindex != ifindex)
+			continue;
+		struct tpacket_stats st;
+		socklen_t stl = sizeof(st);
+		/* read once: counts from before start are not ours */
+		if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &stl) == 0)
+			kring_fd[kring_n++] = fd;
+	}
+	closedir(d);
+	return (int)kring_n;
+}
+
+uint64_t fp_port_kernel_ring_drops(void)
+{
+	for (unsigned i = 0; i < kring_n; i++) {
+		struct tpacket_stats st;
+		socklen_t l = sizeof(st);
+		if (getsockopt(kring_fd[i], SOL_PACKET, PACKET_STATISTICS, &st, &l) == 0)
+			kring_drops += st.tp_drops;
+	}
+	return kring_drops;
+}
+
+/* ETHTOOL_GTXCSUM of a kernel interface in this namespace (the ioctl
+ * behind `ethtool -k`): 1 on, 0 off, -1 unknown. */
+static int iface_tx_csum(const char *ifname)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	struct ethtool_value ev = { .cmd = ETHTOOL_GTXCSUM };
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (char *)&ev;
+	int on = ioctl(fd, SIOCETHTOOL, &ifr) == 0 ? ev.data != 0 : -1;
+	close(fd);
+	return on;
+}
+
+/* /sys/class/net/IFNAME/iflink: the ifindex of a veth's peer (its own
+ * ifindex for other interfaces), -1 if unreadable. */
+static int iface_iflink(const char *ifname)
+{
+	char path[IF_NAMESIZE + 32];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/iflink", ifname);
+	FILE *f = fopen(path, "r");
+	int v = -1;
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* Checksum offload.  When the peer end of a veth (or the interface itself)
+ * transmits with tx checksum offload on, af_packet and af_xdp hand the fast
+ * path frames whose L4 checksum is only the pseudo-header sum (the kernel's
+ * CHECKSUM_PARTIAL never gets finalised on a veth).  Forwarded to the TAP,
+ * the kernel drops them (TcpInCsumErrors: TWAMP-Control times out), and the
+ * incremental update of a reflected packet keeps the checksum wrong.  A real
+ * NIC finalises it on the wire.  docs/fastpath.md, "Checksum offload". */
+static int check_tx_csum(const char *ifname, const char *driver)
+{
+	int problems = 0;
+	if (iface_tx_csum(ifname) == 1) {
+		LOG(WARNING, "%s (%s): tx checksum offload is on: frames it sends carry "
+		    "partial checksums; turn it off (ethtool -K %s tx off; docs/fastpath.md)\n",
+		    ifname, driver, ifname);
+		problems++;
+	}
+	unsigned self = if_nametoindex(ifname);
+	int peer = iface_iflink(ifname);
+	if (self == 0 || peer <= 0 || (unsigned)peer == self)
+		return problems; /* not a veth (or unknown): no peer to check */
+	char pname[IF_NAMESIZE];
+	/* The peer's index is only meaningful in this namespace if that
+	 * interface links back to us; otherwise the peer lives elsewhere. */
+	if (if_indextoname((unsigned)peer, pname) && iface_iflink(pname) == (int)self) {
+		if (iface_tx_csum(pname) == 1) {
+			LOG(WARNING, "%s (%s): its veth peer %s has tx checksum offload on: "
+			    "the fast path receives partial checksums and the kernel drops "
+			    "them behind the TAP; turn it off (ethtool -K %s tx off; "
+			    "docs/fastpath.md)\n", ifname, driver, pname, pname);
+			problems++;
+		}
+	} else {
+		LOG(INFO, "%s: its veth peer (ifindex %d) is in another namespace: "
+		    "make sure its tx checksum offload is off (docs/fastpath.md)\n",
+		    ifname, peer);
+	}
+	return problems;
+}
+
 int fp_port_check_kernel_iface(const struct fp_profile *prof)
 {
 	if (strcmp(prof->driver, "net_af_packet") != 0 && strcmp(prof->driver, "net_af_xdp") != 0)
@@ -263,7 +398,7 @@ int fp_port_check_kernel_iface(const struct fp_profile *prof)
 		    ifname, prof->driver, ifname);
 		problems++;
 	}
-	return problems;
+	return problems + check_tx_csum(ifname, prof->driver);
 }
 
 void fp_port_close(struct fp_port *pt)

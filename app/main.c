@@ -657,6 +657,7 @@ int main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "port init failed\n");
 	fp.mac = fp.port.mac;
 	(void)fp_port_check_kernel_iface(&prof);
+	(void)fp_port_kernel_ring_init(&prof);
 
 	static struct fp_sess_table sess;
 	static struct fp_exc exc;

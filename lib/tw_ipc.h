@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 2
+#define TW_IPC_VERSION 3
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -367,6 +367,8 @@ enum tw_ipc_cnt_sev {
 	X(DROP_TX_FULL, DROP, "packets", "port Tx queue full")                                     \
 	X(DROP_EXC_FULL, DROP, "packets", "kernel exception queue full")                           \
 	X(DROP_MBUF_ALLOC, DROP, "packets", "mbuf pool empty")                                     \
+	X(DROP_PORT_MISSED, DROP, "packets",                                                       \
+	  "frames the port dropped before the fast path polled them (imissed + rx_nombuf)")        \
 	X(DROP_NO_NEIGH, DROP, "packets", "sender next-hop MAC unresolved")                        \
 	X(DROP_SESSION_FULL, DROP, "packets", "session or Light peer table full")                  \
 	X(DROP_IPC_BAD, DROP, "messages", "malformed or unknown IPC command (NACKed)")

@@ -3,12 +3,42 @@
 # Install what building and testing twinhop needs on Debian 12, and reserve
 # hugepages for the DPDK fast path.  Idempotent; cheap when all is present.
 set -eu
-pkgs=(build-essential meson ninja-build pkg-config libssl-dev libcunit1-dev
-      dpdk dpdk-dev libdpdk-dev iproute2 tshark python3 iputils-ping
-      libclang-rt-14-dev clang procps kmod libseccomp-dev iptables python3-jsonschema python3-prometheus-client valgrind groff-base man-db systemd
-      prometheus)
+# Libraries and build tools (no command of their own that a test runs).
+pkgs=(build-essential pkg-config libssl-dev libcunit1-dev dpdk libdpdk-dev
+      libclang-rt-14-dev clang kmod libseccomp-dev python3-jsonschema
+      python3-prometheus-client)
+# command:package -- every external command that a script under tests/ or
+# tools/ runs.  tools/check-deps.py (test "deps") fails when a script runs a
+# command missing from this table, or when a command of it is not installed.
+cmds=(
+	apt-get:apt awk:mawk bash:bash sh:dash bc:bc debconf-set-selections:debconf dpkg-query:dpkg
+	cat:coreutils chmod:coreutils cp:coreutils cut:coreutils date:coreutils
+	dirname:coreutils head:coreutils id:coreutils ls:coreutils mkdir:coreutils
+	mktemp:coreutils od:coreutils rm:coreutils seq:coreutils sleep:coreutils
+	sort:coreutils tail:coreutils tee:coreutils timeout:coreutils tr:coreutils
+	wc:coreutils basename:coreutils mkfifo:coreutils stdbuf:coreutils
+	dpdk-testpmd:dpdk-dev
+	ethtool:ethtool
+	grep:grep sed:sed
+	groff:groff-base man:man-db
+	ip:iproute2 ss:iproute2 tc:iproute2
+	iptables:iptables ip6tables:iptables
+	ldd:libc-bin
+	meson:meson ninja:ninja-build
+	mount:mount mountpoint:util-linux lscpu:util-linux
+	perf:linux-perf
+	ping:iputils-ping
+	prometheus:prometheus promtool:prometheus
+	python3:python3
+	shfmt:shfmt
+	sysctl:procps
+	systemd-analyze:systemd
+	tshark:tshark
+	valgrind:valgrind
+)
+for c in "${cmds[@]}"; do pkgs+=("${c#*:}"); done
 missing=()
-for p in "${pkgs[@]}"; do
+for p in $(printf '%s\n' "${pkgs[@]}" | sort -u); do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -20,8 +50,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Hugepages: 2 MiB pages for the fast-path processes (each uses up to 256 MiB).
+# The tests run with --no-huge, so a machine that refuses gets a warning, not
+# a failure; tools/demo.sh checks for itself.
 if [ -w /proc/sys/vm/nr_hugepages ]; then
 	have=$(cat /proc/sys/vm/nr_hugepages)
-	[ "$have" -ge 1024 ] || echo 1024 > /proc/sys/vm/nr_hugepages || true
-	mountpoint -q /dev/hugepages || { mkdir -p /dev/hugepages; mount -t hugetlbfs nodev /dev/hugepages || true; }
+	if [ "$have" -lt 1024 ] && ! echo 1024 >/proc/sys/vm/nr_hugepages; then
+		echo "install-deps: warning: could not reserve 1024 hugepages (have $have)" >&2
+	fi
+	if ! mountpoint -q /dev/hugepages; then
+		mkdir -p /dev/hugepages
+		mount -t hugetlbfs nodev /dev/hugepages ||
+			echo "install-deps: warning: could not mount hugetlbfs on /dev/hugepages" >&2
+	fi
 fi

@@ -43,9 +43,10 @@ def warnings(path):
 
 def main():
     if not shutil.which("groff"):
-        print("groff not installed (Debian: groff-base): skipped")
-        print("TWRESULT man-pages 0 0")
-        return 77
+        # tools/install-deps.sh installs it: a missing one is a failure.
+        print("FAIL: missing command groff (Debian: groff-base): run tools/install-deps.sh")
+        print("TWRESULT man-pages 0 1")
+        return 1
     pages = sorted(glob.glob(os.path.join(MANDIR, "*.[1-8]")))
     names = {os.path.basename(p) for p in pages}
     check({"twinhopd.8", "twinhopd.conf.5", "twinhop-fp.8", "twinhop-ipc.1",

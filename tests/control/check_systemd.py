@@ -29,9 +29,10 @@ def verify(paths):
 
 def main():
     if not shutil.which("systemd-analyze"):
-        print("systemd-analyze not installed: skipped")
-        print("TWRESULT systemd-units 0 0")
-        return 77
+        # tools/install-deps.sh installs it: a missing one is a failure.
+        print("FAIL: missing command systemd-analyze (Debian: systemd): run tools/install-deps.sh")
+        print("TWRESULT systemd-units 0 1")
+        return 1
     tmp = tempfile.mkdtemp(prefix="twinhop-units-")
     fp = FP if os.access(FP, os.X_OK) else "/bin/true"
     units = {}

@@ -84,12 +84,34 @@ cleanup() {
 	[ -n "$TMP" ] && [ -z "${KEEP:-}" ] && rm -rf "$TMP"
 }
 
+# need CMD...: the test runs these external commands; fail naming a missing
+# one (tools/install-deps.sh installs them all; tools/check-deps.py checks
+# that its table covers every command the tests run).
+need() {
+	local c
+	for c; do
+		command -v "$c" >/dev/null && continue
+		echo "missing command: $c (run tools/install-deps.sh)"
+		echo "TWRESULT $NAME 0 1"
+		exit 1
+	done
+}
+
+# must CMD...: a set-up step.  If it fails, the test fails, naming the step
+# (a silenced set-up step once hid a missing ethtool behind timeouts).
+must() {
+	"$@" && return 0
+	nok "set-up step failed (exit $?): $*"
+	finish
+}
+
 setup_common() {
 	[ "$(id -u)" = 0 ] || { echo "needs root"; echo "TWRESULT $NAME 0 1"; exit 1; }
 	local b
 	for b in "$FP" "$THD" "$TWINHOP"; do
 		[ -x "$b" ] || { echo "not built: $b"; echo "TWRESULT $NAME 0 1"; exit 1; }
 	done
+	need ip python3
 	TMP=$(mktemp -d /tmp/twh-$NAME.XXXXXX)
 	trap cleanup EXIT
 	trap 'exit 1' INT TERM HUP
@@ -98,8 +120,9 @@ setup_common() {
 # mkns VAR tag: a unique namespace, deleted at exit
 mkns() {
 	local n="twh-$2-$$"
-	ip netns add "$n" && ip -n "$n" link set lo up
+	must ip netns add "$n"
 	NETNS+=("$n")
+	must ip -n "$n" link set lo up
 	printf -v "$1" '%s' "$n"
 }
 
@@ -167,17 +190,18 @@ topo_afpacket() {
 	SHMS+=("$SHM")
 	write_pfs "$TMP/pfs"
 
-	ip link add "$VR" type veth peer name "$VC" || { nok "veth pair"; finish; }
-	ip link set "$VR" netns "$NSR"
-	ip link set "$VC" netns "$NSC"
+	need ethtool sysctl ss
+	must ip link add "$VR" type veth peer name "$VC"
+	must ip link set "$VR" netns "$NSR"
+	must ip link set "$VC" netns "$NSC"
 	# R: the veth belongs to the fast path (no address, no IPv6 on it).
-	ip netns exec "$NSR" sysctl -qw net.ipv6.conf."$VR".disable_ipv6=1
-	ip -n "$NSR" link set "$VR" up
-	ip -n "$NSC" addr add 10.$N.0.2/24 dev "$VC"
-	ip -n "$NSC" addr add fd00:$N::2/64 dev "$VC" nodad
-	ip -n "$NSC" link set "$VC" up
-	ip netns exec "$NSR" ethtool -K "$VR" tx off rx off gro off >/dev/null 2>&1
-	ip netns exec "$NSC" ethtool -K "$VC" tx off rx off gro off >/dev/null 2>&1
+	must ip netns exec "$NSR" sysctl -qw net.ipv6.conf."$VR".disable_ipv6=1
+	must ip -n "$NSR" link set "$VR" up
+	must ip -n "$NSC" addr add 10.$N.0.2/24 dev "$VC"
+	must ip -n "$NSC" addr add fd00:$N::2/64 dev "$VC" nodad
+	must ip -n "$NSC" link set "$VC" up
+	must ip netns exec "$NSR" ethtool -K "$VR" tx off rx off gro off
+	must ip netns exec "$NSC" ethtool -K "$VC" tx off rx off gro off
 
 	PREFIXES+=("twh-e$N-$$")
 	ip netns exec "$NSR" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix twh-e$N-$$ \

@@ -83,23 +83,27 @@ part_a() {
 	[ -x "$FP" ] || { echo "part A skipped: no $FP (DPDK disabled?)"; return; }
 	local IR=twh-ir$$ IC=twh-ic$$ VR=twh-vr$$ VC=twh-vc$$ shm=/twh-interop$$
 	ip netns add "$IR" && NETNS+=("$IR") && ip netns add "$IC" && NETNS+=("$IC") || { res A-setup fail "ip netns"; return; }
-	ip -n "$IR" link set lo up
-	ip -n "$IC" link set lo up
-	ip link add "$VR" type veth peer name "$VC" || { res A-setup fail "veth"; return; }
-	ip link set "$VR" netns "$IR"
-	ip link set "$VC" netns "$IC"
+	# Every set-up step must work: a silently failed one shows up much later
+	# as timeouts (a missing ethtool once left veth checksum offload on).
+	step() { "$@" || { res A-setup fail "set-up step failed: $*"; return 1; }; }
+	step ip -n "$IR" link set lo up || return
+	step ip -n "$IC" link set lo up || return
+	step ip link add "$VR" type veth peer name "$VC" || return
+	step ip link set "$VR" netns "$IR" || return
+	step ip link set "$VC" netns "$IC" || return
 	# The af_packet port belongs to the fast path: keep the kernel off it.
-	ip netns exec "$IR" sysctl -qw net.ipv6.conf."$VR".disable_ipv6=1
-	ip netns exec "$IR" sysctl -qw net.ipv4.conf.all.rp_filter=1
-	ip netns exec "$IR" sysctl -qw net.ipv4.conf."$VR".rp_filter=1
+	step ip netns exec "$IR" sysctl -qw net.ipv6.conf."$VR".disable_ipv6=1 || return
+	step ip netns exec "$IR" sysctl -qw net.ipv4.conf.all.rp_filter=1 || return
+	step ip netns exec "$IR" sysctl -qw net.ipv4.conf."$VR".rp_filter=1 || return
 	# rp_filter does not stop UDP early demux (see docs/interop.md, quirk Q1).
-	ip netns exec "$IR" sysctl -qw net.ipv4.ip_early_demux=0
-	ip -n "$IR" link set "$VR" up
-	ip -n "$IC" addr add 10.99.0.2/24 dev "$VC"
-	ip -n "$IC" addr add fd00:99::2/64 dev "$VC" nodad
-	ip -n "$IC" link set "$VC" up
-	ip netns exec "$IR" ethtool -K "$VR" tx off rx off gro off >/dev/null 2>&1
-	ip netns exec "$IC" ethtool -K "$VC" tx off rx off gro off >/dev/null 2>&1
+	step ip netns exec "$IR" sysctl -qw net.ipv4.ip_early_demux=0 || return
+	step ip -n "$IR" link set "$VR" up || return
+	step ip -n "$IC" addr add 10.99.0.2/24 dev "$VC" || return
+	step ip -n "$IC" addr add fd00:99::2/64 dev "$VC" nodad || return
+	step ip -n "$IC" link set "$VC" up || return
+	# Offloads off: af_packet must see complete checksums (docs/fastpath.md).
+	step ip netns exec "$IR" ethtool -K "$VR" tx off rx off gro off || return
+	step ip netns exec "$IC" ethtool -K "$VC" tx off rx off gro off || return
 	ip netns exec "$IR" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix twh-ir$$ \
 		--log-level=user1,notice -- --profile "$SRC/drivers-config/net_af_packet.conf" \
 		--pvar iface="$VR" --addr 10.99.0.1/24 --addr fd00:99::1/64 --tap twh-tap$$ \

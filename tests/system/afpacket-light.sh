@@ -8,29 +8,31 @@
 NAME=afpacket-light
 . "$(dirname "$0")/lib.sh"
 setup_common
+need ethtool sysctl ping awk
 mkns NSA fa
 mkns NSB fb
-ip link add twh-va$$ type veth peer name twh-vb$$ || { nok "veth"; finish; }
 VA=twh-va$$; VB=twh-vb$$
-ip link set "$VA" netns "$NSA"
-ip link set "$VB" netns "$NSB"
+must ip link add "$VA" type veth peer name "$VB"
+must ip link set "$VA" netns "$NSA"
+must ip link set "$VB" netns "$NSB"
 # The af_packet interface belongs to the fast path: keep the namespace's
 # own stack off it (no IPv6, no addresses), or the kernel would answer
 # packets for the TAP's address a second time.
-ip netns exec "$NSA" sysctl -qw net.ipv6.conf."$VA".disable_ipv6=1
-ip netns exec "$NSA" sysctl -qw net.ipv4.conf.all.rp_filter=1
-ip netns exec "$NSA" sysctl -qw net.ipv4.conf."$VA".rp_filter=1
+must ip netns exec "$NSA" sysctl -qw net.ipv6.conf."$VA".disable_ipv6=1
+must ip netns exec "$NSA" sysctl -qw net.ipv4.conf.all.rp_filter=1
+must ip netns exec "$NSA" sysctl -qw net.ipv4.conf."$VA".rp_filter=1
 # rp_filter is not enough for connected UDP sockets: IPv4 early demux
 # delivers the kernel's own copy from $VA without the route lookup
 # (interop bug 2).  EARLY_DEMUX=1 reproduces the bug.
-ip netns exec "$NSA" sysctl -qw net.ipv4.ip_early_demux="${EARLY_DEMUX:-0}"
-ip -n "$NSA" link set "$VA" up
-ip -n "$NSB" addr add 10.88.0.2/24 dev "$VB"
-ip -n "$NSB" addr add fd00:88::2/64 dev "$VB" nodad
-ip -n "$NSB" link set "$VB" up
-# Offloads off: af_packet must see complete checksums and no GSO frames.
-ip netns exec "$NSA" ethtool -K "$VA" tx off rx off gro off >/dev/null 2>&1
-ip netns exec "$NSB" ethtool -K "$VB" tx off rx off gro off >/dev/null 2>&1
+must ip netns exec "$NSA" sysctl -qw net.ipv4.ip_early_demux="${EARLY_DEMUX:-0}"
+must ip -n "$NSA" link set "$VA" up
+must ip -n "$NSB" addr add 10.88.0.2/24 dev "$VB"
+must ip -n "$NSB" addr add fd00:88::2/64 dev "$VB" nodad
+must ip -n "$NSB" link set "$VB" up
+# Offloads off: af_packet must see complete checksums and no GSO frames
+# (docs/fastpath.md, "Checksum offload on veth").
+must ip netns exec "$NSA" ethtool -K "$VA" tx off rx off gro off
+must ip netns exec "$NSB" ethtool -K "$VB" tx off rx off gro off
 MAC=$(ip -n "$NSA" -br link show "$VA" | awk '{print $3}')
 
 ip netns exec "$NSA" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix twh-ap$$ \
@@ -120,4 +122,23 @@ expect "STAMP Direct Measurement / Timestamp Information TLVs (IPv4)" ip netns e
 	python3 "$(dirname "$0")/light_client.py" 10.88.0.1 864 stamp-tlv 20
 expect "STAMP Extra Padding TLV (IPv6)" ip netns exec "$NSB" python3 \
 	"$(dirname "$0")/light_client.py" fd00:88::1 864 stamp-pad 20
+# Checksum offload warning: a second fast path on a veth whose peer it can
+# see (same namespace) and whose offloads are left at the veth default (tx
+# checksum on) must say so at start-up, naming both ends.
+mkns NSW fw
+VW=twh-vw$$; VX=twh-vx$$
+must ip -n "$NSW" link add "$VW" type veth peer name "$VX"
+must ip netns exec "$NSW" sysctl -qw net.ipv6.conf."$VW".disable_ipv6=1
+must ip -n "$NSW" link set "$VW" up
+must ip -n "$NSW" link set "$VX" up
+must ip netns exec "$NSW" ethtool -K "$VW" tx on
+must ip netns exec "$NSW" ethtool -K "$VX" tx on
+ip netns exec "$NSW" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix twh-aw$$ \
+	--log-level=user1,notice -- \
+	--profile "$PROFILES/net_af_packet.conf" --pvar iface="$VW" \
+	--addr 10.89.0.1/24 --tap twh-w0 --light-port 862 --duration 1 >"$TMP/fpw.log" 2>&1
+expect "tx checksum offload on the port interface: start-up warning" \
+	grep -q "$VW (net_af_packet): tx checksum offload is on" "$TMP/fpw.log"
+expect "tx checksum offload on the visible veth peer: start-up warning" \
+	grep -q "$VW (net_af_packet): its veth peer $VX has tx checksum offload on" "$TMP/fpw.log"
 finish

@@ -27,12 +27,34 @@ cleanup() {
 	for d in /var/run/dpdk/twh-*; do
 		[[ ${d##*/} =~ ^twh-[a-z]+$$$ ]] && rm -rf "$d"
 	done
-	rm -rf "$TMP"
+	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
+}
+
+# need CMD...: the test runs these external commands; fail naming a missing
+# one (tools/install-deps.sh installs them all; tools/check-deps.py checks
+# that its table covers every command the tests run).
+need() {
+	local c
+	for c; do
+		command -v "$c" >/dev/null && continue
+		echo "missing command: $c (run tools/install-deps.sh)"
+		echo "TWRESULT $NAME 0 1"
+		exit 1
+	done
+}
+
+# must CMD...: a set-up step.  If it fails, the test fails, naming the step
+# (a silenced set-up step once hid a missing ethtool behind timeouts).
+must() {
+	"$@" && return 0
+	nok "set-up step failed (exit $?): $*"
+	finish
 }
 
 setup_common() {
 	[ "$(id -u)" = 0 ] || { echo "TWRESULT $NAME 0 1"; echo "needs root"; exit 1; }
 	[ -x "$FP" ] || { echo "TWRESULT $NAME 0 1"; echo "no $FP"; exit 1; }
+	need ip python3
 	TMP=$(mktemp -d /tmp/twh-$NAME.XXXXXX)
 	trap cleanup EXIT
 	trap 'exit 1' INT TERM
@@ -42,8 +64,9 @@ setup_common() {
 # exit (not via $(...): the cleanup list must live in this shell).
 mkns() {
 	local n="twh-$2-$$"
-	ip netns add "$n" && ip -n "$n" link set lo up
+	must ip netns add "$n"
 	NETNS+=("$n")
+	must ip -n "$n" link set lo up
 	printf -v "$1" '%s' "$n"
 }
 
