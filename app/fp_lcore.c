@@ -126,6 +126,7 @@ static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t 
 		 * the burst TSC */
 	}
 	fp_sess_lookup_bulk(fp.sess, keys, nk, sess);
+	fp_crypto_burst_begin(lc, pkts, pi, idx, sess, nk);
 	for (unsigned j = 0; j < nk; j++) {
 		unsigned i = idx[j];
 		struct rte_mbuf *m = pkts[i];
@@ -173,6 +174,8 @@ static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t 
 			break;
 		}
 	}
+	/* authenticated/encrypted replies: protected together */
+	n_late += fp_crypto_burst_end(lc, &late[n_late]);
 	if (n_late)
 		fp_reflect_late_t3(late, n_late, rte_rdtsc());
 }
@@ -303,6 +306,7 @@ static int ctl_loop(struct fp_lcore *lc)
 	ctl_deadlines_init(&d, now);
 
 	while (!__atomic_load_n(&fp.quit, __ATOMIC_RELAXED)) {
+		fp_light_quiesce(lc);
 		now = rte_rdtsc();
 		unsigned work = 0;
 		/* workers -> kernel (ARP/ND, ICMP, TCP, closed UDP ports) */
@@ -368,6 +372,7 @@ int fp_lcore_loop(void *arg)
 	ctl_deadlines_init(&d, now);
 
 	while (!__atomic_load_n(&fp.quit, __ATOMIC_RELAXED)) {
+		fp_light_quiesce(lc); /* holds no listener here */
 		uint16_t n = rte_eth_rx_burst(fp.port.port_id, lc->rxq, pkts, FP_BURST);
 		/* The iteration's one clock read: deadlines, and T2/T4 of the
 		 * whole burst (read after the burst: never before arrival). */

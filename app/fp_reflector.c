@@ -8,6 +8,7 @@
 #include <rte_malloc.h>
 
 #include "fp_cksum.h"
+#include "fp_peers.h"
 #include "tw_time.h"
 
 /* Wire value of a TSC reading (NTP, or truncated PTP with the Z bit). */
@@ -194,6 +195,217 @@ static inline int protect_reply(struct fp_counters *c, const struct fp_refl *rf,
 	return 0;
 }
 
+/*
+ * Burst crypto (issue 9 §3).  Verifying and protecting one packet at a time
+ * leaves the crypto library idle between packets; lib/tw_crypto's engine
+ * (intel-ipsec-mb, docs/architecture.md) takes a whole burst at once.  So:
+ *
+ *   - verify: the first protected packet of a burst (reflector or sender
+ *     session, or protected Light/STAMP listener) triggers one
+ *     tw_crypto_verify_burst() over it and every later protected packet of
+ *     the burst (fp_crypto_verified); each keeps its result, and the
+ *     checksum pre-pass fp_cs_pre() runs first, on the request as
+ *     received, exactly as the one-packet path does;
+ *   - protect: reflect_body() parks each finished protected reply
+ *     (FP_RX_CONSUMED) and fp_crypto_burst_end() stamps T3 where it is
+ *     inside the protection (one TSC read for them all), protects them all
+ *     with one tw_crypto_protect_burst(), then turns each around and sums
+ *     it (finish()), and hands the replies to Tx.
+ *
+ * Open sessions never enter this code: the open instance of reflect_body()
+ * has the protection as a constant and folds it away.
+ */
+struct fp_crypto_pre {
+	uint8_t state; /* PRE_NONE: not handled here; PRE_DONE: rc (and cs) valid */
+	enum tw_err rc;
+	struct fp_cs_ref cs; /* reflector requests: fp_cs_pre() before the decrypt */
+};
+enum { PRE_UNSEEN, PRE_NONE, PRE_DONE };
+
+/* A protected reply waiting for the burst's protect call. */
+struct fp_crypto_pend {
+	struct rte_mbuf *m;
+	struct fp_pinfo *pi;
+	int rlen;
+	bool late_t3;
+	unsigned i; /* packet index in the burst: its pre[] entry */
+	struct fp_refl rf;
+};
+
+struct fp_crypto_batch {
+	struct rte_mbuf **pkts;
+	struct fp_pinfo *pi; /* process_burst's pi[]: pi - this = packet index */
+	const uint8_t *idx;
+	struct fp_session **sess;
+	unsigned nk;
+	bool scanned;
+	unsigned n_pend;
+	struct fp_crypto_pre pre[FP_BURST];
+	struct fp_crypto_pend pend[FP_BURST];
+	struct tw_crypto_op ops[FP_BURST];
+	unsigned op_pkt[FP_BURST];
+};
+
+int fp_crypto_lcore_init(struct fp_lcore *lc)
+{
+	lc->cb = rte_zmalloc_socket("fp_crypto_batch", sizeof(*lc->cb), RTE_CACHE_LINE_SIZE,
+				    (int)rte_lcore_to_socket_id(lc->lcore_id));
+	return lc->cb ? 0 : -ENOMEM;
+}
+
+void fp_crypto_burst_begin(struct fp_lcore *lc, struct rte_mbuf **pkts, struct fp_pinfo *pi,
+			   const uint8_t *idx, struct fp_session **sess, unsigned nk)
+{
+	struct fp_crypto_batch *cb = lc->cb;
+	cb->pkts = pkts;
+	cb->pi = pi;
+	cb->idx = idx;
+	cb->sess = sess;
+	cb->nk = nk;
+	cb->scanned = false;
+	cb->n_pend = 0;
+}
+
+/* What a packet of the key list needs verified, if anything: the same
+ * choices (and cheap early drops) as fp_reflect_session, fp_reflect_light
+ * and fp_sender_rx, so a packet is never decrypted in place that would go
+ * to the kernel, and one that is dropped before its verify costs none. */
+static bool pre_op(struct fp_lcore *lc, struct fp_session *s, struct rte_mbuf *m,
+		   struct fp_pinfo *pi, struct tw_crypto_op *op, bool *refl, uint32_t *pad,
+		   enum tw_pkt_layout *lay)
+{
+	enum tw_pkt_layout l;
+	enum tw_pkt_prot p;
+	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
+	bool reflector;
+	if (s) {
+		if (!s->crypto || s->prot == TW_PKT_PROT_NONE)
+			return false;
+		l = (enum tw_pkt_layout)s->layout;
+		p = (enum tw_pkt_prot)s->prot;
+		if (s->role == FP_ROLE_REFLECTOR) {
+			if ((s->state != FP_SS_ACTIVE && s->state != FP_SS_STOPPING) ||
+			    (s->min_ttl && pi->ttl < s->min_ttl))
+				return false;
+			reflector = true;
+			*pad = s->pad_len;
+			op->tc = &s->crypto->tc;
+			op->sa = &s->crypto->sa;
+		} else if (s->role == FP_ROLE_SENDER) {
+			reflector = false;
+			op->tc = &s->crypto->tc_rx;
+			op->sa = &s->crypto->sa_rx;
+		} else {
+			return false;
+		}
+	} else {
+		uint16_t li = __atomic_load_n(&fp.light_idx[pi->key.local_port], __ATOMIC_ACQUIRE);
+		if (!li)
+			return false;
+		const struct fp_light *fl = &fp.light[li - 1];
+		if (fl->prot == TW_PKT_PROT_NONE || (fl->family && fl->family != pi->ipv) ||
+		    (fl->peer_family &&
+		     (fl->peer_family != pi->ipv ||
+		      memcmp(fl->peer_addr, pi->key.peer.a, pi->ipv == 4 ? 4 : 16) != 0)) ||
+		    (fl->min_ttl && pi->ttl < fl->min_ttl))
+			return false;
+		l = (enum tw_pkt_layout)fl->layout;
+		p = (enum tw_pkt_prot)fl->prot;
+		if (pi->pl_len < tw_pkt_sender_base(l))
+			return false;
+		reflector = true;
+		*pad = (uint32_t)(pi->pl_len - tw_pkt_sender_base(l));
+		op->tc = fl->tc ? &fl->tc[lc->index] : NULL;
+		op->sa = fl->sa ? &fl->sa[lc->index] : NULL;
+	}
+	/* verify_sender / fp_sender_rx count a short packet themselves */
+	if (pi->pl_len < (reflector ? tw_pkt_sender_base(l) : tw_pkt_reflector_base(l)))
+		return false;
+	if (tw_pkt_is_stamp(l)) {
+		op->tc = NULL;
+	} else {
+		struct tw_pkt_region r = tw_pkt_region(l, !reflector, p);
+		op->sa = NULL;
+		op->enc_len = r.enc_len;
+		op->hmac_off = r.hmac_off;
+	}
+	op->pkt = pl;
+	op->len = pi->pl_len;
+	*refl = reflector;
+	*lay = l;
+	return true;
+}
+
+/* Verify, in one engine call, every protected packet of the burst from
+ * packet index `from` on (the first one that asked). */
+static void crypto_scan(struct fp_lcore *lc, unsigned from)
+{
+	struct fp_crypto_batch *cb = lc->cb;
+	unsigned n = 0;
+	cb->scanned = true;
+	for (unsigned j = 0; j < cb->nk; j++) {
+		unsigned i = cb->idx[j];
+		if (i < from)
+			continue;
+		struct fp_crypto_pre *pr = &cb->pre[i];
+		struct rte_mbuf *m = cb->pkts[i];
+		struct fp_pinfo *pi = &cb->pi[i];
+		bool refl = false;
+		uint32_t pad = 0;
+		enum tw_pkt_layout l;
+		pr->state = PRE_NONE;
+		if (!pre_op(lc, cb->sess[j], m, pi, &cb->ops[n], &refl, &pad, &l))
+			continue;
+		pr->cs.incr = false;
+		if (refl && !fp.port.tx_cksum) {
+			/* before the decrypt, as reflect_body() does */
+			uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+			fp_cs_pre(&pr->cs, f + pi->l4_off, pi->pl_len, l, pad);
+			if (pi->ipv == 4)
+				pr->cs.ip_rest =
+					fp_cs_ipv4_rest(f + pi->l3_off, (size_t)(pi->l4_off - pi->l3_off));
+		}
+		pr->state = PRE_DONE;
+		cb->op_pkt[n++] = i;
+	}
+	tw_crypto_verify_burst(lc->crypto, cb->ops, n);
+	for (unsigned k = 0; k < n; k++)
+		cb->pre[cb->op_pkt[k]].rc = cb->ops[k].rc;
+}
+
+bool fp_crypto_verified(struct fp_lcore *lc, const struct fp_pinfo *pi, enum tw_err *rc)
+{
+	struct fp_crypto_batch *cb = lc->cb;
+	if (!cb || !cb->pi || pi < cb->pi || pi >= cb->pi + FP_BURST)
+		return false;
+	unsigned i = (unsigned)(pi - cb->pi);
+	if (!cb->scanned)
+		crypto_scan(lc, i);
+	const struct fp_crypto_pre *pr = &cb->pre[i];
+	if (pr->state != PRE_DONE)
+		return false;
+	*rc = pr->rc;
+	return true;
+}
+
+/* Park a finished protected reply for the burst's protect call. */
+static inline bool crypto_defer(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+				int rlen, const struct fp_refl *rf, bool late_t3)
+{
+	struct fp_crypto_batch *cb = lc->cb;
+	if (!cb || !cb->pi || pi < cb->pi || pi >= cb->pi + FP_BURST ||
+	    cb->pre[pi - cb->pi].state != PRE_DONE || cb->n_pend >= FP_BURST)
+		return false;
+	struct fp_crypto_pend *pd = &cb->pend[cb->n_pend++];
+	pd->m = m;
+	pd->pi = pi;
+	pd->rlen = rlen;
+	pd->late_t3 = late_t3;
+	pd->i = (unsigned)(pi - cb->pi);
+	pd->rf = *rf;
+	return true;
+}
+
 /* Is T3 outside what protection covers, so it can be stamped after it?
  * Open layouts: yes.  TWAMP mode 2: the region is octets 0..15 and T3 is at
  * 16 (spec §3.6).  Mode 4 (0..95) and STAMP auth (0..95): no. */
@@ -265,13 +477,28 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 	uint8_t *pl = f + pi->pl_off;
 	/* Before anything changes the request (mode 4 decrypts in place). */
 	struct fp_cs_ref cs = {.incr = false};
-	if (!fp.port.tx_cksum) {
-		fp_cs_pre(&cs, f + pi->l4_off, pi->pl_len, l, pad_len);
-		if (pi->ipv == 4)
-			cs.ip_rest = fp_cs_ipv4_rest(f + pi->l3_off, (size_t)(pi->l4_off - pi->l3_off));
+	enum tw_err vrc = TW_OK;
+	/* protected: verified with the rest of the burst (fp_crypto_verified) */
+	bool batched = p != TW_PKT_PROT_NONE && fp_crypto_verified(lc, pi, &vrc);
+	if (batched) {
+		cs = lc->cb->pre[pi - lc->cb->pi].cs;
+		if (vrc != TW_OK) {
+			if (vrc == TW_E_HMAC)
+				FP_INC(c, DROP_BAD_HMAC);
+			else
+				FP_INC(c, DROP_CRYPTO);
+			return FP_RX_DROP;
+		}
+	} else {
+		if (!fp.port.tx_cksum) {
+			fp_cs_pre(&cs, f + pi->l4_off, pi->pl_len, l, pad_len);
+			if (pi->ipv == 4)
+				cs.ip_rest = fp_cs_ipv4_rest(f + pi->l3_off,
+							     (size_t)(pi->l4_off - pi->l3_off));
+		}
+		if (verify_sender(c, rf, pl, pi->pl_len) != 0)
+			return FP_RX_DROP;
 	}
-	if (verify_sender(c, rf, pl, pi->pl_len) != 0)
-		return FP_RX_DROP;
 	bool late_t3 = t3_is_late(l, p);
 	uint64_t t2 = t2_wire(lc, t2_tsc, z);
 	size_t cap = pl_cap(m, pi);
@@ -313,6 +540,9 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 		}
 	}
 	if (p != TW_PKT_PROT_NONE) {
+		/* the burst's protect call: fp_crypto_burst_end() */
+		if (batched && crypto_defer(lc, m, pi, r, rf, late_t3))
+			return FP_RX_CONSUMED;
 		if (!late_t3)
 			tw_pkt_set_t3(pl, l, wire_ts(rte_rdtsc(), z), fp.errest[z]);
 		if (protect_reply(c, rf, pl, (size_t)r) != 0)
@@ -421,21 +651,24 @@ enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, str
 		seq = tw_pkt_peek_seq(pl);
 	} else {
 		/* Stateful: own counter per sender address/port, per lcore
-		 * (RSS keeps one sender on one queue). */
-		int32_t pos = rte_hash_lookup(lc->light_state, &pi->key);
-		if (pos < 0) {
-			pos = rte_hash_add_key(lc->light_state, &pi->key);
-			if (pos < 0) {
-				FP_INC(c, DROP_SESSION_FULL);
-				return FP_RX_DROP;
-			}
-			lc->light_peer[pos].seq = 0;
-			lc->light_peer[pos].last_tsc = t2_tsc;
+		 * (RSS keeps one sender on one queue).  The table is fixed and
+		 * bounded per listener; a new peer takes an idle or the least
+		 * recently used entry, so a flood of source ports never locks
+		 * out a peer that keeps sending (app/fp_peers.h, issue 8 §5). */
+		struct fp_peers *pt = lc->peers;
+		unsigned li = (unsigned)(l - fp.light);
+		if (pt->own[li].gen != l->gen) {
+			/* the slot was reused: its old listener's peers go */
+			fp_peers_flush_owner(pt, li);
+			pt->own[li].gen = l->gen;
 		}
-		struct fp_light_peer *pe = &lc->light_peer[pos];
-		if (l->idle_tsc && t2_tsc - pe->last_tsc > l->idle_tsc)
-			pe->seq = 0;
-		pe->last_tsc = t2_tsc;
+		bool fresh;
+		struct fp_peer *pe =
+			fp_peers_get(pt, &pi->key, li, l->max_peers, l->idle_tsc, t2_tsc, &fresh);
+		if (!pe) {
+			FP_INC(c, DROP_SESSION_FULL); /* --max-peers 0: no stateful peers */
+			return FP_RX_DROP;
+		}
 		seq = pe->seq++;
 		dm_cnt = pe->seq;
 	}
@@ -463,30 +696,59 @@ enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, str
 
 int fp_light_lcore_init(struct fp_lcore *lc, unsigned lcore_id, uint32_t max_peers)
 {
-	char name[32];
-	snprintf(name, sizeof(name), "fp_light_%u", lcore_id);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = max_peers,
-		.key_len = sizeof(struct fp_key),
-		.hash_func = rte_jhash,
-		.socket_id = (int)rte_lcore_to_socket_id(lcore_id),
-	};
-	lc->light_state = rte_hash_create(&hp);
-	lc->light_peer = rte_zmalloc("fp_light_peer", sizeof(struct fp_light_peer) * max_peers, 0);
-	return lc->light_state && lc->light_peer ? 0 : -ENOMEM;
+	/* Allocated once here; the lcore loop only reuses entries. */
+	int sock = (int)rte_lcore_to_socket_id(lcore_id);
+	lc->peers = rte_zmalloc_socket("fp_peers", sizeof(struct fp_peers), 64, sock);
+	struct fp_peer *e = rte_zmalloc_socket("fp_peer", sizeof(*e) * (max_peers ? max_peers : 1),
+					       64, sock);
+	uint32_t *b = rte_zmalloc_socket("fp_peer_b", sizeof(*b) * fp_peers_nbuckets(max_peers),
+					 64, sock);
+	if (!lc->peers || !e || !b)
+		return -ENOMEM;
+	fp_peers_init(lc->peers, e, b, max_peers, rte_rdtsc() ^ ((uint64_t)lcore_id << 32));
+	return 0;
 }
+
+uint64_t fp_light_epoch;
 
 int fp_light_add(const struct tw_ipc_light_listen *req, enum tw_err *err)
 {
 	*err = TW_E_ARG;
-	if (!req->session || !req->flow.local_port || fp.n_light >= FP_MAX_LIGHT ||
-	    fp.light_idx[req->flow.local_port])
+	if (!req->session || !req->flow.local_port || fp.light_idx[req->flow.local_port])
 		return -1;
 	if (req->proto != TW_IPC_PROTO_LIGHT && req->proto != TW_IPC_PROTO_STAMP)
 		return -1;
-	struct fp_light *l = &fp.light[fp.n_light];
+	for (unsigned i = 0; i < fp.n_light; i++)
+		if (fp.light[i].active && fp.light[i].id == req->session)
+			return -1;
+	/* A free slot: never used, or deleted before every other lcore began
+	 * its current iteration (one that read light_idx just before the
+	 * delete has finished with it). */
+	uint64_t quiet = UINT64_MAX;
+	for (unsigned i = 0; i < fp.nb_lcores; i++) {
+		const struct fp_lcore *o = fp.lc_by_index[i];
+		uint64_t s = __atomic_load_n(&o->light_seen, __ATOMIC_ACQUIRE);
+		if (o->lcore_id != rte_lcore_id() && s < quiet)
+			quiet = s;
+	}
+	unsigned slot = FP_MAX_LIGHT;
+	for (unsigned i = 0; i < fp.n_light && slot == FP_MAX_LIGHT; i++)
+		if (!fp.light[i].active && fp.light[i].del_epoch <= quiet)
+			slot = i;
+	if (slot == FP_MAX_LIGHT) {
+		if (fp.n_light >= FP_MAX_LIGHT) {
+			*err = TW_E_NOSPACE;
+			return -1;
+		}
+		slot = fp.n_light;
+	}
+	struct fp_light *l = &fp.light[slot];
+	/* The old listener's contexts: built at set-up, freed at reuse. */
+	rte_free(l->sa);
+	rte_free(l->tc);
+	static uint32_t gen;
 	memset(l, 0, sizeof(*l));
+	l->gen = ++gen;
 	l->id = req->session;
 	l->port = req->flow.local_port;
 	l->stamp = req->proto == TW_IPC_PROTO_STAMP;
@@ -499,6 +761,7 @@ int fp_light_add(const struct tw_ipc_light_listen *req, enum tw_err *err)
 	l->peer_family = req->flow.peer.family;
 	memcpy(l->peer_addr, req->flow.peer.addr, 16);
 	l->idle_tsc = req->idle_ns ? req->idle_ns * (fp.tsc_hz / 1000000) / 1000 : 30 * fp.tsc_hz;
+	l->max_peers = req->max_peers;
 	bool auth = req->sec == TW_IPC_SEC_AUTH || req->sec == TW_IPC_SEC_ENC;
 	if (l->stamp) {
 		if (req->sec == TW_IPC_SEC_ENC) {
@@ -537,9 +800,10 @@ int fp_light_add(const struct tw_ipc_light_listen *req, enum tw_err *err)
 		}
 	}
 	l->active = true;
-	fp.n_light++;
+	if (slot == fp.n_light)
+		fp.n_light++;
 	/* Publish last: lcores index light[] through light_idx. */
-	__atomic_store_n(&fp.light_idx[l->port], (uint16_t)fp.n_light, __ATOMIC_RELEASE);
+	__atomic_store_n(&fp.light_idx[l->port], (uint16_t)(slot + 1), __ATOMIC_RELEASE);
 	*err = TW_OK;
 	return 0;
 }
@@ -548,11 +812,63 @@ int fp_light_del(uint32_t id)
 {
 	for (unsigned i = 0; i < fp.n_light; i++)
 		if (fp.light[i].id == id && fp.light[i].active) {
-			/* The slot is not reused (FP_MAX_LIGHT is small), so an
+			/* The slot is reused only after the grace period, so an
 			 * lcore that read the index a moment ago stays valid. */
 			__atomic_store_n(&fp.light_idx[fp.light[i].port], 0, __ATOMIC_RELEASE);
 			fp.light[i].active = false;
+			fp.light[i].del_epoch =
+				__atomic_add_fetch(&fp_light_epoch, 1, __ATOMIC_ACQ_REL);
 			return 0;
 		}
 	return -1;
+}
+
+unsigned fp_crypto_burst_end(struct fp_lcore *lc, struct fp_late_t3 *late)
+{
+	struct fp_crypto_batch *cb = lc->cb;
+	unsigned n = cb->n_pend, n_late = 0;
+	cb->pi = NULL; /* the burst's arrays end with process_burst */
+	if (!n)
+		return 0;
+	cb->n_pend = 0;
+	/* T3 inside the protection (mode 4, STAMP auth): one clock read,
+	 * right before the burst's crypto and Tx. */
+	uint64_t t3 = rte_rdtsc();
+	for (unsigned k = 0; k < n; k++) {
+		struct fp_crypto_pend *pd = &cb->pend[k];
+		uint8_t *pl = rte_pktmbuf_mtod(pd->m, uint8_t *) + pd->pi->pl_off;
+		struct tw_crypto_op *op = &cb->ops[k];
+		if (!pd->late_t3)
+			tw_pkt_set_t3(pl, pd->rf.layout, wire_ts(t3, pd->rf.z), fp.errest[pd->rf.z]);
+		op->pkt = pl;
+		op->len = (size_t)pd->rlen;
+		if (tw_pkt_is_stamp(pd->rf.layout)) {
+			op->tc = NULL;
+			op->sa = pd->rf.sa;
+		} else {
+			struct tw_pkt_region r = tw_pkt_region(pd->rf.layout, true, pd->rf.prot);
+			op->tc = pd->rf.tc;
+			op->sa = NULL;
+			op->enc_len = r.enc_len;
+			op->hmac_off = r.hmac_off;
+		}
+	}
+	tw_crypto_protect_burst(lc->crypto, cb->ops, n);
+	for (unsigned k = 0; k < n; k++) {
+		struct fp_crypto_pend *pd = &cb->pend[k];
+		enum fp_rx_verdict v = FP_RX_DROP;
+		if (cb->ops[k].rc != TW_OK)
+			FP_INC(lc->cnt, DROP_CRYPTO);
+		else
+			v = finish(pd->m, pd->pi, pd->rlen, &pd->rf, pd->late_t3, &late[n_late],
+				   &cb->pre[pd->i].cs);
+		if (v == FP_RX_DROP) {
+			rte_pktmbuf_free(pd->m);
+			continue;
+		}
+		if (v == FP_RX_TX_T3)
+			n_late++;
+		lc->tx[lc->n_tx++] = pd->m;
+	}
+	return n_late;
 }

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@
 #include "fp_sender.h"
 #include "fp_sess.h"
 #include "tw_config.h"
+#include "tw_crypto.h"
 
 struct fp_ctx fp;
 struct fp_counters fp_cnt[RTE_MAX_LCORE];
@@ -48,6 +50,8 @@ static struct {
 	const char *profile;
 	struct fp_profile_vars vars;
 	const char *shm;
+	const char *shm_group; /* group given the region (twinhopd's), or NULL */
+	unsigned shm_mode;     /* mode of the region; 0 = 0600 */
 	const char *tap;
 	const char *record;
 	unsigned stats_ms;
@@ -62,6 +66,7 @@ static struct {
 	bool print_counters;
 	bool ctl_lcore; /* --ctl-lcore: split control / worker lcores */
 	int rx_ts; /* --rx-timestamp: -1 = the profile's, else enum fp_ts_mode */
+	enum tw_crypto_impl crypto; /* --crypto */
 } opt = {
 	.rx_ts = -1,
 	.stats_ms = 100,
@@ -78,6 +83,8 @@ static void usage(const char *prog)
 	       "  --profile FILE          driver profile (drivers-config/*.conf)\n"
 	       "  --pvar KEY=VALUE        profile template variable (${KEY})\n"
 	       "  --shm NAME              IPC shared-memory region to create\n"
+	       "  --shm-group GROUP       group of the region (twinhopd's user's group)\n"
+	       "  --shm-mode MODE         octal mode of the region, at most 0660 (default 0600)\n"
 	       "  --addr IP[/LEN]         the port's IPv4 and/or IPv6 address (repeat)\n"
 	       "  --gw IP                 next hop for off-link sender destinations\n"
 	       "  --vlan ID               802.1Q VLAN of the addresses (default untagged)\n"
@@ -93,6 +100,8 @@ static void usage(const char *prog)
 	       "  --duration SECONDS      exit after this long\n"
 	       "  --stats-interval MS     counter publication period (default 100)\n"
 	       "  --idle-backoff on|off   pause/sleep when idle (default on)\n"
+	       "  --crypto auto|openssl|ipsec-mb  test-packet crypto engine (default auto:\n"
+	       "                          intel-ipsec-mb where built in and the CPU has AES-NI)\n"
 	       "  --max-sessions N  --max-senders N  --max-light-peers N\n"
 	       "  --counters              print non-zero counters at exit\n"
 	       "  --ctl-lcore             split mode (the default with 2+ lcores): the EAL main\n"
@@ -327,10 +336,12 @@ static int parse_app(int argc, char **argv)
 	enum {
 		O_PROFILE = 256, O_PVAR, O_SHM, O_ADDR, O_GW, O_VLAN, O_TAP, O_LIGHT, O_LPROTO,
 		O_LSEC, O_LKEY, O_LAES, O_REFL, O_SEND, O_RECORD, O_EXITDONE, O_DURATION,
-		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_CTL_LCORE, O_HELP
+		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_CTL_LCORE, O_HELP,
+		O_SHM_GROUP, O_SHM_MODE, O_CRYPTO
 	};
 	static const struct option lo[] = {
 		{"profile", 1, 0, O_PROFILE}, {"pvar", 1, 0, O_PVAR}, {"shm", 1, 0, O_SHM},
+		{"shm-group", 1, 0, O_SHM_GROUP}, {"shm-mode", 1, 0, O_SHM_MODE},
 		{"addr", 1, 0, O_ADDR}, {"gw", 1, 0, O_GW}, {"vlan", 1, 0, O_VLAN},
 		{"tap", 1, 0, O_TAP}, {"light-port", 1, 0, O_LIGHT},
 		{"light-proto", 1, 0, O_LPROTO}, {"light-sec", 1, 0, O_LSEC},
@@ -341,6 +352,7 @@ static int parse_app(int argc, char **argv)
 		{"max-sessions", 1, 0, O_MAXS}, {"max-senders", 1, 0, O_MAXSND},
 		{"max-light-peers", 1, 0, O_MAXPEER}, {"counters", 0, 0, O_COUNTERS},
 		{"rx-timestamp", 1, 0, O_RXTS}, {"ctl-lcore", 0, 0, O_CTL_LCORE},
+		{"crypto", 1, 0, O_CRYPTO},
 		{"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
 	int c;
 	optind = 1;
@@ -353,6 +365,20 @@ static int parse_app(int argc, char **argv)
 			if (fp_profile_var_add(&opt.vars, optarg))
 				return -1;
 			break;
+		case O_SHM_GROUP:
+			opt.shm_group = optarg;
+			break;
+		case O_SHM_MODE: {
+			char *end;
+			unsigned long m = strtoul(optarg, &end, 8);
+			if (*end || !m || (m & ~0660ul)) {
+				fprintf(stderr, "--shm-mode %s: octal, owner/group bits only "
+						"(at most 0660)\n", optarg);
+				return -1;
+			}
+			opt.shm_mode = (unsigned)m;
+			break;
+		}
 		case O_SHM:
 			opt.shm = optarg;
 			break;
@@ -456,6 +482,16 @@ static int parse_app(int argc, char **argv)
 		case O_STATS:
 			opt.stats_ms = (unsigned)atoi(optarg);
 			if (!opt.stats_ms)
+				return -1;
+			break;
+		case O_CRYPTO:
+			if (!strcmp(optarg, "auto"))
+				opt.crypto = TW_CRYPTO_IMPL_AUTO;
+			else if (!strcmp(optarg, "openssl"))
+				opt.crypto = TW_CRYPTO_IMPL_OPENSSL;
+			else if (!strcmp(optarg, "ipsec-mb"))
+				opt.crypto = TW_CRYPTO_IMPL_IPSEC_MB;
+			else
 				return -1;
 			break;
 		case O_IDLE:
@@ -672,6 +708,19 @@ int main(int argc, char **argv)
 		"an authenticated session adds %zu (crypto pool)\n",
 		opt.max_sessions, fp_sess_bytes_per_slot, sizeof(struct fp_session),
 		sizeof(struct fp_sess_cold), FP_SESS_CRYPTO_BYTES);
+	/* One crypto engine per lcore (the library's state is per thread). */
+	for (unsigned i = 0; i < fp.nb_lcores; i++) {
+		struct fp_lcore *lc = fp.lc_by_index[i];
+		lc->crypto = tw_crypto_engine_new(opt.crypto);
+		if (fp_crypto_lcore_init(lc) != 0)
+			rte_exit(EXIT_FAILURE, "crypto batch: out of memory\n");
+		if (!lc->crypto)
+			rte_exit(EXIT_FAILURE, "crypto engine: %s not available here\n",
+				 opt.crypto == TW_CRYPTO_IMPL_IPSEC_MB ? "intel-ipsec-mb"
+								       : "any");
+	}
+	RTE_LOG(INFO, USER1, "test-packet crypto: %s\n",
+		tw_crypto_engine_name(fp.lc_by_index[0]->crypto));
 	for (unsigned i = 0; i < fp.nb_lcores; i++)
 		if (fp_light_lcore_init(fp.lc_by_index[i], fp.lc_by_index[i]->lcore_id,
 					opt.max_peers) != 0)
@@ -688,7 +737,18 @@ int main(int argc, char **argv)
 	 * mode only the control lcore touches the TAP: one queue pair. */
 	if (fp_exc_init(&exc, tapname, fp.split ? 1 : (uint16_t)fp.nb_lcores, prof.mtu) != 0)
 		rte_exit(EXIT_FAILURE, "exception path failed\n");
-	if (fp_ctl_init(opt.shm, fp.nb_lcores) != 0)
+	uint32_t shm_gid = 0;
+	bool set_gid = false;
+	if (opt.shm_group) {
+		char *end;
+		unsigned long g = strtoul(opt.shm_group, &end, 10);
+		struct group *gr = *end ? getgrnam(opt.shm_group) : NULL;
+		if (*end && !gr)
+			rte_exit(EXIT_FAILURE, "--shm-group %s: no such group\n", opt.shm_group);
+		shm_gid = gr ? (uint32_t)gr->gr_gid : (uint32_t)g;
+		set_gid = true;
+	}
+	if (fp_ctl_init(opt.shm, fp.nb_lcores, set_gid, shm_gid, opt.shm_mode) != 0)
 		rte_exit(EXIT_FAILURE, "IPC init failed\n");
 
 	/* Command-line sessions go through the IPC command code. */
@@ -707,6 +767,7 @@ int main(int argc, char **argv)
 		if (e != TW_OK)
 			rte_exit(EXIT_FAILURE, "--light-port %u: %s\n", l->flow.local_port,
 				 tw_strerror(e));
+		(void)fp_ctl_mark_static(l->session);
 	}
 	for (unsigned i = 0; i < opt.n_refl; i++) {
 		struct tw_ipc_sender_add s;
@@ -720,6 +781,7 @@ int main(int argc, char **argv)
 		enum tw_err e = fp_ctl_apply(TW_IPC_REFLECTOR_ADD, &r, sizeof(r), now, &detail);
 		if (e != TW_OK)
 			rte_exit(EXIT_FAILURE, "--reflector %s: %s\n", opt.refl[i], tw_strerror(e));
+		(void)fp_ctl_mark_static(r.session);
 		start_at(TW_IPC_REFLECTOR_START, r.session, opt.refl[i]);
 	}
 	for (unsigned i = 0; i < opt.n_send; i++) {
@@ -736,6 +798,7 @@ int main(int argc, char **argv)
 		if (!snd)
 			rte_exit(EXIT_FAILURE, "--sender %s: %s\n", opt.send[i], tw_strerror(e));
 		snd->echo = echo;
+		(void)fp_ctl_mark_static(s.session);
 		start_at(TW_IPC_SENDER_START, s.session, opt.send[i]);
 	}
 	if (opt.duration_s > 0)
@@ -764,6 +827,8 @@ int main(int argc, char **argv)
 	fp_ctl_close();
 	fp_exc_close(&exc);
 	fp_port_close(&fp.port);
+	for (unsigned i = 0; i < fp.nb_lcores; i++)
+		tw_crypto_engine_free(fp.lc_by_index[i]->crypto);
 	rte_eal_cleanup();
 	return 0;
 }

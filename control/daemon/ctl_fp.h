@@ -58,6 +58,7 @@ void ctl_fp_del_at(struct ctl_fp *fp, uint32_t session, uint16_t port, uint64_t 
 /* Counters of this bridge (show-status). */
 struct ctl_fp_stats {
 	uint64_t attaches, sent, send_fail, acks, nacks, timeouts, events, malformed;
+	uint64_t tsc_hz; /* from the last HELLO_REPLY (0: none yet); turns busy cycles into % */
 };
 void ctl_fp_stats(const struct ctl_fp *fp, struct ctl_fp_stats *st);
 
