@@ -38,6 +38,7 @@
 # usage: tools/bench-reflector.sh [BUILD_DIR]
 #   env: SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 MODES="open auth" TOPO=memif
 #        MAX_IDLE=5 KEEP=1 FORMAT=md (print only the markdown table rows)
+#        FP_ARGS="--crypto openssl" (more twinhop-fp options)
 set -u
 B=${1:-${TW_BUILD:-build}}
 FP=$B/app/twinhop-fp
@@ -118,7 +119,7 @@ start_reflector() { # kind mode sock log
 		ip netns exec $NS "$FP" -l $REF_CPU $EAL --file-prefix twh-br$$ -- \
 			--profile "$(profile "$sock")" --addr 198.18.0.2/24 --tap twh-b0 \
 			--shm $SHM --stats-interval 10 \
-			--reflector "$spec" --idle-backoff off --counters >"$log" 2>&1 &
+			--reflector "$spec" --idle-backoff off --counters ${FP_ARGS:-} >"$log" 2>&1 &
 	else
 		rm -f "$TMP/tp.fifo"
 		mkfifo "$TMP/tp.fifo"
