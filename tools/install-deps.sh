@@ -16,7 +16,7 @@ cmds=(
 	dirname:coreutils head:coreutils id:coreutils ls:coreutils mkdir:coreutils
 	mktemp:coreutils od:coreutils rm:coreutils seq:coreutils sleep:coreutils
 	sort:coreutils tail:coreutils tee:coreutils timeout:coreutils tr:coreutils
-	wc:coreutils basename:coreutils mkfifo:coreutils stdbuf:coreutils
+	wc:coreutils basename:coreutils mkfifo:coreutils stdbuf:coreutils nproc:coreutils
 	dpdk-testpmd:dpdk-dev
 	ethtool:ethtool
 	grep:grep sed:sed
