@@ -135,6 +135,10 @@ static void cmd_status(struct adm_client *c, uint64_t id)
 	ctl_jb_obj_end(&b);
 	ctl_jb_u64(&b, "connections", d->n_conns);
 	ctl_jb_u64(&b, "sessions", n_sess);
+	/* Reflector flows until the fast path deleted them (ctl_flows.h). */
+	ctl_jb_u64(&b, "flows", ctl_flows_count(d->flows));
+	ctl_jb_u64(&b, "test_ports_used", ctl_flows_ports(d->flows));
+	ctl_jb_u64(&b, "deletes_pending", ctl_fp_del_pending(d->fp));
 	ctl_jb_arr_begin(&b, "listen");
 	for (unsigned i = 0; i < d->conf.n_listen; i++) {
 		ctl_conf_addrport_str(&d->conf.listen[i].ss, s, sizeof(s));
