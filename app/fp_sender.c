@@ -606,7 +606,10 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 	struct fp_counters *c = lc->cnt;
 	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
 	size_t len = pi->pl_len;
-	if (len < tw_pkt_reflector_base(s->layout)) {
+	/* Liberal (wire ref §11b.7): a reply that ends inside the Sender TTL
+	 * tail still carries every timestamp; tw_pkt_reflector_echo_len() is
+	 * the base for authenticated layouts, whose HMAC needs the whole. */
+	if (len < tw_pkt_reflector_echo_len(s->layout)) {
 		FP_INC(c, DROP_REPLY_SHORT);
 		return FP_RX_DROP;
 	}
@@ -626,6 +629,7 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 		}
 	}
 	struct tw_pkt_reflector rp;
+	size_t short_by = 0;
 	if (unlikely(s->echo)) {
 		struct tw_pkt_sender sp;
 		if (tw_pkt_sender_decode(s->layout, pl, len, &sp) != TW_OK) {
@@ -638,7 +642,7 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 		rp.sender_errest = sp.errest;
 		rp.sender_ttl = pi->ttl;
 		rp.ssid = sp.ssid;
-	} else if (tw_pkt_reflector_decode(s->layout, pl, len, &rp) != TW_OK) {
+	} else if (tw_pkt_reflector_decode_liberal(s->layout, pl, len, &rp, &short_by) != TW_OK) {
 		FP_INC(c, DROP_REPLY_SHORT);
 		return FP_RX_DROP;
 	}
@@ -666,6 +670,10 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 		sl->state = 2;
 		s->replies++;
 		FP_INC(c, REPLIES);
+	}
+	if (unlikely(short_by)) {
+		r.flags |= TW_IPC_RES_TTL_NONE;
+		FP_INC(c, REPLY_NO_TTL);
 	}
 	r.session = s->session;
 	r.sender_seq = sseq;

@@ -563,6 +563,23 @@ static void print_counters(void)
 	for (unsigned k = 0; k < FP_C__COUNT; k++)
 		if (sum[k])
 			printf("counter %-28s %" PRIu64 "\n", tw_ipc_cnt_name(k), sum[k]);
+#ifdef FP_STAGES
+	/* -Dfp_stages=true: cycles/packet per stage of the bursts measured
+	 * (docs/performance.md) */
+	static const char *const names[FP_ST__COUNT] = {
+#define FP_STAGE_NAME(n) #n,
+		FP_STAGE_LIST(FP_STAGE_NAME)
+#undef FP_STAGE_NAME
+	};
+	uint64_t st[FP_ST__COUNT] = {0}, pk = 0;
+	for (unsigned i = 0; i < fp.nb_lcores; i++) {
+		for (unsigned k = 0; k < FP_ST__COUNT; k++)
+			st[k] += fp.lc_by_index[i]->stage[k];
+		pk += fp.lc_by_index[i]->stage_pkts;
+	}
+	for (unsigned k = 0; pk && k < FP_ST__COUNT; k++)
+		printf("stage %-10s %8.1f cycles/packet\n", names[k], (double)st[k] / (double)pk);
+#endif
 }
 
 int main(int argc, char **argv)
@@ -624,6 +641,7 @@ int main(int argc, char **argv)
 	fp.tsc_hz = rte_get_tsc_hz();
 	fp.drain_tsc = fp.tsc_hz / 10000;	 /* 100 us */
 	fp.ipc_poll_tsc = fp.tsc_hz / 10000; /* 100 us */
+	fp.tap_poll_tsc = fp.tsc_hz / 50000; /* 20 us */
 	fp.stats_interval_tsc = fp.tsc_hz / 1000 * opt.stats_ms;
 	struct tw_tsc_cfg tcfg = {.read = rdtsc_fn, .hz = fp.tsc_hz, .resync_ms = 1000};
 	if (tw_tsc_clock_init(&fp.clk[0], &tcfg) != TW_OK)

@@ -17,6 +17,7 @@ cmds=(
 	mktemp:coreutils od:coreutils rm:coreutils seq:coreutils sleep:coreutils
 	sort:coreutils tail:coreutils tee:coreutils timeout:coreutils tr:coreutils
 	wc:coreutils basename:coreutils mkfifo:coreutils stdbuf:coreutils nproc:coreutils
+	uname:coreutils git:git tar:tar
 	dpdk-testpmd:dpdk-dev
 	ethtool:ethtool
 	grep:grep sed:sed
