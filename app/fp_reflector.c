@@ -485,6 +485,8 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 	/* protected: verified with the rest of the burst (fp_crypto_verified) */
 	bool batched = p != TW_PKT_PROT_NONE && fp_crypto_verified(lc, pi, &vrc);
 	if (batched) {
+		/* the first one ran the burst's verify (and checksum pre-passes) */
+		FP_STAGE_NESTED(lc, crypto, st);
 		cs = lc->cb->pre[pi - lc->cb->pi].cs;
 		if (vrc != TW_OK) {
 			if (vrc == TW_E_HMAC)
