@@ -68,7 +68,7 @@ ip netns exec $CNS ping -c 2 -i 0.2 -W 2 10.89.0.1 >"$TMP/ping" 2>&1 ||
 counters() { # -> "NAME value" lines, totals
 	"$IPC" --shm $SHM counters 2>/dev/null | awk '$1 == "total" { print $2, $3 }'
 }
-cval() { awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }' "$1"; }
+cval() { awk -v n="$2" '$1 == n { v = $2 } END { print (v == "" ? 0 : v) }' "$1"; }
 link_drops() { # ns dev -> "rx_dropped tx_dropped"
 	ip -n "$1" -s link show "$2" | awk '/RX:/ { getline; r = $4 } /TX:/ { getline; t = $4 } END { print r + 0, t + 0 }'
 }
