@@ -29,6 +29,7 @@ cmds=(
 	mount:mount mountpoint:util-linux lscpu:util-linux
 	perf:linux-perf
 	ping:iputils-ping
+	prometheus:prometheus promtool:prometheus
 	python3:python3
 	shfmt:shfmt
 	sysctl:procps
