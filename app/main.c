@@ -70,6 +70,7 @@ static struct {
 	bool ctl_lcore; /* --ctl-lcore: split control / worker lcores */
 	int rx_ts; /* --rx-timestamp: -1 = the profile's, else enum fp_ts_mode */
 	enum tw_crypto_impl crypto; /* --crypto */
+	uint64_t sched_stats; /* --sched-stats: packets to record, 0 = off */
 } opt = {
 	.rx_ts = -1,
 	.stats_ms = 100,
@@ -104,6 +105,8 @@ static void usage(const char *prog)
 	       "  --duration SECONDS      exit after this long\n"
 	       "  --stats-interval MS     counter publication period (default 100)\n"
 	       "  --idle-backoff on|off   pause/sleep when idle (default on)\n"
+	       "  --sched-stats N         benchmarks: record the send schedule of the first N\n"
+	       "                          packets, print its accuracy at exit\n"
 	       "  --crypto auto|openssl|ipsec-mb  test-packet crypto engine (default auto:\n"
 	       "                          intel-ipsec-mb where built in and the CPU has AES-NI)\n"
 	       "  --max-sessions N  --max-senders N  --max-light-peers N\n"
@@ -425,7 +428,7 @@ static int parse_app(int argc, char **argv)
 		O_PROFILE = 256, O_PVAR, O_SHM, O_ADDR, O_GW, O_VLAN, O_TAP, O_LIGHT, O_LPROTO,
 		O_LSEC, O_LKEY, O_LAES, O_KEYFILE, O_REFL, O_SEND, O_RECORD, O_EXITDONE, O_DURATION,
 		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_CTL_LCORE, O_HELP,
-		O_SHM_GROUP, O_SHM_MODE, O_CRYPTO
+		O_SHM_GROUP, O_SHM_MODE, O_CRYPTO, O_SCHED
 	};
 	static const struct option lo[] = {
 		{"profile", 1, 0, O_PROFILE}, {"pvar", 1, 0, O_PVAR}, {"shm", 1, 0, O_SHM},
@@ -441,7 +444,7 @@ static int parse_app(int argc, char **argv)
 		{"max-sessions", 1, 0, O_MAXS}, {"max-senders", 1, 0, O_MAXSND},
 		{"max-light-peers", 1, 0, O_MAXPEER}, {"counters", 0, 0, O_COUNTERS},
 		{"rx-timestamp", 1, 0, O_RXTS}, {"ctl-lcore", 0, 0, O_CTL_LCORE},
-		{"crypto", 1, 0, O_CRYPTO},
+		{"crypto", 1, 0, O_CRYPTO}, {"sched-stats", 1, 0, O_SCHED},
 		{"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
 	int c;
 	optind = 1;
@@ -580,6 +583,14 @@ static int parse_app(int argc, char **argv)
 			if (!opt.stats_ms)
 				return -1;
 			break;
+		case O_SCHED: {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || v == 0 || v > 100000000ULL)
+				return -1;
+			opt.sched_stats = v;
+			break;
+		}
 		case O_CRYPTO:
 			if (!strcmp(optarg, "auto"))
 				opt.crypto = TW_CRYPTO_IMPL_AUTO;
@@ -841,6 +852,8 @@ int main(int argc, char **argv)
 			rte_exit(EXIT_FAILURE, "light peer table failed\n");
 	if (fp_sender_pool_init(opt.max_senders) != 0)
 		rte_exit(EXIT_FAILURE, "sender pool failed\n");
+	if (opt.sched_stats && fp_sched_init(opt.sched_stats) != 0)
+		rte_exit(EXIT_FAILURE, "--sched-stats: out of memory\n");
 	char tapname[32];
 	if (opt.tap)
 		snprintf(tapname, sizeof(tapname), "%s", opt.tap);
@@ -938,6 +951,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "twinhop-fp: cannot write %s\n", opt.record);
 	if (opt.print_counters)
 		print_counters();
+	fp_sched_report(stdout);
 	fflush(stdout);
 	fp_ctl_close();
 	fp_exc_close(&exc);

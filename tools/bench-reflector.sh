@@ -38,6 +38,7 @@
 # usage: tools/bench-reflector.sh [BUILD_DIR]
 #   env: SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 MODES="open auth" TOPO=memif
 #        MAX_IDLE=5 KEEP=1 FORMAT=md (print only the markdown table rows)
+#        FP_ARGS="--crypto openssl" (more options for BUILD_DIR's twinhop-fp)
 #   BASE_BUILD=DIR adds a third reflector, DIR's twinhop-fp (an older
 #   build), interleaved with the other two: an A/B of a code change with
 #   testpmd as the common baseline (tools/bench-all.sh uses it for the
@@ -124,14 +125,15 @@ start_reflector() { # kind mode sock log
 	local kind=$1 mode=$2 sock=$3 log=$4
 	if [ "$kind" != testpmd ]; then
 		local fp=$FP
-		[ "$kind" = base ] && fp=$BASE_BUILD/app/twinhop-fp
+		local extra=${FP_ARGS:-}
+		[ "$kind" = base ] && fp=$BASE_BUILD/app/twinhop-fp && extra=""
 		local spec="local=198.18.0.2:5000,peer=198.18.0.1:6000"
 		# twinhop-fp reads its test keys from a key file, never argv
 		if [ "$mode" = auth ]; then spec="$spec,pad=64,sec=auth,aes=aes1,hmac=hmac1"; else spec="$spec,pad=27"; fi
 		ip netns exec $NS "$fp" -l $REF_CPU $EAL --file-prefix twh-br$$ -- \
 			--profile "$(profile "$sock")" --addr 198.18.0.2/24 --tap twh-b0 \
 			--shm $SHM --stats-interval 10 --key-file "$TMP/keys" \
-			--reflector "$spec" --idle-backoff off --counters >"$log" 2>&1 &
+			--reflector "$spec" --idle-backoff off --counters $extra >"$log" 2>&1 &
 	else
 		rm -f "$TMP/tp.fifo"
 		mkfifo "$TMP/tp.fifo"

@@ -27,6 +27,7 @@ struct cli_conn {
 	double timeout;     /* control reply deadline, s */
 	struct ctl_client_cfg ctl;
 	int64_t stagger_ns; /* session i starts i * stagger after the first */
+	bool zero_addr;     /* Request-TW-Session with zero addresses (§2.7, twping -Z) */
 	bool quiet;
 };
 
@@ -46,6 +47,8 @@ struct cli_plan {
 	const uint8_t *stamp_key;
 	size_t stamp_key_len;
 	uint16_t ssid;
+	const uint8_t *tlv; /* RFC 8972 TLVs after the STAMP base */
+	uint16_t tlv_len;
 };
 
 struct cli_run_out {

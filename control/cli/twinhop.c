@@ -66,6 +66,8 @@ struct opts {
 	double interval;
 	bool poisson;
 	long padding; /* -1: default for the mode (wire ref §4.5) */
+	uint8_t tlv[CLI_TLV_MAX]; /* light-send --stamp --tlv: RFC 8972 TLVs */
+	uint16_t tlv_len;
 	int dscp;
 	unsigned sessions;
 	double timeout;
@@ -79,6 +81,7 @@ struct opts {
 	double report_interval; /* -1: default */
 	struct tw_stats_thr thr[TW_STATS_THR__COUNT];
 	double stagger;
+	bool zero_addr;           /* -Z: zero Sender/Receiver Address (twping -Z) */
 	const char *profiles_dir; /* bench */
 	uint32_t pbkdf2_max;
 	uint32_t features;
@@ -110,7 +113,7 @@ static void usage_cmds(FILE *f)
 
 static void usage_opts(FILE *f)
 {
-	fputs(	      "measure / light-send / bench options:\n"
+	fputs("measure / light-send / bench options:\n"
 	      "  --mode LIST        allowed modes: open,auth,enc,mixed (default all)\n"
 	      "  --keyid ID         KeyID (identity)\n"
 	      "  --keyfile FILE     perfSONAR pass-phrase file (identity hex-passphrase)\n"
@@ -124,6 +127,8 @@ static void usage_opts(FILE *f)
 	      "  --sessions N       parallel test sessions (default 1)\n"
 	      "  --stagger S        start session i i*S seconds after the first (Start-N\n"
 	      "                     per session when --features indiv is negotiated)\n"
+	      "  -Z, --zero-addresses  zero Sender/Receiver Address in Request-TW-Session\n"
+	      "                     (the server uses the control connection's, twping -Z)\n"
 	      "  --timeout S        control reply deadline (default 10)\n"
 	      "  --loss-timeout S   a packet is lost after this (default 2)\n"
 	      "  -4, -6             address family\n"
@@ -136,6 +141,8 @@ static void usage_opts(FILE *f)
 	      "  --stamp            light-send: STAMP packets (default TWAMP Light)\n"
 	      "  --ssid N           light-send: STAMP SSID\n"
 	      "  --stamp-key HEX    light-send, bench: STAMP authenticated mode key\n"
+	      "  --tlv cos=DSCP     light-send --stamp: Class of Service TLV asking for\n"
+	      "                     DSCP on the reply (RFC 8972 4.4); result on stderr\n"
 	      "  --json             JSON on stdout (docs/schema/report.schema.json;\n"
 	      "                     several sessions: one document per line)\n"
 	      "  --format text|json same as default / --json\n"
@@ -268,11 +275,13 @@ enum {
 	O_STAMP,
 	O_SSID,
 	O_STAMPKEY,
+	O_TLV,
 	O_CSV,
 	O_OM,
 	O_RINTV,
 	O_THR,
 	O_STAGGER,
+	O_ZERO,
 	O_PROFDIR,
 	O_FORMAT,
 	O_HELP,
@@ -303,11 +312,13 @@ static const struct option long_opts[] = {
     {"stamp", no_argument, 0, O_STAMP},
     {"ssid", required_argument, 0, O_SSID},
     {"stamp-key", required_argument, 0, O_STAMPKEY},
+    {"tlv", required_argument, 0, O_TLV},
     {"csv", required_argument, 0, O_CSV},
     {"openmetrics", required_argument, 0, O_OM},
     {"report-interval", required_argument, 0, O_RINTV},
     {"threshold", required_argument, 0, O_THR},
     {"stagger", required_argument, 0, O_STAGGER},
+    {"zero-addresses", no_argument, 0, O_ZERO},
     {"profiles-dir", required_argument, 0, O_PROFDIR},
     {"format", required_argument, 0, O_FORMAT},
     {"help", no_argument, 0, O_HELP},
@@ -342,7 +353,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 	opterr = 0; /* one line of our own instead of getopt's */
 	int c;
 	double v;
-	while ((c = getopt_long(argc, argv, ":46hq", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":46hqZ", long_opts, NULL)) != -1) {
 		switch (c) {
 		case '4':
 			o->family = AF_INET;
@@ -495,6 +506,29 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 		case O_STAMPKEY:
 			o->stamp_key = optarg;
 			break;
+		case O_TLV:
+			/* RFC 8972 §4: the sender sets U; §4.4 Class of Service
+			 * carries DSCP1, the DSCP asked for on the reply. */
+			if (strncmp(optarg, "cos=", 4) || !num(optarg + 4, 0, 63, &v)) {
+				die_msg("--tlv: need cos=DSCP (DSCP 0..63)");
+				return -1;
+			}
+			if ((size_t)o->tlv_len + 8 > sizeof(o->tlv)) {
+				die_msg("--tlv: too many TLVs");
+				return -1;
+			}
+			{
+				uint8_t *t = o->tlv + o->tlv_len;
+				t[0] = TW_PKT_TLV_F_U;
+				t[1] = TW_PKT_TLV_COS;
+				t[2] = 0;
+				t[3] = TW_PKT_TLV_COS_LEN;
+				struct tw_pkt_cos cos = {.dscp1 = (uint8_t)v};
+				memset(t + 4, 0, 4);
+				tw_pkt_cos_put(t + 4, &cos);
+				o->tlv_len += 8;
+			}
+			break;
 		case O_CSV:
 			o->csv = optarg;
 			break;
@@ -516,6 +550,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 			}
 			break;
 		}
+		case 'Z':
+		case O_ZERO:
+			o->zero_addr = true;
+			break;
 		case O_STAGGER:
 			if (!num(optarg, 0, 3600, &v)) {
 				die_msg("--stagger: need 0..3600 seconds");
@@ -576,6 +614,7 @@ static int conn_from_opts(const struct opts *o, struct cli_conn *c)
 	c->local = o->local;
 	c->timeout = o->timeout;
 	c->stagger_ns = (int64_t)(o->stagger * 1e9);
+	c->zero_addr = o->zero_addr;
 	c->quiet = o->quiet;
 	c->ctl.modes = o->modes;
 	c->ctl.features = o->features;
@@ -721,6 +760,10 @@ static int cmd_light_send(int argc, char **argv)
 	struct cli_plan plan[CLI_ENGINE_SESSIONS_MAX];
 	uint8_t key[64];
 	size_t keylen = 0;
+	if (o.tlv_len && (!o.stamp || o.padding > 0)) {
+		die_msg("--tlv needs --stamp and no --padding");
+		return EXIT_USAGE;
+	}
 	if (o.stamp_key) {
 		if (!o.stamp) {
 			die_msg("--stamp-key needs --stamp");
@@ -740,6 +783,8 @@ static int cmd_light_send(int argc, char **argv)
 		plan[i].stamp_key = key;
 		plan[i].stamp_key_len = keylen;
 		plan[i].ssid = (uint16_t)o.ssid;
+		plan[i].tlv = o.tlv;
+		plan[i].tlv_len = o.tlv_len;
 	}
 	rc = run_plans(&o, &conn, plan, true);
 	tw_crypto_cleanse(key, sizeof(key));
