@@ -15,6 +15,7 @@
 #include "ctl_server.h"
 
 struct ctl_admin;
+struct ctl_peers;
 struct ctl_metrics;
 
 /* One TWAMP-Control connection. */
@@ -23,6 +24,9 @@ struct ctl_conn {
 	struct ctl_daemon *d;
 	struct ctl_srv *srv;
 	bool dead;
+	bool counted;   /* holds a count in ctl_daemon.peers */
+	bool uncounted; /* evicted: already left n_conns */
+	uint64_t deadline; /* ctl_srv_deadline() after the last service */
 	struct ctl_conn *next;
 };
 
@@ -44,6 +48,9 @@ struct ctl_daemon {
 	unsigned n_lst;
 	struct ctl_conn *conns;
 	unsigned n_conns;
+	struct ctl_peers *peers;      /* open connections per source address */
+	uint64_t accept_paused_until; /* listeners off until then (EMFILE), 0 = on */
+	uint64_t accept_warn_ms;      /* rate limit of the accept() warning */
 	uint8_t port_used[65536];
 	uint32_t next_session;
 	uint64_t start_ms;
