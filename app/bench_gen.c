@@ -6,21 +6,30 @@
  *
  * One lcore, one port (any vdev, e.g. a memif client).  Each iteration it
  * drains its Rx queue (counting and freeing the replies, so they never back
- * up into the reflector's Tx) and transmits one burst of copies of a
- * pre-built frame: Ethernet + IPv4 + UDP + a valid TWAMP-Test sender packet.
+ * up into the reflector's Tx) and transmits one burst of pre-built frames:
+ * Ethernet + IPv4 + UDP + a valid TWAMP-Test sender packet.  Every frame is
+ * built once at start, one per flow, in an mbuf the generator keeps; a burst
+ * only takes a reference on each (rte_mbuf_refcnt_update) and the PMD drops
+ * it after its copy, so the generator writes nothing per packet and can
+ * outrun the reflector it measures (docs/performance.md).
  * In authenticated mode (--sec auth|enc) the payload is protected once at
  * start with the given test keys (lib/tw_crypto), so every copy passes the
  * reflector's HMAC check: the reflector does the real verify + protect work.
  * The reflector does not check sender sequence numbers or T1 for replay, so
  * reusing one protected payload is legitimate for a throughput benchmark.
  *
- * --flows N spreads packets over N UDP port pairs: flow i uses source port
- * sport + i % span and destination port dport + i / span, visited with a
- * large odd stride so that consecutive packets hit unrelated table entries.
- * The UDP checksum is patched incrementally (RFC 1624).
+ * --flows N (at most GEN_MAX_FLOWS) spreads packets over N UDP port pairs:
+ * flow i uses source port sport + i % span and destination port
+ * dport + i / span, visited with a large odd stride so that consecutive
+ * packets hit unrelated table entries.  Each flow's frame has its UDP
+ * checksum patched once, at build time (RFC 1624).
  *
- * Once a second it prints "GEN <t_s> tx=<cum> rx=<cum>" (a benchmark tool,
- * not the fast path: printing here is fine).
+ * Once a second it prints "GEN <t_s> tx=<cum> rx=<cum>", and at the end
+ * "GENWIN <tsc_first_tx> <tsc_last_tx> <tsc_hz> tx=<n> rx=<n>", the window
+ * in which it offered traffic (the TSC is the machine's, shared with the
+ * reflector), from which tools/bench-reflector.sh computes the offered rate
+ * and how much of the window the reflector was busy.  A benchmark tool, not
+ * the fast path: printing here is fine.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -42,6 +51,7 @@
 #include "tw_pkt.h"
 
 #define BURST 32
+#define GEN_MAX_FLOWS 131072u
 
 static volatile int quit;
 static void on_sig(int s)
@@ -144,12 +154,13 @@ int main(int argc, char **argv)
 			rte_exit(2, "bad option\n");
 		}
 	}
-	if (!flows || !span)
-		rte_exit(2, "--flows and --span must be > 0\n");
+	if (!flows || !span || flows > GEN_MAX_FLOWS)
+		rte_exit(2, "--flows must be 1..%u and --span > 0\n", GEN_MAX_FLOWS);
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
 
 	uint16_t port = 0;
+	/* Rx: replies, freed at once. */
 	struct rte_mempool *mp = rte_pktmbuf_pool_create("gen", 16383, 256, 0,
 							 RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!mp)
@@ -206,14 +217,36 @@ int main(int argc, char **argv)
 	uint16_t base_ck = uh->dgram_cksum;
 	const uint16_t sport_be = htons(sport), dport_be = htons(dport);
 
+	/* One pre-built frame per flow, at least a burst's worth so that a
+	 * burst never holds the same mbuf twice (memif copies each entry, but
+	 * other PMDs may not like it).  Small data rooms: 131072 flows take
+	 * about 64 MB. */
+	uint32_t nfr = flows < BURST ? BURST : flows;
+	struct rte_mempool *fmp = rte_pktmbuf_pool_create(
+		"gen_frames", nfr, 0, 0, (uint16_t)(RTE_PKTMBUF_HEADROOM + flen), rte_socket_id());
+	struct rte_mbuf **fr = calloc(nfr, sizeof(*fr));
+	if (!fmp || !fr || rte_pktmbuf_alloc_bulk(fmp, fr, nfr) != 0)
+		rte_exit(1, "frame pool\n");
+	for (uint32_t f = 0; f < nfr; f++) {
+		uint32_t fl = f % flows;
+		uint8_t *d = (uint8_t *)rte_pktmbuf_append(fr[f], (uint16_t)flen);
+		memcpy(d, frame, flen);
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)(d + sizeof(*eh) + 20);
+		uint16_t ps = htons((uint16_t)(sport + fl % span));
+		uint16_t pd = htons((uint16_t)(dport + fl / span));
+		u->dgram_cksum = csum_adj(csum_adj(base_ck, sport_be, ps), dport_be, pd);
+		u->src_port = ps;
+		u->dst_port = pd;
+	}
+
 	printf("GENREADY frame=%zu payload=%zu flows=%u sec=%d\n", flen, pl_len, flows, sec);
 	fflush(stdout);
 	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc(), next = t0 + hz;
 	uint64_t end = seconds > 0 ? t0 + (uint64_t)(seconds * (double)hz) : 0;
-	uint64_t tx = 0, rx = 0;
+	uint64_t tx = 0, rx = 0, first_tx = 0, last_tx = 0;
 	uint32_t fi = 0;
 	/* an odd stride, prime to any flow count we use, spreads the visits */
-	const uint32_t stride = 40503u % flows ? 40503u % flows : 1;
+	const uint32_t stride = 40503u % nfr ? 40503u % nfr : 1;
 	struct rte_mbuf *b[BURST];
 	while (!quit) {
 		uint16_t k = rte_eth_rx_burst(port, 0, b, BURST);
@@ -221,30 +254,23 @@ int main(int argc, char **argv)
 			rx += k;
 			rte_pktmbuf_free_bulk(b, k);
 		}
-		if (rte_pktmbuf_alloc_bulk(mp, b, BURST) == 0) {
-			for (unsigned i = 0; i < BURST; i++) {
-				uint8_t *d = (uint8_t *)rte_pktmbuf_append(b[i], (uint16_t)flen);
-				rte_memcpy(d, frame, flen);
-				if (flows > 1) {
-					struct rte_udp_hdr *u =
-						(struct rte_udp_hdr *)(d + sizeof(*eh) + 20);
-					uint16_t ps = htons((uint16_t)(sport + fi % span));
-					uint16_t pd = htons((uint16_t)(dport + fi / span));
-					uint16_t ck = csum_adj(base_ck, sport_be, ps);
-					u->src_port = ps;
-					u->dgram_cksum = csum_adj(ck, dport_be, pd);
-					u->dst_port = pd;
-					fi += stride;
-					if (fi >= flows)
-						fi -= flows;
-				}
-			}
-			uint16_t s = rte_eth_tx_burst(port, 0, b, BURST);
-			tx += s;
-			if (s < BURST)
-				rte_pktmbuf_free_bulk(&b[s], BURST - s);
+		for (unsigned i = 0; i < BURST; i++) {
+			b[i] = fr[fi];
+			rte_mbuf_refcnt_update(b[i], 1);
+			fi += stride;
+			if (fi >= nfr)
+				fi -= nfr;
 		}
+		uint16_t s = rte_eth_tx_burst(port, 0, b, BURST);
+		tx += s;
+		for (unsigned i = s; i < BURST; i++)
+			rte_mbuf_refcnt_update(b[i], -1);
 		uint64_t now = rte_rdtsc();
+		if (s) {
+			if (!first_tx)
+				first_tx = now;
+			last_tx = now;
+		}
 		if (now >= next) {
 			printf("GEN %.3f tx=%" PRIu64 " rx=%" PRIu64 "\n", (double)(now - t0) / (double)hz,
 			       tx, rx);
@@ -254,6 +280,8 @@ int main(int argc, char **argv)
 		if (end && now >= end)
 			break;
 	}
+	printf("GENWIN %" PRIu64 " %" PRIu64 " %" PRIu64 " tx=%" PRIu64 " rx=%" PRIu64 "\n",
+	       first_tx, last_tx, hz, tx, rx);
 	printf("GENDONE tx=%" PRIu64 " rx=%" PRIu64 "\n", tx, rx);
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);

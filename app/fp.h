@@ -27,7 +27,7 @@
 #define FP_MAX_LIGHT 16
 
 struct fp_light;
-struct fp_light_peer;
+struct fp_peers;
 struct fp_sess_table;
 struct fp_exc;
 struct fp_ctl;
@@ -47,8 +47,8 @@ struct fp_lcore {
 	struct fp_counters *cnt;
 	unsigned index;			/* 0..nb_lcores-1 */
 	unsigned lcore_id;
-	struct rte_hash *light_state;	/* stateful TWAMP-Light peers (per lcore) */
-	struct fp_light_peer *light_peer; /* values, by light_state position */
+	struct fp_peers *peers; /* stateful TWAMP-Light/STAMP peers (per lcore, fixed size) */
+	uint64_t light_seen;	/* fp_light_epoch at this lcore's last iteration start */
 	uint64_t idle_iters;
 	/* the burst's T2 on the wire: one TSC -> NTP conversion per burst */
 	uint64_t t2_tsc, t2_ntp;

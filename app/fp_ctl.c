@@ -23,7 +23,8 @@ static inline struct tw_ring_q *evt_q(unsigned index)
 	return ctl.ring ? tw_ring_evt(ctl.ring, index) : NULL;
 }
 
-int fp_ctl_init(const char *shm_name, unsigned n_lcores)
+int fp_ctl_init(const char *shm_name, unsigned n_lcores, bool set_gid, uint32_t gid,
+		unsigned mode)
 {
 	fp.ctl = &ctl;
 	for (unsigned i = 0; i < n_lcores; i++) {
@@ -37,6 +38,9 @@ int fp_ctl_init(const char *shm_name, unsigned n_lcores)
 		.name = shm_name,
 		.n_evt = (uint16_t)n_lcores,
 		.n_lcores = (uint16_t)n_lcores,
+		.mode = mode,
+		.set_gid = set_gid,
+		.gid = gid,
 	};
 	char why[TW_RING_WHY_MAX] = "";
 	enum tw_err e = tw_ring_create(&cfg, &ctl.ring, why, sizeof(why));
@@ -139,6 +143,17 @@ void fp_ctl_publish(uint64_t now)
 {
 	if (!ctl.ring)
 		return;
+	/* Loss before the fast path saw a frame (an Rx ring that overflowed:
+	 * the NIC's, or the kernel socket ring of af_packet/af_xdp) is only
+	 * in the port's statistics, and for af_packet in the kernel socket's
+	 * (fp_port_kernel_ring_drops): publish it as a drop counter of lcore
+	 * index 0, the main lcore that runs this (its own block), so every
+	 * drop has a name.  Control work, on a deadline. */
+	struct rte_eth_stats st;
+	if (fp.nb_lcores && rte_eth_stats_get(fp.port.port_id, &st) == 0)
+		__atomic_store_n(&fp.lc_by_index[0]->cnt->c[TW_IPC_CNT_DROP_PORT_MISSED],
+				 st.imissed + st.rx_nombuf + fp_port_kernel_ring_drops(),
+				 __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < fp.nb_lcores; i++) {
 		struct tw_ipc_counters *dst = tw_ring_counters(ctl.ring, i);
 		const struct fp_counters *src = fp.lc_by_index[i]->cnt;
@@ -304,8 +319,34 @@ static void sched_forget(uint32_t session)
 	sched_recompute();
 }
 
+int fp_ctl_mark_static(uint32_t id)
+{
+	for (unsigned i = 0; i < fp.n_light; i++)
+		if (fp.light[i].active && fp.light[i].id == id) {
+			fp.light[i].fixed = true;
+			return 0;
+		}
+	struct fp_session *s = fp_sess_find_id(fp.sess, id);
+	if (!s)
+		return -1;
+	fp_sess_cold(fp.sess, s)->fixed = true;
+	return 0;
+}
+
+static bool light_fixed(uint32_t id)
+{
+	for (unsigned i = 0; i < fp.n_light; i++)
+		if (fp.light[i].active && fp.light[i].id == id)
+			return fp.light[i].fixed;
+	return false;
+}
+
 static enum tw_err session_ctl(uint16_t type, const struct tw_ipc_session_ctl *q, uint64_t now)
 {
+	/* The command line's sessions are not control's to delete: they must
+	 * outlive any control process (issue 8 §6, docs/ipc.md life cycle). */
+	if (type == TW_IPC_SESSION_DEL && light_fixed(q->session))
+		return TW_E_COMMAND;
 	if (type == TW_IPC_SESSION_DEL && fp_light_del(q->session) == 0) {
 		fp_ctl_event(q->session, TW_IPC_EV_DELETED, 0, 0, 0);
 		return TW_OK;
@@ -313,6 +354,8 @@ static enum tw_err session_ctl(uint16_t type, const struct tw_ipc_session_ctl *q
 	struct fp_session *s = fp_sess_find_id(fp.sess, q->session);
 	if (!s)
 		return TW_E_ARG;
+	if (type == TW_IPC_SESSION_DEL && fp_sess_cold(fp.sess, s)->fixed)
+		return TW_E_COMMAND;
 	if (type == TW_IPC_SESSION_DEL)
 		sched_forget(q->session);
 	if (q->at_ntp && type != TW_IPC_SESSION_DEL) {
@@ -458,9 +501,10 @@ enum tw_err fp_ctl_apply(uint16_t type, const void *pl, uint32_t len, uint64_t n
 	}
 }
 
-static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, uint64_t now)
+/* h and pl are this process' copy of the message, validated by
+ * tw_ipc_validate(): nothing here reads the shared region again. */
+static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, const void *pl, uint64_t now)
 {
-	const void *pl = h + 1;
 	FP_INC(lc->cnt, IPC_CMDS);
 	switch (h->type) {
 	case TW_IPC_HELLO: {
@@ -468,11 +512,14 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, uint64_t now
 		memcpy(&q, pl, sizeof(q));
 		if (q.flags & TW_IPC_HELLO_F_RESET) {
 			/* Control restarted (docs/ipc.md, life cycle 5): drop every
-			 * session and listener; it re-registers what it still wants. */
+			 * session and listener it programmed; it re-registers what it
+			 * still wants.  The command line's own stay (issue 8 §6). */
 			for (uint32_t i = 0; i < fp.sess->cap; i++) {
 				struct fp_session *s = &fp.sess->s[i];
-				if (s->state == FP_SS_FREE || s->state == FP_SS_DEAD)
+				if (s->state == FP_SS_FREE || s->state == FP_SS_DEAD ||
+				    fp_sess_cold(fp.sess, s)->fixed)
 					continue;
+				sched_forget(s->id);
 				struct fp_sender *snd = fp_sess_cold(fp.sess, s)->snd;
 				if (s->role == FP_ROLE_SENDER && snd)
 					fp_sender_free(snd);
@@ -480,7 +527,7 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, uint64_t now
 					fp_sess_del(fp.sess, s, now);
 			}
 			for (unsigned i = 0; i < fp.n_light; i++)
-				if (fp.light[i].active)
+				if (fp.light[i].active && !fp.light[i].fixed)
 					(void)fp_light_del(fp.light[i].id);
 		}
 		struct tw_ipc_hello_reply r;
@@ -568,18 +615,33 @@ void fp_ctl_poll(struct fp_lcore *lc, uint64_t now, unsigned max)
 {
 	if (!ctl.ring)
 		return;
+	/* One private copy per command (docs/ipc.md, trust boundary): the
+	 * region is writable by the control plane's user, so the fast path
+	 * (root) copies each message out once, validates the copy, and acts
+	 * only on the copy.  Static: the control lcore is the only consumer. */
+	static _Alignas(64) uint8_t buf[TW_IPC_PAYLOAD_MAX];
 	struct tw_ring_q *q = tw_ring_cmd(ctl.ring);
 	for (unsigned i = 0; i < max; i++) {
-		const struct tw_ipc_hdr *h;
-		enum tw_err e = tw_ring_peek(q, &h);
+		struct tw_ipc_hdr h;
+		enum tw_err e = tw_ring_dequeue(q, &h, buf, sizeof(buf));
 		if (e == TW_E_EMPTY)
 			return;
 		if (e != TW_OK) {
-			/* discarded and counted by the ring; NACK what we can */
+			/* discarded and counted by the ring (malformed) */
 			FP_INC(lc->cnt, DROP_IPC_BAD);
 			continue;
 		}
-		handle(lc, h, now);
-		tw_ring_release(q);
+		uint32_t detail = 0;
+		e = tw_ipc_validate(&h, buf, TW_IPC_DIR_CMD, &detail);
+		if (e != TW_OK) {
+			uint32_t sid = 0;
+			if (h.type != TW_IPC_PORT_CONFIG && h.length >= sizeof(sid))
+				memcpy(&sid, buf, sizeof(sid));
+			FP_INC(lc->cnt, IPC_CMDS);
+			FP_INC(lc->cnt, DROP_IPC_BAD);
+			ack(h.type, h.id, e, sid, detail);
+			continue;
+		}
+		handle(lc, &h, buf, now);
 	}
 }

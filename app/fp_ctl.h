@@ -34,7 +34,11 @@ struct fp_ctl {
 	struct fp_ctl_batch *batch[RTE_MAX_LCORE];
 };
 
-int fp_ctl_init(const char *shm_name, unsigned n_lcores);
+/* Create the IPC region (shm_name NULL: none), with group gid when set_gid
+ * and mode (0 = 0600), so that twinhopd can attach after dropping to its
+ * unprivileged user (docs/ipc.md, trust boundary). */
+int fp_ctl_init(const char *shm_name, unsigned n_lcores, bool set_gid, uint32_t gid,
+		unsigned mode);
 void fp_ctl_close(void);
 
 /* Scheduled START/STOP (at_ntp in the future): the earliest due TSC, and
@@ -42,6 +46,10 @@ void fp_ctl_close(void);
 extern uint64_t fp_ctl_next_sched;
 void fp_ctl_sched_run(uint64_t now);
 /* Apply one command; returns TW_OK or the NACK reason.  *detail may be set. */
+/* Mark session or listener `id` as the fast path's own (command line):
+ * HELLO RESET and SESSION_DEL leave it alone.  -1 if no such id. */
+int fp_ctl_mark_static(uint32_t id);
+
 enum tw_err fp_ctl_apply(uint16_t type, const void *payload, uint32_t len, uint64_t now,
 			 uint32_t *detail);
 /* Main lcore, on its deadline: up to max commands. */

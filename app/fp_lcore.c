@@ -303,6 +303,7 @@ static int ctl_loop(struct fp_lcore *lc)
 	ctl_deadlines_init(&d, now);
 
 	while (!__atomic_load_n(&fp.quit, __ATOMIC_RELAXED)) {
+		fp_light_quiesce(lc);
 		now = rte_rdtsc();
 		unsigned work = 0;
 		/* workers -> kernel (ARP/ND, ICMP, TCP, closed UDP ports) */
@@ -368,6 +369,7 @@ int fp_lcore_loop(void *arg)
 	ctl_deadlines_init(&d, now);
 
 	while (!__atomic_load_n(&fp.quit, __ATOMIC_RELAXED)) {
+		fp_light_quiesce(lc); /* holds no listener here */
 		uint16_t n = rte_eth_rx_burst(fp.port.port_id, lc->rxq, pkts, FP_BURST);
 		/* The iteration's one clock read: deadlines, and T2/T4 of the
 		 * whole burst (read after the burst: never before arrival). */

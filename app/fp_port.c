@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "fp_port.h"
 
+#include <dirent.h>
 #include <ifaddrs.h>
 #include <linux/ethtool.h>
+#include <linux/if_packet.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
@@ -213,6 +216,61 @@ static int sysctl_read_int(const char *path)
 		fclose(f);
 	}
 	return v;
+}
+
+/* The AF_PACKET sockets of the net_af_packet PMD (one per queue pair). */
+static int kring_fd[RTE_MAX_QUEUES_PER_PORT];
+static unsigned kring_n;
+static uint64_t kring_drops;
+
+int fp_port_kernel_ring_init(const struct fp_profile *prof)
+{
+	kring_n = 0;
+	if (strcmp(prof->driver, "net_af_packet") != 0)
+		return 0;
+	const char *p = strstr(prof->vdev, "iface=");
+	char ifname[IF_NAMESIZE];
+	size_t n = p ? strcspn(p + 6, ",") : 0;
+	if (n == 0 || n >= sizeof(ifname))
+		return 0;
+	memcpy(ifname, p + 6, n);
+	ifname[n] = '\0';
+	unsigned ifindex = if_nametoindex(ifname);
+	DIR *d = opendir("/proc/self/fd");
+	if (!ifindex || !d)
+		return 0;
+	/* The PMD keeps its socket descriptors private: find them among ours
+	 * as the AF_PACKET sockets bound to the interface. */
+	for (struct dirent *e; (e = readdir(d)) != NULL && kring_n < RTE_DIM(kring_fd);) {
+		int fd = atoi(e->d_name);
+		int dom = 0;
+		socklen_t l = sizeof(dom);
+		struct sockaddr_ll sll;
+		socklen_t sl = sizeof(sll);
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d) ||
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) != 0 || dom != AF_PACKET ||
+		    getsockname(fd, (struct sockaddr *)&sll, &sl) != 0 ||
+		    (unsigned)sll.sll_ifindex != ifindex)
+			continue;
+		struct tpacket_stats st;
+		socklen_t stl = sizeof(st);
+		/* read once: counts from before start are not ours */
+		if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &stl) == 0)
+			kring_fd[kring_n++] = fd;
+	}
+	closedir(d);
+	return (int)kring_n;
+}
+
+uint64_t fp_port_kernel_ring_drops(void)
+{
+	for (unsigned i = 0; i < kring_n; i++) {
+		struct tpacket_stats st;
+		socklen_t l = sizeof(st);
+		if (getsockopt(kring_fd[i], SOL_PACKET, PACKET_STATISTICS, &st, &l) == 0)
+			kring_drops += st.tp_drops;
+	}
+	return kring_drops;
 }
 
 /* ETHTOOL_GTXCSUM of a kernel interface in this namespace (the ioctl

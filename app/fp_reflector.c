@@ -8,6 +8,7 @@
 #include <rte_malloc.h>
 
 #include "fp_cksum.h"
+#include "fp_peers.h"
 #include "tw_time.h"
 
 /* Wire value of a TSC reading (NTP, or truncated PTP with the Z bit). */
@@ -421,21 +422,24 @@ enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, str
 		seq = tw_pkt_peek_seq(pl);
 	} else {
 		/* Stateful: own counter per sender address/port, per lcore
-		 * (RSS keeps one sender on one queue). */
-		int32_t pos = rte_hash_lookup(lc->light_state, &pi->key);
-		if (pos < 0) {
-			pos = rte_hash_add_key(lc->light_state, &pi->key);
-			if (pos < 0) {
-				FP_INC(c, DROP_SESSION_FULL);
-				return FP_RX_DROP;
-			}
-			lc->light_peer[pos].seq = 0;
-			lc->light_peer[pos].last_tsc = t2_tsc;
+		 * (RSS keeps one sender on one queue).  The table is fixed and
+		 * bounded per listener; a new peer takes an idle or the least
+		 * recently used entry, so a flood of source ports never locks
+		 * out a peer that keeps sending (app/fp_peers.h, issue 8 §5). */
+		struct fp_peers *pt = lc->peers;
+		unsigned li = (unsigned)(l - fp.light);
+		if (pt->own[li].gen != l->gen) {
+			/* the slot was reused: its old listener's peers go */
+			fp_peers_flush_owner(pt, li);
+			pt->own[li].gen = l->gen;
 		}
-		struct fp_light_peer *pe = &lc->light_peer[pos];
-		if (l->idle_tsc && t2_tsc - pe->last_tsc > l->idle_tsc)
-			pe->seq = 0;
-		pe->last_tsc = t2_tsc;
+		bool fresh;
+		struct fp_peer *pe =
+			fp_peers_get(pt, &pi->key, li, l->max_peers, l->idle_tsc, t2_tsc, &fresh);
+		if (!pe) {
+			FP_INC(c, DROP_SESSION_FULL); /* --max-peers 0: no stateful peers */
+			return FP_RX_DROP;
+		}
 		seq = pe->seq++;
 		dm_cnt = pe->seq;
 	}
@@ -463,30 +467,59 @@ enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, str
 
 int fp_light_lcore_init(struct fp_lcore *lc, unsigned lcore_id, uint32_t max_peers)
 {
-	char name[32];
-	snprintf(name, sizeof(name), "fp_light_%u", lcore_id);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = max_peers,
-		.key_len = sizeof(struct fp_key),
-		.hash_func = rte_jhash,
-		.socket_id = (int)rte_lcore_to_socket_id(lcore_id),
-	};
-	lc->light_state = rte_hash_create(&hp);
-	lc->light_peer = rte_zmalloc("fp_light_peer", sizeof(struct fp_light_peer) * max_peers, 0);
-	return lc->light_state && lc->light_peer ? 0 : -ENOMEM;
+	/* Allocated once here; the lcore loop only reuses entries. */
+	int sock = (int)rte_lcore_to_socket_id(lcore_id);
+	lc->peers = rte_zmalloc_socket("fp_peers", sizeof(struct fp_peers), 64, sock);
+	struct fp_peer *e = rte_zmalloc_socket("fp_peer", sizeof(*e) * (max_peers ? max_peers : 1),
+					       64, sock);
+	uint32_t *b = rte_zmalloc_socket("fp_peer_b", sizeof(*b) * fp_peers_nbuckets(max_peers),
+					 64, sock);
+	if (!lc->peers || !e || !b)
+		return -ENOMEM;
+	fp_peers_init(lc->peers, e, b, max_peers, rte_rdtsc() ^ ((uint64_t)lcore_id << 32));
+	return 0;
 }
+
+uint64_t fp_light_epoch;
 
 int fp_light_add(const struct tw_ipc_light_listen *req, enum tw_err *err)
 {
 	*err = TW_E_ARG;
-	if (!req->session || !req->flow.local_port || fp.n_light >= FP_MAX_LIGHT ||
-	    fp.light_idx[req->flow.local_port])
+	if (!req->session || !req->flow.local_port || fp.light_idx[req->flow.local_port])
 		return -1;
 	if (req->proto != TW_IPC_PROTO_LIGHT && req->proto != TW_IPC_PROTO_STAMP)
 		return -1;
-	struct fp_light *l = &fp.light[fp.n_light];
+	for (unsigned i = 0; i < fp.n_light; i++)
+		if (fp.light[i].active && fp.light[i].id == req->session)
+			return -1;
+	/* A free slot: never used, or deleted before every other lcore began
+	 * its current iteration (one that read light_idx just before the
+	 * delete has finished with it). */
+	uint64_t quiet = UINT64_MAX;
+	for (unsigned i = 0; i < fp.nb_lcores; i++) {
+		const struct fp_lcore *o = fp.lc_by_index[i];
+		uint64_t s = __atomic_load_n(&o->light_seen, __ATOMIC_ACQUIRE);
+		if (o->lcore_id != rte_lcore_id() && s < quiet)
+			quiet = s;
+	}
+	unsigned slot = FP_MAX_LIGHT;
+	for (unsigned i = 0; i < fp.n_light && slot == FP_MAX_LIGHT; i++)
+		if (!fp.light[i].active && fp.light[i].del_epoch <= quiet)
+			slot = i;
+	if (slot == FP_MAX_LIGHT) {
+		if (fp.n_light >= FP_MAX_LIGHT) {
+			*err = TW_E_NOSPACE;
+			return -1;
+		}
+		slot = fp.n_light;
+	}
+	struct fp_light *l = &fp.light[slot];
+	/* The old listener's contexts: built at set-up, freed at reuse. */
+	rte_free(l->sa);
+	rte_free(l->tc);
+	static uint32_t gen;
 	memset(l, 0, sizeof(*l));
+	l->gen = ++gen;
 	l->id = req->session;
 	l->port = req->flow.local_port;
 	l->stamp = req->proto == TW_IPC_PROTO_STAMP;
@@ -499,6 +532,7 @@ int fp_light_add(const struct tw_ipc_light_listen *req, enum tw_err *err)
 	l->peer_family = req->flow.peer.family;
 	memcpy(l->peer_addr, req->flow.peer.addr, 16);
 	l->idle_tsc = req->idle_ns ? req->idle_ns * (fp.tsc_hz / 1000000) / 1000 : 30 * fp.tsc_hz;
+	l->max_peers = req->max_peers;
 	bool auth = req->sec == TW_IPC_SEC_AUTH || req->sec == TW_IPC_SEC_ENC;
 	if (l->stamp) {
 		if (req->sec == TW_IPC_SEC_ENC) {
@@ -537,9 +571,10 @@ int fp_light_add(const struct tw_ipc_light_listen *req, enum tw_err *err)
 		}
 	}
 	l->active = true;
-	fp.n_light++;
+	if (slot == fp.n_light)
+		fp.n_light++;
 	/* Publish last: lcores index light[] through light_idx. */
-	__atomic_store_n(&fp.light_idx[l->port], (uint16_t)fp.n_light, __ATOMIC_RELEASE);
+	__atomic_store_n(&fp.light_idx[l->port], (uint16_t)(slot + 1), __ATOMIC_RELEASE);
 	*err = TW_OK;
 	return 0;
 }
@@ -548,10 +583,12 @@ int fp_light_del(uint32_t id)
 {
 	for (unsigned i = 0; i < fp.n_light; i++)
 		if (fp.light[i].id == id && fp.light[i].active) {
-			/* The slot is not reused (FP_MAX_LIGHT is small), so an
+			/* The slot is reused only after the grace period, so an
 			 * lcore that read the index a moment ago stays valid. */
 			__atomic_store_n(&fp.light_idx[fp.light[i].port], 0, __ATOMIC_RELEASE);
 			fp.light[i].active = false;
+			fp.light[i].del_epoch =
+				__atomic_add_fetch(&fp_light_epoch, 1, __ATOMIC_ACQ_REL);
 			return 0;
 		}
 	return -1;

@@ -29,17 +29,15 @@ struct fp_light {
 	uint8_t peer_family;   /* 0 = any peer */
 	uint8_t peer_addr[16];
 	uint64_t idle_tsc;
-	uint32_t max_peers;
+	uint32_t max_peers;	/* stateful peers per lcore; 0 = the whole table */
+	uint32_t gen;		/* bumped at each add: lcores drop an older slot's peers */
+	uint64_t del_epoch;	/* deleted at this fp_light_epoch: reusable once every
+				 * lcore has started an iteration since */
 	bool active;
+	bool fixed; /* --light-port: the fast path's own, control cannot delete it */
 	/* crypto: one context per lcore (a context is single-threaded) */
 	struct tw_test_crypto *tc; /* [nb_lcores] for Light AUTH/ENC */
 	struct tw_stamp_auth *sa;  /* [nb_lcores] for STAMP AUTH */
-};
-
-/* Per-lcore stateful Light peer (value of lc->light_state). */
-struct fp_light_peer {
-	uint32_t seq;
-	uint64_t last_tsc;
 };
 
 /* Outcome of handling one UDP datagram. */
@@ -69,11 +67,19 @@ enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, str
 				    struct fp_light *l, uint64_t t2_tsc, struct fp_late_t3 *late);
 void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc);
 
-/* Light listener table management (main lcore). */
+/* Light listener table management (main lcore).  A deleted listener's slot
+ * is reused once every other lcore has begun a new loop iteration (the loop
+ * never holds a listener across iterations): a quiescent-state epoch. */
+extern uint64_t fp_light_epoch;
+static inline void fp_light_quiesce(struct fp_lcore *lc)
+{
+	__atomic_store_n(&lc->light_seen, __atomic_load_n(&fp_light_epoch, __ATOMIC_ACQUIRE),
+			 __ATOMIC_RELEASE);
+}
 int fp_light_add(const struct tw_ipc_light_listen *req, enum tw_err *err);
 int fp_light_del(uint32_t id);
 
-/* Per-lcore state for stateful Light (init). */
+/* Per-lcore stateful peer table of max_peers entries (init; app/fp_peers.h). */
 int fp_light_lcore_init(struct fp_lcore *lc, unsigned lcore_id, uint32_t max_peers);
 
 #endif

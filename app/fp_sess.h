@@ -99,6 +99,7 @@ struct fp_sess_cold {
 	uint64_t free_after_tsc;
 	uint64_t tx, tx_octets; /* role SENDER */
 	struct fp_sender *snd;	/* role SENDER */
+	bool fixed; /* the fast path's own (--reflector, --sender): control cannot delete it */
 };
 
 struct fp_sess_table {

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,6 +49,8 @@ static struct {
 	const char *profile;
 	struct fp_profile_vars vars;
 	const char *shm;
+	const char *shm_group; /* group given the region (twinhopd's), or NULL */
+	unsigned shm_mode;     /* mode of the region; 0 = 0600 */
 	const char *tap;
 	const char *record;
 	unsigned stats_ms;
@@ -78,6 +81,8 @@ static void usage(const char *prog)
 	       "  --profile FILE          driver profile (drivers-config/*.conf)\n"
 	       "  --pvar KEY=VALUE        profile template variable (${KEY})\n"
 	       "  --shm NAME              IPC shared-memory region to create\n"
+	       "  --shm-group GROUP       group of the region (twinhopd's user's group)\n"
+	       "  --shm-mode MODE         octal mode of the region, at most 0660 (default 0600)\n"
 	       "  --addr IP[/LEN]         the port's IPv4 and/or IPv6 address (repeat)\n"
 	       "  --gw IP                 next hop for off-link sender destinations\n"
 	       "  --vlan ID               802.1Q VLAN of the addresses (default untagged)\n"
@@ -327,10 +332,12 @@ static int parse_app(int argc, char **argv)
 	enum {
 		O_PROFILE = 256, O_PVAR, O_SHM, O_ADDR, O_GW, O_VLAN, O_TAP, O_LIGHT, O_LPROTO,
 		O_LSEC, O_LKEY, O_LAES, O_REFL, O_SEND, O_RECORD, O_EXITDONE, O_DURATION,
-		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_CTL_LCORE, O_HELP
+		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_CTL_LCORE, O_HELP,
+		O_SHM_GROUP, O_SHM_MODE
 	};
 	static const struct option lo[] = {
 		{"profile", 1, 0, O_PROFILE}, {"pvar", 1, 0, O_PVAR}, {"shm", 1, 0, O_SHM},
+		{"shm-group", 1, 0, O_SHM_GROUP}, {"shm-mode", 1, 0, O_SHM_MODE},
 		{"addr", 1, 0, O_ADDR}, {"gw", 1, 0, O_GW}, {"vlan", 1, 0, O_VLAN},
 		{"tap", 1, 0, O_TAP}, {"light-port", 1, 0, O_LIGHT},
 		{"light-proto", 1, 0, O_LPROTO}, {"light-sec", 1, 0, O_LSEC},
@@ -353,6 +360,20 @@ static int parse_app(int argc, char **argv)
 			if (fp_profile_var_add(&opt.vars, optarg))
 				return -1;
 			break;
+		case O_SHM_GROUP:
+			opt.shm_group = optarg;
+			break;
+		case O_SHM_MODE: {
+			char *end;
+			unsigned long m = strtoul(optarg, &end, 8);
+			if (*end || !m || (m & ~0660ul)) {
+				fprintf(stderr, "--shm-mode %s: octal, owner/group bits only "
+						"(at most 0660)\n", optarg);
+				return -1;
+			}
+			opt.shm_mode = (unsigned)m;
+			break;
+		}
 		case O_SHM:
 			opt.shm = optarg;
 			break;
@@ -657,6 +678,7 @@ int main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "port init failed\n");
 	fp.mac = fp.port.mac;
 	(void)fp_port_check_kernel_iface(&prof);
+	(void)fp_port_kernel_ring_init(&prof);
 
 	static struct fp_sess_table sess;
 	static struct fp_exc exc;
@@ -687,7 +709,18 @@ int main(int argc, char **argv)
 	 * mode only the control lcore touches the TAP: one queue pair. */
 	if (fp_exc_init(&exc, tapname, fp.split ? 1 : (uint16_t)fp.nb_lcores, prof.mtu) != 0)
 		rte_exit(EXIT_FAILURE, "exception path failed\n");
-	if (fp_ctl_init(opt.shm, fp.nb_lcores) != 0)
+	uint32_t shm_gid = 0;
+	bool set_gid = false;
+	if (opt.shm_group) {
+		char *end;
+		unsigned long g = strtoul(opt.shm_group, &end, 10);
+		struct group *gr = *end ? getgrnam(opt.shm_group) : NULL;
+		if (*end && !gr)
+			rte_exit(EXIT_FAILURE, "--shm-group %s: no such group\n", opt.shm_group);
+		shm_gid = gr ? (uint32_t)gr->gr_gid : (uint32_t)g;
+		set_gid = true;
+	}
+	if (fp_ctl_init(opt.shm, fp.nb_lcores, set_gid, shm_gid, opt.shm_mode) != 0)
 		rte_exit(EXIT_FAILURE, "IPC init failed\n");
 
 	/* Command-line sessions go through the IPC command code. */
@@ -706,6 +739,7 @@ int main(int argc, char **argv)
 		if (e != TW_OK)
 			rte_exit(EXIT_FAILURE, "--light-port %u: %s\n", l->flow.local_port,
 				 tw_strerror(e));
+		(void)fp_ctl_mark_static(l->session);
 	}
 	for (unsigned i = 0; i < opt.n_refl; i++) {
 		struct tw_ipc_sender_add s;
@@ -719,6 +753,7 @@ int main(int argc, char **argv)
 		enum tw_err e = fp_ctl_apply(TW_IPC_REFLECTOR_ADD, &r, sizeof(r), now, &detail);
 		if (e != TW_OK)
 			rte_exit(EXIT_FAILURE, "--reflector %s: %s\n", opt.refl[i], tw_strerror(e));
+		(void)fp_ctl_mark_static(r.session);
 		start_at(TW_IPC_REFLECTOR_START, r.session, opt.refl[i]);
 	}
 	for (unsigned i = 0; i < opt.n_send; i++) {
@@ -735,6 +770,7 @@ int main(int argc, char **argv)
 		if (!snd)
 			rte_exit(EXIT_FAILURE, "--sender %s: %s\n", opt.send[i], tw_strerror(e));
 		snd->echo = echo;
+		(void)fp_ctl_mark_static(s.session);
 		start_at(TW_IPC_SENDER_START, s.session, opt.send[i]);
 	}
 	if (opt.duration_s > 0)

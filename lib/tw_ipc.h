@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 2
+#define TW_IPC_VERSION 3
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -256,6 +256,9 @@ enum tw_ipc_sched {
 	TW_IPC_SCHED_POISSON = 2,  /* exponential gaps with mean interval_ns */
 };
 
+/* Shortest sender interval, ns (10 Mpps from one sender). */
+#define TW_IPC_INTERVAL_MIN_NS 100u
+
 /* SENDER_ADD: one Session-Sender (TWAMP after Accept-Session, or Light/STAMP). */
 struct tw_ipc_sender_add {
 	uint32_t session;          /* session id, chosen by control, != 0 */
@@ -272,7 +275,7 @@ struct tw_ipc_sender_add {
 	uint8_t dscp;         /* DSCP 0..63 of test packets (§2.8) */
 	uint8_t ttl;          /* TTL / Hop Limit sent; 0 = 255 (hop counting, §7) */
 	uint8_t pad0;         /* MBZ */
-	uint64_t interval_ns; /* periodic interval, or Poisson mean, ns; >= 1000 */
+	uint64_t interval_ns; /* periodic interval, or Poisson mean, ns; >= TW_IPC_INTERVAL_MIN_NS */
 	uint64_t count;       /* packets to send; 0 = bounded by duration_ns only */
 	uint64_t duration_ns; /* ns of sending; 0 = count only; both 0 = until STOP */
 	uint64_t start_ntp;   /* NTP 32.32 Start Time (§2.7); 0 = on SENDER_START */
@@ -367,6 +370,8 @@ enum tw_ipc_cnt_sev {
 	X(DROP_TX_FULL, DROP, "packets", "port Tx queue full")                                     \
 	X(DROP_EXC_FULL, DROP, "packets", "kernel exception queue full")                           \
 	X(DROP_MBUF_ALLOC, DROP, "packets", "mbuf pool empty")                                     \
+	X(DROP_PORT_MISSED, DROP, "packets",                                                       \
+	  "frames the port dropped before the fast path polled them (imissed + rx_nombuf)")        \
 	X(DROP_NO_NEIGH, DROP, "packets", "sender next-hop MAC unresolved")                        \
 	X(DROP_SESSION_FULL, DROP, "packets", "session or Light peer table full")                  \
 	X(DROP_IPC_BAD, DROP, "messages", "malformed or unknown IPC command (NACKed)")
@@ -732,6 +737,18 @@ static inline enum tw_err tw_ipc_check(const struct tw_ipc_hdr *h, const void *p
 	}
 	return TW_OK;
 }
+
+/*
+ * The receiver's full check (lib/tw_ipc.c), run on a private copy of the
+ * message, never on shared memory: tw_ipc_check() framing, then every
+ * payload field the receiver acts on against the range documented above
+ * (enums, addresses, ports, VLAN, padding_len <= TW_PKT_MAX_LEN, key sizes,
+ * DSCP, intervals).  Returns TW_OK or the error to NACK with; *bad_off (may
+ * be NULL) gets the payload offset of the offending field (ACK .detail).
+ * State checks (does the session exist?) are the receiver's own.
+ */
+enum tw_err tw_ipc_validate(const struct tw_ipc_hdr *h, const void *payload, enum tw_ipc_dir dir,
+                            uint32_t *bad_off);
 
 /* Payload octets of a fixed-size type (0 for an unknown type). */
 static inline uint32_t tw_ipc_payload_size(unsigned type)

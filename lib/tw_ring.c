@@ -194,11 +194,28 @@ enum tw_err tw_ring_create(const struct tw_ring_cfg *cfg, struct tw_ring **out, 
 	 * attached control process keeps its (unlinked) mapping and notices the
 	 * dead heartbeat / creator pid, then re-attaches to the new one. */
 	(void)shm_unlink(name);
-	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, cfg->mode ? cfg->mode : 0600);
+	mode_t mode = cfg->mode ? (mode_t)cfg->mode : 0600;
+	if (mode & ~(mode_t)0660) {
+		free(r);
+		why_set(why, why_len, "shm mode %04o: only owner and group bits (at most 0660)",
+		        (unsigned)mode);
+		return TW_E_ARG;
+	}
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, mode);
 	if (fd < 0) {
 		int e = errno;
 		free(r);
 		return fail_sys(e, why, why_len, "shm_open", name);
+	}
+	/* The mode exactly (shm_open applies the umask), and the group the
+	 * control plane runs as, so that it can re-attach after dropping
+	 * privileges (docs/ipc.md, trust boundary). */
+	if ((cfg->set_gid && fchown(fd, (uid_t)-1, (gid_t)cfg->gid) < 0) || fchmod(fd, mode) < 0) {
+		int e = errno;
+		close(fd);
+		shm_unlink(name);
+		free(r);
+		return fail_sys(e, why, why_len, "setting group/mode of", name);
 	}
 	/* Until this ftruncate the object is 0 octets long: attach sees that with
 	 * fstat and says "not ready" instead of mapping it (SIGBUS race). */
@@ -293,6 +310,20 @@ enum tw_err tw_ring_attach(const char *name_in, unsigned flags, struct tw_ring *
 		int e = errno;
 		close(fd);
 		return fail_sys(e, why, why_len, "fstat", name);
+	}
+	/* Whoever can create this name can feed us a region and read the test
+	 * keys we write into it: accept only an object of root (the fast path)
+	 * or of our own user, that other users can neither read nor write
+	 * (OpenSSH StrictModes).  Checked on the open descriptor: no race. */
+	uid_t euid = geteuid();
+	if ((st.st_uid != 0 && st.st_uid != euid) || (st.st_mode & (S_IROTH | S_IWOTH))) {
+		close(fd);
+		why_set(why, why_len,
+		        "shm %s has owner uid %u and mode %04o; want owner root or uid %u and no "
+		        "access for others: refusing it",
+		        name, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)euid);
+		errno = EPERM;
+		return TW_E_SYS;
 	}
 	/* Mapping beyond the object's size would SIGBUS on first touch: an
 	 * object shorter than a superblock is still being created. */
@@ -687,11 +718,28 @@ enum tw_err tw_ring_dequeue(struct tw_ring_q *q, struct tw_ipc_hdr *h, void *buf
 	enum tw_err err = tw_ring_peek(q, &p);
 	if (err)
 		return err;
+	/* The record lives in memory the other process writes: copy it out
+	 * once and check the copy, never the shared octets again (no double
+	 * fetch).  peek checked the same octets a moment ago; a producer that
+	 * rewrote them since is caught here, by the copy's own check. */
 	memcpy(h, p, sizeof(*h));
+	if (rec_size(h->length) != q->pending) {
+		bump(&q->sh->cons.malformed, 1);
+		cons_advance(q, q->pending);
+		q->pending = 0;
+		return TW_E_LENGTH;
+	}
 	if (h->length > cap)
 		return TW_E_NOSPACE;
 	if (h->length)
 		memcpy(buf, p + 1, h->length);
+	enum tw_err e = tw_ipc_check(h, buf, (enum tw_ipc_dir)q->dir);
+	if (e != TW_OK) {
+		bump(&q->sh->cons.malformed, 1);
+		cons_advance(q, q->pending);
+		q->pending = 0;
+		return e;
+	}
 	tw_ring_release(q);
 	return TW_OK;
 }

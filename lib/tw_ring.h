@@ -184,7 +184,9 @@ struct tw_ring_cfg {
 	uint32_t evt_size; /* octets, power of two, >= TW_RING_MIN_SIZE; 0 = default */
 	uint16_t n_evt;    /* event rings, 1..TW_RING_MAX_EVT (one per producing lcore) */
 	uint16_t n_lcores; /* counter blocks, 1..TW_RING_MAX_LCORE */
-	uint32_t mode;     /* file mode of the shm object; 0 = 0600 */
+	uint32_t mode;     /* file mode of the shm object; 0 = 0600; no bits for others */
+	uint32_t set_gid;  /* 1: give the shm object group `gid` (the control plane's) */
+	uint32_t gid;      /* group id, with set_gid */
 };
 
 /* Attach flags. */
@@ -204,8 +206,12 @@ enum tw_err tw_ring_create(const struct tw_ring_cfg *cfg, struct tw_ring **out, 
 
 /* Control: attach to an existing region.  TW_E_SYS with errno ENOENT (no
  * region), EAGAIN (not ready yet: retry), EBUSY (another live control process
- * holds the write side), EINVAL (corrupt); TW_E_VERSION on a version, layout
- * or magic mismatch.  why (may be NULL) gets a sentence for the operator. */
+ * holds the write side), EINVAL (corrupt), EPERM (owner or mode not the
+ * expected ones: the object must belong to root or to this process' user,
+ * and give other users no access, so a local user who creates the name while
+ * the fast path is down never receives test keys); TW_E_VERSION on a
+ * version, layout or magic mismatch.  why (may be NULL) gets a sentence for
+ * the operator. */
 enum tw_err tw_ring_attach(const char *name, unsigned flags, struct tw_ring **out, char *why,
                            size_t why_len);
 
@@ -276,7 +282,10 @@ enum tw_err tw_ring_peek(struct tw_ring_q *q, const struct tw_ipc_hdr **h);
 void tw_ring_release(struct tw_ring_q *q);
 
 /* Copy the next message out: header into *h, payload into buf (cap octets).
- * TW_E_NOSPACE leaves the message in the ring (h->length tells the size). */
+ * TW_E_NOSPACE leaves the message in the ring (h->length tells the size).
+ * The shared octets are read once; tw_ipc_check() runs again on the copy
+ * (a record rewritten after peek is discarded as malformed).  A receiver
+ * that acts on the message then runs tw_ipc_validate() on the same copy. */
 enum tw_err tw_ring_dequeue(struct tw_ring_q *q, struct tw_ipc_hdr *h, void *buf, size_t cap);
 
 /* Snapshot of a ring's counters and fill level, readable from either side. */

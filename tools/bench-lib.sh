@@ -31,3 +31,26 @@ bench_cleanup() {
 	done
 	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
 }
+
+# Capacity from twinhop-fp's shared-memory counters (docs/performance.md).
+#   tw_capacity_sample IPC SHM  -> "rx_pkts rx_bursts busy_cycles tx_pkts" (lcore totals)
+#   tw_capacity T_A T_B HZ "A" "B" -> "cycles/pkt Mpps idle% pkts/burst" over
+#       the window between two samples taken at wall times T_A and T_B (s),
+#       HZ the TSC rate; or "fail WHY".  idle% = the share of the window's
+#       cycles that were not busy.
+tw_capacity_sample() {
+	"$1" --shm "$2" counters 2>/dev/null | awk '$1 == "total" { v[$2] = $3 }
+		END { printf "%d %d %d %d\n", v["RX_PKTS"], v["RX_BURSTS"], v["BUSY_CYCLES"], v["TX_PKTS"] }'
+}
+tw_capacity() {
+	awk -v ta="$1" -v tb="$2" -v hz="$3" -v a="$4" -v b="$5" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		rx = y[1] - x[1]; bu = y[2] - x[2]; cy = y[3] - x[3]; tx = y[4] - x[4]; w = (tb - ta) * hz
+		if (rx <= 0 || bu <= 0 || w <= 0) { print "fail no packets reflected in the window"; exit }
+		idle = 100 * (1 - cy / w); if (idle < 0) idle = 0
+		printf "%.1f %.3f %.1f %.1f\n", cy / rx, tx / (tb - ta) / 1e6, idle, rx / bu }'
+}
+# the generator's GENWIN line -> "offered_Mpps hz", or nothing
+gen_window() {
+	awk '$1 == "GENWIN" { sub("tx=", "", $5); if ($3 > $2) printf "%.3f %s\n", $5 / (($3 - $2) / $4) / 1e6, $4 }' "$1"
+}

@@ -1,62 +1,112 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Benchmark: the twinhop-fp reflector against `dpdk-testpmd
-# --forward-mode=5tswap` on the same memif topology, with the same
-# generator, the same core pinning, in one invocation.  A benchmark, not a
-# test: this machine is shared and noisy (dpdk-facts: +-40 % across
-# processes), so every figure is the median of RUNS runs, the two reflectors
-# alternate run by run, and only the ratio means much.
+# Benchmark: the capacity of the twinhop-fp reflector against `dpdk-testpmd
+# --forward-mode=5tswap` on the same topology, with the same frames from the
+# same generator, on the same core, in one invocation (docs/performance.md).
+# A benchmark, not a test: this machine is shared and noisy, so the two
+# reflectors alternate run by run, every figure is the median of RUNS runs,
+# and only the ratio from one invocation means much.
 #
-# Generator (both reflectors, both modes): twinhop-benchgen, a memif client
-# on GEN_CPU that transmits TWAMP-Test sender packets as fast as it can AND
-# drains its Rx queue every iteration, so replies never back up into the
-# reflector's Tx ring (the old txonly generator never read its Rx queue).
+# The figure is CPU cycles per packet while the reflector is saturated:
+#   twinhop-fp: BUSY_CYCLES / RX_PKTS from its shared-memory counters
+#               (cycles of the loop iterations that carried packets);
+#   testpmd:    its --record-core-cycles "CPU cycles/packet" (cycles of the
+#               forwarding calls that carried packets), over the same window
+#               ("clear fwd stats all" ... "show fwd stats all" on its
+#               command line, fed through a FIFO).
+# Cycles per packet only mean capacity when the reflector never waits for
+# the generator, so for each reflector the script prints the generator's
+# offered rate, the reflector's busy share of the window (busy cycles /
+# window cycles) and its packets per Rx burst (32 = a full burst every
+# time; testpmd's --record-burst-stats line), and it REFUSES to print a
+# ratio when a reflector was idle more than MAX_IDLE % (5) of the window.
+# The reflected rate (Mpps, from the reflector's own Tx counter) is printed
+# beside it.
+#
+# Generator: twinhop-benchgen on GEN_CPU.  Pre-built frames held in mbufs,
+# sent by reference (refcount), no per-packet writes; it drains its Rx queue
+# every iteration so replies never back up into the reflector's Tx.
 #   open: 83-octet frames, a 41-octet TWAMP payload (sender base 14 +
 #         Padding 27), session pad=27, so replies are 41 octets too.
-#   auth: 154-octet frames, a mode-2 (authenticated) sender packet with
-#         Padding 64, protected with the session's test keys, so every
-#         packet passes the reflector's HMAC check: twinhop-fp does the
-#         real verify + reflect + protect work (DROP_BAD_HMAC stays 0 and
-#         is printed).  testpmd just swaps the same frames.
-#
-# Measurement, identical for both reflectors: the reflector's OWN
-# transmitted-packet counter, sampled once per second while the generator
-# runs, as per-second rates; the figure of a run is the median of its
-# per-second rates (first and last second dropped).
-#   testpmd:    --stats-period 1 "Tx-pps" of its port (its own TX counter);
-#   twinhop-fp: TX_PKTS from the shared-memory counters (--shm, published
-#               every 50 ms), read by `twinhop-ipc counters` once a second.
-# As a cross-check, the generator's own Rx rate (replies that came back) is
-# measured the same way for both and printed as "gen-rx".
+#   auth: 154-octet frames, a mode-2 sender packet with Padding 64,
+#         protected with the session's keys: twinhop-fp does the real
+#         verify + reflect + protect work (DROP_BAD_HMAC must stay 0).
+# Topologies (TOPO): memif (generator = memif client, reflector = server,
+#   --no-huge) or afxdp (both on net_af_xdp, copy mode, over a veth pair
+#   between two namespaces; the kernel does most of the work there).
 #
 # usage: tools/bench-reflector.sh [BUILD_DIR]
-#   env: SECS=5 RUNS=3 GEN_CPU=0 REF_CPU=1 MODES="open auth" KEEP=1
+#   env: SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 MODES="open auth" TOPO=memif
+#        MAX_IDLE=5 KEEP=1 FORMAT=md (print only the markdown table rows)
 set -u
-B=${1:-${TW_BUILD:-/tmp/b-fp}}
+B=${1:-${TW_BUILD:-build}}
 FP=$B/app/twinhop-fp
 GEN=$B/app/twinhop-benchgen
 IPC=$B/tools/twinhop-ipc
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-SECS=${SECS:-5}
+SECS=${SECS:-4}
 RUNS=${RUNS:-3}
 GEN_CPU=${GEN_CPU:-0}
 REF_CPU=${REF_CPU:-1}
 MODES=${MODES:-open auth}
+TOPO=${TOPO:-memif}
+MAX_IDLE=${MAX_IDLE:-5}
+FORMAT=${FORMAT:-text}
 . "$(dirname "$0")/bench-lib.sh"
 bench_init bench /twh-br$$
-for x in "$FP" "$GEN" "$IPC"; do [ -x "$x" ] || { echo "no $x"; exit 2; }; done
-command -v dpdk-testpmd >/dev/null || { echo "no dpdk-testpmd"; exit 2; }
-ip netns add $NS # the fast path's TAP lives here, not in the host namespace
+for x in "$FP" "$GEN" "$IPC"; do [ -x "$x" ] || { echo "no $x" >&2; exit 2; }; done
+command -v dpdk-testpmd >/dev/null || { echo "no dpdk-testpmd" >&2; exit 2; }
+set -e
+ip netns add $NS # the reflectors (and the fast path's TAP) live here
 REF_MAC=02:00:00:00:00:01
 GEN_MAC=02:00:00:00:00:02
 AES=000102030405060708090a0b0c0d0e0f
 HMAC=101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f
 EAL="--no-huge -m 512 --no-pci --log-level=notice"
+GNS=""
+if [ "$TOPO" = afxdp ]; then
+	GNS=twh-bg$$
+	VR=twbr$$; VG=twbg$$
+	ip netns add $GNS
+	bench_cleanup_extra() { ip netns del "$GNS" 2>/dev/null; }
+	ip link add $VR netns $NS type veth peer name $VG netns $GNS
+	for p in "$NS $VR $REF_MAC" "$GNS $VG $GEN_MAC"; do
+		set -- $p
+		ip -n $1 link set $2 address $3
+		ip netns exec $1 sysctl -qw net.ipv6.conf.$2.disable_ipv6=1
+		ip netns exec $1 sysctl -qw net.ipv4.ip_early_demux=0
+		ip netns exec $1 sysctl -qw net.ipv4.conf.all.rp_filter=1
+		ip netns exec $1 ethtool -K $2 tx off rx off gro off tso off >/dev/null
+		ip -n $1 link set $2 up
+	done
+elif [ "$TOPO" != memif ]; then
+	echo "TOPO must be memif or afxdp" >&2
+	exit 2
+fi
+set +e
 
-profile() { # role mac socket -> file
-	local f=$TMP/memif-$1.conf
-	sed -e "s#^vdev=.*#vdev=net_memif0,role=$1,id=0,socket=$3,socket-abstract=no,rsize=11,mac=$2#" \
-		"$SRC/drivers-config/net_memif.conf" >"$f"
+# The reflector's and the generator's device, by topology.
+ref_vdev() { # sock
+	if [ "$TOPO" = memif ]; then
+		echo "net_memif0,role=server,id=0,socket=$1,socket-abstract=no,rsize=11,mac=$REF_MAC"
+	else
+		echo "net_af_xdp0,iface=$VR,start_queue=0,queue_count=1"
+	fi
+}
+gen_vdev() { # sock
+	if [ "$TOPO" = memif ]; then
+		echo "net_memif0,role=client,id=0,socket=$1,socket-abstract=no,rsize=11,mac=$GEN_MAC"
+	else
+		echo "net_af_xdp0,iface=$VG,start_queue=0,queue_count=1"
+	fi
+}
+profile() { # sock -> file
+	local f=$TMP/ref.conf
+	if [ "$TOPO" = memif ]; then
+		sed -e "s#^vdev=.*#vdev=$(ref_vdev "$1")#" "$SRC/drivers-config/net_memif.conf" >"$f"
+	else
+		sed -e "s#\${iface}#$VR#" "$SRC/drivers-config/net_af_xdp.conf" >"$f"
+	fi
 	echo "$f"
 }
 
@@ -66,101 +116,160 @@ start_reflector() { # kind mode sock log
 		local spec="local=198.18.0.2:5000,peer=198.18.0.1:6000"
 		if [ "$mode" = auth ]; then spec="$spec,pad=64,sec=auth,aes=$AES,hmac=$HMAC"; else spec="$spec,pad=27"; fi
 		ip netns exec $NS "$FP" -l $REF_CPU $EAL --file-prefix twh-br$$ -- \
-			--profile "$(profile server $REF_MAC "$sock")" --addr 198.18.0.2/24 --tap twh-b0 \
-			--shm $SHM --stats-interval 50 \
+			--profile "$(profile "$sock")" --addr 198.18.0.2/24 --tap twh-b0 \
+			--shm $SHM --stats-interval 10 \
 			--reflector "$spec" --idle-backoff off --counters >"$log" 2>&1 &
 	else
-		dpdk-testpmd --lcores "0@$REF_CPU,1@$REF_CPU" $EAL --file-prefix twh-br$$ \
-			--vdev "net_memif0,role=server,id=0,socket=$sock,socket-abstract=no,rsize=11,mac=$REF_MAC" -- \
-			--forward-mode=5tswap --nb-cores=1 --total-num-mbufs=32768 --stats-period=1 >"$log" 2>&1 </dev/null &
+		rm -f "$TMP/tp.fifo"
+		mkfifo "$TMP/tp.fifo"
+		# line-buffered, so the script can wait for each answer; the
+		# main lcore only reads commands (asleep in read()), the
+		# forwarding lcore is on REF_CPU
+		ip netns exec $NS stdbuf -oL dpdk-testpmd --lcores "0@$GEN_CPU,1@$REF_CPU" $EAL --file-prefix twh-br$$ \
+			--vdev "$(ref_vdev "$sock")" -- -i \
+			--forward-mode=5tswap --nb-cores=1 --total-num-mbufs=32768 \
+			--record-core-cycles --record-burst-stats <"$TMP/tp.fifo" >"$log" 2>&1 &
+		exec 7>"$TMP/tp.fifo"
+		echo start >&7
 	fi
 	RP=$!
 	PIDS+=($RP)
 }
 
 start_generator() { # mode sock log secs
-	local mode=$1 sock=$2 log=$3 secs=$4 extra=""
+	local mode=$1 sock=$2 log=$3 secs=$4 extra="" pre=""
 	[ "$mode" = auth ] && extra="--sec auth --aes $AES --hmac $HMAC --pad 64" || extra="--pad 27"
-	"$GEN" -l $GEN_CPU $EAL --file-prefix twh-bg$$ \
-		--vdev "net_memif0,role=client,id=0,socket=$sock,socket-abstract=no,rsize=11,mac=$GEN_MAC" -- \
+	[ -n "$GNS" ] && pre="ip netns exec $GNS"
+	$pre "$GEN" -l $GEN_CPU $EAL --file-prefix twh-bg$$ --vdev "$(gen_vdev "$sock")" -- \
 		--dst-mac $REF_MAC --src-ip 198.18.0.1 --dst-ip 198.18.0.2 --sport 6000 --dport 5000 \
 		--seconds "$secs" $extra >"$log" 2>&1 &
 	GP=$!
 	PIDS+=($GP)
 }
 
-# median of the numbers on stdin (one per line), after dropping the first
-# and the last (partial seconds)
-steady_median() {
-	awk '{a[NR]=$1} END {
-		if (NR > 2) { n = 0; for (i = 2; i < NR; i++) b[++n] = a[i] } else { n = NR; for (i = 1; i <= NR; i++) b[i] = a[i] }
-		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
-		printf "%.3f", n ? b[int((n + 1) / 2)] / 1e6 : 0 }'
-}
+now_s() { date +%s.%N; }
 
-# per-second rates from "time cumulative" lines
-rates() { awk 'NR > 1 && $1 > t { printf "%.0f\n", ($2 - c) / ($1 - t) } { t = $1; c = $2 }'; }
+tw_sample() { tw_capacity_sample "$IPC" $SHM; }
 
-tw_tx() { "$IPC" --shm $SHM counters 2>/dev/null | awk '$1 == "total" && $2 == "TX_PKTS" {print $3}'; }
-
-one_run() { # kind mode -> "ref_mpps gen_mpps"
-	local kind=$1 mode=$2 sock=$TMP/b.sock
+# One run -> "cycles/pkt Mpps idle% pkts/burst offered_Mpps bad_hmac", or
+# "fail WHY"
+one_run() { # kind mode
+	local kind=$1 mode=$2 sock=$TMP/b.sock ok=""
 	rm -f "$sock"
+	: >"$TMP/ref.log"
 	start_reflector "$kind" "$mode" "$sock" "$TMP/ref.log"
 	local rp=$RP
-	for _ in $(seq 50); do
-		if [ "$kind" = twinhop ]; then grep -qs READY "$TMP/ref.log" && break; else grep -qs "Press enter\|Checking link" "$TMP/ref.log" && break; fi
+	for _ in $(seq 100); do
+		if [ "$kind" = twinhop ]; then grep -qs READY "$TMP/ref.log" && ok=1; else grep -qas "Checking link" "$TMP/ref.log" && ok=1; fi
+		[ -n "$ok" ] && break
 		sleep 0.1
 	done
+	[ -z "$ok" ] && { echo "fail reflector did not start ($kind, see KEEP=1 $TMP)"; return; }
 	sleep 0.5
 	start_generator "$mode" "$sock" "$TMP/gen.log" $((SECS + 3))
 	local gp=$GP
-	for _ in $(seq 50); do grep -q GENREADY "$TMP/gen.log" && break; sleep 0.1; done
-	sleep 1
-	: >"$TMP/samples"
+	ok=""
+	for _ in $(seq 200); do grep -q "^GEN 1" "$TMP/gen.log" && { ok=1; break; }; sleep 0.1; done
+	[ -z "$ok" ] && { echo "fail generator sent nothing for 20 s"; return; }
+	local ta tb a b
 	if [ "$kind" = twinhop ]; then
-		for _ in $(seq $((SECS + 2))); do
-			echo "$(date +%s.%N) $(tw_tx)" >>"$TMP/samples"
-			sleep 1
-		done
+		ta=$(now_s); a=$(tw_sample)
+		sleep "$SECS"
+		tb=$(now_s); b=$(tw_sample)
 	else
-		sleep $((SECS + 2))
+		ta=$(now_s); echo "clear fwd stats all" >&7
+		sleep "$SECS"
+		tb=$(now_s); echo "show fwd stats all" >&7
+		for _ in $(seq 50); do grep -aqs "CPU cycles/packet\|Accumulated forward" "$TMP/ref.log" && break; sleep 0.1; done
+		sleep 0.2
 	fi
 	wait "$gp" 2>/dev/null
-	kill -INT "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
+	if [ "$kind" = twinhop ]; then
+		kill -INT "$rp" 2>/dev/null
+	else
+		echo quit >&7
+		exec 7>&-
+	fi
+	wait "$rp" 2>/dev/null
 	PIDS=()
 	cp "$TMP/ref.log" "$TMP/ref-$kind-$mode.log"
 	cp "$TMP/gen.log" "$TMP/gen-$kind-$mode.log"
-	local ref gen
+	# the generator's window and TSC rate: offered rate, and the window in cycles
+	local gw hz offered
+	gw=$(gen_window "$TMP/gen.log")
+	[ -z "$gw" ] && { echo "fail generator printed no GENWIN"; return; }
+	set -- $gw
+	offered=$1 hz=$2
 	if [ "$kind" = twinhop ]; then
-		ref=$(rates <"$TMP/samples" | steady_median)
-		HM=$(awk '$2 == "DROP_BAD_HMAC" {print $3}' "$TMP/ref.log")
-		echo "${HM:-0}" >>"$TMP/hmac-$mode"
+		local hm c
+		hm=$(awk '$2 == "DROP_BAD_HMAC" {print $3}' "$TMP/ref.log")
+		c=$(tw_capacity "$ta" "$tb" "$hz" "$a" "$b")
+		[ "${c%% *}" = fail ] && { echo "$c"; return; }
+		echo "$c $offered ${hm:-0}"
 	else
-		ref=$(grep -o 'Tx-pps: *[0-9]*' "$TMP/ref.log" | awk '$2 > 0 {print $2}' | steady_median)
+		# the last "show fwd stats all" block: cycles line, burst line, TX-packets
+		awk -v ta="$ta" -v tb="$tb" -v hz="$hz" -v off="$offered" '
+			/Forward statistics for port/ { blk++ }
+			blk == 1 && /RX-bursts/ && !bl { bl = $0; sub(/.*\[/, "", bl); sub(/\].*/, "", bl); gsub(/ /, "_", bl) }
+			blk == 1 && /Accumulated/ { acc = 1 }
+			blk == 1 && acc && /TX-packets:/ && !tx { tx = $2 }
+			blk == 1 && /CPU cycles\/packet=/ && !cpp {
+				s = $0; sub(/.*packet=/, "", s); cpp = s + 0
+				s = $0; sub(/.*total cycles=/, "", s); cyc = s + 0 }
+			END {
+				w = (tb - ta) * hz
+				if (!cpp || w <= 0) { print "fail testpmd printed no cycles/packet"; exit }
+				idle = 100 * (1 - cyc / w); if (idle < 0) idle = 0
+				printf "%.1f %.3f %.1f %s %s 0\n", cpp, tx / (tb - ta) / 1e6, idle, bl, off }' "$TMP/ref.log"
 	fi
-	gen=$(awk '$1 == "GEN" {sub("rx=", "", $4); print $2, $4}' "$TMP/gen.log" | rates | steady_median)
-	echo "$ref $gen"
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-
-echo "bench-reflector: memif, twinhop-benchgen on cpu $GEN_CPU, reflector on cpu $REF_CPU, ${SECS}s x $RUNS runs each"
-echo "figure = median over runs of the median per-second Tx rate from the reflector's own counter"
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print NR ? a[int((NR+1)/2)] : "n/a"}'; }
+CPU=$(lscpu | awk -F: '/^Model name/ {gsub(/^ +/, "", $2); print $2; exit}')
+[ "$FORMAT" = md ] || {
+	echo "bench-reflector: $TOPO, twinhop-benchgen on cpu $GEN_CPU, reflector on cpu $REF_CPU, ${SECS}s x $RUNS runs each, interleaved"
+	echo "CPU: $CPU; flags: $(grep -m1 -ow 'avx2\|avx512f\|aes\|vaes\|sha_ni\|vpclmulqdq' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+	echo "cycles/pkt = busy cycles / received packets while saturated; Mpps = the reflector's own Tx rate"
+}
+declare -A M=()
 for mode in $MODES; do
-	tw=""; tp=""; twg=""; tpg=""
+	declare -A F=()
 	for r in $(seq "$RUNS"); do
-		set -- $(one_run twinhop $mode); tw="$tw $1"; twg="$twg $2"
-		set -- $(one_run testpmd $mode); tp="$tp $1"; tpg="$tpg $2"
+		for kind in twinhop testpmd; do
+			out=$(one_run $kind $mode)
+			if [ "${out%% *}" = fail ]; then
+				echo "$mode $kind run $r: ${out#fail }" >&2
+				continue
+			fi
+			set -- $out
+			F[$kind.cpp]+=" $1"; F[$kind.mpps]+=" $2"; F[$kind.idle]+=" $3"
+			F[$kind.ppb]+=" $4"; F[$kind.off]+=" $5"; F[$kind.hmac]+=" $6"
+		done
 	done
-	mtw=$(echo "$tw" | median); mtp=$(echo "$tp" | median)
-	mtwg=$(echo "$twg" | median); mtpg=$(echo "$tpg" | median)
-	ratio=$(awk -v a="$mtw" -v b="$mtp" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a"}')
-	gratio=$(awk -v a="$mtwg" -v b="$mtpg" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a"}')
-	printf "%-5s twinhop-fp %7s Mpps [%s ]  testpmd-5tswap %7s Mpps [%s ]  ratio %s\n" \
-		"$mode" "$mtw" "$tw" "$mtp" "$tp" "$ratio"
-	printf "%-5s   gen-rx:  twinhop-fp %7s Mpps [%s ]  testpmd-5tswap %7s Mpps [%s ]  ratio %s\n" \
-		"$mode" "$mtwg" "$twg" "$mtpg" "$tpg" "$gratio"
-	[ -f "$TMP/hmac-$mode" ] && [ "$mode" = auth ] &&
-		echo "auth    twinhop-fp DROP_BAD_HMAC per run: $(tr '\n' ' ' <"$TMP/hmac-$mode")(must be 0)"
+	for kind in twinhop testpmd; do
+		for f in cpp mpps idle off; do M[$kind.$f]=$(echo "${F[$kind.$f]:-}" | median); done
+	done
+	cr=$(awk -v a="${M[testpmd.cpp]}" -v b="${M[twinhop.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
+	rr=$(awk -v a="${M[twinhop.mpps]}" -v b="${M[testpmd.mpps]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
+	why=""
+	for kind in twinhop testpmd; do
+		awk -v i="${M[$kind.idle]}" -v m="$MAX_IDLE" 'BEGIN { exit !(i == "n/a" || i + 0 > m) }' &&
+			why="$why $kind idle ${M[$kind.idle]} % > $MAX_IDLE % (the generator did not saturate it);"
+	done
+	[ -n "$why" ] && { cr="refused:$why"; rr="refused"; }
+	if [ "$FORMAT" = md ]; then
+		printf "| %s %s | %s | %s | %s | %s | %s | %s |\n" "$TOPO" "$mode" \
+			"${M[twinhop.cpp]} cyc/pkt, ${M[twinhop.mpps]} Mpps" \
+			"${M[testpmd.cpp]} cyc/pkt, ${M[testpmd.mpps]} Mpps" "$cr" "$rr" \
+			"offered ${M[twinhop.off]} / ${M[testpmd.off]} Mpps, idle ${M[twinhop.idle]} / ${M[testpmd.idle]} %" "$CPU"
+		continue
+	fi
+	printf "%-5s twinhop-fp  %7s cyc/pkt %7s Mpps  [cyc:%s ] [Mpps:%s ]\n" "$mode" "${M[twinhop.cpp]}" "${M[twinhop.mpps]}" "${F[twinhop.cpp]:-}" "${F[twinhop.mpps]:-}"
+	printf "%-5s testpmd     %7s cyc/pkt %7s Mpps  [cyc:%s ] [Mpps:%s ]\n" "$mode" "${M[testpmd.cpp]}" "${M[testpmd.mpps]}" "${F[testpmd.cpp]:-}" "${F[testpmd.mpps]:-}"
+	printf "%-5s   generator offered: twinhop-fp runs [%s ] testpmd runs [%s ] Mpps\n" "$mode" "${F[twinhop.off]:-}" "${F[testpmd.off]:-}"
+	printf "%-5s   reflector idle %% of window: twinhop-fp [%s ] testpmd [%s ]\n" "$mode" "${F[twinhop.idle]:-}" "${F[testpmd.idle]:-}"
+	printf "%-5s   Rx occupancy: twinhop-fp pkts/burst [%s ]  testpmd burst mix [%s ]\n" "$mode" "${F[twinhop.ppb]:-}" "${F[testpmd.ppb]:-}"
+	[ "$mode" = auth ] && printf "auth    twinhop-fp DROP_BAD_HMAC per run: [%s ] (must be 0)\n" "${F[twinhop.hmac]:-}"
+	printf "%-5s ratio (testpmd cyc/pkt / ours): %s   rate ratio (ours / testpmd Mpps): %s   CPU: %s\n" "$mode" "$cr" "$rr" "$CPU"
+	unset F
 done

@@ -16,7 +16,7 @@ cmds=(
 	dirname:coreutils head:coreutils id:coreutils ls:coreutils mkdir:coreutils
 	mktemp:coreutils od:coreutils rm:coreutils seq:coreutils sleep:coreutils
 	sort:coreutils tail:coreutils tee:coreutils timeout:coreutils tr:coreutils
-	wc:coreutils
+	wc:coreutils basename:coreutils mkfifo:coreutils stdbuf:coreutils
 	dpdk-testpmd:dpdk-dev
 	ethtool:ethtool
 	grep:grep sed:sed
@@ -25,7 +25,8 @@ cmds=(
 	iptables:iptables ip6tables:iptables
 	ldd:libc-bin
 	meson:meson ninja:ninja-build
-	mount:mount mountpoint:util-linux
+	mount:mount mountpoint:util-linux lscpu:util-linux
+	perf:linux-perf
 	ping:iputils-ping
 	python3:python3
 	shfmt:shfmt

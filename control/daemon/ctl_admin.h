@@ -3,8 +3,10 @@
  * ctl_admin: the admin UNIX sockets (docs/admin-protocol.md): one JSON
  * object per line, a full-access socket and an optional read-only one that
  * accepts only SHOW-type requests (style anchor 10, bgpd's restricted
- * control socket).  Also owns the sessions created through it (TWAMP Light
- * / STAMP listeners and senders) and streams their events to subscribers.
+ * control socket).  It creates TWAMP Light / STAMP listeners and senders
+ * (kept in the session registry, ctl_reg) and streams their events to
+ * subscribers.  It serves the daemon context it is given and imports no
+ * module above it; ctl_admin_priv.h maps its files.
  */
 #ifndef CTL_ADMIN_H
 #define CTL_ADMIN_H
@@ -12,7 +14,6 @@
 #include <stdint.h>
 
 #include "tw_ipc.h"
-#include "tw_stats.h"
 
 struct ctl_daemon;
 struct ctl_admin;
@@ -24,22 +25,5 @@ void ctl_admin_free(struct ctl_admin *a);
 void ctl_admin_poll(struct ctl_admin *a, uint64_t now_ms);
 /* Unsolicited fast-path messages (results, summaries, session events). */
 void ctl_admin_fp_event(struct ctl_admin *a, const struct tw_ipc_hdr *h, const void *payload);
-
-/* Senders with per-packet results keep a lib/tw_stats accumulator (for
- * /metrics), at most this many at a time (357 KiB each); others only count. */
-#define CTL_ADMIN_MAX_STATS 64
-
-/* One session created through the admin socket, for /metrics. */
-struct ctl_admin_sess {
-	uint32_t id;
-	const char *kind, *proto, *state, *mode;
-	char local[64], peer[64];
-	uint64_t rx_pkts, tx_pkts;
-	const struct tw_stats *st; /* sender statistics, or NULL */
-};
-unsigned ctl_admin_n_sessions(const struct ctl_admin *a);
-void ctl_admin_session(const struct ctl_admin *a, unsigned i, struct ctl_admin_sess *out);
-/* Settle sender statistics whose loss timeout passed (wall clock ns). */
-void ctl_admin_tick(struct ctl_admin *a, int64_t now_ns);
 
 #endif

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ctl_daemon: the state twinhopd.c shares with ctl_admin.c.
+ * ctl_daemon: the daemon context.  twinhopd.c builds it and passes it down
+ * to the modules that serve it (ctl_admin, ctl_metrics, ctl_live); it names
+ * only modules below them (configuration, keys, loop, fast-path bridge,
+ * TWAMP-Control server, session registry), so nothing reaches back up.
  */
 #ifndef CTL_DAEMON_H
 #define CTL_DAEMON_H
@@ -14,9 +17,9 @@
 #include "ctl_loop.h"
 #include "ctl_server.h"
 
-struct ctl_admin;
+struct ctl_reg;
+struct ctl_live;
 struct ctl_peers;
-struct ctl_metrics;
 
 /* One TWAMP-Control connection. */
 struct ctl_conn {
@@ -40,8 +43,8 @@ struct ctl_daemon {
 	struct ctl_keys *keys;
 	struct ctl_loop *loop;
 	struct ctl_fp *fp;
-	struct ctl_admin *admin;
-	struct ctl_metrics *metrics;
+	struct ctl_reg *reg;   /* sessions created through the admin socket */
+	struct ctl_live *live; /* latest STATS per session */
 	struct ctl_counters cnt;
 	struct ctl_srv_env env;
 	struct ctl_listener lst[CTL_CONF_MAX_LISTEN];
@@ -59,7 +62,8 @@ struct ctl_daemon {
 	bool debug;          /* -D: log level debug whatever the file says */
 };
 
-/* Reserve / release a UDP test port (also used for admin listeners). */
+/* Reserve / release a UDP test port (also used for admin listeners) in
+ * conf's test-port range; 0 when none is free (ctl_daemon.c). */
 uint16_t ctl_daemon_port_alloc(struct ctl_daemon *d, uint16_t wanted);
 void ctl_daemon_port_free(struct ctl_daemon *d, uint16_t port);
 uint32_t ctl_daemon_session_id(struct ctl_daemon *d);

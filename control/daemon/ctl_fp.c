@@ -11,6 +11,7 @@
 #include "tw_ring.h"
 
 #define FP_ATTACH_EVERY_MS 1000u
+#define FP_ATTACH_LOG_MS   60000u /* a repeated attach failure: at most one line a minute */
 #define FP_MAX_PENDING     4096u
 #define FP_MAX_DEL         8192u
 
@@ -39,7 +40,11 @@ struct ctl_fp {
 	unsigned n_pend;
 	struct fp_del *del;
 	unsigned n_del;
-	bool warned;
+	/* Failed attaches: every reason is logged, a repeated one at most
+	 * once per FP_ATTACH_LOG_MS with the count since (issue 8 §6b). */
+	char last_why[TW_RING_WHY_MAX];
+	uint64_t last_log_ms;
+	unsigned fails_unlogged;
 	/* Heartbeat age is measured on our own clock, from when the value last
 	 * changed: the fast path counts in its own (TSC) nanoseconds, which
 	 * cannot be compared with our CLOCK_MONOTONIC. */
@@ -147,13 +152,25 @@ static void try_attach(struct ctl_fp *fp, uint64_t now_ms)
 	fp->next_attach = now_ms + FP_ATTACH_EVERY_MS;
 	if (tw_ring_attach(fp->region, 0, &fp->ring, why, sizeof(why)) != TW_OK) {
 		fp->ring = NULL;
-		if (!fp->warned)
+		bool same = strcmp(why, fp->last_why) == 0;
+		if (same && now_ms - fp->last_log_ms < FP_ATTACH_LOG_MS) {
+			fp->fails_unlogged++;
+			return;
+		}
+		if (fp->fails_unlogged)
+			log_info("fast path %s not attached: %s (retrying every second; %u more "
+			         "failed attach(es) not logged)",
+			         fp->region, why, fp->fails_unlogged);
+		else
 			log_info("fast path %s not attached: %s (retrying every second)",
 			         fp->region, why);
-		fp->warned = true;
+		snprintf(fp->last_why, sizeof(fp->last_why), "%s", why);
+		fp->last_log_ms = now_ms;
+		fp->fails_unlogged = 0;
 		return;
 	}
-	fp->warned = false;
+	fp->last_why[0] = '\0';
+	fp->fails_unlogged = 0;
 	fp->st.attaches++;
 	/* A restarted control plane owns no session: RESET (tw_ipc.h HELLO). */
 	struct tw_ipc_hello hello = {.ctl_pid = (uint32_t)getpid(),

@@ -11,27 +11,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "ctl_admin.h"
 #include "ctl_daemon.h"
 #include "ctl_http.h"
+#include "ctl_live.h"
 #include "ctl_log.h"
+#include "ctl_reg.h"
 #include "tw_config.h"
 #include "tw_report.h"
 #include "tw_ring.h"
 
-#define LIVE_MAX     8192u /* sessions whose STATS are kept (power of two) */
 #define LINGER_MS    1000u /* after the answer: wait this long for the client's FIN */
 #define OM_CONTENT   "application/openmetrics-text; version=1.0.0; charset=utf-8"
 #define METRICS_PATH "/metrics"
 
-/* ---- live STATS table ----------------------------------------------------------------- */
-
-struct live_ent {
-	uint32_t session;
-	uint32_t gen; /* poll that last reported it */
-	uint64_t at_ms;
-	struct tw_ipc_stats s;
-};
+/* ---- HTTP clients --------------------------------------------------------------------- */
 
 enum mc_state { MC_READ, MC_WRITE, MC_LINGER };
 
@@ -53,131 +46,7 @@ struct ctl_metrics {
 	struct ctl_io lst; /* fd -1: no endpoint */
 	struct mclient *clients;
 	unsigned n_clients;
-	/* STATS poll */
-	uint64_t next_poll;
-	bool polling;
-	uint32_t gen;
-	struct live_ent *ent;
-	unsigned n_ent;
-	int32_t idx[LIVE_MAX * 2]; /* open addressing over ent[]; -1 empty */
 };
-
-static unsigned live_hash(uint32_t s)
-{
-	return (s * 2654435761u) & (LIVE_MAX * 2 - 1);
-}
-
-static void live_reindex(struct ctl_metrics *m)
-{
-	for (unsigned i = 0; i < LIVE_MAX * 2; i++)
-		m->idx[i] = -1;
-	for (unsigned i = 0; i < m->n_ent; i++) {
-		unsigned h = live_hash(m->ent[i].session);
-		while (m->idx[h] >= 0)
-			h = (h + 1) & (LIVE_MAX * 2 - 1);
-		m->idx[h] = (int32_t)i;
-	}
-}
-
-static struct live_ent *live_find(const struct ctl_metrics *m, uint32_t session)
-{
-	for (unsigned h = live_hash(session);; h = (h + 1) & (LIVE_MAX * 2 - 1)) {
-		int32_t i = m->idx[h];
-		if (i < 0)
-			return NULL;
-		if (m->ent[i].session == session)
-			return &m->ent[i];
-	}
-}
-
-static void live_put(struct ctl_metrics *m, const struct tw_ipc_stats *s, uint64_t now)
-{
-	struct live_ent *e = live_find(m, s->session);
-	if (!e) {
-		if (m->n_ent == LIVE_MAX)
-			return;
-		e = &m->ent[m->n_ent];
-		unsigned h = live_hash(s->session);
-		while (m->idx[h] >= 0)
-			h = (h + 1) & (LIVE_MAX * 2 - 1);
-		m->idx[h] = (int32_t)m->n_ent++;
-	}
-	e->session = s->session;
-	e->gen = m->gen;
-	e->at_ms = now;
-	e->s = *s;
-}
-
-/* A complete poll: forget sessions it did not report. */
-static void live_sweep(struct ctl_metrics *m, bool all)
-{
-	unsigned k = 0;
-	for (unsigned i = 0; i < m->n_ent; i++)
-		if (!all && m->ent[i].gen == m->gen)
-			m->ent[k++] = m->ent[i];
-	if (k != m->n_ent) {
-		m->n_ent = k;
-		live_reindex(m);
-	}
-}
-
-const struct tw_ipc_stats *ctl_metrics_live(const struct ctl_metrics *m, uint32_t session,
-                                            uint64_t *age_ms)
-{
-	if (!m)
-		return NULL;
-	const struct live_ent *e = live_find(m, session);
-	if (!e)
-		return NULL;
-	uint64_t now = ctl_now_ms();
-	if (age_ms)
-		*age_ms = now > e->at_ms ? now - e->at_ms : 0;
-	return &e->s;
-}
-
-static void stats_reply(void *arg, uint32_t req, enum tw_err err, const struct tw_ipc_hdr *h,
-                        const void *payload)
-{
-	struct ctl_metrics *m = arg;
-	(void)req;
-
-	if (err != TW_E_OK || !h) {
-		m->d->cnt.c[CTL_CNT_STATS_FAILED]++;
-		m->polling = false;
-		return;
-	}
-	if (h->type == TW_IPC_STATS) {
-		struct tw_ipc_stats s;
-		memcpy(&s, payload, sizeof(s));
-		live_put(m, &s, ctl_now_ms());
-		if (h->flags & TW_IPC_F_MORE)
-			return;
-	}
-	/* last STATS, or the ACK for "no session at all" */
-	live_sweep(m, false);
-	m->polling = false;
-}
-
-static void stats_poll(struct ctl_metrics *m, uint64_t now)
-{
-	struct ctl_daemon *d = m->d;
-
-	if (!ctl_fp_attached(d->fp)) {
-		if (m->n_ent)
-			live_sweep(m, true); /* session ids die with the fast path */
-		return;
-	}
-	if (!d->conf.stats_interval_ms || m->polling || now < m->next_poll)
-		return;
-	m->next_poll = now + d->conf.stats_interval_ms;
-	struct tw_ipc_stats_request rq = {.session = 0};
-	m->gen++;
-	if (!ctl_fp_send(d->fp, TW_IPC_STATS_REQUEST, &rq, sizeof(rq), stats_reply, m, now)) {
-		d->cnt.c[CTL_CNT_STATS_FAILED]++;
-		return;
-	}
-	m->polling = true;
-}
 
 /* ---- exposition ---------------------------------------------------------------------- */
 
@@ -222,7 +91,7 @@ static struct row *collect(struct ctl_daemon *d, size_t *n_out)
 	static const char *const st_names[] = {"adding", "added", "starting", "started", "ended"};
 	static const char *const sec[] = {"?", "open", "authenticated", "?", "encrypted", "?",
 	                                  "?", "?",    "mixed"};
-	size_t n = ctl_admin_n_sessions(d->admin), k = 0;
+	size_t n = ctl_reg_count(d->reg), k = 0;
 
 	for (struct ctl_conn *c = d->conns; c; c = c->next)
 		n += ctl_srv_n_sessions(c->srv);
@@ -264,20 +133,19 @@ static struct row *collect(struct ctl_daemon *d, size_t *n_out)
 			w->rx_pkts = ss->rx_pkts;
 			w->tx_pkts = ss->tx_pkts;
 		}
-	for (unsigned i = 0; i < ctl_admin_n_sessions(d->admin) && k < n; i++) {
-		struct ctl_admin_sess as;
+	for (unsigned i = 0; i < ctl_reg_count(d->reg) && k < n; i++) {
+		const struct ctl_reg_sess *as = ctl_reg_at_const(d->reg, i);
 		struct row *w = &r[k++];
-		ctl_admin_session(d->admin, i, &as);
-		w->id = as.id;
-		w->kind = as.kind;
-		w->proto = as.proto;
-		w->state = as.state;
-		w->mode = as.mode;
-		memcpy(w->local, as.local, sizeof(w->local));
-		memcpy(w->peer, as.peer, sizeof(w->peer));
-		w->rx_pkts = as.rx_pkts;
-		w->tx_pkts = as.tx_pkts;
-		w->st = as.st;
+		w->id = as->id;
+		w->kind = ctl_reg_kind_name(as->kind);
+		w->proto = ctl_reg_proto_name(as->proto);
+		w->state = ctl_reg_state_name(as);
+		w->mode = ctl_reg_sec_name(as->sec);
+		ctl_reg_flow_str(&as->flow.local, as->flow.local_port, w->local, sizeof(w->local));
+		ctl_reg_flow_str(&as->flow.peer, as->flow.peer_port, w->peer, sizeof(w->peer));
+		w->rx_pkts = as->rx_pkts;
+		w->tx_pkts = as->tx_pkts;
+		w->st = as->st;
 	}
 	*n_out = k;
 	return r;
@@ -292,7 +160,8 @@ static void row_labels(FILE *f, const struct row *w)
 
 enum sess_field { SF_RX, SF_TX, SF_RX_OCT, SF_TX_OCT, SF_DROPS };
 
-static void session_counters(struct ctl_metrics *m, FILE *f, const struct row *rows, size_t n)
+static void session_counters(const struct ctl_daemon *d, FILE *f, const struct row *rows,
+                             size_t n)
 {
 	static const struct {
 		const char *name, *help;
@@ -307,7 +176,7 @@ static void session_counters(struct ctl_metrics *m, FILE *f, const struct row *r
 		om_family(f, fam[k].name, "counter", fam[k].help);
 		for (size_t i = 0; i < n; i++) {
 			const struct row *w = &rows[i];
-			const struct tw_ipc_stats *ls = ctl_metrics_live(m, w->id, NULL);
+			const struct tw_ipc_stats *ls = ctl_live_get(d->live, w->id, NULL);
 			uint64_t v = 0;
 			switch ((enum sess_field)k) {
 			case SF_RX:
@@ -357,7 +226,7 @@ static void session_counters(struct ctl_metrics *m, FILE *f, const struct row *r
 		if (!w->st)
 			continue;
 		for (unsigned k = 0; k < CTL_CONF_THR_KINDS && k < TW_STATS_THR__COUNT; k++)
-			if (m->d->conf.thr[k].raise)
+			if (d->conf.thr[k].raise)
 				fprintf(
 				    f, "twinhopd_threshold_raised{session=\"%u\",kind=\"%s\"} %d\n",
 				    w->id, ctl_conf_thr_name(k), w->st->thr_up[k] ? 1 : 0);
@@ -396,7 +265,6 @@ out:
 
 int ctl_metrics_render(struct ctl_daemon *d, FILE *f)
 {
-	struct ctl_metrics *m = d->metrics;
 	enum tw_err err = TW_OK;
 	size_t n = 0;
 	struct row *rows = collect(d, &n);
@@ -474,7 +342,7 @@ int ctl_metrics_render(struct ctl_daemon *d, FILE *f)
 			           : 0.0);
 		}
 	}
-	session_counters(m, f, rows, n);
+	session_counters(d, f, rows, n);
 	if (err == TW_OK)
 		sender_histograms(f, rows, n, &err);
 	if (err == TW_OK)
@@ -692,12 +560,6 @@ struct ctl_metrics *ctl_metrics_new(struct ctl_daemon *d)
 		return NULL;
 	m->d = d;
 	m->lst.fd = -1;
-	m->ent = calloc(LIVE_MAX, sizeof(*m->ent));
-	if (!m->ent) {
-		free(m);
-		return NULL;
-	}
-	live_reindex(m);
 	if (!d->conf.metrics_on)
 		return m;
 
@@ -734,7 +596,6 @@ void ctl_metrics_free(struct ctl_metrics *m)
 {
 	if (!m)
 		return;
-	ctl_fp_cancel(m->d->fp, m);
 	while (m->clients) {
 		struct mclient *c = m->clients;
 		m->clients = c->next;
@@ -744,7 +605,6 @@ void ctl_metrics_free(struct ctl_metrics *m)
 		ctl_loop_del(m->d->loop, &m->lst);
 		close(m->lst.fd);
 	}
-	free(m->ent);
 	free(m);
 }
 
@@ -752,7 +612,6 @@ void ctl_metrics_poll(struct ctl_metrics *m, uint64_t now_ms)
 {
 	if (!m)
 		return;
-	stats_poll(m, now_ms);
 	for (struct mclient **pc = &m->clients; *pc;) {
 		struct mclient *c = *pc;
 		if (!c->dead && now_ms >= c->deadline) {
@@ -774,8 +633,6 @@ uint64_t ctl_metrics_deadline(const struct ctl_metrics *m)
 	uint64_t dl = UINT64_MAX;
 	if (!m)
 		return dl;
-	if (m->d->conf.stats_interval_ms && !m->polling)
-		dl = m->next_poll;
 	for (const struct mclient *c = m->clients; c; c = c->next)
 		if (c->deadline < dl)
 			dl = c->deadline;

@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ctl_metrics: live session counters and the OpenMetrics endpoint of
- * twinhopd (docs/control.md "Metrics").
- *
- * Live counters: every `stats-interval` ms one STATS_REQUEST (session 0,
- * every session) goes to the fast path; the latest STATS per session is
- * kept until a poll no longer reports the session.  show-sessions and
- * /metrics read them.
+ * ctl_metrics: the OpenMetrics endpoint of twinhopd (docs/control.md
+ * "Metrics").  It reads the daemon context it is given (sessions from
+ * ctl_reg, live counters from ctl_live) and imports no module above it.
  *
  * Endpoint: `metrics-listen ADDR [PORT]` opens a TCP listener on the same
  * epoll loop; GET or HEAD /metrics answers the exposition (content type
@@ -18,8 +14,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "tw_ipc.h"
-
 struct ctl_daemon;
 struct ctl_metrics;
 
@@ -30,14 +24,10 @@ struct ctl_metrics;
  * NULL on failure (logged). */
 struct ctl_metrics *ctl_metrics_new(struct ctl_daemon *d);
 void ctl_metrics_free(struct ctl_metrics *m);
-/* Timeouts, finished clients, the STATS poll. */
+/* Timeouts, finished clients. */
 void ctl_metrics_poll(struct ctl_metrics *m, uint64_t now_ms);
 /* Next deadline (monotonic ms; UINT64_MAX if none). */
 uint64_t ctl_metrics_deadline(const struct ctl_metrics *m);
-
-/* Latest STATS of a session (NULL if none) and its age in ms. */
-const struct tw_ipc_stats *ctl_metrics_live(const struct ctl_metrics *m, uint32_t session,
-                                            uint64_t *age_ms);
 
 /* Write the whole exposition, "# EOF" included.  0, or -1 on a write or
  * format error. */

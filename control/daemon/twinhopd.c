@@ -34,9 +34,11 @@
 
 #include "ctl_admin.h"
 #include "ctl_daemon.h"
+#include "ctl_live.h"
 #include "ctl_log.h"
 #include "ctl_metrics.h"
 #include "ctl_peers.h"
+#include "ctl_reg.h"
 #include "tw_config.h"
 #include "tw_time.h"
 
@@ -49,6 +51,9 @@
 #define ACCEPT_PAUSE_MS 100 /* after accept() failed for want of descriptors */
 
 static struct ctl_daemon daemon_state;
+/* The modules serving the daemon context: above it, so it does not name them. */
+static struct ctl_admin *admin;
+static struct ctl_metrics *metrics;
 
 /* ---- per-client accounting (max-sessions-per-client) ------------------------------ */
 
@@ -96,37 +101,7 @@ static void op_client_give(void *ctx, const struct ctl_peer *p)
 		e->n--;
 }
 
-/* ---- ports, session ids, keys ------------------------------------------------------- */
-
-uint16_t ctl_daemon_port_alloc(struct ctl_daemon *d, uint16_t wanted)
-{
-	uint16_t lo = d->conf.test_port_min, hi = d->conf.test_port_max;
-
-	/* Honour the requested Receiver Port when it is free and in range
-	 * (twampd's _OWPEndpointInit, §2.7), else the first free one. */
-	if (wanted >= lo && wanted <= hi && !d->port_used[wanted]) {
-		d->port_used[wanted] = 1;
-		return wanted;
-	}
-	for (uint32_t p = lo; p <= hi; p++)
-		if (!d->port_used[p]) {
-			d->port_used[p] = 1;
-			return (uint16_t)p;
-		}
-	return 0;
-}
-
-void ctl_daemon_port_free(struct ctl_daemon *d, uint16_t port)
-{
-	d->port_used[port] = 0;
-}
-
-uint32_t ctl_daemon_session_id(struct ctl_daemon *d)
-{
-	if (++d->next_session == 0)
-		d->next_session = 1;
-	return d->next_session;
-}
+/* ---- ports, session ids, keys (ctl_daemon.c) ------------------------------------------------------- */
 
 static uint16_t op_port_alloc(void *ctx, uint16_t wanted)
 {
@@ -209,7 +184,7 @@ static void hook_event(void *arg, const struct tw_ipc_hdr *h, const void *payloa
 		ctl_log(lg.level > LOG_DEBUG ? LOG_DEBUG : lg.level, "fast path lcore %u: %.*s",
 		        lg.lcore, (int)lg.text_len, (const char *)payload + sizeof(lg));
 	}
-	ctl_admin_fp_event(d->admin, h, payload);
+	ctl_admin_fp_event(admin, h, payload);
 }
 
 static const struct ctl_srv_ops srv_ops = {
@@ -975,11 +950,15 @@ int main(int argc, char **argv)
 	d->fp = ctl_fp_new(d->conf.fp_region, d->conf.fp_timeout_ms + 1000u, &hk);
 	if (!d->peers || !d->loop || !d->fp || open_listeners(d) < 0)
 		return 1;
-	d->admin = ctl_admin_new(d);
-	if (!d->admin)
+	d->reg = ctl_reg_new(&d->conf);
+	d->live = ctl_live_new(d);
+	if (!d->reg || !d->live)
 		return 1;
-	d->metrics = ctl_metrics_new(d);
-	if (!d->metrics)
+	admin = ctl_admin_new(d);
+	if (!admin)
+		return 1;
+	metrics = ctl_metrics_new(d);
+	if (!metrics)
 		return 1;
 	ctl_fp_poll(d->fp, ctl_now_ms()); /* attach while still privileged */
 	if (drop_privileges(&d->conf) < 0)
@@ -997,7 +976,9 @@ int main(int argc, char **argv)
 		}
 		uint64_t now = ctl_now_ms(),
 		         next = now + (ctl_fp_attached(d->fp) ? FP_POLL_MS : IDLE_POLL_MS);
-		uint64_t mdl = ctl_metrics_deadline(d->metrics);
+		uint64_t mdl = ctl_metrics_deadline(metrics), ldl = ctl_live_deadline(d->live);
+		if (ldl < mdl)
+			mdl = ldl;
 		if (mdl < next)
 			next = mdl > now ? mdl : now;
 		/* Each connection's deadline is cached at its last service:
@@ -1013,11 +994,12 @@ int main(int argc, char **argv)
 		}
 		now = ctl_now_ms();
 		ctl_fp_poll(d->fp, now);
-		ctl_admin_poll(d->admin, now);
-		ctl_metrics_poll(d->metrics, now);
+		ctl_admin_poll(admin, now);
+		ctl_live_poll(d->live, now);
+		ctl_metrics_poll(metrics, now);
 		if (now >= next_tick) {
 			next_tick = now + 1000;
-			ctl_admin_tick(d->admin, tw_time_now_ns());
+			ctl_reg_tick(d->reg, tw_time_now_ns());
 		}
 		listeners_resume(d, now);
 		for (struct ctl_conn **pc = &d->conns; *pc;) {
@@ -1043,8 +1025,10 @@ int main(int argc, char **argv)
 		conn_free(d, c);
 	}
 	ctl_fp_poll(d->fp, UINT64_MAX - 1); /* send the SESSION_DELs now */
-	ctl_metrics_free(d->metrics);
-	ctl_admin_free(d->admin);
+	ctl_metrics_free(metrics);
+	ctl_admin_free(admin);
+	ctl_live_free(d->live);
+	ctl_reg_free(d->reg);
 	ctl_fp_free(d->fp);
 	for (unsigned i = 0; i < d->n_lst; i++)
 		close(d->lst[i].io.fd);

@@ -159,9 +159,45 @@ def ring():
     return s
 
 
+def ipc():
+    # [dir:1][hdr:16][payload]: dir 1 = command ring, 0x80 keeps the header's
+    # own version/length.
+    s = {}
+    import re
+    v = int(re.search(r'#define TW_IPC_VERSION (\d+)',
+                      open(os.path.join(here, '../../lib/tw_ipc.h')).read()).group(1))
+    def m(typ, payload, d=1, version=v, length=None):
+        n = len(payload) if length is None else length
+        return bytes([d]) + struct.pack('<HHHHII', version, typ, 0, 0, 7, n) + payload
+    addr = lambda fam, a, plen=0: struct.pack('<BBH', fam, plen, 0) + a.ljust(16, b'\0')
+    flow = addr(4, H('0a000001')) + addr(4, H('0a000002')) + struct.pack('<HHHH', 862, 5000, 0, 0)
+    pad = lambda p: struct.pack('<IHHHH', p, 0, 0, 0, 0)
+    keys = lambda n: bytes(16) + bytes(range(32)) + struct.pack('<B', n) + bytes(7)
+    hello = struct.pack('<IIII', 1234, 1, v, 0) + b'twinhopd'.ljust(32, b'\0')
+    snd = (struct.pack('<IBBH', 9, 1, 2, 1) + sid + flow + pad(27) + keys(32) +
+           bytes(6) + struct.pack('<HBBBB', 0, 1, 46, 64, 0) +
+           struct.pack('<QQQQQQ', 10**6, 100, 0, 0, 2 * 10**9, 0))
+    refl = (struct.pack('<IBBH', 10, 1, 4, 0) + sid + flow + pad(0xfffffff0) + keys(255) +
+            struct.pack('<BBBB', 0, 255, 0, 0) + struct.pack('<QQ', 10**9, 0))
+    light = (struct.pack('<IBBH', 11, 3, 2, 0) + flow + keys(16) +
+             struct.pack('<BBBBI', 0, 0, 0, 0, 64) + struct.pack('<Q', 30 * 10**9))
+    port = struct.pack('<HHHBB6s2s', 0, 0, 1500, 2, 0, bytes(6), bytes(2)) + \
+        addr(4, H('0a000001'), 24) + addr(6, H('fd00' + '00' * 13 + '01'), 64) + bytes(20 * 6)
+    assert len(snd) == 200 and len(refl) == 160 and len(light) == 128 and len(port) == 176
+    s['hello-reset'] = m(0x01, hello)
+    s['sender-add-auth'] = m(0x06, snd)
+    s['reflector-add-wrap'] = m(0x03, refl)
+    s['light-listen-stamp'] = m(0x0a, light)
+    s['port-config'] = m(0x02, port)
+    s['session-del'] = m(0x09, struct.pack('<IIQ', 9, 0, 0))
+    s['evt-log'] = m(0x48, struct.pack('<BBHHHIIQ', 6, 0, 0, 5, 0, 0, 0, 0) + b'hello', d=2)
+    s['raw-header'] = m(0x06, snd[:100], d=0x81, length=200)
+    return s
+
+
 def main():
     for name, fn in (('ctl', ctl), ('pkt', pkt), ('crypto', crypto), ('time', time_),
-                     ('ring', ring)):
+                     ('ring', ring), ('ipc', ipc)):
         d = os.path.join(here, 'corpus', name)
         os.makedirs(d, exist_ok=True)
         for f in os.listdir(d):

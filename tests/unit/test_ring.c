@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -482,6 +483,60 @@ static void test_version_mismatch(void)
 	tw_ring_destroy(r);
 }
 
+/* Trust boundary (issue 8 §6): a region created by another user, or one
+ * that others may read or write, is refused, since whoever created it
+ * would receive every session's test keys.  The creator sets the group
+ * and the exact mode (no umask), so an unprivileged control plane of that
+ * group can attach. */
+static void test_attach_owner_mode(void)
+{
+	struct tw_ring *r = mk(0, 0, 1, 1);
+	char path[128], why[TW_RING_WHY_MAX] = "";
+	snprintf(path, sizeof(path), "/dev/shm%s", shm_name);
+	struct tw_ring *a = NULL;
+	/* world-readable: refused (the keys would be readable by anyone) */
+	CU_ASSERT_EQUAL(chmod(path, 0604), 0);
+	CU_ASSERT_EQUAL(tw_ring_attach(shm_name, 0, &a, why, sizeof(why)), TW_E_SYS);
+	CU_ASSERT_EQUAL(errno, EPERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "refusing"));
+	CU_ASSERT_EQUAL(chmod(path, 0602), 0);
+	CU_ASSERT_EQUAL(tw_ring_attach(shm_name, TW_RING_ATTACH_RO, &a, NULL, 0), TW_E_SYS);
+	CU_ASSERT_EQUAL(chmod(path, 0600), 0);
+	a = att(shm_name);
+	tw_ring_detach(a);
+	a = NULL;
+	/* owned by another (non-root) user: refused; needs root to forge */
+	if (geteuid() == 0) {
+		CU_ASSERT_EQUAL(chown(path, 4242, (gid_t)-1), 0);
+		CU_ASSERT_EQUAL(tw_ring_attach(shm_name, 0, &a, why, sizeof(why)), TW_E_SYS);
+		CU_ASSERT_EQUAL(errno, EPERM);
+		CU_ASSERT_PTR_NOT_NULL(strstr(why, "uid 4242"));
+		CU_ASSERT_PTR_NULL(a);
+	} else {
+		printf("\n  (not root: the foreign-owner case needs chown)\n");
+		CU_FAIL("test_attach_owner_mode needs root for the foreign-owner case");
+	}
+	tw_ring_destroy(r);
+
+	/* group and mode set by the creator, whatever the umask */
+	mode_t old = umask(077);
+	struct tw_ring_cfg cfg = {.name = fresh_name(), .n_evt = 1, .n_lcores = 1,
+	                          .mode = 0660, .set_gid = 1, .gid = 4243};
+	CU_ASSERT_EQUAL(tw_ring_create(&cfg, &r, why, sizeof(why)), geteuid() == 0 ? TW_OK : TW_E_SYS);
+	umask(old);
+	snprintf(path, sizeof(path), "/dev/shm%s", shm_name);
+	struct stat st;
+	if (geteuid() == 0 && r) {
+		CU_ASSERT_EQUAL(stat(path, &st), 0);
+		CU_ASSERT_EQUAL(st.st_gid, 4243);
+		CU_ASSERT_EQUAL(st.st_mode & 07777, 0660);
+		tw_ring_destroy(r);
+	}
+	/* modes giving others access are refused at create */
+	struct tw_ring_cfg bad = {.name = fresh_name(), .n_evt = 1, .n_lcores = 1, .mode = 0666};
+	CU_ASSERT_EQUAL(tw_ring_create(&bad, &r, NULL, 0), TW_E_ARG);
+}
+
 static void test_attach_before_ready(void)
 {
 	/* The object exists but has no size yet (creator between shm_open and
@@ -854,6 +909,7 @@ int main(void)
 	    {"single control process, stale claim", test_single_controller},
 	    {"version / layout / magic mismatch refused", test_version_mismatch},
 	    {"attach before ready refused (retry)", test_attach_before_ready},
+	    {"foreign owner or open mode refused; creator sets group/mode", test_attach_owner_mode},
 	    {"full ring: dropped == excess, no silent loss", test_full_ring},
 	    {"wrap-around with variable lengths", test_wraparound},
 	    {"zero-copy reserve/commit", test_reserve_commit},

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_peers: the stateful TWAMP Light / STAMP peer table of one lcore
+ * (RFC 5357 Appendix I; RFC 8762 §4.2: a stateful reflector keeps its own
+ * sequence counter per sender).  Pure C, no DPDK, so that
+ * tests/system/test_fp_peers.c runs it without EAL.
+ *
+ * The senders are whoever sends UDP to a listener port, so the table is
+ * bounded twice (issue 8 §5):
+ *  - a fixed number of entries, allocated once by the caller at start-up;
+ *    the lcore loop never allocates;
+ *  - per listener ("owner", the listener's slot), at most its max_peers
+ *    entries.
+ * Each owner keeps its entries on a least-recently-used list.  A new peer
+ * takes, in this order: an idle entry of its owner (silent for idle_tsc),
+ * a free entry, its owner's least recently used entry (when the owner is
+ * at max_peers or the table is full), or, only if its owner has none, the
+ * least recently used entry of the owner holding the most.  So a flood of
+ * new source ports churns through its own listener's entries: a peer that
+ * keeps sending stays near the head of its list and keeps its sequence,
+ * and another listener's peers are touched only when the flooded listener
+ * owns less than the whole table and the newcomer's owns nothing.
+ *
+ * Lookup is a chained hash with a per-table random seed (the senders pick
+ * the source ports: a seeded hash keeps them from choosing one chain).
+ */
+#ifndef FP_PEERS_H
+#define FP_PEERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#define FP_PEERS_OWNERS 16u  /* listener slots (FP_MAX_LIGHT) */
+#define FP_PEERS_NONE   UINT32_MAX
+#define FP_PEERS_KEY_WORDS 6 /* 48-octet key (struct fp_key) */
+
+struct fp_peer {
+	uint64_t key[FP_PEERS_KEY_WORDS];
+	uint64_t last_tsc; /* last packet from this peer */
+	uint32_t seq;      /* next reflector Sequence Number */
+	uint32_t prev, next; /* owner's LRU list: prev towards the head (most recent) */
+	uint32_t hnext;      /* hash chain, or free list */
+	uint8_t owner;
+	uint8_t used;
+	uint8_t pad[6];
+};
+
+struct fp_peers_owner {
+	uint32_t head, tail; /* most / least recently used */
+	uint32_t n;          /* entries held */
+	uint32_t gen;        /* listener generation these entries belong to */
+};
+
+struct fp_peers {
+	struct fp_peer *e;  /* [cap] */
+	uint32_t *bucket;   /* [mask + 1] chain heads */
+	uint32_t mask;
+	uint32_t cap, n;
+	uint32_t free_head;
+	uint64_t seed;
+	uint64_t evicted_lru, evicted_idle; /* entries taken over (telemetry) */
+	struct fp_peers_owner own[FP_PEERS_OWNERS];
+};
+
+/* Chain heads for `cap` entries: the power of two >= cap (load <= 1). */
+static inline uint32_t fp_peers_nbuckets(uint32_t cap)
+{
+	uint32_t n = 1;
+	while (n < cap && n < (1u << 31))
+		n <<= 1;
+	return n;
+}
+
+/* e[cap] and bucket[fp_peers_nbuckets(cap)] are the caller's, allocated
+ * once; seed should be unpredictable (the TSC at start-up will do). */
+static inline void fp_peers_init(struct fp_peers *t, struct fp_peer *e, uint32_t *bucket,
+				 uint32_t cap, uint64_t seed)
+{
+	memset(t, 0, sizeof(*t));
+	t->e = e;
+	t->bucket = bucket;
+	t->cap = cap;
+	t->mask = fp_peers_nbuckets(cap) - 1;
+	t->seed = seed | 1;
+	for (uint32_t i = 0; i <= t->mask; i++)
+		bucket[i] = FP_PEERS_NONE;
+	for (uint32_t i = 0; i < cap; i++) {
+		memset(&e[i], 0, sizeof(e[i]));
+		e[i].hnext = i + 1 < cap ? i + 1 : FP_PEERS_NONE;
+	}
+	t->free_head = cap ? 0 : FP_PEERS_NONE;
+	for (unsigned o = 0; o < FP_PEERS_OWNERS; o++)
+		t->own[o].head = t->own[o].tail = FP_PEERS_NONE;
+}
+
+static inline uint32_t fp_peers_hash(const struct fp_peers *t, const uint64_t *k)
+{
+	uint64_t h = t->seed;
+	for (unsigned i = 0; i < FP_PEERS_KEY_WORDS; i++) {
+		h ^= k[i];
+		h *= 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return (uint32_t)h & t->mask;
+}
+
+static inline void fp_peers_unlink_lru(struct fp_peers *t, uint32_t i)
+{
+	struct fp_peer *p = &t->e[i];
+	struct fp_peers_owner *o = &t->own[p->owner];
+	if (p->prev != FP_PEERS_NONE)
+		t->e[p->prev].next = p->next;
+	else
+		o->head = p->next;
+	if (p->next != FP_PEERS_NONE)
+		t->e[p->next].prev = p->prev;
+	else
+		o->tail = p->prev;
+	o->n--;
+}
+
+static inline void fp_peers_push_head(struct fp_peers *t, uint32_t i, uint8_t owner)
+{
+	struct fp_peer *p = &t->e[i];
+	struct fp_peers_owner *o = &t->own[owner];
+	p->owner = owner;
+	p->prev = FP_PEERS_NONE;
+	p->next = o->head;
+	if (o->head != FP_PEERS_NONE)
+		t->e[o->head].prev = i;
+	else
+		o->tail = i;
+	o->head = i;
+	o->n++;
+}
+
+/* Remove entry i from its chain and its list (it stays allocated: the
+ * caller reuses it or puts it on the free list). */
+static inline void fp_peers_unhash(struct fp_peers *t, uint32_t i)
+{
+	uint32_t *pp = &t->bucket[fp_peers_hash(t, t->e[i].key)];
+	while (*pp != i)
+		pp = &t->e[*pp].hnext;
+	*pp = t->e[i].hnext;
+	fp_peers_unlink_lru(t, i);
+	t->e[i].used = 0;
+	t->n--;
+}
+
+/* Forget every entry of `owner` (its listener was deleted or the slot
+ * reused): O(entries of that owner), on the lcore that owns the table. */
+static inline void fp_peers_flush_owner(struct fp_peers *t, unsigned owner)
+{
+	while (t->own[owner].tail != FP_PEERS_NONE) {
+		uint32_t i = t->own[owner].tail;
+		fp_peers_unhash(t, i);
+		t->e[i].hnext = t->free_head;
+		t->free_head = i;
+	}
+}
+
+/* The entry a new peer of `owner` takes (see the header comment). */
+static inline uint32_t fp_peers_victim(struct fp_peers *t, unsigned owner, uint32_t max,
+				       uint64_t idle_tsc, uint64_t now)
+{
+	struct fp_peers_owner *o = &t->own[owner];
+	uint32_t v = o->tail;
+	if (v != FP_PEERS_NONE && idle_tsc && now - t->e[v].last_tsc > idle_tsc) {
+		t->evicted_idle++;
+		fp_peers_unhash(t, v);
+		return v;
+	}
+	if (o->n < max && t->free_head != FP_PEERS_NONE) {
+		v = t->free_head;
+		t->free_head = t->e[v].hnext;
+		return v;
+	}
+	if (o->n == 0) {
+		/* The table is full of other listeners' peers. */
+		uint32_t most = 0;
+		for (unsigned k = 0; k < FP_PEERS_OWNERS; k++)
+			if (t->own[k].n > most) {
+				most = t->own[k].n;
+				v = t->own[k].tail;
+			}
+	}
+	if (v == FP_PEERS_NONE)
+		return FP_PEERS_NONE; /* cap 0 */
+	t->evicted_lru++;
+	fp_peers_unhash(t, v);
+	return v;
+}
+
+/*
+ * The entry of peer `key` (48 octets) on listener `owner`, created if
+ * needed, and made the owner's most recently used.  *fresh is set when the
+ * peer is new to the table or was idle for more than idle_tsc (0 = never
+ * idle): its sequence starts again at 0, as for a new sender.  NULL only
+ * when the table has no entries at all.
+ */
+static inline struct fp_peer *fp_peers_get(struct fp_peers *t, const void *key, unsigned owner,
+					   uint32_t max_peers, uint64_t idle_tsc, uint64_t now,
+					   bool *fresh)
+{
+	uint64_t k[FP_PEERS_KEY_WORDS];
+	memcpy(k, key, sizeof(k));
+	if (owner >= FP_PEERS_OWNERS)
+		return NULL;
+	if (max_peers == 0 || max_peers > t->cap)
+		max_peers = t->cap;
+	uint32_t b = fp_peers_hash(t, k);
+	for (uint32_t i = t->bucket[b]; i != FP_PEERS_NONE; i = t->e[i].hnext) {
+		struct fp_peer *p = &t->e[i];
+		if (p->owner != owner || memcmp(p->key, k, sizeof(k)) != 0)
+			continue;
+		*fresh = idle_tsc && now - p->last_tsc > idle_tsc;
+		if (*fresh)
+			p->seq = 0;
+		p->last_tsc = now;
+		fp_peers_unlink_lru(t, i);
+		fp_peers_push_head(t, i, (uint8_t)owner);
+		return p;
+	}
+	uint32_t v = fp_peers_victim(t, owner, max_peers, idle_tsc, now);
+	if (v == FP_PEERS_NONE)
+		return NULL;
+	struct fp_peer *p = &t->e[v];
+	memcpy(p->key, k, sizeof(k));
+	p->seq = 0;
+	p->last_tsc = now;
+	p->used = 1;
+	p->hnext = t->bucket[b];
+	t->bucket[b] = v;
+	t->n++;
+	fp_peers_push_head(t, v, (uint8_t)owner);
+	*fresh = true;
+	return p;
+}
+
+#endif

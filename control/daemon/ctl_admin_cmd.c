@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_admin_cmd: the admin protocol's commands (docs/admin-protocol.md):
+ * dispatch, the SHOW-type answers, and the session commands that become
+ * fast-path requests.  Sessions are kept in ctl_reg; replies go out through
+ * ctl_admin.c.
+ */
+#include "ctl_admin_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_admin_args.h"
+#include "ctl_daemon.h"
+#include "ctl_live.h"
+#include "ctl_reg.h"
+#include "tw_config.h"
+#include "tw_ring.h"
+#include "tw_time.h"
+
+/* A request waiting for the fast path. */
+struct adm_pending {
+	struct ctl_admin *a;
+	uint64_t serial; /* client, looked up again: it may have gone */
+	uint64_t json_id;
+	uint32_t session;
+	uint16_t type;
+};
+
+/* ---- fast-path requests ------------------------------------------------------------------ */
+
+static void pending_reply(void *arg, uint32_t req, enum tw_err err, const struct tw_ipc_hdr *h,
+                          const void *payload)
+{
+	struct adm_pending *p = arg;
+	struct ctl_admin *a = p->a;
+	struct adm_client *c = adm_client_by_serial(a, p->serial);
+	(void)req;
+	(void)h;
+	(void)payload;
+
+	bool is_add = p->type == TW_IPC_LIGHT_LISTEN || p->type == TW_IPC_SENDER_ADD;
+	if (err == TW_E_OK) {
+		struct ctl_reg_sess *s = ctl_reg_find(a->d->reg, p->session);
+		if (is_add && s)
+			s->live = true;
+		if (p->type == TW_IPC_SESSION_DEL)
+			adm_sess_remove(a, p->session);
+		if (c) {
+			struct ctl_jb b;
+			adm_reply_begin(&b, p->json_id, true);
+			if (is_add)
+				ctl_jb_u64(&b, "session", p->session);
+			adm_reply_end(c, &b);
+		}
+	} else {
+		if (is_add)
+			adm_sess_remove(a, p->session);
+		if (c) {
+			if (err == TW_E_EMPTY)
+				adm_reply_err(c, p->json_id, "fp-timeout",
+				              "the fast path did not answer");
+			else if (err == TW_E_SYS)
+				adm_reply_err(c, p->json_id, "fp-unavailable",
+				              "the fast path went away");
+			else
+				adm_reply_err(c, p->json_id, "fp-nack", "NACK %s", tw_errname(err));
+		}
+	}
+	free(p);
+}
+
+static void fp_request(struct adm_client *c, uint64_t json_id, uint16_t type, uint32_t session,
+                       const void *payload, uint32_t len)
+{
+	struct ctl_admin *a = c->a;
+	struct adm_pending *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		adm_reply_err(c, json_id, "internal", "out of memory");
+		return;
+	}
+	*p = (struct adm_pending){a, c->serial, json_id, session, type};
+	if (!ctl_fp_send(a->d->fp, type, payload, len, pending_reply, p, ctl_now_ms())) {
+		free(p);
+		if (type == TW_IPC_LIGHT_LISTEN || type == TW_IPC_SENDER_ADD)
+			adm_sess_remove(a, session);
+		adm_reply_err(c, json_id, "fp-unavailable", "the fast path is not attached");
+	}
+}
+
+/* ---- commands ------------------------------------------------------------------------------ */
+
+static void cmd_hello(struct adm_client *c, uint64_t id)
+{
+	struct ctl_jb b;
+	adm_reply_begin(&b, id, true);
+	ctl_jb_str(&b, "version", TW_VERSION);
+	ctl_jb_u64(&b, "protocol", 1);
+	ctl_jb_bool(&b, "readonly", c->ro);
+	adm_reply_end(c, &b);
+}
+
+static void cmd_status(struct adm_client *c, uint64_t id)
+{
+	struct ctl_daemon *d = c->a->d;
+	struct ctl_jb b;
+	unsigned n_sess = ctl_reg_count(d->reg);
+	char s[80];
+
+	for (struct ctl_conn *k = d->conns; k; k = k->next)
+		n_sess += ctl_srv_n_sessions(k->srv);
+	adm_reply_begin(&b, id, true);
+	ctl_jb_str(&b, "version", TW_VERSION);
+	ctl_jb_u64(&b, "uptime_s", (ctl_now_ms() - d->start_ms) / 1000u);
+	ctl_jb_obj_begin(&b, "fp");
+	ctl_jb_bool(&b, "attached", ctl_fp_attached(d->fp));
+	ctl_jb_str(&b, "region", ctl_fp_region(d->fp));
+	struct tw_ring *r = ctl_fp_ring(d->fp);
+	if (r) {
+		const struct tw_ring_super *sb = tw_ring_super(r);
+		ctl_jb_u64(&b, "pid", sb->creator_pid);
+		ctl_jb_u64(&b, "heartbeat_age_ms", ctl_fp_heartbeat_age_ms(d->fp, ctl_now_ms()));
+	}
+	struct ctl_fp_stats st;
+	ctl_fp_stats(d->fp, &st);
+	ctl_jb_u64(&b, "sent", st.sent);
+	ctl_jb_u64(&b, "send_fail", st.send_fail);
+	ctl_jb_u64(&b, "acks", st.acks);
+	ctl_jb_u64(&b, "nacks", st.nacks);
+	ctl_jb_u64(&b, "timeouts", st.timeouts);
+	ctl_jb_obj_end(&b);
+	ctl_jb_u64(&b, "connections", d->n_conns);
+	ctl_jb_u64(&b, "sessions", n_sess);
+	ctl_jb_arr_begin(&b, "listen");
+	for (unsigned i = 0; i < d->conf.n_listen; i++) {
+		ctl_conf_addrport_str(&d->conf.listen[i].ss, s, sizeof(s));
+		ctl_jb_str(&b, NULL, s);
+	}
+	ctl_jb_arr_end(&b);
+	adm_reply_end(c, &b);
+}
+
+static void cmd_counters(struct adm_client *c, uint64_t id)
+{
+	struct ctl_jb b;
+	adm_reply_begin(&b, id, true);
+	ctl_jb_obj_begin(&b, "counters");
+	for (unsigned i = 0; i < CTL_CNT__COUNT; i++)
+		ctl_jb_u64(&b, ctl_cnt_name(i), c->a->d->cnt.c[i]);
+	ctl_jb_obj_end(&b);
+	adm_reply_end(c, &b);
+}
+
+/* The fast path's capacity figures from its counters (VPP's clocks/vector
+ * and vectors/call, docs/performance.md), averages since it started:
+ * busy TSC cycles per received packet and packets per non-empty burst. */
+static void capacity_fields(struct ctl_jb *b, const uint64_t *c)
+{
+	char v[64];
+	uint64_t rx = c[TW_IPC_CNT_RX_PKTS], bursts = c[TW_IPC_CNT_RX_BURSTS];
+	snprintf(v, sizeof(v), "%.1f", rx ? (double)c[TW_IPC_CNT_BUSY_CYCLES] / (double)rx : 0.0);
+	ctl_jb_key(b, "busy_cycles_per_pkt");
+	ctl_jb_raw(b, v);
+	snprintf(v, sizeof(v), "%.2f", bursts ? (double)rx / (double)bursts : 0.0);
+	ctl_jb_key(b, "pkts_per_burst");
+	ctl_jb_raw(b, v);
+}
+
+static void cmd_fp_counters(struct adm_client *c, uint64_t id)
+{
+	struct tw_ring *r = ctl_fp_ring(c->a->d->fp);
+	uint64_t total[TW_IPC_CNT__COUNT] = {0};
+	struct ctl_jb b;
+
+	if (!r) {
+		adm_reply_err(c, id, "fp-unavailable", "the fast path is not attached");
+		return;
+	}
+	adm_reply_begin(&b, id, true);
+	ctl_jb_arr_begin(&b, "lcores");
+	for (unsigned l = 0; l < tw_ring_n_lcores(r); l++) {
+		struct tw_ipc_counters *k = tw_ring_counters(r, l);
+		ctl_jb_obj_begin(&b, NULL);
+		ctl_jb_u64(&b, "lcore", l);
+		ctl_jb_obj_begin(&b, "counters");
+		uint64_t one[TW_IPC_CNT__COUNT];
+		for (unsigned i = 0; i < TW_IPC_CNT__COUNT; i++) {
+			uint64_t v = tw_ipc_cnt_get(k, (enum tw_ipc_cnt)i);
+			one[i] = v;
+			total[i] += v;
+			ctl_jb_u64(&b, tw_ipc_cnt_name(i), v);
+		}
+		ctl_jb_obj_end(&b);
+		capacity_fields(&b, one);
+		ctl_jb_obj_end(&b);
+	}
+	ctl_jb_arr_end(&b);
+	ctl_jb_obj_begin(&b, "total");
+	for (unsigned i = 0; i < TW_IPC_CNT__COUNT; i++)
+		ctl_jb_u64(&b, tw_ipc_cnt_name(i), total[i]);
+	capacity_fields(&b, total);
+	ctl_jb_obj_end(&b);
+	adm_reply_end(c, &b);
+}
+
+/* rx/tx_pkts: the newer of the last event and the last STATS poll; the
+ * poll's extra fields when there is one (docs/admin-protocol.md). */
+static void live_fields(struct ctl_jb *b, struct ctl_daemon *d, uint32_t id, uint64_t rx,
+                        uint64_t tx)
+{
+	uint64_t age;
+	const struct tw_ipc_stats *ls = ctl_live_get(d->live, id, &age);
+	if (ls) {
+		rx = ls->rx_pkts > rx ? ls->rx_pkts : rx;
+		tx = ls->tx_pkts > tx ? ls->tx_pkts : tx;
+	}
+	ctl_jb_u64(b, "rx_pkts", rx);
+	ctl_jb_u64(b, "tx_pkts", tx);
+	if (!ls)
+		return;
+	ctl_jb_obj_begin(b, "live");
+	ctl_jb_u64(b, "age_ms", age);
+	ctl_jb_u64(b, "rx_pkts", ls->rx_pkts);
+	ctl_jb_u64(b, "tx_pkts", ls->tx_pkts);
+	ctl_jb_u64(b, "rx_octets", ls->rx_octets);
+	ctl_jb_u64(b, "tx_octets", ls->tx_octets);
+	ctl_jb_u64(b, "drops", ls->drops);
+	ctl_jb_u64(b, "last_rx_ntp", ls->last_rx_ntp);
+	ctl_jb_u64(b, "peers", ls->peers);
+	ctl_jb_obj_end(b);
+}
+
+static void cmd_sessions(struct adm_client *c, uint64_t id)
+{
+	struct ctl_daemon *d = c->a->d;
+	struct ctl_jb b;
+	char s[80];
+
+	adm_reply_begin(&b, id, true);
+	ctl_jb_arr_begin(&b, "sessions");
+	for (struct ctl_conn *k = d->conns; k; k = k->next) {
+		for (unsigned i = 0; i < ctl_srv_n_sessions(k->srv); i++) {
+			const struct ctl_srv_sess *ss = ctl_srv_session(k->srv, i);
+			static const char *const st[] = {"adding", "added", "starting", "started",
+			                                 "ended"};
+			ctl_jb_obj_begin(&b, NULL);
+			ctl_jb_u64(&b, "session", ss->id);
+			ctl_jb_str(&b, "kind", "reflector");
+			ctl_jb_str(&b, "proto", "twamp");
+			ctl_jb_str(&b, "state", ss->state < 5 ? st[ss->state] : "?");
+			ctl_jb_str(&b, "mode", ctl_reg_sec_name(ss->ra.sec));
+			char hex[33];
+			for (int j = 0; j < 16; j++)
+				snprintf(hex + 2 * j, 3, "%02x", ss->ra.sid[j]);
+			ctl_jb_str(&b, "sid", hex);
+			ctl_conf_addrport_str(&ctl_srv_peer(k->srv)->remote, s, sizeof(s));
+			ctl_jb_str(&b, "control", s);
+			ctl_reg_flow_str(&ss->ra.flow.local, ss->ra.flow.local_port, s, sizeof(s));
+			ctl_jb_str(&b, "local", s);
+			ctl_reg_flow_str(&ss->ra.flow.peer, ss->ra.flow.peer_port, s, sizeof(s));
+			ctl_jb_str(&b, "peer", s);
+			live_fields(&b, d, ss->id, ss->rx_pkts, ss->tx_pkts);
+			ctl_jb_obj_end(&b);
+		}
+	}
+	for (unsigned i = 0; i < ctl_reg_count(d->reg); i++) {
+		const struct ctl_reg_sess *as = ctl_reg_at_const(d->reg, i);
+		ctl_jb_obj_begin(&b, NULL);
+		ctl_jb_u64(&b, "session", as->id);
+		ctl_jb_str(&b, "kind", ctl_reg_kind_name(as->kind));
+		ctl_jb_str(&b, "proto", ctl_reg_proto_name(as->proto));
+		ctl_jb_str(&b, "state", ctl_reg_state_name(as));
+		ctl_jb_str(&b, "mode", ctl_reg_sec_name(as->sec));
+		ctl_reg_flow_str(&as->flow.local, as->flow.local_port, s, sizeof(s));
+		ctl_jb_str(&b, "local", s);
+		ctl_reg_flow_str(&as->flow.peer, as->flow.peer_port, s, sizeof(s));
+		ctl_jb_str(&b, "peer", s);
+		live_fields(&b, d, as->id, as->rx_pkts, as->tx_pkts);
+		ctl_jb_obj_end(&b);
+	}
+	ctl_jb_arr_end(&b);
+	adm_reply_end(c, &b);
+}
+
+static struct ctl_reg_sess *sess_new(struct adm_client *c, uint64_t id)
+{
+	struct ctl_daemon *d = c->a->d;
+	if (ctl_reg_count(d->reg) == CTL_REG_MAX_SESS) {
+		adm_reply_err(c, id, "limit", "at most %u admin sessions", CTL_REG_MAX_SESS);
+		return NULL;
+	}
+	return ctl_reg_add(d->reg, ctl_daemon_session_id(d));
+}
+
+void adm_sess_remove(struct ctl_admin *a, uint32_t id)
+{
+	struct ctl_reg_sess old;
+	if (ctl_reg_remove(a->d->reg, id, &old) && old.kind == CTL_REG_LIGHT)
+		ctl_daemon_port_free(a->d, old.flow.local_port);
+}
+
+static void cmd_light_add(struct adm_client *c, uint64_t id, const struct ctl_json_obj *o)
+{
+	struct ctl_args g = {.o = o};
+	struct tw_ipc_light_listen ll = {0};
+
+	ll.proto = ctl_arg_proto(&g, false);
+	ll.flow.local_port = (uint16_t)ctl_arg_u64(&g, "port", 0, 1, 65535, true);
+	ctl_arg_addr(&g, "addr", false, &ll.flow.local);
+	ctl_arg_addr(&g, "peer", false, &ll.flow.peer);
+	ll.flow.port_id = (uint16_t)ctl_arg_u64(&g, "port_id", 0, 0, 65535, false);
+	ll.flow.vlan = (uint16_t)ctl_arg_u64(&g, "vlan", 0, 0, 4094, false);
+	if (ctl_arg_bool(&g, "stateless", false))
+		ll.flags |= TW_IPC_SF_STATELESS;
+	if (ctl_arg_bool(&g, "copy_dscp", false))
+		ll.flags |= TW_IPC_SF_COPY_DSCP;
+	ll.flags |= TW_IPC_SF_START_NOW;
+	ll.dscp = (uint8_t)ctl_arg_u64(&g, "dscp", 0, 0, 63, false);
+	ll.ttl = (uint8_t)ctl_arg_u64(&g, "ttl", 255, 1, 255, false);
+	ctl_arg_sec(&g, &ll.sec, &ll.keys);
+	ll.max_peers = (uint32_t)ctl_arg_u64(&g, "max_peers", 64, 1, 1u << 20, false);
+	ll.idle_ns = ctl_arg_u64(&g, "idle_s", 60, 1, 86400, false) * 1000000000u;
+	if (g.bad) {
+		adm_reply_err(c, id, "arg", "%s", g.err);
+		return;
+	}
+	struct ctl_daemon *d = c->a->d;
+	if (d->port_used[ll.flow.local_port]) {
+		adm_reply_err(c, id, "limit", "port %u is in use", ll.flow.local_port);
+		return;
+	}
+	struct ctl_reg_sess *s = sess_new(c, id);
+	if (!s)
+		return;
+	d->port_used[ll.flow.local_port] = 1;
+	ll.session = s->id;
+	s->kind = CTL_REG_LIGHT;
+	s->proto = ll.proto;
+	s->sec = ll.sec;
+	s->flow = ll.flow;
+	fp_request(c, id, TW_IPC_LIGHT_LISTEN, s->id, &ll, sizeof(ll));
+}
+
+static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_json_obj *o)
+{
+	struct ctl_args g = {.o = o};
+	struct tw_ipc_sender_add sa = {0};
+
+	sa.proto = ctl_arg_proto(&g, true);
+	ctl_arg_addr(&g, "local", true, &sa.flow.local);
+	sa.flow.local_port = (uint16_t)ctl_arg_u64(&g, "local_port", 0, 1, 65535, true);
+	ctl_arg_addr(&g, "peer", true, &sa.flow.peer);
+	sa.flow.peer_port = (uint16_t)ctl_arg_u64(&g, "peer_port", 0, 1, 65535, true);
+	sa.flow.port_id = (uint16_t)ctl_arg_u64(&g, "port_id", 0, 0, 65535, false);
+	sa.flow.vlan = (uint16_t)ctl_arg_u64(&g, "vlan", 0, 0, 4094, false);
+	const char *mac = ctl_arg_str(&g, "next_hop_mac", false);
+	if (mac) {
+		unsigned m[6];
+		if (sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4],
+		           &m[5]) != 6) {
+			snprintf(g.err, sizeof(g.err),
+			         "arg next_hop_mac: expected aa:bb:cc:dd:ee:ff");
+			g.bad = true;
+		}
+		for (int i = 0; i < 6; i++)
+			sa.next_hop_mac[i] = (uint8_t)m[i];
+	} else {
+		sa.flags |= TW_IPC_SF_RESOLVE;
+	}
+	sa.dscp = (uint8_t)ctl_arg_u64(&g, "dscp", 0, 0, 63, false);
+	sa.ttl = (uint8_t)ctl_arg_u64(&g, "ttl", 255, 1, 255, false);
+	sa.pad.padding_len = (uint32_t)ctl_arg_u64(&g, "padding", 0, 0, 65000, false);
+	sa.interval_ns = ctl_arg_u64(&g, "interval_us", 1000000, 1, 3600000000ull, false) * 1000u;
+	sa.sched =
+	    ctl_arg_bool(&g, "poisson", false) ? TW_IPC_SCHED_POISSON : TW_IPC_SCHED_PERIODIC;
+	sa.count = ctl_arg_u64(&g, "count", 0, 0, UINT64_MAX, false);
+	sa.duration_ns = ctl_arg_u64(&g, "duration_ms", 0, 0, 86400000ull * 365, false) * 1000000u;
+	sa.loss_timeout_ns = ctl_arg_u64(&g, "loss_timeout_ms", 2000, 1, 3600000, false) * 1000000u;
+	sa.ssid = (uint16_t)ctl_arg_u64(&g, "ssid", 0, 0, 65535, false);
+	if (sa.proto == TW_IPC_PROTO_TWAMP)
+		ctl_arg_sec_twamp(&g, &sa.sec, &sa.keys, sa.sid);
+	else
+		ctl_arg_sec(&g, &sa.sec, &sa.keys);
+	if (ctl_arg_bool(&g, "symmetric", false))
+		sa.flags |= TW_IPC_SF_SYMMETRIC;
+	if (ctl_arg_bool(&g, "ptp", false))
+		sa.flags |= TW_IPC_SF_PTP_TS;
+	if (!ctl_arg_bool(&g, "results", true))
+		sa.flags |= TW_IPC_SF_NO_RESULTS;
+	if (ctl_arg_bool(&g, "start", false))
+		sa.flags |= TW_IPC_SF_START_NOW;
+	bool sub = ctl_arg_bool(&g, "subscribe", false);
+	if (g.bad) {
+		adm_reply_err(c, id, "arg", "%s", g.err);
+		return;
+	}
+	if (sa.flow.local.family != sa.flow.peer.family) {
+		adm_reply_err(c, id, "arg", "arg peer: not the IP version of local");
+		return;
+	}
+	struct ctl_reg_sess *s = sess_new(c, id);
+	if (!s)
+		return;
+	sa.session = s->id;
+	s->kind = CTL_REG_SENDER;
+	s->proto = sa.proto;
+	s->sec = sa.sec;
+	s->flow = sa.flow;
+	s->loss_timeout_ns = (int64_t)sa.loss_timeout_ns;
+	if (!(sa.flags & TW_IPC_SF_NO_RESULTS))
+		ctl_reg_stats_on(c->a->d->reg, s);
+	if (sub)
+		(void)adm_subscribe(c, s->id);
+	fp_request(c, id, TW_IPC_SENDER_ADD, s->id, &sa, sizeof(sa));
+}
+
+static void cmd_session_ctl(struct adm_client *c, uint64_t id, const struct ctl_json_obj *o,
+                            uint16_t type)
+{
+	struct ctl_args g = {.o = o};
+	uint32_t sid = (uint32_t)ctl_arg_u64(&g, "session", 0, 1, UINT32_MAX, true);
+	if (g.bad) {
+		adm_reply_err(c, id, "arg", "%s", g.err);
+		return;
+	}
+	struct ctl_reg_sess *s = ctl_reg_find(c->a->d->reg, sid);
+	if (!s || (type != TW_IPC_SESSION_DEL && s->kind != CTL_REG_SENDER)) {
+		adm_reply_err(c, id, "not-found", "no %s session %u",
+		              type == TW_IPC_SESSION_DEL ? "light or sender" : "sender", sid);
+		return;
+	}
+	struct tw_ipc_session_ctl sc = {.session = sid};
+	fp_request(c, id, type, sid, &sc, sizeof(sc));
+}
+
+static void cmd_subscribe(struct adm_client *c, uint64_t id, const struct ctl_json_obj *o, bool on)
+{
+	struct ctl_args g = {.o = o};
+	uint32_t sid = (uint32_t)ctl_arg_u64(&g, "session", 0, 0, UINT32_MAX, true);
+	if (g.bad) {
+		adm_reply_err(c, id, "arg", "%s", g.err);
+		return;
+	}
+	if (on) {
+		if (!adm_subscribe(c, sid)) {
+			adm_reply_err(c, id, "limit", "at most %u subscriptions per connection",
+			              ADM_MAX_SUBS);
+			return;
+		}
+	} else {
+		adm_unsubscribe(c, sid);
+	}
+	adm_reply_ok(c, id);
+}
+
+void adm_handle_line(struct adm_client *c, const char *line, size_t len)
+{
+	struct ctl_json_obj *o = malloc(sizeof(*o));
+	const char *why = NULL;
+
+	if (!o)
+		return;
+	if (ctl_json_parse(line, len, o, &why)) {
+		adm_reply_err(c, 0, "parse", "%s", why);
+		free(o);
+		return;
+	}
+	const struct ctl_json_member *idm = ctl_json_get(o, "id");
+	uint64_t id = (idm && idm->type == CTL_JSON_INT && !idm->neg) ? idm->u : 0;
+	const struct ctl_json_member *cm = ctl_json_get(o, "cmd");
+	const char *cmd = (cm && cm->type == CTL_JSON_STR) ? cm->str : "";
+	static const char *const ro_cmds[] = {"hello", "show-status", "show-counters",
+	                                      "show-fp-counters", "show-sessions"};
+	bool is_ro = false;
+	for (size_t i = 0; i < sizeof(ro_cmds) / sizeof(ro_cmds[0]); i++)
+		is_ro |= !strcmp(cmd, ro_cmds[i]);
+	static const char *const rw_cmds[] = {"light-add",    "session-del", "sender-add",
+	                                      "sender-start", "sender-stop", "subscribe",
+	                                      "unsubscribe"};
+	bool is_rw = false;
+	for (size_t i = 0; i < sizeof(rw_cmds) / sizeof(rw_cmds[0]); i++)
+		is_rw |= !strcmp(cmd, rw_cmds[i]);
+
+	if (!is_ro && !is_rw)
+		adm_reply_err(c, id, "unknown-cmd", "no command '%s'", cmd);
+	else if (is_rw && c->ro)
+		adm_reply_err(c, id, "readonly", "'%s' is not allowed on the read-only socket",
+		              cmd);
+	else if (!strcmp(cmd, "hello"))
+		cmd_hello(c, id);
+	else if (!strcmp(cmd, "show-status"))
+		cmd_status(c, id);
+	else if (!strcmp(cmd, "show-counters"))
+		cmd_counters(c, id);
+	else if (!strcmp(cmd, "show-fp-counters"))
+		cmd_fp_counters(c, id);
+	else if (!strcmp(cmd, "show-sessions"))
+		cmd_sessions(c, id);
+	else if (!strcmp(cmd, "light-add"))
+		cmd_light_add(c, id, o);
+	else if (!strcmp(cmd, "sender-add"))
+		cmd_sender_add(c, id, o);
+	else if (!strcmp(cmd, "session-del"))
+		cmd_session_ctl(c, id, o, TW_IPC_SESSION_DEL);
+	else if (!strcmp(cmd, "sender-start"))
+		cmd_session_ctl(c, id, o, TW_IPC_SENDER_START);
+	else if (!strcmp(cmd, "sender-stop"))
+		cmd_session_ctl(c, id, o, TW_IPC_SENDER_STOP);
+	else if (!strcmp(cmd, "subscribe"))
+		cmd_subscribe(c, id, o, true);
+	else
+		cmd_subscribe(c, id, o, false);
+	free(o);
+}

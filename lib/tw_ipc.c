@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tw_ipc_validate(): the one place where a received IPC message is checked
+ * field by field against the ranges lib/tw_ipc.h documents.  The fast path
+ * runs as root and the command ring lives in memory that the control plane
+ * (an unprivileged user) writes, so every length, count, enum and key size
+ * it will act on is checked here, on a private copy, before any use
+ * (docs/ipc.md, "Trust boundary").
+ *
+ * Only ranges are checked: whether a session id exists, a port is free or a
+ * lcore index is in use is the fast path's own state and stays there.
+ * Flag words are not checked: the fast path tests known bits only, so an
+ * unknown bit cannot make it read or write out of bounds.
+ */
+#include "tw_ipc.h"
+
+#include <stddef.h>
+
+#include "tw_pkt.h"
+
+/* Fail with the payload offset of the offending field (ACK/NACK .detail). */
+#define BAD(err, type, field)                                                                      \
+	do {                                                                                       \
+		*bad = (uint32_t)offsetof(type, field);                                            \
+		return (err);                                                                      \
+	} while (0)
+
+static int addr_ok(const struct tw_ipc_addr *a, int allow_any)
+{
+	if (a->family == 0)
+		return allow_any;
+	if (a->family == 4)
+		return a->prefix_len <= 32;
+	if (a->family == 6)
+		return a->prefix_len <= 128;
+	return 0;
+}
+
+static int vlan_ok(uint16_t vlan)
+{
+	return vlan <= 4094; /* 0 = untagged; 4095 is reserved (IEEE 802.1Q) */
+}
+
+/* A session's flow: both addresses of one family, both ports set. */
+static uint32_t flow_bad(const struct tw_ipc_flow *f)
+{
+	if (f->local.family != 4 && f->local.family != 6)
+		return offsetof(struct tw_ipc_flow, local) + 1;
+	if (!addr_ok(&f->local, 0))
+		return offsetof(struct tw_ipc_flow, local);
+	if (f->peer.family != f->local.family || !addr_ok(&f->peer, 0))
+		return offsetof(struct tw_ipc_flow, peer);
+	if (!f->local_port)
+		return offsetof(struct tw_ipc_flow, local_port);
+	if (!f->peer_port)
+		return offsetof(struct tw_ipc_flow, peer_port);
+	if (!vlan_ok(f->vlan))
+		return offsetof(struct tw_ipc_flow, vlan);
+	return UINT32_MAX;
+}
+
+static int sec_ok(uint8_t proto, uint8_t sec)
+{
+	if (sec != TW_IPC_SEC_OPEN && sec != TW_IPC_SEC_AUTH && sec != TW_IPC_SEC_ENC &&
+	    sec != TW_IPC_SEC_MIXED)
+		return 0;
+	/* STAMP has no encrypted mode (RFC 8762 §4.2). */
+	return !(proto == TW_IPC_PROTO_STAMP && sec == TW_IPC_SEC_ENC);
+}
+
+/* Key sizes: hmac[] holds 32 octets and the TWAMP test HMAC key is always
+ * 32 (RFC 4656 §6.10 via RFC 5357 §6); a STAMP key is 1..32 (§6.2). */
+static int keys_ok(uint8_t proto, uint8_t sec, const struct tw_ipc_keys *k)
+{
+	if (k->hmac_len > sizeof(k->hmac))
+		return 0;
+	if (sec != TW_IPC_SEC_AUTH && sec != TW_IPC_SEC_ENC)
+		return 1;
+	if (proto == TW_IPC_PROTO_STAMP)
+		return k->hmac_len >= 1;
+	return k->hmac_len == sizeof(k->hmac);
+}
+
+static int proto_ok(uint8_t proto)
+{
+	return proto == TW_IPC_PROTO_TWAMP || proto == TW_IPC_PROTO_LIGHT ||
+	       proto == TW_IPC_PROTO_STAMP;
+}
+
+static enum tw_err v_hello(const struct tw_ipc_hello *m, uint32_t *bad)
+{
+	if (m->ipc_version != TW_IPC_VERSION)
+		BAD(TW_E_VERSION, struct tw_ipc_hello, ipc_version);
+	if (!memchr(m->name, 0, sizeof(m->name)))
+		BAD(TW_E_ARG, struct tw_ipc_hello, name);
+	return TW_OK;
+}
+
+static enum tw_err v_port_config(const struct tw_ipc_port_config *m, uint32_t *bad)
+{
+	if (m->n_addrs > TW_IPC_PORT_ADDRS)
+		BAD(TW_E_ARG, struct tw_ipc_port_config, n_addrs);
+	if (!vlan_ok(m->vlan))
+		BAD(TW_E_ARG, struct tw_ipc_port_config, vlan);
+	for (unsigned i = 0; i < m->n_addrs; i++)
+		if (!addr_ok(&m->addrs[i], 0)) {
+			*bad = (uint32_t)(offsetof(struct tw_ipc_port_config, addrs) +
+			                  i * sizeof(struct tw_ipc_addr));
+			return TW_E_ARG;
+		}
+	return TW_OK;
+}
+
+static enum tw_err v_reflector_add(const struct tw_ipc_reflector_add *m, uint32_t *bad)
+{
+	typedef struct tw_ipc_reflector_add T;
+	if (!m->session)
+		BAD(TW_E_ARG, T, session);
+	if (!proto_ok(m->proto))
+		BAD(TW_E_ARG, T, proto);
+	if (!sec_ok(m->proto, m->sec))
+		BAD(TW_E_MODE, T, sec);
+	uint32_t f = flow_bad(&m->flow);
+	if (f != UINT32_MAX) {
+		*bad = (uint32_t)offsetof(T, flow) + f;
+		return TW_E_ARG;
+	}
+	/* Spec §11.2: no UDP datagram carries more padding. */
+	if (m->pad.padding_len > TW_PKT_MAX_LEN)
+		BAD(TW_E_LENGTH, T, pad.padding_len);
+	if (!keys_ok(m->proto, m->sec, &m->keys))
+		BAD(TW_E_ARG, T, keys.hmac_len);
+	if (m->dscp > 63)
+		BAD(TW_E_ARG, T, dscp);
+	return TW_OK;
+}
+
+static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad)
+{
+	typedef struct tw_ipc_sender_add T;
+	if (!m->session)
+		BAD(TW_E_ARG, T, session);
+	if (!proto_ok(m->proto))
+		BAD(TW_E_ARG, T, proto);
+	if (!sec_ok(m->proto, m->sec))
+		BAD(TW_E_MODE, T, sec);
+	uint32_t f = flow_bad(&m->flow);
+	if (f != UINT32_MAX) {
+		*bad = (uint32_t)offsetof(T, flow) + f;
+		return TW_E_ARG;
+	}
+	/* Bounded before any arithmetic: base + padding_len must not wrap. */
+	if (m->pad.padding_len > TW_PKT_MAX_LEN)
+		BAD(TW_E_LENGTH, T, pad.padding_len);
+	if (!keys_ok(m->proto, m->sec, &m->keys))
+		BAD(TW_E_ARG, T, keys.hmac_len);
+	if (m->sched != TW_IPC_SCHED_PERIODIC && m->sched != TW_IPC_SCHED_POISSON)
+		BAD(TW_E_ARG, T, sched);
+	if (m->dscp > 63)
+		BAD(TW_E_ARG, T, dscp);
+	if (m->interval_ns < TW_IPC_INTERVAL_MIN_NS)
+		BAD(TW_E_ARG, T, interval_ns);
+	return TW_OK;
+}
+
+static enum tw_err v_light_listen(const struct tw_ipc_light_listen *m, uint32_t *bad)
+{
+	typedef struct tw_ipc_light_listen T;
+	if (!m->session)
+		BAD(TW_E_ARG, T, session);
+	if (m->proto != TW_IPC_PROTO_LIGHT && m->proto != TW_IPC_PROTO_STAMP)
+		BAD(TW_E_ARG, T, proto);
+	if (!sec_ok(m->proto, m->sec))
+		BAD(TW_E_MODE, T, sec);
+	if (!addr_ok(&m->flow.local, 1))
+		BAD(TW_E_ARG, T, flow.local);
+	if (!addr_ok(&m->flow.peer, 1))
+		BAD(TW_E_ARG, T, flow.peer);
+	if (!m->flow.local_port)
+		BAD(TW_E_ARG, T, flow.local_port);
+	if (!vlan_ok(m->flow.vlan))
+		BAD(TW_E_ARG, T, flow.vlan);
+	if (!keys_ok(m->proto, m->sec, &m->keys))
+		BAD(TW_E_ARG, T, keys.hmac_len);
+	if (m->dscp > 63)
+		BAD(TW_E_ARG, T, dscp);
+	return TW_OK;
+}
+
+static enum tw_err v_session_ctl(const struct tw_ipc_session_ctl *m, uint32_t *bad)
+{
+	if (!m->session)
+		BAD(TW_E_ARG, struct tw_ipc_session_ctl, session);
+	return TW_OK;
+}
+
+enum tw_err tw_ipc_validate(const struct tw_ipc_hdr *h, const void *payload, enum tw_ipc_dir dir,
+                            uint32_t *bad_off)
+{
+	uint32_t dummy;
+	uint32_t *bad = bad_off ? bad_off : &dummy;
+	*bad = 0;
+	enum tw_err e = tw_ipc_check(h, payload, dir);
+	if (e != TW_OK)
+		return e;
+	/* Aligned private copies: payload may sit at any address. */
+	union {
+		struct tw_ipc_hello hello;
+		struct tw_ipc_port_config port;
+		struct tw_ipc_reflector_add refl;
+		struct tw_ipc_sender_add snd;
+		struct tw_ipc_light_listen light;
+		struct tw_ipc_session_ctl ctl;
+	} u;
+	switch (h->type) {
+	case TW_IPC_HELLO:
+		memcpy(&u.hello, payload, sizeof(u.hello));
+		return v_hello(&u.hello, bad);
+	case TW_IPC_PORT_CONFIG:
+		memcpy(&u.port, payload, sizeof(u.port));
+		return v_port_config(&u.port, bad);
+	case TW_IPC_REFLECTOR_ADD:
+		memcpy(&u.refl, payload, sizeof(u.refl));
+		return v_reflector_add(&u.refl, bad);
+	case TW_IPC_SENDER_ADD:
+		memcpy(&u.snd, payload, sizeof(u.snd));
+		return v_sender_add(&u.snd, bad);
+	case TW_IPC_LIGHT_LISTEN:
+		memcpy(&u.light, payload, sizeof(u.light));
+		return v_light_listen(&u.light, bad);
+	case TW_IPC_REFLECTOR_START:
+	case TW_IPC_REFLECTOR_STOP:
+	case TW_IPC_SENDER_START:
+	case TW_IPC_SENDER_STOP:
+	case TW_IPC_SESSION_DEL:
+		memcpy(&u.ctl, payload, sizeof(u.ctl));
+		return v_session_ctl(&u.ctl, bad);
+	default:
+		/* STATS_REQUEST, COUNTERS_REQUEST: every value is meaningful
+		 * (the fast path range-checks the lcore against its own count).
+		 * Events: tw_ipc_check() has bounded the element counts. */
+		return TW_OK;
+	}
+}
