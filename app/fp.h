@@ -33,6 +33,9 @@ struct fp_exc;
 struct fp_ctl;
 
 /* Per-lcore state, cache aligned, indexed by rte_lcore_id(). */
+struct tw_crypto_engine;
+struct fp_crypto_batch;
+
 struct fp_lcore {
 	uint16_t rxq, txq; /* port queues owned by this lcore (same index) */
 	uint16_t exc_txq;  /* TAP Tx queue owned by this lcore */
@@ -52,6 +55,11 @@ struct fp_lcore {
 	uint64_t idle_iters;
 	/* the burst's T2 on the wire: one TSC -> NTP conversion per burst */
 	uint64_t t2_tsc, t2_ntp;
+	/* Test-packet crypto of this lcore: verify/protect whole bursts
+	 * (lib/tw_crypto.h engine, built at start); cb: the burst being
+	 * processed (process_burst's stack), NULL outside it. */
+	struct tw_crypto_engine *crypto;
+	struct fp_crypto_batch *cb;
 	/* tx buffers drained each iteration / on deadline */
 	uint16_t n_tx, n_exc, n_late;
 	struct rte_mbuf *tx[FP_BURST * 2];

@@ -126,6 +126,7 @@ static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t 
 		 * the burst TSC */
 	}
 	fp_sess_lookup_bulk(fp.sess, keys, nk, sess);
+	fp_crypto_burst_begin(lc, pkts, pi, idx, sess, nk);
 	for (unsigned j = 0; j < nk; j++) {
 		unsigned i = idx[j];
 		struct rte_mbuf *m = pkts[i];
@@ -173,6 +174,8 @@ static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t 
 			break;
 		}
 	}
+	/* authenticated/encrypted replies: protected together */
+	n_late += fp_crypto_burst_end(lc, &late[n_late]);
 	if (n_late)
 		fp_reflect_late_t3(late, n_late, rte_rdtsc());
 }

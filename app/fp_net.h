@@ -18,134 +18,14 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
-/* Address of either family, stored as 16 octets (IPv4 in the first four). */
-struct fp_addr {
-	uint8_t a[16];
-};
-
-/* Session lookup key: what identifies a TWAMP-Test flow at the reflector
- * (RFC 5357 §4.2: only the registered sender address and port are
- * reflected).  Fixed 48 octets, zero-padded, hashed as raw bytes: 48 (not
- * the 37 used) so rte_hash compares keys with its 48-octet vector compare
- * instead of calling memcmp. */
-struct fp_key {
-	struct fp_addr local;
-	struct fp_addr peer;
-	uint16_t local_port; /* host order */
-	uint16_t peer_port;
-	uint8_t ipv;	     /* 4 or 6 */
-	uint8_t pad[11];
-};
-_Static_assert(sizeof(struct fp_key) == 48, "rte_hash has a vector compare for 48 octets");
-
-/* Key equality, as rte_hash compares keys (all 48 octets, padding zeroed). */
-static inline bool fp_key_eq(const struct fp_key *a, const struct fp_key *b)
-{
-	uint64_t x[6], y[6], d = 0;
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	for (unsigned i = 0; i < 6; i++)
-		d |= x[i] ^ y[i];
-	return d == 0;
-}
-
-/* Result of parsing one frame. */
-struct fp_pinfo {
-	uint16_t l3_off;
-	uint16_t l4_off;
-	uint16_t pl_off; /* UDP payload */
-	uint16_t pl_len;
-	uint8_t ipv;
-	uint8_t ttl; /* IPv4 TTL / IPv6 Hop Limit as received (RFC 5357 §4.2.1 Sender TTL) */
-	uint8_t tos; /* IPv4 TOS / IPv6 traffic class */
-	bool vlan;
-	uint16_t vlan_tci;
-	struct fp_key key; /* local = destination of the frame */
-};
-
-enum fp_parse_res {
-	FP_PARSE_UDP,	  /* a well-formed unfragmented UDP datagram: key valid */
-	FP_PARSE_OTHER,	  /* anything else: belongs to the kernel */
-	FP_PARSE_BAD_L3,  /* counted, then still given to the kernel */
-	FP_PARSE_BAD_UDP, /* counted, then still given to the kernel */
-	FP_PARSE_FRAG,	  /* IPv4 fragment: kernel reassembles */
-};
+#include "fp_parse.h"
 
 static inline enum fp_parse_res fp_parse(struct rte_mbuf *m, struct fp_pinfo *pi)
 {
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m);
-	if (m->nb_segs != 1 || len < sizeof(struct rte_ether_hdr))
+	/* a multi-segment frame is not a test packet: the kernel's */
+	if (m->nb_segs != 1)
 		return FP_PARSE_OTHER;
-	uint16_t et = ((const struct rte_ether_hdr *)p)->ether_type;
-	uint32_t off = sizeof(struct rte_ether_hdr);
-	pi->vlan = false;
-	if (et == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
-		if (len < off + 4)
-			return FP_PARSE_OTHER;
-		const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(p + off);
-		pi->vlan = true;
-		pi->vlan_tci = rte_be_to_cpu_16(vh->vlan_tci);
-		et = vh->eth_proto;
-		off += 4;
-	}
-	pi->l3_off = (uint16_t)off;
-	memset(&pi->key, 0, sizeof(pi->key));
-	uint32_t l4len;
-	if (et == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
-		if (len < off + sizeof(struct rte_ipv4_hdr))
-			return FP_PARSE_BAD_L3;
-		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + off);
-		uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
-		uint32_t tot = rte_be_to_cpu_16(ip->total_length);
-		if ((ip->version_ihl >> 4) != 4 || ihl < 20 || tot < ihl || len < off + tot)
-			return FP_PARSE_BAD_L3;
-		if (ip->next_proto_id != IPPROTO_UDP)
-			return FP_PARSE_OTHER;
-		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
-			return FP_PARSE_FRAG;
-		pi->ipv = 4;
-		pi->ttl = ip->time_to_live;
-		pi->tos = ip->type_of_service;
-		memcpy(pi->key.local.a, &ip->dst_addr, 4);
-		memcpy(pi->key.peer.a, &ip->src_addr, 4);
-		off += ihl;
-		l4len = tot - ihl;
-	} else if (et == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
-		if (len < off + sizeof(struct rte_ipv6_hdr))
-			return FP_PARSE_BAD_L3;
-		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(p + off);
-		uint32_t plen = rte_be_to_cpu_16(ip6->payload_len);
-		if ((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6 ||
-		    len < off + sizeof(*ip6) + plen)
-			return FP_PARSE_BAD_L3;
-		/* Extension headers are not followed: TWAMP-Test never uses them,
-		 * and the kernel handles whatever does. */
-		if (ip6->proto != IPPROTO_UDP)
-			return FP_PARSE_OTHER;
-		pi->ipv = 6;
-		pi->ttl = ip6->hop_limits;
-		pi->tos = (uint8_t)(rte_be_to_cpu_32(ip6->vtc_flow) >> 20);
-		memcpy(pi->key.local.a, ip6->dst_addr, 16);
-		memcpy(pi->key.peer.a, ip6->src_addr, 16);
-		off += sizeof(*ip6);
-		l4len = plen;
-	} else {
-		return FP_PARSE_OTHER;
-	}
-	pi->key.ipv = pi->ipv;
-	pi->l4_off = (uint16_t)off;
-	if (l4len < sizeof(struct rte_udp_hdr))
-		return FP_PARSE_BAD_UDP;
-	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(p + off);
-	uint32_t ulen = rte_be_to_cpu_16(uh->dgram_len);
-	if (ulen < sizeof(*uh) || ulen > l4len)
-		return FP_PARSE_BAD_UDP;
-	pi->key.local_port = rte_be_to_cpu_16(uh->dst_port);
-	pi->key.peer_port = rte_be_to_cpu_16(uh->src_port);
-	pi->pl_off = (uint16_t)(off + sizeof(*uh));
-	pi->pl_len = (uint16_t)(ulen - sizeof(*uh));
-	return FP_PARSE_UDP;
+	return fp_parse_buf(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), pi);
 }
 
 /* Software IPv4 header and UDP checksums after a rewrite.  With a Tx

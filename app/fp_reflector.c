@@ -195,6 +195,217 @@ static inline int protect_reply(struct fp_counters *c, const struct fp_refl *rf,
 	return 0;
 }
 
+/*
+ * Burst crypto (issue 9 §3).  Verifying and protecting one packet at a time
+ * leaves the crypto library idle between packets; lib/tw_crypto's engine
+ * (intel-ipsec-mb, docs/architecture.md) takes a whole burst at once.  So:
+ *
+ *   - verify: the first protected packet of a burst (reflector or sender
+ *     session, or protected Light/STAMP listener) triggers one
+ *     tw_crypto_verify_burst() over it and every later protected packet of
+ *     the burst (fp_crypto_verified); each keeps its result, and the
+ *     checksum pre-pass fp_cs_pre() runs first, on the request as
+ *     received, exactly as the one-packet path does;
+ *   - protect: reflect_body() parks each finished protected reply
+ *     (FP_RX_CONSUMED) and fp_crypto_burst_end() stamps T3 where it is
+ *     inside the protection (one TSC read for them all), protects them all
+ *     with one tw_crypto_protect_burst(), then turns each around and sums
+ *     it (finish()), and hands the replies to Tx.
+ *
+ * Open sessions never enter this code: the open instance of reflect_body()
+ * has the protection as a constant and folds it away.
+ */
+struct fp_crypto_pre {
+	uint8_t state; /* PRE_NONE: not handled here; PRE_DONE: rc (and cs) valid */
+	enum tw_err rc;
+	struct fp_cs_ref cs; /* reflector requests: fp_cs_pre() before the decrypt */
+};
+enum { PRE_UNSEEN, PRE_NONE, PRE_DONE };
+
+/* A protected reply waiting for the burst's protect call. */
+struct fp_crypto_pend {
+	struct rte_mbuf *m;
+	struct fp_pinfo *pi;
+	int rlen;
+	bool late_t3;
+	unsigned i; /* packet index in the burst: its pre[] entry */
+	struct fp_refl rf;
+};
+
+struct fp_crypto_batch {
+	struct rte_mbuf **pkts;
+	struct fp_pinfo *pi; /* process_burst's pi[]: pi - this = packet index */
+	const uint8_t *idx;
+	struct fp_session **sess;
+	unsigned nk;
+	bool scanned;
+	unsigned n_pend;
+	struct fp_crypto_pre pre[FP_BURST];
+	struct fp_crypto_pend pend[FP_BURST];
+	struct tw_crypto_op ops[FP_BURST];
+	unsigned op_pkt[FP_BURST];
+};
+
+int fp_crypto_lcore_init(struct fp_lcore *lc)
+{
+	lc->cb = rte_zmalloc_socket("fp_crypto_batch", sizeof(*lc->cb), RTE_CACHE_LINE_SIZE,
+				    (int)rte_lcore_to_socket_id(lc->lcore_id));
+	return lc->cb ? 0 : -ENOMEM;
+}
+
+void fp_crypto_burst_begin(struct fp_lcore *lc, struct rte_mbuf **pkts, struct fp_pinfo *pi,
+			   const uint8_t *idx, struct fp_session **sess, unsigned nk)
+{
+	struct fp_crypto_batch *cb = lc->cb;
+	cb->pkts = pkts;
+	cb->pi = pi;
+	cb->idx = idx;
+	cb->sess = sess;
+	cb->nk = nk;
+	cb->scanned = false;
+	cb->n_pend = 0;
+}
+
+/* What a packet of the key list needs verified, if anything: the same
+ * choices (and cheap early drops) as fp_reflect_session, fp_reflect_light
+ * and fp_sender_rx, so a packet is never decrypted in place that would go
+ * to the kernel, and one that is dropped before its verify costs none. */
+static bool pre_op(struct fp_lcore *lc, struct fp_session *s, struct rte_mbuf *m,
+		   struct fp_pinfo *pi, struct tw_crypto_op *op, bool *refl, uint32_t *pad,
+		   enum tw_pkt_layout *lay)
+{
+	enum tw_pkt_layout l;
+	enum tw_pkt_prot p;
+	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
+	bool reflector;
+	if (s) {
+		if (!s->crypto || s->prot == TW_PKT_PROT_NONE)
+			return false;
+		l = (enum tw_pkt_layout)s->layout;
+		p = (enum tw_pkt_prot)s->prot;
+		if (s->role == FP_ROLE_REFLECTOR) {
+			if ((s->state != FP_SS_ACTIVE && s->state != FP_SS_STOPPING) ||
+			    (s->min_ttl && pi->ttl < s->min_ttl))
+				return false;
+			reflector = true;
+			*pad = s->pad_len;
+			op->tc = &s->crypto->tc;
+			op->sa = &s->crypto->sa;
+		} else if (s->role == FP_ROLE_SENDER) {
+			reflector = false;
+			op->tc = &s->crypto->tc_rx;
+			op->sa = &s->crypto->sa_rx;
+		} else {
+			return false;
+		}
+	} else {
+		uint16_t li = __atomic_load_n(&fp.light_idx[pi->key.local_port], __ATOMIC_ACQUIRE);
+		if (!li)
+			return false;
+		const struct fp_light *fl = &fp.light[li - 1];
+		if (fl->prot == TW_PKT_PROT_NONE || (fl->family && fl->family != pi->ipv) ||
+		    (fl->peer_family &&
+		     (fl->peer_family != pi->ipv ||
+		      memcmp(fl->peer_addr, pi->key.peer.a, pi->ipv == 4 ? 4 : 16) != 0)) ||
+		    (fl->min_ttl && pi->ttl < fl->min_ttl))
+			return false;
+		l = (enum tw_pkt_layout)fl->layout;
+		p = (enum tw_pkt_prot)fl->prot;
+		if (pi->pl_len < tw_pkt_sender_base(l))
+			return false;
+		reflector = true;
+		*pad = (uint32_t)(pi->pl_len - tw_pkt_sender_base(l));
+		op->tc = fl->tc ? &fl->tc[lc->index] : NULL;
+		op->sa = fl->sa ? &fl->sa[lc->index] : NULL;
+	}
+	/* verify_sender / fp_sender_rx count a short packet themselves */
+	if (pi->pl_len < (reflector ? tw_pkt_sender_base(l) : tw_pkt_reflector_base(l)))
+		return false;
+	if (tw_pkt_is_stamp(l)) {
+		op->tc = NULL;
+	} else {
+		struct tw_pkt_region r = tw_pkt_region(l, !reflector, p);
+		op->sa = NULL;
+		op->enc_len = r.enc_len;
+		op->hmac_off = r.hmac_off;
+	}
+	op->pkt = pl;
+	op->len = pi->pl_len;
+	*refl = reflector;
+	*lay = l;
+	return true;
+}
+
+/* Verify, in one engine call, every protected packet of the burst from
+ * packet index `from` on (the first one that asked). */
+static void crypto_scan(struct fp_lcore *lc, unsigned from)
+{
+	struct fp_crypto_batch *cb = lc->cb;
+	unsigned n = 0;
+	cb->scanned = true;
+	for (unsigned j = 0; j < cb->nk; j++) {
+		unsigned i = cb->idx[j];
+		if (i < from)
+			continue;
+		struct fp_crypto_pre *pr = &cb->pre[i];
+		struct rte_mbuf *m = cb->pkts[i];
+		struct fp_pinfo *pi = &cb->pi[i];
+		bool refl = false;
+		uint32_t pad = 0;
+		enum tw_pkt_layout l;
+		pr->state = PRE_NONE;
+		if (!pre_op(lc, cb->sess[j], m, pi, &cb->ops[n], &refl, &pad, &l))
+			continue;
+		pr->cs.incr = false;
+		if (refl && !fp.port.tx_cksum) {
+			/* before the decrypt, as reflect_body() does */
+			uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+			fp_cs_pre(&pr->cs, f + pi->l4_off, pi->pl_len, l, pad);
+			if (pi->ipv == 4)
+				pr->cs.ip_rest =
+					fp_cs_ipv4_rest(f + pi->l3_off, (size_t)(pi->l4_off - pi->l3_off));
+		}
+		pr->state = PRE_DONE;
+		cb->op_pkt[n++] = i;
+	}
+	tw_crypto_verify_burst(lc->crypto, cb->ops, n);
+	for (unsigned k = 0; k < n; k++)
+		cb->pre[cb->op_pkt[k]].rc = cb->ops[k].rc;
+}
+
+bool fp_crypto_verified(struct fp_lcore *lc, const struct fp_pinfo *pi, enum tw_err *rc)
+{
+	struct fp_crypto_batch *cb = lc->cb;
+	if (!cb || !cb->pi || pi < cb->pi || pi >= cb->pi + FP_BURST)
+		return false;
+	unsigned i = (unsigned)(pi - cb->pi);
+	if (!cb->scanned)
+		crypto_scan(lc, i);
+	const struct fp_crypto_pre *pr = &cb->pre[i];
+	if (pr->state != PRE_DONE)
+		return false;
+	*rc = pr->rc;
+	return true;
+}
+
+/* Park a finished protected reply for the burst's protect call. */
+static inline bool crypto_defer(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+				int rlen, const struct fp_refl *rf, bool late_t3)
+{
+	struct fp_crypto_batch *cb = lc->cb;
+	if (!cb || !cb->pi || pi < cb->pi || pi >= cb->pi + FP_BURST ||
+	    cb->pre[pi - cb->pi].state != PRE_DONE || cb->n_pend >= FP_BURST)
+		return false;
+	struct fp_crypto_pend *pd = &cb->pend[cb->n_pend++];
+	pd->m = m;
+	pd->pi = pi;
+	pd->rlen = rlen;
+	pd->late_t3 = late_t3;
+	pd->i = (unsigned)(pi - cb->pi);
+	pd->rf = *rf;
+	return true;
+}
+
 /* Is T3 outside what protection covers, so it can be stamped after it?
  * Open layouts: yes.  TWAMP mode 2: the region is octets 0..15 and T3 is at
  * 16 (spec §3.6).  Mode 4 (0..95) and STAMP auth (0..95): no. */
@@ -266,13 +477,28 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 	uint8_t *pl = f + pi->pl_off;
 	/* Before anything changes the request (mode 4 decrypts in place). */
 	struct fp_cs_ref cs = {.incr = false};
-	if (!fp.port.tx_cksum) {
-		fp_cs_pre(&cs, f + pi->l4_off, pi->pl_len, l, pad_len);
-		if (pi->ipv == 4)
-			cs.ip_rest = fp_cs_ipv4_rest(f + pi->l3_off, (size_t)(pi->l4_off - pi->l3_off));
+	enum tw_err vrc = TW_OK;
+	/* protected: verified with the rest of the burst (fp_crypto_verified) */
+	bool batched = p != TW_PKT_PROT_NONE && fp_crypto_verified(lc, pi, &vrc);
+	if (batched) {
+		cs = lc->cb->pre[pi - lc->cb->pi].cs;
+		if (vrc != TW_OK) {
+			if (vrc == TW_E_HMAC)
+				FP_INC(c, DROP_BAD_HMAC);
+			else
+				FP_INC(c, DROP_CRYPTO);
+			return FP_RX_DROP;
+		}
+	} else {
+		if (!fp.port.tx_cksum) {
+			fp_cs_pre(&cs, f + pi->l4_off, pi->pl_len, l, pad_len);
+			if (pi->ipv == 4)
+				cs.ip_rest = fp_cs_ipv4_rest(f + pi->l3_off,
+							     (size_t)(pi->l4_off - pi->l3_off));
+		}
+		if (verify_sender(c, rf, pl, pi->pl_len) != 0)
+			return FP_RX_DROP;
 	}
-	if (verify_sender(c, rf, pl, pi->pl_len) != 0)
-		return FP_RX_DROP;
 	bool late_t3 = t3_is_late(l, p);
 	uint64_t t2 = t2_wire(lc, t2_tsc, z);
 	size_t cap = pl_cap(m, pi);
@@ -314,6 +540,9 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 		}
 	}
 	if (p != TW_PKT_PROT_NONE) {
+		/* the burst's protect call: fp_crypto_burst_end() */
+		if (batched && crypto_defer(lc, m, pi, r, rf, late_t3))
+			return FP_RX_CONSUMED;
 		if (!late_t3)
 			tw_pkt_set_t3(pl, l, wire_ts(rte_rdtsc(), z), fp.errest[z]);
 		if (protect_reply(c, rf, pl, (size_t)r) != 0)
@@ -592,4 +821,54 @@ int fp_light_del(uint32_t id)
 			return 0;
 		}
 	return -1;
+}
+
+unsigned fp_crypto_burst_end(struct fp_lcore *lc, struct fp_late_t3 *late)
+{
+	struct fp_crypto_batch *cb = lc->cb;
+	unsigned n = cb->n_pend, n_late = 0;
+	cb->pi = NULL; /* the burst's arrays end with process_burst */
+	if (!n)
+		return 0;
+	cb->n_pend = 0;
+	/* T3 inside the protection (mode 4, STAMP auth): one clock read,
+	 * right before the burst's crypto and Tx. */
+	uint64_t t3 = rte_rdtsc();
+	for (unsigned k = 0; k < n; k++) {
+		struct fp_crypto_pend *pd = &cb->pend[k];
+		uint8_t *pl = rte_pktmbuf_mtod(pd->m, uint8_t *) + pd->pi->pl_off;
+		struct tw_crypto_op *op = &cb->ops[k];
+		if (!pd->late_t3)
+			tw_pkt_set_t3(pl, pd->rf.layout, wire_ts(t3, pd->rf.z), fp.errest[pd->rf.z]);
+		op->pkt = pl;
+		op->len = (size_t)pd->rlen;
+		if (tw_pkt_is_stamp(pd->rf.layout)) {
+			op->tc = NULL;
+			op->sa = pd->rf.sa;
+		} else {
+			struct tw_pkt_region r = tw_pkt_region(pd->rf.layout, true, pd->rf.prot);
+			op->tc = pd->rf.tc;
+			op->sa = NULL;
+			op->enc_len = r.enc_len;
+			op->hmac_off = r.hmac_off;
+		}
+	}
+	tw_crypto_protect_burst(lc->crypto, cb->ops, n);
+	for (unsigned k = 0; k < n; k++) {
+		struct fp_crypto_pend *pd = &cb->pend[k];
+		enum fp_rx_verdict v = FP_RX_DROP;
+		if (cb->ops[k].rc != TW_OK)
+			FP_INC(lc->cnt, DROP_CRYPTO);
+		else
+			v = finish(pd->m, pd->pi, pd->rlen, &pd->rf, pd->late_t3, &late[n_late],
+				   &cb->pre[pd->i].cs);
+		if (v == FP_RX_DROP) {
+			rte_pktmbuf_free(pd->m);
+			continue;
+		}
+		if (v == FP_RX_TX_T3)
+			n_late++;
+		lc->tx[lc->n_tx++] = pd->m;
+	}
+	return n_late;
 }

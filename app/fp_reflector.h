@@ -15,6 +15,7 @@
 
 #include "fp.h"
 #include "fp_sess.h"
+#include "tw_crypto.h"
 #include "tw_ipc.h"
 
 /* A TWAMP-Light / STAMP listener (LIGHT_LISTEN, or --light-port). */
@@ -66,6 +67,21 @@ enum fp_rx_verdict fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m,
 enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 				    struct fp_light *l, uint64_t t2_tsc, struct fp_late_t3 *late);
 void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc);
+
+/* Burst crypto of authenticated/encrypted packets (fp_reflector.c).  Per
+ * lcore, at start: */
+int fp_crypto_lcore_init(struct fp_lcore *lc);
+/* process_burst: the burst's UDP packets for us (the lookup key list:
+ * packet index idx[j], session sess[j] or NULL), before handling them... */
+void fp_crypto_burst_begin(struct fp_lcore *lc, struct rte_mbuf **pkts, struct fp_pinfo *pi,
+			   const uint8_t *idx, struct fp_session **sess, unsigned nk);
+/* ...and after: protects the parked replies in one call, finishes them and
+ * appends them to lc->tx; their late-T3 entries go to late[] (returns how
+ * many).  Call before fp_reflect_late_t3(). */
+unsigned fp_crypto_burst_end(struct fp_lcore *lc, struct fp_late_t3 *late);
+/* Handlers: true when the packet (its pi from the burst's pi[]) was
+ * verified with the burst; *rc is tw_test_verify/tw_stamp_auth_verify's. */
+bool fp_crypto_verified(struct fp_lcore *lc, const struct fp_pinfo *pi, enum tw_err *rc);
 
 /* Light listener table management (main lcore).  A deleted listener's slot
  * is reused once every other lcore has begun a new loop iteration (the loop

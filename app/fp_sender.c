@@ -430,14 +430,18 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 						   .errest = fp.errest[s->z], .ssid = s->ssid};
 			(void)tw_pkt_sender_encode(s->layout, &sp, pl, s->pl_len);
 			if (s->prot != TW_PKT_PROT_NONE) {
-				enum tw_err e;
+				/* one packet: T1 was just read (docs/fastpath.md) */
+				struct tw_crypto_op op = {.pkt = pl, .len = s->pl_len};
 				if (tw_pkt_is_stamp(s->layout)) {
-					e = tw_stamp_auth_sign(&s->sess->crypto->sa, pl, s->pl_len);
+					op.sa = &s->sess->crypto->sa;
 				} else {
 					struct tw_pkt_region r = tw_pkt_region(s->layout, false, s->prot);
-					e = tw_test_protect(&s->sess->crypto->tc, pl, s->pl_len,
-							    r.enc_len, r.hmac_off);
+					op.tc = &s->sess->crypto->tc;
+					op.enc_len = r.enc_len;
+					op.hmac_off = r.hmac_off;
 				}
+				tw_crypto_protect_burst(lc->crypto, &op, 1);
+				enum tw_err e = op.rc;
 				if (e != TW_OK) {
 					FP_INC(lc->cnt, DROP_CRYPTO);
 					rte_pktmbuf_free(m);
@@ -483,7 +487,9 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 	}
 	if (s->prot != TW_PKT_PROT_NONE) {
 		enum tw_err e;
-		if (tw_pkt_is_stamp(s->layout)) {
+		if (fp_crypto_verified(lc, pi, &e)) {
+			/* verified with the rest of the burst (fp_reflector.c) */
+		} else if (tw_pkt_is_stamp(s->layout)) {
 			e = tw_stamp_auth_verify(&ss->crypto->sa_rx, pl, len);
 		} else {
 			struct tw_pkt_region r = tw_pkt_region(s->layout, true, s->prot);

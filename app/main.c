@@ -39,6 +39,7 @@
 #include "fp_sender.h"
 #include "fp_sess.h"
 #include "tw_config.h"
+#include "tw_crypto.h"
 
 struct fp_ctx fp;
 struct fp_counters fp_cnt[RTE_MAX_LCORE];
@@ -65,6 +66,7 @@ static struct {
 	bool print_counters;
 	bool ctl_lcore; /* --ctl-lcore: split control / worker lcores */
 	int rx_ts; /* --rx-timestamp: -1 = the profile's, else enum fp_ts_mode */
+	enum tw_crypto_impl crypto; /* --crypto */
 } opt = {
 	.rx_ts = -1,
 	.stats_ms = 100,
@@ -98,6 +100,8 @@ static void usage(const char *prog)
 	       "  --duration SECONDS      exit after this long\n"
 	       "  --stats-interval MS     counter publication period (default 100)\n"
 	       "  --idle-backoff on|off   pause/sleep when idle (default on)\n"
+	       "  --crypto auto|openssl|ipsec-mb  test-packet crypto engine (default auto:\n"
+	       "                          intel-ipsec-mb where built in and the CPU has AES-NI)\n"
 	       "  --max-sessions N  --max-senders N  --max-light-peers N\n"
 	       "  --counters              print non-zero counters at exit\n"
 	       "  --ctl-lcore             split mode (the default with 2+ lcores): the EAL main\n"
@@ -333,7 +337,7 @@ static int parse_app(int argc, char **argv)
 		O_PROFILE = 256, O_PVAR, O_SHM, O_ADDR, O_GW, O_VLAN, O_TAP, O_LIGHT, O_LPROTO,
 		O_LSEC, O_LKEY, O_LAES, O_REFL, O_SEND, O_RECORD, O_EXITDONE, O_DURATION,
 		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_CTL_LCORE, O_HELP,
-		O_SHM_GROUP, O_SHM_MODE
+		O_SHM_GROUP, O_SHM_MODE, O_CRYPTO
 	};
 	static const struct option lo[] = {
 		{"profile", 1, 0, O_PROFILE}, {"pvar", 1, 0, O_PVAR}, {"shm", 1, 0, O_SHM},
@@ -348,6 +352,7 @@ static int parse_app(int argc, char **argv)
 		{"max-sessions", 1, 0, O_MAXS}, {"max-senders", 1, 0, O_MAXSND},
 		{"max-light-peers", 1, 0, O_MAXPEER}, {"counters", 0, 0, O_COUNTERS},
 		{"rx-timestamp", 1, 0, O_RXTS}, {"ctl-lcore", 0, 0, O_CTL_LCORE},
+		{"crypto", 1, 0, O_CRYPTO},
 		{"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
 	int c;
 	optind = 1;
@@ -477,6 +482,16 @@ static int parse_app(int argc, char **argv)
 		case O_STATS:
 			opt.stats_ms = (unsigned)atoi(optarg);
 			if (!opt.stats_ms)
+				return -1;
+			break;
+		case O_CRYPTO:
+			if (!strcmp(optarg, "auto"))
+				opt.crypto = TW_CRYPTO_IMPL_AUTO;
+			else if (!strcmp(optarg, "openssl"))
+				opt.crypto = TW_CRYPTO_IMPL_OPENSSL;
+			else if (!strcmp(optarg, "ipsec-mb"))
+				opt.crypto = TW_CRYPTO_IMPL_IPSEC_MB;
+			else
 				return -1;
 			break;
 		case O_IDLE:
@@ -693,6 +708,19 @@ int main(int argc, char **argv)
 		"an authenticated session adds %zu (crypto pool)\n",
 		opt.max_sessions, fp_sess_bytes_per_slot, sizeof(struct fp_session),
 		sizeof(struct fp_sess_cold), FP_SESS_CRYPTO_BYTES);
+	/* One crypto engine per lcore (the library's state is per thread). */
+	for (unsigned i = 0; i < fp.nb_lcores; i++) {
+		struct fp_lcore *lc = fp.lc_by_index[i];
+		lc->crypto = tw_crypto_engine_new(opt.crypto);
+		if (fp_crypto_lcore_init(lc) != 0)
+			rte_exit(EXIT_FAILURE, "crypto batch: out of memory\n");
+		if (!lc->crypto)
+			rte_exit(EXIT_FAILURE, "crypto engine: %s not available here\n",
+				 opt.crypto == TW_CRYPTO_IMPL_IPSEC_MB ? "intel-ipsec-mb"
+								       : "any");
+	}
+	RTE_LOG(INFO, USER1, "test-packet crypto: %s\n",
+		tw_crypto_engine_name(fp.lc_by_index[0]->crypto));
 	for (unsigned i = 0; i < fp.nb_lcores; i++)
 		if (fp_light_lcore_init(fp.lc_by_index[i], fp.lc_by_index[i]->lcore_id,
 					opt.max_peers) != 0)
@@ -799,6 +827,8 @@ int main(int argc, char **argv)
 	fp_ctl_close();
 	fp_exc_close(&exc);
 	fp_port_close(&fp.port);
+	for (unsigned i = 0; i < fp.nb_lcores; i++)
+		tw_crypto_engine_free(fp.lc_by_index[i]->crypto);
 	rte_eal_cleanup();
 	return 0;
 }

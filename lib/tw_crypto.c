@@ -23,6 +23,14 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifdef TW_HAVE_IPSEC_MB
+#include <intel-ipsec-mb.h>
+#endif
+
 static const uint8_t zero_iv[TW_CRYPTO_IV_LEN];
 
 /* ---- Utilities -------------------------------------------------------------- */
@@ -147,6 +155,45 @@ enum tw_err tw_crypto_test_keys(const uint8_t sid[TW_CRYPTO_SID_LEN],
 	return rc;
 }
 
+/* ---- intel-ipsec-mb: one manager for set-up ------------------------------------
+ *
+ * Key expansion and the HMAC pad digests go through a manager's function
+ * pointers, which keep no state, so one process-wide manager (created once)
+ * serves every thread's set-up.  Packets never use it: each thread has its
+ * own engine (tw_crypto_engine_new). */
+#ifdef TW_HAVE_IPSEC_MB
+static IMB_MGR *mb_setup;
+static IMB_ARCH mb_arch;
+static pthread_once_t mb_once = PTHREAD_ONCE_INIT;
+
+static void mb_setup_init(void)
+{
+	IMB_MGR *m = alloc_mb_mgr(0);
+
+	if (!m)
+		return;
+	init_mb_mgr_auto(m, &mb_arch);
+	/* Without AES-NI the library falls back to its own slow table code;
+	 * OpenSSL is the better fallback then (docs/architecture.md). */
+	if (imb_get_errno(m) != 0 || mb_arch == IMB_ARCH_NONE || mb_arch == IMB_ARCH_NOAESNI ||
+	    !(m->features & IMB_FEATURE_AESNI)) {
+		free_mb_mgr(m);
+		return;
+	}
+	mb_setup = m;
+}
+#endif
+
+bool tw_crypto_ipsec_mb_usable(void)
+{
+#ifdef TW_HAVE_IPSEC_MB
+	pthread_once(&mb_once, mb_setup_init);
+	return mb_setup != NULL;
+#else
+	return false;
+#endif
+}
+
 /* ---- Allocation-free HMAC (RFC 2104) over OpenSSL's low-level SHA ---------------
  *
  * hmac_init() hashes K ^ ipad and K ^ opad once and keeps both digest states;
@@ -217,6 +264,21 @@ static int sha_pad_state(const struct tw_crypto_md *d, const uint8_t *blk, uint6
 	return ok;
 }
 
+/* intel-ipsec-mb's form of a pad state: its one-block digest (no padding). */
+static void mb_pad_digest(const struct tw_crypto_md *d, const uint8_t *blk, uint8_t *out)
+{
+#ifdef TW_HAVE_IPSEC_MB
+	if (d->sha256)
+		IMB_SHA256_ONE_BLOCK(mb_setup, blk, out);
+	else
+		IMB_SHA1_ONE_BLOCK(mb_setup, blk, out);
+#else
+	(void)d;
+	(void)blk;
+	(void)out;
+#endif
+}
+
 static void hmac_free(struct tw_crypto_hmac *h)
 {
 	OPENSSL_cleanse(h, sizeof(*h)); /* the pad states are key-equivalent */
@@ -243,12 +305,17 @@ static enum tw_err hmac_init(struct tw_crypto_hmac *h, int sha256, const void *k
 	} else if (key_len) {
 		memcpy(k, key, key_len);
 	}
+	bool mb = tw_crypto_ipsec_mb_usable();
 	for (i = 0; ok && i < d->block; i++)
 		pad[i] = k[i] ^ 0x36;
 	ok = ok && sha_pad_state(d, pad, h->inner);
+	if (ok && mb)
+		mb_pad_digest(d, pad, h->mb_ipad);
 	for (i = 0; ok && i < d->block; i++)
 		pad[i] = k[i] ^ 0x5c;
 	ok = ok && sha_pad_state(d, pad, h->outer);
+	if (ok && mb)
+		mb_pad_digest(d, pad, h->mb_opad);
 	OPENSSL_cleanse(k, sizeof(k));
 	OPENSSL_cleanse(pad, sizeof(pad));
 	if (!ok) {
@@ -256,6 +323,7 @@ static enum tw_err hmac_init(struct tw_crypto_hmac *h, int sha256, const void *k
 		return TW_E_CRYPTO;
 	}
 	h->md = d;
+	h->mb_ready = mb;
 	return TW_OK;
 }
 
@@ -531,6 +599,8 @@ void tw_test_crypto_free(struct tw_test_crypto *tc)
 	hmac_free(&tc->mac);
 	memset(tc->cbc_enc_chain, 0, sizeof(tc->cbc_enc_chain));
 	memset(tc->cbc_dec_chain, 0, sizeof(tc->cbc_dec_chain));
+	OPENSSL_cleanse(tc->mb_aes_enc, sizeof(tc->mb_aes_enc));
+	OPENSSL_cleanse(tc->mb_aes_dec, sizeof(tc->mb_aes_dec));
 }
 
 static EVP_CIPHER_CTX *cipher_ctx(const EVP_CIPHER *cipher, int enc, const uint8_t *key)
@@ -563,6 +633,10 @@ enum tw_err tw_test_crypto_init(struct tw_test_crypto *tc,
 	rc = hmac_init(&tc->mac, 0, test_hmac_key, TW_CRYPTO_HMAC_KEY_LEN);
 	if (rc == TW_OK && (!tc->ecb_enc || !tc->ecb_dec || !tc->cbc_enc || !tc->cbc_dec))
 		rc = TW_E_CRYPTO;
+#ifdef TW_HAVE_IPSEC_MB
+	if (rc == TW_OK && tc->mac.mb_ready)
+		IMB_AES_KEYEXP_128(mb_setup, test_aes_key, tc->mb_aes_enc, tc->mb_aes_dec);
+#endif
 	if (rc != TW_OK)
 		tw_test_crypto_free(tc);
 	return rc;
@@ -730,4 +804,231 @@ enum tw_err tw_stamp_auth_verify(struct tw_stamp_auth *sa, const uint8_t *pkt, s
 		return TW_E_CRYPTO;
 	return CRYPTO_memcmp(mac, pkt + TW_STAMP_AUTH_HMAC_OFF, TW_CRYPTO_HMAC_LEN) ? TW_E_HMAC
 	                                                                            : TW_OK;
+}
+
+/* ---- Bursts ------------------------------------------------------------------------ */
+
+struct tw_crypto_engine {
+	enum tw_crypto_impl impl;
+	char name[64];
+#ifdef TW_HAVE_IPSEC_MB
+	IMB_MGR *mgr;
+	unsigned min_burst; /* shorter bursts go to OpenSSL */
+	/* Full-length tags: the library writes 20 (SHA-1) or 32 (SHA-256)
+	 * octets, which must not land on the packet past the 16-octet field. */
+	_Alignas(16) uint8_t tag[TW_CRYPTO_BURST_MAX][SHA256_DIGEST_LENGTH];
+#endif
+};
+
+struct tw_crypto_engine *tw_crypto_engine_new(enum tw_crypto_impl want)
+{
+	struct tw_crypto_engine *e;
+	bool mb = tw_crypto_ipsec_mb_usable();
+
+	if (want == TW_CRYPTO_IMPL_IPSEC_MB && !mb)
+		return NULL;
+	if (want == TW_CRYPTO_IMPL_IPSEC_MB_SIMD && !mb)
+		return NULL;
+	if (want != TW_CRYPTO_IMPL_AUTO && want != TW_CRYPTO_IMPL_OPENSSL &&
+	    want != TW_CRYPTO_IMPL_IPSEC_MB && want != TW_CRYPTO_IMPL_IPSEC_MB_SIMD)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->impl = TW_CRYPTO_IMPL_OPENSSL;
+	snprintf(e->name, sizeof(e->name), "openssl (%s)", OpenSSL_version(OPENSSL_VERSION));
+#ifdef TW_HAVE_IPSEC_MB
+	if (want != TW_CRYPTO_IMPL_OPENSSL && mb) {
+		static const char *const arch[IMB_ARCH_NUM] = {"none", "no-aesni", "sse", "avx",
+		                                                "avx2", "avx512"};
+		IMB_ARCH a = IMB_ARCH_NONE;
+		e->mgr = alloc_mb_mgr(0);
+		if (!e->mgr) {
+			free(e);
+			return NULL;
+		}
+		/* Measured (twinhop-cryptobench; docs/architecture.md): with
+		 * SHA-NI the SSE manager costs the same per packet at any
+		 * burst and beats the AVX-512 lanes below ~16 packets. */
+		if ((mb_setup->features & IMB_FEATURE_SHANI) && want != TW_CRYPTO_IMPL_IPSEC_MB_SIMD) {
+			init_mb_mgr_sse(e->mgr);
+			a = IMB_ARCH_SSE;
+			e->min_burst = 1;
+		} else {
+			init_mb_mgr_auto(e->mgr, &a);
+			e->min_burst = want == TW_CRYPTO_IMPL_IPSEC_MB_SIMD ? 1 : TW_CRYPTO_MB_MIN_SIMD;
+		}
+		if (imb_get_errno(e->mgr) != 0) {
+			free_mb_mgr(e->mgr);
+			free(e);
+			return NULL;
+		}
+		e->impl = TW_CRYPTO_IMPL_IPSEC_MB;
+		snprintf(e->name, sizeof(e->name), "intel-ipsec-mb %s %s%s", imb_get_version_str(),
+		         (unsigned)a < IMB_ARCH_NUM ? arch[a] : "?",
+		         a == IMB_ARCH_SSE && (e->mgr->features & IMB_FEATURE_SHANI) ? " sha-ni"
+		                                                                   : " multi-buffer");
+	}
+#endif
+	return e;
+}
+
+void tw_crypto_engine_free(struct tw_crypto_engine *e)
+{
+	if (!e)
+		return;
+#ifdef TW_HAVE_IPSEC_MB
+	if (e->mgr)
+		free_mb_mgr(e->mgr);
+	OPENSSL_cleanse(e->tag, sizeof(e->tag)); /* MACs of recent packets */
+#endif
+	free(e);
+}
+
+enum tw_crypto_impl tw_crypto_engine_impl(const struct tw_crypto_engine *e)
+{
+	return e ? e->impl : TW_CRYPTO_IMPL_OPENSSL;
+}
+
+const char *tw_crypto_engine_name(const struct tw_crypto_engine *e)
+{
+	return e ? e->name : "openssl";
+}
+
+static void op_openssl(struct tw_crypto_op *o, bool protect)
+{
+	if (o->tc)
+		o->rc = protect ? tw_test_protect(o->tc, o->pkt, o->len, o->enc_len, o->hmac_off)
+		                : tw_test_verify(o->tc, o->pkt, o->len, o->enc_len, o->hmac_off);
+	else if (o->sa)
+		o->rc = protect ? tw_stamp_auth_sign(o->sa, o->pkt, o->len)
+		                : tw_stamp_auth_verify(o->sa, o->pkt, o->len);
+	else
+		o->rc = TW_E_ARG;
+}
+
+#ifdef TW_HAVE_IPSEC_MB
+/* The same argument checks as the one-packet functions; true if the op can
+ * go to the library (it has the library's key schedules). */
+static bool op_mb_ready(struct tw_crypto_op *o)
+{
+	if (o->tc) {
+		o->rc = test_check(o->tc, o->pkt, o->len, o->enc_len, o->hmac_off);
+		return o->rc == TW_OK && o->tc->mac.mb_ready;
+	}
+	if (!o->sa || !o->sa->mac.md || !o->pkt)
+		o->rc = TW_E_ARG;
+	else if (o->len < TW_STAMP_AUTH_MIN_LEN)
+		o->rc = TW_E_TRUNCATED;
+	else
+		o->rc = TW_OK;
+	return o->rc == TW_OK && o->sa->mac.mb_ready;
+}
+
+/* A finished job: copy the tag into the packet (protect) or compare it
+ * (verify, constant time).  The op index travels in user_data. */
+static void mb_done(struct tw_crypto_engine *e, struct tw_crypto_op *ops, IMB_JOB *j, bool protect)
+{
+	unsigned i = (unsigned)(uintptr_t)j->user_data;
+	struct tw_crypto_op *o = &ops[i];
+	uint8_t *field = o->pkt + (o->tc ? o->hmac_off : TW_STAMP_AUTH_HMAC_OFF);
+
+	if (j->status != IMB_STATUS_COMPLETED)
+		o->rc = TW_E_CRYPTO;
+	else if (protect)
+		memcpy(field, e->tag[i], TW_CRYPTO_HMAC_LEN);
+	else
+		o->rc = CRYPTO_memcmp(e->tag[i], field, TW_CRYPTO_HMAC_LEN) ? TW_E_HMAC : TW_OK;
+}
+
+/* One chunk (n <= TW_CRYPTO_BURST_MAX) on the job API.  §3.6: the HMAC
+ * covers the plaintext of octets 0..enc_len-1, so protect hashes and then
+ * encrypts (HASH_CIPHER), and verify decrypts and then hashes
+ * (CIPHER_HASH), both in place: AES-ECB for one block (mode 2), AES-CBC
+ * with IV 0 for more (mode 4).  STAMP (§6.2) is HMAC-SHA-256 of 0..95
+ * without a cipher.  The library keeps several jobs in flight across its
+ * SIMD lanes and returns them in submission order. */
+static void mb_chunk(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned n,
+                     bool protect)
+{
+	IMB_MGR *m = e->mgr;
+	IMB_JOB *j;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct tw_crypto_op *o = &ops[i];
+		if (!op_mb_ready(o)) {
+			if (o->rc == TW_OK) /* valid, but keys built without the library */
+				op_openssl(o, protect);
+			continue;
+		}
+		j = IMB_GET_NEXT_JOB(m);
+		j->src = o->pkt;
+		j->dst = o->pkt;
+		j->user_data = (void *)(uintptr_t)i;
+		j->hash_start_src_offset_in_bytes = 0;
+		j->auth_tag_output = e->tag[i];
+		j->chain_order = protect ? IMB_ORDER_HASH_CIPHER : IMB_ORDER_CIPHER_HASH;
+		j->cipher_direction = protect ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+		if (o->tc) {
+			j->enc_keys = o->tc->mb_aes_enc;
+			j->dec_keys = o->tc->mb_aes_dec;
+			j->key_len_in_bytes = IMB_KEY_128_BYTES;
+			j->cipher_start_src_offset_in_bytes = 0;
+			j->msg_len_to_cipher_in_bytes = o->enc_len;
+			j->cipher_mode = o->enc_len == TW_CRYPTO_BLOCK_LEN ? IMB_CIPHER_ECB
+			                                                   : IMB_CIPHER_CBC;
+			j->iv = zero_iv;
+			j->iv_len_in_bytes = o->enc_len == TW_CRYPTO_BLOCK_LEN ? 0 : TW_CRYPTO_IV_LEN;
+			j->msg_len_to_hash_in_bytes = o->enc_len;
+			j->hash_alg = IMB_AUTH_HMAC_SHA_1;
+			j->auth_tag_output_len_in_bytes = SHA_DIGEST_LENGTH;
+			j->u.HMAC._hashed_auth_key_xor_ipad = o->tc->mac.mb_ipad;
+			j->u.HMAC._hashed_auth_key_xor_opad = o->tc->mac.mb_opad;
+		} else {
+			j->cipher_mode = IMB_CIPHER_NULL;
+			j->key_len_in_bytes = 0;
+			j->msg_len_to_cipher_in_bytes = 0;
+			j->iv_len_in_bytes = 0;
+			j->msg_len_to_hash_in_bytes = TW_STAMP_AUTH_COVER_LEN;
+			j->hash_alg = IMB_AUTH_HMAC_SHA_256;
+			j->auth_tag_output_len_in_bytes = SHA256_DIGEST_LENGTH;
+			j->u.HMAC._hashed_auth_key_xor_ipad = o->sa->mac.mb_ipad;
+			j->u.HMAC._hashed_auth_key_xor_opad = o->sa->mac.mb_opad;
+		}
+		j = IMB_SUBMIT_JOB(m);
+		while (j) {
+			mb_done(e, ops, j, protect);
+			j = IMB_GET_COMPLETED_JOB(m);
+		}
+	}
+	while ((j = IMB_FLUSH_JOB(m)) != NULL)
+		mb_done(e, ops, j, protect);
+}
+#endif
+
+static void burst(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned n, bool protect)
+{
+	if (!ops)
+		return;
+#ifdef TW_HAVE_IPSEC_MB
+	if (e && e->mgr && n >= e->min_burst) {
+		for (unsigned i = 0; i < n; i += TW_CRYPTO_BURST_MAX)
+			mb_chunk(e, ops + i, n - i < TW_CRYPTO_BURST_MAX ? n - i : TW_CRYPTO_BURST_MAX,
+			         protect);
+		return;
+	}
+#endif
+	(void)e;
+	for (unsigned i = 0; i < n; i++)
+		op_openssl(&ops[i], protect);
+}
+
+void tw_crypto_protect_burst(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned n)
+{
+	burst(e, ops, n, true);
+}
+
+void tw_crypto_verify_burst(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned n)
+{
+	burst(e, ops, n, false);
 }

@@ -58,6 +58,7 @@
 #define TW_CRYPTO_SID_LEN       16
 #define TW_CRYPTO_HMAC_LEN      16 /* truncated HMAC carried on the wire */
 #define TW_CRYPTO_MD_BLOCK_MAX  64 /* SHA-1 and SHA-256 block size */
+#define TW_CRYPTO_AES_ROUND_KEYS (11 * 16) /* AES-128 expanded key */
 
 /* Server-Start (§2.4): octets 32..47 are the first block of the server's stream. */
 #define TW_CRYPTO_SERVER_START_LEN     48
@@ -187,6 +188,11 @@ struct tw_crypto_hmac {
 	const struct tw_crypto_md *md;              /* NULL: not initialised */
 	uint64_t inner[TW_CRYPTO_MD_STATE_MAX / 8]; /* after K ^ ipad */
 	uint64_t outer[TW_CRYPTO_MD_STATE_MAX / 8]; /* after K ^ opad */
+	/* The same two states in intel-ipsec-mb's format (its one-block
+	 * digests), for the burst engine; valid when mb_ready. */
+	bool mb_ready;
+	_Alignas(16) uint8_t mb_ipad[32];
+	_Alignas(16) uint8_t mb_opad[32];
 };
 
 /* A stand-alone HMAC on the same allocation-free code the per-packet paths
@@ -213,6 +219,10 @@ struct tw_test_crypto {
 	struct tw_crypto_hmac mac;         /* HMAC-SHA1 with the test HMAC key */
 	/* The CBC block each cbc_* context last chained on: its current IV. */
 	uint8_t cbc_enc_chain[TW_CRYPTO_BLOCK_LEN], cbc_dec_chain[TW_CRYPTO_BLOCK_LEN];
+	/* AES-128 round keys in intel-ipsec-mb's format (burst engine only):
+	 * valid when mac.mb_ready.  Key-equivalent: zeroised on free. */
+	_Alignas(16) uint8_t mb_aes_enc[TW_CRYPTO_AES_ROUND_KEYS];
+	_Alignas(16) uint8_t mb_aes_dec[TW_CRYPTO_AES_ROUND_KEYS];
 };
 
 /* Keys are the test keys from tw_crypto_test_keys().  On failure the struct
@@ -255,5 +265,74 @@ void tw_stamp_auth_free(struct tw_stamp_auth *sa);
 enum tw_err tw_stamp_auth_sign(struct tw_stamp_auth *sa, uint8_t *pkt, size_t len);
 /* TW_E_HMAC if octets 96..111 are not HMAC-SHA-256/128 of 0..95. */
 enum tw_err tw_stamp_auth_verify(struct tw_stamp_auth *sa, const uint8_t *pkt, size_t len);
+
+/* ---- Bursts: many packets per call, on the fastest implementation ---------
+ *
+ * The fast path protects and verifies a whole Rx burst at once.  An engine
+ * (one per thread: an lcore) runs the burst on intel-ipsec-mb's job API when
+ * twinhop was built with that library and the CPU has AES-NI, and on the
+ * OpenSSL functions above otherwise.  With SHA-NI the engine uses the
+ * library's SSE manager (SHA-NI and AES-NI, two SHA lanes: as fast for one
+ * packet as for 32); without it, the AVX-512/AVX2 multi-buffer manager,
+ * which only beats OpenSSL with many packets in flight, so bursts shorter
+ * than TW_CRYPTO_MB_MIN_SIMD go to OpenSSL there.  Both give the same
+ * octets: tests/unit/test_crypto.c compares them on every layout.  Measured
+ * by twinhop-cryptobench (docs/performance.md, docs/architecture.md).
+ *
+ * Per-session state is the same struct tw_test_crypto / tw_stamp_auth: their
+ * init functions also build intel-ipsec-mb's key schedules when the library
+ * can run here, so a session works with either engine. */
+
+enum tw_crypto_impl {
+	TW_CRYPTO_IMPL_AUTO,     /* intel-ipsec-mb when usable, else OpenSSL */
+	TW_CRYPTO_IMPL_OPENSSL,  /* OpenSSL, one packet at a time */
+	TW_CRYPTO_IMPL_IPSEC_MB, /* intel-ipsec-mb, best manager for this CPU
+	                          * (fails when unusable here) */
+	/* intel-ipsec-mb's widest SIMD manager (AVX-512/AVX2 multi-buffer
+	 * lanes) even where SHA-NI is faster: for benchmarks only. */
+	TW_CRYPTO_IMPL_IPSEC_MB_SIMD,
+};
+
+struct tw_crypto_engine;
+
+/* Most ops one call submits to the library at once; larger bursts are
+ * processed in chunks of this many. */
+#define TW_CRYPTO_BURST_MAX 64
+/* Shortest burst the SIMD multi-buffer manager gets (measured crossover
+ * with OpenSSL, twinhop-cryptobench --burst N). */
+#define TW_CRYPTO_MB_MIN_SIMD 16
+
+/* Is intel-ipsec-mb built in and usable on this CPU (AES-NI)? */
+bool tw_crypto_ipsec_mb_usable(void);
+
+/* Set-up only (allocates).  NULL when the implementation asked for cannot
+ * run here (TW_CRYPTO_IMPL_IPSEC_MB without the library or AES-NI) or on
+ * allocation failure. */
+struct tw_crypto_engine *tw_crypto_engine_new(enum tw_crypto_impl want);
+void tw_crypto_engine_free(struct tw_crypto_engine *e);
+/* TW_CRYPTO_IMPL_OPENSSL or TW_CRYPTO_IMPL_IPSEC_MB. */
+enum tw_crypto_impl tw_crypto_engine_impl(const struct tw_crypto_engine *e);
+/* Human-readable: "openssl (...)", "intel-ipsec-mb 1.3.0 sse sha-ni", ... */
+const char *tw_crypto_engine_name(const struct tw_crypto_engine *e);
+
+/* One packet of a burst.  TWAMP modes 2/4: tc set, sa NULL, enc_len and
+ * hmac_off from tw_test_crypto_layout().  STAMP authenticated: sa set, tc
+ * NULL (enc_len, hmac_off unused).  rc is the result, exactly what
+ * tw_test_protect/verify or tw_stamp_auth_sign/verify return for it. */
+struct tw_crypto_op {
+	struct tw_test_crypto *tc;
+	struct tw_stamp_auth *sa;
+	uint8_t *pkt;
+	size_t len, enc_len, hmac_off;
+	enum tw_err rc;
+};
+
+/* Protect (TWAMP) or sign (STAMP) n packets in place; sets every ops[i].rc.
+ * e NULL: OpenSSL.  Never allocates.  Ops are independent: they may belong
+ * to different sessions, and one session may appear several times. */
+void tw_crypto_protect_burst(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned n);
+/* Verify (TWAMP: decrypt in place, then check) n packets; sets ops[i].rc
+ * (TW_E_HMAC: drop). */
+void tw_crypto_verify_burst(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned n);
 
 #endif

@@ -4,9 +4,9 @@
 # hugepages for the DPDK fast path.  Idempotent; cheap when all is present.
 set -eu
 # Libraries and build tools (no command of their own that a test runs).
-pkgs=(build-essential pkg-config libssl-dev libcunit1-dev dpdk libdpdk-dev
+pkgs=(build-essential pkg-config libssl-dev libcunit1-dev dpdk libdpdk-dev libipsec-mb-dev
       libclang-rt-14-dev clang kmod libseccomp-dev python3-jsonschema
-      python3-prometheus-client)
+      python3-prometheus-client libjansson-dev)
 # command:package -- every external command that a script under tests/ or
 # tools/ runs.  tools/check-deps.py (test "deps") fails when a script runs a
 # command missing from this table, or when a command of it is not installed.
@@ -32,6 +32,7 @@ cmds=(
 	shfmt:shfmt
 	sysctl:procps
 	systemd-analyze:systemd
+	tmux:tmux
 	tshark:tshark
 	valgrind:valgrind
 )

@@ -15,11 +15,13 @@
 #include "cli_bench.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tw_crypto.h"
 #include "tw_ctl.h"
@@ -29,6 +31,25 @@
 #ifndef TW_PROFILES_DIR
 #define TW_PROFILES_DIR "/usr/share/twinhop/profiles"
 #endif
+
+/* The checkout's bundled profiles, searched only by a twinhop that runs
+ * from its build tree (not installed): `twinhop bench rate-steps HOST`
+ * works from a checkout as it does once installed. */
+static const char *build_tree_profiles(void)
+{
+#if defined(TW_BUILD_ROOT) && defined(TW_SRC_PROFILES_DIR)
+	static char exe[4096];
+	char root[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0 || !realpath(TW_BUILD_ROOT, root))
+		return NULL;
+	exe[n] = '\0';
+	size_t rl = strlen(root);
+	if (!strncmp(exe, root, rl) && exe[rl] == '/')
+		return TW_SRC_PROFILES_DIR;
+#endif
+	return NULL;
+}
 
 static bool is_file(const char *p)
 {
@@ -53,7 +74,8 @@ int cli_bench_resolve(const char *profile, const char *dir, char *out, size_t ca
 {
 	if (is_file(profile) || strchr(profile, '/'))
 		return join3(out, cap, profile, "", "") == 0 && is_file(profile) ? 0 : -1;
-	const char *dirs[] = {dir, getenv("TWINHOP_PROFILES"), TW_PROFILES_DIR};
+	const char *dirs[] = {dir, getenv("TWINHOP_PROFILES"), TW_PROFILES_DIR,
+	                      build_tree_profiles()};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		if (!dirs[i] || !*dirs[i])
 			continue;
@@ -287,9 +309,10 @@ int cli_bench(const struct cli_bench_args *a, volatile sig_atomic_t *stop)
 {
 	char path[4096];
 	if (cli_bench_resolve(a->profile, a->profiles_dir, path, sizeof(path)) < 0) {
+		const char *bt = build_tree_profiles();
 		cli_err("profile '%s' not found (a path, or a name in --profiles-dir, "
-		        "$TWINHOP_PROFILES or %s)",
-		        a->profile, TW_PROFILES_DIR);
+		        "$TWINHOP_PROFILES, %s%s%s)",
+		        a->profile, TW_PROFILES_DIR, bt ? " or " : "", bt ? bt : "");
 		return 2;
 	}
 	struct tw_profile *p = NULL;

@@ -33,6 +33,8 @@
 #include "cli_engine.h"
 #include "cli_meas.h"
 #include "cli_run.h"
+#include "cli_show.h"
+#include "cli_top.h"
 #include "ctl_client.h"
 #include "tw_config.h"
 #include "tw_crypto.h"
@@ -87,20 +89,28 @@ struct opts {
 	const char *stamp_key;
 };
 
-static void usage(FILE *f)
+/* The command list; `twinhop --help` prints it with every option below. */
+static void usage_cmds(FILE *f)
 {
 	fputs("usage:\n"
 	      "  twinhop measure HOST[:PORT] [options]     TWAMP client (control port 862)\n"
 	      "  twinhop light-send HOST:PORT [options]    TWAMP Light / STAMP sender\n"
 	      "  twinhop bench PROFILE TARGET [options]    run a traffic profile step by step\n"
-	      "  twinhop status | sessions | counters [--fp] [--json]\n"
+	      "  twinhop status | sessions | counters [--fp] [--all] [--json]\n"
+	      "  twinhop top [--interval S] [--count N]     live view of the appliance\n"
 	      "  twinhop light add --proto light|stamp --port N [--KEY VALUE ...]\n"
 	      "  twinhop light del ID\n"
 	      "  twinhop sender add --proto light|stamp --peer A --peer-port N --local A\n"
 	      "                     --local-port N [--KEY VALUE ...]\n"
 	      "  twinhop sender start|stop|del|watch ID\n"
 	      "  twinhop admin '{\"cmd\":...}'               raw admin request\n"
-	      "measure / light-send / bench options:\n"
+	      "  twinhop COMMAND --help                    one command's usage\n",
+	      f);
+}
+
+static void usage_opts(FILE *f)
+{
+	fputs(	      "measure / light-send / bench options:\n"
 	      "  --mode LIST        allowed modes: open,auth,enc,mixed (default all)\n"
 	      "  --keyid ID         KeyID (identity)\n"
 	      "  --keyfile FILE     perfSONAR pass-phrase file (identity hex-passphrase)\n"
@@ -137,6 +147,95 @@ static void usage(FILE *f)
 	      "  --profiles-dir DIR bench: where to look up profile names first\n"
 	      "  --quiet            no progress on stderr\n",
 	      f);
+}
+
+static void usage(FILE *f)
+{
+	usage_cmds(f);
+	usage_opts(f);
+}
+
+/* One line naming the problem, one line with the way out (no 60-line usage
+ * after a typo). */
+__attribute__((format(printf, 2, 3))) static void usage_err(const char *cmd, const char *fmt,
+                                                            ...)
+{
+	va_list ap;
+	fprintf(stderr, "twinhop%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'twinhop %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+}
+
+/* The synopsis and purpose of each command, for `twinhop CMD --help`. */
+static const struct {
+	const char *name, *text;
+	bool opts; /* followed by the measure/light-send/bench options */
+} cmd_help[] = {
+    {"measure",
+     "usage: twinhop measure HOST[:PORT] [options]\n"
+     "Run TWAMP test sessions against HOST's TWAMP-Control server (RFC 5357) and\n"
+     "print round-trip, one-way and loss statistics (docs/client.md, docs/output.md).\n",
+     true},
+    {"light-send",
+     "usage: twinhop light-send HOST:PORT [options]\n"
+     "Send TWAMP Light (or, with --stamp, STAMP) test packets to a reflector at\n"
+     "HOST:PORT, without TWAMP-Control, and report as measure does.\n",
+     true},
+    {"bench",
+     "usage: twinhop bench PROFILE TARGET [options]\n"
+     "Run a traffic profile (twinhop-profile(5)) step by step against TARGET and\n"
+     "print one row per step.  PROFILE is a file or the name of a bundled profile.\n",
+     true},
+    {"status", "usage: twinhop status [--json] [--admin PATH]\n"
+               "twinhopd's version, uptime, fast-path attachment, listeners and session\n"
+               "count.\n"},
+    {"sessions", "usage: twinhop sessions [--json] [--admin PATH]\n"
+                 "Every session of the appliance: TWAMP reflectors, Light/STAMP listeners\n"
+                 "and senders, one per line.\n"},
+    {"counters", "usage: twinhop counters [--fp] [--all] [--json] [--admin PATH]\n"
+                 "twinhopd's event and bad-input counters; with --fp the fast path's, one\n"
+                 "column per lcore.  Counters at 0 are left out unless --all.\n"},
+    {"top", "usage: twinhop top [--interval S] [--count N] [--admin PATH]\n"
+            "A live view of the appliance, refreshed every S seconds (default 1): sessions\n"
+            "with rate, loss and RTT, and each lcore's load.  q or Ctrl-C quits; --count N\n"
+            "stops after N screens.\n"},
+    {"light", "usage: twinhop light add --proto light|stamp --port N [--addr A] [--peer A]\n"
+              "                         [--stateless] [--copy-dscp] [--dscp N] [--ttl N]\n"
+              "                         [--sec open|auth --key HEX] [--max-peers N]\n"
+              "                         [--idle-s S] [--port-id N] [--vlan N] [--json]\n"
+              "       twinhop light del ID [--json]\n"
+              "Add or delete a TWAMP Light / STAMP reflector on the fast path\n"
+              "(docs/admin-protocol.md, light-add).\n"},
+    {"sender", "usage: twinhop sender add --proto light|stamp --peer A --peer-port N --local A\n"
+               "                          --local-port N [--interval-us N] [--count N]\n"
+               "                          [--duration-ms N] [--poisson] [--padding N]\n"
+               "                          [--dscp N] [--ttl N] [--next-hop-mac MAC]\n"
+               "                          [--sec open|auth --key HEX] [--start] [--json]\n"
+               "       twinhop sender start|stop|del ID [--json]\n"
+               "       twinhop sender watch ID [--json]\n"
+               "Fast-path senders (docs/admin-protocol.md, sender-add); watch prints the\n"
+               "session's events and per-packet results until it ends.\n"},
+    {"admin", "usage: twinhop admin '{\"cmd\":\"NAME\",...}' [--admin PATH]\n"
+              "Send one raw admin request (docs/admin-protocol.md) and print the reply line.\n"},
+};
+
+static bool cmd_usage(FILE *f, const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(cmd_help) / sizeof(cmd_help[0]); i++)
+		if (!strcmp(cmd_help[i].name, cmd)) {
+			fputs(cmd_help[i].text, f);
+			if (cmd_help[i].opts)
+				usage_opts(f);
+			else
+				fputs("  --admin PATH       twinhopd admin socket (default $TWINHOP_ADMIN, "
+				      "then " CLI_ADMIN_DEFAULT_SOCK ")\n"
+				      "  --json             the admin reply as JSON (docs/admin-protocol.md)\n",
+				      f);
+			return true;
+		}
+	return false;
 }
 
 static int parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
@@ -240,9 +339,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 	o->admin = getenv("TWINHOP_ADMIN");
 	o->report_interval = -1;
 	optind = 1;
+	opterr = 0; /* one line of our own instead of getopt's */
 	int c;
 	double v;
-	while ((c = getopt_long(argc, argv, "46hq", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":46hq", long_opts, NULL)) != -1) {
 		switch (c) {
 		case '4':
 			o->family = AF_INET;
@@ -436,21 +536,29 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 			break;
 		case 'h':
 		case O_HELP:
-			usage(stdout);
+			cmd_usage(stdout, argv[0]);
 			exit(0);
+		case ':':
+			usage_err(argv[0], "option '%s' needs a value", argv[optind - 1]);
+			return -1;
 		default:
-			usage(stderr);
+			if (optopt && optopt < 256)
+				usage_err(argv[0], "unknown option '-%c'", optopt);
+			else if (optopt)
+				usage_err(argv[0], "option '%s' takes no value", argv[optind - 1]);
+			else
+				usage_err(argv[0], "unknown option '%s'", argv[optind - 1]);
 			return -1;
 		}
 	}
 	if (optind + npos != argc) {
 		if (optind + npos > argc)
-			die_msg("missing %s", npos == 2 && optind + 1 == argc ? "TARGET"
-			                      : npos == 2                     ? "PROFILE"
-			                                                      : "HOST");
+			usage_err(argv[0], "missing %s",
+			          npos == 2 && optind + 1 == argc ? "TARGET"
+			          : npos == 2                     ? "PROFILE"
+			                                          : "HOST");
 		else
-			die_msg("unexpected argument '%s'", argv[optind + npos]);
-		usage(stderr);
+			usage_err(argv[0], "unexpected argument '%s'", argv[optind + npos]);
 		return -1;
 	}
 	o->target = argv[optind];
@@ -701,13 +809,18 @@ static bool has_flag(int *argc, char **argv, const char *flag)
 
 static void print_event(void *arg, const char *line)
 {
-	(void)arg;
-	printf("%s\n", line);
+	bool json = arg != NULL;
+	if (json || cli_show_event(stdout, line) < 0)
+		printf("%s\n", line);
 	fflush(stdout);
 }
 
-/* One request, print the reply; returns the exit status. */
-static int admin_once(const char *path, const char *req, bool json, const char *list_key)
+enum show { SHOW_RAW, SHOW_STATUS, SHOW_SESSIONS, SHOW_COUNTERS, SHOW_FP_COUNTERS, SHOW_DONE };
+
+/* One request; print the reply (JSON, or for people: a table or `done`, a
+ * sentence); returns the exit status. */
+static int admin_once(const char *path, const char *req, bool json, enum show how, bool all,
+                      const char *done)
 {
 	struct cli_admin a;
 	char err[512];
@@ -726,79 +839,32 @@ static int admin_once(const char *path, const char *req, bool json, const char *
 		free(rep);
 		return 1;
 	}
-	if (json || !list_key) {
+	int r = 0;
+	if (json || how == SHOW_RAW)
 		printf("%s\n", rep);
-	} else {
-		/* Text: one member per line ("NAME value"), one array element per line. */
-		const char *p = strstr(rep, list_key);
-		p = p ? p + strlen(list_key) : rep;
-		int depth = 0;
-		for (; *p; p++) {
-			if (*p == '{' || *p == '[') {
-				depth++;
-				if (depth == 1)
-					continue;
-			}
-			if (*p == '}' || *p == ']') {
-				if (--depth <= 0)
-					break;
-			}
-			if (depth == 1 && *p == ',') {
-				putchar('\n');
-				continue;
-			}
-			if (*p == '"')
-				continue;
-			putchar(*p == ':' && depth == 1 ? ' ' : *p);
+	else if (how == SHOW_STATUS)
+		r = cli_show_status(stdout, rep);
+	else if (how == SHOW_SESSIONS)
+		r = cli_show_sessions(stdout, rep);
+	else if (how == SHOW_COUNTERS || how == SHOW_FP_COUNTERS)
+		r = cli_show_counters(stdout, rep, how == SHOW_FP_COUNTERS, all);
+	else {
+		uint64_t id = 0;
+		if (cli_json_u64(rep, "session", &id)) {
+			char sid[32];
+			snprintf(sid, sizeof(sid), "%" PRIu64, id);
+			for (const char *p = done; *p; p++)
+				if (*p == '#')
+					fputs(sid, stdout);
+				else
+					putchar(*p);
+		} else {
+			fputs(done, stdout);
 		}
 		putchar('\n');
 	}
-	free(rep);
-	return 0;
-}
-
-/* show-sessions as a table, one session object per line. */
-static int admin_sessions(const char *path)
-{
-	struct cli_admin a;
-	char err[512];
-	if (cli_admin_open(&a, path, err, sizeof(err)) < 0) {
-		die_msg("%s", err);
-		return 1;
-	}
-	char *rep =
-	    cli_admin_call(&a, "{\"cmd\":\"show-sessions\"}", 15000, NULL, NULL, err, sizeof(err));
-	cli_admin_close(&a);
-	if (!rep || !cli_admin_ok(rep, err, sizeof(err))) {
-		die_msg("%s", err);
-		free(rep);
-		return 1;
-	}
-	printf("%-6s %-9s %-6s %-8s %-13s %-24s %-24s %10s %10s\n", "ID", "KIND", "PROTO", "STATE",
-	       "MODE", "LOCAL", "PEER", "RX", "TX");
-	const char *p = strstr(rep, "\"sessions\":[");
-	while (p && (p = strchr(p + 1, '{')) != NULL) {
-		const char *q = strchr(p, '}');
-		if (!q)
-			break;
-		char obj[1024], kind[16] = "", proto[16] = "", st[16] = "", mode[16] = "-";
-		char loc[64] = "", peer[64] = "";
-		uint64_t id = 0, rx = 0, tx = 0;
-		snprintf(obj, sizeof(obj), "%.*s", (int)(q - p + 1), p);
-		cli_json_u64(obj, "session", &id);
-		cli_json_str(obj, "kind", kind, sizeof(kind));
-		cli_json_str(obj, "proto", proto, sizeof(proto));
-		cli_json_str(obj, "state", st, sizeof(st));
-		cli_json_str(obj, "mode", mode, sizeof(mode));
-		cli_json_str(obj, "local", loc, sizeof(loc));
-		cli_json_str(obj, "peer", peer, sizeof(peer));
-		cli_json_u64(obj, "rx_pkts", &rx);
-		cli_json_u64(obj, "tx_pkts", &tx);
-		printf("%-6" PRIu64 " %-9s %-6s %-8s %-13s %-24s %-24s %10" PRIu64 " %10" PRIu64
-		       "\n",
-		       id, kind, proto, st, mode, loc, peer, rx, tx);
-		p = q;
-	}
+	if (r < 0) /* not the reply this version knows: show it as it is */
+		printf("%s\n", rep);
 	free(rep);
 	return 0;
 }
@@ -837,96 +903,156 @@ static int build_req(const char *cmd, int argc, char **argv, int first, char *ou
 	return 0;
 }
 
+/* Edit distance of two short words, for "did you mean". */
+static unsigned edit_distance(const char *x, const char *y)
+{
+	unsigned d[32][32];
+	size_t n = strlen(x), m = strlen(y);
+	if (n > 30 || m > 30)
+		return 99;
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= n; i++)
+		for (size_t j = 1; j <= m; j++) {
+			unsigned c = d[i - 1][j - 1] + (x[i - 1] != y[j - 1]);
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			d[i][j] = c;
+		}
+	return d[n][m];
+}
+
+static const char *const commands[] = {"measure", "light-send", "bench",  "status",
+                                       "sessions", "counters",  "top",    "light",
+                                       "sender",  "admin",      "version", "help"};
+
+static int cmd_watch(const char *path, const char *req, bool json)
+{
+	struct cli_admin a;
+	char err[512];
+	if (cli_admin_open(&a, path, err, sizeof(err)) < 0) {
+		die_msg("%s", err);
+		return 1;
+	}
+	void *evarg = json ? (void *)1 : NULL;
+	char *rep = cli_admin_call(&a, req, 10000, print_event, evarg, err, sizeof(err));
+	int rc = 1;
+	if (!rep || !cli_admin_ok(rep, err, sizeof(err))) {
+		die_msg("%s", err);
+	} else {
+		rc = 0;
+		while (!g_stop) {
+			char *l = NULL;
+			int r = cli_admin_read_line(&a, 1000, &l, err, sizeof(err));
+			if (r < 0) {
+				die_msg("%s", err);
+				rc = 1;
+				break;
+			}
+			if (r > 0) {
+				print_event(evarg, l);
+				bool fin = strstr(l, "\"summary\"") != NULL;
+				free(l);
+				if (fin)
+					break;
+			}
+		}
+	}
+	free(rep);
+	cli_admin_close(&a);
+	return rc;
+}
+
 static int cmd_admin(int argc, char **argv)
 {
+	const char *sub = argv[0];
+	if (has_flag(&argc, argv, "--help") || has_flag(&argc, argv, "-h")) {
+		cmd_usage(stdout, sub);
+		return 0;
+	}
 	const char *path = admin_path(&argc, argv);
 	bool json = has_flag(&argc, argv, "--json");
-	bool fp = has_flag(&argc, argv, "--fp");
-	const char *sub = argv[0];
 	char req[4096];
-	if (!strcmp(sub, "status"))
-		return admin_once(path, "{\"cmd\":\"show-status\"}", json, NULL);
-	if (!strcmp(sub, "sessions"))
-		return json ? admin_once(path, "{\"cmd\":\"show-sessions\"}", true, NULL)
-		            : admin_sessions(path);
-	if (!strcmp(sub, "counters"))
-		return admin_once(
-		    path, fp ? "{\"cmd\":\"show-fp-counters\"}" : "{\"cmd\":\"show-counters\"}",
-		    json, fp ? "\"total\":" : "\"counters\":");
-	if (!strcmp(sub, "admin")) {
-		if (argc != 2) {
-			die_msg("usage: twinhop admin '{\"cmd\":\"NAME\",...}'");
+	if (!strcmp(sub, "status") || !strcmp(sub, "sessions") || !strcmp(sub, "counters")) {
+		bool fp = !strcmp(sub, "counters") && has_flag(&argc, argv, "--fp");
+		bool all = !strcmp(sub, "counters") && has_flag(&argc, argv, "--all");
+		if (argc > 1) {
+			usage_err(sub, "unexpected argument '%s'", argv[1]);
 			return EXIT_USAGE;
 		}
-		return admin_once(path, argv[1], true, NULL);
+		if (!strcmp(sub, "status"))
+			return admin_once(path, "{\"cmd\":\"show-status\"}", json, SHOW_STATUS, false,
+			                  NULL);
+		if (!strcmp(sub, "sessions"))
+			return admin_once(path, "{\"cmd\":\"show-sessions\"}", json, SHOW_SESSIONS,
+			                  false, NULL);
+		return admin_once(path,
+		                  fp ? "{\"cmd\":\"show-fp-counters\"}" : "{\"cmd\":\"show-counters\"}",
+		                  json, fp ? SHOW_FP_COUNTERS : SHOW_COUNTERS, all, NULL);
 	}
+	if (!strcmp(sub, "top"))
+		return cli_top(argc, argv, path, &g_stop);
+	if (!strcmp(sub, "admin")) {
+		if (argc != 2) {
+			usage_err(sub, "expects one JSON request, e.g. '{\"cmd\":\"show-status\"}'");
+			return EXIT_USAGE;
+		}
+		return admin_once(path, argv[1], true, SHOW_RAW, false, NULL);
+	}
+	bool light = !strcmp(sub, "light");
 	if (argc < 2) {
-		usage(stderr);
+		usage_err(sub, "missing %s", light ? "add or del" : "add, start, stop, del or watch");
 		return EXIT_USAGE;
 	}
 	const char *verb = argv[1];
-	if (!strcmp(sub, "light") || !strcmp(sub, "sender")) {
-		bool light = !strcmp(sub, "light");
-		if (!strcmp(verb, "add")) {
-			if (build_req(light ? "light-add" : "sender-add", argc, argv, 2, req,
-			              sizeof(req)) < 0)
-				return EXIT_USAGE;
-			return admin_once(path, req, json, NULL);
-		}
-		const char *cmd = !strcmp(verb, "del")               ? "session-del"
-		                  : !light && !strcmp(verb, "start") ? "sender-start"
-		                  : !light && !strcmp(verb, "stop")  ? "sender-stop"
-		                  : !light && !strcmp(verb, "watch") ? "subscribe"
-		                                                     : NULL;
-		if (!cmd || argc != 3) {
-			die_msg("usage: twinhop %s %s ID", sub, verb);
+	if (!strcmp(verb, "add")) {
+		if (build_req(light ? "light-add" : "sender-add", argc, argv, 2, req, sizeof(req)) <
+		    0)
 			return EXIT_USAGE;
-		}
-		char *end;
-		unsigned long long id = strtoull(argv[2], &end, 10);
-		if (*end || !*argv[2]) {
-			die_msg("session ID must be a number");
-			return EXIT_USAGE;
-		}
-		snprintf(req, sizeof(req), "{\"cmd\":\"%s\",\"session\":%llu}", cmd, id);
-		if (strcmp(verb, "watch"))
-			return admin_once(path, req, json, NULL);
-		/* watch: subscribe and print event lines until the summary or Ctrl-C. */
-		struct cli_admin a;
-		char err[512];
-		if (cli_admin_open(&a, path, err, sizeof(err)) < 0) {
-			die_msg("%s", err);
-			return 1;
-		}
-		char *rep = cli_admin_call(&a, req, 10000, print_event, NULL, err, sizeof(err));
-		int rc = 1;
-		if (!rep || !cli_admin_ok(rep, err, sizeof(err))) {
-			die_msg("%s", err);
-		} else {
-			rc = 0;
-			while (!g_stop) {
-				char *l = NULL;
-				int r = cli_admin_read_line(&a, 1000, &l, err, sizeof(err));
-				if (r < 0) {
-					die_msg("%s", err);
-					rc = 1;
-					break;
-				}
-				if (r > 0) {
-					print_event(NULL, l);
-					bool fin = strstr(l, "\"summary\"") != NULL;
-					free(l);
-					if (fin)
-						break;
-				}
-			}
-		}
-		free(rep);
-		cli_admin_close(&a);
-		return rc;
+		return admin_once(path, req, json, SHOW_DONE, false,
+		                  light ? "Light/STAMP listener # added."
+		                  : strstr(req, "\"start\":true")
+		                      ? "Sender # added and started."
+		                      : "Sender # added; start it with: twinhop sender start #");
 	}
-	usage(stderr);
-	return EXIT_USAGE;
+	const char *cmd = !strcmp(verb, "del")               ? "session-del"
+	                  : !light && !strcmp(verb, "start") ? "sender-start"
+	                  : !light && !strcmp(verb, "stop")  ? "sender-stop"
+	                  : !light && !strcmp(verb, "watch") ? "subscribe"
+	                                                     : NULL;
+	if (!cmd) {
+		usage_err(sub, "unknown action '%s' (%s)", verb,
+		          light ? "add or del" : "add, start, stop, del or watch");
+		return EXIT_USAGE;
+	}
+	if (argc != 3) {
+		usage_err(sub, argc < 3 ? "%s: missing the session ID" : "%s: one session ID only",
+		          verb);
+		return EXIT_USAGE;
+	}
+	char *end;
+	unsigned long long id = strtoull(argv[2], &end, 10);
+	if (*end || !*argv[2]) {
+		usage_err(sub, "%s: session ID '%s' is not a number", verb, argv[2]);
+		return EXIT_USAGE;
+	}
+	snprintf(req, sizeof(req), "{\"cmd\":\"%s\",\"session\":%llu}", cmd, id);
+	if (!strcmp(verb, "watch"))
+		return cmd_watch(path, req, json);
+	char done[96];
+	if (!strcmp(verb, "del"))
+		snprintf(done, sizeof(done), "%s %llu deleted.", light ? "Listener" : "Session", id);
+	else if (!strcmp(verb, "start"))
+		snprintf(done, sizeof(done), "Sender %llu started.", id);
+	else
+		snprintf(done, sizeof(done), "Sender %llu stopping; its summary follows the last "
+		                             "replies.",
+		         id);
+	return admin_once(path, req, json, SHOW_DONE, false, done);
 }
 
 int main(int argc, char **argv)
@@ -937,7 +1063,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
-		usage(stderr);
+		usage_err(NULL, "missing a command (measure, bench, status, sessions, top, ...)");
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[1];
@@ -948,17 +1074,38 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "light-send"))
 		return cmd_light_send(argc - 1, argv + 1);
 	if (!strcmp(cmd, "status") || !strcmp(cmd, "sessions") || !strcmp(cmd, "counters") ||
-	    !strcmp(cmd, "light") || !strcmp(cmd, "sender") || !strcmp(cmd, "admin"))
+	    !strcmp(cmd, "light") || !strcmp(cmd, "sender") || !strcmp(cmd, "admin") ||
+	    !strcmp(cmd, "top"))
 		return cmd_admin(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
 		printf("twinhop %s\n", TW_VERSION);
 		return 0;
 	}
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		if (argc > 2 && cmd_usage(stdout, argv[2]))
+			return 0;
 		usage(stdout);
 		return 0;
 	}
-	die_msg("unknown command '%s'", cmd);
-	usage(stderr);
+	if (cmd[0] == '-') {
+		/* e.g. `twinhop --json status`: options belong to a command */
+		usage_err(NULL, "'%s' is an option of a command; put it after one, as in "
+		                "'twinhop status %s'",
+		          cmd, cmd);
+		return EXIT_USAGE;
+	}
+	const char *best = NULL;
+	unsigned bd = 3;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		unsigned d = edit_distance(cmd, commands[i]);
+		if (d < bd) {
+			bd = d;
+			best = commands[i];
+		}
+	}
+	if (best)
+		usage_err(NULL, "unknown command '%s'; did you mean '%s'?", cmd, best);
+	else
+		usage_err(NULL, "unknown command '%s'", cmd);
 	return EXIT_USAGE;
 }

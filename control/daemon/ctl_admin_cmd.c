@@ -130,9 +130,15 @@ static void cmd_status(struct adm_client *c, uint64_t id)
 	ctl_jb_u64(&b, "acks", st.acks);
 	ctl_jb_u64(&b, "nacks", st.nacks);
 	ctl_jb_u64(&b, "timeouts", st.timeouts);
+	if (st.tsc_hz)
+		ctl_jb_u64(&b, "tsc_hz", st.tsc_hz);
 	ctl_jb_obj_end(&b);
 	ctl_jb_u64(&b, "connections", d->n_conns);
 	ctl_jb_u64(&b, "sessions", n_sess);
+	/* Reflector flows until the fast path deleted them (ctl_flows.h). */
+	ctl_jb_u64(&b, "flows", ctl_flows_count(d->flows));
+	ctl_jb_u64(&b, "test_ports_used", ctl_flows_ports(d->flows));
+	ctl_jb_u64(&b, "deletes_pending", ctl_fp_del_pending(d->fp));
 	ctl_jb_arr_begin(&b, "listen");
 	for (unsigned i = 0; i < d->conf.n_listen; i++) {
 		ctl_conf_addrport_str(&d->conf.listen[i].ss, s, sizeof(s));
@@ -232,6 +238,26 @@ static void live_fields(struct ctl_jb *b, struct ctl_daemon *d, uint32_t id, uin
 	ctl_jb_obj_end(b);
 }
 
+/* A sender's statistics so far (lib/tw_stats over the whole session). */
+static void stats_fields(struct ctl_jb *b, const struct tw_stats *st)
+{
+	struct tw_stats_summary *sum = malloc(sizeof(*sum));
+	if (!sum)
+		return;
+	tw_stats_summary_fill(st, &st->total, sum);
+	ctl_jb_obj_begin(b, "stats");
+	ctl_jb_u64(b, "sent", sum->sent);
+	ctl_jb_u64(b, "received", sum->received);
+	ctl_jb_u64(b, "lost", sum->lost);
+	ctl_jb_u64(b, "loss_ppm", sum->loss_ppm);
+	if (sum->rtt.n) {
+		ctl_jb_u64(b, "rtt_p50_ns", (uint64_t)(sum->rtt.p50 > 0 ? sum->rtt.p50 : 0));
+		ctl_jb_u64(b, "rtt_p99_ns", (uint64_t)(sum->rtt.p99 > 0 ? sum->rtt.p99 : 0));
+	}
+	ctl_jb_obj_end(b);
+	free(sum);
+}
+
 static void cmd_sessions(struct adm_client *c, uint64_t id)
 {
 	struct ctl_daemon *d = c->a->d;
@@ -278,6 +304,8 @@ static void cmd_sessions(struct adm_client *c, uint64_t id)
 		ctl_reg_flow_str(&as->flow.peer, as->flow.peer_port, s, sizeof(s));
 		ctl_jb_str(&b, "peer", s);
 		live_fields(&b, d, as->id, as->rx_pkts, as->tx_pkts);
+		if (as->st)
+			stats_fields(&b, as->st);
 		ctl_jb_obj_end(&b);
 	}
 	ctl_jb_arr_end(&b);

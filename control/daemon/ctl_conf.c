@@ -349,10 +349,26 @@ static int do_allow(struct parse *p, struct ctl_conf *c, char **a, int na)
 			return perr(p, "allow: '%s' has host bits set", a[0]);
 	memcpy(al->addr, bytes, 16);
 	al->modes = 0;
-	if (na > 1 && strcmp(a[1], "modes"))
-		return perr(p, "allow: expected 'modes' after the prefix, not '%s'", a[1]);
-	if (na > 1 && parse_modes(p, "allow modes", a + 2, na - 2, &al->modes))
-		return -1;
+	al->third_party = false;
+	/* After the prefix: "modes M..." and/or "third-party", in any order. */
+	for (int i = 1; i < na;) {
+		if (!strcmp(a[i], "third-party")) {
+			al->third_party = true;
+			i++;
+			continue;
+		}
+		if (strcmp(a[i], "modes"))
+			return perr(p,
+			            "allow: expected 'modes' or 'third-party' after the prefix, "
+			            "not '%s'",
+			            a[i]);
+		int j = i + 1;
+		while (j < na && strcmp(a[j], "third-party"))
+			j++;
+		if (parse_modes(p, "allow modes", a + i + 1, j - i - 1, &al->modes))
+			return -1;
+		i = j;
+	}
 	c->n_allow++;
 	return 0;
 }
@@ -629,6 +645,8 @@ void ctl_conf_print(const struct ctl_conf *c, FILE *f)
 			fprintf(f, " modes");
 			print_modes(f, c->allow[i].modes);
 		}
+		if (c->allow[i].third_party)
+			fprintf(f, " third-party");
 		fprintf(f, "\n");
 	}
 	fprintf(f, "ended-timeout %u\n", c->ended_timeout_s);
@@ -686,26 +704,40 @@ static bool prefix_match(const struct ctl_conf_allow *al, const uint8_t *addr)
 	return true;
 }
 
-uint32_t ctl_conf_modes_for(const struct ctl_conf *c, const struct sockaddr_storage *ss)
+/* The longest allow rule matching a client address; NULL if none. */
+static const struct ctl_conf_allow *allow_best(const struct ctl_conf *c,
+                                               const struct sockaddr_storage *ss)
 {
 	const struct ctl_conf_allow *best = NULL;
 	uint8_t addr[16] = {0};
 
-	if (!c->n_allow)
-		return c->modes | c->features;
 	if (ss->ss_family == AF_INET)
 		memcpy(addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
 	else if (ss->ss_family == AF_INET6)
 		memcpy(addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
 	else
-		return 0;
+		return NULL;
 	for (unsigned i = 0; i < c->n_allow; i++) {
 		const struct ctl_conf_allow *al = &c->allow[i];
 		if (al->family == ss->ss_family && prefix_match(al, addr) &&
 		    (!best || al->plen > best->plen))
 			best = al;
 	}
+	return best;
+}
+
+uint32_t ctl_conf_modes_for(const struct ctl_conf *c, const struct sockaddr_storage *ss)
+{
+	if (!c->n_allow)
+		return c->modes | c->features;
+	const struct ctl_conf_allow *best = allow_best(c, ss);
 	if (!best)
 		return 0;
 	return (best->modes ? best->modes : c->modes) | c->features;
+}
+
+bool ctl_conf_third_party(const struct ctl_conf *c, const struct sockaddr_storage *ss)
+{
+	const struct ctl_conf_allow *best = allow_best(c, ss);
+	return best && best->third_party;
 }

@@ -28,11 +28,15 @@ struct ctl_conf_listen {
 	socklen_t len;
 };
 
-/* allow PREFIX [MODE...]: a client network and the base modes offered to it. */
+/* allow PREFIX [modes MODE...] [third-party]: a client network, the base
+ * modes offered to it, and whether its clients may name a Sender Address
+ * other than their own (RFC 5357 §3.5 third-party senders; off by default:
+ * an exposed reflector must not be aimed at someone else). */
 struct ctl_conf_allow {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t plen;
 	uint8_t addr[16];
+	bool third_party;
 	uint32_t modes; /* base modes; 0 = every configured mode */
 };
 
@@ -98,6 +102,11 @@ void ctl_conf_print(const struct ctl_conf *c, FILE *f);
  * allow rule (or the global ones without allow rules) | features;
  * 0 when allow rules exist and none matches. */
 uint32_t ctl_conf_modes_for(const struct ctl_conf *c, const struct sockaddr_storage *ss);
+
+/* May a client at this address request sessions whose Sender Address is
+ * neither zero nor its own?  Only when its longest matching allow rule says
+ * third-party. */
+bool ctl_conf_third_party(const struct ctl_conf *c, const struct sockaddr_storage *ss);
 
 /* Format an address (without port) / address:port ([v6]:port). */
 void ctl_conf_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);

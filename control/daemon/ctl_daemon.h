@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "ctl_conf.h"
+#include "ctl_flows.h"
 #include "ctl_fp.h"
 #include "ctl_keys.h"
 #include "ctl_loop.h"
@@ -51,10 +52,11 @@ struct ctl_daemon {
 	unsigned n_lst;
 	struct ctl_conn *conns;
 	unsigned n_conns;
+	uint8_t port_used[65536]; /* a listener's, or carrying flows */
+	struct ctl_flows *flows;  /* reflector flows and their ports */
 	struct ctl_peers *peers;      /* open connections per source address */
 	uint64_t accept_paused_until; /* listeners off until then (EMFILE), 0 = on */
 	uint64_t accept_warn_ms;      /* rate limit of the accept() warning */
-	uint8_t port_used[65536];
 	uint32_t next_session;
 	uint64_t start_ms;
 	volatile int stop;
@@ -62,9 +64,7 @@ struct ctl_daemon {
 	bool debug;          /* -D: log level debug whatever the file says */
 };
 
-/* Reserve / release a UDP test port (also used for admin listeners) in
- * conf's test-port range; 0 when none is free (ctl_daemon.c). */
-uint16_t ctl_daemon_port_alloc(struct ctl_daemon *d, uint16_t wanted);
+/* Release a UDP port an admin listener held. */
 void ctl_daemon_port_free(struct ctl_daemon *d, uint16_t port);
 uint32_t ctl_daemon_session_id(struct ctl_daemon *d);
 

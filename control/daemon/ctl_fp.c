@@ -8,12 +8,13 @@
 #include <unistd.h>
 
 #include "ctl_log.h"
+#include "ctl_loop.h"
 #include "tw_ring.h"
 
 #define FP_ATTACH_EVERY_MS 1000u
 #define FP_ATTACH_LOG_MS   60000u /* a repeated attach failure: at most one line a minute */
 #define FP_MAX_PENDING     4096u
-#define FP_MAX_DEL         8192u
+#define FP_DEL_RETRY_MS    1000u /* SESSION_DEL unanswered: ask again this much later */
 
 struct fp_pending {
 	uint32_t req;
@@ -23,10 +24,13 @@ struct fp_pending {
 	uint64_t deadline;
 };
 
+/* A deferred SESSION_DEL: a min-heap on `at`, grown as needed (the number
+ * is bounded by the sessions the quotas allow, never by a fixed table). */
 struct fp_del {
-	uint32_t session;
-	uint16_t port;
 	uint64_t at;
+	uint32_t session;
+	ctl_fp_del_cb cb;
+	void *arg;
 };
 
 struct ctl_fp {
@@ -39,7 +43,8 @@ struct ctl_fp {
 	struct fp_pending pend[FP_MAX_PENDING];
 	unsigned n_pend;
 	struct fp_del *del;
-	unsigned n_del;
+	size_t n_del, cap_del;
+	size_t n_del_flight; /* SESSION_DELs sent, not yet answered */
 	/* Failed attaches: every reason is logged, a repeated one at most
 	 * once per FP_ATTACH_LOG_MS with the count since (issue 8 §6b). */
 	char last_why[TW_RING_WHY_MAX];
@@ -59,11 +64,6 @@ struct ctl_fp *ctl_fp_new(const char *region, uint64_t timeout_ms, const struct 
 
 	if (!fp)
 		return NULL;
-	fp->del = calloc(FP_MAX_DEL, sizeof(*fp->del));
-	if (!fp->del) {
-		free(fp);
-		return NULL;
-	}
 	snprintf(fp->region, sizeof(fp->region), "%s", region);
 	fp->timeout_ms = timeout_ms;
 	fp->hk = *hk;
@@ -71,10 +71,22 @@ struct ctl_fp *ctl_fp_new(const char *region, uint64_t timeout_ms, const struct 
 	return fp;
 }
 
+static void del_reply(void *arg, uint32_t req, enum tw_err err, const struct tw_ipc_hdr *h,
+                      const void *payload);
+static struct fp_del del_pop(struct ctl_fp *fp);
+
 void ctl_fp_free(struct ctl_fp *fp)
 {
 	if (!fp)
 		return;
+	/* Complete every delete (its owner releases what it holds). */
+	for (unsigned i = 0; i < fp->n_pend; i++)
+		if (fp->pend[i].cb == del_reply)
+			del_reply(fp->pend[i].arg, fp->pend[i].req, TW_E_SYS, NULL, NULL);
+	while (fp->n_del) {
+		struct fp_del d = del_pop(fp);
+		d.cb(d.arg, d.session, TW_E_SYS);
+	}
 	if (fp->ring)
 		tw_ring_detach(fp->ring);
 	free(fp->del);
@@ -205,8 +217,12 @@ static void dispatch(struct ctl_fp *fp, const struct tw_ipc_hdr *h, const void *
 		}
 		return; /* late or for a HELLO/STOP nobody waits for */
 	}
-	if (h->type == TW_IPC_HELLO_REPLY)
+	if (h->type == TW_IPC_HELLO_REPLY) {
+		struct tw_ipc_hello_reply hr;
+		memcpy(&hr, payload, sizeof(hr));
+		fp->st.tsc_hz = hr.tsc_hz;
 		return;
+	}
 	if (h->id && (h->type == TW_IPC_STATS || h->type == TW_IPC_COUNTERS)) {
 		for (unsigned i = 0; i < fp->n_pend; i++) {
 			if (fp->pend[i].req != h->id)
@@ -224,17 +240,115 @@ static void dispatch(struct ctl_fp *fp, const struct tw_ipc_hdr *h, const void *
 		fp->hk.event(fp->hk.arg, h, payload);
 }
 
+/* ---- deferred deletes ---------------------------------------------------------------- */
+
+static void del_swap(struct fp_del *a, struct fp_del *b)
+{
+	struct fp_del t = *a;
+	*a = *b;
+	*b = t;
+}
+
+static int del_push(struct ctl_fp *fp, const struct fp_del *d)
+{
+	if (fp->n_del == fp->cap_del) {
+		size_t cap = fp->cap_del ? 2 * fp->cap_del : 256;
+		struct fp_del *n = realloc(fp->del, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		fp->del = n;
+		fp->cap_del = cap;
+	}
+	size_t i = fp->n_del++;
+	fp->del[i] = *d;
+	while (i && fp->del[(i - 1) / 2].at > fp->del[i].at) {
+		del_swap(&fp->del[(i - 1) / 2], &fp->del[i]);
+		i = (i - 1) / 2;
+	}
+	return 0;
+}
+
+static struct fp_del del_pop(struct ctl_fp *fp)
+{
+	struct fp_del top = fp->del[0];
+	fp->del[0] = fp->del[--fp->n_del];
+	for (size_t i = 0;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < fp->n_del && fp->del[l].at < fp->del[m].at)
+			m = l;
+		if (r < fp->n_del && fp->del[r].at < fp->del[m].at)
+			m = r;
+		if (m == i)
+			break;
+		del_swap(&fp->del[i], &fp->del[m]);
+		i = m;
+	}
+	return top;
+}
+
+struct del_flight {
+	struct ctl_fp *fp;
+	struct fp_del d;
+};
+
+static void del_reply(void *arg, uint32_t req, enum tw_err err, const struct tw_ipc_hdr *h,
+                      const void *payload)
+{
+	struct del_flight *f = arg;
+	struct ctl_fp *fp = f->fp;
+	(void)req;
+	(void)h;
+	(void)payload;
+	fp->n_del_flight--;
+	if (err == TW_E_EMPTY && fp->ring) {
+		/* No answer: the session may still be there; ask again. */
+		f->d.at = ctl_now_ms() + FP_DEL_RETRY_MS;
+		if (del_push(fp, &f->d) == 0) {
+			free(f);
+			return;
+		}
+	}
+	/* ACK; NACK (no such session: already gone); or the fast path is gone
+	 * and takes every session with it (it RESETs at the next HELLO). */
+	f->d.cb(f->d.arg, f->d.session, err);
+	free(f);
+}
+
+/* Due deletes; when detached, every delete completes at once. */
+static void del_run(struct ctl_fp *fp, uint64_t now_ms)
+{
+	while (fp->n_del && (!fp->ring || fp->del[0].at <= now_ms)) {
+		if (!fp->ring) {
+			struct fp_del d = del_pop(fp);
+			d.cb(d.arg, d.session, TW_E_SYS);
+			continue;
+		}
+		struct del_flight *f = malloc(sizeof(*f));
+		if (!f)
+			return; /* retry at the next poll */
+		f->fp = fp;
+		f->d = fp->del[0];
+		struct tw_ipc_session_ctl sc = {.session = f->d.session};
+		if (!ctl_fp_send(fp, TW_IPC_SESSION_DEL, &sc, sizeof(sc), del_reply, f, now_ms)) {
+			free(f); /* ring or request table full: next poll */
+			return;
+		}
+		(void)del_pop(fp);
+		fp->n_del_flight++;
+	}
+}
+
+size_t ctl_fp_del_pending(const struct ctl_fp *fp)
+{
+	return fp->n_del + fp->n_del_flight;
+}
+
 void ctl_fp_poll(struct ctl_fp *fp, uint64_t now_ms)
 {
 	if (!fp->ring) {
 		try_attach(fp, now_ms);
 		if (!fp->ring) {
-			/* Nothing to delete in a fast path we are not attached to
-			 * (it RESETs at the next HELLO): just free the ports. */
-			for (unsigned i = 0; i < fp->n_del; i++)
-				if (fp->del[i].port && fp->hk.port_free)
-					fp->hk.port_free(fp->hk.arg, fp->del[i].port);
-			fp->n_del = 0;
+			del_run(fp, now_ms);
 			return;
 		}
 	}
@@ -278,21 +392,7 @@ void ctl_fp_poll(struct ctl_fp *fp, uint64_t now_ms)
 		if (p.cb)
 			p.cb(p.arg, p.req, TW_E_EMPTY, NULL, NULL);
 	}
-	for (unsigned i = 0; i < fp->n_del;) {
-		if (now_ms < fp->del[i].at) {
-			i++;
-			continue;
-		}
-		struct fp_del d = fp->del[i];
-		struct tw_ipc_session_ctl sc = {.session = d.session};
-		if (!enqueue(fp, TW_IPC_SESSION_DEL, fp->next_req++, &sc, sizeof(sc))) {
-			i++; /* ring full: retry at the next poll */
-			continue;
-		}
-		fp->del[i] = fp->del[--fp->n_del];
-		if (d.port && fp->hk.port_free)
-			fp->hk.port_free(fp->hk.arg, d.port);
-	}
+	del_run(fp, now_ms);
 	if (!fp->next_req)
 		fp->next_req = 1;
 }
@@ -318,12 +418,15 @@ void ctl_fp_cancel(struct ctl_fp *fp, void *arg)
 			fp->pend[i].cb = NULL;
 }
 
-void ctl_fp_del_at(struct ctl_fp *fp, uint32_t session, uint16_t port, uint64_t at_ms)
+void ctl_fp_del_at(struct ctl_fp *fp, uint32_t session, uint64_t at_ms, ctl_fp_del_cb cb, void *arg)
 {
-	if (fp->n_del == FP_MAX_DEL) {
-		/* Cannot happen with the configured limits; keep the port. */
-		log_err("fast path: deferred delete table full, session %u leaks", session);
-		return;
+	struct fp_del d = {at_ms, session, cb, arg};
+	if (del_push(fp, &d) != 0) {
+		/* Out of memory: delete now rather than keep anything forever. */
+		log_err("fast path: out of memory for a deferred delete: session %u now", session);
+		struct tw_ipc_session_ctl sc = {.session = session};
+		if (fp->ring)
+			(void)enqueue(fp, TW_IPC_SESSION_DEL, fp->next_req++, &sc, sizeof(sc));
+		cb(arg, session, TW_E_NOSPACE);
 	}
-	fp->del[fp->n_del++] = (struct fp_del){session, port, at_ms};
 }

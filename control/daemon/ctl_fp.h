@@ -12,6 +12,7 @@
 #define CTL_FP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tw_err.h"
@@ -27,8 +28,6 @@ struct ctl_fp_hooks {
 	/* Unsolicited messages (SESSION_EVENT, SENDER_RESULT, SENDER_SUMMARY,
 	 * LOG, STATS without a requester). */
 	void (*event)(void *arg, const struct tw_ipc_hdr *h, const void *payload);
-	/* A deferred delete was sent: the port may be reused. */
-	void (*port_free)(void *arg, uint16_t port);
 	void *arg;
 };
 
@@ -52,12 +51,21 @@ uint32_t ctl_fp_send(struct ctl_fp *fp, uint16_t type, const void *payload, uint
                      ctl_fp_reply_cb cb, void *arg, uint64_t now_ms);
 /* Forget every pending reply addressed to arg (its owner is going away). */
 void ctl_fp_cancel(struct ctl_fp *fp, void *arg);
-/* SESSION_DEL session at at_ms (0 = at the next poll), then port_free(port). */
-void ctl_fp_del_at(struct ctl_fp *fp, uint32_t session, uint16_t port, uint64_t at_ms);
+/* A deferred delete is over: err TW_E_OK (ACK), the NACK's error (the
+ * session was already gone), or TW_E_SYS (the fast path is gone, and its
+ * sessions with it).  Called exactly once per ctl_fp_del_at(). */
+typedef void (*ctl_fp_del_cb)(void *arg, uint32_t session, enum tw_err err);
+/* SESSION_DEL session at at_ms (0 = at the next poll); cb(arg) once the
+ * fast path has answered (an unanswered delete is sent again). */
+void ctl_fp_del_at(struct ctl_fp *fp, uint32_t session, uint64_t at_ms, ctl_fp_del_cb cb,
+                   void *arg);
+/* Deletes scheduled or in flight. */
+size_t ctl_fp_del_pending(const struct ctl_fp *fp);
 
 /* Counters of this bridge (show-status). */
 struct ctl_fp_stats {
 	uint64_t attaches, sent, send_fail, acks, nacks, timeouts, events, malformed;
+	uint64_t tsc_hz; /* from the last HELLO_REPLY (0: none yet); turns busy cycles into % */
 };
 void ctl_fp_stats(const struct ctl_fp *fp, struct ctl_fp_stats *st);
 

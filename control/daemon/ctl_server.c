@@ -304,13 +304,14 @@ static struct ctl_srv_sess *sess_by_sid(struct ctl_srv *s, const uint8_t *sid)
 	return NULL;
 }
 
-/* Remove session i from the connection; the fast path deletes it at at_ms. */
+/* Remove session i from the connection; the fast path deletes it at at_ms,
+ * and only then are its flow (port) and quota released (sess_retire). */
 static void sess_release(struct ctl_srv *s, unsigned i, uint64_t at_ms)
 {
 	struct ctl_srv_sess *ss = &s->sess[i];
 
-	s->env->ops->fp_del_at(s->env->ctx, ss->id, ss->ra.flow.local_port, at_ms);
-	s->env->ops->client_give(s->env->ctx, &s->peer);
+	count(s, CTL_CNT_SESSIONS_RETIRED);
+	s->env->ops->sess_retire(s->env->ctx, ss->id, &ss->ra.flow, &s->peer, at_ms);
 	tw_crypto_cleanse(&ss->ra.keys, sizeof(ss->ra.keys));
 	s->sess[i] = s->sess[--s->n_sess];
 }
@@ -457,6 +458,17 @@ static bool addr_zero(const struct tw_ctl_addr *a)
 	return !memcmp(a->addr, z, 16);
 }
 
+/* Is a (non-zero) Sender Address the control connection's peer? */
+static bool sender_is_peer(const struct ctl_srv *s, const struct tw_ctl_addr *a)
+{
+	uint8_t peer[16];
+
+	if (a->ipvn != ctl_sa_ipvn(&s->peer.remote))
+		return false;
+	ctl_sa_bytes(&s->peer.remote, peer);
+	return !memcmp(a->addr, peer, a->ipvn == 4 ? 4 : 16);
+}
+
 static void req_refuse(struct ctl_srv *s, uint8_t accept, enum ctl_cnt why)
 {
 	count(s, why);
@@ -500,6 +512,15 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 		req_refuse(s, TW_CTL_ACCEPT_NOT_SUPPORTED, CTL_CNT_REQ_ADDR);
 		return;
 	}
+	/* A Sender Address other than the client's own makes us reflect at a
+	 * third party: with the reply length set by the request, that is a
+	 * traffic amplifier aimed at someone else.  RFC 5357 §3.5 allows it;
+	 * we do only for clients an allow rule opts in (docs/control.md). */
+	if (!addr_zero(&r.sender_addr) && !sender_is_peer(s, &r.sender_addr) &&
+	    !(s->env->ops->third_party_ok && s->env->ops->third_party_ok(s->env->ctx, &s->peer))) {
+		req_refuse(s, TW_CTL_ACCEPT_FAILURE, CTL_CNT_REQ_THIRD_PARTY);
+		return;
+	}
 	if (addr_zero(&r.sender_addr))
 		ctl_sa_bytes(&s->peer.remote, r.sender_addr.addr);
 	if (addr_zero(&r.receiver_addr))
@@ -515,7 +536,15 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 		req_refuse(s, TW_CTL_ACCEPT_TEMP_LIMIT, CTL_CNT_REQ_CLIENT_LIMIT);
 		return;
 	}
-	uint16_t port = s->env->ops->port_alloc(s->env->ctx, r.receiver_port);
+	/* The fast path tells sessions apart by the whole flow (ctl_flows.h). */
+	struct tw_ipc_flow flow;
+	memset(&flow, 0, sizeof(flow));
+	flow.local.family = r.receiver_addr.ipvn;
+	memcpy(flow.local.addr, r.receiver_addr.addr, 16);
+	flow.peer.family = r.sender_addr.ipvn;
+	memcpy(flow.peer.addr, r.sender_addr.addr, 16);
+	flow.peer_port = r.sender_port;
+	uint16_t port = s->env->ops->flow_reserve(s->env->ctx, &flow, r.receiver_port);
 	if (!port) {
 		s->env->ops->client_give(s->env->ctx, &s->peer);
 		req_refuse(s, TW_CTL_ACCEPT_TEMP_LIMIT, CTL_CNT_REQ_NO_PORT);
@@ -534,12 +563,7 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 	ra->proto = TW_IPC_PROTO_TWAMP;
 	ra->sec = base; /* enum tw_ipc_sec uses the mode bit values */
 	make_sid(&r.receiver_addr, rnd, ra->sid);
-	ra->flow.local.family = r.receiver_addr.ipvn;
-	memcpy(ra->flow.local.addr, r.receiver_addr.addr, 16);
-	ra->flow.peer.family = r.sender_addr.ipvn;
-	memcpy(ra->flow.peer.addr, r.sender_addr.addr, 16);
-	ra->flow.local_port = port;
-	ra->flow.peer_port = r.sender_port;
+	ra->flow = flow;
 	ra->pad.padding_len = r.padding_length;
 	if (s->mode & TW_CTL_MODE_REFLECT_OCTETS) {
 		ra->pad.reflect_octets = r.octets_to_reflect;

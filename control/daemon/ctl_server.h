@@ -60,9 +60,11 @@
 	X(REQ_TYPEP, "Request-TW-Session Type-P not the DSCP form: Accept=3")                      \
 	X(REQ_PADDING, "Padding Length beyond the largest UDP datagram: Accept=3")                 \
 	X(REQ_ADDR, "zero address but control connection of the other IP version: Accept=3")       \
+	X(REQ_THIRD_PARTY,                                                                         \
+	  "Sender Address neither zero nor the client's, no allow ... third-party: Accept=1")      \
 	X(REQ_SESSION_LIMIT, "max-sessions-per-connection reached: Accept=4")                      \
 	X(REQ_CLIENT_LIMIT, "max-sessions-per-client reached: Accept=5")                           \
-	X(REQ_NO_PORT, "no free test port in the range: Accept=5")                                 \
+	X(REQ_NO_PORT, "every test port already carries this flow: Accept=5")                      \
 	X(FP_UNAVAILABLE, "fast path not attached or ring full: Accept=5 / Start-Ack 2")           \
 	X(FP_NACK, "fast path NACKed: Accept=5 / Start-Ack 2")                                     \
 	X(FP_TIMEOUT, "fast path did not answer in fp-timeout: Accept=5 / Start-Ack 2")            \
@@ -72,6 +74,11 @@
 	X(SESSIONS_ACCEPTED, "Accept-Session Accept=0 sent")                                       \
 	X(SESSIONS_STARTED, "reflector sessions started")                                          \
 	X(SESSIONS_STOPPED, "reflector sessions stopped (Stop-Sessions, Stop-N, close)")           \
+	X(SESSIONS_RETIRED, "sessions handed to deletion (stopped, closed or never accepted)")     \
+	X(FP_DELETED,                                                                              \
+	  "sessions deleted by the fast path (SESSION_DEL ACKed): flow and quota freed")           \
+	X(FP_DELETED_UNKNOWN, "SESSION_DEL NACKed (the fast path had no such session): freed")     \
+	X(FP_DELETED_GONE, "sessions freed because the fast path went away (or twinhopd stops)")   \
 	X(FP_SESSION_ENDED, "sessions ended by the fast path (REFWAIT, error)")                    \
 	X(METRICS_OK, "metrics endpoint: GET/HEAD /metrics answered 200")                          \
 	X(METRICS_BAD_REQUEST, "metrics endpoint: malformed or oversized HTTP request: 400")       \
@@ -115,9 +122,13 @@ struct ctl_srv_ops {
 	/* KeyID (80 octets, NUL padded) -> shared secret; false if unknown. */
 	bool (*key_lookup)(void *ctx, const uint8_t key_id[TW_CTL_KEYID_LEN],
 	                   const uint8_t **secret, size_t *secret_len);
-	/* Reserve a test port: `wanted` if inside the range and free, else any
-	 * free one; 0 if none. */
-	uint16_t (*port_alloc)(void *ctx, uint16_t wanted);
+	/* Reserve a flow (ctl_flows.h): sets flow->local_port to `wanted` if
+	 * inside test-ports and that flow is free, else to another port of the
+	 * range; returns it, or 0 if every port already carries this flow. */
+	uint16_t (*flow_reserve)(void *ctx, struct tw_ipc_flow *flow, uint16_t wanted);
+	/* May this client name a Sender Address other than its own (allow
+	 * ... third-party)?  NULL = never. */
+	bool (*third_party_ok)(void *ctx, const struct ctl_peer *p);
 	/* Per-client-address session accounting (max-sessions-per-client). */
 	bool (*client_take)(void *ctx, const struct ctl_peer *p);
 	void (*client_give)(void *ctx, const struct ctl_peer *p);
@@ -127,9 +138,12 @@ struct ctl_srv_ops {
 	 * id (!= 0) or 0 when the fast path is not attached or the ring is full. */
 	uint32_t (*fp_send)(void *ctx, struct ctl_srv *s, uint16_t type, const void *payload,
 	                    uint32_t len);
-	/* SESSION_DEL `session` at monotonic time at_ms (0 = now), then free
-	 * `port`; outlives the connection (drain after Stop-Sessions, §2.14). */
-	void (*fp_del_at)(void *ctx, uint32_t session, uint16_t port, uint64_t at_ms);
+	/* SESSION_DEL `session` at monotonic time at_ms (0 = now); once the
+	 * fast path has deleted it (or is gone), release `flow` and one session
+	 * of `client`'s quota (client_give).  Outlives the connection (drain
+	 * after Stop-Sessions, §2.14): the quota counts sessions until then. */
+	void (*sess_retire)(void *ctx, uint32_t session, const struct tw_ipc_flow *flow,
+	                    const struct ctl_peer *client, uint64_t at_ms);
 	/* Random octets (challenge, salt, IV, SID); NULL = tw_crypto_random.
 	 * Tests inject a failing one: a failure closes that connection. */
 	enum tw_err (*random)(void *ctx, void *buf, size_t len);

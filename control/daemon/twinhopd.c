@@ -93,6 +93,12 @@ static bool op_client_take(void *ctx, const struct ctl_peer *p)
 	return true;
 }
 
+static bool op_third_party_ok(void *ctx, const struct ctl_peer *p)
+{
+	struct ctl_daemon *d = ctx;
+	return ctl_conf_third_party(&d->conf, &p->remote);
+}
+
 static void op_client_give(void *ctx, const struct ctl_peer *p)
 {
 	(void)ctx;
@@ -103,9 +109,13 @@ static void op_client_give(void *ctx, const struct ctl_peer *p)
 
 /* ---- ports, session ids, keys (ctl_daemon.c) ------------------------------------------------------- */
 
-static uint16_t op_port_alloc(void *ctx, uint16_t wanted)
+static uint16_t op_flow_reserve(void *ctx, struct tw_ipc_flow *flow, uint16_t wanted)
 {
-	return ctl_daemon_port_alloc(ctx, wanted);
+	struct ctl_daemon *d = ctx;
+	/* The requested Receiver Port when that flow is free (twampd's
+	 * _OWPEndpointInit honours it too, §2.7), else another (ctl_flows.h). */
+	return ctl_flows_reserve(d->flows, flow, wanted, d->conf.test_port_min,
+	                         d->conf.test_port_max);
 }
 
 static uint32_t op_session_id(void *ctx)
@@ -154,15 +164,48 @@ static uint32_t op_fp_send(void *ctx, struct ctl_srv *s, uint16_t type, const vo
 	return ctl_fp_send(d->fp, type, payload, len, conn_fp_reply, c, ctl_now_ms());
 }
 
-static void op_fp_del_at(void *ctx, uint32_t session, uint16_t port, uint64_t at_ms)
+/* A session on its way out: flow and quota stay taken until the fast path
+ * has deleted it, so a port returns to the pool exactly then (§2.14). */
+struct retire {
+	struct ctl_daemon *d;
+	struct tw_ipc_flow flow;
+	struct ctl_peer client;
+};
+
+static void retire_done(void *arg, uint32_t session, enum tw_err err)
 {
-	struct ctl_daemon *d = ctx;
-	ctl_fp_del_at(d->fp, session, port, at_ms);
+	struct retire *r = arg;
+	struct ctl_daemon *d = r->d;
+
+	if (err == TW_E_OK)
+		d->cnt.c[CTL_CNT_FP_DELETED]++;
+	else if (err == TW_E_SYS)
+		d->cnt.c[CTL_CNT_FP_DELETED_GONE]++;
+	else
+		d->cnt.c[CTL_CNT_FP_DELETED_UNKNOWN]++;
+	log_debug("session %u deleted (%s): port %u free", session, tw_errname(err),
+	          r->flow.local_port);
+	ctl_flows_release(d->flows, &r->flow);
+	op_client_give(d, &r->client);
+	free(r);
 }
 
-static void hook_port_free(void *arg, uint16_t port)
+static void op_sess_retire(void *ctx, uint32_t session, const struct tw_ipc_flow *flow,
+                           const struct ctl_peer *client, uint64_t at_ms)
 {
-	ctl_daemon_port_free(arg, port);
+	struct ctl_daemon *d = ctx;
+	struct retire *r = malloc(sizeof(*r));
+
+	if (!r) {
+		/* Out of memory: give everything back now rather than never. */
+		log_err("session %u: out of memory, released before its delete", session);
+		struct retire tmp = {d, *flow, *client};
+		ctl_flows_release(d->flows, &tmp.flow);
+		op_client_give(d, &tmp.client);
+		return;
+	}
+	*r = (struct retire){d, *flow, *client};
+	ctl_fp_del_at(d->fp, session, at_ms, retire_done, r);
 }
 
 static void hook_event(void *arg, const struct tw_ipc_hdr *h, const void *payload)
@@ -189,12 +232,13 @@ static void hook_event(void *arg, const struct tw_ipc_hdr *h, const void *payloa
 
 static const struct ctl_srv_ops srv_ops = {
     .key_lookup = op_key_lookup,
-    .port_alloc = op_port_alloc,
+    .flow_reserve = op_flow_reserve,
+    .third_party_ok = op_third_party_ok,
     .client_take = op_client_take,
     .client_give = op_client_give,
     .session_id = op_session_id,
     .fp_send = op_fp_send,
-    .fp_del_at = op_fp_del_at,
+    .sess_retire = op_sess_retire,
 };
 
 /* ---- TWAMP-Control connections ------------------------------------------------------- */
@@ -946,7 +990,10 @@ int main(int argc, char **argv)
 	/* Sized for the largest max-connections a reload may set. */
 	d->peers = ctl_peers_new(65536);
 	d->loop = ctl_loop_new();
-	struct ctl_fp_hooks hk = {.event = hook_event, .port_free = hook_port_free, .arg = d};
+	struct ctl_fp_hooks hk = {.event = hook_event, .arg = d};
+	d->flows = ctl_flows_new(d->port_used);
+	if (!d->flows)
+		return 1;
 	d->fp = ctl_fp_new(d->conf.fp_region, d->conf.fp_timeout_ms + 1000u, &hk);
 	if (!d->peers || !d->loop || !d->fp || open_listeners(d) < 0)
 		return 1;
@@ -1030,6 +1077,7 @@ int main(int argc, char **argv)
 	ctl_live_free(d->live);
 	ctl_reg_free(d->reg);
 	ctl_fp_free(d->fp);
+	ctl_flows_free(d->flows);
 	for (unsigned i = 0; i < d->n_lst; i++)
 		close(d->lst[i].io.fd);
 	ctl_loop_free(d->loop);

@@ -58,6 +58,12 @@ start_fake srv server; port=$PORT
 
 "$TWINHOP" bench nosuch 127.0.0.1:"$rport" --profiles-dir "$TMP/prof" >/dev/null 2>"$TMP/e1"
 [ $? = 2 ] && grep -q "profile 'nosuch' not found" "$TMP/e1" && ok "unknown profile: exit 2" || ko "unknown profile" "$TMP/e1"
+# From the build tree, a bundled profile is found by name in the checkout's
+# tools/profiles (nothing installed, no TWINHOP_PROFILES): the run starts and
+# fails only at the closed port.
+TWINHOP_PROFILES= "$TWINHOP" bench rate-steps 127.0.0.1:1 --timeout 0.3 >"$TMP/bt.out" 2>"$TMP/bt.err"
+! grep -q "not found" "$TMP/bt.err" && grep -q "profile rate-steps" "$TMP/bt.out" &&
+	ok "bundled profile by name from a build tree" || ko "profile from a build tree" "$TMP/bt.err"
 printf 'name bad\nsize 10\nrate 1pps\n' >"$TMP/prof/bad.profile"
 "$TWINHOP" bench "$TMP/prof/bad.profile" 127.0.0.1:"$rport" >/dev/null 2>"$TMP/e2"
 [ $? = 2 ] && grep -Eq "bad.profile:[0-9]+:[0-9]+: " "$TMP/e2" && ok "invalid profile: FILE:LINE:COL, exit 2" ||

@@ -48,16 +48,16 @@ done
 rc=$?
 [ $rc = 1 ] && grep -q AUTH_REJECTED "$TMP/w.err" && ok "wrong key refused" || ko "wrong key (rc $rc)" "$TMP/w.err"
 
-"$TWINHOP" status >"$TMP/st" 2>&1 && grep -q '"attached":true' "$TMP/st" && ok "status" || ko "status" "$TMP/st"
-"$TWINHOP" light add --proto stamp --port 18993 --addr 127.0.0.1 >"$TMP/la" 2>&1 && ok "light add" || ko "light add" "$TMP/la"
+"$TWINHOP" status --json >"$TMP/st" 2>&1 && grep -q '"attached":true' "$TMP/st" && ok "status" || ko "status" "$TMP/st"
+"$TWINHOP" light add --proto stamp --port 18993 --addr 127.0.0.1 --json >"$TMP/la" 2>&1 && ok "light add" || ko "light add" "$TMP/la"
 id=$(jget "$TMP/la" "d['session']")
-"$TWINHOP" sessions >"$TMP/ss" 2>&1 && grep -Eq "^$id +light +stamp" "$TMP/ss" && ok "sessions lists it" ||
+"$TWINHOP" sessions >"$TMP/ss" 2>&1 && grep -Eq "^ *$id +light +stamp" "$TMP/ss" && ok "sessions lists it" ||
 	ko "sessions lists it" "$TMP/ss"
 "$TWINHOP" light del "$id" >/dev/null 2>&1 && ok "light del" || ko "light del"
 "$TWINHOP" light del "$id" >/dev/null 2>"$TMP/ld"; rc=$?
 [ $rc = 1 ] && grep -q not-found "$TMP/ld" && ok "light del again: not-found" || ko "light del again (rc $rc)" "$TMP/ld"
 "$TWINHOP" sender add --proto light --peer 127.0.0.1 --peer-port 862 --local 127.0.0.1 \
-	--local-port 40000 --count 3 >"$TMP/sa" 2>&1 && ok "sender add" || ko "sender add" "$TMP/sa"
+	--local-port 40000 --count 3 --json >"$TMP/sa" 2>&1 && ok "sender add" || ko "sender add" "$TMP/sa"
 sid=$(jget "$TMP/sa" "d['session']")
 "$TWINHOP" sender start "$sid" >/dev/null 2>&1 && ok "sender start" || ko "sender start"
 "$TWINHOP" sender stop "$sid" >/dev/null 2>&1 && ok "sender stop" || ko "sender stop"

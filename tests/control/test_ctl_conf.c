@@ -57,7 +57,11 @@ static void test_conf_errors(void)
 	    {"allow 10.0.0.1/8\n", "t.conf:1: allow: '10.0.0.1/8' has host bits set"},
 	    {"allow 10.0.0.0/33\n", "t.conf:1: allow prefix length: 33 out of range 0..32"},
 	    {"allow 10.0.0.0/8 open\n",
-	     "t.conf:1: allow: expected 'modes' after the prefix, not 'open'"},
+	     "t.conf:1: allow: expected 'modes' or 'third-party' after the prefix, not 'open'"},
+	    {"allow 10.0.0.0/8 third-party modes\n", "t.conf:1: allow modes: expected at least one "
+	                                             "of open, authenticated, encrypted, mixed"},
+	    {"allow 10.0.0.0/8 third-party open\n",
+	     "t.conf:1: allow: expected 'modes' or 'third-party' after the prefix, not 'open'"},
 	    {"allow nowhere\n", "t.conf:1: allow: 'nowhere' is not an address prefix"},
 	    {"allow 10.0.0.0/8 modes encrypted\n",
 	     "t.conf: allow rule 1 names mode encrypted, which 'modes' does not offer"},
@@ -110,6 +114,7 @@ static const char golden_in[] = "# a full configuration\n"
                                 "max-sessions-per-client 20\n"
                                 "allow 10.0.0.0/8 modes open\n"
                                 "allow 2001:db8::/32\n"
+                                "allow 192.0.2.0/24 third-party modes open mixed\n"
                                 "test-ports 30000-30999\n"
                                 "servwait 600\n"
                                 "refwait 300\n"
@@ -131,6 +136,7 @@ static const char golden_out[] = "admin-group twinhop\n"
                                  "admin-socket-ro /tmp/t-ro.sock\n"
                                  "allow 10.0.0.0/8 modes open\n"
                                  "allow 2001:db8::/32\n"
+                                 "allow 192.0.2.0/24 modes open mixed third-party\n"
                                  "ended-timeout 30\n"
                                  "features individual-sessions reflect-octets\n"
                                  "fp-region /twinhop-test\n"
@@ -226,6 +232,22 @@ static void test_conf_modes_for(void)
 	CU_ASSERT_EQUAL(ctl_conf_modes_for(&c, &ss), 0x15u);
 	inet_pton(AF_INET, "192.0.2.1", &s4->sin_addr);
 	CU_ASSERT_EQUAL(ctl_conf_modes_for(&c, &ss), 0u); /* no rule: Modes 0 */
+
+	/* third-party: only from the longest matching rule that says so */
+	CU_ASSERT_FALSE(ctl_conf_third_party(&c, &ss));
+	ctl_conf_defaults(&c);
+	CU_ASSERT_EQUAL_FATAL(ctl_conf_parse("m",
+	                                     "modes open\nallow 10.0.0.0/8 third-party\n"
+	                                     "allow 10.1.0.0/16\n",
+	                                     &c, err, sizeof(err)),
+	                      0);
+	inet_pton(AF_INET, "10.2.3.4", &s4->sin_addr);
+	CU_ASSERT_TRUE(ctl_conf_third_party(&c, &ss));
+	CU_ASSERT_EQUAL(ctl_conf_modes_for(&c, &ss), 0x1u);
+	inet_pton(AF_INET, "10.1.3.4", &s4->sin_addr);
+	CU_ASSERT_FALSE(ctl_conf_third_party(&c, &ss));
+	ctl_conf_defaults(&c); /* no allow rule at all: nobody */
+	CU_ASSERT_FALSE(ctl_conf_third_party(&c, &ss));
 }
 
 static void test_example_conf(void)

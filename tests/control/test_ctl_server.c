@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl_flows.h"
 #include "ctl_log.h"
 #include "ctl_server.h"
 #include "tw_crypto.h"
@@ -35,10 +36,16 @@ static struct fake {
 	unsigned n_rec;
 	unsigned client_sessions, client_max;
 	uint8_t ports_used[65536];
+	struct ctl_flows *flows;
+	uint16_t port_hi;  /* test-ports 20000..port_hi */
+	bool third_party;  /* answer of third_party_ok */
+	bool defer_retire; /* keep retired sessions (flow, quota) until retire_done() */
 	struct {
 		uint32_t session;
 		uint16_t port;
 		uint64_t at;
+		struct tw_ipc_flow flow;
+		bool done;
 	} del[MAX_REC];
 	unsigned n_del;
 } fk;
@@ -54,19 +61,18 @@ static bool f_key(void *ctx, const uint8_t key_id[TW_CTL_KEYID_LEN], const uint8
 	return true;
 }
 
-static uint16_t f_port(void *ctx, uint16_t wanted)
+/* The daemon's own flow table (ctl_flows.h) over test-ports 20000..20099. */
+static uint16_t f_flow(void *ctx, struct tw_ipc_flow *flow, uint16_t wanted)
 {
 	(void)ctx;
-	if (wanted >= 20000 && wanted <= 20099 && !fk.ports_used[wanted]) {
-		fk.ports_used[wanted] = 1;
-		return wanted;
-	}
-	for (unsigned p = 20000; p <= 20099; p++)
-		if (!fk.ports_used[p]) {
-			fk.ports_used[p] = 1;
-			return (uint16_t)p;
-		}
-	return 0;
+	return ctl_flows_reserve(fk.flows, flow, wanted, 20000, fk.port_hi);
+}
+
+static bool f_third_party(void *ctx, const struct ctl_peer *p)
+{
+	(void)ctx;
+	(void)p;
+	return fk.third_party;
 }
 
 static bool f_take(void *ctx, const struct ctl_peer *p)
@@ -106,23 +112,52 @@ static uint32_t f_send(void *ctx, struct ctl_srv *s, uint16_t type, const void *
 	return r->req;
 }
 
-static void f_del(void *ctx, uint32_t session, uint16_t port, uint64_t at_ms)
+static void f_give(void *ctx, const struct ctl_peer *p);
+
+/* The fast path deleted retired session i: flow and quota come back. */
+static void retire_done(unsigned i)
 {
-	(void)ctx;
-	fk.del[fk.n_del].session = session;
-	fk.del[fk.n_del].port = port;
-	fk.del[fk.n_del].at = at_ms;
-	fk.n_del++;
-	fk.ports_used[port] = 0;
+	if (fk.del[i].done)
+		return;
+	fk.del[i].done = true;
+	ctl_flows_release(fk.flows, &fk.del[i].flow);
+	f_give(NULL, NULL);
 }
 
-static const struct ctl_srv_ops ops = {f_key, f_port, f_take, f_give, f_sid, f_send, f_del};
+static void f_retire(void *ctx, uint32_t session, const struct tw_ipc_flow *flow,
+                     const struct ctl_peer *client, uint64_t at_ms)
+{
+	(void)ctx;
+	(void)client;
+	CU_ASSERT_FATAL(fk.n_del < MAX_REC);
+	fk.del[fk.n_del].session = session;
+	fk.del[fk.n_del].port = flow->local_port;
+	fk.del[fk.n_del].at = at_ms;
+	fk.del[fk.n_del].flow = *flow;
+	fk.del[fk.n_del].done = false;
+	fk.n_del++;
+	if (!fk.defer_retire)
+		retire_done(fk.n_del - 1);
+}
+
+static const struct ctl_srv_ops ops = {.key_lookup = f_key,
+                                       .flow_reserve = f_flow,
+                                       .third_party_ok = f_third_party,
+                                       .client_take = f_take,
+                                       .client_give = f_give,
+                                       .session_id = f_sid,
+                                       .fp_send = f_send,
+                                       .sess_retire = f_retire};
 static struct ctl_counters cnt;
 static struct ctl_srv_env env;
 
 static void env_reset(void)
 {
+	ctl_flows_free(fk.flows);
 	memset(&fk, 0, sizeof(fk));
+	fk.flows = ctl_flows_new(fk.ports_used);
+	fk.port_hi = 20099;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fk.flows);
 	fk.attached = true;
 	fk.client_max = 100;
 	memset(&cnt, 0, sizeof(cnt));
@@ -759,6 +794,142 @@ static void test_fp_failures(void)
 	cli_close(&c);
 }
 
+/* §4 of issue 8: a Sender Address other than zero or the client's own is a
+ * third party; refused (Accept=1) unless an allow rule opts the client in. */
+static void test_third_party_sender(void)
+{
+	static const struct {
+		const char *name;
+		uint8_t addr[4];
+		bool opted_in;
+		int accept;
+	} t[] = {
+	    {"zero (= the control peer, §2.7)", {0, 0, 0, 0}, false, 0},
+	    {"the control peer itself", {127, 0, 0, 2}, false, 0},
+	    {"a third party", {198, 51, 100, 7}, false, 1},
+	    {"a third party, another loopback", {127, 0, 0, 3}, false, 1},
+	    {"a third party, client opted in", {198, 51, 100, 7}, true, 0},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct cli c;
+		struct tw_ctl_request_tw_session r = good_req();
+		env_reset();
+		fk.third_party = t[i].opted_in;
+		cli_open(&c, 1, 1, "", "");
+		memcpy(r.sender_addr.addr, t[i].addr, 4);
+		int acc = accept_one(&c, &r, NULL);
+		if (acc != t[i].accept)
+			fprintf(stderr, "third party case '%s': Accept %d\n", t[i].name, acc);
+		CU_ASSERT_EQUAL(acc, t[i].accept);
+		CU_ASSERT_EQUAL(cnt.c[CTL_CNT_REQ_THIRD_PARTY], t[i].accept ? 1u : 0u);
+		if (t[i].accept) {
+			CU_ASSERT_EQUAL(fk.n_rec, 0); /* the fast path never heard of it */
+			CU_ASSERT_EQUAL(fk.client_sessions, 0);
+			CU_ASSERT_EQUAL(ctl_flows_count(fk.flows), 0);
+		} else {
+			struct tw_ipc_reflector_add ra;
+			memcpy(&ra, fk.rec[0].payload, sizeof(ra));
+			static const uint8_t peer[4] = {127, 0, 0, 2};
+			TW_ASSERT_BYTES(ra.flow.peer.addr, t[i].addr[0] ? t[i].addr : peer, 4);
+		}
+		cli_close(&c);
+	}
+}
+
+/* §2 of issue 8: sessions of different senders share a reflector port; the
+ * requested port is honoured whenever the flow is unique. */
+static void test_flows_share_ports(void)
+{
+	struct cli c;
+	struct tw_ctl_request_tw_session r = good_req();
+	struct tw_ctl_accept_session a;
+
+	env_reset();
+	env.max_sessions = 8;
+	cli_open(&c, 1, 1, "", "");
+	for (uint16_t sp = 9000; sp < 9004; sp++) {
+		r.sender_port = sp;
+		CU_ASSERT_EQUAL(accept_one(&c, &r, &a), 0);
+		CU_ASSERT_EQUAL(a.port, 20050); /* every flow unique: as asked */
+	}
+	CU_ASSERT_EQUAL(ctl_flows_ports(fk.flows), 1);
+	CU_ASSERT_EQUAL(ctl_flows_count(fk.flows), 4);
+	/* The same flow again: a real clash, so another port. */
+	r.sender_port = 9000;
+	CU_ASSERT_EQUAL(accept_one(&c, &r, &a), 0);
+	CU_ASSERT(a.port != 20050 && a.port >= 20000 && a.port <= 20099);
+	CU_ASSERT_EQUAL(ctl_flows_ports(fk.flows), 2);
+	cli_close(&c);
+	CU_ASSERT_EQUAL(ctl_flows_count(fk.flows), 0);
+	CU_ASSERT_EQUAL(ctl_flows_ports(fk.flows), 0);
+	CU_ASSERT_EQUAL(fk.ports_used[20050], 0);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_REQ_NO_PORT], 0);
+
+	/* Every port of the range carries the flow: Accept=5, REQ_NO_PORT. */
+	env_reset();
+	env.max_sessions = 20;
+	fk.port_hi = 20009;
+	r.receiver_port = 20005;
+	cli_open(&c, 1, 1, "", "");
+	for (unsigned i = 0; i < 10; i++)
+		CU_ASSERT_EQUAL(accept_one(&c, &r, NULL), 0);
+	CU_ASSERT_EQUAL(accept_one(&c, &r, NULL), 5);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_REQ_NO_PORT], 1);
+	r.sender_port = 9001; /* another sender port: plenty of room */
+	CU_ASSERT_EQUAL(accept_one(&c, &r, &a), 0);
+	CU_ASSERT_EQUAL(a.port, 20005);
+	cli_close(&c);
+	CU_ASSERT_EQUAL(ctl_flows_count(fk.flows), 0);
+}
+
+/* §2 of issue 8: a stopped session keeps its flow and counts against the
+ * client's quota until the fast path has deleted it. */
+static void test_quota_counts_pending_deletes(void)
+{
+	struct cli c;
+	struct tw_ctl_request_tw_session r = good_req();
+	struct tw_ctl_accept_session a;
+
+	env_reset();
+	fk.client_max = 2;
+	fk.defer_retire = true;
+	cli_open(&c, 1, 1, "", "");
+	CU_ASSERT_EQUAL(accept_one(&c, &r, NULL), 0);
+	r.sender_port = 9001;
+	CU_ASSERT_EQUAL(accept_one(&c, &r, NULL), 0);
+	send_simple(&c, TW_CTL_CMD_START_SESSIONS, 0);
+	for (unsigned i = 0; i < fk.n_rec; i++)
+		if (fk.rec[i].type == TW_IPC_REFLECTOR_START)
+			ctl_srv_fp_reply(c.s, fk.rec[i].req, TW_E_OK, c.now);
+	CU_ASSERT_EQUAL(recv_start_ack(&c), 0);
+	send_simple(&c, TW_CTL_CMD_STOP_SESSIONS, 2); /* Timeout 3.5 s: drain */
+	CU_ASSERT_EQUAL(ctl_srv_n_sessions(c.s), 0);
+	CU_ASSERT_EQUAL(fk.n_del, 2);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_SESSIONS_RETIRED], 2);
+	/* Both still in the fast path: the quota is still used. */
+	CU_ASSERT_EQUAL(accept_one(&c, &r, NULL), 5);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_REQ_CLIENT_LIMIT], 1);
+	CU_ASSERT_EQUAL(ctl_flows_count(fk.flows), 2);
+	/* One deleted: its quota and flow (port 20050 from 9001) are back. */
+	unsigned d9001 = fk.del[0].flow.peer_port == 9001 ? 0 : 1;
+	retire_done(d9001);
+	CU_ASSERT_EQUAL(accept_one(&c, &r, &a), 0);
+	CU_ASSERT_EQUAL(a.port, 20050);
+	/* The flow 9000 -> 20050 is still taken until its delete. */
+	CU_ASSERT_EQUAL(ctl_flows_count(fk.flows), 2);
+	retire_done(1 - d9001);
+	r.sender_port = 9000;
+	fk.client_max = 3;
+	CU_ASSERT_EQUAL(accept_one(&c, &r, &a), 0);
+	CU_ASSERT_EQUAL(a.port, 20050); /* deleted now: as asked again */
+	cli_close(&c);
+	for (unsigned i = 0; i < fk.n_del; i++)
+		retire_done(i);
+	CU_ASSERT_EQUAL(fk.client_sessions, 0);
+	CU_ASSERT_EQUAL(ctl_flows_count(fk.flows), 0);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_SESSIONS_RETIRED], 4);
+}
+
 static void test_pipelined_and_ports(void)
 {
 	struct cli c;
@@ -1202,6 +1373,9 @@ int main(void)
 	static const struct tw_unit_case more[] = {
 	    {"fp_failures", test_fp_failures},
 	    {"pipelined_and_ports", test_pipelined_and_ports},
+	    {"third_party_sender", test_third_party_sender},
+	    {"flows_share_ports", test_flows_share_ports},
+	    {"quota_counts_pending_deletes", test_quota_counts_pending_deletes},
 	    {"limits", test_limits},
 	    {"servwait", test_servwait},
 	    {"individual_sessions", test_individual_sessions},

@@ -145,9 +145,12 @@ def main():
             break
         except OSError:
             time.sleep(0.05)
-    for _ in range(50):
-        if admin(sock, "show-status").get("fp", {}).get("attached"):
-            break
+    for _ in range(100):  # the admin socket comes up after the listener
+        try:
+            if admin(sock, "show-status").get("fp", {}).get("attached"):
+                break
+        except OSError:
+            pass
         time.sleep(0.1)
     r = subprocess.run([TWINHOPD, "-nv", "-f", conf], capture_output=True, text=True)
     for line in ("max-connections 64", "max-connections-per-address 8", "setup-timeout 10",

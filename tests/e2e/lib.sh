@@ -220,11 +220,11 @@ topo_afpacket() {
 	PIDS+=($!)
 	expect "twinhopd listening on 10.$N.0.1:862" wait_listen "$NSR" 862
 	for _ in $(seq 50); do
-		"$TWINHOP" status --admin "$TMP/thd.sock" 2>/dev/null | grep -q '"attached":true' && break
+		"$TWINHOP" status --json --admin "$TMP/thd.sock" 2>/dev/null | grep -q '"attached":true' && break
 		sleep 0.1
 	done
 	expect "twinhopd attached to the fast path ($SHM)" \
-		sh -c "'$TWINHOP' status --admin '$TMP/thd.sock' | grep -q '\"attached\":true'"
+		sh -c "'$TWINHOP' status --json --admin '$TMP/thd.sock' | grep -q '\"attached\":true'"
 }
 
 finish() {

@@ -7,7 +7,7 @@ Real message bytes, mostly the values of the wire reference's worked example
 laid out as each target's input format expects (docs/fuzzing.md).  Re-run
 after changing an input format; existing crash-* files are left alone.
 """
-import os, struct, sys
+import os, re, struct, sys
 
 H = bytes.fromhex
 here = os.path.dirname(os.path.abspath(__file__))
@@ -128,13 +128,18 @@ def time_():
     return s
 
 
+# The contract version the seeds speak (lib/tw_ipc.h).
+IPCV = int(re.search(r'#define TW_IPC_VERSION (\d+)',
+                     open(os.path.join(here, '../../lib/tw_ipc.h')).read()).group(1))
+
+
 def ring():
     s = {}
-    def rec(typ, payload, version=1, length=None):
+    def rec(typ, payload, version=IPCV, length=None):
         n = len(payload) if length is None else length
         r = struct.pack('<HHHHII', version, typ, 0, 0, 1, n) + payload
         return r + bytes(-len(r) % 16)
-    hello = struct.pack('<IIII', 1234, 0, 1, 0) + b'twinhopd'.ljust(32, b'\0')
+    hello = struct.pack('<IIII', 1234, 0, IPCV, 0) + b'twinhopd'.ljust(32, b'\0')
     sess = struct.pack('<IIQ', 5, 0, 0)
     stats_req = struct.pack('<II', 0, 0)
     area = rec(0x01, hello) + rec(0x04, sess) + rec(0x0b, stats_req)
@@ -143,7 +148,7 @@ def ring():
     s['cmd-records'] = hdr(1, 0, len(area), 4096) + area
     s['cmd-wrap'] = hdr(1, 8192 // 16 - 2, len(area), 4096) + area
     s['cmd-small-cap'] = hdr(1, 0, len(area), 8) + area
-    s['bad-version'] = hdr(1, 0, 64, 4096) + rec(0x01, hello, version=2)
+    s['bad-version'] = hdr(1, 0, 64, 4096) + rec(0x01, hello, version=IPCV + 1)
     s['bad-length'] = hdr(1, 0, 64, 4096) + rec(0x01, hello, length=100000)
     s['pad-record'] = hdr(1, 0, 64, 4096) + rec(0x00, bytes(16)) + rec(0x0b, stats_req)
     s['evt-dir'] = hdr(2, 0, len(area), 4096) + area
@@ -163,9 +168,7 @@ def ipc():
     # [dir:1][hdr:16][payload]: dir 1 = command ring, 0x80 keeps the header's
     # own version/length.
     s = {}
-    import re
-    v = int(re.search(r'#define TW_IPC_VERSION (\d+)',
-                      open(os.path.join(here, '../../lib/tw_ipc.h')).read()).group(1))
+    v = IPCV
     def m(typ, payload, d=1, version=v, length=None):
         n = len(payload) if length is None else length
         return bytes([d]) + struct.pack('<HHHHII', version, typ, 0, 0, 7, n) + payload
@@ -195,9 +198,41 @@ def ipc():
     return s
 
 
+def net():
+    # Frames for app/fp_parse.h: [eth][vlan?][ip][udp][payload]
+    s = {}
+    eth = lambda et: H('020000000001') + H('020000000002') + struct.pack('>H', et)
+    def udp(sp, dp, pl):
+        return struct.pack('>HHHH', sp, dp, 8 + len(pl), 0) + pl
+    def ip4(l4, opts=b'', frag=0, proto=17):
+        ihl = 5 + len(opts) // 4
+        return struct.pack('>BBHHHBBH4s4s', 0x40 | ihl, 0xb8, ihl * 4 + len(l4), 1, frag, 64,
+                           proto, 0, H('0a000002'), H('0a000001')) + opts + l4
+    def ip6(l4, proto=17):
+        return struct.pack('>IHBB', 0x60000000 | (46 << 22), len(l4), proto, 255) + \
+            H('fd00' + '00' * 13 + '02') + H('fd00' + '00' * 13 + '01') + l4
+    u = udp(5000, 862, snd_wire[:44])
+    s['ipv4-udp'] = eth(0x0800) + ip4(u)
+    s['vlan-ipv4-opts'] = eth(0x8100) + struct.pack('>HH', 100, 0x0800) + ip4(u, opts=bytes(8))
+    s['ipv6-udp'] = eth(0x86dd) + ip6(u)
+    s['ipv4-frag'] = eth(0x0800) + ip4(u, frag=0x2000)
+    s['ipv4-tcp'] = eth(0x0800) + ip4(u, proto=6)
+    s['udp-len-long'] = eth(0x0800) + ip4(struct.pack('>HHHH', 1, 2, 4000, 0) + bytes(8))
+    s['ipv6-short'] = eth(0x86dd) + ip6(u)[:30]
+    s['arp'] = eth(0x0806) + bytes(28)
+    return s
+
+
+def profile():
+    # The bundled profiles (tools/profiles), as the operator writes them.
+    d = os.path.join(here, '../../tools/profiles')
+    return {f.rsplit('.', 1)[0]: open(os.path.join(d, f), 'rb').read()
+            for f in sorted(os.listdir(d)) if f.endswith('.profile')}
+
+
 def main():
     for name, fn in (('ctl', ctl), ('pkt', pkt), ('crypto', crypto), ('time', time_),
-                     ('ring', ring), ('ipc', ipc)):
+                     ('ring', ring), ('ipc', ipc), ('net', net), ('profile', profile)):
         d = os.path.join(here, 'corpus', name)
         os.makedirs(d, exist_ok=True)
         for f in os.listdir(d):

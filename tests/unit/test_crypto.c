@@ -859,6 +859,199 @@ static void test_no_alloc(void)
 	tw_test_crypto_free(&tc);
 }
 
+/* ---- Burst engines: intel-ipsec-mb = OpenSSL, bit for bit ---------------------- */
+
+/* The engines this machine can run: OpenSSL always; intel-ipsec-mb whenever
+ * the library says it is usable here (built in and AES-NI).  Building with
+ * TW_EXPECT_IPSEC_MB (meson found the library) and a CPU with AES-NI, its
+ * absence is a failure, not a silent OpenSSL-only pass. */
+static unsigned engines(struct tw_crypto_engine *e[2])
+{
+	unsigned n = 0;
+	e[n] = tw_crypto_engine_new(TW_CRYPTO_IMPL_OPENSSL);
+	CU_ASSERT_FATAL(e[n] != NULL);
+	CU_ASSERT_EQUAL(tw_crypto_engine_impl(e[n]), TW_CRYPTO_IMPL_OPENSSL);
+	n++;
+#if defined(TW_EXPECT_IPSEC_MB) && defined(__x86_64__)
+	CU_ASSERT(!__builtin_cpu_supports("aes") || tw_crypto_ipsec_mb_usable());
+#endif
+	if (tw_crypto_ipsec_mb_usable()) {
+		e[n] = tw_crypto_engine_new(TW_CRYPTO_IMPL_IPSEC_MB);
+		CU_ASSERT_FATAL(e[n] != NULL);
+		CU_ASSERT_EQUAL(tw_crypto_engine_impl(e[n]), TW_CRYPTO_IMPL_IPSEC_MB);
+		CU_ASSERT(strncmp(tw_crypto_engine_name(e[n]), "intel-ipsec-mb", 14) == 0);
+		n++;
+	} else {
+		CU_ASSERT(tw_crypto_engine_new(TW_CRYPTO_IMPL_IPSEC_MB) == NULL);
+	}
+	return n;
+}
+
+/* §3.8 vector through every engine: the mode-2 sender packet and its
+ * reflector twin (protect), and the captured wire packet (verify). */
+static void test_burst_vector(void)
+{
+	struct keys k;
+	struct tw_test_crypto tc;
+	struct tw_crypto_engine *e[2];
+	unsigned ne = engines(e);
+	uint8_t want[48];
+	load_keys(&k);
+	hex(PKT1_WIRE, want, 48);
+	CU_ASSERT_EQUAL_FATAL(tw_test_crypto_init(&tc, k.taes, k.thmac), TW_OK);
+	for (unsigned x = 0; x < ne; x++) {
+		uint8_t snd[112], refl[120] = {0}, wire[112];
+		pkt1_plain(snd);
+		pkt1_plain(refl);
+		memset(refl + 16, 0x33, 80);
+		memcpy(wire, want, 48);
+		struct tw_crypto_op ops[3] = {
+		    {&tc, NULL, snd, sizeof(snd), 16, 32, TW_E_ARG},
+		    {&tc, NULL, refl, sizeof(refl), 16, 96, TW_E_ARG},
+		};
+		tw_crypto_protect_burst(e[x], ops, 2);
+		CU_ASSERT_EQUAL(ops[0].rc, TW_OK);
+		CU_ASSERT_EQUAL(ops[1].rc, TW_OK);
+		hex(PKT1_TS, snd + 16, 16);
+		TW_ASSERT_BYTES(snd, want, 48);
+		TW_ASSERT_BYTES(refl, want, 16);
+		TW_ASSERT_BYTES(refl + 96, want + 32, 16);
+		CU_ASSERT_EQUAL(refl[16], 0x33);
+		CU_ASSERT_EQUAL(refl[112], 0); /* nothing past the 16-octet HMAC field */
+		ops[2] = (struct tw_crypto_op){&tc, NULL, wire, 48, 16, 32, TW_E_ARG};
+		tw_crypto_verify_burst(e[x], &ops[2], 1);
+		CU_ASSERT_EQUAL(ops[2].rc, TW_OK);
+		CU_ASSERT_EQUAL(wire[3], 1);
+		CU_ASSERT_EQUAL(wire[0] | wire[15], 0);
+		tw_crypto_engine_free(e[x]);
+	}
+	tw_test_crypto_free(&tc);
+}
+
+#define BURST_SESS 5
+#define BURST_OPS  150 /* more than TW_CRYPTO_BURST_MAX: chunks too */
+
+/* Random bursts over several sessions mixing every TWAMP layout (modes 2
+ * and 4, sender, reflector, symmetrical) and STAMP, a few argument errors,
+ * and tampered packets: each engine's result codes and octets equal the
+ * one-packet OpenSSL functions' on the same inputs, for protect and for
+ * verify (including the decrypted head of a failed packet). */
+static void test_burst_equals_openssl(void)
+{
+	static const struct {
+		size_t enc_len, hmac_off, len;
+	} lay[] = {{16, 32, 48}, {16, 96, 112}, {32, 32, 48}, {96, 96, 112}, {96, 96, 128},
+	           {0, 0, 112} /* STAMP */, {16, 32, 47} /* truncated */,
+	           {24, 32, 64} /* not whole blocks */};
+	struct tw_test_crypto tc[BURST_SESS];
+	struct tw_stamp_auth sa[BURST_SESS];
+	struct tw_crypto_engine *e[2];
+	unsigned ne = engines(e);
+	static uint8_t in[BURST_OPS][160], ref[BURST_OPS][160], got[BURST_OPS][160];
+	struct tw_crypto_op ops[BURST_OPS], rops[BURST_OPS];
+	unsigned diff = 0, checked = 0;
+
+	for (unsigned i = 0; i < BURST_SESS; i++) {
+		uint8_t a[16], h[32], sk[80];
+		rng_fill(a, sizeof(a));
+		rng_fill(h, sizeof(h));
+		rng_fill(sk, sizeof(sk));
+		CU_ASSERT_EQUAL_FATAL(tw_test_crypto_init(&tc[i], a, h), TW_OK);
+		/* STAMP keys of 1..80 octets: long ones are hashed first */
+		CU_ASSERT_EQUAL_FATAL(tw_stamp_auth_init(&sa[i], sk, 1 + i * 19), TW_OK);
+	}
+	for (unsigned x = 0; x < ne; x++) {
+		for (int round = 0; round < 4; round++) {
+			for (unsigned i = 0; i < BURST_OPS; i++) {
+				unsigned l = (unsigned)(rng() % (sizeof(lay) / sizeof(lay[0])));
+				unsigned si = (unsigned)(rng() % BURST_SESS);
+				rng_fill(in[i], sizeof(in[i]));
+				ops[i] = (struct tw_crypto_op){
+				    lay[l].enc_len ? &tc[si] : NULL, lay[l].enc_len ? NULL : &sa[si],
+				    got[i], lay[l].len, lay[l].enc_len, lay[l].hmac_off, TW_E_ARG};
+			}
+			memcpy(got, in, sizeof(got));
+			if (round % 2) { /* verify packets OpenSSL protected, a third tampered */
+				tw_crypto_protect_burst(NULL, ops, BURST_OPS);
+				for (unsigned i = 0; i < BURST_OPS; i++)
+					if (i % 3 == 0)
+						got[i][i % 16] ^= 1;
+			}
+			memcpy(ref, got, sizeof(ref));
+			for (unsigned i = 0; i < BURST_OPS; i++)
+				rops[i] = ops[i], rops[i].pkt = ref[i];
+			if (round % 2 == 0) {
+				tw_crypto_protect_burst(e[x], ops, BURST_OPS);
+				for (unsigned i = 0; i < BURST_OPS; i++)
+					rops[i].rc = rops[i].tc ? tw_test_protect(rops[i].tc, ref[i],
+					                                          rops[i].len,
+					                                          rops[i].enc_len,
+					                                          rops[i].hmac_off)
+					                        : tw_stamp_auth_sign(rops[i].sa, ref[i],
+					                                             rops[i].len);
+			} else {
+				tw_crypto_verify_burst(e[x], ops, BURST_OPS);
+				for (unsigned i = 0; i < BURST_OPS; i++)
+					rops[i].rc = rops[i].tc ? tw_test_verify(rops[i].tc, ref[i],
+					                                         rops[i].len,
+					                                         rops[i].enc_len,
+					                                         rops[i].hmac_off)
+					                        : tw_stamp_auth_verify(rops[i].sa, ref[i],
+					                                               rops[i].len);
+			}
+			for (unsigned i = 0; i < BURST_OPS; i++) {
+				checked++;
+				if (ops[i].rc != rops[i].rc || memcmp(got[i], ref[i], sizeof(got[i]))) {
+					if (diff++ < 5)
+						printf("\n  %s round %d op %u: rc %s, OpenSSL %s",
+						       tw_crypto_engine_name(e[x]), round, i,
+						       tw_errname(ops[i].rc), tw_errname(rops[i].rc));
+				}
+			}
+			/* the verify rounds see real passes and real failures */
+			if (round % 2) {
+				unsigned ok = 0, bad = 0;
+				for (unsigned i = 0; i < BURST_OPS; i++)
+					ok += rops[i].rc == TW_OK, bad += rops[i].rc == TW_E_HMAC;
+				CU_ASSERT(ok > BURST_OPS / 4);
+				CU_ASSERT(bad > BURST_OPS / 8);
+			}
+		}
+		tw_crypto_engine_free(e[x]);
+	}
+	CU_ASSERT_EQUAL(diff, 0);
+	CU_ASSERT_EQUAL(checked, ne * 4 * BURST_OPS);
+	for (unsigned i = 0; i < BURST_SESS; i++) {
+		tw_test_crypto_free(&tc[i]);
+		tw_stamp_auth_free(&sa[i]);
+	}
+}
+
+static void test_burst_args(void)
+{
+	struct tw_crypto_engine *e[2];
+	unsigned ne = engines(e);
+	uint8_t pkt[112] = {0};
+	struct tw_test_crypto tc;
+	memset(&tc, 0, sizeof(tc)); /* never initialised */
+	for (unsigned x = 0; x < ne; x++) {
+		struct tw_crypto_op ops[3] = {
+		    {NULL, NULL, pkt, 112, 16, 32, TW_OK},
+		    {&tc, NULL, pkt, 112, 16, 32, TW_OK},
+		    {NULL, NULL, NULL, 0, 0, 0, TW_OK},
+		};
+		tw_crypto_protect_burst(e[x], ops, 3);
+		for (int i = 0; i < 3; i++)
+			CU_ASSERT_EQUAL(ops[i].rc, TW_E_ARG);
+		tw_crypto_verify_burst(e[x], NULL, 5); /* no-op */
+		tw_crypto_verify_burst(e[x], ops, 0);
+		tw_crypto_engine_free(e[x]);
+	}
+	CU_ASSERT(tw_crypto_engine_new((enum tw_crypto_impl)99) == NULL);
+	tw_crypto_engine_free(NULL);
+	CU_ASSERT_STRING_EQUAL(tw_crypto_engine_name(NULL), "openssl");
+}
+
 static const struct tw_unit_case cases[] = {
     {"KEK PBKDF2 (§3.8)", test_kek},
     {"Token decrypt/encrypt, challenge check (§3.8)", test_token},
@@ -880,6 +1073,9 @@ static const struct tw_unit_case cases[] = {
     {"modes 2/4 random packet sequences = fresh-IV reference", test_test_random_sequence},
     {"random and cleanse", test_random},
     {"no allocation per packet/message", test_no_alloc},
+    {"burst engines: §3.8 mode 2 vector", test_burst_vector},
+    {"burst engines = OpenSSL bit for bit: all layouts, STAMP, tamper", test_burst_equals_openssl},
+    {"burst engines: argument errors", test_burst_args},
     {NULL, NULL},
 };
 

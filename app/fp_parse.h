@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_parse: the fast path's Ethernet / 802.1Q / IPv4 / IPv6 / UDP header
+ * parser, on a plain buffer.  Pure C, no DPDK: app/fp_net.h wraps it for an
+ * mbuf, and tests/fuzz/fuzz_net.c fuzzes it without EAL (issue 8 §8).
+ * Every field is read at an offset checked against the frame length first;
+ * multi-octet fields are big-endian on the wire (RFC 791, 8200, 768).
+ */
+#ifndef FP_PARSE_H
+#define FP_PARSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#define FP_ETH_HLEN   14u
+#define FP_VLAN_HLEN  4u
+#define FP_IPV4_HLEN  20u /* without options */
+#define FP_IPV6_HLEN  40u
+#define FP_UDP_HLEN   8u
+#define FP_ET_IPV4    0x0800u
+#define FP_ET_IPV6    0x86ddu
+#define FP_ET_VLAN    0x8100u
+#define FP_PROTO_UDP  17u
+
+/* Address of either family, stored as 16 octets (IPv4 in the first four). */
+struct fp_addr {
+	uint8_t a[16];
+};
+
+/* Session lookup key: what identifies a TWAMP-Test flow at the reflector
+ * (RFC 5357 §4.2: only the registered sender address and port are
+ * reflected).  Fixed 48 octets, zero-padded, hashed as raw bytes: 48 (not
+ * the 37 used) so rte_hash compares keys with its 48-octet vector compare
+ * instead of calling memcmp. */
+struct fp_key {
+	struct fp_addr local;
+	struct fp_addr peer;
+	uint16_t local_port; /* host order */
+	uint16_t peer_port;
+	uint8_t ipv;	     /* 4 or 6 */
+	uint8_t pad[11];
+};
+_Static_assert(sizeof(struct fp_key) == 48, "rte_hash has a vector compare for 48 octets");
+
+/* Key equality, as rte_hash compares keys (all 48 octets, padding zeroed). */
+static inline bool fp_key_eq(const struct fp_key *a, const struct fp_key *b)
+{
+	uint64_t x[6], y[6], d = 0;
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	for (unsigned i = 0; i < 6; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
+/* Result of parsing one frame. */
+struct fp_pinfo {
+	uint16_t l3_off;
+	uint16_t l4_off;
+	uint16_t pl_off; /* UDP payload */
+	uint16_t pl_len;
+	uint8_t ipv;
+	uint8_t ttl; /* IPv4 TTL / IPv6 Hop Limit as received (RFC 5357 §4.2.1 Sender TTL) */
+	uint8_t tos; /* IPv4 TOS / IPv6 traffic class */
+	bool vlan;
+	uint16_t vlan_tci;
+	struct fp_key key; /* local = destination of the frame */
+};
+
+enum fp_parse_res {
+	FP_PARSE_UDP,	  /* a well-formed unfragmented UDP datagram: key valid */
+	FP_PARSE_OTHER,	  /* anything else: belongs to the kernel */
+	FP_PARSE_BAD_L3,  /* counted, then still given to the kernel */
+	FP_PARSE_BAD_UDP, /* counted, then still given to the kernel */
+	FP_PARSE_FRAG,	  /* IPv4 fragment: kernel reassembles */
+};
+
+static inline uint16_t fp_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Parse one frame of len octets at p (one contiguous segment). */
+static inline enum fp_parse_res fp_parse_buf(const uint8_t *p, uint32_t len, struct fp_pinfo *pi)
+{
+	if (len < FP_ETH_HLEN)
+		return FP_PARSE_OTHER;
+	uint16_t et = fp_be16(p + 12);
+	uint32_t off = FP_ETH_HLEN;
+	pi->vlan = false;
+	if (et == FP_ET_VLAN) {
+		if (len < off + FP_VLAN_HLEN)
+			return FP_PARSE_OTHER;
+		pi->vlan = true;
+		pi->vlan_tci = fp_be16(p + off);
+		et = fp_be16(p + off + 2);
+		off += FP_VLAN_HLEN;
+	}
+	pi->l3_off = (uint16_t)off;
+	memset(&pi->key, 0, sizeof(pi->key));
+	uint32_t l4len;
+	if (et == FP_ET_IPV4) {
+		if (len < off + FP_IPV4_HLEN)
+			return FP_PARSE_BAD_L3;
+		const uint8_t *ip = p + off;
+		uint32_t ihl = (uint32_t)(ip[0] & 0xf) * 4;
+		uint32_t tot = fp_be16(ip + 2);
+		if ((ip[0] >> 4) != 4 || ihl < FP_IPV4_HLEN || tot < ihl || len < off + tot)
+			return FP_PARSE_BAD_L3;
+		if (ip[9] != FP_PROTO_UDP)
+			return FP_PARSE_OTHER;
+		if (fp_be16(ip + 6) & 0x3fffu) /* MF flag or a fragment offset */
+			return FP_PARSE_FRAG;
+		pi->ipv = 4;
+		pi->ttl = ip[8];
+		pi->tos = ip[1];
+		memcpy(pi->key.local.a, ip + 16, 4);
+		memcpy(pi->key.peer.a, ip + 12, 4);
+		off += ihl;
+		l4len = tot - ihl;
+	} else if (et == FP_ET_IPV6) {
+		if (len < off + FP_IPV6_HLEN)
+			return FP_PARSE_BAD_L3;
+		const uint8_t *ip6 = p + off;
+		uint32_t plen = fp_be16(ip6 + 4);
+		if ((ip6[0] >> 4) != 6 || len < off + FP_IPV6_HLEN + plen)
+			return FP_PARSE_BAD_L3;
+		/* Extension headers are not followed: TWAMP-Test never uses them,
+		 * and the kernel handles whatever does. */
+		if (ip6[6] != FP_PROTO_UDP)
+			return FP_PARSE_OTHER;
+		pi->ipv = 6;
+		pi->ttl = ip6[7];
+		pi->tos = (uint8_t)((ip6[0] & 0xf) << 4 | ip6[1] >> 4);
+		memcpy(pi->key.local.a, ip6 + 24, 16);
+		memcpy(pi->key.peer.a, ip6 + 8, 16);
+		off += FP_IPV6_HLEN;
+		l4len = plen;
+	} else {
+		return FP_PARSE_OTHER;
+	}
+	pi->key.ipv = pi->ipv;
+	pi->l4_off = (uint16_t)off;
+	if (l4len < FP_UDP_HLEN)
+		return FP_PARSE_BAD_UDP;
+	const uint8_t *uh = p + off;
+	uint32_t ulen = fp_be16(uh + 4);
+	if (ulen < FP_UDP_HLEN || ulen > l4len)
+		return FP_PARSE_BAD_UDP;
+	pi->key.local_port = fp_be16(uh + 2);
+	pi->key.peer_port = fp_be16(uh);
+	pi->pl_off = (uint16_t)(off + FP_UDP_HLEN);
+	pi->pl_len = (uint16_t)(ulen - FP_UDP_HLEN);
+	return FP_PARSE_UDP;
+}
+
+#endif

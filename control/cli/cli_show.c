@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "cli_show.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tw_ipc.h"
+
+static const char *str(const json_t *o, const char *key, const char *def)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : def;
+}
+
+static uint64_t u64(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (json_is_integer(v))
+		return (uint64_t)json_integer_value(v);
+	if (json_is_real(v))
+		return (uint64_t)json_real_value(v);
+	return 0;
+}
+
+void cli_show_dur(char *buf, size_t cap, double ns)
+{
+	double a = ns < 0 ? -ns : ns;
+	if (a >= 1e9)
+		snprintf(buf, cap, "%.2f s", ns / 1e9);
+	else if (a >= 1e6)
+		snprintf(buf, cap, "%.2f ms", ns / 1e6);
+	else if (a >= 1e3)
+		snprintf(buf, cap, "%.1f us", ns / 1e3);
+	else
+		snprintf(buf, cap, "%.0f ns", ns);
+}
+
+static void uptime(char *buf, size_t cap, uint64_t s)
+{
+	if (s >= 86400)
+		snprintf(buf, cap, "%" PRIu64 " d %" PRIu64 " h", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(buf, cap, "%" PRIu64 " h %" PRIu64 " min", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, cap, "%" PRIu64 " min %" PRIu64 " s", s / 60, s % 60);
+	else
+		snprintf(buf, cap, "%" PRIu64 " s", s);
+}
+
+static json_t *load(const char *line)
+{
+	json_error_t e;
+	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &e);
+	if (o && !json_is_object(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int cli_show_status(FILE *f, const char *reply)
+{
+	json_t *o = load(reply);
+	char up[64];
+	if (!o)
+		return -1;
+	uptime(up, sizeof(up), u64(o, "uptime_s"));
+	fprintf(f, "twinhopd %s, up %s\n", str(o, "version", "?"), up);
+	json_t *fp = json_object_get(o, "fp");
+	if (json_is_true(json_object_get(fp, "attached"))) {
+		fprintf(f,
+		        "%-15s attached (region %s, pid %" PRIu64 ", heartbeat %" PRIu64
+		        " ms ago)\n",
+		        "Fast path:", str(fp, "region", "?"), u64(fp, "pid"),
+		        u64(fp, "heartbeat_age_ms"));
+	} else {
+		fprintf(f, "%-15s NOT attached (region %s): sessions cannot start\n",
+		        "Fast path:", str(fp, "region", "?"));
+	}
+	fprintf(f,
+	        "%-15s %" PRIu64 " sent, %" PRIu64 " not sent, %" PRIu64 " acknowledged, %" PRIu64
+	        " refused, %" PRIu64 " timed out\n",
+	        "  requests:", u64(fp, "sent"), u64(fp, "send_fail"), u64(fp, "acks"),
+	        u64(fp, "nacks"), u64(fp, "timeouts"));
+	json_t *ls = json_object_get(o, "listen");
+	fprintf(f, "%-15s ", "TWAMP-Control:");
+	if (!json_array_size(ls)) {
+		fputs("not listening", f);
+	} else {
+		fputs("listening on ", f);
+		for (size_t i = 0; i < json_array_size(ls); i++)
+			fprintf(f, "%s%s", i ? ", " : "",
+			        json_string_value(json_array_get(ls, i))
+			            ? json_string_value(json_array_get(ls, i))
+			            : "?");
+	}
+	fputc('\n', f);
+	fprintf(f, "%-15s %" PRIu64 "\n", "Connections:", u64(o, "connections"));
+	fprintf(f, "%-15s %" PRIu64 "\n", "Sessions:", u64(o, "sessions"));
+	json_decref(o);
+	return 0;
+}
+
+/* ---- tables ---------------------------------------------------------------------- */
+
+#define COLS_MAX 12
+
+struct table {
+	unsigned ncol, nrow, cap;
+	const char *head[COLS_MAX];
+	bool right[COLS_MAX];
+	char **cell; /* nrow * ncol, malloc'd strings */
+};
+
+static void t_add(struct table *t, char **row)
+{
+	if (t->nrow == t->cap) {
+		unsigned nc = t->cap ? t->cap * 2 : 16;
+		char **n = realloc(t->cell, (size_t)nc * t->ncol * sizeof(*n));
+		if (!n) {
+			for (unsigned i = 0; i < t->ncol; i++)
+				free(row[i]);
+			return;
+		}
+		t->cell = n;
+		t->cap = nc;
+	}
+	memcpy(t->cell + (size_t)t->nrow * t->ncol, row, t->ncol * sizeof(*row));
+	t->nrow++;
+}
+
+static void t_print(FILE *f, struct table *t)
+{
+	size_t w[COLS_MAX];
+	for (unsigned c = 0; c < t->ncol; c++) {
+		w[c] = strlen(t->head[c]);
+		for (unsigned r = 0; r < t->nrow; r++) {
+			const char *s = t->cell[(size_t)r * t->ncol + c];
+			if (s && strlen(s) > w[c])
+				w[c] = strlen(s);
+		}
+	}
+	for (int r = -1; r < (int)t->nrow; r++) {
+		for (unsigned c = 0; c < t->ncol; c++) {
+			const char *s = r < 0 ? t->head[c] : t->cell[(size_t)r * t->ncol + c];
+			bool last = c + 1 == t->ncol;
+			if (!s)
+				s = "";
+			if (t->right[c])
+				fprintf(f, "%*s%s", (int)w[c], s, last ? "" : "  ");
+			else if (last)
+				fputs(s, f);
+			else
+				fprintf(f, "%-*s  ", (int)w[c], s);
+		}
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < (size_t)t->nrow * t->ncol; i++)
+		free(t->cell[i]);
+	free(t->cell);
+}
+
+static char *dup_u64(uint64_t v)
+{
+	char b[32];
+	snprintf(b, sizeof(b), "%" PRIu64, v);
+	return strdup(b);
+}
+
+int cli_show_sessions(FILE *f, const char *reply)
+{
+	json_t *o = load(reply);
+	if (!o)
+		return -1;
+	json_t *ss = json_object_get(o, "sessions");
+	if (!json_array_size(ss)) {
+		fputs("No sessions.\n", f);
+		json_decref(o);
+		return 0;
+	}
+	struct table t = {
+	    .ncol = 9,
+	    .head = {"ID", "KIND", "PROTO", "STATE", "MODE", "LOCAL", "PEER", "RX", "TX"},
+	    .right = {true, false, false, false, false, false, false, true, true}};
+	for (size_t i = 0; i < json_array_size(ss); i++) {
+		json_t *s = json_array_get(ss, i);
+		char *row[9] = {dup_u64(u64(s, "session")),   strdup(str(s, "kind", "?")),
+		                strdup(str(s, "proto", "?")), strdup(str(s, "state", "?")),
+		                strdup(str(s, "mode", "-")),  strdup(str(s, "local", "-")),
+		                strdup(str(s, "peer", "-")),  dup_u64(u64(s, "rx_pkts")),
+		                dup_u64(u64(s, "tx_pkts"))};
+		t_add(&t, row);
+	}
+	t_print(f, &t);
+	json_decref(o);
+	return 0;
+}
+
+int cli_show_counters(FILE *f, const char *reply, bool fp, bool all)
+{
+	json_t *o = load(reply);
+	if (!o)
+		return -1;
+	if (!fp) {
+		json_t *c = json_object_get(o, "counters");
+		const char *k;
+		json_t *v;
+		struct table t = {.ncol = 2, .head = {"COUNTER", "VALUE"}, .right = {false, true}};
+		unsigned zero = 0;
+		json_object_foreach(c, k, v)
+		{
+			if (!all && !json_integer_value(v)) {
+				zero++;
+				continue;
+			}
+			char *row[2] = {strdup(k), dup_u64((uint64_t)json_integer_value(v))};
+			t_add(&t, row);
+		}
+		t_print(f, &t);
+		if (zero)
+			fprintf(f, "(%u counters at 0 not shown; --all shows them)\n", zero);
+		json_decref(o);
+		return 0;
+	}
+	json_t *lc = json_object_get(o, "lcores"), *tot = json_object_get(o, "total");
+	unsigned nl = (unsigned)json_array_size(lc);
+	if (nl + 2 > COLS_MAX)
+		nl = COLS_MAX - 2; /* the total column still counts every lcore */
+	struct table t = {.ncol = nl + 2};
+	char heads[COLS_MAX][24];
+	t.head[0] = "COUNTER";
+	for (unsigned l = 0; l < nl; l++) {
+		snprintf(heads[l], sizeof(heads[l]), "lcore %" PRIu64,
+		         u64(json_array_get(lc, l), "lcore"));
+		t.head[l + 1] = heads[l];
+		t.right[l + 1] = true;
+	}
+	t.head[nl + 1] = "TOTAL";
+	t.right[nl + 1] = true;
+	const char *k;
+	json_t *v;
+	unsigned zero = 0;
+	json_object_foreach(tot, k, v)
+	{
+		if (!json_is_integer(v))
+			continue; /* the derived figures come below */
+		if (!all && !json_integer_value(v)) {
+			zero++;
+			continue;
+		}
+		char *row[COLS_MAX] = {strdup(k)};
+		for (unsigned l = 0; l < nl; l++)
+			row[l + 1] =
+			    dup_u64(u64(json_object_get(json_array_get(lc, l), "counters"), k));
+		row[nl + 1] = dup_u64((uint64_t)json_integer_value(v));
+		t_add(&t, row);
+	}
+	/* capacity figures (docs/performance.md), where the fast path has them */
+	static const char *const der[] = {"busy_cycles_per_pkt", "pkts_per_burst"};
+	for (unsigned d = 0; d < 2; d++) {
+		if (!json_is_number(json_object_get(tot, der[d])) || !u64(tot, "RX_PKTS"))
+			continue; /* nothing received: no figure */
+		char *row[COLS_MAX] = {strdup(der[d])};
+		for (unsigned l = 0; l < nl + 1; l++) {
+			json_t *src = l < nl ? json_array_get(lc, l) : tot;
+			char b[32];
+			snprintf(b, sizeof(b), d ? "%.2f" : "%.1f",
+			         json_number_value(json_object_get(src, der[d])));
+			row[l + 1] = strdup(b);
+		}
+		t_add(&t, row);
+	}
+	t_print(f, &t);
+	if (zero)
+		fprintf(f, "(%u counters at 0 on every lcore not shown; --all shows them)\n", zero);
+	json_decref(o);
+	return 0;
+}
+
+/* NTP 32.32 difference -> ns */
+static double ntp_ns(int64_t d)
+{
+	return (double)d * 1e9 / 4294967296.0;
+}
+
+int cli_show_event(FILE *f, const char *line)
+{
+	json_t *o = load(line);
+	if (!o)
+		return -1;
+	const char *ev = str(o, "event", "");
+	uint64_t s = u64(o, "session");
+	if (!strcmp(ev, "session")) {
+		const char *err = str(o, "err", "OK");
+		fprintf(f, "session %" PRIu64 " %s (rx %" PRIu64 ", tx %" PRIu64 ")%s%s\n", s,
+		        str(o, "what", "?"), u64(o, "rx_pkts"), u64(o, "tx_pkts"),
+		        strcmp(err, "OK") ? ": " : "", strcmp(err, "OK") ? err : "");
+	} else if (!strcmp(ev, "result")) {
+		uint64_t fl = u64(o, "flags");
+		if (fl & TW_IPC_RES_LOST) {
+			fprintf(f, "session %" PRIu64 " seq %" PRIu64 ": lost\n", s, u64(o, "seq"));
+		} else {
+			char rtt[32];
+			int64_t d = (int64_t)(u64(o, "t4") - u64(o, "t1")) -
+			            (int64_t)(u64(o, "t3") - u64(o, "t2"));
+			cli_show_dur(rtt, sizeof(rtt), ntp_ns(d));
+			fprintf(f, "session %" PRIu64 " seq %" PRIu64 ": rtt %s%s%s\n", s,
+			        u64(o, "seq"), rtt, fl & TW_IPC_RES_DUP ? " (duplicate)" : "",
+			        fl & TW_IPC_RES_LATE ? " (late)" : "");
+		}
+	} else if (!strcmp(ev, "summary")) {
+		fprintf(f,
+		        "session %" PRIu64 " ended (%s): sent %" PRIu64 ", replies %" PRIu64
+		        ", lost %" PRIu64 ", late %" PRIu64 ", duplicates %" PRIu64
+		        ", not sent %" PRIu64 "\n",
+		        s, str(o, "reason", "?"), u64(o, "sent"), u64(o, "replies"), u64(o, "lost"),
+		        u64(o, "late"), u64(o, "dup"), u64(o, "tx_drops"));
+	} else if (!strcmp(ev, "overflow")) {
+		fprintf(f, "(%" PRIu64 " events dropped: this client read too slowly)\n",
+		        u64(o, "dropped"));
+	} else {
+		json_decref(o);
+		return -1;
+	}
+	json_decref(o);
+	return 0;
+}
