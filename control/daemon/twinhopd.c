@@ -727,7 +727,9 @@ static int pidfile_write(const char *path)
 			}
 		}
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* O_NOFOLLOW: a symlink planted in a writable run directory must not
+	 * make a root daemon truncate another file. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		log_warn("pid file %s", path);
 		return -1;
@@ -942,7 +944,8 @@ int main(int argc, char **argv)
 	if (bg && !logfile)
 		use_syslog = true;
 	if (logfile) {
-		int lfd = open(logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		int lfd = open(logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		               0640); /* never through a planted symlink */
 		if (lfd < 0) {
 			fprintf(stderr, "twinhopd: %s: %s\n", logfile, strerror(errno));
 			return 1;

@@ -223,6 +223,20 @@ def main():
     check(delta.get("SETUP_TIMEOUT", 0) >= 1, "counter SETUP_TIMEOUT >= 1")
     check(delta.get("CONN_EVICTED", 0) >= 1, "counter CONN_EVICTED >= 1")
     check(d.poll() is None, "twinhopd still runs")
+
+    # §7: the pid file and the log file are never opened through a symlink
+    # (a planted link would make a root daemon truncate or append elsewhere).
+    victim = os.path.join(tmp, "victim")
+    with open(victim, "w") as f:
+        f.write("precious\n")
+    link = os.path.join(tmp, "link")
+    os.symlink(victim, link)
+    r = subprocess.run([TWINHOPD, "-f", conf, "-p", link], capture_output=True, timeout=20)
+    check(r.returncode != 0 and open(victim).read() == "precious\n",
+          "pid file: a symlink is refused (O_NOFOLLOW), its target untouched")
+    r = subprocess.run([TWINHOPD, "-f", conf, "-l", link], capture_output=True, timeout=20)
+    check(r.returncode != 0 and open(victim).read() == "precious\n",
+          "log file: a symlink is refused (O_NOFOLLOW), its target untouched")
     d.terminate()
     d.wait(10)
     log.close()
