@@ -48,6 +48,7 @@
 #include <rte_udp.h>
 
 #include "tw_crypto.h"
+#include "tw_hex.h"
 #include "tw_pkt.h"
 
 #define BURST 32
@@ -62,15 +63,10 @@ static void on_sig(int s)
 
 static int hexkey(const char *s, uint8_t *out, size_t n)
 {
+	/* lib/tw_hex.h: strict (sscanf("%2x") took " f" or "+f") */
 	if (strlen(s) != 2 * n)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
+	return tw_hex_decode(s, 2 * n, out, n, NULL) == TW_OK ? 0 : -1;
 }
 
 static uint16_t csum_adj(uint16_t c, uint16_t old, uint16_t new)

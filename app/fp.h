@@ -21,6 +21,7 @@
 #include "fp_counters.h"
 #include "fp_net.h"
 #include "fp_port.h"
+#include "fp_stages.h"
 #include "tw_time.h"
 
 #define FP_BURST 32
@@ -55,6 +56,10 @@ struct fp_lcore {
 	uint64_t idle_iters;
 	/* the burst's T2 on the wire: one TSC -> NTP conversion per burst */
 	uint64_t t2_tsc, t2_ntp;
+#ifdef FP_STAGES
+	uint64_t stage[FP_ST__COUNT]; /* cycles per stage (fp_stages.h) */
+	uint64_t stage_pkts;	      /* packets of the bursts measured */
+#endif
 	/* Test-packet crypto of this lcore: verify/protect whole bursts
 	 * (lib/tw_crypto.h engine, built at start); cb: the burst being
 	 * processed (process_burst's stack), NULL outside it. */
@@ -99,6 +104,7 @@ struct fp_ctx {
 	uint64_t stats_interval_tsc;
 	uint64_t drain_tsc;
 	uint64_t ipc_poll_tsc;
+	uint64_t tap_poll_tsc; /* combined mode: TAP -> port poll period */
 
 	struct fp_sess_table *sess;
 	struct fp_exc *exc;

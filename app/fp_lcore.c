@@ -93,6 +93,7 @@ static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t 
 	struct fp_late_t3 late[FP_BURST];
 	unsigned nk = 0, n_late = 0;
 	uint64_t t2 = now;
+	FP_STAGE_T0(st);
 
 	for (uint16_t i = 0; i < n && i < PREFETCH_OFFSET; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -125,8 +126,11 @@ static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t 
 		/* per-packet NIC timestamps: used below per packet instead of
 		 * the burst TSC */
 	}
+	FP_STAGE_ADD(lc, parse, st);
 	fp_sess_lookup_bulk(fp.sess, keys, nk, sess);
+	FP_STAGE_ADD(lc, lookup, st);
 	fp_crypto_burst_begin(lc, pkts, pi, idx, sess, nk);
+	FP_STAGE_ADD(lc, crypto, st);
 	for (unsigned j = 0; j < nk; j++) {
 		unsigned i = idx[j];
 		struct rte_mbuf *m = pkts[i];
@@ -174,10 +178,13 @@ static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t 
 			break;
 		}
 	}
+	FP_STAGE_ADD(lc, reflect, st);
 	/* authenticated/encrypted replies: protected together */
 	n_late += fp_crypto_burst_end(lc, &late[n_late]);
+	FP_STAGE_ADD(lc, crypto, st);
 	if (n_late)
 		fp_reflect_late_t3(late, n_late, rte_rdtsc());
+	FP_STAGE_ADD(lc, checksum, st);
 }
 
 /* REFWAIT and Timeout expiry (§4.7), a chunk of the table per tick. */
@@ -369,10 +376,12 @@ int fp_lcore_loop(void *arg)
 	/* TSC of the previous iteration's clock read if that iteration carried
 	 * packets, else 0: BUSY_CYCLES (docs/performance.md) */
 	uint64_t busy_from = 0;
+	uint64_t next_tap = now;
 	ctl_deadlines_init(&d, now);
 
 	while (!__atomic_load_n(&fp.quit, __ATOMIC_RELAXED)) {
 		fp_light_quiesce(lc); /* holds no listener here */
+		FP_STAGE_T0(st);
 		uint16_t n = rte_eth_rx_burst(fp.port.port_id, lc->rxq, pkts, FP_BURST);
 		/* The iteration's one clock read: deadlines, and T2/T4 of the
 		 * whole burst (read after the burst: never before arrival). */
@@ -388,19 +397,34 @@ int fp_lcore_loop(void *arg)
 		if (n) {
 			FP_ADD(lc->cnt, RX_PKTS, n);
 			FP_INC(lc->cnt, RX_BURSTS);
+#ifdef FP_STAGES
+			lc->stage[FP_ST_rx] += now - st;
+			lc->stage_pkts += n;
+#endif
 			process_burst(lc, pkts, n, now);
 			busy_from = now;
+#ifdef FP_STAGES
+			st = rte_rdtsc();
+#endif
 		}
 		unsigned work = n;
 		if (lc->main) {
-			/* kernel -> port (ARP/ND replies, ICMP, TWAMP-Control TCP) */
-			unsigned room = RTE_DIM(lc->tx) - lc->n_tx;
-			if (room > FP_BURST)
-				room = FP_BURST;
-			uint16_t k = fp_exc_from_kernel(fp.exc, &lc->tx[lc->n_tx], (uint16_t)room, now);
-			lc->n_tx += k;
-			FP_ADD(lc->cnt, EXC_FROM_KERNEL, k);
-			work += k;
+			/* kernel -> port (ARP/ND replies, ICMP, TWAMP-Control TCP),
+			 * on a deadline: a TAP poll is a read() system call, which
+			 * once per iteration cost the saturated loop about as much
+			 * as a reflection (docs/performance.md) */
+			if (now >= next_tap) {
+				unsigned room = RTE_DIM(lc->tx) - lc->n_tx;
+				if (room > FP_BURST)
+					room = FP_BURST;
+				uint16_t k = fp_exc_from_kernel(fp.exc, &lc->tx[lc->n_tx],
+								(uint16_t)room, now);
+				lc->n_tx += k;
+				FP_ADD(lc->cnt, EXC_FROM_KERNEL, k);
+				work += k;
+				/* more waiting: come back at once */
+				next_tap = k == room ? now : now + fp.tap_poll_tsc;
+			}
 			work += sender_tx(lc, now);
 		} else if (lc->tx_from_ctl) {
 			/* split mode: what the control lcore puts on the port */
@@ -412,8 +436,16 @@ int fp_lcore_loop(void *arg)
 			lc->n_tx += (uint16_t)k;
 			work += k;
 		}
+#ifdef FP_STAGES
+		if (n)
+			FP_STAGE_ADD(lc, other, st);
+#endif
 		tx_flush(lc);
 		exc_flush(lc);
+#ifdef FP_STAGES
+		if (n)
+			FP_STAGE_ADD(lc, tx, st);
+#endif
 
 		if (now >= next_drain) {
 			(void)fp_ctl_flush(lc);

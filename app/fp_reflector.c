@@ -91,9 +91,10 @@ static inline void reply_cksum(struct rte_mbuf *m, uint8_t *f, const struct fp_p
 
 /* Common tail: addresses/ports swapped, DSCP and TTL 255 set, checksums;
  * T3 is left to the late-T3 pass when it lies outside the protection. */
-static inline enum fp_rx_verdict finish(struct rte_mbuf *m, struct fp_pinfo *pi, int rlen,
-					const struct fp_refl *rf, bool late_t3,
-					struct fp_late_t3 *late, const struct fp_cs_ref *cs)
+static inline enum fp_rx_verdict finish(struct fp_lcore *lc, struct rte_mbuf *m,
+					struct fp_pinfo *pi, int rlen, const struct fp_refl *rf,
+					bool late_t3, struct fp_late_t3 *late,
+					const struct fp_cs_ref *cs)
 {
 	uint8_t ttl = rf->ttl;
 	if (fp_turn_around(m, pi, (uint16_t)rlen) != 0)
@@ -108,7 +109,9 @@ static inline enum fp_rx_verdict finish(struct rte_mbuf *m, struct fp_pinfo *pi,
 	}
 	pi->pl_len = (uint16_t)rlen;
 	/* With T3 = 0 for now: the late pass patches T3 in (RFC 1624). */
+	FP_STAGE_T0(st);
 	reply_cksum(m, f, pi, cs, rf);
+	FP_STAGE_NESTED(lc, checksum, st);
 	if (late_t3) {
 		late->m = m;
 		late->pi = pi;
@@ -475,12 +478,15 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 	struct fp_counters *c = lc->cnt;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *pl = f + pi->pl_off;
+	FP_STAGE_T0(st);
 	/* Before anything changes the request (mode 4 decrypts in place). */
 	struct fp_cs_ref cs = {.incr = false};
 	enum tw_err vrc = TW_OK;
 	/* protected: verified with the rest of the burst (fp_crypto_verified) */
 	bool batched = p != TW_PKT_PROT_NONE && fp_crypto_verified(lc, pi, &vrc);
 	if (batched) {
+		/* the first one ran the burst's verify (and checksum pre-passes) */
+		FP_STAGE_NESTED(lc, crypto, st);
 		cs = lc->cb->pre[pi - lc->cb->pi].cs;
 		if (vrc != TW_OK) {
 			if (vrc == TW_E_HMAC)
@@ -496,8 +502,10 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 				cs.ip_rest = fp_cs_ipv4_rest(f + pi->l3_off,
 							     (size_t)(pi->l4_off - pi->l3_off));
 		}
+		FP_STAGE_NESTED(lc, checksum, st);
 		if (verify_sender(c, rf, pl, pi->pl_len) != 0)
 			return FP_RX_DROP;
+		FP_STAGE_NESTED(lc, crypto, st);
 	}
 	bool late_t3 = t3_is_late(l, p);
 	uint64_t t2 = t2_wire(lc, t2_tsc, z);
@@ -545,10 +553,12 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 			return FP_RX_CONSUMED;
 		if (!late_t3)
 			tw_pkt_set_t3(pl, l, wire_ts(rte_rdtsc(), z), fp.errest[z]);
+		FP_STAGE_RESTART(st);
 		if (protect_reply(c, rf, pl, (size_t)r) != 0)
 			return FP_RX_DROP;
+		FP_STAGE_NESTED(lc, crypto, st);
 	}
-	return finish(m, pi, r, rf, late_t3, late, &cs);
+	return finish(lc, m, pi, r, rf, late_t3, late, &cs);
 }
 
 static __rte_noinline enum fp_rx_verdict reflect(struct fp_lcore *lc, struct rte_mbuf *m,
@@ -860,8 +870,8 @@ unsigned fp_crypto_burst_end(struct fp_lcore *lc, struct fp_late_t3 *late)
 		if (cb->ops[k].rc != TW_OK)
 			FP_INC(lc->cnt, DROP_CRYPTO);
 		else
-			v = finish(pd->m, pd->pi, pd->rlen, &pd->rf, pd->late_t3, &late[n_late],
-				   &cb->pre[pd->i].cs);
+			v = finish(lc, pd->m, pd->pi, pd->rlen, &pd->rf, pd->late_t3,
+				   &late[n_late], &cb->pre[pd->i].cs);
 		if (v == FP_RX_DROP) {
 			rte_pktmbuf_free(pd->m);
 			continue;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "fp_sender.h"
 
+#include <inttypes.h>
+#include <stdlib.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -361,6 +364,120 @@ static void loss_scan(struct fp_lcore *lc, struct fp_sender *s, uint64_t now, bo
 	}
 }
 
+/*
+ * Schedule accuracy (--sched-stats N, a benchmark mode; issue 9 §4): for the
+ * first N packets every sender sends, the schedule error (the TSC read
+ * right before the packet is encoded, which is T1, minus the TSC the
+ * schedule asked for), the actual gap since the sender's previous packet
+ * and the gap the schedule drew, in TSC ticks.  The arrays are allocated at
+ * start (fp_sched_init); the loop only stores into them.  fp_sched_report()
+ * sorts them at exit for exact percentiles and the Kolmogorov-Smirnov
+ * statistic of the gaps against the exponential (Poisson, RFC 3432).
+ */
+static struct {
+	uint32_t *err, *gap, *sgap;
+	uint64_t n, cap, skipped;
+	uint32_t sched;	      /* the schedule of the recorded senders (the first one's) */
+	uint64_t interval_tsc; /* their mean interval */
+} sched_rec;
+
+int fp_sched_init(uint64_t cap)
+{
+	sched_rec.err = calloc(cap, sizeof(uint32_t));
+	sched_rec.gap = calloc(cap, sizeof(uint32_t));
+	sched_rec.sgap = calloc(cap, sizeof(uint32_t));
+	sched_rec.cap = cap;
+	return sched_rec.err && sched_rec.gap && sched_rec.sgap ? 0 : -ENOMEM;
+}
+
+static inline uint32_t ticks32(uint64_t t)
+{
+	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
+/* One packet: tsc its T1 read, due its scheduled TSC, gap_tsc the gap the
+ * schedule drew to it (0 for a sender's first packet: no gap). */
+static inline void sched_note(const struct fp_sender *s, uint64_t tsc, uint64_t due,
+			      uint64_t gap_tsc)
+{
+	if (likely(!sched_rec.cap))
+		return;
+	if (!s->sent || sched_rec.n >= sched_rec.cap) {
+		sched_rec.skipped += s->sent != 0;
+		return;
+	}
+	if (!sched_rec.interval_tsc) {
+		sched_rec.sched = s->sched;
+		sched_rec.interval_tsc = s->interval_tsc;
+	}
+	uint64_t k = sched_rec.n++;
+	sched_rec.err[k] = ticks32(tsc - due);
+	sched_rec.gap[k] = ticks32(tsc - s->last_tx_tsc);
+	sched_rec.sgap[k] = ticks32(gap_tsc);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Kolmogorov-Smirnov D of sorted samples v[0..n) (ticks) against the
+ * exponential distribution of mean `mean` ticks. */
+static double ks_exp(const uint32_t *v, uint64_t n, double mean)
+{
+	double d = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		double f = 1.0 - exp(-(double)v[i] / mean);
+		double lo = f - (double)i / (double)n, hi = (double)(i + 1) / (double)n - f;
+		if (lo > d)
+			d = lo;
+		if (hi > d)
+			d = hi;
+	}
+	return d;
+}
+
+void fp_sched_report(FILE *out)
+{
+	uint64_t n = sched_rec.n;
+	if (!sched_rec.cap)
+		return;
+	if (!n) {
+		fprintf(out, "sched: no samples\n");
+		return;
+	}
+	double ns = 1e9 / (double)fp.tsc_hz;
+	qsort(sched_rec.err, n, sizeof(uint32_t), cmp_u32);
+	qsort(sched_rec.gap, n, sizeof(uint32_t), cmp_u32);
+	qsort(sched_rec.sgap, n, sizeof(uint32_t), cmp_u32);
+#define PCT(v, q) ((double)(v)[(uint64_t)((double)(n - 1) * (q))] * ns)
+	fprintf(out,
+		"sched: schedule=%s interval_ns=%.1f n=%" PRIu64 " not_recorded=%" PRIu64 "\n",
+		sched_rec.sched == TW_IPC_SCHED_PERIODIC ? "periodic" : "poisson",
+		(double)sched_rec.interval_tsc * ns, n, sched_rec.skipped);
+	fprintf(out, "sched: error_ns p50=%.1f p99=%.1f p999=%.1f max=%.1f\n", PCT(sched_rec.err, .5),
+		PCT(sched_rec.err, .99), PCT(sched_rec.err, .999),
+		(double)sched_rec.err[n - 1] * ns);
+	double sum = 0;
+	for (uint64_t i = 0; i < n; i++)
+		sum += sched_rec.gap[i];
+	fprintf(out, "sched: gap_ns mean=%.1f p1=%.1f p50=%.1f p99=%.1f max=%.1f\n",
+		sum / (double)n * ns, PCT(sched_rec.gap, .01), PCT(sched_rec.gap, .5),
+		PCT(sched_rec.gap, .99), (double)sched_rec.gap[n - 1] * ns);
+	if (sched_rec.sched != TW_IPC_SCHED_PERIODIC) {
+		double mean = (double)sched_rec.interval_tsc;
+		/* the gaps sent, and the gaps the schedule drew: telling the
+		 * generator's quality from the loop's timing */
+		fprintf(out,
+			"sched: ks_D_sent=%.5f ks_D_drawn=%.5f ks_crit_5pct=%.5f (vs exponential, "
+			"mean %.1f ns)\n",
+			ks_exp(sched_rec.gap, n, mean), ks_exp(sched_rec.sgap, n, mean),
+			1.358 / sqrt((double)n), mean * ns);
+	}
+#undef PCT
+}
+
 static inline uint64_t next_gap(struct fp_sender *s)
 {
 	if (s->sched == TW_IPC_SCHED_PERIODIC)
@@ -369,6 +486,13 @@ static inline uint64_t next_gap(struct fp_sender *s)
 	double u = ((double)(rte_rand() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 	double g = -log(u) * (double)s->interval_tsc;
 	return g < 1.0 ? 1 : (uint64_t)g;
+}
+
+/* The next due time; the gap drawn is kept for --sched-stats. */
+static inline void advance(struct fp_sender *s)
+{
+	s->last_gap_tsc = next_gap(s);
+	s->next_tsc += s->last_gap_tsc;
 }
 
 void fp_sender_tx_failed(struct fp_lcore *lc, struct rte_mbuf **tx, struct fp_sender **who,
@@ -410,7 +534,7 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 			if (!m) {
 				FP_INC(lc->cnt, DROP_MBUF_ALLOC);
 				s->tx_drops++;
-				s->next_tsc += next_gap(s);
+				advance(s);
 				continue;
 			}
 			uint32_t seq = s->next_seq;
@@ -426,6 +550,7 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 			 * before it is encoded and protected (mode 4 and STAMP
 			 * auth cover T1). */
 			uint64_t tsc = rte_rdtsc();
+			sched_note(s, tsc, s->next_tsc, s->last_gap_tsc);
 			struct tw_pkt_sender sp = {.seq = seq, .ts = wire_ts(tsc, s->z),
 						   .errest = fp.errest[s->z], .ssid = s->ssid};
 			(void)tw_pkt_sender_encode(s->layout, &sp, pl, s->pl_len);
@@ -446,7 +571,7 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 					FP_INC(lc->cnt, DROP_CRYPTO);
 					rte_pktmbuf_free(m);
 					s->tx_drops++;
-					s->next_tsc += next_gap(s);
+					advance(s);
 					continue;
 				}
 			}
@@ -464,7 +589,7 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 			sc->tx++;
 			sc->tx_octets += s->pl_len;
 			s->last_tx_tsc = tsc;
-			s->next_tsc += next_gap(s);
+			advance(s);
 			m->hash.usr = seq;
 			who[n] = s;
 			tx[n++] = m;
@@ -481,7 +606,10 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 	struct fp_counters *c = lc->cnt;
 	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
 	size_t len = pi->pl_len;
-	if (len < tw_pkt_reflector_base(s->layout)) {
+	/* Liberal (wire ref §11b.7): a reply that ends inside the Sender TTL
+	 * tail still carries every timestamp; tw_pkt_reflector_echo_len() is
+	 * the base for authenticated layouts, whose HMAC needs the whole. */
+	if (len < tw_pkt_reflector_echo_len(s->layout)) {
 		FP_INC(c, DROP_REPLY_SHORT);
 		return FP_RX_DROP;
 	}
@@ -501,6 +629,7 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 		}
 	}
 	struct tw_pkt_reflector rp;
+	size_t short_by = 0;
 	if (unlikely(s->echo)) {
 		struct tw_pkt_sender sp;
 		if (tw_pkt_sender_decode(s->layout, pl, len, &sp) != TW_OK) {
@@ -513,7 +642,7 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 		rp.sender_errest = sp.errest;
 		rp.sender_ttl = pi->ttl;
 		rp.ssid = sp.ssid;
-	} else if (tw_pkt_reflector_decode(s->layout, pl, len, &rp) != TW_OK) {
+	} else if (tw_pkt_reflector_decode_liberal(s->layout, pl, len, &rp, &short_by) != TW_OK) {
 		FP_INC(c, DROP_REPLY_SHORT);
 		return FP_RX_DROP;
 	}
@@ -541,6 +670,10 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 		sl->state = 2;
 		s->replies++;
 		FP_INC(c, REPLIES);
+	}
+	if (unlikely(short_by)) {
+		r.flags |= TW_IPC_RES_TTL_NONE;
+		FP_INC(c, REPLY_NO_TTL);
 	}
 	r.session = s->session;
 	r.sender_seq = sseq;

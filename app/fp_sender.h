@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -65,6 +66,7 @@ struct fp_sender {
 	uint32_t loss_cursor;	 /* oldest seq whose fate is not reported */
 	uint64_t next_solicit;
 	uint64_t last_tx_tsc;
+	uint64_t last_gap_tsc; /* the schedule's gap to next_tsc (--sched-stats) */
 	uint8_t nh_family, nh[16];
 	/* template: Ethernet (+VLAN) + IP + UDP, completed with the MAC */
 	uint8_t hdr[FP_SND_HDR_MAX];
@@ -85,6 +87,10 @@ struct fp_sender {
 };
 
 int fp_sender_pool_init(unsigned n);
+/* --sched-stats N: record the schedule of the first N packets (at start),
+ * report it at exit (fp_sender.c). */
+int fp_sched_init(uint64_t cap);
+void fp_sched_report(FILE *out);
 /* SENDER_ADD (main lcore).  rec_cap > 0 keeps text records (init only). */
 struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t rec_cap,
 				enum tw_err *err);

@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -39,6 +41,7 @@
 #include "fp_sender.h"
 #include "fp_sess.h"
 #include "tw_config.h"
+#include "tw_hex.h"
 #include "tw_crypto.h"
 
 struct fp_ctx fp;
@@ -59,7 +62,7 @@ static struct {
 	unsigned n_light;
 	struct tw_ipc_light_listen light[FP_MAX_LIGHT];
 	uint8_t light_proto, light_sec;
-	uint8_t light_key[32], light_key_len, light_aes[16];
+	const char *light_key, *light_aes; /* key names in --key-file */
 	unsigned n_refl, n_send;
 	const char *refl[MAX_CLI_SESS], *send[MAX_CLI_SESS];
 	double duration_s;
@@ -67,6 +70,7 @@ static struct {
 	bool ctl_lcore; /* --ctl-lcore: split control / worker lcores */
 	int rx_ts; /* --rx-timestamp: -1 = the profile's, else enum fp_ts_mode */
 	enum tw_crypto_impl crypto; /* --crypto */
+	uint64_t sched_stats; /* --sched-stats: packets to record, 0 = off */
 } opt = {
 	.rx_ts = -1,
 	.stats_ms = 100,
@@ -92,7 +96,8 @@ static void usage(const char *prog)
 	       "  --light-port N[:stateless][:stamp|:light]  TWAMP-Light/STAMP reflection on UDP port N\n"
 	       "  --rx-timestamp hw|tsc   override the profile's Rx timestamp source\n"
 	       "  --light-proto light|stamp   --light-sec open|auth|enc\n"
-	       "  --light-key HEX         HMAC key (Light/STAMP auth)   --light-aes HEX\n"
+	       "  --key-file FILE         test keys, one \"NAME HEX\" per line (mode 0600)\n"
+	       "  --light-key NAME        HMAC key (Light/STAMP auth)   --light-aes NAME\n"
 	       "  --reflector SPEC        static reflector session (k=v,...; see docs)\n"
 	       "  --sender SPEC           static sender session (k=v,...; see docs)\n"
 	       "  --record FILE           write every sender reply as text at exit\n"
@@ -100,6 +105,8 @@ static void usage(const char *prog)
 	       "  --duration SECONDS      exit after this long\n"
 	       "  --stats-interval MS     counter publication period (default 100)\n"
 	       "  --idle-backoff on|off   pause/sleep when idle (default on)\n"
+	       "  --sched-stats N         benchmarks: record the send schedule of the first N\n"
+	       "                          packets, print its accuracy at exit\n"
 	       "  --crypto auto|openssl|ipsec-mb  test-packet crypto engine (default auto:\n"
 	       "                          intel-ipsec-mb where built in and the CPU has AES-NI)\n"
 	       "  --max-sessions N  --max-senders N  --max-light-peers N\n"
@@ -109,20 +116,104 @@ static void usage(const char *prog)
 	       prog);
 }
 
-static int parse_hex(const char *s, uint8_t *out, unsigned max, uint8_t *len)
+/*
+ * Test keys never appear on the command line (ps and /proc/PID/cmdline show
+ * it to every local user, issue 8 §7): they live in --key-file, one
+ * "NAME HEX" per line (the layout of twinhopd's perfSONAR-style keyfile;
+ * '#' starts a comment), and the command line names them: --light-key NAME,
+ * aes=NAME, hmac=NAME.  The file must be a regular file of root or of the
+ * invoking user that no one else can read or write (OpenSSH's rule for
+ * private keys).  Hex goes through lib/tw_hex.h, the one strict decoder.
+ */
+#define MAX_KEYS 64
+static struct {
+	char name[64];
+	uint8_t k[32];
+	uint8_t len;
+} keytab[MAX_KEYS];
+static unsigned n_keys;
+static const char *key_file;
+
+static int load_keys(const char *path)
 {
-	size_t n = strlen(s);
-	if (n % 2 || n / 2 > max)
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "--key-file %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
 	}
-	if (len)
-		*len = (uint8_t)(n / 2);
-	return 0;
+	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & 077)) {
+		fprintf(stderr,
+			"--key-file %s: must be a regular file of root or uid %u with no access for "
+			"group or others (mode %04o, uid %u)\n",
+			path, (unsigned)geteuid(), (unsigned)(st.st_mode & 07777),
+			(unsigned)st.st_uid);
+		close(fd);
+		return -1;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -1;
+	}
+	char line[512];
+	unsigned ln = 0;
+	int rc = 0;
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		ln++;
+		char *h = strchr(line, '#');
+		if (h)
+			*h = '\0';
+		char *sv = NULL;
+		char *name = strtok_r(line, " \t\r\n", &sv);
+		if (!name)
+			continue;
+		char *hex = strtok_r(NULL, " \t\r\n", &sv);
+		size_t len = 0;
+		if (!hex || strtok_r(NULL, " \t\r\n", &sv) || strlen(name) >= sizeof(keytab[0].name) ||
+		    n_keys == MAX_KEYS ||
+		    tw_hex_decode(hex, strlen(hex), keytab[n_keys].k, sizeof(keytab[0].k), &len) !=
+			    TW_OK ||
+		    len == 0) {
+			fprintf(stderr, "--key-file %s:%u: want \"NAME HEX\" (1..32 octets)\n", path,
+				ln);
+			rc = -1;
+			break;
+		}
+		snprintf(keytab[n_keys].name, sizeof(keytab[0].name), "%s", name);
+		keytab[n_keys++].len = (uint8_t)len;
+	}
+	explicit_bzero(line, sizeof(line));
+	fclose(f);
+	return rc;
+}
+
+/* Copy key `name` into out (exactly `want` octets if want, else 1..cap). */
+static int key_ref(const char *name, uint8_t *out, unsigned cap, unsigned want, uint8_t *len)
+{
+	if (!key_file) {
+		fprintf(stderr, "key '%s': keys come from --key-file, never the command line\n",
+			name);
+		return -1;
+	}
+	for (unsigned i = 0; i < n_keys; i++) {
+		if (strcmp(keytab[i].name, name))
+			continue;
+		if (keytab[i].len > cap || (want && keytab[i].len != want)) {
+			fprintf(stderr, "key '%s' in %s: %u octets, want %s%u\n", name, key_file,
+				keytab[i].len, want ? "" : "at most ", want ? want : cap);
+			return -1;
+		}
+		memcpy(out, keytab[i].k, keytab[i].len);
+		if (len)
+			*len = keytab[i].len;
+		return 0;
+	}
+	fprintf(stderr, "key '%s' not in %s\n", name, key_file);
+	return -1;
 }
 
 /* "IP" or "IP/len" into family/addr/plen. */
@@ -257,9 +348,9 @@ static int parse_spec(const char *spec, bool sender, struct tw_ipc_sender_add *s
 		else if (!strcmp(t, "ttl"))
 			ttl = (uint8_t)strtoul(v, NULL, 0);
 		else if (!strcmp(t, "aes"))
-			bad = parse_hex(v, keys.aes, 16, NULL);
+			bad = key_ref(v, keys.aes, 16, 16, NULL);
 		else if (!strcmp(t, "hmac"))
-			bad = parse_hex(v, keys.hmac, 32, &keys.hmac_len);
+			bad = key_ref(v, keys.hmac, 32, 0, &keys.hmac_len);
 		else if (!strcmp(t, "sym"))
 			flags |= atoi(v) ? TW_IPC_SF_SYMMETRIC : 0;
 		else if (!strcmp(t, "ptp"))
@@ -335,9 +426,9 @@ static int parse_app(int argc, char **argv)
 {
 	enum {
 		O_PROFILE = 256, O_PVAR, O_SHM, O_ADDR, O_GW, O_VLAN, O_TAP, O_LIGHT, O_LPROTO,
-		O_LSEC, O_LKEY, O_LAES, O_REFL, O_SEND, O_RECORD, O_EXITDONE, O_DURATION,
+		O_LSEC, O_LKEY, O_LAES, O_KEYFILE, O_REFL, O_SEND, O_RECORD, O_EXITDONE, O_DURATION,
 		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_CTL_LCORE, O_HELP,
-		O_SHM_GROUP, O_SHM_MODE, O_CRYPTO
+		O_SHM_GROUP, O_SHM_MODE, O_CRYPTO, O_SCHED
 	};
 	static const struct option lo[] = {
 		{"profile", 1, 0, O_PROFILE}, {"pvar", 1, 0, O_PVAR}, {"shm", 1, 0, O_SHM},
@@ -346,13 +437,14 @@ static int parse_app(int argc, char **argv)
 		{"tap", 1, 0, O_TAP}, {"light-port", 1, 0, O_LIGHT},
 		{"light-proto", 1, 0, O_LPROTO}, {"light-sec", 1, 0, O_LSEC},
 		{"light-key", 1, 0, O_LKEY}, {"light-aes", 1, 0, O_LAES},
+		{"key-file", 1, 0, O_KEYFILE},
 		{"reflector", 1, 0, O_REFL}, {"sender", 1, 0, O_SEND}, {"record", 1, 0, O_RECORD},
 		{"exit-when-done", 0, 0, O_EXITDONE}, {"duration", 1, 0, O_DURATION},
 		{"stats-interval", 1, 0, O_STATS}, {"idle-backoff", 1, 0, O_IDLE},
 		{"max-sessions", 1, 0, O_MAXS}, {"max-senders", 1, 0, O_MAXSND},
 		{"max-light-peers", 1, 0, O_MAXPEER}, {"counters", 0, 0, O_COUNTERS},
 		{"rx-timestamp", 1, 0, O_RXTS}, {"ctl-lcore", 0, 0, O_CTL_LCORE},
-		{"crypto", 1, 0, O_CRYPTO},
+		{"crypto", 1, 0, O_CRYPTO}, {"sched-stats", 1, 0, O_SCHED},
 		{"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
 	int c;
 	optind = 1;
@@ -453,11 +545,18 @@ static int parse_app(int argc, char **argv)
 				return -1;
 			break;
 		case O_LKEY:
-			if (parse_hex(optarg, opt.light_key, 32, &opt.light_key_len))
-				return -1;
+			opt.light_key = optarg;
 			break;
 		case O_LAES:
-			if (parse_hex(optarg, opt.light_aes, 16, NULL))
+			opt.light_aes = optarg;
+			break;
+		case O_KEYFILE:
+			if (key_file) {
+				fprintf(stderr, "--key-file given twice\n");
+				return -1;
+			}
+			key_file = optarg;
+			if (load_keys(optarg))
 				return -1;
 			break;
 		case O_REFL:
@@ -484,6 +583,14 @@ static int parse_app(int argc, char **argv)
 			if (!opt.stats_ms)
 				return -1;
 			break;
+		case O_SCHED: {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || v == 0 || v > 100000000ULL)
+				return -1;
+			opt.sched_stats = v;
+			break;
+		}
 		case O_CRYPTO:
 			if (!strcmp(optarg, "auto"))
 				opt.crypto = TW_CRYPTO_IMPL_AUTO;
@@ -552,6 +659,23 @@ static void print_counters(void)
 	for (unsigned k = 0; k < FP_C__COUNT; k++)
 		if (sum[k])
 			printf("counter %-28s %" PRIu64 "\n", tw_ipc_cnt_name(k), sum[k]);
+#ifdef FP_STAGES
+	/* -Dfp_stages=true: cycles/packet per stage of the bursts measured
+	 * (docs/performance.md) */
+	static const char *const names[FP_ST__COUNT] = {
+#define FP_STAGE_NAME(n) #n,
+		FP_STAGE_LIST(FP_STAGE_NAME)
+#undef FP_STAGE_NAME
+	};
+	uint64_t st[FP_ST__COUNT] = {0}, pk = 0;
+	for (unsigned i = 0; i < fp.nb_lcores; i++) {
+		for (unsigned k = 0; k < FP_ST__COUNT; k++)
+			st[k] += fp.lc_by_index[i]->stage[k];
+		pk += fp.lc_by_index[i]->stage_pkts;
+	}
+	for (unsigned k = 0; pk && k < FP_ST__COUNT; k++)
+		printf("stage %-10s %8.1f cycles/packet\n", names[k], (double)st[k] / (double)pk);
+#endif
 }
 
 int main(int argc, char **argv)
@@ -613,6 +737,7 @@ int main(int argc, char **argv)
 	fp.tsc_hz = rte_get_tsc_hz();
 	fp.drain_tsc = fp.tsc_hz / 10000;	 /* 100 us */
 	fp.ipc_poll_tsc = fp.tsc_hz / 10000; /* 100 us */
+	fp.tap_poll_tsc = fp.tsc_hz / 50000; /* 20 us */
 	fp.stats_interval_tsc = fp.tsc_hz / 1000 * opt.stats_ms;
 	struct tw_tsc_cfg tcfg = {.read = rdtsc_fn, .hz = fp.tsc_hz, .resync_ms = 1000};
 	if (tw_tsc_clock_init(&fp.clk[0], &tcfg) != TW_OK)
@@ -727,6 +852,8 @@ int main(int argc, char **argv)
 			rte_exit(EXIT_FAILURE, "light peer table failed\n");
 	if (fp_sender_pool_init(opt.max_senders) != 0)
 		rte_exit(EXIT_FAILURE, "sender pool failed\n");
+	if (opt.sched_stats && fp_sched_init(opt.sched_stats) != 0)
+		rte_exit(EXIT_FAILURE, "--sched-stats: out of memory\n");
 	char tapname[32];
 	if (opt.tap)
 		snprintf(tapname, sizeof(tapname), "%s", opt.tap);
@@ -759,9 +886,10 @@ int main(int argc, char **argv)
 			l->proto = opt.light_proto;
 		l->sec = opt.light_sec;
 		l->flags |= TW_IPC_SF_START_NOW;
-		memcpy(l->keys.hmac, opt.light_key, 32);
-		l->keys.hmac_len = opt.light_key_len;
-		memcpy(l->keys.aes, opt.light_aes, 16);
+		if ((opt.light_key &&
+		     key_ref(opt.light_key, l->keys.hmac, 32, 0, &l->keys.hmac_len) != 0) ||
+		    (opt.light_aes && key_ref(opt.light_aes, l->keys.aes, 16, 16, NULL) != 0))
+			rte_exit(EXIT_FAILURE, "--light-key/--light-aes: see above\n");
 		uint32_t detail;
 		enum tw_err e = fp_ctl_apply(TW_IPC_LIGHT_LISTEN, l, sizeof(*l), now, &detail);
 		if (e != TW_OK)
@@ -823,6 +951,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "twinhop-fp: cannot write %s\n", opt.record);
 	if (opt.print_counters)
 		print_counters();
+	fp_sched_report(stdout);
 	fflush(stdout);
 	fp_ctl_close();
 	fp_exc_close(&exc);

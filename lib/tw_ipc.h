@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 3
+#define TW_IPC_VERSION 4
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -347,6 +347,7 @@ enum tw_ipc_cnt_sev {
 	X(DUP_REPLIES, WARN, "packets", "duplicate replies (reported DUP)")                        \
 	X(TX_TS_MISSED, WARN, "packets", "hardware Tx timestamp missing, software time used")      \
 	X(SENDER_LATE, WARN, "packets", "sender packet sent more than one interval late")          \
+	X(REPLY_NO_TTL, WARN, "packets", "reply without Sender TTL accepted, hops unknown (11b.7)") \
 	X(LOG_SUPPRESSED, WARN, "messages", "log lines suppressed by rate limiting")               \
 	X(DROP_BAD_LENGTH, DROP, "packets", "test packet shorter than its mode's base size (4.5)") \
 	X(DROP_BAD_HMAC, DROP, "packets", "HMAC verification failed (3.6, 6.2)")                   \

@@ -117,6 +117,30 @@ enum tw_err tw_pkt_reflector_decode(enum tw_pkt_layout l, const void *buf, size_
 	return tw_rd_ok(&r) ? TW_OK : TW_E_TRUNCATED;
 }
 
+enum tw_err tw_pkt_reflector_decode_liberal(enum tw_pkt_layout l, const void *buf, size_t len,
+                                            struct tw_pkt_reflector *out, size_t *short_by)
+{
+	if (short_by)
+		*short_by = 0;
+	if (!tw_pkt_layout_valid(l) || !out || (!buf && len))
+		return TW_E_ARG;
+	const struct tw_pkt_geom *g = tw_pkt_geom(l);
+	if (len >= g->r_base)
+		return tw_pkt_reflector_decode(l, buf, len, out);
+	if (len < tw_pkt_reflector_echo_len(l))
+		return TW_E_TRUNCATED;
+	/* Wire ref §11b.7: the reply ends inside the Sender TTL tail.  Decode
+	 * a zero-extended copy so the one decoder reads every field; the
+	 * missing TTL reads 0 = unknown. */
+	uint8_t tmp[TW_PKT_BASE_MAX];
+	memset(tmp, 0, sizeof(tmp));
+	memcpy(tmp, buf, len);
+	enum tw_err e = tw_pkt_reflector_decode(l, tmp, g->r_base, out);
+	if (e == TW_OK && short_by)
+		*short_by = g->r_base - len;
+	return e;
+}
+
 enum tw_err tw_pkt_reflect_octets(enum tw_pkt_layout l, uint8_t *refl, size_t refl_len,
                                   const uint8_t *snd, size_t snd_len, size_t n)
 {

@@ -298,6 +298,37 @@ enum tw_err tw_pkt_sender_decode(enum tw_pkt_layout l, const void *buf, size_t l
 enum tw_err tw_pkt_reflector_decode(enum tw_pkt_layout l, const void *buf, size_t len,
                                     struct tw_pkt_reflector *r);
 
+/*
+ * Liberal reply decoding (RFC 1122 §1.2.2 robustness principle; wire ref
+ * §11b.7).  nokia/twampy's Light responder omits the MBZ + Sender TTL tail of
+ * the RFC 5357 §4.2.1 reflector packet: its reply is the 24-octet reflector
+ * header and the first 14 octets of the sender packet, 38 octets without
+ * padding, 3 short of the 41-octet minimum.  Every timestamp is still there.
+ *
+ * tw_pkt_reflector_echo_len() is the shortest reply that carries the whole
+ * echoed sender part (Sender Sequence Number, Timestamp and Error Estimate),
+ * i.e. up to the MBZ octets before the Sender TTL.  Only layouts without an HMAC have one
+ * below the base size: an authenticated reply shorter than its base cannot
+ * be verified, so there it equals the base (0 for an invalid layout).
+ */
+static inline size_t tw_pkt_reflector_echo_len(enum tw_pkt_layout l)
+{
+	if (!tw_pkt_layout_valid(l))
+		return 0;
+	const struct tw_pkt_geom *g = &tw_pkt_geom_tab[l];
+	return g->r_hmac ? g->r_base : (size_t)g->r_serrest + 2;
+}
+
+/*
+ * As tw_pkt_reflector_decode(), but a reply of at least
+ * tw_pkt_reflector_echo_len() octets and shorter than the base is accepted
+ * too: its fields are decoded, sender_ttl is 0 (hop count unknown, the value
+ * tw_stats already reads as "unknown") and *short_by (if not NULL) is the
+ * shortfall in octets; it is 0 for a full-length reply.
+ */
+enum tw_err tw_pkt_reflector_decode_liberal(enum tw_pkt_layout l, const void *buf, size_t len,
+                                            struct tw_pkt_reflector *r, size_t *short_by);
+
 /* TW_E_ERREST if the Error Estimate multiplier is 0 (spec §5.2, RFC 4656). */
 static inline enum tw_err tw_pkt_errest_check(uint16_t errest)
 {

@@ -47,6 +47,7 @@ tw_capacity() {
 		split(a, x, " "); split(b, y, " ")
 		rx = y[1] - x[1]; bu = y[2] - x[2]; cy = y[3] - x[3]; tx = y[4] - x[4]; w = (tb - ta) * hz
 		if (rx <= 0 || bu <= 0 || w <= 0) { print "fail no packets reflected in the window"; exit }
+		if (cy <= 0) { print "fail no busy cycles counted in the window (counters not published?)"; exit }
 		idle = 100 * (1 - cy / w); if (idle < 0) idle = 0
 		printf "%.1f %.3f %.1f %.1f\n", cy / rx, tx / (tb - ta) / 1e6, idle, rx / bu }'
 }

@@ -38,10 +38,18 @@
 # usage: tools/bench-reflector.sh [BUILD_DIR]
 #   env: SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 MODES="open auth" TOPO=memif
 #        MAX_IDLE=5 KEEP=1 FORMAT=md (print only the markdown table rows)
+#        FP_ARGS="--crypto openssl" (more options for BUILD_DIR's twinhop-fp)
+#   BASE_BUILD=DIR adds a third reflector, DIR's twinhop-fp (an older
+#   build), interleaved with the other two: an A/B of a code change with
+#   testpmd as the common baseline (tools/bench-all.sh uses it for the
+#   reflector context struct of issue 11).
+#   A BUILD_DIR configured with -Dfp_stages=true adds twinhop-fp's per-stage
+#   cycles/packet (rx, parse, lookup, reflect, checksum, crypto, tx, other);
+#   its timer reads cost cycles too, so compare its total with a normal build.
 set -u
 B=${1:-${TW_BUILD:-build}}
 FP=$B/app/twinhop-fp
-GEN=$B/app/twinhop-benchgen
+GEN=${GEN:-$B/app/twinhop-benchgen}
 IPC=$B/tools/twinhop-ipc
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${SECS:-4}
@@ -52,9 +60,11 @@ MODES=${MODES:-open auth}
 TOPO=${TOPO:-memif}
 MAX_IDLE=${MAX_IDLE:-5}
 FORMAT=${FORMAT:-text}
+BASE_BUILD=${BASE_BUILD:-}
+KINDS="twinhop testpmd${BASE_BUILD:+ base}"
 . "$(dirname "$0")/bench-lib.sh"
 bench_init bench /twh-br$$
-for x in "$FP" "$GEN" "$IPC"; do [ -x "$x" ] || { echo "no $x" >&2; exit 2; }; done
+for x in "$FP" "$GEN" "$IPC" ${BASE_BUILD:+"$BASE_BUILD/app/twinhop-fp" "$BASE_BUILD/tools/twinhop-ipc"}; do [ -x "$x" ] || { echo "no $x" >&2; exit 2; }; done
 command -v dpdk-testpmd >/dev/null || { echo "no dpdk-testpmd" >&2; exit 2; }
 set -e
 ip netns add $NS # the reflectors (and the fast path's TAP) live here
@@ -62,6 +72,7 @@ REF_MAC=02:00:00:00:00:01
 GEN_MAC=02:00:00:00:00:02
 AES=000102030405060708090a0b0c0d0e0f
 HMAC=101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f
+(umask 077 && printf 'aes1 %s\nhmac1 %s\n' $AES $HMAC >"$TMP/keys")
 EAL="--no-huge -m 512 --no-pci --log-level=notice"
 GNS=""
 if [ "$TOPO" = afxdp ]; then
@@ -112,13 +123,17 @@ profile() { # sock -> file
 
 start_reflector() { # kind mode sock log
 	local kind=$1 mode=$2 sock=$3 log=$4
-	if [ "$kind" = twinhop ]; then
+	if [ "$kind" != testpmd ]; then
+		local fp=$FP
+		local extra=${FP_ARGS:-}
+		[ "$kind" = base ] && fp=$BASE_BUILD/app/twinhop-fp && extra=""
 		local spec="local=198.18.0.2:5000,peer=198.18.0.1:6000"
-		if [ "$mode" = auth ]; then spec="$spec,pad=64,sec=auth,aes=$AES,hmac=$HMAC"; else spec="$spec,pad=27"; fi
-		ip netns exec $NS "$FP" -l $REF_CPU $EAL --file-prefix twh-br$$ -- \
+		# twinhop-fp reads its test keys from a key file, never argv
+		if [ "$mode" = auth ]; then spec="$spec,pad=64,sec=auth,aes=aes1,hmac=hmac1"; else spec="$spec,pad=27"; fi
+		ip netns exec $NS "$fp" -l $REF_CPU $EAL --file-prefix twh-br$$ -- \
 			--profile "$(profile "$sock")" --addr 198.18.0.2/24 --tap twh-b0 \
-			--shm $SHM --stats-interval 10 \
-			--reflector "$spec" --idle-backoff off --counters >"$log" 2>&1 &
+			--shm $SHM --stats-interval 10 --key-file "$TMP/keys" \
+			--reflector "$spec" --idle-backoff off --counters $extra >"$log" 2>&1 &
 	else
 		rm -f "$TMP/tp.fifo"
 		mkfifo "$TMP/tp.fifo"
@@ -149,7 +164,7 @@ start_generator() { # mode sock log secs
 
 now_s() { date +%s.%N; }
 
-tw_sample() { tw_capacity_sample "$IPC" $SHM; }
+tw_sample() { tw_capacity_sample "$1" $SHM; } # IPC tool of the build under test
 
 # One run -> "cycles/pkt Mpps idle% pkts/burst offered_Mpps bad_hmac", or
 # "fail WHY"
@@ -160,7 +175,7 @@ one_run() { # kind mode
 	start_reflector "$kind" "$mode" "$sock" "$TMP/ref.log"
 	local rp=$RP
 	for _ in $(seq 100); do
-		if [ "$kind" = twinhop ]; then grep -qs READY "$TMP/ref.log" && ok=1; else grep -qas "Checking link" "$TMP/ref.log" && ok=1; fi
+		if [ "$kind" != testpmd ]; then grep -qs READY "$TMP/ref.log" && ok=1; else grep -qas "Checking link" "$TMP/ref.log" && ok=1; fi
 		[ -n "$ok" ] && break
 		sleep 0.1
 	done
@@ -172,10 +187,12 @@ one_run() { # kind mode
 	for _ in $(seq 200); do grep -q "^GEN 1" "$TMP/gen.log" && { ok=1; break; }; sleep 0.1; done
 	[ -z "$ok" ] && { echo "fail generator sent nothing for 20 s"; return; }
 	local ta tb a b
-	if [ "$kind" = twinhop ]; then
-		ta=$(now_s); a=$(tw_sample)
+	if [ "$kind" != testpmd ]; then
+		local ipc=$IPC
+		[ "$kind" = base ] && ipc=$BASE_BUILD/tools/twinhop-ipc
+		ta=$(now_s); a=$(tw_sample "$ipc")
 		sleep "$SECS"
-		tb=$(now_s); b=$(tw_sample)
+		tb=$(now_s); b=$(tw_sample "$ipc")
 	else
 		ta=$(now_s); echo "clear fwd stats all" >&7
 		sleep "$SECS"
@@ -184,7 +201,7 @@ one_run() { # kind mode
 		sleep 0.2
 	fi
 	wait "$gp" 2>/dev/null
-	if [ "$kind" = twinhop ]; then
+	if [ "$kind" != testpmd ]; then
 		kill -INT "$rp" 2>/dev/null
 	else
 		echo quit >&7
@@ -200,7 +217,7 @@ one_run() { # kind mode
 	[ -z "$gw" ] && { echo "fail generator printed no GENWIN"; return; }
 	set -- $gw
 	offered=$1 hz=$2
-	if [ "$kind" = twinhop ]; then
+	if [ "$kind" != testpmd ]; then
 		local hm c
 		hm=$(awk '$2 == "DROP_BAD_HMAC" {print $3}' "$TMP/ref.log")
 		c=$(tw_capacity "$ta" "$tb" "$hz" "$a" "$b")
@@ -235,7 +252,7 @@ declare -A M=()
 for mode in $MODES; do
 	declare -A F=()
 	for r in $(seq "$RUNS"); do
-		for kind in twinhop testpmd; do
+		for kind in $KINDS; do
 			out=$(one_run $kind $mode)
 			if [ "${out%% *}" = fail ]; then
 				echo "$mode $kind run $r: ${out#fail }" >&2
@@ -246,7 +263,7 @@ for mode in $MODES; do
 			F[$kind.ppb]+=" $4"; F[$kind.off]+=" $5"; F[$kind.hmac]+=" $6"
 		done
 	done
-	for kind in twinhop testpmd; do
+	for kind in $KINDS; do
 		for f in cpp mpps idle off; do M[$kind.$f]=$(echo "${F[$kind.$f]:-}" | median); done
 	done
 	cr=$(awk -v a="${M[testpmd.cpp]}" -v b="${M[twinhop.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
@@ -257,6 +274,21 @@ for mode in $MODES; do
 			why="$why $kind idle ${M[$kind.idle]} % > $MAX_IDLE % (the generator did not saturate it);"
 	done
 	[ -n "$why" ] && { cr="refused:$why"; rr="refused"; }
+	if [ -n "$BASE_BUILD" ]; then
+		# A/B: base cycles/packet over ours (>= 1: ours is no slower)
+		ab=$(awk -v a="${M[base.cpp]}" -v b="${M[twinhop.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
+		abr=$(awk -v a="${M[base.cpp]}" -v t="${M[testpmd.cpp]}" 'BEGIN { if (a + 0 > 0 && t + 0 > 0) printf "%.2f", t / a; else print "n/a" }')
+		awk -v i="${M[base.idle]}" -v m="$MAX_IDLE" 'BEGIN { exit !(i == "n/a" || i + 0 > m) }' &&
+			ab="refused: base idle ${M[base.idle]} % > $MAX_IDLE %"
+		[ -n "$why" ] && ab="refused:$why"
+		if [ "$FORMAT" = md ]; then
+			printf "| A/B %s %s | %s cyc/pkt (ratio to testpmd %s) | %s cyc/pkt (base, ratio to testpmd %s) | base ÷ ours: %s | | idle %s / %s %% (ours / base) | %s |\n" \
+				"$TOPO" "$mode" "${M[twinhop.cpp]}" "$cr" "${M[base.cpp]}" "$abr" "$ab" "${M[twinhop.idle]}" "${M[base.idle]}" "$CPU"
+			continue
+		fi
+		printf "%-5s base build  %7s cyc/pkt %7s Mpps  [cyc:%s ] idle [%s ]  (%s)\n" "$mode" "${M[base.cpp]}" "${M[base.mpps]}" "${F[base.cpp]:-}" "${F[base.idle]:-}" "$BASE_BUILD"
+		printf "%-5s A/B: base cyc/pkt / ours = %s (>= 1: this build is no slower)\n" "$mode" "$ab"
+	fi
 	if [ "$FORMAT" = md ]; then
 		printf "| %s %s | %s | %s | %s | %s | %s | %s |\n" "$TOPO" "$mode" \
 			"${M[twinhop.cpp]} cyc/pkt, ${M[twinhop.mpps]} Mpps" \
@@ -270,6 +302,9 @@ for mode in $MODES; do
 	printf "%-5s   reflector idle %% of window: twinhop-fp [%s ] testpmd [%s ]\n" "$mode" "${F[twinhop.idle]:-}" "${F[testpmd.idle]:-}"
 	printf "%-5s   Rx occupancy: twinhop-fp pkts/burst [%s ]  testpmd burst mix [%s ]\n" "$mode" "${F[twinhop.ppb]:-}" "${F[testpmd.ppb]:-}"
 	[ "$mode" = auth ] && printf "auth    twinhop-fp DROP_BAD_HMAC per run: [%s ] (must be 0)\n" "${F[twinhop.hmac]:-}"
+	# a build with -Dfp_stages=true prints its per-stage breakdown at exit
+	# (whole run of the last twinhop-fp, docs/performance.md)
+	grep -s '^stage ' "$TMP/ref-twinhop-$mode.log" | sed "s/^/$mode   twinhop-fp /"
 	printf "%-5s ratio (testpmd cyc/pkt / ours): %s   rate ratio (ours / testpmd Mpps): %s   CPU: %s\n" "$mode" "$cr" "$rr" "$CPU"
 	unset F
 done

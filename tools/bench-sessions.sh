@@ -7,9 +7,14 @@
 # TWAMP packets: to the one session, or spread over all N sessions (flow i
 # = peer port 10000 + i % 50000, local port 5000 + i / 50000, visited with
 # a large stride so consecutive packets hit unrelated table entries).
-# Figure: median per-second Tx rate from the reflector's own TX_PKTS
-# counter (shm), median of RUNS runs; the cases alternate run by run.
-# Also prints the table's memory per session slot.
+# Figure: cycles per packet while saturated (BUSY_CYCLES / RX_PKTS from
+# the reflector's shared-memory counters over a SECS window,
+# docs/performance.md), and the reflected rate beside it; medians of RUNS
+# runs, the cases alternating run by run.  The ratio is 1-session
+# cycles/packet over N-session cycles/packet (goal >= 0.9); it is refused
+# when the reflector was idle more than MAX_IDLE % of a window (the
+# generator did not saturate it).  Also prints the table's memory per
+# session slot.
 #
 # Memory: MEM="huge" (default) backs both processes with 2 MB hugepages
 # (--in-memory, REF_MB/GEN_MB each): the 100k-session table then costs few
@@ -20,6 +25,7 @@
 #
 # usage: tools/bench-sessions.sh [BUILD_DIR]
 #   env: N=100000 SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 MEM=huge REF_MB=512 GEN_MB=256
+#        MAX_IDLE=5 FORMAT=md (print only the markdown table rows)
 set -u
 B=${1:-${TW_BUILD:-/tmp/b-fp}}
 FP=$B/app/twinhop-fp
@@ -33,6 +39,8 @@ RUNS=${RUNS:-3}
 GEN_CPU=${GEN_CPU:-0}
 REF_CPU=${REF_CPU:-1}
 MEM=${MEM:-huge}
+MAX_IDLE=${MAX_IDLE:-5}
+FORMAT=${FORMAT:-text}
 REF_MB=${REF_MB:-512}
 GEN_MB=${GEN_MB:-256}
 NR_HP=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
@@ -72,20 +80,11 @@ set_mem() { # huge|nohuge -> EAL, EAL_G, MEMDESC
 sed -e "s#^vdev=.*#vdev=net_memif0,role=server,id=0,socket=$TMP/s.sock,socket-abstract=no,rsize=11,mac=$REF_MAC#" \
 	"$SRC/drivers-config/net_memif.conf" >"$TMP/p.conf"
 
-steady_median() {
-	awk '{a[NR]=$1} END {
-		if (NR > 2) { n = 0; for (i = 2; i < NR; i++) b[++n] = a[i] } else { n = NR; for (i = 1; i <= NR; i++) b[i] = a[i] }
-		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
-		printf "%.3f", n ? b[int((n + 1) / 2)] / 1e6 : 0 }'
-}
-rates() { awk 'NR > 1 && $1 > t { printf "%.0f\n", ($2 - c) / ($1 - t) } { t = $1; c = $2 }'; }
-tw_tx() { "$IPC" --shm $SHM counters 2>/dev/null | awk '$1 == "total" && $2 == "TX_PKTS" {print $3}'; }
-
-one_run() { # nsess -> Mpps
+one_run() { # nsess -> "cycles/pkt Mpps idle% pkts/burst", or "fail WHY"
 	local n=$1
 	rm -f "$TMP/s.sock"
 	ip netns exec $NS "$FP" -l $REF_CPU $EAL_R --file-prefix twh-bsr$$ -- \
-		--profile "$TMP/p.conf" --addr 198.18.0.2/24 --tap twh-bs0 --shm $SHM --stats-interval 50 \
+		--profile "$TMP/p.conf" --addr 198.18.0.2/24 --tap twh-bs0 --shm $SHM --stats-interval 10 \
 		--max-sessions 131072 --idle-backoff off --counters >"$TMP/ref.log" 2>&1 &
 	local rp=$!
 	PIDS+=($rp)
@@ -99,33 +98,59 @@ one_run() { # nsess -> Mpps
 		--flows "$n" --span 50000 --pad 27 --seconds $((SECS + 3)) >"$TMP/gen.log" 2>&1 &
 	local gp=$!
 	PIDS+=($gp)
-	for _ in $(seq 50); do grep -q GENREADY "$TMP/gen.log" && break; sleep 0.1; done
-	sleep 1
-	: >"$TMP/samples"
-	for _ in $(seq $((SECS + 2))); do
-		echo "$(date +%s.%N) $(tw_tx)" >>"$TMP/samples"
-		sleep 1
-	done
+	for _ in $(seq 200); do grep -q "^GEN 1" "$TMP/gen.log" && break; sleep 0.1; done
+	local ta tb a b gw
+	ta=$(date +%s.%N); a=$(tw_capacity_sample "$IPC" $SHM)
+	sleep "$SECS"
+	tb=$(date +%s.%N); b=$(tw_capacity_sample "$IPC" $SHM)
 	wait "$gp" 2>/dev/null
 	kill -INT "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
 	PIDS=()
 	cp "$TMP/ref.log" "$TMP/ref-$n.log"
 	awk '$2 ~ /DROP_NOT|DROP_BAD|EXC_TO_KERNEL/ {printf "%s=%s ", $2, $3}' "$TMP/ref.log" >&2
-	rates <"$TMP/samples" | steady_median
+	gw=$(gen_window "$TMP/gen.log")
+	[ -z "$gw" ] && { echo "fail generator printed no GENWIN"; return; }
+	set -- $gw
+	tw_capacity "$ta" "$tb" "$2" "$a" "$b"
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print NR ? a[int((NR+1)/2)] : "n/a"}'; }
+CPU=$(lscpu | awk -F: '/^Model name/ {gsub(/^ +/, "", $2); print $2; exit}')
 
-echo "bench-sessions: memif, generator cpu $GEN_CPU, reflector cpu $REF_CPU, ${SECS}s x $RUNS runs, 1 vs $N sessions"
+[ "$FORMAT" = md ] || {
+	echo "bench-sessions: memif, generator cpu $GEN_CPU, reflector cpu $REF_CPU, ${SECS}s x $RUNS runs, 1 vs $N sessions"
+	echo "CPU: $CPU"
+}
 for mem in $MEM; do
 	set_mem "$mem"
-	echo "memory backing: $MEMDESC"
-	one=""; many=""
+	[ "$FORMAT" = md ] || echo "memory backing: $MEMDESC"
+	declare -A F=()
 	for r in $(seq "$RUNS"); do
-		one="$one $(one_run 1)"
-		many="$many $(one_run "$N")"
+		for n in 1 "$N"; do
+			out=$(one_run "$n")
+			if [ "${out%% *}" = fail ]; then echo "$n sessions run $r: ${out#fail }" >&2; continue; fi
+			set -- $out
+			F[$n.cpp]+=" $1"; F[$n.mpps]+=" $2"; F[$n.idle]+=" $3"; F[$n.ppb]+=" $4"
+		done
 	done
-	m1=$(echo "$one" | median); mn=$(echo "$many" | median)
-	printf "1 session      %7s Mpps [%s ]\n%-6s sessions %7s Mpps [%s ]  ratio %s   (%s)\n" "$m1" "$one" "$N" "$mn" "$many" \
-		"$(awk -v a="$mn" -v b="$m1" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a"}')" "$MEMDESC"
+	declare -A M=()
+	for n in 1 "$N"; do for f in cpp mpps idle; do M[$n.$f]=$(echo "${F[$n.$f]:-}" | median); done; done
+	ratio=$(awk -v a="${M[1.cpp]}" -v b="${M[$N.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
+	why=""
+	for n in 1 "$N"; do
+		awk -v i="${M[$n.idle]}" -v m="$MAX_IDLE" 'BEGIN { exit !(i == "n/a" || i + 0 > m) }' &&
+			why="$why $n-session reflector idle ${M[$n.idle]} % > $MAX_IDLE %;"
+	done
+	[ -n "$why" ] && ratio="refused:$why"
+	if [ "$FORMAT" = md ]; then
+		printf "| sessions 1 vs %s (%s) | %s cyc/pkt, %s Mpps | %s cyc/pkt, %s Mpps | %s | idle %s / %s %% | %s |\n" "$N" "$MEMDESC" \
+			"${M[$N.cpp]}" "${M[$N.mpps]}" "${M[1.cpp]}" "${M[1.mpps]}" "$ratio" "${M[$N.idle]}" "${M[1.idle]}" "$CPU"
+		continue
+	fi
+	for n in 1 "$N"; do
+		printf "%-6s sessions %8s cyc/pkt %7s Mpps  [cyc:%s ] [Mpps:%s ] [idle %%:%s ] [pkts/burst:%s ]\n" "$n" \
+			"${M[$n.cpp]}" "${M[$n.mpps]}" "${F[$n.cpp]:-}" "${F[$n.mpps]:-}" "${F[$n.idle]:-}" "${F[$n.ppb]:-}"
+	done
+	echo "ratio (1-session cyc/pkt / $N-session cyc/pkt): $ratio   ($MEMDESC; CPU: $CPU)"
 	echo "memory: $(cat "$TMP/mem")"
+	unset F M
 done

@@ -16,7 +16,8 @@ cmds=(
 	dirname:coreutils head:coreutils id:coreutils ls:coreutils mkdir:coreutils
 	mktemp:coreutils nproc:coreutils od:coreutils rm:coreutils seq:coreutils sleep:coreutils
 	sort:coreutils tail:coreutils tee:coreutils timeout:coreutils tr:coreutils
-	wc:coreutils basename:coreutils mkfifo:coreutils stdbuf:coreutils
+	wc:coreutils basename:coreutils mkfifo:coreutils stdbuf:coreutils nproc:coreutils
+	uname:coreutils git:git tar:tar
 	dpdk-testpmd:dpdk-dev
 	ethtool:ethtool
 	grep:grep sed:sed
@@ -28,6 +29,7 @@ cmds=(
 	mount:mount mountpoint:util-linux lscpu:util-linux
 	perf:linux-perf
 	ping:iputils-ping
+	prometheus:prometheus promtool:prometheus
 	python3:python3
 	shfmt:shfmt
 	sysctl:procps

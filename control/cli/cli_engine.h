@@ -57,7 +57,20 @@ struct cli_sess_cfg {
 /* Per-session engine counters (beyond what tw_stats sees). */
 struct cli_engine_counters {
 	uint64_t tx, tx_err, rx, rx_short, rx_hmac, rx_errest, rx_foreign;
+	/* Replies accepted although shorter than the reflector base: they end
+	 * inside the Sender TTL tail (wire ref §11b.7, nokia/twampy), so the
+	 * forward hop count is unknown.  no_ttl_len: the shortest seen. */
+	uint64_t rx_no_ttl;
+	size_t rx_no_ttl_len;
 };
+
+/* Count a reply of len octets accepted without its Sender TTL. */
+static inline void cli_engine_count_no_ttl(struct cli_engine_counters *c, size_t len)
+{
+	if (!c->rx_no_ttl || len < c->rx_no_ttl_len)
+		c->rx_no_ttl_len = len;
+	c->rx_no_ttl++;
+}
 
 struct cli_engine_cb {
 	void *arg;

@@ -166,8 +166,14 @@ static void fp_event(void *arg, const char *l)
 		rp.e2 = cli_errest_ns(er[1], &rp.refl_sync);
 		rp.e3 = cli_errest_ns(er[2], NULL);
 		rp.e4 = cli_errest_ns(er[3], &s4);
-		rp.snd_ttl = (uint8_t)u(l, "ttl_fwd");
-		rp.rx_ttl = (flags & 0x40) ? 0 : (uint8_t)u(l, "ttl_back");
+		/* TW_IPC_RES_TTL_NONE: the reply carried no Sender TTL (wire
+		 * ref §11b.7), so the forward hop count is unknown. */
+		bool no_ttl = flags & 0x40;
+		uint64_t len = u(l, "len");
+		if (no_ttl)
+			cli_engine_count_no_ttl(cnt, (size_t)len);
+		rp.snd_ttl = no_ttl ? 0 : (uint8_t)u(l, "ttl_fwd");
+		rp.rx_ttl = (uint8_t)u(l, "ttl_back");
 		rp.init_ttl = 255;
 		if (p->cb->reply)
 			p->cb->reply(p->cb->arg, (unsigned)i, &rp);

@@ -290,7 +290,9 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 		if (t4 < 0)
 			t4 = tw_time_now_ns();
 		e->cnt[i].rx++;
-		if ((size_t)n < tw_pkt_reflector_base(cfg->layout)) {
+		/* Below the echoed sender part there is nothing to measure; between
+		 * it and the base only the Sender TTL is missing (§11b.7). */
+		if ((size_t)n < tw_pkt_reflector_echo_len(cfg->layout)) {
 			e->cnt[i].rx_short++;
 			continue;
 		}
@@ -304,7 +306,9 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 			continue;
 		}
 		struct tw_pkt_reflector r;
-		if (tw_pkt_reflector_decode(cfg->layout, buf, (size_t)n, &r) != TW_OK) {
+		size_t short_by = 0;
+		if (tw_pkt_reflector_decode_liberal(cfg->layout, buf, (size_t)n, &r, &short_by) !=
+		    TW_OK) {
 			e->cnt[i].rx_short++;
 			continue;
 		}
@@ -313,6 +317,8 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 			e->cnt[i].rx_errest++;
 			continue;
 		}
+		if (short_by)
+			cli_engine_count_no_ttl(&e->cnt[i], (size_t)n);
 		(void)seen_mark(s, r.sender_seq);
 		struct tw_stats_reply rp = {0};
 		rp.snd_seq = r.sender_seq;

@@ -270,6 +270,14 @@ static void engine_drops(const struct cli_engine *e)
 			    "%llu, zero error estimate %llu",
 			    i + 1, (unsigned long long)c->tx_err, (unsigned long long)c->rx_short,
 			    (unsigned long long)c->rx_hmac, (unsigned long long)c->rx_errest);
+		/* Wire ref §11b.7: accepted, but say what was missing, once. */
+		size_t base = tw_pkt_reflector_base(e->cfg[i].layout);
+		if (c && c->rx_no_ttl && c->rx_no_ttl_len < base)
+			cli_err("s%u: warning: %llu replies without a Sender TTL (shortest %zu "
+			        "octets, %zu short of the %zu-octet reflector packet, RFC 5357 "
+			        "§4.2.1): accepted, forward hop count unknown",
+			        i + 1, (unsigned long long)c->rx_no_ttl, c->rx_no_ttl_len,
+			        base - c->rx_no_ttl_len, base);
 	}
 }
 

@@ -33,6 +33,50 @@ static bool next_line(const char *buf, size_t len, size_t *pos, size_t *lstart, 
 	return true;
 }
 
+/* Does an Accept field value (RFC 9110 §12.5.1) list the OpenMetrics media
+ * type with a q-value above 0?  This is the negotiation Prometheus client
+ * libraries do: a scraper that asks for OpenMetrics gets it, anything else
+ * (curl, promtool's input) the Prometheus text format 0.0.4. */
+static bool accepts_openmetrics(const char *v, size_t vl)
+{
+	static const char om[] = "application/openmetrics-text";
+	const size_t oml = sizeof(om) - 1;
+
+	for (size_t i = 0; i < vl;) {
+		size_t e = i;
+		while (e < vl && v[e] != ',')
+			e++;
+		/* one element: media-range *( OWS ";" OWS parameter ) */
+		size_t s = i;
+		while (s < e && (v[s] == ' ' || v[s] == '\t'))
+			s++;
+		size_t t = s;
+		while (t < e && v[t] != ';' && v[t] != ' ' && v[t] != '\t')
+			t++;
+		if (t - s == oml && !strncasecmp(v + s, om, oml)) {
+			bool zero = false;
+			for (size_t p = t; p + 2 <= e; p++)
+				if (v[p] == ';') {
+					size_t q = p + 1;
+					while (q < e && (v[q] == ' ' || v[q] == '\t'))
+						q++;
+					if (q + 2 <= e && (v[q] == 'q' || v[q] == 'Q') &&
+					    v[q + 1] == '=') {
+						/* q=0, q=0., q=0.0.. is "not acceptable" */
+						zero = true;
+						for (size_t k = q + 2; k < e && v[k] != ';'; k++)
+							if (v[k] >= '1' && v[k] <= '9')
+								zero = false;
+					}
+				}
+			if (!zero)
+				return true;
+		}
+		i = e + 1;
+	}
+	return false;
+}
+
 enum ctl_http_result ctl_http_parse(const char *buf, size_t len, const char *path,
                                     struct ctl_http_req *req)
 {
@@ -98,7 +142,7 @@ enum ctl_http_result ctl_http_parse(const char *buf, size_t len, const char *pat
 		return bad(req, "request target not in origin form");
 
 	/* Header fields. */
-	bool host = false;
+	bool host = false, om = false;
 	while (next_line(buf, hlen, &pos, &ls, &le) && le > ls) {
 		const char *h = buf + ls;
 		size_t hl = le - ls;
@@ -129,6 +173,8 @@ enum ctl_http_result ctl_http_parse(const char *buf, size_t len, const char *pat
 			if (host)
 				return bad(req, "two Host fields");
 			host = true;
+		} else if (nl == 6 && !strncasecmp(h, "accept", 6)) {
+			om = om || accepts_openmetrics(v, vl);
 		}
 	}
 	/* RFC 9112 §3.2: HTTP/1.1 requires Host. */
@@ -139,6 +185,7 @@ enum ctl_http_result ctl_http_parse(const char *buf, size_t len, const char *pat
 		return CTL_HTTP_BAD_METHOD;
 	memcpy(req->method, l, mlen);
 	req->method[mlen] = '\0';
+	req->openmetrics = om;
 	size_t plen = strlen(path);
 	if (tlen < plen || memcmp(tgt, path, plen) || (tlen > plen && tgt[plen] != '?'))
 		return CTL_HTTP_NOT_FOUND;

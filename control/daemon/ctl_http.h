@@ -13,6 +13,7 @@
 #ifndef CTL_HTTP_H
 #define CTL_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CTL_HTTP_HEAD_MAX 4096 /* octets of request line + header fields */
@@ -26,8 +27,10 @@ enum ctl_http_result {
 };
 
 struct ctl_http_req {
-	char method[8];  /* "GET", "HEAD" when the result is OK */
-	const char *why; /* reason for CTL_HTTP_BAD, for logs */
+	char method[8];   /* "GET", "HEAD" when the result is OK */
+	const char *why;  /* reason for CTL_HTTP_BAD, for logs */
+	bool openmetrics; /* an Accept field lists application/openmetrics-text
+	                   * (q > 0); otherwise the Prometheus text format */
 };
 
 /* Examine buf[0..len).  CTL_HTTP_MORE while the head is incomplete and len

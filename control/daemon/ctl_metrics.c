@@ -22,6 +22,7 @@
 
 #define LINGER_MS    1000u /* after the answer: wait this long for the client's FIN */
 #define OM_CONTENT   "application/openmetrics-text; version=1.0.0; charset=utf-8"
+#define TEXT_CONTENT "text/plain; version=0.0.4; charset=utf-8"
 #define METRICS_PATH "/metrics"
 
 /* ---- HTTP clients --------------------------------------------------------------------- */
@@ -166,11 +167,11 @@ static void session_counters(const struct ctl_daemon *d, FILE *f, const struct r
 	static const struct {
 		const char *name, *help;
 	} fam[] = {
-	    {"twinhopd_session_rx_packets", "test packets accepted by the session (fast path)"},
-	    {"twinhopd_session_tx_packets", "test packets sent by the session (fast path)"},
-	    {"twinhopd_session_rx_bytes", "octets of UDP payload accepted (STATS poll)"},
-	    {"twinhopd_session_tx_bytes", "octets of UDP payload sent (STATS poll)"},
-	    {"twinhopd_session_drops", "packets dropped for the session, any reason (STATS poll)"},
+	    {"twinhop_session_rx_packets", "test packets accepted by the session (fast path)"},
+	    {"twinhop_session_tx_packets", "test packets sent by the session (fast path)"},
+	    {"twinhop_session_rx_bytes", "octets of UDP payload accepted (STATS poll)"},
+	    {"twinhop_session_tx_bytes", "octets of UDP payload sent (STATS poll)"},
+	    {"twinhop_session_drops", "packets dropped for the session, any reason (STATS poll)"},
 	};
 	for (unsigned k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
 		om_family(f, fam[k].name, "counter", fam[k].help);
@@ -200,11 +201,11 @@ static void session_counters(const struct ctl_daemon *d, FILE *f, const struct r
 			fprintf(f, " %llu\n", (unsigned long long)v);
 		}
 	}
-	om_family(f, "twinhopd_session_info", "gauge",
+	om_family(f, "twinhop_session_info", "gauge",
 	          "one sample per session: state, mode, addresses as labels; value 1");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
-		fprintf(f, "twinhopd_session_info{session=\"%u\",kind=\"%s\",proto=\"%s\",state=\"",
+		fprintf(f, "twinhop_session_info{session=\"%u\",kind=\"%s\",proto=\"%s\",state=\"",
 		        w->id, w->kind, w->proto);
 		om_str(f, w->state);
 		fputs("\",mode=\"", f);
@@ -219,7 +220,7 @@ static void session_counters(const struct ctl_daemon *d, FILE *f, const struct r
 		}
 		fputs("\"} 1\n", f);
 	}
-	om_family(f, "twinhopd_threshold_raised", "gauge",
+	om_family(f, "twinhop_threshold_raised", "gauge",
 	          "1 while a configured threshold of a sender session is raised");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
@@ -227,9 +228,9 @@ static void session_counters(const struct ctl_daemon *d, FILE *f, const struct r
 			continue;
 		for (unsigned k = 0; k < CTL_CONF_THR_KINDS && k < TW_STATS_THR__COUNT; k++)
 			if (d->conf.thr[k].raise)
-				fprintf(
-				    f, "twinhopd_threshold_raised{session=\"%u\",kind=\"%s\"} %d\n",
-				    w->id, ctl_conf_thr_name(k), w->st->thr_up[k] ? 1 : 0);
+				fprintf(f,
+				        "twinhop_threshold_raised{session=\"%u\",kind=\"%s\"} %d\n",
+				        w->id, ctl_conf_thr_name(k), w->st->thr_up[k] ? 1 : 0);
 	}
 }
 
@@ -272,24 +273,24 @@ int ctl_metrics_render(struct ctl_daemon *d, FILE *f)
 	if (!rows)
 		return -1;
 	/* daemon gauges */
-	om_family(f, "twinhopd_info", "gauge", "twinhopd version");
-	fprintf(f, "twinhopd_info{version=\"%s\"} 1\n", TW_VERSION);
-	om_family(f, "twinhopd_uptime_seconds", "gauge", "seconds since twinhopd started");
-	fprintf(f, "twinhopd_uptime_seconds %llu\n",
+	om_family(f, "twinhop_info", "gauge", "twinhopd version");
+	fprintf(f, "twinhop_info{version=\"%s\"} 1\n", TW_VERSION);
+	om_family(f, "twinhop_uptime_seconds", "gauge", "seconds since twinhopd started");
+	fprintf(f, "twinhop_uptime_seconds %llu\n",
 	        (unsigned long long)((ctl_now_ms() - d->start_ms) / 1000u));
-	om_family(f, "twinhopd_fp_attached", "gauge", "1 when the fast path region is attached");
-	fprintf(f, "twinhopd_fp_attached %d\n", ctl_fp_attached(d->fp) ? 1 : 0);
-	om_family(f, "twinhopd_connections", "gauge", "open TWAMP-Control connections");
-	fprintf(f, "twinhopd_connections %u\n", d->n_conns);
-	om_family(f, "twinhopd_sessions", "gauge", "sessions by kind");
+	om_family(f, "twinhop_fp_attached", "gauge", "1 when the fast path region is attached");
+	fprintf(f, "twinhop_fp_attached %d\n", ctl_fp_attached(d->fp) ? 1 : 0);
+	om_family(f, "twinhop_connections", "gauge", "open TWAMP-Control connections");
+	fprintf(f, "twinhop_connections %u\n", d->n_conns);
+	om_family(f, "twinhop_sessions", "gauge", "sessions by kind");
 	unsigned nk[3] = {0};
 	for (size_t i = 0; i < n; i++)
 		nk[!strcmp(rows[i].kind, "reflector") ? 0
 		   : !strcmp(rows[i].kind, "light")   ? 1
 		                                      : 2]++;
-	fprintf(f, "twinhopd_sessions{kind=\"reflector\"} %u\n", nk[0]);
-	fprintf(f, "twinhopd_sessions{kind=\"light\"} %u\n", nk[1]);
-	fprintf(f, "twinhopd_sessions{kind=\"sender\"} %u\n", nk[2]);
+	fprintf(f, "twinhop_sessions{kind=\"reflector\"} %u\n", nk[0]);
+	fprintf(f, "twinhop_sessions{kind=\"light\"} %u\n", nk[1]);
+	fprintf(f, "twinhop_sessions{kind=\"sender\"} %u\n", nk[2]);
 
 	/* control-plane counters: every bad-input and event counter */
 	const char *names[CTL_CNT__COUNT];
@@ -297,15 +298,20 @@ int ctl_metrics_render(struct ctl_daemon *d, FILE *f)
 		names[i] = ctl_cnt_name(i);
 	if (err == TW_OK)
 		err = tw_report_om_counters(
-		    f, "twinhopd_control_events",
+		    f, "twinhop_control_events",
 		    "control-plane events and bad input, by counter (docs/control.md)", "counter",
 		    names, d->cnt.c, CTL_CNT__COUNT, NULL, 0);
 
-	/* fast-path counters, one family per counter name, one sample per lcore */
+	/* Fast-path counters of every lcore, from the shared counter blocks.  The
+	 * drop reasons are one family (a rate summed over `reason` is the total
+	 * drop rate); the other counters count different things (packets,
+	 * bursts, entries), so each is a family of its own. */
 	struct tw_ring *r = ctl_fp_ring(d->fp);
 	if (r) {
 		unsigned nl = tw_ring_n_lcores(r);
 		for (unsigned i = 0; i < TW_IPC_CNT__COUNT; i++) {
+			if (tw_ipc_cnt_sev(i) == TW_IPC_CNT_DROP)
+				continue;
 			char fam[96];
 			size_t j = (size_t)snprintf(fam, sizeof(fam), "twinhop_fp_");
 			for (const char *p = tw_ipc_cnt_name(i); *p && j + 1 < sizeof(fam); p++)
@@ -320,6 +326,19 @@ int ctl_metrics_render(struct ctl_daemon *d, FILE *f)
 				        (unsigned long long)tw_ipc_cnt_get(tw_ring_counters(r, l),
 				                                           (enum tw_ipc_cnt)i));
 		}
+		om_family(f, "twinhop_fp_drops", "counter",
+		          "fast-path drops by reason (the DROP_* counters of lib/tw_ipc.h, "
+		          "units in twinhop-ipc counters)");
+		for (unsigned i = 0; i < TW_IPC_CNT__COUNT; i++)
+			if (tw_ipc_cnt_sev(i) == TW_IPC_CNT_DROP)
+				for (unsigned l = 0; l < nl; l++)
+					fprintf(
+					    f,
+					    "twinhop_fp_drops_total{reason=\"%s\",lcore=\"%u\"} "
+					    "%llu\n",
+					    tw_ipc_cnt_name(i), l,
+					    (unsigned long long)tw_ipc_cnt_get(
+					        tw_ring_counters(r, l), (enum tw_ipc_cnt)i));
 		/* capacity (docs/performance.md): averages since the fast path
 		 * started; rate(busy_cycles) / rate(rx_pkts) gives them over a
 		 * window */
@@ -351,6 +370,64 @@ int ctl_metrics_render(struct ctl_daemon *d, FILE *f)
 	return err == TW_OK && !ferror(f) ? 0 : -1;
 }
 
+/*
+ * The Prometheus text format 0.0.4 from our OpenMetrics exposition, for
+ * scrapers that do not ask for OpenMetrics (curl, `promtool check metrics`).
+ * Sample names stay the same, so a query works whichever format Prometheus
+ * scraped; only the metadata differs: a counter's TYPE and HELP name its
+ * `_total` series, 0.0.4 has no gaugehistogram (exposed as a histogram,
+ * `_gcount`/`_gsum` as `_count`/`_sum`), no UNIT and no `# EOF`.  Our own
+ * exposition has every family contiguous, TYPE first (rep_om.c, om_family).
+ */
+static int om_to_text(const char *om, size_t len, FILE *out)
+{
+	char fam[128] = "", type[16] = "";
+	size_t fl = 0;
+
+	for (const char *p = om, *end = om + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *next = p + n + 1;
+		if (n >= 7 && (!memcmp(p, "# TYPE ", 7) || !memcmp(p, "# HELP ", 7))) {
+			bool is_type = p[2] == 'T';
+			const char *nm = p + 7, *sp = memchr(nm, ' ', n - 7);
+			size_t nml = sp ? (size_t)(sp - nm) : n - 7;
+			const char *rest = sp ? sp + 1 : p + n;
+			size_t rl = (size_t)(p + n - rest);
+			if (is_type) {
+				if (nml >= sizeof(fam) || rl >= sizeof(type))
+					return -1;
+				memcpy(fam, nm, nml);
+				fam[nml] = '\0';
+				fl = nml;
+				memcpy(type, rest, rl);
+				type[rl] = '\0';
+			}
+			const char *sfx = !strcmp(type, "counter") ? "_total" : "";
+			const char *t = !strcmp(type, "gaugehistogram") ? "histogram"
+			                : !strcmp(type, "unknown")      ? "untyped"
+			                                                : type;
+			if (is_type)
+				fprintf(out, "# TYPE %.*s%s %s\n", (int)nml, nm, sfx, t);
+			else
+				fprintf(out, "# HELP %.*s%s %.*s\n", (int)nml, nm, sfx, (int)rl,
+				        rest);
+		} else if (n >= 1 && p[0] == '#') {
+			/* # UNIT, # EOF: not in 0.0.4 */
+		} else if (!strcmp(type, "gaugehistogram") && n > fl && !memcmp(p, fam, fl) &&
+		           (!memcmp(p + fl, "_gcount", 7) || !memcmp(p + fl, "_gsum", 5))) {
+			bool cnt = p[fl + 2] == 'c';
+			size_t skip = fl + (cnt ? 7 : 5);
+			fprintf(out, "%s%s%.*s\n", fam, cnt ? "_count" : "_sum", (int)(n - skip),
+			        p + skip);
+		} else if (n) {
+			fprintf(out, "%.*s\n", (int)n, p);
+		}
+		p = next;
+	}
+	return ferror(out) ? -1 : 0;
+}
+
 /* ---- HTTP ----------------------------------------------------------------------------- */
 
 static void mc_answer(struct mclient *c, int status, const struct ctl_http_req *rq)
@@ -363,17 +440,28 @@ static void mc_answer(struct mclient *c, int status, const struct ctl_http_req *
 
 	if (status == 200) {
 		FILE *f = open_memstream(&body, &blen);
-		if (!f || ctl_metrics_render(d, f) < 0) {
-			if (f)
-				fclose(f);
+		int rc = f ? ctl_metrics_render(d, f) : -1;
+		if (f && fclose(f))
+			rc = -1;
+		if (rc == 0 && !(rq && rq->openmetrics)) {
+			char *txt = NULL;
+			size_t tlen = 0;
+			FILE *t = open_memstream(&txt, &tlen);
+			rc = t ? om_to_text(body, blen, t) : -1;
+			if (t && fclose(t))
+				rc = -1;
+			free(body);
+			body = txt;
+			blen = tlen;
+		}
+		if (rc < 0) {
 			free(body);
 			body = NULL;
 			blen = 0;
 			status = 503;
 			log_warnx("metrics: cannot render the exposition");
 		} else {
-			fclose(f);
-			ctype = OM_CONTENT;
+			ctype = rq && rq->openmetrics ? OM_CONTENT : TEXT_CONTENT;
 		}
 	}
 	if (status != 200) {

@@ -155,8 +155,9 @@ void ctl_reg_result(struct ctl_reg *r, const struct tw_ipc_result *res)
 	rp.t2 = wire_ns(res->t2, res->err2, ref, &rp.e2, &rp.refl_sync);
 	rp.t3 = wire_ns(res->t3, res->err3, ref, &rp.e3, NULL);
 	rp.t4 = wire_ns(res->t4, res->err4, ref, &rp.e4, NULL);
-	rp.snd_ttl = res->ttl_fwd;
-	rp.rx_ttl = (res->flags & TW_IPC_RES_TTL_NONE) ? 0 : res->ttl_back;
+	/* TTL_NONE: the reply had no Sender TTL (wire ref §11b.7). */
+	rp.snd_ttl = (res->flags & TW_IPC_RES_TTL_NONE) ? 0 : res->ttl_fwd;
+	rp.rx_ttl = res->ttl_back;
 	rp.init_ttl = 255;
 	(void)tw_stats_reply(s->st, &rp, &smp);
 }

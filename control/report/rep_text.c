@@ -209,13 +209,24 @@ static enum tw_err text_end(struct tw_report *r, int64_t t_end, const struct tw_
 	fprintf(r->out, "%-12srtt %s, forward %s, backward %s (RFC 3550)\n", "jitter",
 	        dur(r, a, s->jitter_rtt), dur(r, b, s->jitter_fwd), dur(r, c, s->jitter_bwd));
 	line_mm(r, "dwell", &s->dwell);
+	/* A direction without a known TTL (a reply with no Sender TTL, wire
+	 * ref §11b.7) is "unknown", never a number. */
 	fprintf(r->out, "%-12s", "hops");
-	if (s->hops_fwd.n || s->hops_bwd.n)
-		fprintf(r->out,
-		        "forward %" PRId64 "..%" PRId64 ", backward %" PRId64 "..%" PRId64 "\n",
-		        s->hops_fwd.min, s->hops_fwd.max, s->hops_bwd.min, s->hops_bwd.max);
-	else
+	if (s->hops_fwd.n || s->hops_bwd.n) {
+		fputs("forward ", r->out);
+		if (s->hops_fwd.n)
+			fprintf(r->out, "%" PRId64 "..%" PRId64, s->hops_fwd.min, s->hops_fwd.max);
+		else
+			fputs("unknown", r->out);
+		fputs(", backward ", r->out);
+		if (s->hops_bwd.n)
+			fprintf(r->out, "%" PRId64 "..%" PRId64 "\n", s->hops_bwd.min,
+			        s->hops_bwd.max);
+		else
+			fputs("unknown\n", r->out);
+	} else {
 		fputs("-\n", r->out);
+	}
 	line_err(r, "rtt error", &s->rtt_err);
 	size_t up = 0;
 	for (size_t i = 0; i < r->nev; i++)

@@ -2,22 +2,27 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Tiny TWAMP test peer for the client tests (127.0.0.1 / ::1 only).
 
-  fake_twamp.py reflect [--stamp] PORTFILE
+  fake_twamp.py reflect [--stamp] [--bind IPV4] PORTFILE
       UDP Session-Reflector, open layout (wire reference section 4.3) or STAMP
-      unauthenticated (6.2), on an ephemeral port written to PORTFILE.
+      unauthenticated (6.2), on an ephemeral port written to PORTFILE
+      (address 127.0.0.1, or --bind's inside a test namespace).
   fake_twamp.py server [--modes N] [--accept-session N] [--start-ack N]
-                       [--server-start N] [--close-after-setup] [--log FILE] PORTFILE
+                       [--server-start N] [--close-after-setup] [--mute-request]
+                       [--log FILE] PORTFILE
       TWAMP-Control server, mode 1 (open) only, one connection at a time;
       every accepted session gets its own open-mode reflector.  --modes 17
       also offers RFC 5938 Individual Session Control (Start-N/Stop-N);
       --log appends one line per control command ("start", "stop N",
-      "start-n N", "stop-n N").
+      "start-n N", "stop-n N"); --mute-request never answers
+      Request-TW-Session (wire reference 11.6).
 
   Both: --drop LIST drops the test packets with these sender sequence
   numbers (e.g. 3,7,10-12); --delay-seqs LIST --delay S holds the reply to
   those packets S seconds (threshold tests); --dup LIST answers those
   packets twice with the same reflector sequence number (backward
-  duplicates).
+  duplicates).  reflect --twampy [--twampy-pad N] answers like nokia/twampy's
+  Light responder (wire reference 11b.7): 24-octet reflector header, the
+  first 14 octets of the request, N zero octets (default 0), no Sender TTL.
 
 Written from the wire reference, independent of the C code under test.
 Runs until killed (the test scripts kill it by PID).
@@ -48,7 +53,7 @@ def seq_set(args, name):
     return out
 
 
-FAULTS = {"drop": set(), "delay": set(), "delay_s": 0.0, "dup": set()}
+FAULTS = {"drop": set(), "delay": set(), "delay_s": 0.0, "dup": set(), "twampy": None}
 
 
 def reflector(sock, pad_len, stamp):
@@ -85,6 +90,11 @@ def reflector(sock, pad_len, stamp):
         head = struct.pack("!IQHHQIQHHB", seq, t3, 0x0001, ssid, t2, sseq, t1, serr, 0, ttl)
         if stamp:
             head += b"\0" * 3
+        if FAULTS["twampy"] is not None:
+            # twampy: T2 == T3, the request's first 14 octets, zero pad.
+            head = struct.pack("!IQHHQ", seq, t2, 0x0001, 0, t2) + data[:14]
+            pad = b"\0" * FAULTS["twampy"]
+            out_len = len(head) + len(pad)
         sock.sendto((head + pad)[:out_len], addr)
         if sseq in FAULTS["dup"]:
             sock.sendto((head + pad)[:out_len], addr)
@@ -94,8 +104,9 @@ def reflector(sock, pad_len, stamp):
 def cmd_reflect(args):
     stamp = "--stamp" in args
     portfile = args[-1]
+    addr = args[args.index("--bind") + 1] if "--bind" in args else "127.0.0.1"
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
+    s.bind((addr, 0))
     with open(portfile + ".tmp", "w") as f:
         f.write(str(s.getsockname()[1]))
     os.rename(portfile + ".tmp", portfile)
@@ -140,6 +151,8 @@ def serve(c, args):
             ipvn = req[1] & 0x0F
             pad_len = struct.unpack("!I", req[64:68])[0]
             acc = opt(args, "--accept-session", 0)
+            if "--mute-request" in args:
+                continue  # twampd on a malformed request: no answer (11.6)
             if ipvn not in (4, 6):
                 acc = 3
             if acc:
@@ -204,6 +217,10 @@ if __name__ == "__main__":
     FAULTS["drop"] = seq_set(sys.argv, "--drop")
     FAULTS["delay"] = seq_set(sys.argv, "--delay-seqs")
     FAULTS["dup"] = seq_set(sys.argv, "--dup")
+    if "--twampy" in sys.argv:
+        FAULTS["twampy"] = 0
+        if "--twampy-pad" in sys.argv:
+            FAULTS["twampy"] = int(sys.argv[sys.argv.index("--twampy-pad") + 1])
     if "--delay" in sys.argv:
         FAULTS["delay_s"] = float(sys.argv[sys.argv.index("--delay") + 1])
     {"reflect": cmd_reflect, "server": cmd_server}[sys.argv[1]](sys.argv[2:])

@@ -38,6 +38,13 @@ start_fake sa server --start-ack 2; p=$PORT
 check_fail "Start-Ack 2" "Start-Ack Accept=2.*START_REJECTED" 127.0.0.1:"$p"
 start_fake cl server --close-after-setup; p=$PORT
 check_fail "closed after Set-Up-Response" "instead of sending Server-Start.*CLOSED" 127.0.0.1:"$p"
+# Wire reference 11.6: twampd leaves a malformed request unanswered; the
+# control timeout must name what we were waiting for.
+start_fake mutereq server --mute-request; p=$PORT
+"$TWINHOP" measure 127.0.0.1:"$p" --count 3 --interval 0.01 --timeout 0.5 --quiet >/dev/null 2>"$TMP/f.err"
+rc=$?
+[ $rc = 1 ] && grep -Eiq "timed out waiting for .*accept" "$TMP/f.err" && ok "unanswered request: timeout names Accept-Session" ||
+	ko "unanswered request: timeout names Accept-Session (rc $rc)" "$TMP/f.err"
 check_fail "connection refused" "cannot connect.*refused" 127.0.0.1:9
 # A listener that never speaks: the greeting deadline fires.
 python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(1); open(sys.argv[1]+".tmp","w").write(str(s.getsockname()[1])); import os; os.rename(sys.argv[1]+".tmp",sys.argv[1]); c=s.accept(); time.sleep(60)' "$TMP/mute.port" &

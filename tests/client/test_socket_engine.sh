@@ -34,6 +34,30 @@ s='d["end"]["summary"]'
 [ "$(jget "$out" "$s['duplicates']['backward']")" = 10 ] && ok "duplicates: 10 backward duplicates" ||
 	ko "duplicates: 10 backward duplicates" "$out"
 
+# nokia/twampy's Light responder (wire reference 11b.7): 38-octet replies
+# without a Sender TTL are accepted, hops forward unknown, one warning line.
+start_fake refl-twampy reflect --twampy
+out=$TMP/twampy.json
+"$TWINHOP" light-send 127.0.0.1:"$PORT" --count 50 --rate 2000 --loss-timeout 1 --json --quiet \
+	>"$out" 2>"$TMP/twampy.err"
+[ "$(jget "$out" "($s['received'], $s['loss']['round_trip']['count'])")" = "(50, 0)" ] &&
+	ok "twampy 38 octets: all 50 accepted" || ko "twampy 38 octets: all 50 accepted" "$out" "$TMP/twampy.err"
+[ "$(jget "$out" "($s['hops']['forward']['n'], $s['hops']['backward']['n'])")" = "(0, 50)" ] &&
+	ok "twampy 38 octets: forward hops unknown" || ko "twampy 38 octets: forward hops unknown" "$out"
+[ "$(grep -c 'warning' "$TMP/twampy.err")" = 1 ] &&
+	grep -q '50 replies without a Sender TTL (shortest 38 octets, 3 short of the 41-octet' "$TMP/twampy.err" &&
+	ok "twampy 38 octets: one warning naming the shortfall" ||
+	ko "twampy 38 octets: one warning naming the shortfall" "$TMP/twampy.err"
+# With padding the reply reaches 41 octets but its Sender TTL octet is 0:
+# no warning (the length is legal), hops still unknown.
+start_fake refl-twampy8 reflect --twampy --twampy-pad 8
+out=$TMP/twampy8.json
+"$TWINHOP" light-send 127.0.0.1:"$PORT" --count 20 --rate 2000 --loss-timeout 1 --json --quiet \
+	>"$out" 2>"$TMP/twampy8.err"
+[ "$(jget "$out" "($s['received'], $s['hops']['forward']['n'])")" = "(20, 0)" ] &&
+	! grep -q warning "$TMP/twampy8.err" && ok "twampy padded: accepted, no warning, hops unknown" ||
+	ko "twampy padded: accepted, no warning, hops unknown" "$out" "$TMP/twampy8.err"
+
 # Nobody listening: exit 3 and a clear message.
 "$TWINHOP" light-send 127.0.0.1:9 --count 3 --interval 0.01 --loss-timeout 0.2 --quiet \
 	>/dev/null 2>"$TMP/none.err"

@@ -4,6 +4,7 @@
  * answer class with crafted requests, incremental feeding, size limit.
  */
 #include <CUnit/CUnit.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,12 +93,46 @@ static void test_limit(void)
 	CU_ASSERT_STRING_EQUAL(ctl_http_reason(404), "Not Found");
 }
 
+/* Content negotiation: which Accept values select OpenMetrics. */
+static void test_accept(void)
+{
+	static const struct {
+		const char *accept; /* NULL: no Accept field */
+		bool om;
+	} t[] = {
+	    {NULL, false},
+	    {"*/*", false},
+	    {"text/plain;version=0.0.4", false},
+	    /* what Prometheus 2.42 sends */
+	    {"application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+	     "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+	     true},
+	    {"text/plain, Application/OpenMetrics-Text ; version=1.0.0", true},
+	    {"application/openmetrics-text;q=0", false},
+	    {"application/openmetrics-text; q=0.000", false},
+	    {"application/openmetrics-text;q=0.01", true},
+	    {"application/openmetrics-textual", false},
+	    {"xapplication/openmetrics-text", false},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char buf[512];
+		struct ctl_http_req rq;
+		snprintf(buf, sizeof(buf), "GET /metrics HTTP/1.1\r\nHost: x\r\n%s%s%s\r\n",
+		         t[i].accept ? "Accept: " : "", t[i].accept ? t[i].accept : "",
+		         t[i].accept ? "\r\n" : "");
+		CU_ASSERT_EQUAL_FATAL(ctl_http_parse(buf, strlen(buf), "/metrics", &rq),
+		                      CTL_HTTP_OK);
+		if (rq.openmetrics != t[i].om)
+			printf("\n  accept case %zu: got %d\n", i, rq.openmetrics);
+		CU_ASSERT_EQUAL(rq.openmetrics, t[i].om);
+	}
+}
+
 int main(void)
 {
 	static const struct tw_unit_case c[] = {
-	    {"table", test_table},
-	    {"incremental", test_incremental},
-	    {"limit", test_limit},
+	    {"table", test_table}, {"incremental", test_incremental},
+	    {"limit", test_limit}, {"accept", test_accept},
 	    {NULL, NULL},
 	};
 	if (CU_initialize_registry() != CUE_SUCCESS)

@@ -91,8 +91,16 @@ def http(port, raw):
     return status, hdrs, body
 
 
-def scrape(port):
-    st, h, body = http(port, b"GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n")
+# What Prometheus 2.42 asks for: OpenMetrics first.
+PROM_ACCEPT = (b"application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+               b"version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+
+
+def scrape(port, accept=PROM_ACCEPT):
+    req = b"GET /metrics HTTP/1.1\r\nHost: t\r\n"
+    if accept:
+        req += b"Accept: " + accept + b"\r\n"
+    st, h, body = http(port, req + b"\r\n")
     return st, h, body.decode()
 
 
@@ -236,11 +244,11 @@ def main():
             check(False, "prometheus_client parse: %s" % e)
     if refl:
         sid = str(refl[0]["session"])
-        check(samples(fams, "twinhopd_session_rx_packets", session=sid, kind="reflector")
+        check(samples(fams, "twinhop_session_rx_packets", session=sid, kind="reflector")
               == [100 + int(sid)], "reflector rx packets from STATS")
-        check(samples(fams, "twinhopd_session_drops", session=sid) == [int(sid)],
+        check(samples(fams, "twinhop_session_drops", session=sid) == [int(sid)],
               "reflector drops from STATS")
-        check(len(samples(fams, "twinhopd_session_info", session=sid, state="started",
+        check(len(samples(fams, "twinhop_session_info", session=sid, state="started",
                           control=None) or [1]) == 1, "session info sample")
     s_sid = str(sender)
     cnt = samples(fams, "twinhop_rtt_seconds", "twinhop_rtt_seconds_count", session=s_sid)
@@ -250,7 +258,7 @@ def main():
           "sender RTT sum 3 ms + 6 ms (%r)" % sm)
     check(samples(fams, "twinhop_packets_lost", session=s_sid) == [1], "sender: 1 lost")
     check(samples(fams, "twinhop_packets_sent", session=s_sid) == [3], "sender: 3 sent")
-    check(samples(fams, "twinhopd_threshold_raised", session=s_sid, kind="rtt") == [1],
+    check(samples(fams, "twinhop_threshold_raised", session=s_sid, kind="rtt") == [1],
           "rtt threshold raised (3 ms > 1 ms)")
     check(samples(fams, "twinhop_fp_rx_pkts", lcore="0") == [64],
           "fast-path counter per lcore from the shm block")
@@ -263,14 +271,52 @@ def main():
           and fc["total"].get("pkts_per_burst") == 16.0
           and fc["lcores"][0].get("busy_cycles_per_pkt") == 100.0,
           "show-fp-counters: capacity per lcore and in total (%r)" % fc.get("total"))
-    check(len(fams.get("twinhop_fp_drop_bad_hmac", {}).get("samples", [])) == 1,
-          "every fast-path counter is a family")
-    check(samples(fams, "twinhopd_control_events", counter="SESSIONS_STARTED") == [1],
+    drops = fams.get("twinhop_fp_drops", {})
+    reasons = {l.get("reason") for _, l, _ in drops.get("samples", [])}
+    check(drops.get("type") == "counter" and "DROP_BAD_HMAC" in reasons
+          and "DROP_IPC_BAD" in reasons and all(r.startswith("DROP_") for r in reasons)
+          and samples(fams, "twinhop_fp_drops", reason="DROP_TTL", lcore="0") == [0],
+          "fast-path drops: one family, reason and lcore labels (%r)" % sorted(reasons))
+    check(not any(f.startswith("twinhop_fp_drop_") for f in fams),
+          "no per-reason drop families left")
+    check(all(f.startswith("twinhop_") for f in fams), "one prefix: %r"
+          % sorted(f for f in fams if not f.startswith("twinhop_")))
+    check(samples(fams, "twinhop_control_events", counter="SESSIONS_STARTED") == [1],
           "control counters exposed")
-    names = {l["counter"] for _, l, _ in fams.get("twinhopd_control_events", {}).get("samples", [])}
+    names = {l["counter"] for _, l, _ in fams.get("twinhop_control_events", {}).get("samples", [])}
     check({"METRICS_BAD_REQUEST", "REQ_PADDING", "HMAC", "RELOAD_FAILED"} <= names,
           "every bad-input counter is exposed")
-    check(samples(fams, "twinhopd_fp_attached") == [1], "fp attached gauge")
+    check(samples(fams, "twinhop_fp_attached") == [1], "fp attached gauge")
+
+    # --- the Prometheus text format for clients that do not ask for OpenMetrics ---
+    st, h, ptext = scrape(mport, accept=None)
+    check(st == 200 and h.get("content-type") == "text/plain; version=0.0.4; charset=utf-8",
+          "no Accept: the Prometheus text format (%r)" % h.get("content-type"))
+    check("# EOF" not in ptext and "_gcount" not in ptext and "# UNIT" not in ptext,
+          "text format: no OpenMetrics-only lines")
+    try:
+        from prometheus_client.parser import text_string_to_metric_families as prom_text
+        pf = {f.name: f for f in prom_text(ptext)}
+        drops_t = pf.get("twinhop_fp_drops")
+        check(drops_t is not None and drops_t.type == "counter"
+              and {x.labels.get("reason") for x in drops_t.samples} == reasons,
+              "text format: prometheus_client reads the drops family")
+        om_series = {n for fam in fams.values() for n, _, _ in fam["samples"]}
+        om_series = {n[:-7] + "_count" if n.endswith("_gcount") else
+                     n[:-5] + "_sum" if n.endswith("_gsum") else n for n in om_series}
+        txt_series = {x.name for f in pf.values() for x in f.samples}
+        check(om_series == txt_series, "both formats expose the same series (%r)"
+              % sorted(om_series ^ txt_series))
+    except ImportError as e:
+        check(False, "prometheus_client (tools/install-deps.sh): %s" % e)
+    promtool = shutil.which("promtool")
+    check(promtool is not None, "promtool installed (tools/install-deps.sh: prometheus)")
+    if promtool:
+        for what, body in (("text format", ptext),):
+            r = subprocess.run([promtool, "check", "metrics"], input=body, text=True,
+                               capture_output=True)
+            check(r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(),
+                  "promtool check metrics on the %s: %r" % (what, (r.returncode, r.stdout[:2000], r.stderr[:500])))
 
     # --- bad HTTP input ---
     st, h, body = http(mport, b"HEAD /metrics HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -306,7 +352,7 @@ def main():
     fams = om_parse(text) if st == 200 else {}
 
     def ctr(name):
-        v = samples(fams, "twinhopd_control_events", counter=name)
+        v = samples(fams, "twinhop_control_events", counter=name)
         return v[0] if v else -1
     check(ctr("METRICS_BAD_REQUEST") == 4 and ctr("METRICS_NOT_FOUND") == 1
           and ctr("METRICS_BAD_METHOD") == 1 and ctr("METRICS_REFUSED") == 1

@@ -97,6 +97,33 @@ for spec in open:10.92.0.1 mixed:10.92.0.1 open:fd00:92::1 auth:10.92.0.1 enc:10
 		"20000 <= s['reflector_port'] <= 20031 and len(s['sid']) == 32" "$TMP/$t.json"
 done
 
+# Wire reference 11b.7 on the fast path: the fast-path sender (light-send
+# --engine fastpath from S) against a kernel socket in R (reached through
+# R's exception path) that answers like nokia/twampy, 38 octets without
+# Sender TTL.  Every reply is accepted,
+# forward hops are unknown, the CLI warns once and the fast path counts
+# REPLY_NO_TTL.
+ip netns exec "$NSR" python3 "$(dirname "$0")/../client/fake_twamp.py" reflect --twampy \
+	--bind 10.92.0.1 "$TMP/twampy.port" >"$TMP/twampy.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s "$TMP/twampy.port" ] && break; sleep 0.05; done
+expect "twampy-layout reflector listening in R" test -s "$TMP/twampy.port"
+ip netns exec "$NSS" "$TWINHOP" light-send 10.92.0.1:"$(cat "$TMP/twampy.port")" --engine fastpath --local 10.92.0.2 \
+	--admin "$TMP/thd-s.sock" --count 50 --rate 1000 --loss-timeout 1 --json \
+	>"$TMP/twampy-fp.res" 2>"$TMP/twampy-fp.err"
+RC=$?
+[ $RC = 0 ] && ok "fastpath sender vs twampy layout: exit 0" ||
+	nokf "fastpath sender vs twampy layout: exit 0 (got $RC)" "$TMP/twampy-fp.err"
+check "fastpath sender vs twampy layout: 50 of 50 accepted, forward hops unknown" \
+	"(s['sent'], s['received'], s['hops_forward']['n'], s['hops_backward']['n']) == (50, 50, 0, 50)" \
+	"$TMP/twampy-fp.res"
+expect "fastpath sender vs twampy layout: one warning naming the 3-octet shortfall" \
+	sh -c "[ \$(grep -c warning '$TMP/twampy-fp.err') = 1 ] && grep -q 'shortest 38 octets, 3 short of the 41-octet' '$TMP/twampy-fp.err'"
+"$TWINHOP" counters --fp --admin "$TMP/thd-s.sock" --json >"$TMP/fpc-twampy.res" 2>&1
+check "fast path: REPLY_NO_TTL >= 50, no DROP_REPLY_SHORT" \
+	"d['total'].get('REPLY_NO_TTL', 0) >= 50 and d['total'].get('DROP_REPLY_SHORT', 0) == 0" \
+	"$TMP/fpc-twampy.res"
+
 "$TWINHOP" counters --admin "$TMP/thd-r.sock" --json >"$TMP/ctr-r.json" 2>&1
 check "twinhopd R: SESSIONS_STARTED >= $NSESS, no HMAC/fast-path errors" \
 	"d['counters']['SESSIONS_STARTED'] >= $NSESS and all(d['counters'][k] == 0 for k in ('HMAC','FP_NACK','FP_TIMEOUT','FP_UNAVAILABLE'))" "$TMP/ctr-r.json"

@@ -38,8 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT((size_t)a.l4_off + 8 <= size);
 		FUZZ_ASSERT(a.pl_off == a.l4_off + 8);
 		FUZZ_ASSERT((size_t)a.pl_off + a.pl_len <= size);
-		static const uint8_t zero[sizeof(a.key.pad)];
-		FUZZ_ASSERT(memcmp(a.key.pad, zero, sizeof(zero)) == 0);
+		static const uint8_t zero[16];
+		FUZZ_ASSERT(memcmp(a.key.pad, zero, sizeof(a.key.pad)) == 0);
 		FUZZ_ASSERT(fp_key_eq(&a.key, &b.key));
 		FUZZ_ASSERT(a.pl_len == b.pl_len && a.ttl == b.ttl && a.tos == b.tos);
 		if (a.ipv == 4)

@@ -56,12 +56,27 @@ static void fuzz_decode(enum tw_pkt_layout l, const uint8_t *pkt, size_t len)
 	}
 
 	struct tw_pkt_reflector r, r2;
+	size_t short_by = 1;
+	enum tw_err el = tw_pkt_reflector_decode_liberal(l, pkt, len, &r2, &short_by);
 	e = tw_pkt_reflector_decode(l, pkt, len, &r);
 	if (!valid) {
-		FUZZ_ASSERT(e == TW_E_ARG);
+		FUZZ_ASSERT(e == TW_E_ARG && el == TW_E_ARG);
 		return;
 	}
 	const struct tw_pkt_geom *g = tw_pkt_geom(l);
+	/* Liberal decoding (wire ref §11b.7) agrees with the strict decoder on
+	 * every full-length reply and, below it, reads the same fields with
+	 * the Sender TTL unknown. */
+	size_t echo = tw_pkt_reflector_echo_len(l);
+	FUZZ_ASSERT(echo <= g->r_base && (g->r_hmac ? echo == g->r_base : echo == (size_t)g->r_serrest + 2));
+	FUZZ_ASSERT(el == (len < echo ? TW_E_TRUNCATED : TW_OK));
+	FUZZ_ASSERT(short_by == (el == TW_OK && len < g->r_base ? g->r_base - len : 0));
+	if (el == TW_OK)
+		FUZZ_ASSERT(r2.seq == tw_be32(pkt) && r2.t3 == tw_be64(pkt + g->r_t3) &&
+		            r2.t2 == tw_be64(pkt + g->r_t2) && r2.t1 == tw_be64(pkt + g->r_t1) &&
+		            r2.sender_seq == tw_be32(pkt + g->r_sseq) &&
+		            r2.sender_errest == tw_be16(pkt + g->r_serrest) &&
+		            r2.sender_ttl == (len > g->r_ttl ? pkt[g->r_ttl] : 0));
 	FUZZ_ASSERT(e == (len < g->r_base ? TW_E_TRUNCATED : TW_OK));
 	if (e != TW_OK)
 		return;

@@ -15,8 +15,14 @@ NAME=memif-modes
 setup_common
 mkns NSR r
 mkns NSS s
-AES=000102030405060708090a0b0c0d0e0f
-HMAC=101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f
+# Test keys live in a key file (never on twinhop-fp's command line, where
+# every local user could read them); the specs name them.
+KEYS=$TMP/keys
+(umask 077 && printf 'aes1 %s\nhmac1 %s\n' 000102030405060708090a0b0c0d0e0f \
+	101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f >"$KEYS") ||
+	{ nok "writing $KEYS"; finish; }
+AES=aes1
+HMAC=hmac1
 COUNT=${COUNT:-50}
 EAL="--no-huge -m 256 --no-pci --log-level=user1,notice"
 
@@ -50,7 +56,8 @@ run_mode() {
 	if [ "${SPLIT:-0}" = auto ]; then rl="--lcores 0@0,1@0"; sl="--lcores 0@1,1@1"; xo=; fi
 	ip netns exec "$NSR" "$FP" $rl $EAL --file-prefix twh-mr$$ -- \
 		--profile "$PROFILES/net_memif.conf" --pvar role=server --pvar id=0 --pvar socket="$sock" \
-		--addr 10.77.0.1/24 --addr fd00:77::1/64 --tap twh-r0 $ropts $xo --duration 20 \
+		--addr 10.77.0.1/24 --addr fd00:77::1/64 --tap twh-r0 --key-file "$KEYS" $ropts $xo \
+		--duration 20 \
 		>"$TMP/$mode.r.log" 2>&1 &
 	local rp=$!
 	PIDS+=("$rp")
@@ -59,7 +66,7 @@ run_mode() {
 	t0=$(date +%s.%N)
 	ip netns exec "$NSS" timeout 25 "$FP" $sl $EAL --file-prefix twh-ms$$ -- \
 		--profile "$PROFILES/net_memif.conf" --pvar role=client --pvar id=0 --pvar socket="$sock" \
-		--addr 10.77.0.2/24 --addr fd00:77::2/64 --tap twh-s0 \
+		--addr 10.77.0.2/24 --addr fd00:77::2/64 --tap twh-s0 --key-file "$KEYS" \
 		--sender "local=$lb:6000,count=$COUNT,interval=2ms,loss=500ms,dscp=$dscp,pad=$pad,$sspec" \
 		--record "$TMP/$mode.rec" --exit-when-done $xo >"$TMP/$mode.s.log" 2>&1
 	local rc=$?

@@ -561,6 +561,72 @@ static void test_errest(void)
 	CU_ASSERT_EQUAL(tw_pkt_reflector_check(&r), TW_E_ERREST);
 }
 
+/*
+ * Wire ref §11b.7: a nokia/twampy Light responder reply, written out by hand
+ * from its layout: reflector seq 7, T3, Error Estimate 0x0001, MBZ, T2, then
+ * the first 14 octets of our sender packet (seq 5, T1, 0x3fff) and no Sender
+ * TTL.  38 octets, 3 short of RFC 5357 §4.2.1's 41.
+ */
+static void test_reflector_liberal(void)
+{
+	static const char twampy38[] = "00000007 eb0b8a6f 40000000 0001 0000"
+	                               "eb0b8a6f 3ff00000"
+	                               "00000005 eb0b8a6f 3fe00000 3fff";
+	uint8_t p[64];
+	size_t n = tw_unit_hex(twampy38, p, sizeof p);
+	CU_ASSERT_EQUAL(n, 38);
+	struct tw_pkt_reflector r;
+	size_t short_by = 99;
+	CU_ASSERT_EQUAL(tw_pkt_reflector_decode(TW_PKT_TWAMP_OPEN, p, n, &r), TW_E_TRUNCATED);
+	CU_ASSERT_EQUAL(tw_pkt_reflector_echo_len(TW_PKT_TWAMP_OPEN), 38);
+	CU_ASSERT_EQUAL(tw_pkt_reflector_decode_liberal(TW_PKT_TWAMP_OPEN, p, n, &r, &short_by),
+	                TW_OK);
+	CU_ASSERT_EQUAL(short_by, 3);
+	CU_ASSERT_EQUAL(r.seq, 7);
+	CU_ASSERT_EQUAL(r.t3, UINT64_C(0xeb0b8a6f40000000));
+	CU_ASSERT_EQUAL(r.errest, 1);
+	CU_ASSERT_EQUAL(r.t2, UINT64_C(0xeb0b8a6f3ff00000));
+	CU_ASSERT_EQUAL(r.sender_seq, 5);
+	CU_ASSERT_EQUAL(r.t1, UINT64_C(0xeb0b8a6f3fe00000));
+	CU_ASSERT_EQUAL(r.sender_errest, 0x3fff);
+	CU_ASSERT_EQUAL(r.sender_ttl, 0); /* hop count unknown */
+	CU_ASSERT_EQUAL(tw_pkt_reflector_check(&r), TW_OK);
+
+	/* One octet less loses the Error Estimate: refused.  With the MBZ
+	 * octets (40) it is accepted; with the TTL (41) it is a normal reply. */
+	static const struct {
+		enum tw_pkt_layout l;
+		size_t len, short_by;
+		enum tw_err want;
+	} t[] = {
+	    {TW_PKT_TWAMP_OPEN, 37, 0, TW_E_TRUNCATED},
+	    {TW_PKT_TWAMP_OPEN, 38, 3, TW_OK},
+	    {TW_PKT_TWAMP_OPEN, 40, 1, TW_OK},
+	    {TW_PKT_TWAMP_OPEN, 41, 0, TW_OK},
+	    {TW_PKT_TWAMP_SYM_OPEN, 38, 3, TW_OK},
+	    {TW_PKT_STAMP_OPEN, 38, 6, TW_OK},
+	    /* An authenticated reply below its base cannot be verified. */
+	    {TW_PKT_TWAMP_AUTH, 111, 0, TW_E_TRUNCATED},
+	    {TW_PKT_STAMP_AUTH, 96, 0, TW_E_TRUNCATED},
+	    {TW_PKT_TWAMP_AUTH, 112, 0, TW_OK},
+	    {TW_PKT_LAYOUT__COUNT, 64, 0, TW_E_ARG},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		uint8_t b[112];
+		memset(b, 0, sizeof b);
+		memcpy(b, p, n);
+		b[40] = 200; /* a Sender TTL, seen only if the reply reaches it */
+		short_by = 99;
+		CU_ASSERT_EQUAL(tw_pkt_reflector_decode_liberal(t[i].l, b, t[i].len, &r, &short_by),
+		                t[i].want);
+		CU_ASSERT_EQUAL(short_by, t[i].short_by);
+		if (t[i].want == TW_OK && t[i].l == TW_PKT_TWAMP_OPEN) {
+			CU_ASSERT_EQUAL(r.sender_ttl, t[i].len > 40 ? 200 : 0);
+			CU_ASSERT_EQUAL(r.t1, UINT64_C(0xeb0b8a6f3fe00000));
+		}
+	}
+}
+
 static void test_reflect_octets(void)
 {
 	uint8_t snd[14 + 20], refl[41 + 10];
@@ -833,6 +899,7 @@ int main(void)
 	    {"truncation, every layout and length", test_truncation},
 	    {"error estimate multiplier 0", test_errest},
 	    {"RFC 6038 reflect octets", test_reflect_octets},
+	    {"liberal reply decoding (twampy, spec 11b.7)", test_reflector_liberal},
 	    {"TLV iterator", test_tlv_iter},
 	    {"TLV iterator over a packet", test_tlv_iter_pkt},
 	    {"TLV writer", test_tlv_put},
