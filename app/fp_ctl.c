@@ -390,7 +390,18 @@ static enum tw_err session_ctl(uint16_t type, const struct tw_ipc_session_ctl *q
 		/* §4.7: keep reflecting for min(Timeout, REFWAIT) after stop. */
 		struct fp_sess_cold *sc = fp_sess_cold(fp.sess, s);
 		uint64_t d = sc->timeout_tsc < sc->refwait_tsc ? sc->timeout_tsc : sc->refwait_tsc;
-		sc->expire_tsc = now + d;
+		/* The drain counts from when control received Stop-Sessions
+		 * (at_ntp, tw_ipc.h), not from when this message got here, so
+		 * the end is Stop + Timeout exactly; a stamp older than 1 s is
+		 * not believed. */
+		uint64_t from = now;
+		if (q->at_ntp) {
+			int64_t ago = (int64_t)(fp_tsc_ntp(now) - q->at_ntp); /* NTP 32.32 */
+			if (ago > 0 && ago <= (int64_t)1 << 32)
+				from = now -
+				       (uint64_t)((double)ago / 4294967296.0 * (double)fp.tsc_hz);
+		}
+		sc->expire_tsc = from + d;
 		__atomic_store_n(&s->state, FP_SS_STOPPING, __ATOMIC_RELEASE);
 		fp_ctl_event(s->id, TW_IPC_EV_STOPPING, 0, s->rx, fp_sess_tx(fp.sess, s));
 		return TW_OK;

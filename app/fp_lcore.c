@@ -199,10 +199,10 @@ static void expiry_scan(uint64_t now, uint32_t *cursor)
 		const struct fp_sess_cold *sc = fp_sess_cold(t, s);
 		if (s->state == FP_SS_ACTIVE && now - s->last_rx_tsc > sc->refwait_tsc &&
 		    s->last_rx_tsc < now) {
-			s->state = FP_SS_ADDED;
+			s->state = FP_SS_ENDED;
 			fp_ctl_event(s->id, TW_IPC_EV_REFWAIT_EXPIRED, 0, s->rx, s->rx);
 		} else if (s->state == FP_SS_STOPPING && now >= sc->expire_tsc) {
-			s->state = FP_SS_ADDED;
+			s->state = FP_SS_ENDED;
 			fp_ctl_event(s->id, TW_IPC_EV_ENDED, 0, s->rx, s->rx);
 		}
 	}

@@ -288,8 +288,10 @@ static bool pre_op(struct fp_lcore *lc, struct fp_session *s, struct rte_mbuf *m
 		p = (enum tw_pkt_prot)s->prot;
 		if (s->role == FP_ROLE_REFLECTOR) {
 			if ((s->state != FP_SS_ACTIVE && s->state != FP_SS_STOPPING) ||
-			    (s->min_ttl && pi->ttl < s->min_ttl))
-				return false;
+			    (s->min_ttl && pi->ttl < s->min_ttl) ||
+			    (!tw_pkt_is_stamp(l) &&
+			     pi->pl_len < tw_pkt_sender_base(l) + s->pad_len))
+				return false; /* fp_reflect_session drops it unverified */
 			reflector = true;
 			*pad = s->pad_len;
 			op->tc = &s->crypto->tc;
@@ -578,13 +580,35 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 		   struct fp_session *s, uint64_t t2_tsc, struct fp_late_t3 *late)
 {
 	struct fp_counters *c = lc->cnt;
-	if (s->state != FP_SS_ACTIVE && s->state != FP_SS_STOPPING) {
-		FP_INC(c, DROP_NOT_STARTED);
-		s->drop++;
-		return FP_RX_DROP;
+	if (unlikely(s->state != FP_SS_ACTIVE)) {
+		/* RFC 5357 §3.8: nothing is reflected after Stop-Sessions +
+		 * Timeout; checked per packet against the end time (the cold
+		 * part is read only while stopping), not left to the expiry
+		 * scan or the SESSION_DEL. */
+		if (s->state == FP_SS_ENDED || (s->state == FP_SS_STOPPING &&
+		                                t2_tsc >= fp_sess_cold(fp.sess, s)->expire_tsc)) {
+			FP_INC(c, DROP_AFTER_STOP);
+			s->drop++;
+			return FP_RX_DROP;
+		}
+		if (s->state != FP_SS_STOPPING) {
+			FP_INC(c, DROP_NOT_STARTED);
+			s->drop++;
+			return FP_RX_DROP;
+		}
 	}
 	if (s->min_ttl && pi->ttl < s->min_ttl) {
 		FP_INC(c, DROP_TTL);
+		s->drop++;
+		return FP_RX_DROP;
+	}
+	/* No amplifier: a TWAMP reply is as long as the session's Padding
+	 * Length says (spec §4.5), so a request shorter than that is dropped
+	 * rather than answered with more octets than it carried (STAMP
+	 * replies are as long as the request). */
+	if (!tw_pkt_is_stamp((enum tw_pkt_layout)s->layout) &&
+	    pi->pl_len < tw_pkt_sender_base((enum tw_pkt_layout)s->layout) + s->pad_len) {
+		FP_INC(c, DROP_SHORT_REQUEST);
 		s->drop++;
 		return FP_RX_DROP;
 	}

@@ -35,10 +35,11 @@ enum fp_role { FP_ROLE_REFLECTOR = 1, FP_ROLE_SENDER = 2 };
 
 enum fp_sess_state {
 	FP_SS_FREE = 0,
-	FP_SS_ADDED,	/* known, not reflecting yet (before Start-Sessions) */
-	FP_SS_ACTIVE,	/* reflecting / sending */
+	FP_SS_ADDED,    /* known, not reflecting yet (before Start-Sessions) */
+	FP_SS_ACTIVE,   /* reflecting / sending */
 	FP_SS_STOPPING, /* Stop-Sessions seen: reflect until expire_tsc (REFWAIT) */
-	FP_SS_DEAD,	/* deleted, slot waits for the grace period */
+	FP_SS_DEAD,     /* deleted, slot waits for the grace period */
+	FP_SS_ENDED,    /* Timeout or REFWAIT over: drop (DROP_AFTER_STOP) until deleted */
 };
 
 struct fp_sender;
@@ -93,7 +94,8 @@ _Static_assert(sizeof(struct fp_session) == RTE_CACHE_LINE_SIZE,
 
 /* The cold part (control work on the main lcore only). */
 struct fp_sess_cold {
-	uint64_t expire_tsc; /* STOPPING: min(Timeout, REFWAIT) after stop; 0 = none */
+	uint64_t expire_tsc; /* STOPPING: min(Timeout, REFWAIT) after stop; the lcores
+	                      * read it (STOPPING only) to drop at the end exactly */
 	uint64_t refwait_tsc;
 	uint64_t timeout_tsc; /* Request-TW-Session Timeout */
 	uint64_t free_after_tsc;

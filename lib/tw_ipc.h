@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 4
+#define TW_IPC_VERSION 5
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -243,7 +243,11 @@ struct tw_ipc_reflector_add {
 
 /* REFLECTOR_START/STOP, SENDER_START/STOP, SESSION_DEL.
  * STOP on a reflector begins the Timeout drain (§4.7): the session keeps
- * reflecting for min(timeout, REFWAIT) and then reports SESSION_EVENT ENDED. */
+ * reflecting for min(timeout, REFWAIT) and then reports SESSION_EVENT ENDED;
+ * the fast path drops (DROP_AFTER_STOP) every packet received after that end,
+ * whenever the SESSION_DEL comes.  A REFLECTOR_STOP whose at_ntp is in the
+ * past (by at most 1 s) counts the drain from at_ntp: control stamps the
+ * moment Stop-Sessions arrived, so the end is Stop + Timeout exactly. */
 struct tw_ipc_session_ctl {
 	uint32_t session; /* session id; SESSION_DEL also accepts listener ids */
 	uint32_t pad0;    /* MBZ */
@@ -332,7 +336,7 @@ enum tw_ipc_cnt_sev {
 	X(RX_PKTS, INFO, "packets", "packets received on fast-path queues")                        \
 	X(TX_PKTS, INFO, "packets", "packets handed to the NIC")                                   \
 	X(RX_BURSTS, INFO, "bursts", "non-empty Rx bursts")                                        \
-	X(BUSY_CYCLES, INFO, "cycles", "TSC cycles of loop iterations that carried packets")        \
+	X(BUSY_CYCLES, INFO, "cycles", "TSC cycles of loop iterations that carried packets")       \
 	X(REFLECTED, INFO, "packets", "TWAMP-Test packets reflected")                              \
 	X(LIGHT_REFLECTED, INFO, "packets", "TWAMP-Light/STAMP packets reflected")                 \
 	X(SENT, INFO, "packets", "Session-Sender test packets sent")                               \
@@ -375,7 +379,9 @@ enum tw_ipc_cnt_sev {
 	  "frames the port dropped before the fast path polled them (imissed + rx_nombuf)")        \
 	X(DROP_NO_NEIGH, DROP, "packets", "sender next-hop MAC unresolved")                        \
 	X(DROP_SESSION_FULL, DROP, "packets", "session or Light peer table full")                  \
-	X(DROP_IPC_BAD, DROP, "messages", "malformed or unknown IPC command (NACKed)")
+	X(DROP_IPC_BAD, DROP, "messages", "malformed or unknown IPC command (NACKed)")             \
+	X(DROP_SHORT_REQUEST, DROP, "packets",                                                     \
+	  "TWAMP sender packet shorter than base + Padding Length: no amplifier")
 
 /* clang-format off */
 enum tw_ipc_cnt {

@@ -6,7 +6,7 @@ set -eu
 # Libraries and build tools (no command of their own that a test runs).
 pkgs=(build-essential pkg-config libssl-dev libcunit1-dev dpdk libdpdk-dev libipsec-mb-dev
       libclang-rt-14-dev clang kmod libseccomp-dev python3-jsonschema
-      python3-prometheus-client libjansson-dev)
+      python3-prometheus-client libjansson-dev debhelper fakeroot)
 # command:package -- every external command that a script under tests/ or
 # tools/ runs.  tools/check-deps.py (test "deps") fails when a script runs a
 # command missing from this table, or when a command of it is not installed.
@@ -24,7 +24,9 @@ cmds=(
 	groff:groff-base man:man-db
 	ip:iproute2 ss:iproute2 tc:iproute2
 	iptables:iptables ip6tables:iptables
-	ldd:libc-bin
+	ldd:libc-bin getent:libc-bin
+	dpkg:dpkg dpkg-deb:dpkg dpkg-buildpackage:dpkg-dev lintian:lintian
+	git:git xargs:findutils stat:coreutils
 	meson:meson ninja:ninja-build
 	mount:mount mountpoint:util-linux lscpu:util-linux
 	perf:linux-perf

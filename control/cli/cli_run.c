@@ -416,8 +416,12 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		}
 		struct ctl_client_req r = {0};
 		r.ipvn = loc.ss_family == AF_INET6 ? 6 : 4;
-		sa_addr(&sc.local, r.sender_addr);
-		sa_addr(&srv, r.receiver_addr);
+		/* Zero addresses mean "the control connection's" (RFC 4656
+		 * §3.5), as twping -Z sends them. */
+		if (!o->zero_addr) {
+			sa_addr(&sc.local, r.sender_addr);
+			sa_addr(&srv, r.receiver_addr);
+		}
 		r.sender_port = sa_get_port(&sc.local);
 		r.receiver_port = r.sender_port; /* as twping; the server decides (§2.7) */
 		r.padding = sc.padding;

@@ -27,6 +27,7 @@ struct cli_conn {
 	double timeout;     /* control reply deadline, s */
 	struct ctl_client_cfg ctl;
 	int64_t stagger_ns; /* session i starts i * stagger after the first */
+	bool zero_addr;     /* Request-TW-Session with zero addresses (§2.7, twping -Z) */
 	bool quiet;
 };
 

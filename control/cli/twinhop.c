@@ -79,6 +79,7 @@ struct opts {
 	double report_interval; /* -1: default */
 	struct tw_stats_thr thr[TW_STATS_THR__COUNT];
 	double stagger;
+	bool zero_addr;           /* -Z: zero Sender/Receiver Address (twping -Z) */
 	const char *profiles_dir; /* bench */
 	uint32_t pbkdf2_max;
 	uint32_t features;
@@ -110,7 +111,7 @@ static void usage_cmds(FILE *f)
 
 static void usage_opts(FILE *f)
 {
-	fputs(	      "measure / light-send / bench options:\n"
+	fputs("measure / light-send / bench options:\n"
 	      "  --mode LIST        allowed modes: open,auth,enc,mixed (default all)\n"
 	      "  --keyid ID         KeyID (identity)\n"
 	      "  --keyfile FILE     perfSONAR pass-phrase file (identity hex-passphrase)\n"
@@ -124,6 +125,8 @@ static void usage_opts(FILE *f)
 	      "  --sessions N       parallel test sessions (default 1)\n"
 	      "  --stagger S        start session i i*S seconds after the first (Start-N\n"
 	      "                     per session when --features indiv is negotiated)\n"
+	      "  -Z, --zero-addresses  zero Sender/Receiver Address in Request-TW-Session\n"
+	      "                     (the server uses the control connection's, twping -Z)\n"
 	      "  --timeout S        control reply deadline (default 10)\n"
 	      "  --loss-timeout S   a packet is lost after this (default 2)\n"
 	      "  -4, -6             address family\n"
@@ -273,6 +276,7 @@ enum {
 	O_RINTV,
 	O_THR,
 	O_STAGGER,
+	O_ZERO,
 	O_PROFDIR,
 	O_FORMAT,
 	O_HELP,
@@ -308,6 +312,7 @@ static const struct option long_opts[] = {
     {"report-interval", required_argument, 0, O_RINTV},
     {"threshold", required_argument, 0, O_THR},
     {"stagger", required_argument, 0, O_STAGGER},
+    {"zero-addresses", no_argument, 0, O_ZERO},
     {"profiles-dir", required_argument, 0, O_PROFDIR},
     {"format", required_argument, 0, O_FORMAT},
     {"help", no_argument, 0, O_HELP},
@@ -342,7 +347,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 	opterr = 0; /* one line of our own instead of getopt's */
 	int c;
 	double v;
-	while ((c = getopt_long(argc, argv, ":46hq", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":46hqZ", long_opts, NULL)) != -1) {
 		switch (c) {
 		case '4':
 			o->family = AF_INET;
@@ -516,6 +521,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 			}
 			break;
 		}
+		case 'Z':
+		case O_ZERO:
+			o->zero_addr = true;
+			break;
 		case O_STAGGER:
 			if (!num(optarg, 0, 3600, &v)) {
 				die_msg("--stagger: need 0..3600 seconds");
@@ -576,6 +585,7 @@ static int conn_from_opts(const struct opts *o, struct cli_conn *c)
 	c->local = o->local;
 	c->timeout = o->timeout;
 	c->stagger_ns = (int64_t)(o->stagger * 1e9);
+	c->zero_addr = o->zero_addr;
 	c->quiet = o->quiet;
 	c->ctl.modes = o->modes;
 	c->ctl.features = o->features;

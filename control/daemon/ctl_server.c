@@ -322,7 +322,12 @@ static void sess_stop(struct ctl_srv *s, unsigned i, uint64_t now_ms)
 {
 	struct ctl_srv_sess *ss = &s->sess[i];
 	struct tw_ipc_session_ctl sc = {.session = ss->id};
+	struct timespec ts;
 
+	/* The drain runs from now, when Stop-Sessions arrived, however long
+	 * the message takes to reach the fast path (tw_ipc.h REFLECTOR_STOP). */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sc.at_ntp = tw_ntp_from_timespec(&ts);
 	if (ss->state == CTL_SESS_STARTED)
 		(void)s->env->ops->fp_send(s->env->ctx, s, TW_IPC_REFLECTOR_STOP, &sc, sizeof(sc));
 	count(s, CTL_CNT_SESSIONS_STOPPED);

@@ -11,6 +11,7 @@
  * usage: fake_fp REGION [mute-add]   (mute-add: never answer REFLECTOR_ADD)
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,23 +41,40 @@ static void emit(struct tw_ring *r, uint16_t type, uint32_t id, const void *p, u
 	(void)tw_ring_enqueue(tw_ring_evt(r, 0), &h, p);
 }
 
-#define MAX_LIVE 256
-static uint32_t live[MAX_LIVE];
-static unsigned n_live;
+/* Live sessions by id (the daemon's ids are sequential): a bitmap, so the
+ * churn test can hold tens of thousands and check that all are deleted. */
+#define LIVE_BITS (1u << 20)
+static uint8_t live_map[LIVE_BITS / 8];
+static unsigned n_live, max_live;
+
+static bool live_has(uint32_t s)
+{
+	return live_map[(s % LIVE_BITS) / 8] >> (s % 8) & 1;
+}
 
 static void live_add(uint32_t s)
 {
-	if (n_live < MAX_LIVE)
-		live[n_live++] = s;
+	if (live_has(s))
+		return;
+	live_map[(s % LIVE_BITS) / 8] |= (uint8_t)(1u << (s % 8));
+	if (++n_live > max_live)
+		max_live = n_live;
 }
 
-static void live_del(uint32_t s)
+static bool live_del(uint32_t s)
 {
-	for (unsigned i = 0; i < n_live; i++)
-		if (live[i] == s) {
-			live[i] = live[--n_live];
-			return;
-		}
+	if (!live_has(s))
+		return false;
+	live_map[(s % LIVE_BITS) / 8] &= (uint8_t)~(1u << (s % 8));
+	n_live--;
+	return true;
+}
+
+static volatile sig_atomic_t want_live;
+static void on_usr1(int s)
+{
+	(void)s;
+	want_live = 1;
 }
 
 /* Wall clock as NTP 32.32 (RFC 5905). */
@@ -88,6 +106,8 @@ int main(int argc, char **argv)
 
 	signal(SIGTERM, on_sig);
 	signal(SIGINT, on_sig);
+	signal(SIGUSR1, on_usr1);
+	int quiet = getenv("FAKE_FP_QUIET") != NULL;
 	if (tw_ring_create(&cfg, &r, why, sizeof(why)) != TW_OK) {
 		fprintf(stderr, "fake_fp: %s\n", why);
 		return 1;
@@ -107,6 +127,11 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	while (!stop) {
 		struct tw_ipc_hdr h;
+		if (want_live) {
+			want_live = 0;
+			printf("LIVE %u MAX %u\n", n_live, max_live);
+			fflush(stdout);
+		}
 		tw_ring_fp_heartbeat(r, mono_ns() - hb_off);
 		if (tw_ring_dequeue(tw_ring_cmd(r), &h, buf, sizeof(buf)) != TW_OK) {
 			usleep(1000);
@@ -132,20 +157,24 @@ int main(int argc, char **argv)
 		if (h.type == TW_IPC_REFLECTOR_ADD) {
 			struct tw_ipc_reflector_add ra;
 			memcpy(&ra, buf, sizeof(ra));
-			printf(
+			if (!quiet)
+				printf(
 			    "CMD REFLECTOR_ADD session=%u port=%u sec=%u dscp=%u timeout_ms=%llu\n",
 			    ra.session, ra.flow.local_port, ra.sec, ra.dscp,
 			    (unsigned long long)(ra.timeout_ns / 1000000u));
 			fflush(stdout);
 			if (mute_add)
 				continue;
-		} else {
+		} else if (!quiet) {
 			printf("CMD %s session=%u\n", tw_ipc_type_name(h.type), session);
 			fflush(stdout);
 		}
 		if (h.type == TW_IPC_STATS_REQUEST && n_live) {
-			for (unsigned i = 0; i < n_live; i++) {
-				uint32_t id = live[i];
+			unsigned left = n_live;
+			for (uint32_t id = 0; id < LIVE_BITS && left; id++) {
+				if (!live_has(id))
+					continue;
+				left--;
 				struct tw_ipc_stats st = {.session = id,
 				                          .proto = TW_IPC_PROTO_TWAMP,
 				                          .state = TW_IPC_EV_STARTED,
@@ -157,7 +186,7 @@ int main(int argc, char **argv)
 				                          .drops = id};
 				struct tw_ipc_hdr sh = {.version = TW_IPC_VERSION,
 				                        .type = TW_IPC_STATS,
-				                        .flags = i + 1 < n_live ? TW_IPC_F_MORE : 0,
+				                        .flags = left ? TW_IPC_F_MORE : 0,
 				                        .id = h.id,
 				                        .length = sizeof(st)};
 				(void)tw_ring_enqueue(tw_ring_evt(r, 0), &sh, &st);
@@ -167,8 +196,13 @@ int main(int argc, char **argv)
 		if (h.type == TW_IPC_REFLECTOR_ADD || h.type == TW_IPC_LIGHT_LISTEN ||
 		    h.type == TW_IPC_SENDER_ADD)
 			live_add(session);
-		if (h.type == TW_IPC_SESSION_DEL)
-			live_del(session);
+		if (h.type == TW_IPC_SESSION_DEL && !live_del(session)) {
+			/* as the real fast path: no such session, NACK TW_E_ARG */
+			struct tw_ipc_ack nack = {
+			    .req_type = h.type, .err = TW_E_ARG, .session = session};
+			emit(r, TW_IPC_NACK, h.id, &nack, sizeof(nack));
+			continue;
+		}
 		struct tw_ipc_ack ack = {.req_type = h.type, .session = session};
 		emit(r, TW_IPC_ACK, h.id, &ack, sizeof(ack));
 		if (h.type == TW_IPC_REFLECTOR_START)

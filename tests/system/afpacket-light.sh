@@ -39,7 +39,7 @@ ip netns exec "$NSA" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix twh-ap$$
 	--log-level=user1,notice -- \
 	--profile "$PROFILES/net_af_packet.conf" --pvar iface="$VA" \
 	--addr 10.88.0.1/24 --addr fd00:88::1/64 --tap twh-x0 \
-	--light-port 862 --light-port 863:stateless --light-port 864:stamp --duration 60 --counters >"$TMP/fp.log" 2>&1 &
+	--light-port 862 --light-port 863:stateless --light-port 864:stamp --duration 600 --counters >"$TMP/fp.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do grep -q READY "$TMP/fp.log" && break; sleep 0.1; done
 expect "fast path started" grep -q READY "$TMP/fp.log"
