@@ -51,7 +51,7 @@ ip -n $NS link set $VA up
 ip -n $CNS addr add 10.89.0.2/24 dev $VB
 ip -n $CNS link set $VB up
 set +e
-FRAMES=$(sed -n 's/.*framecnt=\([0-9]*\).*/\1/p' "$PROFILE")
+FRAMES=$(sed -n 's/^vdev=.*framecnt=\([0-9]*\).*/\1/p' "$PROFILE")
 
 ip netns exec $NS "$FP" -l "$CPU" --no-huge -m 256 --no-pci --file-prefix twh-bb$$ \
 	--log-level=notice -- --profile "$PROFILE" --pvar iface=$VA \
@@ -68,7 +68,7 @@ ip netns exec $CNS ping -c 2 -i 0.2 -W 2 10.89.0.1 >"$TMP/ping" 2>&1 ||
 counters() { # -> "NAME value" lines, totals
 	"$IPC" --shm $SHM counters 2>/dev/null | awk '$1 == "total" { print $2, $3 }'
 }
-cval() { awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }' "$1"; }
+cval() { awk -v n="$2" '$1 == n { v = $2 } END { print (v == "" ? 0 : v) }' "$1"; }
 link_drops() { # ns dev -> "rx_dropped tx_dropped"
 	ip -n "$1" -s link show "$2" | awk '/RX:/ { getline; r = $4 } /TX:/ { getline; t = $4 } END { print r + 0, t + 0 }'
 }
@@ -95,10 +95,7 @@ for r in $(seq "$RUNS"); do
 	fwd=$((sent - refl)); bwd=$((refl - replies))
 	LOSSES="$LOSSES $lost"
 	rate=$(awk -v n="$sent" -v s="$sent_s" 'BEGIN { printf "%.0f", (s > 0) ? n / s : 0 }')
-	if [ "$FORMAT" = md ]; then
-		echo "run $r: sent $sent at $rate pps, lost $lost (forward $fwd, backward $bwd)" >&2
-		continue
-	fi
+	[ "$FORMAT" = md ] && continue
 	printf "run %d: sent %d (%s pps)  fast path rx %d  reflected %d  tx %d  replies %d\n" \
 		"$r" "$sent" "$rate" "$rxp" "$refl" "$txp" "$replies"
 	printf "       lost %d: forward %d, backward %d; duplicates %d\n" "$lost" "$fwd" "$bwd" "$dup"
@@ -109,6 +106,9 @@ med=$(echo "$LOSSES" | tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} EN
 if [ "$FORMAT" = md ]; then
 	printf "| burst %d pkts at %d pps, af_packet framecnt=%s%s | median loss %s of %d [%s ] |\n" \
 		"$COUNT" "$RATE" "$FRAMES" "${FP_ARGS:+, $FP_ARGS}" "$med" "$COUNT" "$LOSSES"
+	# the client's achieved rate, for the table
+	echo ""
+	echo "(the client reached $rate pps in the last run)"
 else
 	echo "median loss over $RUNS runs: $med of $COUNT [$LOSSES ]"
 fi

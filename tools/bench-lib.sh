@@ -40,7 +40,7 @@ bench_cleanup() {
 #       cycles that were not busy.
 tw_capacity_sample() {
 	"$1" --shm "$2" counters 2>/dev/null | awk '$1 == "total" { v[$2] = $3 }
-		END { printf "%d %d %d %d\n", v["RX_PKTS"], v["RX_BURSTS"], v["BUSY_CYCLES"], v["TX_PKTS"] }'
+		END { printf "%.0f %.0f %.0f %.0f\n", v["RX_PKTS"], v["RX_BURSTS"], v["BUSY_CYCLES"], v["TX_PKTS"] }'
 }
 tw_capacity() {
 	awk -v ta="$1" -v tb="$2" -v hz="$3" -v a="$4" -v b="$5" 'BEGIN {

@@ -305,7 +305,8 @@ def main():
     with open(conf2, "w") as f:
         f.write("listen 127.0.0.1 %d\nfp-region /twinhop-absent-%d\nadmin-socket %s\n"
                 "seccomp no\n" % (port2, os.getpid(), os.path.join(tmp, "a2.sock")))
-    d2 = subprocess.Popen([TWINHOPD, "-f", conf2], stderr=log)
+    log2 = open(os.path.join(tmp, "nofp.log"), "w")
+    d2 = subprocess.Popen([TWINHOPD, "-f", conf2], stderr=log2)
     procs.append(d2)
     for _ in range(100):
         try:
@@ -317,9 +318,32 @@ def main():
     b.sendall(request())
     check(accept_of(recv_exact(b, 48)) == 5, "no fast path: Accept-Session Accept=5")
     b.close()
+    # Issue 8 §6/§6b: a region another user created (uid 4242, as a
+    # local user could while the fast path is down) is refused, and every
+    # failed attach reason is logged, a repeated one at most once a minute.
+    if os.geteuid() == 0:
+        time.sleep(2.5)  # three tries with "no fast path region"
+        shm = "/dev/shm/twinhop-absent-%d" % os.getpid()
+        fd = os.open(shm, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+        os.ftruncate(fd, 1 << 20)
+        os.fchown(fd, 4242, 4242)  # neither root nor the daemon's user
+        os.fchmod(fd, 0o666)  # open to all, so the daemon could map it
+        os.close(fd)
+        time.sleep(2.5)
+        os.unlink(shm)
+        log2.flush()
+        t2 = open(log2.name).read()
+        check(t2.count("no fast path region") == 1,
+              "a repeated attach failure is logged once (rate limit): %r" % t2[-600:])
+        check("owner uid 4242" in t2 and "refusing it" in t2,
+              "a foreign-owned region is refused, with the reason logged: %r" % t2[-600:])
+    else:
+        check(False, "the foreign-owned region case needs root")
     d2.terminate()
     d2.wait(timeout=10)
     procs.remove(d2)
+    log2.close()
+    log.write(open(log2.name).read())
 
     # --- configuration check mode ---
     r = subprocess.run([TWINHOPD, "-n", "-f", EXAMPLE], capture_output=True, text=True)
