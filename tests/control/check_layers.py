@@ -24,7 +24,7 @@ DAEMON_RANK = [
     ["ctl_log", "ctl_json", "ctl_http", "ctl_loop", "ctl_flows"],
     ["ctl_conf"],
     ["ctl_server", "ctl_fp"],
-    ["ctl_reg"],
+    ["ctl_reg", "ctl_peers"],
     ["ctl_daemon"],
     ["ctl_live"],
     ["ctl_admin", "ctl_metrics"],
