@@ -395,7 +395,7 @@ bool fp_crypto_verified(struct fp_lcore *lc, const struct fp_pinfo *pi, enum tw_
 
 /* Park a finished protected reply for the burst's protect call. */
 static inline bool crypto_defer(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
-				int rlen, const struct fp_refl *rf, bool late_t3)
+				int rlen, const struct fp_refl *rf, bool late_t3, bool cs_full)
 {
 	struct fp_crypto_batch *cb = lc->cb;
 	if (!cb || !cb->pi || pi < cb->pi || pi >= cb->pi + FP_BURST ||
@@ -408,6 +408,10 @@ static inline bool crypto_defer(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 	pd->late_t3 = late_t3;
 	pd->i = (unsigned)(pi - cb->pi);
 	pd->rf = *rf;
+	/* STAMP TLV values were rewritten: the incremental checksum recorded
+	 * before them no longer holds (reflect_body sets cs.incr false too). */
+	if (cs_full)
+		cb->pre[pd->i].cs.incr = false;
 	return true;
 }
 
@@ -435,8 +439,11 @@ static inline bool t3_is_late(enum tw_pkt_layout l, enum tw_pkt_prot p)
  * the Direct Measurement reflector counters (§4.5; the Sender Tx counter
  * is the sender's, echoed).  cnt: this session's received = transmitted
  * count including this packet, 0 when there is no per-sender state
- * (stateless).  Returns true if a value was written. */
-static bool stamp_tlv_fill(uint8_t *area, size_t len, uint32_t cnt)
+ * (stateless).  Class of Service (§4.4): DSCP2/ECN as received (tos),
+ * and *dscp becomes DSCP1, the DSCP the sender asked for on the reply; a
+ * CoS TLV whose Length is not 4 gets M.  Returns true if a value or flag
+ * was written. */
+static bool stamp_tlv_fill(uint8_t *area, size_t len, uint32_t cnt, uint8_t tos, uint8_t *dscp)
 {
 	struct tw_pkt_tlv_iter it;
 	struct tw_pkt_tlv t;
@@ -456,6 +463,12 @@ static bool stamp_tlv_fill(uint8_t *area, size_t len, uint32_t cnt)
 								     : FP_TSM_SW_LOCAL;
 			v[2] = sync;
 			v[3] = FP_TSM_SW_LOCAL; /* T3: TSC read before Tx */
+			w = true;
+		} else if (t.type == TW_PKT_TLV_COS) {
+			if (t.len == TW_PKT_TLV_COS_LEN)
+				*dscp = tw_pkt_cos_reflect(v, tos);
+			else
+				area[t.off] |= TW_PKT_TLV_F_M;
 			w = true;
 		}
 	}
@@ -480,6 +493,11 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 	struct fp_counters *c = lc->cnt;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *pl = f + pi->pl_off;
+	/* The reply's parameters: rf itself, or for STAMP a copy whose DSCP
+	 * a Class of Service TLV may set (RFC 8972 §4.4).  For the constant
+	 * open instance fr == rf folds away. */
+	const struct fp_refl *fr = rf;
+	struct fp_refl rs;
 	FP_STAGE_T0(st);
 	/* Before anything changes the request (mode 4 decrypts in place). */
 	struct fp_cs_ref cs = {.incr = false};
@@ -539,28 +557,31 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 		 * process (all but Extra Padding), M on a malformed one. */
 		static const struct tw_pkt_tlv_set known = {
 			{1u << TW_PKT_TLV_EXTRA_PADDING | 1u << TW_PKT_TLV_TIMESTAMP_INFO |
-				 1u << TW_PKT_TLV_DIRECT_MEASUREMENT,
+				 1u << TW_PKT_TLV_COS | 1u << TW_PKT_TLV_DIRECT_MEASUREMENT,
 			 0, 0, 0}};
 		size_t base = tw_pkt_reflector_base(l);
 		if ((size_t)r > base) {
+			rs = *rf;
+			fr = &rs;
 			(void)tw_pkt_tlv_reflect(pl + base, (size_t)r - base, &known, NULL);
 			/* values changed: fp_cs_pre recorded only the flags */
-			if (stamp_tlv_fill(pl + base, (size_t)r - base, rf->dm_cnt))
+			if (stamp_tlv_fill(pl + base, (size_t)r - base, rf->dm_cnt, pi->tos,
+					   &rs.dscp))
 				cs.incr = false;
 		}
 	}
 	if (p != TW_PKT_PROT_NONE) {
 		/* the burst's protect call: fp_crypto_burst_end() */
-		if (batched && crypto_defer(lc, m, pi, r, rf, late_t3))
+		if (batched && crypto_defer(lc, m, pi, r, fr, late_t3, !cs.incr))
 			return FP_RX_CONSUMED;
 		if (!late_t3)
 			tw_pkt_set_t3(pl, l, wire_ts(rte_rdtsc(), z), fp.errest[z]);
 		FP_STAGE_RESTART(st);
-		if (protect_reply(c, rf, pl, (size_t)r) != 0)
+		if (protect_reply(c, fr, pl, (size_t)r) != 0)
 			return FP_RX_DROP;
 		FP_STAGE_NESTED(lc, crypto, st);
 	}
-	return finish(lc, m, pi, r, rf, late_t3, late, &cs);
+	return finish(lc, m, pi, r, fr, late_t3, late, &cs);
 }
 
 static __rte_noinline enum fp_rx_verdict reflect(struct fp_lcore *lc, struct rte_mbuf *m,

@@ -601,6 +601,58 @@ static inline bool tw_pkt_tlv_set_has(const struct tw_pkt_tlv_set *s, uint8_t ty
 enum tw_err tw_pkt_tlv_reflect(uint8_t *area, size_t len, const struct tw_pkt_tlv_set *known,
                                unsigned *count);
 
+/*
+ * RFC 8972 §4.4 Class of Service TLV, value of 4 octets:
+ *
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   |   DSCP1   |   DSCP2   |ECN| RP|          Reserved             |
+ *
+ * DSCP1: the DSCP the Session-Sender asks for on the reflected packet;
+ * DSCP2 and ECN: what the Session-Reflector received; RP (Reverse Path):
+ * 0 when the reflected packet carries DSCP1.  The Reserved octets are left
+ * as received, so a peer speaking a later revision that puts a requested
+ * ECN there gets its bits back unchanged.  A Length other than 4 is
+ * malformed (the reflector sets M and fills nothing).
+ */
+#define TW_PKT_TLV_COS_LEN 4
+
+struct tw_pkt_cos {
+	uint8_t dscp1, dscp2, ecn, rp;
+};
+
+static inline struct tw_pkt_cos tw_pkt_cos_get(const uint8_t *v)
+{
+	struct tw_pkt_cos c;
+	c.dscp1 = (uint8_t)(v[0] >> 2);
+	c.dscp2 = (uint8_t)((v[0] & 3u) << 4 | v[1] >> 4);
+	c.ecn = (uint8_t)(v[1] >> 2 & 3u);
+	c.rp = (uint8_t)(v[1] & 3u);
+	return c;
+}
+
+/* Writes the first two octets; the Reserved ones are the caller's. */
+static inline void tw_pkt_cos_put(uint8_t *v, const struct tw_pkt_cos *c)
+{
+	v[0] = (uint8_t)((c->dscp1 & 0x3fu) << 2 | (c->dscp2 & 0x3fu) >> 4);
+	v[1] = (uint8_t)((c->dscp2 & 0x0fu) << 4 | (c->ecn & 3u) << 2 | (c->rp & 3u));
+}
+
+/*
+ * Session-Reflector processing of one CoS value (RFC 8972 §4.4): record the
+ * received TOS / Traffic Class octet as DSCP2 and ECN, RP 0 (we always send
+ * the reply with DSCP1), and return DSCP1, the reply's DSCP.
+ */
+static inline uint8_t tw_pkt_cos_reflect(uint8_t *v, uint8_t tos_rx)
+{
+	struct tw_pkt_cos c = tw_pkt_cos_get(v);
+	c.dscp2 = (uint8_t)(tos_rx >> 2);
+	c.ecn = (uint8_t)(tos_rx & 3u);
+	c.rp = 0;
+	tw_pkt_cos_put(v, &c);
+	return c.dscp1;
+}
+
 /* OR flags into every TLV's flags octet (e.g. I on all TLVs when the HMAC
  * TLV check fails, spec §6.3), the malformed one included; the walk stops
  * there.  Returns as tw_pkt_tlv_reflect(). */

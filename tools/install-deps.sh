@@ -14,7 +14,7 @@ cmds=(
 	apt-get:apt awk:mawk bash:bash sh:dash bc:bc debconf-set-selections:debconf dpkg-query:dpkg
 	cat:coreutils chmod:coreutils cp:coreutils cut:coreutils date:coreutils
 	dirname:coreutils head:coreutils id:coreutils ls:coreutils mkdir:coreutils
-	mktemp:coreutils od:coreutils rm:coreutils seq:coreutils sleep:coreutils
+	mktemp:coreutils nproc:coreutils od:coreutils rm:coreutils seq:coreutils sleep:coreutils
 	sort:coreutils tail:coreutils tee:coreutils timeout:coreutils tr:coreutils
 	wc:coreutils basename:coreutils mkfifo:coreutils stdbuf:coreutils nproc:coreutils
 	uname:coreutils git:git tar:tar

@@ -27,6 +27,7 @@
 
 #define CLI_ENGINE_SESSIONS_MAX 64
 #define CLI_ENGINE_TICK_NS      100000000 /* 100 ms: interval reports, control pumping */
+#define CLI_TLV_MAX             64
 
 struct cli_sess_cfg {
 	struct sockaddr_storage local; /* port 0: ephemeral; filled in by add */
@@ -43,6 +44,10 @@ struct cli_sess_cfg {
 	uint16_t server_octets; /* RFC 6038: start of the padding */
 	uint8_t dscp;
 	uint16_t ssid;        /* STAMP */
+	/* RFC 8972 TLVs sent right after the STAMP sender base (socket
+	 * engine); with them the padding is 0. */
+	uint8_t tlv[CLI_TLV_MAX];
+	uint16_t tlv_len;
 	uint64_t count;       /* 0: until stopped */
 	uint64_t interval_ns; /* mean interval */
 	bool poisson;
@@ -62,6 +67,13 @@ struct cli_engine_counters {
 	 * forward hop count is unknown.  no_ttl_len: the shortest seen. */
 	uint64_t rx_no_ttl;
 	size_t rx_no_ttl_len;
+	/* RFC 8972 §4.4 Class of Service TLVs in STAMP replies: replies
+	 * carrying one, forward DSCP changed on the way (DSCP2 != the DSCP
+	 * sent), forward CE marks, reverse DSCP not the requested DSCP1, RP
+	 * set; the last DSCP2/ECN seen and the reply's own DSCP.  tlv_u/tlv_m:
+	 * TLVs the reflector flagged Unrecognized / Malformed. */
+	uint64_t cos_rx, cos_fwd_remarked, cos_fwd_ce, cos_rev_remarked, cos_rp, tlv_u, tlv_m;
+	uint8_t cos_dscp2, cos_ecn, cos_rx_dscp;
 };
 
 /* Count a reply of len octets accepted without its Sender TTL. */

@@ -54,6 +54,11 @@ static int fp_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, 
 		         "drop --features symmetrical or use --engine socket");
 		return -1;
 	}
+	if (cfg->tlv_len) {
+		snprintf(err, errlen, "fastpath engine: STAMP TLVs (--tlv) are sent by the "
+		                      "socket engine only; use --engine socket");
+		return -1;
+	}
 	if (!e->priv) {
 		e->priv = calloc(1, sizeof(struct fp_priv));
 		if (!e->priv) {

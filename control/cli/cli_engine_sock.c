@@ -91,10 +91,12 @@ static int setopts(int fd, int family, uint8_t dscp, char *err, size_t errlen)
 		rc |= setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
 		rc |= setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
 		rc |= setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+		rc |= setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof(one));
 	} else {
 		rc |= setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
 		rc |= setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
 		rc |= setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
+		rc |= setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof(one));
 	}
 	rc |= setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (rc) {
@@ -151,7 +153,12 @@ static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg
 		snprintf(err, errlen, "padding %u too large for a UDP datagram", cfg->padding);
 		return -1;
 	}
-	s->tx_len = base + cfg->padding;
+	if (cfg->tlv_len && (!tw_pkt_is_stamp(cfg->layout) || cfg->tlv_len > CLI_TLV_MAX ||
+	                     cfg->padding)) {
+		snprintf(err, errlen, "STAMP TLVs need a STAMP session without padding");
+		return -1;
+	}
+	s->tx_len = base + cfg->tlv_len + cfg->padding;
 	/* Replies: reflector base + padding, plus slack for longer reflectors. */
 	s->rx_cap = tw_pkt_reflect_len(cfg->layout, cfg->padding, s->tx_len) + 1024;
 	s->tx = calloc(1, s->tx_len);
@@ -162,6 +169,10 @@ static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg
 	/* Padding content is arbitrary (§4.8); random like twping. */
 	if (cfg->padding)
 		tw_crypto_random(s->tx + base, cfg->padding);
+	/* RFC 8972 §4: TLVs follow the base; the encoder writes only the
+	 * base, so they are written once here. */
+	if (cfg->tlv_len)
+		memcpy(s->tx + base, cfg->tlv, cfg->tlv_len);
 
 	s->fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->fd < 0) {
@@ -256,6 +267,41 @@ static void send_one(struct cli_engine *e, struct sock_priv *p, unsigned i,
 	s->seq++;
 }
 
+/* What came back in a STAMP reply's TLVs (RFC 8972 §4): the reflector's
+ * U/M flags, and for Class of Service (§4.4) forward remarking (DSCP2 vs
+ * the DSCP we sent), forward CE marks, and whether the reply arrived with
+ * the DSCP1 we asked for (tos: the reply's TOS octet, -1 if unknown). */
+static void reply_tlvs(struct cli_engine_counters *c, const struct cli_sess_cfg *cfg,
+                       const uint8_t *area, size_t len, int tos)
+{
+	struct tw_pkt_tlv_iter it;
+	struct tw_pkt_tlv t;
+	enum tw_err e;
+	tw_pkt_tlv_iter_init(&it, area, len);
+	while ((e = tw_pkt_tlv_next(&it, &t)) == TW_OK) {
+		if (t.flags & TW_PKT_TLV_F_U)
+			c->tlv_u++;
+		if (t.flags & TW_PKT_TLV_F_M)
+			c->tlv_m++;
+		if (t.type != TW_PKT_TLV_COS || t.len != TW_PKT_TLV_COS_LEN ||
+		    (t.flags & (TW_PKT_TLV_F_U | TW_PKT_TLV_F_M)))
+			continue;
+		struct tw_pkt_cos cos = tw_pkt_cos_get(t.value);
+		c->cos_rx++;
+		c->cos_dscp2 = cos.dscp2;
+		c->cos_ecn = cos.ecn;
+		c->cos_fwd_remarked += cos.dscp2 != cfg->dscp;
+		c->cos_fwd_ce += cos.ecn == 3;
+		c->cos_rp += cos.rp != 0;
+		if (tos >= 0) {
+			c->cos_rx_dscp = (uint8_t)(tos >> 2);
+			c->cos_rev_remarked += (uint8_t)(tos >> 2) != cos.dscp1;
+		}
+	}
+	if (e == TW_E_TLV_LENGTH)
+		c->tlv_m++; /* the reply's TLV area itself is cut short */
+}
+
 static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
                      const struct cli_engine_cb *cb, uint8_t *buf)
 {
@@ -263,7 +309,7 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 	struct cli_sess_cfg *cfg = &e->cfg[i];
 	for (;;) {
 		union {
-			char b[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) * 2];
+			char b[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) * 4];
 			struct cmsghdr align;
 		} ctl;
 		struct iovec iov = {buf, s->rx_cap};
@@ -275,7 +321,7 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 		if (n < 0)
 			return; /* EAGAIN, or ICMP errors (ECONNREFUSED): nothing to read */
 		int64_t t4 = -1;
-		int ttl = 0;
+		int ttl = 0, tos = -1;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
 				struct timespec t;
@@ -285,6 +331,10 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 			           (c->cmsg_level == IPPROTO_IPV6 &&
 			            c->cmsg_type == IPV6_HOPLIMIT)) {
 				memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
+			} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) {
+				tos = *(const uint8_t *)CMSG_DATA(c);
+			} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS) {
+				memcpy(&tos, CMSG_DATA(c), sizeof(tos));
 			}
 		}
 		if (t4 < 0)
@@ -319,6 +369,9 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 		}
 		if (short_by)
 			cli_engine_count_no_ttl(&e->cnt[i], (size_t)n);
+		if (cfg->tlv_len && (size_t)n > tw_pkt_reflector_base(cfg->layout))
+			reply_tlvs(&e->cnt[i], cfg, buf + tw_pkt_reflector_base(cfg->layout),
+			           (size_t)n - tw_pkt_reflector_base(cfg->layout), tos);
 		(void)seen_mark(s, r.sender_seq);
 		struct tw_stats_reply rp = {0};
 		rp.snd_seq = r.sender_seq;

@@ -103,6 +103,7 @@ static void forward(struct cli_meas *m, unsigned i, bool all)
 
 int cli_meas_start(struct cli_meas *m, char *err, size_t errlen)
 {
+	m->host_ok = cli_host_udp_read(&m->host0);
 	m->t0 = tw_time_now_ns();
 	m->last_intv = m->t0;
 	for (unsigned i = 0; i < m->n; i++) {
@@ -321,10 +322,58 @@ static int write_om(struct cli_meas *m, char *err, size_t errlen)
 	return 0;
 }
 
+static bool rep_short(const struct tw_report_run *u)
+{
+	return u->rate_requested_pps > 0 && u->rate_achieved_pps > 0 && u->rate_judged &&
+	       u->rate_achieved_pps < u->rate_requested_pps * (1 - TW_REPORT_RATE_SHORTFALL);
+}
+
+/* The run's own facts for the report: the rate reached against the one
+ * asked for, and what this host dropped (docs/output.md "The run"). */
+static void run_facts(const struct cli_meas *m, const struct cli_meas_sess *s,
+                      const struct cli_host_udp *h1, bool h1_ok, struct tw_report_run *u,
+                      char *advice, size_t cap)
+{
+	memset(u, 0, sizeof(*u));
+	if (s->info.interval_ns > 0)
+		u->rate_requested_pps = 1e9 / (double)s->info.interval_ns;
+	if (s->nsent >= 2 && s->last_t1 > s->first_t1)
+		u->rate_achieved_pps =
+		    (double)(s->nsent - 1) * 1e9 / (double)(s->last_t1 - s->first_t1);
+	/* A few packets' timing jitter is not a shortfall: judge from 20
+	 * packets and 100 ms on. */
+	u->rate_judged = s->nsent >= 20 && s->last_t1 - s->first_t1 >= 100000000;
+	u->host_known = m->host_ok && h1_ok;
+	if (u->host_known) {
+		u->host_rcvbuf_errors = h1->rcvbuf_errors >= m->host0.rcvbuf_errors
+		                            ? h1->rcvbuf_errors - m->host0.rcvbuf_errors
+		                            : 0;
+		u->host_sndbuf_errors = h1->sndbuf_errors >= m->host0.sndbuf_errors
+		                            ? h1->sndbuf_errors - m->host0.sndbuf_errors
+		                            : 0;
+	}
+	bool sock = !m->cfg.engine || !strcmp(m->cfg.engine, "socket");
+	advice[0] = '\0';
+	if (rep_short(u))
+		snprintf(advice, cap,
+		         "the %s engine reached %.0f of %.0f pps: the rates, delays and loss above "
+		         "are for that rate%s",
+		         sock ? "socket" : "fastpath", u->rate_achieved_pps, u->rate_requested_pps,
+		         sock ? "; --engine fastpath sends from the DPDK fast path" : "");
+	else if (u->host_rcvbuf_errors + u->host_sndbuf_errors)
+		snprintf(advice, cap,
+		         "this host's UDP socket buffers dropped packets: some of the loss is "
+		         "ours, not the network's%s",
+		         sock ? " (raise net.core.rmem_max, or use --engine fastpath)" : "");
+	u->advice = advice[0] ? advice : NULL;
+}
+
 int cli_meas_finish(struct cli_meas *m, char *err, size_t errlen)
 {
 	int rc = 0;
 	int64_t now = tw_time_now_ns();
+	struct cli_host_udp h1;
+	bool h1_ok = cli_host_udp_read(&h1);
 	for (unsigned i = 0; i < m->n; i++) {
 		struct cli_meas_sess *s = &m->s[i];
 		tw_stats_expire(s->st, now);
@@ -338,6 +387,10 @@ int cli_meas_finish(struct cli_meas *m, char *err, size_t errlen)
 		struct tw_stats_summary sum;
 		tw_stats_summary_fill(s->st, &s->st->total, &sum);
 		if (s->rep) {
+			struct tw_report_run run;
+			char advice[256];
+			run_facts(m, s, &h1, h1_ok, &run, advice, sizeof(advice));
+			tw_report_set_run(s->rep, &run);
 			/* The last partial interval, then the totals. */
 			if (m->cfg.report_interval_ns > 0 && now > m->last_intv) {
 				struct tw_stats_summary is;

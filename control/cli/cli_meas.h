@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 #include "cli_engine.h"
+#include "cli_host.h"
 #include "tw_report.h"
 #include "tw_stats.h"
 
@@ -35,6 +36,7 @@ struct cli_meas_cfg {
 	bool progress;              /* JSON mode: one progress line per interval on stderr */
 	const char *csv_path;       /* NULL: no CSV */
 	const char *om_path;        /* NULL: no OpenMetrics file */
+	const char *engine;         /* "socket", "fastpath"; for the report's advice */
 };
 
 /* Per-session description for the "start" section. */
@@ -77,6 +79,8 @@ struct cli_meas {
 	int64_t t0;        /* wall clock at start, ns */
 	int64_t last_intv; /* end of the last interval, wall ns */
 	bool started, failed;
+	bool host_ok; /* host0 read at the start */
+	struct cli_host_udp host0;
 	struct cli_engine_cb cb;
 	/* Called from every tick (e.g. to pump TWAMP-Control); may be NULL. */
 	void (*on_tick)(void *arg, int64_t now);

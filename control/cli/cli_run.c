@@ -270,6 +270,20 @@ static void engine_drops(const struct cli_engine *e)
 			    "%llu, zero error estimate %llu",
 			    i + 1, (unsigned long long)c->tx_err, (unsigned long long)c->rx_short,
 			    (unsigned long long)c->rx_hmac, (unsigned long long)c->rx_errest);
+		/* RFC 8972 §4.4: what the Class of Service TLVs reported. */
+		if (c && c->cos_rx)
+			cli_err("s%u: STAMP Class of Service: %llu replies; forward: sent DSCP %u, "
+			        "reflector received DSCP %u ECN %u (%llu remarked, %llu CE); "
+			        "reverse: received DSCP %u (%llu not as requested); RP %llu; "
+			        "TLVs flagged U %llu, M %llu",
+			        i + 1, (unsigned long long)c->cos_rx, e->cfg[i].dscp, c->cos_dscp2,
+			        c->cos_ecn, (unsigned long long)c->cos_fwd_remarked,
+			        (unsigned long long)c->cos_fwd_ce, c->cos_rx_dscp,
+			        (unsigned long long)c->cos_rev_remarked, (unsigned long long)c->cos_rp,
+			        (unsigned long long)c->tlv_u, (unsigned long long)c->tlv_m);
+		else if (c && (c->tlv_u || c->tlv_m))
+			cli_err("s%u: STAMP TLVs flagged by the reflector: U %llu, M %llu", i + 1,
+			        (unsigned long long)c->tlv_u, (unsigned long long)c->tlv_m);
 		/* Wire ref §11b.7: accepted, but say what was missing, once. */
 		size_t base = tw_pkt_reflector_base(e->cfg[i].layout);
 		if (c && c->rx_no_ttl && c->rx_no_ttl_len < base)
@@ -563,6 +577,10 @@ int cli_run_light(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		                 : (uint32_t)(tw_pkt_reflector_base(sc.layout) -
 		                              tw_pkt_sender_base(sc.layout));
 		sc.ssid = pl->ssid;
+		if (pl->tlv_len && pl->tlv_len <= sizeof(sc.tlv)) {
+			memcpy(sc.tlv, pl->tlv, pl->tlv_len);
+			sc.tlv_len = pl->tlv_len;
+		}
 		fill_cfg(&sc, pl, m->cfg.loss_timeout_ns);
 		sc.start_offset_ns = (int64_t)i * o->stagger_ns;
 		struct sockaddr_storage pc = peer;

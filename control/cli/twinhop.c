@@ -66,6 +66,8 @@ struct opts {
 	double interval;
 	bool poisson;
 	long padding; /* -1: default for the mode (wire ref §4.5) */
+	uint8_t tlv[CLI_TLV_MAX]; /* light-send --stamp --tlv: RFC 8972 TLVs */
+	uint16_t tlv_len;
 	int dscp;
 	unsigned sessions;
 	double timeout;
@@ -139,6 +141,8 @@ static void usage_opts(FILE *f)
 	      "  --stamp            light-send: STAMP packets (default TWAMP Light)\n"
 	      "  --ssid N           light-send: STAMP SSID\n"
 	      "  --stamp-key HEX    light-send, bench: STAMP authenticated mode key\n"
+	      "  --tlv cos=DSCP     light-send --stamp: Class of Service TLV asking for\n"
+	      "                     DSCP on the reply (RFC 8972 4.4); result on stderr\n"
 	      "  --json             JSON on stdout (docs/schema/report.schema.json;\n"
 	      "                     several sessions: one document per line)\n"
 	      "  --format text|json same as default / --json\n"
@@ -271,6 +275,7 @@ enum {
 	O_STAMP,
 	O_SSID,
 	O_STAMPKEY,
+	O_TLV,
 	O_CSV,
 	O_OM,
 	O_RINTV,
@@ -307,6 +312,7 @@ static const struct option long_opts[] = {
     {"stamp", no_argument, 0, O_STAMP},
     {"ssid", required_argument, 0, O_SSID},
     {"stamp-key", required_argument, 0, O_STAMPKEY},
+    {"tlv", required_argument, 0, O_TLV},
     {"csv", required_argument, 0, O_CSV},
     {"openmetrics", required_argument, 0, O_OM},
     {"report-interval", required_argument, 0, O_RINTV},
@@ -500,6 +506,29 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 		case O_STAMPKEY:
 			o->stamp_key = optarg;
 			break;
+		case O_TLV:
+			/* RFC 8972 §4: the sender sets U; §4.4 Class of Service
+			 * carries DSCP1, the DSCP asked for on the reply. */
+			if (strncmp(optarg, "cos=", 4) || !num(optarg + 4, 0, 63, &v)) {
+				die_msg("--tlv: need cos=DSCP (DSCP 0..63)");
+				return -1;
+			}
+			if ((size_t)o->tlv_len + 8 > sizeof(o->tlv)) {
+				die_msg("--tlv: too many TLVs");
+				return -1;
+			}
+			{
+				uint8_t *t = o->tlv + o->tlv_len;
+				t[0] = TW_PKT_TLV_F_U;
+				t[1] = TW_PKT_TLV_COS;
+				t[2] = 0;
+				t[3] = TW_PKT_TLV_COS_LEN;
+				struct tw_pkt_cos cos = {.dscp1 = (uint8_t)v};
+				memset(t + 4, 0, 4);
+				tw_pkt_cos_put(t + 4, &cos);
+				o->tlv_len += 8;
+			}
+			break;
 		case O_CSV:
 			o->csv = optarg;
 			break;
@@ -636,6 +665,7 @@ static void meas_cfg_from_opts(const struct opts *o, struct cli_meas_cfg *mc)
 	mc->progress = !o->quiet;
 	mc->csv_path = o->csv;
 	mc->om_path = o->om;
+	mc->engine = o->engine;
 }
 
 static void plan_from_opts(const struct opts *o, struct cli_plan *pl)
@@ -730,6 +760,10 @@ static int cmd_light_send(int argc, char **argv)
 	struct cli_plan plan[CLI_ENGINE_SESSIONS_MAX];
 	uint8_t key[64];
 	size_t keylen = 0;
+	if (o.tlv_len && (!o.stamp || o.padding > 0)) {
+		die_msg("--tlv needs --stamp and no --padding");
+		return EXIT_USAGE;
+	}
 	if (o.stamp_key) {
 		if (!o.stamp) {
 			die_msg("--stamp-key needs --stamp");
@@ -749,6 +783,8 @@ static int cmd_light_send(int argc, char **argv)
 		plan[i].stamp_key = key;
 		plan[i].stamp_key_len = keylen;
 		plan[i].ssid = (uint16_t)o.ssid;
+		plan[i].tlv = o.tlv;
+		plan[i].tlv_len = o.tlv_len;
 	}
 	rc = run_plans(&o, &conn, plan, true);
 	tw_crypto_cleanse(key, sizeof(key));

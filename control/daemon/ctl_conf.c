@@ -50,6 +50,13 @@ void ctl_conf_defaults(struct ctl_conf *c)
 	c->modes = TW_CTL_MODE_OPEN;
 	c->pbkdf2_count = 2048; /* twampd's default (§2.1) */
 	c->max_connections = 64;
+	/* Connection limits (docs/control.md "Connection limits"): one address
+	 * holds a few connections, a client that has not authenticated within
+	 * setup-timeout is closed, and so is one whose sessions all ended. */
+	c->max_connections_per_address = 8;
+	c->setup_timeout_s = 10;
+	c->ended_timeout_s = 60;
+	c->tcp_keepalive_s = 60;
 	c->max_sessions_per_connection = 16;
 	c->max_sessions_per_client = 64;
 	c->test_port_min = 20000;
@@ -178,6 +185,7 @@ enum dir_id {
 	D_ADMIN_SOCKET,
 	D_ADMIN_SOCKET_RO,
 	D_ALLOW,
+	D_ENDED_TIMEOUT,
 	D_FEATURES,
 	D_FP_REGION,
 	D_FP_TIMEOUT,
@@ -185,6 +193,7 @@ enum dir_id {
 	D_LISTEN,
 	D_LOG_LEVEL,
 	D_MAX_CONN,
+	D_MAX_CONN_ADDR,
 	D_MAX_SESS_CLIENT,
 	D_MAX_SESS_CONN,
 	D_METRICS_LISTEN,
@@ -193,7 +202,9 @@ enum dir_id {
 	D_REFWAIT,
 	D_SECCOMP,
 	D_SERVWAIT,
+	D_SETUP_TIMEOUT,
 	D_STATS_INTERVAL,
+	D_TCP_KEEPALIVE,
 	D_TEST_PORTS,
 	D_THRESHOLD,
 	D_USER,
@@ -209,6 +220,7 @@ static const struct {
     [D_ADMIN_SOCKET] = {"admin-socket", 1, 1, false},
     [D_ADMIN_SOCKET_RO] = {"admin-socket-ro", 1, 1, false},
     [D_ALLOW] = {"allow", 1, -1, true},
+    [D_ENDED_TIMEOUT] = {"ended-timeout", 1, 1, false},
     [D_FEATURES] = {"features", 1, -1, false},
     [D_FP_REGION] = {"fp-region", 1, 1, false},
     [D_FP_TIMEOUT] = {"fp-timeout", 1, 1, false},
@@ -216,6 +228,7 @@ static const struct {
     [D_LISTEN] = {"listen", 1, 2, true},
     [D_LOG_LEVEL] = {"log-level", 1, 1, false},
     [D_MAX_CONN] = {"max-connections", 1, 1, false},
+    [D_MAX_CONN_ADDR] = {"max-connections-per-address", 1, 1, false},
     [D_MAX_SESS_CLIENT] = {"max-sessions-per-client", 1, 1, false},
     [D_MAX_SESS_CONN] = {"max-sessions-per-connection", 1, 1, false},
     [D_METRICS_LISTEN] = {"metrics-listen", 1, 2, false},
@@ -224,7 +237,9 @@ static const struct {
     [D_REFWAIT] = {"refwait", 1, 1, false},
     [D_SECCOMP] = {"seccomp", 1, 1, false},
     [D_SERVWAIT] = {"servwait", 1, 1, false},
+    [D_SETUP_TIMEOUT] = {"setup-timeout", 1, 1, false},
     [D_STATS_INTERVAL] = {"stats-interval", 1, 1, false},
+    [D_TCP_KEEPALIVE] = {"tcp-keepalive", 1, 1, false},
     [D_TEST_PORTS] = {"test-ports", 1, 1, false},
     [D_THRESHOLD] = {"threshold", 2, 3, true},
     [D_USER] = {"user", 1, 1, false},
@@ -412,6 +427,15 @@ static int do_directive(struct parse *p, struct ctl_conf *c, enum dir_id d, char
 		return perr(p, "log-level: expected error, warning, info or debug, not '%s'", a[0]);
 	case D_MAX_CONN:
 		return parse_u32(p, "max-connections", a[0], 1, 65536, &c->max_connections);
+	case D_MAX_CONN_ADDR:
+		return parse_u32(p, "max-connections-per-address", a[0], 1, 65536,
+		                 &c->max_connections_per_address);
+	case D_SETUP_TIMEOUT:
+		return parse_u32(p, "setup-timeout", a[0], 1, 3600, &c->setup_timeout_s);
+	case D_ENDED_TIMEOUT:
+		return parse_u32(p, "ended-timeout", a[0], 1, 86400, &c->ended_timeout_s);
+	case D_TCP_KEEPALIVE:
+		return parse_u32(p, "tcp-keepalive", a[0], 0, 86400, &c->tcp_keepalive_s);
 	case D_MAX_SESS_CLIENT:
 		return parse_u32(p, "max-sessions-per-client", a[0], 1, 65536,
 		                 &c->max_sessions_per_client);
@@ -625,6 +649,7 @@ void ctl_conf_print(const struct ctl_conf *c, FILE *f)
 			fprintf(f, " third-party");
 		fprintf(f, "\n");
 	}
+	fprintf(f, "ended-timeout %u\n", c->ended_timeout_s);
 	fprintf(f, "features");
 	if (!c->features)
 		fprintf(f, " none");
@@ -644,6 +669,7 @@ void ctl_conf_print(const struct ctl_conf *c, FILE *f)
 		if (c->log_level == log_prios[i])
 			fprintf(f, "log-level %s\n", log_levels[i]);
 	fprintf(f, "max-connections %u\n", c->max_connections);
+	fprintf(f, "max-connections-per-address %u\n", c->max_connections_per_address);
 	fprintf(f, "max-sessions-per-client %u\n", c->max_sessions_per_client);
 	fprintf(f, "max-sessions-per-connection %u\n", c->max_sessions_per_connection);
 	if (c->metrics_on) {
@@ -659,7 +685,9 @@ void ctl_conf_print(const struct ctl_conf *c, FILE *f)
 	fprintf(f, "refwait %u\n", c->refwait_s);
 	fprintf(f, "seccomp %s\n", c->seccomp ? "yes" : "no");
 	fprintf(f, "servwait %u\n", c->servwait_s);
+	fprintf(f, "setup-timeout %u\n", c->setup_timeout_s);
 	fprintf(f, "stats-interval %u\n", c->stats_interval_ms);
+	fprintf(f, "tcp-keepalive %u\n", c->tcp_keepalive_s);
 	fprintf(f, "test-ports %u-%u\n", c->test_port_min, c->test_port_max);
 	for (unsigned k = 0; k < CTL_CONF_THR_KINDS; k++)
 		if (c->thr[k].raise)

@@ -56,6 +56,10 @@ struct ctl_conf {
 	char keyfile[CTL_CONF_PATH_MAX];
 	uint32_t pbkdf2_count;
 	uint32_t max_connections;
+	uint32_t max_connections_per_address;
+	uint32_t setup_timeout_s; /* pre-authentication deadline (Set-Up-Response) */
+	uint32_t ended_timeout_s; /* after the last session of a connection ended */
+	uint32_t tcp_keepalive_s; /* TCP_KEEPIDLE; 0 = no keepalive */
 	uint32_t max_sessions_per_connection;
 	uint32_t max_sessions_per_client;
 	struct ctl_conf_allow allow[CTL_CONF_MAX_ALLOW];

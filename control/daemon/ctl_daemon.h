@@ -20,6 +20,7 @@
 
 struct ctl_reg;
 struct ctl_live;
+struct ctl_peers;
 
 /* One TWAMP-Control connection. */
 struct ctl_conn {
@@ -27,6 +28,9 @@ struct ctl_conn {
 	struct ctl_daemon *d;
 	struct ctl_srv *srv;
 	bool dead;
+	bool counted;   /* holds a count in ctl_daemon.peers */
+	bool uncounted; /* evicted: already left n_conns */
+	uint64_t deadline; /* ctl_srv_deadline() after the last service */
 	struct ctl_conn *next;
 };
 
@@ -50,6 +54,9 @@ struct ctl_daemon {
 	unsigned n_conns;
 	uint8_t port_used[65536]; /* a listener's, or carrying flows */
 	struct ctl_flows *flows;  /* reflector flows and their ports */
+	struct ctl_peers *peers;      /* open connections per source address */
+	uint64_t accept_paused_until; /* listeners off until then (EMFILE), 0 = on */
+	uint64_t accept_warn_ms;      /* rate limit of the accept() warning */
 	uint32_t next_session;
 	uint64_t start_ms;
 	volatile int stop;

@@ -65,8 +65,8 @@ struct ctl_srv {
 	uint8_t cur_cmd;
 
 	/* Output: a FIFO of whole messages. */
-	struct srv_outmsg *out;
-	size_t n_out, out_cap, out_bytes;
+	struct srv_outmsg *out; /* out[out_head..n_out) are queued */
+	size_t out_head, n_out, out_cap, out_bytes;
 
 	/* Sessions. */
 	struct ctl_srv_sess *sess;
@@ -80,7 +80,11 @@ struct ctl_srv {
 	uint8_t (*pend_sids)[TW_CTL_SID_LEN];
 	uint32_t pend_n;
 
-	uint64_t idle_deadline; /* SERVWAIT */
+	uint64_t unk_log_ms;     /* next time an unknown command may be logged */
+	uint32_t unk_quiet;      /* unknown commands not logged since */
+	uint64_t idle_deadline;  /* SERVWAIT */
+	uint64_t setup_deadline; /* GREETING: setup-timeout after accept, never re-armed */
+	uint64_t ended_deadline; /* TESTING with every session ended: ended-timeout */
 };
 
 static const char *const cnt_names[CTL_CNT__COUNT] = {
@@ -156,9 +160,26 @@ uint16_t ctl_sa_port(const struct sockaddr_storage *ss)
 
 /* ---- small helpers ------------------------------------------------------------ */
 
+static void srv_close(struct ctl_srv *s, enum ctl_cnt why_cnt, const char *why);
+
 static void count(struct ctl_srv *s, enum ctl_cnt c)
 {
 	s->env->cnt->c[c]++;
+}
+
+/* Random octets for the protocol (challenge, salt, IV, SID).  A failure
+ * is never ignored: predictable values would void the security of the
+ * mode, so the caller closes this connection (counted). */
+static bool srv_random(struct ctl_srv *s, void *buf, size_t len)
+{
+	const struct ctl_srv_ops *o = s->env->ops;
+	enum tw_err rc = o->random ? o->random(s->env->ctx, buf, len) : tw_crypto_random(buf, len);
+	if (rc == TW_OK)
+		return true;
+	log_err("control %u: random-number generator failed: closing",
+	        ctl_sa_port(&s->peer.remote));
+	srv_close(s, CTL_CNT_RANDOM_FAILED, "random failed");
+	return false;
 }
 
 static bool ctl_encrypted(const struct ctl_srv *s)
@@ -185,6 +206,13 @@ static void srv_close(struct ctl_srv *s, enum ctl_cnt why_cnt, const char *why)
 /* Queue one message (copied); it goes out in its own send(). */
 static void out_push(struct ctl_srv *s, const uint8_t *p, size_t len)
 {
+	if (s->n_out == s->out_cap && s->out_head >= s->n_out / 2 && s->out_head) {
+		/* Reclaim the sent slots: at least half the array, so each
+		 * message is moved O(1) times on average. */
+		memmove(s->out, s->out + s->out_head, (s->n_out - s->out_head) * sizeof(*s->out));
+		s->n_out -= s->out_head;
+		s->out_head = 0;
+	}
 	if (s->n_out == s->out_cap) {
 		size_t cap = s->out_cap ? 2 * s->out_cap : 8;
 		struct srv_outmsg *o = realloc(s->out, cap * sizeof(*o));
@@ -313,8 +341,9 @@ static void send_greeting(struct ctl_srv *s)
 	struct tw_ctl_greeting g = {.modes = s->offered, .count = s->env->pbkdf2_count};
 	uint8_t buf[TW_CTL_GREETING_LEN];
 
-	(void)tw_crypto_random(s->challenge, sizeof(s->challenge));
-	(void)tw_crypto_random(s->salt, sizeof(s->salt));
+	if (!srv_random(s, s->challenge, sizeof(s->challenge)) ||
+	    !srv_random(s, s->salt, sizeof(s->salt)))
+		return; /* nothing is sent: a greeting must not be predictable */
 	memcpy(g.challenge, s->challenge, sizeof(g.challenge));
 	memcpy(g.salt, s->salt, sizeof(g.salt));
 	if (tw_ctl_greeting_encode(&g, buf, sizeof(buf), NULL) == TW_OK)
@@ -389,7 +418,8 @@ static void handle_setup(struct ctl_srv *s, uint8_t *msg, uint64_t now_ms)
 			             "token does not hold the challenge");
 			return;
 		}
-		(void)tw_crypto_random(ss.server_iv, sizeof(ss.server_iv));
+		if (!srv_random(s, ss.server_iv, sizeof(ss.server_iv)))
+			return;
 		s->cc = tw_ctl_crypto_new(TW_CTL_CRYPTO_SERVER, s->aes_key, s->hmac_key,
 		                          r.client_iv, ss.server_iv);
 		if (!s->cc) {
@@ -412,7 +442,8 @@ static void handle_setup(struct ctl_srv *s, uint8_t *msg, uint64_t now_ms)
 
 /* ---- Request-TW-Session (§2.7 - §2.9, §3.5) ------------------------------------- */
 
-static void make_sid(const struct tw_ctl_addr *recv, uint8_t sid[TW_CTL_SID_LEN])
+static void make_sid(const struct tw_ctl_addr *recv, const uint8_t rnd[4],
+                     uint8_t sid[TW_CTL_SID_LEN])
 {
 	struct timespec ts;
 
@@ -423,7 +454,7 @@ static void make_sid(const struct tw_ctl_addr *recv, uint8_t sid[TW_CTL_SID_LEN]
 	uint64_t now = tw_ntp_from_timespec(&ts);
 	for (int i = 0; i < 8; i++)
 		sid[4 + i] = (uint8_t)(now >> (56 - 8 * i));
-	(void)tw_crypto_random(sid + 12, 4);
+	memcpy(sid + 12, rnd, 4);
 }
 
 static bool addr_zero(const struct tw_ctl_addr *a)
@@ -503,6 +534,9 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 		req_refuse(s, TW_CTL_ACCEPT_PERM_LIMIT, CTL_CNT_REQ_SESSION_LIMIT);
 		return;
 	}
+	uint8_t rnd[4]; /* the SID's random part, drawn before anything is taken */
+	if (!srv_random(s, rnd, sizeof(rnd)))
+		return;
 	if (!s->env->ops->client_take(s->env->ctx, &s->peer)) {
 		req_refuse(s, TW_CTL_ACCEPT_TEMP_LIMIT, CTL_CNT_REQ_CLIENT_LIMIT);
 		return;
@@ -533,7 +567,7 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 	ra->session = ss->id;
 	ra->proto = TW_IPC_PROTO_TWAMP;
 	ra->sec = base; /* enum tw_ipc_sec uses the mode bit values */
-	make_sid(&r.receiver_addr, ra->sid);
+	make_sid(&r.receiver_addr, rnd, ra->sid);
 	ra->flow = flow;
 	ra->pad.padding_len = r.padding_length;
 	if (s->mode & TW_CTL_MODE_REFLECT_OCTETS) {
@@ -773,8 +807,12 @@ void ctl_srv_fp_event(struct ctl_srv *s, const struct tw_ipc_session_event *ev, 
 			 * the connection stays until Stop-Sessions or SERVWAIT. */
 			ss->state = CTL_SESS_ENDED;
 			count(s, CTL_CNT_FP_SESSION_ENDED);
+			/* Nothing runs any more: without a deadline such a
+			 * connection (and its client quota) would stay forever
+			 * if the client never sends Stop-Sessions. */
+			if (!any_running(s) && s->env->ended_ms)
+				s->ended_deadline = now_ms + s->env->ended_ms;
 		}
-		(void)now_ms;
 		return;
 	}
 }
@@ -807,8 +845,18 @@ static void handle_cmd(struct ctl_srv *s, uint8_t *msg, size_t len, uint64_t now
 	if (!known) {
 		/* One block consumed, Accept-Session Accept=3, stay up (§2.13). */
 		count(s, CTL_CNT_CMD_UNKNOWN);
-		log_info("control %u: command %u (%s): Accept=3", ctl_sa_port(&s->peer.remote), cmd,
-		         tw_ctl_cmd_name(cmd));
+		/* A flood of them is logged at most once a second per
+		 * connection, with the number left out (the counter has all). */
+		if (now_ms >= s->unk_log_ms) {
+			log_info("control %u: unknown command %u (%s): Accept=3 "
+			         "(%u more in the last second, not logged)",
+			         ctl_sa_port(&s->peer.remote), cmd, tw_ctl_cmd_name(cmd),
+			         s->unk_quiet);
+			s->unk_log_ms = now_ms + 1000;
+			s->unk_quiet = 0;
+		} else {
+			s->unk_quiet++;
+		}
 		send_accept_session(s, TW_CTL_ACCEPT_NOT_SUPPORTED, 0, NULL, 0);
 		return;
 	}
@@ -897,7 +945,10 @@ static void process(struct ctl_srv *s, uint64_t now_ms)
 	}
 	if (s->in_off == s->in_len) {
 		s->in_off = s->in_len = 0;
-	} else if (s->in_off > SRV_IN_CAP / 2) {
+	} else if (s->in_off) {
+		/* Always compact: a largest message (Start-N with N = 4096)
+		 * behind consumed octets must fit, or reading stalls for good.
+		 * Only the unconsumed tail moves. */
 		memmove(s->in, s->in + s->in_off, s->in_len - s->in_off);
 		s->in_len -= s->in_off;
 		s->in_off = 0;
@@ -929,6 +980,11 @@ struct ctl_srv *ctl_srv_new(const struct ctl_srv_env *env, const struct ctl_peer
 	}
 	s->state = CTL_SRV_GREETING;
 	idle_arm(s, now_ms);
+	/* Pre-authentication deadline, absolute from accept: a client that
+	 * trickles its Set-Up-Response one octet at a time is closed as surely
+	 * as an idle one (OpenSSH LoginGraceTime). */
+	s->setup_deadline = env->setup_ms ? now_ms + env->setup_ms : UINT64_MAX;
+	s->ended_deadline = UINT64_MAX;
 	send_greeting(s);
 	count(s, offered ? CTL_CNT_CONN_ACCEPTED : CTL_CNT_CONN_REFUSED);
 	if (!offered) /* Modes 0: "I will not talk to you" (§2.1) */
@@ -949,7 +1005,7 @@ void ctl_srv_free(struct ctl_srv *s, uint64_t now_ms)
 			count(s, CTL_CNT_SESSIONS_STOPPED);
 		sess_release(s, s->n_sess - 1, now_ms);
 	}
-	for (size_t i = 0; i < s->n_out; i++)
+	for (size_t i = s->out_head; i < s->n_out; i++)
 		free(s->out[i].p);
 	free(s->out);
 	free(s->pend_sids);
@@ -991,18 +1047,19 @@ void ctl_srv_eof(struct ctl_srv *s, uint64_t now_ms)
 
 bool ctl_srv_out(const struct ctl_srv *s, const uint8_t **p, size_t *len)
 {
-	if (!s->n_out)
+	if (s->out_head == s->n_out)
 		return false;
-	*p = s->out[0].p + s->out[0].off;
-	*len = s->out[0].len - s->out[0].off;
+	const struct srv_outmsg *o = &s->out[s->out_head];
+	*p = o->p + o->off;
+	*len = o->len - o->off;
 	return true;
 }
 
 void ctl_srv_out_done(struct ctl_srv *s, size_t n)
 {
-	if (!s->n_out)
+	if (s->out_head == s->n_out)
 		return;
-	struct srv_outmsg *o = &s->out[0];
+	struct srv_outmsg *o = &s->out[s->out_head];
 	if (n > o->len - o->off)
 		n = o->len - o->off;
 	o->off += n;
@@ -1010,8 +1067,9 @@ void ctl_srv_out_done(struct ctl_srv *s, size_t n)
 	if (o->off < o->len)
 		return;
 	free(o->p);
-	memmove(s->out, s->out + 1, (s->n_out - 1) * sizeof(*s->out));
-	s->n_out--;
+	/* O(1): advance the head; an empty queue starts over at slot 0. */
+	if (++s->out_head == s->n_out)
+		s->out_head = s->n_out = 0;
 }
 
 uint64_t ctl_srv_deadline(const struct ctl_srv *s)
@@ -1024,6 +1082,11 @@ uint64_t ctl_srv_deadline(const struct ctl_srv *s)
 		d = s->pend_deadline;
 	if (s->state != CTL_SRV_TESTING && !any_running(s) && s->idle_deadline < d)
 		d = s->idle_deadline;
+	if (s->state == CTL_SRV_GREETING && s->setup_deadline < d)
+		d = s->setup_deadline;
+	if (s->state == CTL_SRV_TESTING && s->pend == PEND_NONE && s->ended_deadline < d &&
+	    !any_running(s))
+		d = s->ended_deadline;
 	return d;
 }
 
@@ -1043,6 +1106,19 @@ void ctl_srv_tick(struct ctl_srv *s, uint64_t now_ms)
 		process(s, now_ms);
 		return;
 	}
+	if (s->state == CTL_SRV_GREETING && now_ms >= s->setup_deadline) {
+		log_info("control %u: no Set-Up-Response within setup-timeout: closing",
+		         ctl_sa_port(&s->peer.remote));
+		srv_close(s, CTL_CNT_SETUP_TIMEOUT, "setup-timeout");
+		return;
+	}
+	if (s->state == CTL_SRV_TESTING && s->pend == PEND_NONE && !any_running(s) &&
+	    now_ms >= s->ended_deadline) {
+		log_info("control %u: every session ended %llu ms ago, no Stop-Sessions: closing",
+		         ctl_sa_port(&s->peer.remote), (unsigned long long)s->env->ended_ms);
+		srv_close(s, CTL_CNT_ENDED_TIMEOUT, "ended-timeout");
+		return;
+	}
 	if (s->state != CTL_SRV_TESTING && !any_running(s) && s->pend == PEND_NONE &&
 	    now_ms >= s->idle_deadline) {
 		log_info("control %u: idle for SERVWAIT: closing", ctl_sa_port(&s->peer.remote));
@@ -1054,9 +1130,13 @@ enum ctl_srv_state ctl_srv_state(const struct ctl_srv *s)
 {
 	return s->state;
 }
+bool ctl_srv_unauthenticated(const struct ctl_srv *s)
+{
+	return s->state == CTL_SRV_GREETING;
+}
 bool ctl_srv_done(const struct ctl_srv *s)
 {
-	return s->state == CTL_SRV_CLOSED && !s->n_out;
+	return s->state == CTL_SRV_CLOSED && s->out_head == s->n_out;
 }
 uint32_t ctl_srv_mode(const struct ctl_srv *s)
 {

@@ -88,7 +88,13 @@
 	X(METRICS_REFUSED, "metrics endpoint: too many clients: closed at once")                   \
 	X(STATS_FAILED, "STATS_REQUEST poll not sent, NACKed or unanswered")                       \
 	X(RELOAD_OK, "SIGHUP: configuration reloaded")                                             \
-	X(RELOAD_FAILED, "SIGHUP: new configuration rejected, the running one kept")
+	X(RELOAD_FAILED, "SIGHUP: new configuration rejected, the running one kept")              \
+	X(CONN_PER_ADDRESS, "max-connections-per-address reached: greeting with Modes 0")          \
+	X(CONN_EVICTED, "table full: oldest unauthenticated connection closed for a new one")      \
+	X(CONN_ACCEPT_FAILED, "accept() failed (out of descriptors or memory): retried later")    \
+	X(SETUP_TIMEOUT, "no Set-Up-Response within setup-timeout: closed")                        \
+	X(ENDED_TIMEOUT, "every session ended, no command for ended-timeout: closed")              \
+	X(RANDOM_FAILED, "random-number generator failed: that connection closed")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,
@@ -138,12 +144,17 @@ struct ctl_srv_ops {
 	 * after Stop-Sessions, §2.14): the quota counts sessions until then. */
 	void (*sess_retire)(void *ctx, uint32_t session, const struct tw_ipc_flow *flow,
 	                    const struct ctl_peer *client, uint64_t at_ms);
+	/* Random octets (challenge, salt, IV, SID); NULL = tw_crypto_random.
+	 * Tests inject a failing one: a failure closes that connection. */
+	enum tw_err (*random)(void *ctx, void *buf, size_t len);
 };
 
 struct ctl_srv_env {
 	uint32_t pbkdf2_count;    /* greeting Count (§2.1) */
 	uint32_t max_sessions;    /* per connection */
 	uint64_t servwait_ms;     /* §2.14; 0 = never */
+	uint64_t setup_ms;        /* pre-authentication deadline; 0 = SERVWAIT only */
+	uint64_t ended_ms;        /* after the last session ended (TESTING); 0 = never */
 	uint64_t refwait_ms;      /* §2.14; also caps the Stop-Sessions Timeout */
 	uint64_t fp_timeout_ms;   /* deadline for an ACK */
 	uint64_t start_time_ntp;  /* Server-Start Start-Time: daemon start (§2.4) */
@@ -208,6 +219,8 @@ void ctl_srv_fp_reply(struct ctl_srv *s, uint32_t req, enum tw_err err, uint64_t
 void ctl_srv_fp_event(struct ctl_srv *s, const struct tw_ipc_session_event *ev, uint64_t now_ms);
 
 enum ctl_srv_state ctl_srv_state(const struct ctl_srv *s);
+/* Still waiting for a valid Set-Up-Response (may be evicted when full). */
+bool ctl_srv_unauthenticated(const struct ctl_srv *s);
 /* Close now? (CLOSED and the output flushed.) */
 bool ctl_srv_done(const struct ctl_srv *s);
 uint32_t ctl_srv_mode(const struct ctl_srv *s); /* negotiated mode, 0 before Server-Start */

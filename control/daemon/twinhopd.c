@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@
 #include "ctl_live.h"
 #include "ctl_log.h"
 #include "ctl_metrics.h"
+#include "ctl_peers.h"
 #include "ctl_reg.h"
 #include "tw_config.h"
 #include "tw_time.h"
@@ -43,6 +45,10 @@
 #define FP_POLL_MS   5    /* ring poll period while the fast path is attached */
 #define IDLE_POLL_MS 200  /* otherwise (re-attach attempts are 1 s apart) */
 #define CLIENT_TABLE 4096 /* distinct client addresses with live sessions */
+/* Listen backlog: a burst of connections waits in the kernel rather than
+ * being dropped (half-open ones are the SYN queue's and syncookies' job). */
+#define LISTEN_BACKLOG 1024
+#define ACCEPT_PAUSE_MS 100 /* after accept() failed for want of descriptors */
 
 static struct ctl_daemon daemon_state;
 /* The modules serving the daemon context: above it, so it does not name them. */
@@ -134,14 +140,18 @@ static struct ctl_conn *conn_of(struct ctl_daemon *d, struct ctl_srv *s)
 	return NULL;
 }
 
+static void conn_service(struct ctl_conn *c);
+
 static void conn_fp_reply(void *arg, uint32_t req, enum tw_err err, const struct tw_ipc_hdr *h,
                           const void *payload)
 {
 	struct ctl_conn *c = arg;
 	(void)h;
 	(void)payload;
-	if (!c->dead)
+	if (!c->dead) {
 		ctl_srv_fp_reply(c->srv, req, err, ctl_now_ms());
+		conn_service(c); /* the answer goes out now, its deadline is new */
+	}
 }
 
 static uint32_t op_fp_send(void *ctx, struct ctl_srv *s, uint16_t type, const void *payload,
@@ -207,8 +217,10 @@ static void hook_event(void *arg, const struct tw_ipc_hdr *h, const void *payloa
 		struct tw_ipc_session_event ev;
 		memcpy(&ev, payload, sizeof(ev));
 		for (struct ctl_conn *c = d->conns; c; c = c->next)
-			if (!c->dead)
+			if (!c->dead) {
 				ctl_srv_fp_event(c->srv, &ev, now);
+				c->deadline = ctl_srv_deadline(c->srv);
+			}
 	} else if (h->type == TW_IPC_LOG) {
 		struct tw_ipc_log lg;
 		memcpy(&lg, payload, sizeof(lg));
@@ -256,6 +268,7 @@ static void conn_service(struct ctl_conn *c)
 		c->dead = true;
 		return;
 	}
+	c->deadline = ctl_srv_deadline(c->srv);
 	uint32_t ev = 0;
 	if (ctl_srv_state(c->srv) != CTL_SRV_CLOSED && ctl_srv_in_space(c->srv))
 		ev |= EPOLLIN;
@@ -301,12 +314,73 @@ static void conn_io(struct ctl_io *io, uint32_t events)
 
 static void conn_free(struct ctl_daemon *d, struct ctl_conn *c)
 {
+	if (c->counted)
+		ctl_peers_dec(d->peers, &ctl_srv_peer(c->srv)->remote);
 	ctl_loop_del(d->loop, &c->io);
 	close(c->io.fd);
 	ctl_fp_cancel(d->fp, c);
 	ctl_srv_free(c->srv, ctl_now_ms());
-	d->n_conns--;
+	if (!c->uncounted)
+		d->n_conns--;
 	free(c);
+}
+
+/* Socket options of an accepted control connection. */
+static void conn_sockopts(struct ctl_daemon *d, int fd)
+{
+	int one = 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
+		log_debug("TCP_NODELAY: %s", strerror(errno));
+	if (!d->conf.tcp_keepalive_s)
+		return;
+	/* Keepalive: a peer that vanished (no FIN, no RST) is found after
+	 * tcp-keepalive seconds of silence plus 3 unanswered probes 10 s
+	 * apart, and its connection and sessions are released. */
+	int idle = (int)d->conf.tcp_keepalive_s, intvl = 10, cnt = 3;
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) < 0)
+		log_debug("TCP keepalive: %s", strerror(errno));
+}
+
+/* Close the oldest connection still waiting for its Set-Up-Response; false
+ * if every connection has authenticated.  The list is newest first, so the
+ * last match is the oldest.  O(connections), only when the table is full. */
+static bool conn_evict_oldest(struct ctl_daemon *d)
+{
+	struct ctl_conn *old = NULL;
+	for (struct ctl_conn *c = d->conns; c; c = c->next)
+		if (!c->dead && ctl_srv_unauthenticated(c->srv))
+			old = c;
+	if (!old)
+		return false;
+	char a[80];
+	ctl_conf_addrport_str(&ctl_srv_peer(old->srv)->remote, a, sizeof(a));
+	log_info("connection table full: closing the oldest unauthenticated connection (%s)", a);
+	d->cnt.c[CTL_CNT_CONN_EVICTED]++;
+	old->dead = true;
+	/* It no longer counts against the table: the newcomer takes its place
+	 * now, the descriptor is closed at the end of this loop iteration. */
+	d->n_conns--;
+	old->uncounted = true;
+	return true;
+}
+
+static void listeners_pause(struct ctl_daemon *d, uint64_t until)
+{
+	for (unsigned i = 0; i < d->n_lst; i++)
+		(void)ctl_loop_mod(d->loop, &d->lst[i].io, 0);
+	d->accept_paused_until = until;
+}
+
+static void listeners_resume(struct ctl_daemon *d, uint64_t now)
+{
+	if (!d->accept_paused_until || now < d->accept_paused_until)
+		return;
+	d->accept_paused_until = 0;
+	for (unsigned i = 0; i < d->n_lst; i++)
+		(void)ctl_loop_mod(d->loop, &d->lst[i].io, EPOLLIN);
 }
 
 static void listener_io(struct ctl_io *io, uint32_t events)
@@ -322,30 +396,60 @@ static void listener_io(struct ctl_io *io, uint32_t events)
 		int fd = accept4(io->fd, (struct sockaddr *)&peer.remote, &sl,
 		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				log_warn("accept");
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return;
+			/* EMFILE/ENFILE/ENOMEM: the pending connection stays in the
+			 * queue and the listener stays readable; pause accepting
+			 * for a moment instead of spinning on it. */
+			d->cnt.c[CTL_CNT_CONN_ACCEPT_FAILED]++;
+			uint64_t now = ctl_now_ms();
+			if (now >= d->accept_warn_ms) {
+				log_warn("accept (paused %u ms)", ACCEPT_PAUSE_MS);
+				d->accept_warn_ms = now + 1000;
+			}
+			listeners_pause(d, now + ACCEPT_PAUSE_MS);
 			return;
 		}
 		sl = sizeof(peer.local);
 		getsockname(fd, (struct sockaddr *)&peer.local, &sl);
 		ctl_sa_unmap(&peer.remote);
 		ctl_sa_unmap(&peer.local);
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		conn_sockopts(d, fd);
 
 		uint32_t offered = ctl_conf_modes_for(&d->conf, &peer.remote);
-		if (d->n_conns >= d->conf.max_connections)
-			offered = 0; /* greeting with Modes 0, then close (RFC 4656 §3.1) */
+		/* One address holds at most max-connections-per-address: more
+		 * get a greeting with Modes 0 and are closed (RFC 4656 §3.1). */
+		uint32_t from_addr = ctl_peers_count(d->peers, &peer.remote);
+		bool counted = false;
+		if (offered && from_addr >= d->conf.max_connections_per_address) {
+			d->cnt.c[CTL_CNT_CONN_PER_ADDRESS]++;
+			offered = 0;
+		}
+		/* Table full: drop the oldest connection that has not
+		 * authenticated yet rather than the newcomer (OpenSSH
+		 * MaxStartups), so idle or slow pre-authentication connections
+		 * never lock a real client out. */
+		if (offered && d->n_conns >= d->conf.max_connections && !conn_evict_oldest(d))
+			offered = 0;
+		if (offered)
+			counted = ctl_peers_inc(d->peers, &peer.remote) != 0;
+		if (offered && !counted)
+			offered = 0; /* address table full (cannot happen: sized for the table) */
 		struct ctl_conn *c = calloc(1, sizeof(*c));
 		if (!c) {
+			if (counted)
+				ctl_peers_dec(d->peers, &peer.remote);
 			close(fd);
 			continue;
 		}
+		c->counted = counted;
 		c->d = d;
 		c->io.fd = fd;
 		c->io.cb = conn_io;
 		c->srv = ctl_srv_new(&d->env, &peer, offered, ctl_now_ms());
 		if (!c->srv || ctl_loop_add(d->loop, &c->io, EPOLLIN) < 0) {
+			if (counted)
+				ctl_peers_dec(d->peers, &peer.remote);
 			if (c->srv)
 				ctl_srv_free(c->srv, ctl_now_ms());
 			close(fd);
@@ -378,7 +482,8 @@ static int open_listeners(struct ctl_daemon *d)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (cl->ss.ss_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		if (bind(fd, (const struct sockaddr *)&cl->ss, cl->len) < 0 || listen(fd, 64) < 0) {
+		if (bind(fd, (const struct sockaddr *)&cl->ss, cl->len) < 0 ||
+		    listen(fd, LISTEN_BACKLOG) < 0) {
 			log_warn("listen %s", a);
 			close(fd);
 			return -1;
@@ -622,7 +727,9 @@ static int pidfile_write(const char *path)
 			}
 		}
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* O_NOFOLLOW: a symlink planted in a writable run directory must not
+	 * make a root daemon truncate another file. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		log_warn("pid file %s", path);
 		return -1;
@@ -642,6 +749,8 @@ static void apply_env(struct ctl_daemon *d)
 	d->env.pbkdf2_count = d->conf.pbkdf2_count;
 	d->env.max_sessions = d->conf.max_sessions_per_connection;
 	d->env.servwait_ms = (uint64_t)d->conf.servwait_s * 1000u;
+	d->env.setup_ms = (uint64_t)d->conf.setup_timeout_s * 1000u;
+	d->env.ended_ms = (uint64_t)d->conf.ended_timeout_s * 1000u;
 	d->env.refwait_ms = (uint64_t)d->conf.refwait_s * 1000u;
 	d->env.fp_timeout_ms = d->conf.fp_timeout_ms;
 	ctl_log_set_level(d->debug ? LOG_DEBUG : d->conf.log_level);
@@ -713,6 +822,34 @@ static void reload(struct ctl_daemon *d, const char *path)
 	apply_env(d);
 	d->cnt.c[CTL_CNT_RELOAD_OK]++;
 	log_info("configuration reloaded from %s", path);
+}
+
+/* Every connection costs one descriptor: raise the soft RLIMIT_NOFILE to the
+ * hard limit, and refuse to start when max-connections cannot fit (accept
+ * would fail with EMFILE long before the table is full). */
+#define FD_RESERVE 64 /* listeners, admin and metrics clients, files, the ring */
+static int raise_nofile(const struct ctl_conf *c)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_warn("getrlimit(RLIMIT_NOFILE)");
+		return -1;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("setrlimit(RLIMIT_NOFILE, %llu)", (unsigned long long)rl.rlim_max);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    (uint64_t)c->max_connections + FD_RESERVE > (uint64_t)rl.rlim_cur) {
+		log_err("max-connections %u needs %u descriptors, RLIMIT_NOFILE is %llu "
+		        "(raise LimitNOFILE= or ulimit -n)",
+		        c->max_connections, c->max_connections + FD_RESERVE,
+		        (unsigned long long)rl.rlim_cur);
+		return -1;
+	}
+	return 0;
 }
 
 static int check_config(const char *path, bool verbose)
@@ -807,7 +944,8 @@ int main(int argc, char **argv)
 	if (bg && !logfile)
 		use_syslog = true;
 	if (logfile) {
-		int lfd = open(logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		int lfd = open(logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		               0640); /* never through a planted symlink */
 		if (lfd < 0) {
 			fprintf(stderr, "twinhopd: %s: %s\n", logfile, strerror(errno));
 			return 1;
@@ -835,6 +973,8 @@ int main(int argc, char **argv)
 	    .pbkdf2_count = d->conf.pbkdf2_count,
 	    .max_sessions = d->conf.max_sessions_per_connection,
 	    .servwait_ms = (uint64_t)d->conf.servwait_s * 1000u,
+	    .setup_ms = (uint64_t)d->conf.setup_timeout_s * 1000u,
+	    .ended_ms = (uint64_t)d->conf.ended_timeout_s * 1000u,
 	    .refwait_ms = (uint64_t)d->conf.refwait_s * 1000u,
 	    .fp_timeout_ms = d->conf.fp_timeout_ms,
 	    .start_time_ntp = tw_ntp_from_timespec(&ts),
@@ -848,13 +988,17 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	if (raise_nofile(&d->conf) < 0)
+		return 1;
+	/* Sized for the largest max-connections a reload may set. */
+	d->peers = ctl_peers_new(65536);
 	d->loop = ctl_loop_new();
 	struct ctl_fp_hooks hk = {.event = hook_event, .arg = d};
 	d->flows = ctl_flows_new(d->port_used);
 	if (!d->flows)
 		return 1;
 	d->fp = ctl_fp_new(d->conf.fp_region, d->conf.fp_timeout_ms + 1000u, &hk);
-	if (!d->loop || !d->fp || open_listeners(d) < 0)
+	if (!d->peers || !d->loop || !d->fp || open_listeners(d) < 0)
 		return 1;
 	d->reg = ctl_reg_new(&d->conf);
 	d->live = ctl_live_new(d);
@@ -877,6 +1021,8 @@ int main(int argc, char **argv)
 		if (d->reload) {
 			d->reload = 0;
 			reload(d, path);
+			for (struct ctl_conn *c = d->conns; c; c = c->next)
+				c->deadline = 0; /* timers may have changed: re-evaluate */
 		}
 		uint64_t now = ctl_now_ms(),
 		         next = now + (ctl_fp_attached(d->fp) ? FP_POLL_MS : IDLE_POLL_MS);
@@ -885,11 +1031,12 @@ int main(int argc, char **argv)
 			mdl = ldl;
 		if (mdl < next)
 			next = mdl > now ? mdl : now;
-		for (struct ctl_conn *c = d->conns; c; c = c->next) {
-			uint64_t dl = ctl_srv_deadline(c->srv);
-			if (dl < next)
-				next = dl;
-		}
+		/* Each connection's deadline is cached at its last service:
+		 * with 10,000 connections a wake-up costs a list walk, not a
+		 * call into every FSM. */
+		for (struct ctl_conn *c = d->conns; c; c = c->next)
+			if (c->deadline < next)
+				next = c->deadline;
 		int timeout = next > now ? (int)(next - now) : 0;
 		if (ctl_loop_wait(d->loop, timeout) < 0) {
 			log_warn("epoll_wait");
@@ -904,9 +1051,12 @@ int main(int argc, char **argv)
 			next_tick = now + 1000;
 			ctl_reg_tick(d->reg, tw_time_now_ns());
 		}
+		listeners_resume(d, now);
 		for (struct ctl_conn **pc = &d->conns; *pc;) {
 			struct ctl_conn *c = *pc;
-			if (!c->dead) {
+			/* I/O and fast-path answers service a connection as they
+			 * come; here only the ones whose timer is due. */
+			if (!c->dead && now >= c->deadline) {
 				ctl_srv_tick(c->srv, now);
 				conn_service(c);
 			}
@@ -934,6 +1084,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < d->n_lst; i++)
 		close(d->lst[i].io.fd);
 	ctl_loop_free(d->loop);
+	ctl_peers_free(d->peers);
 	ctl_keys_free(d->keys);
 	if (pidfile && unlink(pidfile) < 0)
 		log_debug("pid file %s not removed: %s", pidfile, strerror(errno));

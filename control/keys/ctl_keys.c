@@ -128,11 +128,19 @@ int ctl_keys_parse(const char *name, const char *text, struct ctl_keys **out, ch
 				            lineno, tok[0]);
 			}
 		if (ks->n == ks->cap) {
+			/* Not realloc(): it may move the table and free the old
+			 * block with every secret still in it.  Copy, then cleanse
+			 * the old block before it goes back to the allocator. */
 			unsigned cap = ks->cap ? 2 * ks->cap : 8;
-			struct ctl_key *nk = realloc(ks->k, cap * sizeof(*nk));
+			struct ctl_key *nk = calloc(cap, sizeof(*nk));
 			if (!nk) {
 				ctl_keys_free(ks);
 				return fail(err, errlen, "%s: out of memory", name);
+			}
+			if (ks->k) {
+				memcpy(nk, ks->k, ks->n * sizeof(*nk));
+				tw_crypto_cleanse(ks->k, ks->cap * sizeof(*ks->k));
+				free(ks->k);
 			}
 			ks->k = nk;
 			ks->cap = cap;

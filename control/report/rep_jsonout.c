@@ -250,6 +250,33 @@ static enum tw_err json_end(struct tw_report *r, int64_t t_end, const struct tw_
 	}
 	rep_json_arr_end(w);
 	rep_json_u64(w, "events_dropped", r->ev_dropped);
+	if (r->have_run) {
+		const struct tw_report_run *u = &r->run;
+		rep_json_obj_begin(w, "run");
+		if (u->rate_requested_pps > 0)
+			rep_json_double(w, "rate_requested_pps", u->rate_requested_pps, 3);
+		else
+			rep_json_null(w, "rate_requested_pps");
+		if (u->rate_achieved_pps > 0)
+			rep_json_double(w, "rate_achieved_pps", u->rate_achieved_pps, 3);
+		else
+			rep_json_null(w, "rate_achieved_pps");
+		rep_json_bool(w, "rate_shortfall", rep_run_short(u));
+		if (u->host_known) {
+			rep_json_obj_begin(w, "host_drops");
+			rep_json_u64(w, "udp_rcvbuf_errors", u->host_rcvbuf_errors);
+			rep_json_u64(w, "udp_sndbuf_errors", u->host_sndbuf_errors);
+			rep_json_obj_end(w);
+		} else {
+			rep_json_null(w, "host_drops");
+		}
+		rep_json_u64(w, "engine_drops", u->engine_drops);
+		if (u->advice)
+			rep_json_str(w, "advice", u->advice);
+		else
+			rep_json_null(w, "advice");
+		rep_json_obj_end(w);
+	}
 	rep_json_obj_end(w);
 	rep_json_obj_end(w);
 	if (w->err == TW_OK && fputc('\n', r->out) == EOF)

@@ -51,7 +51,13 @@ struct tw_report {
 	size_t nev, ev_cap;
 	uint64_t ev_dropped;
 	uint64_t rows; /* CSV rows written */
+	bool have_run;
+	struct tw_report_run run;
+	char run_advice[256];
 };
+
+/* The run's rate fell short of the requested one by more than 5 %. */
+bool rep_run_short(const struct tw_report_run *run);
 
 extern const struct rep_ops rep_text_ops, rep_json_ops, rep_csv_ops, rep_om_ops;
 

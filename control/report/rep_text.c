@@ -235,6 +235,29 @@ static enum tw_err text_end(struct tw_report *r, int64_t t_end, const struct tw_
 	if (r->ev_dropped)
 		fprintf(r->out, ", %" PRIu64 " not kept", r->ev_dropped);
 	fputc('\n', r->out);
+	if (r->have_run) {
+		const struct tw_report_run *u = &r->run;
+		if (u->rate_achieved_pps > 0)
+			fprintf(r->out, "%-12srequested %.0f pps, achieved %.0f pps (%.1f %%)%s\n",
+			        "rate", u->rate_requested_pps, u->rate_achieved_pps,
+			        u->rate_requested_pps > 0
+			            ? 100.0 * u->rate_achieved_pps / u->rate_requested_pps
+			            : 100.0,
+			        rep_run_short(u) ? "  ** SHORTFALL: the sender could not keep up **"
+			                         : "");
+		if (u->host_known) {
+			fprintf(r->out,
+			        "%-12s%" PRIu64 " packets dropped on this host (UDP receive buffers %" PRIu64
+			        ", send buffers %" PRIu64 ", host-wide",
+			        "host loss", u->host_rcvbuf_errors + u->host_sndbuf_errors + u->engine_drops,
+			        u->host_rcvbuf_errors, u->host_sndbuf_errors);
+			if (u->engine_drops)
+				fprintf(r->out, "; engine %" PRIu64, u->engine_drops);
+			fputs("); the rest of the loss is on the network or the reflector\n", r->out);
+		}
+		if (u->advice)
+			fprintf(r->out, "%-12s%s\n", "note", u->advice);
+	}
 	return status(r);
 }
 

@@ -227,3 +227,19 @@ const char *tw_report_fmt_ns(char *buf, size_t cap, int64_t ns, bool ascii)
 	snprintf(buf, cap, "%.*f %s", prec, v, ascii ? units[i].ua : units[i].u);
 	return buf;
 }
+
+void tw_report_set_run(struct tw_report *r, const struct tw_report_run *run)
+{
+	r->have_run = true;
+	r->run = *run;
+	r->run_advice[0] = '\0';
+	if (run->advice)
+		snprintf(r->run_advice, sizeof(r->run_advice), "%s", run->advice);
+	r->run.advice = r->run_advice[0] ? r->run_advice : NULL;
+}
+
+bool rep_run_short(const struct tw_report_run *run)
+{
+	return run->rate_requested_pps > 0 && run->rate_achieved_pps > 0 && run->rate_judged &&
+	       run->rate_achieved_pps < run->rate_requested_pps * (1 - TW_REPORT_RATE_SHORTFALL);
+}

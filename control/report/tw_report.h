@@ -159,6 +159,24 @@ enum tw_err tw_report_event(struct tw_report *r, int64_t t_ns, const struct tw_s
 enum tw_err tw_report_end(struct tw_report *r, int64_t t_end_ns, const struct tw_stats_summary *sum,
                           const struct tw_stats_acc *acc);
 
+/* How the measurement itself went, known at its end (docs/output.md "The
+ * run"): the rate it reached against the one asked for, and the packets
+ * that the sending host itself dropped.  Set before tw_report_end(). */
+struct tw_report_run {
+	double rate_requested_pps; /* 0: unknown */
+	double rate_achieved_pps;  /* first to last measured send; 0: unknown */
+	bool rate_judged;          /* enough packets and time to call a shortfall */
+	bool host_known;           /* host counters read before and after */
+	/* UDP socket-buffer drops on this host during the run (/proc/net/snmp
+	 * and snmp6 Udp RcvbufErrors, SndbufErrors; every socket of the host) */
+	uint64_t host_rcvbuf_errors, host_sndbuf_errors;
+	uint64_t engine_drops; /* the engine's own drops (fast path, send errors) */
+	const char *advice;    /* one sentence, or NULL */
+};
+/* A shortfall is a rate more than this far below the requested one. */
+#define TW_REPORT_RATE_SHORTFALL 0.05
+void tw_report_set_run(struct tw_report *r, const struct tw_report_run *run);
+
 void tw_report_pkt_from_reply(struct tw_report_pkt *pkt, const struct tw_stats_reply *rp,
                               uint32_t flags);
 

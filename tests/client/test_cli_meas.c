@@ -11,6 +11,7 @@
 
 #include "cli_bench.h"
 #include "cli_meas.h"
+#include "cli_host.h"
 #include "tw_unit.h"
 
 static void test_duration(void)
@@ -176,6 +177,34 @@ static void test_feed(void)
 	CU_ASSERT_EQUAL(lostseq, 10);
 }
 
+/* /proc/net/snmp and snmp6 as Linux writes them: the Udp column names, then
+ * the values; IPv6 on its own lines. */
+static void test_host_udp(void)
+{
+	static const char snmp[] =
+	    "Ip: Forwarding DefaultTTL\nIp: 1 64\n"
+	    "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors "
+	    "InCsumErrors IgnoredMulti MemErrors\n"
+	    "Udp: 1000 2 4064 990 4061 3 0 0 0\n"
+	    "UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\n"
+	    "UdpLite: 0 0 0 0 77 77\n";
+	static const char snmp6[] = "Udp6InDatagrams                 \t5\n"
+	                            "Udp6RcvbufErrors                \t7\n"
+	                            "Udp6SndbufErrors                \t1\n"
+	                            "UdpLite6RcvbufErrors            \t99\n";
+	struct cli_host_udp h;
+	CU_ASSERT_FATAL(cli_host_udp_parse(snmp, snmp6, &h));
+	CU_ASSERT_EQUAL(h.rcvbuf_errors, 4061 + 7);
+	CU_ASSERT_EQUAL(h.sndbuf_errors, 3 + 1);
+	CU_ASSERT_FATAL(cli_host_udp_parse(snmp, NULL, &h));
+	CU_ASSERT_EQUAL(h.rcvbuf_errors, 4061);
+	CU_ASSERT(!cli_host_udp_parse("Ip: a\nIp: 1\n", NULL, &h));
+	CU_ASSERT(!cli_host_udp_parse("Udp: RcvbufErrors\n", NULL, &h));
+	/* this machine's files, when there are any, parse */
+	if (access("/proc/net/snmp", R_OK) == 0)
+		CU_ASSERT(cli_host_udp_read(&h));
+}
+
 int main(void)
 {
 	static const struct tw_unit_case cases[] = {
@@ -183,6 +212,7 @@ int main(void)
 	    {"--threshold parsing", test_threshold},
 	    {"profile lookup", test_resolve},
 	    {"callbacks -> stats, CSV lost rows, events", test_feed},
+	    {"host UDP drop counters", test_host_udp},
 	    {NULL, NULL},
 	};
 	if (CU_initialize_registry() != CUE_SUCCESS || tw_unit_suite("cli_meas", cases))

@@ -22,6 +22,24 @@ $CHECK schema "$SCHEMA" "$TMP/one.json" >"$TMP/v1" 2>&1 && ok "measure --json va
 	ko "measure --json validates against the schema" "$TMP/v1"
 [ "$(jget "$TMP/one.json" "($S['sent'], $S['received'], len(d['intervals']) >= 2)")" = "(30, 30, True)" ] &&
 	ok "30 sent, 30 received, interval reports" || ko "30 sent, 30 received, interval reports" "$TMP/one.json"
+# The run's own facts: the rate asked for and reached, this host's UDP drops.
+[ "$(jget "$TMP/one.json" "(d['end']['run']['rate_requested_pps'], d['end']['run']['rate_achieved_pps'] > 0, sorted(d['end']['run']['host_drops']))")" = \
+	"(50, True, ['udp_rcvbuf_errors', 'udp_sndbuf_errors'])" ] &&
+	ok "run: requested and achieved rate, host drops" || ko "run facts" "$TMP/one.json"
+# A rate no kernel-socket sender on this machine reaches (1 Mpps, one
+# sendto() per packet): the report says so and points to the fast path.
+start_fake fast reflect; fport=$PORT
+"$TWINHOP" light-send 127.0.0.1:"$fport" --rate 1000000 --count 20000 --loss-timeout 0.2 --json --quiet \
+	>"$TMP/fast.json" 2>"$TMP/fast.err"
+$CHECK schema "$SCHEMA" "$TMP/fast.json" >"$TMP/v5" 2>&1 &&
+	[ "$(jget "$TMP/fast.json" "(d['end']['run']['rate_shortfall'], d['end']['run']['rate_achieved_pps'] < 950000, '--engine fastpath' in d['end']['run']['advice'])")" = "(True, True, True)" ] &&
+	ok "1 Mpps asked, less reached: shortfall and advice in JSON" || ko "shortfall JSON" "$TMP/fast.json"
+"$TWINHOP" light-send 127.0.0.1:"$fport" --rate 1000000 --count 20000 --loss-timeout 0.2 --quiet \
+	>"$TMP/fast.txt" 2>&1
+grep -Eq '^rate +requested 1000000 pps, achieved [0-9]+ pps .*SHORTFALL' "$TMP/fast.txt" &&
+	grep -Eq '^host loss +[0-9]+ packets dropped on this host' "$TMP/fast.txt" &&
+	grep -q 'engine fastpath' "$TMP/fast.txt" && ok "shortfall and host loss in the text report" ||
+	ko "shortfall text" "$TMP/fast.txt"
 "$TWINHOP" measure 127.0.0.1:"$port" --count 10 --interval 0.01 --sessions 2 --json --quiet \
 	>"$TMP/two.json" 2>"$TMP/two.err" && ok "2 sessions --json: exit 0" || ko "2 sessions --json: exit 0" "$TMP/two.err"
 $CHECK schema "$SCHEMA" "$TMP/two.json" >"$TMP/v2" 2>&1 && [ "$(wc -l <"$TMP/two.json")" = 2 ] &&

@@ -6,8 +6,10 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl_flows.h"
 #include "ctl_log.h"
@@ -1067,6 +1069,266 @@ static void test_individual_sessions(void)
 	}
 }
 
+/* ---- connection limits and review items (issue 8 §1, §7) ------------------------------- */
+
+/* A client that trickles its Set-Up-Response one octet a second is closed
+ * at setup-timeout after accept, not SERVWAIT after its last octet. */
+static void test_setup_timeout(void)
+{
+	struct ctl_peer peer;
+	const uint8_t *p;
+	size_t n;
+	env_reset();
+	env.setup_ms = 10000;
+	peer_v4(&peer);
+	struct ctl_srv *s = ctl_srv_new(&env, &peer, 1, 1000);
+	CU_ASSERT_FATAL(ctl_srv_out(s, &p, &n));
+	ctl_srv_out_done(s, n);
+	CU_ASSERT_EQUAL(ctl_srv_deadline(s), 11000);
+	uint8_t one = 0;
+	for (uint64_t t = 2000; t < 11000; t += 1000) {
+		ctl_srv_input(s, &one, 1, t);
+		ctl_srv_tick(s, t);
+		CU_ASSERT_EQUAL(ctl_srv_state(s), CTL_SRV_GREETING);
+		CU_ASSERT_EQUAL(ctl_srv_deadline(s), 11000); /* never re-armed by input */
+	}
+	ctl_srv_tick(s, 11000);
+	CU_ASSERT_EQUAL(ctl_srv_state(s), CTL_SRV_CLOSED);
+	CU_ASSERT(ctl_srv_done(s));
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_SETUP_TIMEOUT], 1);
+	ctl_srv_free(s, 11000);
+	/* After a valid Set-Up-Response the pre-authentication deadline is gone. */
+	struct cli c;
+	env.servwait_ms = 900000;
+	CU_ASSERT_EQUAL(cli_open(&c, 1, 1, "", ""), 0);
+	CU_ASSERT(!ctl_srv_unauthenticated(c.s));
+	ctl_srv_tick(c.s, c.now + 20000);
+	CU_ASSERT_EQUAL(ctl_srv_state(c.s), CTL_SRV_READY);
+	cli_close(&c);
+}
+
+/* Every session ended (REFWAIT), the client never sends Stop-Sessions: the
+ * connection is closed ended-timeout later (it had no deadline at all). */
+static void test_ended_timeout(void)
+{
+	struct cli c;
+	struct tw_ctl_request_tw_session r = good_req();
+	env_reset();
+	env.ended_ms = 60000;
+	cli_open(&c, 1, 1, "", "");
+	accept_one(&c, &r, NULL);
+	accept_one(&c, &r, NULL);
+	send_simple(&c, TW_CTL_CMD_START_SESSIONS, 0);
+	ctl_srv_fp_reply(c.s, fk.rec[fk.n_rec - 2].req, TW_E_OK, c.now);
+	ctl_srv_fp_reply(c.s, last_rec()->req, TW_E_OK, c.now);
+	CU_ASSERT_EQUAL(recv_start_ack(&c), 0);
+	CU_ASSERT_EQUAL(ctl_srv_deadline(c.s), UINT64_MAX);
+	struct tw_ipc_session_event ev = {.session = ctl_srv_session(c.s, 0)->id,
+	                                  .event = TW_IPC_EV_REFWAIT_EXPIRED};
+	ctl_srv_fp_event(c.s, &ev, c.now + 1000);
+	CU_ASSERT_EQUAL(ctl_srv_deadline(c.s), UINT64_MAX); /* one still runs */
+	ev.session = ctl_srv_session(c.s, 1)->id;
+	ctl_srv_fp_event(c.s, &ev, c.now + 2000);
+	CU_ASSERT_EQUAL(ctl_srv_deadline(c.s), c.now + 62000);
+	ctl_srv_tick(c.s, c.now + 61999);
+	CU_ASSERT_EQUAL(ctl_srv_state(c.s), CTL_SRV_TESTING);
+	ctl_srv_tick(c.s, c.now + 62000);
+	CU_ASSERT_EQUAL(ctl_srv_state(c.s), CTL_SRV_CLOSED);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_ENDED_TIMEOUT], 1);
+	cli_close(&c);
+	CU_ASSERT_EQUAL(fk.client_sessions, 0);
+}
+
+/* A failing random-number generator fails that connection, never a
+ * predictable challenge or SID. */
+static unsigned rnd_calls, rnd_fail_at;
+static enum tw_err f_random(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	if (++rnd_calls == rnd_fail_at)
+		return TW_E_CRYPTO;
+	return tw_crypto_random(buf, len);
+}
+
+static void test_random_failure(void)
+{
+	static struct ctl_srv_ops rops;
+	struct ctl_peer peer;
+	const uint8_t *p;
+	size_t n;
+
+	/* 1: the challenge of the greeting */
+	env_reset();
+	rops = ops;
+	rops.random = f_random;
+	env.ops = &rops;
+	rnd_calls = 0;
+	rnd_fail_at = 1;
+	peer_v4(&peer);
+	struct ctl_srv *s = ctl_srv_new(&env, &peer, 1, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT(!ctl_srv_out(s, &p, &n)); /* no greeting at all */
+	CU_ASSERT(ctl_srv_done(s));
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_RANDOM_FAILED], 1);
+	ctl_srv_free(s, 1000);
+
+	/* 3: the SID of a Request-TW-Session (challenge, salt, SID) */
+	struct cli c;
+	struct tw_ctl_request_tw_session r = good_req();
+	rnd_calls = 0;
+	rnd_fail_at = 3;
+	CU_ASSERT_EQUAL(cli_open(&c, 1, 1, "", ""), 0);
+	send_req(&c, &r);
+	CU_ASSERT_EQUAL(fk.n_rec, 0); /* nothing reached the fast path */
+	CU_ASSERT(no_output(&c));
+	CU_ASSERT_EQUAL(ctl_srv_state(c.s), CTL_SRV_CLOSED);
+	CU_ASSERT_EQUAL(fk.client_sessions, 0);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_RANDOM_FAILED], 2);
+	cli_close(&c);
+}
+
+/* Start-N with N = 4096 (the largest message) behind more than 4096 octets
+ * already consumed: the input buffer is compacted and it is answered. */
+static void test_start_n_after_consumed(void)
+{
+	struct cli c;
+	env_reset();
+	CU_ASSERT_EQUAL_FATAL(cli_open(&c, 0x11, 0x11, "", ""), 0);
+	size_t big = TW_CTL_N_LEN(TW_CTL_N_MAX), pre = 260 * 16;
+	uint8_t *buf = calloc(1, pre + big);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	for (size_t i = 0; i < pre; i += 16)
+		buf[i] = 200; /* unknown command: one block, Accept=3 */
+	uint8_t sids[16] = {9};
+	struct tw_ctl_n_sessions m = {.command = TW_CTL_CMD_START_N_SESSIONS,
+	                              .num_sessions = TW_CTL_N_MAX};
+	uint8_t(*all)[16] = calloc(TW_CTL_N_MAX, 16);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(all);
+	for (unsigned i = 0; i < TW_CTL_N_MAX; i++)
+		memcpy(all[i], sids, 16);
+	m.sids = (const uint8_t(*)[16])all;
+	CU_ASSERT_EQUAL_FATAL(tw_ctl_n_sessions_encode(&m, buf + pre, big, NULL), TW_OK);
+	size_t off = 0, total = pre + big;
+	while (off < total) {
+		size_t room = ctl_srv_in_space(c.s);
+		if (!room)
+			break; /* stalled: the bug */
+		size_t k = total - off < room ? total - off : room;
+		if (off < pre + 100 && off + k > pre + 100)
+			k = pre + 100 - off; /* the Start-N arrives in pieces */
+		feed(&c, buf + off, k);
+		off += k;
+		/* the Accept-Session replies are read as they come */
+		const uint8_t *p;
+		size_t n;
+		while (ctl_srv_out(c.s, &p, &n) && n == TW_CTL_ACCEPT_SESSION_LEN)
+			ctl_srv_out_done(c.s, n);
+	}
+	CU_ASSERT_EQUAL(off, total);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_CMD_UNKNOWN], 260);
+	const uint8_t *p;
+	size_t n;
+	CU_ASSERT(ctl_srv_out(c.s, &p, &n) && n == TW_CTL_N_LEN(TW_CTL_N_MAX) &&
+	          p[0] == TW_CTL_CMD_START_N_ACK);
+	free(all);
+	free(buf);
+	cli_close(&c);
+}
+
+/* The output FIFO keeps order while it is pushed and drained in turns
+ * (sending is O(1): a head index, no memmove of the queue per message). */
+static void test_out_queue_order(void)
+{
+	struct cli c;
+	struct tw_ctl_request_tw_session r = good_req();
+	env_reset();
+	env.max_sessions = 1;
+	cli_open(&c, 1, 1, "", "");
+	/* Alternate a refused request (Accept=4, the limit) and an unknown
+	 * command (Accept=3): their replies must come out in that order. */
+	CU_ASSERT_EQUAL(accept_one(&c, &r, NULL), 0);
+	unsigned got = 0, bad = 0;
+	for (unsigned round = 0; round < 50; round++) {
+		for (unsigned i = 0; i < 40; i++) {
+			if (i % 2)
+				send_req(&c, &r);
+			else {
+				uint8_t u[16] = {200};
+				feed(&c, u, sizeof(u));
+			}
+		}
+		/* drain only part of it, partly in two send()s */
+		for (unsigned i = 0; i < 30; i++) {
+			const uint8_t *p;
+			size_t n;
+			if (!ctl_srv_out(c.s, &p, &n) || n != 48) {
+				bad++;
+				break;
+			}
+			uint8_t want = got % 2 ? 4 : 3;
+			if (p[0] != want)
+				bad++;
+			ctl_srv_out_done(c.s, 10);
+			ctl_srv_out_done(c.s, 38);
+			got++;
+		}
+	}
+	const uint8_t *p;
+	size_t n;
+	while (ctl_srv_out(c.s, &p, &n)) {
+		if (n != 48 || p[0] != (got % 2 ? 4 : 3))
+			bad++;
+		ctl_srv_out_done(c.s, n);
+		got++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(got, 2000);
+	cli_close(&c);
+}
+
+/* A flood of unknown commands: at most one log line per second. */
+static void test_unknown_flood_log(void)
+{
+	struct cli c;
+	char path[] = "/tmp/twh-ctlsrv-log.XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	int saved = dup(2);
+	env_reset();
+	ctl_log_init("test", LOG_INFO, false);
+	dup2(fd, 2);
+	cli_open(&c, 1, 1, "", "");
+	uint8_t u[16] = {200};
+	for (unsigned i = 0; i < 1000; i++) {
+		c.now = 5000 + i; /* 1000 commands within one second */
+		feed(&c, u, sizeof(u));
+	}
+	c.now = 6000;
+	feed(&c, u, sizeof(u));
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	ctl_log_init("test", LOG_ERR, false);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_CMD_UNKNOWN], 1001);
+	FILE *f = fdopen(fd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	rewind(f);
+	char line[512];
+	unsigned lines = 0;
+	bool counted = false;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "unknown command")) {
+			lines++;
+			if (strstr(line, "(999 more in the last second"))
+				counted = true;
+		}
+	fclose(f);
+	unlink(path);
+	CU_ASSERT_EQUAL(lines, 2);
+	CU_ASSERT(counted);
+	cli_close(&c);
+}
+
 static void test_refwait_event(void)
 {
 	struct cli c;
@@ -1120,11 +1382,21 @@ int main(void)
 	    {"refwait_event", test_refwait_event},
 	    {NULL, NULL},
 	};
+	static const struct tw_unit_case hostile[] = {
+	    {"setup_timeout", test_setup_timeout},
+	    {"ended_timeout", test_ended_timeout},
+	    {"random_failure", test_random_failure},
+	    {"start_n_after_consumed", test_start_n_after_consumed},
+	    {"out_queue_order", test_out_queue_order},
+	    {"unknown_flood_log", test_unknown_flood_log},
+	    {NULL, NULL},
+	};
 	ctl_log_init("test", LOG_ERR, false);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	tw_unit_suite("full_session", full);
 	tw_unit_suite("bad_input", bad);
 	tw_unit_suite("fsm", more);
+	tw_unit_suite("hostile", hostile);
 	return tw_unit_run("ctl_server");
 }

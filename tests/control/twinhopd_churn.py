@@ -126,6 +126,7 @@ def main():
     port = free_port()
     adm = os.path.join(tmp, "adm.sock")
     procs = []
+    thd = None
     try:
         fplog = os.path.join(tmp, "fp.log")
         fp = subprocess.Popen([FAKE_FP, shm], stdout=open(fplog, "w"),
@@ -135,6 +136,8 @@ def main():
             if "READY" in open(fplog).read():
                 break
             time.sleep(0.1)
+        # LeakSanitizer cannot work under the seccomp filter (as twinhopd_metrics.py)
+        asan = b"libasan" in subprocess.run(["ldd", TWINHOPD], capture_output=True).stdout
         conf = os.path.join(tmp, "thd.conf")
         with open(conf, "w") as f:
             f.write("listen 127.0.0.1 %d\nmodes open\ntest-ports 20000-20009\n"
@@ -142,7 +145,7 @@ def main():
                     "max-sessions-per-client 65536\n"
                     "refwait 3\nservwait 120\nfp-region %s\nfp-timeout 5000\n"
                     "admin-socket %s\nadmin-socket-ro none\nstats-interval 0\nlog-level warning\n"
-                    % (port, CONNS + 8, PER_ROUND, shm, adm))
+                    "seccomp %s\n" % (port, CONNS + 8, PER_ROUND, shm, adm, "no" if asan else "yes"))
         thd = subprocess.Popen([TWINHOPD, "-f", conf], stdout=open(os.path.join(tmp, "thd.log"), "w"),
                                stderr=subprocess.STDOUT)
         procs.append(thd)
@@ -226,6 +229,9 @@ def main():
                 p.wait(5)
             except subprocess.TimeoutExpired:
                 p.kill()
+        log = open(os.path.join(tmp, "thd.log"), errors="replace").read()
+        check(thd is not None and"Sanitizer" not in log and thd.returncode == 0,
+              "twinhopd stopped cleanly (exit %s, no sanitizer report)" % thd.returncode)
         if os.path.exists("/dev/shm" + shm):
             os.unlink("/dev/shm" + shm)
         if failed:

@@ -124,6 +124,29 @@ check "fast path: REPLY_NO_TTL >= 50, no DROP_REPLY_SHORT" \
 	"d['total'].get('REPLY_NO_TTL', 0) >= 50 and d['total'].get('DROP_REPLY_SHORT', 0) == 0" \
 	"$TMP/fpc-twampy.res"
 
+# RFC 8972 §4.4 Class of Service: a STAMP sender (socket engine in S)
+# against R's fast-path STAMP reflector, open and authenticated, IPv4 and
+# IPv6.  Sent with DSCP 10 and asking for DSCP 46 back: the reflector must
+# report DSCP2 10 / ECN 0 and send the reply with DSCP 46.
+STAMPKEY=00112233445566778899aabbccddeeff
+expect "light add: STAMP reflector on R port 5862 (open)" \
+	"$TWINHOP" light add --proto stamp --port 5862 --admin "$TMP/thd-r.sock"
+expect "light add: STAMP reflector on R port 5863 (authenticated)" \
+	"$TWINHOP" light add --proto stamp --port 5863 --sec auth --key "$STAMPKEY" --admin "$TMP/thd-r.sock"
+for spec in 10.92.0.1:5862: '[fd00:92::1]:5862': 10.92.0.1:5863:auth '[fd00:92::1]:5863:auth'; do
+	sec=${spec##*:}
+	tgt=${spec%:*}
+	key=; [ "$sec" = auth ] && key="--stamp-key $STAMPKEY"
+	t="cos-${tgt//[^0-9a-f]/}${sec:+-$sec}"
+	ip netns exec "$NSS" "$TWINHOP" light-send "$tgt" --stamp $key --tlv cos=46 --dscp 10 \
+		--count 20 --rate 200 --loss-timeout 1 --json >"$TMP/$t.res" 2>"$TMP/$t.err"
+	RC=$?
+	[ $RC = 0 ] && ok "$t: STAMP with Class of Service, exit 0" ||
+		nokf "$t: STAMP with Class of Service, exit 0 (got $RC)" "$TMP/$t.err"
+	expect "$t: 20 CoS replies, forward DSCP 10 seen unremarked, reply DSCP 46 as asked, no U/M" \
+		grep -q "20 replies; forward: sent DSCP 10, reflector received DSCP 10 ECN 0 (0 remarked, 0 CE); reverse: received DSCP 46 (0 not as requested); RP 0; TLVs flagged U 0, M 0" "$TMP/$t.err"
+done
+
 "$TWINHOP" counters --admin "$TMP/thd-r.sock" --json >"$TMP/ctr-r.json" 2>&1
 check "twinhopd R: SESSIONS_STARTED >= $NSESS, no HMAC/fast-path errors" \
 	"d['counters']['SESSIONS_STARTED'] >= $NSESS and all(d['counters'][k] == 0 for k in ('HMAC','FP_NACK','FP_TIMEOUT','FP_UNAVAILABLE'))" "$TMP/ctr-r.json"

@@ -189,6 +189,19 @@ static void fuzz_tlv(enum tw_pkt_layout l, const uint8_t *pkt, size_t len,
 		            t.len == tw_be16(area + t.off + 2));
 		next = t.off + TW_PKT_TLV_HDR_LEN + t.len;
 		FUZZ_ASSERT(++n < MAX_TLVS);
+		if (t.type == TW_PKT_TLV_COS && t.len == TW_PKT_TLV_COS_LEN) {
+			/* RFC 8972 §4.4: the reflector's fill is a round trip
+			 * of the codec and keeps DSCP1 and Reserved. */
+			uint8_t v[4];
+			memcpy(v, t.value, 4);
+			struct tw_pkt_cos c0 = tw_pkt_cos_get(v);
+			uint8_t tos = (uint8_t)(t.value[1] ^ t.value[3]);
+			FUZZ_ASSERT(tw_pkt_cos_reflect(v, tos) == c0.dscp1);
+			struct tw_pkt_cos c1 = tw_pkt_cos_get(v);
+			FUZZ_ASSERT(c1.dscp1 == c0.dscp1 && c1.dscp2 == tos >> 2 &&
+			            c1.ecn == (tos & 3) && c1.rp == 0);
+			FUZZ_ASSERT(v[2] == t.value[2] && v[3] == t.value[3]);
+		}
 	}
 	if (e == TW_E_TLV_END) {
 		FUZZ_ASSERT(next == alen);

@@ -627,6 +627,43 @@ static void test_reflector_liberal(void)
 	}
 }
 
+/* RFC 8972 §4.4 Class of Service, bytes worked out by hand:
+ * DSCP1 46 = 101110, DSCP2 10 = 001010, ECN 01, RP 00
+ *   -> 1011 1000 1010 0100 = b8 a4. */
+static void test_tlv_cos(void)
+{
+	static const struct {
+		const char *in;
+		uint8_t tos;
+		const char *out;
+		uint8_t dscp1;
+	} t[] = {
+	    {"b8000000", 10 << 2 | 1, "b8a40000", 46},
+	    /* RP from the sender cleared, Reserved echoed as received */
+	    {"b803c001", 10 << 2 | 1, "b8a4c001", 46},
+	    {"00000000", 0xff, "03fc0000", 0}, /* DSCP2 63, ECN 3 (CE) */
+	    {"fc000000", 0, "fc000000", 63},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		uint8_t v[4], want[4];
+		CU_ASSERT_EQUAL(tw_unit_hex(t[i].in, v, sizeof v), 4);
+		CU_ASSERT_EQUAL(tw_unit_hex(t[i].out, want, sizeof want), 4);
+		CU_ASSERT_EQUAL(tw_pkt_cos_reflect(v, t[i].tos), t[i].dscp1);
+		TW_ASSERT_BYTES(v, want, 4);
+	}
+	uint8_t v[4] = {0xb8, 0xa6, 0, 0};
+	struct tw_pkt_cos c = tw_pkt_cos_get(v);
+	CU_ASSERT_EQUAL(c.dscp1, 46);
+	CU_ASSERT_EQUAL(c.dscp2, 10);
+	CU_ASSERT_EQUAL(c.ecn, 1);
+	CU_ASSERT_EQUAL(c.rp, 2);
+	uint8_t w[4] = {0, 0, 0x12, 0x34};
+	tw_pkt_cos_put(w, &c);
+	CU_ASSERT_EQUAL(w[0], 0xb8);
+	CU_ASSERT_EQUAL(w[1], 0xa6);
+	CU_ASSERT_EQUAL(w[2], 0x12);
+}
+
 static void test_reflect_octets(void)
 {
 	uint8_t snd[14 + 20], refl[41 + 10];
@@ -900,6 +937,7 @@ int main(void)
 	    {"error estimate multiplier 0", test_errest},
 	    {"RFC 6038 reflect octets", test_reflect_octets},
 	    {"liberal reply decoding (twampy, spec 11b.7)", test_reflector_liberal},
+	    {"Class of Service TLV (RFC 8972 4.4)", test_tlv_cos},
 	    {"TLV iterator", test_tlv_iter},
 	    {"TLV iterator over a packet", test_tlv_iter_pkt},
 	    {"TLV writer", test_tlv_put},
