@@ -29,12 +29,12 @@ $CHECK schema "$SCHEMA" "$TMP/one.json" >"$TMP/v1" 2>&1 && ok "measure --json va
 # A rate no kernel-socket sender on this machine reaches (1 Mpps, one
 # sendto() per packet): the report says so and points to the fast path.
 start_fake fast reflect; fport=$PORT
-"$TWINHOP" light-send 127.0.0.1:"$fport" --rate 1000000 --count 20000 --loss-timeout 0.2 --json --quiet \
+"$TWINHOP" light-send 127.0.0.1:"$fport" --rate 1000000 --count 100000 --loss-timeout 0.2 --json --quiet \
 	>"$TMP/fast.json" 2>"$TMP/fast.err"
 $CHECK schema "$SCHEMA" "$TMP/fast.json" >"$TMP/v5" 2>&1 &&
 	[ "$(jget "$TMP/fast.json" "(d['end']['run']['rate_shortfall'], d['end']['run']['rate_achieved_pps'] < 950000, '--engine fastpath' in d['end']['run']['advice'])")" = "(True, True, True)" ] &&
 	ok "1 Mpps asked, less reached: shortfall and advice in JSON" || ko "shortfall JSON" "$TMP/fast.json"
-"$TWINHOP" light-send 127.0.0.1:"$fport" --rate 1000000 --count 20000 --loss-timeout 0.2 --quiet \
+"$TWINHOP" light-send 127.0.0.1:"$fport" --rate 1000000 --count 100000 --loss-timeout 0.2 --quiet \
 	>"$TMP/fast.txt" 2>&1
 grep -Eq '^rate +requested 1000000 pps, achieved [0-9]+ pps .*SHORTFALL' "$TMP/fast.txt" &&
 	grep -Eq '^host loss +[0-9]+ packets dropped on this host' "$TMP/fast.txt" &&
