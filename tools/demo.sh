@@ -151,10 +151,10 @@ ip netns exec "$NSS" "$THD" -f "$TMP/thd-s.conf" >"$TMP/thd-s.log" 2>&1 &
 PIDS+=($!)
 for s in r s; do
 	for _ in $(seq 100); do
-		"$CLI" status --admin "$TMP/thd-$s.sock" 2>/dev/null | grep -q '"attached":true' && break
+		"$CLI" status --json --admin "$TMP/thd-$s.sock" 2>/dev/null | grep -q '"attached":true' && break
 		sleep 0.1
 	done
-	"$CLI" status --admin "$TMP/thd-$s.sock" 2>/dev/null | grep -q '"attached":true' ||
+	"$CLI" status --json --admin "$TMP/thd-$s.sock" 2>/dev/null | grep -q '"attached":true' ||
 		{ tail -15 "$TMP/thd-$s.log" >&2; die "twinhopd $s did not attach to its fast path"; }
 done
 for _ in $(seq 50); do
