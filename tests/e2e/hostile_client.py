@@ -118,7 +118,8 @@ def test_packet(seq, padding):
 
 def send(u, pkt):
     """send() on the connected test socket.  A pending ICMP error (port
-    unreachable, seen after reflected replies on this topology) is returned
+    unreachable from a reflector host whose kernel also takes the test
+    packets, as it did before tests/e2e/lib.sh set rp_filter) is returned
     by the next send() instead of sending: note it and send again, so the
     packet really leaves when the test means it to."""
     try:

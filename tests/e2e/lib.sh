@@ -196,6 +196,14 @@ topo_afpacket() {
 	must ip link set "$VC" netns "$NSC"
 	# R: the veth belongs to the fast path (no address, no IPv6 on it).
 	must ip netns exec "$NSR" sysctl -qw net.ipv6.conf."$VR".disable_ipv6=1
+	# The kernel still sees every frame of the veth and, by the weak host
+	# model, would take test packets addressed to the TAP's address as its
+	# own and answer ICMP port unreachable: the documented appliance set-up
+	# (docs/fastpath.md) drops them by reverse path, and turns IPv4 early
+	# demux off, which would skip rp_filter for connected sockets.
+	must ip netns exec "$NSR" sysctl -qw net.ipv4.conf.all.rp_filter=1
+	must ip netns exec "$NSR" sysctl -qw net.ipv4.conf."$VR".rp_filter=1
+	must ip netns exec "$NSR" sysctl -qw net.ipv4.ip_early_demux=0
 	must ip -n "$NSR" link set "$VR" up
 	must ip -n "$NSC" addr add 10.$N.0.2/24 dev "$VC"
 	must ip -n "$NSC" addr add fd00:$N::2/64 dev "$VC" nodad
