@@ -7,7 +7,7 @@ Static part: every shell script under tests/ and tools/ is parsed with shfmt
 (its JSON syntax tree, so quotes, here-documents and $(...) are handled the
 way bash handles them) and every Python script with the ast module.  A
 command word that is not a shell builtin, not a function defined in the
-scanned scripts and not in install-deps.sh's "command:package" table is an
+scanned scripts and not in install-deps.sh's "command package" table is an
 error naming the file and line.  Runtime part: every command of the table
 must be on PATH; a missing one is named with the package that provides it.
 
@@ -67,7 +67,10 @@ def table():
     if not m:
         sys.exit('check-deps: no cmds=( ... ) table in tools/install-deps.sh')
     body = re.sub(r'#.*', '', m.group(1))
-    return dict(w.split(':', 1) for w in body.split())
+    words = body.split()
+    if len(words) % 2:
+        sys.exit('check-deps: the cmds table of tools/install-deps.sh needs command/package pairs')
+    return dict(zip(words[0::2], words[1::2]))
 
 
 def literal(word):

@@ -7,40 +7,83 @@ set -eu
 pkgs=(build-essential pkg-config libssl-dev libcunit1-dev dpdk libdpdk-dev libipsec-mb-dev
       libclang-rt-14-dev clang kmod libseccomp-dev python3-jsonschema
       python3-prometheus-client libjansson-dev debhelper fakeroot)
-# command:package -- every external command that a script under tests/ or
-# tools/ runs.  tools/check-deps.py (test "deps") fails when a script runs a
-# command missing from this table, or when a command of it is not installed.
+# "command package" pairs, one a line: every external command that a script
+# under tests/ or tools/ runs.  tools/check-deps.py (test "deps") fails when a
+# script runs a command missing from this table, or when a command of it is
+# not installed.
 cmds=(
-	apt-get:apt awk:mawk bash:bash sh:dash bc:bc debconf-set-selections:debconf dpkg-query:dpkg
-	cat:coreutils chmod:coreutils cp:coreutils cut:coreutils date:coreutils
-	dirname:coreutils head:coreutils id:coreutils ls:coreutils mkdir:coreutils
-	mktemp:coreutils nproc:coreutils od:coreutils rm:coreutils seq:coreutils sleep:coreutils
-	sort:coreutils tail:coreutils tee:coreutils timeout:coreutils tr:coreutils
-	wc:coreutils basename:coreutils mkfifo:coreutils stdbuf:coreutils nproc:coreutils
-	uname:coreutils git:git tar:tar
-	dpdk-testpmd:dpdk-dev
-	ethtool:ethtool
-	grep:grep sed:sed
-	groff:groff-base man:man-db
-	ip:iproute2 ss:iproute2 tc:iproute2
-	iptables:iptables ip6tables:iptables
-	ldd:libc-bin getent:libc-bin
-	dpkg:dpkg dpkg-deb:dpkg dpkg-buildpackage:dpkg-dev lintian:lintian
-	git:git xargs:findutils stat:coreutils
-	meson:meson ninja:ninja-build
-	mount:mount mountpoint:util-linux lscpu:util-linux
-	perf:linux-perf
-	ping:iputils-ping
-	prometheus:prometheus promtool:prometheus
-	python3:python3
-	shfmt:shfmt
-	sysctl:procps
-	systemd-analyze:systemd
-	tmux:tmux
-	tshark:tshark
-	valgrind:valgrind
+	apt-get                apt
+	awk                    mawk
+	bash                   bash
+	sh                     dash
+	bc                     bc
+	debconf-set-selections debconf
+	dpkg-query             dpkg
+	cat                    coreutils
+	chmod                  coreutils
+	cp                     coreutils
+	cut                    coreutils
+	date                   coreutils
+	dirname                coreutils
+	head                   coreutils
+	id                     coreutils
+	ls                     coreutils
+	mkdir                  coreutils
+	mktemp                 coreutils
+	nproc                  coreutils
+	od                     coreutils
+	rm                     coreutils
+	seq                    coreutils
+	sleep                  coreutils
+	sort                   coreutils
+	tail                   coreutils
+	tee                    coreutils
+	timeout                coreutils
+	tr                     coreutils
+	wc                     coreutils
+	basename               coreutils
+	mkfifo                 coreutils
+	stdbuf                 coreutils
+	uname                  coreutils
+	git                    git
+	tar                    tar
+	dpdk-testpmd           dpdk-dev
+	ethtool                ethtool
+	grep                   grep
+	sed                    sed
+	groff                  groff-base
+	man                    man-db
+	ip                     iproute2
+	ss                     iproute2
+	tc                     iproute2
+	iptables               iptables
+	ip6tables              iptables
+	ldd                    libc-bin
+	getent                 libc-bin
+	dpkg                   dpkg
+	dpkg-deb               dpkg
+	dpkg-buildpackage      dpkg-dev
+	lintian                lintian
+	xargs                  findutils
+	stat                   coreutils
+	meson                  meson
+	ninja                  ninja-build
+	mount                  mount
+	mountpoint             util-linux
+	lscpu                  util-linux
+	perf                   linux-perf
+	ping                   iputils-ping
+	prometheus             prometheus
+	promtool               prometheus
+	python3                python3
+	shfmt                  shfmt
+	sysctl                 procps
+	systemd-analyze        systemd
+	tmux                   tmux
+	tshark                 tshark
+	valgrind               valgrind
 )
-for c in "${cmds[@]}"; do pkgs+=("${c#*:}"); done
+for ((i = 1; i < ${#cmds[@]}; i += 2)); do pkgs+=("${cmds[i]}"); done
 missing=()
 for p in $(printf '%s\n' "${pkgs[@]}" | sort -u); do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

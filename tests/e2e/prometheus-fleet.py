@@ -301,7 +301,7 @@ def main():
     if not check(up, "Prometheus: both appliances up (%r)" % query('up{job="twinhop"}')):
         print(open(plog.name).read()[-3000:])
 
-    # --- promtool check metrics on a real scrape (what curl gets) ---
+    # --- promtool check metrics on a real scrape (what a plain HTTP client gets) ---
     body = fetch("http://%s/metrics" % targets["a"])
     r = subprocess.run([promtool, "check", "metrics"], input=body or "", text=True,
                        capture_output=True)
