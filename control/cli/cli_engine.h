@@ -49,6 +49,10 @@ struct cli_sess_cfg {
 	uint8_t tlv[CLI_TLV_MAX];
 	uint16_t tlv_len;
 	uint64_t count;       /* 0: until stopped */
+	/* Sending ends this long after the session's first packet even if
+	 * `count` was not reached (a bench step keeps its duration when the
+	 * engine cannot reach the rate); 0 = count only. */
+	int64_t duration_ns;
 	uint64_t interval_ns; /* mean interval */
 	bool poisson;
 	int64_t loss_timeout_ns;
@@ -108,6 +112,14 @@ int cli_engine_set_peer(struct cli_engine *e, unsigned idx, const struct sockadd
 int cli_engine_run(struct cli_engine *e, const struct cli_engine_cb *cb,
                    volatile sig_atomic_t *stop, char *err, size_t errlen);
 const struct cli_engine_counters *cli_engine_counters(const struct cli_engine *e, unsigned idx);
+
+/* How long a session sends as planned: count x interval, capped by its
+ * duration (ns). */
+static inline int64_t cli_engine_send_ns(const struct cli_sess_cfg *c)
+{
+	int64_t d = (int64_t)(c->count * c->interval_ns);
+	return c->duration_ns > 0 && (!c->count || c->duration_ns < d) ? c->duration_ns : d;
+}
 
 /* Back-end constructors (private to the engine files). */
 struct cli_engine_ops {

@@ -261,6 +261,11 @@ static int add_one(struct fp_priv *p, unsigned i, bool as_light, char *err, size
 		n += hex_out(req + n, sizeof(req) - (size_t)n, c->stamp_key, c->stamp_key_len);
 		n += snprintf(req + n, sizeof(req) - (size_t)n, "\"");
 	}
+	/* the fast path ends the session on time even short of `count`
+	 * (whole ms, rounded up: never shorter than asked) */
+	if (c->duration_ns > 0)
+		n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"duration_ms\":%" PRId64,
+		              (c->duration_ns + 999999) / 1000000);
 	snprintf(req + n, sizeof(req) - (size_t)n, "}");
 	char *rep = cli_admin_call(&p->adm, req, 10000, fp_event, p, err, errlen);
 	tw_crypto_cleanse(req, sizeof(req));
@@ -337,9 +342,9 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 	int64_t run_end = INT64_MAX;
 	for (unsigned i = 0; i < e->n; i++) {
 		const struct cli_sess_cfg *c = &e->cfg[i];
-		if (!c->count)
+		if (!c->count && !c->duration_ns)
 			continue;
-		int64_t d = (int64_t)(c->count * c->interval_ns) + c->start_offset_ns +
+		int64_t d = cli_engine_send_ns(c) + c->start_offset_ns +
 		            c->loss_timeout_ns + 10000000000ll;
 		if (run_end == INT64_MAX || cli_mono_ns() + d > run_end)
 			run_end = cli_mono_ns() + d;
