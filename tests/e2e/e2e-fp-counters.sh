@@ -1,6 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# A Light/STAMP listener's counters reach the operator (issue 12): the real
+# The fast path's counters reach the operator.
+#
+# 1. A Light/STAMP listener's counters (issue 12): the real
 # twinhop-fp reflects on af_packet in R (topology of e2e-modes), twinhopd
 # programs listeners with `twinhop light add`, a kernel-socket sender in C
 # sends to them, and the fast path's STATS answer (role 3) must show up in
@@ -13,7 +15,13 @@
 #   - a listener deleted and a new one on the same port (the slot reused)
 #     starts from zero.
 # Counts are exact: nothing else sends to these ports.
-NAME=e2e-listener-stats
+#
+# 2. Loss on our own host (issue 11): `twinhop light-send --engine fastpath`
+# sends from R's fast path to a kernel-socket reflector in C that answers
+# packets 10-19 with 20-octet replies, which R's fast path drops
+# (DROP_REPLY_SHORT).  The report's end.run must count those 10 as this
+# host's drops (engine_drops, by reason), apart from the network.
+NAME=e2e-fp-counters
 . "$(dirname "$0")/lib.sh"
 setup_common
 THD_EXTRA=$'metrics-listen 127.0.0.1 9862\nstats-interval 200'
@@ -117,4 +125,27 @@ done
 check "re-added listener $L4 counts only its own 7 packets, $L1 is gone" \
 	"[x['live']['tx_pkts'] for x in d['sessions'] if x['session'] == $L4] == [7] and not [x for x in d['sessions'] if x['session'] == $L1]" \
 	"$TMP/ss2.json"
+
+ip netns exec "$NSC" python3 "$TW_SRC/tests/client/fake_twamp.py" reflect --bind 10.95.0.2 \
+	--short-seqs 10-19 "$TMP/short.port" >"$TMP/short.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s "$TMP/short.port" ] && break; sleep 0.05; done
+expect "reflector with short replies listening in C" test -s "$TMP/short.port"
+for fmt in json text; do
+	out=(--json)
+	[ $fmt = text ] && out=()
+	ip netns exec "$NSR" "$TWINHOP" light-send 10.95.0.2:"$(cat "$TMP/short.port")" --engine fastpath \
+		--local 10.95.0.1 "${ADM[@]}" --count 40 --rate 200 --loss-timeout 1 "${out[@]}" \
+		>"$TMP/hl.$fmt" 2>"$TMP/hl-$fmt.err"
+	rc=$?
+	[ $rc = 0 ] && ok "fastpath light-send ($fmt): exit 0" || nokf "fastpath light-send ($fmt): exit 0 (got $rc)" "$TMP/hl-$fmt.err"
+done
+check "fastpath engine: 40 sent, 30 received, 10 lost" \
+	"(s['sent'], s['received'], s['lost']) == (40, 30, 10)" "$TMP/hl.json"
+check "end.run: engine_drops 10, all DROP_REPLY_SHORT: the loss is this host's" \
+	"(d['end']['run']['engine_drops'], d['end']['run']['engine_drop_reasons']) == (10, {'DROP_REPLY_SHORT': 10})" "$TMP/hl.json"
+check "end.run: the advice says the fast path dropped packets" \
+	"'fast path dropped 10 packets' in d['end']['run']['advice']" "$TMP/hl.json"
+expect "text report: host loss counts 10, engine 10: DROP_REPLY_SHORT 10" \
+	grep -Eq '^host loss +10 packets dropped on this host .*; engine 10: DROP_REPLY_SHORT 10\)' "$TMP/hl.text"
 finish
