@@ -132,12 +132,27 @@ struct cli_engine_ops {
 	void (*free)(struct cli_engine *e);
 };
 
+/* Packets the engine's host side dropped over a run, all sessions (the
+ * fastpath engine: the local fast path's drop counters, read before and
+ * after; host-wide there, as the kernel's UDP counters are). */
+#define CLI_ENGINE_DROP_REASONS 8
+struct cli_engine_drops {
+	bool known;
+	uint64_t total; /* packets */
+	unsigned n;     /* reasons in by[] (non-zero ones, at most 8) */
+	struct {
+		const char *name; /* fast-path counter name, static */
+		uint64_t n;
+	} by[CLI_ENGINE_DROP_REASONS];
+};
+
 struct cli_engine {
 	const struct cli_engine_ops *ops;
 	char admin[108];
 	unsigned n;
 	struct cli_sess_cfg cfg[CLI_ENGINE_SESSIONS_MAX];
 	struct cli_engine_counters cnt[CLI_ENGINE_SESSIONS_MAX];
+	struct cli_engine_drops drops; /* set by run */
 	void *priv;
 };
 

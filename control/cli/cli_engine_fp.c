@@ -27,10 +27,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli_admin.h"
 #include "cli_engine.h"
 #include "tw_crypto.h"
 #include "tw_ctl.h"
+#include "tw_ipc.h"
 #include "tw_time.h"
 
 struct fp_priv {
@@ -317,6 +320,60 @@ static void start_due(struct fp_priv *p, int64_t t_run, char *err, size_t errlen
 	}
 }
 
+/* The local fast path's counters (show-fp-counters "total", every lcore),
+ * by enum tw_ipc_cnt; false if twinhopd could not give them. */
+static bool fp_counters(struct fp_priv *p, uint64_t c[TW_IPC_CNT__COUNT])
+{
+	char err[256];
+	char *rep = cli_admin_call(&p->adm, "{\"cmd\":\"show-fp-counters\"}", 5000, fp_event, p,
+	                           err, sizeof(err));
+	if (!rep)
+		return false;
+	json_error_t je;
+	json_t *o = json_loads(rep, 0, &je);
+	free(rep);
+	json_t *tot = json_object_get(o, "total");
+	bool ok = json_is_object(tot);
+	for (unsigned i = 0; ok && i < TW_IPC_CNT__COUNT; i++) {
+		json_t *v = json_object_get(tot, tw_ipc_cnt_name(i));
+		c[i] = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+	}
+	json_decref(o);
+	return ok;
+}
+
+/* A drop that can be one of our test packets or replies: every packet
+ * drop but frames addressed to another host (promiscuous ports). */
+static bool host_drop(unsigned i)
+{
+	return tw_ipc_cnt_sev(i) == TW_IPC_CNT_DROP && !strcmp(tw_ipc_cnt_units(i), "packets") &&
+	       i != TW_IPC_CNT_DROP_NOT_MINE;
+}
+
+/* Issue 11 "Loss": what our own fast path dropped during the run, apart
+ * from the network's loss.  c0: the counters before the run. */
+static void fp_drops(struct fp_priv *p, const uint64_t c0[TW_IPC_CNT__COUNT])
+{
+	struct cli_engine_drops *d = &p->e->drops;
+	uint64_t c1[TW_IPC_CNT__COUNT];
+	/* twinhop-fp publishes its counters every --stats-interval (100 ms by
+	 * default): wait two periods so the run's last drops are in */
+	usleep(250000);
+	if (!fp_counters(p, c1))
+		return;
+	memset(d, 0, sizeof(*d));
+	d->known = true;
+	for (unsigned i = 0; i < TW_IPC_CNT__COUNT; i++) {
+		if (!host_drop(i) || c1[i] <= c0[i])
+			continue;
+		d->total += c1[i] - c0[i];
+		if (d->n < CLI_ENGINE_DROP_REASONS) {
+			d->by[d->n].name = tw_ipc_cnt_name(i);
+			d->by[d->n++].n = c1[i] - c0[i];
+		}
+	}
+}
+
 static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile sig_atomic_t *stop,
                   char *err, size_t errlen)
 {
@@ -330,6 +387,8 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 	if (cli_admin_open(&p->adm, e->admin[0] ? e->admin : CLI_ADMIN_DEFAULT_SOCK, err, errlen) <
 	    0)
 		return -1;
+	uint64_t c0[TW_IPC_CNT__COUNT];
+	bool have_c0 = fp_counters(p, c0);
 	for (unsigned i = 0; i < e->n; i++) {
 		int r = add_one(p, i, false, err, errlen);
 		if (r == 1) /* older twinhopd: open test packets as "light" */
@@ -398,6 +457,8 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 			cb->tick(cb->arg, tw_time_now_ns());
 		}
 	}
+	if (have_c0)
+		fp_drops(p, c0);
 	for (unsigned i = 0; i < e->n; i++) {
 		char req[96];
 		snprintf(req, sizeof(req), "{\"cmd\":\"session-del\",\"session\":%" PRIu64 "}",

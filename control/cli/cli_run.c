@@ -509,6 +509,7 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 	}
 stopped:
 	engine_drops(e);
+	m->engine_drops = e->drops;
 	if (cli_meas_finish(m, err, sizeof(err)) < 0) {
 		cli_err("%s", err);
 		goto out;
@@ -603,6 +604,7 @@ int cli_run_light(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		return 1;
 	}
 	engine_drops(e);
+	m->engine_drops = e->drops;
 	if (cli_meas_finish(m, err, sizeof(err)) < 0) {
 		cli_err("%s", err);
 		return 1;
