@@ -93,6 +93,9 @@ struct cli_engine_cb {
 	void (*sent)(void *arg, unsigned sess, uint32_t seq, int64_t t1_ns);
 	void (*reply)(void *arg, unsigned sess, const struct tw_stats_reply *r);
 	void (*tick)(void *arg, int64_t now_ns); /* every CLI_ENGINE_TICK_NS or so */
+	/* The real send time of a packet that `sent` reported earlier with a
+	 * later one (cli_engine_fp.c: sends are reported in order); may be NULL. */
+	void (*sent_t1)(void *arg, unsigned sess, uint32_t seq, int64_t t1_ns);
 };
 
 struct cli_engine;

@@ -41,6 +41,7 @@ struct fp_priv {
 	uint64_t id[CLI_ENGINE_SESSIONS_MAX];
 	bool done[CLI_ENGINE_SESSIONS_MAX];
 	bool deferred[CLI_ENGINE_SESSIONS_MAX]; /* added with "start":false (--stagger) */
+	uint32_t notified[CLI_ENGINE_SESSIONS_MAX]; /* `sent` reported for the seqs below */
 	bool warned;
 	struct cli_engine *e;
 	const struct cli_engine_cb *cb;
@@ -130,6 +131,32 @@ static uint64_t u(const char *l, const char *k)
 	return v;
 }
 
+/* lib/tw_stats counts sends in sequence order (a send below the highest is
+ * not counted), but the fast path reports each packet when its fate is
+ * known: a reply at once, LOST only after the loss timeout.  A packet lost
+ * before answered ones would then never count as sent, and its loss would
+ * vanish from the report.  So sends are reported in order: the seqs below
+ * this record's that are not reported yet (the fast path's seqs start at
+ * 0) are reported now with this record's send time, later than their own,
+ * so they are declared lost later, never early; their own time follows with
+ * their LOST record (sent_t1). */
+static void notify_sent(struct fp_priv *p, unsigned i, uint32_t seq, int64_t t1)
+{
+	const struct cli_engine_cb *cb = p->cb;
+	if (seq < p->notified[i]) {
+		if (cb->sent_t1)
+			cb->sent_t1(cb->arg, i, seq, t1);
+		return;
+	}
+	/* tw_stats keeps a window of 131072 seqs: more is never filled in */
+	if (seq - p->notified[i] > (1u << 17))
+		p->notified[i] = seq - (1u << 17);
+	if (cb->sent)
+		for (uint32_t j = p->notified[i]; j <= seq; j++)
+			cb->sent(cb->arg, i, j, t1);
+	p->notified[i] = seq + 1;
+}
+
 /* One event line from twinhopd. */
 static void fp_event(void *arg, const char *l)
 {
@@ -151,8 +178,7 @@ static void fp_event(void *arg, const char *l)
 		if (e1 & 0x4000)
 			t1 = tw_time_ptp_to_ntp(t1);
 		cnt->tx++;
-		if (p->cb->sent)
-			p->cb->sent(p->cb->arg, (unsigned)i, seq, cli_ntp_ns(t1));
+		notify_sent(p, (unsigned)i, seq, cli_ntp_ns(t1));
 		if (flags & 1) /* TW_IPC_RES_LOST */
 			return;
 		cnt->rx++;

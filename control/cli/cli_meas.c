@@ -226,6 +226,15 @@ static void cb_sent(void *arg, unsigned i, uint32_t seq, int64_t t1)
 	}
 }
 
+/* A lost packet's own send time, for its CSV row (not yet written). */
+static void cb_sent_t1(void *arg, unsigned i, uint32_t seq, int64_t t1)
+{
+	struct cli_meas *m = arg;
+	struct cli_meas_sess *s = &m->s[i];
+	if (s->ring && s->measuring && seq >= s->settle_next && seq < s->sent_hi)
+		s->ring[seq % LOST_RING].t1 = t1;
+}
+
 static void cb_reply(void *arg, unsigned i, const struct tw_stats_reply *r)
 {
 	struct cli_meas *m = arg;
@@ -284,7 +293,7 @@ static void cb_tick(void *arg, int64_t now)
 
 const struct cli_engine_cb *cli_meas_callbacks(struct cli_meas *m)
 {
-	m->cb = (struct cli_engine_cb){m, cb_sent, cb_reply, cb_tick};
+	m->cb = (struct cli_engine_cb){m, cb_sent, cb_reply, cb_tick, cb_sent_t1};
 	return &m->cb;
 }
 

@@ -49,15 +49,23 @@ static void uptime(char *buf, size_t cap, uint64_t s)
 		snprintf(buf, cap, "%" PRIu64 " s", s);
 }
 
-static json_t *load(const char *line)
+/* flags: JSON_DECODE_INT_AS_REAL for replies carrying NTP timestamps
+ * (show-sessions "last_rx_ntp"), which exceed jansson's int64 (u64() reads
+ * reals too). */
+static json_t *load_flags(const char *line, size_t flags)
 {
 	json_error_t e;
-	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &e);
+	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES | flags, &e);
 	if (o && !json_is_object(o)) {
 		json_decref(o);
 		return NULL;
 	}
 	return o;
+}
+
+static json_t *load(const char *line)
+{
+	return load_flags(line, 0);
 }
 
 int cli_show_status(FILE *f, const char *reply)
@@ -171,7 +179,7 @@ static char *dup_u64(uint64_t v)
 
 int cli_show_sessions(FILE *f, const char *reply)
 {
-	json_t *o = load(reply);
+	json_t *o = load_flags(reply, JSON_DECODE_INT_AS_REAL);
 	if (!o)
 		return -1;
 	json_t *ss = json_object_get(o, "sessions");
