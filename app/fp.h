@@ -38,11 +38,11 @@ struct fp_ctl;
  * shares whose gen is the listener's current one, so a reused slot starts
  * from zero without a cross-lcore write. */
 struct fp_light_cnt {
-	uint32_t gen;	      /* fp_light.gen these values belong to */
+	uint32_t gen; /* fp_light.gen these values belong to */
 	uint32_t pad;
-	uint64_t rx;	      /* packets accepted and reflected */
+	uint64_t rx;          /* packets accepted and reflected */
 	uint64_t rx_octets;   /* octets of UDP payload of those */
-	uint64_t drops;	      /* packets dropped by the listener, any DROP_* reason */
+	uint64_t drops;       /* packets dropped by the listener, any DROP_* reason */
 	uint64_t last_rx_tsc; /* TSC of the last accepted packet */
 };
 

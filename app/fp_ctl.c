@@ -498,7 +498,7 @@ static const struct fp_light *light_find(uint32_t id)
 
 /* One STATS message: a session's, or (s NULL) a listener's. */
 static void stats_emit(uint32_t id, const struct fp_session *s, const struct fp_light *l,
-		       uint16_t flags)
+                       uint16_t flags)
 {
 	if (s)
 		stats_reply(id, s, flags);

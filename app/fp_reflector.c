@@ -677,8 +677,9 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 	return v;
 }
 
-static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
-					struct fp_light *l, uint64_t t2_tsc, struct fp_late_t3 *late)
+static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
+                                        struct fp_pinfo *pi, struct fp_light *l, uint64_t t2_tsc,
+                                        struct fp_late_t3 *late)
 {
 	struct fp_counters *c = lc->cnt;
 	if (l->peer_family && (l->peer_family != pi->ipv ||
@@ -752,7 +753,7 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 /* The listener's own statistics (STATS role 3, so twinhopd's sessions and
  * /metrics show them): this lcore's share, in its own block. */
 enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
-				    struct fp_light *l, uint64_t t2_tsc, struct fp_late_t3 *late)
+                                    struct fp_light *l, uint64_t t2_tsc, struct fp_late_t3 *late)
 {
 	uint32_t len = pi->pl_len; /* the request's, before the reply rewrites it */
 	enum fp_rx_verdict v = reflect_light(lc, m, pi, l, t2_tsc, late);

@@ -265,8 +265,8 @@ static int run_step(const struct cli_bench_args *a, const struct tw_profile_step
 		snprintf(res->advice, sizeof(res->advice),
 		         "the %s engine reached %.0f of %.0f pps and sent %" PRIu64 " of %" PRIu64
 		         " packets%s%s",
-		         cli_engine_name(e), res->rate_ach, res->rate_req, sum.sent, planned, within,
-		         sock ? "; --engine fastpath sends from the DPDK fast path" : "");
+		         cli_engine_name(e), res->rate_ach, res->rate_req, sum.sent, planned,
+		         within, sock ? "; --engine fastpath sends from the DPDK fast path" : "");
 	}
 	res->sent = sum.sent;
 	res->received = sum.received;

@@ -429,8 +429,8 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 		const struct cli_sess_cfg *c = &e->cfg[i];
 		if (!c->count && !c->duration_ns)
 			continue;
-		int64_t d = cli_engine_send_ns(c) + c->start_offset_ns +
-		            c->loss_timeout_ns + 10000000000ll;
+		int64_t d =
+		    cli_engine_send_ns(c) + c->start_offset_ns + c->loss_timeout_ns + 10000000000ll;
 		if (run_end == INT64_MAX || cli_mono_ns() + d > run_end)
 			run_end = cli_mono_ns() + d;
 	}

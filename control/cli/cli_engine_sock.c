@@ -424,8 +424,8 @@ static int sock_run(struct cli_engine *e, const struct cli_engine_cb *cb,
 	int64_t loss_to = 0;
 	for (unsigned i = 0; i < e->n; i++) {
 		p->s[i].next = now + e->cfg[i].start_offset_ns + (int64_t)i * 1000;
-		p->s[i].t_end = e->cfg[i].duration_ns > 0 ? p->s[i].next + e->cfg[i].duration_ns
-		                                          : INT64_MAX;
+		p->s[i].t_end =
+		    e->cfg[i].duration_ns > 0 ? p->s[i].next + e->cfg[i].duration_ns : INT64_MAX;
 		pfd[i].fd = p->s[i].fd;
 		pfd[i].events = POLLIN;
 		if (e->cfg[i].loss_timeout_ns > loss_to)

@@ -385,7 +385,8 @@ static void run_facts(const struct cli_meas *m, const struct cli_meas_sess *s,
 		         sock ? " (raise net.core.rmem_max, or use --engine fastpath)" : "");
 	else if (u->engine_drops)
 		snprintf(advice, cap,
-		         "this host's fast path dropped %" PRIu64 " packets during the run: some of "
+		         "this host's fast path dropped %" PRIu64
+		         " packets during the run: some of "
 		         "the loss may be ours, not the network's (twinhop counters --fp)",
 		         u->engine_drops);
 	u->advice = advice[0] ? advice : NULL;

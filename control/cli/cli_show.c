@@ -197,12 +197,12 @@ int cli_show_sessions(FILE *f, const char *reply)
 		/* drops come only from the fast path's STATS poll ("live"):
 		 * "-" when there is none (detached), not a made-up 0 */
 		json_t *live = json_object_get(s, "live");
-		char *row[10] = {dup_u64(u64(s, "session")),   strdup(str(s, "kind", "?")),
-		                 strdup(str(s, "proto", "?")), strdup(str(s, "state", "?")),
-		                 strdup(str(s, "mode", "-")),  strdup(str(s, "local", "-")),
-		                 strdup(str(s, "peer", "-")),  dup_u64(u64(s, "rx_pkts")),
-		                 dup_u64(u64(s, "tx_pkts")),
-		                 live ? dup_u64(u64(live, "drops")) : strdup("-")};
+		char *row[10] = {
+		    dup_u64(u64(s, "session")),   strdup(str(s, "kind", "?")),
+		    strdup(str(s, "proto", "?")), strdup(str(s, "state", "?")),
+		    strdup(str(s, "mode", "-")),  strdup(str(s, "local", "-")),
+		    strdup(str(s, "peer", "-")),  dup_u64(u64(s, "rx_pkts")),
+		    dup_u64(u64(s, "tx_pkts")),   live ? dup_u64(u64(live, "drops")) : strdup("-")};
 		t_add(&t, row);
 	}
 	t_print(f, &t);
