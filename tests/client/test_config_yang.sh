@@ -53,16 +53,15 @@ for _ in $(seq 100); do [ -S "$TMP/thd.sock" ] && break; sleep 0.05; done
 export TWINHOP_ADMIN=$TMP/thd.sock
 trap 'cleanup; "$IPC" --shm "$SHM" unlink >/dev/null 2>&1' EXIT
 
-# state FILE: twinhopd's running policy and sessions (what an import may change).
-state() {
-	"$TWINHOP" admin '{"cmd":"config-get"}' >"$1.c" && "$TWINHOP" sessions --json >"$1.s" &&
-		python3 - "$1" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1] + ".c")); s = json.load(open(sys.argv[1] + ".s"))
-c.pop("id", None)
-ss = sorted((x["session"], x.get("name"), x["local"], x["peer"], x["kind"]) for x in s["sessions"])
-json.dump({"conf": c, "sessions": ss}, open(sys.argv[1], "w"), sort_keys=True)
-PY
+# state FILE: twinhopd's running policy and sessions (what an import may
+# change; the fake fast path moves no packets, so nothing else changes).
+state() { { "$TWINHOP" admin '{"cmd":"config-get"}' && "$TWINHOP" sessions; } >"$1" 2>&1; }
+same_state() { [ "$(cat "$1")" = "$(cat "$2")" ]; }
+# names FILE: the policy and the sessions' ids and names only (the fast path
+# may be going away meanwhile)
+names() {
+	{ "$TWINHOP" admin '{"cmd":"config-get"}' && "$TWINHOP" sessions --json |
+		grep -oE '"session":[0-9]+|"name":"[^"]*"'; } >"$1" 2>&1
 }
 # same A B: the two JSON documents are equal
 same() { python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' "$1" "$2"; }
@@ -72,7 +71,7 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["ietf-twamp:twamp
 	"$FIX/twamp-valid.json" "$CPORT" "$TMP/valid.json"
 
 # ---- invalid documents: refused, exit 1, nothing applied ----------------------------
-state "$TMP/s0" || ko "state before" "$TMP/s0.c"
+state "$TMP/s0" || ko "state before" "$TMP/s0"
 # name | document | what stderr must say
 bad() {
 	printf '%s' "$2" >"$TMP/bad.json"
@@ -80,7 +79,7 @@ bad() {
 	rc=$?
 	state "$TMP/s1"
 	if [ $rc = 1 ] && grep -q -- "$3" "$TMP/bad.err" && [ "$(wc -l <"$TMP/bad.err")" = 1 ] &&
-		same "$TMP/s0" "$TMP/s1"; then
+		same_state "$TMP/s0" "$TMP/s1"; then
 		ok "refused, nothing applied: $1"
 	else
 		echo "rc $rc, wanted '$3'" >>"$TMP/bad.err"
@@ -111,7 +110,7 @@ bad "servwait beyond twinhopd" "$S"'{"servwait":100000}}}' 'servwait: '
 
 # ---- a valid document ----------------------------------------------------------------
 "$TWINHOP" config import --dry-run "$TMP/valid.json" >"$TMP/dry" 2>&1 && state "$TMP/s1" &&
-	same "$TMP/s0" "$TMP/s1" && grep -q "add 3 senders" "$TMP/dry" &&
+	same_state "$TMP/s0" "$TMP/s1" && grep -q "add 3 senders" "$TMP/dry" &&
 	ok "--dry-run checks and applies nothing" || ko "--dry-run" "$TMP/dry"
 "$TWINHOP" config import "$TMP/valid.json" >"$TMP/imp" 2>&1 && ok "import a valid document" ||
 	ko "import" "$TMP/imp"
@@ -140,7 +139,7 @@ ylint "$TMP/e1.json" >"$TMP/yl" 2>&1 && ok "yanglint accepts the export" || ko "
 [ $? = 1 ] && grep -q "already has a session of that name" "$TMP/again" &&
 	ok "importing the same names again is refused" || ko "import twice" "$TMP/again"
 "$TWINHOP" config import --replace "$TMP/e1.json" >"$TMP/rep" 2>&1 &&
-	"$TWINHOP" config export -o "$TMP/e2.json" 2>>"$TMP/rep" && same "$TMP/e1.json" "$TMP/e2.json" &&
+	"$TWINHOP" config export -o "$TMP/e2.json" 2>>"$TMP/rep" && same_state "$TMP/e1.json" "$TMP/e2.json" &&
 	[ "$(grep -c '"kind":"sender"' <("$TWINHOP" sessions --json | sed 's/},{/}\n{/g'))" = 3 ] &&
 	ok "import --replace of the export: same export, still three senders" || ko "round trip" "$TMP/rep"
 
@@ -164,15 +163,15 @@ grep -q "1 TWAMP Light/STAMP listener left out" "$TMP/e3.err" && ylint "$TMP/e3.
 # Without the fast path, config-set succeeds and the sender-add fails: the
 # import must put the running policy back and leave no sender behind.
 "$TWINHOP" config import --replace "$TMP/valid.json" >/dev/null 2>&1
-state "$TMP/s2"
+names "$TMP/s2"
 kill "$IPC_PID"
 wait "$IPC_PID" 2>/dev/null
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t=d["ietf-twamp:twamp"]; [r.update(name=r["name"]+"-2", **{"sender-udp-port": r["sender-udp-port"]+100}) for c in t["client"]["ctrl-connection"] for r in c["test-session-request"]]; [s.update(name=s["name"]+"-2") for s in t["session-sender"]["test-session"]]; t["server"]["servwait"]=700; json.dump(d, open(sys.argv[2], "w"))' \
 	"$TMP/valid.json" "$TMP/half.json"
 "$TWINHOP" config import "$TMP/half.json" >"$TMP/half" 2>&1
 rc=$?
-state "$TMP/s3"
-[ $rc = 1 ] && grep -q "undone" "$TMP/half" && same "$TMP/s2" "$TMP/s3" &&
+names "$TMP/s3"
+[ $rc = 1 ] && grep -q "undone" "$TMP/half" && same_state "$TMP/s2" "$TMP/s3" &&
 	ok "a sender the fast path cannot take: import undone" || ko "undo (rc $rc)" "$TMP/half"
 
 "$IPC" --shm "$SHM" unlink >/dev/null 2>&1
