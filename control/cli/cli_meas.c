@@ -52,7 +52,12 @@ void cli_meas_session(struct cli_meas *m, unsigned i, const struct cli_meas_sess
 {
 	struct cli_meas_sess *s = &m->s[i];
 	s->info = *info;
-	cp(s->name, sizeof(s->name), info->name);
+	/* Light/STAMP sessions have no SID: "s1", "s2", ... (docs/client.md),
+	 * so that their reports, OpenMetrics series and HTML sections differ. */
+	if (info->name)
+		cp(s->name, sizeof(s->name), info->name);
+	else
+		snprintf(s->name, sizeof(s->name), "s%u", i + 1);
 	cp(s->peer, sizeof(s->peer), info->peer);
 	cp(s->local, sizeof(s->local), info->local);
 	cp(s->mode, sizeof(s->mode), info->mode);
