@@ -74,7 +74,7 @@ start_thd() { # tag
 	THDPID=$!
 	PIDS+=($THDPID)
 	expect "twinhopd $1 listening on $A:862" wait_listen "$NSR" 862
-	if poll 50 'd["fp"]["attached"]' status; then ok "twinhopd $1 attached"; else
+	if poll 40 'd["fp"]["attached"]' status; then ok "twinhopd $1 attached"; else
 		nokf "twinhopd $1 attached" "$TMP/thd-$1.log"; fi
 	local uid
 	uid=$(awk '/^Uid:/ { print $2 }' /proc/$THDPID/status)
@@ -120,7 +120,7 @@ OLDFP=$FPPID
 kill -9 $OLDFP
 wait $OLDFP 2>/dev/null
 start_fp 2
-if poll 50 "d['fp']['attached'] and d['fp']['pid'] == $FPPID and d['fp']['attaches'] == 2" status; then
+if poll 40 "d['fp']['attached'] and d['fp']['pid'] == $FPPID and d['fp']['attaches'] == 2" status; then
 	ok "twinhopd (nobody) attached to the new fast path (pid $FPPID)"
 else
 	nokf "twinhopd (nobody) attached to the new fast path (pid $FPPID)" "$TMP/poll.out"
@@ -128,16 +128,16 @@ fi
 expect "every failed attach logged with its reason" grep -q "not attached: .*:" "$TMP/thd-1.log"
 grep "not attached" "$TMP/thd-1.log" | head -3 | sed 's/^/       /'
 expect "no attach refused for permissions" bash -c "! grep -qi 'permission denied\|refusing it' '$TMP/thd-1.log'"
-if poll 50 'len([x for x in d["sessions"] if x["kind"] in ("light", "sender")]) == 2 and all(x["state"] != "adding" for x in d["sessions"])' sessions; then
+if poll 40 'len([x for x in d["sessions"] if x["kind"] in ("light", "sender")]) == 2 and all(x["state"] != "adding" for x in d["sessions"])' sessions; then
 	ok "admin listener and sender programmed again"
 else
 	nokf "admin listener and sender programmed again" "$TMP/poll.out"
 fi
 lsend light-2 7000
-if poll 50 'd["total"]["SENT"] > 0' fpcnt; then ok "admin sender sends from the new fast path"; else
+if poll 40 'd["total"]["SENT"] > 0' fpcnt; then ok "admin sender sends from the new fast path"; else
 	nokf "admin sender sends from the new fast path" "$TMP/poll.out"; fi
 measure measure-2
-if poll 100 "$INUSE == 3" fpcnt; then ok "new fast path: 3 sessions in use (--light-port, admin listener, sender)"; else
+if poll 60 "$INUSE == 3" fpcnt; then ok "new fast path: 3 sessions in use (--light-port, admin listener, sender)"; else
 	nokf "new fast path: 3 sessions in use" "$TMP/poll.out"; fi
 
 # ---- 2. the daemon restarts, with a TWAMP session in flight --------------------------
@@ -145,7 +145,7 @@ ip netns exec "$NSC" "$TWINHOP" measure $A --mode open --count 100000 --interval
 	--loss-timeout 1 >"$TMP/long.out" 2>&1 &
 LONG=$!
 PIDS+=($LONG)
-if poll 100 "$INUSE == 4" fpcnt; then ok "a TWAMP session runs in the fast path"; else
+if poll 60 "$INUSE == 4" fpcnt; then ok "a TWAMP session runs in the fast path"; else
 	nokf "a TWAMP session runs in the fast path" "$TMP/poll.out"; fi
 kill -9 $THDPID
 wait $THDPID 2>/dev/null
@@ -168,12 +168,12 @@ measure measure-3
 lsend light-4 8620
 
 # ---- 3. nothing leaked -------------------------------------------------------------------
-if poll 100 'd["flows"] == 0 and d["test_ports_used"] == 0 and d["deletes_pending"] == 0 and d["fp"]["pending"] == 0 and d["fp"]["cmd_ring_used"] == 0 and d["fp"]["evt_ring_used"] == 0' status; then
+if poll 60 'd["flows"] == 0 and d["test_ports_used"] == 0 and d["deletes_pending"] == 0 and d["fp"]["pending"] == 0 and d["fp"]["cmd_ring_used"] == 0 and d["fp"]["evt_ring_used"] == 0' status; then
 	ok "no flow, test port, delete, request or ring octet left over"
 else
 	nokf "no flow, test port, delete, request or ring octet left over" "$TMP/poll.out"
 fi
-if poll 50 "$INUSE == 1 and d['total']['CTL_LOST'] == 1" fpcnt; then
+if poll 40 "$INUSE == 1 and d['total']['CTL_LOST'] == 1" fpcnt; then
 	ok "fast-path sessions in use back to 1 (SESS_ADDED - SESS_DELETED)"
 else
 	nokf "fast-path sessions in use back to 1" "$TMP/poll.out"
