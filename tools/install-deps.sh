@@ -6,7 +6,7 @@ set -eu
 # Libraries and build tools (no command of their own that a test runs).
 pkgs=(build-essential pkg-config libssl-dev libcunit1-dev dpdk libdpdk-dev libipsec-mb-dev
       libclang-rt-14-dev clang kmod libseccomp-dev python3-jsonschema
-      python3-prometheus-client libjansson-dev debhelper fakeroot)
+      python3-prometheus-client libjansson-dev debhelper fakeroot libyang2-dev)
 # "command package" pairs, one a line: every external command that a script
 # under tests/ or tools/ runs.  tools/check-deps.py (test "deps") fails when a
 # script runs a command missing from this table, or when a command of it is
@@ -82,6 +82,7 @@ cmds=(
 	tmux                   tmux
 	tshark                 tshark
 	valgrind               valgrind
+	yanglint               libyang2-tools
 )
 for ((i = 1; i < ${#cmds[@]}; i += 2)); do pkgs+=("${cmds[i]}"); done
 missing=()

@@ -8,6 +8,8 @@
  *   twinhop light-send HOST:PORT [options]  TWAMP Light / STAMP sender, no control
  *   twinhop status|sessions|counters|light|sender|admin ...
  *                                           twinhopd admin socket
+ *   twinhop config import FILE | export     RFC 8913 YANG configuration
+ *                                           (cli_yang, with libyang)
  * See docs/client.md.  Exit status: 0 success, 1 failure (message on stderr),
  * 2 usage error, 3 measurement ran but no reply came back.
  */
@@ -35,6 +37,9 @@
 #include "cli_run.h"
 #include "cli_show.h"
 #include "cli_top.h"
+#ifdef TW_HAVE_YANG
+#include "cli_yang.h"
+#endif
 #include "ctl_client.h"
 #include "tw_config.h"
 #include "tw_crypto.h"
@@ -107,6 +112,8 @@ static void usage_cmds(FILE *f)
 	      "                     --local-port N [--KEY VALUE ...]\n"
 	      "  twinhop sender start|stop|del|watch ID\n"
 	      "  twinhop admin '{\"cmd\":...}'               raw admin request\n"
+	      "  twinhop config import FILE [--replace] [--dry-run]\n"
+	      "  twinhop config export [-o FILE]           ietf-twamp (RFC 8913) JSON\n"
 	      "  twinhop COMMAND --help                    one command's usage\n",
 	      f);
 }
@@ -226,6 +233,13 @@ static const struct {
                "session's events and per-packet results until it ends.\n"},
     {"admin", "usage: twinhop admin '{\"cmd\":\"NAME\",...}' [--admin PATH]\n"
               "Send one raw admin request (docs/admin-protocol.md) and print the reply line.\n"},
+    {"config", "usage: twinhop config import FILE [--replace] [--dry-run] [--admin PATH]\n"
+               "       twinhop config export [-o FILE] [--admin PATH]\n"
+               "Apply / write the appliance's TWAMP configuration as ietf-twamp (RFC 8913)\n"
+               "data in RFC 7951 JSON, validated with libyang (docs/yang.md).  import\n"
+               "refuses, with the path, any leaf twinhop cannot do, and applies nothing\n"
+               "then; --replace deletes every sender first; --dry-run checks only.\n"
+               "FILE '-' is stdin.  export writes to stdout or -o FILE.\n"},
 };
 
 static bool cmd_usage(FILE *f, const char *cmd)
@@ -235,6 +249,10 @@ static bool cmd_usage(FILE *f, const char *cmd)
 			fputs(cmd_help[i].text, f);
 			if (cmd_help[i].opts)
 				usage_opts(f);
+			else if (!strcmp(cmd, "config"))
+				fputs("  --admin PATH       twinhopd admin socket (default $TWINHOP_ADMIN, "
+				      "then " CLI_ADMIN_DEFAULT_SOCK ")\n",
+				      f);
 			else
 				fputs("  --admin PATH       twinhopd admin socket (default $TWINHOP_ADMIN, "
 				      "then " CLI_ADMIN_DEFAULT_SOCK ")\n"
@@ -972,9 +990,10 @@ static unsigned edit_distance(const char *x, const char *y)
 	return d[n][m];
 }
 
-static const char *const commands[] = {"measure", "light-send", "bench",  "status",
-                                       "sessions", "counters",  "top",    "light",
-                                       "sender",  "admin",      "version", "help"};
+static const char *const commands[] = {"measure", "light-send", "bench",   "status",
+                                       "sessions", "counters",  "top",     "light",
+                                       "sender",  "admin",      "config",  "version",
+                                       "help"};
 
 static int cmd_watch(const char *path, const char *req, bool json)
 {
@@ -1042,6 +1061,14 @@ static int cmd_admin(int argc, char **argv)
 	}
 	if (!strcmp(sub, "top"))
 		return cli_top(argc, argv, path, &g_stop);
+	if (!strcmp(sub, "config")) {
+#ifdef TW_HAVE_YANG
+		return cli_config(argc, argv, path);
+#else
+		die_msg("this twinhop was built without libyang (meson -Dyang=disabled)");
+		return 1;
+#endif
+	}
 	if (!strcmp(sub, "admin")) {
 		if (argc != 2) {
 			usage_err(sub, "expects one JSON request, e.g. '{\"cmd\":\"show-status\"}'");
@@ -1121,7 +1148,7 @@ int main(int argc, char **argv)
 		return cmd_light_send(argc - 1, argv + 1);
 	if (!strcmp(cmd, "status") || !strcmp(cmd, "sessions") || !strcmp(cmd, "counters") ||
 	    !strcmp(cmd, "light") || !strcmp(cmd, "sender") || !strcmp(cmd, "admin") ||
-	    !strcmp(cmd, "top"))
+	    !strcmp(cmd, "top") || !strcmp(cmd, "config"))
 		return cmd_admin(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
 		printf("twinhop %s\n", TW_VERSION);

@@ -24,6 +24,24 @@
 
 enum ctl_reg_kind { CTL_REG_LIGHT = 1, CTL_REG_SENDER = 2 };
 
+/* An admin session's optional name and group (`twinhop config import`
+ * gives the RFC 8913 test-session and ctrl-connection names), with NUL. */
+#define CTL_REG_NAME_MAX 64
+
+/* What the session was created with, as `show-sessions` reports it back
+ * ("config", docs/admin-protocol.md) so `twinhop config export` can write
+ * the running configuration without a second store. */
+struct ctl_reg_cfg {
+	uint64_t interval_ns, count, duration_ns; /* sender */
+	uint64_t idle_ns;                         /* light */
+	uint32_t padding;                         /* sender, octets */
+	uint32_t max_peers;                       /* light */
+	uint32_t flags;                           /* TW_IPC_SF_* */
+	uint16_t ssid;
+	uint8_t dscp, ttl, sched;
+	bool started; /* sender: started at add or by sender-start */
+};
+
 /* One admin session.  Owned by the registry; the pointer stays valid until
  * the next ctl_reg_add() or ctl_reg_remove(). */
 struct ctl_reg_sess {
@@ -36,6 +54,9 @@ struct ctl_reg_sess {
 	struct tw_ipc_flow flow;
 	uint64_t rx_pkts, tx_pkts;
 	int64_t loss_timeout_ns;
+	char name[CTL_REG_NAME_MAX];  /* "" = none */
+	char group[CTL_REG_NAME_MAX]; /* "" = none */
+	struct ctl_reg_cfg cfg;
 	/* sender statistics from the result stream (NULL: none) */
 	struct tw_stats *st;
 	bool seq_valid;

@@ -760,20 +760,6 @@ static int pidfile_write(const char *path)
 	return 0;
 }
 
-static void apply_env(struct ctl_daemon *d)
-{
-	d->env.pbkdf2_count = d->conf.pbkdf2_count;
-	d->env.max_sessions = d->conf.max_sessions_per_connection;
-	d->env.servwait_ms = (uint64_t)d->conf.servwait_s * 1000u;
-	d->env.setup_ms = (uint64_t)d->conf.setup_timeout_s * 1000u;
-	d->env.ended_ms = (uint64_t)d->conf.ended_timeout_s * 1000u;
-	d->env.refwait_ms = (uint64_t)d->conf.refwait_s * 1000u;
-	d->env.fp_timeout_ms = d->conf.fp_timeout_ms;
-	if (d->fp)
-		ctl_fp_set_grace(d->fp, d->conf.fp_grace_s * 1000u); /* sent at the next attach */
-	ctl_log_set_level(d->debug ? LOG_DEBUG : d->conf.log_level);
-}
-
 /* SIGHUP: read the configuration and keys again.  Policy (modes, features,
  * allow, limits, timers, keys, thresholds, log level) applies to new
  * connections and sessions at once; running sessions are untouched.
@@ -837,7 +823,7 @@ static void reload(struct ctl_daemon *d, const char *path)
 	free(nc);
 	ctl_keys_free(d->keys);
 	d->keys = nk;
-	apply_env(d);
+	ctl_daemon_apply_env(d);
 	d->cnt.c[CTL_CNT_RELOAD_OK]++;
 	log_info("configuration reloaded from %s", path);
 }
