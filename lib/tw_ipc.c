@@ -93,6 +93,10 @@ static enum tw_err v_hello(const struct tw_ipc_hello *m, uint32_t *bad)
 		BAD(TW_E_VERSION, struct tw_ipc_hello, ipc_version);
 	if (!memchr(m->name, 0, sizeof(m->name)))
 		BAD(TW_E_ARG, struct tw_ipc_hello, name);
+	/* 0 = no watch; otherwise long enough for several heartbeats, and
+	 * bounded so that the TSC deadline arithmetic cannot overflow. */
+	if (m->grace_ms && (m->grace_ms < TW_IPC_GRACE_MIN_MS || m->grace_ms > TW_IPC_GRACE_MAX_MS))
+		BAD(TW_E_ARG, struct tw_ipc_hello, grace_ms);
 	return TW_OK;
 }
 
@@ -111,53 +115,44 @@ static enum tw_err v_port_config(const struct tw_ipc_port_config *m, uint32_t *b
 	return TW_OK;
 }
 
+/* The checks REFLECTOR_ADD and SENDER_ADD share: both carry a session id,
+ * protocol, security mode, flow, padding, keys and DSCP under the same
+ * field names, so one macro names the offending field in either struct. */
+#define V_SESSION_COMMON(T, m)                                                                     \
+	do {                                                                                       \
+		if (!(m)->session)                                                                 \
+			BAD(TW_E_ARG, T, session);                                                 \
+		if (!proto_ok((m)->proto))                                                         \
+			BAD(TW_E_ARG, T, proto);                                                   \
+		if (!sec_ok((m)->proto, (m)->sec))                                                 \
+			BAD(TW_E_MODE, T, sec);                                                    \
+		uint32_t f_ = flow_bad(&(m)->flow);                                                \
+		if (f_ != UINT32_MAX) {                                                            \
+			*bad = (uint32_t)offsetof(T, flow) + f_;                                   \
+			return TW_E_ARG;                                                           \
+		}                                                                                  \
+		/* Spec §11.2: no UDP datagram carries more padding; bounded before any \
+		 * arithmetic, so base + padding_len cannot wrap. */                               \
+		if ((m)->pad.padding_len > TW_PKT_MAX_LEN)                                         \
+			BAD(TW_E_LENGTH, T, pad.padding_len);                                      \
+		if (!keys_ok((m)->proto, (m)->sec, &(m)->keys))                                    \
+			BAD(TW_E_ARG, T, keys.hmac_len);                                           \
+		if ((m)->dscp > 63)                                                                \
+			BAD(TW_E_ARG, T, dscp);                                                    \
+	} while (0)
+
 static enum tw_err v_reflector_add(const struct tw_ipc_reflector_add *m, uint32_t *bad)
 {
-	typedef struct tw_ipc_reflector_add T;
-	if (!m->session)
-		BAD(TW_E_ARG, T, session);
-	if (!proto_ok(m->proto))
-		BAD(TW_E_ARG, T, proto);
-	if (!sec_ok(m->proto, m->sec))
-		BAD(TW_E_MODE, T, sec);
-	uint32_t f = flow_bad(&m->flow);
-	if (f != UINT32_MAX) {
-		*bad = (uint32_t)offsetof(T, flow) + f;
-		return TW_E_ARG;
-	}
-	/* Spec §11.2: no UDP datagram carries more padding. */
-	if (m->pad.padding_len > TW_PKT_MAX_LEN)
-		BAD(TW_E_LENGTH, T, pad.padding_len);
-	if (!keys_ok(m->proto, m->sec, &m->keys))
-		BAD(TW_E_ARG, T, keys.hmac_len);
-	if (m->dscp > 63)
-		BAD(TW_E_ARG, T, dscp);
+	V_SESSION_COMMON(struct tw_ipc_reflector_add, m);
 	return TW_OK;
 }
 
 static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad)
 {
 	typedef struct tw_ipc_sender_add T;
-	if (!m->session)
-		BAD(TW_E_ARG, T, session);
-	if (!proto_ok(m->proto))
-		BAD(TW_E_ARG, T, proto);
-	if (!sec_ok(m->proto, m->sec))
-		BAD(TW_E_MODE, T, sec);
-	uint32_t f = flow_bad(&m->flow);
-	if (f != UINT32_MAX) {
-		*bad = (uint32_t)offsetof(T, flow) + f;
-		return TW_E_ARG;
-	}
-	/* Bounded before any arithmetic: base + padding_len must not wrap. */
-	if (m->pad.padding_len > TW_PKT_MAX_LEN)
-		BAD(TW_E_LENGTH, T, pad.padding_len);
-	if (!keys_ok(m->proto, m->sec, &m->keys))
-		BAD(TW_E_ARG, T, keys.hmac_len);
+	V_SESSION_COMMON(T, m);
 	if (m->sched != TW_IPC_SCHED_PERIODIC && m->sched != TW_IPC_SCHED_POISSON)
 		BAD(TW_E_ARG, T, sched);
-	if (m->dscp > 63)
-		BAD(TW_E_ARG, T, dscp);
 	if (m->interval_ns < TW_IPC_INTERVAL_MIN_NS)
 		BAD(TW_E_ARG, T, interval_ns);
 	return TW_OK;

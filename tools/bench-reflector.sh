@@ -127,12 +127,18 @@ start_reflector() { # kind mode sock log
 		local fp=$FP
 		local extra=${FP_ARGS:-}
 		[ "$kind" = base ] && fp=$BASE_BUILD/app/twinhop-fp && extra=""
-		local spec="local=198.18.0.2:5000,peer=198.18.0.1:6000"
-		# twinhop-fp reads its test keys from a key file, never argv
-		if [ "$mode" = auth ]; then spec="$spec,pad=64,sec=auth,aes=aes1,hmac=hmac1"; else spec="$spec,pad=27"; fi
+		local spec="local=198.18.0.2:5000,peer=198.18.0.1:6000" keys=""
+		# twinhop-fp reads its test keys from a key file, never argv; open
+		# mode passes none, so the A/B's older binaries (before --key-file)
+		# run it too
+		if [ "$mode" = auth ]; then
+			spec="$spec,pad=64,sec=auth,aes=aes1,hmac=hmac1" keys="--key-file $TMP/keys"
+		else
+			spec="$spec,pad=27"
+		fi
 		ip netns exec $NS "$fp" -l $REF_CPU $EAL --file-prefix twh-br$$ -- \
 			--profile "$(profile "$sock")" --addr 198.18.0.2/24 --tap twh-b0 \
-			--shm $SHM --stats-interval 10 --key-file "$TMP/keys" \
+			--shm $SHM --stats-interval 10 $keys \
 			--reflector "$spec" --idle-backoff off --counters $extra >"$log" 2>&1 &
 	else
 		rm -f "$TMP/tp.fifo"

@@ -45,18 +45,8 @@ void adm_send_line(struct adm_client *c, struct ctl_jb *b)
 
 void adm_flush(struct adm_client *c)
 {
-	while (!c->dead && c->out_off < c->out.len) {
-		ssize_t n = send(c->io.fd, c->out.p + c->out_off, c->out.len - c->out_off,
-		                 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				c->dead = true;
-			break;
-		}
-		c->out_off += (size_t)n;
-	}
+	if (!c->dead && ctl_send_pending(c->io.fd, c->out.p, c->out.len, &c->out_off) < 0)
+		c->dead = true;
 	if (c->out_off == c->out.len) {
 		c->out.len = c->out_off = 0;
 		if (c->out.p)

@@ -7,6 +7,7 @@
 #ifndef CTL_LOOP_H
 #define CTL_LOOP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct ctl_io;
@@ -30,6 +31,12 @@ int ctl_loop_mod(struct ctl_loop *l, struct ctl_io *io, uint32_t events);
 void ctl_loop_del(struct ctl_loop *l, struct ctl_io *io);
 /* Wait up to timeout_ms (-1 = forever) and dispatch; -1 on error (not EINTR). */
 int ctl_loop_wait(struct ctl_loop *l, int timeout_ms);
+
+/* Send buf[*off..len) on a non-blocking stream socket until it is all
+ * sent or the socket would block, advancing *off.  -1 when the peer is gone
+ * (any error but EAGAIN), else 0.  The one send loop of the admin socket
+ * and /metrics. */
+int ctl_send_pending(int fd, const char *buf, size_t len, size_t *off);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t ctl_now_ms(void);

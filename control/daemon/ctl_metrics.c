@@ -503,18 +503,8 @@ static void mc_answer(struct mclient *c, int status, const struct ctl_http_req *
 
 static void mc_write(struct mclient *c)
 {
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off,
-		                 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				c->dead = true;
-			break;
-		}
-		c->out_off += (size_t)n;
-	}
+	if (ctl_send_pending(c->io.fd, c->out, c->out_len, &c->out_off) < 0)
+		c->dead = true;
 	if (c->dead)
 		return;
 	if (c->out_off == c->out_len) {

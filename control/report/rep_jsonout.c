@@ -8,7 +8,6 @@
  */
 #include <inttypes.h>
 #include <string.h>
-#include <time.h>
 
 #include "rep_priv.h"
 
@@ -170,19 +169,7 @@ static enum tw_err json_start(struct tw_report *r)
 	const struct tw_report_params *p = &r->par.p;
 	struct rep_json *w = &r->json;
 	char iso[48];
-	time_t sec = (time_t)(p->start_ns / 1000000000);
-	int64_t frac = p->start_ns % 1000000000;
-	if (frac < 0) {
-		frac += 1000000000;
-		sec--;
-	}
-	struct tm tm;
-	if (gmtime_r(&sec, &tm)) {
-		size_t n = strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(iso + n, sizeof iso - n, ".%09" PRId64 "Z", frac);
-	} else {
-		iso[0] = '\0';
-	}
+	rep_iso_time(iso, sizeof iso, p->start_ns);
 
 	rep_json_init_file(w, r->out, (r->flags & TW_REPORT_F_COMPACT) ? 0 : REP_JSON_F_PRETTY);
 	rep_json_obj_begin(w, NULL);
