@@ -8,6 +8,8 @@
  *   twinhop light-send HOST:PORT [options]  TWAMP Light / STAMP sender, no control
  *   twinhop status|sessions|counters|light|sender|admin ...
  *                                           twinhopd admin socket
+ *   twinhop config import FILE | export     RFC 8913 YANG configuration
+ *                                           (cli_yang, with libyang)
  * See docs/client.md.  Exit status: 0 success, 1 failure (message on stderr),
  * 2 usage error, 3 measurement ran but no reply came back.
  */
@@ -35,6 +37,9 @@
 #include "cli_run.h"
 #include "cli_show.h"
 #include "cli_top.h"
+#ifdef TW_HAVE_YANG
+#include "cli_yang.h"
+#endif
 #include "ctl_client.h"
 #include "tw_config.h"
 #include "tw_crypto.h"
@@ -77,7 +82,7 @@ struct opts {
 	const char *local;
 	unsigned sender_port;
 	bool json, quiet;
-	const char *csv, *om;
+	const char *csv, *om, *html;
 	double report_interval; /* -1: default */
 	struct tw_stats_thr thr[TW_STATS_THR__COUNT];
 	double stagger;
@@ -107,6 +112,8 @@ static void usage_cmds(FILE *f)
 	      "                     --local-port N [--KEY VALUE ...]\n"
 	      "  twinhop sender start|stop|del|watch ID\n"
 	      "  twinhop admin '{\"cmd\":...}'               raw admin request\n"
+	      "  twinhop config import FILE [--replace] [--dry-run]\n"
+	      "  twinhop config export [-o FILE]           ietf-twamp (RFC 8913) JSON\n"
 	      "  twinhop COMMAND --help                    one command's usage\n",
 	      f);
 }
@@ -148,6 +155,7 @@ static void usage_opts(FILE *f)
 	      "  --format text|json same as default / --json\n"
 	      "  --csv FILE         per-packet CSV, lost packets included (FILE.N per session)\n"
 	      "  --openmetrics FILE session totals as OpenMetrics text\n"
+	      "  --html FILE        one self-contained HTML page with charts (bench: the steps)\n"
 	      "  --report-interval S  interval reports (default 1 on runs > 2 s; 0 = none)\n"
 	      "  --threshold K=R[:C]  raise/clear events: rtt|owd|fwd|bwd|ipdv=5ms:4ms,\n"
 	      "                     loss=1%:0.5% (repeat, or comma-separated)\n"
@@ -226,6 +234,13 @@ static const struct {
                "session's events and per-packet results until it ends.\n"},
     {"admin", "usage: twinhop admin '{\"cmd\":\"NAME\",...}' [--admin PATH]\n"
               "Send one raw admin request (docs/admin-protocol.md) and print the reply line.\n"},
+    {"config", "usage: twinhop config import FILE [--replace] [--dry-run] [--admin PATH]\n"
+               "       twinhop config export [-o FILE] [--admin PATH]\n"
+               "Apply / write the appliance's TWAMP configuration as ietf-twamp (RFC 8913)\n"
+               "data in RFC 7951 JSON, validated with libyang (docs/yang.md).  import\n"
+               "refuses, with the path, any leaf twinhop cannot do, and applies nothing\n"
+               "then; --replace deletes every sender first; --dry-run checks only.\n"
+               "FILE '-' is stdin.  export writes to stdout or -o FILE.\n"},
 };
 
 static bool cmd_usage(FILE *f, const char *cmd)
@@ -235,6 +250,10 @@ static bool cmd_usage(FILE *f, const char *cmd)
 			fputs(cmd_help[i].text, f);
 			if (cmd_help[i].opts)
 				usage_opts(f);
+			else if (!strcmp(cmd, "config"))
+				fputs("  --admin PATH       twinhopd admin socket (default $TWINHOP_ADMIN, "
+				      "then " CLI_ADMIN_DEFAULT_SOCK ")\n",
+				      f);
 			else
 				fputs("  --admin PATH       twinhopd admin socket (default $TWINHOP_ADMIN, "
 				      "then " CLI_ADMIN_DEFAULT_SOCK ")\n"
@@ -278,6 +297,7 @@ enum {
 	O_TLV,
 	O_CSV,
 	O_OM,
+	O_HTML,
 	O_RINTV,
 	O_THR,
 	O_STAGGER,
@@ -315,6 +335,7 @@ static const struct option long_opts[] = {
     {"tlv", required_argument, 0, O_TLV},
     {"csv", required_argument, 0, O_CSV},
     {"openmetrics", required_argument, 0, O_OM},
+    {"html", required_argument, 0, O_HTML},
     {"report-interval", required_argument, 0, O_RINTV},
     {"threshold", required_argument, 0, O_THR},
     {"stagger", required_argument, 0, O_STAGGER},
@@ -535,6 +556,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 		case O_OM:
 			o->om = optarg;
 			break;
+		case O_HTML:
+			o->html = optarg;
+			break;
 		case O_RINTV:
 			if (!num(optarg, 0, 86400, &v)) {
 				die_msg("--report-interval: need 0..86400 seconds (0: none)");
@@ -665,6 +689,7 @@ static void meas_cfg_from_opts(const struct opts *o, struct cli_meas_cfg *mc)
 	mc->progress = !o->quiet;
 	mc->csv_path = o->csv;
 	mc->om_path = o->om;
+	mc->html_path = o->html;
 	mc->engine = o->engine;
 }
 
@@ -809,6 +834,7 @@ static int cmd_bench(int argc, char **argv)
 	a.engine = o.engine;
 	a.admin = o.admin;
 	a.json = o.json;
+	a.html = o.html;
 	a.quiet = o.quiet;
 	a.loss_timeout_ns = (int64_t)(o.loss_timeout * 1e9);
 	a.sender_port = (uint16_t)o.sender_port;
@@ -972,9 +998,10 @@ static unsigned edit_distance(const char *x, const char *y)
 	return d[n][m];
 }
 
-static const char *const commands[] = {"measure", "light-send", "bench",  "status",
-                                       "sessions", "counters",  "top",    "light",
-                                       "sender",  "admin",      "version", "help"};
+static const char *const commands[] = {"measure", "light-send", "bench",   "status",
+                                       "sessions", "counters",  "top",     "light",
+                                       "sender",  "admin",      "config",  "version",
+                                       "help"};
 
 static int cmd_watch(const char *path, const char *req, bool json)
 {
@@ -1042,6 +1069,14 @@ static int cmd_admin(int argc, char **argv)
 	}
 	if (!strcmp(sub, "top"))
 		return cli_top(argc, argv, path, &g_stop);
+	if (!strcmp(sub, "config")) {
+#ifdef TW_HAVE_YANG
+		return cli_config(argc, argv, path);
+#else
+		die_msg("this twinhop was built without libyang (meson -Dyang=disabled)");
+		return 1;
+#endif
+	}
 	if (!strcmp(sub, "admin")) {
 		if (argc != 2) {
 			usage_err(sub, "expects one JSON request, e.g. '{\"cmd\":\"show-status\"}'");
@@ -1121,7 +1156,7 @@ int main(int argc, char **argv)
 		return cmd_light_send(argc - 1, argv + 1);
 	if (!strcmp(cmd, "status") || !strcmp(cmd, "sessions") || !strcmp(cmd, "counters") ||
 	    !strcmp(cmd, "light") || !strcmp(cmd, "sender") || !strcmp(cmd, "admin") ||
-	    !strcmp(cmd, "top"))
+	    !strcmp(cmd, "top") || !strcmp(cmd, "config"))
 		return cmd_admin(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
 		printf("twinhop %s\n", TW_VERSION);

@@ -14,8 +14,10 @@
 #include "ctl_admin_args.h"
 #include "ctl_daemon.h"
 #include "ctl_live.h"
+#include "ctl_log.h"
 #include "ctl_reg.h"
 #include "tw_config.h"
+#include "tw_ctl.h"
 #include "tw_ring.h"
 #include "tw_time.h"
 
@@ -41,10 +43,17 @@ static void pending_reply(void *arg, uint32_t req, enum tw_err err, const struct
 	(void)payload;
 
 	bool is_add = p->type == TW_IPC_LIGHT_LISTEN || p->type == TW_IPC_SENDER_ADD;
+	/* NACK ARG to a delete: the fast path has no such session (it
+	 * restarted since, and an ended sender is not programmed again): what
+	 * the delete asked for is already true. */
+	if (p->type == TW_IPC_SESSION_DEL && err == TW_E_ARG)
+		err = TW_E_OK;
 	if (err == TW_E_OK) {
 		struct ctl_reg_sess *s = ctl_reg_find(a->d->reg, p->session);
 		if (is_add && s)
 			s->live = true;
+		if (p->type == TW_IPC_SENDER_START && s)
+			s->cfg.started = true;
 		if (p->type == TW_IPC_SESSION_DEL)
 			adm_sess_remove(a, p->session);
 		if (c) {
@@ -90,6 +99,96 @@ static void fp_request(struct adm_client *c, uint64_t json_id, uint16_t type, ui
 	}
 }
 
+/* ---- fast-path restart (issue 8 §6b) ------------------------------------------------------- */
+
+/* A sender that ended (count, duration, stop or error) stays in the registry
+ * for its results but is not sent again: it has nothing left to do. */
+static bool reg_ended(const struct ctl_reg_sess *s)
+{
+	return s->kind == CTL_REG_SENDER &&
+	       (s->state == TW_IPC_EV_ENDED || s->state == TW_IPC_EV_ERROR);
+}
+
+void ctl_admin_fp_detached(struct ctl_admin *a)
+{
+	if (!a)
+		return;
+	for (unsigned i = 0; i < ctl_reg_count(a->d->reg); i++) {
+		struct ctl_reg_sess *s = ctl_reg_at(a->d->reg, i);
+		if (!reg_ended(s))
+			s->live = false; /* "adding" until programmed again */
+	}
+}
+
+static void reprogram_reply(void *arg, uint32_t req, enum tw_err err, const struct tw_ipc_hdr *h,
+                            const void *payload)
+{
+	struct adm_pending *p = arg;
+	(void)req;
+	(void)h;
+	(void)payload;
+	struct ctl_reg_sess *s = ctl_reg_find(p->a->d->reg, p->session);
+	if (err == TW_E_OK) {
+		if (s)
+			s->live = true;
+	} else if (s && err != TW_E_SYS) {
+		/* Refused by the new fast path (a port its command line took,
+		 * fewer resources): say so and give the session up.  TW_E_SYS:
+		 * the fast path went away again; the next attach retries. */
+		log_warnx("admin session %u: the restarted fast path refused it (%s): removed",
+		          p->session, tw_errname(err));
+		adm_sess_remove(p->a, p->session);
+	}
+	free(p);
+}
+
+void ctl_admin_fp_attached(struct ctl_admin *a)
+{
+	if (!a)
+		return;
+	struct ctl_reg *reg = a->d->reg;
+	static uint32_t ids[CTL_REG_MAX_SESS];
+	unsigned n = 0, sent = 0;
+	/* Ids first: a failed send removes an entry, which reorders the table. */
+	for (unsigned i = 0; i < ctl_reg_count(reg); i++)
+		if (!reg_ended(ctl_reg_at(reg, i)))
+			ids[n++] = ctl_reg_at(reg, i)->id;
+	for (unsigned i = 0; i < n; i++) {
+		struct ctl_reg_sess *s = ctl_reg_find(reg, ids[i]);
+		struct adm_pending *p = calloc(1, sizeof(*p));
+		if (!s || !p) {
+			free(p);
+			continue;
+		}
+		*p = (struct adm_pending){a, 0, 0, s->id, 0};
+		uint32_t ok;
+		if (s->kind == CTL_REG_LIGHT) {
+			p->type = TW_IPC_LIGHT_LISTEN;
+			ok = ctl_fp_send(a->d->fp, p->type, &s->req.ll, sizeof(s->req.ll),
+			                 reprogram_reply, p, ctl_now_ms());
+		} else {
+			/* A sender that was running runs again, from sequence 0. */
+			if (s->started)
+				s->req.sa.flags |= TW_IPC_SF_START_NOW;
+			p->type = TW_IPC_SENDER_ADD;
+			ok = ctl_fp_send(a->d->fp, p->type, &s->req.sa, sizeof(s->req.sa),
+			                 reprogram_reply, p, ctl_now_ms());
+		}
+		if (!ok) {
+			log_warnx("admin session %u: cannot program it into the restarted fast "
+			          "path (command ring full): removed",
+			          s->id);
+			free(p);
+			adm_sess_remove(a, ids[i]);
+			continue;
+		}
+		ctl_reg_rearm(reg, ctl_reg_find(reg, ids[i]));
+		sent++;
+	}
+	if (sent)
+		log_info("fast path attached: %u admin session(s) programmed again", sent);
+}
+
 /* ---- commands ------------------------------------------------------------------------------ */
 
 static void cmd_hello(struct adm_client *c, uint64_t id)
@@ -130,6 +229,14 @@ static void cmd_status(struct adm_client *c, uint64_t id)
 	ctl_jb_u64(&b, "acks", st.acks);
 	ctl_jb_u64(&b, "nacks", st.nacks);
 	ctl_jb_u64(&b, "timeouts", st.timeouts);
+	ctl_jb_u64(&b, "attaches", st.attaches);
+	ctl_jb_u64(&b, "claim_lost", st.lost);
+	ctl_jb_u64(&b, "grace_ms", st.grace_ms);
+	/* Leak checks (issue 8 §6b): requests awaiting an answer, octets
+	 * waiting in the rings. */
+	ctl_jb_u64(&b, "pending", st.pending);
+	ctl_jb_u64(&b, "cmd_ring_used", st.cmd_ring_used);
+	ctl_jb_u64(&b, "evt_ring_used", st.evt_ring_used);
 	if (st.tsc_hz)
 		ctl_jb_u64(&b, "tsc_hz", st.tsc_hz);
 	ctl_jb_obj_end(&b);
@@ -258,6 +365,69 @@ static void stats_fields(struct ctl_jb *b, const struct tw_stats *st)
 	free(sum);
 }
 
+/* What an admin session was created with, under the names of its add
+ * command's arguments (docs/admin-protocol.md), so a client can write the
+ * running configuration back (`twinhop config export`). */
+static void config_fields(struct ctl_jb *b, const struct ctl_reg_sess *s)
+{
+	const struct ctl_reg_cfg *k = &s->cfg;
+	ctl_jb_obj_begin(b, "config");
+	ctl_jb_u64(b, "port_id", s->flow.port_id);
+	ctl_jb_u64(b, "vlan", s->flow.vlan);
+	ctl_jb_u64(b, "dscp", k->dscp);
+	ctl_jb_u64(b, "ttl", k->ttl);
+	if (s->kind == CTL_REG_LIGHT) {
+		ctl_jb_bool(b, "stateless", k->flags & TW_IPC_SF_STATELESS);
+		ctl_jb_bool(b, "copy_dscp", k->flags & TW_IPC_SF_COPY_DSCP);
+		ctl_jb_u64(b, "max_peers", k->max_peers);
+		ctl_jb_u64(b, "idle_s", k->idle_ns / 1000000000u);
+	} else {
+		ctl_jb_u64(b, "interval_us", k->interval_ns / 1000u);
+		ctl_jb_bool(b, "poisson", k->sched == TW_IPC_SCHED_POISSON);
+		ctl_jb_u64(b, "count", k->count);
+		ctl_jb_u64(b, "duration_ms", k->duration_ns / 1000000u);
+		ctl_jb_u64(b, "loss_timeout_ms", (uint64_t)s->loss_timeout_ns / 1000000u);
+		ctl_jb_u64(b, "padding", k->padding);
+		ctl_jb_u64(b, "ssid", k->ssid);
+		ctl_jb_bool(b, "resolve", k->flags & TW_IPC_SF_RESOLVE);
+		ctl_jb_bool(b, "symmetric", k->flags & TW_IPC_SF_SYMMETRIC);
+		ctl_jb_bool(b, "ptp", k->flags & TW_IPC_SF_PTP_TS);
+		ctl_jb_bool(b, "results", !(k->flags & TW_IPC_SF_NO_RESULTS));
+		ctl_jb_bool(b, "started", k->started);
+	}
+	ctl_jb_obj_end(b);
+}
+
+/* The optional "name" and "group" of light-add / sender-add: 1..63 octets
+ * without control characters; a name is unique among admin sessions. */
+static void arg_label(struct ctl_args *g, const struct ctl_reg *reg, const char *key, char *out)
+{
+	const char *v = ctl_arg_str(g, key, false);
+	out[0] = '\0';
+	if (!v || g->bad)
+		return;
+	size_t n = strlen(v);
+	bool ctl = false;
+	for (size_t i = 0; i < n; i++)
+		ctl |= (unsigned char)v[i] < 0x20 || v[i] == 0x7f;
+	if (!n || n >= CTL_REG_NAME_MAX || ctl) {
+		snprintf(g->err, sizeof(g->err),
+		         "arg %s: 1 to %d characters, no control characters", key,
+		         CTL_REG_NAME_MAX - 1);
+		g->bad = true;
+		return;
+	}
+	if (!strcmp(key, "name"))
+		for (unsigned i = 0; i < ctl_reg_count(reg); i++)
+			if (!strcmp(ctl_reg_at_const(reg, i)->name, v)) {
+				snprintf(g->err, sizeof(g->err), "arg name: '%.40s' is session %u's",
+				         v, ctl_reg_at_const(reg, i)->id);
+				g->bad = true;
+				return;
+			}
+	memcpy(out, v, n + 1);
+}
+
 static void cmd_sessions(struct adm_client *c, uint64_t id)
 {
 	struct ctl_daemon *d = c->a->d;
@@ -299,6 +469,10 @@ static void cmd_sessions(struct adm_client *c, uint64_t id)
 		ctl_jb_str(&b, "proto", ctl_reg_proto_name(as->proto));
 		ctl_jb_str(&b, "state", ctl_reg_state_name(as));
 		ctl_jb_str(&b, "mode", ctl_reg_sec_name(as->sec));
+		if (as->name[0])
+			ctl_jb_str(&b, "name", as->name);
+		if (as->group[0])
+			ctl_jb_str(&b, "group", as->group);
 		ctl_reg_flow_str(&as->flow.local, as->flow.local_port, s, sizeof(s));
 		ctl_jb_str(&b, "local", s);
 		ctl_reg_flow_str(&as->flow.peer, as->flow.peer_port, s, sizeof(s));
@@ -306,6 +480,7 @@ static void cmd_sessions(struct adm_client *c, uint64_t id)
 		live_fields(&b, d, as->id, as->rx_pkts, as->tx_pkts);
 		if (as->st)
 			stats_fields(&b, as->st);
+		config_fields(&b, as);
 		ctl_jb_obj_end(&b);
 	}
 	ctl_jb_arr_end(&b);
@@ -350,6 +525,9 @@ static void cmd_light_add(struct adm_client *c, uint64_t id, const struct ctl_js
 	ctl_arg_sec(&g, &ll.sec, &ll.keys);
 	ll.max_peers = (uint32_t)ctl_arg_u64(&g, "max_peers", 64, 1, 1u << 20, false);
 	ll.idle_ns = ctl_arg_u64(&g, "idle_s", 60, 1, 86400, false) * 1000000000u;
+	char name[CTL_REG_NAME_MAX], group[CTL_REG_NAME_MAX];
+	arg_label(&g, c->a->d->reg, "name", name);
+	arg_label(&g, c->a->d->reg, "group", group);
 	if (g.bad) {
 		adm_reply_err(c, id, "arg", "%s", g.err);
 		return;
@@ -368,7 +546,13 @@ static void cmd_light_add(struct adm_client *c, uint64_t id, const struct ctl_js
 	s->proto = ll.proto;
 	s->sec = ll.sec;
 	s->flow = ll.flow;
+	memcpy(s->name, name, sizeof(name));
+	memcpy(s->group, group, sizeof(group));
+	s->cfg = (struct ctl_reg_cfg){.idle_ns = ll.idle_ns, .max_peers = ll.max_peers,
+	                              .flags = ll.flags, .dscp = ll.dscp, .ttl = ll.ttl};
+	s->req.ll = ll; /* programmed again after a fast-path restart */
 	fp_request(c, id, TW_IPC_LIGHT_LISTEN, s->id, &ll, sizeof(ll));
+	explicit_bzero(&ll.keys, sizeof(ll.keys));
 }
 
 static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_json_obj *o)
@@ -420,6 +604,9 @@ static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_j
 	if (ctl_arg_bool(&g, "start", false))
 		sa.flags |= TW_IPC_SF_START_NOW;
 	bool sub = ctl_arg_bool(&g, "subscribe", false);
+	char name[CTL_REG_NAME_MAX], group[CTL_REG_NAME_MAX];
+	arg_label(&g, c->a->d->reg, "name", name);
+	arg_label(&g, c->a->d->reg, "group", group);
 	if (g.bad) {
 		adm_reply_err(c, id, "arg", "%s", g.err);
 		return;
@@ -437,11 +624,25 @@ static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_j
 	s->sec = sa.sec;
 	s->flow = sa.flow;
 	s->loss_timeout_ns = (int64_t)sa.loss_timeout_ns;
+	memcpy(s->name, name, sizeof(name));
+	memcpy(s->group, group, sizeof(group));
+	s->cfg = (struct ctl_reg_cfg){.interval_ns = sa.interval_ns,
+	                              .count = sa.count,
+	                              .duration_ns = sa.duration_ns,
+	                              .padding = sa.pad.padding_len,
+	                              .flags = sa.flags,
+	                              .ssid = sa.ssid,
+	                              .dscp = sa.dscp,
+	                              .ttl = sa.ttl,
+	                              .sched = sa.sched,
+	                              .started = (sa.flags & TW_IPC_SF_START_NOW) != 0};
 	if (!(sa.flags & TW_IPC_SF_NO_RESULTS))
 		ctl_reg_stats_on(c->a->d->reg, s);
 	if (sub)
 		(void)adm_subscribe(c, s->id);
+	s->req.sa = sa; /* programmed again after a fast-path restart */
 	fp_request(c, id, TW_IPC_SENDER_ADD, s->id, &sa, sizeof(sa));
+	explicit_bzero(&sa.keys, sizeof(sa.keys));
 }
 
 static void cmd_session_ctl(struct adm_client *c, uint64_t id, const struct ctl_json_obj *o,
@@ -483,6 +684,123 @@ static void cmd_subscribe(struct adm_client *c, uint64_t id, const struct ctl_js
 	adm_reply_ok(c, id);
 }
 
+/* twinhopd.conf's names of the modes and features (docs/control.md). */
+static const struct {
+	const char *name;
+	uint32_t bit;
+	bool feature;
+} mode_names[] = {
+    {"open", TW_CTL_MODE_OPEN, false},
+    {"authenticated", TW_CTL_MODE_AUTH, false},
+    {"encrypted", TW_CTL_MODE_ENCRYPTED, false},
+    {"mixed", TW_CTL_MODE_MIXED, false},
+    {"individual-sessions", TW_CTL_MODE_INDIV_SESSIONS, true},
+    {"reflect-octets", TW_CTL_MODE_REFLECT_OCTETS, true},
+    {"symmetrical-size", TW_CTL_MODE_SYMMETRICAL, true},
+};
+
+/* The running Server and Session-Reflector settings that `config-set` can
+ * change, the listeners, and the KeyIDs of the keyfile (never a secret). */
+static void cmd_config_get(struct adm_client *c, uint64_t id)
+{
+	const struct ctl_daemon *d = c->a->d;
+	struct ctl_jb b;
+	char s[80];
+
+	adm_reply_begin(&b, id, true);
+	for (int f = 0; f < 2; f++) {
+		ctl_jb_arr_begin(&b, f ? "features" : "modes");
+		for (size_t i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
+			if (mode_names[i].feature == (f == 1) &&
+			    ((f ? d->conf.features : d->conf.modes) & mode_names[i].bit))
+				ctl_jb_str(&b, NULL, mode_names[i].name);
+		ctl_jb_arr_end(&b);
+	}
+	ctl_jb_u64(&b, "servwait", d->conf.servwait_s);
+	ctl_jb_u64(&b, "refwait", d->conf.refwait_s);
+	ctl_jb_u64(&b, "pbkdf2_count", d->conf.pbkdf2_count);
+	ctl_jb_arr_begin(&b, "listen");
+	for (unsigned i = 0; i < d->conf.n_listen; i++) {
+		ctl_conf_addrport_str(&d->conf.listen[i].ss, s, sizeof(s));
+		ctl_jb_str(&b, NULL, s);
+	}
+	ctl_jb_arr_end(&b);
+	ctl_jb_arr_begin(&b, "key_ids");
+	const char *kid;
+	const uint8_t *secret;
+	size_t klen;
+	for (unsigned i = 0; d->keys && ctl_keys_get(d->keys, i, &kid, &secret, &klen); i++)
+		ctl_jb_str(&b, NULL, kid);
+	ctl_jb_arr_end(&b);
+	adm_reply_end(c, &b);
+}
+
+/* Change the running policy as a reload would (new connections and
+ * sessions see it; running ones keep theirs), through the configuration
+ * parser so the directives mean what they mean in twinhopd.conf.  Only
+ * these five: the rest is bound at start-up or is the file's business.
+ * A reload (SIGHUP) or restart returns to the file's values. */
+static void cmd_config_set(struct adm_client *c, uint64_t id, const struct ctl_json_obj *o)
+{
+	static const char *const nums[] = {"servwait", "refwait", "pbkdf2_count"};
+	static const char *const words[] = {"modes", "features"};
+	struct ctl_daemon *d = c->a->d;
+	struct ctl_args g = {.o = o};
+	char text[512];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		const char *v = ctl_arg_str(&g, words[i], false);
+		if (!v || g.bad)
+			continue;
+		/* Words only: a newline would smuggle in another directive. */
+		for (const char *p = v; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || *p == '-' || *p == ' ')) {
+				snprintf(g.err, sizeof(g.err), "arg %s: names a-z, '-', spaces",
+				         words[i]);
+				g.bad = true;
+				break;
+			}
+		if (!g.bad && strlen(v) < 200)
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %s\n", words[i], v);
+	}
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		if (!ctl_json_get(o, nums[i]))
+			continue;
+		uint64_t v = ctl_arg_u64(&g, nums[i], 0, 0, UINT32_MAX, false);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %llu\n",
+		                      i == 2 ? "pbkdf2-count" : nums[i], (unsigned long long)v);
+	}
+	if (!g.bad && !n) {
+		snprintf(g.err, sizeof(g.err),
+		         "arg: give modes, features, servwait, refwait or pbkdf2_count");
+		g.bad = true;
+	}
+	if (g.bad) {
+		adm_reply_err(c, id, "arg", "%s", g.err);
+		return;
+	}
+	struct ctl_conf *nc = malloc(sizeof(*nc));
+	char err[256];
+	if (!nc) {
+		adm_reply_err(c, id, "internal", "out of memory");
+		return;
+	}
+	*nc = d->conf;
+	if (ctl_conf_parse("config-set", text, nc, err, sizeof(err))) {
+		adm_reply_err(c, id, "arg", "%s", err);
+		free(nc);
+		return;
+	}
+	d->conf = *nc;
+	free(nc);
+	ctl_daemon_apply_env(d);
+	for (char *p = text; (p = strchr(p, '\n'));)
+		*p = ';';
+	log_info("admin config-set: %s", text);
+	adm_reply_ok(c, id);
+}
+
 void adm_handle_line(struct adm_client *c, const char *line, size_t len)
 {
 	struct ctl_json_obj *o = malloc(sizeof(*o));
@@ -504,9 +822,9 @@ void adm_handle_line(struct adm_client *c, const char *line, size_t len)
 	bool is_ro = false;
 	for (size_t i = 0; i < sizeof(ro_cmds) / sizeof(ro_cmds[0]); i++)
 		is_ro |= !strcmp(cmd, ro_cmds[i]);
-	static const char *const rw_cmds[] = {"light-add",    "session-del", "sender-add",
-	                                      "sender-start", "sender-stop", "subscribe",
-	                                      "unsubscribe"};
+	static const char *const rw_cmds[] = {
+	    "light-add",   "session-del", "sender-add", "sender-start", "sender-stop",
+	    "subscribe",   "unsubscribe", "config-get", "config-set"};
 	bool is_rw = false;
 	for (size_t i = 0; i < sizeof(rw_cmds) / sizeof(rw_cmds[0]); i++)
 		is_rw |= !strcmp(cmd, rw_cmds[i]);
@@ -538,6 +856,10 @@ void adm_handle_line(struct adm_client *c, const char *line, size_t len)
 		cmd_session_ctl(c, id, o, TW_IPC_SENDER_STOP);
 	else if (!strcmp(cmd, "subscribe"))
 		cmd_subscribe(c, id, o, true);
+	else if (!strcmp(cmd, "config-get"))
+		cmd_config_get(c, id);
+	else if (!strcmp(cmd, "config-set"))
+		cmd_config_set(c, id, o);
 	else
 		cmd_subscribe(c, id, o, false);
 	free(o);

@@ -17,6 +17,7 @@
 #include "ctl_keys.h"
 #include "tw_config.h"
 #include "tw_ctl.h"
+#include "tw_ipc.h"
 
 #define MAX_TOK 32
 
@@ -65,6 +66,9 @@ void ctl_conf_defaults(struct ctl_conf *c)
 	c->servwait_s = 900; /* §2.14 */
 	c->refwait_s = 900;
 	c->fp_timeout_ms = 2000;
+	/* Issue 8 §6b: a twinhopd killed with -9 leaves its sessions in the
+	 * fast path; they go after this long without its heartbeat. */
+	c->fp_grace_s = 10;
 	snprintf(c->fp_region, sizeof(c->fp_region), "/twinhop-fp0");
 	snprintf(c->user, sizeof(c->user), "nobody");
 	c->seccomp = true;
@@ -189,6 +193,7 @@ enum dir_id {
 	D_ALLOW,
 	D_ENDED_TIMEOUT,
 	D_FEATURES,
+	D_FP_GRACE,
 	D_FP_REGION,
 	D_FP_TIMEOUT,
 	D_KEYFILE,
@@ -225,6 +230,7 @@ static const struct {
     [D_ALLOW] = {"allow", 1, -1, true},
     [D_ENDED_TIMEOUT] = {"ended-timeout", 1, 1, false},
     [D_FEATURES] = {"features", 1, -1, false},
+    [D_FP_GRACE] = {"fp-grace", 1, 1, false},
     [D_FP_REGION] = {"fp-region", 1, 1, false},
     [D_FP_TIMEOUT] = {"fp-timeout", 1, 1, false},
     [D_KEYFILE] = {"keyfile", 1, 1, false},
@@ -415,6 +421,9 @@ static int do_directive(struct parse *p, struct ctl_conf *c, enum dir_id d, char
 			c->features |= feature_names[k].bit;
 		}
 		return 0;
+	case D_FP_GRACE:
+		return parse_u32(p, "fp-grace", a[0], TW_IPC_GRACE_MIN_MS / 1000,
+		                 TW_IPC_GRACE_MAX_MS / 1000, &c->fp_grace_s);
 	case D_FP_REGION:
 		return parse_str(p, "fp-region", a[0], c->fp_region, sizeof(c->fp_region));
 	case D_FP_TIMEOUT:
@@ -663,6 +672,7 @@ void ctl_conf_print(const struct ctl_conf *c, FILE *f)
 		if (c->features & feature_names[k].bit)
 			fprintf(f, " %s", feature_names[k].name);
 	fprintf(f, "\n");
+	fprintf(f, "fp-grace %u\n", c->fp_grace_s);
 	fprintf(f, "fp-region %s\n", c->fp_region);
 	fprintf(f, "fp-timeout %u\n", c->fp_timeout_ms);
 	if (c->keyfile[0])

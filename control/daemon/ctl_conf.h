@@ -69,6 +69,7 @@ struct ctl_conf {
 	uint32_t servwait_s;
 	uint32_t refwait_s;
 	uint32_t fp_timeout_ms;
+	uint32_t fp_grace_s; /* fast path drops our sessions after this much silence */
 	char fp_region[CTL_CONF_NAME_MAX];
 	char user[CTL_CONF_NAME_MAX];
 	char admin_group[CTL_CONF_NAME_MAX]; /* "" = keep the daemon's group */

@@ -67,5 +67,8 @@ struct ctl_daemon {
 /* Release a UDP port an admin listener held. */
 void ctl_daemon_port_free(struct ctl_daemon *d, uint16_t port);
 uint32_t ctl_daemon_session_id(struct ctl_daemon *d);
+/* Derive the TWAMP-Control server's settings (env) and the log level from
+ * d->conf: after start-up, a reload (SIGHUP) and an admin `config-set`. */
+void ctl_daemon_apply_env(struct ctl_daemon *d);
 
 #endif

@@ -24,6 +24,24 @@
 
 enum ctl_reg_kind { CTL_REG_LIGHT = 1, CTL_REG_SENDER = 2 };
 
+/* An admin session's optional name and group (`twinhop config import`
+ * gives the RFC 8913 test-session and ctrl-connection names), with NUL. */
+#define CTL_REG_NAME_MAX 64
+
+/* What the session was created with, as `show-sessions` reports it back
+ * ("config", docs/admin-protocol.md) so `twinhop config export` can write
+ * the running configuration without a second store. */
+struct ctl_reg_cfg {
+	uint64_t interval_ns, count, duration_ns; /* sender */
+	uint64_t idle_ns;                         /* light */
+	uint32_t padding;                         /* sender, octets */
+	uint32_t max_peers;                       /* light */
+	uint32_t flags;                           /* TW_IPC_SF_* */
+	uint16_t ssid;
+	uint8_t dscp, ttl, sched;
+	bool started; /* sender: started at add or by sender-start */
+};
+
 /* One admin session.  Owned by the registry; the pointer stays valid until
  * the next ctl_reg_add() or ctl_reg_remove(). */
 struct ctl_reg_sess {
@@ -36,10 +54,20 @@ struct ctl_reg_sess {
 	struct tw_ipc_flow flow;
 	uint64_t rx_pkts, tx_pkts;
 	int64_t loss_timeout_ns;
+	char name[CTL_REG_NAME_MAX];  /* "" = none */
+	char group[CTL_REG_NAME_MAX]; /* "" = none */
+	struct ctl_reg_cfg cfg;
 	/* sender statistics from the result stream (NULL: none) */
 	struct tw_stats *st;
 	bool seq_valid;
 	uint32_t next_seq;
+	/* The command that programmed it (test keys included, wiped on
+	 * removal), sent again when the fast path restarts (issue 8 §6b). */
+	union {
+		struct tw_ipc_light_listen ll; /* kind LIGHT */
+		struct tw_ipc_sender_add sa;   /* kind SENDER */
+	} req;
+	bool started; /* sender: a STARTED event was seen (re-added started) */
 };
 
 struct ctl_reg;
@@ -61,6 +89,10 @@ bool ctl_reg_remove(struct ctl_reg *r, uint32_t id, struct ctl_reg_sess *out);
 
 /* Give a sender a statistics accumulator (at most CTL_REG_MAX_STATS). */
 void ctl_reg_stats_on(struct ctl_reg *r, struct ctl_reg_sess *s);
+/* The fast path lost the session (it restarted) and it is about to be
+ * programmed again: forget its state, and for a sender start its
+ * statistics afresh (its sequence numbers start again at 0). */
+void ctl_reg_rearm(struct ctl_reg *r, struct ctl_reg_sess *s);
 /* One result record from the fast path. */
 void ctl_reg_result(struct ctl_reg *r, const struct tw_ipc_result *res);
 /* A session event / a sender's summary. */
