@@ -96,13 +96,13 @@ python3 - "$TMP/ss" <<'PY' && ok "sessions: aligned table" || ko "sessions table
 import re, sys
 lines = open(sys.argv[1]).read().splitlines()
 head = lines[0]
-assert re.match(r"^ID +KIND +PROTO +STATE +MODE +LOCAL +PEER +RX +TX$", head), head
+assert re.match(r"^ID +KIND +PROTO +STATE +MODE +LOCAL +PEER +RX +TX +DROPS$", head), head
 assert len(lines) == 4, lines
 for col in ("KIND", "PROTO", "STATE", "MODE", "LOCAL", "PEER"):
     at = head.index(col)
     for l in lines[1:]:
         assert l[at] != " " and l[at - 2:at] == "  ", (col, l)
-for col in ("ID", "RX", "TX"):
+for col in ("ID", "RX", "TX", "DROPS"):
     end = head.index(col) + len(col)
     for l in lines[1:]:
         assert l[end - 1] != " " and (end == len(l) or l[end] == " "), (col, l)
