@@ -10,6 +10,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "fp_peers.h"
 #include "fp_reflector.h"
 #include "fp_sender.h"
 #include "fp_sess.h"
@@ -522,6 +523,58 @@ static void stats_reply(uint32_t id, const struct fp_session *s, uint16_t flags)
 	send_evt(0, TW_IPC_STATS, id, flags, &st, sizeof(st));
 }
 
+/* A TWAMP-Light/STAMP listener (role 3): the sum of every lcore's share
+ * (struct fp_light_cnt) of the listener now in the slot.  Read while the
+ * lcores write: each value is a whole 64-bit word, at most a burst old. */
+static void light_stats_reply(uint32_t id, const struct fp_light *l, uint16_t flags)
+{
+	struct tw_ipc_stats st;
+	memset(&st, 0, sizeof(st));
+	unsigned slot = (unsigned)(l - fp.light);
+	uint64_t last = 0;
+	st.session = l->id;
+	st.proto = l->stamp ? TW_IPC_PROTO_STAMP : TW_IPC_PROTO_LIGHT;
+	st.state = TW_IPC_EV_STARTED; /* a listener reflects from LIGHT_LISTEN on */
+	st.role = 3;
+	for (unsigned i = 0; i < fp.nb_lcores; i++) {
+		const struct fp_lcore *lc = fp.lc_by_index[i];
+		const struct fp_light_cnt *k = &lc->light_cnt[slot];
+		if (__atomic_load_n(&k->gen, __ATOMIC_RELAXED) == l->gen) {
+			st.rx_pkts += __atomic_load_n(&k->rx, __ATOMIC_RELAXED);
+			st.rx_octets += __atomic_load_n(&k->rx_octets, __ATOMIC_RELAXED);
+			st.drops += __atomic_load_n(&k->drops, __ATOMIC_RELAXED);
+			uint64_t t = __atomic_load_n(&k->last_rx_tsc, __ATOMIC_RELAXED);
+			last = t > last ? t : last;
+		}
+		const struct fp_peers_owner *o = lc->peers ? &lc->peers->own[slot] : NULL;
+		if (!l->stateless && o && __atomic_load_n(&o->gen, __ATOMIC_RELAXED) == l->gen)
+			st.peers += __atomic_load_n(&o->n, __ATOMIC_RELAXED);
+	}
+	/* every accepted request is answered with a reply of its length */
+	st.tx_pkts = st.rx_pkts;
+	st.tx_octets = st.rx_octets;
+	st.last_rx_ntp = last ? fp_tsc_ntp(last) : 0;
+	send_evt(0, TW_IPC_STATS, id, flags, &st, sizeof(st));
+}
+
+static const struct fp_light *light_find(uint32_t id)
+{
+	for (unsigned i = 0; i < fp.n_light; i++)
+		if (fp.light[i].active && fp.light[i].id == id)
+			return &fp.light[i];
+	return NULL;
+}
+
+/* One STATS message: a session's, or (s NULL) a listener's. */
+static void stats_emit(uint32_t id, const struct fp_session *s, const struct fp_light *l,
+                       uint16_t flags)
+{
+	if (s)
+		stats_reply(id, s, flags);
+	else
+		light_stats_reply(id, l, flags);
+}
+
 enum tw_err fp_ctl_apply(uint16_t type, const void *pl, uint32_t len, uint64_t now,
 			 uint32_t *detail)
 {
@@ -621,16 +674,19 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, const void *
 		struct tw_ipc_stats_request q;
 		memcpy(&q, pl, sizeof(q));
 		if (q.session) {
-			struct fp_session *s = fp_sess_find_id(fp.sess, q.session);
-			if (!s) {
+			const struct fp_session *s = fp_sess_find_id(fp.sess, q.session);
+			const struct fp_light *l = s ? NULL : light_find(q.session);
+			if (!s && !l) {
 				ack(h->type, h->id, TW_E_ARG, q.session, 0);
 				return;
 			}
-			stats_reply(h->id, s, 0);
+			stats_emit(h->id, s, l, 0);
 			return;
 		}
-		/* Every session: a F_MORE chain; the last one without. */
+		/* Every session, then every listener: a F_MORE chain; the last
+		 * one without. */
 		const struct fp_session *prev = NULL;
+		const struct fp_light *prev_l = NULL;
 		for (uint32_t i = 0; i < fp.sess->cap; i++) {
 			const struct fp_session *s = &fp.sess->s[i];
 			if (s->state == FP_SS_FREE || s->state == FP_SS_DEAD)
@@ -639,8 +695,16 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, const void *
 				stats_reply(h->id, prev, TW_IPC_F_MORE);
 			prev = s;
 		}
-		if (prev)
-			stats_reply(h->id, prev, 0);
+		for (unsigned i = 0; i < fp.n_light; i++) {
+			if (!fp.light[i].active)
+				continue;
+			if (prev || prev_l)
+				stats_emit(h->id, prev, prev_l, TW_IPC_F_MORE);
+			prev = NULL;
+			prev_l = &fp.light[i];
+		}
+		if (prev || prev_l)
+			stats_emit(h->id, prev, prev_l, 0);
 		else
 			ack(h->type, h->id, TW_OK, 0, 0);
 		return;

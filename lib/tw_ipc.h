@@ -582,7 +582,11 @@ struct tw_ipc_sender_summary {
 	uint64_t end_ntp;         /* NTP 32.32, session ended */
 };
 
-/* STATS: per-session statistics (reply to STATS_REQUEST). */
+/* STATS: per-session statistics (reply to STATS_REQUEST), one message per
+ * session and per Light/STAMP listener.  A listener (role 3) reports
+ * rx_pkts = tx_pkts = requests it answered, drops = requests it discarded
+ * (any DROP_* reason, after the packet was found to be its own), summed
+ * over every lcore. */
 struct tw_ipc_stats {
 	uint32_t session;     /* session or listener id */
 	uint8_t proto;        /* enum tw_ipc_proto */

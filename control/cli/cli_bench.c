@@ -97,6 +97,9 @@ struct step_res {
 	char negotiated[96];
 	unsigned sessions;
 	double rate_req, rate_ach, l1_bps;
+	uint64_t planned; /* measured packets the step asked for */
+	bool shortfall;   /* achieved rate or packets sent short of the step's */
+	char advice[320]; /* what fell short, when it did */
 	uint64_t sent, received, lost;
 	uint64_t settled;
 	bool have_rtt;
@@ -150,6 +153,7 @@ static int run_step(const struct cli_bench_args *a, const struct tw_profile_step
 	for (size_t j = 0; j < st->n_dscps; j++)
 		wds += st->dscps[j].weight;
 	struct cli_plan plan[CLI_ENGINE_SESSIONS_MAX];
+	uint64_t planned = 0;
 	unsigned i = 0;
 	for (size_t k = 0; k < st->n_sizes; k++) {
 		for (size_t j = 0; j < st->n_dscps; j++, i++) {
@@ -175,6 +179,12 @@ static int run_step(const struct cli_bench_args *a, const struct tw_profile_step
 			uint64_t warm = st->warmup_ns ? pkts(st->warmup_ns, pps) : 0;
 			pl->count = warm + meas;
 			pl->warmup_ns = (int64_t)(warm * pl->interval_ns);
+			/* The step keeps its duration: an engine that cannot
+			 * reach the rate stops sending on time (the shortfall is
+			 * reported) instead of running until `count` is sent. */
+			if (st->duration_ns)
+				pl->duration_ns = pl->warmup_ns + (int64_t)st->duration_ns;
+			planned += meas;
 			pl->sender_port = a->sender_port ? (uint16_t)(a->sender_port + i) : 0;
 			pl->layout = st->layout;
 			pl->prot = st->mode == TW_PROFILE_MODE_STAMP_AUTH ? TW_PKT_PROT_AUTH
@@ -213,6 +223,7 @@ static int run_step(const struct cli_bench_args *a, const struct tw_profile_step
 	res->mode = st->mode_name;
 	snprintf(res->negotiated, sizeof(res->negotiated), "%s", ro.mode);
 	res->sessions = n;
+	res->planned = planned;
 	res->rate_req = st->rate_pps;
 	res->l1_bps = st->l1_bps;
 	res->duration_ns = st->duration_ns;
@@ -233,6 +244,32 @@ static int run_step(const struct cli_bench_args *a, const struct tw_profile_step
 	}
 	struct tw_stats_summary sum;
 	tw_stats_summary_fill(m->s[0].st, acc, &sum);
+	/* Short: more than TW_REPORT_RATE_SHORTFALL (5 %, the measure
+	 * report's rule) below the step.  A step with a duration is judged by
+	 * the packets it got out within it (the schedule catches up after a
+	 * stall, so only an engine that cannot keep the rate falls behind; one
+	 * packet of slack for the last one's timing); a count-only step by its
+	 * achieved rate.  A Poisson schedule's count and mean gap vary by
+	 * chance (about 1/sqrt(n)): three of those are not a shortfall. */
+	double tol = TW_REPORT_RATE_SHORTFALL;
+	if (st->sched == TW_IPC_SCHED_POISSON && sum.sent)
+		tol = fmax(tol, 3.0 / sqrt((double)sum.sent));
+	if (st->duration_ns)
+		res->shortfall = (double)sum.sent + 1 < (double)planned * (1 - tol);
+	else
+		res->shortfall = sum.sent >= 2 && res->rate_ach < res->rate_req * (1 - tol);
+	if (res->shortfall) {
+		bool sock = !strcmp(cli_engine_name(e), "socket");
+		char within[64] = "";
+		if (st->duration_ns)
+			snprintf(within, sizeof(within), " within the step's %.3f s",
+			         (double)st->duration_ns / 1e9);
+		snprintf(res->advice, sizeof(res->advice),
+		         "the %s engine reached %.0f of %.0f pps and sent %" PRIu64 " of %" PRIu64
+		         " packets%s%s",
+		         cli_engine_name(e), res->rate_ach, res->rate_req, sum.sent, planned,
+		         within, sock ? "; --engine fastpath sends from the DPDK fast path" : "");
+	}
 	res->sent = sum.sent;
 	res->received = sum.received;
 	res->lost = sum.lost;
@@ -272,6 +309,8 @@ static void text_row(FILE *f, const struct step_res *r)
 	        " %8s %10s %10s %10s\n",
 	        r->name, r->mode, r->sessions, r->rate_req, r->rate_ach, r->sent, r->received,
 	        r->lost, l, a, b, c);
+	if (r->shortfall)
+		fprintf(f, "  ** SHORTFALL: %s\n", r->advice);
 	fflush(f);
 }
 
@@ -285,6 +324,12 @@ static void json_row(struct rep_json *w, const struct step_res *r, unsigned idx)
 	rep_json_u64(w, "sessions", r->sessions);
 	rep_json_double(w, "rate_requested_pps", r->rate_req, 3);
 	rep_json_double(w, "rate_achieved_pps", r->rate_ach, 3);
+	rep_json_bool(w, "rate_shortfall", r->shortfall);
+	rep_json_u64(w, "sent_planned", r->planned);
+	if (r->shortfall)
+		rep_json_str(w, "advice", r->advice);
+	else
+		rep_json_null(w, "advice");
 	rep_json_double(w, "l1_bps_requested", r->l1_bps, 0);
 	rep_json_u64(w, "duration_ns", r->duration_ns);
 	rep_json_u64(w, "warmup_ns", r->warmup_ns);

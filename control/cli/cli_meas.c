@@ -52,7 +52,12 @@ void cli_meas_session(struct cli_meas *m, unsigned i, const struct cli_meas_sess
 {
 	struct cli_meas_sess *s = &m->s[i];
 	s->info = *info;
-	cp(s->name, sizeof(s->name), info->name);
+	/* Light/STAMP sessions have no SID: "s1", "s2", ... (docs/client.md),
+	 * so that their reports, OpenMetrics series and HTML sections differ. */
+	if (info->name)
+		cp(s->name, sizeof(s->name), info->name);
+	else
+		snprintf(s->name, sizeof(s->name), "s%u", i + 1);
 	cp(s->peer, sizeof(s->peer), info->peer);
 	cp(s->local, sizeof(s->local), info->local);
 	cp(s->mode, sizeof(s->mode), info->mode);
@@ -262,6 +267,15 @@ static void cb_sent(void *arg, unsigned i, uint32_t seq, int64_t t1)
 	}
 }
 
+/* A lost packet's own send time, for its CSV row (not yet written). */
+static void cb_sent_t1(void *arg, unsigned i, uint32_t seq, int64_t t1)
+{
+	struct cli_meas *m = arg;
+	struct cli_meas_sess *s = &m->s[i];
+	if (s->ring && s->measuring && seq >= s->settle_next && seq < s->sent_hi)
+		s->ring[seq % LOST_RING].t1 = t1;
+}
+
 static void cb_reply(void *arg, unsigned i, const struct tw_stats_reply *r)
 {
 	struct cli_meas *m = arg;
@@ -322,7 +336,7 @@ static void cb_tick(void *arg, int64_t now)
 
 const struct cli_engine_cb *cli_meas_callbacks(struct cli_meas *m)
 {
-	m->cb = (struct cli_engine_cb){m, cb_sent, cb_reply, cb_tick};
+	m->cb = (struct cli_engine_cb){m, cb_sent, cb_reply, cb_tick, cb_sent_t1};
 	return &m->cb;
 }
 
@@ -390,6 +404,15 @@ static void run_facts(const struct cli_meas *m, const struct cli_meas_sess *s,
 		                            ? h1->sndbuf_errors - m->host0.sndbuf_errors
 		                            : 0;
 	}
+	if (m->engine_drops.known) {
+		/* the fast path's drops are host-wide, like the UDP counters */
+		u->engine_drops = m->engine_drops.total;
+		u->n_engine_drop_by = m->engine_drops.n;
+		for (unsigned i = 0; i < m->engine_drops.n && i < TW_REPORT_DROP_REASONS; i++) {
+			u->engine_drop_by[i].name = m->engine_drops.by[i].name;
+			u->engine_drop_by[i].n = m->engine_drops.by[i].n;
+		}
+	}
 	bool sock = !m->cfg.engine || !strcmp(m->cfg.engine, "socket");
 	advice[0] = '\0';
 	if (rep_short(u))
@@ -403,6 +426,12 @@ static void run_facts(const struct cli_meas *m, const struct cli_meas_sess *s,
 		         "this host's UDP socket buffers dropped packets: some of the loss is "
 		         "ours, not the network's%s",
 		         sock ? " (raise net.core.rmem_max, or use --engine fastpath)" : "");
+	else if (u->engine_drops)
+		snprintf(advice, cap,
+		         "this host's fast path dropped %" PRIu64
+		         " packets during the run: some of "
+		         "the loss may be ours, not the network's (twinhop counters --fp)",
+		         u->engine_drops);
 	u->advice = advice[0] ? advice : NULL;
 }
 

@@ -83,6 +83,8 @@ struct cli_meas {
 	bool host_ok; /* host0 read at the start */
 	FILE *htmlf;  /* --html: the page; sections are written at the end */
 	struct cli_host_udp host0;
+	/* the engine's host-side drops over the run; set before finish */
+	struct cli_engine_drops engine_drops;
 	struct cli_engine_cb cb;
 	/* Called from every tick (e.g. to pump TWAMP-Control); may be NULL. */
 	void (*on_tick)(void *arg, int64_t now);

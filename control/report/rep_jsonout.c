@@ -258,6 +258,10 @@ static enum tw_err json_end(struct tw_report *r, int64_t t_end, const struct tw_
 			rep_json_null(w, "host_drops");
 		}
 		rep_json_u64(w, "engine_drops", u->engine_drops);
+		rep_json_obj_begin(w, "engine_drop_reasons");
+		for (unsigned i = 0; i < u->n_engine_drop_by && i < TW_REPORT_DROP_REASONS; i++)
+			rep_json_u64(w, u->engine_drop_by[i].name, u->engine_drop_by[i].n);
+		rep_json_obj_end(w);
 		if (u->advice)
 			rep_json_str(w, "advice", u->advice);
 		else

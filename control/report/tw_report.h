@@ -166,6 +166,7 @@ enum tw_err tw_report_end(struct tw_report *r, int64_t t_end_ns, const struct tw
 /* How the measurement itself went, known at its end (docs/output.md "The
  * run"): the rate it reached against the one asked for, and the packets
  * that the sending host itself dropped.  Set before tw_report_end(). */
+#define TW_REPORT_DROP_REASONS 8
 struct tw_report_run {
 	double rate_requested_pps; /* 0: unknown */
 	double rate_achieved_pps;  /* first to last measured send; 0: unknown */
@@ -174,8 +175,15 @@ struct tw_report_run {
 	/* UDP socket-buffer drops on this host during the run (/proc/net/snmp
 	 * and snmp6 Udp RcvbufErrors, SndbufErrors; every socket of the host) */
 	uint64_t host_rcvbuf_errors, host_sndbuf_errors;
-	uint64_t engine_drops; /* the engine's own drops (fast path, send errors) */
-	const char *advice;    /* one sentence, or NULL */
+	uint64_t engine_drops; /* packets the engine's host side dropped (fastpath: the
+	                        * local fast path's drop counters, after minus before) */
+	/* engine_drops by reason (e.g. "DROP_PORT_MISSED"; static strings) */
+	unsigned n_engine_drop_by;
+	struct tw_report_drop {
+		const char *name;
+		uint64_t n;
+	} engine_drop_by[TW_REPORT_DROP_REASONS];
+	const char *advice; /* one sentence, or NULL */
 };
 /* A shortfall is a rate more than this far below the requested one. */
 #define TW_REPORT_RATE_SHORTFALL 0.05

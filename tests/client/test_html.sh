@@ -31,6 +31,12 @@ start_fake refl reflect; rport=$PORT
 "$TWINHOP" light-send 127.0.0.1:"$rport" --stamp --count 20 --interval 0.01 --quiet \
 	--html "$TMP/l.html" >"$TMP/l.txt" 2>"$TMP/l.err" && page_ok "$TMP/l.html" 1 7 &&
 	grep -q '^rtt ' "$TMP/l.txt" && ok "light-send --html beside the text report" || ko "light-send --html" "$TMP/l.err"
+# Light sessions have no SID: named s1, s2, so that sections (and element
+# ids) stay apart.
+"$TWINHOP" light-send 127.0.0.1:"$rport" --sessions 2 --count 10 --interval 0.01 --quiet \
+	--html "$TMP/l2.html" >/dev/null 2>"$TMP/l2.err" && page_ok "$TMP/l2.html" 2 14 &&
+	grep -q '<section id="s1-section">' "$TMP/l2.html" && grep -q '<section id="s2-section">' "$TMP/l2.html" &&
+	ok "light-send --sessions 2: sections s1 and s2" || ko "light-send 2 sessions" "$TMP/l2.html"
 
 cat >"$TMP/tiny.profile" <<P
 name tiny

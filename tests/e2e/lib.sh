@@ -172,6 +172,8 @@ thd_conf() {
 		echo "refwait 60"
 		echo "admin-socket $admin"
 		echo "log-level info"
+		# directives a test adds (one a line)
+		if [ -n "${THD_EXTRA:-}" ]; then printf '%s\n' "$THD_EXTRA"; fi
 	} >"$f"
 }
 
