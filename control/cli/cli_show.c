@@ -180,17 +180,23 @@ int cli_show_sessions(FILE *f, const char *reply)
 		json_decref(o);
 		return 0;
 	}
+	/* A NAME column only when some session has one (`twinhop config
+	 * import` names its senders after the RFC 8913 test sessions). */
+	bool named = false;
+	for (size_t i = 0; i < json_array_size(ss); i++)
+		named |= *str(json_array_get(ss, i), "name", "") != '\0';
 	struct table t = {
-	    .ncol = 9,
-	    .head = {"ID", "KIND", "PROTO", "STATE", "MODE", "LOCAL", "PEER", "RX", "TX"},
-	    .right = {true, false, false, false, false, false, false, true, true}};
+	    .ncol = named ? 10 : 9,
+	    .head = {"ID", "KIND", "PROTO", "STATE", "MODE", "LOCAL", "PEER", "RX", "TX", "NAME"},
+	    .right = {true, false, false, false, false, false, false, true, true, false}};
 	for (size_t i = 0; i < json_array_size(ss); i++) {
 		json_t *s = json_array_get(ss, i);
-		char *row[9] = {dup_u64(u64(s, "session")),   strdup(str(s, "kind", "?")),
-		                strdup(str(s, "proto", "?")), strdup(str(s, "state", "?")),
-		                strdup(str(s, "mode", "-")),  strdup(str(s, "local", "-")),
-		                strdup(str(s, "peer", "-")),  dup_u64(u64(s, "rx_pkts")),
-		                dup_u64(u64(s, "tx_pkts"))};
+		char *row[10] = {
+		    dup_u64(u64(s, "session")),   strdup(str(s, "kind", "?")),
+		    strdup(str(s, "proto", "?")), strdup(str(s, "state", "?")),
+		    strdup(str(s, "mode", "-")),  strdup(str(s, "local", "-")),
+		    strdup(str(s, "peer", "-")),  dup_u64(u64(s, "rx_pkts")),
+		    dup_u64(u64(s, "tx_pkts")),   named ? strdup(str(s, "name", "-")) : NULL};
 		t_add(&t, row);
 	}
 	t_print(f, &t);
