@@ -411,6 +411,8 @@ static int map_session(struct imp *im, const struct lyd_node *cc, const struct l
 		return -1;
 	const char *server = leaf(cc, "server-ip", false, NULL);
 	const char *refl = leaf(req, "reflector-ip", false, &n);
+	if (strchr(refl, '%') || strchr(server, '%'))
+		return refuse(im, n, "twinhop takes addresses without a zone index");
 	if (!same_ip(server, refl))
 		return refuse(im, n,
 		              "%s is not the ctrl-connection's server-ip %s: twinhop runs client "
@@ -426,6 +428,8 @@ static int map_session(struct imp *im, const struct lyd_node *cc, const struct l
 		return refuse(im, req,
 		              "sender-ip (or the ctrl-connection's client-ip) is needed: the fast "
 		              "path has no routing table to choose a source address");
+	if (strchr(src, '%'))
+		return refuse(im, n ? n : req, "twinhop takes addresses without a zone index");
 	if (canon_ip(src, s.local, sizeof(s.local)) != fam)
 		return refuse(im, n ? n : req, "%s is not the IP version of reflector-ip %s", src,
 		              refl);
