@@ -33,6 +33,19 @@ struct fp_sess_table;
 struct fp_exc;
 struct fp_ctl;
 
+/* One lcore's share of one TWAMP-Light/STAMP listener's statistics
+ * (STATS role 3).  Written only by that lcore; the main lcore sums the
+ * shares whose gen is the listener's current one, so a reused slot starts
+ * from zero without a cross-lcore write. */
+struct fp_light_cnt {
+	uint32_t gen; /* fp_light.gen these values belong to */
+	uint32_t pad;
+	uint64_t rx;          /* packets accepted and reflected */
+	uint64_t rx_octets;   /* octets of UDP payload of those */
+	uint64_t drops;       /* packets dropped by the listener, any DROP_* reason */
+	uint64_t last_rx_tsc; /* TSC of the last accepted packet */
+};
+
 /* Per-lcore state, cache aligned, indexed by rte_lcore_id(). */
 struct tw_crypto_engine;
 struct fp_crypto_batch;
@@ -53,6 +66,7 @@ struct fp_lcore {
 	unsigned lcore_id;
 	struct fp_peers *peers; /* stateful TWAMP-Light/STAMP peers (per lcore, fixed size) */
 	uint64_t light_seen;	/* fp_light_epoch at this lcore's last iteration start */
+	struct fp_light_cnt light_cnt[FP_MAX_LIGHT]; /* by listener slot */
 	uint64_t idle_iters;
 	/* the burst's T2 on the wire: one TSC -> NTP conversion per burst */
 	uint64_t t2_tsc, t2_ntp;

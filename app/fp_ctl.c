@@ -10,6 +10,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "fp_peers.h"
 #include "fp_reflector.h"
 #include "fp_sender.h"
 #include "fp_sess.h"
@@ -333,6 +334,16 @@ int fp_ctl_mark_static(uint32_t id)
 	return 0;
 }
 
+/* Listeners count in SESS_ADDED/SESS_DELETED like table sessions (those
+ * are counted by fp_sess_add/fp_sess_del). */
+static int light_del(uint32_t id)
+{
+	if (fp_light_del(id) != 0)
+		return -1;
+	FP_INC(&fp_cnt[rte_lcore_id()], SESS_DELETED);
+	return 0;
+}
+
 static bool light_fixed(uint32_t id)
 {
 	for (unsigned i = 0; i < fp.n_light; i++)
@@ -347,7 +358,7 @@ static enum tw_err session_ctl(uint16_t type, const struct tw_ipc_session_ctl *q
 	 * outlive any control process (issue 8 §6, docs/ipc.md life cycle). */
 	if (type == TW_IPC_SESSION_DEL && light_fixed(q->session))
 		return TW_E_COMMAND;
-	if (type == TW_IPC_SESSION_DEL && fp_light_del(q->session) == 0) {
+	if (type == TW_IPC_SESSION_DEL && light_del(q->session) == 0) {
 		fp_ctl_event(q->session, TW_IPC_EV_DELETED, 0, 0, 0);
 		return TW_OK;
 	}
@@ -432,6 +443,65 @@ static enum tw_err session_ctl(uint16_t type, const struct tw_ipc_session_ctl *q
 	}
 }
 
+/* Delete every session and listener a control process programmed (HELLO
+ * RESET, or its liveness watch expired); the command line's own stay.
+ * Control-lcore work: the same deletes as SESSION_DEL.  Returns how many. */
+static uint64_t drop_ctl_sessions(uint64_t now)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < fp.sess->cap; i++) {
+		struct fp_session *s = &fp.sess->s[i];
+		if (s->state == FP_SS_FREE || s->state == FP_SS_DEAD ||
+		    fp_sess_cold(fp.sess, s)->fixed)
+			continue;
+		sched_forget(s->id);
+		struct fp_sender *snd = fp_sess_cold(fp.sess, s)->snd;
+		if (s->role == FP_ROLE_SENDER && snd)
+			fp_sender_free(snd);
+		else
+			fp_sess_del(fp.sess, s, now);
+		n++;
+	}
+	for (unsigned i = 0; i < fp.n_light; i++)
+		if (fp.light[i].active && !fp.light[i].fixed && light_del(fp.light[i].id) == 0)
+			n++;
+	return n;
+}
+
+/*
+ * Liveness of the control process that sent the last HELLO (tw_ipc.h,
+ * docs/ipc.md "Either process restarts").  Pure memory on a TSC deadline:
+ * one load of its heartbeat per call, no clock of its own to compare with,
+ * so the age is measured on our TSC from when the value last changed.
+ */
+static struct {
+	uint64_t grace_tsc; /* TSC cycles; 0 = no watch */
+	uint64_t hb;        /* ctl_heartbeat_ns last seen */
+	uint64_t hb_tsc;    /* TSC when it last changed */
+	uint32_t pid;       /* HELLO ctl_pid */
+} watch;
+
+void fp_ctl_watch(struct fp_lcore *lc, uint64_t now)
+{
+	if (!ctl.ring || !watch.grace_tsc)
+		return;
+	uint64_t hb = tw_ring_ctl_heartbeat_get(ctl.ring);
+	if (hb != watch.hb) {
+		watch.hb = hb;
+		watch.hb_tsc = now;
+		return;
+	}
+	if (now - watch.hb_tsc < watch.grace_tsc)
+		return;
+	/* Silent for its grace period: dead (kill -9) or gone without
+	 * cleaning up.  Its sessions go, the claim is freed for a successor,
+	 * and the watch stays off until the next HELLO. */
+	FP_ADD(lc->cnt, SESS_CTL_LOST, drop_ctl_sessions(now));
+	FP_INC(lc->cnt, CTL_LOST);
+	(void)tw_ring_ctl_release(ctl.ring, watch.pid);
+	watch.grace_tsc = 0;
+}
+
 static void stats_reply(uint32_t id, const struct fp_session *s, uint16_t flags)
 {
 	struct tw_ipc_stats st;
@@ -451,6 +521,58 @@ static void stats_reply(uint32_t id, const struct fp_session *s, uint16_t flags)
 	st.last_rx_ntp = s->rx ? fp_tsc_ntp(s->last_rx_tsc) : 0;
 	st.next_seq = s->role == FP_ROLE_SENDER ? fp_sess_cold(fp.sess, s)->snd->next_seq : s->seq;
 	send_evt(0, TW_IPC_STATS, id, flags, &st, sizeof(st));
+}
+
+/* A TWAMP-Light/STAMP listener (role 3): the sum of every lcore's share
+ * (struct fp_light_cnt) of the listener now in the slot.  Read while the
+ * lcores write: each value is a whole 64-bit word, at most a burst old. */
+static void light_stats_reply(uint32_t id, const struct fp_light *l, uint16_t flags)
+{
+	struct tw_ipc_stats st;
+	memset(&st, 0, sizeof(st));
+	unsigned slot = (unsigned)(l - fp.light);
+	uint64_t last = 0;
+	st.session = l->id;
+	st.proto = l->stamp ? TW_IPC_PROTO_STAMP : TW_IPC_PROTO_LIGHT;
+	st.state = TW_IPC_EV_STARTED; /* a listener reflects from LIGHT_LISTEN on */
+	st.role = 3;
+	for (unsigned i = 0; i < fp.nb_lcores; i++) {
+		const struct fp_lcore *lc = fp.lc_by_index[i];
+		const struct fp_light_cnt *k = &lc->light_cnt[slot];
+		if (__atomic_load_n(&k->gen, __ATOMIC_RELAXED) == l->gen) {
+			st.rx_pkts += __atomic_load_n(&k->rx, __ATOMIC_RELAXED);
+			st.rx_octets += __atomic_load_n(&k->rx_octets, __ATOMIC_RELAXED);
+			st.drops += __atomic_load_n(&k->drops, __ATOMIC_RELAXED);
+			uint64_t t = __atomic_load_n(&k->last_rx_tsc, __ATOMIC_RELAXED);
+			last = t > last ? t : last;
+		}
+		const struct fp_peers_owner *o = lc->peers ? &lc->peers->own[slot] : NULL;
+		if (!l->stateless && o && __atomic_load_n(&o->gen, __ATOMIC_RELAXED) == l->gen)
+			st.peers += __atomic_load_n(&o->n, __ATOMIC_RELAXED);
+	}
+	/* every accepted request is answered with a reply of its length */
+	st.tx_pkts = st.rx_pkts;
+	st.tx_octets = st.rx_octets;
+	st.last_rx_ntp = last ? fp_tsc_ntp(last) : 0;
+	send_evt(0, TW_IPC_STATS, id, flags, &st, sizeof(st));
+}
+
+static const struct fp_light *light_find(uint32_t id)
+{
+	for (unsigned i = 0; i < fp.n_light; i++)
+		if (fp.light[i].active && fp.light[i].id == id)
+			return &fp.light[i];
+	return NULL;
+}
+
+/* One STATS message: a session's, or (s NULL) a listener's. */
+static void stats_emit(uint32_t id, const struct fp_session *s, const struct fp_light *l,
+                       uint16_t flags)
+{
+	if (s)
+		stats_reply(id, s, flags);
+	else
+		light_stats_reply(id, l, flags);
 }
 
 enum tw_err fp_ctl_apply(uint16_t type, const void *pl, uint32_t len, uint64_t now,
@@ -495,7 +617,8 @@ enum tw_err fp_ctl_apply(uint16_t type, const void *pl, uint32_t len, uint64_t n
 		struct tw_ipc_light_listen q;
 		memcpy(&q, pl, sizeof(q));
 		enum tw_err e;
-		(void)fp_light_add(&q, &e);
+		if (fp_light_add(&q, &e) == 0)
+			FP_INC(&fp_cnt[rte_lcore_id()], SESS_ADDED);
 		return e;
 	}
 	case TW_IPC_REFLECTOR_START:
@@ -525,22 +648,14 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, const void *
 			/* Control restarted (docs/ipc.md, life cycle 5): drop every
 			 * session and listener it programmed; it re-registers what it
 			 * still wants.  The command line's own stay (issue 8 §6). */
-			for (uint32_t i = 0; i < fp.sess->cap; i++) {
-				struct fp_session *s = &fp.sess->s[i];
-				if (s->state == FP_SS_FREE || s->state == FP_SS_DEAD ||
-				    fp_sess_cold(fp.sess, s)->fixed)
-					continue;
-				sched_forget(s->id);
-				struct fp_sender *snd = fp_sess_cold(fp.sess, s)->snd;
-				if (s->role == FP_ROLE_SENDER && snd)
-					fp_sender_free(snd);
-				else
-					fp_sess_del(fp.sess, s, now);
-			}
-			for (unsigned i = 0; i < fp.n_light; i++)
-				if (fp.light[i].active && !fp.light[i].fixed)
-					(void)fp_light_del(fp.light[i].id);
+			FP_ADD(lc->cnt, SESS_RESET, drop_ctl_sessions(now));
 		}
+		/* The liveness watch of this control process (tw_ipc.h HELLO),
+		 * counted from now. */
+		watch.grace_tsc = ns2tsc((uint64_t)q.grace_ms * 1000000u);
+		watch.pid = q.ctl_pid;
+		watch.hb = tw_ring_ctl_heartbeat_get(ctl.ring);
+		watch.hb_tsc = now;
 		struct tw_ipc_hello_reply r;
 		memset(&r, 0, sizeof(r));
 		r.fp_pid = (uint32_t)getpid();
@@ -559,16 +674,19 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, const void *
 		struct tw_ipc_stats_request q;
 		memcpy(&q, pl, sizeof(q));
 		if (q.session) {
-			struct fp_session *s = fp_sess_find_id(fp.sess, q.session);
-			if (!s) {
+			const struct fp_session *s = fp_sess_find_id(fp.sess, q.session);
+			const struct fp_light *l = s ? NULL : light_find(q.session);
+			if (!s && !l) {
 				ack(h->type, h->id, TW_E_ARG, q.session, 0);
 				return;
 			}
-			stats_reply(h->id, s, 0);
+			stats_emit(h->id, s, l, 0);
 			return;
 		}
-		/* Every session: a F_MORE chain; the last one without. */
+		/* Every session, then every listener: a F_MORE chain; the last
+		 * one without. */
 		const struct fp_session *prev = NULL;
+		const struct fp_light *prev_l = NULL;
 		for (uint32_t i = 0; i < fp.sess->cap; i++) {
 			const struct fp_session *s = &fp.sess->s[i];
 			if (s->state == FP_SS_FREE || s->state == FP_SS_DEAD)
@@ -577,8 +695,16 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, const void *
 				stats_reply(h->id, prev, TW_IPC_F_MORE);
 			prev = s;
 		}
-		if (prev)
-			stats_reply(h->id, prev, 0);
+		for (unsigned i = 0; i < fp.n_light; i++) {
+			if (!fp.light[i].active)
+				continue;
+			if (prev || prev_l)
+				stats_emit(h->id, prev, prev_l, TW_IPC_F_MORE);
+			prev = NULL;
+			prev_l = &fp.light[i];
+		}
+		if (prev || prev_l)
+			stats_emit(h->id, prev, prev_l, 0);
 		else
 			ack(h->type, h->id, TW_OK, 0, 0);
 		return;

@@ -56,6 +56,11 @@ enum tw_err fp_ctl_apply(uint16_t type, const void *payload, uint32_t len, uint6
 void fp_ctl_poll(struct fp_lcore *lc, uint64_t now, unsigned max);
 /* Main lcore: copy every lcore's counters to the region, heartbeat. */
 void fp_ctl_publish(uint64_t now);
+/* Control lcore, on a TSC deadline: when the control process that said
+ * HELLO with grace_ms has not moved its heartbeat for that long, delete the
+ * sessions it programmed and release its claim (tw_ipc.h HELLO).  Pure
+ * memory and the same deletes as SESSION_DEL: no syscall, no log. */
+void fp_ctl_watch(struct fp_lcore *lc, uint64_t now);
 
 /* Any lcore: queue a result record; flushes a full batch.  Returns 0, or
  * -1 if the record was dropped (counted). */

@@ -260,6 +260,7 @@ static void ctl_periodic(struct fp_lcore *lc, uint64_t now, struct ctl_deadlines
 	}
 	if (now >= d->exp) {
 		expiry_scan(now, &d->exp_cursor);
+		fp_ctl_watch(lc, now);
 		d->exp = now + hz / 100;
 	}
 	if (now >= d->stats) {

@@ -677,8 +677,9 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 	return v;
 }
 
-enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
-				    struct fp_light *l, uint64_t t2_tsc, struct fp_late_t3 *late)
+static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
+                                        struct fp_pinfo *pi, struct fp_light *l, uint64_t t2_tsc,
+                                        struct fp_late_t3 *late)
 {
 	struct fp_counters *c = lc->cnt;
 	if (l->peer_family && (l->peer_family != pi->ipv ||
@@ -746,6 +747,32 @@ enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, str
 	enum fp_rx_verdict v = reflect(lc, m, pi, &rf, t2_tsc, late);
 	if (v != FP_RX_DROP)
 		FP_INC(c, LIGHT_REFLECTED);
+	return v;
+}
+
+/* The listener's own statistics (STATS role 3, so twinhopd's sessions and
+ * /metrics show them): this lcore's share, in its own block. */
+enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+                                    struct fp_light *l, uint64_t t2_tsc, struct fp_late_t3 *late)
+{
+	uint32_t len = pi->pl_len; /* the request's, before the reply rewrites it */
+	enum fp_rx_verdict v = reflect_light(lc, m, pi, l, t2_tsc, late);
+	if (v == FP_RX_EXCEPTION)
+		return v; /* not the listener's: another family */
+	struct fp_light_cnt *k = &lc->light_cnt[l - fp.light];
+	if (k->gen != l->gen) {
+		/* the slot holds a new listener: its counts start at zero */
+		k->rx = k->rx_octets = k->drops = 0;
+		k->last_rx_tsc = 0;
+		k->gen = l->gen;
+	}
+	if (v == FP_RX_DROP) {
+		k->drops++;
+	} else {
+		k->rx++;
+		k->rx_octets += len;
+		k->last_rx_tsc = t2_tsc;
+	}
 	return v;
 }
 

@@ -10,6 +10,8 @@
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 
+#include "fp_counters.h"
+
 size_t fp_sess_bytes_per_slot;
 
 static size_t heap_used(int socket)
@@ -101,6 +103,8 @@ struct fp_session *fp_sess_add(struct fp_sess_table *t, const struct fp_key *k, 
 	memset(s, 0, sizeof(*s));
 	memset(fp_sess_cold(t, s), 0, sizeof(struct fp_sess_cold));
 	t->n++;
+	/* SESS_ADDED - SESS_DELETED is the table's use, for leak checks. */
+	FP_INC(&fp_cnt[rte_lcore_id()], SESS_ADDED);
 	return s;
 }
 
@@ -151,6 +155,7 @@ void fp_sess_del(struct fp_sess_table *t, struct fp_session *s, uint64_t now)
 	if (s->id)
 		(void)rte_hash_del_key(t->ids, &s->id);
 	s->state = FP_SS_DEAD;
+	FP_INC(&fp_cnt[rte_lcore_id()], SESS_DELETED);
 	fp_sess_cold(t, s)->free_after_tsc = now + rte_get_tsc_hz() / 1000 * FP_SESS_GRACE_MS;
 	t->dead[(t->dead_head + t->dead_n) % t->cap] = (uint32_t)(s - t->s);
 	t->dead_n++;

@@ -93,6 +93,10 @@ static enum tw_err v_hello(const struct tw_ipc_hello *m, uint32_t *bad)
 		BAD(TW_E_VERSION, struct tw_ipc_hello, ipc_version);
 	if (!memchr(m->name, 0, sizeof(m->name)))
 		BAD(TW_E_ARG, struct tw_ipc_hello, name);
+	/* 0 = no watch; otherwise long enough for several heartbeats, and
+	 * bounded so that the TSC deadline arithmetic cannot overflow. */
+	if (m->grace_ms && (m->grace_ms < TW_IPC_GRACE_MIN_MS || m->grace_ms > TW_IPC_GRACE_MAX_MS))
+		BAD(TW_E_ARG, struct tw_ipc_hello, grace_ms);
 	return TW_OK;
 }
 

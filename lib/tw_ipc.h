@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 5
+#define TW_IPC_VERSION 6
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -198,11 +198,30 @@ struct tw_ipc_empty {
 /* HELLO: first message after attach; the fast path answers HELLO_REPLY. */
 /* RESET: delete every session and listener first (control restarted). */
 #define TW_IPC_HELLO_F_RESET 0x0001u
+/*
+ * Control liveness (issue 8 §6b, docs/ipc.md "Either process restarts").
+ * A control process that sends HELLO with grace_ms != 0 promises to store
+ * its monotonic time in the superblock's ctl_heartbeat_ns (tw_ring.h) at
+ * least every TW_IPC_HEARTBEAT_MAX_MS while it lives.  When the fast path
+ * sees that value unchanged for grace_ms, on its own TSC clock, it deems
+ * the process dead: it deletes every session and listener that control
+ * programmed (its command-line ones stay), counts them in SESS_CTL_LOST,
+ * counts CTL_LOST once, and clears ctl_pid if it still names hello.ctl_pid.
+ * A control process that finds ctl_pid no longer its own has lost its
+ * sessions and must attach again (HELLO RESET, then re-program).
+ * grace_ms 0 (tools that program sessions and exit, twinhop-ipc) turns the
+ * watch off: such sessions live until SESSION_DEL or the next RESET.
+ */
+#define TW_IPC_GRACE_MIN_MS      1000u    /* ms, smallest grace_ms other than 0 */
+#define TW_IPC_GRACE_MAX_MS      3600000u /* ms, largest grace_ms (1 h) */
+#define TW_IPC_HEARTBEAT_MAX_MS  250u     /* ms, longest gap between control heartbeats */
+_Static_assert(TW_IPC_GRACE_MIN_MS >= 4 * TW_IPC_HEARTBEAT_MAX_MS,
+               "a grace period spans several heartbeats");
 struct tw_ipc_hello {
 	uint32_t ctl_pid;     /* process id of the control plane */
 	uint32_t flags;       /* TW_IPC_HELLO_F_* */
 	uint32_t ipc_version; /* TW_IPC_VERSION again, for transports without a superblock */
-	uint32_t pad0;        /* MBZ */
+	uint32_t grace_ms;    /* ms; 0 = no liveness watch, else TW_IPC_GRACE_MIN_MS..MAX_MS */
 	char name[32];        /* NUL-terminated client name, for logs ("twinhopd") */
 };
 
@@ -381,7 +400,15 @@ enum tw_ipc_cnt_sev {
 	X(DROP_SESSION_FULL, DROP, "packets", "session or Light peer table full")                  \
 	X(DROP_IPC_BAD, DROP, "messages", "malformed or unknown IPC command (NACKed)")             \
 	X(DROP_SHORT_REQUEST, DROP, "packets",                                                     \
-	  "TWAMP sender packet shorter than base + Padding Length: no amplifier")
+	  "TWAMP sender packet shorter than base + Padding Length: no amplifier")                    \
+	X(SESS_ADDED, INFO, "sessions", "sessions and listeners added (command line or IPC)")      \
+	X(SESS_DELETED, INFO, "sessions",                                                          \
+	  "sessions and listeners deleted; in use = SESS_ADDED - SESS_DELETED")                    \
+	X(SESS_RESET, INFO, "sessions", "of SESS_DELETED: by HELLO RESET (control restarted)")     \
+	X(SESS_CTL_LOST, WARN, "sessions",                                                         \
+	  "of SESS_DELETED: their control process fell silent for its grace period")               \
+	X(CTL_LOST, WARN, "events",                                                                \
+	  "control process silent for its grace period: its sessions removed")
 
 /* clang-format off */
 enum tw_ipc_cnt {
@@ -555,7 +582,11 @@ struct tw_ipc_sender_summary {
 	uint64_t end_ntp;         /* NTP 32.32, session ended */
 };
 
-/* STATS: per-session statistics (reply to STATS_REQUEST). */
+/* STATS: per-session statistics (reply to STATS_REQUEST), one message per
+ * session and per Light/STAMP listener.  A listener (role 3) reports
+ * rx_pkts = tx_pkts = requests it answered, drops = requests it discarded
+ * (any DROP_* reason, after the packet was found to be its own), summed
+ * over every lcore. */
 struct tw_ipc_stats {
 	uint32_t session;     /* session or listener id */
 	uint8_t proto;        /* enum tw_ipc_proto */

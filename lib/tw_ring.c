@@ -29,6 +29,8 @@ struct tw_ring {
 	unsigned n_evt;
 	unsigned n_lcores;
 	struct tw_ring_super *sb;
+	uint32_t claimed_pid; /* write attach: the ctl_pid this process claimed */
+	uint32_t pad0;
 	struct tw_ring_q cmd;
 	struct tw_ring_q evt[TW_RING_MAX_EVT];
 	char name[TW_RING_NAME_MAX];
@@ -407,6 +409,18 @@ enum tw_err tw_ring_attach(const char *name_in, unsigned flags, struct tw_ring *
 			return bad_region(r, why, why_len, "ring geometry out of range");
 	}
 
+	if (!ro && !pid_alive(sb->creator_pid)) {
+		/* A fast path killed without tw_ring_destroy() leaves its region
+		 * READY: writing commands into it would be lost, and its successor
+		 * unlinks and replaces it.  A monitor may still read it. */
+		why_set(why, why_len,
+		        "shm %s belongs to fast path pid %u, which is gone: waiting for a new one",
+		        name, sb->creator_pid);
+		munmap(base, len);
+		free(r);
+		errno = ESRCH;
+		return TW_E_SYS;
+	}
 	if (!ro) {
 		/* One writer per ring end: claim the control side. */
 		uint32_t me = (uint32_t)getpid();
@@ -424,6 +438,7 @@ enum tw_err tw_ring_attach(const char *name_in, unsigned flags, struct tw_ring *
 			return TW_E_SYS;
 		}
 		atomic_fetch_add(&sb->ctl_attaches, 1);
+		r->claimed_pid = me;
 	}
 	setup_queues(r);
 	*out = r;
@@ -522,6 +537,23 @@ void tw_ring_fp_heartbeat(struct tw_ring *r, uint64_t now_ns)
 void tw_ring_ctl_heartbeat(struct tw_ring *r, uint64_t now_ns)
 {
 	atomic_store_explicit(&r->sb->ctl_heartbeat_ns, now_ns, memory_order_relaxed);
+}
+
+uint64_t tw_ring_ctl_heartbeat_get(const struct tw_ring *r)
+{
+	return atomic_load_explicit(&r->sb->ctl_heartbeat_ns, memory_order_relaxed);
+}
+
+int tw_ring_ctl_owned(const struct tw_ring *r)
+{
+	return r->claimed_pid &&
+	       atomic_load_explicit(&r->sb->ctl_pid, memory_order_acquire) == r->claimed_pid;
+}
+
+int tw_ring_ctl_release(struct tw_ring *r, uint32_t pid)
+{
+	uint32_t want = pid;
+	return pid && r->creator && atomic_compare_exchange_strong(&r->sb->ctl_pid, &want, 0);
 }
 
 /* ======================================================================== */

@@ -136,10 +136,13 @@ struct tw_ring_super {
 	uint32_t pad1;
 	_Atomic uint64_t fp_heartbeat_ns; /* fast-path monotonic ns, every <= 100 ms */
 	uint64_t pad2[6];
-	/* Line 3: written by the attached control process. */
+	/* Line 3: written by the attached control process; the creator only
+	 * clears ctl_pid when it deems its holder dead (tw_ipc.h HELLO grace_ms). */
 	_Atomic uint32_t ctl_pid; /* control pid holding the write side; 0 = none */
 	uint32_t pad3;
-	_Atomic uint64_t ctl_heartbeat_ns; /* control monotonic ns, refreshed by control */
+	/* control monotonic ns, refreshed at least every TW_IPC_HEARTBEAT_MAX_MS
+	 * by a control process that set HELLO grace_ms */
+	_Atomic uint64_t ctl_heartbeat_ns;
 	_Atomic uint64_t ctl_attaches;     /* successful write attaches since creation */
 	uint64_t pad4[5];
 } __attribute__((aligned(64)));
@@ -205,7 +208,9 @@ enum tw_err tw_ring_create(const struct tw_ring_cfg *cfg, struct tw_ring **out, 
                            size_t why_len);
 
 /* Control: attach to an existing region.  TW_E_SYS with errno ENOENT (no
- * region), EAGAIN (not ready yet: retry), EBUSY (another live control process
+ * region), EAGAIN (not ready yet: retry), ESRCH (write attach only: the
+ * creator is gone, a stale region that its successor will replace: retry),
+ * EBUSY (another live control process
  * holds the write side), EINVAL (corrupt), EPERM (owner or mode not the
  * expected ones: the object must belong to root or to this process' user,
  * and give other users no access, so a local user who creates the name while
@@ -248,6 +253,13 @@ unsigned tw_ring_n_lcores(const struct tw_ring *r);
 void tw_ring_fp_heartbeat(struct tw_ring *r, uint64_t now_ns);
 /* Control: publish its monotonic time. */
 void tw_ring_ctl_heartbeat(struct tw_ring *r, uint64_t now_ns);
+/* Fast path: the control heartbeat as last published (0: never). */
+uint64_t tw_ring_ctl_heartbeat_get(const struct tw_ring *r);
+/* Control (write attach): 1 while ctl_pid still names this process, 0 once
+ * the creator has released the claim (it deemed us dead: re-attach). */
+int tw_ring_ctl_owned(const struct tw_ring *r);
+/* Creator: clear ctl_pid if it still is `pid`; 1 if it was cleared. */
+int tw_ring_ctl_release(struct tw_ring *r, uint32_t pid);
 /* The layout hash stored in the superblock: tw_ipc_layout_hash() mixed with this header's sizes. */
 uint64_t tw_ring_layout_hash(void);
 

@@ -6,7 +6,8 @@ set -eu
 # Libraries and build tools (no command of their own that a test runs).
 pkgs=(build-essential pkg-config libssl-dev libcunit1-dev dpdk libdpdk-dev libipsec-mb-dev
       libclang-rt-14-dev clang kmod libseccomp-dev python3-jsonschema
-      python3-prometheus-client libjansson-dev debhelper fakeroot libyang2-dev)
+      python3-prometheus-client libjansson-dev debhelper fakeroot libyang2-dev
+      python3-selenium)
 # "command package" pairs, one a line: every external command that a script
 # under tests/ or tools/ runs.  tools/check-deps.py (test "deps") fails when a
 # script runs a command missing from this table, or when a command of it is
@@ -20,6 +21,8 @@ cmds=(
 	debconf-set-selections debconf
 	dpkg-query             dpkg
 	cat                    coreutils
+	chromium               chromium
+	chromedriver           chromium-driver
 	chmod                  coreutils
 	cp                     coreutils
 	cut                    coreutils

@@ -92,7 +92,8 @@ static void print_msg(const char *where, const struct tw_ipc_hdr *h, const void 
 		struct tw_ipc_hello m;
 		memcpy(&m, p, sizeof(m));
 		m.name[sizeof(m.name) - 1] = 0;
-		printf(" ctl_pid=%u flags=0x%x name=%s", m.ctl_pid, m.flags, m.name);
+		printf(" ctl_pid=%u flags=0x%x grace_ms=%u name=%s", m.ctl_pid, m.flags, m.grace_ms,
+		       m.name);
 		break;
 	}
 	case TW_IPC_HELLO_REPLY: {

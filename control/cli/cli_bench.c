@@ -14,6 +14,7 @@
  */
 #include "cli_bench.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -25,6 +26,7 @@
 
 #include "tw_crypto.h"
 #include "tw_ctl.h"
+#include "tw_html.h"
 #include "tw_profile.h"
 #include "tw_report.h"
 
@@ -95,6 +97,9 @@ struct step_res {
 	char negotiated[96];
 	unsigned sessions;
 	double rate_req, rate_ach, l1_bps;
+	uint64_t planned; /* measured packets the step asked for */
+	bool shortfall;   /* achieved rate or packets sent short of the step's */
+	char advice[320]; /* what fell short, when it did */
 	uint64_t sent, received, lost;
 	uint64_t settled;
 	bool have_rtt;
@@ -148,6 +153,7 @@ static int run_step(const struct cli_bench_args *a, const struct tw_profile_step
 	for (size_t j = 0; j < st->n_dscps; j++)
 		wds += st->dscps[j].weight;
 	struct cli_plan plan[CLI_ENGINE_SESSIONS_MAX];
+	uint64_t planned = 0;
 	unsigned i = 0;
 	for (size_t k = 0; k < st->n_sizes; k++) {
 		for (size_t j = 0; j < st->n_dscps; j++, i++) {
@@ -173,6 +179,12 @@ static int run_step(const struct cli_bench_args *a, const struct tw_profile_step
 			uint64_t warm = st->warmup_ns ? pkts(st->warmup_ns, pps) : 0;
 			pl->count = warm + meas;
 			pl->warmup_ns = (int64_t)(warm * pl->interval_ns);
+			/* The step keeps its duration: an engine that cannot
+			 * reach the rate stops sending on time (the shortfall is
+			 * reported) instead of running until `count` is sent. */
+			if (st->duration_ns)
+				pl->duration_ns = pl->warmup_ns + (int64_t)st->duration_ns;
+			planned += meas;
 			pl->sender_port = a->sender_port ? (uint16_t)(a->sender_port + i) : 0;
 			pl->layout = st->layout;
 			pl->prot = st->mode == TW_PROFILE_MODE_STAMP_AUTH ? TW_PKT_PROT_AUTH
@@ -211,6 +223,7 @@ static int run_step(const struct cli_bench_args *a, const struct tw_profile_step
 	res->mode = st->mode_name;
 	snprintf(res->negotiated, sizeof(res->negotiated), "%s", ro.mode);
 	res->sessions = n;
+	res->planned = planned;
 	res->rate_req = st->rate_pps;
 	res->l1_bps = st->l1_bps;
 	res->duration_ns = st->duration_ns;
@@ -231,6 +244,32 @@ static int run_step(const struct cli_bench_args *a, const struct tw_profile_step
 	}
 	struct tw_stats_summary sum;
 	tw_stats_summary_fill(m->s[0].st, acc, &sum);
+	/* Short: more than TW_REPORT_RATE_SHORTFALL (5 %, the measure
+	 * report's rule) below the step.  A step with a duration is judged by
+	 * the packets it got out within it (the schedule catches up after a
+	 * stall, so only an engine that cannot keep the rate falls behind; one
+	 * packet of slack for the last one's timing); a count-only step by its
+	 * achieved rate.  A Poisson schedule's count and mean gap vary by
+	 * chance (about 1/sqrt(n)): three of those are not a shortfall. */
+	double tol = TW_REPORT_RATE_SHORTFALL;
+	if (st->sched == TW_IPC_SCHED_POISSON && sum.sent)
+		tol = fmax(tol, 3.0 / sqrt((double)sum.sent));
+	if (st->duration_ns)
+		res->shortfall = (double)sum.sent + 1 < (double)planned * (1 - tol);
+	else
+		res->shortfall = sum.sent >= 2 && res->rate_ach < res->rate_req * (1 - tol);
+	if (res->shortfall) {
+		bool sock = !strcmp(cli_engine_name(e), "socket");
+		char within[64] = "";
+		if (st->duration_ns)
+			snprintf(within, sizeof(within), " within the step's %.3f s",
+			         (double)st->duration_ns / 1e9);
+		snprintf(res->advice, sizeof(res->advice),
+		         "the %s engine reached %.0f of %.0f pps and sent %" PRIu64 " of %" PRIu64
+		         " packets%s%s",
+		         cli_engine_name(e), res->rate_ach, res->rate_req, sum.sent, planned,
+		         within, sock ? "; --engine fastpath sends from the DPDK fast path" : "");
+	}
 	res->sent = sum.sent;
 	res->received = sum.received;
 	res->lost = sum.lost;
@@ -270,6 +309,8 @@ static void text_row(FILE *f, const struct step_res *r)
 	        " %8s %10s %10s %10s\n",
 	        r->name, r->mode, r->sessions, r->rate_req, r->rate_ach, r->sent, r->received,
 	        r->lost, l, a, b, c);
+	if (r->shortfall)
+		fprintf(f, "  ** SHORTFALL: %s\n", r->advice);
 	fflush(f);
 }
 
@@ -283,6 +324,12 @@ static void json_row(struct rep_json *w, const struct step_res *r, unsigned idx)
 	rep_json_u64(w, "sessions", r->sessions);
 	rep_json_double(w, "rate_requested_pps", r->rate_req, 3);
 	rep_json_double(w, "rate_achieved_pps", r->rate_ach, 3);
+	rep_json_bool(w, "rate_shortfall", r->shortfall);
+	rep_json_u64(w, "sent_planned", r->planned);
+	if (r->shortfall)
+		rep_json_str(w, "advice", r->advice);
+	else
+		rep_json_null(w, "advice");
 	rep_json_double(w, "l1_bps_requested", r->l1_bps, 0);
 	rep_json_u64(w, "duration_ns", r->duration_ns);
 	rep_json_u64(w, "warmup_ns", r->warmup_ns);
@@ -303,6 +350,183 @@ static void json_row(struct rep_json *w, const struct step_res *r, unsigned idx)
 		rep_json_null(w, "rtt_max_ns");
 	}
 	rep_json_obj_end(w);
+}
+
+/* ---- --html: the JSON document's numbers, each with its JSON path ---- */
+
+static void td_u64(FILE *f, const char *key, uint64_t v)
+{
+	char t[32];
+	snprintf(t, sizeof(t), "%" PRIu64, v);
+	tw_html_td_val(f, t, key, t);
+}
+
+static void td_ns(FILE *f, const char *key, bool valid, int64_t v)
+{
+	char t[32], val[32];
+	if (!valid) {
+		tw_html_td_val(f, NULL, key, NULL);
+		return;
+	}
+	snprintf(val, sizeof(val), "%" PRId64, v);
+	tw_html_td_val(f, tw_report_fmt_ns(t, sizeof(t), v, false), key, val);
+}
+
+static void td_pps(FILE *f, const char *key, double v)
+{
+	char t[32], val[48];
+	snprintf(val, sizeof(val), "%.3f", v);
+	snprintf(t, sizeof(t), "%.0f pps", v);
+	tw_html_td_val(f, t, key, val);
+}
+
+static void html_steps_table(FILE *f, const struct step_res *res, size_t n)
+{
+	static const char *const heads[] = {
+	    "#",    "step",     "mode", "negotiated", "sessions", "rate req.", "rate ach.",
+	    "sent", "received", "lost", "loss",       "RTT p50",  "RTT p99",   "RTT max"};
+	char key[96], t[48], val[48];
+	tw_html_table_begin(f, "steps", heads, sizeof(heads) / sizeof(heads[0]));
+	for (size_t i = 0; i < n; i++) {
+		const struct step_res *r = &res[i];
+#define KEY(name) (snprintf(key, sizeof(key), "steps.%zu." name, i), key)
+		tw_html_tr_begin(f);
+		td_u64(f, KEY("index"), i);
+		tw_html_td_val(f, r->name, KEY("name"), r->name);
+		tw_html_td_val(f, r->mode, KEY("mode"), r->mode);
+		tw_html_td_val(f, r->negotiated, KEY("negotiated_mode"), r->negotiated);
+		td_u64(f, KEY("sessions"), r->sessions);
+		td_pps(f, KEY("rate_requested_pps"), r->rate_req);
+		td_pps(f, KEY("rate_achieved_pps"), r->rate_ach);
+		td_u64(f, KEY("sent"), r->sent);
+		td_u64(f, KEY("received"), r->received);
+		td_u64(f, KEY("lost"), r->lost);
+		if (r->settled) {
+			double v = (double)r->lost / (double)r->settled;
+			snprintf(val, sizeof(val), "%.9f", v);
+			tw_html_td_val(f, tw_html_fmt(t, sizeof(t), v, TW_HTML_UNIT_RATIO),
+			               KEY("loss_ratio"), val);
+		} else {
+			tw_html_td_val(f, NULL, KEY("loss_ratio"), NULL);
+		}
+		td_ns(f, KEY("rtt_p50_ns"), r->have_rtt, r->p50);
+		td_ns(f, KEY("rtt_p99_ns"), r->have_rtt, r->p99);
+		td_ns(f, KEY("rtt_max_ns"), r->have_rtt, r->max);
+#undef KEY
+		tw_html_tr_end(f);
+	}
+	tw_html_table_end(f);
+}
+
+/* One chart per quantity, a point per step (x: the step, by name). */
+static enum tw_err html_steps_charts(FILE *f, const struct step_res *res, size_t n)
+{
+	const char **names = calloc(n ? n : 1, sizeof(*names));
+	struct tw_html_point *pt = calloc(6 * (n ? n : 1), sizeof(*pt));
+	enum tw_err e = TW_E_SYS;
+	if (!names || !pt)
+		goto out;
+	struct tw_html_point *p50 = pt, *p99 = pt + n, *max = pt + 2 * n, *req = pt + 3 * n,
+	                     *ach = pt + 4 * n, *loss = pt + 5 * n;
+	for (size_t i = 0; i < n; i++) {
+		const struct step_res *r = &res[i];
+		double x = (double)i;
+		int64_t k = (int64_t)i;
+		names[i] = r->name;
+		p50[i] = (struct tw_html_point){x, 0, r->have_rtt ? (double)r->p50 : NAN, k};
+		p99[i] = (struct tw_html_point){x, 0, r->have_rtt ? (double)r->p99 : NAN, k};
+		max[i] = (struct tw_html_point){x, 0, r->have_rtt ? (double)r->max : NAN, k};
+		req[i] = (struct tw_html_point){x, 0, r->rate_req, k};
+		ach[i] = (struct tw_html_point){x, 0, r->rate_ach, k};
+		loss[i] = (struct tw_html_point){
+		    x, 0, r->settled ? (double)r->lost / (double)r->settled : NAN, k};
+	}
+	const struct tw_html_axis steps = {.label = "step", .cats = names, .ncats = n};
+	const struct tw_html_series rtt[] = {
+	    {"p50", p50, n, "steps.", ".rtt_p50_ns", 0},
+	    {"p99", p99, n, "steps.", ".rtt_p99_ns", 0},
+	    {"max", max, n, "steps.", ".rtt_max_ns", 0},
+	};
+	const struct tw_html_chart rc = {
+	    .id = "steps-rtt",
+	    .title = "Round-trip delay per step (p50, p99, max)",
+	    .kind = TW_HTML_LINES,
+	    .x = steps,
+	    .y = {.label = "round-trip delay", .unit = TW_HTML_UNIT_NS, .log = true},
+	};
+	const struct tw_html_series rate[] = {
+	    {"requested", req, n, "steps.", ".rate_requested_pps", 3},
+	    {"achieved", ach, n, "steps.", ".rate_achieved_pps", 3},
+	};
+	const struct tw_html_chart ratec = {
+	    .id = "steps-rate",
+	    .title = "Rate per step (requested, achieved)",
+	    .kind = TW_HTML_LINES,
+	    .x = steps,
+	    .y = {.label = "packets per second", .unit = TW_HTML_UNIT_PPS, .log = true},
+	};
+	const struct tw_html_series ls = {"loss", loss, n, "steps.", ".loss_ratio", 9};
+	const struct tw_html_chart lc = {
+	    .id = "steps-loss",
+	    .title = "Round-trip loss per step",
+	    .kind = TW_HTML_LINES,
+	    .x = steps,
+	    .y = {.label = "lost / settled", .unit = TW_HTML_UNIT_RATIO, .zero = true},
+	};
+	e = tw_html_chart(f, &rc, rtt, 3);
+	if (e == TW_OK)
+		e = tw_html_chart(f, &ratec, rate, 2);
+	if (e == TW_OK)
+		e = tw_html_chart(f, &lc, &ls, 1);
+out:
+	free(names);
+	free(pt);
+	return e;
+}
+
+static int html_write(const struct cli_bench_args *a, FILE *f, const struct tw_profile *p,
+                      const struct step_res *res, size_t done, size_t nsteps)
+{
+	char title[256], sub[512];
+	const char *desc = tw_profile_description(p);
+	snprintf(title, sizeof(title), "twinhop bench: profile %s", tw_profile_name(p));
+	snprintf(sub, sizeof(sub), "%s%starget %s, engine %s, %zu of %zu step%s run", desc,
+	         *desc ? "; " : "", a->conn.target, a->engine, done, nsteps,
+	         nsteps == 1 ? "" : "s");
+	tw_html_begin(f, title, sub);
+	tw_html_section_begin(f, "bench", "Profile");
+	static const char *const heads[] = {"bench", ""};
+	tw_html_table_begin(f, "kv", heads, 2);
+	const struct {
+		const char *head, *key, *val;
+	} kv[] = {
+	    {"profile", "profile", tw_profile_name(p)},
+	    {"description", "description", desc},
+	    {"target", "target", a->conn.target},
+	    {"engine", "engine", a->engine},
+	};
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+		tw_html_tr_begin(f);
+		tw_html_th(f, kv[i].head);
+		tw_html_td_val(f, kv[i].val, kv[i].key, kv[i].val);
+		tw_html_tr_end(f);
+	}
+	tw_html_tr_begin(f);
+	tw_html_th(f, "all steps run");
+	tw_html_td_val(f, done == nsteps ? "yes" : "no", "complete",
+	               done == nsteps ? "true" : "false");
+	tw_html_tr_end(f);
+	tw_html_table_end(f);
+	tw_html_section_end(f);
+	tw_html_section_begin(f, "steps", "Steps");
+	html_steps_table(f, res, done);
+	enum tw_err e = html_steps_charts(f, res, done);
+	tw_html_section_end(f);
+	if (tw_html_end(f) != TW_OK || e != TW_OK) {
+		cli_err("--html %s: cannot write", a->html);
+		return 1;
+	}
+	return 0;
 }
 
 int cli_bench(const struct cli_bench_args *a, volatile sig_atomic_t *stop)
@@ -326,6 +550,13 @@ int cli_bench(const struct cli_bench_args *a, volatile sig_atomic_t *stop)
 	int rc = 0;
 	if (!res) {
 		cli_err("out of memory");
+		tw_profile_free(p);
+		return 1;
+	}
+	FILE *hf = NULL;
+	if (a->html && !(hf = fopen(a->html, "w"))) {
+		cli_err("--html %s: %s", a->html, strerror(errno));
+		free(res);
 		tw_profile_free(p);
 		return 1;
 	}
@@ -374,6 +605,12 @@ int cli_bench(const struct cli_bench_args *a, volatile sig_atomic_t *stop)
 			rc = 1;
 		putchar('\n');
 		fflush(stdout);
+	}
+	if (hf) {
+		if (html_write(a, hf, p, res, done, nsteps))
+			rc = 1;
+		if (fclose(hf) != 0)
+			rc = 1;
 	}
 	free(res);
 	tw_profile_free(p);

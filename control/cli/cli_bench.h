@@ -3,7 +3,8 @@
  * cli_bench: `twinhop bench PROFILE TARGET` runs a traffic profile
  * (control/profile, docs/profiles.md) step by step and reports per step the
  * rate requested and achieved, packets sent/received, loss and RTT
- * percentiles, as a text table or JSON {"profile":..., "steps":[...]}.
+ * percentiles, as a text table or JSON {"profile":..., "steps":[...]}, and
+ * with --html as a page with the same table and a chart per quantity.
  */
 #ifndef CLI_BENCH_H
 #define CLI_BENCH_H
@@ -20,6 +21,7 @@ struct cli_bench_args {
 	struct cli_conn conn;     /* target, control options (modes are set per step) */
 	const char *engine, *admin;
 	bool json, quiet;
+	const char *html; /* --html FILE: a page with the step table and charts, or NULL */
 	int64_t loss_timeout_ns;
 	uint16_t sender_port; /* first local port, 0 = any */
 	const uint8_t *stamp_key;

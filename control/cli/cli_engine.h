@@ -49,6 +49,10 @@ struct cli_sess_cfg {
 	uint8_t tlv[CLI_TLV_MAX];
 	uint16_t tlv_len;
 	uint64_t count;       /* 0: until stopped */
+	/* Sending ends this long after the session's first packet even if
+	 * `count` was not reached (a bench step keeps its duration when the
+	 * engine cannot reach the rate); 0 = count only. */
+	int64_t duration_ns;
 	uint64_t interval_ns; /* mean interval */
 	bool poisson;
 	int64_t loss_timeout_ns;
@@ -89,6 +93,9 @@ struct cli_engine_cb {
 	void (*sent)(void *arg, unsigned sess, uint32_t seq, int64_t t1_ns);
 	void (*reply)(void *arg, unsigned sess, const struct tw_stats_reply *r);
 	void (*tick)(void *arg, int64_t now_ns); /* every CLI_ENGINE_TICK_NS or so */
+	/* The real send time of a packet that `sent` reported earlier with a
+	 * later one (cli_engine_fp.c: sends are reported in order); may be NULL. */
+	void (*sent_t1)(void *arg, unsigned sess, uint32_t seq, int64_t t1_ns);
 };
 
 struct cli_engine;
@@ -109,6 +116,14 @@ int cli_engine_run(struct cli_engine *e, const struct cli_engine_cb *cb,
                    volatile sig_atomic_t *stop, char *err, size_t errlen);
 const struct cli_engine_counters *cli_engine_counters(const struct cli_engine *e, unsigned idx);
 
+/* How long a session sends as planned: count x interval, capped by its
+ * duration (ns). */
+static inline int64_t cli_engine_send_ns(const struct cli_sess_cfg *c)
+{
+	int64_t d = (int64_t)(c->count * c->interval_ns);
+	return c->duration_ns > 0 && (!c->count || c->duration_ns < d) ? c->duration_ns : d;
+}
+
 /* Back-end constructors (private to the engine files). */
 struct cli_engine_ops {
 	const char *name;
@@ -120,12 +135,27 @@ struct cli_engine_ops {
 	void (*free)(struct cli_engine *e);
 };
 
+/* Packets the engine's host side dropped over a run, all sessions (the
+ * fastpath engine: the local fast path's drop counters, read before and
+ * after; host-wide there, as the kernel's UDP counters are). */
+#define CLI_ENGINE_DROP_REASONS 8
+struct cli_engine_drops {
+	bool known;
+	uint64_t total; /* packets */
+	unsigned n;     /* reasons in by[] (non-zero ones, at most 8) */
+	struct {
+		const char *name; /* fast-path counter name, static */
+		uint64_t n;
+	} by[CLI_ENGINE_DROP_REASONS];
+};
+
 struct cli_engine {
 	const struct cli_engine_ops *ops;
 	char admin[108];
 	unsigned n;
 	struct cli_sess_cfg cfg[CLI_ENGINE_SESSIONS_MAX];
 	struct cli_engine_counters cnt[CLI_ENGINE_SESSIONS_MAX];
+	struct cli_engine_drops drops; /* set by run */
 	void *priv;
 };
 

@@ -27,10 +27,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli_admin.h"
 #include "cli_engine.h"
 #include "tw_crypto.h"
 #include "tw_ctl.h"
+#include "tw_ipc.h"
 #include "tw_time.h"
 
 struct fp_priv {
@@ -38,6 +41,7 @@ struct fp_priv {
 	uint64_t id[CLI_ENGINE_SESSIONS_MAX];
 	bool done[CLI_ENGINE_SESSIONS_MAX];
 	bool deferred[CLI_ENGINE_SESSIONS_MAX]; /* added with "start":false (--stagger) */
+	uint32_t notified[CLI_ENGINE_SESSIONS_MAX]; /* `sent` reported for the seqs below */
 	bool warned;
 	struct cli_engine *e;
 	const struct cli_engine_cb *cb;
@@ -66,6 +70,18 @@ static int fp_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, 
 			return -1;
 		}
 		((struct fp_priv *)e->priv)->adm.fd = -1;
+	}
+	/* The fast path sends from exactly this address: a wildcard (light-send
+	 * without --local) would leave it no source to write, and the sender
+	 * would be NACKed deep in the daemon with a field offset for a reason. */
+	if ((cfg->local.ss_family == AF_INET &&
+	     ((const struct sockaddr_in *)&cfg->local)->sin_addr.s_addr == htonl(INADDR_ANY)) ||
+	    (cfg->local.ss_family == AF_INET6 &&
+	     IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&cfg->local)->sin6_addr)) ||
+	    (cfg->local.ss_family != AF_INET && cfg->local.ss_family != AF_INET6)) {
+		snprintf(err, errlen, "fastpath engine: give --local ADDR, the fast path's own "
+		                      "address (its TAP address): it cannot send from a wildcard");
+		return -1;
 	}
 	/* No bind here: twinhop-fp owns the address.  Pick a port if none given. */
 	uint16_t *port = cfg->local.ss_family == AF_INET6
@@ -127,6 +143,32 @@ static uint64_t u(const char *l, const char *k)
 	return v;
 }
 
+/* lib/tw_stats counts sends in sequence order (a send below the highest is
+ * not counted), but the fast path reports each packet when its fate is
+ * known: a reply at once, LOST only after the loss timeout.  A packet lost
+ * before answered ones would then never count as sent, and its loss would
+ * vanish from the report.  So sends are reported in order: the seqs below
+ * this record's that are not reported yet (the fast path's seqs start at
+ * 0) are reported now with this record's send time, later than their own,
+ * so they are declared lost later, never early; their own time follows with
+ * their LOST record (sent_t1). */
+static void notify_sent(struct fp_priv *p, unsigned i, uint32_t seq, int64_t t1)
+{
+	const struct cli_engine_cb *cb = p->cb;
+	if (seq < p->notified[i]) {
+		if (cb->sent_t1)
+			cb->sent_t1(cb->arg, i, seq, t1);
+		return;
+	}
+	/* tw_stats keeps a window of 131072 seqs: more is never filled in */
+	if (seq - p->notified[i] > (1u << 17))
+		p->notified[i] = seq - (1u << 17);
+	if (cb->sent)
+		for (uint32_t j = p->notified[i]; j <= seq; j++)
+			cb->sent(cb->arg, i, j, t1);
+	p->notified[i] = seq + 1;
+}
+
 /* One event line from twinhopd. */
 static void fp_event(void *arg, const char *l)
 {
@@ -148,8 +190,7 @@ static void fp_event(void *arg, const char *l)
 		if (e1 & 0x4000)
 			t1 = tw_time_ptp_to_ntp(t1);
 		cnt->tx++;
-		if (p->cb->sent)
-			p->cb->sent(p->cb->arg, (unsigned)i, seq, cli_ntp_ns(t1));
+		notify_sent(p, (unsigned)i, seq, cli_ntp_ns(t1));
 		if (flags & 1) /* TW_IPC_RES_LOST */
 			return;
 		cnt->rx++;
@@ -261,6 +302,11 @@ static int add_one(struct fp_priv *p, unsigned i, bool as_light, char *err, size
 		n += hex_out(req + n, sizeof(req) - (size_t)n, c->stamp_key, c->stamp_key_len);
 		n += snprintf(req + n, sizeof(req) - (size_t)n, "\"");
 	}
+	/* the fast path ends the session on time even short of `count`
+	 * (whole ms, rounded up: never shorter than asked) */
+	if (c->duration_ns > 0)
+		n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"duration_ms\":%" PRId64,
+		              (c->duration_ns + 999999) / 1000000);
 	snprintf(req + n, sizeof(req) - (size_t)n, "}");
 	char *rep = cli_admin_call(&p->adm, req, 10000, fp_event, p, err, errlen);
 	tw_crypto_cleanse(req, sizeof(req));
@@ -312,6 +358,60 @@ static void start_due(struct fp_priv *p, int64_t t_run, char *err, size_t errlen
 	}
 }
 
+/* The local fast path's counters (show-fp-counters "total", every lcore),
+ * by enum tw_ipc_cnt; false if twinhopd could not give them. */
+static bool fp_counters(struct fp_priv *p, uint64_t c[TW_IPC_CNT__COUNT])
+{
+	char err[256];
+	char *rep = cli_admin_call(&p->adm, "{\"cmd\":\"show-fp-counters\"}", 5000, fp_event, p,
+	                           err, sizeof(err));
+	if (!rep)
+		return false;
+	json_error_t je;
+	json_t *o = json_loads(rep, 0, &je);
+	free(rep);
+	json_t *tot = json_object_get(o, "total");
+	bool ok = json_is_object(tot);
+	for (unsigned i = 0; ok && i < TW_IPC_CNT__COUNT; i++) {
+		json_t *v = json_object_get(tot, tw_ipc_cnt_name(i));
+		c[i] = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+	}
+	json_decref(o);
+	return ok;
+}
+
+/* A drop that can be one of our test packets or replies: every packet
+ * drop but frames addressed to another host (promiscuous ports). */
+static bool host_drop(unsigned i)
+{
+	return tw_ipc_cnt_sev(i) == TW_IPC_CNT_DROP && !strcmp(tw_ipc_cnt_units(i), "packets") &&
+	       i != TW_IPC_CNT_DROP_NOT_MINE;
+}
+
+/* Issue 11 "Loss": what our own fast path dropped during the run, apart
+ * from the network's loss.  c0: the counters before the run. */
+static void fp_drops(struct fp_priv *p, const uint64_t c0[TW_IPC_CNT__COUNT])
+{
+	struct cli_engine_drops *d = &p->e->drops;
+	uint64_t c1[TW_IPC_CNT__COUNT];
+	/* twinhop-fp publishes its counters every --stats-interval (100 ms by
+	 * default): wait two periods so the run's last drops are in */
+	usleep(250000);
+	if (!fp_counters(p, c1))
+		return;
+	memset(d, 0, sizeof(*d));
+	d->known = true;
+	for (unsigned i = 0; i < TW_IPC_CNT__COUNT; i++) {
+		if (!host_drop(i) || c1[i] <= c0[i])
+			continue;
+		d->total += c1[i] - c0[i];
+		if (d->n < CLI_ENGINE_DROP_REASONS) {
+			d->by[d->n].name = tw_ipc_cnt_name(i);
+			d->by[d->n++].n = c1[i] - c0[i];
+		}
+	}
+}
+
 static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile sig_atomic_t *stop,
                   char *err, size_t errlen)
 {
@@ -325,6 +425,8 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 	if (cli_admin_open(&p->adm, e->admin[0] ? e->admin : CLI_ADMIN_DEFAULT_SOCK, err, errlen) <
 	    0)
 		return -1;
+	uint64_t c0[TW_IPC_CNT__COUNT];
+	bool have_c0 = fp_counters(p, c0);
 	for (unsigned i = 0; i < e->n; i++) {
 		int r = add_one(p, i, false, err, errlen);
 		if (r == 1) /* older twinhopd: open test packets as "light" */
@@ -337,10 +439,10 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 	int64_t run_end = INT64_MAX;
 	for (unsigned i = 0; i < e->n; i++) {
 		const struct cli_sess_cfg *c = &e->cfg[i];
-		if (!c->count)
+		if (!c->count && !c->duration_ns)
 			continue;
-		int64_t d = (int64_t)(c->count * c->interval_ns) + c->start_offset_ns +
-		            c->loss_timeout_ns + 10000000000ll;
+		int64_t d =
+		    cli_engine_send_ns(c) + c->start_offset_ns + c->loss_timeout_ns + 10000000000ll;
 		if (run_end == INT64_MAX || cli_mono_ns() + d > run_end)
 			run_end = cli_mono_ns() + d;
 	}
@@ -393,6 +495,8 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 			cb->tick(cb->arg, tw_time_now_ns());
 		}
 	}
+	if (have_c0)
+		fp_drops(p, c0);
 	for (unsigned i = 0; i < e->n; i++) {
 		char req[96];
 		snprintf(req, sizeof(req), "{\"cmd\":\"session-del\",\"session\":%" PRIu64 "}",

@@ -38,6 +38,7 @@ struct sock_sess {
 	struct tw_pkt_region sreg, rreg;
 	uint64_t seq; /* next to send */
 	int64_t next; /* monotonic ns of the next send */
+	int64_t t_end; /* monotonic ns: no send from then on (duration_ns), or INT64_MAX */
 	/* Distinct sender sequence numbers answered by a valid reply: the run
 	 * may end early only when every packet sent has one.  Counting raw
 	 * datagrams instead let a duplicate or a bad packet end the run before
@@ -393,6 +394,14 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 	}
 }
 
+/* Still to send at `now`: count not reached, duration not over.  Late
+ * packets are not made up after the duration: the run ends on time and the
+ * report says the rate fell short. */
+static bool to_send(const struct sock_sess *s, const struct cli_sess_cfg *cfg, int64_t now)
+{
+	return (!cfg->count || s->seq < cfg->count) && now < s->t_end;
+}
+
 static int sock_run(struct cli_engine *e, const struct cli_engine_cb *cb,
                     volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
@@ -415,6 +424,8 @@ static int sock_run(struct cli_engine *e, const struct cli_engine_cb *cb,
 	int64_t loss_to = 0;
 	for (unsigned i = 0; i < e->n; i++) {
 		p->s[i].next = now + e->cfg[i].start_offset_ns + (int64_t)i * 1000;
+		p->s[i].t_end =
+		    e->cfg[i].duration_ns > 0 ? p->s[i].next + e->cfg[i].duration_ns : INT64_MAX;
 		pfd[i].fd = p->s[i].fd;
 		pfd[i].events = POLLIN;
 		if (e->cfg[i].loss_timeout_ns > loss_to)
@@ -427,13 +438,11 @@ static int sock_run(struct cli_engine *e, const struct cli_engine_cb *cb,
 			struct sock_sess *s = &p->s[i];
 			const struct cli_sess_cfg *cfg = &e->cfg[i];
 			/* A burst cap keeps replies flowing if we fall behind. */
-			for (int k = 0;
-			     k < 64 && (!cfg->count || s->seq < cfg->count) && s->next <= now;
-			     k++) {
+			for (int k = 0; k < 64 && to_send(s, cfg, now) && s->next <= now; k++) {
 				send_one(e, p, i, cb);
 				s->next += (int64_t)cli_next_gap(cfg->interval_ns, cfg->poisson);
 			}
-			if (!cfg->count || s->seq < cfg->count)
+			if (to_send(s, cfg, now))
 				sending = true;
 		}
 		if (!sending && end < 0)
@@ -456,9 +465,8 @@ static int sock_run(struct cli_engine *e, const struct cli_engine_cb *cb,
 		if (end >= 0 && end < wake)
 			wake = end;
 		for (unsigned i = 0; i < e->n; i++)
-			if ((!e->cfg[i].count || p->s[i].seq < e->cfg[i].count) &&
-			    p->s[i].next < wake)
-				wake = p->s[i].next;
+			if (to_send(&p->s[i], &e->cfg[i], now) && p->s[i].next < wake)
+				wake = p->s[i].next < p->s[i].t_end ? p->s[i].next : p->s[i].t_end;
 		int64_t d = wake - now;
 		if (d < 0)
 			d = 0;

@@ -7,7 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "tw_html.h"
 #include "tw_time.h"
 
 #define LOST_RING ((uint32_t)TW_STATS_SEQ_WINDOW) /* tw_stats forgets older seqs too */
@@ -50,7 +52,12 @@ void cli_meas_session(struct cli_meas *m, unsigned i, const struct cli_meas_sess
 {
 	struct cli_meas_sess *s = &m->s[i];
 	s->info = *info;
-	cp(s->name, sizeof(s->name), info->name);
+	/* Light/STAMP sessions have no SID: "s1", "s2", ... (docs/client.md),
+	 * so that their reports, OpenMetrics series and HTML sections differ. */
+	if (info->name)
+		cp(s->name, sizeof(s->name), info->name);
+	else
+		snprintf(s->name, sizeof(s->name), "s%u", i + 1);
 	cp(s->peer, sizeof(s->peer), info->peer);
 	cp(s->local, sizeof(s->local), info->local);
 	cp(s->mode, sizeof(s->mode), info->mode);
@@ -101,11 +108,36 @@ static void forward(struct cli_meas *m, unsigned i, bool all)
 	fflush(m->cfg.out);
 }
 
+/* --html: the page's head now (so a bad path fails before the run), one
+ * section per session at the end (docs/output.md "HTML"). */
+static int html_open(struct cli_meas *m, char *err, size_t errlen)
+{
+	m->htmlf = fopen(m->cfg.html_path, "w");
+	if (!m->htmlf) {
+		snprintf(err, errlen, "--html %s: %s", m->cfg.html_path, strerror(errno));
+		return -1;
+	}
+	const struct cli_meas_sess *s = &m->s[0];
+	char title[160], sub[256], iso[32];
+	time_t t = (time_t)(m->t0 / 1000000000);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(iso, sizeof(iso), "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(iso, sizeof(iso), "?");
+	snprintf(title, sizeof(title), "twinhop: %s", s->info.peer ? s->info.peer : s->name);
+	snprintf(sub, sizeof(sub), "%u session%s, mode %s, engine %s, started %s", m->n,
+	         m->n == 1 ? "" : "s", s->info.mode ? s->info.mode : "-",
+	         m->cfg.engine ? m->cfg.engine : "socket", iso);
+	tw_html_begin(m->htmlf, title, sub);
+	return 0;
+}
+
 int cli_meas_start(struct cli_meas *m, char *err, size_t errlen)
 {
 	m->host_ok = cli_host_udp_read(&m->host0);
 	m->t0 = tw_time_now_ns();
 	m->last_intv = m->t0;
+	if (m->cfg.html_path && html_open(m, err, errlen) < 0)
+		return -1;
 	for (unsigned i = 0; i < m->n; i++) {
 		struct cli_meas_sess *s = &m->s[i];
 		struct tw_report_params p;
@@ -151,6 +183,13 @@ int cli_meas_start(struct cli_meas *m, char *err, size_t errlen)
 				return -1;
 			}
 		}
+		if (m->htmlf) {
+			s->html = tw_report_new(TW_REPORT_HTML, m->htmlf, 0);
+			if (!s->html || tw_report_start(s->html, &p) != TW_OK) {
+				snprintf(err, errlen, "--html %s: cannot write", m->cfg.html_path);
+				return -1;
+			}
+		}
 	}
 	m->started = true;
 	return 0;
@@ -190,6 +229,8 @@ static void pop_events(struct cli_meas *m, unsigned i, int64_t at)
 		any = true;
 		if (s->rep)
 			tw_report_event(s->rep, at - m->t0, &ev);
+		if (s->html)
+			tw_report_event(s->html, at - m->t0, &ev);
 	}
 	if (any)
 		forward(m, i, false);
@@ -224,6 +265,15 @@ static void cb_sent(void *arg, unsigned i, uint32_t seq, int64_t t1)
 		if (seq + 1 > s->sent_hi)
 			s->sent_hi = (uint64_t)seq + 1;
 	}
+}
+
+/* A lost packet's own send time, for its CSV row (not yet written). */
+static void cb_sent_t1(void *arg, unsigned i, uint32_t seq, int64_t t1)
+{
+	struct cli_meas *m = arg;
+	struct cli_meas_sess *s = &m->s[i];
+	if (s->ring && s->measuring && seq >= s->settle_next && seq < s->sent_hi)
+		s->ring[seq % LOST_RING].t1 = t1;
 }
 
 static void cb_reply(void *arg, unsigned i, const struct tw_stats_reply *r)
@@ -274,6 +324,8 @@ static void cb_tick(void *arg, int64_t now)
 		tw_stats_interval_take(s->st, &sum, NULL);
 		if (s->rep)
 			tw_report_interval(s->rep, m->last_intv - m->t0, now - m->t0, &sum);
+		if (s->html)
+			tw_report_interval(s->html, m->last_intv - m->t0, now - m->t0, &sum);
 		forward(m, i, false);
 		if (m->cfg.json && m->cfg.progress)
 			progress_line(m, i, now, &sum);
@@ -284,7 +336,7 @@ static void cb_tick(void *arg, int64_t now)
 
 const struct cli_engine_cb *cli_meas_callbacks(struct cli_meas *m)
 {
-	m->cb = (struct cli_engine_cb){m, cb_sent, cb_reply, cb_tick};
+	m->cb = (struct cli_engine_cb){m, cb_sent, cb_reply, cb_tick, cb_sent_t1};
 	return &m->cb;
 }
 
@@ -352,6 +404,15 @@ static void run_facts(const struct cli_meas *m, const struct cli_meas_sess *s,
 		                            ? h1->sndbuf_errors - m->host0.sndbuf_errors
 		                            : 0;
 	}
+	if (m->engine_drops.known) {
+		/* the fast path's drops are host-wide, like the UDP counters */
+		u->engine_drops = m->engine_drops.total;
+		u->n_engine_drop_by = m->engine_drops.n;
+		for (unsigned i = 0; i < m->engine_drops.n && i < TW_REPORT_DROP_REASONS; i++) {
+			u->engine_drop_by[i].name = m->engine_drops.by[i].name;
+			u->engine_drop_by[i].n = m->engine_drops.by[i].n;
+		}
+	}
 	bool sock = !m->cfg.engine || !strcmp(m->cfg.engine, "socket");
 	advice[0] = '\0';
 	if (rep_short(u))
@@ -365,6 +426,12 @@ static void run_facts(const struct cli_meas *m, const struct cli_meas_sess *s,
 		         "this host's UDP socket buffers dropped packets: some of the loss is "
 		         "ours, not the network's%s",
 		         sock ? " (raise net.core.rmem_max, or use --engine fastpath)" : "");
+	else if (u->engine_drops)
+		snprintf(advice, cap,
+		         "this host's fast path dropped %" PRIu64
+		         " packets during the run: some of "
+		         "the loss may be ours, not the network's (twinhop counters --fp)",
+		         u->engine_drops);
 	u->advice = advice[0] ? advice : NULL;
 }
 
@@ -386,21 +453,30 @@ int cli_meas_finish(struct cli_meas *m, char *err, size_t errlen)
 			continue;
 		struct tw_stats_summary sum;
 		tw_stats_summary_fill(s->st, &s->st->total, &sum);
-		if (s->rep) {
-			struct tw_report_run run;
-			char advice[256];
-			run_facts(m, s, &h1, h1_ok, &run, advice, sizeof(advice));
-			tw_report_set_run(s->rep, &run);
-			/* The last partial interval, then the totals. */
-			if (m->cfg.report_interval_ns > 0 && now > m->last_intv) {
-				struct tw_stats_summary is;
-				tw_stats_interval_take(s->st, &is, NULL);
-				if (is.sent || is.received)
-					tw_report_interval(s->rep, m->last_intv - m->t0,
-					                   now - m->t0, &is);
-			}
-			if (tw_report_end(s->rep, now - m->t0, &sum, &s->st->total) != TW_OK) {
-				snprintf(err, errlen, "cannot write the report");
+		struct tw_report_run run;
+		char advice[256];
+		run_facts(m, s, &h1, h1_ok, &run, advice, sizeof(advice));
+		/* The main report and the HTML section get the same calls: the
+		 * last partial interval, then the totals. */
+		struct tw_report *reps[2] = {s->rep, s->html};
+		struct tw_stats_summary is;
+		bool last = false;
+		if ((s->rep || s->html) && m->cfg.report_interval_ns > 0 && now > m->last_intv) {
+			tw_stats_interval_take(s->st, &is, NULL);
+			last = is.sent || is.received;
+		}
+		for (unsigned k = 0; k < 2; k++) {
+			if (!reps[k])
+				continue;
+			tw_report_set_run(reps[k], &run);
+			if (last)
+				tw_report_interval(reps[k], m->last_intv - m->t0, now - m->t0, &is);
+			if (tw_report_end(reps[k], now - m->t0, &sum, &s->st->total) != TW_OK) {
+				if (k)
+					snprintf(err, errlen, "--html %s: cannot write",
+					         m->cfg.html_path);
+				else
+					snprintf(err, errlen, "cannot write the report");
 				rc = -1;
 			}
 		}
@@ -414,6 +490,16 @@ int cli_meas_finish(struct cli_meas *m, char *err, size_t errlen)
 		forward(m, i, true);
 	if (m->started && m->cfg.om_path && write_om(m, err, errlen) < 0)
 		rc = -1;
+	if (m->started && m->htmlf) {
+		enum tw_err e = tw_html_end(m->htmlf);
+		if (fclose(m->htmlf) != 0 && e == TW_OK)
+			e = TW_E_SYS;
+		m->htmlf = NULL;
+		if (e != TW_OK) {
+			snprintf(err, errlen, "--html %s: cannot write", m->cfg.html_path);
+			rc = -1;
+		}
+	}
 	return rc;
 }
 
@@ -423,6 +509,7 @@ void cli_meas_free(struct cli_meas *m)
 		struct cli_meas_sess *s = &m->s[i];
 		tw_report_free(s->rep);
 		tw_report_free(s->csv);
+		tw_report_free(s->html);
 		if (s->mem)
 			fclose(s->mem);
 		free(s->memp);
@@ -432,6 +519,9 @@ void cli_meas_free(struct cli_meas *m)
 		free(s->st);
 		memset(s, 0, sizeof(*s));
 	}
+	if (m->htmlf)
+		fclose(m->htmlf);
+	m->htmlf = NULL;
 }
 
 int64_t cli_parse_duration_ns(const char *s)

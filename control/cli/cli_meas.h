@@ -3,8 +3,8 @@
  * cli_meas: the measurement side of the CLI.  Engine callbacks feed
  * lib/tw_stats (one per session) and every output goes through
  * control/report (tw_report): text or JSON on the main stream, raw
- * per-packet CSV (lost packets included), an OpenMetrics file, threshold
- * events and per-interval reports.  No formatting of results lives here.
+ * per-packet CSV (lost packets included), an OpenMetrics file, an HTML page
+ * with charts, threshold events and per-interval reports.  No formatting of results lives here.
  *
  *   cli_meas_init() -> cli_meas_session() per session -> cli_meas_start()
  *   -> engine run with cli_meas_callbacks() -> cli_meas_finish()
@@ -36,6 +36,7 @@ struct cli_meas_cfg {
 	bool progress;              /* JSON mode: one progress line per interval on stderr */
 	const char *csv_path;       /* NULL: no CSV */
 	const char *om_path;        /* NULL: no OpenMetrics file */
+	const char *html_path;      /* NULL: no HTML page (one section per session) */
 	const char *engine;         /* "socket", "fastpath"; for the report's advice */
 };
 
@@ -57,7 +58,7 @@ struct cli_meas_lost { /* one sent packet, for CSV lost rows */
 
 struct cli_meas_sess {
 	struct tw_stats *st;
-	struct tw_report *rep, *csv;
+	struct tw_report *rep, *csv, *html;
 	FILE *mem; /* several sessions: this session's report */
 	char *memp;
 	size_t memn, emitted;
@@ -80,7 +81,10 @@ struct cli_meas {
 	int64_t last_intv; /* end of the last interval, wall ns */
 	bool started, failed;
 	bool host_ok; /* host0 read at the start */
+	FILE *htmlf;  /* --html: the page; sections are written at the end */
 	struct cli_host_udp host0;
+	/* the engine's host-side drops over the run; set before finish */
+	struct cli_engine_drops engine_drops;
 	struct cli_engine_cb cb;
 	/* Called from every tick (e.g. to pump TWAMP-Control); may be NULL. */
 	void (*on_tick)(void *arg, int64_t now);

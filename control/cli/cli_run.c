@@ -235,6 +235,7 @@ static void fill_cfg(struct cli_sess_cfg *sc, const struct cli_plan *pl, int64_t
 {
 	sc->dscp = pl->dscp;
 	sc->count = pl->count;
+	sc->duration_ns = pl->duration_ns;
 	sc->interval_ns = pl->interval_ns ? pl->interval_ns : 1;
 	sc->poisson = pl->poisson;
 	sc->loss_timeout_ns = loss_timeout_ns;
@@ -352,9 +353,9 @@ static void ctl_pump(struct twamp_ctl *t, int64_t rel, bool stop_all)
 		const struct cli_sess_cfg *sc = &t->e->cfg[i];
 		if (!t->started[i] || t->stopped[i])
 			continue;
-		int64_t end = sc->start_offset_ns + (int64_t)(sc->count * sc->interval_ns) +
-		              sc->loss_timeout_ns + CLI_ENGINE_TICK_NS;
-		if (stop_all || (sc->count && rel >= end))
+		int64_t end = sc->start_offset_ns + cli_engine_send_ns(sc) + sc->loss_timeout_ns +
+		              CLI_ENGINE_TICK_NS;
+		if (stop_all || ((sc->count || sc->duration_ns) && rel >= end))
 			idx[n++] = i;
 	}
 	/* Stopping every running session ends the set in ctl_client (no Start-N
@@ -508,6 +509,7 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 	}
 stopped:
 	engine_drops(e);
+	m->engine_drops = e->drops;
 	if (cli_meas_finish(m, err, sizeof(err)) < 0) {
 		cli_err("%s", err);
 		goto out;
@@ -602,6 +604,7 @@ int cli_run_light(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		return 1;
 	}
 	engine_drops(e);
+	m->engine_drops = e->drops;
 	if (cli_meas_finish(m, err, sizeof(err)) < 0) {
 		cli_err("%s", err);
 		return 1;

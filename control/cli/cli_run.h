@@ -37,6 +37,7 @@ struct cli_plan {
 	uint32_t padding; /* or CLI_PAD_DEFAULT */
 	uint8_t dscp;
 	uint64_t count;
+	int64_t duration_ns; /* stop sending this long after the first packet; 0 = count only */
 	uint64_t interval_ns;
 	bool poisson;
 	uint16_t sender_port; /* 0: any free port */

@@ -49,15 +49,23 @@ static void uptime(char *buf, size_t cap, uint64_t s)
 		snprintf(buf, cap, "%" PRIu64 " s", s);
 }
 
-static json_t *load(const char *line)
+/* flags: JSON_DECODE_INT_AS_REAL for replies carrying NTP timestamps
+ * (show-sessions "last_rx_ntp"), which exceed jansson's int64 (u64() reads
+ * reals too). */
+static json_t *load_flags(const char *line, size_t flags)
 {
 	json_error_t e;
-	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &e);
+	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES | flags, &e);
 	if (o && !json_is_object(o)) {
 		json_decref(o);
 		return NULL;
 	}
 	return o;
+}
+
+static json_t *load(const char *line)
+{
+	return load_flags(line, 0);
 }
 
 int cli_show_status(FILE *f, const char *reply)
@@ -171,7 +179,7 @@ static char *dup_u64(uint64_t v)
 
 int cli_show_sessions(FILE *f, const char *reply)
 {
-	json_t *o = load(reply);
+	json_t *o = load_flags(reply, JSON_DECODE_INT_AS_REAL);
 	if (!o)
 		return -1;
 	json_t *ss = json_object_get(o, "sessions");
@@ -186,17 +194,23 @@ int cli_show_sessions(FILE *f, const char *reply)
 	for (size_t i = 0; i < json_array_size(ss); i++)
 		named |= *str(json_array_get(ss, i), "name", "") != '\0';
 	struct table t = {
-	    .ncol = named ? 10 : 9,
-	    .head = {"ID", "KIND", "PROTO", "STATE", "MODE", "LOCAL", "PEER", "RX", "TX", "NAME"},
-	    .right = {true, false, false, false, false, false, false, true, true, false}};
+	    .ncol = named ? 11 : 10,
+	    .head = {"ID", "KIND", "PROTO", "STATE", "MODE", "LOCAL", "PEER", "RX", "TX", "DROPS",
+	             "NAME"},
+	    .right = {true, false, false, false, false, false, false, true, true, true, false}};
 	for (size_t i = 0; i < json_array_size(ss); i++) {
 		json_t *s = json_array_get(ss, i);
-		char *row[10] = {
+		/* drops come only from the fast path's STATS poll ("live"):
+		 * "-" when there is none (detached), not a made-up 0 */
+		json_t *live = json_object_get(s, "live");
+		char *row[11] = {
 		    dup_u64(u64(s, "session")),   strdup(str(s, "kind", "?")),
 		    strdup(str(s, "proto", "?")), strdup(str(s, "state", "?")),
 		    strdup(str(s, "mode", "-")),  strdup(str(s, "local", "-")),
 		    strdup(str(s, "peer", "-")),  dup_u64(u64(s, "rx_pkts")),
-		    dup_u64(u64(s, "tx_pkts")),   named ? strdup(str(s, "name", "-")) : NULL};
+		    dup_u64(u64(s, "tx_pkts")),
+		    live ? dup_u64(u64(live, "drops")) : strdup("-"),
+		    named ? strdup(str(s, "name", "-")) : NULL};
 		t_add(&t, row);
 	}
 	t_print(f, &t);

@@ -51,7 +51,8 @@ static json_t *call(struct top *t, const char *req, char *err, size_t errlen)
 	json_t *o = NULL;
 	if (cli_admin_ok(rep, err, errlen)) {
 		json_error_t je;
-		o = json_loads(rep, 0, &je);
+		/* as reals: show-sessions' NTP timestamps exceed int64 */
+		o = json_loads(rep, JSON_DECODE_INT_AS_REAL, &je);
 		if (!o)
 			snprintf(err, errlen, "bad reply: %s", je.text);
 	}
@@ -62,7 +63,7 @@ static json_t *call(struct top *t, const char *req, char *err, size_t errlen)
 static uint64_t ju(const json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+	return json_is_real(v) && json_real_value(v) > 0 ? (uint64_t)json_real_value(v) : 0;
 }
 
 static const char *js(const json_t *o, const char *k, const char *def)

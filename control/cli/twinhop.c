@@ -82,7 +82,7 @@ struct opts {
 	const char *local;
 	unsigned sender_port;
 	bool json, quiet;
-	const char *csv, *om;
+	const char *csv, *om, *html;
 	double report_interval; /* -1: default */
 	struct tw_stats_thr thr[TW_STATS_THR__COUNT];
 	double stagger;
@@ -155,6 +155,7 @@ static void usage_opts(FILE *f)
 	      "  --format text|json same as default / --json\n"
 	      "  --csv FILE         per-packet CSV, lost packets included (FILE.N per session)\n"
 	      "  --openmetrics FILE session totals as OpenMetrics text\n"
+	      "  --html FILE        one self-contained HTML page with charts (bench: the steps)\n"
 	      "  --report-interval S  interval reports (default 1 on runs > 2 s; 0 = none)\n"
 	      "  --threshold K=R[:C]  raise/clear events: rtt|owd|fwd|bwd|ipdv=5ms:4ms,\n"
 	      "                     loss=1%:0.5% (repeat, or comma-separated)\n"
@@ -297,6 +298,7 @@ enum {
 	O_TLV,
 	O_CSV,
 	O_OM,
+	O_HTML,
 	O_RINTV,
 	O_THR,
 	O_STAGGER,
@@ -334,6 +336,7 @@ static const struct option long_opts[] = {
     {"tlv", required_argument, 0, O_TLV},
     {"csv", required_argument, 0, O_CSV},
     {"openmetrics", required_argument, 0, O_OM},
+    {"html", required_argument, 0, O_HTML},
     {"report-interval", required_argument, 0, O_RINTV},
     {"threshold", required_argument, 0, O_THR},
     {"stagger", required_argument, 0, O_STAGGER},
@@ -554,6 +557,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 		case O_OM:
 			o->om = optarg;
 			break;
+		case O_HTML:
+			o->html = optarg;
+			break;
 		case O_RINTV:
 			if (!num(optarg, 0, 86400, &v)) {
 				die_msg("--report-interval: need 0..86400 seconds (0: none)");
@@ -684,6 +690,7 @@ static void meas_cfg_from_opts(const struct opts *o, struct cli_meas_cfg *mc)
 	mc->progress = !o->quiet;
 	mc->csv_path = o->csv;
 	mc->om_path = o->om;
+	mc->html_path = o->html;
 	mc->engine = o->engine;
 }
 
@@ -828,6 +835,7 @@ static int cmd_bench(int argc, char **argv)
 	a.engine = o.engine;
 	a.admin = o.admin;
 	a.json = o.json;
+	a.html = o.html;
 	a.quiet = o.quiet;
 	a.loss_timeout_ns = (int64_t)(o.loss_timeout * 1e9);
 	a.sender_port = (uint16_t)o.sender_port;

@@ -23,6 +23,11 @@ struct ctl_admin *ctl_admin_new(struct ctl_daemon *d);
 void ctl_admin_free(struct ctl_admin *a);
 /* Flush subscriber output, reap closed clients. */
 void ctl_admin_poll(struct ctl_admin *a, uint64_t now_ms);
+/* The fast path went away: the admin sessions wait to be programmed again. */
+void ctl_admin_fp_detached(struct ctl_admin *a);
+/* Attached (again) after HELLO RESET: program every admin listener and
+ * every sender that had not ended into the fast path again (issue 8 §6b). */
+void ctl_admin_fp_attached(struct ctl_admin *a);
 /* Unsolicited fast-path messages (results, summaries, session events). */
 void ctl_admin_fp_event(struct ctl_admin *a, const struct tw_ipc_hdr *h, const void *payload);
 

@@ -43,6 +43,11 @@ static void pending_reply(void *arg, uint32_t req, enum tw_err err, const struct
 	(void)payload;
 
 	bool is_add = p->type == TW_IPC_LIGHT_LISTEN || p->type == TW_IPC_SENDER_ADD;
+	/* NACK ARG to a delete: the fast path has no such session (it
+	 * restarted since, and an ended sender is not programmed again): what
+	 * the delete asked for is already true. */
+	if (p->type == TW_IPC_SESSION_DEL && err == TW_E_ARG)
+		err = TW_E_OK;
 	if (err == TW_E_OK) {
 		struct ctl_reg_sess *s = ctl_reg_find(a->d->reg, p->session);
 		if (is_add && s)
@@ -94,6 +99,96 @@ static void fp_request(struct adm_client *c, uint64_t json_id, uint16_t type, ui
 	}
 }
 
+/* ---- fast-path restart (issue 8 §6b) ------------------------------------------------------- */
+
+/* A sender that ended (count, duration, stop or error) stays in the registry
+ * for its results but is not sent again: it has nothing left to do. */
+static bool reg_ended(const struct ctl_reg_sess *s)
+{
+	return s->kind == CTL_REG_SENDER &&
+	       (s->state == TW_IPC_EV_ENDED || s->state == TW_IPC_EV_ERROR);
+}
+
+void ctl_admin_fp_detached(struct ctl_admin *a)
+{
+	if (!a)
+		return;
+	for (unsigned i = 0; i < ctl_reg_count(a->d->reg); i++) {
+		struct ctl_reg_sess *s = ctl_reg_at(a->d->reg, i);
+		if (!reg_ended(s))
+			s->live = false; /* "adding" until programmed again */
+	}
+}
+
+static void reprogram_reply(void *arg, uint32_t req, enum tw_err err, const struct tw_ipc_hdr *h,
+                            const void *payload)
+{
+	struct adm_pending *p = arg;
+	(void)req;
+	(void)h;
+	(void)payload;
+	struct ctl_reg_sess *s = ctl_reg_find(p->a->d->reg, p->session);
+	if (err == TW_E_OK) {
+		if (s)
+			s->live = true;
+	} else if (s && err != TW_E_SYS) {
+		/* Refused by the new fast path (a port its command line took,
+		 * fewer resources): say so and give the session up.  TW_E_SYS:
+		 * the fast path went away again; the next attach retries. */
+		log_warnx("admin session %u: the restarted fast path refused it (%s): removed",
+		          p->session, tw_errname(err));
+		adm_sess_remove(p->a, p->session);
+	}
+	free(p);
+}
+
+void ctl_admin_fp_attached(struct ctl_admin *a)
+{
+	if (!a)
+		return;
+	struct ctl_reg *reg = a->d->reg;
+	static uint32_t ids[CTL_REG_MAX_SESS];
+	unsigned n = 0, sent = 0;
+	/* Ids first: a failed send removes an entry, which reorders the table. */
+	for (unsigned i = 0; i < ctl_reg_count(reg); i++)
+		if (!reg_ended(ctl_reg_at(reg, i)))
+			ids[n++] = ctl_reg_at(reg, i)->id;
+	for (unsigned i = 0; i < n; i++) {
+		struct ctl_reg_sess *s = ctl_reg_find(reg, ids[i]);
+		struct adm_pending *p = calloc(1, sizeof(*p));
+		if (!s || !p) {
+			free(p);
+			continue;
+		}
+		*p = (struct adm_pending){a, 0, 0, s->id, 0};
+		uint32_t ok;
+		if (s->kind == CTL_REG_LIGHT) {
+			p->type = TW_IPC_LIGHT_LISTEN;
+			ok = ctl_fp_send(a->d->fp, p->type, &s->req.ll, sizeof(s->req.ll),
+			                 reprogram_reply, p, ctl_now_ms());
+		} else {
+			/* A sender that was running runs again, from sequence 0. */
+			if (s->started)
+				s->req.sa.flags |= TW_IPC_SF_START_NOW;
+			p->type = TW_IPC_SENDER_ADD;
+			ok = ctl_fp_send(a->d->fp, p->type, &s->req.sa, sizeof(s->req.sa),
+			                 reprogram_reply, p, ctl_now_ms());
+		}
+		if (!ok) {
+			log_warnx("admin session %u: cannot program it into the restarted fast "
+			          "path (command ring full): removed",
+			          s->id);
+			free(p);
+			adm_sess_remove(a, ids[i]);
+			continue;
+		}
+		ctl_reg_rearm(reg, ctl_reg_find(reg, ids[i]));
+		sent++;
+	}
+	if (sent)
+		log_info("fast path attached: %u admin session(s) programmed again", sent);
+}
+
 /* ---- commands ------------------------------------------------------------------------------ */
 
 static void cmd_hello(struct adm_client *c, uint64_t id)
@@ -134,6 +229,14 @@ static void cmd_status(struct adm_client *c, uint64_t id)
 	ctl_jb_u64(&b, "acks", st.acks);
 	ctl_jb_u64(&b, "nacks", st.nacks);
 	ctl_jb_u64(&b, "timeouts", st.timeouts);
+	ctl_jb_u64(&b, "attaches", st.attaches);
+	ctl_jb_u64(&b, "claim_lost", st.lost);
+	ctl_jb_u64(&b, "grace_ms", st.grace_ms);
+	/* Leak checks (issue 8 §6b): requests awaiting an answer, octets
+	 * waiting in the rings. */
+	ctl_jb_u64(&b, "pending", st.pending);
+	ctl_jb_u64(&b, "cmd_ring_used", st.cmd_ring_used);
+	ctl_jb_u64(&b, "evt_ring_used", st.evt_ring_used);
 	if (st.tsc_hz)
 		ctl_jb_u64(&b, "tsc_hz", st.tsc_hz);
 	ctl_jb_obj_end(&b);
@@ -451,7 +554,9 @@ static void cmd_light_add(struct adm_client *c, uint64_t id, const struct ctl_js
 	                              .flags = ll.flags,
 	                              .dscp = ll.dscp,
 	                              .ttl = ll.ttl};
+	s->req.ll = ll; /* programmed again after a fast-path restart */
 	fp_request(c, id, TW_IPC_LIGHT_LISTEN, s->id, &ll, sizeof(ll));
+	explicit_bzero(&ll.keys, sizeof(ll.keys));
 }
 
 static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_json_obj *o)
@@ -539,7 +644,9 @@ static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_j
 		ctl_reg_stats_on(c->a->d->reg, s);
 	if (sub)
 		(void)adm_subscribe(c, s->id);
+	s->req.sa = sa; /* programmed again after a fast-path restart */
 	fp_request(c, id, TW_IPC_SENDER_ADD, s->id, &sa, sizeof(sa));
+	explicit_bzero(&sa.keys, sizeof(sa.keys));
 }
 
 static void cmd_session_ctl(struct adm_client *c, uint64_t id, const struct ctl_json_obj *o,

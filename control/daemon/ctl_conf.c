@@ -17,6 +17,7 @@
 #include "ctl_keys.h"
 #include "tw_config.h"
 #include "tw_ctl.h"
+#include "tw_ipc.h"
 
 #define MAX_TOK 32
 
@@ -57,6 +58,7 @@ void ctl_conf_defaults(struct ctl_conf *c)
 	c->setup_timeout_s = 10;
 	c->ended_timeout_s = 60;
 	c->tcp_keepalive_s = 60;
+	c->admin_idle_timeout_s = 60; /* read-only admin socket (docs/admin-protocol.md) */
 	c->max_sessions_per_connection = 16;
 	c->max_sessions_per_client = 64;
 	c->test_port_min = 20000;
@@ -64,6 +66,9 @@ void ctl_conf_defaults(struct ctl_conf *c)
 	c->servwait_s = 900; /* §2.14 */
 	c->refwait_s = 900;
 	c->fp_timeout_ms = 2000;
+	/* Issue 8 §6b: a twinhopd killed with -9 leaves its sessions in the
+	 * fast path; they go after this long without its heartbeat. */
+	c->fp_grace_s = 10;
 	snprintf(c->fp_region, sizeof(c->fp_region), "/twinhop-fp0");
 	snprintf(c->user, sizeof(c->user), "nobody");
 	c->seccomp = true;
@@ -182,11 +187,13 @@ static const int log_prios[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 
 enum dir_id {
 	D_ADMIN_GROUP,
+	D_ADMIN_IDLE,
 	D_ADMIN_SOCKET,
 	D_ADMIN_SOCKET_RO,
 	D_ALLOW,
 	D_ENDED_TIMEOUT,
 	D_FEATURES,
+	D_FP_GRACE,
 	D_FP_REGION,
 	D_FP_TIMEOUT,
 	D_KEYFILE,
@@ -217,11 +224,13 @@ static const struct {
 	bool repeat;
 } dirs[D__COUNT] = {
     [D_ADMIN_GROUP] = {"admin-group", 1, 1, false},
+    [D_ADMIN_IDLE] = {"admin-idle-timeout", 1, 1, false},
     [D_ADMIN_SOCKET] = {"admin-socket", 1, 1, false},
     [D_ADMIN_SOCKET_RO] = {"admin-socket-ro", 1, 1, false},
     [D_ALLOW] = {"allow", 1, -1, true},
     [D_ENDED_TIMEOUT] = {"ended-timeout", 1, 1, false},
     [D_FEATURES] = {"features", 1, -1, false},
+    [D_FP_GRACE] = {"fp-grace", 1, 1, false},
     [D_FP_REGION] = {"fp-region", 1, 1, false},
     [D_FP_TIMEOUT] = {"fp-timeout", 1, 1, false},
     [D_KEYFILE] = {"keyfile", 1, 1, false},
@@ -380,6 +389,8 @@ static int do_directive(struct parse *p, struct ctl_conf *c, enum dir_id d, char
 	switch (d) {
 	case D_ADMIN_GROUP:
 		return parse_str(p, "admin-group", a[0], c->admin_group, sizeof(c->admin_group));
+	case D_ADMIN_IDLE:
+		return parse_u32(p, "admin-idle-timeout", a[0], 1, 86400, &c->admin_idle_timeout_s);
 	case D_ADMIN_SOCKET:
 	case D_ADMIN_SOCKET_RO: {
 		char *dst = d == D_ADMIN_SOCKET ? c->admin_socket : c->admin_socket_ro;
@@ -410,6 +421,9 @@ static int do_directive(struct parse *p, struct ctl_conf *c, enum dir_id d, char
 			c->features |= feature_names[k].bit;
 		}
 		return 0;
+	case D_FP_GRACE:
+		return parse_u32(p, "fp-grace", a[0], TW_IPC_GRACE_MIN_MS / 1000,
+		                 TW_IPC_GRACE_MAX_MS / 1000, &c->fp_grace_s);
 	case D_FP_REGION:
 		return parse_str(p, "fp-region", a[0], c->fp_region, sizeof(c->fp_region));
 	case D_FP_TIMEOUT:
@@ -631,6 +645,7 @@ void ctl_conf_print(const struct ctl_conf *c, FILE *f)
 
 	if (c->admin_group[0])
 		fprintf(f, "admin-group %s\n", c->admin_group);
+	fprintf(f, "admin-idle-timeout %u\n", c->admin_idle_timeout_s);
 	fprintf(f, "admin-socket %s\n", c->admin_socket);
 	fprintf(f, "admin-socket-ro %s\n", c->admin_socket_ro[0] ? c->admin_socket_ro : "none");
 	for (unsigned i = 0; i < c->n_allow; i++) {
@@ -657,6 +672,7 @@ void ctl_conf_print(const struct ctl_conf *c, FILE *f)
 		if (c->features & feature_names[k].bit)
 			fprintf(f, " %s", feature_names[k].name);
 	fprintf(f, "\n");
+	fprintf(f, "fp-grace %u\n", c->fp_grace_s);
 	fprintf(f, "fp-region %s\n", c->fp_region);
 	fprintf(f, "fp-timeout %u\n", c->fp_timeout_ms);
 	if (c->keyfile[0])

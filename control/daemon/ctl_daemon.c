@@ -26,5 +26,7 @@ void ctl_daemon_apply_env(struct ctl_daemon *d)
 	d->env.ended_ms = (uint64_t)d->conf.ended_timeout_s * 1000u;
 	d->env.refwait_ms = (uint64_t)d->conf.refwait_s * 1000u;
 	d->env.fp_timeout_ms = d->conf.fp_timeout_ms;
+	if (d->fp)
+		ctl_fp_set_grace(d->fp, d->conf.fp_grace_s * 1000u); /* sent at the next attach */
 	ctl_log_set_level(d->debug ? LOG_DEBUG : d->conf.log_level);
 }

@@ -36,6 +36,7 @@ struct fp_del {
 struct ctl_fp {
 	char region[TW_RING_NAME_MAX];
 	uint64_t timeout_ms;
+	uint32_t grace_ms;
 	struct ctl_fp_hooks hk;
 	struct tw_ring *ring;
 	uint64_t next_attach;
@@ -58,7 +59,8 @@ struct ctl_fp {
 	_Alignas(16) uint8_t buf[TW_IPC_MSG_MAX];
 };
 
-struct ctl_fp *ctl_fp_new(const char *region, uint64_t timeout_ms, const struct ctl_fp_hooks *hk)
+struct ctl_fp *ctl_fp_new(const char *region, uint64_t timeout_ms, uint32_t grace_ms,
+                          const struct ctl_fp_hooks *hk)
 {
 	struct ctl_fp *fp = calloc(1, sizeof(*fp));
 
@@ -66,6 +68,7 @@ struct ctl_fp *ctl_fp_new(const char *region, uint64_t timeout_ms, const struct 
 		return NULL;
 	snprintf(fp->region, sizeof(fp->region), "%s", region);
 	fp->timeout_ms = timeout_ms;
+	fp->grace_ms = grace_ms;
 	fp->hk = *hk;
 	fp->next_req = 1;
 	return fp;
@@ -110,9 +113,26 @@ const char *ctl_fp_region(const struct ctl_fp *fp)
 {
 	return fp->region;
 }
+void ctl_fp_set_grace(struct ctl_fp *fp, uint32_t grace_ms)
+{
+	fp->grace_ms = grace_ms;
+}
+
 void ctl_fp_stats(const struct ctl_fp *fp, struct ctl_fp_stats *st)
 {
 	*st = fp->st;
+	st->grace_ms = fp->grace_ms;
+	st->pending = fp->n_pend;
+	st->cmd_ring_used = st->evt_ring_used = 0;
+	if (!fp->ring)
+		return;
+	struct tw_ring_qstats q;
+	tw_ring_qstats(tw_ring_cmd(fp->ring), &q);
+	st->cmd_ring_used = q.used;
+	for (unsigned i = 0; i < tw_ring_n_evt(fp->ring); i++) {
+		tw_ring_qstats(tw_ring_evt(fp->ring, i), &q);
+		st->evt_ring_used += q.used;
+	}
 }
 
 static bool enqueue(struct ctl_fp *fp, uint16_t type, uint32_t id, const void *payload,
@@ -153,6 +173,8 @@ static void detach(struct ctl_fp *fp, const char *why)
 	fp->ring = NULL;
 	fp->hb_changed_ms = 0;
 	fail_all(fp, TW_E_SYS);
+	if (fp->hk.detached)
+		fp->hk.detached(fp->hk.arg);
 }
 
 static void try_attach(struct ctl_fp *fp, uint64_t now_ms)
@@ -185,13 +207,19 @@ static void try_attach(struct ctl_fp *fp, uint64_t now_ms)
 	fp->fails_unlogged = 0;
 	fp->st.attaches++;
 	/* A restarted control plane owns no session: RESET (tw_ipc.h HELLO). */
+	/* grace_ms: the fast path drops our sessions if we stop (kill -9)
+	 * and our heartbeat (every poll, ctl_fp_poll) stays still that long. */
 	struct tw_ipc_hello hello = {.ctl_pid = (uint32_t)getpid(),
 	                             .flags = TW_IPC_HELLO_F_RESET,
-	                             .ipc_version = TW_IPC_VERSION};
+	                             .ipc_version = TW_IPC_VERSION,
+	                             .grace_ms = fp->grace_ms};
 	snprintf(hello.name, sizeof(hello.name), "twinhopd");
+	tw_ring_ctl_heartbeat(fp->ring, now_ms * 1000000u);
 	enqueue(fp, TW_IPC_HELLO, fp->next_req++, &hello, sizeof(hello));
 	log_info("fast path %s attached (pid %u)", fp->region,
 	         tw_ring_super(fp->ring)->creator_pid);
+	if (fp->hk.attached)
+		fp->hk.attached(fp->hk.arg);
 }
 
 static void dispatch(struct ctl_fp *fp, const struct tw_ipc_hdr *h, const void *payload)
@@ -354,6 +382,16 @@ void ctl_fp_poll(struct ctl_fp *fp, uint64_t now_ms)
 	}
 	if (!tw_ring_live(fp->ring)) {
 		detach(fp, "fast path gone");
+		return;
+	}
+	if (!tw_ring_ctl_owned(fp->ring)) {
+		/* The fast path deemed us dead (our heartbeat stood still for
+		 * grace_ms: a stall, a stopped process) and removed our sessions:
+		 * attach again, RESET and program what must live on. */
+		fp->st.lost++;
+		detach(fp, "the fast path released our claim after our heartbeat stood still "
+		           "for fp-grace; attaching again");
+		fp->next_attach = 0;
 		return;
 	}
 	tw_ring_ctl_heartbeat(fp->ring, now_ms * 1000000u);

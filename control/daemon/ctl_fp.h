@@ -28,10 +28,19 @@ struct ctl_fp_hooks {
 	/* Unsolicited messages (SESSION_EVENT, SENDER_RESULT, SENDER_SUMMARY,
 	 * LOG, STATS without a requester). */
 	void (*event)(void *arg, const struct tw_ipc_hdr *h, const void *payload);
+	/* Attached, HELLO RESET queued: program what must live on (may be NULL). */
+	void (*attached)(void *arg);
+	/* Detached: the fast path and every session in it are gone (may be NULL). */
+	void (*detached)(void *arg);
 	void *arg;
 };
 
-struct ctl_fp *ctl_fp_new(const char *region, uint64_t timeout_ms, const struct ctl_fp_hooks *hk);
+/* grace_ms: HELLO grace_ms (tw_ipc.h): the fast path removes our sessions
+ * when our heartbeat stops for that long; 0 = never. */
+struct ctl_fp *ctl_fp_new(const char *region, uint64_t timeout_ms, uint32_t grace_ms,
+                          const struct ctl_fp_hooks *hk);
+/* A new grace, sent with the next HELLO (configuration reload). */
+void ctl_fp_set_grace(struct ctl_fp *fp, uint32_t grace_ms);
 void ctl_fp_free(struct ctl_fp *fp);
 
 /* Attach if not attached (at most once a second), drain every event ring,
@@ -66,6 +75,13 @@ size_t ctl_fp_del_pending(const struct ctl_fp *fp);
 struct ctl_fp_stats {
 	uint64_t attaches, sent, send_fail, acks, nacks, timeouts, events, malformed;
 	uint64_t tsc_hz; /* from the last HELLO_REPLY (0: none yet); turns busy cycles into % */
+	uint64_t lost;   /* detached because the fast path released our claim (silent too long) */
+	/* Now, for leak checks: requests awaiting an answer, and octets
+	 * published but not yet consumed in the command ring and the event
+	 * rings (0 when detached). */
+	uint64_t pending, cmd_ring_used, evt_ring_used;
+	uint32_t grace_ms;
+	uint32_t pad0;
 };
 void ctl_fp_stats(const struct ctl_fp *fp, struct ctl_fp_stats *st);
 

@@ -28,8 +28,10 @@ void ctl_reg_free(struct ctl_reg *r)
 {
 	if (!r)
 		return;
-	for (unsigned i = 0; i < r->n_sess; i++)
+	for (unsigned i = 0; i < r->n_sess; i++) {
 		free(r->sess[i].st);
+		explicit_bzero(&r->sess[i].req, sizeof(r->sess[i].req)); /* test keys */
+	}
 	free(r);
 }
 
@@ -76,10 +78,26 @@ bool ctl_reg_remove(struct ctl_reg *r, uint32_t id, struct ctl_reg_sess *out)
 		s->st = NULL;
 		r->n_stats--;
 	}
+	explicit_bzero(&s->req, sizeof(s->req)); /* test keys */
 	if (out)
 		*out = *s;
 	*s = r->sess[--r->n_sess];
+	explicit_bzero(&r->sess[r->n_sess], sizeof(r->sess[r->n_sess]));
 	return true;
+}
+
+void ctl_reg_rearm(struct ctl_reg *r, struct ctl_reg_sess *s)
+{
+	s->live = false;
+	s->state = 0;
+	s->rx_pkts = s->tx_pkts = 0;
+	s->seq_valid = false;
+	if (s->st) {
+		free(s->st);
+		s->st = NULL;
+		r->n_stats--;
+		ctl_reg_stats_on(r, s);
+	}
 }
 
 void ctl_reg_stats_on(struct ctl_reg *r, struct ctl_reg_sess *s)
@@ -168,6 +186,8 @@ void ctl_reg_event(struct ctl_reg *r, const struct tw_ipc_session_event *ev)
 	if (!s)
 		return;
 	s->state = (uint8_t)ev->event;
+	if (ev->event == TW_IPC_EV_STARTED)
+		s->started = true;
 	s->rx_pkts = ev->rx_pkts;
 	s->tx_pkts = ev->tx_pkts;
 }

@@ -61,6 +61,13 @@ struct ctl_reg_sess {
 	struct tw_stats *st;
 	bool seq_valid;
 	uint32_t next_seq;
+	/* The command that programmed it (test keys included, wiped on
+	 * removal), sent again when the fast path restarts (issue 8 §6b). */
+	union {
+		struct tw_ipc_light_listen ll; /* kind LIGHT */
+		struct tw_ipc_sender_add sa;   /* kind SENDER */
+	} req;
+	bool started; /* sender: a STARTED event was seen (re-added started) */
 };
 
 struct ctl_reg;
@@ -82,6 +89,10 @@ bool ctl_reg_remove(struct ctl_reg *r, uint32_t id, struct ctl_reg_sess *out);
 
 /* Give a sender a statistics accumulator (at most CTL_REG_MAX_STATS). */
 void ctl_reg_stats_on(struct ctl_reg *r, struct ctl_reg_sess *s);
+/* The fast path lost the session (it restarted) and it is about to be
+ * programmed again: forget its state, and for a sender start its
+ * statistics afresh (its sequence numbers start again at 0). */
+void ctl_reg_rearm(struct ctl_reg *r, struct ctl_reg_sess *s);
 /* One result record from the fast path. */
 void ctl_reg_result(struct ctl_reg *r, const struct tw_ipc_result *res);
 /* A session event / a sender's summary. */

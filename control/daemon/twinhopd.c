@@ -230,6 +230,22 @@ static void hook_event(void *arg, const struct tw_ipc_hdr *h, const void *payloa
 	ctl_admin_fp_event(admin, h, payload);
 }
 
+/* The fast path (re)started, or we lost our claim: admin listeners and
+ * senders are programmed again (issue 8 §6b).  TWAMP-Control sessions are
+ * not: their reflector state died with the old fast path, and their
+ * connections release them at Stop-Sessions or close (docs/control.md). */
+static void hook_attached(void *arg)
+{
+	(void)arg;
+	ctl_admin_fp_attached(admin);
+}
+
+static void hook_detached(void *arg)
+{
+	(void)arg;
+	ctl_admin_fp_detached(admin);
+}
+
 static const struct ctl_srv_ops srv_ops = {
     .key_lookup = op_key_lookup,
     .flow_reserve = op_flow_reserve,
@@ -981,11 +997,13 @@ int main(int argc, char **argv)
 	/* Sized for the largest max-connections a reload may set. */
 	d->peers = ctl_peers_new(65536);
 	d->loop = ctl_loop_new();
-	struct ctl_fp_hooks hk = {.event = hook_event, .arg = d};
+	struct ctl_fp_hooks hk = {
+	    .event = hook_event, .attached = hook_attached, .detached = hook_detached, .arg = d};
 	d->flows = ctl_flows_new(d->port_used);
 	if (!d->flows)
 		return 1;
-	d->fp = ctl_fp_new(d->conf.fp_region, d->conf.fp_timeout_ms + 1000u, &hk);
+	d->fp = ctl_fp_new(d->conf.fp_region, d->conf.fp_timeout_ms + 1000u,
+	                   d->conf.fp_grace_s * 1000u, &hk);
 	if (!d->peers || !d->loop || !d->fp || open_listeners(d) < 0)
 		return 1;
 	d->reg = ctl_reg_new(&d->conf);

@@ -8,7 +8,6 @@
  */
 #include <inttypes.h>
 #include <string.h>
-#include <time.h>
 
 #include "rep_priv.h"
 
@@ -170,19 +169,7 @@ static enum tw_err json_start(struct tw_report *r)
 	const struct tw_report_params *p = &r->par.p;
 	struct rep_json *w = &r->json;
 	char iso[48];
-	time_t sec = (time_t)(p->start_ns / 1000000000);
-	int64_t frac = p->start_ns % 1000000000;
-	if (frac < 0) {
-		frac += 1000000000;
-		sec--;
-	}
-	struct tm tm;
-	if (gmtime_r(&sec, &tm)) {
-		size_t n = strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(iso + n, sizeof iso - n, ".%09" PRId64 "Z", frac);
-	} else {
-		iso[0] = '\0';
-	}
+	rep_iso_time(iso, sizeof iso, p->start_ns);
 
 	rep_json_init_file(w, r->out, (r->flags & TW_REPORT_F_COMPACT) ? 0 : REP_JSON_F_PRETTY);
 	rep_json_obj_begin(w, NULL);
@@ -271,6 +258,10 @@ static enum tw_err json_end(struct tw_report *r, int64_t t_end, const struct tw_
 			rep_json_null(w, "host_drops");
 		}
 		rep_json_u64(w, "engine_drops", u->engine_drops);
+		rep_json_obj_begin(w, "engine_drop_reasons");
+		for (unsigned i = 0; i < u->n_engine_drop_by && i < TW_REPORT_DROP_REASONS; i++)
+			rep_json_u64(w, u->engine_drop_by[i].name, u->engine_drop_by[i].n);
+		rep_json_obj_end(w);
 		if (u->advice)
 			rep_json_str(w, "advice", u->advice);
 		else

@@ -19,6 +19,7 @@ struct rep_event {
 };
 
 struct tw_report;
+struct rep_html;
 
 struct rep_ops {
 	enum tw_err (*start)(struct tw_report *r);
@@ -51,6 +52,7 @@ struct tw_report {
 	size_t nev, ev_cap;
 	uint64_t ev_dropped;
 	uint64_t rows; /* CSV rows written */
+	struct rep_html *html; /* HTML driver: what the charts need, kept to the end */
 	bool have_run;
 	struct tw_report_run run;
 	char run_advice[256];
@@ -59,7 +61,9 @@ struct tw_report {
 /* The run's rate fell short of the requested one by more than 5 %. */
 bool rep_run_short(const struct tw_report_run *run);
 
-extern const struct rep_ops rep_text_ops, rep_json_ops, rep_csv_ops, rep_om_ops;
+extern const struct rep_ops rep_text_ops, rep_json_ops, rep_csv_ops, rep_om_ops, rep_html_ops;
+/* Frees the HTML driver's state (r->html). */
+void rep_html_free(struct tw_report *r);
 
 /* Short names of the threshold kinds ("rtt", "forward_owd", ...) and the
  * unit of their value ("ns" or "ppm"). */
@@ -67,6 +71,9 @@ const char *rep_thr_name(enum tw_stats_thr_kind k);
 const char *rep_thr_unit(enum tw_stats_thr_kind k);
 /* Octets of the valid UTF-8 sequence at p, 0 if invalid or NUL. */
 size_t rep_utf8_seq(const unsigned char *p);
+/* ISO 8601 UTC with nanoseconds, "2026-12-06T00:01:02.000000003Z", of ns
+ * since 1970; "" if it cannot be represented. */
+void rep_iso_time(char *buf, size_t cap, int64_t ns);
 /* Effective planned duration (duration_ns or count * tx_interval_ns). */
 int64_t rep_duration(const struct tw_report_params *p);
 

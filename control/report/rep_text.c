@@ -251,8 +251,13 @@ static enum tw_err text_end(struct tw_report *r, int64_t t_end, const struct tw_
 			        ", send buffers %" PRIu64 ", host-wide",
 			        "host loss", u->host_rcvbuf_errors + u->host_sndbuf_errors + u->engine_drops,
 			        u->host_rcvbuf_errors, u->host_sndbuf_errors);
-			if (u->engine_drops)
+			if (u->engine_drops) {
 				fprintf(r->out, "; engine %" PRIu64, u->engine_drops);
+				for (unsigned i = 0;
+				     i < u->n_engine_drop_by && i < TW_REPORT_DROP_REASONS; i++)
+					fprintf(r->out, "%s%s %" PRIu64, i ? ", " : ": ",
+					        u->engine_drop_by[i].name, u->engine_drop_by[i].n);
+			}
 			fputs("); the rest of the loss is on the network or the reflector\n", r->out);
 		}
 		if (u->advice)

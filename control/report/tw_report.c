@@ -17,6 +17,7 @@ static const struct {
     [TW_REPORT_JSON] = {"json", &rep_json_ops},
     [TW_REPORT_CSV] = {"csv", &rep_csv_ops},
     [TW_REPORT_OPENMETRICS] = {"openmetrics", &rep_om_ops},
+    [TW_REPORT_HTML] = {"html", &rep_html_ops},
 };
 #define NFORMATS (sizeof formats / sizeof formats[0])
 
@@ -61,6 +62,7 @@ void tw_report_free(struct tw_report *r)
 	if (!r)
 		return;
 	params_free(&r->par);
+	rep_html_free(r);
 	free(r->ev);
 	free(r);
 }
@@ -77,6 +79,22 @@ static bool dup_str(char **dst, const char **field, const char *src)
 		return false;
 	*field = *dst;
 	return true;
+}
+
+void rep_iso_time(char *buf, size_t cap, int64_t ns)
+{
+	time_t sec = (time_t)(ns / 1000000000);
+	int64_t frac = ns % 1000000000;
+	if (frac < 0) {
+		frac += 1000000000;
+		sec--;
+	}
+	struct tm tm;
+	size_t n;
+	if (cap && gmtime_r(&sec, &tm) && (n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm)))
+		snprintf(buf + n, cap - n, ".%09" PRId64 "Z", frac);
+	else if (cap)
+		buf[0] = '\0';
 }
 
 int64_t rep_duration(const struct tw_report_params *p)

@@ -10,6 +10,9 @@
  *   JSON         one document {"start", "intervals": [...], "end"}, streamed
  *   CSV          raw per-packet records (header + one row per packet)
  *   OPENMETRICS  text exposition of the end summary, ending with "# EOF"
+ *   HTML         one <section> per session with tables and inline SVG
+ *                charts (tw_html.h), written at the end; the caller wraps
+ *                the sections in tw_html_begin() / tw_html_end()
  *
  * Call order: tw_report_start(), then any mix of tw_report_interval(),
  * tw_report_packet() and tw_report_event(), then tw_report_end().  Each
@@ -101,6 +104,7 @@ enum tw_report_format {
 	TW_REPORT_JSON,
 	TW_REPORT_CSV,
 	TW_REPORT_OPENMETRICS,
+	TW_REPORT_HTML,
 };
 
 #define TW_REPORT_F_COMPACT 0x1u /* JSON: one line instead of indented */
@@ -142,7 +146,7 @@ struct tw_report;
 struct tw_report *tw_report_new(enum tw_report_format fmt, FILE *out, unsigned flags);
 void tw_report_free(struct tw_report *r);
 enum tw_report_format tw_report_format(const struct tw_report *r);
-/* "text", "json", "csv", "openmetrics" <-> enum; parse: -1 if unknown. */
+/* "text", "json", "csv", "openmetrics", "html" <-> enum; parse: -1 if unknown. */
 const char *tw_report_format_name(enum tw_report_format fmt);
 int tw_report_format_parse(const char *name);
 
@@ -155,13 +159,14 @@ enum tw_err tw_report_packet(struct tw_report *r, const struct tw_report_pkt *pk
 /* A threshold event (tw_stats_event_pop()) at offset t_ns; kept for "end". */
 enum tw_err tw_report_event(struct tw_report *r, int64_t t_ns, const struct tw_stats_event *ev);
 /* Session totals over [0, t_end_ns).  acc (may be NULL) supplies the
- * histograms for OPENMETRICS; pass &st->total. */
+ * histograms for OPENMETRICS and HTML; pass &st->total. */
 enum tw_err tw_report_end(struct tw_report *r, int64_t t_end_ns, const struct tw_stats_summary *sum,
                           const struct tw_stats_acc *acc);
 
 /* How the measurement itself went, known at its end (docs/output.md "The
  * run"): the rate it reached against the one asked for, and the packets
  * that the sending host itself dropped.  Set before tw_report_end(). */
+#define TW_REPORT_DROP_REASONS 8
 struct tw_report_run {
 	double rate_requested_pps; /* 0: unknown */
 	double rate_achieved_pps;  /* first to last measured send; 0: unknown */
@@ -170,8 +175,15 @@ struct tw_report_run {
 	/* UDP socket-buffer drops on this host during the run (/proc/net/snmp
 	 * and snmp6 Udp RcvbufErrors, SndbufErrors; every socket of the host) */
 	uint64_t host_rcvbuf_errors, host_sndbuf_errors;
-	uint64_t engine_drops; /* the engine's own drops (fast path, send errors) */
-	const char *advice;    /* one sentence, or NULL */
+	uint64_t engine_drops; /* packets the engine's host side dropped (fastpath: the
+	                        * local fast path's drop counters, after minus before) */
+	/* engine_drops by reason (e.g. "DROP_PORT_MISSED"; static strings) */
+	unsigned n_engine_drop_by;
+	struct tw_report_drop {
+		const char *name;
+		uint64_t n;
+	} engine_drop_by[TW_REPORT_DROP_REASONS];
+	const char *advice; /* one sentence, or NULL */
 };
 /* A shortfall is a rate more than this far below the requested one. */
 #define TW_REPORT_RATE_SHORTFALL 0.05

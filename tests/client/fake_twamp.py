@@ -23,6 +23,8 @@
   duplicates).  reflect --twampy [--twampy-pad N] answers like nokia/twampy's
   Light responder (wire reference 11b.7): 24-octet reflector header, the
   first 14 octets of the request, N zero octets (default 0), no Sender TTL.
+  --short-seqs LIST answers those packets with only the first 20 octets of
+  the reply, shorter than any reflector packet (a sender must drop it).
 
 Written from the wire reference, independent of the C code under test.
 Runs until killed (the test scripts kill it by PID).
@@ -53,7 +55,8 @@ def seq_set(args, name):
     return out
 
 
-FAULTS = {"drop": set(), "delay": set(), "delay_s": 0.0, "dup": set(), "twampy": None}
+FAULTS = {"drop": set(), "delay": set(), "delay_s": 0.0, "dup": set(), "twampy": None,
+          "short": set()}
 
 
 def reflector(sock, pad_len, stamp):
@@ -95,6 +98,8 @@ def reflector(sock, pad_len, stamp):
             head = struct.pack("!IQHHQ", seq, t2, 0x0001, 0, t2) + data[:14]
             pad = b"\0" * FAULTS["twampy"]
             out_len = len(head) + len(pad)
+        if sseq in FAULTS["short"]:
+            out_len = 20
         sock.sendto((head + pad)[:out_len], addr)
         if sseq in FAULTS["dup"]:
             sock.sendto((head + pad)[:out_len], addr)
@@ -217,6 +222,7 @@ if __name__ == "__main__":
     FAULTS["drop"] = seq_set(sys.argv, "--drop")
     FAULTS["delay"] = seq_set(sys.argv, "--delay-seqs")
     FAULTS["dup"] = seq_set(sys.argv, "--dup")
+    FAULTS["short"] = seq_set(sys.argv, "--short-seqs")
     if "--twampy" in sys.argv:
         FAULTS["twampy"] = 0
         if "--twampy-pad" in sys.argv:

@@ -128,7 +128,7 @@ assert b["config"]["poisson"] and b["config"]["interval_us"] == 500000, b
 assert (c["group"], c["local"], c["peer"]) == ("r2 v6", "[::1]:50003", "[::1]:862"), c
 assert c["config"]["interval_us"] == 1250000, c
 PY
-"$TWINHOP" sessions >"$TMP/sh" 2>&1 && grep -Eq '^ *ID +KIND .* TX +NAME$' "$TMP/sh" &&
+"$TWINHOP" sessions >"$TMP/sh" 2>&1 && grep -Eq '^ *ID +KIND .* TX +DROPS +NAME$' "$TMP/sh" &&
 	grep -Eq '127\.0\.0\.1:50001 +127\.0\.0\.1:862 .* probe-a$' "$TMP/sh" &&
 	ok "twinhop sessions: a NAME column" || ko "sessions NAME column" "$TMP/sh"
 "$TWINHOP" admin '{"cmd":"config-get"}' >"$TMP/cg" 2>&1

@@ -77,6 +77,7 @@ static void test_conf_errors(void)
 	    {"admin-socket /a\nadmin-socket-ro /a\n",
 	     "t.conf: admin-socket and admin-socket-ro are the same path"},
 	    {"fp-timeout 5\n", "t.conf:1: fp-timeout: 5 out of range 10..60000"},
+	    {"fp-grace 0\n", "t.conf:1: fp-grace: 0 out of range 1..3600"},
 	    {"max-sessions-per-connection 5000\n",
 	     "t.conf:1: max-sessions-per-connection: 5000 out of range 1..4096"},
 	};
@@ -120,11 +121,13 @@ static const char golden_in[] = "# a full configuration\n"
                                 "refwait 300\n"
                                 "fp-region /twinhop-test\n"
                                 "fp-timeout 500\n"
+                                "fp-grace 30\n"
                                 "user twinhop\n"
                                 "admin-group twinhop\n"
                                 "seccomp no\n"
                                 "admin-socket /tmp/t.sock\n"
                                 "admin-socket-ro /tmp/t-ro.sock\n"
+                                "admin-idle-timeout 30\n"
                                 "log-level debug\n"
                                 "metrics-listen ::1\n"
                                 "stats-interval 250\n"
@@ -132,6 +135,7 @@ static const char golden_in[] = "# a full configuration\n"
                                 "threshold rtt 5000\n";
 
 static const char golden_out[] = "admin-group twinhop\n"
+                                 "admin-idle-timeout 30\n"
                                  "admin-socket /tmp/t.sock\n"
                                  "admin-socket-ro /tmp/t-ro.sock\n"
                                  "allow 10.0.0.0/8 modes open\n"
@@ -139,6 +143,7 @@ static const char golden_out[] = "admin-group twinhop\n"
                                  "allow 192.0.2.0/24 modes open mixed third-party\n"
                                  "ended-timeout 30\n"
                                  "features individual-sessions reflect-octets\n"
+                                 "fp-grace 30\n"
                                  "fp-region /twinhop-test\n"
                                  "fp-timeout 500\n"
                                  "keyfile /etc/twinhop/keys.pfs\n"
@@ -163,10 +168,12 @@ static const char golden_out[] = "admin-group twinhop\n"
                                  "threshold loss 20000 10000\n"
                                  "user twinhop\n";
 
-static const char defaults_out[] = "admin-socket /run/twinhop/twinhopd.sock\n"
+static const char defaults_out[] = "admin-idle-timeout 60\n"
+                                   "admin-socket /run/twinhop/twinhopd.sock\n"
                                    "admin-socket-ro none\n"
                                    "ended-timeout 60\n"
                                    "features none\n"
+                                   "fp-grace 10\n"
                                    "fp-region /twinhop-fp0\n"
                                    "fp-timeout 2000\n"
                                    "listen 0.0.0.0 862\n"

@@ -172,15 +172,15 @@ thd_conf() {
 		echo "refwait 60"
 		echo "admin-socket $admin"
 		echo "log-level info"
+		# directives a test adds (one a line)
+		if [ -n "${THD_EXTRA:-}" ]; then printf '%s\n' "$THD_EXTRA"; fi
 	} >"$f"
 }
 
-# topo_afpacket N: the reflector topology of e2e-modes / tshark-decode.
-# Namespace R: twinhop-fp reflecting on the af_packet end of a veth ($VR),
-# its TAP twh-t0 carrying 10.N.0.1/24 and fd00:N::1/64, twinhopd on those
-# addresses attached via --shm.  Namespace C: the veth peer ($VC) with
-# 10.N.0.2/24 and fd00:N::2/64.  Sets NSR NSC VR VC SHM.
-topo_afpacket() {
+# afpacket_net N: the namespaces and veth of topo_afpacket, nothing started.
+# Namespace R gets the af_packet end ($VR, no address), namespace C its peer
+# ($VC) with 10.N.0.2/24 and fd00:N::2/64.  Sets NSR NSC VR VC SHM.
+afpacket_net() {
 	local N=$1
 	mkns NSR r
 	mkns NSC c
@@ -210,7 +210,16 @@ topo_afpacket() {
 	must ip -n "$NSC" link set "$VC" up
 	must ip netns exec "$NSR" ethtool -K "$VR" tx off rx off gro off
 	must ip netns exec "$NSC" ethtool -K "$VC" tx off rx off gro off
+}
 
+# topo_afpacket N: the reflector topology of e2e-modes / tshark-decode.
+# Namespace R: twinhop-fp reflecting on the af_packet end of a veth ($VR),
+# its TAP twh-t0 carrying 10.N.0.1/24 and fd00:N::1/64, twinhopd on those
+# addresses attached via --shm.  Namespace C: the veth peer ($VC) with
+# 10.N.0.2/24 and fd00:N::2/64.  Sets NSR NSC VR VC SHM.
+topo_afpacket() {
+	local N=$1
+	afpacket_net "$N"
 	PREFIXES+=("twh-e$N-$$")
 	ip netns exec "$NSR" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix twh-e$N-$$ \
 		--log-level=user1,notice -- \

@@ -104,6 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct tw_ipc_hello m;
 		memcpy(&m, pl, sizeof(m));
 		FUZZ_ASSERT(m.ipc_version == TW_IPC_VERSION && memchr(m.name, 0, sizeof(m.name)));
+		FUZZ_ASSERT(m.grace_ms == 0 ||
+		            (m.grace_ms >= TW_IPC_GRACE_MIN_MS && m.grace_ms <= TW_IPC_GRACE_MAX_MS));
 		break;
 	}
 	default:

@@ -232,6 +232,9 @@ static void crafted(void)
 	hl.ipc_version = TW_IPC_VERSION;
 	hl.flags = 0;
 	expect_nack("HELLO name without NUL", TW_IPC_HELLO, &hl, sizeof(hl), TW_E_ARG);
+	snprintf(hl.name, sizeof(hl.name), "twh-ipc-hostile");
+	hl.grace_ms = TW_IPC_GRACE_MIN_MS - 1; /* 0 or 1 s .. 1 h (issue 8 §6b) */
+	expect_nack("HELLO grace_ms below 1 s", TW_IPC_HELLO, &hl, sizeof(hl), TW_E_ARG);
 
 	struct tw_ipc_session_ctl c = {.session = 0};
 	expect_nack("SESSION_DEL session 0", TW_IPC_SESSION_DEL, &c, sizeof(c), TW_E_ARG);

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -440,6 +441,86 @@ static void test_single_controller(void)
 	CU_ASSERT_EQUAL(tw_ring_super(r)->ctl_pid, (uint32_t)getpid());
 	tw_ring_detach(a);
 	tw_ring_destroy(r);
+}
+
+/*
+ * Issue 8 §6b.  A fast path killed without tw_ring_destroy() leaves a READY
+ * region behind: a write attach to it is refused (ESRCH, retry) while a
+ * monitor may still read it.  The creator can release the claim of a
+ * control process it deems dead, and the attacher sees that it lost it.
+ */
+static void test_restart_liveness(void)
+{
+	struct tw_ring *r = mk(0, 0, 1, 1);
+	struct tw_ring *a = NULL, *m = NULL;
+	char why[TW_RING_WHY_MAX] = "";
+	uint32_t me = (uint32_t)getpid();
+
+	/* Control liveness: heartbeat read back, claim owned until released. */
+	a = att(shm_name);
+	CU_ASSERT_EQUAL(tw_ring_ctl_heartbeat_get(r), 0);
+	tw_ring_ctl_heartbeat(a, 777);
+	CU_ASSERT_EQUAL(tw_ring_ctl_heartbeat_get(r), 777);
+	CU_ASSERT_TRUE(tw_ring_ctl_owned(a));
+	CU_ASSERT_FALSE(tw_ring_ctl_release(r, me + 1)); /* not the holder: kept */
+	CU_ASSERT_FALSE(tw_ring_ctl_release(a, me));     /* only the creator releases */
+	CU_ASSERT_TRUE(tw_ring_ctl_owned(a));
+	CU_ASSERT_TRUE(tw_ring_ctl_release(r, me));
+	CU_ASSERT_FALSE(tw_ring_ctl_owned(a));
+	CU_ASSERT_EQUAL(tw_ring_super(r)->ctl_pid, 0);
+	tw_ring_detach(a);
+	a = att(shm_name); /* a released claim is free again */
+	CU_ASSERT_TRUE(tw_ring_ctl_owned(a));
+	tw_ring_detach(a);
+
+	/* The creator is gone. */
+	int st = -1;
+	pid_t dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, &st, 0);
+	uint32_t real = tw_ring_super(r)->creator_pid;
+	wsuper(r)->creator_pid = (uint32_t)dead;
+	a = NULL;
+	errno = 0;
+	CU_ASSERT_EQUAL(tw_ring_attach(shm_name, 0, &a, why, sizeof(why)), TW_E_SYS);
+	CU_ASSERT_EQUAL(errno, ESRCH);
+	CU_ASSERT_PTR_NULL(a);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "gone"));
+	CU_ASSERT_EQUAL(tw_ring_super(r)->ctl_pid, 0); /* nothing claimed */
+	CU_ASSERT_EQUAL(tw_ring_attach(shm_name, TW_RING_ATTACH_RO, &m, why, sizeof(why)), TW_OK);
+	tw_ring_detach(m);
+	wsuper(r)->creator_pid = real;
+	tw_ring_destroy(r);
+}
+
+/* HELLO grace_ms: 0 (no watch) or TW_IPC_GRACE_MIN_MS..TW_IPC_GRACE_MAX_MS. */
+static void test_hello_grace(void)
+{
+	static const struct {
+		uint32_t grace_ms;
+		enum tw_err want;
+	} t[] = {
+	    {0, TW_OK},
+	    {1, TW_E_ARG},
+	    {TW_IPC_GRACE_MIN_MS - 1, TW_E_ARG},
+	    {TW_IPC_GRACE_MIN_MS, TW_OK},
+	    {10000, TW_OK},
+	    {TW_IPC_GRACE_MAX_MS, TW_OK},
+	    {TW_IPC_GRACE_MAX_MS + 1, TW_E_ARG},
+	    {UINT32_MAX, TW_E_ARG},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tw_ipc_hello m = {.ctl_pid = 1, .ipc_version = TW_IPC_VERSION,
+		                         .grace_ms = t[i].grace_ms};
+		snprintf(m.name, sizeof(m.name), "test");
+		struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = TW_IPC_HELLO,
+		                       .length = sizeof(m)};
+		uint32_t off = 0;
+		CU_ASSERT_EQUAL(tw_ipc_validate(&h, &m, TW_IPC_DIR_CMD, &off), t[i].want);
+		if (t[i].want != TW_OK)
+			CU_ASSERT_EQUAL(off, offsetof(struct tw_ipc_hello, grace_ms));
+	}
 }
 
 static void test_version_mismatch(void)
@@ -899,6 +980,7 @@ int main(void)
 	static const struct tw_unit_case contract[] = {
 	    {"type and counter tables", test_contract_tables},
 	    {"tw_ipc_check length table", test_contract_check},
+	    {"HELLO grace_ms range", test_hello_grace},
 	    {NULL, NULL},
 	};
 	static const struct tw_unit_case ring[] = {
@@ -907,6 +989,7 @@ int main(void)
 	    {"round trip of every message type", test_roundtrip_all_types},
 	    {"cross-process attach (fork)", test_cross_process},
 	    {"single control process, stale claim", test_single_controller},
+	    {"dead creator refused; claim released by the creator", test_restart_liveness},
 	    {"version / layout / magic mismatch refused", test_version_mismatch},
 	    {"attach before ready refused (retry)", test_attach_before_ready},
 	    {"foreign owner or open mode refused; creator sets group/mode", test_attach_owner_mode},

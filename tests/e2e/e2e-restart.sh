@@ -1,0 +1,181 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Issue 8 §6b: either process restarts (kill -9), the other carries on.
+# Topology of e2e-modes (twinhop-fp on af_packet in R, the client in C), set
+# up as the shipped units do: twinhop-fp creates its region with group
+# nogroup and mode 0660 (tools/systemd/twinhop-fp@.service), twinhopd drops
+# to user nobody (group nogroup, its default), fp-grace 2 s.
+#   1. kill -9 twinhop-fp, start it again with the same --shm: twinhopd
+#      logs why each attach failed, attaches again as nobody, programs the
+#      admin socket's Light listener and sender again, serves new sessions;
+#   2. kill -9 twinhopd during a TWAMP session: after fp-grace the fast path
+#      removes every session the dead daemon programmed (counted), keeps its
+#      command-line listener (--light-port) working, and a new twinhopd
+#      takes the region over and serves new sessions;
+#   3. nothing leaked: fast-path sessions in use (SESS_ADDED - SESS_DELETED)
+#      back to the command line's one, no flow, test port, deferred delete,
+#      pending request or unread ring octet left.
+# Every wait is bounded and ends in a check of state, never of elapsed time.
+NAME=e2e-restart
+. "$(dirname "$0")/lib.sh"
+setup_common
+need awk id
+IPC=${IPC:-$TW_BUILD/tools/twinhop-ipc}
+[ -x "$IPC" ] || { nok "not built: $IPC"; finish; }
+N=96
+A=10.$N.0.1
+afpacket_net $N
+PREFIXES+=("twh-e$N-$$")
+ADM=(--admin "$TMP/thd.sock")
+NOBODY=$(id -u nobody) || { nok "no user nobody"; finish; }
+
+# jtest JSON PYEXPR: PYEXPR over d = the parsed JSON is true
+jtest() {
+	python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" 2>/dev/null
+}
+# poll TRIES PYEXPR CMD...: until CMD's JSON output satisfies PYEXPR (0.2 s
+# apart); the last output goes to $TMP/poll.out as evidence
+poll() {
+	local tries=$1 expr=$2 out= i
+	shift 2
+	for i in $(seq "$tries"); do
+		out=$("$@" 2>&1)
+		jtest "$out" "$expr" && return 0
+		sleep 0.2
+	done
+	printf '%s\n' "$out" | head -c 800 >"$TMP/poll.out"
+	return 1
+}
+status() { "$TWINHOP" status --json "${ADM[@]}"; }
+fpcnt() { "$TWINHOP" admin '{"cmd":"show-fp-counters"}' "${ADM[@]}"; }
+sessions() { "$TWINHOP" admin '{"cmd":"show-sessions"}' "${ADM[@]}"; }
+# ipcnt NAME: a fast-path counter (total) read from the region without
+# twinhopd (read-only attach)
+ipcnt() { "$IPC" --shm "$SHM" counters | awk -v n="$1" '$1 == "total" && $2 == n { v = $3 } END { print v + 0 }'; }
+INUSE='d["total"]["SESS_ADDED"] - d["total"]["SESS_DELETED"]'
+
+start_fp() { # tag
+	ip netns exec "$NSR" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix twh-e$N-$$ \
+		--log-level=user1,notice -- \
+		--profile "$PROFILES/net_af_packet.conf" --pvar iface="$VR" --shm "$SHM" \
+		--shm-group nogroup --shm-mode 0660 --addr $A/24 --tap twh-t0 \
+		--light-port 8620 >"$TMP/fp-$1.log" 2>&1 &
+	FPPID=$!
+	PIDS+=($FPPID)
+	wait_for "$TMP/fp-$1.log" READY
+	expect "fast path $1 started (pid $FPPID)" grep -q READY "$TMP/fp-$1.log"
+	expect "fast path $1: TAP carries $A" wait_addr "$NSR" $A/24
+}
+
+start_thd() { # tag
+	ip netns exec "$NSR" "$THD" -f "$TMP/thd.conf" >"$TMP/thd-$1.log" 2>&1 &
+	THDPID=$!
+	PIDS+=($THDPID)
+	expect "twinhopd $1 listening on $A:862" wait_listen "$NSR" 862
+	if poll 40 'd["fp"]["attached"]' status; then ok "twinhopd $1 attached"; else
+		nokf "twinhopd $1 attached" "$TMP/thd-$1.log"; fi
+	local uid
+	uid=$(awk '/^Uid:/ { print $2 }' /proc/$THDPID/status)
+	expect "twinhopd $1 dropped to nobody (uid $uid)" [ "$uid" = "$NOBODY" ]
+}
+
+measure() { # tag
+	ip netns exec "$NSC" "$TWINHOP" measure $A --mode open --count 10 --interval 0.02 \
+		--loss-timeout 1 --json >"$TMP/$1.json" 2>"$TMP/$1.err"
+	local rc=$?
+	[ $rc = 0 ] && ok "$1: twinhop measure exit 0" || nokf "$1: twinhop measure exit 0 (got $rc)" "$TMP/$1.err"
+	check "$1: 10 sent, 10 received" "s['sent'] == 10 and s['received'] == 10" "$TMP/$1.json"
+}
+
+lsend() { # tag port
+	ip netns exec "$NSC" "$TWINHOP" light-send $A:$2 --count 10 --rate 50 --loss-timeout 1 \
+		--json >"$TMP/$1.json" 2>"$TMP/$1.err"
+	local rc=$?
+	[ $rc = 0 ] && ok "$1: light-send to port $2 exit 0" || nokf "$1: light-send to port $2 exit 0 (got $rc)" "$TMP/$1.err"
+	check "$1: port $2 reflected 10 of 10" "s['sent'] == 10 and s['received'] == 10" "$TMP/$1.json"
+}
+
+thd_conf "$TMP/thd.conf" "$SHM" "$TMP/thd.sock" $A
+printf 'user nobody\nfp-grace 2\n' >>"$TMP/thd.conf"
+
+# ---- as the units start them ----------------------------------------------------------
+start_fp 1
+expect "region is root's, group nogroup, mode 0660" python3 -c '
+import grp, os, stat, sys
+st = os.stat("/dev/shm" + sys.argv[1])
+sys.exit(0 if (st.st_uid, grp.getgrgid(st.st_gid).gr_name, stat.S_IMODE(st.st_mode)) == (0, "nogroup", 0o660) else 1)' "$SHM"
+start_thd 1
+"$TWINHOP" light add --proto light --port 7000 --json "${ADM[@]}" >"$TMP/ladd.json" 2>&1
+expect "admin Light listener on port 7000 added" jtest "$(cat "$TMP/ladd.json")" 'd["ok"]'
+"$TWINHOP" sender add --proto light --local $A --local-port 7002 --peer 10.$N.0.2 \
+	--peer-port 7001 --interval-us 20000 --start --json "${ADM[@]}" >"$TMP/sadd.json" 2>&1
+expect "admin sender added and started" jtest "$(cat "$TMP/sadd.json")" 'd["ok"]'
+measure measure-1
+lsend light-1 7000
+
+# ---- 1. the fast path restarts ---------------------------------------------------------
+OLDFP=$FPPID
+kill -9 $OLDFP
+wait $OLDFP 2>/dev/null
+start_fp 2
+if poll 40 "d['fp']['attached'] and d['fp']['pid'] == $FPPID and d['fp']['attaches'] == 2" status; then
+	ok "twinhopd (nobody) attached to the new fast path (pid $FPPID)"
+else
+	nokf "twinhopd (nobody) attached to the new fast path (pid $FPPID)" "$TMP/poll.out"
+fi
+expect "every failed attach logged with its reason" grep -q "not attached: .*:" "$TMP/thd-1.log"
+grep "not attached" "$TMP/thd-1.log" | head -3 | sed 's/^/       /'
+expect "no attach refused for permissions" bash -c "! grep -qi 'permission denied\|refusing it' '$TMP/thd-1.log'"
+if poll 40 'len([x for x in d["sessions"] if x["kind"] in ("light", "sender")]) == 2 and all(x["state"] != "adding" for x in d["sessions"])' sessions; then
+	ok "admin listener and sender programmed again"
+else
+	nokf "admin listener and sender programmed again" "$TMP/poll.out"
+fi
+lsend light-2 7000
+if poll 40 'd["total"]["SENT"] > 0' fpcnt; then ok "admin sender sends from the new fast path"; else
+	nokf "admin sender sends from the new fast path" "$TMP/poll.out"; fi
+measure measure-2
+if poll 60 "$INUSE == 3" fpcnt; then ok "new fast path: 3 sessions in use (--light-port, admin listener, sender)"; else
+	nokf "new fast path: 3 sessions in use" "$TMP/poll.out"; fi
+
+# ---- 2. the daemon restarts, with a TWAMP session in flight --------------------------
+ip netns exec "$NSC" "$TWINHOP" measure $A --mode open --count 100000 --interval 0.01 \
+	--loss-timeout 1 >"$TMP/long.out" 2>&1 &
+LONG=$!
+PIDS+=($LONG)
+if poll 60 "$INUSE == 4" fpcnt; then ok "a TWAMP session runs in the fast path"; else
+	nokf "a TWAMP session runs in the fast path" "$TMP/poll.out"; fi
+kill -9 $THDPID
+wait $THDPID 2>/dev/null
+lost=0
+for _ in $(seq 100); do
+	lost=$(ipcnt CTL_LOST)
+	[ "$lost" = 1 ] && break
+	sleep 0.2
+done
+expect "fast path deemed the silent twinhopd dead (CTL_LOST $lost)" [ "$lost" = 1 ]
+v=$(ipcnt SESS_CTL_LOST)
+expect "its 3 sessions removed: listener, sender, TWAMP reflector (SESS_CTL_LOST $v)" [ "$v" = 3 ]
+v=$(($(ipcnt SESS_ADDED) - $(ipcnt SESS_DELETED)))
+expect "only the command line's session left in use ($v)" [ "$v" = 1 ]
+kill $LONG 2>/dev/null
+wait $LONG 2>/dev/null
+lsend light-3 8620
+start_thd 2
+measure measure-3
+lsend light-4 8620
+
+# ---- 3. nothing leaked -------------------------------------------------------------------
+if poll 60 'd["flows"] == 0 and d["test_ports_used"] == 0 and d["deletes_pending"] == 0 and d["fp"]["pending"] == 0 and d["fp"]["cmd_ring_used"] == 0 and d["fp"]["evt_ring_used"] == 0' status; then
+	ok "no flow, test port, delete, request or ring octet left over"
+else
+	nokf "no flow, test port, delete, request or ring octet left over" "$TMP/poll.out"
+fi
+if poll 40 "$INUSE == 1 and d['total']['CTL_LOST'] == 1" fpcnt; then
+	ok "fast-path sessions in use back to 1 (SESS_ADDED - SESS_DELETED)"
+else
+	nokf "fast-path sessions in use back to 1" "$TMP/poll.out"
+fi
+finish
