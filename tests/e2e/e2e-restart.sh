@@ -12,6 +12,9 @@
 #      removes every session the dead daemon programmed (counted), keeps its
 #      command-line listener (--light-port) working, and a new twinhopd
 #      takes the region over and serves new sessions;
+#   2b. SIGSTOP the new twinhopd past fp-grace: its sessions go, and once
+#      resumed it finds its claim released and attaches again, programming
+#      its admin listener again;
 #   3. nothing leaked: fast-path sessions in use (SESS_ADDED - SESS_DELETED)
 #      back to the command line's one, no flow, test port, deferred delete,
 #      pending request or unread ring octet left.
@@ -90,7 +93,7 @@ measure() { # tag
 }
 
 lsend() { # tag port
-	ip netns exec "$NSC" "$TWINHOP" light-send $A:$2 --count 10 --rate 50 --loss-timeout 1 \
+	ip netns exec "$NSC" "$TWINHOP" light-send $A:$2 --count 10 --rate 100 --loss-timeout 0.5 \
 		--json >"$TMP/$1.json" 2>"$TMP/$1.err"
 	local rc=$?
 	[ $rc = 0 ] && ok "$1: light-send to port $2 exit 0" || nokf "$1: light-send to port $2 exit 0 (got $rc)" "$TMP/$1.err"
@@ -167,13 +170,41 @@ start_thd 2
 measure measure-3
 lsend light-4 8620
 
+# ---- 2b. the daemon hangs past fp-grace, then resumes --------------------------------
+"$TWINHOP" light add --proto light --port 7100 --json "${ADM[@]}" >"$TMP/ladd2.json" 2>&1
+expect "admin Light listener on port 7100 added" jtest "$(cat "$TMP/ladd2.json")" 'd["ok"]'
+LID=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["session"])' "$TMP/ladd2.json")
+kill -STOP $THDPID
+lost=0
+for _ in $(seq 60); do
+	lost=$(ipcnt CTL_LOST)
+	[ "$lost" = 2 ] && break
+	sleep 0.2
+done
+expect "fast path deemed the stopped twinhopd dead (CTL_LOST $lost)" [ "$lost" = 2 ]
+kill -CONT $THDPID
+if poll 40 'd["fp"]["attached"] and d["fp"]["claim_lost"] == 1 and d["fp"]["attaches"] == 2' status; then
+	ok "resumed twinhopd found its claim released and attached again"
+else
+	nokf "resumed twinhopd found its claim released and attached again" "$TMP/poll.out"
+fi
+expect "the lost claim is logged" grep -q "released our claim" "$TMP/thd-2.log"
+if poll 40 "any(x['session'] == $LID and x['state'] != 'adding' for x in d['sessions'])" sessions; then
+	ok "its admin listener programmed again"
+else
+	nokf "its admin listener programmed again" "$TMP/poll.out"
+fi
+lsend light-5 7100
+"$TWINHOP" light del "$LID" --json "${ADM[@]}" >"$TMP/ldel.json" 2>&1
+expect "admin listener $LID deleted" jtest "$(cat "$TMP/ldel.json")" 'd["ok"]'
+
 # ---- 3. nothing leaked -------------------------------------------------------------------
 if poll 60 'd["flows"] == 0 and d["test_ports_used"] == 0 and d["deletes_pending"] == 0 and d["fp"]["pending"] == 0 and d["fp"]["cmd_ring_used"] == 0 and d["fp"]["evt_ring_used"] == 0' status; then
 	ok "no flow, test port, delete, request or ring octet left over"
 else
 	nokf "no flow, test port, delete, request or ring octet left over" "$TMP/poll.out"
 fi
-if poll 40 "$INUSE == 1 and d['total']['CTL_LOST'] == 1" fpcnt; then
+if poll 40 "$INUSE == 1 and d['total']['CTL_LOST'] == 2" fpcnt; then
 	ok "fast-path sessions in use back to 1 (SESS_ADDED - SESS_DELETED)"
 else
 	nokf "fast-path sessions in use back to 1" "$TMP/poll.out"
