@@ -251,7 +251,8 @@ static bool cmd_usage(FILE *f, const char *cmd)
 			if (cmd_help[i].opts)
 				usage_opts(f);
 			else if (!strcmp(cmd, "config"))
-				fputs("  --admin PATH       twinhopd admin socket (default $TWINHOP_ADMIN, "
+				fputs("  --admin PATH       twinhopd admin socket (default "
+				      "$TWINHOP_ADMIN, "
 				      "then " CLI_ADMIN_DEFAULT_SOCK ")\n",
 				      f);
 			else
@@ -727,9 +728,12 @@ static int no_reply_check(const struct cli_meas *m, const char *target)
 static int run_plans(const struct opts *o, const struct cli_conn *conn,
                      const struct cli_plan *plan, bool light)
 {
-	char err[512];
+	char err[512], title[300];
 	struct cli_meas_cfg mc;
 	meas_cfg_from_opts(o, &mc);
+	snprintf(title, sizeof(title), "twinhop %s %s", light ? "light-send" : "measure",
+	         o->target);
+	mc.html_title = title;
 	struct cli_meas *m = calloc(1, sizeof(*m));
 	struct cli_engine *e = cli_engine_new(o->engine, o->admin, err, sizeof(err));
 	int rc = 1;
@@ -998,10 +1002,9 @@ static unsigned edit_distance(const char *x, const char *y)
 	return d[n][m];
 }
 
-static const char *const commands[] = {"measure", "light-send", "bench",   "status",
-                                       "sessions", "counters",  "top",     "light",
-                                       "sender",  "admin",      "config",  "version",
-                                       "help"};
+static const char *const commands[] = {"measure",  "light-send", "bench", "status", "sessions",
+                                       "counters", "top",        "light", "sender", "admin",
+                                       "config",   "version",    "help"};
 
 static int cmd_watch(const char *path, const char *req, bool json)
 {
