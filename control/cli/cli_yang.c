@@ -726,8 +726,15 @@ static int apply(struct imp *im, struct adm *m, const json_t *conf, const json_t
 				continue;
 			r = call(m, json_pack("{ss sI}", "cmd", "session-del", "session",
 			                      (json_int_t)ju64(e, "session")));
-			if (!r)
+			if (!r) {
+				if (server)
+					json_decref(call(m, restore_req(conf)));
+				fprintf(stderr,
+				        "twinhop config import: %s: stopped; the Server settings "
+				        "were put back, the senders deleted so far stay deleted\n",
+				        im->file);
 				return -1;
+			}
 			json_decref(r);
 			printf("Sender %" PRIu64 " deleted (--replace).\n", ju64(e, "session"));
 		}
