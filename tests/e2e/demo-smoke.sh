@@ -24,10 +24,11 @@ res=$(python3 - "$tmp/out.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["end"]["summary"]
-print(d["start"]["session"]["mode"], s["sent"], s["received"], s["loss"]["round_trip"]["count"])
+print(d["start"]["session"]["mode"], s["sent"], s["received"], s["loss"]["round_trip"]["count"],
+      d["end"]["run"]["cpu_shared"])
 PY
 )
-read -r mode sent rcvd lost <<<"$res"
+read -r mode sent rcvd lost cpushared <<<"$res"
 [ "$mode" = authenticated ] && ok "mode authenticated" || nok "mode authenticated (got '$mode')"
 [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$sent" = "$rcvd" ] && [ "$lost" = 0 ] &&
 	ok "sent $sent = received $rcvd, lost 0" || nok "sent/received/lost: '$res'"
@@ -41,10 +42,15 @@ if [ "$ncpu" -lt 3 ]; then
 	rcpu=$(python3 -c 'import os; print(max(os.sched_getaffinity(0)))')
 	grep -q "twinhop-fp (CPU $rcpu), TAP twh-r0" "$tmp/err.log" &&
 		ok "R's fast path alone on CPU $rcpu" || nok "R's fast path alone on CPU $rcpu"
+	# the measure report itself: the client shares S's lcore CPU
+	[ "$cpushared" = True ] && ok "the JSON report says cpu_shared true" ||
+		nok "the JSON report says cpu_shared true (got '$cpushared')"
 else
 	grep -q "no CPU shared" "$tmp/err.log" && ! grep -q "cores shared" "$tmp/err.log" &&
 		ok "$ncpu CPUs: the demo says no CPU is shared" ||
 		{ nok "$ncpu CPUs: the demo says no CPU is shared"; grep -i cpu "$tmp/err.log"; }
+	[ "$cpushared" = False ] && ok "the JSON report says cpu_shared false" ||
+		nok "the JSON report says cpu_shared false (got '$cpushared')"
 fi
 left=$(ip netns list | grep -c '^twh-demo-')
 [ "$left" = 0 ] && ok "no demo namespace left" || nok "$left demo namespaces left"
