@@ -130,15 +130,15 @@ elif [ "$NCPU" = 2 ]; then
 	CTL_CPUS=${CPUS[0]}
 	SHARED=1
 	R_OPT=()
-	S_OPT=(--idle-spin "${IDLE_SPIN:-10}")
+	S_OPT=(--idle-spin 10)
 	DEF_RATE=10000
 else
 	R_CPU=${CPUS[0]}
 	S_CPU=${CPUS[0]}
 	CTL_CPUS=${CPUS[0]}
 	SHARED=1
-	R_OPT=(--idle-spin "${IDLE_SPIN:-10}")
-	S_OPT=(--idle-spin "${IDLE_SPIN:-10}")
+	R_OPT=(--idle-spin 10)
+	S_OPT=(--idle-spin 10)
 	DEF_RATE=1000
 fi
 PIN=(taskset -c "$CTL_CPUS")
