@@ -74,6 +74,18 @@ static int fp_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, 
 		}
 		((struct fp_priv *)e->priv)->adm.fd = -1;
 	}
+	/* The fast path sends from exactly this address: a wildcard (light-send
+	 * without --local) would leave it no source to write, and the sender
+	 * would be NACKed deep in the daemon with a field offset for a reason. */
+	if ((cfg->local.ss_family == AF_INET &&
+	     ((const struct sockaddr_in *)&cfg->local)->sin_addr.s_addr == htonl(INADDR_ANY)) ||
+	    (cfg->local.ss_family == AF_INET6 &&
+	     IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&cfg->local)->sin6_addr)) ||
+	    (cfg->local.ss_family != AF_INET && cfg->local.ss_family != AF_INET6)) {
+		snprintf(err, errlen, "fastpath engine: give --local ADDR, the fast path's own "
+		                      "address (its TAP address): it cannot send from a wildcard");
+		return -1;
+	}
 	/* No bind here: twinhop-fp owns the address.  Pick a port if none given. */
 	uint16_t *port = cfg->local.ss_family == AF_INET6
 	                     ? &((struct sockaddr_in6 *)&cfg->local)->sin6_port

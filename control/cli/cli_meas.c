@@ -118,12 +118,16 @@ static int html_open(struct cli_meas *m, char *err, size_t errlen)
 		return -1;
 	}
 	const struct cli_meas_sess *s = &m->s[0];
-	char title[160], sub[256], iso[32];
+	char title[320], sub[256], iso[32];
 	time_t t = (time_t)(m->t0 / 1000000000);
 	struct tm tm;
 	if (!gmtime_r(&t, &tm) || !strftime(iso, sizeof(iso), "%Y-%m-%d %H:%M:%S UTC", &tm))
 		snprintf(iso, sizeof(iso), "?");
-	snprintf(title, sizeof(title), "twinhop: %s", s->info.peer ? s->info.peer : s->name);
+	if (m->cfg.html_title)
+		snprintf(title, sizeof(title), "%s", m->cfg.html_title);
+	else
+		snprintf(title, sizeof(title), "twinhop: %s",
+		         s->info.peer ? s->info.peer : s->name);
 	snprintf(sub, sizeof(sub), "%u session%s, mode %s, engine %s, started %s", m->n,
 	         m->n == 1 ? "" : "s", s->info.mode ? s->info.mode : "-",
 	         m->cfg.engine ? m->cfg.engine : "socket", iso);

@@ -37,6 +37,7 @@ struct cli_meas_cfg {
 	const char *csv_path;       /* NULL: no CSV */
 	const char *om_path;        /* NULL: no OpenMetrics file */
 	const char *html_path;      /* NULL: no HTML page (one section per session) */
+	const char *html_title;     /* its title; NULL: "twinhop: " and the first peer */
 	const char *engine;         /* "socket", "fastpath"; for the report's advice */
 };
 

@@ -727,9 +727,12 @@ static int no_reply_check(const struct cli_meas *m, const char *target)
 static int run_plans(const struct opts *o, const struct cli_conn *conn,
                      const struct cli_plan *plan, bool light)
 {
-	char err[512];
+	char err[512], title[300];
 	struct cli_meas_cfg mc;
 	meas_cfg_from_opts(o, &mc);
+	snprintf(title, sizeof(title), "twinhop %s %s", light ? "light-send" : "measure",
+	         o->target);
+	mc.html_title = title;
 	struct cli_meas *m = calloc(1, sizeof(*m));
 	struct cli_engine *e = cli_engine_new(o->engine, o->admin, err, sizeof(err));
 	int rc = 1;

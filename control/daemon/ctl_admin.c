@@ -170,6 +170,7 @@ static void client_io(struct ctl_io *io, uint32_t events)
 		char *start = c->in, *nl;
 		while (!c->dead &&
 		       (nl = memchr(start, '\n', c->in_len - (size_t)(start - c->in)))) {
+			c->last_ms = ctl_now_ms();
 			if (!c->skipping)
 				adm_handle_line(c, start, (size_t)(nl - start));
 			c->skipping = false;
@@ -188,6 +189,20 @@ static void client_io(struct ctl_io *io, uint32_t events)
 	}
 }
 
+/* Whether a new client of listener l (peer uid) stays within the limits. */
+static bool client_fits(const struct adm_listener *l, uid_t uid)
+{
+	if (l->n_clients >= ADM_MAX_CLIENT)
+		return false;
+	if (!l->ro)
+		return true;
+	unsigned same = 0;
+	for (const struct adm_client *c = l->a->clients; c; c = c->next)
+		if (c->ro && !c->dead && c->uid == uid)
+			same++;
+	return same < ADM_RO_PER_UID;
+}
+
 static void listener_io(struct ctl_io *io, uint32_t events)
 {
 	struct adm_listener *l = (struct adm_listener *)io;
@@ -198,7 +213,18 @@ static void listener_io(struct ctl_io *io, uint32_t events)
 		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		if (a->n_clients >= ADM_MAX_CLIENT) {
+		struct ucred cr = {.uid = (uid_t)-1};
+		socklen_t crl = sizeof(cr);
+		(void)getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl);
+		if (!client_fits(l, cr.uid)) {
+			a->d->cnt.c[CTL_CNT_ADMIN_REFUSED]++;
+			uint64_t now = ctl_now_ms();
+			if (now - a->refused_log_ms >= 1000) {
+				a->refused_log_ms = now;
+				log_warnx("admin socket %s: client of uid %u refused (%u clients%s)",
+				             l->path, (unsigned)cr.uid, l->n_clients,
+				             l->ro ? ", or this uid's limit" : "");
+			}
 			close(fd);
 			continue;
 		}
@@ -208,7 +234,10 @@ static void listener_io(struct ctl_io *io, uint32_t events)
 			continue;
 		}
 		c->a = a;
+		c->lst = l;
 		c->ro = l->ro;
+		c->uid = cr.uid;
+		c->last_ms = ctl_now_ms();
 		c->serial = ++a->next_serial;
 		c->io.fd = fd;
 		c->io.cb = client_io;
@@ -220,7 +249,7 @@ static void listener_io(struct ctl_io *io, uint32_t events)
 		}
 		c->next = a->clients;
 		a->clients = c;
-		a->n_clients++;
+		l->n_clients++;
 	}
 }
 
@@ -285,7 +314,7 @@ static void client_free(struct ctl_admin *a, struct adm_client *c)
 	ctl_loop_del(a->d->loop, &c->io);
 	close(c->io.fd);
 	ctl_jb_free(&c->out);
-	a->n_clients--;
+	c->lst->n_clients--;
 	free(c);
 }
 
@@ -308,11 +337,15 @@ void ctl_admin_free(struct ctl_admin *a)
 
 void ctl_admin_poll(struct ctl_admin *a, uint64_t now_ms)
 {
-	(void)now_ms;
 	for (struct adm_client **pc = &a->clients; *pc;) {
 		struct adm_client *c = *pc;
 		if (!c->dead && c->out.len)
 			adm_flush(c);
+		if (!c->dead && c->ro && !c->n_subs && 
+		    now_ms - c->last_ms >= (uint64_t)a->d->conf.admin_idle_timeout_s * 1000u) {
+			a->d->cnt.c[CTL_CNT_ADMIN_IDLE]++;
+			c->dead = true;
+		}
 		if (c->dead) {
 			*pc = c->next;
 			client_free(a, c);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ctl_admin.h"
 #include "ctl_conf.h"
@@ -22,13 +23,24 @@
 
 #define ADM_LINE_MAX   4096
 #define ADM_OUT_MAX    (1u << 20) /* subscriber back-pressure limit (doc) */
-#define ADM_MAX_CLIENT 64
+/* Client limits per socket, so the world-writable read-only socket cannot
+ * lock out the group-restricted full one (bgpd keeps a restricted control
+ * socket the same way).  On the read-only socket one local user holds at
+ * most ADM_RO_PER_UID connections, and a client that neither sends a
+ * request nor follows a session for admin-idle-timeout is closed. */
+#define ADM_MAX_CLIENT  32 /* per socket */
+#define ADM_RO_PER_UID  8
 #define ADM_MAX_SUBS   16
+
+struct adm_listener;
 
 struct adm_client {
 	struct ctl_io io;
 	struct ctl_admin *a;
+	struct adm_listener *lst; /* the socket it came through (its client count) */
 	uint64_t serial;
+	uint64_t last_ms; /* accept, or the last complete request line (CLOCK_MONOTONIC ms) */
+	uid_t uid;        /* SO_PEERCRED */
 	bool ro, dead, skipping;
 	char in[ADM_LINE_MAX + 1];
 	size_t in_len;
@@ -44,6 +56,7 @@ struct adm_listener {
 	struct ctl_io io;
 	struct ctl_admin *a;
 	bool ro;
+	unsigned n_clients;
 	char path[CTL_CONF_UNIX_MAX];
 };
 
@@ -52,8 +65,8 @@ struct ctl_admin {
 	struct adm_listener lst[2];
 	unsigned n_lst;
 	struct adm_client *clients;
-	unsigned n_clients;
 	uint64_t next_serial;
+	uint64_t refused_log_ms; /* last "refused" log line (one a second at most) */
 };
 
 /* ctl_admin.c: output to one client, or to every subscriber of a session. */

@@ -58,6 +58,7 @@ void ctl_conf_defaults(struct ctl_conf *c)
 	c->setup_timeout_s = 10;
 	c->ended_timeout_s = 60;
 	c->tcp_keepalive_s = 60;
+	c->admin_idle_timeout_s = 60; /* read-only admin socket (docs/admin-protocol.md) */
 	c->max_sessions_per_connection = 16;
 	c->max_sessions_per_client = 64;
 	c->test_port_min = 20000;
@@ -186,6 +187,7 @@ static const int log_prios[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 
 enum dir_id {
 	D_ADMIN_GROUP,
+	D_ADMIN_IDLE,
 	D_ADMIN_SOCKET,
 	D_ADMIN_SOCKET_RO,
 	D_ALLOW,
@@ -222,6 +224,7 @@ static const struct {
 	bool repeat;
 } dirs[D__COUNT] = {
     [D_ADMIN_GROUP] = {"admin-group", 1, 1, false},
+    [D_ADMIN_IDLE] = {"admin-idle-timeout", 1, 1, false},
     [D_ADMIN_SOCKET] = {"admin-socket", 1, 1, false},
     [D_ADMIN_SOCKET_RO] = {"admin-socket-ro", 1, 1, false},
     [D_ALLOW] = {"allow", 1, -1, true},
@@ -386,6 +389,8 @@ static int do_directive(struct parse *p, struct ctl_conf *c, enum dir_id d, char
 	switch (d) {
 	case D_ADMIN_GROUP:
 		return parse_str(p, "admin-group", a[0], c->admin_group, sizeof(c->admin_group));
+	case D_ADMIN_IDLE:
+		return parse_u32(p, "admin-idle-timeout", a[0], 1, 86400, &c->admin_idle_timeout_s);
 	case D_ADMIN_SOCKET:
 	case D_ADMIN_SOCKET_RO: {
 		char *dst = d == D_ADMIN_SOCKET ? c->admin_socket : c->admin_socket_ro;
@@ -640,6 +645,7 @@ void ctl_conf_print(const struct ctl_conf *c, FILE *f)
 
 	if (c->admin_group[0])
 		fprintf(f, "admin-group %s\n", c->admin_group);
+	fprintf(f, "admin-idle-timeout %u\n", c->admin_idle_timeout_s);
 	fprintf(f, "admin-socket %s\n", c->admin_socket);
 	fprintf(f, "admin-socket-ro %s\n", c->admin_socket_ro[0] ? c->admin_socket_ro : "none");
 	for (unsigned i = 0; i < c->n_allow; i++) {

@@ -58,6 +58,7 @@ struct ctl_conf {
 	uint32_t max_connections;
 	uint32_t max_connections_per_address;
 	uint32_t setup_timeout_s; /* pre-authentication deadline (Set-Up-Response) */
+	uint32_t admin_idle_timeout_s; /* read-only admin client without request or subscription */
 	uint32_t ended_timeout_s; /* after the last session of a connection ended */
 	uint32_t tcp_keepalive_s; /* TCP_KEEPIDLE; 0 = no keepalive */
 	uint32_t max_sessions_per_connection;

@@ -86,6 +86,8 @@
 	X(METRICS_BAD_METHOD, "metrics endpoint: method other than GET/HEAD: 405")                 \
 	X(METRICS_TIMEOUT, "metrics endpoint: no complete request in time: closed")                \
 	X(METRICS_REFUSED, "metrics endpoint: too many clients: closed at once")                   \
+	X(ADMIN_REFUSED, "admin socket: 33rd client of a socket, or 9th of a uid (read-only)")     \
+	X(ADMIN_IDLE, "read-only admin client: no request, no subscription in admin-idle-timeout") \
 	X(STATS_FAILED, "STATS_REQUEST poll not sent, NACKed or unanswered")                       \
 	X(RELOAD_OK, "SIGHUP: configuration reloaded")                                             \
 	X(RELOAD_FAILED, "SIGHUP: new configuration rejected, the running one kept")              \

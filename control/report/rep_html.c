@@ -221,6 +221,14 @@ static void run_table(struct tw_report *r, FILE *f)
 	kv_begin(f, "engine drops");
 	td_u64(f, "end.run.engine_drops", u->engine_drops);
 	tw_html_tr_end(f);
+	for (unsigned i = 0; i < u->n_engine_drop_by && i < TW_REPORT_DROP_REASONS; i++) {
+		char key[128];
+		snprintf(key, sizeof(key), "end.run.engine_drop_reasons.%s",
+		         u->engine_drop_by[i].name);
+		kv_begin(f, u->engine_drop_by[i].name);
+		td_u64(f, key, u->engine_drop_by[i].n);
+		tw_html_tr_end(f);
+	}
 	tw_html_table_end(f);
 	if (rep_run_short(u)) {
 		snprintf(b, sizeof(b), "Rate shortfall: %.0f of %.0f packets per second reached.",

@@ -128,4 +128,10 @@ PY
 "$TWINHOP" light del 99999 >"$TMP/o" 2>"$TMP/e"; rc=$?
 [ $rc = 1 ] && [ "$(wc -l <"$TMP/e")" = 1 ] && grep -q 'not-found' "$TMP/e" && ok "daemon error: one line, exit 1" ||
 	ko "daemon error (rc $rc)" "$TMP/e"
+# issue 10: the fast path sends from its own address; light-send without
+# --local is refused up front, in one line naming --local (exit 1)
+"$TWINHOP" light-send 127.0.0.1:9 --engine fastpath --count 1 >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc = 1 ] && [ "$(wc -l <"$TMP/e")" = 1 ] && grep -q -- '--local ADDR' "$TMP/e" &&
+	ok "fastpath light-send without --local: one line naming --local" ||
+	ko "fastpath light-send without --local (rc $rc)" "$TMP/e"
 finish client_cli_human

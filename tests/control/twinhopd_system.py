@@ -99,7 +99,7 @@ def main():
     with open(conf, "w") as f:
         f.write("listen 127.0.0.1 %d\nmodes open\nfp-region %s\nfp-timeout 500\n"
                 "admin-socket %s\nadmin-socket-ro %s\ntest-ports 30000-30100\n"
-                "servwait 30\nseccomp %s\nlog-level debug\n"
+                "servwait 30\nseccomp %s\nlog-level debug\nadmin-idle-timeout 2\n"
                 % (port, region, sock, rosock, "no" if asan else "yes"))
     log = open(os.path.join(tmp, "twinhopd.log"), "w")
     d = subprocess.Popen([TWINHOPD, "-f", conf], stderr=log)
@@ -230,6 +230,38 @@ def main():
     check(r and r[0].get("error") == "readonly", "read-only socket refuses light-add")
     r = admin(sock, [{"id": 4, "cmd": "light-add", "proto": "stamp", "port": 30099}])
     check(r and r[0].get("ok") and r[0].get("session"), "light-add ACKed")
+
+    # --- read-only socket limits (issue 8 §7): 8 connections per uid, its
+    # own cap, idle clients closed after admin-idle-timeout (2 s here) ---
+    def closed_by_server(c, wait):
+        c.settimeout(wait)
+        try:
+            return c.recv(1) == b""
+        except socket.timeout:
+            return False
+        except OSError:
+            return True
+    held = []
+    for _ in range(8):
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(rosock)
+        held.append(c)
+    ninth = socket.socket(socket.AF_UNIX)
+    ninth.connect(rosock)
+    check(closed_by_server(ninth, 2), "read-only socket: a 9th connection of one uid is closed at once")
+    ninth.close()
+    check(not closed_by_server(held[0], 0.3), "read-only socket: the 8 held ones stay open")
+    r = admin(sock, [{"id": 40, "cmd": "show-status"}])
+    check(r and r[0].get("ok"), "full socket still answers while the read-only one is at its limit")
+    check(all(closed_by_server(c, 5) for c in held),
+          "read-only socket: idle clients closed after admin-idle-timeout")
+    for c in held:
+        c.close()
+    r = admin(rosock, [{"id": 41, "cmd": "show-counters"}])
+    cnt = r[0]["counters"] if r and r[0].get("ok") else {}
+    check(cnt.get("ADMIN_REFUSED") == 1 and cnt.get("ADMIN_IDLE") == 8,
+          "counters ADMIN_REFUSED = 1, ADMIN_IDLE = 8 (%r, %r)"
+          % (cnt.get("ADMIN_REFUSED"), cnt.get("ADMIN_IDLE")))
     r = admin(sock, [{"id": 5, "cmd": "bogus"}, "not json"], 2)
     check(len(r) == 2 and r[0].get("error") == "unknown-cmd" and r[1].get("error") == "parse",
           "unknown command and parse error")

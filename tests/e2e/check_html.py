@@ -5,7 +5,8 @@ chromium-driver, python3-selenium) and check it against the JSON report of
 the same run:
 
   - the page names nothing outside itself (no http(s) URL, script, link,
-    src, url()) and the browser fetched nothing (no resource timing entry);
+    src, url()) and the browser requested nothing but the file (the
+    DevTools network log of the page, and its resource timing entries);
   - the browser console has no error;
   - every chart series rendered exactly as many circles / bars as it
     declares, each with a non-empty box inside its SVG, and as many as the
@@ -13,8 +14,8 @@ the same run:
   - every value shown with a data-key equals the JSON value at that path,
     and the text of each table cell says the same number.
 
-usage: check_html.py measure PAGE JSON OPENMETRICS
-       check_html.py bench PAGE JSON
+usage: check_html.py GROUP [-- GROUP ...], a GROUP being
+         measure PAGE JSON OPENMETRICS   or   bench PAGE JSON
 With several sessions JSON has one document per line and the page one
 section per session, in the same order.
 Prints "ok   - ..." / "FAIL - ..." lines; exit 1 on any failure."""
@@ -114,7 +115,9 @@ def browser(user_dir):
               # Nothing may be fetched; if something tried, it would not resolve.
               '--host-resolver-rules=MAP * ~NOTFOUND'):
         opts.add_argument(a)
-    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    # browser: the console; performance: the DevTools Network events, i.e.
+    # every request the page made, failed ones included.
+    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL', 'performance': 'ALL'})
     return webdriver.Chrome(service=Service(shutil.which('chromedriver')), options=opts)
 
 
@@ -175,8 +178,9 @@ def expected_bench(doc):
     }
 
 
-def main():
-    mode, page, jpath = sys.argv[1:4]
+def check_page(drv, argv):
+    """One page against its JSON (and OpenMetrics) in the open browser."""
+    mode, page, jpath = argv[0:3]
     lines = [l for l in open(jpath) if l.strip()]
     try:
         docs = [json.loads(''.join(lines))]
@@ -189,7 +193,7 @@ def main():
 
     if mode == 'measure':
         # section k of the page is session k
-        wants = [expected_measure(d, sys.argv[4]) for d in docs]
+        wants = [expected_measure(d, argv[3]) for d in docs]
         musthave = ['end.summary.sent', 'end.summary.received', 'end.summary.rtt.p50_ns',
                     'end.summary.rtt.p99_ns', 'end.summary.loss.round_trip.ratio',
                     'end.summary.forward_owd.p50_ns', 'intervals.0.rtt.p50_ns',
@@ -207,24 +211,26 @@ def main():
         k = sec if mode == 'measure' else 0
         return (docs[k], wants[k]) if 0 <= k < len(docs) else (None, None)
 
-    with tempfile.TemporaryDirectory(prefix='twh-chromium-') as ud:
-        drv = browser(ud)
-        try:
-            drv.get('file://' + os.path.abspath(page))
-            title = drv.title
-            charts = drv.execute_script(JS_CHARTS)
-            values = drv.execute_script(JS_VALUES)
-            res = drv.execute_script(
-                "return performance.getEntriesByType('resource').map(e => e.name);")
-            nav = drv.execute_script(
-                "return performance.getEntriesByType('navigation').map(e => e.name);")
-            logs = drv.get_log('browser')
-        finally:
-            drv.quit()
+    drv.get_log('performance')  # drop what came before this page
+    url = 'file://' + os.path.abspath(page)
+    drv.get(url)
+    title = drv.title
+    charts = drv.execute_script(JS_CHARTS)
+    values = drv.execute_script(JS_VALUES)
+    res = drv.execute_script("return performance.getEntriesByType('resource').map(e => e.name);")
+    nav = drv.execute_script("return performance.getEntriesByType('navigation').map(e => e.name);")
+    logs = drv.get_log('browser')  # this page's entries: get_log empties the buffer
+    msgs = [json.loads(e['message'])['message'] for e in drv.get_log('performance')]
+    # (the page's own requests: Chromium's start-up tab logs some too)
+    requests = [m['params']['request']['url'] for m in msgs
+                if m.get('method') == 'Network.requestWillBeSent' and
+                m['params'].get('documentURL') == url]
 
     check(title.startswith('twinhop'), 'the page loaded (title %r)' % title)
-    check(nav and all(n.startswith('file://') for n in nav) and not res,
-          'the browser fetched nothing but the file', res)
+    others = [u for u in requests if u != url]
+    check(nav and all(n.startswith('file://') for n in nav) and not res and not others and
+          url in requests, 'the browser requested nothing but the file (%d request(s))' %
+          len(requests), res + others)
     errors = [l for l in logs if l.get('level') in ('SEVERE', 'ERROR')]
     check(not errors, 'no console errors (%d log entries)' % len(logs), errors[:3])
 
@@ -289,6 +295,27 @@ def main():
     missing = [(s, k) for s in range(len(docs)) for k in musthave if k not in keys.get(s, ())]
     check(not missing, 'the page shows the key numbers (%d of them, %d section(s))' %
           (len(musthave), len(docs)), missing)
+
+
+def main():
+    """Pages separated by "--", checked in one browser (one start-up)."""
+    groups, cur = [], []
+    for a in sys.argv[1:] + ['--']:
+        if a == '--':
+            if cur:
+                groups.append(cur)
+            cur = []
+        else:
+            cur.append(a)
+    with tempfile.TemporaryDirectory(prefix='twh-chromium-') as ud:
+        drv = browser(ud)
+        try:
+            for g in groups:
+                print('# %s %s' % (g[0], os.path.basename(g[1])))
+                check_page(drv, g)
+        finally:
+            drv.quit()
+    check(groups, '%d page(s) checked' % len(groups))
     return 1 if FAILED else 0
 
 

@@ -79,7 +79,6 @@ run_check() {
 		nokf "$tag: check_html.py failed (exit $rc)" "$TMP/$tag.out"
 	fi
 }
-run_check measure-page measure "$TMP/m.html" "$TMP/m.json" "$TMP/m.om"
-run_check two-sessions-page measure "$TMP/m2.html" "$TMP/m2.json" "$TMP/m2.om"
-run_check bench-page bench "$TMP/b.html" "$TMP/b.json"
+run_check pages measure "$TMP/m.html" "$TMP/m.json" "$TMP/m.om" \
+	-- measure "$TMP/m2.html" "$TMP/m2.json" "$TMP/m2.om" -- bench "$TMP/b.html" "$TMP/b.json"
 finish

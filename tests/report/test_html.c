@@ -293,7 +293,8 @@ static void test_document(void)
 
 /* ---- the HTML report driver against the JSON driver ---- */
 
-static char *render(enum tw_report_format fmt, enum rep_scen sc, bool hostile)
+static char *render_run(enum tw_report_format fmt, enum rep_scen sc, bool hostile,
+                        const struct tw_report_run *run)
 {
 	char *mem = NULL;
 	size_t n = 0;
@@ -301,6 +302,8 @@ static char *render(enum tw_report_format fmt, enum rep_scen sc, bool hostile)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	struct tw_report *r = tw_report_new(fmt, f, TW_REPORT_F_COMPACT);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	if (run)
+		tw_report_set_run(r, run);
 	if (fmt == TW_REPORT_HTML)
 		tw_html_begin(f, "t", NULL);
 	CU_ASSERT_EQUAL(rep_scen_run(sc, r, hostile), TW_OK);
@@ -309,6 +312,11 @@ static char *render(enum tw_report_format fmt, enum rep_scen sc, bool hostile)
 	tw_report_free(r);
 	fclose(f);
 	return mem;
+}
+
+static char *render(enum tw_report_format fmt, enum rep_scen sc, bool hostile)
+{
+	return render_run(fmt, sc, hostile, NULL);
 }
 
 /* The quoted attribute value after `name="` at p, entities decoded. */
@@ -433,6 +441,47 @@ static void test_driver_equals_json(void)
 	}
 }
 
+/* The run's facts (rate, host and engine drops, advice), as the JSON has them. */
+static void test_driver_run(void)
+{
+	const struct tw_report_run run = {
+	    .rate_requested_pps = 1000,
+	    .rate_achieved_pps = 812.3456,
+	    .rate_judged = true,
+	    .host_known = true,
+	    .host_rcvbuf_errors = 7,
+	    .host_sndbuf_errors = 2,
+	    .engine_drops = 5,
+	    .n_engine_drop_by = 2,
+	    .engine_drop_by = {{"DROP_PORT_MISSED", 3}, {"DROP_RING_FULL", 2}},
+	    .advice = "use <the> fast path",
+	};
+	char *html = render_run(TW_REPORT_HTML, REP_SCEN_CLEAN, false, &run);
+	char *js = render_run(TW_REPORT_JSON, REP_SCEN_CLEAN, false, &run);
+	json_error_t je;
+	json_t *doc = json_loads(js, 0, &je);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	compare_keys(html, doc);
+	static const char *const keys[] = {"end.run.rate_requested_pps",
+	                                   "end.run.rate_achieved_pps",
+	                                   "end.run.host_drops.udp_rcvbuf_errors",
+	                                   "end.run.host_drops.udp_sndbuf_errors",
+	                                   "end.run.engine_drops",
+	                                   "end.run.engine_drop_reasons.DROP_PORT_MISSED",
+	                                   "end.run.engine_drop_reasons.DROP_RING_FULL"};
+	char needle[128];
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(needle, sizeof(needle), "data-key=\"%s\"", keys[i]);
+		CU_ASSERT_PTR_NOT_NULL(strstr(html, needle));
+		CU_ASSERT_PTR_NOT_NULL(lookup(doc, keys[i]));
+	}
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<p class=\"warn\">Rate shortfall: 812 of 1000"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<p class=\"note\">use &lt;the&gt; fast path</p>"));
+	json_decref(doc);
+	free(html);
+	free(js);
+}
+
 static void test_driver_hostile(void)
 {
 	char *html = render(TW_REPORT_HTML, REP_SCEN_LOSSY, true);
@@ -523,6 +572,7 @@ static const struct tw_unit_case cases[] = {
     {"chart arguments", test_chart_args},
     {"document", test_document},
     {"driver numbers equal JSON", test_driver_equals_json},
+    {"driver run facts", test_driver_run},
     {"driver hostile strings", test_driver_hostile},
     {"driver interval series bounded", test_driver_bounded},
     {"driver write error", test_driver_write_error},
