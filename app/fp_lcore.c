@@ -7,8 +7,9 @@
  *   -> one TSC read for late T3 -> tx burst
  *   -> periodic work gated on TSC deadlines computed from that one read:
  *      result flush, and on the main lcore IPC poll, counter publish,
- *      sender ticks (loss, end), REFWAIT/Timeout expiry, TSC clock resync,
- *      session slot reaping.
+ *      sender ticks (loss, end), REFWAIT/Timeout expiry, the control
+ *      process's liveness watch (fp_ctl_watch), TSC clock resync, session
+ *      slot reaping.
  *
  * Nothing in the loop allocates from the heap, logs, takes a lock or makes a
  * system call.  The one exception is the idle back-off (--idle-backoff on):

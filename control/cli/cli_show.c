@@ -92,6 +92,14 @@ int cli_show_status(FILE *f, const char *reply)
 	        " refused, %" PRIu64 " timed out\n",
 	        "  requests:", u64(fp, "sent"), u64(fp, "send_fail"), u64(fp, "acks"),
 	        u64(fp, "nacks"), u64(fp, "timeouts"));
+	/* Issue 8 §6b: one attach per fast-path (re)start; a lost claim means
+	 * the fast path deemed this daemon dead (fp-grace) and it re-attached. */
+	if (json_object_get(fp, "attaches"))
+		fprintf(f,
+		        "%-15s %" PRIu64 " attach(es), %" PRIu64 " claim(s) lost, fp-grace %" PRIu64
+		        " s, %" PRIu64 " request(s) pending\n",
+		        "  restarts:", u64(fp, "attaches"), u64(fp, "claim_lost"),
+		        u64(fp, "grace_ms") / 1000u, u64(fp, "pending"));
 	json_t *ls = json_object_get(o, "listen");
 	fprintf(f, "%-15s ", "TWAMP-Control:");
 	if (!json_array_size(ls)) {
@@ -188,21 +196,29 @@ int cli_show_sessions(FILE *f, const char *reply)
 		json_decref(o);
 		return 0;
 	}
+	/* A NAME column only when some session has one (`twinhop config
+	 * import` names its senders after the RFC 8913 test sessions). */
+	bool named = false;
+	for (size_t i = 0; i < json_array_size(ss); i++)
+		named |= *str(json_array_get(ss, i), "name", "") != '\0';
 	struct table t = {
-	    .ncol = 10,
-	    .head = {"ID", "KIND", "PROTO", "STATE", "MODE", "LOCAL", "PEER", "RX", "TX", "DROPS"},
-	    .right = {true, false, false, false, false, false, false, true, true, true}};
+	    .ncol = named ? 11 : 10,
+	    .head = {"ID", "KIND", "PROTO", "STATE", "MODE", "LOCAL", "PEER", "RX", "TX", "DROPS",
+	             "NAME"},
+	    .right = {true, false, false, false, false, false, false, true, true, true, false}};
 	for (size_t i = 0; i < json_array_size(ss); i++) {
 		json_t *s = json_array_get(ss, i);
 		/* drops come only from the fast path's STATS poll ("live"):
 		 * "-" when there is none (detached), not a made-up 0 */
 		json_t *live = json_object_get(s, "live");
-		char *row[10] = {
+		char *row[11] = {
 		    dup_u64(u64(s, "session")),   strdup(str(s, "kind", "?")),
 		    strdup(str(s, "proto", "?")), strdup(str(s, "state", "?")),
 		    strdup(str(s, "mode", "-")),  strdup(str(s, "local", "-")),
 		    strdup(str(s, "peer", "-")),  dup_u64(u64(s, "rx_pkts")),
-		    dup_u64(u64(s, "tx_pkts")),   live ? dup_u64(u64(live, "drops")) : strdup("-")};
+		    dup_u64(u64(s, "tx_pkts")),
+		    live ? dup_u64(u64(live, "drops")) : strdup("-"),
+		    named ? strdup(str(s, "name", "-")) : NULL};
 		t_add(&t, row);
 	}
 	t_print(f, &t);

@@ -79,8 +79,7 @@ static struct ly_ctx *yang_ctx(void)
 		if (dirs[i] && *dirs[i] && has_module(dirs[i]))
 			dir = dirs[i];
 	if (!dir) {
-		fprintf(stderr,
-		        "twinhop config: %s@%s.yang not found ($TWINHOP_YANG_DIR, %s)\n",
+		fprintf(stderr, "twinhop config: %s@%s.yang not found ($TWINHOP_YANG_DIR, %s)\n",
 		        YANG_MODULE, YANG_REVISION, TW_YANG_DIR);
 		return NULL;
 	}
@@ -244,8 +243,7 @@ static const struct rule {
     {"/session-sender/test-session/lambda", NULL, NULL},
     {"/session-sender/test-session/max-interval", "",
      "twinhop's Poisson schedule has no maximum interval"},
-    {"/session-reflector/admin-state", "true",
-     "twinhopd always reflects; stop twinhopd instead"},
+    {"/session-reflector/admin-state", "true", "twinhopd always reflects; stop twinhopd instead"},
     {"/session-reflector/refwait", NULL, NULL},
 };
 
@@ -288,9 +286,8 @@ struct imp {
 	char summary[512];
 };
 
-__attribute__((format(printf, 3, 4))) static int refuse(const struct imp *im,
-                                                        const struct lyd_node *n,
-                                                        const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int
+refuse(const struct imp *im, const struct lyd_node *n, const char *fmt, ...)
 {
 	char *path = n ? lyd_path(n, LYD_PATH_STD, NULL, 0) : NULL;
 	va_list ap;
@@ -414,6 +411,8 @@ static int map_session(struct imp *im, const struct lyd_node *cc, const struct l
 		return -1;
 	const char *server = leaf(cc, "server-ip", false, NULL);
 	const char *refl = leaf(req, "reflector-ip", false, &n);
+	if (strchr(refl, '%') || strchr(server, '%'))
+		return refuse(im, n, "twinhop takes addresses without a zone index");
 	if (!same_ip(server, refl))
 		return refuse(im, n,
 		              "%s is not the ctrl-connection's server-ip %s: twinhop runs client "
@@ -429,6 +428,8 @@ static int map_session(struct imp *im, const struct lyd_node *cc, const struct l
 		return refuse(im, req,
 		              "sender-ip (or the ctrl-connection's client-ip) is needed: the fast "
 		              "path has no routing table to choose a source address");
+	if (strchr(src, '%'))
+		return refuse(im, n ? n : req, "twinhop takes addresses without a zone index");
 	if (canon_ip(src, s.local, sizeof(s.local)) != fam)
 		return refuse(im, n ? n : req, "%s is not the IP version of reflector-ip %s", src,
 		              refl);
@@ -498,9 +499,10 @@ static int map_senders(struct imp *im, const struct lyd_node *top)
 			    !strcmp(leaf(ss, "name", false, NULL), name))
 				match = ss;
 			if (!match)
-				return refuse(im, req,
-				              "no session-sender test-session of that name (it gives "
-				              "number-of-packets and the schedule)");
+				return refuse(
+				    im, req,
+				    "no session-sender test-session of that name (it gives "
+				    "number-of-packets and the schedule)");
 			if (map_session(im, cc, req, match))
 				return -1;
 		}
@@ -579,7 +581,8 @@ static int map_server(struct imp *im, const struct lyd_node *top, const json_t *
 					continue;
 				if (!*mode_map[i].name) {
 					free(dup);
-					return refuse(im, n, "twinhopd does not offer %s (RFC 7717)",
+					return refuse(im, n,
+					              "twinhopd does not offer %s (RFC 7717)",
 					              mode_map[i].bit);
 				}
 				char *dst = mode_map[i].feature ? feats : modes;
@@ -604,13 +607,14 @@ static int map_server(struct imp *im, const struct lyd_node *top, const json_t *
 		bool ok = false;
 		size_t i;
 		json_t *e;
-		json_array_foreach(json_object_get(conf, "key_ids"), i, e)
-		ok |= json_string_value(e) && !strcmp(json_string_value(e), kid);
+		json_array_foreach(json_object_get(conf, "key_ids"), i, e) ok |=
+		    json_string_value(e) && !strcmp(json_string_value(e), kid);
 		if (!ok)
-			return refuse(im, n,
-			              "twinhopd's keyfile has no KeyID '%s' (twinhop checks the key "
-			              "chain against the keyfile; it does not import secrets)",
-			              kid);
+			return refuse(
+			    im, n,
+			    "twinhopd's keyfile has no KeyID '%s' (twinhop checks the key "
+			    "chain against the keyfile; it does not import secrets)",
+			    kid);
 	}
 	if (refl && (v = leaf(refl, "refwait", true, &n))) {
 		if (strtoul(v, NULL, 10) > 86400)
@@ -634,10 +638,11 @@ static int check_sessions(struct imp *im, const json_t *sess, bool replace)
 			if (replace && !strcmp(jstr(e, "kind"), "sender"))
 				continue;
 			if (!strcmp(jstr(e, "name"), s->name))
-				return refuse(im, NULL,
-				              "test-session '%s': twinhopd already has a session of "
-				              "that name (%" PRIu64 "); delete it or use --replace",
-				              s->name, ju64(e, "session"));
+				return refuse(
+				    im, NULL,
+				    "test-session '%s': twinhopd already has a session of "
+				    "that name (%" PRIu64 "); delete it or use --replace",
+				    s->name, ju64(e, "session"));
 		}
 		if (s->local_port)
 			continue;
@@ -653,7 +658,8 @@ static int check_sessions(struct imp *im, const json_t *sess, bool replace)
 				used |= port == p && (!strcmp(a, s->local) || !strcmp(a, "*"));
 			}
 			for (size_t j = 0; j < im->n; j++)
-				used |= im->snd[j].local_port == p && !strcmp(im->snd[j].local, s->local);
+				used |= im->snd[j].local_port == p &&
+				        !strcmp(im->snd[j].local, s->local);
 			if (!used)
 				s->local_port = p;
 		}
@@ -743,14 +749,15 @@ static int apply(struct imp *im, struct adm *m, const json_t *conf, const json_t
 	}
 	/* Undo what this import did (what --replace deleted stays deleted). */
 	for (size_t j = 0; j < k; j++) {
-		r = call(m, json_pack("{ss sI}", "cmd", "session-del", "session",
-		                      (json_int_t)added[j]));
+		r = call(
+		    m, json_pack("{ss sI}", "cmd", "session-del", "session", (json_int_t)added[j]));
 		json_decref(r);
 	}
 	if (server)
 		json_decref(call(m, restore_req(conf)));
-	fprintf(stderr, "twinhop config import: %s: test-session '%s' failed; the import was "
-	                "undone\n",
+	fprintf(stderr,
+	        "twinhop config import: %s: test-session '%s' failed; the import was "
+	        "undone\n",
 	        im->file, im->snd[k].name);
 	free(added);
 	return -1;
@@ -980,8 +987,7 @@ static int export_sender(struct ly_ctx *ctx, struct lyd_node *top, const json_t 
 	snprintf(iv, sizeof(iv), "%" PRIu64 ".%05" PRIu64, us / 1000000u, us % 1000000u / 10u);
 	if (!putu(ctx, ts, "number-of-packets", ju64(k, "count")) ||
 	    !put(ctx, ts,
-	         json_is_true(json_object_get(k, "poisson")) ? "lambda" : "periodic-interval",
-	         iv))
+	         json_is_true(json_object_get(k, "poisson")) ? "lambda" : "periodic-interval", iv))
 		return -1;
 	*n_started += json_is_true(json_object_get(k, "started"));
 	return 1;
@@ -1031,12 +1037,13 @@ static int do_export(const char *out, const char *admin)
 		size_t j;
 		json_t *v;
 		bool on = false;
-		json_array_foreach(json_object_get(conf, mode_map[i].feature ? "features" : "modes"),
-		                   j, v)
-		on |= json_string_value(v) && !strcmp(json_string_value(v), mode_map[i].name);
+		json_array_foreach(
+		    json_object_get(conf, mode_map[i].feature ? "features" : "modes"), j, v) on |=
+		    json_string_value(v) && !strcmp(json_string_value(v), mode_map[i].name);
 		if (on && *mode_map[i].name) {
 			size_t l = strlen(modes);
-			snprintf(modes + l, sizeof(modes) - l, "%s%s", l ? " " : "", mode_map[i].bit);
+			snprintf(modes + l, sizeof(modes) - l, "%s%s", l ? " " : "",
+			         mode_map[i].bit);
 		}
 	}
 	if (!put(ctx, top, "server/modes", modes))
@@ -1068,8 +1075,8 @@ static int do_export(const char *out, const char *admin)
 	if (n_snd && !put(ctx, top, "session-sender/admin-state", n_started ? "true" : "false"))
 		goto out;
 	if (n_started && n_started < n_snd)
-		note("%u of %u senders were never started; admin-state says true", n_snd - n_started,
-		     n_snd);
+		note("%u of %u senders were never started; admin-state says true",
+		     n_snd - n_started, n_snd);
 	if (n_light)
 		note("%u TWAMP Light/STAMP listener%s left out: RFC 8913 configures no reflector "
 		     "sessions (twinhop sessions lists them)",
@@ -1123,8 +1130,9 @@ int cli_config(int argc, char **argv, const char *admin_path)
 		else if (imp && !file && (strncmp(argv[i], "--", 2) || !strcmp(argv[i], "-")))
 			file = argv[i];
 		else {
-			fprintf(stderr, "twinhop config %s: unexpected argument '%s'\n"
-			                "Try 'twinhop config --help'.\n",
+			fprintf(stderr,
+			        "twinhop config %s: unexpected argument '%s'\n"
+			        "Try 'twinhop config --help'.\n",
 			        argv[1], argv[i]);
 			return 2;
 		}

@@ -251,7 +251,8 @@ static bool cmd_usage(FILE *f, const char *cmd)
 			if (cmd_help[i].opts)
 				usage_opts(f);
 			else if (!strcmp(cmd, "config"))
-				fputs("  --admin PATH       twinhopd admin socket (default $TWINHOP_ADMIN, "
+				fputs("  --admin PATH       twinhopd admin socket (default "
+				      "$TWINHOP_ADMIN, "
 				      "then " CLI_ADMIN_DEFAULT_SOCK ")\n",
 				      f);
 			else
@@ -1001,10 +1002,9 @@ static unsigned edit_distance(const char *x, const char *y)
 	return d[n][m];
 }
 
-static const char *const commands[] = {"measure", "light-send", "bench",   "status",
-                                       "sessions", "counters",  "top",     "light",
-                                       "sender",  "admin",      "config",  "version",
-                                       "help"};
+static const char *const commands[] = {"measure",  "light-send", "bench", "status", "sessions",
+                                       "counters", "top",        "light", "sender", "admin",
+                                       "config",   "version",    "help"};
 
 static int cmd_watch(const char *path, const char *req, bool json)
 {

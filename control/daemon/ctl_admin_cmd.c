@@ -420,8 +420,9 @@ static void arg_label(struct ctl_args *g, const struct ctl_reg *reg, const char 
 	if (!strcmp(key, "name"))
 		for (unsigned i = 0; i < ctl_reg_count(reg); i++)
 			if (!strcmp(ctl_reg_at_const(reg, i)->name, v)) {
-				snprintf(g->err, sizeof(g->err), "arg name: '%.40s' is session %u's",
-				         v, ctl_reg_at_const(reg, i)->id);
+				snprintf(g->err, sizeof(g->err),
+				         "arg name: '%.40s' is session %u's", v,
+				         ctl_reg_at_const(reg, i)->id);
 				g->bad = true;
 				return;
 			}
@@ -548,8 +549,11 @@ static void cmd_light_add(struct adm_client *c, uint64_t id, const struct ctl_js
 	s->flow = ll.flow;
 	memcpy(s->name, name, sizeof(name));
 	memcpy(s->group, group, sizeof(group));
-	s->cfg = (struct ctl_reg_cfg){.idle_ns = ll.idle_ns, .max_peers = ll.max_peers,
-	                              .flags = ll.flags, .dscp = ll.dscp, .ttl = ll.ttl};
+	s->cfg = (struct ctl_reg_cfg){.idle_ns = ll.idle_ns,
+	                              .max_peers = ll.max_peers,
+	                              .flags = ll.flags,
+	                              .dscp = ll.dscp,
+	                              .ttl = ll.ttl};
 	s->req.ll = ll; /* programmed again after a fast-path restart */
 	fp_request(c, id, TW_IPC_LIGHT_LISTEN, s->id, &ll, sizeof(ll));
 	explicit_bzero(&ll.keys, sizeof(ll.keys));
@@ -822,9 +826,9 @@ void adm_handle_line(struct adm_client *c, const char *line, size_t len)
 	bool is_ro = false;
 	for (size_t i = 0; i < sizeof(ro_cmds) / sizeof(ro_cmds[0]); i++)
 		is_ro |= !strcmp(cmd, ro_cmds[i]);
-	static const char *const rw_cmds[] = {
-	    "light-add",   "session-del", "sender-add", "sender-start", "sender-stop",
-	    "subscribe",   "unsubscribe", "config-get", "config-set"};
+	static const char *const rw_cmds[] = {"light-add",    "session-del", "sender-add",
+	                                      "sender-start", "sender-stop", "subscribe",
+	                                      "unsubscribe",  "config-get",  "config-set"};
 	bool is_rw = false;
 	for (size_t i = 0; i < sizeof(rw_cmds) / sizeof(rw_cmds[0]); i++)
 		is_rw |= !strcmp(cmd, rw_cmds[i]);

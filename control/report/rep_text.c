@@ -39,7 +39,7 @@ static void put_safe(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "-");
 	while (*p) {
-		size_t n = *p >= 0x20 && *p != 0x7f && *p != '\\' ? rep_utf8_seq(p) : 0;
+		size_t n = *p >= 0x20 && *p != 0x7f && *p != '\\' ? tw_utf8_seq(p) : 0;
 		if (n) {
 			fwrite(p, 1, n, f);
 			p += n;

@@ -128,6 +128,9 @@ assert b["config"]["poisson"] and b["config"]["interval_us"] == 500000, b
 assert (c["group"], c["local"], c["peer"]) == ("r2 v6", "[::1]:50003", "[::1]:862"), c
 assert c["config"]["interval_us"] == 1250000, c
 PY
+"$TWINHOP" sessions >"$TMP/sh" 2>&1 && grep -Eq '^ *ID +KIND .* TX +DROPS +NAME$' "$TMP/sh" &&
+	grep -Eq '127\.0\.0\.1:50001 +127\.0\.0\.1:862 .* probe-a$' "$TMP/sh" &&
+	ok "twinhop sessions: a NAME column" || ko "sessions NAME column" "$TMP/sh"
 "$TWINHOP" admin '{"cmd":"config-get"}' >"$TMP/cg" 2>&1
 python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert (c["servwait"], c["refwait"], c["pbkdf2_count"], c["modes"], c["features"]) == (600, 300, 4096, ["open","authenticated"], ["individual-sessions"]), c' \
 	"$TMP/cg" 2>>"$TMP/cg" && ok "server and reflector settings applied" || ko "config-get" "$TMP/cg"

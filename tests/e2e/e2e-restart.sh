@@ -12,6 +12,9 @@
 #      removes every session the dead daemon programmed (counted), keeps its
 #      command-line listener (--light-port) working, and a new twinhopd
 #      takes the region over and serves new sessions;
+#   2b. SIGSTOP the new twinhopd past fp-grace: its sessions go, and once
+#      resumed it finds its claim released and attaches again, programming
+#      its admin listener again;
 #   3. nothing leaked: fast-path sessions in use (SESS_ADDED - SESS_DELETED)
 #      back to the command line's one, no flow, test port, deferred delete,
 #      pending request or unread ring octet left.
@@ -90,7 +93,7 @@ measure() { # tag
 }
 
 lsend() { # tag port
-	ip netns exec "$NSC" "$TWINHOP" light-send $A:$2 --count 10 --rate 50 --loss-timeout 1 \
+	ip netns exec "$NSC" "$TWINHOP" light-send $A:$2 --count 10 --rate 100 --loss-timeout 0.5 \
 		--json >"$TMP/$1.json" 2>"$TMP/$1.err"
 	local rc=$?
 	[ $rc = 0 ] && ok "$1: light-send to port $2 exit 0" || nokf "$1: light-send to port $2 exit 0 (got $rc)" "$TMP/$1.err"
@@ -119,13 +122,18 @@ lsend light-1 7000
 OLDFP=$FPPID
 kill -9 $OLDFP
 wait $OLDFP 2>/dev/null
+# While it is down, each reason twinhopd cannot attach is logged: first the
+# dead fast path's region, then (removed, as a clean stop would) none.
+expect "failed attach logged: the region of a dead fast path" \
+	wait_for "$TMP/thd-1.log" "not attached: .*fast path pid $OLDFP, which is gone"
+must rm -f "/dev/shm/${SHM#/}"
+expect "failed attach logged: no region" wait_for "$TMP/thd-1.log" "not attached: no fast path region"
 start_fp 2
 if poll 40 "d['fp']['attached'] and d['fp']['pid'] == $FPPID and d['fp']['attaches'] == 2" status; then
 	ok "twinhopd (nobody) attached to the new fast path (pid $FPPID)"
 else
 	nokf "twinhopd (nobody) attached to the new fast path (pid $FPPID)" "$TMP/poll.out"
 fi
-expect "every failed attach logged with its reason" grep -q "not attached: .*:" "$TMP/thd-1.log"
 grep "not attached" "$TMP/thd-1.log" | head -3 | sed 's/^/       /'
 expect "no attach refused for permissions" bash -c "! grep -qi 'permission denied\|refusing it' '$TMP/thd-1.log'"
 if poll 40 'len([x for x in d["sessions"] if x["kind"] in ("light", "sender")]) == 2 and all(x["state"] != "adding" for x in d["sessions"])' sessions; then
@@ -167,13 +175,41 @@ start_thd 2
 measure measure-3
 lsend light-4 8620
 
+# ---- 2b. the daemon hangs past fp-grace, then resumes --------------------------------
+"$TWINHOP" light add --proto light --port 7100 --json "${ADM[@]}" >"$TMP/ladd2.json" 2>&1
+expect "admin Light listener on port 7100 added" jtest "$(cat "$TMP/ladd2.json")" 'd["ok"]'
+LID=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["session"])' "$TMP/ladd2.json")
+kill -STOP $THDPID
+lost=0
+for _ in $(seq 60); do
+	lost=$(ipcnt CTL_LOST)
+	[ "$lost" = 2 ] && break
+	sleep 0.2
+done
+expect "fast path deemed the stopped twinhopd dead (CTL_LOST $lost)" [ "$lost" = 2 ]
+kill -CONT $THDPID
+if poll 40 'd["fp"]["attached"] and d["fp"]["claim_lost"] == 1 and d["fp"]["attaches"] == 2' status; then
+	ok "resumed twinhopd found its claim released and attached again"
+else
+	nokf "resumed twinhopd found its claim released and attached again" "$TMP/poll.out"
+fi
+expect "the lost claim is logged" grep -q "released our claim" "$TMP/thd-2.log"
+if poll 40 "any(x['session'] == $LID and x['state'] != 'adding' for x in d['sessions'])" sessions; then
+	ok "its admin listener programmed again"
+else
+	nokf "its admin listener programmed again" "$TMP/poll.out"
+fi
+lsend light-5 7100
+"$TWINHOP" light del "$LID" --json "${ADM[@]}" >"$TMP/ldel.json" 2>&1
+expect "admin listener $LID deleted" jtest "$(cat "$TMP/ldel.json")" 'd["ok"]'
+
 # ---- 3. nothing leaked -------------------------------------------------------------------
 if poll 60 'd["flows"] == 0 and d["test_ports_used"] == 0 and d["deletes_pending"] == 0 and d["fp"]["pending"] == 0 and d["fp"]["cmd_ring_used"] == 0 and d["fp"]["evt_ring_used"] == 0' status; then
 	ok "no flow, test port, delete, request or ring octet left over"
 else
 	nokf "no flow, test port, delete, request or ring octet left over" "$TMP/poll.out"
 fi
-if poll 40 "$INUSE == 1 and d['total']['CTL_LOST'] == 1" fpcnt; then
+if poll 40 "$INUSE == 1 and d['total']['CTL_LOST'] == 2" fpcnt; then
 	ok "fast-path sessions in use back to 1 (SESS_ADDED - SESS_DELETED)"
 else
 	nokf "fast-path sessions in use back to 1" "$TMP/poll.out"
