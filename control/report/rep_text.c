@@ -260,6 +260,11 @@ static enum tw_err text_end(struct tw_report *r, int64_t t_end, const struct tw_
 			}
 			fputs("); the rest of the loss is on the network or the reflector\n", r->out);
 		}
+		if (u->cpu_shared > 0)
+			fprintf(r->out,
+			        "%-12sshared: this client runs on CPU %s, where the fast path's lcores "
+			        "poll; delays include waiting for that CPU\n",
+			        "cpus", u->cpus_shared);
 		if (u->advice)
 			fprintf(r->out, "%-12s%s\n", "note", u->advice);
 	}
