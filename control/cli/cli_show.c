@@ -92,6 +92,14 @@ int cli_show_status(FILE *f, const char *reply)
 	        " refused, %" PRIu64 " timed out\n",
 	        "  requests:", u64(fp, "sent"), u64(fp, "send_fail"), u64(fp, "acks"),
 	        u64(fp, "nacks"), u64(fp, "timeouts"));
+	/* Issue 8 §6b: one attach per fast-path (re)start; a lost claim means
+	 * the fast path deemed this daemon dead (fp-grace) and it re-attached. */
+	if (json_object_get(fp, "attaches"))
+		fprintf(f,
+		        "%-15s %" PRIu64 " attach(es), %" PRIu64 " claim(s) lost, fp-grace %" PRIu64
+		        " s, %" PRIu64 " request(s) pending\n",
+		        "  restarts:", u64(fp, "attaches"), u64(fp, "claim_lost"),
+		        u64(fp, "grace_ms") / 1000u, u64(fp, "pending"));
 	json_t *ls = json_object_get(o, "listen");
 	fprintf(f, "%-15s ", "TWAMP-Control:");
 	if (!json_array_size(ls)) {

@@ -28,9 +28,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef HAVE_SECCOMP
-#include <seccomp.h>
-#endif
 
 #include "ctl_admin.h"
 #include "ctl_daemon.h"
@@ -39,6 +36,7 @@
 #include "ctl_metrics.h"
 #include "ctl_peers.h"
 #include "ctl_reg.h"
+#include "ctl_sandbox.h"
 #include "tw_config.h"
 #include "tw_time.h"
 
@@ -519,100 +517,6 @@ static int open_listeners(struct ctl_daemon *d)
 
 /* ---- privileges ------------------------------------------------------------------------ */
 
-#ifdef HAVE_SECCOMP
-static int load_seccomp(void)
-{
-	/* Everything the loop, OpenSSL, syslog and the ring re-attach need.
-	 * Anything else fails with EPERM instead of killing the daemon, so a
-	 * forgotten call shows up as a logged error (switch seccomp off to
-	 * debug, docs/control.md). */
-	static const char *const allow[] = {
-	    "read",
-	    "write",
-	    "readv",
-	    "writev",
-	    "recvfrom",
-	    "sendto",
-	    "recvmsg",
-	    "sendmsg",
-	    "accept",
-	    "accept4",
-	    "close",
-	    "shutdown",
-	    "epoll_wait",
-	    "epoll_pwait",
-	    "epoll_pwait2",
-	    "epoll_ctl",
-	    "clock_gettime",
-	    "clock_nanosleep",
-	    "nanosleep",
-	    "gettimeofday",
-	    "getpid",
-	    "gettid",
-	    "getuid",
-	    "geteuid",
-	    "getgid",
-	    "getegid",
-	    "kill",
-	    "tgkill",
-	    "mmap",
-	    "munmap",
-	    "mremap",
-	    "brk",
-	    "madvise",
-	    "mprotect",
-	    "openat",
-	    "open",
-	    "fstat",
-	    "newfstatat",
-	    "statx",
-	    "lseek",
-	    "fcntl",
-	    "getsockopt",
-	    "setsockopt",
-	    "getsockname",
-	    "getpeername",
-	    "socket",
-	    "connect",
-	    "exit",
-	    "exit_group",
-	    "rt_sigreturn",
-	    "rt_sigaction",
-	    "rt_sigprocmask",
-	    "sigaltstack",
-	    "getrandom",
-	    "futex",
-	    "sched_yield",
-	    "restart_syscall",
-	    "uname",
-	    "ioctl",
-	    "sysinfo",
-	    "prlimit64",
-	    "getrlimit",
-	    "pipe2",
-	    "dup",
-	    "unlink",
-	    "umask",
-	    "fchmod",
-	    "chmod",
-	    "access",
-	    "faccessat",
-	    "faccessat2",
-	    "readlink",
-	};
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-	if (!ctx)
-		return -1;
-	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++) {
-		int nr = seccomp_syscall_resolve_name(allow[i]);
-		if (nr != __NR_SCMP_ERROR)
-			(void)seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	}
-	int rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return rc;
-}
-#endif
 
 static int drop_privileges(const struct ctl_conf *c)
 {
@@ -636,15 +540,14 @@ static int drop_privileges(const struct ctl_conf *c)
 		return -1;
 	}
 	if (c->seccomp) {
-#ifdef HAVE_SECCOMP
-		if (load_seccomp() < 0) {
+		if (!ctl_sandbox_available()) {
+			log_info("built without libseccomp: no syscall filter");
+		} else if (ctl_sandbox_load() < 0) {
 			log_err("cannot load the seccomp filter");
 			return -1;
+		} else {
+			log_info("seccomp allow-list loaded");
 		}
-		log_info("seccomp allow-list loaded");
-#else
-		log_info("built without libseccomp: no syscall filter");
-#endif
 	}
 	return 0;
 }

@@ -75,15 +75,20 @@ grep -Eq '^\[ *[0-9.]+ s / +0\.6 s\] sent' "$TMP/t.txt" && grep -q "^--- .* summ
 	ko "text: intervals with progress, summary" "$TMP/t.txt"
 
 # --- thresholds: delay on seqs 10-14 raises, the next normal packet clears ------
-start_fake slow reflect --delay-seqs 10-14 --delay 0.04; rport=$PORT
-"$TWINHOP" light-send 127.0.0.1:"$rport" --count 25 --interval 0.05 --threshold rtt=20ms:10ms --json \
+# 100 ms of delay against a 60 ms threshold (the fake reflector delays one
+# packet after the other, so seqs 15-19 wait behind the backlog; 40 packets
+# leave room to clear): a loaded machine's own scheduling delays (a few
+# ms) neither raise nor keep it raised; a later raise by a rare longer one
+# is not what this checks, so only the first two events are compared.
+start_fake slow reflect --delay-seqs 10-14 --delay 0.1; rport=$PORT
+"$TWINHOP" light-send 127.0.0.1:"$rport" --count 40 --interval 0.05 --threshold rtt=60ms:30ms --json \
 	--quiet >"$TMP/e.json" 2>"$TMP/e.err"
 $CHECK schema "$SCHEMA" "$TMP/e.json" >"$TMP/v4" 2>&1 && ok "events: validates" || ko "events: validates" "$TMP/v4"
 [ "$(jget "$TMP/e.json" "[(e['kind'], e['state'], e['seq']) for e in d['end']['events']][0]")" = "('rtt', 'raised', 10)" ] &&
 	ok "JSON: rtt raised at seq 10" || ko "JSON: rtt raised at seq 10" "$TMP/e.json"
-[ "$(jget "$TMP/e.json" "[(e['state'], e['seq'] > 14, e['value'] <= 10000000) for e in d['end']['events']][1:]")" = "[('cleared', True, True)]" ] &&
-	ok "JSON: cleared after seq 14, below 10 ms" || ko "JSON: cleared after seq 14, below 10 ms" "$TMP/e.json"
-"$TWINHOP" light-send 127.0.0.1:"$rport" --count 25 --interval 0.05 --threshold rtt=20ms:10ms \
+[ "$(jget "$TMP/e.json" "[(e['state'], e['seq'] > 14, e['value'] <= 30000000) for e in d['end']['events']][1:2]")" = "[('cleared', True, True)]" ] &&
+	ok "JSON: cleared after seq 14, below 30 ms" || ko "JSON: cleared after seq 14, below 30 ms" "$TMP/e.json"
+"$TWINHOP" light-send 127.0.0.1:"$rport" --count 40 --interval 0.05 --threshold rtt=60ms:30ms \
 	>"$TMP/e.txt" 2>&1
 grep -Eq "event rtt raised: .* \(seq 10\)" "$TMP/e.txt" && grep -q "event rtt cleared" "$TMP/e.txt" &&
 	ok "text: raise and clear events" || ko "text: raise and clear events" "$TMP/e.txt"

@@ -21,7 +21,7 @@ inc_re = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 # Daemon modules, lowest first; a module may import only lower ranks (same
 # rank: its own files).  ctl_admin_* files belong to ctl_admin.
 DAEMON_RANK = [
-    ["ctl_log", "ctl_json", "ctl_http", "ctl_loop", "ctl_flows"],
+    ["ctl_log", "ctl_json", "ctl_http", "ctl_loop", "ctl_flows", "ctl_sandbox"],
     ["ctl_conf"],
     ["ctl_server", "ctl_fp"],
     ["ctl_reg", "ctl_peers"],
