@@ -105,6 +105,8 @@ static void usage(const char *prog)
 	       "  --duration SECONDS      exit after this long\n"
 	       "  --stats-interval MS     counter publication period (default 100)\n"
 	       "  --idle-backoff on|off   pause/sleep when idle (default on)\n"
+	       "  --idle-spin N           empty iterations before pausing; sleep after 10 x N\n"
+	       "                          (default 1000)\n"
 	       "  --sched-stats N         benchmarks: record the send schedule of the first N\n"
 	       "                          packets, print its accuracy at exit\n"
 	       "  --crypto auto|openssl|ipsec-mb  test-packet crypto engine (default auto:\n"
@@ -427,7 +429,7 @@ static int parse_app(int argc, char **argv)
 	enum {
 		O_PROFILE = 256, O_PVAR, O_SHM, O_ADDR, O_GW, O_VLAN, O_TAP, O_LIGHT, O_LPROTO,
 		O_LSEC, O_LKEY, O_LAES, O_KEYFILE, O_REFL, O_SEND, O_RECORD, O_EXITDONE, O_DURATION,
-		O_STATS, O_IDLE, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_CTL_LCORE, O_HELP,
+		O_STATS, O_IDLE, O_IDLE_SPIN, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_CTL_LCORE, O_HELP,
 		O_SHM_GROUP, O_SHM_MODE, O_CRYPTO, O_SCHED
 	};
 	static const struct option lo[] = {
@@ -441,6 +443,7 @@ static int parse_app(int argc, char **argv)
 		{"reflector", 1, 0, O_REFL}, {"sender", 1, 0, O_SEND}, {"record", 1, 0, O_RECORD},
 		{"exit-when-done", 0, 0, O_EXITDONE}, {"duration", 1, 0, O_DURATION},
 		{"stats-interval", 1, 0, O_STATS}, {"idle-backoff", 1, 0, O_IDLE},
+		{"idle-spin", 1, 0, O_IDLE_SPIN},
 		{"max-sessions", 1, 0, O_MAXS}, {"max-senders", 1, 0, O_MAXSND},
 		{"max-light-peers", 1, 0, O_MAXPEER}, {"counters", 0, 0, O_COUNTERS},
 		{"rx-timestamp", 1, 0, O_RXTS}, {"ctl-lcore", 0, 0, O_CTL_LCORE},
@@ -609,6 +612,16 @@ static int parse_app(int argc, char **argv)
 			else
 				return -1;
 			break;
+		case O_IDLE_SPIN: {
+			/* a CPU shared with other processes (tools/demo.sh on two
+			 * CPUs): sleep sooner, so they run while this lcore waits */
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || v > 1000000)
+				return -1;
+			fp.idle_spin = (unsigned)v;
+			break;
+		}
 		case O_MAXS:
 			opt.max_sessions = (uint32_t)atoi(optarg);
 			break;

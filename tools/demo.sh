@@ -104,6 +104,45 @@ else
 fi
 EAL="$MEM --no-pci --log-level=user1,notice"
 
+# --- CPUs ---------------------------------------------------------------------
+# A busy-polling lcore wants a CPU of its own; the control plane (two
+# twinhopd and twinhop, which turns every result into statistics) wants one
+# more.  With three CPUs or more each fast path gets its own and the control
+# plane the rest: nothing shared.  With two, R's fast path keeps one to
+# itself and S's fast path shares the other with the control plane, which
+# is pinned there so it never preempts R; the default rate is then lower,
+# so the shared CPU keeps up, and the report says that the CPU is shared:
+# S's lcore can wait behind the daemons, which lengthens RTT tails on this
+# machine, not on the wire.  One CPU: everything shares it.
+CPUS=($(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))'))
+NCPU=${#CPUS[@]}
+if [ "$NCPU" -ge 3 ]; then
+	R_CPU=${CPUS[NCPU - 1]}
+	S_CPU=${CPUS[NCPU - 2]}
+	CTL_CPUS=$(IFS=,; echo "${CPUS[*]:0:NCPU-2}")
+	SHARED=0
+	R_OPT=()
+	S_OPT=()
+	DEF_RATE=100000
+elif [ "$NCPU" = 2 ]; then
+	R_CPU=${CPUS[1]}
+	S_CPU=${CPUS[0]}
+	CTL_CPUS=${CPUS[0]}
+	SHARED=1
+	R_OPT=()
+	S_OPT=(--idle-spin 10)
+	DEF_RATE=10000
+else
+	R_CPU=${CPUS[0]}
+	S_CPU=${CPUS[0]}
+	CTL_CPUS=${CPUS[0]}
+	SHARED=1
+	R_OPT=(--idle-spin 10)
+	S_OPT=(--idle-spin 10)
+	DEF_RATE=1000
+fi
+PIN=(taskset -c "$CTL_CPUS")
+
 # --- topology -----------------------------------------------------------------
 ip netns add "$NSR" && ip netns add "$NSS" || die "cannot create network namespaces"
 ip -n "$NSR" link set lo up
@@ -111,10 +150,10 @@ ip -n "$NSS" link set lo up
 printf 'alice\t%s\n' "$(printf demo-secret | od -An -tx1 | tr -d ' \n')" >"$TMP/keys.pfs"
 chmod 600 "$TMP/keys.pfs"
 
-ip netns exec "$NSR" "$FP" -l 0 $EAL --file-prefix "$TAG-r-$ID" -- \
+ip netns exec "$NSR" "$FP" -l "$R_CPU" $EAL --file-prefix "$TAG-r-$ID" -- \
 	--profile drivers-config/net_memif.conf --pvar role=server --pvar id=0 \
 	--pvar socket="$TMP/memif.sock" --shm "$SHMR" --tap twh-r0 \
-	--addr 10.90.0.1/24 --addr fd00:90::1/64 >"$TMP/fp-r.log" 2>&1 &
+	--addr 10.90.0.1/24 --addr fd00:90::1/64 "${R_OPT[@]}" >"$TMP/fp-r.log" 2>&1 &
 PIDS+=($!)
 # The memif client (S) connects to the server's socket at port start, so R
 # must be up first.
@@ -124,10 +163,10 @@ wait_ready() {
 	die "fast path $1 did not start"
 }
 wait_ready r
-ip netns exec "$NSS" "$FP" -l 1 $EAL --file-prefix "$TAG-s-$ID" -- \
+ip netns exec "$NSS" "$FP" -l "$S_CPU" $EAL --file-prefix "$TAG-s-$ID" -- \
 	--profile drivers-config/net_memif.conf --pvar role=client --pvar id=0 \
 	--pvar socket="$TMP/memif.sock" --shm "$SHMS" --tap twh-s0 \
-	--addr 10.90.0.2/24 --addr fd00:90::2/64 >"$TMP/fp-s.log" 2>&1 &
+	--addr 10.90.0.2/24 --addr fd00:90::2/64 "${S_OPT[@]}" >"$TMP/fp-s.log" 2>&1 &
 PIDS+=($!)
 wait_ready s
 
@@ -145,9 +184,9 @@ EOF
 }
 conf "$TMP/thd-r.conf" "$SHMR" "$TMP/thd-r.sock" 10.90.0.1
 conf "$TMP/thd-s.conf" "$SHMS" "$TMP/thd-s.sock" 127.0.0.1
-ip netns exec "$NSR" "$THD" -f "$TMP/thd-r.conf" >"$TMP/thd-r.log" 2>&1 &
+ip netns exec "$NSR" "${PIN[@]}" "$THD" -f "$TMP/thd-r.conf" >"$TMP/thd-r.log" 2>&1 &
 PIDS+=($!)
-ip netns exec "$NSS" "$THD" -f "$TMP/thd-s.conf" >"$TMP/thd-s.log" 2>&1 &
+ip netns exec "$NSS" "${PIN[@]}" "$THD" -f "$TMP/thd-s.conf" >"$TMP/thd-s.log" 2>&1 &
 PIDS+=($!)
 for s in r s; do
 	for _ in $(seq 100); do
@@ -167,12 +206,24 @@ say ""
 say "  namespace $NSS (sender)                namespace $NSR (reflector)"
 say "  twinhop measure --mode auth              twinhopd: TWAMP-Control on 10.90.0.1:862"
 say "  twinhopd (admin socket, --engine fastpath)     | --shm $SHMR"
-say "    | --shm $SHMS                    twinhop-fp (lcore 0), TAP twh-r0"
-say "  twinhop-fp (lcore 1), TAP twh-s0            10.90.0.1/24 fd00:90::1/64"
+say "    | --shm $SHMS                    twinhop-fp (CPU $R_CPU), TAP twh-r0"
+say "  twinhop-fp (CPU $S_CPU), TAP twh-s0              10.90.0.1/24 fd00:90::1/64"
 say "  10.90.0.2/24 fd00:90::2/64"
 say "  net_memif client <=========== memif ===========> net_memif server"
 say ""
 say "  memory: $MEMTXT; key: KeyID alice (demo key file)"
+if [ "$SHARED" = 0 ]; then
+	say "  CPUs: R's fast path on CPU $R_CPU, S's on CPU $S_CPU, twinhopd and twinhop on CPU(s)"
+	say "    $CTL_CPUS: no CPU shared"
+elif [ "$NCPU" = 2 ]; then
+	say "  CPUs: cores shared -- $NCPU CPUs for 2 busy-polling fast paths and the control plane:"
+	say "    R's fast path has CPU $R_CPU alone; S's fast path shares CPU $S_CPU with both"
+	say "    twinhopd and twinhop, so S's lcore can wait for the CPU and RTT tails (p99,"
+	say "    max) include that wait; the rate defaults to $DEF_RATE pps (docs/demo.md)"
+else
+	say "  CPUs: cores shared -- both fast paths and the control plane on CPU $R_CPU: RTT"
+	say "    percentiles include waiting for the CPU; the rate defaults to $DEF_RATE pps"
+fi
 
 # --- the measurement ------------------------------------------------------------
 # The fast-path engine sends mode 2 test packets itself when the admin
@@ -180,12 +231,12 @@ say "  memory: $MEMTXT; key: KeyID alice (demo key file)"
 # UDP through S's exception path) runs the authenticated session.
 COMMON=(measure 10.90.0.1 --mode auth --keyid alice --keyfile "$TMP/keys.pfs" --loss-timeout 1)
 ENGINE=fastpath
-R=${RATE:-100000}
-ip netns exec "$NSS" "$CLI" "${COMMON[@]}" --engine fastpath --admin "$TMP/thd-s.sock" \
+R=${RATE:-$DEF_RATE}
+ip netns exec "$NSS" "${PIN[@]}" "$CLI" "${COMMON[@]}" --engine fastpath --admin "$TMP/thd-s.sock" \
 	--count 1 --quiet >/dev/null 2>"$TMP/probe.err"
 if [ $? != 0 ]; then
 	ENGINE=socket
-	R=${RATE:-5000}
+	R=${RATE:-$((DEF_RATE < 5000 ? DEF_RATE : 5000))}
 	say "  engine: socket -- the fast-path engine cannot run authenticated sessions yet:"
 	say "    $(tail -1 "$TMP/probe.err")"
 	say "  so the kernel sends the mode 2 test packets (through S's exception path)"
@@ -200,10 +251,18 @@ say ""
 OUT=()
 [ $JSON = 1 ] && OUT=(--json)
 # Progress lines (stderr, once a second) go to the terminal as they come.
-ip netns exec "$NSS" "$CLI" "${COMMON[@]}" --engine $ENGINE --admin "$TMP/thd-s.sock" \
+ip netns exec "$NSS" "${PIN[@]}" "$CLI" "${COMMON[@]}" --engine $ENGINE --admin "$TMP/thd-s.sock" \
 	--rate "$R" --count "$COUNT" "${OUT[@]}" 2>&3
 RC=$?
 say ""
+# The report's numbers are only as good as the CPUs under them: say it
+# again where the report ends.
+if [ "$SHARED" = 1 ]; then
+	say "demo: cores shared -- on this $NCPU-CPU machine S's fast path (CPU $S_CPU) shares its CPU"
+	say "  with twinhopd and twinhop: RTT p99 and max include waiting for that CPU"
+else
+	say "demo: no CPU shared -- each fast path polled a CPU of its own"
+fi
 case $RC in
 0) say "demo: done (exit 0); cleaning up namespaces, processes and shared memory" ;;
 *) say "demo: twinhop measure exited $RC"; tail -5 "$TMP/thd-r.log" >&2 ;;

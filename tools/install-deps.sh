@@ -74,6 +74,7 @@ cmds=(
 	mount                  mount
 	mountpoint             util-linux
 	lscpu                  util-linux
+	taskset                util-linux
 	perf                   linux-perf
 	ping                   iputils-ping
 	prometheus             prometheus

@@ -149,6 +149,13 @@ struct cli_engine_drops {
 	} by[CLI_ENGINE_DROP_REASONS];
 };
 
+/* Whether this client runs on a CPU where the local fast path's lcores
+ * poll (fastpath engine; the CPUs both may use, "0,2"). */
+struct cli_engine_cpus {
+	bool known, shared;
+	char list[64];
+};
+
 struct cli_engine {
 	const struct cli_engine_ops *ops;
 	char admin[108];
@@ -156,6 +163,7 @@ struct cli_engine {
 	struct cli_sess_cfg cfg[CLI_ENGINE_SESSIONS_MAX];
 	struct cli_engine_counters cnt[CLI_ENGINE_SESSIONS_MAX];
 	struct cli_engine_drops drops; /* set by run */
+	struct cli_engine_cpus cpus;   /* set by run */
 	void *priv;
 };
 

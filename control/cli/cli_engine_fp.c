@@ -16,8 +16,11 @@
  * cannot hand out a free sender port, so the CLI picks one at random and,
  * where the address is also local to this host, checks it with bind().
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_* */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -380,6 +383,70 @@ static bool fp_counters(struct fp_priv *p, uint64_t c[TW_IPC_CNT__COUNT])
 	return ok;
 }
 
+/* Issue 11: does this client share a CPU with the local fast path's
+ * polling lcores?  They are twinhop-fp's main thread and DPDK's
+ * "lcore-worker-N" threads, each pinned to its lcore's CPU (twinhopd's
+ * show-status names the fast path's pid).  Unknown when the pid is not a
+ * twinhop-fp of this pid namespace. */
+static void fp_cpus(struct fp_priv *p)
+{
+	struct cli_engine_cpus *c = &p->e->cpus;
+	char err[256], path[96], comm[32];
+	memset(c, 0, sizeof(*c));
+	char *rep = cli_admin_call(&p->adm, "{\"cmd\":\"show-status\"}", 5000, fp_event, p,
+	                           err, sizeof(err));
+	if (!rep)
+		return;
+	json_error_t je;
+	json_t *o = json_loads(rep, 0, &je);
+	free(rep);
+	json_t *pv = json_object_get(json_object_get(o, "fp"), "pid");
+	long long pid = json_is_integer(pv) ? json_integer_value(pv) : 0;
+	json_decref(o);
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%lld/comm", pid);
+	FILE *f = fopen(path, "r");
+	bool fp_proc = f && fgets(comm, sizeof(comm), f) && !strcmp(comm, "twinhop-fp\n");
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "/proc/%lld/task", pid);
+	DIR *d = fp_proc ? opendir(path) : NULL;
+	if (!d)
+		return;
+	cpu_set_t mine, lc, both;
+	CPU_ZERO(&lc);
+	bool any = false;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		long long tid = strtoll(de->d_name, NULL, 10);
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%lld/task/%lld/comm", pid, tid);
+		f = fopen(path, "r");
+		bool lcore = f && fgets(comm, sizeof(comm), f) &&
+		             (tid == pid || !strncmp(comm, "lcore-worker", 12));
+		if (f)
+			fclose(f);
+		cpu_set_t s;
+		if (lcore && sched_getaffinity((pid_t)tid, sizeof(s), &s) == 0) {
+			CPU_OR(&lc, &lc, &s);
+			any = true;
+		}
+	}
+	closedir(d);
+	if (!any || sched_getaffinity(0, sizeof(mine), &mine) != 0)
+		return;
+	CPU_AND(&both, &mine, &lc);
+	c->known = true;
+	c->shared = CPU_COUNT(&both) > 0;
+	size_t n = 0;
+	for (int i = 0; i < CPU_SETSIZE && n + 8 < sizeof(c->list); i++)
+		if (CPU_ISSET(i, &both))
+			n += (size_t)snprintf(c->list + n, sizeof(c->list) - n, "%s%d", n ? "," : "",
+			                      i);
+}
+
 /* A drop that can be one of our test packets or replies: every packet
  * drop but frames addressed to another host (promiscuous ports). */
 static bool host_drop(unsigned i)
@@ -427,6 +494,7 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 		return -1;
 	uint64_t c0[TW_IPC_CNT__COUNT];
 	bool have_c0 = fp_counters(p, c0);
+	fp_cpus(p);
 	for (unsigned i = 0; i < e->n; i++) {
 		int r = add_one(p, i, false, err, errlen);
 		if (r == 1) /* older twinhopd: open test packets as "light" */

@@ -417,6 +417,8 @@ static void run_facts(const struct cli_meas *m, const struct cli_meas_sess *s,
 			u->engine_drop_by[i].n = m->engine_drops.by[i].n;
 		}
 	}
+	u->cpu_shared = m->engine_cpus.known ? m->engine_cpus.shared : -1;
+	snprintf(u->cpus_shared, sizeof(u->cpus_shared), "%s", m->engine_cpus.list);
 	bool sock = !m->cfg.engine || !strcmp(m->cfg.engine, "socket");
 	advice[0] = '\0';
 	if (rep_short(u))

@@ -86,6 +86,7 @@ struct cli_meas {
 	struct cli_host_udp host0;
 	/* the engine's host-side drops over the run; set before finish */
 	struct cli_engine_drops engine_drops;
+	struct cli_engine_cpus engine_cpus;
 	struct cli_engine_cb cb;
 	/* Called from every tick (e.g. to pump TWAMP-Control); may be NULL. */
 	void (*on_tick)(void *arg, int64_t now);

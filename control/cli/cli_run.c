@@ -510,6 +510,7 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 stopped:
 	engine_drops(e);
 	m->engine_drops = e->drops;
+	m->engine_cpus = e->cpus;
 	if (cli_meas_finish(m, err, sizeof(err)) < 0) {
 		cli_err("%s", err);
 		goto out;
@@ -605,6 +606,7 @@ int cli_run_light(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 	}
 	engine_drops(e);
 	m->engine_drops = e->drops;
+	m->engine_cpus = e->cpus;
 	if (cli_meas_finish(m, err, sizeof(err)) < 0) {
 		cli_err("%s", err);
 		return 1;

@@ -77,27 +77,6 @@ static void indent(struct rep_json *w)
 	}
 }
 
-size_t rep_utf8_seq(const unsigned char *p)
-{
-	/* RFC 3629: no overlongs, surrogates or values above U+10FFFF */
-	unsigned c = p[0];
-	if (c < 0x80)
-		return c ? 1 : 0;
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	unsigned n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-	uint32_t cp = c & (0x3fu >> n);
-	for (unsigned i = 1; i <= n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3fu);
-	}
-	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp > 0x10ffff)
-		return 0;
-	return n + 1;
-}
-
 static void put_string(struct rep_json *w, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -145,7 +124,7 @@ static void put_string(struct rep_json *w, const char *s)
 				sink(w, e, 6);
 			p++;
 		} else {
-			size_t n = rep_utf8_seq(p);
+			size_t n = tw_utf8_seq(p);
 			bool ok = n != 0;
 			if (ok) {
 				sink(w, (const char *)p, n);

@@ -262,6 +262,14 @@ static enum tw_err json_end(struct tw_report *r, int64_t t_end, const struct tw_
 		for (unsigned i = 0; i < u->n_engine_drop_by && i < TW_REPORT_DROP_REASONS; i++)
 			rep_json_u64(w, u->engine_drop_by[i].name, u->engine_drop_by[i].n);
 		rep_json_obj_end(w);
+		if (u->cpu_shared < 0)
+			rep_json_null(w, "cpu_shared");
+		else
+			rep_json_bool(w, "cpu_shared", u->cpu_shared > 0);
+		if (u->cpu_shared > 0)
+			rep_json_str(w, "cpus_shared", u->cpus_shared);
+		else
+			rep_json_null(w, "cpus_shared");
 		if (u->advice)
 			rep_json_str(w, "advice", u->advice);
 		else

@@ -64,7 +64,7 @@ static void put_escaped(FILE *f, const char *s, bool quote)
 			fputs("\\\"", f);
 			p++;
 		} else {
-			size_t n = rep_utf8_seq(p);
+			size_t n = tw_utf8_seq(p);
 			if (n) {
 				fwrite(p, 1, n, f);
 				p += n;

@@ -8,6 +8,7 @@
 
 #include "tw_config.h"
 #include "tw_report.h"
+#include "tw_utf8.h"
 
 #define TW_REPORT_VERSION TW_VERSION
 
@@ -69,8 +70,6 @@ void rep_html_free(struct tw_report *r);
  * unit of their value ("ns" or "ppm"). */
 const char *rep_thr_name(enum tw_stats_thr_kind k);
 const char *rep_thr_unit(enum tw_stats_thr_kind k);
-/* Octets of the valid UTF-8 sequence at p, 0 if invalid or NUL. */
-size_t rep_utf8_seq(const unsigned char *p);
 /* ISO 8601 UTC with nanoseconds, "2026-12-06T00:01:02.000000003Z", of ns
  * since 1970; "" if it cannot be represented. */
 void rep_iso_time(char *buf, size_t cap, int64_t ns);

@@ -39,7 +39,7 @@ static void put_safe(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "-");
 	while (*p) {
-		size_t n = *p >= 0x20 && *p != 0x7f && *p != '\\' ? rep_utf8_seq(p) : 0;
+		size_t n = *p >= 0x20 && *p != 0x7f && *p != '\\' ? tw_utf8_seq(p) : 0;
 		if (n) {
 			fwrite(p, 1, n, f);
 			p += n;
@@ -260,6 +260,11 @@ static enum tw_err text_end(struct tw_report *r, int64_t t_end, const struct tw_
 			}
 			fputs("); the rest of the loss is on the network or the reflector\n", r->out);
 		}
+		if (u->cpu_shared > 0)
+			fprintf(r->out,
+			        "%-12sshared: this client runs on CPU %s, where the fast path's lcores "
+			        "poll; delays include waiting for that CPU\n",
+			        "cpus", u->cpus_shared);
 		if (u->advice)
 			fprintf(r->out, "%-12s%s\n", "note", u->advice);
 	}

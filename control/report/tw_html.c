@@ -12,29 +12,9 @@
 #include <math.h>
 #include <string.h>
 
-/* ---- text ---- */
+#include "tw_utf8.h"
 
-/* Octets of the valid UTF-8 sequence at p (RFC 3629: no overlongs,
- * surrogates or values above U+10FFFF), 0 if invalid or NUL. */
-static size_t utf8_seq(const unsigned char *p)
-{
-	unsigned c = p[0];
-	if (c < 0x80)
-		return c ? 1 : 0;
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	unsigned n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-	uint32_t cp = c & (0x3fu >> n);
-	for (unsigned i = 1; i <= n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3fu);
-	}
-	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp > 0x10ffff)
-		return 0;
-	return n + 1;
-}
+/* ---- text ---- */
 
 #define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
 
@@ -71,7 +51,7 @@ void tw_html_text(FILE *f, const char *s)
 		}
 		/* C0 and C1 controls are parse errors in HTML text (WHATWG HTML
 		 * §13.2.3.5); tab and newline are fine. */
-		size_t n = utf8_seq(p);
+		size_t n = tw_utf8_seq(p);
 		bool ctl = (*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f ||
 		           (n == 2 && p[0] == 0xc2 && p[1] < 0xa0);
 		if (!n || ctl) {

@@ -183,6 +183,10 @@ struct tw_report_run {
 		const char *name;
 		uint64_t n;
 	} engine_drop_by[TW_REPORT_DROP_REASONS];
+	/* The client on a CPU where the local fast path's lcores poll
+	 * (fastpath engine): -1 unknown, 0 no, 1 yes; cpus_shared: "0,1" */
+	int cpu_shared;
+	char cpus_shared[64];
 	const char *advice; /* one sentence, or NULL */
 };
 /* A shortfall is a rate more than this far below the requested one. */

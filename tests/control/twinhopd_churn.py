@@ -15,29 +15,18 @@ usage: twinhopd_churn.py TWINHOPD FAKE_FP [TOTAL [CONNS]]
 """
 import json, os, selectors, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import twh_sys  # noqa: E402
+from twh_sys import check, free_port  # noqa: E402
+
 TWINHOPD, FAKE_FP = sys.argv[1:3]
 TOTAL = int(sys.argv[3]) if len(sys.argv) > 3 else 50000
 CONNS = int(sys.argv[4]) if len(sys.argv) > 4 else 32
 PER_ROUND = 16
-passed = failed = 0
 
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   -", what, flush=True)
-    else:
-        failed += 1
-        print("FAIL -", what, flush=True)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def request(sport):
@@ -234,11 +223,11 @@ def main():
               "twinhopd stopped cleanly (exit %s, no sanitizer report)" % thd.returncode)
         if os.path.exists("/dev/shm" + shm):
             os.unlink("/dev/shm" + shm)
-        if failed:
+        if twh_sys.failed:
             print(open(os.path.join(tmp, "thd.log")).read()[-2000:])
         shutil.rmtree(tmp, ignore_errors=True)
-    print("TWRESULT twinhopd-churn %d %d" % (passed, failed))
-    return 1 if failed else 0
+    print("TWRESULT twinhopd-churn %d %d" % (twh_sys.passed, twh_sys.failed))
+    return 1 if twh_sys.failed else 0
 
 
 if __name__ == "__main__":

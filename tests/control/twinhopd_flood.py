@@ -15,41 +15,17 @@ tests/control/fake_fp; raw TCP from several 127.0.0.x source addresses:
 Prints TWRESULT twinhopd-flood <passed> <failed>."""
 import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import twh_sys  # noqa: E402
+from twh_sys import check, free_port, procs, recv_exact  # noqa: E402
+
 TWINHOPD, FAKE_FP = sys.argv[1:3]
-passed = failed = 0
-procs = []
 
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   -", what, flush=True)
-    else:
-        failed += 1
-        print("FAIL -", what, flush=True)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
-def recv_exact(s, n, timeout=5.0):
-    s.settimeout(timeout)
-    buf = b""
-    while len(buf) < n:
-        try:
-            d = s.recv(n - len(buf))
-        except (socket.timeout, ConnectionResetError):
-            return buf
-        if not d:
-            return buf
-        buf += d
-    return buf
 
 
 def closed(s, timeout=3.0):
@@ -240,22 +216,9 @@ def main():
     d.terminate()
     d.wait(10)
     log.close()
-    if failed:
+    if twh_sys.failed:
         print(open(os.path.join(tmp, "twinhopd.log")).read()[-3000:])
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-try:
-    main()
-except Exception as e:  # a crash of the test is a failure, never a pass
-    check(False, "test raised %r" % e)
-finally:
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-print("TWRESULT twinhopd-flood %d %d" % (passed, failed))
-sys.exit(1 if failed else 0)
+twh_sys.run("twinhopd-flood", main)

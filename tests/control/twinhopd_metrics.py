@@ -7,20 +7,15 @@ parser of tests/report/check_report.py and by prometheus_client when
 installed.  Prints TWRESULT twinhopd-metrics <passed> <failed>."""
 import importlib.util, json, os, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import twh_sys  # noqa: E402
+from twh_sys import check, free_port, procs, recv_exact  # noqa: E402
+
 TWINHOPD, FAKE_FP, CHECK_REPORT = sys.argv[1:4]
-passed = failed = 0
-procs = []
 pids = []  # daemonised twinhopd processes (not our children)
 OM_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what, flush=True)
 
 
 def load_parser():
@@ -37,12 +32,6 @@ except ImportError:
     text_string_to_metric_families = None
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def recv_all(s, timeout=3.0):
@@ -58,18 +47,6 @@ def recv_all(s, timeout=3.0):
         buf += d
 
 
-def recv_exact(s, n, timeout=3.0):
-    s.settimeout(timeout)
-    buf = b""
-    while len(buf) < n:
-        try:
-            d = s.recv(n - len(buf))
-        except (socket.timeout, ConnectionResetError):
-            return buf
-        if not d:
-            return buf
-        buf += d
-    return buf
 
 
 def http(port, raw):
@@ -446,24 +423,13 @@ def main():
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-try:
-    main()
-except Exception:  # a crash is a failure, not a skipped test
-    import traceback
-    traceback.print_exc()
-    failed += 1
-finally:
-    for p in procs:  # SIGTERM first: fake_fp removes its shm region
-        p.terminate()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    for pid in pids:
+
+def kill_daemons():
+    for pid in pids:  # daemonised twinhopd processes (not our children)
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
-print("TWRESULT twinhopd-metrics %d %d" % (passed, failed))
-sys.exit(1 if failed else 0)
+
+
+twh_sys.run("twinhopd-metrics", main, kill_daemons)

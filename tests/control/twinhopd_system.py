@@ -6,42 +6,17 @@ spec §2.13 cases, the admin protocol, and the configuration check.
 Prints TWRESULT twinhopd-control <passed> <failed>."""
 import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import twh_sys  # noqa: E402
+from twh_sys import check, free_port, procs, recv_exact  # noqa: E402
+
 TWINHOPD, FAKE_FP, EXAMPLE = sys.argv[1:4]
-passed = failed = 0
-procs = []
 
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what, flush=True)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
-def recv_exact(s, n, timeout=3.0):
-    s.settimeout(timeout)
-    buf = b""
-    while len(buf) < n:
-        try:
-            d = s.recv(n - len(buf))
-        except socket.timeout:
-            return buf
-        except ConnectionResetError:
-            return buf
-        if not d:
-            return buf
-        buf += d
-    return buf
 
 
 def is_closed(s, timeout=2.0):
@@ -395,15 +370,4 @@ def main():
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-try:
-    main()
-except Exception as e:  # a crash is a failure, not a skipped test
-    import traceback
-    traceback.print_exc()
-    failed += 1
-finally:
-    for p in procs:
-        p.kill()
-        p.wait()
-print("TWRESULT twinhopd-control %d %d" % (passed, failed))
-sys.exit(1 if failed else 0)
+twh_sys.run("twinhopd-control", main)

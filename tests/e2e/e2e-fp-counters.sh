@@ -21,9 +21,13 @@
 # packets 10-19 with 20-octet replies, which R's fast path drops
 # (DROP_REPLY_SHORT).  The report's end.run must count those 10 as this
 # host's drops (engine_drops, by reason), apart from the network.
+#
+# 3. Cores shared (issue 11): the fastpath-engine report says whether the
+# client runs on the fast path's lcore CPU (taskset).
 NAME=e2e-fp-counters
 . "$(dirname "$0")/lib.sh"
 setup_common
+need taskset nproc
 THD_EXTRA=$'metrics-listen 127.0.0.1 9862\nstats-interval 200'
 topo_afpacket 95
 ADM=(--admin "$TMP/thd.sock")
@@ -148,4 +152,23 @@ check "end.run: the advice says the fast path dropped packets" \
 	"'fast path dropped 10 packets' in d['end']['run']['advice']" "$TMP/hl.json"
 expect "text report: host loss counts 10, engine 10: DROP_REPLY_SHORT 10" \
 	grep -Eq '^host loss +10 packets dropped on this host .*; engine 10: DROP_REPLY_SHORT 10\)' "$TMP/hl.text"
+
+# 3. Cores shared (issue 11): R's fast path polls on CPU 0 (-l 0).  A client
+# pinned there shares that CPU, and the report says so; pinned to another
+# CPU it does not.
+for cpu in 0 1; do
+	[ "$cpu" = 1 ] && [ "$(nproc)" -lt 2 ] && continue
+	ip netns exec "$NSR" taskset -c "$cpu" "$TWINHOP" light-send 10.95.0.2:"$(cat "$TMP/short.port")" \
+		--engine fastpath --local 10.95.0.1 "${ADM[@]}" --count 5 --rate 100 --loss-timeout 0.5 \
+		--json >"$TMP/cpu$cpu.json" 2>"$TMP/cpu$cpu.err"
+	want="(True, '0')"
+	[ "$cpu" = 1 ] && want="(False, None)"
+	check "client on CPU $cpu, fast path lcore on CPU 0: end.run cpu_shared, cpus_shared = $want" \
+		"(d['end']['run']['cpu_shared'], d['end']['run']['cpus_shared']) == $want" "$TMP/cpu$cpu.json"
+done
+ip netns exec "$NSR" taskset -c 0 "$TWINHOP" light-send 10.95.0.2:"$(cat "$TMP/short.port")" \
+	--engine fastpath --local 10.95.0.1 "${ADM[@]}" --count 5 --rate 100 --loss-timeout 0.5 \
+	>"$TMP/cpu.text" 2>&1
+expect "text report: a cpus line says the client shares CPU 0 with the fast path's lcore" \
+	grep -q "^cpus        shared: this client runs on CPU 0, where the fast path's lcores poll" "$TMP/cpu.text"
 finish

@@ -6,6 +6,9 @@
 #     request shorter than base + Padding Length is not reflected and counts
 #     DROP_SHORT_REQUEST; with Timeout 1 s a packet 50 ms before
 #     Stop + Timeout is reflected, one 50 ms after is not (DROP_AFTER_STOP);
+#     a stateful STAMP listener flooded by 200,000 spoofed senders keeps
+#     answering a known and a new peer (§5, LRU eviction, no
+#     DROP_SESSION_FULL);
 #   - twinhop measure with zero addresses (-Z, as twping -Z) and with explicit
 #     ones still measures;
 #   - afterwards every flow, test port and deferred delete is released.

@@ -13,6 +13,10 @@ usage: hostile_client.py SERVER_ADDR MY_ADDR ADMIN_SOCKET
   timeout       Timeout 1 s: a packet 50 ms before Stop + Timeout is
                 reflected, one 50 ms after is dropped and counted
                 (DROP_AFTER_STOP)
+  peer flood    a stateful STAMP listener (max-peers 1000) flooded by
+                200,000 distinct (address, port) senders from a raw socket
+                still answers a known peer and a new one, with consecutive
+                reflector sequence numbers and no DROP_SESSION_FULL
 """
 import json, socket, struct, sys, time
 
@@ -147,6 +151,77 @@ def reflected(u, want_seq, wait):
     return None
 
 
+def stamp_packet(seq):
+    """Unauthenticated STAMP Session-Sender packet (RFC 8762 §4.2.1): 44
+    octets, the Sender Sequence Number echoed at octets 24..27 (§4.3.1)."""
+    return struct.pack("!I Q H", seq, ntp_now(), 0x8001) + bytes(30)
+
+
+def stamp_round(u, seqs):
+    """Send each seq, wait for its reply; the reflector's own sequence
+    numbers (octets 0..3) of the replies, None for a missing reply."""
+    out = []
+    for q in seqs:
+        send(u, stamp_packet(q))
+        r = reflected(u, q, 2.0)
+        out.append(struct.unpack("!I", r[:4])[0] if r else None)
+    return out
+
+
+def peer_flood():
+    """Issue 8 §5: the stateful Light/STAMP peer table evicts the least
+    recently used entry when full (max-peers), so a flood of spoofed
+    senders never locks legitimate peers out."""
+    port = 5870
+    r = admin({"cmd": "light-add", "proto": "stamp", "port": port, "max_peers": 1000})
+    report(r.get("ok"), "peer flood: stateful STAMP listener, max-peers 1000", repr(r))
+    if not r.get("ok"):
+        return
+    known = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    known.bind((ME, 0))
+    known.connect((SERVER, port))
+    first = stamp_round(known, range(5))
+    report(first == [0, 1, 2, 3, 4], "peer flood: known peer, reflector seqs 0..4", repr(first))
+    full0 = fp_counter("DROP_SESSION_FULL")
+    rx0 = fp_counter("RX_PKTS")
+    # 200,000 distinct senders: 4 spoofed addresses x 50,000 ports, UDP
+    # checksum 0 (allowed over IPv4), the IP header completed by the kernel.
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    dst = socket.inet_aton(SERVER)
+    payload = stamp_packet(0)
+    base = ME.rsplit(".", 1)[0]
+    sent = 0
+    for a in range(4):
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + len(payload), 0, 0, 64, 17, 0,
+                         socket.inet_aton("%s.%d" % (base, 100 + a)), dst)
+        for sport in range(10000, 60000):
+            try:
+                raw.sendto(ip + struct.pack("!HHHH", sport, port, 8 + len(payload), 0) + payload,
+                           (SERVER, 0))
+                sent += 1
+            except BlockingIOError:
+                pass
+    raw.close()
+    rx = wait_counter("RX_PKTS", rx0 + 1000)
+    print("note: peer flood sent %d, the fast path received %d" % (sent, rx - rx0), flush=True)
+    report(rx - rx0 > 1000, "peer flood: more distinct senders reached the table than max-peers",
+           "%d received" % (rx - rx0))
+    after = stamp_round(known, range(5, 10))
+    ok = None not in after and after == list(range(after[0], after[0] + 5))
+    report(ok, "peer flood: known peer answered after the flood, consecutive seqs", repr(after))
+    new = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    new.bind((ME, 0))
+    new.connect((SERVER, port))
+    fresh = stamp_round(new, range(3))
+    report(fresh == [0, 1, 2], "peer flood: a new peer after the flood starts at seq 0", repr(fresh))
+    full = fp_counter("DROP_SESSION_FULL")
+    report(full == full0, "peer flood: no DROP_SESSION_FULL", "%d -> %d" % (full0, full))
+    known.close()
+    new.close()
+    r = admin({"cmd": "session-del", "session": r.get("session")})
+    report(r.get("ok"), "peer flood: listener deleted", repr(r))
+
+
 def main():
     c = control()
 
@@ -201,6 +276,7 @@ def main():
     v = wait_counter("DROP_AFTER_STOP", after0)
     report(v == after0 + 1, "DROP_AFTER_STOP counted once", "%d -> %d" % (after0, v))
     c.close()
+    peer_flood()
     print("hostile_client: %d failed" % fails)
     return 1 if fails else 0
 

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""What the twinhopd system tests (tests/control/twinhopd_*.py) share:
+named checks counted for TWRESULT, the child processes stopped at the end
+whatever happened, and the socket helpers.  Import it after putting this
+folder on sys.path (each script does)."""
+import socket, subprocess, sys, traceback
+
+passed = failed = 0
+procs = []  # subprocess.Popen children: SIGTERM at the end, then SIGKILL
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok   -", what, flush=True)
+    else:
+        failed += 1
+        print("FAIL -", what, flush=True)
+    return bool(cond)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def recv_exact(s, n, timeout=5.0):
+    """Up to n octets: fewer when the peer closes, resets or is silent for
+    timeout seconds."""
+    s.settimeout(timeout)
+    buf = b""
+    while len(buf) < n:
+        try:
+            d = s.recv(n - len(buf))
+        except (socket.timeout, ConnectionResetError):
+            return buf
+        if not d:
+            return buf
+        buf += d
+    return buf
+
+
+def run(name, main, cleanup=None):
+    """Run main(); an exception is a failure, never a pass.  Then stop
+    every process in procs, call cleanup(), print TWRESULT and exit."""
+    global failed
+    try:
+        main()
+    except Exception:
+        traceback.print_exc()
+        failed += 1
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if cleanup:
+            cleanup()
+    print("TWRESULT %s %d %d" % (name, passed, failed))
+    sys.exit(1 if failed else 0)
