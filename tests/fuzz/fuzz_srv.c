@@ -37,7 +37,6 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
-#include "ctl_flows.h"
 #include "ctl_log.h"
 #include "ctl_server.h"
 #include "tw_crypto.h"
@@ -48,6 +47,7 @@
 #define MAX_IDS      4096
 #define MAX_SIDS     64
 #define MAX_RETIRE   256
+#define MAX_FLOWS    (MAX_RETIRE + 16)
 
 static const char secret_alice[] = "fuzz-secret";
 
@@ -77,8 +77,8 @@ static struct harness {
 	/* fake environment */
 	struct ctl_counters cnt;
 	struct ctl_srv_env env;
-	uint8_t ports_used[65536];
-	struct ctl_flows *flows;
+	struct tw_ipc_flow flows[MAX_FLOWS]; /* reserved flows (test-ports) */
+	unsigned n_flows;
 	uint16_t port_hi;
 	bool attached, third_party, defer_retire;
 	unsigned client_sessions, client_max;
@@ -117,12 +117,33 @@ static bool f_key(void *ctx, const uint8_t key_id[TW_CTL_KEYID_LEN], const uint8
 	return true;
 }
 
+/* twinhopd's flow table in miniature (ctl_flows.h semantics: a port may
+ * carry many flows, never the same one twice), deterministic and cheap; it
+ * also lets the harness check that a retired flow is one that was reserved. */
+static int flow_find(const struct tw_ipc_flow *fl)
+{
+	for (unsigned i = 0; i < h.n_flows; i++)
+		if (!memcmp(&h.flows[i], fl, sizeof(*fl)))
+			return (int)i;
+	return -1;
+}
+
 static uint16_t f_flow(void *ctx, struct tw_ipc_flow *flow, uint16_t wanted)
 {
 	(void)ctx;
-	uint16_t p = ctl_flows_reserve(h.flows, flow, wanted, PORT_LO, h.port_hi);
-	FUZZ_ASSERT(p == 0 || (p >= PORT_LO && p <= h.port_hi));
-	return p;
+	FUZZ_ASSERT(h.n_flows < MAX_FLOWS);
+	FUZZ_ASSERT(!flow->vlan && !flow->port_id);
+	for (uint32_t k = 0; k <= (uint32_t)(h.port_hi - PORT_LO) + 1; k++) {
+		uint16_t p = k == 0 ? wanted : (uint16_t)(PORT_LO + k - 1);
+		if (p < PORT_LO || p > h.port_hi)
+			continue;
+		flow->local_port = p;
+		if (flow_find(flow) < 0) {
+			h.flows[h.n_flows++] = *flow;
+			return p;
+		}
+	}
+	return 0;
 }
 
 static bool f_third_party(void *ctx, const struct ctl_peer *p)
@@ -198,7 +219,9 @@ static uint32_t f_send(void *ctx, struct ctl_srv *s, uint16_t type, const void *
 
 static void retire_done(unsigned i)
 {
-	ctl_flows_release(h.flows, &h.retire[i]);
+	int k = flow_find(&h.retire[i]);
+	FUZZ_ASSERT(k >= 0); /* the flow the session reserved */
+	h.flows[k] = h.flows[--h.n_flows];
 	f_give(NULL, NULL);
 	h.retire[i] = h.retire[--h.n_retire];
 }
@@ -621,10 +644,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz f = {data, size};
 
 	ctl_log_set_level(-1); /* silence: the counters say what happened */
-	ctl_flows_free(h.flows);
 	memset(&h, 0, sizeof(h));
-	h.flows = ctl_flows_new(h.ports_used);
-	FUZZ_ASSERT(h.flows);
 
 	uint32_t offered = fz_u16(&f) & TW_CTL_MODE_KNOWN_MASK;
 	uint32_t mode = fz_u16(&f);
@@ -687,8 +707,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (uint32_t id = 1; id <= h.next_sess && id <= MAX_IDS; id++)
 		FUZZ_ASSERT(h.id_state[id] == 2);
 	FUZZ_ASSERT(h.client_sessions == 0);
-	FUZZ_ASSERT(ctl_flows_count(h.flows) == 0 && ctl_flows_ports(h.flows) == 0);
-	ctl_flows_free(h.flows);
-	h.flows = NULL;
+	FUZZ_ASSERT(h.n_flows == 0);
 	return 0;
 }
