@@ -646,23 +646,26 @@ static int check_sessions(struct imp *im, const json_t *sess, bool replace)
 		}
 		if (s->local_port)
 			continue;
-		for (unsigned p = 49152; p <= 65535 && !s->local_port; p++) {
-			bool used = false;
-			json_array_foreach(sess, i, e)
-			{
-				char a[INET6_ADDRSTRLEN + 2];
-				unsigned port;
-				if ((replace && !strcmp(jstr(e, "kind"), "sender")) ||
-				    !split_addrport(jstr(e, "local"), a, sizeof(a), &port))
-					continue;
-				used |= port == p && (!strcmp(a, s->local) || !strcmp(a, "*"));
-			}
-			for (size_t j = 0; j < im->n; j++)
-				used |= im->snd[j].local_port == p &&
-				        !strcmp(im->snd[j].local, s->local);
-			if (!used)
-				s->local_port = p;
+		/* The dynamic ports (RFC 6335) in use on this address. */
+		static bool used[65536 - 49152];
+		memset(used, 0, sizeof(used));
+		json_array_foreach(sess, i, e)
+		{
+			char a[INET6_ADDRSTRLEN + 2];
+			unsigned port;
+			if ((replace && !strcmp(jstr(e, "kind"), "sender")) ||
+			    !split_addrport(jstr(e, "local"), a, sizeof(a), &port))
+				continue;
+			if (port >= 49152 && port <= 65535 &&
+			    (!strcmp(a, s->local) || !strcmp(a, "*")))
+				used[port - 49152] = true;
 		}
+		for (size_t j = 0; j < im->n; j++)
+			if (im->snd[j].local_port >= 49152 && !strcmp(im->snd[j].local, s->local))
+				used[im->snd[j].local_port - 49152] = true;
+		for (unsigned p = 49152; p <= 65535 && !s->local_port; p++)
+			if (!used[p - 49152])
+				s->local_port = p;
 		if (!s->local_port)
 			return refuse(im, NULL, "test-session '%s': no free dynamic UDP port on %s",
 			              s->name, s->local);
@@ -723,8 +726,15 @@ static int apply(struct imp *im, struct adm *m, const json_t *conf, const json_t
 				continue;
 			r = call(m, json_pack("{ss sI}", "cmd", "session-del", "session",
 			                      (json_int_t)ju64(e, "session")));
-			if (!r)
+			if (!r) {
+				if (server)
+					json_decref(call(m, restore_req(conf)));
+				fprintf(stderr,
+				        "twinhop config import: %s: stopped; the Server settings "
+				        "were put back, the senders deleted so far stay deleted\n",
+				        im->file);
 				return -1;
+			}
 			json_decref(r);
 			printf("Sender %" PRIu64 " deleted (--replace).\n", ju64(e, "session"));
 		}

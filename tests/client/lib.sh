@@ -21,3 +21,39 @@ ko() { FAIL=$((FAIL + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && sed 's/^/       
 # jget FILE EXPR: python expression over d = the parsed JSON document
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null; }
 finish() { echo "TWRESULT $1 $PASS $FAIL"; [ "$FAIL" = 0 ]; }
+# need_appliance NAME: twinhopd and tools/twinhop-ipc from the build (THD,
+# IPC), or the test is skipped (exit 77, "TWRESULT NAME 0 0").
+need_appliance() {
+	THD=$TW_BUILD/control/daemon/twinhopd
+	IPC=$TW_BUILD/tools/twinhop-ipc
+	if [ ! -x "$THD" ] || [ ! -x "$IPC" ]; then
+		echo "twinhopd or twinhop-ipc not built: skipped"
+		echo "TWRESULT $1 0 0"
+		exit 77
+	fi
+}
+# start_appliance NAME: twinhopd against a fake fast path (twinhop-ipc
+# create, region $SHM), its admin socket exported as TWINHOP_ADMIN.  The
+# configuration is the lines on stdin plus the region, the admin socket and
+# "seccomp no" (sanitizer builds).  The test fails and ends when twinhopd
+# does not come up.
+start_appliance() {
+	need_appliance "$1"
+	SHM=/tw$1-$$
+	{
+		cat
+		printf 'fp-region %s\nadmin-socket %s\nseccomp no\n' "$SHM" "$TMP/thd.sock"
+	} >"$TMP/thd.conf"
+	"$IPC" --shm "$SHM" create >"$TMP/ipc.log" 2>&1 &
+	PIDS="$PIDS $!"
+	for _ in $(seq 100); do [ -e "/dev/shm$SHM" ] && break; sleep 0.05; done
+	"$THD" -f "$TMP/thd.conf" >"$TMP/thd.log" 2>&1 &
+	PIDS="$PIDS $!"
+	for _ in $(seq 100); do [ -S "$TMP/thd.sock" ] && break; sleep 0.05; done
+	if [ ! -S "$TMP/thd.sock" ]; then
+		ko "twinhopd started" "$TMP/thd.log"
+		finish "$1"
+		exit 1
+	fi
+	export TWINHOP_ADMIN=$TMP/thd.sock
+}

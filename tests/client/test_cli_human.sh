@@ -7,13 +7,7 @@
 # path (tools/twinhop-ipc create).  Skipped (exit 77) when not built.
 set -u
 . "$(dirname "$0")/lib.sh"
-THD=$TW_BUILD/control/daemon/twinhopd
-IPC=$TW_BUILD/tools/twinhop-ipc
-if [ ! -x "$THD" ] || [ ! -x "$IPC" ]; then
-	echo "twinhopd or twinhop-ipc not built: skipped"
-	echo "TWRESULT client_cli_human 0 0"
-	exit 77
-fi
+need_appliance client_cli_human
 
 # ---- usage errors and --help (no daemon needed) ----
 # err_case NAME EXPECTED-REGEX ARGS...: exit 2, exactly two lines on stderr,
@@ -52,27 +46,16 @@ done
 	ok "help COMMAND" || ko "help COMMAND" "$TMP/h"
 
 # ---- output against a daemon ----
-SHM=/twhum-test-$$
-cat >"$TMP/thd.conf" <<CONF
+start_appliance client_cli_human <<CONF
 listen 127.0.0.1 $((19100 + $$ % 400))
 modes open
 allow 0.0.0.0/0
 test-ports 23000-23100
-fp-region $SHM
 fp-timeout 2000
-seccomp no
-admin-socket $TMP/thd.sock
 CONF
-"$IPC" --shm "$SHM" create >"$TMP/ipc.log" 2>&1 &
-PIDS="$PIDS $!"
-sleep 0.5
-"$THD" -f "$TMP/thd.conf" >"$TMP/thd.log" 2>&1 &
-PIDS="$PIDS $!"
-for _ in $(seq 100); do [ -S "$TMP/thd.sock" ] && break; sleep 0.05; done
-export TWINHOP_ADMIN=$TMP/thd.sock
 
 "$TWINHOP" status >"$TMP/st" 2>&1
-grep -Eq '^twinhopd [0-9.]+, up [0-9]+ s$' "$TMP/st" && grep -Eq '^Fast path: +attached \(region /twhum' "$TMP/st" &&
+grep -Eq '^twinhopd [0-9.]+, up [0-9]+ s$' "$TMP/st" && grep -Eq '^Fast path: +attached \(region /twclient_cli_human-' "$TMP/st" &&
 	grep -Eq '^TWAMP-Control: +listening on 127\.0\.0\.1:' "$TMP/st" && grep -Eq '^Sessions: +0$' "$TMP/st" &&
 	grep -Eq '^  restarts: +1 attach\(es\), 0 claim\(s\) lost, fp-grace [0-9]+ s' "$TMP/st" &&
 	! grep -q '{' "$TMP/st" && ok "status: sentences, no JSON" || ko "status text" "$TMP/st"

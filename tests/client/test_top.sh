@@ -6,34 +6,15 @@
 # were not built.
 set -u
 . "$(dirname "$0")/lib.sh"
-THD=$TW_BUILD/control/daemon/twinhopd
-IPC=$TW_BUILD/tools/twinhop-ipc
-if [ ! -x "$THD" ] || [ ! -x "$IPC" ]; then
-	echo "twinhopd or twinhop-ipc not built: skipped"
-	echo "TWRESULT client_top 0 0"
-	exit 77
-fi
-SHM=/twtop-test-$$
 TSOCK=$TMP/tmux.sock
-cat >"$TMP/thd.conf" <<CONF
+start_appliance client_top <<CONF
 listen 127.0.0.1 $((19500 + $$ % 400))
 modes open
 allow 0.0.0.0/0
 test-ports 22000-22100
-fp-region $SHM
 fp-timeout 2000
 stats-interval 200
-seccomp no
-admin-socket $TMP/thd.sock
 CONF
-"$IPC" --shm "$SHM" create >"$TMP/ipc.log" 2>&1 &
-PIDS="$PIDS $!"
-sleep 0.5
-"$THD" -f "$TMP/thd.conf" >"$TMP/thd.log" 2>&1 &
-PIDS="$PIDS $!"
-for _ in $(seq 100); do [ -S "$TMP/thd.sock" ] && break; sleep 0.05; done
-[ -S "$TMP/thd.sock" ] || { ko "twinhopd started" "$TMP/thd.log"; finish client_top; exit; }
-export TWINHOP_ADMIN=$TMP/thd.sock
 "$TWINHOP" light add --proto stamp --port 18994 --addr 127.0.0.1 >"$TMP/la" 2>&1 || ko "light add" "$TMP/la"
 "$TWINHOP" sender add --proto light --peer 127.0.0.1 --peer-port 18994 --local 127.0.0.1 \
 	--local-port 40010 --count 3 >"$TMP/sa" 2>&1 || ko "sender add" "$TMP/sa"

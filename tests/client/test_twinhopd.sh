@@ -7,35 +7,17 @@
 # twinhopd or twinhop-ipc were not built.
 set -u
 . "$(dirname "$0")/lib.sh"
-THD=$TW_BUILD/control/daemon/twinhopd
-IPC=$TW_BUILD/tools/twinhop-ipc
-if [ ! -x "$THD" ] || [ ! -x "$IPC" ]; then
-	echo "twinhopd or twinhop-ipc not built: skipped"
-	echo "TWRESULT client_twinhopd 0 0"
-	exit 77
-fi
-SHM=/twcli-test-$$
 CPORT=$((19000 + $$ % 500))
 printf 'alice\t74657374736563726574\n' >"$TMP/pfs"
-cat >"$TMP/thd.conf" <<CONF
+start_appliance client_twinhopd <<CONF
 listen 127.0.0.1 $CPORT
 modes open authenticated encrypted mixed
 keyfile $TMP/pfs
 pbkdf2-count 2048
 allow 0.0.0.0/0
 test-ports 21000-21100
-fp-region $SHM
 fp-timeout 2000
-seccomp no
-admin-socket $TMP/thd.sock
 CONF
-"$IPC" --shm "$SHM" create >"$TMP/ipc.log" 2>&1 &
-PIDS="$PIDS $!"
-sleep 0.5
-"$THD" -f "$TMP/thd.conf" >"$TMP/thd.log" 2>&1 &
-PIDS="$PIDS $!"
-for _ in $(seq 100); do [ -S "$TMP/thd.sock" ] && break; sleep 0.05; done
-export TWINHOP_ADMIN=$TMP/thd.sock
 
 for m in open auth enc mixed; do
 	"$TWINHOP" measure 127.0.0.1:$CPORT --mode $m --keyid alice --keyfile "$TMP/pfs" --count 2 \

@@ -80,7 +80,8 @@ c=$(dpkg-deb -c "${debs[0]}")
 for f in ./usr/sbin/twinhopd ./usr/bin/twinhop ./usr/share/man/man8/twinhopd.8.gz \
 	./usr/share/man/man5/twinhopd.conf.5.gz ./lib/systemd/system/twinhopd.service \
 	./etc/twinhop/twinhopd.conf ./usr/share/twinhop/prometheus/twinhop.rules.yml \
-	./usr/share/twinhop/grafana/twinhop-dashboard.json; do
+	./usr/share/twinhop/grafana/twinhop-dashboard.json \
+	./usr/share/twinhop/yang/ietf-twamp@2021-11-17.yang; do
 	expect "twinhop contains $f" grep -q " $f\$" <<<"$c"
 done
 c=$(dpkg-deb -c "${debs[1]}")
@@ -111,6 +112,10 @@ else
 	cat "$TMP/n.log"
 fi
 expect "twinhop --help runs" sh -c '/usr/bin/twinhop --help >/dev/null 2>&1'
+# The installed CLI finds the installed YANG module (it then fails only for
+# want of a twinhopd to talk to).
+expect "twinhop config finds the installed ietf-twamp module" sh -c \
+	'unset TWINHOP_YANG_DIR; /usr/bin/twinhop config export --admin /nonexistent 2>&1 | grep -q "cannot connect"'
 expect "twinhop-fp links its DPDK libraries" sh -c '! ldd /usr/bin/twinhop-fp | grep -q "not found"'
 expect "man twinhopd.conf" sh -c 'man -w twinhopd.conf >/dev/null'
 
