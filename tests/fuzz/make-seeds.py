@@ -230,9 +230,91 @@ def profile():
             for f in sorted(os.listdir(d)) if f.endswith('.profile')}
 
 
+def srv():
+    # [offered:2][mode:2][setup:1][env:1][rndfail:1] then operations (fuzz_srv.c):
+    # full conversations as a client would hold them, one per mode.
+    CMD, RAW, NCMD, REPLY, EVENT, TICK, DEADLINE, EOF, RETIRE, TOGGLE, DRAIN = range(11)
+    req = bytearray(req_plain)
+    req[16:48] = bytes(32)          # zero addresses: the control connection's
+    req[14:16] = struct.pack('>H', 20050)
+    req = bytes(req)
+    req6 = bytearray(req)
+    req6[1] = 6
+    req6 = bytes(req6)
+    start = blk(b'\x02') + bytes(16)
+    stop = blk(b'\x03\x00\x00\x00' + struct.pack('>I', 2)) + bytes(16)
+
+    def cmd(m, split=0):
+        return bytes([CMD]) + struct.pack('>HH', len(m), split) + m
+
+    def reply(idx=0, err=0):
+        return bytes([REPLY, idx, err])
+
+    def ncmd(start_, sids, split=0):
+        return bytes([NCMD, (1 if start_ else 0) | split << 1]) + \
+            struct.pack('>H', len(sids)) + bytes(sids)
+
+    def tick(ms):
+        return bytes([TICK]) + struct.pack('>H', ms // 8)
+
+    def head(offered, mode, setup=0x50, env=0x0c, rndfail=0):
+        return struct.pack('>HHBBB', offered, mode, setup, env, rndfail)
+
+    conv = (cmd(req, 50) + reply() + cmd(req) + reply() + cmd(start) + reply() + reply() +
+            tick(2000) + cmd(stop) + bytes([DEADLINE]) + bytes([EOF]))
+    indiv = (cmd(req) + reply() + cmd(req) + reply() + ncmd(True, [1]) + reply() +
+             ncmd(True, [0], 1) + reply() + ncmd(False, [0, 1]) + cmd(start) + tick(100) +
+             bytes([EOF]))
+    s = {}
+    for name, mode in (('open', 1), ('auth', 2), ('encrypted', 4), ('mixed', 8)):
+        s['conv-' + name] = head(0x7f, mode) + conv
+        s['indiv-' + name] = head(0x7f, mode | 0x10) + indiv
+    s['reflect-octets-enc'] = head(0x7f, 0x24) + cmd(req) + reply() + cmd(start) + reply() + \
+        bytes([EOF])
+    s['symmetric-v6'] = head(0x7f, 0x41, env=0x1c) + cmd(req6) + reply() + cmd(start) + \
+        reply() + bytes([EVENT, 0, 3]) + bytes([DEADLINE]) + bytes([DEADLINE])
+    s['nack-timeout'] = head(0x7f, 2) + cmd(req) + reply(0, 19) + cmd(req) + \
+        bytes([DEADLINE]) + cmd(start) + bytes([EOF])
+    s['deferred-retire'] = head(0x7f, 4, env=0x4c) + cmd(req) + reply() + cmd(start) + \
+        reply() + cmd(stop) + bytes([RETIRE, 0]) + bytes([DRAIN]) + struct.pack('>H', 20)
+    s['bad-hmac'] = head(0x7f, 4) + cmd(req) + reply() + cmd(start, 0x8000)
+    s['unsealed'] = head(0x7f, 4) + bytes([RAW]) + struct.pack('>H', 32) + start
+    s['unknown-key'] = head(0x7f, 4, setup=0x52)
+    s['wrong-secret'] = head(0x7f, 2, setup=0x54)
+    s['mode-not-offered'] = head(0x01, 4)
+    s['modes-zero'] = head(0, 1)
+    s['random-fails'] = head(0x7f, 4, rndfail=3)
+    s['raw-setup'] = head(0x7f, 0, setup=0x01) + struct.pack('>I', 1) + bytes(160) + cmd(start)
+    s['n-too-large'] = head(0x7f, 0x11) + ncmd(True, []) [:2] + struct.pack('>H', 5000)
+    s['idle-servwait'] = head(0x7f, 1) + tick(60000) + tick(1000)
+    return s
+
+
+def http():
+    # [k:1][k x split:2][request] (fuzz_http.c)
+    def r(text, *cuts):
+        return bytes([len(cuts)]) + b''.join(struct.pack('>H', c) for c in cuts) + text
+    return {
+        'get-11': r(b'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n', 5, 20, 33),
+        'head-10-lf': r(b'HEAD /metrics?x=1 HTTP/1.0\n\n', 1),
+        'openmetrics': r(b'GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text;'
+                         b' version=1.0.0;q=0.5,text/plain;q=0\r\nContent-Length: 0\r\n\r\n', 40, 90),
+        'not-found': r(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'),
+        'bad-method': r(b'POST /metrics HTTP/1.1\r\nHost: x\r\n\r\n', 2),
+        'body': r(b'GET /metrics HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello', 30),
+        'chunked': r(b'GET /metrics HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n'),
+        'folding': r(b'GET /metrics HTTP/1.0\r\nA: b\r\n folded\r\n\r\n', 10),
+        'tls-hello': r(b'\x16\x03\x01\x02\x00\x01', 1),
+        'nul': r(b'GE\x00T /metrics HTTP/1.0\r\n\r\n', 3),
+        'two-hosts': r(b'GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'),
+        'incomplete': r(b'GET /metrics HTTP/1.1\r\nHost: x\r\n', 4),
+    }
+
+
 def main():
     for name, fn in (('ctl', ctl), ('pkt', pkt), ('crypto', crypto), ('time', time_),
-                     ('ring', ring), ('ipc', ipc), ('net', net), ('profile', profile)):
+                     ('ring', ring), ('ipc', ipc), ('net', net), ('profile', profile),
+                     ('srv', srv), ('http', http)):
         d = os.path.join(here, 'corpus', name)
         os.makedirs(d, exist_ok=True)
         for f in os.listdir(d):
