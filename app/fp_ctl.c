@@ -539,7 +539,7 @@ static void light_stats_reply(uint32_t id, const struct fp_light *l, uint16_t fl
 	for (unsigned i = 0; i < fp.nb_lcores; i++) {
 		const struct fp_lcore *lc = fp.lc_by_index[i];
 		const struct fp_light_cnt *k = &lc->light_cnt[slot];
-		if (__atomic_load_n(&k->gen, __ATOMIC_RELAXED) == l->gen) {
+		if (__atomic_load_n(&k->gen, __ATOMIC_ACQUIRE) == l->gen) {
 			st.rx_pkts += __atomic_load_n(&k->rx, __ATOMIC_RELAXED);
 			st.rx_octets += __atomic_load_n(&k->rx_octets, __ATOMIC_RELAXED);
 			st.drops += __atomic_load_n(&k->drops, __ATOMIC_RELAXED);

@@ -764,7 +764,8 @@ enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, str
 		/* the slot holds a new listener: its counts start at zero */
 		k->rx = k->rx_octets = k->drops = 0;
 		k->last_rx_tsc = 0;
-		k->gen = l->gen;
+		/* after the zeroes: a reader that sees the new gen sees them */
+		__atomic_store_n(&k->gen, l->gen, __ATOMIC_RELEASE);
 	}
 	if (v == FP_RX_DROP) {
 		k->drops++;

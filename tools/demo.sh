@@ -216,7 +216,7 @@ if [ "$SHARED" = 0 ]; then
 	say "  CPUs: R's fast path on CPU $R_CPU, S's on CPU $S_CPU, twinhopd and twinhop on CPU(s)"
 	say "    $CTL_CPUS: no CPU shared"
 elif [ "$NCPU" = 2 ]; then
-	say "  CPUs: cores shared -- $NCPU CPUs for 2 busy-polling fast paths and the control plane:"
+	say "  CPUs: cores shared -- $NCPU CPUs for 2 fast-path lcores and the control plane:"
 	say "    R's fast path has CPU $R_CPU alone; S's fast path shares CPU $S_CPU with both"
 	say "    twinhopd and twinhop, so S's lcore can wait for the CPU and RTT tails (p99,"
 	say "    max) include that wait; the rate defaults to $DEF_RATE pps (docs/demo.md)"

@@ -9,9 +9,11 @@
  * rather than by the profile's deterministic per-packet sequence.
  *
  * Warm-up.  Each session sends rate x warmup extra packets first; cli_meas
- * discards everything sent before the warm-up's end, so only the measured
- * packets are counted.
+ * discards those first sequence numbers (not "what was sent before a
+ * time": a warm-up packet sent late on a busy machine would count), so only
+ * the measured packets are counted.
  */
+#include "cli_host.h"
 #include "cli_bench.h"
 
 #include <errno.h>
@@ -39,15 +41,8 @@
  * works from a checkout as it does once installed. */
 static const char *build_tree_profiles(void)
 {
-#if defined(TW_BUILD_ROOT) && defined(TW_SRC_PROFILES_DIR)
-	static char exe[4096];
-	char root[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0 || !realpath(TW_BUILD_ROOT, root))
-		return NULL;
-	exe[n] = '\0';
-	size_t rl = strlen(root);
-	if (!strncmp(exe, root, rl) && exe[rl] == '/')
+#ifdef TW_SRC_PROFILES_DIR
+	if (cli_host_in_build_tree())
 		return TW_SRC_PROFILES_DIR;
 #endif
 	return NULL;

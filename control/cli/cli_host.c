@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The "Udp:" header line names the columns, the next "Udp:" line holds the
  * values (proc(5)). */
@@ -109,4 +110,19 @@ bool cli_host_udp_read(struct cli_host_udp *out)
 	free(a);
 	free(b);
 	return ok;
+}
+
+bool cli_host_in_build_tree(void)
+{
+#ifdef TW_BUILD_ROOT
+	char exe[4096], root[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0 || !realpath(TW_BUILD_ROOT, root))
+		return false;
+	exe[n] = '\0';
+	size_t rl = strlen(root);
+	return !strncmp(exe, root, rl) && exe[rl] == '/';
+#else
+	return false;
+#endif
 }

@@ -22,4 +22,9 @@ bool cli_host_udp_parse(const char *snmp, const char *snmp6, struct cli_host_udp
 /* Read the files; false if unreadable (not Linux, no /proc). */
 bool cli_host_udp_read(struct cli_host_udp *out);
 
+/* Whether this twinhop runs from its meson build tree (not installed):
+ * then the checkout's bundled files (profiles, YANG modules) are used, so
+ * a checkout works as an installed copy does. */
+bool cli_host_in_build_tree(void);
+
 #endif

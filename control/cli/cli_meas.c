@@ -245,7 +245,7 @@ static void cb_sent(void *arg, unsigned i, uint32_t seq, int64_t t1)
 	struct cli_meas *m = arg;
 	struct cli_meas_sess *s = &m->s[i];
 	if (!s->measuring) {
-		if (t1 < s->info.warm_end_ns)
+		if (seq < s->info.warm_pkts)
 			return; /* warm-up: not measured */
 		s->measuring = true;
 		s->first_seq = seq;

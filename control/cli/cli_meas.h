@@ -49,7 +49,7 @@ struct cli_meas_sess_info {
 	uint8_t dscp;
 	uint64_t count;
 	int64_t interval_ns;
-	int64_t warm_end_ns; /* wall clock; packets sent before are discarded (bench) */
+	uint64_t warm_pkts; /* bench warm-up: sequence numbers below are discarded */
 };
 
 struct cli_meas_lost { /* one sent packet, for CSV lost rows */

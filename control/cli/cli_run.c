@@ -57,6 +57,13 @@ int cli_parse_target(const char *t, bool need_port, char *host, size_t hcap, cha
 	return 0;
 }
 
+/* The bench warm-up in packets: cli_bench plans warmup_ns as a whole number
+ * of intervals, the first sequence numbers of the session. */
+static uint64_t plan_warm_pkts(const struct cli_plan *p)
+{
+	return p->warmup_ns > 0 && p->interval_ns ? (uint64_t)p->warmup_ns / p->interval_ns : 0;
+}
+
 static int tcp_connect(const char *host, const char *port, const struct cli_conn *o,
                        struct sockaddr_storage *peer, socklen_t *plen, char *err, size_t errlen)
 {
@@ -477,7 +484,7 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		goto out;
 	}
 	for (unsigned i = 0; i < n; i++)
-		m->s[i].info.warm_end_ns = m->t0 + e->cfg[i].start_offset_ns + plan[i].warmup_ns;
+		m->s[i].info.warm_pkts = plan_warm_pkts(&plan[i]);
 	t.t_run = m->t0;
 	if (t.individual) {
 		ctl_pump(&t, 0, false); /* Start-N for the sessions due now */
@@ -599,7 +606,7 @@ int cli_run_light(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		return 1;
 	}
 	for (unsigned i = 0; i < n; i++)
-		m->s[i].info.warm_end_ns = m->t0 + e->cfg[i].start_offset_ns + plan[i].warmup_ns;
+		m->s[i].info.warm_pkts = plan_warm_pkts(&plan[i]);
 	if (cli_engine_run(e, cli_meas_callbacks(m), stop, err, sizeof(err)) < 0) {
 		cli_err("%s", err);
 		return 1;

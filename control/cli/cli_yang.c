@@ -12,6 +12,7 @@
  * value twinhop does anyway (its YANG default, mostly) is accepted.  Nothing
  * is applied unless the whole document maps.
  */
+#include "cli_host.h"
 #include "cli_yang.h"
 
 #include <arpa/inet.h>
@@ -55,15 +56,8 @@ static bool has_module(const char *dir)
  * (as cli_bench finds the bundled profiles). */
 static const char *build_tree_dir(void)
 {
-#if defined(TW_BUILD_ROOT) && defined(TW_SRC_YANG_DIR)
-	static char exe[4096];
-	char root[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0 || !realpath(TW_BUILD_ROOT, root))
-		return NULL;
-	exe[n] = '\0';
-	size_t rl = strlen(root);
-	if (!strncmp(exe, root, rl) && exe[rl] == '/')
+#ifdef TW_SRC_YANG_DIR
+	if (cli_host_in_build_tree())
 		return TW_SRC_YANG_DIR;
 #endif
 	return NULL;

@@ -1051,6 +1051,14 @@ static int cmd_admin(int argc, char **argv)
 		return 0;
 	}
 	const char *path = admin_path(&argc, argv);
+	if (!strcmp(sub, "config")) { /* its own options; JSON is what it reads and writes */
+#ifdef TW_HAVE_YANG
+		return cli_config(argc, argv, path);
+#else
+		die_msg("this twinhop was built without libyang (meson -Dyang=disabled)");
+		return 1;
+#endif
+	}
 	bool json = has_flag(&argc, argv, "--json");
 	char req[4096];
 	if (!strcmp(sub, "status") || !strcmp(sub, "sessions") || !strcmp(sub, "counters")) {
@@ -1072,14 +1080,6 @@ static int cmd_admin(int argc, char **argv)
 	}
 	if (!strcmp(sub, "top"))
 		return cli_top(argc, argv, path, &g_stop);
-	if (!strcmp(sub, "config")) {
-#ifdef TW_HAVE_YANG
-		return cli_config(argc, argv, path);
-#else
-		die_msg("this twinhop was built without libyang (meson -Dyang=disabled)");
-		return 1;
-#endif
-	}
 	if (!strcmp(sub, "admin")) {
 		if (argc != 2) {
 			usage_err(sub, "expects one JSON request, e.g. '{\"cmd\":\"show-status\"}'");

@@ -34,7 +34,7 @@ read -r mode sent rcvd lost cpushared <<<"$res"
 	ok "sent $sent = received $rcvd, lost 0" || nok "sent/received/lost: '$res'"
 ncpu=$(python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
 if [ "$ncpu" -lt 3 ]; then
-	grep -q "^  CPUs: cores shared -- $ncpu CPUs\|^  CPUs: cores shared -- both fast paths" "$tmp/err.log" &&
+	grep -q "^  CPUs: cores shared -- $ncpu CPUs for 2 fast-path lcores\|^  CPUs: cores shared -- both fast paths" "$tmp/err.log" &&
 		grep -q "^demo: cores shared -- on this $ncpu-CPU machine" "$tmp/err.log" &&
 		ok "$ncpu CPUs: the demo says the cores are shared, in its header and after the report" ||
 		{ nok "$ncpu CPUs: the demo says the cores are shared"; grep -i cpu "$tmp/err.log"; }
