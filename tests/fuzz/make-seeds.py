@@ -286,6 +286,10 @@ def srv():
     s['random-fails'] = head(0x7f, 4, rndfail=3)
     s['raw-setup'] = head(0x7f, 0, setup=0x01) + struct.pack('>I', 1) + bytes(160) + cmd(start)
     s['n-too-large'] = head(0x7f, 0x11) + ncmd(True, []) [:2] + struct.pack('>H', 5000)
+    s['setup-stalled'] = head(0x7f, 1, setup=0xf8) + tick(9000) + bytes([DEADLINE])
+    s['setup-eof'] = head(0x7f, 4, setup=0xf8) + bytes([EOF])
+    s['setup-late-open'] = head(0x7f, 1, setup=0xf8) + bytes([RAW, 0, 9]) + bytes(9) + \
+        cmd(start)
     s['idle-servwait'] = head(0x7f, 1) + tick(60000) + tick(1000)
     return s
 
