@@ -18,7 +18,9 @@
 # SRC (default: this checkout), MODES ("O A E M"), FAMILIES ("4 6"),
 # COUNT (100), INTERVAL (0.01), PARTS ("A B"), CAPTURE=1 (tshark per run
 # into $KEEP, checks that open-mode captures decode without Malformed),
-# KEEP (directory to keep logs/pcaps; default: a temp dir, removed).
+# KEEP (directory to keep logs/pcaps; default: a temp dir, removed),
+# TWPING_OPTS (more twping options for direction A, e.g. -Z: zero
+# addresses in Request-TW-Session).
 set -u
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-/tmp/b-interop}
@@ -28,6 +30,7 @@ COUNT=${COUNT:-100}
 INTERVAL=${INTERVAL:-0.01}
 PARTS=${PARTS:-A B}
 CAPTURE=${CAPTURE:-0}
+TWPING_OPTS=${TWPING_OPTS:-}
 FP=$BUILD/app/twinhop-fp
 TWINHOPD=$BUILD/control/daemon/twinhopd
 TWINHOP=$BUILD/control/cli/twinhop
@@ -134,7 +137,7 @@ CONF
 			if [ "$m" = O ]; then auth="-A O"; else auth="-A $m -u alice -k $PFS"; fi
 			local name=A-$m-v$f log=$OUT/A-$m-v$f.txt
 			capture_start "$IC" "$VC" "$OUT/$name.pcap"
-			ip netns exec "$IC" "$TWPING" -$f $auth -c "$COUNT" -i "$INTERVAL" "$tgt" >"$log" 2>&1
+			ip netns exec "$IC" "$TWPING" -$f $auth $TWPING_OPTS -c "$COUNT" -i "$INTERVAL" "$tgt" >"$log" 2>&1
 			local rc=$?
 			capture_stop "$OUT/$name.pcap" "$m" 862 || { res "$name" fail "Malformed in $name.pcap"; continue; }
 			local line
@@ -187,7 +190,8 @@ CONF
 			local rc=$?
 			capture_stop "$OUT/$name.pcap" "$m" "$port" || { res "$name" fail "Malformed in $name.pcap"; continue; }
 			local got
-			got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["sessions"][0]; print(d["mode"], s["sent"], s["received"], s["lost"])' "$OUT/$name.json" 2>/dev/null)
+			# the measure document of docs/output.md: start, intervals, end
+			got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); S=d["end"]["summary"]; print(d["start"]["session"]["mode"], S["sent"], S["received"], S["loss"]["round_trip"]["count"])' "$OUT/$name.json" 2>/dev/null)
 			if [ $rc = 0 ] && [ "$(echo "$got" | cut -d' ' -f2-)" = "$COUNT $COUNT 0" ]; then
 				res "twinhop->twampd $m IPv$f" ok "mode/sent/received/lost: $got"
 			else
