@@ -290,6 +290,20 @@ def srv():
     s['setup-eof'] = head(0x7f, 4, setup=0xf8) + bytes([EOF])
     s['setup-late-open'] = head(0x7f, 1, setup=0xf8) + bytes([RAW, 0, 9]) + bytes(9) + \
         cmd(start)
+    def patched(off, val):
+        m = bytearray(req)
+        m[off:off + len(val)] = val
+        return bytes(m)
+    s['refusals'] = head(0x7f, 1) + b''.join(cmd(m) for m in (
+        patched(1, b'\x05'), patched(2, b'\x01'), patched(84, b'\x40'),
+        patched(64, b'\xff\xff\xff\xff'), patched(16, H('0a000009')), req6)) + \
+        ncmd(True, [0]) + cmd(stop) + cmd(req) + reply() + cmd(start) + reply() + cmd(req)
+    s['limits'] = head(0x7f, 0x11, env=0x00) + cmd(req) + reply() + cmd(req) + \
+        ncmd(True, [1]) + bytes([TOGGLE, 2]) + bytes([EOF])
+    s['client-limit'] = head(0x7f, 1, env=0x06) + cmd(req) + reply() + cmd(req)
+    s['fp-detached'] = head(0x7f, 1, env=0x01) + cmd(req) + cmd(start)
+    s['mode-zero'] = head(0x7f, 0)
+    s['no-port'] = head(0x7f, 1, env=0x8c) + (cmd(req) + reply()) * 3
     s['idle-servwait'] = head(0x7f, 1) + tick(60000) + tick(1000)
     return s
 
