@@ -107,8 +107,11 @@ int ctl_sandbox_load(void)
 	    {"socket", SCMP_A0(SCMP_CMP_EQ, AF_UNIX)},
 	    {"socket", SCMP_A0(SCMP_CMP_EQ, AF_INET)},
 	    {"socket", SCMP_A0(SCMP_CMP_EQ, AF_INET6)},
-	    /* raise()/abort() signal this process only. */
+	    /* raise()/abort() signal this process only; signal 0 (delivers
+	     * nothing) probes whether a pid lives: the ring re-attach asks it
+	     * of a region's fast path, the pid file of a running daemon. */
 	    {"kill", SCMP_A0(SCMP_CMP_EQ, self)},
+	    {"kill", SCMP_A1(SCMP_CMP_EQ, 0)},
 	    {"tgkill", SCMP_A0(SCMP_CMP_EQ, self)},
 	    /* No executable memory: nothing here loads code after start-up. */
 	    {"mmap", SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)},

@@ -4,7 +4,8 @@
  * dropped (OpenSSH's sandbox-seccomp-filter is the model).  Every system
  * call the event loop, OpenSSL, syslog and the ring re-attach need, and
  * where libseccomp can compare arguments, only the arguments they use:
- * sockets of the three families we speak, signals to ourselves, no
+ * sockets of the three families we speak, signals to ourselves (and
+ * signal 0, the liveness probe, to anyone), no
  * executable mappings, read-only resource limits, the fcntl commands of
  * non-blocking I/O.  Anything else fails with EPERM instead of killing the
  * daemon, so a forgotten call shows up as a logged error (switch `seccomp
