@@ -41,7 +41,8 @@ int ctl_log_level(void)
 	return log_level;
 }
 
-static void vlog(int prio, const char *fmt, va_list ap, const char *suffix)
+__attribute__((format(printf, 2, 0))) static void vlog(int prio, const char *fmt, va_list ap,
+                                                       const char *suffix)
 {
 	char line[1024];
 
