@@ -148,7 +148,11 @@ void ctl_live_poll(struct ctl_live *l, uint64_t now)
 
 uint64_t ctl_live_deadline(const struct ctl_live *l)
 {
-	if (!l || !l->d->conf.stats_interval_ms || l->polling)
+	/* Detached: no poll is due until the fast path is back (the loop's own
+	 * attach retry wakes it).  ctl_live_poll() does not move next_poll
+	 * then, so returning it made the loop spin at 100 % of a CPU whenever
+	 * twinhopd ran without its fast path. */
+	if (!l || !l->d->conf.stats_interval_ms || l->polling || !ctl_fp_attached(l->d->fp))
 		return UINT64_MAX;
 	return l->next_poll;
 }

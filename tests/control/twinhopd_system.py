@@ -325,6 +325,16 @@ def main():
     b.sendall(request())
     check(accept_of(recv_exact(b, 48)) == 5, "no fast path: Accept-Session Accept=5")
     b.close()
+    # Without its fast path the daemon waits (one attach try a second), it
+    # does not spin: CPU time over 2 s of wall time (a spinning loop used
+    # all of it; idle is a few ticks).
+    def cpu_ticks(pid):
+        f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+        return int(f[11]) + int(f[12])
+    c0, w0 = cpu_ticks(d2.pid), time.time()
+    time.sleep(2)
+    used = (cpu_ticks(d2.pid) - c0) / os.sysconf("SC_CLK_TCK")
+    check(used < 0.5, "no fast path: twinhopd idles (%.2f s of CPU in %.1f s)" % (used, time.time() - w0))
     # Issue 8 §6/§6b: a region another user created (uid 4242, as a
     # local user could while the fast path is down) is refused, and every
     # failed attach reason is logged, a repeated one at most once a minute.
