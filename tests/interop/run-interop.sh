@@ -127,7 +127,8 @@ user nobody
 seccomp yes
 log-level debug
 CONF
-	ip netns exec "$IR" "$TWINHOPD" -d -f "$WORK/twinhopd.conf" >"$OUT/twinhopd.log" 2>&1 &
+	# in the foreground, so that cleanup() can stop it by PID (-d left it running)
+	ip netns exec "$IR" "$TWINHOPD" -f "$WORK/twinhopd.conf" >"$OUT/twinhopd.log" 2>&1 &
 	PIDS+=($!)
 	sleep 1.5
 	local m f tgt auth
