@@ -3,7 +3,7 @@
 named checks counted for TWRESULT, the child processes stopped at the end
 whatever happened, and the socket helpers.  Import it after putting this
 folder on sys.path (each script does)."""
-import socket, subprocess, sys, traceback
+import socket, subprocess, sys, time, traceback
 
 passed = failed = 0
 procs = []  # subprocess.Popen children: SIGTERM at the end, then SIGKILL
@@ -26,6 +26,18 @@ def free_port():
     p = s.getsockname()[1]
     s.close()
     return p
+
+
+def wait_listen(port, tries=100):
+    """Bounded wait until something accepts TCP on 127.0.0.1:port (twinhopd
+    has bound its listener); True when it did."""
+    for _ in range(tries):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
 
 
 def recv_exact(s, n, timeout=5.0):

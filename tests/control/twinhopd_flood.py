@@ -17,7 +17,7 @@ import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import twh_sys  # noqa: E402
-from twh_sys import check, free_port, procs, recv_exact  # noqa: E402
+from twh_sys import check, free_port, procs, recv_exact, wait_listen  # noqa: E402
 
 TWINHOPD, FAKE_FP = sys.argv[1:3]
 
@@ -115,12 +115,7 @@ def main():
     log = open(os.path.join(tmp, "twinhopd.log"), "w")
     d = subprocess.Popen([TWINHOPD, "-f", conf], stderr=log)
     procs.append(d)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_listen(port)
     for _ in range(100):  # the admin socket comes up after the listener
         try:
             if admin(sock, "show-status").get("fp", {}).get("attached"):

@@ -8,7 +8,7 @@ import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import twh_sys  # noqa: E402
-from twh_sys import check, free_port, procs, recv_exact  # noqa: E402
+from twh_sys import check, free_port, procs, recv_exact, wait_listen  # noqa: E402
 
 TWINHOPD, FAKE_FP, EXAMPLE = sys.argv[1:4]
 
@@ -79,12 +79,7 @@ def main():
     log = open(os.path.join(tmp, "twinhopd.log"), "w")
     d = subprocess.Popen([TWINHOPD, "-f", conf], stderr=log)
     procs.append(d)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_listen(port)
     time.sleep(0.3)  # let it attach to the fake fast path
 
     # --- a good session that stays up (connection A) ---
@@ -315,12 +310,7 @@ def main():
     log2 = open(os.path.join(tmp, "nofp.log"), "w")
     d2 = subprocess.Popen([TWINHOPD, "-f", conf2], stderr=log2)
     procs.append(d2)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port2), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_listen(port2)
     b, _, _ = open_session(port2)
     b.sendall(request())
     check(accept_of(recv_exact(b, 48)) == 5, "no fast path: Accept-Session Accept=5")
