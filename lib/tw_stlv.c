@@ -32,11 +32,12 @@ const char *tw_stlv_kind_name(unsigned kind)
 	           : "?";
 }
 
-/* IANA "STAMP Synchronization Source" (RFC 8972 §5.2). */
+/* IANA "STAMP Synchronization Source" (RFC 8972 §5; the code points
+ * app/fp_reflector.c writes, docs/fastpath.md). */
 const char *tw_stlv_sync_name(uint8_t v)
 {
-	static const char *const n[] = {"reserved", "NTP",     "PTP", "SSU/BITS", "GPS",
-	                                "GLONASS",  "LORAN-C", "BDS", "Galileo"};
+	static const char *const n[] = {"reserved", "NTP",  "PTP",
+	                                "SSU/BITS", "GNSS", "local free-running"};
 	return v < sizeof(n) / sizeof(n[0]) ? n[v] : "unassigned";
 }
 

@@ -387,6 +387,7 @@ static void test_names(void)
 	CU_ASSERT_STRING_EQUAL(tw_stlv_kind_name(TW_STLV_RETURN_PATH), "return-path");
 	CU_ASSERT_STRING_EQUAL(tw_stlv_kind_name(99), "?");
 	CU_ASSERT_STRING_EQUAL(tw_stlv_sync_name(1), "NTP");
+	CU_ASSERT_STRING_EQUAL(tw_stlv_sync_name(5), "local free-running");
 	CU_ASSERT_STRING_EQUAL(tw_stlv_sync_name(200), "unassigned");
 	CU_ASSERT_STRING_EQUAL(tw_stlv_tsmethod_name(2), "SW local");
 }
