@@ -806,6 +806,20 @@ enum tw_err tw_stamp_auth_verify(struct tw_stamp_auth *sa, const uint8_t *pkt, s
 	                                                                            : TW_OK;
 }
 
+enum tw_err tw_stamp_auth_tlv_mac(struct tw_stamp_auth *sa, const uint8_t seq[4],
+                                  const uint8_t *tlv, size_t tlv_len,
+                                  uint8_t out[TW_CRYPTO_HMAC_LEN])
+{
+	union sha_state run;
+
+	if (!sa || !sa->mac.md || !seq || !out || (!tlv && tlv_len))
+		return TW_E_ARG;
+	if (!hmac_begin(&sa->mac, &run) || !hmac_feed(&sa->mac, &run, seq, 4) ||
+	    !hmac_feed(&sa->mac, &run, tlv, tlv_len) || !hmac_end(&sa->mac, &run, out))
+		return TW_E_CRYPTO;
+	return TW_OK;
+}
+
 /* ---- Bursts ------------------------------------------------------------------------ */
 
 struct tw_crypto_engine {

@@ -265,6 +265,12 @@ void tw_stamp_auth_free(struct tw_stamp_auth *sa);
 enum tw_err tw_stamp_auth_sign(struct tw_stamp_auth *sa, uint8_t *pkt, size_t len);
 /* TW_E_HMAC if octets 96..111 are not HMAC-SHA-256/128 of 0..95. */
 enum tw_err tw_stamp_auth_verify(struct tw_stamp_auth *sa, const uint8_t *pkt, size_t len);
+/* RFC 8972 §4.8 HMAC TLV: HMAC-SHA-256/128 with the same key over the
+ * 4-octet Sequence Number followed by tlv_len octets of TLVs (the ones
+ * before the HMAC TLV; tw_stamp_tlv finds them).  Never allocates. */
+enum tw_err tw_stamp_auth_tlv_mac(struct tw_stamp_auth *sa, const uint8_t seq[4],
+                                  const uint8_t *tlv, size_t tlv_len,
+                                  uint8_t out[TW_CRYPTO_HMAC_LEN]);
 
 /* ---- Bursts: many packets per call, on the fastest implementation ---------
  *
