@@ -71,14 +71,6 @@ static void hmac_find(const uint8_t *area, size_t alen, struct hmac_pos *h)
 		h->bad = true;
 }
 
-static bool ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	uint8_t d = 0;
-	for (size_t i = 0; i < n; i++)
-		d |= (uint8_t)(a[i] ^ b[i]);
-	return d == 0;
-}
-
 static enum tw_err area_of(const uint8_t *pkt, size_t len, enum tw_pkt_layout l, size_t *base)
 {
 	if (!pkt || !tw_pkt_is_stamp(l))
@@ -87,8 +79,8 @@ static enum tw_err area_of(const uint8_t *pkt, size_t len, enum tw_pkt_layout l,
 	return len < *base ? TW_E_TRUNCATED : TW_OK;
 }
 
-enum tw_err tw_stamp_tlv_hmac_sign(struct tw_stamp_auth *sa, uint8_t *pkt, size_t len,
-				   enum tw_pkt_layout l)
+enum tw_err tw_stamp_tlv_sign(struct tw_stamp_auth *sa, uint8_t *pkt, size_t len,
+			      enum tw_pkt_layout l)
 {
 	size_t base;
 	struct hmac_pos h;
@@ -99,28 +91,24 @@ enum tw_err tw_stamp_tlv_hmac_sign(struct tw_stamp_auth *sa, uint8_t *pkt, size_
 	hmac_find(pkt + base, len - base, &h);
 	if (!h.usable)
 		return TW_E_TLV_END;
-	uint8_t *area = pkt + base;
-	return tw_stamp_auth_tlv_mac(sa, pkt, area, h.off, area + h.off + TW_PKT_TLV_HDR_LEN);
+	return tw_stamp_tlv_hmac(sa, pkt, base, base + h.off,
+				 pkt + base + h.off + TW_PKT_TLV_HDR_LEN);
 }
 
-enum tw_err tw_stamp_tlv_hmac_check(struct tw_stamp_auth *sa, const uint8_t *pkt, size_t len,
-				    enum tw_pkt_layout l, const uint8_t *seq)
+/* The sender's HMAC TLV of a packet already turned into our reply: its
+ * Sequence Number is echoed at sseq, octets 0..3 hold ours.  The HMAC
+ * covers octets 0..3, so the sender's number goes back there for the
+ * check (tw_crypto's constant-time compare) and ours is restored. */
+static enum tw_err sender_check(struct tw_stamp_auth *sa, uint8_t *pkt, size_t base, size_t hoff,
+				const uint8_t *sseq)
 {
-	size_t base;
-	struct hmac_pos h;
-	uint8_t mac[TW_CRYPTO_HMAC_LEN];
-	enum tw_err e = area_of(pkt, len, l, &base);
-
-	if (e != TW_OK)
-		return e;
-	const uint8_t *area = pkt + base;
-	hmac_find(area, len - base, &h);
-	if (!h.usable)
-		return TW_E_TLV_END;
-	e = tw_stamp_auth_tlv_mac(sa, seq ? seq : pkt, area, h.off, mac);
-	if (e != TW_OK)
-		return e;
-	return ct_equal(mac, area + h.off + TW_PKT_TLV_HDR_LEN, sizeof(mac)) ? TW_OK : TW_E_HMAC;
+	uint8_t ours[4];
+	memcpy(ours, pkt, 4);
+	memcpy(pkt, sseq, 4);
+	enum tw_err e = tw_stamp_tlv_hmac_verify(sa, pkt, base, base + hoff,
+						 pkt + base + hoff + TW_PKT_TLV_HDR_LEN);
+	memcpy(pkt, ours, 4);
+	return e;
 }
 
 /* RFC 8972 §4.2: answer the sender's Location sub-TLVs in place.  The
@@ -142,6 +130,8 @@ static void location_subs(uint8_t *sub, size_t slen, const struct tw_stamp_tlv_i
 		uint8_t t4 = 0, t6 = 0;
 		switch (s.type) {
 		case TW_STAMP_LOC_SRC_MAC:
+		case TW_STAMP_LOC_SRC_EUI48:
+		case TW_STAMP_LOC_SRC_EUI64:
 			if (s.len != TW_STAMP_LOC_MAC_LEN)
 				goto malformed;
 			memset(v, 0, TW_STAMP_LOC_MAC_LEN);
@@ -155,32 +145,37 @@ static void location_subs(uint8_t *sub, size_t slen, const struct tw_stamp_tlv_i
 			}
 			break;
 		case TW_STAMP_LOC_DST_IP:
+		case TW_STAMP_LOC_DST_IPV4:
+		case TW_STAMP_LOC_DST_IPV6:
 			addr = in->dst_addr;
 			t4 = TW_STAMP_LOC_DST_IPV4;
 			t6 = TW_STAMP_LOC_DST_IPV6;
 			goto ip;
 		case TW_STAMP_LOC_SRC_IP:
+		case TW_STAMP_LOC_SRC_IPV4:
+		case TW_STAMP_LOC_SRC_IPV6:
 			addr = in->src_addr;
 			t4 = TW_STAMP_LOC_SRC_IPV4;
 			t6 = TW_STAMP_LOC_SRC_IPV6;
 		ip:
-			if (s.len != TW_STAMP_LOC_IP_LEN)
+			if (s.len != TW_STAMP_LOC_IP_LEN && s.len != 4)
 				goto malformed;
-			if (!addr || (in->family != 4 && in->family != 6)) {
+			if (!addr || (in->family != 4 && in->family != 6) ||
+			    s.len < alen) {
+				/* nothing to answer with, or no room for it */
 				f |= TW_PKT_TLV_F_U;
 				*ev |= TW_STAMP_TLV_EV_UNKNOWN;
 				break;
 			}
-			/* the generic request answered by the family seen;
-			 * an IPv4 address fills the first 4 octets, the other
-			 * 12 are zero (the Length stays 16) */
+			/* answered by the family seen; an IPv4 address fills
+			 * the first 4 octets, the rest are zero (the Length
+			 * is the sender's) */
 			h[1] = in->family == 4 ? t4 : t6;
-			memset(v, 0, TW_STAMP_LOC_IP_LEN);
+			memset(v, 0, s.len);
 			memcpy(v, addr, alen);
 			break;
 		default:
-			/* answers (types 2, 3, 5, 6, 8, 9) are not requests,
-			 * and anything else we do not know: §4, U */
+			/* a sub-TLV type we do not know: §4, U */
 			f |= TW_PKT_TLV_F_U;
 			*ev |= TW_STAMP_TLV_EV_UNKNOWN;
 			break;
@@ -355,8 +350,7 @@ enum tw_err tw_stamp_tlv_reflect(uint8_t *pkt, size_t len, enum tw_pkt_layout l,
 		if (hp.bad) {
 			integrity_fail = true;
 		} else {
-			e = tw_stamp_tlv_hmac_check(in->sa, pkt, len, l,
-						    pkt + tw_pkt_geom(l)->r_sseq);
+			e = sender_check(in->sa, pkt, base, hp.off, pkt + tw_pkt_geom(l)->r_sseq);
 			if (e == TW_E_HMAC)
 				integrity_fail = true;
 			else if (e != TW_OK)
@@ -400,7 +394,7 @@ enum tw_err tw_stamp_tlv_reflect(uint8_t *pkt, size_t len, enum tw_pkt_layout l,
 	if (auth && hp.usable) {
 		/* the reflector's own, over the reply's Sequence Number and
 		 * its final TLVs (flags included) */
-		e = tw_stamp_tlv_hmac_sign(in->sa, pkt, len, l);
+		e = tw_stamp_tlv_sign(in->sa, pkt, len, l);
 		if (e != TW_OK)
 			return e == TW_E_TLV_END ? TW_OK : e;
 		out->hmac = true;

@@ -20,15 +20,20 @@
  *   1  Extra Padding [8972 §4.1]       echoed, U cleared.
  *   2  Location [8972 §4.2]            Destination Port and Source Port of
  *        the received packet; sub-TLVs (4-octet STAMP TLV headers) answered
- *        in place without changing any length: Destination IP Address (4,
+ *        in place without changing any length.  The request is the generic
+ *        type with room for either family: Destination IP Address (4,
  *        Length 16) becomes Destination IPv4 (5: address + 12 zero octets)
  *        or Destination IPv6 (6); Source IP Address (7) becomes Source IPv4
  *        (8) or IPv6 (9); Source MAC Address (1, Length 8) becomes Source
  *        EUI-48 (2: MAC + 2 zero octets) when the frame's source MAC is
- *        known, else Source EUI-64 (3) all zero ("not reported").  Answered
- *        sub-TLVs get U cleared; other sub-TLV types get U; a recognised
- *        sub-TLV with the wrong Length, or one overrunning the value, gets M
- *        and ends the sub-TLV walk.  A Location value shorter than the two
+ *        known, else Source EUI-64 (3) all zero ("not reported").  Liberal
+ *        in what we accept: a sender that asks with the specific types (5,
+ *        6, 8, 9; 2, 3) gets the same answer when the Length holds it (16,
+ *        or 4 for an IPv4 packet; 8); Length 4 in an IPv6 packet cannot
+ *        hold the address: U.  Answered sub-TLVs get U cleared; other
+ *        sub-TLV types get U; a known sub-TLV with a Length not valid for
+ *        it gets M (and U cleared), one overrunning the value M; either
+ *        ends the sub-TLV walk.  A Location value shorter than the two
  *        ports gets M.
  *   3  Timestamp Information [8972 §4.3]  the four code points the caller
  *        supplies (Sync Source In, Timestamp In, Sync Source Out,
@@ -200,22 +205,16 @@ enum tw_err tw_stamp_tlv_reflect(uint8_t *pkt, size_t len, enum tw_pkt_layout l,
 				 const struct tw_stamp_tlv_in *in, struct tw_stamp_tlv_out *out);
 
 /*
- * HMAC TLV (RFC 8972 §4.8) of a finished authenticated packet, for either
- * end: finds the first HMAC TLV (Length 16) in the TLV area of pkt (layout
- * l; the sender's base length and the reflector's are the same for STAMP)
- * and writes HMAC-SHA-256/128 over seq (the 4 Sequence Number octets; NULL:
- * pkt[0..3], this packet's own) and the TLVs before it.  TW_E_TLV_END when
- * there is no well-formed HMAC TLV (nothing written).  Call after every
- * other TLV octet (flags included) is final, before tw_stamp_auth_sign().
+ * HMAC TLV (RFC 8972 §4.8) of a finished authenticated packet: finds the
+ * first HMAC TLV (Length 16) in the TLV area of pkt (layout l) and writes
+ * tw_stamp_tlv_hmac() (lib/tw_crypto.h: HMAC-SHA-256/128 over pkt[0..3],
+ * the packet's own Sequence Number, and the TLVs before it) into it.
+ * TW_E_TLV_END when there is no such TLV (nothing written).  Call after
+ * every other TLV octet (flags included) is final, before
+ * tw_stamp_auth_sign() protects the base packet.
  */
-enum tw_err tw_stamp_tlv_hmac_sign(struct tw_stamp_auth *sa, uint8_t *pkt, size_t len,
-				   enum tw_pkt_layout l);
-
-/* Check the first HMAC TLV of pkt as above (seq NULL: pkt[0..3]): TW_OK,
- * TW_E_HMAC on mismatch, TW_E_TLV_END without a well-formed HMAC TLV.
- * Constant-time compare. */
-enum tw_err tw_stamp_tlv_hmac_check(struct tw_stamp_auth *sa, const uint8_t *pkt, size_t len,
-				    enum tw_pkt_layout l, const uint8_t *seq);
+enum tw_err tw_stamp_tlv_sign(struct tw_stamp_auth *sa, uint8_t *pkt, size_t len,
+			      enum tw_pkt_layout l);
 
 /* Follow-Up Telemetry value (RFC 8972 §4.7) as a sender reads it back. */
 struct tw_stamp_fu {
