@@ -4,7 +4,7 @@
 
 Reads every #include "..." under lib/, control/ and app/ and checks the
 layering: lib/ imports nothing above it; the control libraries (report/,
-profile/, keys/) import neither program; control/cli/ never imports
+profile/, keys/, client/) import neither program; control/cli/ never imports
 control/daemon/ (nor the other way); inside the daemon, a module imports
 only modules of a lower rank, so nothing reaches back up to twinhopd.c.
 A header is owned by the folder it lives in.
@@ -30,6 +30,10 @@ DAEMON_RANK = [
     ["ctl_admin", "ctl_metrics"],
     ["twinhopd"],
 ]
+
+
+# The control libraries both programs import (downward only).
+CONTROL_LIBS = ("control/report", "control/profile", "control/keys", "control/client")
 
 
 def module_of(name):
@@ -85,9 +89,8 @@ for f in sorted(files):
             continue
         if folder.startswith("lib"):
             check(hf.startswith("lib"), "%s (lib/) imports %s from %s" % (f, h, hf))
-        elif folder.startswith(("control/report", "control/profile", "control/keys")):
-            check(hf.startswith("lib") or hf in ("control/report", "control/profile",
-                                                 "control/keys"),
+        elif folder.startswith(CONTROL_LIBS):
+            check(hf.startswith("lib") or hf in CONTROL_LIBS,
                   "%s (control library) imports %s from %s" % (f, h, hf))
         elif folder.startswith("control/cli"):
             check(not hf.startswith(("control/daemon", "app")),

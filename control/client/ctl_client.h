@@ -8,8 +8,9 @@
  * with ctl_client_tx_done()), and drives the protocol with the command calls
  * (request a session, start, stop).  No socket, clock or allocation happens
  * behind the caller's back except the handle and its buffers, so the same
- * code runs in the CLI, in unit tests against crafted server bytes, and can
- * later be embedded in twinhopd's epoll loop.
+ * code runs in the CLI (`twinhop measure`), in twinhopd's epoll loop (ctl_cc,
+ * the RFC 8913 control-client sessions) and in unit tests against crafted
+ * server bytes.
  *
  * Flow (wire reference §1, §3.9):
  *   GREETING -> (Set-Up-Response) -> SERVER_START -> READY
