@@ -438,15 +438,18 @@ static void on_location(struct tw_stlv_res *r, const struct tw_stlv_ctx *c, cons
 	while (tw_pkt_tlv_next(&it, &s) == TW_OK) {
 		if (s.flags & (TW_PKT_TLV_F_U | TW_PKT_TLV_F_M))
 			continue;
-		size_t a = s.len;
 		bool dst = s.type == TW_STLV_LOC_DST_IP4 || s.type == TW_STLV_LOC_DST_IP6;
 		bool src = s.type == TW_STLV_LOC_SRC_IP4 || s.type == TW_STLV_LOC_SRC_IP6;
-		if ((!dst && !src) || (a != 4 && a != 16))
+		bool v6 = s.type == TW_STLV_LOC_DST_IP6 || s.type == TW_STLV_LOC_SRC_IP6;
+		/* The family is the type's; an IPv4 address may come in a
+		 * 16-octet value (the generic request's room, zero-filled). */
+		size_t a = v6 ? 16 : 4;
+		if ((!dst && !src) || s.len < a)
 			continue;
 		uint8_t *to = dst ? r->loc_dst : r->loc_src;
 		memset(to, 0, 16);
 		memcpy(to, s.value, a);
-		r->loc_family = a == 16 ? 6 : 4;
+		r->loc_family = v6 ? 6 : 4;
 		if (dst)
 			r->loc_have_dst = 1;
 		else

@@ -344,6 +344,18 @@ static void test_reply(void)
 	CU_ASSERT_EQUAL(r->access_bad, 1);
 	CU_ASSERT_EQUAL(r->flag_m, 1);
 	CU_ASSERT_EQUAL(r->cos_n, 1); /* the flagged one is not read */
+	/* an IPv4 answer in 16-octet values (the generic request's room) */
+	n = reply(pkt, 5,
+	          "00 02 002c 035e 9c40 00 05 0010 0a000001000000000000000000000000"
+	          " 00 08 0010 0a000002000000000000000000000000");
+	in.len = n;
+	in.refl_seq = 5;
+	tw_stlv_reply(rx, &c, &in);
+	CU_ASSERT_EQUAL(r->loc_n, 3);
+	CU_ASSERT_EQUAL(r->loc_nat, 1); /* this one as sent */
+	CU_ASSERT_EQUAL(r->loc_family, 4);
+	CU_ASSERT_EQUAL(r->loc_src[0], 10);
+	CU_ASSERT_EQUAL(r->loc_src[3], 2);
 	/* a follow-up naming a reply never seen */
 	n = reply(pkt, 3, "00 07 0010 00000063 000003e8 00000001 01 000000");
 	in.len = n;
