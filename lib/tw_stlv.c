@@ -383,6 +383,10 @@ static void on_followup(struct tw_stlv_rx *rx, const uint8_t *v)
 		r->fu_unmatched++;
 		return;
 	}
+	if (e->used) {
+		r->fu_repeated++;
+		return;
+	}
 	int64_t corr = ts_ns(t3r, e->ptp) - ts_ns(e->t3, e->ptp);
 	int64_t real = e->rtt_ns - corr;
 	if (!r->fu_n || corr < r->fu_corr_min_ns)
@@ -397,7 +401,7 @@ static void on_followup(struct tw_stlv_rx *rx, const uint8_t *v)
 	r->fu_corr_sum_ns += corr;
 	r->fu_rtt_pkt_sum_ns += e->rtt_ns;
 	r->fu_rtt_real_sum_ns += real;
-	e->valid = 0; /* one follow-up per reply */
+	e->used = 1; /* one follow-up per reply */
 }
 
 static void on_dm(struct tw_stlv_res *r, const uint8_t *v)
@@ -554,6 +558,7 @@ void tw_stlv_reply(struct tw_stlv_rx *rx, const struct tw_stlv_ctx *c,
 	struct tw_stlv_fu *s = &rx->ring[in->refl_seq % TW_STLV_FU_RING];
 	s->refl_seq = in->refl_seq;
 	s->valid = 1;
+	s->used = 0;
 	s->ptp = in->t3_ptp;
 	s->t3 = in->t3;
 	s->rtt_ns = in->rtt_ns;

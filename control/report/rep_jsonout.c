@@ -353,6 +353,7 @@ static void json_stamp(struct rep_json *w, const struct tw_report_stamp *st)
 		rep_json_u64(w, "matched", x->fu_n);
 		rep_json_u64(w, "empty", x->fu_zero);
 		rep_json_u64(w, "unmatched", x->fu_unmatched);
+		rep_json_u64(w, "repeated", x->fu_repeated);
 		if (x->fu_n) {
 			rep_json_i64(w, "t3_correction_mean_ns", x->fu_corr_sum_ns / n);
 			rep_json_i64(w, "t3_correction_min_ns", x->fu_corr_min_ns);

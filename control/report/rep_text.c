@@ -320,8 +320,9 @@ static void text_stamp(struct tw_report *r)
 			        "followup", x->fu_n, dur(r, a, x->fu_corr_sum_ns / n),
 			        dur(r, b, x->fu_corr_min_ns), dur(r, c, x->fu_corr_max_ns),
 			        dur(r, d, x->fu_rtt_pkt_sum_ns / n));
-			fprintf(o, "%s with the real T3 (timestamp mode %u)\n",
-			        dur(r, a, x->fu_rtt_real_sum_ns / n), x->fu_mode);
+			fprintf(o,
+			        "%s with the real T3 (timestamp mode %u; %" PRIu64 " repeated)\n",
+			        dur(r, a, x->fu_rtt_real_sum_ns / n), x->fu_mode, x->fu_repeated);
 		} else {
 			fprintf(o, "%-12snone matched (%" PRIu64 " empty, %" PRIu64 " unmatched)\n",
 			        "followup", x->fu_zero, x->fu_unmatched);

@@ -58,10 +58,47 @@ for spec in 10.98.0.1:5862: '[fd00:98::1]:5862': 10.98.0.1:5863:auth '[fd00:98::
 	check "$t: Timestamp Information filled in every reply (sync source and method non-zero)" \
 		"(lambda x: x['replies'] == $COUNT and x['sync_in'] > 0 and x['method_in'] > 0 and x['sync_out'] > 0 and x['method_out'] > 0)($T['timestamp_info'])" \
 		"$TMP/$t.json"
-	# Every kind the reflector does not answer yet is echoed with U set:
-	# the count of U flags is exactly the number of those per reply.
-	check "$t: the raw type 200 TLV comes back flagged U in every reply" \
-		"$T['flagged']['u'] >= $COUNT" "$TMP/$t.json"
+	# The unknown type 200 is the only TLV the reflector leaves U.
+	check "$t: exactly the raw type 200 TLV comes back flagged U, once per reply" \
+		"$T['flagged']['u'] == $COUNT" "$TMP/$t.json"
+	port=${tgt##*:}
+	# RFC 8972 §4.2: the addresses and ports the reflector saw are ours.
+	check "$t: Location: the reflector saw $me -> $refl port $port, our source port, no NAT" \
+		"(lambda x: (x['replies'], x['src'], x['dst'], x['dst_port'], x['nat'], x['nat_replies']) == ($COUNT, '$me', '$refl', $port, False, 0) and x['local'].endswith(':%d' % x['src_port']))($T['location'])" \
+		"$TMP/$t.json"
+	# RFC 8972 §4.7: every reply but the first names an earlier one with
+	# its real T3, never earlier than the in-packet one, in the mode
+	# Timestamp Information gives for T3.  Two requests that reach the
+	# reflector in one burst make the second name the older reply again
+	# (repeated): the sender may bunch packets when it falls behind.
+	check "$t: Follow-Up: the first empty, every other names a reply we got (matched or repeated, none unknown), real T3 >= in-packet T3, RTT with it <= with the in-packet T3" \
+		"(lambda x, ti: x['empty'] == 1 and x['unmatched'] == 0 and x['matched'] >= 1 and x['matched'] + x['repeated'] == $((COUNT - 1)) and 0 <= x['t3_correction_min_ns'] <= x['t3_correction_max_ns'] < 10**9 and x['rtt_real_t3_mean_ns'] <= x['rtt_in_packet_t3_mean_ns'] and x['timestamp_mode'] == ti['method_out'])($T['followup'], $T['timestamp_info'])" \
+		"$TMP/$t.json"
+	# RFC 8972 §4.6, RFC 9503 §3, §4.
+	check "$t: Access Report echoed unchanged in every reply" \
+		"($T['access_report']['echoed'], $T['access_report']['changed']) == ($COUNT, 0)" "$TMP/$t.json"
+	check "$t: Destination Node Address $refl accepted (U clear) in every reply" \
+		"($T['dna']['accepted'], $T['dna']['flagged']) == ($COUNT, 0)" "$TMP/$t.json"
+	check "$t: Return Path (reply on the same link) accepted in every reply" \
+		"($T['return_path']['accepted'], $T['return_path']['flagged']) == ($COUNT, 0)" "$TMP/$t.json"
+	if [ "$sec" = auth ]; then
+		# RFC 8972 §4.8: the reflector's HMAC TLV over its reply.
+		check "$t: the reply's HMAC TLV verifies with the session key in every reply" \
+			"($T['hmac']['verified'], $T['hmac']['failed']) == ($COUNT, 0)" "$TMP/$t.json"
+	else
+		check "$t: no HMAC TLV sent in open mode" "$T['hmac'] is None" "$TMP/$t.json"
+	fi
+	# A Destination Node Address that is not the reflector's: U, still a reply.
+	ip netns exec "$NSC" "$TWINHOP" light-send "$tgt" --stamp $key \
+		--tlv dna=$([ $fam = 6 ] && echo fd00:98::77 || echo 10.98.0.77) --tlv return-path=0x1 \
+		--count 5 --rate 100 --loss-timeout 5 --json >"$TMP/$t-dna.json" 2>"$TMP/$t-dna.err"
+	check "$t: a foreign Destination Node Address comes back flagged U (5 of 5)" \
+		"($T['dna']['accepted'], $T['dna']['flagged'], $T['flagged']['u']) == (0, 5, 5)" "$TMP/$t-dna.json"
+	# RFC 9503 §4: Control Code 0, no reply requested: the reflector stays silent.
+	ip netns exec "$NSC" "$TWINHOP" light-send "$tgt" --stamp $key --tlv return-path=0 \
+		--count 5 --rate 100 --loss-timeout 1 --json >"$TMP/$t-norp.json" 2>"$TMP/$t-norp.err"
+	check "$t: Return Path Control Code 0 (no reply requested): 5 sent, none answered" \
+		"(s['sent'], s['received'], $T['replies']) == (5, 0, 0)" "$TMP/$t-norp.json"
 	# The same values in OpenMetrics.
 	expect "$t: OpenMetrics: CoS DSCP received 10 and reply 46" \
 		sh -c "grep -q '^twinhop_stamp_cos_dscp{.*which=\"received\"} 10$' '$TMP/$t.om' && grep -q '^twinhop_stamp_cos_dscp{.*which=\"reply\"} 46$' '$TMP/$t.om'"

@@ -344,6 +344,14 @@ static void test_reply(void)
 	CU_ASSERT_EQUAL(r->access_bad, 1);
 	CU_ASSERT_EQUAL(r->flag_m, 1);
 	CU_ASSERT_EQUAL(r->cos_n, 1); /* the flagged one is not read */
+	/* the same follow-up again (two requests in one reflector burst) */
+	n = reply(pkt, 6, "00 07 0010 00000000 000003e8 00418937 01 000000");
+	in.len = n;
+	in.refl_seq = 6;
+	tw_stlv_reply(rx, &c, &in);
+	CU_ASSERT_EQUAL(r->fu_n, 1);
+	CU_ASSERT_EQUAL(r->fu_repeated, 1);
+	CU_ASSERT_EQUAL(r->fu_unmatched, 0);
 	/* an IPv4 answer in 16-octet values (the generic request's room) */
 	n = reply(pkt, 5,
 	          "00 02 002c 035e 9c40 00 05 0010 0a000001000000000000000000000000"
