@@ -76,7 +76,7 @@ struct fp_lcore {
 #endif
 	/* Test-packet crypto of this lcore: verify/protect whole bursts
 	 * (lib/tw_crypto.h engine, built at start); cb: the burst being
-	 * processed (process_burst's stack), NULL outside it. */
+	 * processed (fp_lcore_rx_burst's stack), NULL outside it. */
 	struct tw_crypto_engine *crypto;
 	struct fp_crypto_batch *cb;
 	/* tx buffers drained each iteration / on deadline */
@@ -150,10 +150,18 @@ static inline bool fp_is_local(const struct fp_key *k)
 /* Wire Error Estimate of timestamps taken with clock c (z: PTP format).
  * Goes through tw_ts_errest(), so err_ns == TW_TS_ERR_UNKNOWN (">= 4.29 s
  * or unknown", e.g. an unsynchronised kernel clock with maxerror 16 s)
- * encodes as TW_ERREST_MAX, not as 4.29 s (interop bug 3). */
+ * encodes as TW_ERREST_MAX, not as 4.29 s (interop bug 3).  With device
+ * (hw-dynfield) Rx timestamps, T2/T4 also carry the error of relating the
+ * device clock to the TSC (fp_port_hw_fit_set), so it is added: one Error
+ * Estimate covers every timestamp of a packet (RFC 4656 §4.1.2). */
 static inline uint16_t fp_clock_errest(const struct tw_tsc_clock *c, bool z)
 {
-	struct tw_ts ts = {.err_ns = c->err_ns, .synced = c->synced};
+	uint64_t e = c->err_ns;
+	const struct fp_hw_fit *f = __atomic_load_n(&fp.port.fit_cur, __ATOMIC_ACQUIRE);
+	if (fp.port.ts_mode == FP_TS_HW_DYNFIELD && f && e != TW_TS_ERR_UNKNOWN)
+		e += f->err_ns;
+	struct tw_ts ts = {.err_ns = e < TW_TS_ERR_UNKNOWN ? (uint32_t)e : TW_TS_ERR_UNKNOWN,
+			   .synced = c->synced};
 	return tw_ts_errest(&ts, z);
 }
 

@@ -85,7 +85,7 @@ static inline void to_kernel(struct fp_lcore *lc, struct rte_mbuf *m, uint64_t n
 	lc->exc[lc->n_exc++] = m;
 }
 
-static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+void fp_lcore_rx_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
 	struct fp_pinfo pi[FP_BURST];
 	const struct fp_key *keys[FP_BURST];
@@ -123,10 +123,9 @@ static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t 
 			FP_INC(lc->cnt, DROP_UDP_HDR);
 		to_kernel(lc, m, now);
 	}
-	if (fp.port.ts_mode == FP_TS_HW_DYNFIELD) {
-		/* per-packet NIC timestamps: used below per packet instead of
-		 * the burst TSC */
-	}
+	/* per-packet NIC timestamps (hw-dynfield): used below instead of the
+	 * burst TSC, through the fit published when the burst began */
+	const struct fp_hw_fit *fit = __atomic_load_n(&fp.port.fit_cur, __ATOMIC_ACQUIRE);
 	FP_STAGE_ADD(lc, parse, st);
 	fp_sess_lookup_bulk(fp.sess, keys, nk, sess);
 	FP_STAGE_ADD(lc, lookup, st);
@@ -138,9 +137,7 @@ static void process_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t 
 		uint64_t ts = t2;
 		if (fp.port.ts_mode == FP_TS_HW_DYNFIELD && (m->ol_flags & fp.port.ts_dynflag)) {
 			uint64_t hw = *RTE_MBUF_DYNFIELD(m, fp.port.ts_dynfield_off, uint64_t *);
-			ts = (uint64_t)((double)hw * (double)fp.tsc_hz /
-					(double)fp.port.hw_clock_hz) +
-			     (uint64_t)fp.port.hw_to_tsc_off;
+			ts = fp_port_hw_to_tsc(fit, hw);
 		}
 		enum fp_rx_verdict v;
 		struct fp_session *s = sess[j];
@@ -269,8 +266,10 @@ static void ctl_periodic(struct fp_lcore *lc, uint64_t now, struct ctl_deadlines
 		d->stats = now + fp.stats_interval_tsc;
 	}
 	if (now >= d->clock) {
-		clock_resync();
+		/* refit first: the Error Estimate published with the clock
+		 * includes the device fit's */
 		fp_port_clock_sync(&fp.port);
+		clock_resync();
 		d->clock = now + hz;
 	}
 	if (now >= d->reap) {
@@ -403,7 +402,7 @@ int fp_lcore_loop(void *arg)
 			lc->stage[FP_ST_rx] += now - st;
 			lc->stage_pkts += n;
 #endif
-			process_burst(lc, pkts, n, now);
+			fp_lcore_rx_burst(lc, pkts, n, now);
 			busy_from = now;
 #ifdef FP_STAGES
 			st = rte_rdtsc();

@@ -59,6 +59,24 @@ static uint64_t rss_bits(const char *list)
 	return hf;
 }
 
+int fp_port_hw_fit_set(struct fp_port *pt, uint64_t hw_hz, uint64_t hw, uint64_t tsc,
+		       uint64_t win_tsc, uint64_t tsc_hz)
+{
+	if (!hw_hz || !tsc_hz)
+		return -1;
+	struct fp_hw_fit *nxt = pt->fit_cur == &pt->fit[0] ? &pt->fit[1] : &pt->fit[0];
+	nxt->hw0 = hw;
+	nxt->tsc0 = tsc;
+	nxt->tsc_per_tick = (double)tsc_hz / (double)hw_hz;
+	/* ceil(win/2 in ns) + ceil(one tick in ns), saturated */
+	uint64_t e = ((win_tsc + 1) / 2 * 1000000000u + tsc_hz - 1) / tsc_hz +
+		     (1000000000u + hw_hz - 1) / hw_hz;
+	nxt->err_ns = e < UINT32_MAX ? (uint32_t)e : UINT32_MAX - 1;
+	pt->hw_clock_hz = hw_hz;
+	__atomic_store_n(&pt->fit_cur, nxt, __ATOMIC_RELEASE);
+	return 0;
+}
+
 /* Relate device clock to TSC: read both back to back a few times and keep
  * the pair with the smallest TSC window (chrony-style minimum-delay pick). */
 static int clock_fit(struct fp_port *pt)
@@ -76,21 +94,17 @@ static int clock_fit(struct fp_port *pt)
 			tsc0 = a + (b - a) / 2;
 		}
 	}
-	if (!pt->hw_clock_hz) {
+	uint64_t hz = pt->hw_clock_hz;
+	if (!hz) {
 		/* Frequency: two fits 10 ms apart. */
 		rte_delay_ms(10);
 		uint64_t hw1, a = rte_rdtsc();
 		if (rte_eth_read_clock(pt->port_id, &hw1) != 0)
 			return -1;
 		double tsc_hz = (double)rte_get_tsc_hz();
-		pt->hw_clock_hz = (uint64_t)((double)(hw1 - hw0) * tsc_hz / (double)(a - tsc0));
-		if (!pt->hw_clock_hz)
-			return -1;
+		hz = (uint64_t)((double)(hw1 - hw0) * tsc_hz / (double)(a - tsc0));
 	}
-	pt->hw_to_tsc_off =
-		(int64_t)tsc0 -
-		(int64_t)((double)hw0 * (double)rte_get_tsc_hz() / (double)pt->hw_clock_hz);
-	return 0;
+	return fp_port_hw_fit_set(pt, hz, hw0, tsc0, best_win, rte_get_tsc_hz());
 }
 
 void fp_port_clock_sync(struct fp_port *pt)

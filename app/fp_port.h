@@ -28,8 +28,42 @@ struct fp_port {
 	int ts_dynfield_off;		   /* valid when ts_mode == HW_DYNFIELD */
 	uint64_t ts_dynflag;
 	uint64_t hw_clock_hz;		   /* device ticks per second (hw mode) */
-	int64_t hw_to_tsc_off;		   /* tsc = hw * tsc_hz/hw_hz + off (fit at start) */
+	/* The device clock related to the TSC (hw mode).  Two copies: the
+	 * main lcore refits the idle one and publishes it (the fp.clk
+	 * pattern), so a worker never reads a half-written fit. */
+	struct fp_hw_fit {
+		uint64_t hw0, tsc0;   /* one (device, TSC) reading pair */
+		double tsc_per_tick;  /* TSC cycles per device tick */
+		uint32_t err_ns;      /* bound on the error a conversion adds, ns */
+	} fit[2];
+	struct fp_hw_fit *fit_cur;
 };
+
+/*
+ * TSC value of a device timestamp (hw mode).  Relative to the fit's pair so
+ * the double carries only the offset (seconds at most between refits):
+ * converting the absolute reading, e.g. an ice PHC at ~1.8e18 ns since
+ * 1970, would round to 256 ns (a double's 53-bit mantissa).  A reading
+ * before the pair (a packet stamped before the refit) gives a negative
+ * offset, which the signed difference keeps.
+ */
+static inline uint64_t fp_port_hw_to_tsc(const struct fp_hw_fit *f, uint64_t hw)
+{
+	int64_t d = (int64_t)(hw - f->hw0);
+	return f->tsc0 + (uint64_t)(int64_t)((double)d * f->tsc_per_tick);
+}
+
+/*
+ * Publish a fit of the device clock: at device reading hw the TSC read
+ * tsc (the middle of a bracket win_tsc cycles wide), the device counts
+ * hw_hz ticks per second.  The error bound is half the bracket (the reading
+ * lies somewhere inside it) plus one device tick, rounded up to ns; it is
+ * added to the clock's in every Error Estimate we send
+ * (docs/fastpath.md, "Timestamps and their error budget").  Returns -1 if
+ * hw_hz or tsc_hz is 0.
+ */
+int fp_port_hw_fit_set(struct fp_port *pt, uint64_t hw_hz, uint64_t hw, uint64_t tsc,
+		       uint64_t win_tsc, uint64_t tsc_hz);
 
 /* Configure and start port_id with nq Rx and Tx queues (one per lcore) from
  * profile; mtu is from the profile.  Logs and returns -1 on failure. */

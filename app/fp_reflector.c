@@ -238,7 +238,7 @@ struct fp_crypto_pend {
 
 struct fp_crypto_batch {
 	struct rte_mbuf **pkts;
-	struct fp_pinfo *pi; /* process_burst's pi[]: pi - this = packet index */
+	struct fp_pinfo *pi; /* fp_lcore_rx_burst's pi[]: pi - this = packet index */
 	const uint8_t *idx;
 	struct fp_session **sess;
 	unsigned nk;
@@ -920,7 +920,7 @@ unsigned fp_crypto_burst_end(struct fp_lcore *lc, struct fp_late_t3 *late)
 {
 	struct fp_crypto_batch *cb = lc->cb;
 	unsigned n = cb->n_pend, n_late = 0;
-	cb->pi = NULL; /* the burst's arrays end with process_burst */
+	cb->pi = NULL; /* the burst's arrays end with fp_lcore_rx_burst */
 	if (!n)
 		return 0;
 	cb->n_pend = 0;

@@ -71,7 +71,7 @@ void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc);
 /* Burst crypto of authenticated/encrypted packets (fp_reflector.c).  Per
  * lcore, at start: */
 int fp_crypto_lcore_init(struct fp_lcore *lc);
-/* process_burst: the burst's UDP packets for us (the lookup key list:
+/* fp_lcore_rx_burst: the burst's UDP packets for us (the lookup key list:
  * packet index idx[j], session sess[j] or NULL), before handling them... */
 void fp_crypto_burst_begin(struct fp_lcore *lc, struct rte_mbuf **pkts, struct fp_pinfo *pi,
 			   const uint8_t *idx, struct fp_session **sess, unsigned nk);

@@ -806,6 +806,37 @@ enum tw_err tw_stamp_auth_verify(struct tw_stamp_auth *sa, const uint8_t *pkt, s
 	                                                                            : TW_OK;
 }
 
+enum tw_err tw_stamp_tlv_hmac(struct tw_stamp_auth *sa, const uint8_t *pkt, size_t tlv_start,
+                              size_t hmac_tlv, uint8_t out[TW_CRYPTO_HMAC_LEN])
+{
+	union sha_state run;
+
+	if (!sa || !sa->mac.md || !pkt || !out)
+		return TW_E_ARG;
+	if (tlv_start < 4 || hmac_tlv < tlv_start)
+		return TW_E_ARG;
+	if (!hmac_begin(&sa->mac, &run) || !hmac_feed(&sa->mac, &run, pkt, 4) ||
+	    !hmac_feed(&sa->mac, &run, pkt + tlv_start, hmac_tlv - tlv_start) ||
+	    !hmac_end(&sa->mac, &run, out)) {
+		OPENSSL_cleanse(&run, sizeof(run));
+		return TW_E_CRYPTO;
+	}
+	OPENSSL_cleanse(&run, sizeof(run));
+	return TW_OK;
+}
+
+enum tw_err tw_stamp_tlv_hmac_verify(struct tw_stamp_auth *sa, const uint8_t *pkt, size_t tlv_start,
+                                     size_t hmac_tlv, const uint8_t *mac)
+{
+	uint8_t m[TW_CRYPTO_HMAC_LEN];
+	enum tw_err e = tw_stamp_tlv_hmac(sa, pkt, tlv_start, hmac_tlv, m);
+
+	if (e == TW_OK && (!mac || CRYPTO_memcmp(m, mac, sizeof(m))))
+		e = mac ? TW_E_HMAC : TW_E_ARG;
+	OPENSSL_cleanse(m, sizeof(m));
+	return e;
+}
+
 /* ---- Bursts ------------------------------------------------------------------------ */
 
 struct tw_crypto_engine {

@@ -266,6 +266,21 @@ enum tw_err tw_stamp_auth_sign(struct tw_stamp_auth *sa, uint8_t *pkt, size_t le
 /* TW_E_HMAC if octets 96..111 are not HMAC-SHA-256/128 of 0..95. */
 enum tw_err tw_stamp_auth_verify(struct tw_stamp_auth *sa, const uint8_t *pkt, size_t len);
 
+/*
+ * RFC 8972 §4.8 HMAC TLV: HMAC-SHA-256 truncated to 16 octets, keyed like
+ * the authenticated base packet (§6.2), over the base packet's Sequence
+ * Number (octets 0..3) followed by every TLV before the HMAC TLV (headers
+ * and values, octets tlv_start..hmac_tlv-1 of pkt).  Both ends compute it
+ * over the packet they send, so a reflector's U/M flag changes are covered
+ * by its own reply HMAC.  pkt must hold at least hmac_tlv octets;
+ * 4 <= tlv_start <= hmac_tlv.
+ */
+enum tw_err tw_stamp_tlv_hmac(struct tw_stamp_auth *sa, const uint8_t *pkt, size_t tlv_start,
+                              size_t hmac_tlv, uint8_t out[TW_CRYPTO_HMAC_LEN]);
+/* TW_E_HMAC if the 16 octets at mac are not tw_stamp_tlv_hmac() (constant time). */
+enum tw_err tw_stamp_tlv_hmac_verify(struct tw_stamp_auth *sa, const uint8_t *pkt, size_t tlv_start,
+                                     size_t hmac_tlv, const uint8_t *mac);
+
 /* ---- Bursts: many packets per call, on the fastest implementation ---------
  *
  * The fast path protects and verifies a whole Rx burst at once.  An engine

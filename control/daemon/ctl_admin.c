@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl_cc.h"
 #include "ctl_daemon.h"
 #include "ctl_log.h"
 
@@ -306,6 +307,11 @@ struct ctl_admin *ctl_admin_new(struct ctl_daemon *d)
 		ctl_admin_free(a);
 		return NULL;
 	}
+	d->cc = adm_cc_new(a);
+	if (!d->cc) {
+		ctl_admin_free(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -322,6 +328,8 @@ void ctl_admin_free(struct ctl_admin *a)
 {
 	if (!a)
 		return;
+	ctl_cc_free(a->d->cc);
+	a->d->cc = NULL;
 	while (a->clients) {
 		struct adm_client *c = a->clients;
 		a->clients = c->next;

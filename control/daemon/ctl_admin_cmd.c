@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ctl_admin_args.h"
+#include "ctl_cc.h"
 #include "ctl_daemon.h"
 #include "ctl_live.h"
 #include "ctl_log.h"
@@ -475,6 +476,9 @@ static void cmd_sessions(struct adm_client *c, uint64_t id)
 			ctl_jb_str(&b, "name", as->name);
 		if (as->group[0])
 			ctl_jb_str(&b, "group", as->group);
+		uint32_t owner = ctl_cc_owner(d->cc, as->id);
+		if (owner)
+			ctl_jb_u64(&b, "client", owner);
 		ctl_reg_flow_str(&as->flow.local, as->flow.local_port, s, sizeof(s));
 		ctl_jb_str(&b, "local", s);
 		ctl_reg_flow_str(&as->flow.peer, as->flow.peer_port, s, sizeof(s));
@@ -486,6 +490,7 @@ static void cmd_sessions(struct adm_client *c, uint64_t id)
 		ctl_jb_obj_end(&b);
 	}
 	ctl_jb_arr_end(&b);
+	adm_clients_json(&b, d);
 	adm_reply_end(c, &b);
 }
 
@@ -670,6 +675,15 @@ static void cmd_session_ctl(struct adm_client *c, uint64_t id, const struct ctl_
 		              type == TW_IPC_SESSION_DEL ? "light or sender" : "sender", sid);
 		return;
 	}
+	/* A control-client's sender lives and dies with its TWAMP-Control
+	 * session: stopping it alone would leave the reflector waiting. */
+	uint32_t owner = ctl_cc_owner(c->a->d->cc, sid);
+	if (owner) {
+		adm_reply_err(c, id, "arg",
+		              "session %u belongs to control-client %u: use client-del", sid,
+		              owner);
+		return;
+	}
 	struct tw_ipc_session_ctl sc = {.session = sid};
 	fp_request(c, id, type, sid, &sc, sizeof(sc));
 }
@@ -834,9 +848,10 @@ void adm_handle_line(struct adm_client *c, const char *line, size_t len)
 	bool is_ro = false;
 	for (size_t i = 0; i < sizeof(ro_cmds) / sizeof(ro_cmds[0]); i++)
 		is_ro |= !strcmp(cmd, ro_cmds[i]);
-	static const char *const rw_cmds[] = {"light-add",    "session-del", "sender-add",
-	                                      "sender-start", "sender-stop", "subscribe",
-	                                      "unsubscribe",  "config-get",  "config-set"};
+	static const char *const rw_cmds[] = {
+	    "light-add",   "session-del", "sender-add", "sender-start", "sender-stop",
+	    "subscribe",   "unsubscribe", "config-get", "config-set",   "client-add",
+	    "client-session-add", "client-start", "client-del"};
 	bool is_rw = false;
 	for (size_t i = 0; i < sizeof(rw_cmds) / sizeof(rw_cmds[0]); i++)
 		is_rw |= !strcmp(cmd, rw_cmds[i]);
@@ -872,6 +887,8 @@ void adm_handle_line(struct adm_client *c, const char *line, size_t len)
 		cmd_config_get(c, id);
 	else if (!strcmp(cmd, "config-set"))
 		cmd_config_set(c, id, o);
+	else if (!strncmp(cmd, "client-", 7))
+		adm_cmd_client(c, id, o, cmd);
 	else
 		cmd_subscribe(c, id, o, false);
 	free(o);

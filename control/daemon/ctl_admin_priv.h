@@ -91,4 +91,12 @@ void adm_reply_ok(struct adm_client *c, uint64_t id);
 void adm_handle_line(struct adm_client *c, const char *line, size_t len);
 void adm_sess_remove(struct ctl_admin *a, uint32_t id);
 
+/* ctl_admin_cc.c: twinhopd's Control-Clients (ctl_cc) and their commands
+ * client-add, client-session-add, client-start, client-del; their part of
+ * show-sessions. */
+struct ctl_cc *adm_cc_new(struct ctl_admin *a);
+void adm_cmd_client(struct adm_client *c, uint64_t id, const struct ctl_json_obj *o,
+                    const char *cmd);
+void adm_clients_json(struct ctl_jb *b, struct ctl_daemon *d);
+
 #endif

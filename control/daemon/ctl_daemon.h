@@ -21,6 +21,7 @@
 struct ctl_reg;
 struct ctl_live;
 struct ctl_peers;
+struct ctl_cc;
 
 /* One TWAMP-Control connection. */
 struct ctl_conn {
@@ -46,6 +47,7 @@ struct ctl_daemon {
 	struct ctl_fp *fp;
 	struct ctl_reg *reg;   /* sessions created through the admin socket */
 	struct ctl_live *live; /* latest STATS per session */
+	struct ctl_cc *cc;     /* our own Control-Clients (RFC 8913 control-client) */
 	struct ctl_counters cnt;
 	struct ctl_srv_env env;
 	struct ctl_listener lst[CTL_CONF_MAX_LISTEN];

@@ -96,7 +96,15 @@
 	X(CONN_ACCEPT_FAILED, "accept() failed (out of descriptors or memory): retried later")    \
 	X(SETUP_TIMEOUT, "no Set-Up-Response within setup-timeout: closed")                        \
 	X(ENDED_TIMEOUT, "every session ended, no command for ended-timeout: closed")              \
-	X(RANDOM_FAILED, "random-number generator failed: that connection closed")
+	X(RANDOM_FAILED, "random-number generator failed: that connection closed")                 \
+	X(CC_CONNECT_FAILED, "control-client: TCP connect to the server failed or timed out")      \
+	X(CC_REFUSED, "control-client: server refused the connection, mode or KeyID")              \
+	X(CC_SESSION_REFUSED, "control-client: server refused a test session or the start")       \
+	X(CC_TIMEOUT, "control-client: no answer from the server in 30 s")                         \
+	X(CC_LOST, "control-client: connection closed, reset or malformed message")                \
+	X(CC_FP_FAILED, "control-client: the fast path refused a sender or is not attached")       \
+	X(CC_STARTED, "control-client: sessions started and every sender programmed")              \
+	X(CC_STOPPED, "control-client: Stop-Sessions sent (deleted, or every sender ended)")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,

@@ -36,6 +36,7 @@
 #include "ctl_metrics.h"
 #include "ctl_peers.h"
 #include "ctl_reg.h"
+#include "ctl_cc.h"
 #include "ctl_sandbox.h"
 #include "tw_config.h"
 #include "tw_time.h"
@@ -938,6 +939,9 @@ int main(int argc, char **argv)
 		uint64_t mdl = ctl_metrics_deadline(metrics), ldl = ctl_live_deadline(d->live);
 		if (ldl < mdl)
 			mdl = ldl;
+		uint64_t cdl = ctl_cc_deadline(d->cc);
+		if (cdl < mdl)
+			mdl = cdl;
 		if (mdl < next)
 			next = mdl > now ? mdl : now;
 		/* Each connection's deadline is cached at its last service:
@@ -956,6 +960,7 @@ int main(int argc, char **argv)
 		ctl_admin_poll(admin, now);
 		ctl_live_poll(d->live, now);
 		ctl_metrics_poll(metrics, now);
+		ctl_cc_tick(d->cc, now);
 		if (now >= next_tick) {
 			next_tick = now + 1000;
 			ctl_reg_tick(d->reg, tw_time_now_ns());

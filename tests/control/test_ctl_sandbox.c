@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -34,6 +36,7 @@ enum {
 	P_KILLOTHER = 1 << 9, /* kill(parent, SIGCONT) refused, kill(parent, 0) works */
 	P_SETRLIM = 1 << 10,  /* setrlimit refused, getrlimit works */
 	P_EXECVE = 1 << 11,   /* execve refused with EPERM */
+	P_CONNECT = 1 << 12,  /* non-blocking TCP connect + SO_ERROR + getsockname (ctl_cc) */
 };
 
 static int eperm(int rc)
@@ -45,9 +48,34 @@ static int probe(void)
 {
 	int r = 0, fd;
 
+	/* A loopback listener made before the filter, as a TWAMP-Control
+	 * server twinhopd's Control-Client (ctl_cc) connects to after it. */
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sin);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(lfd, 1) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sin, &sl) < 0)
+		return 0;
+	int ep = epoll_create1(EPOLL_CLOEXEC); /* the daemon's loop exists before too */
+	if (ep < 0)
+		return 0;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || ctl_sandbox_load() < 0)
 		return 0;
 	r |= P_LOAD;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) >= 0) {
+		int c = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+		struct epoll_event ev = {.events = EPOLLOUT}, got;
+		int e = -1;
+		socklen_t el = sizeof(e);
+		struct sockaddr_in me;
+		socklen_t ml = sizeof(me);
+		if ((c == 0 || errno == EINPROGRESS) && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0 &&
+		    epoll_wait(ep, &got, 1, 2000) == 1 &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0 &&
+		    getsockname(fd, (struct sockaddr *)&me, &ml) == 0)
+			r |= P_CONNECT;
+		close(fd);
+	}
 	if ((fd = socket(AF_INET6, SOCK_DGRAM, 0)) >= 0) {
 		r |= P_INET;
 		int fl = fcntl(fd, F_GETFL);
@@ -122,6 +150,7 @@ static void test_filter(void)
 	CU_ASSERT(r & P_KILLOTHER);
 	CU_ASSERT(r & P_SETRLIM);
 	CU_ASSERT(r & P_EXECVE);
+	CU_ASSERT(r & P_CONNECT);
 }
 
 int main(void)
