@@ -20,6 +20,7 @@
 
 #include "fp_counters.h"
 #include "fp_net.h"
+#include "fp_peers.h"
 #include "fp_port.h"
 #include "fp_stages.h"
 #include "tw_time.h"
@@ -79,6 +80,14 @@ struct fp_lcore {
 	 * processed (fp_lcore_rx_burst's stack), NULL outside it. */
 	struct tw_crypto_engine *crypto;
 	struct fp_crypto_batch *cb;
+	/* STAMP Follow-Up Telemetry (RFC 8972 §4.7): this burst's replies
+	 * whose session or peer records their transmit time at Tx
+	 * (fp_reflect_fu_tx) */
+	struct fp_fu_pend {
+		struct fp_fu *fu;
+		uint32_t seq;
+	} fu_pend[FP_BURST];
+	unsigned n_fu;
 	/* tx buffers drained each iteration / on deadline */
 	uint16_t n_tx, n_exc, n_late;
 	struct rte_mbuf *tx[FP_BURST * 2];

@@ -180,8 +180,14 @@ void fp_lcore_rx_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, 
 	/* authenticated/encrypted replies: protected together */
 	n_late += fp_crypto_burst_end(lc, &late[n_late]);
 	FP_STAGE_ADD(lc, crypto, st);
-	if (n_late)
-		fp_reflect_late_t3(late, n_late, rte_rdtsc());
+	if (n_late || lc->n_fu) {
+		/* the one Tx-time read: late T3s, and the STAMP replies'
+		 * real transmit time for Follow-Up Telemetry */
+		uint64_t t3 = rte_rdtsc();
+		if (n_late)
+			fp_reflect_late_t3(late, n_late, t3);
+		fp_reflect_fu_tx(lc, t3);
+	}
 	FP_STAGE_ADD(lc, checksum, st);
 }
 

@@ -35,6 +35,15 @@
 #define FP_PEERS_NONE   UINT32_MAX
 #define FP_PEERS_KEY_WORDS 6 /* 48-octet key (struct fp_key) */
 
+/* RFC 8972 §4.7 Follow-Up Telemetry: the latest reply of a STAMP peer or
+ * session whose actual transmit time is known (fp_reflect_fu_tx).  Written
+ * and read by the lcore that owns the peer or session only. */
+struct fp_fu {
+	uint64_t tsc; /* its Tx TSC; 0 = none yet */
+	uint32_t seq; /* its reflector Sequence Number */
+	uint32_t pad;
+};
+
 struct fp_peer {
 	uint64_t key[FP_PEERS_KEY_WORDS];
 	uint64_t last_tsc; /* last packet from this peer */
@@ -44,6 +53,7 @@ struct fp_peer {
 	uint8_t owner;
 	uint8_t used;
 	uint8_t pad[6];
+	struct fp_fu fu; /* STAMP Follow-Up Telemetry state */
 };
 
 struct fp_peers_owner {

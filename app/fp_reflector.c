@@ -9,6 +9,7 @@
 
 #include "fp_cksum.h"
 #include "fp_peers.h"
+#include "tw_stamp_tlv.h"
 #include "tw_time.h"
 
 /* Wire value of a TSC reading (NTP, or truncated PTP with the Z bit). */
@@ -46,6 +47,7 @@ struct fp_refl {
 	uint32_t pad_len; /* Padding Length (RFC 5357 §4.2.1) */
 	uint32_t seq;	  /* reflector sequence number of this reply */
 	uint32_t dm_cnt;  /* RFC 8972 §4.5 Direct Measurement count, 0 = none */
+	struct fp_fu *fu; /* RFC 8972 §4.7 Follow-Up state, NULL = stateless */
 	bool z;		  /* PTP timestamps (RFC 8186) */
 	bool dscp_ecn;	  /* RFC 7750 Sender DSCP and ECN field */
 	uint8_t dscp, ttl;
@@ -428,52 +430,90 @@ static inline bool t3_is_late(enum tw_pkt_layout l, enum tw_pkt_prot p)
 	return r.hmac_cover <= t3 && r.enc_len <= t3;
 }
 
-/* RFC 8972 §4.3 Timestamp Information code points (IANA registries of
- * RFC 8972 §5; docs/fastpath.md): synchronization source and method. */
-#define FP_SYNC_NTP 1
-#define FP_SYNC_FREE_RUNNING 5
-#define FP_TSM_HW_ASSIST 1
-#define FP_TSM_SW_LOCAL 2
+/* Which lib/tw_stamp_tlv event goes to which counter (lib/tw_ipc.h). */
+static const struct {
+	uint32_t ev;
+	enum tw_ipc_cnt cnt;
+} stamp_ev_cnt[] = {
+	{TW_STAMP_TLV_EV_UNKNOWN, TW_IPC_CNT_STAMP_TLV_UNKNOWN},
+	{TW_STAMP_TLV_EV_MALFORMED, TW_IPC_CNT_STAMP_TLV_MALFORMED},
+	{TW_STAMP_TLV_EV_HMAC_FAIL, TW_IPC_CNT_STAMP_TLV_HMAC_FAIL},
+	{TW_STAMP_TLV_EV_HMAC_OPEN, TW_IPC_CNT_STAMP_TLV_HMAC_OPEN},
+	{TW_STAMP_TLV_EV_ACCESS_ID, TW_IPC_CNT_STAMP_TLV_ACCESS_ID},
+	{TW_STAMP_TLV_EV_DNA_MISMATCH, TW_IPC_CNT_STAMP_DNA_MISMATCH},
+	{TW_STAMP_TLV_EV_RP_UNSUPPORTED, TW_IPC_CNT_STAMP_RP_UNSUPPORTED},
+	{TW_STAMP_TLV_EV_NO_REPLY, TW_IPC_CNT_STAMP_NO_REPLY},
+};
 
-/* Fill the values a STAMP reflector is responsible for in the echoed TLVs
- * (RFC 8972 §4): Timestamp Information (how T2 and T3 were taken) and
- * the Direct Measurement reflector counters (§4.5; the Sender Tx counter
- * is the sender's, echoed).  cnt: this session's received = transmitted
- * count including this packet, 0 when there is no per-sender state
- * (stateless).  Class of Service (§4.4): DSCP2/ECN as received (tos),
- * and *dscp becomes DSCP1, the DSCP the sender asked for on the reply; a
- * CoS TLV whose Length is not 4 gets M.  Returns true if a value or flag
- * was written. */
-static bool stamp_tlv_fill(uint8_t *area, size_t len, uint32_t cnt, uint8_t tos, uint8_t *dscp)
+/*
+ * The STAMP TLVs of a reply (RFC 8972 §4, RFC 9503; lib/tw_stamp_tlv.h does
+ * the work): what this reflector saw (addresses, ports and source MAC from
+ * the request, its TOS), how it takes timestamps (Timestamp Information:
+ * T2 from the NIC clock or the TSC, T3 from the TSC read right before Tx),
+ * the session's Direct Measurement count and the previous reply's real
+ * transmit time (Follow-Up Telemetry, see fp_reflect_fu_tx).  rs is the
+ * reply's copy of the parameters: a Class of Service TLV sets its DSCP.
+ * Returns 0 to send the reply, 1 when the Return Path TLV asked for none,
+ * -1 to drop it (the HMAC library failed).  *rewrote: octets other than
+ * TLV flags changed, so the incremental checksum no longer holds.
+ */
+static int stamp_tlvs(struct fp_lcore *lc, struct rte_mbuf *m, const struct fp_pinfo *pi,
+		      uint8_t *pl, size_t len, struct fp_refl *rs, bool *rewrote)
 {
-	struct tw_pkt_tlv_iter it;
-	struct tw_pkt_tlv t;
-	bool w = false;
-	tw_pkt_tlv_iter_init(&it, area, len);
-	while (tw_pkt_tlv_next(&it, &t) == TW_OK) {
-		uint8_t *v = area + t.off + TW_PKT_TLV_HDR_LEN;
-		if (t.type == TW_PKT_TLV_DIRECT_MEASUREMENT && t.len >= 12) {
-			tw_put_be32(v + 4, cnt);
-			tw_put_be32(v + 8, cnt);
-			w = true;
-		} else if (t.type == TW_PKT_TLV_TIMESTAMP_INFO && t.len >= 4) {
-			const struct tw_tsc_clock *clk = __atomic_load_n(&fp.clk_cur, __ATOMIC_ACQUIRE);
-			uint8_t sync = clk->synced ? FP_SYNC_NTP : FP_SYNC_FREE_RUNNING;
-			v[0] = sync;
-			v[1] = fp.port.ts_mode == FP_TS_HW_DYNFIELD ? FP_TSM_HW_ASSIST
-								     : FP_TSM_SW_LOCAL;
-			v[2] = sync;
-			v[3] = FP_TSM_SW_LOCAL; /* T3: TSC read before Tx */
-			w = true;
-		} else if (t.type == TW_PKT_TLV_COS) {
-			if (t.len == TW_PKT_TLV_COS_LEN)
-				*dscp = tw_pkt_cos_reflect(v, tos);
-			else
-				area[t.off] |= TW_PKT_TLV_F_M;
-			w = true;
-		}
+	const struct tw_tsc_clock *clk = __atomic_load_n(&fp.clk_cur, __ATOMIC_ACQUIRE);
+	uint8_t sync = clk->synced ? TW_STAMP_SYNC_NTP : TW_STAMP_SYNC_FREE;
+	struct tw_stamp_tlv_in in = {
+		.family = pi->ipv,
+		.src_addr = pi->key.peer.a,
+		.dst_addr = pi->key.local.a,
+		.src_port = pi->key.peer_port,
+		.dst_port = pi->key.local_port,
+		/* the request's Ethernet source: finish() has not turned the
+		 * frame around yet */
+		.src_mac = rte_pktmbuf_mtod_offset(m, const uint8_t *, 6),
+		.local4 = fp.have4 ? fp.addr4 : NULL,
+		.local6 = fp.have6 ? fp.addr6 : NULL,
+		.tos = pi->tos,
+		.ts_info = {sync,
+			    fp.port.ts_mode == FP_TS_HW_DYNFIELD ? TW_STAMP_TSM_HW_ASSIST
+								 : TW_STAMP_TSM_SW_LOCAL,
+			    sync, TW_STAMP_TSM_SW_LOCAL},
+		.dm_count = rs->dm_cnt,
+		.sa = rs->prot != TW_PKT_PROT_NONE ? rs->sa : NULL,
+	};
+	if (rs->fu && rs->fu->tsc) {
+		in.fu_have = true;
+		in.fu_seq = rs->fu->seq;
+		in.fu_ts = wire_ts(rs->fu->tsc, rs->z);
+		in.fu_mode = TW_STAMP_TSM_SW_LOCAL;
 	}
-	return w;
+	struct tw_stamp_tlv_out o;
+	enum tw_err e = tw_stamp_tlv_reflect(pl, len, rs->layout, &in, &o);
+	for (unsigned k = 0; k < RTE_DIM(stamp_ev_cnt); k++)
+		if (o.ev & stamp_ev_cnt[k].ev)
+			lc->cnt->c[stamp_ev_cnt[k].cnt]++;
+	if (e != TW_OK) {
+		FP_INC(lc->cnt, DROP_CRYPTO);
+		return -1;
+	}
+	if (o.cos)
+		rs->dscp = o.dscp; /* RFC 8972 §4.4: DSCP1 on the reply */
+	*rewrote = o.rewrote;
+	return o.no_reply ? 1 : 0;
+}
+
+void fp_reflect_fu_tx(struct fp_lcore *lc, uint64_t tx_tsc)
+{
+	/* RFC 8972 §4.7: the "real T3" of each reply of the burst, for the
+	 * next reply of its session.  tx_tsc is the TSC read right before
+	 * rte_eth_tx_burst (the late-T3 read): for open sessions it is the T3
+	 * the reply carries; for authenticated ones, whose T3 had to be in
+	 * place before the HMAC, it is later and closer to the wire. */
+	for (unsigned i = 0; i < lc->n_fu; i++) {
+		lc->fu_pend[i].fu->tsc = tx_tsc;
+		lc->fu_pend[i].fu->seq = lc->fu_pend[i].seq;
+	}
+	lc->n_fu = 0;
 }
 
 /* The body of a reflection, always inlined: reflect() is the generic
@@ -561,21 +601,28 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 	if (rf->dscp_ecn && tw_pkt_set_dscp_ecn(pl, (size_t)r, l, pi->tos))
 		cs.incr = false;
 	if (tw_pkt_is_stamp(l)) {
-		/* RFC 8972 §4: echo every TLV; U set on the types we do not
-		 * process (all but Extra Padding), M on a malformed one. */
-		static const struct tw_pkt_tlv_set known = {
-			{1u << TW_PKT_TLV_EXTRA_PADDING | 1u << TW_PKT_TLV_TIMESTAMP_INFO |
-				 1u << TW_PKT_TLV_COS | 1u << TW_PKT_TLV_DIRECT_MEASUREMENT,
-			 0, 0, 0}};
-		size_t base = tw_pkt_reflector_base(l);
-		if ((size_t)r > base) {
+		/* RFC 8972 §4: echo every TLV, answer the ones we process */
+		if ((size_t)r > tw_pkt_reflector_base(l)) {
+			bool rewrote = false;
 			rs = *rf;
 			fr = &rs;
-			(void)tw_pkt_tlv_reflect(pl + base, (size_t)r - base, &known, NULL);
+			int k = stamp_tlvs(lc, m, pi, pl, (size_t)r, &rs, &rewrote);
 			/* values changed: fp_cs_pre recorded only the flags */
-			if (stamp_tlv_fill(pl + base, (size_t)r - base, rf->dm_cnt, pi->tos,
-					   &rs.dscp))
+			if (rewrote)
 				cs.incr = false;
+			if (k < 0)
+				return FP_RX_DROP;
+			if (k > 0) {
+				/* RFC 9503 §4: no reply requested */
+				rte_pktmbuf_free(m);
+				return FP_RX_CONSUMED;
+			}
+		}
+		if (rf->fu && lc->n_fu < RTE_DIM(lc->fu_pend)) {
+			/* this reply's transmit time goes to its session at
+			 * Tx (fp_reflect_fu_tx) */
+			lc->fu_pend[lc->n_fu].fu = rf->fu;
+			lc->fu_pend[lc->n_fu++].seq = seq;
 		}
 	}
 	if (p != TW_PKT_PROT_NONE) {
@@ -664,6 +711,8 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 			.pad_len = s->pad_len,
 			.seq = s->seq,
 			.dm_cnt = (uint32_t)s->rx + 1,
+			.fu = tw_pkt_is_stamp((enum tw_pkt_layout)s->layout) ? fp_sess_fu(fp.sess, s)
+									     : NULL,
 			.z = s->z,
 			.dscp_ecn = s->dscp_ecn,
 			.dscp = reply_dscp(s->copy_dscp, s->dscp, pi),
@@ -712,6 +761,7 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 	}
 	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
 	uint32_t seq, dm_cnt = 0;
+	struct fp_fu *fu = NULL;
 	if (l->stateless) {
 		/* Spec §6.1 / RFC 8762 §4: stateless copies the sender's seq. */
 		seq = tw_pkt_peek_seq(pl);
@@ -735,8 +785,11 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 			FP_INC(c, DROP_SESSION_FULL); /* --max-peers 0: no stateful peers */
 			return FP_RX_DROP;
 		}
+		if (fresh)
+			memset(&pe->fu, 0, sizeof(pe->fu)); /* a new sender: no previous reply */
 		seq = pe->seq++;
 		dm_cnt = pe->seq;
+		fu = l->stamp ? &pe->fu : NULL;
 	}
 	/* Light has no Padding Length: reflect what was sent (twampd rule with
 	 * P = received padding, spec §4.5). */
@@ -748,6 +801,7 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 		.pad_len = pad,
 		.seq = seq,
 		.dm_cnt = dm_cnt,
+		.fu = fu,
 		.z = false,
 		.dscp = reply_dscp(l->copy_dscp, l->dscp, pi),
 		.ttl = l->ttl,

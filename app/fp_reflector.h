@@ -67,6 +67,10 @@ enum fp_rx_verdict fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m,
 enum fp_rx_verdict fp_reflect_light(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 				    struct fp_light *l, uint64_t t2_tsc, struct fp_late_t3 *late);
 void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc);
+/* STAMP Follow-Up Telemetry (RFC 8972 §4.7): record tx_tsc, the TSC read
+ * right before this burst's Tx, as the transmit time of every STAMP reply
+ * the burst reflected (lc->fu_pend), for the next reply of its session. */
+void fp_reflect_fu_tx(struct fp_lcore *lc, uint64_t tx_tsc);
 
 /* Burst crypto of authenticated/encrypted packets (fp_reflector.c).  Per
  * lcore, at start: */

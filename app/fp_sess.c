@@ -51,6 +51,7 @@ int fp_sess_table_init(struct fp_sess_table *t, uint32_t cap, int socket)
 	t->c = rte_zmalloc_socket("fp_sess_cold", sizeof(struct fp_sess_cold) * cap,
 				  RTE_CACHE_LINE_SIZE, socket);
 	t->dead = rte_zmalloc_socket("fp_sess_dead", sizeof(uint32_t) * cap, 0, socket);
+	t->fu = rte_zmalloc_socket("fp_sess_fu", sizeof(struct fp_fu) * cap, 0, socket);
 	t->socket = socket;
 	t->crypto_free = NULL;
 	t->crypto_n = t->crypto_used = 0;
@@ -65,7 +66,7 @@ int fp_sess_table_init(struct fp_sess_table *t, uint32_t cap, int socket)
 		.socket_id = socket,
 	};
 	t->ids = rte_hash_create(&ip);
-	if (!t->s || !t->c || !t->dead || !t->ids)
+	if (!t->s || !t->c || !t->dead || !t->fu || !t->ids)
 		return -ENOMEM;
 	size_t after = heap_used(socket);
 	fp_sess_bytes_per_slot = after > before ? (after - before) / cap : 0;
@@ -102,6 +103,7 @@ struct fp_session *fp_sess_add(struct fp_sess_table *t, const struct fp_key *k, 
 	}
 	memset(s, 0, sizeof(*s));
 	memset(fp_sess_cold(t, s), 0, sizeof(struct fp_sess_cold));
+	memset(fp_sess_fu(t, s), 0, sizeof(struct fp_fu));
 	t->n++;
 	/* SESS_ADDED - SESS_DELETED is the table's use, for leak checks. */
 	FP_INC(&fp_cnt[rte_lcore_id()], SESS_ADDED);

@@ -26,6 +26,7 @@
 #include <rte_prefetch.h>
 
 #include "fp_net.h"
+#include "fp_peers.h"
 #include "tw_crypto.h"
 #include "tw_pkt.h"
 
@@ -110,6 +111,7 @@ struct fp_sess_table {
 	struct rte_hash *ids; /* control-plane id -> position (main lcore only) */
 	struct fp_session *s; /* [cap] hot, indexed by hash position */
 	struct fp_sess_cold *c; /* [cap] cold, same index */
+	struct fp_fu *fu;	/* [cap] STAMP Follow-Up state (owning lcore), same index */
 	uint32_t *dead; /* positions waiting for their grace period, FIFO */
 	uint32_t dead_head, dead_n;
 	uint32_t cap;
@@ -127,6 +129,11 @@ static inline struct fp_sess_cold *fp_sess_cold(struct fp_sess_table *t,
 						const struct fp_session *s)
 {
 	return &t->c[s - t->s];
+}
+
+static inline struct fp_fu *fp_sess_fu(struct fp_sess_table *t, const struct fp_session *s)
+{
+	return &t->fu[s - t->s];
 }
 
 /* Packets sent by a session (reflector: = reflected). */

@@ -752,7 +752,12 @@ int main(int argc, char **argv)
 	fp.ipc_poll_tsc = fp.tsc_hz / 10000; /* 100 us */
 	fp.tap_poll_tsc = fp.tsc_hz / 50000; /* 20 us */
 	fp.stats_interval_tsc = fp.tsc_hz / 1000 * opt.stats_ms;
-	struct tw_tsc_cfg tcfg = {.read = rdtsc_fn, .hz = fp.tsc_hz, .resync_ms = 1000};
+	/* The TSC rate is measured against CLOCK_REALTIME over 100 ms (.hz 0),
+	 * not taken from rte_get_tsc_hz(): that is a nominal figure (CPUID or
+	 * DPDK's own short calibration), off by 0.4 % on a 2-vCPU VM, which
+	 * left T2/T3 ~4 ms ahead of UTC for the first seconds while the
+	 * resync slewed it away at 500 ppm (docs/fastpath.md). */
+	struct tw_tsc_cfg tcfg = {.read = rdtsc_fn, .hz = 0, .cal_ms = 100, .resync_ms = 1000};
 	if (tw_tsc_clock_init(&fp.clk[0], &tcfg) != TW_OK)
 		rte_exit(EXIT_FAILURE, "cannot anchor the TSC clock\n");
 	struct tw_sync sync;

@@ -413,7 +413,23 @@ enum tw_ipc_cnt_sev {
 	X(SESS_CTL_LOST, WARN, "sessions",                                                         \
 	  "of SESS_DELETED: their control process fell silent for its grace period")               \
 	X(CTL_LOST, WARN, "events",                                                                \
-	  "control process silent for its grace period: its sessions removed")
+	  "control process silent for its grace period: its sessions removed")                     \
+	X(STAMP_TLV_UNKNOWN, WARN, "packets",                                                      \
+	  "STAMP packets with a TLV or sub-TLV type not processed: U (RFC 8972 §4)")               \
+	X(STAMP_TLV_MALFORMED, WARN, "packets",                                                    \
+	  "STAMP packets with a malformed TLV or sub-TLV: M (RFC 8972 §4)")                        \
+	X(STAMP_TLV_HMAC_FAIL, WARN, "packets",                                                    \
+	  "STAMP HMAC TLV check failed or misplaced: I on every TLV (RFC 8972 §4.8)")              \
+	X(STAMP_TLV_HMAC_OPEN, WARN, "packets",                                                    \
+	  "STAMP HMAC TLV in an unauthenticated session: U (RFC 8972 §4.8)")                       \
+	X(STAMP_TLV_ACCESS_ID, WARN, "packets",                                                    \
+	  "STAMP Access Report TLV with an Access ID other than 1 or 2: U (RFC 8972 §4.6)")        \
+	X(STAMP_DNA_MISMATCH, WARN, "packets",                                                     \
+	  "STAMP Destination Node Address TLV not ours: U (RFC 9503 §3)")                          \
+	X(STAMP_RP_UNSUPPORTED, WARN, "packets",                                                   \
+	  "STAMP Return Path TLV for another address or a segment list: U, reply to the source")   \
+	X(STAMP_NO_REPLY, INFO, "packets",                                                         \
+	  "of the reflected: no reply sent, the Return Path TLV asked for none (RFC 9503 §4)")
 
 /* clang-format off */
 enum tw_ipc_cnt {

@@ -260,6 +260,7 @@ static enum verdict one_tlv(uint8_t *v, const struct tw_pkt_tlv *t, bool auth,
 	case TW_PKT_TLV_LOCATION:
 		if (t->len < TW_STAMP_LOC_PORTS_LEN)
 			return V_MALFORMED;
+		out->rewrote = true;
 		put_be16(v, in->dst_port);
 		put_be16(v + 2, in->src_port);
 		location_subs(v + TW_STAMP_LOC_PORTS_LEN, t->len - TW_STAMP_LOC_PORTS_LEN, in,
@@ -268,17 +269,20 @@ static enum verdict one_tlv(uint8_t *v, const struct tw_pkt_tlv *t, bool auth,
 	case TW_PKT_TLV_TIMESTAMP_INFO:
 		if (t->len < TW_STAMP_TSINFO_LEN)
 			return V_MALFORMED;
+		out->rewrote = true;
 		memcpy(v, in->ts_info, 4);
 		return V_KNOWN;
 	case TW_PKT_TLV_COS:
 		if (t->len != TW_PKT_TLV_COS_LEN)
 			return V_MALFORMED;
+		out->rewrote = true;
 		out->dscp = tw_pkt_cos_reflect(v, in->tos);
 		out->cos = true;
 		return V_KNOWN;
 	case TW_PKT_TLV_DIRECT_MEASUREMENT:
 		if (t->len != TW_STAMP_DM_LEN)
 			return V_MALFORMED;
+		out->rewrote = true;
 		put_be32(v + 4, in->dm_count);
 		put_be32(v + 8, in->dm_count);
 		return V_KNOWN;
@@ -293,6 +297,7 @@ static enum verdict one_tlv(uint8_t *v, const struct tw_pkt_tlv *t, bool auth,
 	case TW_PKT_TLV_FOLLOWUP_TELEMETRY:
 		if (t->len != TW_STAMP_FU_LEN)
 			return V_MALFORMED;
+		out->rewrote = true;
 		memset(v, 0, TW_STAMP_FU_LEN);
 		if (in->fu_have) {
 			put_be32(v, in->fu_seq);
@@ -316,6 +321,7 @@ static enum verdict one_tlv(uint8_t *v, const struct tw_pkt_tlv *t, bool auth,
 		out->ev |= TW_STAMP_TLV_EV_DNA_MISMATCH;
 		return V_UNKNOWN;
 	case TW_PKT_TLV_RETURN_PATH:
+		out->rewrote = true;
 		return return_path(v, t->len, out);
 	default:
 		out->ev |= TW_STAMP_TLV_EV_UNKNOWN;
@@ -398,6 +404,7 @@ enum tw_err tw_stamp_tlv_reflect(uint8_t *pkt, size_t len, enum tw_pkt_layout l,
 		if (e != TW_OK)
 			return e == TW_E_TLV_END ? TW_OK : e;
 		out->hmac = true;
+		out->rewrote = true;
 	}
 	return TW_OK;
 }

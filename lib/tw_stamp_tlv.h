@@ -189,6 +189,7 @@ struct tw_stamp_tlv_out {
 	uint8_t dscp;	 /* its DSCP1: the DSCP the sender wants on the reply */
 	bool no_reply;	 /* Return Path asked for no reply: send nothing */
 	bool hmac;	 /* the reflector's HMAC TLV was written */
+	bool rewrote;	 /* octets other than TLV flag octets changed */
 };
 
 /*

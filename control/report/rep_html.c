@@ -463,6 +463,24 @@ static enum tw_err hist_chart(FILE *f, const char *session, const char *what, co
 	return tw_html_chart(f, &c, &s, 1);
 }
 
+/* A CDF of one or more series (lines, log delay axis, share on y). */
+static enum tw_err cdf_chart(FILE *f, const char *session, const char *what, const char *title,
+                             const char *xlabel, const struct tw_html_series *s, size_t ns)
+{
+	char id[96];
+	chart_id(id, sizeof(id), session, what);
+	const struct tw_html_chart c = {
+	    .id = id,
+	    .title = title,
+	    .kind = TW_HTML_LINES,
+	    .x = {.label = xlabel, .unit = TW_HTML_UNIT_NS, .log = true},
+	    .y = {.label = "share of packets at or below",
+	          .unit = TW_HTML_UNIT_RATIO,
+	          .zero = true},
+	};
+	return tw_html_chart(f, &c, s, ns);
+}
+
 static enum tw_err delay_charts(FILE *f, const char *session, const struct tw_stats_acc *acc)
 {
 	/* A signed histogram has two halves of TW_STATS_HIST_BUCKETS. */
@@ -479,25 +497,15 @@ static enum tw_err delay_charts(FILE *f, const char *session, const struct tw_st
 		nf = buckets(NULL, &acc->fwd, fb, fc, cap);
 		nb = buckets(NULL, &acc->bwd, bb, bc, cap);
 	}
-	char id[96];
 	tw_html_h3(f, "Distributions");
 	if (!acc)
 		tw_html_p(f, "note", "No histograms were passed to this report.");
 	e = hist_chart(f, session, "rtt-hist", "Round-trip delay histogram", "round-trip delay", rb,
 	               nr);
 	const struct tw_html_series rcs = {"round trip", rc, nr, NULL, NULL, 6};
-	chart_id(id, sizeof(id), session, "rtt-cdf");
-	const struct tw_html_chart rcc = {
-	    .id = id,
-	    .title = "Round-trip delay CDF",
-	    .kind = TW_HTML_LINES,
-	    .x = {.label = "round-trip delay", .unit = TW_HTML_UNIT_NS, .log = true},
-	    .y = {.label = "share of packets at or below",
-	          .unit = TW_HTML_UNIT_RATIO,
-	          .zero = true},
-	};
 	if (e == TW_OK)
-		e = tw_html_chart(f, &rcc, &rcs, 1);
+		e = cdf_chart(f, session, "rtt-cdf", "Round-trip delay CDF", "round-trip delay", &rcs,
+		              1);
 	if (e == TW_OK)
 		e = hist_chart(f, session, "fwd-hist", "Forward one-way delay histogram",
 		               "forward one-way delay", fb, nf);
@@ -508,18 +516,8 @@ static enum tw_err delay_charts(FILE *f, const char *session, const struct tw_st
 	    {"forward", fc, nf, NULL, NULL, 6},
 	    {"backward", bc, nb, NULL, NULL, 6},
 	};
-	chart_id(id, sizeof(id), session, "owd-cdf");
-	const struct tw_html_chart occ = {
-	    .id = id,
-	    .title = "One-way delay CDF",
-	    .kind = TW_HTML_LINES,
-	    .x = {.label = "one-way delay", .unit = TW_HTML_UNIT_NS, .log = true},
-	    .y = {.label = "share of packets at or below",
-	          .unit = TW_HTML_UNIT_RATIO,
-	          .zero = true},
-	};
 	if (e == TW_OK)
-		e = tw_html_chart(f, &occ, ocs, 2);
+		e = cdf_chart(f, session, "owd-cdf", "One-way delay CDF", "one-way delay", ocs, 2);
 	free(mem);
 	return e;
 }

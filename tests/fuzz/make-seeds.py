@@ -337,10 +337,52 @@ def http():
     }
 
 
+def stamp_tlv():
+    """[ctl][tos][dm:4][fu_seq:4][fu_ts:8][sport:2][dport:2] + a reflected
+    STAMP payload: base (44 open / 112 authenticated) and the sender's TLVs
+    (RFC 8972 §4: Flags, Type, Length, Value)."""
+    import hashlib, hmac
+
+    def t(ty, v, fl=0x80):
+        return struct.pack('>BBH', fl, ty, len(v)) + v
+
+    def hdr(ctl):
+        return struct.pack('>BBIIQHH', ctl, 0xb9, 7, 5, 0x1122334455667788, 50000, 862)
+
+    key = bytes([0x0b] * 8) + bytes(24)
+    v4, v6 = H('c6336407'), H('20010db8000000000000000000000007')
+    every = [t(2, bytes(4) + t(4, bytes(16)) + t(7, bytes(16)) + t(1, bytes(8))),
+             t(3, bytes(4)), t(4, H('b8000000')), t(5, bytes(12)), t(6, H('10010000')),
+             t(7, bytes(16)), t(10, t(1, H('00000001'))), t(200, b'abcd')]
+    open_b = struct.pack('>IQHH28x', 1, 0, 1, 0x4242)
+    auth_b = bytearray(112)
+    auth_b[3] = 9
+    auth_b[51] = 4
+
+    def signed(area):
+        m = hmac.new(key, H('00000004') + area, hashlib.sha256).digest()[:16]
+        return area + t(8, m)
+
+    return {
+        'every-open-v4': hdr(0x18) + open_b + b''.join(every) + t(9, v4),
+        'every-open-v6': hdr(0x1c) + open_b + b''.join(every) + t(9, v6),
+        'every-auth-v4': hdr(0x1b) + bytes(auth_b) + signed(b''.join(every) + t(9, v4)),
+        'auth-bad-hmac': hdr(0x1b) + bytes(auth_b) + b''.join(every) + t(8, bytes(16)),
+        'auth-hmac-not-last': hdr(0x1b) + bytes(auth_b) + t(8, bytes(16)) + t(3, bytes(4)),
+        'no-reply': hdr(0) + open_b + t(10, t(1, bytes(4))),
+        'return-address': hdr(0) + open_b + t(10, t(2, v4)),
+        'location-specific': hdr(4) + open_b + t(2, bytes(4) + t(5, bytes(4)) + t(9, bytes(16))),
+        'location-overrun': hdr(0) + open_b + t(2, bytes(4) + H('80040010')),
+        'overrun': hdr(0) + open_b + t(3, bytes(4)) + H('8001000aaa'),
+        'tail3': hdr(0) + open_b + H('800100'),
+        'short': hdr(0) + open_b[:40],
+    }
+
+
 def main():
     for name, fn in (('ctl', ctl), ('pkt', pkt), ('crypto', crypto), ('time', time_),
                      ('ring', ring), ('ipc', ipc), ('net', net), ('profile', profile),
-                     ('srv', srv), ('http', http)):
+                     ('srv', srv), ('http', http), ('stamp_tlv', stamp_tlv)):
         d = os.path.join(here, 'corpus', name)
         os.makedirs(d, exist_ok=True)
         for f in os.listdir(d):

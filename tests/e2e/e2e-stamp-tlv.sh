@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The real twinhop-fp reflecting STAMP with every RFC 8972 / RFC 9503 TLV
+# (issue 10 §2, the reflector's side): a kernel-socket Session-Sender
+# (stamp_tlv_client.py, which builds the packets and checks the replies
+# against the RFC layouts itself) over a veth to the fast path's af_packet
+# port, open and authenticated, IPv4 and IPv6; then the fast path's named
+# counters for each refusal (lib/tw_ipc.h, docs/fastpath.md).
+NAME=e2e-stamp-tlv
+. "$(dirname "$0")/lib.sh"
+setup_common
+N=97
+afpacket_net $N
+MAC=$(ip -n "$NSC" -br link show "$VC" | awk '{print $3}')
+KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+printf 'stampkey %s\n' "$KEY" >"$TMP/keys"
+chmod 0600 "$TMP/keys"
+CLIENT=$(dirname "$0")/stamp_tlv_client.py
+
+# run_fp SEC: a fast path with one stateful STAMP listener on port 864
+run_fp() {
+	local sec=$1 pfx=twh-st$1$$
+	PREFIXES+=("$pfx")
+	ip netns exec "$NSR" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix "$pfx" \
+		--log-level=user1,notice -- \
+		--profile "$PROFILES/net_af_packet.conf" --pvar iface="$VR" \
+		--addr 10.$N.0.1/24 --addr fd00:$N::1/64 --tap twh-s0 \
+		--key-file "$TMP/keys" --light-proto stamp --light-sec "$sec" \
+		$([ "$sec" = auth ] && echo --light-key stampkey) \
+		--light-port 864:stamp --duration 300 --counters >"$TMP/fp-$sec.log" 2>&1 &
+	FPPID=$!
+	PIDS+=($FPPID)
+	wait_for "$TMP/fp-$sec.log" READY
+	expect "fast path ($sec STAMP listener) started" grep -q READY "$TMP/fp-$sec.log"
+	expect "TAP carries fd00:$N::1 (DAD done)" wait_addr "$NSR" fd00:$N::1/64
+}
+
+# stop_fp SEC: SIGTERM, then the counters it prints at exit
+stop_fp() {
+	kill -TERM "$FPPID"
+	wait "$FPPID"
+	expect "fast path ($1) printed its counters" grep -q '^counter ' "$TMP/fp-$1.log"
+}
+
+# cnt SEC NAME: the counter's value at exit (0 when not printed)
+cnt() {
+	awk -v n="$2" '$1 == "counter" && $2 == n {print $3; f=1} END {if (!f) print 0}' \
+		"$TMP/fp-$1.log"
+}
+
+for sec in open auth; do
+	run_fp $sec
+	for a in 10.$N.0.1 fd00:$N::1; do
+		args=("$a" 864 "$sec" "$MAC")
+		[ "$sec" = auth ] && args+=("$KEY")
+		if ip netns exec "$NSC" python3 "$CLIENT" "${args[@]}" >"$TMP/c-$sec-$a.log" 2>&1; then
+			ok "STAMP $sec to $a: every TLV answered as RFC 8972/9503 say ($(tail -1 "$TMP/c-$sec-$a.log"))"
+		else
+			nokf "STAMP $sec to $a: every TLV answered as RFC 8972/9503 say" "$TMP/c-$sec-$a.log" 30
+		fi
+	done
+	stop_fp $sec
+	# each client sends one of each refusal, IPv4 and IPv6
+	for c in STAMP_DNA_MISMATCH STAMP_TLV_ACCESS_ID STAMP_RP_UNSUPPORTED STAMP_NO_REPLY; do
+		v=$(cnt $sec $c)
+		expect "$sec: counter $c = $v (2: one per address family)" [ "$v" = 2 ]
+	done
+	v=$(cnt $sec STAMP_TLV_UNKNOWN)
+	expect "$sec: counter STAMP_TLV_UNKNOWN = $v (every all-TLV packet has an unknown type)" \
+		[ "$v" -ge 24 ]
+	v=$(cnt $sec STAMP_TLV_MALFORMED)
+	expect "$sec: counter STAMP_TLV_MALFORMED = $v (2)" [ "$v" = 2 ]
+	if [ $sec = auth ]; then
+		v=$(cnt $sec STAMP_TLV_HMAC_FAIL)
+		expect "auth: counter STAMP_TLV_HMAC_FAIL = $v (2)" [ "$v" = 2 ]
+		v=$(cnt $sec DROP_BAD_HMAC)
+		expect "auth: no base-packet HMAC failure ($v)" [ "$v" = 0 ]
+	else
+		v=$(cnt $sec STAMP_TLV_HMAC_OPEN)
+		expect "open: counter STAMP_TLV_HMAC_OPEN = $v (2)" [ "$v" = 2 ]
+	fi
+done
+finish
