@@ -239,7 +239,8 @@ static const struct {
                "Apply / write the appliance's TWAMP configuration as ietf-twamp (RFC 8913)\n"
                "data in RFC 7951 JSON, validated with libyang (docs/yang.md).  import\n"
                "refuses, with the path, any leaf twinhop cannot do, and applies nothing\n"
-               "then; --replace deletes every sender first; --dry-run checks only.\n"
+               "then; ctrl-connections become twinhopd's own Control-Clients;\n"
+               "--replace deletes every control-client first; --dry-run checks only.\n"
                "FILE '-' is stdin.  export writes to stdout or -o FILE.\n"},
 };
 

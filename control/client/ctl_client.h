@@ -87,6 +87,9 @@ struct ctl_client_cfg {
 	uint8_t secret[CTL_CLIENT_SECRET_MAX];
 	size_t secret_len;
 	uint32_t pbkdf2_max; /* 0 = CTL_CLIENT_PBKDF2_MAX_DEFAULT */
+	/* Base modes in order of preference (RFC 8913 mode-preference-chain),
+	 * 0-terminated, each within `modes`; all 0 = the strongest offered. */
+	uint32_t prefer[4];
 	/* Randomness for the session keys and Client-IV, in this order: AES
 	 * Session-key (16), HMAC Session-key (32), Client-IV (16).  NULL =
 	 * tw_crypto_random(); tests inject known values (wire reference §3.8). */

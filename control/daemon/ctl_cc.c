@@ -243,6 +243,9 @@ static bool conn_up(struct cc_conn *k, uint64_t now)
 	struct ctl_cc *cc = k->cc;
 	struct ctl_client_cfg cfg = {0};
 	cfg.modes = k->cfg.modes ? k->cfg.modes : TW_CTL_MODE_OPEN;
+	memcpy(cfg.prefer, k->cfg.prefer, sizeof(cfg.prefer));
+	/* RFC 8913 max-count-exponent (PBKDF2 runs in the event loop) */
+	cfg.pbkdf2_max = k->cfg.max_count_exp ? 1u << k->cfg.max_count_exp : 0;
 	if (k->cfg.key_id[0]) {
 		const uint8_t *sec;
 		size_t len;
@@ -440,6 +443,10 @@ int ctl_cc_add(struct ctl_cc *cc, const struct ctl_cc_cfg *cfg, uint32_t *id, ch
 	}
 	if (cfg->local.family && cfg->local.family != (cfg->server.ss_family == AF_INET ? 4 : 6)) {
 		snprintf(err, errlen, "the local address is not of the server's IP version");
+		return -1;
+	}
+	if (cfg->max_count_exp > 20 || (cfg->max_count_exp && cfg->max_count_exp < 10)) {
+		snprintf(err, errlen, "max-count-exponent 10 to 20");
 		return -1;
 	}
 	if ((cfg->modes & ~TW_CTL_MODE_OPEN) && !cfg->key_id[0]) {

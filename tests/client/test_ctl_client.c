@@ -282,17 +282,23 @@ static void test_mode_pick(void)
 {
 	static const struct {
 		uint32_t offered, allowed, want;
+		uint32_t prefer[4]; /* RFC 8913 mode-preference-chain order */
 	} tab[] = {
-	    {15, 15, TW_CTL_MODE_ENCRYPTED},
-	    {15, TW_CTL_MODE_OPEN | TW_CTL_MODE_AUTH, TW_CTL_MODE_AUTH},
-	    {TW_CTL_MODE_OPEN | TW_CTL_MODE_MIXED, 15, TW_CTL_MODE_MIXED},
-	    {TW_CTL_MODE_OPEN | TW_CTL_MODE_MIXED, TW_CTL_MODE_OPEN, TW_CTL_MODE_OPEN},
+	    {15, 15, TW_CTL_MODE_ENCRYPTED, {0}},
+	    {15, TW_CTL_MODE_OPEN | TW_CTL_MODE_AUTH, TW_CTL_MODE_AUTH, {0}},
+	    {TW_CTL_MODE_OPEN | TW_CTL_MODE_MIXED, 15, TW_CTL_MODE_MIXED, {0}},
+	    {TW_CTL_MODE_OPEN | TW_CTL_MODE_MIXED, TW_CTL_MODE_OPEN, TW_CTL_MODE_OPEN, {0}},
+	    /* the first of the chain the server offers, not the strongest */
+	    {15, 15, TW_CTL_MODE_OPEN, {TW_CTL_MODE_OPEN, TW_CTL_MODE_ENCRYPTED}},
+	    {TW_CTL_MODE_AUTH | TW_CTL_MODE_MIXED, 15, TW_CTL_MODE_MIXED,
+	     {TW_CTL_MODE_OPEN, TW_CTL_MODE_MIXED, TW_CTL_MODE_AUTH}},
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
 		struct fsrv s;
 		struct ctl_client_cfg cfg;
 		fsrv_init(&s, tab[i].offered);
 		default_cfg(&cfg, tab[i].allowed);
+		memcpy(cfg.prefer, tab[i].prefer, sizeof(cfg.prefer));
 		struct ctl_client *c = connect_to(&s, &cfg);
 		CU_ASSERT_EQUAL(s.mode, tab[i].want);
 		ctl_client_free(c);
