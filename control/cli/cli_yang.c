@@ -121,7 +121,9 @@ static json_t *call(struct adm *m, json_t *req)
 		return NULL;
 	}
 	json_error_t e;
-	json_t *o = json_loads(rep, 0, &e);
+	/* show-sessions has uint64 members beyond jansson's int64 (NTP
+	 * times, "last_rx_ntp"): as reals, which ju64() reads back. */
+	json_t *o = json_loads(rep, JSON_DECODE_INT_AS_REAL, &e);
 	free(rep);
 	if (!json_is_object(o)) {
 		fprintf(stderr, "twinhop config: twinhopd's reply is not a JSON object\n");
@@ -145,7 +147,8 @@ static const char *jstr(const json_t *o, const char *k)
 static uint64_t ju64(const json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+	double d = json_number_value(v); /* exact below 2^53: ids, ports, counts */
+	return d <= 0 ? 0 : d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
 }
 
 /* "192.0.2.1:862" / "[2001:db8::1]:862" -> address, port. */
@@ -736,7 +739,7 @@ static bool has_key(const json_t *conf, const char *kid)
 /* A control-client's session (replace: they go first). */
 static bool replaced(const json_t *e, bool replace)
 {
-	return replace && json_integer_value(json_object_get(e, "client"));
+	return replace && ju64(e, "client");
 }
 
 /* Names, KeyIDs and local ports: refuse a clash before anything is
