@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tw_stamp_tlv: what a STAMP Session-Reflector does with the RFC 8972 /
- * RFC 9503 TLVs of a test packet, and the HMAC TLV both ends compute.
- * Pure C, no allocation, no I/O: the fast path (app/fp_reflector.c) calls
- * tw_stamp_tlv_reflect() once per reflected packet, the sender
- * (tw_stamp_tlv_hmac_sign) once per sent packet.
+ * RFC 9503 TLVs of a test packet.  Pure C, no allocation, no I/O: the fast
+ * path (app/fp_reflector.c) calls tw_stamp_tlv_reflect() once per reflected
+ * packet.  The Session-Sender's side (building TLVs, reading the replies)
+ * is lib/tw_stlv.h; the HMAC TLV's MAC itself is tw_stamp_tlv_hmac() in
+ * lib/tw_crypto.h, which both sides use.
  *
  * TLV framing (RFC 8972 §4): Flags (U 0x80, M 0x40, I 0x20), Type, Length
  * (value octets), Value; the area runs from the end of the base packet (44

@@ -191,10 +191,42 @@ int cli_show_sessions(FILE *f, const char *reply)
 	if (!o)
 		return -1;
 	json_t *ss = json_object_get(o, "sessions");
-	if (!json_array_size(ss)) {
+	json_t *cl = json_object_get(o, "clients");
+	if (!json_array_size(ss) && !json_array_size(cl)) {
 		fputs("No sessions.\n", f);
 		json_decref(o);
 		return 0;
+	}
+	/* twinhopd's own Control-Clients (`twinhop config import` of RFC 8913
+	 * control-client ctrl-connections): one line each, the last error
+	 * while it retries; their senders follow in the session table. */
+	if (json_array_size(cl)) {
+		struct table t = {
+		    .ncol = 7,
+		    .head = {"CLIENT", "NAME", "SERVER", "STATE", "MODE", "SESSIONS", "LAST ERROR"},
+		    .right = {true, false, false, false, false, true, false}};
+		for (size_t i = 0; i < json_array_size(cl); i++) {
+			json_t *c = json_array_get(cl, i);
+			char st[64];
+			snprintf(st, sizeof(st), "%s", str(c, "state", "?"));
+			if (json_object_get(c, "retry_in_ms"))
+				snprintf(st, sizeof(st), "%s (%" PRIu64 " s)", str(c, "state", "?"),
+				         (u64(c, "retry_in_ms") + 999) / 1000);
+			char *row[7] = {dup_u64(u64(c, "client")),
+			                strdup(str(c, "name", "?")),
+			                strdup(str(c, "server", "?")),
+			                strdup(st),
+			                strdup(str(c, "mode", "-")),
+			                dup_u64(json_array_size(json_object_get(c, "sessions"))),
+			                strdup(str(c, "error", "-"))};
+			t_add(&t, row);
+		}
+		t_print(f, &t);
+		if (!json_array_size(ss)) {
+			json_decref(o);
+			return 0;
+		}
+		fputc('\n', f);
 	}
 	/* A NAME column only when some session has one (`twinhop config
 	 * import` names its senders after the RFC 8913 test sessions). */

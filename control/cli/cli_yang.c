@@ -4,13 +4,14 @@
  * written with libyang, applied to and read back from a running twinhopd
  * through its admin socket (docs/yang.md has the mapping).
  *
- * twinhopd's Session-Senders run without TWAMP-Control: a Control-Client
+ * A Control-Client ctrl-connection becomes one of twinhopd's own
+ * Control-Clients (admin client-add, control/daemon/ctl_cc): twinhopd opens
+ * the TWAMP-Control connection, negotiates the mode, requests each
  * test-session-request joined with the session-sender test-session of the
- * same name becomes one TWAMP Light sender (RFC 5357 Appendix I), so the
- * ctrl-connection's Server is the Session-Reflector itself.  A leaf that asks
- * for something twinhop cannot do is refused with its path; a leaf at the
- * value twinhop does anyway (its YANG default, mostly) is accepted.  Nothing
- * is applied unless the whole document maps.
+ * same name, starts them and sends the test packets from the fast path.  A
+ * leaf that asks for something twinhop cannot do is refused with its path; a
+ * leaf at the value twinhop does anyway (its YANG default, mostly) is
+ * accepted.  Nothing is applied unless the whole document maps.
  */
 #include "cli_host.h"
 #include "cli_yang.h"
@@ -120,7 +121,9 @@ static json_t *call(struct adm *m, json_t *req)
 		return NULL;
 	}
 	json_error_t e;
-	json_t *o = json_loads(rep, 0, &e);
+	/* show-sessions has uint64 members beyond jansson's int64 (NTP
+	 * times, "last_rx_ntp"): as reals, which ju64() reads back. */
+	json_t *o = json_loads(rep, JSON_DECODE_INT_AS_REAL, &e);
 	free(rep);
 	if (!json_is_object(o)) {
 		fprintf(stderr, "twinhop config: twinhopd's reply is not a JSON object\n");
@@ -144,7 +147,8 @@ static const char *jstr(const json_t *o, const char *k)
 static uint64_t ju64(const json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+	double d = json_number_value(v); /* exact below 2^53: ids, ports, counts */
+	return d <= 0 ? 0 : d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
 }
 
 /* "192.0.2.1:862" / "[2001:db8::1]:862" -> address, port. */
@@ -178,29 +182,20 @@ static const struct rule {
 } rules[] = {
     {"/client/admin-state", "true",
      "twinhop's Control-Client cannot be disabled; leave out its ctrl-connections"},
-    {"/client/mode-preference-chain/priority", "",
-     "twinhop runs client test sessions without TWAMP-Control (TWAMP Light), so no mode "
-     "is negotiated"},
-    {"/client/mode-preference-chain/mode", "",
-     "twinhop runs client test sessions without TWAMP-Control (TWAMP Light), so no mode "
-     "is negotiated"},
-    {"/client/key-chain/key-id", "",
-     "twinhop runs client test sessions without TWAMP-Control (TWAMP Light): no "
-     "Control-Client keys"},
+    {"/client/mode-preference-chain/priority", NULL, NULL},
+    {"/client/mode-preference-chain/mode", NULL, NULL},
+    {"/client/key-chain/key-id", NULL, NULL},
     {"/client/key-chain/secret-key", "",
-     "twinhop runs client test sessions without TWAMP-Control (TWAMP Light): no "
-     "Control-Client keys"},
+     "twinhopd reads secrets from its keyfile (twinhopd.conf keyfile); they are never "
+     "imported"},
     {"/client/ctrl-connection/name", NULL, NULL},
     {"/client/ctrl-connection/client-ip", NULL, NULL},
     {"/client/ctrl-connection/server-ip", NULL, NULL},
-    {"/client/ctrl-connection/server-tcp-port", "862",
-     "no TWAMP-Control connection is opened (TWAMP Light), so only the default"},
+    {"/client/ctrl-connection/server-tcp-port", NULL, NULL},
     {"/client/ctrl-connection/control-packet-dscp", "0",
-     "no TWAMP-Control connection is opened (TWAMP Light), so only the default"},
-    {"/client/ctrl-connection/key-id", "",
-     "twinhop runs client test sessions without TWAMP-Control (TWAMP Light), unauthenticated"},
-    {"/client/ctrl-connection/max-count-exponent", "20",
-     "no TWAMP-Control connection is opened (TWAMP Light), so only the default"},
+     "twinhopd leaves the DSCP of its TWAMP-Control packets to the kernel"},
+    {"/client/ctrl-connection/key-id", NULL, NULL},
+    {"/client/ctrl-connection/max-count-exponent", NULL, NULL},
     {"/client/ctrl-connection/test-session-request/name", NULL, NULL},
     {"/client/ctrl-connection/test-session-request/sender-ip", NULL, NULL},
     {"/client/ctrl-connection/test-session-request/sender-udp-port", NULL, NULL},
@@ -210,7 +205,7 @@ static const struct rule {
     {"/client/ctrl-connection/test-session-request/padding-length", NULL, NULL},
     {"/client/ctrl-connection/test-session-request/test-packet-dscp", NULL, NULL},
     {"/client/ctrl-connection/test-session-request/start-time", "0",
-     "twinhop starts a sender when it is added, not at a given time"},
+     "twinhopd requests and starts the sessions when the import starts them"},
     {"/client/ctrl-connection/test-session-request/repeat", "0",
      "twinhop does not repeat test sessions"},
     {"/client/ctrl-connection/test-session-request/repeat-interval", "0",
@@ -258,21 +253,38 @@ static const struct {
 
 /* ---- import ----------------------------------------------------------------------- */
 
+/* One test session (test-session-request + session-sender test-session). */
 struct snd {
-	char name[NAME_MAX_LEN + 1], group[NAME_MAX_LEN + 1];
-	char local[INET6_ADDRSTRLEN], peer[INET6_ADDRSTRLEN];
-	unsigned local_port; /* 0: autoallocate */
-	unsigned peer_port;
+	char name[NAME_MAX_LEN + 1];
+	size_t conn;                    /* index into imp.conn */
+	char peer[INET6_ADDRSTRLEN];    /* reflector-ip; "" = the server */
+	char local[INET6_ADDRSTRLEN];   /* the connection's local address, "" = any */
+	unsigned local_port;            /* 0: autoallocate */
+	unsigned peer_port;             /* the wish; 0 = the server picks */
 	uint64_t loss_ms, count, interval_us;
 	uint32_t padding;
 	unsigned dscp;
 	bool poisson;
 };
 
+/* One ctrl-connection: a twinhopd Control-Client (client-add). */
+struct conn {
+	char name[NAME_MAX_LEN + 1];
+	char server[INET6_ADDRSTRLEN];
+	unsigned server_port;
+	char local[INET6_ADDRSTRLEN]; /* client-ip or the common sender-ip; "" = none */
+	char modes[64];               /* "open,auth", in order of preference */
+	char key_id[81];
+	unsigned max_exp;
+	const struct lyd_node *node;
+};
+
 struct imp {
 	const char *file;
 	struct snd *snd;
 	size_t n, cap;
+	struct conn *conn;
+	size_t nconn, conncap;
 	bool start; /* session-sender admin-state */
 	/* Server / Session-Reflector leaves given explicitly (merge: the
 	 * others keep their running value). */
@@ -362,14 +374,6 @@ static int64_t dec_us(const char *v)
 	return us > 0 && us <= 3600000000ll ? us : -1;
 }
 
-static bool same_ip(const char *a, const char *b)
-{
-	unsigned char x[16], y[16];
-	int fa = strchr(a, ':') ? AF_INET6 : AF_INET, fb = strchr(b, ':') ? AF_INET6 : AF_INET;
-	return fa == fb && inet_pton(fa, a, x) == 1 && inet_pton(fb, b, y) == 1 &&
-	       !memcmp(x, y, fa == AF_INET ? 4 : 16);
-}
-
 /* The canonical text form twinhopd writes (inet_ntop), for comparisons
  * with show-sessions. */
 static int canon_ip(const char *in, char *out, size_t cap)
@@ -393,46 +397,145 @@ static int label(const struct imp *im, const struct lyd_node *n, const char *v, 
 	return 0;
 }
 
-/* One test-session-request with its session-sender test-session. */
-static int map_session(struct imp *im, const struct lyd_node *cc, const struct lyd_node *req,
-                       const struct lyd_node *ss)
+/* twamp-modes of a mode-preference-chain entry -> client-add's name. */
+static const char *client_mode(const char *bit)
 {
-	struct snd s = {0};
+	static const char *const m[][2] = {{"unauthenticated", "open"},
+	                                   {"authenticated", "auth"},
+	                                   {"encrypted", "enc"},
+	                                   {"unauth-test-encrypt-control", "mixed"}};
+	for (size_t i = 0; i < 4; i++)
+		if (!strcmp(bit, m[i][0]))
+			return m[i][1];
+	return NULL;
+}
+
+static void *grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return p;
+	size_t c = *cap ? 2 * *cap : 16;
+	void *q = realloc(p, c * size);
+	if (q)
+		*cap = c;
+	return q;
+}
+
+/* One ctrl-connection: server, local address, modes, key. */
+static int map_conn(struct imp *im, const struct lyd_node *client, const struct lyd_node *cc)
+{
+	struct conn c = {.node = cc};
+	struct lyd_node *n;
+	if (label(im, child(cc, "name"), leaf(cc, "name", false, NULL), c.name))
+		return -1;
+	const char *server = leaf(cc, "server-ip", false, &n);
+	if (strchr(server, '%'))
+		return refuse(im, n, "twinhop takes addresses without a zone index");
+	if (canon_ip(server, c.server, sizeof(c.server)) < 0)
+		return refuse(im, n, "not an IP address");
+	c.server_port = (unsigned)strtoul(leaf(cc, "server-tcp-port", false, NULL), NULL, 10);
+	const char *cip = leaf(cc, "client-ip", false, &n);
+	if (cip && (strchr(cip, '%') || canon_ip(cip, c.local, sizeof(c.local)) < 0 ||
+	            !strchr(c.local, ':') != !strchr(c.server, ':')))
+		return refuse(im, n, "%s: an address of the IP version of server-ip, without a "
+		                     "zone index", cip);
+	c.max_exp = (unsigned)strtoul(leaf(cc, "max-count-exponent", false, &n), NULL, 10);
+	if (c.max_exp > 20)
+		return refuse(im, n, "twinhopd computes PBKDF2 in its event loop: a Count of at "
+		                     "most 2^20");
+	/* The client's mode-preference-chain, by priority (RFC 8913 §5.1). */
+	const struct lyd_node *e[4] = {0};
+	unsigned long prio[4] = {0};
+	size_t ne = 0;
+	LY_LIST_FOR(client ? lyd_child(client) : NULL, n)
+	{
+		if (strcmp(n->schema->name, "mode-preference-chain"))
+			continue;
+		const char *mode = leaf(n, "mode", false, NULL);
+		if (!client_mode(mode ? mode : ""))
+			return refuse(im, n,
+			              "one base mode per entry (unauthenticated, authenticated, "
+			              "encrypted, unauth-test-encrypt-control): twinhop's "
+			              "Control-Client negotiates no RFC 5938/6038/7717 feature");
+		if (ne == 4)
+			return refuse(im, n, "at most the four base modes");
+		unsigned long p = strtoul(leaf(n, "priority", false, NULL), NULL, 10);
+		size_t k = ne++;
+		for (; k > 0 && prio[k - 1] > p; k--) {
+			prio[k] = prio[k - 1];
+			e[k] = e[k - 1];
+		}
+		prio[k] = p;
+		e[k] = n;
+	}
+	bool secure = false;
+	for (size_t k = 0; k < ne; k++) {
+		const char *m = client_mode(leaf(e[k], "mode", false, NULL));
+		size_t l = strlen(c.modes);
+		snprintf(c.modes + l, sizeof(c.modes) - l, "%s%s", l ? "," : "", m);
+		secure |= strcmp(m, "open") != 0;
+	}
+	if (!ne)
+		snprintf(c.modes, sizeof(c.modes), "open");
+	const char *kid = leaf(cc, "key-id", false, &n);
+	if (kid)
+		snprintf(c.key_id, sizeof(c.key_id), "%s", kid);
+	if (secure && !kid)
+		return refuse(im, cc,
+		              "key-id is needed: the mode-preference-chain names a mode other "
+		              "than unauthenticated");
+	for (size_t k = 0; k < im->nconn; k++)
+		if (!strcmp(im->conn[k].name, c.name))
+			return refuse(im, cc, "a second ctrl-connection of that name");
+	struct conn *q = grow(im->conn, &im->conncap, im->nconn, sizeof(*q));
+	if (!q)
+		return refuse(im, NULL, "out of memory");
+	im->conn = q;
+	im->conn[im->nconn++] = c;
+	return 0;
+}
+
+/* One test-session-request with its session-sender test-session. */
+static int map_session(struct imp *im, const struct lyd_node *req, const struct lyd_node *ss)
+{
+	struct snd s = {.conn = im->nconn - 1};
+	struct conn *c = &im->conn[s.conn];
 	struct lyd_node *n;
 
-	if (label(im, child(cc, "name"), leaf(cc, "name", false, NULL), s.group) ||
-	    label(im, child(req, "name"), leaf(req, "name", false, NULL), s.name))
+	if (label(im, child(req, "name"), leaf(req, "name", false, NULL), s.name))
 		return -1;
-	const char *server = leaf(cc, "server-ip", false, NULL);
 	const char *refl = leaf(req, "reflector-ip", false, &n);
-	if (strchr(refl, '%') || strchr(server, '%'))
+	if (strchr(refl, '%'))
 		return refuse(im, n, "twinhop takes addresses without a zone index");
-	if (!same_ip(server, refl))
-		return refuse(im, n,
-		              "%s is not the ctrl-connection's server-ip %s: twinhop runs client "
-		              "test sessions as TWAMP Light (RFC 5357 Appendix I), so the Server "
-		              "is the Session-Reflector",
-		              refl, server);
-	int fam = canon_ip(refl, s.peer, sizeof(s.peer));
+	char peer[INET6_ADDRSTRLEN];
+	if (canon_ip(refl, peer, sizeof(peer)) < 0 ||
+	    !strchr(peer, ':') != !strchr(c->server, ':'))
+		return refuse(im, n, "%s is not of the IP version of server-ip %s", refl,
+		              c->server);
+	/* The Server's own address goes as zeros (RFC 4656 §3.5). */
+	if (strcmp(peer, c->server))
+		memcpy(s.peer, peer, sizeof(s.peer));
+	/* One source address per connection: the fast path sends every
+	 * session of it from the same address. */
 	const char *src = leaf(req, "sender-ip", false, &n);
-	const char *cip = leaf(cc, "client-ip", false, NULL);
-	if (src && cip && !same_ip(src, cip))
-		return refuse(im, n, "differs from the ctrl-connection's client-ip %s", cip);
-	if (!src && !(src = cip))
-		return refuse(im, req,
-		              "sender-ip (or the ctrl-connection's client-ip) is needed: the fast "
-		              "path has no routing table to choose a source address");
-	if (strchr(src, '%'))
-		return refuse(im, n ? n : req, "twinhop takes addresses without a zone index");
-	if (canon_ip(src, s.local, sizeof(s.local)) != fam)
-		return refuse(im, n ? n : req, "%s is not the IP version of reflector-ip %s", src,
-		              refl);
+	if (src) {
+		char a[INET6_ADDRSTRLEN];
+		if (strchr(src, '%') || canon_ip(src, a, sizeof(a)) < 0 ||
+		    !strchr(a, ':') != !strchr(c->server, ':'))
+			return refuse(im, n, "%s: an address of the IP version of server-ip, "
+			                     "without a zone index", src);
+		if (*c->local && strcmp(a, c->local))
+			return refuse(im, n,
+			              "differs from %s, the connection's client-ip or first "
+			              "sender-ip: twinhop sends every session of a ctrl-connection "
+			              "from one address",
+			              c->local);
+		memcpy(c->local, a, sizeof(c->local));
+	}
 	const char *sp = leaf(req, "sender-udp-port", false, NULL);
 	s.local_port = strcmp(sp, "autoallocate") ? (unsigned)strtoul(sp, NULL, 10) : 0;
 	const char *rp = leaf(req, "reflector-udp-port", false, NULL);
-	if (!rp)
-		return refuse(im, req, "reflector-udp-port is needed (the module has no default)");
-	s.peer_port = (unsigned)strtoul(rp, NULL, 10);
+	s.peer_port = rp ? (unsigned)strtoul(rp, NULL, 10) : 0;
 	/* Timeout is the loss threshold, as in twping/owping (RFC 4656 §3.5). */
 	uint64_t to = strtoull(leaf(req, "timeout", false, &n), NULL, 10);
 	if (to < 1 || to > 3600)
@@ -459,14 +562,10 @@ static int map_session(struct imp *im, const struct lyd_node *cc, const struct l
 	for (size_t i = 0; i < im->n; i++)
 		if (!strcmp(im->snd[i].name, s.name))
 			return refuse(im, req, "a second test-session-request of that name");
-	if (im->n == im->cap) {
-		size_t cap = im->cap ? 2 * im->cap : 16;
-		struct snd *p = realloc(im->snd, cap * sizeof(*p));
-		if (!p)
-			return refuse(im, NULL, "out of memory");
-		im->snd = p;
-		im->cap = cap;
-	}
+	struct snd *q = grow(im->snd, &im->cap, im->n, sizeof(*q));
+	if (!q)
+		return refuse(im, NULL, "out of memory");
+	im->snd = q;
 	im->snd[im->n++] = s;
 	return 0;
 }
@@ -482,6 +581,9 @@ static int map_senders(struct imp *im, const struct lyd_node *top)
 	{
 		if (strcmp(cc->schema->name, "ctrl-connection"))
 			continue;
+		if (map_conn(im, client, cc))
+			return -1;
+		size_t first = im->n;
 		LY_LIST_FOR(lyd_child(cc), req)
 		{
 			if (strcmp(req->schema->name, "test-session-request"))
@@ -497,9 +599,14 @@ static int map_senders(struct imp *im, const struct lyd_node *top)
 				    im, req,
 				    "no session-sender test-session of that name (it gives "
 				    "number-of-packets and the schedule)");
-			if (map_session(im, cc, req, match))
+			if (map_session(im, req, match))
 				return -1;
 		}
+		if (im->n == first)
+			return refuse(im, cc, "no test-session-request: nothing to request");
+		for (size_t k = first; k < im->n; k++)
+			memcpy(im->snd[k].local, im->conn[im->nconn - 1].local,
+			       sizeof(im->snd[k].local));
 	}
 	LY_LIST_FOR(sender ? lyd_child(sender) : NULL, ss)
 	{
@@ -619,17 +726,48 @@ static int map_server(struct imp *im, const struct lyd_node *top, const json_t *
 	return 0;
 }
 
-/* Names and local ports in use: refuse a clash before anything is
- * applied; give autoallocate ports the lowest free dynamic port. */
-static int check_sessions(struct imp *im, const json_t *sess, bool replace)
+/* A KeyID in twinhopd's keyfile? */
+static bool has_key(const json_t *conf, const char *kid)
 {
 	size_t i;
 	json_t *e;
+	json_array_foreach(json_object_get(conf, "key_ids"), i, e) if (
+	    json_string_value(e) && !strcmp(json_string_value(e), kid)) return true;
+	return false;
+}
+
+/* A control-client's session (replace: they go first). */
+static bool replaced(const json_t *e, bool replace)
+{
+	return replace && ju64(e, "client");
+}
+
+/* Names, KeyIDs and local ports: refuse a clash before anything is
+ * applied; give autoallocate ports the lowest free dynamic port. */
+static int check_sessions(struct imp *im, const json_t *top, const json_t *conf, bool replace)
+{
+	const json_t *sess = json_object_get(top, "sessions");
+	const json_t *cls = json_object_get(top, "clients");
+	size_t i, j;
+	json_t *e, *t;
+	for (size_t k = 0; k < im->nconn; k++) {
+		const struct conn *c = &im->conn[k];
+		if (*c->key_id && !has_key(conf, c->key_id))
+			return refuse(im, c->node,
+			              "twinhopd's keyfile has no KeyID '%s' (twinhopd uses the "
+			              "secret of its keyfile; secrets are never imported)",
+			              c->key_id);
+		json_array_foreach(cls, i, e) if (!replace && !strcmp(jstr(e, "name"), c->name)) return refuse(
+		    im, c->node,
+		    "twinhopd already has a control-client of that name (%" PRIu64
+		    "); delete it or use --replace",
+		    ju64(e, "client"));
+	}
 	for (size_t k = 0; k < im->n; k++) {
 		struct snd *s = &im->snd[k];
 		json_array_foreach(sess, i, e)
 		{
-			if (replace && !strcmp(jstr(e, "kind"), "sender"))
+			if (replaced(e, replace))
 				continue;
 			if (!strcmp(jstr(e, "name"), s->name))
 				return refuse(
@@ -638,44 +776,86 @@ static int check_sessions(struct imp *im, const json_t *sess, bool replace)
 				    "that name (%" PRIu64 "); delete it or use --replace",
 				    s->name, ju64(e, "session"));
 		}
+		json_array_foreach(cls, i, e)
+		{
+			if (replace)
+				continue;
+			json_array_foreach(json_object_get(e, "sessions"), j, t) if (
+			    !strcmp(jstr(t, "name"), s->name)) return refuse(im, NULL,
+			                                                     "test-session '%s': "
+			                                                     "control-client '%s' "
+			                                                     "has a session of that "
+			                                                     "name; delete it or use "
+			                                                     "--replace",
+			                                                     s->name,
+			                                                     jstr(e, "name"));
+		}
 		if (s->local_port)
 			continue;
-		/* The dynamic ports (RFC 6335) in use on this address. */
+		/* The dynamic ports (RFC 6335) in use on this address ("": on any). */
 		static bool used[65536 - 49152];
 		memset(used, 0, sizeof(used));
 		json_array_foreach(sess, i, e)
 		{
 			char a[INET6_ADDRSTRLEN + 2];
 			unsigned port;
-			if ((replace && !strcmp(jstr(e, "kind"), "sender")) ||
+			if (replaced(e, replace) ||
 			    !split_addrport(jstr(e, "local"), a, sizeof(a), &port))
 				continue;
 			if (port >= 49152 && port <= 65535 &&
-			    (!strcmp(a, s->local) || !strcmp(a, "*")))
+			    (!*s->local || !strcmp(a, s->local) || !strcmp(a, "*")))
 				used[port - 49152] = true;
 		}
-		for (size_t j = 0; j < im->n; j++)
-			if (im->snd[j].local_port >= 49152 && !strcmp(im->snd[j].local, s->local))
-				used[im->snd[j].local_port - 49152] = true;
+		json_array_foreach(cls, i, e)
+		{
+			if (replace)
+				continue;
+			json_array_foreach(json_object_get(e, "sessions"), j, t)
+			{
+				unsigned port = (unsigned)ju64(t, "local_port");
+				if (port >= 49152 && port <= 65535)
+					used[port - 49152] = true;
+			}
+		}
+		for (size_t m = 0; m < im->n; m++)
+			if (im->snd[m].local_port >= 49152 &&
+			    (!*s->local || !*im->snd[m].local ||
+			     !strcmp(im->snd[m].local, s->local)))
+				used[im->snd[m].local_port - 49152] = true;
 		for (unsigned p = 49152; p <= 65535 && !s->local_port; p++)
 			if (!used[p - 49152])
 				s->local_port = p;
 		if (!s->local_port)
 			return refuse(im, NULL, "test-session '%s': no free dynamic UDP port on %s",
-			              s->name, s->local);
+			              s->name, *s->local ? s->local : "the sender");
 	}
 	return 0;
 }
 
-static json_t *sender_req(const struct imp *im, const struct snd *s)
+static json_t *client_req(const struct conn *c)
 {
-	return json_pack("{ss ss ss ss ss sI ss sI sI sI sb sI sI sI sb}", "cmd", "sender-add",
-	                 "proto", "light", "name", s->name, "group", s->group, "local", s->local,
-	                 "local_port", (json_int_t)s->local_port, "peer", s->peer, "peer_port",
-	                 (json_int_t)s->peer_port, "count", (json_int_t)s->count, "interval_us",
-	                 (json_int_t)s->interval_us, "poisson", s->poisson, "padding",
-	                 (json_int_t)s->padding, "dscp", (json_int_t)s->dscp, "loss_timeout_ms",
-	                 (json_int_t)s->loss_ms, "start", im->start);
+	json_t *r = json_pack("{ss ss ss sI ss sI}", "cmd", "client-add", "name", c->name,
+	                      "server", c->server, "server_port", (json_int_t)c->server_port,
+	                      "modes", c->modes, "max_count_exp", (json_int_t)c->max_exp);
+	if (r && *c->local)
+		json_object_set_new(r, "local", json_string(c->local));
+	if (r && *c->key_id)
+		json_object_set_new(r, "key_id", json_string(c->key_id));
+	return r;
+}
+
+static json_t *session_req(const struct conn *c, const struct snd *s)
+{
+	json_t *r = json_pack("{ss ss ss sI sI sI sb sI sI sI sI}", "cmd", "client-session-add",
+	                      "client", c->name, "name", s->name, "local_port",
+	                      (json_int_t)s->local_port, "count", (json_int_t)s->count,
+	                      "interval_us", (json_int_t)s->interval_us, "poisson", s->poisson,
+	                      "padding", (json_int_t)s->padding, "dscp", (json_int_t)s->dscp,
+	                      "loss_timeout_ms", (json_int_t)s->loss_ms, "peer_port",
+	                      (json_int_t)s->peer_port);
+	if (r && *s->peer)
+		json_object_set_new(r, "peer", json_string(s->peer));
+	return r;
 }
 
 /* The running policy as a config-set that restores it. */
@@ -700,7 +880,41 @@ static json_t *restore_req(const json_t *conf)
 	                 (json_int_t)ju64(conf, "pbkdf2_count"));
 }
 
-static int apply(struct imp *im, struct adm *m, const json_t *conf, const json_t *sess,
+/* One control-client with its sessions, started or not; false after a
+ * message. */
+static bool add_client(struct imp *im, struct adm *m, size_t k)
+{
+	const struct conn *c = &im->conn[k];
+	json_t *r = call(m, client_req(c));
+	if (!r)
+		return false;
+	json_decref(r);
+	unsigned n = 0;
+	for (size_t i = 0; i < im->n; i++) {
+		if (im->snd[i].conn != k)
+			continue;
+		if (!(r = call(m, session_req(c, &im->snd[i]))))
+			return false;
+		json_decref(r);
+		n++;
+	}
+	if (im->start) {
+		if (!(r = call(m, json_pack("{ss ss}", "cmd", "client-start", "client", c->name))))
+			return false;
+		json_decref(r);
+	}
+	printf("Control-client '%s' -> %s:%u (modes %s%s%s): %u test session%s, %s.\n", c->name,
+	       c->server, c->server_port, c->modes, *c->key_id ? ", KeyID " : "", c->key_id, n,
+	       n == 1 ? "" : "s", im->start ? "started" : "not started (admin-state false)");
+	return true;
+}
+
+static void del_client(struct adm *m, const char *name)
+{
+	json_decref(call(m, json_pack("{ss ss}", "cmd", "client-del", "client", name)));
+}
+
+static int apply(struct imp *im, struct adm *m, const json_t *conf, const json_t *cls,
                  bool replace)
 {
 	bool server = json_object_size(im->set) > 1;
@@ -714,56 +928,38 @@ static int apply(struct imp *im, struct adm *m, const json_t *conf, const json_t
 	size_t i;
 	json_t *e;
 	if (replace)
-		json_array_foreach(sess, i, e)
+		json_array_foreach(cls, i, e)
 		{
-			if (strcmp(jstr(e, "kind"), "sender"))
-				continue;
-			r = call(m, json_pack("{ss sI}", "cmd", "session-del", "session",
-			                      (json_int_t)ju64(e, "session")));
+			r = call(m, json_pack("{ss ss}", "cmd", "client-del", "client",
+			                      jstr(e, "name")));
 			if (!r) {
 				if (server)
 					json_decref(call(m, restore_req(conf)));
 				fprintf(stderr,
 				        "twinhop config import: %s: stopped; the Server settings "
-				        "were put back, the senders deleted so far stay deleted\n",
+				        "were put back, the control-clients deleted so far stay "
+				        "deleted\n",
 				        im->file);
 				return -1;
 			}
 			json_decref(r);
-			printf("Sender %" PRIu64 " deleted (--replace).\n", ju64(e, "session"));
+			printf("Control-client '%s' deleted (--replace).\n", jstr(e, "name"));
 		}
-	uint64_t *added = calloc(im->n + 1, sizeof(*added));
-	if (!added)
-		return -1;
 	size_t k;
-	for (k = 0; k < im->n; k++) {
-		const struct snd *s = &im->snd[k];
-		if (!(r = call(m, sender_req(im, s))))
+	for (k = 0; k < im->nconn; k++)
+		if (!add_client(im, m, k))
 			break;
-		added[k] = ju64(r, "session");
-		json_decref(r);
-		printf("Sender %" PRIu64 " '%s' (ctrl-connection '%s'): %s:%u -> %s:%u, %" PRIu64
-		       " packets, %s.\n",
-		       added[k], s->name, s->group, s->local, s->local_port, s->peer, s->peer_port,
-		       s->count, im->start ? "started" : "not started (admin-state false)");
-	}
-	if (k == im->n) {
-		free(added);
+	if (k == im->nconn)
 		return 0;
-	}
 	/* Undo what this import did (what --replace deleted stays deleted). */
-	for (size_t j = 0; j < k; j++) {
-		r = call(
-		    m, json_pack("{ss sI}", "cmd", "session-del", "session", (json_int_t)added[j]));
-		json_decref(r);
-	}
+	for (size_t j = 0; j <= k; j++)
+		del_client(m, im->conn[j].name);
 	if (server)
 		json_decref(call(m, restore_req(conf)));
 	fprintf(stderr,
-	        "twinhop config import: %s: test-session '%s' failed; the import was "
+	        "twinhop config import: %s: ctrl-connection '%s' failed; the import was "
 	        "undone\n",
-	        im->file, im->snd[k].name);
-	free(added);
+	        im->file, im->conn[k].name);
 	return -1;
 }
 
@@ -828,12 +1024,13 @@ static int do_import(const char *file, const char *admin, bool replace, bool dry
 	}
 	json_t *sr = NULL;
 	if ((conf = call_cmd(&m, "config-get")) && (sr = call_cmd(&m, "show-sessions")) &&
-	    !map_server(&im, top, conf) &&
-	    !check_sessions(&im, json_object_get(sr, "sessions"), replace)) {
-		ss = json_incref(json_object_get(sr, "sessions"));
+	    !map_server(&im, top, conf) && !check_sessions(&im, sr, conf, replace)) {
+		ss = json_incref(json_object_get(sr, "clients"));
 		if (dry) {
-			printf("%s: valid; would set the server (%s) and add %zu sender%s.\n", file,
-			       *im.summary ? im.summary : "nothing", im.n, im.n == 1 ? "" : "s");
+			printf("%s: valid; would set the server (%s) and add %zu control-client%s "
+			       "with %zu test session%s.\n",
+			       file, *im.summary ? im.summary : "nothing", im.nconn,
+			       im.nconn == 1 ? "" : "s", im.n, im.n == 1 ? "" : "s");
 			rc = 0;
 		} else if (!apply(&im, &m, conf, ss, replace)) {
 			rc = 0;
@@ -846,6 +1043,7 @@ out:
 	json_decref(ss);
 	json_decref(im.set);
 	free(im.snd);
+	free(im.conn);
 	lyd_free_all(tree);
 	ly_ctx_destroy(ctx);
 	free(text);
@@ -910,94 +1108,97 @@ static struct lyd_node *entry(struct ly_ctx *ctx, struct lyd_node *parent, const
 	return n;
 }
 
-/* Why a sender has no ietf-twamp form (NULL: it has one). */
-static const char *inexpressible(const json_t *s, const json_t *k, unsigned lport, unsigned pport)
+/* client-add's mode name -> twamp-modes. */
+static const char *yang_mode(const char *m)
 {
-	if (strcmp(jstr(s, "proto"), "light"))
-		return "a STAMP sender (RFC 8913 models TWAMP only)";
-	if (strcmp(jstr(s, "mode"), "open"))
-		return "an authenticated TWAMP Light sender";
-	if (!json_is_object(k))
-		return "twinhopd reports no configuration for it";
-	if (ju64(k, "port_id") || ju64(k, "vlan") || !json_is_true(json_object_get(k, "resolve")))
-		return "bound to a fast-path port, VLAN or next-hop MAC";
-	if (ju64(k, "ttl") != 255 || ju64(k, "ssid") || ju64(k, "duration_ms") ||
-	    json_is_true(json_object_get(k, "symmetric")) ||
-	    json_is_true(json_object_get(k, "ptp")))
-		return "TTL, SSID, duration, symmetric or PTP set";
-	if (!ju64(k, "count") || ju64(k, "count") > UINT32_MAX)
-		return "no packet count of 1 to 2^32-1";
-	if (ju64(k, "interval_us") % 10)
-		return "an interval not a multiple of 10 us";
-	if (ju64(k, "loss_timeout_ms") % 1000 || !ju64(k, "loss_timeout_ms"))
-		return "a loss timeout not in whole seconds";
-	uint64_t pad = ju64(k, "padding");
-	if (pad && (pad < 64 || pad > 4096))
-		return "padding not 0 or 64 to 4096 octets";
-	if (lport < 49152)
-		return "a local port below the dynamic range 49152-65535";
-	if (pport != 862 && pport < 49152)
-		return "a reflector port not 862 or in 49152-65535";
+	static const char *const t[][2] = {{"open", "unauthenticated"},
+	                                   {"auth", "authenticated"},
+	                                   {"enc", "encrypted"},
+	                                   {"mixed", "unauth-test-encrypt-control"}};
+	for (size_t i = 0; i < 4; i++)
+		if (!strcmp(m, t[i][0]))
+			return t[i][1];
 	return NULL;
 }
 
-static int export_sender(struct ly_ctx *ctx, struct lyd_node *top, const json_t *s,
-                         unsigned *n_started)
+/* One of twinhopd's Control-Clients as a ctrl-connection with its
+ * test-session-requests and session-sender test-sessions.  Returns the
+ * number of sessions written, -1 on error; *chain: the modes in order. */
+static int export_client(struct ly_ctx *ctx, struct lyd_node *top, const json_t *c,
+                         unsigned *n_started, const json_t **chain, bool state)
 {
-	const json_t *k = json_object_get(s, "config");
-	char local[INET6_ADDRSTRLEN + 2], peer[INET6_ADDRSTRLEN + 2], name[32], group[32];
-	unsigned lport = 0, pport = 0;
-	uint64_t id = ju64(s, "session");
-	if (!split_addrport(jstr(s, "local"), local, sizeof(local), &lport) ||
-	    !split_addrport(jstr(s, "peer"), peer, sizeof(peer), &pport)) {
-		note("sender %" PRIu64 " left out: unreadable addresses", id);
+	char server[INET6_ADDRSTRLEN + 2];
+	unsigned sport = 0;
+	if (!split_addrport(jstr(c, "server"), server, sizeof(server), &sport)) {
+		note("control-client '%s' left out: unreadable server address", jstr(c, "name"));
 		return 0;
 	}
-	const char *why = inexpressible(s, k, lport, pport);
-	if (why) {
-		note("sender %" PRIu64 " left out: %s", id, why);
-		return 0;
-	}
-	snprintf(name, sizeof(name), "session-%" PRIu64, id);
-	snprintf(group, sizeof(group), "session-%" PRIu64, id);
-	const char *nm = *jstr(s, "name") ? jstr(s, "name") : name;
-	const char *gr = *jstr(s, "group") ? jstr(s, "group") : group;
-
 	struct lyd_node *client = inner(ctx, top, "client");
 	struct lyd_node *sender = inner(ctx, top, "session-sender");
-	struct lyd_node *cc = client && sender ? entry(ctx, client, "ctrl-connection", gr) : NULL;
-	if (!cc)
+	struct lyd_node *cc = client && sender ? entry(ctx, client, "ctrl-connection",
+	                                               jstr(c, "name"))
+	                                       : NULL;
+	if (!cc || !put(ctx, cc, "server-ip", server))
 		return -1;
-	const char *srv = leaf(cc, "server-ip", false, NULL);
-	if (srv && !same_ip(srv, peer)) {
-		note("sender %" PRIu64 " left out: its group '%s' has a second reflector", id, gr);
-		return 0;
+	if (sport != 862 && !putu(ctx, cc, "server-tcp-port", sport))
+		return -1;
+	if (*jstr(c, "local") && !put(ctx, cc, "client-ip", jstr(c, "local")))
+		return -1;
+	if (*jstr(c, "key_id") && !put(ctx, cc, "key-id", jstr(c, "key_id")))
+		return -1;
+	uint64_t mx = ju64(c, "max_count_exp");
+	if (mx && mx != 20 && !putu(ctx, cc, "max-count-exponent", mx))
+		return -1;
+	*chain = json_object_get(c, "modes");
+	/* --state: RFC 8913's operational leaves that twinhopd knows (no
+	 * Token or Client-IV: key material stays in the daemon). */
+	const char *st = jstr(c, "state");
+	bool up = !strcmp(st, "negotiating") || !strcmp(st, "negotiated") || !strcmp(st, "running");
+	if (state && !put(ctx, cc, "state", up ? "active" : "idle"))
+		return -1;
+	static const char *const sel[][2] = {{"open", "unauthenticated"},
+	                                     {"authenticated", "authenticated"},
+	                                     {"encrypted", "encrypted"},
+	                                     {"mixed", "unauth-test-encrypt-control"}};
+	for (size_t k = 0; state && k < 4; k++)
+		if (!strcmp(jstr(c, "mode"), sel[k][0]) && !put(ctx, cc, "selected-mode", sel[k][1]))
+			return -1;
+	size_t i;
+	json_t *t;
+	int n = 0;
+	json_array_foreach(json_object_get(c, "sessions"), i, t)
+	{
+		const char *nm = jstr(t, "name");
+		struct lyd_node *req = entry(ctx, cc, "test-session-request", nm);
+		struct lyd_node *ts = entry(ctx, sender, "test-session", nm);
+		if (!req || !ts)
+			return -1;
+		uint64_t us = ju64(t, "interval_us");
+		char iv[40];
+		snprintf(iv, sizeof(iv), "%" PRIu64 ".%05" PRIu64, us / 1000000u,
+		         us % 1000000u / 10u);
+		if (!putu(ctx, req, "sender-udp-port", ju64(t, "local_port")) ||
+		    !put(ctx, req, "reflector-ip", *jstr(t, "peer") ? jstr(t, "peer") : server) ||
+		    (ju64(t, "peer_port") &&
+		     !putu(ctx, req, "reflector-udp-port", ju64(t, "peer_port"))) ||
+		    !putu(ctx, req, "timeout", ju64(t, "loss_timeout_ms") / 1000u) ||
+		    (ju64(t, "padding") && !putu(ctx, req, "padding-length", ju64(t, "padding"))) ||
+		    !putu(ctx, req, "test-packet-dscp", ju64(t, "dscp")) ||
+		    !putu(ctx, ts, "number-of-packets", ju64(t, "count")) ||
+		    !put(ctx, ts,
+		         json_is_true(json_object_get(t, "poisson")) ? "lambda" : "periodic-interval",
+		         iv))
+			return -1;
+		if (state && *jstr(t, "sid") &&
+		    (!put(ctx, req, "state", "accepted") || !put(ctx, req, "sid", jstr(t, "sid"))))
+			return -1;
+		n++;
 	}
-	if (!srv && !put(ctx, cc, "server-ip", peer))
-		return -1;
-	struct lyd_node *req = entry(ctx, cc, "test-session-request", nm);
-	struct lyd_node *ts = entry(ctx, sender, "test-session", nm);
-	if (!req || !ts)
-		return -1;
-	if (!put(ctx, req, "sender-ip", local) || !putu(ctx, req, "sender-udp-port", lport) ||
-	    !put(ctx, req, "reflector-ip", peer) || !putu(ctx, req, "reflector-udp-port", pport) ||
-	    !putu(ctx, req, "timeout", ju64(k, "loss_timeout_ms") / 1000u) ||
-	    !putu(ctx, req, "test-packet-dscp", ju64(k, "dscp")))
-		return -1;
-	if (ju64(k, "padding") && !putu(ctx, req, "padding-length", ju64(k, "padding")))
-		return -1;
-	uint64_t us = ju64(k, "interval_us");
-	char iv[40];
-	snprintf(iv, sizeof(iv), "%" PRIu64 ".%05" PRIu64, us / 1000000u, us % 1000000u / 10u);
-	if (!putu(ctx, ts, "number-of-packets", ju64(k, "count")) ||
-	    !put(ctx, ts,
-	         json_is_true(json_object_get(k, "poisson")) ? "lambda" : "periodic-interval", iv))
-		return -1;
-	*n_started += json_is_true(json_object_get(k, "started"));
-	return 1;
+	*n_started += json_is_true(json_object_get(c, "started")) ? (unsigned)n : 0;
+	return n;
 }
 
-static int do_export(const char *out, const char *admin)
+static int do_export(const char *out, const char *admin, bool state)
 {
 	struct adm m;
 	struct ly_ctx *ctx = yang_ctx();
@@ -1064,29 +1265,60 @@ static int do_export(const char *out, const char *admin)
 	if (!putu(ctx, top, "session-reflector/refwait", ju64(conf, "refwait")))
 		goto out;
 
-	unsigned n_snd = 0, n_started = 0, n_light = 0;
+	unsigned n_snd = 0, n_started = 0, n_light = 0, n_other = 0;
 	json_array_foreach(json_object_get(sr, "sessions"), i, v)
 	{
 		if (!strcmp(jstr(v, "kind"), "light"))
 			n_light++;
-		if (strcmp(jstr(v, "kind"), "sender"))
-			continue;
-		int r = export_sender(ctx, top, v, &n_started);
+		/* a control-client's senders are its test sessions, below */
+		else if (!strcmp(jstr(v, "kind"), "sender") && !ju64(v, "client"))
+			n_other++;
+	}
+	/* One mode-preference-chain for the whole client (RFC 8913 has one):
+	 * the first control-client's; another with a different one is noted. */
+	const json_t *chain = NULL;
+	json_array_foreach(json_object_get(sr, "clients"), i, v)
+	{
+		const json_t *ch = NULL;
+		int r = export_client(ctx, top, v, &n_started, &ch, state);
 		if (r < 0)
 			goto out;
 		n_snd += (unsigned)r;
+		if (!chain)
+			chain = ch;
+		else if (!json_equal((json_t *)chain, (json_t *)ch))
+			note("control-client '%s' allows other modes than the first one; RFC 8913 "
+			     "has one mode-preference-chain: the first one's is written",
+			     jstr(v, "name"));
 	}
+	bool only_open = json_array_size(chain) == 1 &&
+	                 !strcmp(json_string_value(json_array_get(chain, 0)), "open");
+	json_array_foreach(chain, i, v)
+	{
+		char path[96];
+		const char *ym = yang_mode(json_string_value(v) ? json_string_value(v) : "");
+		if (!ym || only_open)
+			continue;
+		snprintf(path, sizeof(path), "client/mode-preference-chain[priority='%zu']/mode", i);
+		if (!put(ctx, top, path, ym))
+			goto out;
+	}
+	if (n_other)
+		note("%u sender%s left out: a sender without TWAMP-Control (TWAMP Light, "
+		     "STAMP) has no RFC 8913 form, whose control-client runs TWAMP-Control "
+		     "(twinhop sessions lists them)",
+		     n_other, n_other == 1 ? "" : "s");
 	if (n_snd && !put(ctx, top, "session-sender/admin-state", n_started ? "true" : "false"))
 		goto out;
 	if (n_started && n_started < n_snd)
-		note("%u of %u senders were never started; admin-state says true",
+		note("%u of %u test sessions were never started; admin-state says true",
 		     n_snd - n_started, n_snd);
 	if (n_light)
 		note("%u TWAMP Light/STAMP listener%s left out: RFC 8913 configures no reflector "
 		     "sessions (twinhop sessions lists them)",
 		     n_light, n_light == 1 ? "" : "s");
 	/* What we print is what libyang accepts. */
-	if (lyd_validate_all(&top, ctx, LYD_VALIDATE_NO_STATE, NULL)) {
+	if (lyd_validate_all(&top, ctx, state ? 0 : LYD_VALIDATE_NO_STATE, NULL)) {
 		fprintf(stderr, "twinhop config export: invalid result: %s: %s\n",
 		        ly_errpath(ctx) ? ly_errpath(ctx) : "", ly_errmsg(ctx));
 		goto out;
@@ -1115,7 +1347,7 @@ out:
 
 int cli_config(int argc, char **argv, const char *admin_path)
 {
-	bool replace = false, dry = false;
+	bool replace = false, dry = false, state = false;
 	const char *out = NULL, *file = NULL;
 	if (argc < 2 || (strcmp(argv[1], "import") && strcmp(argv[1], "export"))) {
 		fprintf(stderr, "twinhop config: expected import FILE or export\n"
@@ -1128,6 +1360,8 @@ int cli_config(int argc, char **argv, const char *admin_path)
 			replace = true;
 		else if (imp && !strcmp(argv[i], "--dry-run"))
 			dry = true;
+		else if (!imp && !strcmp(argv[i], "--state"))
+			state = true;
 		else if (!imp && (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) &&
 		         i + 1 < argc)
 			out = argv[++i];
@@ -1146,5 +1380,5 @@ int cli_config(int argc, char **argv, const char *admin_path)
 		                "Try 'twinhop config --help'.\n");
 		return 2;
 	}
-	return imp ? do_import(file, admin_path, replace, dry) : do_export(out, admin_path);
+	return imp ? do_import(file, admin_path, replace, dry) : do_export(out, admin_path, state);
 }

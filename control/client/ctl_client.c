@@ -116,8 +116,8 @@ struct ctl_client *ctl_client_new(const struct ctl_client_cfg *cfg)
 	if (!c->cfg.modes)
 		c->cfg.modes = TW_CTL_MODE_BASE_MASK;
 	c->cfg.modes &= TW_CTL_MODE_BASE_MASK;
-	c->cfg.features &=
-	    TW_CTL_MODE_INDIV_SESSIONS | TW_CTL_MODE_REFLECT_OCTETS | TW_CTL_MODE_SYMMETRICAL;
+	c->cfg.features &= TW_CTL_MODE_INDIV_SESSIONS | TW_CTL_MODE_REFLECT_OCTETS |
+	                   TW_CTL_MODE_SYMMETRICAL | TW_CTL_MODE_DSCP_ECN | TW_CTL_MODE_PTPV2;
 	if (!c->cfg.pbkdf2_max)
 		c->cfg.pbkdf2_max = CTL_CLIENT_PBKDF2_MAX_DEFAULT;
 	if (c->cfg.secret_len > CTL_CLIENT_SECRET_MAX || !c->cfg.modes) {
@@ -214,6 +214,16 @@ static void on_greeting(struct ctl_client *c)
 	if (!c->cfg.secret_len)
 		allowed &= TW_CTL_MODE_OPEN;
 	uint32_t pick = tw_ctl_mode_pick(g.modes, allowed);
+	/* An explicit order (RFC 8913 mode-preference-chain): the first mode
+	 * of it that the server offers, not the strongest. */
+	if (c->cfg.prefer[0]) {
+		pick = 0;
+		for (unsigned i = 0; i < 4 && c->cfg.prefer[i] && !pick; i++) {
+			uint32_t m = c->cfg.prefer[i] & TW_CTL_MODE_BASE_MASK;
+			if (m && !(m & (m - 1)) && (m & g.modes & allowed))
+				pick = m;
+		}
+	}
 	if (!pick) {
 		if (tw_ctl_mode_pick(g.modes, c->cfg.modes))
 			fail(c, CTL_CLIENT_E_NO_SECRET,

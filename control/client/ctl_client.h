@@ -82,11 +82,15 @@ enum ctl_client_err {
 
 struct ctl_client_cfg {
 	uint32_t modes;    /* allowed base modes (TW_CTL_MODE_OPEN|AUTH|...); 0 = all */
-	uint32_t features; /* wanted feature bits (INDIV_SESSIONS, REFLECT_OCTETS, SYMMETRICAL) */
+	uint32_t features; /* wanted feature bits (INDIV_SESSIONS, REFLECT_OCTETS, SYMMETRICAL,
+	                    * DSCP_ECN (RFC 7750), PTPV2 (RFC 8186)) */
 	char key_id[TW_CTL_KEYID_LEN + 1];
 	uint8_t secret[CTL_CLIENT_SECRET_MAX];
 	size_t secret_len;
 	uint32_t pbkdf2_max; /* 0 = CTL_CLIENT_PBKDF2_MAX_DEFAULT */
+	/* Base modes in order of preference (RFC 8913 mode-preference-chain),
+	 * 0-terminated, each within `modes`; all 0 = the strongest offered. */
+	uint32_t prefer[4];
 	/* Randomness for the session keys and Client-IV, in this order: AES
 	 * Session-key (16), HMAC Session-key (32), Client-IV (16).  NULL =
 	 * tw_crypto_random(); tests inject known values (wire reference §3.8). */

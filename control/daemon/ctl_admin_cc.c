@@ -225,13 +225,28 @@ static void cmd_client_add(struct adm_client *c, uint64_t id, const struct ctl_j
 	const char *m = ctl_arg_str(&g, "modes", false);
 	cfg.modes = TW_CTL_MODE_OPEN;
 	if (m && !g.bad) {
-		cfg.modes = ctl_client_parse_modes(m) & TW_CTL_MODE_BASE_MASK;
-		if (!cfg.modes) {
+		/* In order of preference (RFC 8913 mode-preference-chain). */
+		unsigned n = 0;
+		cfg.modes = 0;
+		for (const char *p = m; *p && !g.bad;) {
+			char one[32];
+			size_t l = strcspn(p, ",");
+			snprintf(one, sizeof(one), "%.*s", (int)(l < 31 ? l : 31), p);
+			uint32_t b = ctl_client_parse_modes(one) & TW_CTL_MODE_BASE_MASK;
+			if (!b || (b & (b - 1)) || (cfg.modes & b) || n == 4)
+				g.bad = true;
+			else
+				cfg.prefer[n++] = b;
+			cfg.modes |= b;
+			p += l + (p[l] == ',');
+		}
+		if (g.bad || !cfg.modes) {
 			snprintf(g.err, sizeof(g.err),
-			         "arg modes: a list of open, auth, enc, mixed");
+			         "arg modes: a list of open, auth, enc, mixed, each once");
 			g.bad = true;
 		}
 	}
+	cfg.max_count_exp = (uint8_t)ctl_arg_u64(&g, "max_count_exp", 15, 10, 20, false);
 	const char *k = ctl_arg_str(&g, "key_id", false);
 	if (k && !g.bad) {
 		if (!*k || strlen(k) > TW_CTL_KEYID_LEN) {
@@ -348,12 +363,16 @@ void adm_clients_json(struct ctl_jb *b, struct ctl_daemon *d)
 		addr_str(&k->local, s, sizeof(s));
 		if (s[0])
 			ctl_jb_str(b, "local", s);
-		ctl_jb_arr_begin(b, "modes");
+		ctl_jb_arr_begin(b, "modes"); /* in order of preference */
 		static const char *const mn[] = {"open", "auth", "enc", "mixed"};
-		for (unsigned m = 0; m < 4; m++)
-			if (k->modes & (1u << m))
-				ctl_jb_str(b, NULL, mn[m]);
+		for (unsigned m = 0; m < 4 && k->prefer[m]; m++)
+			for (unsigned x = 0; x < 4; x++)
+				if (k->prefer[m] == 1u << x)
+					ctl_jb_str(b, NULL, mn[x]);
+		if (!k->prefer[0])
+			ctl_jb_str(b, NULL, "open");
 		ctl_jb_arr_end(b);
+		ctl_jb_u64(b, "max_count_exp", k->max_count_exp);
 		if (k->key_id[0])
 			ctl_jb_str(b, "key_id", k->key_id);
 		ctl_jb_str(b, "state", ctl_cc_state_name(in.state));

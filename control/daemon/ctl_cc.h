@@ -59,6 +59,8 @@ struct ctl_cc_cfg {
 	struct sockaddr_storage server; /* address and TCP port */
 	struct tw_ipc_addr local;       /* sender address; family 0: the TCP local one */
 	uint32_t modes;                 /* allowed base modes (TW_CTL_MODE_*); 0 = open */
+	uint32_t prefer[4]; /* the same in order of preference, 0-terminated (RFC 8913) */
+	uint8_t max_count_exp; /* greeting Count accepted up to 2^this; 0 = 2^15 */
 	char key_id[TW_CTL_KEYID_LEN + 1];
 };
 

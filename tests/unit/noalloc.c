@@ -11,6 +11,7 @@
 #include "tw_ctl.h"
 #include "tw_hist.h"
 #include "tw_pkt.h"
+#include "tw_stamp_tlv.h"
 #include "tw_stats.h"
 #include "tw_time.h"
 
@@ -78,6 +79,26 @@ static void pkt_paths(struct tw_test_crypto *tc, struct tw_stamp_auth *sa)
 	tw_pkt_tlv_iter_init(&it, pkt + 44, 16);
 	while (tw_pkt_tlv_next(&it, &t) == TW_OK)
 		;
+
+	/* the STAMP reflector's TLV pass, authenticated: the sender's HMAC
+	 * TLV checked, every answered type, the reflector's HMAC TLV */
+	static const uint8_t tlvs[] = {
+		0x80, 2, 0, 12, 0, 0, 0, 0, 0x80, 4, 0, 4, 0, 0, 0, 0,	/* Location */
+		0x80, 3, 0, 4, 0, 0, 0, 0,				/* TS info */
+		0x80, 5, 0, 12, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,	/* DM */
+		0x80, 7, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* FU */
+		0x80, 10, 0, 8, 0x80, 1, 0, 4, 0, 0, 0, 1,		/* Return Path */
+		0x80, 8, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* HMAC */
+	};
+	static const uint8_t a[4] = {192, 0, 2, 1}, b[4] = {198, 51, 100, 7};
+	memset(pkt, 0, 112);
+	memcpy(pkt + 112, tlvs, sizeof tlvs);
+	CHECK(tw_stamp_tlv_sign(sa, pkt, 112 + sizeof tlvs, TW_PKT_STAMP_AUTH) == TW_OK);
+	struct tw_stamp_tlv_in in = {.family = 4, .src_addr = a, .dst_addr = b, .local4 = b,
+				     .fu_have = true, .sa = sa};
+	struct tw_stamp_tlv_out out;
+	CHECK(tw_stamp_tlv_reflect(pkt, 112 + sizeof tlvs, TW_PKT_STAMP_AUTH, &in, &out) == TW_OK);
+	CHECK(out.hmac && out.ev == 0);
 }
 
 /* A burst of every protected layout through an engine: protect, then verify. */
