@@ -1125,7 +1125,7 @@ static const char *yang_mode(const char *m)
  * test-session-requests and session-sender test-sessions.  Returns the
  * number of sessions written, -1 on error; *chain: the modes in order. */
 static int export_client(struct ly_ctx *ctx, struct lyd_node *top, const json_t *c,
-                         unsigned *n_started, const json_t **chain)
+                         unsigned *n_started, const json_t **chain, bool state)
 {
 	char server[INET6_ADDRSTRLEN + 2];
 	unsigned sport = 0;
@@ -1150,6 +1150,19 @@ static int export_client(struct ly_ctx *ctx, struct lyd_node *top, const json_t 
 	if (mx && mx != 20 && !putu(ctx, cc, "max-count-exponent", mx))
 		return -1;
 	*chain = json_object_get(c, "modes");
+	/* --state: RFC 8913's operational leaves that twinhopd knows (no
+	 * Token or Client-IV: key material stays in the daemon). */
+	const char *st = jstr(c, "state");
+	bool up = !strcmp(st, "negotiating") || !strcmp(st, "negotiated") || !strcmp(st, "running");
+	if (state && !put(ctx, cc, "state", up ? "active" : "idle"))
+		return -1;
+	static const char *const sel[][2] = {{"open", "unauthenticated"},
+	                                     {"authenticated", "authenticated"},
+	                                     {"encrypted", "encrypted"},
+	                                     {"mixed", "unauth-test-encrypt-control"}};
+	for (size_t k = 0; state && k < 4; k++)
+		if (!strcmp(jstr(c, "mode"), sel[k][0]) && !put(ctx, cc, "selected-mode", sel[k][1]))
+			return -1;
 	size_t i;
 	json_t *t;
 	int n = 0;
@@ -1176,13 +1189,16 @@ static int export_client(struct ly_ctx *ctx, struct lyd_node *top, const json_t 
 		         json_is_true(json_object_get(t, "poisson")) ? "lambda" : "periodic-interval",
 		         iv))
 			return -1;
+		if (state && *jstr(t, "sid") &&
+		    (!put(ctx, req, "state", "accepted") || !put(ctx, req, "sid", jstr(t, "sid"))))
+			return -1;
 		n++;
 	}
 	*n_started += json_is_true(json_object_get(c, "started")) ? (unsigned)n : 0;
 	return n;
 }
 
-static int do_export(const char *out, const char *admin)
+static int do_export(const char *out, const char *admin, bool state)
 {
 	struct adm m;
 	struct ly_ctx *ctx = yang_ctx();
@@ -1264,7 +1280,7 @@ static int do_export(const char *out, const char *admin)
 	json_array_foreach(json_object_get(sr, "clients"), i, v)
 	{
 		const json_t *ch = NULL;
-		int r = export_client(ctx, top, v, &n_started, &ch);
+		int r = export_client(ctx, top, v, &n_started, &ch, state);
 		if (r < 0)
 			goto out;
 		n_snd += (unsigned)r;
@@ -1302,7 +1318,7 @@ static int do_export(const char *out, const char *admin)
 		     "sessions (twinhop sessions lists them)",
 		     n_light, n_light == 1 ? "" : "s");
 	/* What we print is what libyang accepts. */
-	if (lyd_validate_all(&top, ctx, LYD_VALIDATE_NO_STATE, NULL)) {
+	if (lyd_validate_all(&top, ctx, state ? 0 : LYD_VALIDATE_NO_STATE, NULL)) {
 		fprintf(stderr, "twinhop config export: invalid result: %s: %s\n",
 		        ly_errpath(ctx) ? ly_errpath(ctx) : "", ly_errmsg(ctx));
 		goto out;
@@ -1331,7 +1347,7 @@ out:
 
 int cli_config(int argc, char **argv, const char *admin_path)
 {
-	bool replace = false, dry = false;
+	bool replace = false, dry = false, state = false;
 	const char *out = NULL, *file = NULL;
 	if (argc < 2 || (strcmp(argv[1], "import") && strcmp(argv[1], "export"))) {
 		fprintf(stderr, "twinhop config: expected import FILE or export\n"
@@ -1344,6 +1360,8 @@ int cli_config(int argc, char **argv, const char *admin_path)
 			replace = true;
 		else if (imp && !strcmp(argv[i], "--dry-run"))
 			dry = true;
+		else if (!imp && !strcmp(argv[i], "--state"))
+			state = true;
 		else if (!imp && (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) &&
 		         i + 1 < argc)
 			out = argv[++i];
@@ -1362,5 +1380,5 @@ int cli_config(int argc, char **argv, const char *admin_path)
 		                "Try 'twinhop config --help'.\n");
 		return 2;
 	}
-	return imp ? do_import(file, admin_path, replace, dry) : do_export(out, admin_path);
+	return imp ? do_import(file, admin_path, replace, dry) : do_export(out, admin_path, state);
 }

@@ -235,13 +235,14 @@ static const struct {
     {"admin", "usage: twinhop admin '{\"cmd\":\"NAME\",...}' [--admin PATH]\n"
               "Send one raw admin request (docs/admin-protocol.md) and print the reply line.\n"},
     {"config", "usage: twinhop config import FILE [--replace] [--dry-run] [--admin PATH]\n"
-               "       twinhop config export [-o FILE] [--admin PATH]\n"
+               "       twinhop config export [-o FILE] [--state] [--admin PATH]\n"
                "Apply / write the appliance's TWAMP configuration as ietf-twamp (RFC 8913)\n"
                "data in RFC 7951 JSON, validated with libyang (docs/yang.md).  import\n"
                "refuses, with the path, any leaf twinhop cannot do, and applies nothing\n"
                "then; ctrl-connections become twinhopd's own Control-Clients;\n"
                "--replace deletes every control-client first; --dry-run checks only.\n"
-               "FILE '-' is stdin.  export writes to stdout or -o FILE.\n"},
+               "FILE '-' is stdin.  export writes to stdout or -o FILE; --state adds\n"
+               "the control-clients' operational state (config false, not importable).\n"},
 };
 
 static bool cmd_usage(FILE *f, const char *cmd)

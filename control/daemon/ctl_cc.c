@@ -172,6 +172,8 @@ static void addr_bytes(const struct sockaddr_storage *ss, struct tw_ipc_addr *a)
 }
 
 static void conn_service(struct cc_conn *k, uint64_t now);
+static bool senders_ended(const struct cc_conn *k);
+static void conn_ended(struct cc_conn *k);
 
 static void conn_io(struct ctl_io *io, uint32_t events)
 {
@@ -368,6 +370,12 @@ static void conn_service(struct cc_conn *k, uint64_t now)
 	enum ctl_client_state s = ctl_client_state(k->cl);
 	if (s == CTL_CLIENT_FAILED) {
 		enum ctl_client_err e = ctl_client_error(k->cl);
+		/* The server closed after the test was over (its own timers):
+		 * nothing to retry, the results stay. */
+		if (k->st == CTL_CC_RUNNING && senders_ended(k)) {
+			conn_ended(k);
+			return;
+		}
 		conn_fail(k, client_cnt(e), now, "%s", ctl_client_errmsg(k->cl));
 		return;
 	}
@@ -615,22 +623,32 @@ uint64_t ctl_cc_deadline(const struct ctl_cc *cc)
 	return d;
 }
 
-/* Every sender of a running connection ended: Stop-Sessions, close. */
-static void conn_check_ended(struct cc_conn *k)
+static bool senders_ended(const struct cc_conn *k)
 {
-	struct ctl_cc *cc = k->cc;
+	const struct ctl_cc *cc = k->cc;
 	for (unsigned i = 0; i < k->n_sess; i++)
 		if (!k->acked[i] || !cc->env.ops->sender_ended(cc->env.ctx, k->sender[i]))
-			return;
-	if (ctl_client_stop(k->cl, 0) == CTL_CLIENT_E_NONE) {
+			return false;
+	return true;
+}
+
+/* Every sender of a running connection ended: Stop-Sessions (if the
+ * connection is still up), close. */
+static void conn_ended(struct cc_conn *k)
+{
+	struct ctl_cc *cc = k->cc;
+	bool stopped = false;
+	if (ctl_client_state(k->cl) == CTL_CLIENT_RUNNING &&
+	    ctl_client_stop(k->cl, 0) == CTL_CLIENT_E_NONE) {
 		size_t len;
 		const uint8_t *p = ctl_client_tx(k->cl, &len);
-		if (p && len && send(k->io.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+		stopped = p && len && send(k->io.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT) > 0;
+		if (stopped)
 			count(cc, CTL_CNT_CC_STOPPED);
 	}
 	conn_close(k, false); /* the senders stay, with their results */
-	log_info("control-client '%s': every test session ended; Stop-Sessions sent",
-	         k->cfg.name);
+	log_info("control-client '%s': every test session ended; %s", k->cfg.name,
+	         stopped ? "Stop-Sessions sent" : "the server had closed the connection");
 	k->st = CTL_CC_ENDED;
 	k->deadline = UINT64_MAX;
 }
@@ -641,10 +659,9 @@ void ctl_cc_tick(struct ctl_cc *cc, uint64_t now_ms)
 		struct cc_conn *k = &cc->c[i];
 		if (!k->used)
 			continue;
-		if (k->st == CTL_CC_RUNNING) {
-			conn_check_ended(k);
-			if (k->st != CTL_CC_RUNNING)
-				continue;
+		if (k->st == CTL_CC_RUNNING && senders_ended(k)) {
+			conn_ended(k);
+			continue;
 		}
 		if (now_ms < k->deadline)
 			continue;

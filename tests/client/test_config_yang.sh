@@ -168,6 +168,22 @@ python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert (c["servwait
 "$TWINHOP" config export >"$TMP/e1.json" 2>"$TMP/e1.err" && same "$TMP/valid.json" "$TMP/e1.json" &&
 	ok "export gives the imported document back" || { cat "$TMP/e1.json" >>"$TMP/e1.err"; ko "export" "$TMP/e1.err"; }
 ylint "$TMP/e1.json" >"$TMP/yl" 2>&1 && ok "yanglint accepts the export" || ko "yanglint export" "$TMP/yl"
+# --state: the operational leaves; yanglint takes them as data (not config),
+# import refuses them.
+"$TWINHOP" config export --state -o "$TMP/st.json" 2>"$TMP/st.err" &&
+	python3 - "$TMP/st.json" >>"$TMP/st.err" 2>&1 <<'PY' &&
+import json, sys
+c = {x["name"]: x for x in json.load(open(sys.argv[1]))["ietf-twamp:twamp"]["client"]["ctrl-connection"]}
+r1, r2 = c["r1"], c["r2 v6"]
+assert (r1["state"], r1["selected-mode"]) == ("active", "authenticated"), r1
+a = r1["test-session-request"][0]
+assert a["state"] == "accepted" and len(a["sid"]) == 32, a
+assert r2["state"] == "idle" and "selected-mode" not in r2 and "sid" not in r2["test-session-request"][0], r2
+PY
+	yanglint -p "$YDIR" -F 'ietf-twamp:*' -t data "$YANG" "$TMP/st.json" >>"$TMP/st.err" 2>&1 &&
+	! "$TWINHOP" config import "$TMP/st.json" >>"$TMP/st.err" 2>&1 &&
+	ok "export --state: connection state, selected mode, accepted sessions' SIDs; not importable" ||
+	ko "export --state" "$TMP/st.err"
 "$TWINHOP" config import "$TMP/e1.json" >"$TMP/again" 2>&1
 [ $? = 1 ] && grep -q "already has a control-client of that name" "$TMP/again" &&
 	ok "importing the same names again is refused" || ko "import twice" "$TMP/again"

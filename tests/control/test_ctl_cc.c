@@ -417,6 +417,39 @@ static void test_delete_running(void)
 	cc_done(cc);
 }
 
+/* The server closes once the senders are done: ended, not a retry. */
+static void test_closed_after_end(void)
+{
+	struct ctl_cc *cc = cc_new();
+	struct fsrv s;
+	struct ctl_cc_info in;
+	uint32_t id = add_conn(cc, "r1", TW_CTL_MODE_OPEN, 2);
+	run_to_running(cc, id, &s, TW_CTL_MODE_OPEN);
+	ctl_cc_sender_reply(cc, F.sa[0].session, true, "", ctl_now_ms());
+	ctl_cc_sender_reply(cc, F.sa[1].session, true, "", ctl_now_ms());
+	F.ended = true;
+	close(F.srv_fd);
+	F.srv_fd = -1;
+	spin();
+	CU_ASSERT_EQUAL(state0(cc, &in), CTL_CC_ENDED);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_CC_LOST], 0);
+	CU_ASSERT_EQUAL(F.dels, 0);
+	/* while they still send, the same close is a loss and a retry */
+	F.ended = false;
+	CU_ASSERT(ctl_cc_del(cc, id, ctl_now_ms()));
+	id = add_conn(cc, "r2", TW_CTL_MODE_OPEN, 2);
+	F.adds = 0;
+	run_to_running(cc, id, &s, TW_CTL_MODE_OPEN);
+	ctl_cc_sender_reply(cc, F.sa[0].session, true, "", ctl_now_ms());
+	close(F.srv_fd);
+	F.srv_fd = -1;
+	spin();
+	CU_ASSERT_EQUAL(state0(cc, &in), CTL_CC_RETRYING);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_CC_LOST], 1);
+	CU_ASSERT_EQUAL(F.dels, 4); /* r1's two at delete, r2's two at the failure */
+	cc_done(cc);
+}
+
 /* Refusal, loss, connect failure, timeout, fast-path NACK: each its
  * counter and message; retries with 1, 2, 4 s... */
 static void test_failures_retry(void)
@@ -570,6 +603,7 @@ int main(void)
 	    {"flow_open", test_flow_open},
 	    {"flow_auth", test_flow_auth},
 	    {"delete_running", test_delete_running},
+	    {"closed_after_end", test_closed_after_end},
 	    {"failures_retry", test_failures_retry},
 	    {"bounds", test_bounds},
 	    {NULL, NULL},

@@ -371,10 +371,45 @@ def stamp_tlv():
     }
 
 
+def client():
+    # [modes:1][chunk:1][server octets] (fuzz_client.c): a server's side of
+    # the exchange, RFC 4656 §3.1 / RFC 5357 §3.2-3.7 layouts
+    def greeting(modes, count=1024):
+        return bytes(12) + struct.pack('>I', modes) + b'\xc3' * 16 + b'\x5a' * 16 + \
+            struct.pack('>I', count) + bytes(12)
+
+    def server_start(accept):
+        return bytes(15) + bytes([accept]) + bytes(16) + struct.pack('>Q', 0xeeb34ec3eca4a05d) + bytes(8)
+
+    def accept(acc, port, sid):
+        return bytes([acc, 0]) + struct.pack('>H', port) + bytes([sid]) * 16 + bytes(12) + bytes(16)
+
+    def start_ack(acc):
+        return bytes([acc]) + bytes(31)
+
+    run = greeting(1) + server_start(0) + accept(0, 20000, 0xa1) + accept(0, 20001, 0xa2) + \
+        accept(0, 20002, 0xa3) + start_ack(0)
+    return {
+        'open': bytes([0x01, 0x0f]) + run,
+        'open-bytewise-eof': bytes([0x41, 0x00]) + run,
+        'open-preferred': bytes([0x1f, 0x0f]) + run,
+        'refused-modes-0': bytes([0x0f, 0x3f]) + greeting(0),
+        'no-common-mode': bytes([0x04, 0x3f]) + greeting(1),
+        'count-too-big': bytes([0x02, 0x3f]) + greeting(2, 1 << 20),
+        'server-start-1': bytes([0x01, 0x3f]) + greeting(1) + server_start(1),
+        'session-refused': bytes([0x01, 0x0f]) + greeting(1) + server_start(0) + accept(4, 0, 0),
+        'start-refused': bytes([0x01, 0x0f]) + greeting(1) + server_start(0) +
+        accept(0, 20000, 1) * 3 + start_ack(2),
+        'auth-garbage': bytes([0x02, 0x07]) + greeting(2) + bytes(range(200)),
+        'truncated-reset': bytes([0xc1, 0x3f]) + greeting(1)[:40],
+    }
+
+
 def main():
     for name, fn in (('ctl', ctl), ('pkt', pkt), ('crypto', crypto), ('time', time_),
                      ('ring', ring), ('ipc', ipc), ('net', net), ('profile', profile),
-                     ('srv', srv), ('http', http), ('stamp_tlv', stamp_tlv)):
+                     ('srv', srv), ('http', http), ('stamp_tlv', stamp_tlv),
+                     ('client', client)):
         d = os.path.join(here, 'corpus', name)
         os.makedirs(d, exist_ok=True)
         for f in os.listdir(d):
