@@ -49,6 +49,7 @@ struct fp_refl {
 	uint32_t dm_cnt;  /* RFC 8972 §4.5 Direct Measurement count, 0 = none */
 	struct fp_fu *fu; /* RFC 8972 §4.7 Follow-Up state, NULL = stateless */
 	bool z;		  /* PTP timestamps (RFC 8186) */
+	bool dscp_ecn;	  /* RFC 7750 Sender DSCP and ECN field */
 	uint8_t dscp, ttl;
 	struct tw_test_crypto *tc; /* TWAMP modes 2/4 */
 	struct tw_stamp_auth *sa;  /* STAMP authenticated */
@@ -592,6 +593,13 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 			FP_INC(c, DROP_NO_ROOM);
 		return FP_RX_DROP;
 	}
+	/* RFC 7750 §3.2: the DSCP and ECN this packet arrived with, in the
+	 * octet after Sender TTL (before protection: inside mode 4's
+	 * encrypted region).  In open layouts it lies past the 41-octet base,
+	 * in what the incremental checksum takes for moved padding, so the
+	 * checksum is summed in full for such sessions. */
+	if (rf->dscp_ecn && tw_pkt_set_dscp_ecn(pl, (size_t)r, l, pi->tos))
+		cs.incr = false;
 	if (tw_pkt_is_stamp(l)) {
 		/* RFC 8972 §4: echo every TLV, answer the ones we process */
 		if ((size_t)r > tw_pkt_reflector_base(l)) {
@@ -691,6 +699,7 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 			.seq = s->seq,
 			.dm_cnt = (uint32_t)s->rx + 1,
 			.z = s->z,
+			.dscp_ecn = s->dscp_ecn,
 			.dscp = reply_dscp(s->copy_dscp, s->dscp, pi),
 			.ttl = s->ttl,
 		};
@@ -705,6 +714,7 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 			.fu = tw_pkt_is_stamp((enum tw_pkt_layout)s->layout) ? fp_sess_fu(fp.sess, s)
 									     : NULL,
 			.z = s->z,
+			.dscp_ecn = s->dscp_ecn,
 			.dscp = reply_dscp(s->copy_dscp, s->dscp, pi),
 			.ttl = s->ttl,
 			.tc = s->crypto ? &s->crypto->tc : NULL,

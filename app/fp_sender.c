@@ -129,6 +129,13 @@ static void build_template(struct fp_sender *s, const struct tw_ipc_sender_add *
 		off += 40;
 	}
 	fp_set_dscp_ttl(p, &s->pi, s->dscp);
+	if (s->ecn) { /* RFC 3168 §5: the low two bits of the octet */
+		if (s->pi.ipv == 4)
+			((struct rte_ipv4_hdr *)(p + s->pi.l3_off))->type_of_service |= s->ecn;
+		else
+			((struct rte_ipv6_hdr *)(p + s->pi.l3_off))->vtc_flow |=
+			    rte_cpu_to_be_32((uint32_t)s->ecn << 20);
+	}
 	if (s->ttl != 255) {
 		if (s->pi.ipv == 4)
 			((struct rte_ipv4_hdr *)(p + s->pi.l3_off))->time_to_live = s->ttl;
@@ -174,6 +181,8 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 	s->no_results = (req->flags & TW_IPC_SF_NO_RESULTS) != 0;
 	s->resolve = (req->flags & TW_IPC_SF_RESOLVE) != 0;
 	s->dscp = req->dscp & 63;
+	s->ecn = req->ecn & 3;
+	s->dscp_ecn = (req->flags & TW_IPC_SF_DSCP_ECN) != 0;
 	s->ttl = req->ttl ? req->ttl : 255;
 	s->ssid = req->ssid;
 	bool auth = req->sec == TW_IPC_SEC_AUTH || req->sec == TW_IPC_SEC_ENC;
@@ -690,6 +699,9 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 	r.err4 = fp.errest[s->z];
 	r.dscp_tx = s->dscp;
 	r.dscp_rx = (uint8_t)(pi->tos >> 2);
+	r.tos_rx = pi->tos;
+	if (s->dscp_ecn && tw_pkt_get_dscp_ecn(pl, len, s->layout, &r.tos_fwd))
+		r.flags |= TW_IPC_RES_TOS_FWD;
 	r.ssid = rp.ssid;
 	r.rx_len = (uint16_t)len;
 	ss->rx++;

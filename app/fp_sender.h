@@ -56,7 +56,9 @@ struct fp_sender {
 	enum tw_pkt_layout layout;
 	enum tw_pkt_prot prot;
 	bool z, no_results, resolve;
+	bool dscp_ecn; /* RFC 7750 negotiated: read the reflector's Sender DSCP and ECN */
 	uint8_t dscp, ttl;
+	uint8_t ecn; /* ECN codepoint sent (RFC 3168 §5) */
 	uint16_t ssid;
 	uint32_t pl_len;	 /* sender UDP payload octets: base + padding */
 	uint64_t interval_tsc;	 /* periodic interval, or Poisson mean */

@@ -79,7 +79,8 @@ struct fp_session {
 	bool copy_dscp;
 	uint8_t ttl;	  /* sent TTL / Hop Limit (255 unless told) */
 	uint8_t min_ttl;  /* 0 = no check */
-	uint16_t spare;
+	bool dscp_ecn;	  /* RFC 7750: report the received DSCP and ECN */
+	uint8_t spare;
 	uint32_t pad_len; /* Padding Length from the request */
 	uint32_t seq;	  /* reflector: own counter (RFC 5357 §4.2.1) */
 	uint32_t id;	  /* control-plane handle */

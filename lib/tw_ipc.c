@@ -144,6 +144,9 @@ static enum tw_err v_port_config(const struct tw_ipc_port_config *m, uint32_t *b
 static enum tw_err v_reflector_add(const struct tw_ipc_reflector_add *m, uint32_t *bad)
 {
 	V_SESSION_COMMON(struct tw_ipc_reflector_add, m);
+	/* RFC 7750 is a TWAMP-Control mode: no Light/STAMP packet has the field */
+	if ((m->flags & TW_IPC_SF_DSCP_ECN) && m->proto != TW_IPC_PROTO_TWAMP)
+		BAD(TW_E_ARG, struct tw_ipc_reflector_add, flags);
 	return TW_OK;
 }
 
@@ -155,6 +158,10 @@ static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad
 		BAD(TW_E_ARG, T, sched);
 	if (m->interval_ns < TW_IPC_INTERVAL_MIN_NS)
 		BAD(TW_E_ARG, T, interval_ns);
+	if (m->ecn > 3) /* a 2-bit field (RFC 3168 §5) */
+		BAD(TW_E_ARG, T, ecn);
+	if ((m->flags & TW_IPC_SF_DSCP_ECN) && m->proto != TW_IPC_PROTO_TWAMP)
+		BAD(TW_E_ARG, T, flags);
 	return TW_OK;
 }
 

@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 7
+#define TW_IPC_VERSION 8
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -150,6 +150,11 @@ enum tw_ipc_sec {
 #define TW_IPC_SF_PTP_TS     0x0010u /* send PTP timestamps (Z bit, §5.2) instead of NTP */
 #define TW_IPC_SF_COPY_DSCP  0x0020u /* reflector: reply with the received DSCP, not .dscp */
 #define TW_IPC_SF_NO_RESULTS 0x0040u /* sender: only SENDER_SUMMARY, no per-packet records */
+/* RFC 7750 DSCP and ECN Monitoring negotiated (Modes bit 256): a TWAMP
+ * reflector writes the received TOS / Traffic Class octet into the Sender
+ * DSCP and ECN field (lib/tw_pkt.h tw_pkt_dscp_ecn_off); a TWAMP sender
+ * reads it back (tw_ipc_result.tos_fwd, TW_IPC_RES_TOS_FWD). */
+#define TW_IPC_SF_DSCP_ECN   0x0080u
 
 /* An IPv4 or IPv6 address. */
 struct tw_ipc_addr {
@@ -297,7 +302,7 @@ struct tw_ipc_sender_add {
 	uint8_t sched;        /* enum tw_ipc_sched */
 	uint8_t dscp;         /* DSCP 0..63 of test packets (§2.8) */
 	uint8_t ttl;          /* TTL / Hop Limit sent; 0 = 255 (hop counting, §7) */
-	uint8_t pad0;         /* MBZ */
+	uint8_t ecn;          /* ECN codepoint of test packets 0..3 (RFC 3168 §5: 2 = ECT(0)) */
 	uint64_t interval_ns; /* periodic interval, or Poisson mean, ns; >= TW_IPC_INTERVAL_MIN_NS */
 	uint64_t count;       /* packets to send; 0 = bounded by duration_ns only */
 	uint64_t duration_ns; /* ns of sending; 0 = count only; both 0 = until STOP */
@@ -539,6 +544,7 @@ struct tw_ipc_session_event {
 #define TW_IPC_RES_HW_T1    0x0010u /* T1 from the NIC */
 #define TW_IPC_RES_HW_T4    0x0020u /* T4 from the NIC */
 #define TW_IPC_RES_TTL_NONE 0x0040u /* reflector wrote no Sender TTL (twampy, §6.1) */
+#define TW_IPC_RES_TOS_FWD  0x0080u /* tos_fwd holds the reflector's RFC 7750 report */
 
 struct tw_ipc_result {
 	uint32_t session;       /* sender session id */
@@ -559,7 +565,9 @@ struct tw_ipc_result {
 	uint8_t dscp_rx;        /* DSCP of the reply as received, 0..63 */
 	uint16_t ssid;          /* STAMP SSID in the reply; 0 for TWAMP */
 	uint16_t rx_len;        /* octets of the reply's UDP payload */
-	uint16_t pad0;          /* MBZ */
+	uint8_t tos_fwd; /* RFC 7750 Sender DSCP and ECN: TOS octet the reflector received
+	                  * (DSCP << 2 | ECN), valid with TW_IPC_RES_TOS_FWD */
+	uint8_t tos_rx;  /* TOS / Traffic Class octet of the reply as received (DSCP, ECN) */
 };
 
 #define TW_IPC_RESULTS_MAX                                                                         \

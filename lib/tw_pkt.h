@@ -472,6 +472,76 @@ static inline void tw_pkt_set_t3(uint8_t *buf, enum tw_pkt_layout l, uint64_t t3
 }
 
 /*
+ * RFC 7750 DSCP and ECN Monitoring (Modes bit 256, negotiated in
+ * TWAMP-Control).  RFC 7750 §3.2 (Figures 1 and 2) gives the Session-
+ * Reflector packet one more field, "Sender DSCP and ECN", in the octet that
+ * follows Sender TTL, laid out as the IP header's octet (RFC 2474 §3,
+ * RFC 3168 §5):
+ *
+ *     0   1   2   3   4   5   6   7
+ *   +---+---+---+---+---+---+---+---+
+ *   |         DSCP          |  ECN  |
+ *   +---+---+---+---+---+---+---+---+
+ *
+ * The reflector copies what it received in the IPv4 TOS / IPv6 Traffic Class
+ * of the Session-Sender's packet; the rest of that 32-bit row stays MBZ.
+ * TWAMP layouts only: offset 41 in the open/mixed packets, 81 in the
+ * authenticated/encrypted ones (inside the MBZ octets, and inside the mode-4
+ * encrypted region, so it is written before protection).  STAMP carries the
+ * same information in its Class of Service TLV (RFC 8972 §4.4): 0 there.
+ *
+ * The open reflector base (41 octets) ends at Sender TTL, so the field lies
+ * in what RFC 5357 calls padding: a reply shorter than 42 octets has no room
+ * for it.  A Session-Sender that negotiated the mode pads its packets so the
+ * reply reaches the end of that row: tw_pkt_dscp_ecn_min_pad().
+ */
+static inline size_t tw_pkt_dscp_ecn_off(enum tw_pkt_layout l)
+{
+	if (!tw_pkt_layout_valid(l) || tw_pkt_is_stamp(l))
+		return 0;
+	return (size_t)tw_pkt_geom_tab[l].r_ttl + 1;
+}
+
+/* Smallest Padding Length whose reflected packet (tw_pkt_reflect_len) holds
+ * the whole row of the Sender DSCP and ECN field (offset + 3 octets): 30 for
+ * the open layout, 3 for the open Symmetrical Size layout, 0 when the
+ * reflector base already holds it (authenticated/encrypted, STAMP). */
+static inline uint32_t tw_pkt_dscp_ecn_min_pad(enum tw_pkt_layout l)
+{
+	size_t off = tw_pkt_dscp_ecn_off(l);
+	if (!off)
+		return 0;
+	size_t end = off + 3, sb = tw_pkt_geom_tab[l].s_base;
+	if (end <= tw_pkt_geom_tab[l].r_base)
+		return 0;
+	return (uint32_t)(end - sb);
+}
+
+/* Reflector: write the received TOS / Traffic Class octet into a reflector
+ * packet of len octets.  false (nothing written) when the layout has no
+ * such field or the packet is too short to hold it. */
+static inline bool tw_pkt_set_dscp_ecn(uint8_t *buf, size_t len, enum tw_pkt_layout l, uint8_t tos)
+{
+	size_t off = tw_pkt_dscp_ecn_off(l);
+	if (!off || len <= off)
+		return false;
+	buf[off] = tos;
+	return true;
+}
+
+/* Session-Sender: the Sender DSCP and ECN octet of a (decrypted) reply of
+ * len octets into *tos; false when the reply has none. */
+static inline bool tw_pkt_get_dscp_ecn(const uint8_t *buf, size_t len, enum tw_pkt_layout l,
+                                       uint8_t *tos)
+{
+	size_t off = tw_pkt_dscp_ecn_off(l);
+	if (!off || len <= off)
+		return false;
+	*tos = buf[off];
+	return true;
+}
+
+/*
  * RFC 6038 Reflect Octets (spec §4.6) for a reflector packet built apart from
  * the sender packet: copy the first n octets of the sender's padding to the
  * start of the reflector's padding.  Copies what fits and returns TW_OK if all

@@ -112,8 +112,60 @@ void tw_stats_acc_copy(struct tw_stats_acc *dst, const struct tw_stats_acc *src)
 	hist_repoint(dst);
 }
 
+/*
+ * RFC 7750 DSCP and ECN monitoring, per direction.  Forward: what the
+ * Session-Reflector received (its Sender DSCP and ECN field) against what we
+ * sent.  Backward: the reply as received here against the DSCP we asked the
+ * reflector to use (the Type-P DSCP, RFC 5357 §3.5, is the same as ours).
+ * ECN (RFC 3168 §5): ECT(0) or ECT(1) turned into CE is a congestion mark;
+ * any other change (ECT bleached to Not-ECT, a Not-ECT packet marked) is
+ * counted apart, as it means a box on the path rewrites the field.
+ */
+static void tos_add(struct tw_stats_tos *t, const struct tw_stats_reply *rp)
+{
+	uint8_t tx_ecn = rp->tos_tx & 3u;
+	bool ect = tx_ecn == 1 || tx_ecn == 2;
+	t->tx = rp->tos_tx;
+	if (rp->tos_known & TW_STATS_TOS_FWD) {
+		uint8_t ecn = rp->tos_fwd & 3u;
+		t->fwd_n++;
+		t->fwd_last = rp->tos_fwd;
+		t->fwd_dscp_changed += (rp->tos_fwd >> 2) != (rp->tos_tx >> 2);
+		if (ect && ecn == 3)
+			t->fwd_ce++;
+		else if (ecn != tx_ecn)
+			t->fwd_ecn_other++;
+	}
+	if (rp->tos_known & TW_STATS_TOS_BWD) {
+		t->bwd_n++;
+		t->bwd_last = rp->tos_bwd;
+		t->bwd_dscp_changed += (rp->tos_bwd >> 2) != (rp->tos_tx >> 2);
+		t->bwd_ce += (rp->tos_bwd & 3u) == 3;
+	}
+}
+
+static void tos_merge(struct tw_stats_tos *d, const struct tw_stats_tos *s)
+{
+	if (s->fwd_n) {
+		d->fwd_last = s->fwd_last;
+		d->tx = s->tx;
+	}
+	if (s->bwd_n) {
+		d->bwd_last = s->bwd_last;
+		d->tx = s->tx;
+	}
+	d->fwd_n += s->fwd_n;
+	d->fwd_dscp_changed += s->fwd_dscp_changed;
+	d->fwd_ce += s->fwd_ce;
+	d->fwd_ecn_other += s->fwd_ecn_other;
+	d->bwd_n += s->bwd_n;
+	d->bwd_dscp_changed += s->bwd_dscp_changed;
+	d->bwd_ce += s->bwd_ce;
+}
+
 void tw_stats_acc_merge(struct tw_stats_acc *d, const struct tw_stats_acc *s)
 {
+	tos_merge(&d->tos, &s->tos);
 	d->sent += s->sent;
 	d->settled += s->settled;
 	d->received += s->received;
@@ -469,6 +521,8 @@ uint32_t tw_stats_reply(struct tw_stats *st, const struct tw_stats_reply *rp,
 		BOTH(mm_add(&A_->hops_fwd, init - rp->snd_ttl));
 	if (rp->rx_ttl && rp->rx_ttl <= init)
 		BOTH(mm_add(&A_->hops_bwd, init - rp->rx_ttl));
+	if (rp->tos_known)
+		BOTH(tos_add(&A_->tos, rp));
 
 	if (s < st->settle_next) { /* already declared lost (RFC 7680) */
 		BOTH(A_->late++);
@@ -593,6 +647,7 @@ void tw_stats_summary_fill(const struct tw_stats *st, const struct tw_stats_acc 
 	o->lost_fwd = (uint64_t)lf;
 	o->lost_bwd = a->lost - o->lost_fwd;
 	o->loss_ppm = ppm(a->lost, a->settled);
+	o->tos = a->tos;
 	o->late = a->late;
 	o->forced = a->forced;
 	o->unknown = a->unknown;

@@ -66,7 +66,17 @@ struct tw_stats_reply {
 	uint8_t snd_ttl;          /* Sender TTL field: TTL of the test packet at the reflector */
 	uint8_t rx_ttl;           /* TTL of the reply as received here; 0 = unknown */
 	uint8_t init_ttl;         /* TTL both sides send with; 0 means 255 */
+	/* RFC 7750 DSCP and ECN monitoring: IPv4 TOS / IPv6 Traffic Class
+	 * octets (DSCP << 2 | ECN) of the test packet as sent (tos_tx), as the
+	 * Session-Reflector received it (tos_fwd, its Sender DSCP and ECN
+	 * field) and of the reply as received here (tos_bwd).  tos_known says
+	 * which are valid (TW_STATS_TOS_*; 0, the zero-initialised value,
+	 * means none: nothing is counted). */
+	uint8_t tos_known;
+	uint8_t tos_tx, tos_fwd, tos_bwd;
 };
+#define TW_STATS_TOS_FWD 0x1u /* tos_tx and tos_fwd valid */
+#define TW_STATS_TOS_BWD 0x2u /* tos_tx and tos_bwd valid */
 
 /* ---- per-sample result ---- */
 
@@ -128,7 +138,17 @@ struct tw_stats_mm {
 	int64_t sum;
 };
 
+/* RFC 7750 DSCP and ECN per direction (tw_stats_reply.tos_*): replies that
+ * carried the information, DSCP remarked on the way, ECT -> CE congestion
+ * marks (RFC 3168 §5), other ECN rewrites; the last octets seen. */
+struct tw_stats_tos {
+	uint64_t fwd_n, fwd_dscp_changed, fwd_ce, fwd_ecn_other;
+	uint64_t bwd_n, bwd_dscp_changed, bwd_ce;
+	uint8_t tx, fwd_last, bwd_last; /* TOS octets: DSCP << 2 | ECN */
+};
+
 struct tw_stats_acc {
+	struct tw_stats_tos tos; /* RFC 7750; zeroed by tw_stats_acc_reset */
 	uint64_t sent;     /* tw_stats_sent() calls accepted */
 	uint64_t settled;  /* sent packets whose loss timeout has passed */
 	uint64_t received; /* distinct sender seqs answered in time */
@@ -228,6 +248,7 @@ struct tw_stats_summary {
 	bool unsync; /* some one-way delay was from an unsynced clock */
 	uint64_t unsync_n;
 	struct tw_stats_mmsum hops_fwd, hops_bwd; /* initial TTL - received TTL */
+	struct tw_stats_tos tos;                  /* RFC 7750 DSCP and ECN per direction */
 };
 
 enum tw_err tw_stats_init(struct tw_stats *st, const struct tw_stats_config *cfg);

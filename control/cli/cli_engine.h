@@ -43,6 +43,9 @@ struct cli_sess_cfg {
 	uint32_t padding;       /* octets after the sender base */
 	uint16_t server_octets; /* RFC 6038: start of the padding */
 	uint8_t dscp;
+	uint8_t ecn;   /* RFC 3168 §5 codepoint sent, 0..3 */
+	bool dscp_ecn; /* RFC 7750 negotiated: replies carry the Sender DSCP and ECN */
+	bool ptp;      /* RFC 8186 negotiated: send T1 in the truncated PTP format */
 	uint16_t ssid;        /* STAMP */
 	/* RFC 8972 TLVs sent right after the STAMP sender base (socket
 	 * engine); with them the padding is 0. */

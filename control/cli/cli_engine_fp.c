@@ -224,6 +224,18 @@ static void fp_event(void *arg, const char *l)
 		rp.snd_ttl = no_ttl ? 0 : (uint8_t)u(l, "ttl_fwd");
 		rp.rx_ttl = (uint8_t)u(l, "ttl_back");
 		rp.init_ttl = 255;
+		/* RFC 7750 per direction (docs/admin-protocol.md "result") */
+		const struct cli_sess_cfg *sc = &p->e->cfg[i];
+		rp.tos_tx = (uint8_t)(sc->dscp << 2 | (sc->ecn & 3));
+		uint64_t tf;
+		if (cli_json_u64(l, "tos_fwd", &tf)) {
+			rp.tos_fwd = (uint8_t)tf;
+			rp.tos_known |= TW_STATS_TOS_FWD;
+		}
+		if (cli_json_u64(l, "tos_rx", &tf)) {
+			rp.tos_bwd = (uint8_t)tf;
+			rp.tos_known |= TW_STATS_TOS_BWD;
+		}
 		if (p->cb->reply)
 			p->cb->reply(p->cb->arg, (unsigned)i, &rp);
 	} else if (!strcmp(ev, "summary")) {
@@ -283,16 +295,20 @@ static int add_one(struct fp_priv *p, unsigned i, bool as_light, char *err, size
 	                 "\"local_port\":%u,\"peer\":\"%s\",\"peer_port\":%u,\"dscp\":%u,"
 	                 "\"ttl\":255,\"padding\":%u,\"interval_us\":%" PRIu64
 	                 ",\"poisson\":%s,\"count\":%" PRIu64 ",\"loss_timeout_ms\":%" PRId64
-	                 ",\"ssid\":%u,\"results\":true,\"start\":%s,\"subscribe\":true",
+	                 ",\"ssid\":%u,\"results\":true,\"start\":%s,\"subscribe\":true"
+	                 ",\"ecn\":%u,\"ptp\":%s",
 	                 proto, la, lp, pa, pp, c->dscp, c->padding, ius,
 	                 c->poisson ? "true" : "false", c->count, c->loss_timeout_ns / 1000000,
-	                 c->ssid, p->deferred[i] ? "false" : "true");
+	                 c->ssid, p->deferred[i] ? "false" : "true", c->ecn & 3u,
+	                 c->ptp && !as_light ? "true" : "false");
 	if (twamp) {
 		uint32_t base = c->twamp_mode & TW_CTL_MODE_BASE_MASK;
 		n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"sec\":\"%s\",\"sid\":\"",
 		              sec_name(c->twamp_mode));
 		n += hex_out(req + n, sizeof(req) - (size_t)n, c->sid, 16);
 		n += snprintf(req + n, sizeof(req) - (size_t)n, "\"");
+		if (c->dscp_ecn) /* RFC 7750 negotiated */
+			n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"dscp_ecn\":true");
 		if (base == TW_CTL_MODE_AUTH || base == TW_CTL_MODE_ENCRYPTED) {
 			n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"aes_key\":\"");
 			n += hex_out(req + n, sizeof(req) - (size_t)n, c->test_aes_key, 16);

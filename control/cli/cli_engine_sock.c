@@ -84,9 +84,11 @@ static struct sock_priv *priv(struct cli_engine *e)
 	return e->priv;
 }
 
-static int setopts(int fd, int family, uint8_t dscp, char *err, size_t errlen)
+static int setopts(int fd, int family, uint8_t dscp, uint8_t ecn, char *err, size_t errlen)
 {
-	int one = 1, ttl = 255, tos = dscp << 2;
+	/* the whole octet: DSCP and the RFC 3168 §5 ECN codepoint (Linux
+	 * keeps the ECN bits of IP_TOS / IPV6_TCLASS on UDP sockets) */
+	int one = 1, ttl = 255, tos = dscp << 2 | (ecn & 3);
 	int rc = 0;
 	if (family == AF_INET) {
 		rc |= setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
@@ -180,7 +182,7 @@ static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	if (setopts(s->fd, family, cfg->dscp, err, errlen) < 0)
+	if (setopts(s->fd, family, cfg->dscp, cfg->ecn, err, errlen) < 0)
 		return -1;
 	if (bind_port(s->fd, cfg) < 0) {
 		snprintf(err, errlen, "bind test socket: %s", strerror(errno));
@@ -244,12 +246,13 @@ static void send_one(struct cli_engine *e, struct sock_priv *p, unsigned i,
 		tw_pkt_sender_encode(cfg->layout, &ps, s->tx, s->tx_len);
 		tw_test_protect(&s->tc, s->tx, s->tx_len, s->sreg.enc_len, s->sreg.hmac_off);
 		tw_time_now_ts(&p->sync, &ts);
-		tw_put_be64(s->tx + g->s_ts, ts.ntp);
-		tw_put_be16(s->tx + g->s_errest, tw_ts_errest(&ts, false));
+		tw_put_be64(s->tx + g->s_ts, tw_ts_wire(&ts, cfg->ptp));
+		tw_put_be16(s->tx + g->s_errest, tw_ts_errest(&ts, cfg->ptp));
 	} else {
 		tw_time_now_ts(&p->sync, &ts);
-		ps.ts = ts.ntp;
-		ps.errest = tw_ts_errest(&ts, false);
+		/* RFC 8186 §2.3: Z = 1 marks the truncated PTP format */
+		ps.ts = tw_ts_wire(&ts, cfg->ptp);
+		ps.errest = tw_ts_errest(&ts, cfg->ptp);
 		tw_pkt_sender_encode(cfg->layout, &ps, s->tx, s->tx_len);
 		if (s->crypto)
 			tw_test_protect(&s->tc, s->tx, s->tx_len, s->sreg.enc_len,
@@ -389,6 +392,15 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 		rp.snd_ttl = r.sender_ttl;
 		rp.rx_ttl = (uint8_t)ttl;
 		rp.init_ttl = 255;
+		/* RFC 7750 per direction: the reflector's Sender DSCP and ECN
+		 * (forward), and the reply's own TOS as the kernel gave it */
+		rp.tos_tx = (uint8_t)(cfg->dscp << 2 | (cfg->ecn & 3));
+		if (cfg->dscp_ecn && tw_pkt_get_dscp_ecn(buf, (size_t)n, cfg->layout, &rp.tos_fwd))
+			rp.tos_known |= TW_STATS_TOS_FWD;
+		if (tos >= 0) {
+			rp.tos_bwd = (uint8_t)tos;
+			rp.tos_known |= TW_STATS_TOS_BWD;
+		}
 		if (cb->reply)
 			cb->reply(cb->arg, i, &rp);
 	}

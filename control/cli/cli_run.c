@@ -241,6 +241,7 @@ static void sa_str(const struct sockaddr_storage *ss, char *out, size_t cap)
 static void fill_cfg(struct cli_sess_cfg *sc, const struct cli_plan *pl, int64_t loss_timeout_ns)
 {
 	sc->dscp = pl->dscp;
+	sc->ecn = pl->ecn;
 	sc->count = pl->count;
 	sc->duration_ns = pl->duration_ns;
 	sc->interval_ns = pl->interval_ns ? pl->interval_ns : 1;
@@ -419,6 +420,11 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 	                                        : (sym ? TW_PKT_TWAMP_SYM_OPEN : TW_PKT_TWAMP_OPEN);
 	/* Default padding makes both directions the same size (§4.5). */
 	uint32_t defpad = (uint32_t)(tw_pkt_reflector_base(layout) - tw_pkt_sender_base(layout));
+	/* RFC 7750: the reply must reach past the Sender DSCP and ECN octet,
+	 * which the open layouts put after their 41-octet base. */
+	bool dscp_ecn = (mode & TW_CTL_MODE_DSCP_ECN) != 0;
+	if (dscp_ecn && defpad < tw_pkt_dscp_ecn_min_pad(layout))
+		defpad = tw_pkt_dscp_ecn_min_pad(layout);
 	for (unsigned i = 0; i < n; i++) {
 		const struct cli_plan *pl = &plan[i];
 		struct cli_sess_cfg sc = {0};
@@ -431,6 +437,10 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		                                          : TW_PKT_PROT_NONE;
 		sc.padding = pl->padding == CLI_PAD_DEFAULT ? defpad : pl->padding;
 		fill_cfg(&sc, pl, m->cfg.loss_timeout_ns);
+		sc.dscp_ecn = dscp_ecn;
+		/* RFC 8186 §2.2: negotiated, our Session-Sender timestamps in
+		 * the truncated PTP format too (Z = 1 in its Error Estimate). */
+		sc.ptp = (mode & TW_CTL_MODE_PTPV2) != 0;
 		sc.start_offset_ns = (int64_t)i * o->stagger_ns;
 		if (cli_engine_add(e, &sc, err, sizeof(err)) < 0) {
 			cli_err("%s", err);

@@ -36,6 +36,7 @@ struct cli_conn {
 struct cli_plan {
 	uint32_t padding; /* or CLI_PAD_DEFAULT */
 	uint8_t dscp;
+	uint8_t ecn; /* RFC 3168 §5 codepoint, 0..3 */
 	uint64_t count;
 	int64_t duration_ns; /* stop sending this long after the first packet; 0 = count only */
 	uint64_t interval_ns;

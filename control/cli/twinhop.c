@@ -74,6 +74,7 @@ struct opts {
 	uint8_t tlv[CLI_TLV_MAX]; /* light-send --stamp --tlv: RFC 8972 TLVs */
 	uint16_t tlv_len;
 	int dscp;
+	int ecn; /* RFC 3168 §5 codepoint of test packets, 0..3 */
 	unsigned sessions;
 	double timeout;
 	double loss_timeout;
@@ -131,6 +132,7 @@ static void usage_opts(FILE *f)
 	      "  --poisson          exponential gaps instead of periodic\n"
 	      "  --padding N        Padding Length (default 27 open/mixed, 64 auth/enc)\n"
 	      "  --dscp N           DSCP of test packets (Type-P)\n"
+	      "  --ecn E            ECN of test packets: not-ect, ect0, ect1, ce or 0..3\n"
 	      "  --sessions N       parallel test sessions (default 1)\n"
 	      "  --stagger S        start session i i*S seconds after the first (Start-N\n"
 	      "                     per session when --features indiv is negotiated)\n"
@@ -143,7 +145,8 @@ static void usage_opts(FILE *f)
 	      "  --local ADDR       local address for control and test\n"
 	      "  --sender-port N    first local test port (default: a random free one)\n"
 	      "  --pbkdf2-max N     largest PBKDF2 count accepted (default 32768)\n"
-	      "  --features LIST    ask for indiv,reflect-octets,symmetrical if offered\n"
+	      "  --features LIST    ask for indiv,reflect-octets,symmetrical,dscp-ecn\n"
+	      "                     (RFC 7750),ptp (RFC 8186) if the server offers them\n"
 	      "  --admin PATH       twinhopd admin socket (fastpath engine, appliance cmds)\n"
 	      "  --stamp            light-send: STAMP packets (default TWAMP Light)\n"
 	      "  --ssid N           light-send: STAMP SSID\n"
@@ -283,6 +286,7 @@ enum {
 	O_POISSON,
 	O_PADDING,
 	O_DSCP,
+	O_ECN,
 	O_SESSIONS,
 	O_TIMEOUT,
 	O_LOSS,
@@ -321,6 +325,7 @@ static const struct option long_opts[] = {
     {"poisson", no_argument, 0, O_POISSON},
     {"padding", required_argument, 0, O_PADDING},
     {"dscp", required_argument, 0, O_DSCP},
+    {"ecn", required_argument, 0, O_ECN},
     {"sessions", required_argument, 0, O_SESSIONS},
     {"timeout", required_argument, 0, O_TIMEOUT},
     {"loss-timeout", required_argument, 0, O_LOSS},
@@ -443,6 +448,22 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 			}
 			o->dscp = (int)v;
 			break;
+		case O_ECN: {
+			/* RFC 3168 §5 names of the 2-bit codepoints */
+			static const char *const en[] = {"not-ect", "ect1", "ect0", "ce"};
+			int k = -1;
+			for (int j = 0; j < 4; j++)
+				if (!strcmp(optarg, en[j]))
+					k = j;
+			if (k < 0 && num(optarg, 0, 3, &v))
+				k = (int)v;
+			if (k < 0) {
+				die_msg("--ecn: need not-ect, ect0, ect1, ce or 0..3");
+				return -1;
+			}
+			o->ecn = k;
+			break;
+		}
 		case O_SESSIONS:
 			if (!num(optarg, 1, CLI_ENGINE_SESSIONS_MAX, &v)) {
 				die_msg("--sessions: need 1..%d", CLI_ENGINE_SESSIONS_MAX);
@@ -505,6 +526,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 					o->features |= TW_CTL_MODE_REFLECT_OCTETS;
 				else if (!strcmp(t, "symmetrical"))
 					o->features |= TW_CTL_MODE_SYMMETRICAL;
+				else if (!strcmp(t, "dscp-ecn"))
+					o->features |= TW_CTL_MODE_DSCP_ECN;
+				else if (!strcmp(t, "ptp") || !strcmp(t, "ptpv2"))
+					o->features |= TW_CTL_MODE_PTPV2;
 				else {
 					die_msg("--features: unknown '%s'", t);
 					free(dup);
@@ -701,6 +726,7 @@ static void plan_from_opts(const struct opts *o, struct cli_plan *pl)
 	memset(pl, 0, sizeof(*pl));
 	pl->padding = o->padding >= 0 ? (uint32_t)o->padding : CLI_PAD_DEFAULT;
 	pl->dscp = (uint8_t)o->dscp;
+	pl->ecn = (uint8_t)o->ecn;
 	pl->count = o->count;
 	pl->interval_ns = (uint64_t)(o->interval * 1e9) ? (uint64_t)(o->interval * 1e9) : 1;
 	pl->poisson = o->poisson;

@@ -116,8 +116,8 @@ struct ctl_client *ctl_client_new(const struct ctl_client_cfg *cfg)
 	if (!c->cfg.modes)
 		c->cfg.modes = TW_CTL_MODE_BASE_MASK;
 	c->cfg.modes &= TW_CTL_MODE_BASE_MASK;
-	c->cfg.features &=
-	    TW_CTL_MODE_INDIV_SESSIONS | TW_CTL_MODE_REFLECT_OCTETS | TW_CTL_MODE_SYMMETRICAL;
+	c->cfg.features &= TW_CTL_MODE_INDIV_SESSIONS | TW_CTL_MODE_REFLECT_OCTETS |
+	                   TW_CTL_MODE_SYMMETRICAL | TW_CTL_MODE_DSCP_ECN | TW_CTL_MODE_PTPV2;
 	if (!c->cfg.pbkdf2_max)
 		c->cfg.pbkdf2_max = CTL_CLIENT_PBKDF2_MAX_DEFAULT;
 	if (c->cfg.secret_len > CTL_CLIENT_SECRET_MAX || !c->cfg.modes) {

@@ -82,7 +82,8 @@ enum ctl_client_err {
 
 struct ctl_client_cfg {
 	uint32_t modes;    /* allowed base modes (TW_CTL_MODE_OPEN|AUTH|...); 0 = all */
-	uint32_t features; /* wanted feature bits (INDIV_SESSIONS, REFLECT_OCTETS, SYMMETRICAL) */
+	uint32_t features; /* wanted feature bits (INDIV_SESSIONS, REFLECT_OCTETS, SYMMETRICAL,
+	                    * DSCP_ECN (RFC 7750), PTPV2 (RFC 8186)) */
 	char key_id[TW_CTL_KEYID_LEN + 1];
 	uint8_t secret[CTL_CLIENT_SECRET_MAX];
 	size_t secret_len;

@@ -393,6 +393,7 @@ static void config_fields(struct ctl_jb *b, const struct ctl_reg_sess *s)
 		ctl_jb_bool(b, "resolve", k->flags & TW_IPC_SF_RESOLVE);
 		ctl_jb_bool(b, "symmetric", k->flags & TW_IPC_SF_SYMMETRIC);
 		ctl_jb_bool(b, "ptp", k->flags & TW_IPC_SF_PTP_TS);
+		ctl_jb_bool(b, "dscp_ecn", k->flags & TW_IPC_SF_DSCP_ECN);
 		ctl_jb_bool(b, "results", !(k->flags & TW_IPC_SF_NO_RESULTS));
 		ctl_jb_bool(b, "started", k->started);
 	}
@@ -608,6 +609,11 @@ static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_j
 		sa.flags |= TW_IPC_SF_SYMMETRIC;
 	if (ctl_arg_bool(&g, "ptp", false))
 		sa.flags |= TW_IPC_SF_PTP_TS;
+	/* RFC 7750: the ECN codepoint sent, and (TWAMP sessions that
+	 * negotiated DSCP and ECN Monitoring) reading the reflector's report */
+	sa.ecn = (uint8_t)ctl_arg_u64(&g, "ecn", 0, 0, 3, false);
+	if (ctl_arg_bool(&g, "dscp_ecn", false))
+		sa.flags |= TW_IPC_SF_DSCP_ECN;
 	if (!ctl_arg_bool(&g, "results", true))
 		sa.flags |= TW_IPC_SF_NO_RESULTS;
 	if (ctl_arg_bool(&g, "start", false))
@@ -715,6 +721,8 @@ static const struct {
     {"individual-sessions", TW_CTL_MODE_INDIV_SESSIONS, true},
     {"reflect-octets", TW_CTL_MODE_REFLECT_OCTETS, true},
     {"symmetrical-size", TW_CTL_MODE_SYMMETRICAL, true},
+    {"dscp-ecn", TW_CTL_MODE_DSCP_ECN, true},
+    {"ptpv2", TW_CTL_MODE_PTPV2, true},
 };
 
 /* The running Server and Session-Reflector settings that `config-set` can

@@ -63,6 +63,9 @@ void ctl_admin_fp_event(struct ctl_admin *a, const struct tw_ipc_hdr *h, const v
 			ctl_jb_u64(&b, "ttl_back", r.ttl_back);
 			ctl_jb_u64(&b, "dscp_tx", r.dscp_tx);
 			ctl_jb_u64(&b, "dscp_rx", r.dscp_rx);
+			ctl_jb_u64(&b, "tos_rx", r.tos_rx);
+			if (r.flags & TW_IPC_RES_TOS_FWD) /* RFC 7750 */
+				ctl_jb_u64(&b, "tos_fwd", r.tos_fwd);
 			ctl_jb_u64(&b, "ssid", r.ssid);
 			ctl_jb_u64(&b, "len", r.rx_len);
 			ctl_jb_obj_end(&b);

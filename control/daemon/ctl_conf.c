@@ -137,6 +137,8 @@ static const struct {
       {"individual-sessions", TW_CTL_MODE_INDIV_SESSIONS},
       {"reflect-octets", TW_CTL_MODE_REFLECT_OCTETS},
       {"symmetrical-size", TW_CTL_MODE_SYMMETRICAL},
+      {"dscp-ecn", TW_CTL_MODE_DSCP_ECN},
+      {"ptpv2", TW_CTL_MODE_PTPV2},
 };
 
 static int parse_modes(struct parse *p, const char *what, char **tok, int nt, uint32_t *out)
@@ -416,7 +418,7 @@ static int do_directive(struct parse *p, struct ctl_conf *c, enum dir_id d, char
 			if (k == sizeof(feature_names) / sizeof(feature_names[0]))
 				return perr(p,
 				            "features: unknown feature '%s' (individual-sessions, "
-				            "reflect-octets, symmetrical-size, none)",
+				            "reflect-octets, symmetrical-size, dscp-ecn, ptpv2, none)",
 				            a[i]);
 			c->features |= feature_names[k].bit;
 		}

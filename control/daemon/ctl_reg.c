@@ -177,6 +177,11 @@ void ctl_reg_result(struct ctl_reg *r, const struct tw_ipc_result *res)
 	rp.snd_ttl = (res->flags & TW_IPC_RES_TTL_NONE) ? 0 : res->ttl_fwd;
 	rp.rx_ttl = res->ttl_back;
 	rp.init_ttl = 255;
+	/* RFC 7750 per direction: we sent dscp_tx and the session's ECN */
+	rp.tos_tx = (uint8_t)(res->dscp_tx << 2 | (s->kind == CTL_REG_SENDER ? s->req.sa.ecn & 3 : 0));
+	rp.tos_fwd = res->tos_fwd;
+	rp.tos_bwd = res->tos_rx;
+	rp.tos_known = TW_STATS_TOS_BWD | ((res->flags & TW_IPC_RES_TOS_FWD) ? TW_STATS_TOS_FWD : 0);
 	(void)tw_stats_reply(s->st, &rp, &smp);
 }
 

@@ -150,6 +150,37 @@ static void measurement(struct rep_json *w, int64_t t0, int64_t t1,
 	mm(w, "backward", &s->hops_bwd, false);
 	rep_json_obj_end(w);
 
+	/* RFC 7750 DSCP and ECN per direction: only when known */
+	if (s->tos.fwd_n || s->tos.bwd_n) {
+		static const char *const ecn[4] = {"not-ect", "ect1", "ect0", "ce"};
+		const struct tw_stats_tos *t = &s->tos;
+		rep_json_obj_begin(w, "dscp_ecn");
+		rep_json_obj_begin(w, "sent");
+		rep_json_u64(w, "dscp", t->tx >> 2);
+		rep_json_str(w, "ecn", ecn[t->tx & 3u]);
+		rep_json_obj_end(w);
+		rep_json_obj_begin(w, "forward");
+		rep_json_u64(w, "replies", t->fwd_n);
+		if (t->fwd_n) {
+			rep_json_u64(w, "dscp", t->fwd_last >> 2);
+			rep_json_str(w, "ecn", ecn[t->fwd_last & 3u]);
+		}
+		rep_json_u64(w, "dscp_remarked", t->fwd_dscp_changed);
+		rep_json_u64(w, "ecn_ce", t->fwd_ce);
+		rep_json_u64(w, "ecn_other", t->fwd_ecn_other);
+		rep_json_obj_end(w);
+		rep_json_obj_begin(w, "backward");
+		rep_json_u64(w, "replies", t->bwd_n);
+		if (t->bwd_n) {
+			rep_json_u64(w, "dscp", t->bwd_last >> 2);
+			rep_json_str(w, "ecn", ecn[t->bwd_last & 3u]);
+		}
+		rep_json_u64(w, "dscp_remarked", t->bwd_dscp_changed);
+		rep_json_u64(w, "ecn_ce", t->bwd_ce);
+		rep_json_obj_end(w);
+		rep_json_obj_end(w);
+	}
+
 	rep_json_obj_begin(w, "error_bound");
 	mm(w, "rtt", &s->rtt_err, true);
 	mm(w, "forward", &s->fwd_err, true);

@@ -230,6 +230,47 @@ static enum tw_err emit_sessions(FILE *f, const struct om_sess *ss, size_t n)
 	            reord_bwd);
 	COUNTER("twinhop_unsynchronised_samples", "One-way delays from an unsynchronised clock",
 	        unsync_n);
+	/* RFC 7750 DSCP and ECN per direction: only when some session knows it
+	 * (forward needs the mode negotiated; backward the reply's own TOS). */
+	bool any_tos = false;
+	for (size_t i = 0; i < n; i++)
+		any_tos |= ss[i].sum.tos.fwd_n || ss[i].sum.tos.bwd_n;
+	if (any_tos) {
+		COUNTER_DIR("twinhop_dscp_ecn_replies",
+		            "Replies whose DSCP/ECN was known (forward: the reflector's RFC 7750 "
+		            "report)",
+		            tos.fwd_n, tos.bwd_n);
+		COUNTER_DIR("twinhop_dscp_remarked", "Replies whose DSCP differed from the one sent",
+		            tos.fwd_dscp_changed, tos.bwd_dscp_changed);
+		COUNTER_DIR("twinhop_ecn_ce_marked",
+		            "Replies marked CE on the way (forward: sent ECT, RFC 3168)", tos.fwd_ce,
+		            tos.bwd_ce);
+		COUNTER("twinhop_ecn_rewritten",
+		        "Forward ECN changes other than ECT to CE (e.g. ECT cleared)",
+		        tos.fwd_ecn_other);
+		family(f, "twinhop_dscp_received", "gauge", NULL,
+		       "DSCP last received (forward: at the reflector)");
+		for (size_t i = 0; i < n; i++) {
+			const struct tw_stats_tos *t = &ss[i].sum.tos;
+			if (t->fwd_n)
+				sample_u(f, "twinhop_dscp_received", "", &ss[i], "direction",
+				         "forward", t->fwd_last >> 2);
+			if (t->bwd_n)
+				sample_u(f, "twinhop_dscp_received", "", &ss[i], "direction",
+				         "backward", t->bwd_last >> 2);
+		}
+		family(f, "twinhop_ecn_received", "gauge", NULL,
+		       "ECN codepoint last received, 0..3 (3 = CE)");
+		for (size_t i = 0; i < n; i++) {
+			const struct tw_stats_tos *t = &ss[i].sum.tos;
+			if (t->fwd_n)
+				sample_u(f, "twinhop_ecn_received", "", &ss[i], "direction",
+				         "forward", t->fwd_last & 3u);
+			if (t->bwd_n)
+				sample_u(f, "twinhop_ecn_received", "", &ss[i], "direction",
+				         "backward", t->bwd_last & 3u);
+		}
+	}
 #undef COUNTER
 #undef COUNTER_DIR
 

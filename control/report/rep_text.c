@@ -227,6 +227,29 @@ static enum tw_err text_end(struct tw_report *r, int64_t t_end, const struct tw_
 	} else {
 		fputs("-\n", r->out);
 	}
+	/* RFC 7750: forward as the reflector saw it, backward as we did */
+	if (s->tos.fwd_n || s->tos.bwd_n) {
+		static const char *const ecn[4] = {"Not-ECT", "ECT(1)", "ECT(0)", "CE"};
+		const struct tw_stats_tos *t = &s->tos;
+		fprintf(r->out, "%-12ssent %u/%s; forward ", "dscp/ecn", t->tx >> 2, ecn[t->tx & 3u]);
+		if (t->fwd_n)
+			fprintf(r->out,
+			        "%u/%s (%" PRIu64 " replies: %" PRIu64 " DSCP remarked, %" PRIu64
+			        " ECT->CE, %" PRIu64 " other ECN)",
+			        t->fwd_last >> 2, ecn[t->fwd_last & 3u], t->fwd_n, t->fwd_dscp_changed,
+			        t->fwd_ce, t->fwd_ecn_other);
+		else
+			fputs("unknown (RFC 7750 not negotiated)", r->out);
+		fputs("; backward ", r->out);
+		if (t->bwd_n)
+			fprintf(r->out,
+			        "%u/%s (%" PRIu64 " replies: %" PRIu64 " DSCP remarked, %" PRIu64
+			        " CE)\n",
+			        t->bwd_last >> 2, ecn[t->bwd_last & 3u], t->bwd_n, t->bwd_dscp_changed,
+			        t->bwd_ce);
+		else
+			fputs("unknown\n", r->out);
+	}
 	line_err(r, "rtt error", &s->rtt_err);
 	size_t up = 0;
 	for (size_t i = 0; i < r->nev; i++)

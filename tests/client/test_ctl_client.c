@@ -27,6 +27,7 @@ struct fsrv {
 	uint8_t salt[16], challenge[16];
 	uint8_t aes[16], hmac[32], client_iv[16], server_iv[16];
 	uint32_t mode; /* what the client chose */
+	uint8_t mode_wire[4]; /* Set-Up-Response octets 0..3 */
 	const char *secret;
 	struct tw_ctl_crypto *cc;
 	bool secure;
@@ -79,6 +80,7 @@ static bool take_setup(struct fsrv *s, struct ctl_client *c)
 	CU_ASSERT_EQUAL_FATAL(n, TW_CTL_SETUP_RESPONSE_LEN);
 	struct tw_ctl_setup_response sr;
 	CU_ASSERT_EQUAL_FATAL(tw_ctl_setup_response_decode(p, n, &sr), TW_OK);
+	memcpy(s->mode_wire, p, 4);
 	ctl_client_tx_done(c, n);
 	s->mode = sr.mode;
 	s->secure = (sr.mode & TW_CTL_MODE_BASE_MASK) != TW_CTL_MODE_OPEN;
@@ -499,6 +501,36 @@ static void test_individual_sessions(void)
 	fsrv_free(&s);
 }
 
+/* RFC 7750 §3.1 / RFC 8186 §2.2: the client sets bit 256 / 512 in
+ * Set-Up-Response's Mode only when the greeting offered it and it was asked
+ * for; perfSONAR twampd never offers them (wire ref §2.2), so it never sees
+ * them.  Octets 0..3 of Set-Up-Response, by hand. */
+static void test_dscp_ecn_ptp_request(void)
+{
+	static const struct {
+		uint32_t offered, want, base;
+		uint8_t wire[4];
+	} t[] = {
+	    {0x30f, TW_CTL_MODE_DSCP_ECN | TW_CTL_MODE_PTPV2, TW_CTL_MODE_OPEN, {0, 0, 0x03, 0x01}},
+	    {0x10f, TW_CTL_MODE_DSCP_ECN | TW_CTL_MODE_PTPV2, TW_CTL_MODE_OPEN, {0, 0, 0x01, 0x01}},
+	    {0x20f, TW_CTL_MODE_DSCP_ECN | TW_CTL_MODE_PTPV2, TW_CTL_MODE_ENCRYPTED, {0, 0, 0x02, 0x04}},
+	    {0x30f, 0, TW_CTL_MODE_AUTH, {0, 0, 0x00, 0x02}},
+	    {0x00f, TW_CTL_MODE_DSCP_ECN | TW_CTL_MODE_PTPV2, TW_CTL_MODE_MIXED, {0, 0, 0x00, 0x08}},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct fsrv s;
+		struct ctl_client_cfg cfg;
+		fsrv_init(&s, t[i].offered);
+		default_cfg(&cfg, t[i].base);
+		cfg.features = t[i].want;
+		struct ctl_client *c = connect_to(&s, &cfg);
+		TW_ASSERT_BYTES(s.mode_wire, t[i].wire, 4);
+		CU_ASSERT_EQUAL(ctl_client_mode(c), tw_be32(t[i].wire));
+		ctl_client_free(c);
+		fsrv_free(&s);
+	}
+}
+
 /* A server without RFC 5938 answers Start-N with Accept-Session/Accept=3. */
 static void test_start_n_unsupported(void)
 {
@@ -875,6 +907,7 @@ int main(void)
 	    {"byte_by_byte", test_byte_by_byte},
 	    {"golden_spec_3_8", test_golden_38},
 	    {"individual_sessions", test_individual_sessions},
+	    {"RFC 7750 / RFC 8186 feature bits in Set-Up-Response", test_dscp_ecn_ptp_request},
 	    {"start_n_unsupported", test_start_n_unsupported},
 	    {"server_start_reject", test_server_start_reject},
 	    {"wrong_key", test_wrong_key},

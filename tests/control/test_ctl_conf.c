@@ -68,7 +68,7 @@ static void test_conf_errors(void)
 	    {"modes open encrypted\n",
 	     "t.conf: modes authenticated, encrypted and mixed need a keyfile"},
 	    {"features turbo\n", "t.conf:1: features: unknown feature 'turbo' "
-	                         "(individual-sessions, reflect-octets, symmetrical-size, none)"},
+	                         "(individual-sessions, reflect-octets, symmetrical-size, dscp-ecn, ptpv2, none)"},
 	    {"seccomp maybe\n", "t.conf:1: seccomp: expected yes or no, not 'maybe'"},
 	    {"log-level loud\n",
 	     "t.conf:1: log-level: expected error, warning, info or debug, not 'loud'"},

@@ -505,6 +505,46 @@ static void test_setup_table(void)
 	}
 }
 
+/* RFC 7750 §3.1 (Modes bit 8 = 256) and RFC 8186 §2.2 (bit 9 = 512): the
+ * greeting's Modes octets 12..15, and what each negotiated feature turns
+ * into on the session's REFLECTOR_ADD. */
+static void test_dscp_ecn_ptp_modes(void)
+{
+	static const struct {
+		uint32_t offered, mode;
+		uint8_t modes_wire[4];
+		uint16_t flags;
+	} t[] = {
+	    {0x301, 0x001, {0x00, 0x00, 0x03, 0x01}, 0},
+	    {0x301, 0x101, {0x00, 0x00, 0x03, 0x01}, TW_IPC_SF_DSCP_ECN},
+	    {0x301, 0x201, {0x00, 0x00, 0x03, 0x01}, TW_IPC_SF_PTP_TS},
+	    {0x301, 0x301, {0x00, 0x00, 0x03, 0x01}, TW_IPC_SF_DSCP_ECN | TW_IPC_SF_PTP_TS},
+	    {0x10f, 0x104, {0x00, 0x00, 0x01, 0x0f}, TW_IPC_SF_DSCP_ECN},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct cli c;
+		struct tw_ctl_accept_session a;
+		struct tw_ctl_request_tw_session r = good_req();
+		env_reset();
+		CU_ASSERT_EQUAL_FATAL(cli_open(&c, t[i].offered, t[i].mode, "alice", "testsecret"),
+		                      0);
+		TW_ASSERT_BYTES(c.greeting + 12, t[i].modes_wire, 4);
+		CU_ASSERT_EQUAL(ctl_srv_mode(c.s), t[i].mode);
+		CU_ASSERT_EQUAL_FATAL(accept_one(&c, &r, &a), 0);
+		struct tw_ipc_reflector_add ra;
+		memcpy(&ra, fk.rec[0].payload, sizeof(ra));
+		CU_ASSERT_EQUAL(fk.rec[0].type, TW_IPC_REFLECTOR_ADD);
+		CU_ASSERT_EQUAL(ra.flags & (TW_IPC_SF_DSCP_ECN | TW_IPC_SF_PTP_TS), t[i].flags);
+		cli_close(&c);
+	}
+	/* not offered: refused like any unoffered feature bit (§2.2) */
+	struct cli c;
+	env_reset();
+	CU_ASSERT_EQUAL(cli_open(&c, 0x001, 0x101, "", ""), 3);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_SETUP_MODE], 1);
+	cli_close(&c);
+}
+
 static void test_greeting_modes_zero(void)
 {
 	struct cli c;
@@ -1361,6 +1401,7 @@ int main(void)
 	static const struct tw_unit_case bad[] = {
 	    {"setup_table", test_setup_table},
 	    {"greeting_modes_zero", test_greeting_modes_zero},
+	    {"RFC 7750 / RFC 8186 mode bits to REFLECTOR_ADD flags", test_dscp_ecn_ptp_modes},
 	    {"bad_commands", test_bad_commands},
 	    {"bad_requests", test_bad_requests},
 	    {"bad_hmac", test_bad_hmac},

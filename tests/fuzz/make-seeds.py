@@ -195,6 +195,14 @@ def ipc():
     s['session-del'] = m(0x09, struct.pack('<IIQ', 9, 0, 0))
     s['evt-log'] = m(0x48, struct.pack('<BBHHHIIQ', 6, 0, 0, 5, 0, 0, 0, 0) + b'hello', d=2)
     s['raw-header'] = m(0x06, snd[:100], d=0x81, length=200)
+    # RFC 7750 (TW_IPC_SF_DSCP_ECN 0x80): sender with ECT(0), then ECN 4 (NACK);
+    # a reflector with the flag.
+    snd7750 = struct.pack('<IBBH', 9, 1, 2, 0x81) + snd[8:146] + \
+        struct.pack("<HBBBB", 0, 1, 46, 64, 2) + snd[152:]
+    assert len(snd7750) == 200
+    s['sender-add-dscp-ecn'] = m(0x06, snd7750)
+    s['sender-add-ecn-bad'] = m(0x06, snd7750[:151] + b'\x04' + snd7750[152:])
+    s['reflector-add-dscp-ecn'] = m(0x03, struct.pack('<IBBH', 10, 1, 1, 0x80) + refl[8:])
     return s
 
 

@@ -20,7 +20,9 @@
 # into $KEEP, checks that open-mode captures decode without Malformed),
 # KEEP (directory to keep logs/pcaps; default: a temp dir, removed),
 # TWPING_OPTS (more twping options for direction A, e.g. -Z: zero
-# addresses in Request-TW-Session).
+# addresses in Request-TW-Session), MEASURE_OPTS (more twinhop measure
+# options for direction B, e.g. "--features dscp-ecn,ptp --ecn ect0": twampd
+# offers no feature bit, so the Mode must stay 1, 2, 4 or 8).
 set -u
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-/tmp/b-interop}
@@ -187,7 +189,7 @@ CONF
 			if [ "$f" = 4 ]; then tgt=$addr:$port; else tgt="[$addr]:$port"; fi
 			capture_start "" lo "$OUT/$name.pcap"
 			"$TWINHOP" measure "$tgt" -$f --mode "$mode" "${auth[@]}" --count "$COUNT" \
-				--interval "$INTERVAL" --json --quiet >"$OUT/$name.json" 2>"$OUT/$name.err"
+				--interval "$INTERVAL" --json --quiet ${MEASURE_OPTS:-} >"$OUT/$name.json" 2>"$OUT/$name.err"
 			local rc=$?
 			capture_stop "$OUT/$name.pcap" "$m" "$port" || { res "$name" fail "Malformed in $name.pcap"; continue; }
 			local got

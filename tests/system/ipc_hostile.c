@@ -189,6 +189,9 @@ static void crafted(void)
 	s = good_sender();
 	s.proto = 77;
 	expect_nack("SENDER_ADD proto 77", TW_IPC_SENDER_ADD, &s, sizeof(s), TW_E_ARG);
+	s = good_sender();
+	s.ecn = 4; /* RFC 3168 §5: a 2-bit field */
+	expect_nack("SENDER_ADD ecn 4", TW_IPC_SENDER_ADD, &s, sizeof(s), TW_E_ARG);
 
 	struct tw_ipc_reflector_add r = good_reflector();
 	r.pad.padding_len = 0xffffffffu;

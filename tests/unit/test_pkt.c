@@ -342,6 +342,89 @@ static void test_reflect_inplace_exact_bytes(void)
 	free(p);
 }
 
+/* RFC 7750 §3.2: the Sender DSCP and ECN octet follows Sender TTL; bytes
+ * computed by hand from the figures, per layout. */
+static void test_dscp_ecn(void)
+{
+	/* offsets and the padding a sender needs for the whole row */
+	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_off(TW_PKT_TWAMP_OPEN), 41);
+	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_off(TW_PKT_TWAMP_SYM_OPEN), 41);
+	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_off(TW_PKT_TWAMP_AUTH), 81);
+	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_off(TW_PKT_TWAMP_SYM_AUTH), 81);
+	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_off(TW_PKT_STAMP_OPEN), 0);
+	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_off(TW_PKT_STAMP_AUTH), 0);
+	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_off((enum tw_pkt_layout)99), 0);
+	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_min_pad(TW_PKT_TWAMP_OPEN), 30);
+	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_min_pad(TW_PKT_TWAMP_SYM_OPEN), 3);
+	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_min_pad(TW_PKT_TWAMP_AUTH), 0);
+	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_min_pad(TW_PKT_TWAMP_SYM_AUTH), 0);
+	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_min_pad(TW_PKT_STAMP_OPEN), 0);
+	CU_ASSERT_EQUAL(tw_pkt_reflect_len(TW_PKT_TWAMP_OPEN, 30, 44), 44);
+
+	/* Open, P=30: AF41 (34) + CE received = 0x8b at 41, after TTL 0x40. */
+	uint8_t buf[64];
+	size_t n = tw_unit_hex("00000009 eeb34ecd11223344 0001"
+	                       "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e",
+	                       buf, sizeof buf);
+	CU_ASSERT_EQUAL_FATAL(n, 44);
+	int r = tw_pkt_reflect_inplace(buf, n, sizeof buf, TW_PKT_TWAMP_OPEN, 30, 0x42,
+	                               0xeeb34ece00000001ull, 0xeeb34ece00000002ull, 0x8003, 64);
+	CU_ASSERT_EQUAL_FATAL(r, 44);
+	CU_ASSERT_TRUE(tw_pkt_set_dscp_ecn(buf, (size_t)r, TW_PKT_TWAMP_OPEN, 34 << 2 | 3));
+	uint8_t want[64];
+	size_t wn = tw_unit_hex("00000042 eeb34ece00000002 8003 0000 eeb34ece00000001"
+	                        "00000009 eeb34ecd11223344 0001 0000 40"
+	                        "8b0203",
+	                        want, sizeof want);
+	CU_ASSERT_EQUAL(wn, 44);
+	TW_ASSERT_BYTES(buf, want, wn);
+	uint8_t tos = 0;
+	CU_ASSERT_TRUE(tw_pkt_get_dscp_ecn(buf, 44, TW_PKT_TWAMP_OPEN, &tos));
+	CU_ASSERT_EQUAL(tos, 0x8b);
+	/* a 41-octet open reply has no room: nothing written, nothing read */
+	uint8_t guard[42];
+	memset(guard, 0xee, sizeof guard);
+	CU_ASSERT_FALSE(tw_pkt_set_dscp_ecn(guard, 41, TW_PKT_TWAMP_OPEN, 0x8b));
+	CU_ASSERT_EQUAL(guard[41], 0xee);
+	CU_ASSERT_FALSE(tw_pkt_get_dscp_ecn(guard, 41, TW_PKT_TWAMP_OPEN, &tos));
+	CU_ASSERT_TRUE(tw_pkt_set_dscp_ecn(guard, 42, TW_PKT_TWAMP_OPEN, 0x01));
+	CU_ASSERT_EQUAL(guard[41], 0x01);
+	/* STAMP has no such field (RFC 8972 §4.4 CoS TLV instead) */
+	CU_ASSERT_FALSE(tw_pkt_set_dscp_ecn(buf, 44, TW_PKT_STAMP_OPEN, 0x8b));
+
+	/* Authenticated/encrypted (and Symmetrical Size auth), 112 octets:
+	 * EF (46) + ECT(0) = 0xba at 81, inside the MBZ after TTL @80. */
+	static const enum tw_pkt_layout al[] = {TW_PKT_TWAMP_AUTH, TW_PKT_TWAMP_SYM_AUTH};
+	for (size_t k = 0; k < 2; k++) {
+		uint8_t a[112];
+		struct tw_pkt_reflector rr = {.seq = 1, .t3 = 3, .errest = 4, .t2 = 2,
+		                              .sender_seq = 3, .t1 = 0x1111111111111111ull,
+		                              .sender_errest = 1, .sender_ttl = 255};
+		CU_ASSERT_EQUAL_FATAL(tw_pkt_reflector_encode(al[k], &rr, a, sizeof a), 112);
+		CU_ASSERT_TRUE(tw_pkt_set_dscp_ecn(a, sizeof a, al[k], 46 << 2 | 2));
+		uint8_t aw[112];
+		memset(aw, 0, sizeof aw);
+		aw[3] = 1;
+		aw[23] = 3;
+		aw[25] = 4;
+		aw[39] = 2;
+		aw[51] = 3;
+		memset(aw + 64, 0x11, 8);
+		aw[73] = 1;
+		aw[80] = 255;
+		aw[81] = 0xba;
+		TW_ASSERT_BYTES(a, aw, sizeof aw);
+	}
+	/* Symmetrical Size open, P=3: 44 octets, the field at 41 */
+	uint8_t so[44];
+	memset(so, 0, sizeof so);
+	CU_ASSERT_EQUAL(tw_pkt_reflect_len(TW_PKT_TWAMP_SYM_OPEN, 3, 44), 44);
+	CU_ASSERT_TRUE(tw_pkt_set_dscp_ecn(so, sizeof so, TW_PKT_TWAMP_SYM_OPEN, 0xff));
+	CU_ASSERT_EQUAL(so[41], 0xff);
+	CU_ASSERT_EQUAL(so[40], 0);
+	CU_ASSERT_EQUAL(so[42], 0);
+}
+
 /* Table-driven in-place reflection for every layout and padding situation. */
 static void test_reflect_inplace_table(void)
 {
@@ -931,6 +1014,7 @@ int main(void)
 	    {"reflected length rule (spec 4.5)", test_length_rule},
 	    {"in-place reflect, hand-built bytes", test_reflect_inplace_exact_bytes},
 	    {"in-place reflect, table", test_reflect_inplace_table},
+	    {"RFC 7750 Sender DSCP and ECN, every layout", test_dscp_ecn},
 	    {"in-place reflect, errors", test_reflect_inplace_errors},
 	    {"late T3", test_set_t3},
 	    {"truncation, every layout and length", test_truncation},

@@ -376,6 +376,57 @@ static void test_hops(void)
 	CU_ASSERT_EQUAL(g_sum.hops_bwd.max, 195);
 }
 
+/* RFC 7750 DSCP/ECN per direction: a table of (sent, reflector saw, we saw). */
+static void test_dscp_ecn(void)
+{
+	static const struct {
+		uint8_t known, tx, fwd, bwd;
+	} t[] = {
+	    {3, 46 << 2 | 2, 46 << 2 | 2, 46 << 2 | 0}, /* EF ECT(0) clean; reply Not-ECT */
+	    {3, 46 << 2 | 2, 46 << 2 | 3, 46 << 2 | 3}, /* ECT(0) -> CE both ways */
+	    {3, 46 << 2 | 1, 0 << 2 | 3, 10 << 2 | 0},  /* ECT(1) -> CE, DSCP 46 -> 0 / 10 */
+	    {3, 46 << 2 | 2, 46 << 2 | 0, 46 << 2 | 0}, /* ECT bleached: not a CE mark */
+	    {1, 46 << 2 | 0, 46 << 2 | 3, 0},           /* Not-ECT marked CE: a rewrite */
+	    {2, 46 << 2 | 2, 0, 8 << 2 | 0},            /* reverse only */
+	    {0, 46 << 2 | 2, 1, 1},                     /* nothing known: not counted */
+	};
+	setup(NULL);
+	send_range(0, 7);
+	for (uint32_t i = 0; i < 7; i++) {
+		struct tw_stats_reply rp = {.snd_seq = i,
+		                            .refl_seq = i,
+		                            .t1 = i * MS,
+		                            .t2 = i * MS,
+		                            .t3 = i * MS,
+		                            .t4 = i * MS,
+		                            .tos_known = t[i].known,
+		                            .tos_tx = t[i].tx,
+		                            .tos_fwd = t[i].fwd,
+		                            .tos_bwd = t[i].bwd};
+		tw_stats_reply(&g_st, &rp, NULL);
+	}
+	total_summary();
+	CU_ASSERT_EQUAL(g_sum.tos.fwd_n, 5);
+	CU_ASSERT_EQUAL(g_sum.tos.fwd_dscp_changed, 1);
+	CU_ASSERT_EQUAL(g_sum.tos.fwd_ce, 2);
+	CU_ASSERT_EQUAL(g_sum.tos.fwd_ecn_other, 2);
+	CU_ASSERT_EQUAL(g_sum.tos.fwd_last, 46 << 2 | 3);
+	CU_ASSERT_EQUAL(g_sum.tos.bwd_n, 5);
+	CU_ASSERT_EQUAL(g_sum.tos.bwd_dscp_changed, 2);
+	CU_ASSERT_EQUAL(g_sum.tos.bwd_ce, 1);
+	CU_ASSERT_EQUAL(g_sum.tos.bwd_last, 8 << 2);
+	CU_ASSERT_EQUAL(g_sum.tos.tx, 46 << 2 | 2);
+	/* the interval has the same, and a merge adds up */
+	tw_stats_interval_take(&g_st, &g_sum, &g_acc1);
+	CU_ASSERT_EQUAL(g_sum.tos.fwd_ce, 2);
+	tw_stats_acc_copy(&g_acc2, &g_acc1);
+	tw_stats_acc_merge(&g_acc2, &g_acc1);
+	CU_ASSERT_EQUAL(g_acc2.tos.fwd_n, 10);
+	CU_ASSERT_EQUAL(g_acc2.tos.bwd_ce, 2);
+	tw_stats_interval_take(&g_st, &g_sum, NULL);
+	CU_ASSERT_EQUAL(g_sum.tos.fwd_n, 0);
+}
+
 static void test_ipdv_jitter(void)
 {
 	setup(NULL);
@@ -727,6 +778,7 @@ int main(void)
 	    {"sequence wrap 0xFFFFFFFF", test_wrap},
 	    {"unsynchronised clocks flag", test_unsync},
 	    {"hop counts", test_hops},
+	    {"RFC 7750 DSCP and ECN per direction", test_dscp_ecn},
 	    {"IPDV, PDV, jitter exact", test_ipdv_jitter},
 	    {"late replies and window", test_late_and_window},
 	    {"threshold raise/clear", test_thresholds},

@@ -228,6 +228,77 @@ static void test_ptp(void)
 	CU_ASSERT_EQUAL(tw_ts_wire(&ts, false), ts.ntp);
 }
 
+/* RFC 8186 truncated PTP <-> NTP <-> Unix at the era and sign edges, values
+ * computed by hand: NTP era 0 ends 2036-02-07 06:28:15.999999999 (Unix
+ * 2085978495 s = 0x7C55817F), PTP seconds wrap at 2^32 (2106-02-07), Unix
+ * -1 ns is PTP 0xFFFFFFFF.999999999; ns 999999999 is NTP fraction
+ * 0xFFFFFFFC (nearest) and back. */
+static void test_ptp_edges(void)
+{
+	static const struct {
+		const char *what;
+		int64_t ns;
+		uint64_t ntp, ptp;
+	} t[] = {
+	    {"NTP era 0 last ns", 2085978495999999999ll, 0xFFFFFFFFFFFFFFFCull, 0x7C55817F3B9AC9FFull},
+	    {"NTP era 1 first ns", 2085978496000000000ll, 0x0000000000000000ull,
+	     0x7C55818000000000ull},
+	    {"Unix/PTP 0", 0, 0x83AA7E8000000000ull, 0},
+	    {"Unix -1 ns", -1, 0x83AA7E7FFFFFFFFCull, 0xFFFFFFFF3B9AC9FFull},
+	    {"PTP 2^32 - 1 ns", 4294967295999999999ll, 0x83AA7E7FFFFFFFFCull,
+	     0xFFFFFFFF3B9AC9FFull},
+	    {"PTP wrap to 0", 4294967296000000000ll, 0x83AA7E8000000000ull, 0},
+	    {"1.5 s", 1500000000ll, 0x83AA7E8180000000ull, 0x000000011DCD6500ull},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int64_t back = 0, ref = t[i].ns + 3600 * (int64_t)NS;
+		if (tw_ntp_from_unix_ns(t[i].ns) != t[i].ntp ||
+		    tw_time_ptp_from_unix_ns(t[i].ns) != t[i].ptp)
+			printf("\n  %s: from unix ntp %016llx ptp %016llx\n", t[i].what,
+			       (unsigned long long)tw_ntp_from_unix_ns(t[i].ns),
+			       (unsigned long long)tw_time_ptp_from_unix_ns(t[i].ns));
+		CU_ASSERT_EQUAL(tw_ntp_from_unix_ns(t[i].ns), t[i].ntp);
+		CU_ASSERT_EQUAL(tw_time_ptp_from_unix_ns(t[i].ns), t[i].ptp);
+		/* the two wire formats into each other, no reference needed */
+		CU_ASSERT_EQUAL(tw_time_ntp_to_ptp(t[i].ntp), t[i].ptp);
+		CU_ASSERT_EQUAL(tw_time_ptp_to_ntp(t[i].ptp), t[i].ntp);
+		/* back to the instant, era chosen from a reference an hour later */
+		CU_ASSERT_EQUAL(tw_time_ptp_to_unix_ns(t[i].ptp, ref, &back), TW_OK);
+		CU_ASSERT_EQUAL(back, t[i].ns);
+		CU_ASSERT_EQUAL(tw_ntp_to_unix_ns(t[i].ntp, ref), t[i].ns);
+		/* and an hour earlier (the other side of a wrap for the edges) */
+		back = 0;
+		ref = t[i].ns - 3600 * (int64_t)NS;
+		CU_ASSERT_EQUAL(tw_time_ptp_to_unix_ns(t[i].ptp, ref, &back), TW_OK);
+		CU_ASSERT_EQUAL(back, t[i].ns);
+		CU_ASSERT_EQUAL(tw_ntp_to_unix_ns(t[i].ntp, ref), t[i].ns);
+	}
+	/* nanoseconds field out of range (RFC 8762 §4.2.1): refused when
+	 * decoded, saturated to .999999999 when converted blind */
+	int64_t keep = 7;
+	CU_ASSERT_EQUAL(tw_time_ptp_to_unix_ns(0x000000053B9ACA00ull, 0, &keep), TW_E_FIELD);
+	CU_ASSERT_EQUAL(keep, 7);
+	CU_ASSERT_EQUAL(tw_time_ptp_to_ntp(0x00000005FFFFFFFFull), 0x83AA7E85FFFFFFFCull);
+	/* every NTP fraction survives NTP -> PTP -> NTP within one step of the
+	 * rounding, and PTP -> NTP -> PTP exactly (ns < 2^32/10^9 steps) */
+	for (unsigned k = 0; k < 100000; k++) {
+		uint64_t r = rng();
+		uint32_t ns = (uint32_t)(r % NS);
+		uint64_t ptp = (uint64_t)(uint32_t)(r >> 32) << 32 | ns;
+		CU_ASSERT_EQUAL_FATAL(tw_time_ntp_to_ptp(tw_time_ptp_to_ntp(ptp)), ptp);
+		uint64_t ntp = rng();
+		uint64_t rt = tw_time_ptp_to_ntp(tw_time_ntp_to_ptp(ntp));
+		int64_t d = (int64_t)(uint32_t)rt - (int64_t)(uint32_t)ntp;
+		CU_ASSERT_FATAL((rt >> 32) == (ntp >> 32) && d >= -3 && d <= 3);
+	}
+	/* the Z bit selects the format in a timestamp's Error Estimate */
+	struct tw_ts ts = {.ntp = 0xFFFFFFFFFFFFFFFCull, .err_ns = 1000};
+	CU_ASSERT_EQUAL(tw_ts_wire(&ts, true), 0x7C55817F3B9AC9FFull);
+	CU_ASSERT_TRUE(tw_errest_z(tw_ts_errest(&ts, true)));
+	CU_ASSERT_FALSE(tw_errest_z(tw_ts_errest(&ts, false)));
+	CU_ASSERT_EQUAL(tw_ts_errest(&ts, true) & ~TW_ERREST_Z, tw_ts_errest(&ts, false));
+}
+
 /* ---- Error Estimate ----------------------------------------------------- */
 
 static uint16_t errest_ref(uint64_t err_ns)
@@ -530,6 +601,7 @@ int main(void)
 	    {"signed differences and wrap", test_ntp_diff},
 	    {"durations", test_ntp_duration},
 	    {"PTP truncated format", test_ptp},
+	    {"PTP/NTP at era and sign edges (RFC 8186)", test_ptp_edges},
 	    {NULL, NULL},
 	};
 	static const struct tw_unit_case errest[] = {
