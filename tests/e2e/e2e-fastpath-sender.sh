@@ -46,7 +46,10 @@ expect "fast path S (sender, memif client) started" grep -q READY "$TMP/fp-s.log
 wait_addr "$NSR" fd00:92::1/64
 wait_addr "$NSS" fd00:92::2/64
 
-thd_conf "$TMP/thd-r.conf" "$SHMR" "$TMP/thd-r.sock" 10.92.0.1 fd00:92::1
+# R offers RFC 7750 and RFC 8186 (used only by the dscp-ecn runs below,
+# which ask for them; the other runs ask for no feature bit).
+THD_EXTRA="features dscp-ecn ptpv2" thd_conf "$TMP/thd-r.conf" "$SHMR" "$TMP/thd-r.sock" \
+	10.92.0.1 fd00:92::1
 ip netns exec "$NSR" "$THD" -f "$TMP/thd-r.conf" >"$TMP/thd-r.log" 2>&1 &
 PIDS+=($!)
 # S's daemon only serves the admin socket for the fast-path engine; its
@@ -95,6 +98,26 @@ for spec in open:10.92.0.1 mixed:10.92.0.1 open:fd00:92::1 auth:10.92.0.1 enc:10
 		"(s['hops_forward']['max'], s['hops_backward']['max']) == (0, 0)" "$TMP/$t.json"
 	check "$t: reflector port in test-ports, SID set" \
 		"20000 <= s['reflector_port'] <= 20031 and len(s['sid']) == 32" "$TMP/$t.json"
+done
+
+# RFC 7750 + RFC 8186 with the fast path at both ends: the fast-path sender
+# sends DSCP 46 + ECT(0) and PTP timestamps; R's fast-path reflector
+# reports 46/ECT(0) in every reply and timestamps in PTP; the result
+# stream carries the reflector's octet (tos_fwd) and the reply's (tos_rx).
+for spec in open:10.92.0.1 enc:10.92.0.1 mixed:fd00:92::1; do
+	m=${spec%%:*}
+	A=${spec#*:}
+	t=dscp-$m
+	ip netns exec "$NSS" "$TWINHOP" measure "$A" --engine fastpath --admin "$TMP/thd-s.sock" \
+		--mode "$m" --keyid alice --keyfile "$TMP/pfs" --count 200 --rate 1000 \
+		--loss-timeout 1 --features dscp-ecn,ptp --dscp 46 --ecn ect0 --json \
+		>"$TMP/$t.json" 2>"$TMP/$t.err"
+	rc=$?
+	[ $rc = 0 ] && ok "$t: exit 0" || nokf "$t: exit 0 (got $rc)" "$TMP/$t.err"
+	check "$t: mode has dscp-ecn and ptpv2, 200 received, RTT sane" \
+		"'dscp-ecn' in meta['mode'] and 'ptpv2' in meta['mode'] and s['received'] == 200 and 0 < s['rtt']['min_ns'] <= s['rtt']['max_ns'] < 10**9" "$TMP/$t.json"
+	check "$t: forward 46/ect0 reported by the reflector in all 200, backward 46/not-ect" \
+		"(lambda D: (D['sent'], D['forward']['replies'], D['forward']['dscp'], D['forward']['ecn'], D['forward']['dscp_remarked'], D['forward']['ecn_ce'], D['backward']['replies'], D['backward']['dscp'], D['backward']['ecn']) == ({'dscp': 46, 'ecn': 'ect0'}, 200, 46, 'ect0', 0, 0, 200, 46, 'not-ect'))(s['summary']['dscp_ecn'])" "$TMP/$t.json"
 done
 
 # Wire reference 11b.7 on the fast path: the fast-path sender (light-send
