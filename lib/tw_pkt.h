@@ -490,6 +490,14 @@ static inline void tw_pkt_set_t3(uint8_t *buf, enum tw_pkt_layout l, uint64_t t3
  * encrypted region, so it is written before protection).  STAMP carries the
  * same information in its Class of Service TLV (RFC 8972 §4.4): 0 there.
  *
+ * Evidence: the search tool reached RFC 7750's abstract and the IANA
+ * registry (bit 8 = 256, "DSCP and ECN Monitoring Capability") but not the
+ * body, so this layout is our recollection of §3.2, corroborated by two
+ * independent implementations that put the received TOS octet right after
+ * Sender TTL (emirica/twamp-protocol after its "Support RFC7750" change by
+ * Orange, and domoslabs/twamp-light: `uint8_t sender_tos` at offset 41).
+ * Not verified against a router (docs/interop.md).
+ *
  * The open reflector base (41 octets) ends at Sender TTL, so the field lies
  * in what RFC 5357 calls padding: a reply shorter than 42 octets has no room
  * for it.  A Session-Sender that negotiated the mode pads its packets so the
