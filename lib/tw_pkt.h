@@ -473,7 +473,7 @@ static inline void tw_pkt_set_t3(uint8_t *buf, enum tw_pkt_layout l, uint64_t t3
 
 /*
  * RFC 7750 DSCP and ECN Monitoring (Modes bit 256, negotiated in
- * TWAMP-Control).  RFC 7750 §3.2 (Figures 1 and 2) gives the Session-
+ * TWAMP-Control).  RFC 7750 §3 gives the Session-
  * Reflector packet one more field, "Sender DSCP and ECN", in the octet that
  * follows Sender TTL, laid out as the IP header's octet (RFC 2474 §3,
  * RFC 3168 §5):
@@ -492,7 +492,7 @@ static inline void tw_pkt_set_t3(uint8_t *buf, enum tw_pkt_layout l, uint64_t t3
  *
  * Evidence: the search tool reached RFC 7750's abstract and the IANA
  * registry (bit 8 = 256, "DSCP and ECN Monitoring Capability") but not the
- * body, so this layout is our recollection of §3.2, corroborated by two
+ * body, so this layout is our recollection of its §3, corroborated by two
  * independent implementations that put the received TOS octet right after
  * Sender TTL (emirica/twamp-protocol after its "Support RFC7750" change by
  * Orange, and domoslabs/twamp-light: `uint8_t sender_tos` at offset 41).
