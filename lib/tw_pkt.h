@@ -484,7 +484,10 @@ static inline void tw_pkt_set_t3(uint8_t *buf, enum tw_pkt_layout l, uint64_t t3
  *   +---+---+---+---+---+---+---+---+
  *
  * The reflector copies what it received in the IPv4 TOS / IPv6 Traffic Class
- * of the Session-Sender's packet; the rest of that 32-bit row stays MBZ.
+ * of the Session-Sender's packet.  The octets after it are untouched: MBZ
+ * in the authenticated/encrypted layouts, the reflected padding (RFC 5357
+ * §4.2.1, RFC 6038 Reflect Octets: its first octet is lost) in the open
+ * ones.
  * TWAMP layouts only: offset 41 in the open/mixed packets, 81 in the
  * authenticated/encrypted ones (inside the MBZ octets, and inside the mode-4
  * encrypted region, so it is written before protection).  STAMP carries the
