@@ -32,11 +32,12 @@ const char *tw_stlv_kind_name(unsigned kind)
 	           : "?";
 }
 
-/* IANA "STAMP Synchronization Source" (RFC 8972 §5.2). */
+/* IANA "STAMP Synchronization Source" (RFC 8972 §5; the code points
+ * app/fp_reflector.c writes, docs/fastpath.md). */
 const char *tw_stlv_sync_name(uint8_t v)
 {
-	static const char *const n[] = {"reserved", "NTP",     "PTP", "SSU/BITS", "GPS",
-	                                "GLONASS",  "LORAN-C", "BDS", "Galileo"};
+	static const char *const n[] = {"reserved", "NTP",  "PTP",
+	                                "SSU/BITS", "GNSS", "local free-running"};
 	return v < sizeof(n) / sizeof(n[0]) ? n[v] : "unassigned";
 }
 
@@ -382,6 +383,10 @@ static void on_followup(struct tw_stlv_rx *rx, const uint8_t *v)
 		r->fu_unmatched++;
 		return;
 	}
+	if (e->used) {
+		r->fu_repeated++;
+		return;
+	}
 	int64_t corr = ts_ns(t3r, e->ptp) - ts_ns(e->t3, e->ptp);
 	int64_t real = e->rtt_ns - corr;
 	if (!r->fu_n || corr < r->fu_corr_min_ns)
@@ -396,7 +401,7 @@ static void on_followup(struct tw_stlv_rx *rx, const uint8_t *v)
 	r->fu_corr_sum_ns += corr;
 	r->fu_rtt_pkt_sum_ns += e->rtt_ns;
 	r->fu_rtt_real_sum_ns += real;
-	e->valid = 0; /* one follow-up per reply */
+	e->used = 1; /* one follow-up per reply */
 }
 
 static void on_dm(struct tw_stlv_res *r, const uint8_t *v)
@@ -437,15 +442,18 @@ static void on_location(struct tw_stlv_res *r, const struct tw_stlv_ctx *c, cons
 	while (tw_pkt_tlv_next(&it, &s) == TW_OK) {
 		if (s.flags & (TW_PKT_TLV_F_U | TW_PKT_TLV_F_M))
 			continue;
-		size_t a = s.len;
 		bool dst = s.type == TW_STLV_LOC_DST_IP4 || s.type == TW_STLV_LOC_DST_IP6;
 		bool src = s.type == TW_STLV_LOC_SRC_IP4 || s.type == TW_STLV_LOC_SRC_IP6;
-		if ((!dst && !src) || (a != 4 && a != 16))
+		bool v6 = s.type == TW_STLV_LOC_DST_IP6 || s.type == TW_STLV_LOC_SRC_IP6;
+		/* The family is the type's; an IPv4 address may come in a
+		 * 16-octet value (the generic request's room, zero-filled). */
+		size_t a = v6 ? 16 : 4;
+		if ((!dst && !src) || s.len < a)
 			continue;
 		uint8_t *to = dst ? r->loc_dst : r->loc_src;
 		memset(to, 0, 16);
 		memcpy(to, s.value, a);
-		r->loc_family = a == 16 ? 6 : 4;
+		r->loc_family = v6 ? 6 : 4;
 		if (dst)
 			r->loc_have_dst = 1;
 		else
@@ -550,6 +558,7 @@ void tw_stlv_reply(struct tw_stlv_rx *rx, const struct tw_stlv_ctx *c,
 	struct tw_stlv_fu *s = &rx->ring[in->refl_seq % TW_STLV_FU_RING];
 	s->refl_seq = in->refl_seq;
 	s->valid = 1;
+	s->used = 0;
 	s->ptp = in->t3_ptp;
 	s->t3 = in->t3;
 	s->rtt_ns = in->rtt_ns;

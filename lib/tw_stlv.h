@@ -162,7 +162,10 @@ struct tw_stlv_res {
 	    cos_rev_known, cos_rp;
 	uint8_t cos_dscp1, cos_dscp2, cos_ecn2, cos_rx_dscp, cos_rx_ecn, cos_rp_last;
 	/* §4.7 Follow-Up Telemetry: matched with a remembered reply */
-	uint64_t fu_n, fu_zero, fu_unmatched;
+	/* repeated: names a reply already reported (a reflector that gets
+	 * two requests in one burst knows the first reply's real T3 only
+	 * after both are sent, so the second names the older one again) */
+	uint64_t fu_n, fu_zero, fu_unmatched, fu_repeated;
 	int64_t fu_corr_sum_ns, fu_corr_min_ns, fu_corr_max_ns; /* real T3 - in-packet T3 */
 	int64_t fu_rtt_pkt_sum_ns, fu_rtt_real_sum_ns;          /* the same replies' RTTs */
 	int64_t fu_rtt_real_min_ns, fu_rtt_real_max_ns;
@@ -191,7 +194,7 @@ struct tw_stlv_res {
 /* A reply remembered until the Follow-Up Telemetry of a later one names it. */
 struct tw_stlv_fu {
 	uint32_t refl_seq;
-	uint8_t valid, ptp;
+	uint8_t valid, used, ptp; /* used: its follow-up came */
 	uint64_t t3;    /* in-packet T3, wire format */
 	int64_t rtt_ns; /* its RTT with that T3 */
 };

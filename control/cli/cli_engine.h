@@ -24,10 +24,10 @@
 
 #include "tw_pkt.h"
 #include "tw_stats.h"
+#include "tw_stlv.h"
 
 #define CLI_ENGINE_SESSIONS_MAX 64
 #define CLI_ENGINE_TICK_NS      100000000 /* 100 ms: interval reports, control pumping */
-#define CLI_TLV_MAX             64
 
 struct cli_sess_cfg {
 	struct sockaddr_storage local; /* port 0: ephemeral; filled in by add */
@@ -47,10 +47,11 @@ struct cli_sess_cfg {
 	bool dscp_ecn; /* RFC 7750 negotiated: replies carry the Sender DSCP and ECN */
 	bool ptp;      /* RFC 8186 negotiated: send T1 in the truncated PTP format */
 	uint16_t ssid;        /* STAMP */
-	/* RFC 8972 TLVs sent right after the STAMP sender base (socket
-	 * engine); with them the padding is 0. */
-	uint8_t tlv[CLI_TLV_MAX];
-	uint16_t tlv_len;
+	/* STAMP TLVs (RFC 8972, RFC 9503) sent right after the sender base,
+	 * in this order (socket engine; lib/tw_stlv builds them at add, for
+	 * the session's family and mode); with them the padding is 0. */
+	struct tw_stlv_spec tlv[TW_STLV_SPECS];
+	unsigned ntlv;
 	uint64_t count;       /* 0: until stopped */
 	/* Sending ends this long after the session's first packet even if
 	 * `count` was not reached (a bench step keeps its duration when the
@@ -74,13 +75,14 @@ struct cli_engine_counters {
 	 * forward hop count is unknown.  no_ttl_len: the shortest seen. */
 	uint64_t rx_no_ttl;
 	size_t rx_no_ttl_len;
-	/* RFC 8972 §4.4 Class of Service TLVs in STAMP replies: replies
-	 * carrying one, forward DSCP changed on the way (DSCP2 != the DSCP
-	 * sent), forward CE marks, reverse DSCP not the requested DSCP1, RP
-	 * set; the last DSCP2/ECN seen and the reply's own DSCP.  tlv_u/tlv_m:
-	 * TLVs the reflector flagged Unrecognized / Malformed. */
-	uint64_t cos_rx, cos_fwd_remarked, cos_fwd_ce, cos_rev_remarked, cos_rp, tlv_u, tlv_m;
-	uint8_t cos_dscp2, cos_ecn, cos_rx_dscp;
+	/* STAMP TLVs: what the replies carried (lib/tw_stlv), the TLVs sent
+	 * ("cos,dm,hmac"), the ECN our packets carried (-1: none) and the
+	 * address:port we sent from, for the report (cli_meas_set_stamp). */
+	bool has_tlv;
+	struct tw_stlv_res tlv;
+	char tlv_sent[160];
+	int8_t tlv_ecn;
+	char tlv_local[80];
 };
 
 /* Count a reply of len octets accepted without its Sender TTL. */

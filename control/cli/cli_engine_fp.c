@@ -61,7 +61,7 @@ static int fp_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, 
 		         "drop --features symmetrical or use --engine socket");
 		return -1;
 	}
-	if (cfg->tlv_len) {
+	if (cfg->ntlv) {
 		snprintf(err, errlen, "fastpath engine: STAMP TLVs (--tlv) are sent by the "
 		                      "socket engine only; use --engine socket");
 		return -1;

@@ -12,6 +12,7 @@
  * the kernel's synchronisation state (adjtimex, lib/tw_time).
  */
 #define _GNU_SOURCE /* ppoll */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -46,6 +47,11 @@ struct sock_sess {
 	uint64_t rx_seen;
 	uint8_t *seen; /* bit per sender seq < seen_bits */
 	uint64_t seen_bits;
+	/* STAMP TLVs (lib/tw_stlv): the template after the base, what the
+	 * replies carried, and what we sent for comparison. */
+	struct tw_stlv_tmpl *tlv;
+	struct tw_stlv_rx *tlv_rx;
+	struct tw_stlv_ctx tlv_ctx;
 };
 
 /* Mark seq answered; false if it was already (a duplicate) or never sent. */
@@ -156,12 +162,50 @@ static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg
 		snprintf(err, errlen, "padding %u too large for a UDP datagram", cfg->padding);
 		return -1;
 	}
-	if (cfg->tlv_len && (!tw_pkt_is_stamp(cfg->layout) || cfg->tlv_len > CLI_TLV_MAX ||
-	                     cfg->padding)) {
+	if (cfg->ntlv &&
+	    (!tw_pkt_is_stamp(cfg->layout) || cfg->ntlv > TW_STLV_SPECS || cfg->padding)) {
 		snprintf(err, errlen, "STAMP TLVs need a STAMP session without padding");
 		return -1;
 	}
-	s->tx_len = base + cfg->tlv_len + cfg->padding;
+	/* The ECN codepoint our packets carry: cos=DSCP,ecn=E (RFC 8972
+	 * §4.4 reports what the reflector received). */
+	int8_t ecn = -1;
+	for (unsigned k = 0; k < cfg->ntlv; k++)
+		if (cfg->tlv[k].kind == TW_STLV_COS && cfg->tlv[k].ecn >= 0)
+			ecn = cfg->tlv[k].ecn;
+	/* one ECN for the session: cos=...,ecn=E, else --ecn */
+	if (ecn >= 0)
+		cfg->ecn = (uint8_t)ecn;
+	else if (cfg->ecn)
+		ecn = (int8_t)(cfg->ecn & 3);
+	if (cfg->ntlv) {
+		s->tlv = calloc(1, sizeof(*s->tlv));
+		s->tlv_rx = calloc(1, sizeof(*s->tlv_rx));
+		if (!s->tlv || !s->tlv_rx) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (tw_stlv_build(cfg->tlv, cfg->ntlv, family == AF_INET6 ? 6 : 4,
+		                  cfg->prot != TW_PKT_PROT_NONE, true, s->tlv, err,
+		                  errlen) != TW_OK)
+			return -1;
+		tw_stlv_rx_init(s->tlv_rx);
+		s->tlv_ctx.dscp = cfg->dscp;
+		s->tlv_ctx.ecn = ecn;
+		s->tlv_ctx.family = family == AF_INET6 ? 6 : 4;
+		s->tlv_ctx.sent = s->tlv;
+		e->cnt[idx].has_tlv = true;
+		e->cnt[idx].tlv_ecn = ecn;
+		char *o = e->cnt[idx].tlv_sent;
+		size_t cap = sizeof(e->cnt[idx].tlv_sent), l = 0;
+		for (unsigned k = 0; k < cfg->ntlv && l < cap; k++)
+			if (cfg->tlv[k].kind != TW_STLV_HMAC)
+				l += (size_t)snprintf(o + l, cap - l, "%s%s", l ? "," : "",
+				                      tw_stlv_kind_name(cfg->tlv[k].kind));
+		if (s->tlv->hmac_off != TW_STLV_NONE && l < cap)
+			snprintf(o + l, cap - l, "%shmac", l ? "," : "");
+	}
+	s->tx_len = base + (s->tlv ? s->tlv->len : 0) + cfg->padding;
 	/* Replies: reflector base + padding, plus slack for longer reflectors. */
 	s->rx_cap = tw_pkt_reflect_len(cfg->layout, cfg->padding, s->tx_len) + 1024;
 	s->tx = calloc(1, s->tx_len);
@@ -173,9 +217,9 @@ static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg
 	if (cfg->padding)
 		tw_crypto_random(s->tx + base, cfg->padding);
 	/* RFC 8972 §4: TLVs follow the base; the encoder writes only the
-	 * base, so they are written once here. */
-	if (cfg->tlv_len)
-		memcpy(s->tx + base, cfg->tlv, cfg->tlv_len);
+	 * base, so they are written once here (per-packet values: send_one). */
+	if (s->tlv)
+		memcpy(s->tx + base, s->tlv->b, s->tlv->len);
 
 	s->fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->fd < 0) {
@@ -227,6 +271,38 @@ static int sock_set_peer(struct cli_engine *e, unsigned idx, char *err, size_t e
 		snprintf(err, errlen, "connect test socket to the reflector: %s", strerror(errno));
 		return -1;
 	}
+	if (s->tlv) {
+		/* RFC 8972 §4.2 Location: compare the reflector's view with the
+		 * source address the kernel chose for the connected socket. */
+		struct sockaddr_storage me;
+		socklen_t ml = sizeof(me);
+		struct tw_stlv_ctx *c = &s->tlv_ctx;
+		if (getsockname(s->fd, (struct sockaddr *)&me, &ml) == 0 &&
+		    me.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&me;
+			const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)&cfg->peer;
+			memcpy(c->local, &a->sin6_addr, 16);
+			memcpy(c->peer, &b->sin6_addr, 16);
+			c->local_port = ntohs(a->sin6_port);
+			c->peer_port = ntohs(b->sin6_port);
+		} else if (me.ss_family == AF_INET) {
+			const struct sockaddr_in *a = (const struct sockaddr_in *)&me;
+			const struct sockaddr_in *b = (const struct sockaddr_in *)&cfg->peer;
+			memcpy(c->local, &a->sin_addr, 4);
+			memcpy(c->peer, &b->sin_addr, 4);
+			c->local_port = ntohs(a->sin_port);
+			c->peer_port = ntohs(b->sin_port);
+		}
+		c->sa = s->stamp_auth ? &s->sa : NULL;
+		char a[INET6_ADDRSTRLEN] = "?";
+		inet_ntop(c->family == 6 ? AF_INET6 : AF_INET, c->local, a, sizeof(a));
+		snprintf(e->cnt[idx].tlv_local, sizeof(e->cnt[idx].tlv_local),
+		         c->family == 6 ? "[%s]:%u" : "%s:%u", a, c->local_port);
+		if (s->tlv->hmac_off != TW_STLV_NONE && !s->stamp_auth) {
+			snprintf(err, errlen, "--tlv hmac needs the authenticated mode");
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -254,6 +330,11 @@ static void send_one(struct cli_engine *e, struct sock_priv *p, unsigned i,
 		ps.ts = tw_ts_wire(&ts, cfg->ptp);
 		ps.errest = tw_ts_errest(&ts, cfg->ptp);
 		tw_pkt_sender_encode(cfg->layout, &ps, s->tx, s->tx_len);
+		/* RFC 8972 §4.5 S_TxC: this packet included; §4.8 HMAC TLV
+		 * over the Sequence Number just written. */
+		if (s->tlv)
+			(void)tw_stlv_fill(s->tlv, s->tx, g->s_base, (uint32_t)(s->seq + 1),
+			                   s->stamp_auth ? &s->sa : NULL);
 		if (s->crypto)
 			tw_test_protect(&s->tc, s->tx, s->tx_len, s->sreg.enc_len,
 			                s->sreg.hmac_off);
@@ -269,41 +350,6 @@ static void send_one(struct cli_engine *e, struct sock_priv *p, unsigned i,
 	if (cb->sent)
 		cb->sent(cb->arg, i, (uint32_t)s->seq, cli_ntp_ns(ts.ntp));
 	s->seq++;
-}
-
-/* What came back in a STAMP reply's TLVs (RFC 8972 §4): the reflector's
- * U/M flags, and for Class of Service (§4.4) forward remarking (DSCP2 vs
- * the DSCP we sent), forward CE marks, and whether the reply arrived with
- * the DSCP1 we asked for (tos: the reply's TOS octet, -1 if unknown). */
-static void reply_tlvs(struct cli_engine_counters *c, const struct cli_sess_cfg *cfg,
-                       const uint8_t *area, size_t len, int tos)
-{
-	struct tw_pkt_tlv_iter it;
-	struct tw_pkt_tlv t;
-	enum tw_err e;
-	tw_pkt_tlv_iter_init(&it, area, len);
-	while ((e = tw_pkt_tlv_next(&it, &t)) == TW_OK) {
-		if (t.flags & TW_PKT_TLV_F_U)
-			c->tlv_u++;
-		if (t.flags & TW_PKT_TLV_F_M)
-			c->tlv_m++;
-		if (t.type != TW_PKT_TLV_COS || t.len != TW_PKT_TLV_COS_LEN ||
-		    (t.flags & (TW_PKT_TLV_F_U | TW_PKT_TLV_F_M)))
-			continue;
-		struct tw_pkt_cos cos = tw_pkt_cos_get(t.value);
-		c->cos_rx++;
-		c->cos_dscp2 = cos.dscp2;
-		c->cos_ecn = cos.ecn;
-		c->cos_fwd_remarked += cos.dscp2 != cfg->dscp;
-		c->cos_fwd_ce += cos.ecn == 3;
-		c->cos_rp += cos.rp != 0;
-		if (tos >= 0) {
-			c->cos_rx_dscp = (uint8_t)(tos >> 2);
-			c->cos_rev_remarked += (uint8_t)(tos >> 2) != cos.dscp1;
-		}
-	}
-	if (e == TW_E_TLV_LENGTH)
-		c->tlv_m++; /* the reply's TLV area itself is cut short */
 }
 
 static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
@@ -373,9 +419,6 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 		}
 		if (short_by)
 			cli_engine_count_no_ttl(&e->cnt[i], (size_t)n);
-		if (cfg->tlv_len && (size_t)n > tw_pkt_reflector_base(cfg->layout))
-			reply_tlvs(&e->cnt[i], cfg, buf + tw_pkt_reflector_base(cfg->layout),
-			           (size_t)n - tw_pkt_reflector_base(cfg->layout), tos);
 		(void)seen_mark(s, r.sender_seq);
 		struct tw_stats_reply rp = {0};
 		rp.snd_seq = r.sender_seq;
@@ -400,6 +443,19 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 		if (tos >= 0) {
 			rp.tos_bwd = (uint8_t)tos;
 			rp.tos_known |= TW_STATS_TOS_BWD;
+		}
+		/* What the reply's TLVs say (RFC 8972 §4, RFC 9503). */
+		if (s->tlv) {
+			struct tw_stlv_reply_in in = {.pkt = buf,
+			                              .len = (size_t)n,
+			                              .base = tw_pkt_reflector_base(cfg->layout),
+			                              .refl_seq = r.seq,
+			                              .t3 = r.t3,
+			                              .t3_ptp = tw_errest_z(r.errest),
+			                              .rtt_ns = (rp.t4 - rp.t1) - (rp.t3 - rp.t2),
+			                              .tos = tos};
+			tw_stlv_reply(s->tlv_rx, &s->tlv_ctx, &in);
+			e->cnt[i].tlv = s->tlv_rx->res;
 		}
 		if (cb->reply)
 			cb->reply(cb->arg, i, &rp);
@@ -506,11 +562,13 @@ static void sock_free(struct cli_engine *e)
 		return;
 	for (unsigned i = 0; i < CLI_ENGINE_SESSIONS_MAX; i++) {
 		struct sock_sess *s = &p->s[i];
-		if (i < e->n || s->tx) {
+		if (i < e->n || s->tx || s->tlv || s->tlv_rx) {
 			if (s->fd > 0)
 				close(s->fd);
 			free(s->tx);
 			free(s->seen);
+			free(s->tlv);
+			free(s->tlv_rx);
 			if (s->crypto)
 				tw_test_crypto_free(&s->tc);
 			if (s->stamp_auth)

@@ -366,6 +366,14 @@ static int write_om(struct cli_meas *m, char *err, size_t errlen)
 		os[i] = (struct tw_report_om_session){lab[i], 3, s->st, &s->st->total};
 	}
 	enum tw_err e = tw_report_om_sessions(f, os, m->n);
+	/* STAMP TLV families: the sessions that sent TLVs. */
+	struct tw_report_om_stamp ost[CLI_ENGINE_SESSIONS_MAX];
+	size_t nst = 0;
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->s[i].has_stamp)
+			ost[nst++] = (struct tw_report_om_stamp){lab[i], 3, &m->s[i].stamp};
+	if (e == TW_OK && nst)
+		e = tw_report_om_stamp(f, ost, nst);
 	if (e == TW_OK)
 		e = tw_report_om_eof(f);
 	if (fclose(f) != 0 && e == TW_OK)
@@ -441,6 +449,14 @@ static void run_facts(const struct cli_meas *m, const struct cli_meas_sess *s,
 	u->advice = advice[0] ? advice : NULL;
 }
 
+void cli_meas_set_stamp(struct cli_meas *m, unsigned i, const struct tw_report_stamp *st)
+{
+	if (i >= m->n)
+		return;
+	m->s[i].has_stamp = true;
+	m->s[i].stamp = *st;
+}
+
 int cli_meas_finish(struct cli_meas *m, char *err, size_t errlen)
 {
 	int rc = 0;
@@ -475,6 +491,8 @@ int cli_meas_finish(struct cli_meas *m, char *err, size_t errlen)
 			if (!reps[k])
 				continue;
 			tw_report_set_run(reps[k], &run);
+			if (s->has_stamp)
+				tw_report_set_stamp(reps[k], &s->stamp);
 			if (last)
 				tw_report_interval(reps[k], m->last_intv - m->t0, now - m->t0, &is);
 			if (tw_report_end(reps[k], now - m->t0, &sum, &s->st->total) != TW_OK) {

@@ -72,6 +72,8 @@ struct cli_meas_sess {
 	uint32_t first_seq; /* packets below were warm-up */
 	int64_t first_t1, last_t1;
 	uint64_t nsent;
+	bool has_stamp; /* STAMP TLV results (cli_meas_set_stamp) */
+	struct tw_report_stamp stamp;
 };
 
 struct cli_meas {
@@ -101,6 +103,8 @@ int cli_meas_start(struct cli_meas *m, char *err, size_t errlen);
 const struct cli_engine_cb *cli_meas_callbacks(struct cli_meas *m);
 /* Settles everything, writes the end sections, the CSV lost rows and the
  * OpenMetrics file.  -1 with err if an output could not be written. */
+/* STAMP TLV results of session i for its report (before finish). */
+void cli_meas_set_stamp(struct cli_meas *m, unsigned i, const struct tw_report_stamp *st);
 int cli_meas_finish(struct cli_meas *m, char *err, size_t errlen);
 void cli_meas_free(struct cli_meas *m);
 /* Session totals (after finish). */

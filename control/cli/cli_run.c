@@ -279,20 +279,6 @@ static void engine_drops(const struct cli_engine *e)
 			    "%llu, zero error estimate %llu",
 			    i + 1, (unsigned long long)c->tx_err, (unsigned long long)c->rx_short,
 			    (unsigned long long)c->rx_hmac, (unsigned long long)c->rx_errest);
-		/* RFC 8972 §4.4: what the Class of Service TLVs reported. */
-		if (c && c->cos_rx)
-			cli_err("s%u: STAMP Class of Service: %llu replies; forward: sent DSCP %u, "
-			        "reflector received DSCP %u ECN %u (%llu remarked, %llu CE); "
-			        "reverse: received DSCP %u (%llu not as requested); RP %llu; "
-			        "TLVs flagged U %llu, M %llu",
-			        i + 1, (unsigned long long)c->cos_rx, e->cfg[i].dscp, c->cos_dscp2,
-			        c->cos_ecn, (unsigned long long)c->cos_fwd_remarked,
-			        (unsigned long long)c->cos_fwd_ce, c->cos_rx_dscp,
-			        (unsigned long long)c->cos_rev_remarked, (unsigned long long)c->cos_rp,
-			        (unsigned long long)c->tlv_u, (unsigned long long)c->tlv_m);
-		else if (c && (c->tlv_u || c->tlv_m))
-			cli_err("s%u: STAMP TLVs flagged by the reflector: U %llu, M %llu", i + 1,
-			        (unsigned long long)c->tlv_u, (unsigned long long)c->tlv_m);
 		/* Wire ref §11b.7: accepted, but say what was missing, once. */
 		size_t base = tw_pkt_reflector_base(e->cfg[i].layout);
 		if (c && c->rx_no_ttl && c->rx_no_ttl_len < base)
@@ -301,6 +287,21 @@ static void engine_drops(const struct cli_engine *e)
 			        "§4.2.1): accepted, forward hop count unknown",
 			        i + 1, (unsigned long long)c->rx_no_ttl, c->rx_no_ttl_len,
 			        base - c->rx_no_ttl_len, base);
+	}
+}
+
+/* What the STAMP TLVs brought back goes into the report (RFC 8972, RFC 9503). */
+static void stamp_results(const struct cli_engine *e, struct cli_meas *m)
+{
+	for (unsigned i = 0; i < e->n; i++) {
+		const struct cli_engine_counters *ec = cli_engine_counters(e, i);
+		if (!ec || !ec->has_tlv)
+			continue;
+		struct tw_report_stamp st = {
+		    .res = ec->tlv, .dscp = e->cfg[i].dscp, .ecn = ec->tlv_ecn};
+		snprintf(st.sent, sizeof(st.sent), "%s", ec->tlv_sent);
+		snprintf(st.local, sizeof(st.local), "%s", ec->tlv_local);
+		cli_meas_set_stamp(m, i, &st);
 	}
 }
 
@@ -528,6 +529,7 @@ stopped:
 	engine_drops(e);
 	m->engine_drops = e->drops;
 	m->engine_cpus = e->cpus;
+	stamp_results(e, m);
 	if (cli_meas_finish(m, err, sizeof(err)) < 0) {
 		cli_err("%s", err);
 		goto out;
@@ -597,9 +599,9 @@ int cli_run_light(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		                 : (uint32_t)(tw_pkt_reflector_base(sc.layout) -
 		                              tw_pkt_sender_base(sc.layout));
 		sc.ssid = pl->ssid;
-		if (pl->tlv_len && pl->tlv_len <= sizeof(sc.tlv)) {
-			memcpy(sc.tlv, pl->tlv, pl->tlv_len);
-			sc.tlv_len = pl->tlv_len;
+		if (pl->ntlv && pl->ntlv <= TW_STLV_SPECS) {
+			memcpy(sc.tlv, pl->tlv, pl->ntlv * sizeof(sc.tlv[0]));
+			sc.ntlv = pl->ntlv;
 		}
 		fill_cfg(&sc, pl, m->cfg.loss_timeout_ns);
 		sc.start_offset_ns = (int64_t)i * o->stagger_ns;
@@ -622,6 +624,7 @@ int cli_run_light(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		return 1;
 	}
 	engine_drops(e);
+	stamp_results(e, m);
 	m->engine_drops = e->drops;
 	m->engine_cpus = e->cpus;
 	if (cli_meas_finish(m, err, sizeof(err)) < 0) {

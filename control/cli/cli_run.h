@@ -49,8 +49,8 @@ struct cli_plan {
 	const uint8_t *stamp_key;
 	size_t stamp_key_len;
 	uint16_t ssid;
-	const uint8_t *tlv; /* RFC 8972 TLVs after the STAMP base */
-	uint16_t tlv_len;
+	const struct tw_stlv_spec *tlv; /* STAMP TLVs after the base, in order */
+	unsigned ntlv;
 };
 
 struct cli_run_out {

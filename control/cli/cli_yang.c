@@ -256,11 +256,11 @@ static const struct {
 /* One test session (test-session-request + session-sender test-session). */
 struct snd {
 	char name[NAME_MAX_LEN + 1];
-	size_t conn;                    /* index into imp.conn */
-	char peer[INET6_ADDRSTRLEN];    /* reflector-ip; "" = the server */
-	char local[INET6_ADDRSTRLEN];   /* the connection's local address, "" = any */
-	unsigned local_port;            /* 0: autoallocate */
-	unsigned peer_port;             /* the wish; 0 = the server picks */
+	size_t conn;                  /* index into imp.conn */
+	char peer[INET6_ADDRSTRLEN];  /* reflector-ip; "" = the server */
+	char local[INET6_ADDRSTRLEN]; /* the connection's local address, "" = any */
+	unsigned local_port;          /* 0: autoallocate */
+	unsigned peer_port;           /* the wish; 0 = the server picks */
 	uint64_t loss_ms, count, interval_us;
 	uint32_t padding;
 	unsigned dscp;
@@ -437,12 +437,15 @@ static int map_conn(struct imp *im, const struct lyd_node *client, const struct 
 	const char *cip = leaf(cc, "client-ip", false, &n);
 	if (cip && (strchr(cip, '%') || canon_ip(cip, c.local, sizeof(c.local)) < 0 ||
 	            !strchr(c.local, ':') != !strchr(c.server, ':')))
-		return refuse(im, n, "%s: an address of the IP version of server-ip, without a "
-		                     "zone index", cip);
+		return refuse(im, n,
+		              "%s: an address of the IP version of server-ip, without a "
+		              "zone index",
+		              cip);
 	c.max_exp = (unsigned)strtoul(leaf(cc, "max-count-exponent", false, &n), NULL, 10);
 	if (c.max_exp > 20)
-		return refuse(im, n, "twinhopd computes PBKDF2 in its event loop: a Count of at "
-		                     "most 2^20");
+		return refuse(im, n,
+		              "twinhopd computes PBKDF2 in its event loop: a Count of at "
+		              "most 2^20");
 	/* The client's mode-preference-chain, by priority (RFC 8913 §5.1). */
 	const struct lyd_node *e[4] = {0};
 	unsigned long prio[4] = {0};
@@ -508,8 +511,7 @@ static int map_session(struct imp *im, const struct lyd_node *req, const struct 
 	if (strchr(refl, '%'))
 		return refuse(im, n, "twinhop takes addresses without a zone index");
 	char peer[INET6_ADDRSTRLEN];
-	if (canon_ip(refl, peer, sizeof(peer)) < 0 ||
-	    !strchr(peer, ':') != !strchr(c->server, ':'))
+	if (canon_ip(refl, peer, sizeof(peer)) < 0 || !strchr(peer, ':') != !strchr(c->server, ':'))
 		return refuse(im, n, "%s is not of the IP version of server-ip %s", refl,
 		              c->server);
 	/* The Server's own address goes as zeros (RFC 4656 §3.5). */
@@ -522,8 +524,10 @@ static int map_session(struct imp *im, const struct lyd_node *req, const struct 
 		char a[INET6_ADDRSTRLEN];
 		if (strchr(src, '%') || canon_ip(src, a, sizeof(a)) < 0 ||
 		    !strchr(a, ':') != !strchr(c->server, ':'))
-			return refuse(im, n, "%s: an address of the IP version of server-ip, "
-			                     "without a zone index", src);
+			return refuse(im, n,
+			              "%s: an address of the IP version of server-ip, "
+			              "without a zone index",
+			              src);
 		if (*c->local && strcmp(a, c->local))
 			return refuse(im, n,
 			              "differs from %s, the connection's client-ip or first "
@@ -731,8 +735,11 @@ static bool has_key(const json_t *conf, const char *kid)
 {
 	size_t i;
 	json_t *e;
-	json_array_foreach(json_object_get(conf, "key_ids"), i, e) if (
-	    json_string_value(e) && !strcmp(json_string_value(e), kid)) return true;
+	json_array_foreach(json_object_get(conf, "key_ids"), i, e)
+	{
+		if (json_string_value(e) && !strcmp(json_string_value(e), kid))
+			return true;
+	}
 	return false;
 }
 
@@ -757,11 +764,14 @@ static int check_sessions(struct imp *im, const json_t *top, const json_t *conf,
 			              "twinhopd's keyfile has no KeyID '%s' (twinhopd uses the "
 			              "secret of its keyfile; secrets are never imported)",
 			              c->key_id);
-		json_array_foreach(cls, i, e) if (!replace && !strcmp(jstr(e, "name"), c->name)) return refuse(
-		    im, c->node,
-		    "twinhopd already has a control-client of that name (%" PRIu64
-		    "); delete it or use --replace",
-		    ju64(e, "client"));
+		json_array_foreach(cls, i, e)
+		{
+			if (!replace && !strcmp(jstr(e, "name"), c->name))
+				return refuse(im, c->node,
+				              "twinhopd already has a control-client of that name "
+				              "(%" PRIu64 "); delete it or use --replace",
+				              ju64(e, "client"));
+		}
 	}
 	for (size_t k = 0; k < im->n; k++) {
 		struct snd *s = &im->snd[k];
@@ -780,15 +790,15 @@ static int check_sessions(struct imp *im, const json_t *top, const json_t *conf,
 		{
 			if (replace)
 				continue;
-			json_array_foreach(json_object_get(e, "sessions"), j, t) if (
-			    !strcmp(jstr(t, "name"), s->name)) return refuse(im, NULL,
-			                                                     "test-session '%s': "
-			                                                     "control-client '%s' "
-			                                                     "has a session of that "
-			                                                     "name; delete it or use "
-			                                                     "--replace",
-			                                                     s->name,
-			                                                     jstr(e, "name"));
+			json_array_foreach(json_object_get(e, "sessions"), j, t)
+			{
+				if (!strcmp(jstr(t, "name"), s->name))
+					return refuse(
+					    im, NULL,
+					    "test-session '%s': control-client '%s' has a "
+					    "session of that name; delete it or use --replace",
+					    s->name, jstr(e, "name"));
+			}
 		}
 		if (s->local_port)
 			continue;
@@ -818,9 +828,8 @@ static int check_sessions(struct imp *im, const json_t *top, const json_t *conf,
 			}
 		}
 		for (size_t m = 0; m < im->n; m++)
-			if (im->snd[m].local_port >= 49152 &&
-			    (!*s->local || !*im->snd[m].local ||
-			     !strcmp(im->snd[m].local, s->local)))
+			if (im->snd[m].local_port >= 49152 && (!*s->local || !*im->snd[m].local ||
+			                                       !strcmp(im->snd[m].local, s->local)))
 				used[im->snd[m].local_port - 49152] = true;
 		for (unsigned p = 49152; p <= 65535 && !s->local_port; p++)
 			if (!used[p - 49152])
@@ -834,9 +843,9 @@ static int check_sessions(struct imp *im, const json_t *top, const json_t *conf,
 
 static json_t *client_req(const struct conn *c)
 {
-	json_t *r = json_pack("{ss ss ss sI ss sI}", "cmd", "client-add", "name", c->name,
-	                      "server", c->server, "server_port", (json_int_t)c->server_port,
-	                      "modes", c->modes, "max_count_exp", (json_int_t)c->max_exp);
+	json_t *r = json_pack("{ss ss ss sI ss sI}", "cmd", "client-add", "name", c->name, "server",
+	                      c->server, "server_port", (json_int_t)c->server_port, "modes",
+	                      c->modes, "max_count_exp", (json_int_t)c->max_exp);
 	if (r && *c->local)
 		json_object_set_new(r, "local", json_string(c->local));
 	if (r && *c->key_id)
@@ -846,13 +855,12 @@ static json_t *client_req(const struct conn *c)
 
 static json_t *session_req(const struct conn *c, const struct snd *s)
 {
-	json_t *r = json_pack("{ss ss ss sI sI sI sb sI sI sI sI}", "cmd", "client-session-add",
-	                      "client", c->name, "name", s->name, "local_port",
-	                      (json_int_t)s->local_port, "count", (json_int_t)s->count,
-	                      "interval_us", (json_int_t)s->interval_us, "poisson", s->poisson,
-	                      "padding", (json_int_t)s->padding, "dscp", (json_int_t)s->dscp,
-	                      "loss_timeout_ms", (json_int_t)s->loss_ms, "peer_port",
-	                      (json_int_t)s->peer_port);
+	json_t *r = json_pack(
+	    "{ss ss ss sI sI sI sb sI sI sI sI}", "cmd", "client-session-add", "client", c->name,
+	    "name", s->name, "local_port", (json_int_t)s->local_port, "count", (json_int_t)s->count,
+	    "interval_us", (json_int_t)s->interval_us, "poisson", s->poisson, "padding",
+	    (json_int_t)s->padding, "dscp", (json_int_t)s->dscp, "loss_timeout_ms",
+	    (json_int_t)s->loss_ms, "peer_port", (json_int_t)s->peer_port);
 	if (r && *s->peer)
 		json_object_set_new(r, "peer", json_string(s->peer));
 	return r;
@@ -914,8 +922,7 @@ static void del_client(struct adm *m, const char *name)
 	json_decref(call(m, json_pack("{ss ss}", "cmd", "client-del", "client", name)));
 }
 
-static int apply(struct imp *im, struct adm *m, const json_t *conf, const json_t *cls,
-                 bool replace)
+static int apply(struct imp *im, struct adm *m, const json_t *conf, const json_t *cls, bool replace)
 {
 	bool server = json_object_size(im->set) > 1;
 	json_t *r;
@@ -1135,9 +1142,8 @@ static int export_client(struct ly_ctx *ctx, struct lyd_node *top, const json_t 
 	}
 	struct lyd_node *client = inner(ctx, top, "client");
 	struct lyd_node *sender = inner(ctx, top, "session-sender");
-	struct lyd_node *cc = client && sender ? entry(ctx, client, "ctrl-connection",
-	                                               jstr(c, "name"))
-	                                       : NULL;
+	struct lyd_node *cc =
+	    client && sender ? entry(ctx, client, "ctrl-connection", jstr(c, "name")) : NULL;
 	if (!cc || !put(ctx, cc, "server-ip", server))
 		return -1;
 	if (sport != 862 && !putu(ctx, cc, "server-tcp-port", sport))
@@ -1161,7 +1167,8 @@ static int export_client(struct ly_ctx *ctx, struct lyd_node *top, const json_t 
 	                                     {"encrypted", "encrypted"},
 	                                     {"mixed", "unauth-test-encrypt-control"}};
 	for (size_t k = 0; state && k < 4; k++)
-		if (!strcmp(jstr(c, "mode"), sel[k][0]) && !put(ctx, cc, "selected-mode", sel[k][1]))
+		if (!strcmp(jstr(c, "mode"), sel[k][0]) &&
+		    !put(ctx, cc, "selected-mode", sel[k][1]))
 			return -1;
 	size_t i;
 	json_t *t;
@@ -1186,7 +1193,8 @@ static int export_client(struct ly_ctx *ctx, struct lyd_node *top, const json_t 
 		    !putu(ctx, req, "test-packet-dscp", ju64(t, "dscp")) ||
 		    !putu(ctx, ts, "number-of-packets", ju64(t, "count")) ||
 		    !put(ctx, ts,
-		         json_is_true(json_object_get(t, "poisson")) ? "lambda" : "periodic-interval",
+		         json_is_true(json_object_get(t, "poisson")) ? "lambda"
+		                                                     : "periodic-interval",
 		         iv))
 			return -1;
 		if (state && *jstr(t, "sid") &&
@@ -1299,7 +1307,8 @@ static int do_export(const char *out, const char *admin, bool state)
 		const char *ym = yang_mode(json_string_value(v) ? json_string_value(v) : "");
 		if (!ym || only_open)
 			continue;
-		snprintf(path, sizeof(path), "client/mode-preference-chain[priority='%zu']/mode", i);
+		snprintf(path, sizeof(path), "client/mode-preference-chain[priority='%zu']/mode",
+		         i);
 		if (!put(ctx, top, path, ym))
 			goto out;
 	}

@@ -71,8 +71,9 @@ struct opts {
 	double interval;
 	bool poisson;
 	long padding; /* -1: default for the mode (wire ref §4.5) */
-	uint8_t tlv[CLI_TLV_MAX]; /* light-send --stamp --tlv: RFC 8972 TLVs */
-	uint16_t tlv_len;
+	/* light-send --stamp --tlv: RFC 8972 / RFC 9503 TLVs, in order */
+	struct tw_stlv_spec tlv[TW_STLV_SPECS];
+	unsigned ntlv;
 	int dscp;
 	int ecn; /* RFC 3168 §5 codepoint of test packets, 0..3 */
 	unsigned sessions;
@@ -151,8 +152,10 @@ static void usage_opts(FILE *f)
 	      "  --stamp            light-send: STAMP packets (default TWAMP Light)\n"
 	      "  --ssid N           light-send: STAMP SSID\n"
 	      "  --stamp-key HEX    light-send, bench: STAMP authenticated mode key\n"
-	      "  --tlv cos=DSCP     light-send --stamp: Class of Service TLV asking for\n"
-	      "                     DSCP on the reply (RFC 8972 4.4); result on stderr\n"
+	      "  --tlv WORD         light-send --stamp: add a STAMP TLV (repeatable, sent in\n"
+	      "                     order): pad=N location tsinfo cos=DSCP[,ecn=E] dm\n"
+	      "                     access=ID,CODE followup hmac dna=ADDR return-path=CODE\n"
+	      "                     type=N[,len=L]; results in the report\n"
 	      "  --json             JSON on stdout (docs/schema/report.schema.json;\n"
 	      "                     several sessions: one document per line)\n"
 	      "  --format text|json same as default / --json\n"
@@ -555,29 +558,20 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 		case O_STAMPKEY:
 			o->stamp_key = optarg;
 			break;
-		case O_TLV:
-			/* RFC 8972 §4: the sender sets U; §4.4 Class of Service
-			 * carries DSCP1, the DSCP asked for on the reply. */
-			if (strncmp(optarg, "cos=", 4) || !num(optarg + 4, 0, 63, &v)) {
-				die_msg("--tlv: need cos=DSCP (DSCP 0..63)");
+		case O_TLV: {
+			/* RFC 8972 §4, RFC 9503: lib/tw_stlv parses the word. */
+			char e[200];
+			if (o->ntlv >= TW_STLV_SPECS) {
+				die_msg("--tlv: at most %u TLVs", TW_STLV_SPECS);
 				return -1;
 			}
-			if ((size_t)o->tlv_len + 8 > sizeof(o->tlv)) {
-				die_msg("--tlv: too many TLVs");
+			if (tw_stlv_parse(optarg, &o->tlv[o->ntlv], e, sizeof(e)) != TW_OK) {
+				die_msg("%s", e);
 				return -1;
 			}
-			{
-				uint8_t *t = o->tlv + o->tlv_len;
-				t[0] = TW_PKT_TLV_F_U;
-				t[1] = TW_PKT_TLV_COS;
-				t[2] = 0;
-				t[3] = TW_PKT_TLV_COS_LEN;
-				struct tw_pkt_cos cos = {.dscp1 = (uint8_t)v};
-				memset(t + 4, 0, 4);
-				tw_pkt_cos_put(t + 4, &cos);
-				o->tlv_len += 8;
-			}
+			o->ntlv++;
 			break;
+		}
 		case O_CSV:
 			o->csv = optarg;
 			break;
@@ -817,9 +811,25 @@ static int cmd_light_send(int argc, char **argv)
 	struct cli_plan plan[CLI_ENGINE_SESSIONS_MAX];
 	uint8_t key[64];
 	size_t keylen = 0;
-	if (o.tlv_len && (!o.stamp || o.padding > 0)) {
-		die_msg("--tlv needs --stamp and no --padding");
+	if (o.ntlv && !o.stamp) {
+		die_msg("--tlv needs --stamp");
 		return EXIT_USAGE;
+	}
+	/* With TLVs the STAMP way to grow a packet is the Extra Padding TLV
+	 * (RFC 8972 §4.1): --padding N becomes one of N octets in all (its
+	 * 4-octet header included), after the other TLVs and before an HMAC
+	 * TLV, so the packet is exactly N octets longer (docs/client.md). */
+	if (o.ntlv && o.padding > 0) {
+		if (o.padding < TW_PKT_TLV_HDR_LEN || o.ntlv >= TW_STLV_SPECS) {
+			die_msg(
+			    "--padding with --tlv: N is the whole Extra Padding TLV, at least 4");
+			return EXIT_USAGE;
+		}
+		o.tlv[o.ntlv++] =
+		    (struct tw_stlv_spec){.kind = TW_STLV_PAD,
+		                          .len = (uint16_t)(o.padding - TW_PKT_TLV_HDR_LEN),
+		                          .ecn = -1};
+		o.padding = 0;
 	}
 	if (o.stamp_key) {
 		if (!o.stamp) {
@@ -841,7 +851,7 @@ static int cmd_light_send(int argc, char **argv)
 		plan[i].stamp_key_len = keylen;
 		plan[i].ssid = (uint16_t)o.ssid;
 		plan[i].tlv = o.tlv;
-		plan[i].tlv_len = o.tlv_len;
+		plan[i].ntlv = o.ntlv;
 	}
 	rc = run_plans(&o, &conn, plan, true);
 	tw_crypto_cleanse(key, sizeof(key));

@@ -157,8 +157,7 @@ static const struct ctl_cc_ops cc_ops = {
 
 struct ctl_cc *adm_cc_new(struct ctl_admin *a)
 {
-	struct ctl_cc_env env = {
-	    .ops = &cc_ops, .ctx = a, .loop = a->d->loop, .cnt = &a->d->cnt};
+	struct ctl_cc_env env = {.ops = &cc_ops, .ctx = a, .loop = a->d->loop, .cnt = &a->d->cnt};
 	return ctl_cc_new(&env);
 }
 
@@ -191,8 +190,8 @@ static void label(struct ctl_args *g, const char *key, char *out, size_t cap)
 	for (size_t i = 0; i < n; i++)
 		ctl |= (unsigned char)v[i] < 0x20 || v[i] == 0x7f;
 	if (!n || n >= cap || ctl) {
-		snprintf(g->err, sizeof(g->err), "arg %s: 1 to %zu characters, no control characters",
-		         key, cap - 1);
+		snprintf(g->err, sizeof(g->err),
+		         "arg %s: 1 to %zu characters, no control characters", key, cap - 1);
 		g->bad = true;
 		return;
 	}

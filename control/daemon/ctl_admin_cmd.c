@@ -850,8 +850,8 @@ void adm_handle_line(struct adm_client *c, const char *line, size_t len)
 	for (size_t i = 0; i < sizeof(ro_cmds) / sizeof(ro_cmds[0]); i++)
 		is_ro |= !strcmp(cmd, ro_cmds[i]);
 	static const char *const rw_cmds[] = {
-	    "light-add",   "session-del", "sender-add", "sender-start", "sender-stop",
-	    "subscribe",   "unsubscribe", "config-get", "config-set",   "client-add",
+	    "light-add",          "session-del",  "sender-add", "sender-start", "sender-stop",
+	    "subscribe",          "unsubscribe",  "config-get", "config-set",   "client-add",
 	    "client-session-add", "client-start", "client-del"};
 	bool is_rw = false;
 	for (size_t i = 0; i < sizeof(rw_cmds) / sizeof(rw_cmds[0]); i++)

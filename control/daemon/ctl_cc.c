@@ -3,8 +3,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -502,8 +502,9 @@ int ctl_cc_sess_add(struct ctl_cc *cc, uint32_t id, const struct ctl_cc_sess_cfg
 	}
 	if (!s->name[0] || strnlen(s->name, CTL_CC_NAME_MAX) == CTL_CC_NAME_MAX || !s->local_port ||
 	    s->interval_ns < TW_IPC_INTERVAL_MIN_NS || !s->loss_timeout_ns) {
-		snprintf(err, errlen, "a test session needs a name, a local port, an interval "
-		                      "and a loss timeout");
+		snprintf(err, errlen,
+		         "a test session needs a name, a local port, an interval "
+		         "and a loss timeout");
 		return -1;
 	}
 	if (s->peer.family && s->peer.family != (k->cfg.server.ss_family == AF_INET ? 4 : 6)) {
@@ -688,9 +689,10 @@ void ctl_cc_sender_reply(struct ctl_cc *cc, uint32_t session, bool ok, const cha
 			if (!ok) {
 				/* the registry entry is gone with the NACK */
 				k->sender[j] = 0;
-				conn_fail(k, CTL_CNT_CC_FP_FAILED, now_ms,
-				          "test session '%s': the fast path refused the sender (%s)",
-				          k->sess[j].name, why);
+				conn_fail(
+				    k, CTL_CNT_CC_FP_FAILED, now_ms,
+				    "test session '%s': the fast path refused the sender (%s)",
+				    k->sess[j].name, why);
 				return;
 			}
 			k->acked[j] = true;

@@ -34,14 +34,14 @@
 #include "tw_ctl.h"
 #include "tw_ipc.h"
 
-#define CTL_CC_MAX_CONN      16    /* control-client connections */
-#define CTL_CC_MAX_SESS      16    /* test sessions per connection */
-#define CTL_CC_NAME_MAX      64    /* with NUL, as ctl_reg names */
-#define CTL_CC_CONNECT_MS    10000 /* TCP connect */
-#define CTL_CC_REPLY_MS      30000 /* each answer of the server */
+#define CTL_CC_MAX_CONN       16    /* control-client connections */
+#define CTL_CC_MAX_SESS       16    /* test sessions per connection */
+#define CTL_CC_NAME_MAX       64    /* with NUL, as ctl_reg names */
+#define CTL_CC_CONNECT_MS     10000 /* TCP connect */
+#define CTL_CC_REPLY_MS       30000 /* each answer of the server */
 #define CTL_CC_BACKOFF_MIN_MS 1000
 #define CTL_CC_BACKOFF_MAX_MS 60000
-#define CTL_CC_ERR_MAX       160
+#define CTL_CC_ERR_MAX        160
 
 enum ctl_cc_state {
 	CTL_CC_IDLE,        /* configured, not started */
@@ -59,7 +59,7 @@ struct ctl_cc_cfg {
 	struct sockaddr_storage server; /* address and TCP port */
 	struct tw_ipc_addr local;       /* sender address; family 0: the TCP local one */
 	uint32_t modes;                 /* allowed base modes (TW_CTL_MODE_*); 0 = open */
-	uint32_t prefer[4]; /* the same in order of preference, 0-terminated (RFC 8913) */
+	uint32_t prefer[4];    /* the same in order of preference, 0-terminated (RFC 8913) */
 	uint8_t max_count_exp; /* greeting Count accepted up to 2^this; 0 = 2^15 */
 	char key_id[TW_CTL_KEYID_LEN + 1];
 };
@@ -106,10 +106,10 @@ struct ctl_cc_info {
 	const struct ctl_cc_cfg *cfg;
 	enum ctl_cc_state state;
 	bool started;
-	uint32_t mode;      /* negotiated (0 before Server-Start) */
-	unsigned attempts;  /* connects so far */
-	uint64_t retry_at;  /* RETRYING: monotonic ms of the next connect */
-	const char *error;  /* the last failure, "" if none */
+	uint32_t mode;     /* negotiated (0 before Server-Start) */
+	unsigned attempts; /* connects so far */
+	uint64_t retry_at; /* RETRYING: monotonic ms of the next connect */
+	const char *error; /* the last failure, "" if none */
 	unsigned n_sess;
 	const struct ctl_cc_sess_cfg *sess; /* [n_sess] */
 	const uint32_t *sender;             /* [n_sess] registry session, 0 = none */

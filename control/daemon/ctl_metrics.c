@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ctl_cc.h"
 #include "ctl_daemon.h"
 #include "ctl_http.h"
 #include "ctl_live.h"
@@ -291,6 +292,21 @@ int ctl_metrics_render(struct ctl_daemon *d, FILE *f)
 	fprintf(f, "twinhop_sessions{kind=\"reflector\"} %u\n", nk[0]);
 	fprintf(f, "twinhop_sessions{kind=\"light\"} %u\n", nk[1]);
 	fprintf(f, "twinhop_sessions{kind=\"sender\"} %u\n", nk[2]);
+	/* twinhopd's own Control-Clients (RFC 8913 control-client): alert on
+	 * 0, the state label says why (docs/control.md "Control-Client") */
+	om_family(f, "twinhop_control_client_running", "gauge",
+	          "1 while a control-client's test sessions run, else 0 (label state)");
+	struct ctl_cc_info ci;
+	for (unsigned i = 0; d->cc && ctl_cc_info(d->cc, i, &ci); i++) {
+		char srv[80];
+		ctl_conf_addrport_str(&ci.cfg->server, srv, sizeof(srv));
+		fputs("twinhop_control_client_running{client=\"", f);
+		om_str(f, ci.cfg->name);
+		fputs("\",server=\"", f);
+		om_str(f, srv);
+		fprintf(f, "\",state=\"%s\"} %d\n", ctl_cc_state_name(ci.state),
+		        ci.state == CTL_CC_RUNNING);
+	}
 
 	/* control-plane counters: every bad-input and event counter */
 	const char *names[CTL_CNT__COUNT];

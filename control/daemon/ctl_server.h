@@ -99,7 +99,7 @@
 	X(RANDOM_FAILED, "random-number generator failed: that connection closed")                 \
 	X(CC_CONNECT_FAILED, "control-client: TCP connect to the server failed or timed out")      \
 	X(CC_REFUSED, "control-client: server refused the connection, mode or KeyID")              \
-	X(CC_SESSION_REFUSED, "control-client: server refused a test session or the start")       \
+	X(CC_SESSION_REFUSED, "control-client: server refused a test session or the start")        \
 	X(CC_TIMEOUT, "control-client: no answer from the server in 30 s")                         \
 	X(CC_LOST, "control-client: connection closed, reset or malformed message")                \
 	X(CC_FP_FAILED, "control-client: the fast path refused a sender or is not attached")       \

@@ -30,13 +30,13 @@
 #include <unistd.h>
 
 #include "ctl_admin.h"
+#include "ctl_cc.h"
 #include "ctl_daemon.h"
 #include "ctl_live.h"
 #include "ctl_log.h"
 #include "ctl_metrics.h"
 #include "ctl_peers.h"
 #include "ctl_reg.h"
-#include "ctl_cc.h"
 #include "ctl_sandbox.h"
 #include "tw_config.h"
 #include "tw_time.h"

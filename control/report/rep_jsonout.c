@@ -6,10 +6,16 @@
  * Convention: every time value is integer ns and its key ends in "_ns";
  * a statistic over no samples is null.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "rep_priv.h"
+
+static void json_stamp(struct rep_json *w, const struct tw_report_stamp *st);
 
 #define RATIO_DECIMALS 6 /* ratios come from ppm */
 
@@ -307,11 +313,164 @@ static enum tw_err json_end(struct tw_report *r, int64_t t_end, const struct tw_
 			rep_json_null(w, "advice");
 		rep_json_obj_end(w);
 	}
+	if (r->have_stamp)
+		json_stamp(w, &r->stamp);
 	rep_json_obj_end(w);
 	rep_json_obj_end(w);
 	if (w->err == TW_OK && fputc('\n', r->out) == EOF)
 		return TW_E_SYS;
 	return rep_json_finish(w);
+}
+
+static void json_addr(struct rep_json *w, const char *key, bool have, uint8_t fam, const uint8_t *a)
+{
+	char s[64];
+	if (have && inet_ntop(fam == 6 ? AF_INET6 : AF_INET, a, s, sizeof(s)))
+		rep_json_str(w, key, s);
+	else
+		rep_json_null(w, key);
+}
+
+/* end.stamp_tlvs (docs/output.md "STAMP TLVs"): null for kinds not sent. */
+static void json_stamp(struct rep_json *w, const struct tw_report_stamp *st)
+{
+	const struct tw_stlv_res *x = &st->res;
+	rep_json_obj_begin(w, "stamp_tlvs");
+	rep_json_arr_begin(w, "sent");
+	char tmp[sizeof(st->sent)];
+	snprintf(tmp, sizeof(tmp), "%s", st->sent);
+	for (char *p = strtok(tmp, ","); p; p = strtok(NULL, ","))
+		rep_json_str(w, NULL, p);
+	rep_json_arr_end(w);
+	rep_json_u64(w, "dscp_sent", st->dscp);
+	rep_json_u64(w, "ecn_sent", st->ecn < 0 ? 0 : (uint64_t)st->ecn);
+	rep_json_u64(w, "replies", x->replies);
+	rep_json_u64(w, "replies_short", x->area_short);
+	rep_json_obj_begin(w, "flagged");
+	rep_json_u64(w, "u", x->flag_u);
+	rep_json_u64(w, "m", x->flag_m);
+	rep_json_u64(w, "i", x->flag_i);
+	rep_json_obj_end(w);
+	if (tw_report_stamp_sent(st, "cos")) {
+		rep_json_obj_begin(w, "cos");
+		rep_json_u64(w, "replies", x->cos_n);
+		rep_json_u64(w, "dscp_requested", x->cos_dscp1);
+		if (x->cos_n) {
+			rep_json_u64(w, "dscp_received", x->cos_dscp2);
+			rep_json_u64(w, "ecn_received", x->cos_ecn2);
+		} else {
+			rep_json_null(w, "dscp_received");
+			rep_json_null(w, "ecn_received");
+		}
+		if (x->cos_rev_known) {
+			rep_json_u64(w, "reply_dscp", x->cos_rx_dscp);
+			rep_json_u64(w, "reply_ecn", x->cos_rx_ecn);
+		} else {
+			rep_json_null(w, "reply_dscp");
+			rep_json_null(w, "reply_ecn");
+		}
+		rep_json_u64(w, "forward_remarked", x->cos_fwd_remarked);
+		rep_json_u64(w, "forward_ecn_changed", x->cos_fwd_ecn_changed);
+		rep_json_u64(w, "forward_ce", x->cos_fwd_ce);
+		rep_json_u64(w, "reverse_remarked", x->cos_rev_remarked);
+		rep_json_u64(w, "rp", x->cos_rp);
+		rep_json_obj_end(w);
+	} else {
+		rep_json_null(w, "cos");
+	}
+	if (tw_report_stamp_sent(st, "followup")) {
+		int64_t n = x->fu_n ? (int64_t)x->fu_n : 1;
+		rep_json_obj_begin(w, "followup");
+		rep_json_u64(w, "matched", x->fu_n);
+		rep_json_u64(w, "empty", x->fu_zero);
+		rep_json_u64(w, "unmatched", x->fu_unmatched);
+		rep_json_u64(w, "repeated", x->fu_repeated);
+		if (x->fu_n) {
+			rep_json_i64(w, "t3_correction_mean_ns", x->fu_corr_sum_ns / n);
+			rep_json_i64(w, "t3_correction_min_ns", x->fu_corr_min_ns);
+			rep_json_i64(w, "t3_correction_max_ns", x->fu_corr_max_ns);
+			rep_json_i64(w, "rtt_in_packet_t3_mean_ns", x->fu_rtt_pkt_sum_ns / n);
+			rep_json_i64(w, "rtt_real_t3_mean_ns", x->fu_rtt_real_sum_ns / n);
+			rep_json_i64(w, "rtt_real_t3_min_ns", x->fu_rtt_real_min_ns);
+			rep_json_i64(w, "rtt_real_t3_max_ns", x->fu_rtt_real_max_ns);
+			rep_json_u64(w, "timestamp_mode", x->fu_mode);
+		} else {
+			static const char *const k[] = {
+			    "t3_correction_mean_ns", "t3_correction_min_ns",
+			    "t3_correction_max_ns",  "rtt_in_packet_t3_mean_ns",
+			    "rtt_real_t3_mean_ns",   "rtt_real_t3_min_ns",
+			    "rtt_real_t3_max_ns",    "timestamp_mode"};
+			for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+				rep_json_null(w, k[i]);
+		}
+		rep_json_obj_end(w);
+	} else {
+		rep_json_null(w, "followup");
+	}
+	if (tw_report_stamp_sent(st, "dm")) {
+		rep_json_obj_begin(w, "direct_measurement");
+		rep_json_u64(w, "replies", x->dm_n);
+		rep_json_u64(w, "s_txc", x->dm_last[0]);
+		rep_json_u64(w, "r_rxc", x->dm_last[1]);
+		rep_json_u64(w, "r_txc", x->dm_last[2]);
+		rep_json_i64(w, "forward_lost", x->dm_fwd_lost);
+		rep_json_i64(w, "backward_lost", x->dm_bwd_lost);
+		rep_json_obj_end(w);
+	} else {
+		rep_json_null(w, "direct_measurement");
+	}
+	if (tw_report_stamp_sent(st, "location")) {
+		rep_json_obj_begin(w, "location");
+		rep_json_u64(w, "replies", x->loc_n);
+		json_addr(w, "src", x->loc_n && x->loc_have_src, x->loc_family, x->loc_src);
+		rep_json_u64(w, "src_port", x->loc_src_port);
+		json_addr(w, "dst", x->loc_n && x->loc_have_dst, x->loc_family, x->loc_dst);
+		rep_json_u64(w, "dst_port", x->loc_dst_port);
+		rep_json_str(w, "local", st->local);
+		rep_json_bool(w, "nat", x->loc_nat > 0);
+		rep_json_u64(w, "nat_replies", x->loc_nat);
+		rep_json_obj_end(w);
+	} else {
+		rep_json_null(w, "location");
+	}
+	if (tw_report_stamp_sent(st, "tsinfo")) {
+		rep_json_obj_begin(w, "timestamp_info");
+		rep_json_u64(w, "replies", x->tsi_n);
+		rep_json_u64(w, "sync_in", x->tsi[0]);
+		rep_json_u64(w, "method_in", x->tsi[1]);
+		rep_json_u64(w, "sync_out", x->tsi[2]);
+		rep_json_u64(w, "method_out", x->tsi[3]);
+		rep_json_obj_end(w);
+	} else {
+		rep_json_null(w, "timestamp_info");
+	}
+	static const struct {
+		const char *kind, *key, *ok, *bad;
+		size_t off_ok, off_bad;
+	} pairs[] = {
+	    {"access", "access_report", "echoed", "changed",
+	     offsetof(struct tw_stlv_res, access_echo), offsetof(struct tw_stlv_res, access_bad)},
+	    {"dna", "dna", "accepted", "flagged", offsetof(struct tw_stlv_res, dna_ok),
+	     offsetof(struct tw_stlv_res, dna_u)},
+	    {"return-path", "return_path", "accepted", "flagged",
+	     offsetof(struct tw_stlv_res, rp_ok), offsetof(struct tw_stlv_res, rp_u)},
+	    {"hmac", "hmac", "verified", "failed", offsetof(struct tw_stlv_res, hmac_ok),
+	     offsetof(struct tw_stlv_res, hmac_bad)},
+	};
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		if (!tw_report_stamp_sent(st, pairs[i].kind)) {
+			rep_json_null(w, pairs[i].key);
+			continue;
+		}
+		uint64_t a, b;
+		memcpy(&a, (const char *)x + pairs[i].off_ok, sizeof(a));
+		memcpy(&b, (const char *)x + pairs[i].off_bad, sizeof(b));
+		rep_json_obj_begin(w, pairs[i].key);
+		rep_json_u64(w, pairs[i].ok, a);
+		rep_json_u64(w, pairs[i].bad, b);
+		rep_json_obj_end(w);
+	}
+	rep_json_obj_end(w);
 }
 
 const struct rep_ops rep_json_ops = {

@@ -403,6 +403,294 @@ enum tw_err tw_report_om_counters(FILE *f, const char *fam, const char *help,
 	return ferror(f) ? TW_E_SYS : TW_OK;
 }
 
+/* ---- STAMP TLVs (RFC 8972, RFC 9503): docs/output.md "STAMP TLVs" ---------------- */
+
+enum om_stamp_m {
+	OMS_REPLIES,
+	OMS_FLAGGED,
+	OMS_COS_REPLIES,
+	OMS_COS_FWD_REMARKED,
+	OMS_COS_FWD_ECN,
+	OMS_COS_FWD_CE,
+	OMS_COS_REV_REMARKED,
+	OMS_COS_DSCP,
+	OMS_COS_ECN,
+	OMS_FU_MATCHED,
+	OMS_FU_CORR,
+	OMS_FU_RTT,
+	OMS_DM_LOST,
+	OMS_LOC_NAT,
+	OMS_ACCESS,
+	OMS_DNA,
+	OMS_RP,
+	OMS_HMAC,
+};
+
+static const struct {
+	enum om_stamp_m m;
+	const char *fam, *type, *unit, *kind, *key, *vals[4], *help;
+} om_stamp_fams[] = {
+    {OMS_REPLIES,
+     "twinhop_stamp_tlv_replies",
+     "counter",
+     NULL,
+     NULL,
+     NULL,
+     {NULL},
+     "STAMP replies whose TLVs were read"},
+    {OMS_FLAGGED,
+     "twinhop_stamp_tlv_flagged",
+     "counter",
+     NULL,
+     NULL,
+     "flag",
+     {"u", "m", "i"},
+     "TLVs the reflector flagged Unrecognized, Malformed or Integrity-failed (RFC 8972 4)"},
+    {OMS_COS_REPLIES,
+     "twinhop_stamp_cos_replies",
+     "counter",
+     NULL,
+     "cos",
+     NULL,
+     {NULL},
+     "replies with a filled Class of Service TLV (RFC 8972 4.4)"},
+    {OMS_COS_FWD_REMARKED,
+     "twinhop_stamp_cos_forward_remarked",
+     "counter",
+     NULL,
+     "cos",
+     NULL,
+     {NULL},
+     "replies whose reflector received another DSCP than we sent"},
+    {OMS_COS_FWD_ECN,
+     "twinhop_stamp_cos_forward_ecn_changed",
+     "counter",
+     NULL,
+     "cos",
+     NULL,
+     {NULL},
+     "replies whose reflector received another ECN than we sent"},
+    {OMS_COS_FWD_CE,
+     "twinhop_stamp_cos_forward_ce",
+     "counter",
+     NULL,
+     "cos",
+     NULL,
+     {NULL},
+     "replies whose request arrived CE-marked"},
+    {OMS_COS_REV_REMARKED,
+     "twinhop_stamp_cos_reverse_remarked",
+     "counter",
+     NULL,
+     "cos",
+     NULL,
+     {NULL},
+     "replies that arrived with another DSCP than asked for"},
+    {OMS_COS_DSCP,
+     "twinhop_stamp_cos_dscp",
+     "gauge",
+     NULL,
+     "cos",
+     "which",
+     {"sent", "requested", "received", "reply"},
+     "DSCP we sent, asked for on the reply, the reflector received, the last reply carried"},
+    {OMS_COS_ECN,
+     "twinhop_stamp_cos_ecn",
+     "gauge",
+     NULL,
+     "cos",
+     "which",
+     {"sent", "received", "reply"},
+     "ECN we sent, the reflector received, the last reply carried"},
+    {OMS_FU_MATCHED,
+     "twinhop_stamp_followup_matched",
+     "counter",
+     NULL,
+     "followup",
+     NULL,
+     {NULL},
+     "Follow-Up Telemetry TLVs matched with an earlier reply (RFC 8972 4.7)"},
+    {OMS_FU_CORR,
+     "twinhop_stamp_followup_t3_correction_seconds",
+     "gauge",
+     "seconds",
+     "followup",
+     NULL,
+     {NULL},
+     "mean of the real T3 minus the in-packet T3"},
+    {OMS_FU_RTT,
+     "twinhop_stamp_followup_rtt_seconds",
+     "gauge",
+     "seconds",
+     "followup",
+     "t3",
+     {"in_packet", "real"},
+     "mean round-trip time of the matched replies with either T3"},
+    {OMS_DM_LOST,
+     "twinhop_stamp_dm_lost_packets",
+     "gauge",
+     "packets",
+     "dm",
+     "direction",
+     {"forward", "backward"},
+     "loss from the Direct Measurement counters (RFC 8972 4.5)"},
+    {OMS_LOC_NAT,
+     "twinhop_stamp_location_nat",
+     "counter",
+     NULL,
+     "location",
+     NULL,
+     {NULL},
+     "replies whose Location TLV shows other addresses or ports than we sent (RFC 8972 4.2)"},
+    {OMS_ACCESS,
+     "twinhop_stamp_access_report",
+     "counter",
+     NULL,
+     "access",
+     "result",
+     {"echoed", "changed"},
+     "Access Report TLVs echoed as sent or not (RFC 8972 4.6)"},
+    {OMS_DNA,
+     "twinhop_stamp_dna",
+     "counter",
+     NULL,
+     "dna",
+     "result",
+     {"accepted", "flagged"},
+     "Destination Node Address TLVs accepted or flagged U (RFC 9503 3)"},
+    {OMS_RP,
+     "twinhop_stamp_return_path",
+     "counter",
+     NULL,
+     "return-path",
+     "result",
+     {"accepted", "flagged"},
+     "Return Path TLVs accepted or flagged U (RFC 9503 4)"},
+    {OMS_HMAC,
+     "twinhop_stamp_hmac_tlv",
+     "counter",
+     NULL,
+     "hmac",
+     "result",
+     {"verified", "failed"},
+     "reply HMAC TLVs verified or failed (RFC 8972 4.8)"},
+};
+
+/* Value i of metric m for one session into b; false: no sample. */
+static bool om_stamp_val(enum om_stamp_m m, unsigned i, const struct tw_report_stamp *st, char *b,
+                         size_t cap)
+{
+	const struct tw_stlv_res *x = &st->res;
+	int64_t n = x->fu_n ? (int64_t)x->fu_n : 1;
+	uint64_t u;
+	switch (m) {
+	case OMS_REPLIES:
+		u = x->replies;
+		break;
+	case OMS_FLAGGED:
+		u = i == 0 ? x->flag_u : i == 1 ? x->flag_m : x->flag_i;
+		break;
+	case OMS_COS_REPLIES:
+		u = x->cos_n;
+		break;
+	case OMS_COS_FWD_REMARKED:
+		u = x->cos_fwd_remarked;
+		break;
+	case OMS_COS_FWD_ECN:
+		u = x->cos_fwd_ecn_changed;
+		break;
+	case OMS_COS_FWD_CE:
+		u = x->cos_fwd_ce;
+		break;
+	case OMS_COS_REV_REMARKED:
+		u = x->cos_rev_remarked;
+		break;
+	case OMS_COS_DSCP:
+		if ((i == 2 && !x->cos_n) || (i == 3 && !x->cos_rev_known))
+			return false;
+		u = i == 0   ? st->dscp
+		    : i == 1 ? x->cos_dscp1
+		    : i == 2 ? x->cos_dscp2
+		             : x->cos_rx_dscp;
+		break;
+	case OMS_COS_ECN:
+		if ((i == 1 && !x->cos_n) || (i == 2 && !x->cos_rev_known))
+			return false;
+		u = i == 0   ? (uint64_t)(st->ecn < 0 ? 0 : st->ecn)
+		    : i == 1 ? x->cos_ecn2
+		             : x->cos_rx_ecn;
+		break;
+	case OMS_FU_MATCHED:
+		u = x->fu_n;
+		break;
+	case OMS_FU_CORR:
+		if (!x->fu_n)
+			return false;
+		fmt_sec(b, cap, x->fu_corr_sum_ns / n);
+		return true;
+	case OMS_FU_RTT:
+		if (!x->fu_n)
+			return false;
+		fmt_sec(b, cap, (i ? x->fu_rtt_real_sum_ns : x->fu_rtt_pkt_sum_ns) / n);
+		return true;
+	case OMS_DM_LOST:
+		if (!x->dm_n)
+			return false;
+		snprintf(b, cap, "%" PRId64, i ? x->dm_bwd_lost : x->dm_fwd_lost);
+		return true;
+	case OMS_LOC_NAT:
+		u = x->loc_nat;
+		break;
+	case OMS_ACCESS:
+		u = i ? x->access_bad : x->access_echo;
+		break;
+	case OMS_DNA:
+		u = i ? x->dna_u : x->dna_ok;
+		break;
+	case OMS_RP:
+		u = i ? x->rp_u : x->rp_ok;
+		break;
+	case OMS_HMAC:
+		u = i ? x->hmac_bad : x->hmac_ok;
+		break;
+	default:
+		return false;
+	}
+	snprintf(b, cap, "%" PRIu64, u);
+	return true;
+}
+
+enum tw_err tw_report_om_stamp(FILE *f, const struct tw_report_om_stamp *s, size_t n)
+{
+	if (!f || (n && !s))
+		return TW_E_ARG;
+	for (size_t k = 0; k < n; k++)
+		if (!s[k].st || !labels_ok(s[k].labels, s[k].nlabels))
+			return TW_E_ARG;
+	for (size_t j = 0; j < sizeof(om_stamp_fams) / sizeof(om_stamp_fams[0]); j++) {
+		const __typeof__(om_stamp_fams[0]) *fm = &om_stamp_fams[j];
+		bool any = false, counter = !strcmp(fm->type, "counter");
+		for (size_t k = 0; k < n; k++)
+			any |= !fm->kind || tw_report_stamp_sent(s[k].st, fm->kind);
+		if (!any)
+			continue;
+		family(f, fm->fam, fm->type, fm->unit, fm->help);
+		for (size_t k = 0; k < n; k++) {
+			if (fm->kind && !tw_report_stamp_sent(s[k].st, fm->kind))
+				continue;
+			struct om_sess os = {.labels = s[k].labels, .nlabels = s[k].nlabels};
+			for (unsigned i = 0; i < 4 && (i == 0 || fm->vals[i]); i++) {
+				char v[64];
+				if (!om_stamp_val(fm->m, i, s[k].st, v, sizeof(v)))
+					continue;
+				sample_s(f, fm->fam, counter ? "_total" : "", &os, fm->key,
+				         fm->key ? fm->vals[i] : NULL, v);
+			}
+		}
+	}
+	return ferror(f) ? TW_E_SYS : TW_OK;
+}
+
 enum tw_err tw_report_om_eof(FILE *f)
 {
 	if (!f)

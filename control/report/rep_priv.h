@@ -57,6 +57,8 @@ struct tw_report {
 	bool have_run;
 	struct tw_report_run run;
 	char run_advice[256];
+	bool have_stamp;
+	struct tw_report_stamp stamp;
 };
 
 /* The run's rate fell short of the requested one by more than 5 %. */

@@ -3,12 +3,16 @@
  * rep_text: the human-readable driver.  Units scale per value (ns, µs, ms,
  * s with 3 significant digits); ratios are percentages.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "rep_priv.h"
 
 #define NSB 32
+
+static void text_stamp(struct tw_report *r);
 
 static const char *dur(struct tw_report *r, char *b, int64_t ns)
 {
@@ -291,7 +295,114 @@ static enum tw_err text_end(struct tw_report *r, int64_t t_end, const struct tw_
 		if (u->advice)
 			fprintf(r->out, "%-12s%s\n", "note", u->advice);
 	}
+	if (r->have_stamp)
+		text_stamp(r);
 	return status(r);
+}
+
+/* What the STAMP TLVs brought back (RFC 8972 §4, RFC 9503): one line per
+ * kind sent, docs/output.md "STAMP TLVs". */
+static void text_stamp(struct tw_report *r)
+{
+	const struct tw_report_stamp *st = &r->stamp;
+	const struct tw_stlv_res *x = &st->res;
+	FILE *o = r->out;
+	char a[NSB], b[NSB], c[NSB], d[NSB];
+	fprintf(o,
+	        "%-12ssent %s; %" PRIu64 " replies read, TLVs flagged U %" PRIu64 ", M %" PRIu64
+	        ", I %" PRIu64 "%s\n",
+	        "stamp tlvs", st->sent, x->replies, x->flag_u, x->flag_m, x->flag_i,
+	        x->area_short ? "  ** replies shorter than sent **" : "");
+	if (tw_report_stamp_sent(st, "cos")) {
+		if (x->cos_n)
+			fprintf(o,
+			        "%-12s%" PRIu64 " replies; forward: sent DSCP %u ECN %u, reflector "
+			        "received DSCP %u ECN %u (%" PRIu64 " remarked, %" PRIu64
+			        " ECN changed, %" PRIu64 " CE); reverse: asked DSCP %u, ",
+			        "cos", x->cos_n, st->dscp, st->ecn < 0 ? 0 : st->ecn, x->cos_dscp2,
+			        x->cos_ecn2, x->cos_fwd_remarked, x->cos_fwd_ecn_changed,
+			        x->cos_fwd_ce, x->cos_dscp1);
+		else
+			fprintf(o, "%-12sno Class of Service TLV came back filled in", "cos");
+		if (x->cos_n && x->cos_rev_known)
+			fprintf(o,
+			        "reply DSCP %u ECN %u (%" PRIu64 " not as asked); RP %" PRIu64 "\n",
+			        x->cos_rx_dscp, x->cos_rx_ecn, x->cos_rev_remarked, x->cos_rp);
+		else if (x->cos_n)
+			fprintf(o, "reply DSCP unknown; RP %" PRIu64 "\n", x->cos_rp);
+		else
+			fputc('\n', o);
+	}
+	if (tw_report_stamp_sent(st, "followup")) {
+		if (x->fu_n) {
+			int64_t n = (int64_t)x->fu_n;
+			fprintf(o,
+			        "%-12s%" PRIu64
+			        " matched: the real T3 is %s later on average (min %s, "
+			        "max %s); RTT %s with the in-packet T3, ",
+			        "followup", x->fu_n, dur(r, a, x->fu_corr_sum_ns / n),
+			        dur(r, b, x->fu_corr_min_ns), dur(r, c, x->fu_corr_max_ns),
+			        dur(r, d, x->fu_rtt_pkt_sum_ns / n));
+			fprintf(o,
+			        "%s with the real T3 (timestamp mode %u; %" PRIu64 " repeated)\n",
+			        dur(r, a, x->fu_rtt_real_sum_ns / n), x->fu_mode, x->fu_repeated);
+		} else {
+			fprintf(o, "%-12snone matched (%" PRIu64 " empty, %" PRIu64 " unmatched)\n",
+			        "followup", x->fu_zero, x->fu_unmatched);
+		}
+	}
+	if (tw_report_stamp_sent(st, "dm")) {
+		if (x->dm_n)
+			fprintf(
+			    o,
+			    "%-12slast counters S_TxC %u R_RxC %u R_TxC %u: forward loss %" PRId64
+			    ", backward loss %" PRId64 "\n",
+			    "dm", x->dm_last[0], x->dm_last[1], x->dm_last[2], x->dm_fwd_lost,
+			    x->dm_bwd_lost);
+		else
+			fprintf(o, "%-12sno Direct Measurement TLV came back filled in\n", "dm");
+	}
+	if (tw_report_stamp_sent(st, "location")) {
+		char s1[64] = "?", d1[64] = "?";
+		if (x->loc_have_src)
+			inet_ntop(x->loc_family == 6 ? AF_INET6 : AF_INET, x->loc_src, s1,
+			          sizeof(s1));
+		if (x->loc_have_dst)
+			inet_ntop(x->loc_family == 6 ? AF_INET6 : AF_INET, x->loc_dst, d1,
+			          sizeof(d1));
+		if (x->loc_n)
+			fprintf(o, "%-12sthe reflector saw %s port %u -> %s port %u; %s\n",
+			        "location", s1, x->loc_src_port, d1, x->loc_dst_port,
+			        x->loc_nat ? "** not what we sent: NAT on the way **"
+			                   : "as we sent it (no NAT)");
+		else
+			fprintf(o, "%-12sno Location TLV came back filled in\n", "location");
+		if (x->loc_nat)
+			fprintf(
+			    o, "%-12swe sent from %s (%" PRIu64 " of %" PRIu64 " replies differ)\n",
+			    "", st->local, x->loc_nat, x->loc_n);
+	}
+	if (tw_report_stamp_sent(st, "tsinfo")) {
+		if (x->tsi_n)
+			fprintf(o, "%-12sreflector receive: %s, %s; transmit: %s, %s\n", "tsinfo",
+			        tw_stlv_sync_name(x->tsi[0]), tw_stlv_tsmethod_name(x->tsi[1]),
+			        tw_stlv_sync_name(x->tsi[2]), tw_stlv_tsmethod_name(x->tsi[3]));
+		else
+			fprintf(o, "%-12sno Timestamp Information TLV came back filled in\n",
+			        "tsinfo");
+	}
+	if (tw_report_stamp_sent(st, "access"))
+		fprintf(o, "%-12s%" PRIu64 " echoed as sent, %" PRIu64 " changed or flagged\n",
+		        "access", x->access_echo, x->access_bad);
+	if (tw_report_stamp_sent(st, "dna"))
+		fprintf(o, "%-12s%" PRIu64 " accepted, %" PRIu64 " flagged (not this reflector)\n",
+		        "dna", x->dna_ok, x->dna_u);
+	if (tw_report_stamp_sent(st, "return-path"))
+		fprintf(o, "%-12s%" PRIu64 " accepted, %" PRIu64 " flagged (not supported)\n",
+		        "return path", x->rp_ok, x->rp_u);
+	if (tw_report_stamp_sent(st, "hmac"))
+		fprintf(o, "%-12s%" PRIu64 " verified, %" PRIu64 " failed\n", "hmac tlv",
+		        x->hmac_ok, x->hmac_bad);
 }
 
 const struct rep_ops rep_text_ops = {

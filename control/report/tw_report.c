@@ -261,3 +261,24 @@ bool rep_run_short(const struct tw_report_run *run)
 	return run->rate_requested_pps > 0 && run->rate_achieved_pps > 0 && run->rate_judged &&
 	       run->rate_achieved_pps < run->rate_requested_pps * (1 - TW_REPORT_RATE_SHORTFALL);
 }
+
+void tw_report_set_stamp(struct tw_report *r, const struct tw_report_stamp *st)
+{
+	r->have_stamp = true;
+	r->stamp = *st;
+	r->stamp.sent[sizeof(r->stamp.sent) - 1] = '\0';
+	r->stamp.local[sizeof(r->stamp.local) - 1] = '\0';
+}
+
+bool tw_report_stamp_sent(const struct tw_report_stamp *st, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = st->sent; *p;) {
+		const char *c = strchr(p, ',');
+		size_t l = c ? (size_t)(c - p) : strlen(p);
+		if (l == n && !strncmp(p, name, n))
+			return true;
+		p += l + (c != NULL);
+	}
+	return false;
+}

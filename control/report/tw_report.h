@@ -42,6 +42,7 @@
 
 #include "tw_err.h"
 #include "tw_stats.h"
+#include "tw_stlv.h"
 
 /* Bumped when a JSON key is removed, renamed or changes meaning or unit;
  * adding keys does not bump it (consumers must ignore unknown keys). */
@@ -193,6 +194,20 @@ struct tw_report_run {
 #define TW_REPORT_RATE_SHORTFALL 0.05
 void tw_report_set_run(struct tw_report *r, const struct tw_report_run *run);
 
+/* What a STAMP session's TLVs (RFC 8972, RFC 9503) brought back
+ * (docs/output.md "STAMP TLVs"): text, JSON end.stamp_tlvs, OpenMetrics
+ * twinhop_stamp_* families. */
+struct tw_report_stamp {
+	struct tw_stlv_res res; /* lib/tw_stlv's per-session results */
+	char sent[160];         /* the TLVs sent, in order: "cos,dm,hmac" */
+	uint8_t dscp;           /* DSCP of our packets */
+	int8_t ecn;             /* ECN of our packets; -1 = not set (0) */
+	char local[80];         /* address:port we sent from */
+};
+void tw_report_set_stamp(struct tw_report *r, const struct tw_report_stamp *st);
+/* Was TLV kind `name` ("cos", "dm", ...) among st->sent? */
+bool tw_report_stamp_sent(const struct tw_report_stamp *st, const char *name);
+
 void tw_report_pkt_from_reply(struct tw_report_pkt *pkt, const struct tw_stats_reply *rp,
                               uint32_t flags);
 
@@ -222,6 +237,14 @@ struct tw_report_om_session {
 /* All twinhop_* session families (docs/output.md) for n sessions, each
  * family contiguous.  TW_E_ARG on an invalid label name. */
 enum tw_err tw_report_om_sessions(FILE *f, const struct tw_report_om_session *s, size_t n);
+
+/* The twinhop_stamp_* families of the sessions that sent STAMP TLVs. */
+struct tw_report_om_stamp {
+	const struct tw_report_label *labels;
+	size_t nlabels;
+	const struct tw_report_stamp *st;
+};
+enum tw_err tw_report_om_stamp(FILE *f, const struct tw_report_om_stamp *s, size_t n);
 
 /* Named counters, e.g. fast-path drop counters.  With label_name != NULL:
  * one counter family `family` with one sample per name

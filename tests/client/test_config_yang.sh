@@ -32,6 +32,7 @@ ylint() { yanglint -p "$YDIR" -F 'ietf-twamp:*' -t config "$YANG" "$1"; }
 
 SHM=/twyang-test-$$
 CPORT=$((19500 + $$ % 400))
+MPORT=$((CPORT + 400))
 printf 'alice\t74657374736563726574\n' >"$TMP/pfs"
 cat >"$TMP/thd.conf" <<CONF
 listen 127.0.0.1 $CPORT
@@ -45,6 +46,7 @@ fp-region $SHM
 fp-timeout 1000
 seccomp no
 admin-socket $TMP/thd.sock
+metrics-listen 127.0.0.1 $MPORT
 CONF
 "$IPC" --shm "$SHM" create >"$TMP/ipc.log" 2>&1 &
 IPC_PID=$!
@@ -159,6 +161,15 @@ python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; assert 
 	grep -Eq ' r2 v6 +\[::1\]:9 +retrying \([0-9]+ s\) +- +1 +connect: ' "$TMP/sh" &&
 	grep -Eq ' sender +twamp .* probe-a$' "$TMP/sh" &&
 	ok "twinhop sessions: the control-clients with state and last error, their senders" || ko "sessions table" "$TMP/sh"
+# /metrics: one gauge per control-client, 1 while it runs; promtool accepts
+# the exposition (text format, what `promtool check metrics` reads).
+python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' \
+	"$MPORT" >"$TMP/metrics" 2>&1
+grep -qx "twinhop_control_client_running{client=\"r1\",server=\"127.0.0.1:$CPORT\",state=\"running\"} 1" "$TMP/metrics" &&
+	grep -qx 'twinhop_control_client_running{client="r2 v6",server="\[::1\]:9",state="retrying"} 0' "$TMP/metrics" &&
+	promtool check metrics <"$TMP/metrics" >"$TMP/promtool" 2>&1 &&
+	ok "/metrics: twinhop_control_client_running 1 for r1, 0 (retrying) for 'r2 v6'; promtool check metrics clean" ||
+	{ cat "$TMP/promtool" >>"$TMP/metrics"; ko "/metrics control-client gauge" "$TMP/metrics"; }
 "$TWINHOP" sender del "$(python3 -c 'import json,sys; print([x for x in json.load(open(sys.argv[1]))["sessions"] if x.get("name") == "probe-a"][0]["session"])' "$TMP/ss")" >"$TMP/sdel" 2>&1
 [ $? != 0 ] && grep -q "client-del" "$TMP/sdel" && ok "a control-client's sender cannot be deleted alone" || ko "session del of a client sender" "$TMP/sdel"
 "$TWINHOP" admin '{"cmd":"config-get"}' >"$TMP/cg" 2>&1

@@ -29,8 +29,8 @@
 /* ---- fake daemon (ops) ------------------------------------------------------------------ */
 
 struct fake {
-	int srv_fd;          /* the server's end of the last connection */
-	int connect_errno;   /* != 0: connect fails with it */
+	int srv_fd;        /* the server's end of the last connection */
+	int connect_errno; /* != 0: connect fails with it */
 	unsigned connects;
 	unsigned adds, dels;
 	bool add_fails;
@@ -237,8 +237,8 @@ static uint32_t srv_setup(struct fsrv *s, uint8_t accept)
 	if (s->secure) {
 		uint8_t kek[16];
 		CU_ASSERT_STRING_EQUAL((const char *)sr.key_id, "alice");
-		CU_ASSERT_EQUAL_FATAL(
-		    tw_kek_derive(SECRET, strlen(SECRET), s->salt, 1024, kek), TW_OK);
+		CU_ASSERT_EQUAL_FATAL(tw_kek_derive(SECRET, strlen(SECRET), s->salt, 1024, kek),
+		                      TW_OK);
 		memcpy(s->client_iv, sr.client_iv, 16);
 		CU_ASSERT_EQUAL_FATAL(
 		    tw_token_decrypt(kek, sr.token, s->challenge, s->aes, s->hmac), TW_OK);
@@ -346,7 +346,8 @@ static void flow(uint32_t mode)
 	for (unsigned i = 0; i < 2; i++) {
 		const struct tw_ipc_sender_add *sa = &F.sa[i];
 		CU_ASSERT_EQUAL(sa->proto, TW_IPC_PROTO_TWAMP);
-		CU_ASSERT_EQUAL(sa->sec, mode == TW_CTL_MODE_OPEN ? TW_IPC_SEC_OPEN : TW_IPC_SEC_AUTH);
+		CU_ASSERT_EQUAL(sa->sec,
+		                mode == TW_CTL_MODE_OPEN ? TW_IPC_SEC_OPEN : TW_IPC_SEC_AUTH);
 		CU_ASSERT_EQUAL(sa->sid[0], 0xa1 + i);
 		CU_ASSERT_EQUAL(sa->flow.peer_port, 20001 + i); /* Accept-Session Port */
 		CU_ASSERT_EQUAL(sa->flow.local_port, 50001 + i);

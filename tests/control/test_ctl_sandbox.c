@@ -9,9 +9,9 @@
 #include <CUnit/CUnit.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -69,7 +69,8 @@ static int probe(void)
 		socklen_t el = sizeof(e);
 		struct sockaddr_in me;
 		socklen_t ml = sizeof(me);
-		if ((c == 0 || errno == EINPROGRESS) && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0 &&
+		if ((c == 0 || errno == EINPROGRESS) &&
+		    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0 &&
 		    epoll_wait(ep, &got, 1, 2000) == 1 &&
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0 &&
 		    getsockname(fd, (struct sockaddr *)&me, &ml) == 0)

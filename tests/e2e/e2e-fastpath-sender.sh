@@ -166,8 +166,9 @@ for spec in 10.92.0.1:5862: '[fd00:92::1]:5862': 10.92.0.1:5863:auth '[fd00:92::
 	RC=$?
 	[ $RC = 0 ] && ok "$t: STAMP with Class of Service, exit 0" ||
 		nokf "$t: STAMP with Class of Service, exit 0 (got $RC)" "$TMP/$t.err"
-	expect "$t: 20 CoS replies, forward DSCP 10 seen unremarked, reply DSCP 46 as asked, no U/M" \
-		grep -q "20 replies; forward: sent DSCP 10, reflector received DSCP 10 ECN 0 (0 remarked, 0 CE); reverse: received DSCP 46 (0 not as requested); RP 0; TLVs flagged U 0, M 0" "$TMP/$t.err"
+	check "$t: 20 CoS replies, forward DSCP 10 seen unremarked, reply DSCP 46 as asked, no U/M" \
+		"(lambda c, f: (c['replies'], c['dscp_received'], c['ecn_received'], c['forward_remarked'], c['forward_ce'], c['reply_dscp'], c['reverse_remarked'], c['rp'], f['u'], f['m']) == (20, 10, 0, 0, 0, 46, 0, 0, 0, 0))(d['end']['stamp_tlvs']['cos'], d['end']['stamp_tlvs']['flagged'])" \
+		"$TMP/$t.res"
 done
 
 "$TWINHOP" counters --admin "$TMP/thd-r.sock" --json >"$TMP/ctr-r.json" 2>&1

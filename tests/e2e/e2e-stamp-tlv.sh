@@ -9,6 +9,7 @@
 NAME=e2e-stamp-tlv
 . "$(dirname "$0")/lib.sh"
 setup_common
+need awk od
 N=97
 afpacket_net $N
 MAC=$(ip -n "$NSC" -br link show "$VC" | awk '{print $3}')

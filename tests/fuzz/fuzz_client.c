@@ -65,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t modes = fz_u8(&f), chunk = (uint8_t)(fz_u8(&f) % 64u + 1u);
 	uint8_t ctr = 0;
 	struct ctl_client_cfg cfg = {0};
-	cfg.modes = modes & TW_CTL_MODE_BASE_MASK ? modes & TW_CTL_MODE_BASE_MASK : TW_CTL_MODE_OPEN;
+	cfg.modes =
+	    modes & TW_CTL_MODE_BASE_MASK ? modes & TW_CTL_MODE_BASE_MASK : TW_CTL_MODE_OPEN;
 	snprintf(cfg.key_id, sizeof(cfg.key_id), "alice");
 	memcpy(cfg.secret, "testsecret", 10);
 	cfg.secret_len = 10;

@@ -413,10 +413,43 @@ def client():
     }
 
 
+def stlv():
+    """[ctl] + replies [len:2][packet]: a STAMP reply (base 44 open / 112
+    authenticated, RFC 8762 §4) with TLVs as a reflector answers them
+    (RFC 8972 §4: Flags, Type, Length, Value; U clear when understood)."""
+    import struct
+
+    def tlv(t, v, flags=0):
+        return struct.pack('>BBH', flags, t, len(v)) + v
+
+    def reply(seq, tlvs, base=44):
+        b = bytearray(base)
+        b[0:4] = struct.pack('>I', seq)
+        b[16:24] = struct.pack('>Q', (3900000000 << 32) + seq * 1000)
+        return bytes(b) + b''.join(tlvs)
+
+    def framed(*pkts):
+        return b''.join(struct.pack('>H', len(p)) + p for p in pkts)
+    every = [tlv(2, struct.pack('>HH', 862, 40000) + tlv(5, bytes([198, 0, 0, 0])) +
+                 tlv(8, bytes([192, 0, 0, 0]))),
+             tlv(3, bytes([5, 2, 5, 2])), tlv(4, bytes([0xb8, 0xa4, 0, 0])),
+             tlv(5, struct.pack('>III', 1, 1, 1)), tlv(6, bytes([0x10, 1, 0, 0])),
+             tlv(7, bytes(16)), tlv(10, tlv(1, struct.pack('>I', 1))), tlv(200, bytes(2), 0x80),
+             tlv(1, bytes(3)), tlv(9, bytes([192, 0, 2, 1]))]
+    fu = tlv(7, struct.pack('>IQB3x', 0, (3900000000 << 32) + 5000, 2))
+    return {
+        'open-every': b'\x00' + framed(reply(0, every), reply(1, every[:5] + [fu])),
+        'open-v6-short': b'\x02' + framed(reply(0, every)[:60]),
+        'auth-every': b'\x01' + framed(reply(0, every + [tlv(8, bytes(16))], 112)),
+        'overrun': b'\x00' + framed(reply(0, [tlv(4, bytes(4))]) + b'\x00\x04\xff\xff'),
+        'template-auth': b'\x01' + tlv(5, bytes(12), 0x80) + tlv(8, bytes(16), 0x80),
+    }
+
+
 def main():
     for name, fn in (('ctl', ctl), ('pkt', pkt), ('crypto', crypto), ('time', time_),
                      ('ring', ring), ('ipc', ipc), ('net', net), ('profile', profile),
-                     ('srv', srv), ('http', http), ('stamp_tlv', stamp_tlv),
+                     ('srv', srv), ('http', http), ('stamp_tlv', stamp_tlv), ('stlv', stlv),
                      ('client', client)):
         d = os.path.join(here, 'corpus', name)
         os.makedirs(d, exist_ok=True)

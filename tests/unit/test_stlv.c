@@ -344,6 +344,26 @@ static void test_reply(void)
 	CU_ASSERT_EQUAL(r->access_bad, 1);
 	CU_ASSERT_EQUAL(r->flag_m, 1);
 	CU_ASSERT_EQUAL(r->cos_n, 1); /* the flagged one is not read */
+	/* the same follow-up again (two requests in one reflector burst) */
+	n = reply(pkt, 6, "00 07 0010 00000000 000003e8 00418937 01 000000");
+	in.len = n;
+	in.refl_seq = 6;
+	tw_stlv_reply(rx, &c, &in);
+	CU_ASSERT_EQUAL(r->fu_n, 1);
+	CU_ASSERT_EQUAL(r->fu_repeated, 1);
+	CU_ASSERT_EQUAL(r->fu_unmatched, 0);
+	/* an IPv4 answer in 16-octet values (the generic request's room) */
+	n = reply(pkt, 5,
+	          "00 02 002c 035e 9c40 00 05 0010 0a000001000000000000000000000000"
+	          " 00 08 0010 0a000002000000000000000000000000");
+	in.len = n;
+	in.refl_seq = 5;
+	tw_stlv_reply(rx, &c, &in);
+	CU_ASSERT_EQUAL(r->loc_n, 3);
+	CU_ASSERT_EQUAL(r->loc_nat, 1); /* this one as sent */
+	CU_ASSERT_EQUAL(r->loc_family, 4);
+	CU_ASSERT_EQUAL(r->loc_src[0], 10);
+	CU_ASSERT_EQUAL(r->loc_src[3], 2);
 	/* a follow-up naming a reply never seen */
 	n = reply(pkt, 3, "00 07 0010 00000063 000003e8 00000001 01 000000");
 	in.len = n;
@@ -387,6 +407,7 @@ static void test_names(void)
 	CU_ASSERT_STRING_EQUAL(tw_stlv_kind_name(TW_STLV_RETURN_PATH), "return-path");
 	CU_ASSERT_STRING_EQUAL(tw_stlv_kind_name(99), "?");
 	CU_ASSERT_STRING_EQUAL(tw_stlv_sync_name(1), "NTP");
+	CU_ASSERT_STRING_EQUAL(tw_stlv_sync_name(5), "local free-running");
 	CU_ASSERT_STRING_EQUAL(tw_stlv_sync_name(200), "unassigned");
 	CU_ASSERT_STRING_EQUAL(tw_stlv_tsmethod_name(2), "SW local");
 }
