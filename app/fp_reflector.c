@@ -593,7 +593,7 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 			FP_INC(c, DROP_NO_ROOM);
 		return FP_RX_DROP;
 	}
-	/* RFC 7750 §3.2: the DSCP and ECN this packet arrived with, in the
+	/* RFC 7750 §3: the DSCP and ECN this packet arrived with, in the
 	 * octet after Sender TTL (before protection: inside mode 4's
 	 * encrypted region).  In open layouts it lies past the 41-octet base,
 	 * in what the incremental checksum takes for moved padding, so the

@@ -473,7 +473,7 @@ static inline void tw_pkt_set_t3(uint8_t *buf, enum tw_pkt_layout l, uint64_t t3
 
 /*
  * RFC 7750 DSCP and ECN Monitoring (Modes bit 256, negotiated in
- * TWAMP-Control).  RFC 7750 §3.2 (Figures 1 and 2) gives the Session-
+ * TWAMP-Control).  RFC 7750 §3 gives the Session-
  * Reflector packet one more field, "Sender DSCP and ECN", in the octet that
  * follows Sender TTL, laid out as the IP header's octet (RFC 2474 §3,
  * RFC 3168 §5):
@@ -484,11 +484,22 @@ static inline void tw_pkt_set_t3(uint8_t *buf, enum tw_pkt_layout l, uint64_t t3
  *   +---+---+---+---+---+---+---+---+
  *
  * The reflector copies what it received in the IPv4 TOS / IPv6 Traffic Class
- * of the Session-Sender's packet; the rest of that 32-bit row stays MBZ.
+ * of the Session-Sender's packet.  The octets after it are untouched: MBZ
+ * in the authenticated/encrypted layouts, the reflected padding (RFC 5357
+ * §4.2.1, RFC 6038 Reflect Octets: its first octet is lost) in the open
+ * ones.
  * TWAMP layouts only: offset 41 in the open/mixed packets, 81 in the
  * authenticated/encrypted ones (inside the MBZ octets, and inside the mode-4
  * encrypted region, so it is written before protection).  STAMP carries the
  * same information in its Class of Service TLV (RFC 8972 §4.4): 0 there.
+ *
+ * Evidence: the search tool reached RFC 7750's abstract and the IANA
+ * registry (bit 8 = 256, "DSCP and ECN Monitoring Capability") but not the
+ * body, so this layout is our recollection of its §3, corroborated by two
+ * independent implementations that put the received TOS octet right after
+ * Sender TTL (emirica/twamp-protocol after its "Support RFC7750" change by
+ * Orange, and domoslabs/twamp-light: `uint8_t sender_tos` at offset 41).
+ * Not verified against a router (docs/interop.md).
  *
  * The open reflector base (41 octets) ends at Sender TTL, so the field lies
  * in what RFC 5357 calls padding: a reply shorter than 42 octets has no room

@@ -439,7 +439,7 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		sc.padding = pl->padding == CLI_PAD_DEFAULT ? defpad : pl->padding;
 		fill_cfg(&sc, pl, m->cfg.loss_timeout_ns);
 		sc.dscp_ecn = dscp_ecn;
-		/* RFC 8186 §2.2: negotiated, our Session-Sender timestamps in
+		/* RFC 8186 §2: negotiated, our Session-Sender timestamps in
 		 * the truncated PTP format too (Z = 1 in its Error Estimate). */
 		sc.ptp = (mode & TW_CTL_MODE_PTPV2) != 0;
 		sc.start_offset_ns = (int64_t)i * o->stagger_ns;

@@ -781,8 +781,9 @@ static void cmd_config_set(struct adm_client *c, uint64_t id, const struct ctl_j
 			continue;
 		/* Words only: a newline would smuggle in another directive. */
 		for (const char *p = v; *p; p++)
-			if (!((*p >= 'a' && *p <= 'z') || *p == '-' || *p == ' ')) {
-				snprintf(g.err, sizeof(g.err), "arg %s: names a-z, '-', spaces",
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+			      *p == ' ')) { /* digits: "ptpv2" */
+				snprintf(g.err, sizeof(g.err), "arg %s: names a-z, 0-9, '-', spaces",
 				         words[i]);
 				g.bad = true;
 				break;

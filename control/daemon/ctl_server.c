@@ -576,11 +576,11 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 	}
 	if (s->mode & TW_CTL_MODE_SYMMETRICAL)
 		ra->flags |= TW_IPC_SF_SYMMETRIC;
-	/* RFC 7750 §3.1: DSCP and ECN Monitoring accepted in Set-Up-Response
+	/* RFC 7750 §3: DSCP and ECN Monitoring accepted in Set-Up-Response
 	 * applies to every session of the connection. */
 	if (s->mode & TW_CTL_MODE_DSCP_ECN)
 		ra->flags |= TW_IPC_SF_DSCP_ECN;
-	/* RFC 8186 §2.2: with PTPv2 Timestamp capability negotiated the
+	/* RFC 8186 §2: with PTPv2 Timestamp capability negotiated the
 	 * Session-Reflector timestamps in the truncated PTP format (Z = 1);
 	 * `features ptpv2` is the operator's statement that the fast path's
 	 * clock is fit for it (docs/control.md, "PTPv2 timestamps"). */

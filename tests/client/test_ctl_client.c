@@ -501,7 +501,7 @@ static void test_individual_sessions(void)
 	fsrv_free(&s);
 }
 
-/* RFC 7750 §3.1 / RFC 8186 §2.2: the client sets bit 256 / 512 in
+/* RFC 7750 §3 / RFC 8186 §2: the client sets bit 256 / 512 in
  * Set-Up-Response's Mode only when the greeting offered it and it was asked
  * for; perfSONAR twampd never offers them (wire ref §2.2), so it never sees
  * them.  Octets 0..3 of Set-Up-Response, by hand. */

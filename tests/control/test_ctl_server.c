@@ -505,7 +505,7 @@ static void test_setup_table(void)
 	}
 }
 
-/* RFC 7750 §3.1 (Modes bit 8 = 256) and RFC 8186 §2.2 (bit 9 = 512): the
+/* RFC 7750 §3 (Modes bit 8 = 256) and RFC 8186 §2 (bit 9 = 512): the
  * greeting's Modes octets 12..15, and what each negotiated feature turns
  * into on the session's REFLECTOR_ADD. */
 static void test_dscp_ecn_ptp_modes(void)

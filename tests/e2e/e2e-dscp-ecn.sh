@@ -30,6 +30,15 @@ COUNT=${COUNT:-20}
 THD_EXTRA="features dscp-ecn ptpv2"
 topo_afpacket 94
 
+# The admin protocol names the features as twinhopd.conf does, both ways
+# (config-get, and config-set as `twinhop config import` restores them).
+"$TWINHOP" admin --admin "$TMP/thd.sock" '{"cmd":"config-get"}' >"$TMP/cg.json" 2>&1
+expect "config-get: features dscp-ecn and ptpv2" \
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); f=d.get("features") or d.get("result",{}).get("features"); sys.exit(0 if {"dscp-ecn","ptpv2"} <= set(f or []) else 1)' "$TMP/cg.json"
+"$TWINHOP" admin --admin "$TMP/thd.sock" '{"cmd":"config-set","features":"dscp-ecn ptpv2"}' \
+	>"$TMP/cs.json" 2>&1
+expect "config-set features \"dscp-ecn ptpv2\" accepted" grep -q '"ok":true' "$TMP/cs.json"
+
 measure() { # TAG ADDR MODE [extra args]: JSON to $TMP/TAG.json
 	local tag=$1 addr=$2 mode=$3
 	shift 3

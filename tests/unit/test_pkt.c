@@ -342,7 +342,7 @@ static void test_reflect_inplace_exact_bytes(void)
 	free(p);
 }
 
-/* RFC 7750 §3.2: the Sender DSCP and ECN octet follows Sender TTL; bytes
+/* RFC 7750 §3: the Sender DSCP and ECN octet follows Sender TTL; bytes
  * computed by hand from the figures, per layout. */
 static void test_dscp_ecn(void)
 {
