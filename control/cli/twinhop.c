@@ -782,6 +782,10 @@ static int cmd_measure(int argc, char **argv)
 	struct opts o;
 	if (parse_opts(argc, argv, &o, 1) < 0)
 		return EXIT_USAGE;
+	if (o.ntlv) {
+		die_msg("--tlv is for light-send --stamp");
+		return EXIT_USAGE;
+	}
 	struct cli_conn conn;
 	int rc = conn_from_opts(&o, &conn);
 	if (rc)
@@ -865,6 +869,10 @@ static int cmd_bench(int argc, char **argv)
 	struct opts o;
 	if (parse_opts(argc, argv, &o, 2) < 0)
 		return EXIT_USAGE;
+	if (o.ntlv) {
+		die_msg("--tlv is for light-send --stamp");
+		return EXIT_USAGE;
+	}
 	struct cli_bench_args a = {0};
 	a.profile = o.target;
 	a.profiles_dir = o.profiles_dir;

@@ -128,4 +128,10 @@ expect "--tlv bogus refused with usage exit 2" sh -c "[ $RC = 2 ] && grep -q 'un
 "$TWINHOP" light-send 10.98.0.1:5862 --stamp --tlv dm --padding 3 --count 1 >/dev/null 2>"$TMP/r3.err"
 RC=$?
 expect "--padding 3 with --tlv refused (the Extra Padding TLV needs 4)" sh -c "[ $RC = 2 ]"
+"$TWINHOP" measure 10.98.0.1 --tlv dm --count 1 >/dev/null 2>"$TMP/r4.err"
+RC=$?
+expect "measure --tlv refused (STAMP only), usage exit 2" sh -c "[ $RC = 2 ] && grep -q 'light-send --stamp' '$TMP/r4.err'"
+"$TWINHOP" light-send 10.98.0.1:5862 --tlv dm --count 1 >/dev/null 2>"$TMP/r5.err"
+RC=$?
+expect "light-send --tlv without --stamp refused, usage exit 2" sh -c "[ $RC = 2 ] && grep -q 'needs --stamp' '$TMP/r5.err'"
 finish
