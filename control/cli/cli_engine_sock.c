@@ -440,7 +440,9 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 		rp.tos_tx = (uint8_t)(cfg->dscp << 2 | (cfg->ecn & 3));
 		if (cfg->dscp_ecn && tw_pkt_get_dscp_ecn(buf, (size_t)n, cfg->layout, &rp.tos_fwd))
 			rp.tos_known |= TW_STATS_TOS_FWD;
-		if (tos >= 0) {
+		/* With STAMP TLVs a Class of Service TLV may ask for another DSCP
+		 * on the reply (RFC 8972 §4.4): reply_tlvs() judges that one. */
+		if (tos >= 0 && !cfg->ntlv) {
 			rp.tos_bwd = (uint8_t)tos;
 			rp.tos_known |= TW_STATS_TOS_BWD;
 		}

@@ -62,6 +62,25 @@ const char *ctl_arg_str(struct ctl_args *g, const char *key, bool required)
 	return m->str;
 }
 
+void ctl_arg_label(struct ctl_args *g, const char *key, bool required, char *out, size_t cap)
+{
+	const char *v = ctl_arg_str(g, key, required);
+	out[0] = '\0';
+	if (!v || g->bad)
+		return;
+	size_t n = strlen(v);
+	bool ctl = false;
+	for (size_t i = 0; i < n; i++)
+		ctl |= (unsigned char)v[i] < 0x20 || v[i] == 0x7f;
+	if (!n || n >= cap || ctl) {
+		snprintf(g->err, sizeof(g->err),
+		         "arg %s: 1 to %zu characters, no control characters", key, cap - 1);
+		g->bad = true;
+		return;
+	}
+	memcpy(out, v, n + 1);
+}
+
 void ctl_arg_addr(struct ctl_args *g, const char *key, bool required, struct tw_ipc_addr *out)
 {
 	const char *s = ctl_arg_str(g, key, required);

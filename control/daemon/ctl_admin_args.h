@@ -25,6 +25,10 @@ uint64_t ctl_arg_u64(struct ctl_args *g, const char *key, uint64_t def, uint64_t
                      bool required);
 bool ctl_arg_bool(struct ctl_args *g, const char *key, bool def);
 const char *ctl_arg_str(struct ctl_args *g, const char *key, bool required);
+/* A name or label (session name, group, Control-Client name): 1 to cap - 1
+ * octets without control characters, copied into out[cap]; out is "" when
+ * the member is absent (and not required) or wrong. */
+void ctl_arg_label(struct ctl_args *g, const char *key, bool required, char *out, size_t cap);
 void ctl_arg_addr(struct ctl_args *g, const char *key, bool required, struct tw_ipc_addr *out);
 uint8_t ctl_arg_proto(struct ctl_args *g, bool allow_twamp);
 size_t ctl_arg_hex(struct ctl_args *g, const char *key, bool required, uint8_t *out, size_t len,

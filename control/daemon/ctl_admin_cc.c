@@ -179,29 +179,10 @@ static void sa_set(struct sockaddr_storage *ss, const struct tw_ipc_addr *ad, ui
 	}
 }
 
-static void label(struct ctl_args *g, const char *key, char *out, size_t cap)
-{
-	const char *v = ctl_arg_str(g, key, true);
-	out[0] = '\0';
-	if (!v || g->bad)
-		return;
-	size_t n = strlen(v);
-	bool ctl = false;
-	for (size_t i = 0; i < n; i++)
-		ctl |= (unsigned char)v[i] < 0x20 || v[i] == 0x7f;
-	if (!n || n >= cap || ctl) {
-		snprintf(g->err, sizeof(g->err),
-		         "arg %s: 1 to %zu characters, no control characters", key, cap - 1);
-		g->bad = true;
-		return;
-	}
-	memcpy(out, v, n + 1);
-}
-
 static uint32_t client_arg(struct adm_client *c, uint64_t id, struct ctl_args *g)
 {
 	char name[CTL_CC_NAME_MAX];
-	label(g, "client", name, sizeof(name));
+	ctl_arg_label(g, "client", true, name, sizeof(name));
 	if (g->bad) {
 		adm_reply_err(c, id, "arg", "%s", g->err);
 		return 0;
@@ -217,7 +198,7 @@ static void cmd_client_add(struct adm_client *c, uint64_t id, const struct ctl_j
 	struct ctl_args g = {.o = o};
 	struct ctl_cc_cfg cfg = {0};
 	struct tw_ipc_addr srv;
-	label(&g, "name", cfg.name, sizeof(cfg.name));
+	ctl_arg_label(&g, "name", true, cfg.name, sizeof(cfg.name));
 	ctl_arg_addr(&g, "server", true, &srv);
 	uint16_t port = (uint16_t)ctl_arg_u64(&g, "server_port", 862, 1, 65535, false);
 	ctl_arg_addr(&g, "local", false, &cfg.local);
@@ -280,7 +261,7 @@ static void cmd_client_session_add(struct adm_client *c, uint64_t id, const stru
 	uint32_t cid = client_arg(c, id, &g);
 	if (!cid)
 		return;
-	label(&g, "name", s.name, sizeof(s.name));
+	ctl_arg_label(&g, "name", true, s.name, sizeof(s.name));
 	ctl_arg_addr(&g, "peer", false, &s.peer);
 	s.local_port = (uint16_t)ctl_arg_u64(&g, "local_port", 0, 1, 65535, true);
 	s.peer_port = (uint16_t)ctl_arg_u64(&g, "peer_port", 0, 0, 65535, false);

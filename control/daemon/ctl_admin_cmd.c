@@ -404,31 +404,17 @@ static void config_fields(struct ctl_jb *b, const struct ctl_reg_sess *s)
  * without control characters; a name is unique among admin sessions. */
 static void arg_label(struct ctl_args *g, const struct ctl_reg *reg, const char *key, char *out)
 {
-	const char *v = ctl_arg_str(g, key, false);
-	out[0] = '\0';
-	if (!v || g->bad)
+	ctl_arg_label(g, key, false, out, CTL_REG_NAME_MAX);
+	if (!out[0] || strcmp(key, "name"))
 		return;
-	size_t n = strlen(v);
-	bool ctl = false;
-	for (size_t i = 0; i < n; i++)
-		ctl |= (unsigned char)v[i] < 0x20 || v[i] == 0x7f;
-	if (!n || n >= CTL_REG_NAME_MAX || ctl) {
-		snprintf(g->err, sizeof(g->err),
-		         "arg %s: 1 to %d characters, no control characters", key,
-		         CTL_REG_NAME_MAX - 1);
-		g->bad = true;
-		return;
-	}
-	if (!strcmp(key, "name"))
-		for (unsigned i = 0; i < ctl_reg_count(reg); i++)
-			if (!strcmp(ctl_reg_at_const(reg, i)->name, v)) {
-				snprintf(g->err, sizeof(g->err),
-				         "arg name: '%.40s' is session %u's", v,
-				         ctl_reg_at_const(reg, i)->id);
-				g->bad = true;
-				return;
-			}
-	memcpy(out, v, n + 1);
+	for (unsigned i = 0; i < ctl_reg_count(reg); i++)
+		if (!strcmp(ctl_reg_at_const(reg, i)->name, out)) {
+			snprintf(g->err, sizeof(g->err), "arg name: '%.40s' is session %u's", out,
+			         ctl_reg_at_const(reg, i)->id);
+			g->bad = true;
+			out[0] = '\0';
+			return;
+		}
 }
 
 static void cmd_sessions(struct adm_client *c, uint64_t id)
