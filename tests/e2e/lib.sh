@@ -144,6 +144,17 @@ wait_addr() {
 }
 
 # wait_listen NS PORT: until a TCP listener on PORT exists in NS
+# attached SOCK: twinhopd behind admin socket SOCK reports its fast path
+# attached, waiting up to 5 s for it.
+attached() {
+	local i
+	for i in $(seq 50); do
+		"$TWINHOP" status --json --admin "$1" 2>/dev/null | grep -q '"attached":true' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 wait_listen() {
 	local i
 	for i in $(seq 100); do
@@ -236,12 +247,7 @@ topo_afpacket() {
 	ip netns exec "$NSR" "$THD" -f "$TMP/thd.conf" >"$TMP/thd.log" 2>&1 &
 	PIDS+=($!)
 	expect "twinhopd listening on 10.$N.0.1:862" wait_listen "$NSR" 862
-	for _ in $(seq 50); do
-		"$TWINHOP" status --json --admin "$TMP/thd.sock" 2>/dev/null | grep -q '"attached":true' && break
-		sleep 0.1
-	done
-	expect "twinhopd attached to the fast path ($SHM)" \
-		sh -c "'$TWINHOP' status --json --admin '$TMP/thd.sock' | grep -q '\"attached\":true'"
+	expect "twinhopd attached to the fast path ($SHM)" attached "$TMP/thd.sock"
 }
 
 finish() {
