@@ -449,7 +449,13 @@ enum tw_ipc_cnt_sev {
 	X(STAMP_RP_UNSUPPORTED, WARN, "packets",                                                   \
 	  "STAMP Return Path TLV for another address or a segment list: U, reply to the source")   \
 	X(STAMP_NO_REPLY, INFO, "packets",                                                         \
-	  "of the reflected: no reply sent, the Return Path TLV asked for none (RFC 9503 §4)")
+	  "of the reflected: no reply sent, the Return Path TLV asked for none (RFC 9503 §4)")      \
+	X(STAMP_REPLY_TLV_FLAGGED, WARN, "packets",                                                \
+	  "STAMP replies to our TLVs with one flagged U, M or I (RFC 8972 §4)")                    \
+	X(STAMP_REPLY_TLV_SHORT, WARN, "packets",                                                  \
+	  "STAMP replies whose TLV area is shorter than the one we sent (RFC 8972 §4)")            \
+	X(STAMP_REPLY_TLV_HMAC_FAIL, WARN, "packets",                                              \
+	  "STAMP replies whose HMAC TLV is missing or fails (RFC 8972 §4.8)")
 
 /* clang-format off */
 enum tw_ipc_cnt {
