@@ -53,6 +53,7 @@ struct fp_refl {
 	uint8_t dscp, ttl;
 	struct tw_test_crypto *tc; /* TWAMP modes 2/4 */
 	struct tw_stamp_auth *sa;  /* STAMP authenticated */
+	uint16_t fu_off; /* Follow-Up Timestamp the late pass writes, 0 = none */
 };
 
 static inline uint8_t reply_dscp(bool copy, uint8_t dscp, const struct fp_pinfo *pi)
@@ -120,6 +121,7 @@ static inline enum fp_rx_verdict finish(struct fp_lcore *lc, struct rte_mbuf *m,
 		late->pi = pi;
 		late->t3_off = (uint8_t)tw_pkt_geom(rf->layout)->r_t3;
 		late->z = rf->z;
+		late->fu_off = rf->fu_off;
 		return FP_RX_TX_T3;
 	}
 	return FP_RX_TX;
@@ -149,6 +151,19 @@ void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc)
 			struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(f + v[i].pi->l4_off);
 			memcpy(nw, t3, sizeof(nw));
 			uh->dgram_cksum = fp_cs_patch(uh->dgram_cksum, old, nw, 5);
+		}
+		if (v[i].fu_off) {
+			/* RFC 8972 §4.7: this reply names the one before it in
+			 * the burst, whose real T3 is this same read */
+			uint8_t *fu = pl + v[i].fu_off;
+			memcpy(old, fu, 8);
+			memcpy(fu, &t, 8);
+			if (sw) {
+				struct rte_udp_hdr *uh =
+				    (struct rte_udp_hdr *)(f + v[i].pi->l4_off);
+				memcpy(nw, fu, 8);
+				uh->dgram_cksum = fp_cs_patch(uh->dgram_cksum, old, nw, 4);
+			}
 		}
 	}
 }
@@ -458,7 +473,7 @@ static const struct {
  * TLV flags changed, so the incremental checksum no longer holds.
  */
 static int stamp_tlvs(struct fp_lcore *lc, struct rte_mbuf *m, const struct fp_pinfo *pi,
-		      uint8_t *pl, size_t len, struct fp_refl *rs, bool *rewrote)
+		      uint8_t *pl, size_t len, struct fp_refl *rs, bool late_t3, bool *rewrote)
 {
 	const struct tw_tsc_clock *clk = __atomic_load_n(&fp.clk_cur, __ATOMIC_ACQUIRE);
 	uint8_t sync = clk->synced ? TW_STAMP_SYNC_NTP : TW_STAMP_SYNC_FREE;
@@ -487,6 +502,22 @@ static int stamp_tlvs(struct fp_lcore *lc, struct rte_mbuf *m, const struct fp_p
 		in.fu_ts = wire_ts(rs->fu->tsc, rs->z);
 		in.fu_mode = TW_STAMP_TSM_SW_LOCAL;
 	}
+	/* §4.7 "the previous reply": when one of this session is already in
+	 * the burst, that one, its real T3 being the burst's Tx-time read,
+	 * which the late pass writes into this reply too (open layouts: the
+	 * authenticated reply's HMAC TLV covers the value, so it keeps the
+	 * reply before the burst). */
+	int prev = -1;
+	if (rs->fu && late_t3)
+		for (unsigned i = lc->n_fu; i-- > 0 && prev < 0;)
+			if (lc->fu_pend[i].fu == rs->fu)
+				prev = (int)i;
+	if (prev >= 0) {
+		in.fu_have = true;
+		in.fu_seq = lc->fu_pend[prev].seq;
+		in.fu_ts = 0;
+		in.fu_mode = TW_STAMP_TSM_SW_LOCAL;
+	}
 	struct tw_stamp_tlv_out o;
 	enum tw_err e = tw_stamp_tlv_reflect(pl, len, rs->layout, &in, &o);
 	for (unsigned k = 0; k < RTE_DIM(stamp_ev_cnt); k++)
@@ -498,6 +529,7 @@ static int stamp_tlvs(struct fp_lcore *lc, struct rte_mbuf *m, const struct fp_p
 	}
 	if (o.cos)
 		rs->dscp = o.dscp; /* RFC 8972 §4.4: DSCP1 on the reply */
+	rs->fu_off = prev >= 0 ? o.fu_ts_off : 0; /* offsets in the UDP payload */
 	*rewrote = o.rewrote;
 	return o.no_reply ? 1 : 0;
 }
@@ -606,7 +638,7 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 			bool rewrote = false;
 			rs = *rf;
 			fr = &rs;
-			int k = stamp_tlvs(lc, m, pi, pl, (size_t)r, &rs, &rewrote);
+			int k = stamp_tlvs(lc, m, pi, pl, (size_t)r, &rs, late_t3, &rewrote);
 			/* values changed: fp_cs_pre recorded only the flags */
 			if (rewrote)
 				cs.incr = false;

@@ -58,6 +58,7 @@ struct fp_late_t3 {
 	const struct fp_pinfo *pi; /* of the reply; lives until the burst is sent */
 	uint8_t t3_off;	    /* offset of T3 in the UDP payload */
 	bool z;
+	uint16_t fu_off; /* STAMP Follow-Up Timestamp to write with T3, 0 = none */
 };
 /* Reflect one TWAMP-Test packet for session s.  t2 is the Rx TSC. */
 enum fp_rx_verdict fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m,

@@ -168,8 +168,9 @@ struct tw_stlv_res {
 	uint8_t cos_dscp1, cos_dscp2, cos_ecn2, cos_rx_dscp, cos_rx_ecn, cos_rp_last;
 	/* §4.7 Follow-Up Telemetry: matched with a remembered reply */
 	/* repeated: names a reply already reported (a reflector that gets
-	 * two requests in one burst knows the first reply's real T3 only
-	 * after both are sent, so the second names the older one again) */
+	 * two requests in one burst may know the first reply's real T3 only
+	 * after both are sent, so the second names the older one again;
+	 * twinhop-fp does so in authenticated mode only) */
 	/* unmatched: names no reply we remember, or a T3 TW_STLV_FU_MAX_CORR_NS
 	 * or more away from that reply's in-packet T3 */
 	uint64_t fu_n, fu_zero, fu_unmatched, fu_repeated;
