@@ -240,6 +240,9 @@ static void cmd_status(struct adm_client *c, uint64_t id)
 	ctl_jb_u64(&b, "evt_ring_used", st.evt_ring_used);
 	if (st.tsc_hz)
 		ctl_jb_u64(&b, "tsc_hz", st.tsc_hz);
+	/* RFC 9533: the member link micro-sessions are reflected on */
+	if (st.member_link)
+		ctl_jb_u64(&b, "member_link", st.member_link);
 	ctl_jb_obj_end(&b);
 	ctl_jb_u64(&b, "connections", d->n_conns);
 	ctl_jb_u64(&b, "sessions", n_sess);

@@ -47,7 +47,7 @@
 	X(SETUP_KEYID, "unknown KeyID: Server-Start Accept=1")                                     \
 	X(SETUP_CHALLENGE, "Token does not hold the challenge (wrong secret): Accept=1")           \
 	X(SETUP_CRYPTO, "crypto library failure during set-up: Server-Start Accept=2")             \
-	X(CMD_UNKNOWN, "command 0,1,4,6,8,10,11..255: one block read, Accept-Session Accept=3")    \
+	X(CMD_UNKNOWN, "command 0,1,4,6,8,10,12..255: one block read, Accept-Session Accept=3")    \
 	X(CMD_NOT_NEGOTIATED, "Start-N/Stop-N without RFC 5938 negotiated: Accept-Session 3")      \
 	X(STOP_NOT_RUNNING, "Stop-Sessions with no test running: Accept-Session Accept=3")         \
 	X(START_NO_SESSIONS, "Start-Sessions with no accepted session: Start-Ack Accept=3")        \
@@ -104,7 +104,12 @@
 	X(CC_LOST, "control-client: connection closed, reset or malformed message")                \
 	X(CC_FP_FAILED, "control-client: the fast path refused a sender or is not attached")       \
 	X(CC_STARTED, "control-client: sessions started and every sender programmed")              \
-	X(CC_STOPPED, "control-client: Stop-Sessions sent (deleted, or every sender ended)")
+	X(CC_STOPPED, "control-client: Stop-Sessions sent (deleted, or every sender ended)")      \
+	X(REQ_MICRO, "Request-TW-Micro-Sessions (RFC 9533) read: 112 octets, one SID per LAG")     \
+	X(REQ_MICRO_UNSUPPORTED,                                                                   \
+	  "Request-TW-Micro-Sessions but the fast path has no --member-link-id: Accept=3")         \
+	X(REQ_MICRO_PADDING,                                                                       \
+	  "Request-TW-Micro-Sessions whose packets cannot hold the IDs (padding): Accept=3")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,
@@ -154,6 +159,10 @@ struct ctl_srv_ops {
 	 * after Stop-Sessions, §2.14): the quota counts sessions until then. */
 	void (*sess_retire)(void *ctx, uint32_t session, const struct tw_ipc_flow *flow,
 	                    const struct ctl_peer *client, uint64_t at_ms);
+	/* RFC 9533: member-link ID of the fast path's port (1..65535), 0 when
+	 * it has none; NULL = none.  Without one, Request-TW-Micro-Sessions is
+	 * refused with Accept=3 (REQ_MICRO_UNSUPPORTED). */
+	uint16_t (*member_link)(void *ctx);
 	/* Random octets (challenge, salt, IV, SID); NULL = tw_crypto_random.
 	 * Tests inject a failing one: a failure closes that connection. */
 	enum tw_err (*random)(void *ctx, void *buf, size_t len);
