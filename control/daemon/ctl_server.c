@@ -813,9 +813,74 @@ static void pend_finish(struct ctl_srv *s, uint64_t now_ms)
 	(void)now_ms;
 }
 
+/* The answer to a REFLECTOR_ADD sent again after a fast-path restart
+ * (ctl_srv_fp_reattached).  A session the new fast path refuses is over:
+ * it ends as a REFWAIT would, so the connection gets its ended-timeout. */
+static bool reprog_reply(struct ctl_srv *s, uint32_t req, enum tw_err err, uint64_t now_ms)
+{
+	for (unsigned i = 0; i < s->n_sess; i++) {
+		struct ctl_srv_sess *ss = &s->sess[i];
+		if (ss->reprog_req != req)
+			continue;
+		ss->reprog_req = 0;
+		if (err == TW_E_OK) {
+			count(s, CTL_CNT_FP_REPROGRAMMED);
+		} else if (err != TW_E_SYS) {
+			/* TW_E_SYS: the fast path went away again; the next
+			 * attach sends it once more. */
+			count(s, CTL_CNT_FP_REPROGRAM_FAILED);
+			log_warnx("control %u: session %u: the restarted fast path refused it (%s): "
+			          "ended",
+			          ctl_sa_port(&s->peer.remote), ss->id, tw_errname(err));
+			ss->state = CTL_SESS_ENDED;
+			if (!any_running(s) && s->env->ended_ms)
+				s->ended_deadline = now_ms + s->env->ended_ms;
+		}
+		return true;
+	}
+	return false;
+}
+
+unsigned ctl_srv_fp_reattached(struct ctl_srv *s, uint64_t now_ms)
+{
+	unsigned sent = 0;
+
+	for (unsigned i = 0; i < s->n_sess; i++) {
+		struct ctl_srv_sess *ss = &s->sess[i];
+		/* ADDING/STARTING: that operation's own request died with the
+		 * old fast path (fp-timeout answers the client); ENDED: nothing
+		 * left to reflect. */
+		if (ss->state != CTL_SESS_ACCEPTED && ss->state != CTL_SESS_STARTED)
+			continue;
+		struct tw_ipc_reflector_add ra = ss->ra;
+		/* A started session reflects again at once, with a new
+		 * REFWAIT (§2.14) and the reflector's Sequence Number from 0:
+		 * the Session-Sender sees the restart as a gap, as a real
+		 * reflector reboot would show it. */
+		if (ss->state == CTL_SESS_STARTED)
+			ra.flags |= TW_IPC_SF_START_NOW;
+		ss->reprog_req = s->env->ops->fp_send(s->env->ctx, s, TW_IPC_REFLECTOR_ADD, &ra,
+		                                      sizeof(ra));
+		if (ss->reprog_req) {
+			sent++;
+			continue;
+		}
+		count(s, CTL_CNT_FP_REPROGRAM_FAILED);
+		log_warnx("control %u: session %u: cannot program it into the restarted fast path "
+		          "(command ring full): ended",
+		          ctl_sa_port(&s->peer.remote), ss->id);
+		ss->state = CTL_SESS_ENDED;
+		if (!any_running(s) && s->env->ended_ms)
+			s->ended_deadline = now_ms + s->env->ended_ms;
+	}
+	return sent;
+}
+
 void ctl_srv_fp_reply(struct ctl_srv *s, uint32_t req, enum tw_err err, uint64_t now_ms)
 {
-	if (s->pend == PEND_NONE || !req)
+	if (!req || reprog_reply(s, req, err, now_ms))
+		return;
+	if (s->pend == PEND_NONE)
 		return;
 	for (unsigned i = 0; i < s->n_sess; i++) {
 		struct ctl_srv_sess *ss = &s->sess[i];

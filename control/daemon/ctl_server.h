@@ -80,6 +80,9 @@
 	X(FP_DELETED_UNKNOWN, "SESSION_DEL NACKed (the fast path had no such session): freed")     \
 	X(FP_DELETED_GONE, "sessions freed because the fast path went away (or twinhopd stops)")   \
 	X(FP_SESSION_ENDED, "sessions ended by the fast path (REFWAIT, error)")                    \
+	X(FP_REPROGRAMMED, "sessions programmed again into a restarted fast path")                 \
+	X(FP_REPROGRAM_FAILED,                                                                     \
+	  "sessions the restarted fast path refused (or ring full): ended")                        \
 	X(METRICS_OK, "metrics endpoint: GET/HEAD /metrics answered 200")                          \
 	X(METRICS_BAD_REQUEST, "metrics endpoint: malformed or oversized HTTP request: 400")       \
 	X(METRICS_NOT_FOUND, "metrics endpoint: path other than /metrics: 404")                    \
@@ -201,6 +204,7 @@ enum ctl_sess_state {
 struct ctl_srv_sess {
 	uint32_t id;   /* fast-path session id */
 	uint32_t req;  /* request id in flight, 0 if none */
+	uint32_t reprog_req; /* REFLECTOR_ADD re-sent to a restarted fast path, 0 if none */
 	uint8_t state; /* enum ctl_sess_state */
 	uint8_t pad0[3];
 	uint64_t drain_ms;              /* min(Timeout, REFWAIT) */
@@ -236,6 +240,11 @@ void ctl_srv_tick(struct ctl_srv *s, uint64_t now_ms);
 void ctl_srv_fp_reply(struct ctl_srv *s, uint32_t req, enum tw_err err, uint64_t now_ms);
 /* A SESSION_EVENT for one of this connection's sessions (ignored otherwise). */
 void ctl_srv_fp_event(struct ctl_srv *s, const struct tw_ipc_session_event *ev, uint64_t now_ms);
+/* The fast path restarted and we attached to it again (issue 8 §6b): every
+ * accepted or started session is sent its REFLECTOR_ADD again (started ones
+ * with START_NOW), so a test in progress carries on after the restart.
+ * Returns the number of sessions sent. */
+unsigned ctl_srv_fp_reattached(struct ctl_srv *s, uint64_t now_ms);
 
 enum ctl_srv_state ctl_srv_state(const struct ctl_srv *s);
 /* Still waiting for a valid Set-Up-Response (may be evicted when full). */

@@ -241,13 +241,24 @@ static void hook_event(void *arg, const struct tw_ipc_hdr *h, const void *payloa
 }
 
 /* The fast path (re)started, or we lost our claim: admin listeners and
- * senders are programmed again (issue 8 §6b).  TWAMP-Control sessions are
- * not: their reflector state died with the old fast path, and their
- * connections release them at Stop-Sessions or close (docs/control.md). */
+ * senders, and the accepted or started sessions of every TWAMP-Control
+ * connection, are programmed again (issue 8 §6b), so a test in progress
+ * carries on after a restart instead of losing every packet until its
+ * Stop-Sessions (docs/control.md, "Restarts"). */
 static void hook_attached(void *arg)
 {
-	(void)arg;
+	struct ctl_daemon *d = arg;
+	uint64_t now = ctl_now_ms();
+	unsigned n = 0;
+
 	ctl_admin_fp_attached(admin);
+	for (struct ctl_conn *c = d->conns; c; c = c->next)
+		if (!c->dead) {
+			n += ctl_srv_fp_reattached(c->srv, now);
+			c->deadline = ctl_srv_deadline(c->srv);
+		}
+	if (n)
+		log_info("fast path attached: %u TWAMP-Control session(s) programmed again", n);
 }
 
 static void hook_detached(void *arg)

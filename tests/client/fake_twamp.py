@@ -36,14 +36,10 @@ import sys
 import threading
 import time
 
-NTP_OFFSET = 2208988800
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from twtest import ntp_now  # noqa: E402
 IP_RECVTTL = 12  # Linux <netinet/in.h>; not exported by Python's socket module
 
-
-def ntp_now():
-    t = time.time_ns()
-    sec, ns = divmod(t, 1_000_000_000)
-    return ((sec + NTP_OFFSET) << 32) | ((ns << 32) // 1_000_000_000)
 
 
 def seq_set(args, name):

@@ -1473,6 +1473,61 @@ static void test_refwait_event(void)
 	cli_close(&c);
 }
 
+/* Issue 8 §6b: after a fast-path restart the connection's sessions are
+ * programmed again: a started one with START_NOW, an accepted one without;
+ * a refusal ends the session (and arms the ended-timeout). */
+static void test_fp_reattached(void)
+{
+	struct cli c;
+	struct tw_ctl_request_tw_session r = good_req();
+	env_reset();
+	env.ended_ms = 60000;
+	struct tw_ctl_accept_session a1;
+	CU_ASSERT_EQUAL_FATAL(
+	    cli_open(&c, 0x1f, TW_CTL_MODE_OPEN | TW_CTL_MODE_INDIV_SESSIONS, "", ""), 0);
+	CU_ASSERT_EQUAL(accept_one(&c, &r, &a1), 0);
+	CU_ASSERT_EQUAL(accept_one(&c, &r, NULL), 0); /* accepted, never started */
+	send_n(&c, TW_CTL_CMD_START_N_SESSIONS, 1, a1.sid);
+	ctl_srv_fp_reply(c.s, last_rec()->req, TW_E_OK, c.now);
+	CU_ASSERT_EQUAL(recv_n_ack(&c, TW_CTL_CMD_START_N_ACK, 1, a1.sid), 0);
+	uint32_t id0 = ctl_srv_session(c.s, 0)->id, id1 = ctl_srv_session(c.s, 1)->id;
+
+	unsigned before = fk.n_rec;
+	CU_ASSERT_EQUAL(ctl_srv_fp_reattached(c.s, c.now), 2);
+	CU_ASSERT_EQUAL_FATAL(fk.n_rec, before + 2);
+	struct tw_ipc_reflector_add ra0, ra1;
+	memcpy(&ra0, fk.rec[before].payload, sizeof(ra0));
+	memcpy(&ra1, fk.rec[before + 1].payload, sizeof(ra1));
+	CU_ASSERT_EQUAL(fk.rec[before].type, TW_IPC_REFLECTOR_ADD);
+	CU_ASSERT_EQUAL(ra0.session, id0);
+	CU_ASSERT(ra0.flags & TW_IPC_SF_START_NOW);
+	CU_ASSERT_EQUAL(ra1.session, id1);
+	CU_ASSERT_FALSE(ra1.flags & TW_IPC_SF_START_NOW);
+	CU_ASSERT(no_output(&c)); /* nothing to tell the client */
+
+	ctl_srv_fp_reply(c.s, fk.rec[before].req, TW_E_OK, c.now);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_FP_REPROGRAMMED], 1);
+	CU_ASSERT_EQUAL(ctl_srv_session(c.s, 0)->state, CTL_SESS_STARTED);
+	CU_ASSERT_EQUAL(ctl_srv_deadline(c.s), UINT64_MAX);
+	/* The second is refused: ended; the first still runs. */
+	ctl_srv_fp_reply(c.s, fk.rec[before + 1].req, TW_E_FULL, c.now);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_FP_REPROGRAM_FAILED], 1);
+	CU_ASSERT_EQUAL(ctl_srv_session(c.s, 1)->state, CTL_SESS_ENDED);
+	CU_ASSERT_EQUAL(ctl_srv_deadline(c.s), UINT64_MAX);
+	CU_ASSERT(no_output(&c));
+
+	/* Another restart, with the ring full: the started one ends too and
+	 * the connection gets its ended-timeout. */
+	fk.attached = false;
+	CU_ASSERT_EQUAL(ctl_srv_fp_reattached(c.s, c.now + 5), 0);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_FP_REPROGRAM_FAILED], 2);
+	CU_ASSERT_EQUAL(ctl_srv_session(c.s, 0)->state, CTL_SESS_ENDED);
+	CU_ASSERT_EQUAL(ctl_srv_deadline(c.s), c.now + 5 + 60000);
+	fk.attached = true;
+	cli_close(&c);
+	CU_ASSERT_EQUAL(fk.client_sessions, 0);
+}
+
 int main(void)
 {
 	static const struct tw_unit_case full[] = {
@@ -1506,6 +1561,7 @@ int main(void)
 	    {"servwait", test_servwait},
 	    {"individual_sessions", test_individual_sessions},
 	    {"refwait_event", test_refwait_event},
+	    {"fp_reattached", test_fp_reattached},
 	    {NULL, NULL},
 	};
 	static const struct tw_unit_case hostile[] = {

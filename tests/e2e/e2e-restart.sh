@@ -5,9 +5,11 @@
 # up as the shipped units do: twinhop-fp creates its region with group
 # nogroup and mode 0660 (tools/systemd/twinhop-fp@.service), twinhopd drops
 # to user nobody (group nogroup, its default), fp-grace 2 s.
-#   1. kill -9 twinhop-fp, start it again with the same --shm: twinhopd
-#      logs why each attach failed, attaches again as nobody, programs the
-#      admin socket's Light listener and sender again, serves new sessions;
+#   1. kill -9 twinhop-fp during a TWAMP session, start it again with the
+#      same --shm: twinhopd logs why each attach failed, attaches again as
+#      nobody, programs the admin socket's Light listener and sender and the
+#      TWAMP-Control session again (the client gets replies again), serves
+#      new sessions;
 #   2. kill -9 twinhopd during a TWAMP session: after fp-grace the fast path
 #      removes every session the dead daemon programmed (counted), keeps its
 #      command-line listener (--light-port) working, and a new twinhopd
@@ -119,7 +121,19 @@ measure measure-1
 lsend light-1 7000
 
 # ---- 1. the fast path restarts ---------------------------------------------------------
+# A TWAMP-Control test runs across the restart: twinhopd programs its
+# started session into the new fast path, and the client gets replies again.
+ip netns exec "$NSC" "$TWINHOP" measure $A --mode open --count 100000 --interval 0.01 \
+	--loss-timeout 1 --json >"$TMP/across.json" 2>"$TMP/across.err" &
+ACROSS=$!
+PIDS+=($ACROSS)
+if poll 60 "$INUSE == 4 and d['total']['REFLECTED'] >= 70" fpcnt; then
+	ok "a TWAMP session runs in the old fast path"
+else
+	nokf "a TWAMP session runs in the old fast path" "$TMP/poll.out"
+fi
 OLDFP=$FPPID
+REFL_OLD=$(ipcnt REFLECTED)
 kill -9 $OLDFP
 wait $OLDFP 2>/dev/null
 # While it is down, each reason twinhopd cannot attach is logged: first the
@@ -141,6 +155,25 @@ if poll 40 'len([x for x in d["sessions"] if x["kind"] in ("light", "sender")]) 
 else
 	nokf "admin listener and sender programmed again" "$TMP/poll.out"
 fi
+if poll 60 "$INUSE == 4 and d['total']['REFLECTED'] >= 50" fpcnt; then
+	ok "the TWAMP session was programmed again and reflects in the new fast path"
+else
+	nokf "the TWAMP session was programmed again and reflects in the new fast path" "$TMP/poll.out"
+fi
+expect "the re-programming is logged" grep -q "1 TWAMP-Control session(s) programmed again" \
+	"$TMP/thd-1.log"
+kill -INT $ACROSS
+wait $ACROSS
+rc=$?
+[ $rc = 0 ] && ok "the measure across the restart ended cleanly" ||
+	nokf "the measure across the restart ended cleanly (exit $rc)" "$TMP/across.err"
+# Replies from the old fast path were at most REFL_OLD - 20 (the 20 of
+# measure-1 and light-1) plus what it reflected before the kill landed;
+# 50 more can only have come from the new one.
+check "the client received replies from the new fast path too" \
+	"s['received'] >= $REFL_OLD - 20 + 50" "$TMP/across.json"
+if poll 60 "$INUSE == 3" fpcnt; then ok "its session deleted after Stop-Sessions"; else
+	nokf "its session deleted after Stop-Sessions" "$TMP/poll.out"; fi
 lsend light-2 7000
 if poll 40 'd["total"]["SENT"] > 0' fpcnt; then ok "admin sender sends from the new fast path"; else
 	nokf "admin sender sends from the new fast path" "$TMP/poll.out"; fi

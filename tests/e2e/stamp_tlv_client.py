@@ -24,10 +24,13 @@ Prints "CLIENT <passed> <failed>".
 """
 import hashlib
 import hmac
+import os
 import socket
 import struct
 import sys
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from twtest import Checks, ntp_now  # noqa: E402
 
 addr, port, mode, our_mac = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 key = bytes.fromhex(sys.argv[5]) if len(sys.argv) > 5 else b""
@@ -51,21 +54,8 @@ local_addr, local_port = s.getsockname()[:2]
 ours = socket.inet_pton(fam, local_addr)
 theirs = socket.inet_pton(fam, addr)
 mac = bytes.fromhex(our_mac.replace(":", ""))
-ok = bad = 0
-
-
-def check(c, what):
-    global ok, bad
-    if c:
-        ok += 1
-    else:
-        bad += 1
-        print("FAIL", what)
-
-
-def ntp_now():
-    t = time.time()
-    return (int(t) + 2208988800) << 32 | int((t % 1) * (1 << 32))
+CHECKS = Checks()
+check = CHECKS.check
 
 
 def tlv(t, v, flags=0x80):
@@ -255,5 +245,4 @@ if auth:
 else:
     g, _ = one("HMAC TLV in open mode", [tlv(8, bytes(16))], True, hmac_tlv=False)
     check(g and g[0][1] == 0x80, f"HMAC TLV in open mode: U ({g})")
-print(f"CLIENT {ok} {bad}")
-sys.exit(1 if bad else 0)
+CHECKS.done()

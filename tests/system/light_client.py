@@ -14,10 +14,13 @@ NTP(1)/free-running(5), method SW local(2)) and an unknown type (U set).
 stamp-pad adds one Extra Padding TLV (the reflector's incremental UDP
 checksum path with a TLV flag change; the kernel checks the checksum).
 """
+import os
 import socket
 import struct
 import sys
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from twtest import Checks, ntp_now  # noqa: E402
 
 addr, port, mode, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
@@ -29,21 +32,8 @@ else:
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 64)
 s.settimeout(1.0)
-ok = bad = 0
-
-
-def check(c, what):
-    global ok, bad
-    if c:
-        ok += 1
-    else:
-        bad += 1
-        print("FAIL", what)
-
-
-def ntp_now():
-    t = time.time()
-    return (int(t) + 2208988800) << 32 | int((t % 1) * (1 << 32))
+CHECKS = Checks()
+check = CHECKS.check
 
 
 for i in range(count):
@@ -104,5 +94,4 @@ for i in range(count):
               f"seq {seq}: Extra Padding echoed, U cleared")
     else:
         check(not any(data[41:]), f"seq {seq}: padding / MBZ zero")
-print(f"CLIENT {ok} {bad}")
-sys.exit(1 if bad else 0)
+CHECKS.done()
