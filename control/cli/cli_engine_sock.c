@@ -226,8 +226,9 @@ static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg
 		size_t mo = tw_pkt_micro_off(cfg->layout, false);
 		if (!mo || s->tx_len < mo + TW_PKT_MICRO_IDS_LEN || cfg->micro_lead > idx ||
 		    !e->cfg[cfg->micro_lead].micro) {
-			snprintf(err, errlen, "micro-session: packets of %zu octets cannot hold the "
-			                      "RFC 9533 IDs",
+			snprintf(err, errlen,
+			         "micro-session: packets of %zu octets cannot hold the "
+			         "RFC 9533 IDs",
 			         s->tx_len);
 			return -1;
 		}

@@ -71,13 +71,15 @@ int cli_parse_micro(const char *s, struct cli_conn *c, char *err, size_t errlen)
 		if (end == p || (*end && *end != ',') || rid > 65535)
 			goto bad;
 		if (c->n_micro >= CLI_ENGINE_SESSIONS_MAX) {
-			snprintf(err, errlen, "--micro-sessions: at most %d", CLI_ENGINE_SESSIONS_MAX);
+			snprintf(err, errlen, "--micro-sessions: at most %d",
+			         CLI_ENGINE_SESSIONS_MAX);
 			return -1;
 		}
 		for (unsigned k = 0; k < c->n_micro; k++)
 			if (c->micro_s[k] == sid) {
 				snprintf(err, errlen,
-				         "--micro-sessions: Sender Micro-session ID %lu twice", sid);
+				         "--micro-sessions: Sender Micro-session ID %lu twice",
+				         sid);
 				return -1;
 			}
 		c->micro_s[c->n_micro] = (uint16_t)sid;
@@ -498,9 +500,10 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		                                          : TW_PKT_PROT_NONE;
 		sc.padding = pl->padding == CLI_PAD_DEFAULT ? defpad : pl->padding;
 		if (sc.padding < micro_pad) {
-			cli_err("--padding %u: micro-sessions need at least %u in mode %s (RFC 9533 "
-			        "IDs in both packets)",
-			        sc.padding, micro_pad, out->mode);
+			cli_err(
+			    "--padding %u: micro-sessions need at least %u in mode %s (RFC 9533 "
+			    "IDs in both packets)",
+			    sc.padding, micro_pad, out->mode);
 			goto out;
 		}
 		fill_cfg(&sc, pl, m->cfg.loss_timeout_ns);
@@ -545,10 +548,11 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		if (drive(fd, c, CTL_CLIENT_ACCEPT, o->timeout, stop) < 0) {
 			if (micro && ctl_client_error(c) == CTL_CLIENT_E_SESSION_REJECTED &&
 			    ctl_client_accept(c) == TW_CTL_ACCEPT_NOT_SUPPORTED)
-				cli_err("%s refused Request-TW-Micro-Sessions (Accept=3): no RFC 9533 "
-				        "micro-session support there, or the padding cannot hold "
-				        "the IDs",
-				        o->target);
+				cli_err(
+				    "%s refused Request-TW-Micro-Sessions (Accept=3): no RFC 9533 "
+				    "micro-session support there, or the padding cannot hold "
+				    "the IDs",
+				    o->target);
 			goto fail;
 		}
 	peer:;
@@ -592,10 +596,11 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		goto fail;
 	}
 	if (!o->quiet && micro)
-		fprintf(stderr,
-		        "twinhop: %s: mode %s, %u micro-session%s of one session started (RFC 9533, "
-		        "engine %s)\n",
-		        o->target, out->mode, n, n == 1 ? "" : "s", cli_engine_name(e));
+		fprintf(
+		    stderr,
+		    "twinhop: %s: mode %s, %u micro-session%s of one session started (RFC 9533, "
+		    "engine %s)\n",
+		    o->target, out->mode, n, n == 1 ? "" : "s", cli_engine_name(e));
 	else if (!o->quiet)
 		fprintf(stderr, "twinhop: %s: mode %s, %u session%s started (engine %s%s)\n",
 		        o->target, out->mode, n, n == 1 ? "" : "s", cli_engine_name(e),

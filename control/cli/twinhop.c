@@ -803,7 +803,8 @@ static int cmd_measure(int argc, char **argv)
 		/* RFC 9533: one run session per micro-session, one control session */
 		char err[256];
 		if (o.sessions != 1) {
-			die_msg("--micro-sessions and --sessions: the micro-sessions are the sessions");
+			die_msg(
+			    "--micro-sessions and --sessions: the micro-sessions are the sessions");
 			return EXIT_USAGE;
 		}
 		if (cli_parse_micro(o.micro, &conn, err, sizeof(err)) < 0) {

@@ -829,9 +829,10 @@ static bool reprog_reply(struct ctl_srv *s, uint32_t req, enum tw_err err, uint6
 			/* TW_E_SYS: the fast path went away again; the next
 			 * attach sends it once more. */
 			count(s, CTL_CNT_FP_REPROGRAM_FAILED);
-			log_warnx("control %u: session %u: the restarted fast path refused it (%s): "
-			          "ended",
-			          ctl_sa_port(&s->peer.remote), ss->id, tw_errname(err));
+			log_warnx(
+			    "control %u: session %u: the restarted fast path refused it (%s): "
+			    "ended",
+			    ctl_sa_port(&s->peer.remote), ss->id, tw_errname(err));
 			ss->state = CTL_SESS_ENDED;
 			if (!any_running(s) && s->env->ended_ms)
 				s->ended_deadline = now_ms + s->env->ended_ms;
@@ -859,8 +860,8 @@ unsigned ctl_srv_fp_reattached(struct ctl_srv *s, uint64_t now_ms)
 		 * reflector reboot would show it. */
 		if (ss->state == CTL_SESS_STARTED)
 			ra.flags |= TW_IPC_SF_START_NOW;
-		ss->reprog_req = s->env->ops->fp_send(s->env->ctx, s, TW_IPC_REFLECTOR_ADD, &ra,
-		                                      sizeof(ra));
+		ss->reprog_req =
+		    s->env->ops->fp_send(s->env->ctx, s, TW_IPC_REFLECTOR_ADD, &ra, sizeof(ra));
 		if (ss->reprog_req) {
 			sent++;
 			continue;
