@@ -94,6 +94,12 @@ int fp_ctl_summary(struct fp_lcore *lc, const struct tw_ipc_sender_summary *sum)
 	return 0;
 }
 
+int fp_ctl_stlv(struct fp_lcore *lc, const struct tw_ipc_sender_stlv *m)
+{
+	send_evt(lc->index, TW_IPC_SENDER_STLV, 0, 0, m, sizeof(*m));
+	return 0;
+}
+
 int fp_ctl_flush(struct fp_lcore *lc)
 {
 	struct fp_ctl_batch *b = ctl.batch[lc->index];

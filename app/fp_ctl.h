@@ -70,5 +70,7 @@ int fp_ctl_flush(struct fp_lcore *lc);
 /* Main lcore: unsolicited event / summary (counted if the ring is full). */
 void fp_ctl_event(uint32_t session, uint16_t event, uint16_t err, uint64_t rx, uint64_t tx);
 int fp_ctl_summary(struct fp_lcore *lc, const struct tw_ipc_sender_summary *sum);
+/* Main lcore: a sender's STAMP TLV results, before its summary. */
+int fp_ctl_stlv(struct fp_lcore *lc, const struct tw_ipc_sender_stlv *m);
 
 #endif

@@ -54,6 +54,7 @@ struct fp_refl {
 	uint8_t dscp, ttl;
 	struct tw_test_crypto *tc; /* TWAMP modes 2/4 */
 	struct tw_stamp_auth *sa;  /* STAMP authenticated */
+	uint16_t fu_off; /* Follow-Up Timestamp the late pass writes, 0 = none */
 };
 
 static inline uint8_t reply_dscp(bool copy, uint8_t dscp, const struct fp_pinfo *pi)
@@ -117,10 +118,12 @@ static inline enum fp_rx_verdict finish(struct fp_lcore *lc, struct rte_mbuf *m,
 	reply_cksum(m, f, pi, cs, rf);
 	FP_STAGE_NESTED(lc, checksum, st);
 	if (late_t3) {
-		late->m = m;
-		late->pi = pi;
-		late->t3_off = (uint8_t)tw_pkt_geom(rf->layout)->r_t3;
+		/* the addresses the late pass writes, so it follows no mbuf
+		 * or pinfo pointer */
+		late->t3 = f + pi->pl_off + tw_pkt_geom(rf->layout)->r_t3;
+		late->ck = f + pi->l4_off + 6;
 		late->z = rf->z;
+		late->fu_off = rf->fu_off;
 		return FP_RX_TX_T3;
 	}
 	return FP_RX_TX;
@@ -131,25 +134,49 @@ void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc)
 	/* One clock read for the burst, immediately before Tx: T3 error is
 	 * only this loop and the PMD Tx (spec §4.7).  T3 and the Error
 	 * Estimate (5 words at an even offset) are patched into the UDP
-	 * checksum computed in finish(); with Tx offload there is nothing to
-	 * patch: the device sums the payload. */
+	 * checksum computed in finish() (RFC 1624 eqn. 3: HC' = ~(~HC + ~m +
+	 * m')); with Tx offload there is nothing to patch: the device sums
+	 * the payload.  The new words are the same for every reply of the
+	 * burst (one per timestamp format), so their sum m' is taken once
+	 * here; per reply only the old words are summed (one's complement:
+	 * ~(sum of m) is the sum of the ~m, and fp_cs_final maps both zeros
+	 * to 0xffff, so the result is fp_cs_patch's). */
 	uint64_t ntp = fp_tsc_ntp(t3_tsc);
-	uint64_t ptp = tw_time_ntp_to_ptp(ntp);
+	uint64_t wt[2] = {rte_cpu_to_be_64(ntp), rte_cpu_to_be_64(tw_time_ntp_to_ptp(ntp))};
+	uint16_t we[2] = {rte_cpu_to_be_16(fp.errest[0]), rte_cpu_to_be_16(fp.errest[1])};
+	uint16_t sum_new[2];
+	for (unsigned z = 0; z < 2; z++)
+		sum_new[z] = fp_cs_fold((wt[z] & 0xffffffffu) + (wt[z] >> 32) + we[z]);
 	bool sw = !fp.port.tx_cksum;
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t *f = rte_pktmbuf_mtod(v[i].m, uint8_t *);
-		uint8_t *pl = f + v[i].pi->pl_off;
-		uint8_t *t3 = pl + v[i].t3_off;
-		uint16_t old[5], nw[5];
-		memcpy(old, t3, sizeof(old));
-		uint64_t t = rte_cpu_to_be_64(v[i].z ? ptp : ntp);
-		uint16_t e = rte_cpu_to_be_16(fp.errest[v[i].z]);
-		memcpy(t3, &t, 8);
-		memcpy(t3 + 8, &e, 2);
+		uint8_t *t3 = v[i].t3;
+		unsigned z = v[i].z;
+		uint64_t ot;
+		uint16_t oe;
+		memcpy(&ot, t3, 8);
+		memcpy(&oe, t3 + 8, 2);
+		memcpy(t3, &wt[z], 8);
+		memcpy(t3 + 8, &we[z], 2);
 		if (sw) {
-			struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(f + v[i].pi->l4_off);
-			memcpy(nw, t3, sizeof(nw));
-			uh->dgram_cksum = fp_cs_patch(uh->dgram_cksum, old, nw, 5);
+			uint16_t hc;
+			memcpy(&hc, v[i].ck, 2);
+			uint16_t old = fp_cs_fold((ot & 0xffffffffu) + (ot >> 32) + oe);
+			hc = fp_cs_final(fp_cs_fold((uint64_t)(uint16_t)~hc + (uint16_t)~old +
+						    sum_new[z]));
+			memcpy(v[i].ck, &hc, 2);
+		}
+		if (v[i].fu_off) {
+			/* RFC 8972 §4.7: this reply names the one before it in
+			 * the burst, whose real T3 is this same read */
+			uint8_t *fu = pl + v[i].fu_off;
+			memcpy(old, fu, 8);
+			memcpy(fu, &t, 8);
+			if (sw) {
+				struct rte_udp_hdr *uh =
+				    (struct rte_udp_hdr *)(f + v[i].pi->l4_off);
+				memcpy(nw, fu, 8);
+				uh->dgram_cksum = fp_cs_patch(uh->dgram_cksum, old, nw, 4);
+			}
 		}
 	}
 }
@@ -459,7 +486,7 @@ static const struct {
  * TLV flags changed, so the incremental checksum no longer holds.
  */
 static int stamp_tlvs(struct fp_lcore *lc, struct rte_mbuf *m, const struct fp_pinfo *pi,
-		      uint8_t *pl, size_t len, struct fp_refl *rs, bool *rewrote)
+		      uint8_t *pl, size_t len, struct fp_refl *rs, bool late_t3, bool *rewrote)
 {
 	const struct tw_tsc_clock *clk = __atomic_load_n(&fp.clk_cur, __ATOMIC_ACQUIRE);
 	uint8_t sync = clk->synced ? TW_STAMP_SYNC_NTP : TW_STAMP_SYNC_FREE;
@@ -488,6 +515,22 @@ static int stamp_tlvs(struct fp_lcore *lc, struct rte_mbuf *m, const struct fp_p
 		in.fu_ts = wire_ts(rs->fu->tsc, rs->z);
 		in.fu_mode = TW_STAMP_TSM_SW_LOCAL;
 	}
+	/* §4.7 "the previous reply": when one of this session is already in
+	 * the burst, that one, its real T3 being the burst's Tx-time read,
+	 * which the late pass writes into this reply too (open layouts: the
+	 * authenticated reply's HMAC TLV covers the value, so it keeps the
+	 * reply before the burst). */
+	int prev = -1;
+	if (rs->fu && late_t3)
+		for (unsigned i = lc->n_fu; i-- > 0 && prev < 0;)
+			if (lc->fu_pend[i].fu == rs->fu)
+				prev = (int)i;
+	if (prev >= 0) {
+		in.fu_have = true;
+		in.fu_seq = lc->fu_pend[prev].seq;
+		in.fu_ts = 0;
+		in.fu_mode = TW_STAMP_TSM_SW_LOCAL;
+	}
 	struct tw_stamp_tlv_out o;
 	enum tw_err e = tw_stamp_tlv_reflect(pl, len, rs->layout, &in, &o);
 	for (unsigned k = 0; k < RTE_DIM(stamp_ev_cnt); k++)
@@ -499,6 +542,7 @@ static int stamp_tlvs(struct fp_lcore *lc, struct rte_mbuf *m, const struct fp_p
 	}
 	if (o.cos)
 		rs->dscp = o.dscp; /* RFC 8972 §4.4: DSCP1 on the reply */
+	rs->fu_off = prev >= 0 ? o.fu_ts_off : 0; /* offsets in the UDP payload */
 	*rewrote = o.rewrote;
 	return o.no_reply ? 1 : 0;
 }
@@ -631,7 +675,7 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 			bool rewrote = false;
 			rs = *rf;
 			fr = &rs;
-			int k = stamp_tlvs(lc, m, pi, pl, (size_t)r, &rs, &rewrote);
+			int k = stamp_tlvs(lc, m, pi, pl, (size_t)r, &rs, late_t3, &rewrote);
 			/* values changed: fp_cs_pre recorded only the flags */
 			if (rewrote)
 				cs.incr = false;

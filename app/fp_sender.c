@@ -48,7 +48,11 @@ int fp_sender_pool_init(unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		pool[i].win = rte_zmalloc("fp_snd_win", sizeof(struct fp_snd_slot) * FP_SND_WIN,
 					  RTE_CACHE_LINE_SIZE);
-		if (!pool[i].win)
+		pool[i].tlv = rte_zmalloc("fp_snd_tlv", sizeof(struct tw_stlv_tmpl),
+					  RTE_CACHE_LINE_SIZE);
+		pool[i].tlv_rx = rte_zmalloc("fp_snd_tlv_rx", sizeof(struct tw_stlv_rx),
+					     RTE_CACHE_LINE_SIZE);
+		if (!pool[i].win || !pool[i].tlv || !pool[i].tlv_rx)
 			return -ENOMEM;
 		pool[i].state = FP_SND_DONE;
 	}
@@ -170,8 +174,12 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 		return NULL;
 	}
 	struct fp_snd_slot *win = s->win;
+	struct tw_stlv_tmpl *tlv = s->tlv;
+	struct tw_stlv_rx *tlv_rx = s->tlv_rx;
 	memset(s, 0, sizeof(*s));
 	s->win = win;
+	s->tlv = tlv;
+	s->tlv_rx = tlv_rx;
 	memset(win, 0, sizeof(*win) * FP_SND_WIN);
 	s->session = req->session;
 	s->proto = req->proto;
@@ -201,7 +209,31 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 	s->prot = req->sec == TW_IPC_SEC_AUTH ? TW_PKT_PROT_AUTH
 		  : req->sec == TW_IPC_SEC_ENC ? TW_PKT_PROT_ENC
 					       : TW_PKT_PROT_NONE;
-	s->pl_len = (uint32_t)tw_pkt_sender_base(s->layout) + req->pad.padding_len;
+	/* RFC 8972 §4: the TLVs follow the STAMP base (tw_ipc_validate
+	 * checked the template with tw_stlv_scan; scanned again here on our
+	 * copy for the offsets tw_stlv_fill writes at). */
+	if (req->tlv_len) {
+		if (req->proto != TW_IPC_PROTO_STAMP || req->tlv_len > TW_IPC_STLV_MAX)
+			return NULL;
+		s->tlv->len = req->tlv_len;
+		memcpy(s->tlv->b, req->tlv, req->tlv_len);
+		if (tw_stlv_scan(s->tlv, req->sec == TW_IPC_SEC_AUTH) != TW_OK)
+			return NULL;
+		s->has_tlv = true;
+		tw_stlv_rx_init(s->tlv_rx);
+		struct tw_stlv_ctx *c = &s->tlv_ctx;
+		memset(c, 0, sizeof(*c));
+		c->dscp = s->dscp;
+		c->ecn = (int8_t)s->ecn;
+		c->family = fam;
+		memcpy(c->local, req->flow.local.addr, 16);
+		memcpy(c->peer, req->flow.peer.addr, 16);
+		c->local_port = req->flow.local_port;
+		c->peer_port = req->flow.peer_port;
+		c->sent = s->tlv;
+	}
+	s->pl_len = (uint32_t)tw_pkt_sender_base(s->layout) + (s->has_tlv ? s->tlv->len : 0) +
+		    req->pad.padding_len;
 	if (s->pl_len > 1400) { /* one mbuf, standard MTU */
 		*err = TW_E_LENGTH;
 		return NULL;
@@ -259,6 +291,9 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 			return NULL;
 		}
 	}
+	/* §4.8: the replies' HMAC TLV is checked with the receive context */
+	if (s->has_tlv && auth)
+		s->tlv_ctx.sa = &fp_sess_crypto_get(fp.sess, ss)->sa_rx;
 	if (fp_sess_set_id(fp.sess, ss, req->session) != 0) {
 		fp_sess_del(fp.sess, ss, rte_rdtsc());
 		return NULL;
@@ -553,8 +588,11 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 			uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, flen);
 			memcpy(f, s->hdr, s->pi.pl_off);
 			uint8_t *pl = f + s->pi.pl_off;
-			memset(pl + tw_pkt_sender_base(s->layout), 0,
-			       s->pl_len - tw_pkt_sender_base(s->layout));
+			size_t base = tw_pkt_sender_base(s->layout);
+			uint16_t tl = s->has_tlv ? s->tlv->len : 0;
+			if (tl) /* RFC 8972 §4: the session's TLVs right after the base */
+				memcpy(pl + base, s->tlv->b, tl);
+			memset(pl + base + tl, 0, s->pl_len - base - tl);
 			/* T1 as late as possible: read per packet, just
 			 * before it is encoded and protected (mode 4 and STAMP
 			 * auth cover T1). */
@@ -563,6 +601,18 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 			struct tw_pkt_sender sp = {.seq = seq, .ts = wire_ts(tsc, s->z),
 						   .errest = fp.errest[s->z], .ssid = s->ssid};
 			(void)tw_pkt_sender_encode(s->layout, &sp, pl, s->pl_len);
+			/* §4.5 S_TxC (this packet included, as the socket engine)
+			 * and the §4.8 HMAC TLV over the Sequence Number just
+			 * written; both fixed-size writes, no allocation. */
+			if (tl && tw_stlv_fill(s->tlv, pl, base, seq + 1,
+					       s->prot != TW_PKT_PROT_NONE ? &s->sess->crypto->sa
+									   : NULL) != TW_OK) {
+				FP_INC(lc->cnt, DROP_CRYPTO);
+				rte_pktmbuf_free(m);
+				s->tx_drops++;
+				advance(s);
+				continue;
+			}
 			if (s->prot != TW_PKT_PROT_NONE) {
 				/* one packet: T1 was just read (docs/fastpath.md) */
 				struct tw_crypto_op op = {.pkt = pl, .len = s->pl_len};
@@ -606,6 +656,44 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 		}
 	}
 	return n;
+}
+
+/* Wire timestamp (NTP, or PTP when ptp, RFC 8186) as NTP 32.32. */
+static inline uint64_t as_ntp(uint64_t ts, bool ptp)
+{
+	return ptp ? tw_time_ptp_to_ntp(ts) : ts;
+}
+
+/*
+ * RFC 8972 §4 / RFC 9503: what the reply's TLVs say, read by lib/tw_stlv
+ * (lib/tw_cursor.h underneath) into the session's results, as the socket
+ * engine does; a reply with a TLV flagged U/M/I, a short TLV area or a bad
+ * HMAC TLV is counted (it still counts as a reply).
+ */
+static void read_tlvs(struct fp_lcore *lc, struct fp_sender *s, const struct tw_pkt_reflector *rp,
+		      const struct tw_ipc_result *r, const uint8_t *pl, size_t len, uint8_t tos)
+{
+	struct tw_stlv_res *res = &s->tlv_rx->res;
+	uint64_t flagged = res->flag_u + res->flag_m + res->flag_i, shrt = res->area_short,
+		 hbad = res->hmac_bad;
+	bool zr = tw_errest_z(rp->errest);
+	uint64_t t1 = as_ntp(r->t1, s->z), t4 = as_ntp(r->t4, s->z);
+	uint64_t t2 = as_ntp(rp->t2, zr), t3 = as_ntp(rp->t3, zr);
+	struct tw_stlv_reply_in in = {.pkt = pl,
+				      .len = len,
+				      .base = tw_pkt_reflector_base(s->layout),
+				      .refl_seq = rp->seq,
+				      .t3 = rp->t3,
+				      .t3_ptp = zr,
+				      .rtt_ns = tw_ntp_diff_ns(t4, t1) - tw_ntp_diff_ns(t3, t2),
+				      .tos = tos};
+	tw_stlv_reply(s->tlv_rx, &s->tlv_ctx, &in);
+	if (res->flag_u + res->flag_m + res->flag_i != flagged)
+		FP_INC(lc->cnt, STAMP_REPLY_TLV_FLAGGED);
+	if (res->area_short != shrt)
+		FP_INC(lc->cnt, STAMP_REPLY_TLV_SHORT);
+	if (res->hmac_bad != hbad)
+		FP_INC(lc->cnt, STAMP_REPLY_TLV_HMAC_FAIL);
 }
 
 enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
@@ -704,6 +792,8 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 		r.flags |= TW_IPC_RES_TOS_FWD;
 	r.ssid = rp.ssid;
 	r.rx_len = (uint16_t)len;
+	if (s->has_tlv)
+		read_tlvs(lc, s, &rp, &r, pl, len, pi->tos);
 	ss->rx++;
 	ss->rx_octets += len;
 	ss->last_rx_tsc = t4_tsc;
@@ -713,6 +803,14 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 
 static void summary(struct fp_lcore *lc, struct fp_sender *s, uint16_t reason, uint64_t now)
 {
+	/* What the replies' TLVs said, before the summary on the same ring,
+	 * so control has it when the session ends. */
+	if (s->has_tlv && fp.ctl && fp.ctl->ring) {
+		struct tw_ipc_sender_stlv st;
+		tw_ipc_stlv_from_res(&st, s->session, &s->tlv_rx->res);
+		(void)fp_ctl_flush(lc);
+		(void)fp_ctl_stlv(lc, &st);
+	}
 	struct tw_ipc_sender_summary sum;
 	memset(&sum, 0, sizeof(sum));
 	sum.session = s->session;

@@ -26,6 +26,7 @@
 #include "fp_reflector.h"
 #include "fp_sess.h"
 #include "tw_ipc.h"
+#include "tw_stlv.h"
 
 /* Packets in flight tracked per sender; a packet still unanswered when it
  * leaves the window is reported LOST early (counted as such). */
@@ -86,6 +87,16 @@ struct fp_sender {
 	 * packet turned around: match it by its sequence number and T1 and
 	 * report T2 = T3 = 0 (the round trip includes the forwarder). */
 	bool echo;
+	/* STAMP TLVs (RFC 8972 §4, SENDER_ADD tlv[]): the template copied
+	 * after the base of every packet, and what the replies' TLVs said
+	 * (lib/tw_stlv, as the socket engine).  Both allocated once per slot
+	 * at start; has_tlv says this session uses them.  tlv_rx is written
+	 * by the lcore that receives the replies: a session's replies share
+	 * one 5-tuple, so one Rx queue (RSS) and one lcore. */
+	bool has_tlv;
+	struct tw_stlv_tmpl *tlv;
+	struct tw_stlv_rx *tlv_rx;
+	struct tw_stlv_ctx tlv_ctx;
 };
 
 int fp_sender_pool_init(unsigned n);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "tw_pkt.h"
+#include "tw_stlv.h"
 
 /* Fail with the payload offset of the offending field (ACK/NACK .detail). */
 #define BAD(err, type, field)                                                                      \
@@ -168,6 +169,35 @@ static enum tw_err v_reflector_add(const struct tw_ipc_reflector_add *m, uint32_
 	return TW_OK;
 }
 
+/*
+ * The STAMP TLV template of a sender (version 9): only STAMP packets carry
+ * TLVs (RFC 8972 §4), after a base with no padding (Extra Padding is a TLV
+ * then, §4.1); the area must be what tw_stlv_fill() can fill per packet:
+ * well formed to its last octet, at most one Direct Measurement TLV of 12
+ * octets (§4.5), at most one HMAC TLV of 16 which is the last and only in
+ * the authenticated mode (§4.8).  tw_stlv_scan() is that check, the one the
+ * fast path also runs to find the offsets.
+ */
+static enum tw_err v_sender_tlv(const struct tw_ipc_sender_add *m, uint32_t *bad)
+{
+	typedef struct tw_ipc_sender_add T;
+	if (m->tlv_len == 0)
+		return TW_OK;
+	if (m->tlv_len > TW_IPC_STLV_MAX)
+		BAD(TW_E_LENGTH, T, tlv_len);
+	if (m->proto != TW_IPC_PROTO_STAMP)
+		BAD(TW_E_ARG, T, tlv_len);
+	if (m->pad.padding_len)
+		BAD(TW_E_ARG, T, pad.padding_len);
+	struct tw_stlv_tmpl t;
+	t.len = m->tlv_len;
+	memcpy(t.b, m->tlv, m->tlv_len);
+	enum tw_err e = tw_stlv_scan(&t, m->sec == TW_IPC_SEC_AUTH);
+	if (e != TW_OK)
+		BAD(e, T, tlv);
+	return TW_OK;
+}
+
 static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad)
 {
 	typedef struct tw_ipc_sender_add T;
@@ -180,7 +210,7 @@ static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad
 		BAD(TW_E_ARG, T, ecn);
 	if ((m->flags & TW_IPC_SF_DSCP_ECN) && m->proto != TW_IPC_PROTO_TWAMP)
 		BAD(TW_E_ARG, T, flags);
-	return TW_OK;
+	return v_sender_tlv(m, bad);
 }
 
 static enum tw_err v_light_listen(const struct tw_ipc_light_listen *m, uint32_t *bad)
@@ -261,4 +291,40 @@ enum tw_err tw_ipc_validate(const struct tw_ipc_hdr *h, const void *payload, enu
 		 * Events: tw_ipc_check() has bounded the element counts. */
 		return TW_OK;
 	}
+}
+
+void tw_ipc_stlv_from_res(struct tw_ipc_sender_stlv *m, uint32_t session,
+                          const struct tw_stlv_res *r)
+{
+	memset(m, 0, sizeof(*m));
+	m->session = session;
+#define CP(n, units, d) m->n = r->n;
+	TW_IPC_STLV_U64_LIST(CP)
+	TW_IPC_STLV_I64_LIST(CP)
+	TW_IPC_STLV_U8_LIST(CP)
+#undef CP
+	memcpy(m->dm_first, r->dm_first, sizeof(m->dm_first));
+	memcpy(m->dm_last, r->dm_last, sizeof(m->dm_last));
+	m->loc_src_port = r->loc_src_port;
+	m->loc_dst_port = r->loc_dst_port;
+	memcpy(m->loc_src, r->loc_src, sizeof(m->loc_src));
+	memcpy(m->loc_dst, r->loc_dst, sizeof(m->loc_dst));
+	memcpy(m->tsi, r->tsi, sizeof(m->tsi));
+}
+
+void tw_ipc_stlv_to_res(struct tw_stlv_res *r, const struct tw_ipc_sender_stlv *m)
+{
+	memset(r, 0, sizeof(*r));
+#define CP(n, units, d) r->n = m->n;
+	TW_IPC_STLV_U64_LIST(CP)
+	TW_IPC_STLV_I64_LIST(CP)
+	TW_IPC_STLV_U8_LIST(CP)
+#undef CP
+	memcpy(r->dm_first, m->dm_first, sizeof(r->dm_first));
+	memcpy(r->dm_last, m->dm_last, sizeof(r->dm_last));
+	r->loc_src_port = m->loc_src_port;
+	r->loc_dst_port = m->loc_dst_port;
+	memcpy(r->loc_src, m->loc_src, sizeof(r->loc_src));
+	memcpy(r->loc_dst, m->loc_dst, sizeof(r->loc_dst));
+	memcpy(r->tsi, m->tsi, sizeof(r->tsi));
 }

@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 9
+#define TW_IPC_VERSION 10
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -96,7 +96,8 @@ enum tw_ipc_dir {
 	X(SENDER_SUMMARY, 0x45, EVT, tw_ipc_sender_summary, 0)                                     \
 	X(STATS, 0x46, EVT, tw_ipc_stats, 0)                                                       \
 	X(COUNTERS, 0x47, EVT, tw_ipc_counters_msg, 0)                                             \
-	X(LOG, 0x48, EVT, tw_ipc_log, 1)
+	X(LOG, 0x48, EVT, tw_ipc_log, 1)                                                           \
+	X(SENDER_STLV, 0x49, EVT, tw_ipc_sender_stlv, 0)
 
 /* clang-format off */
 enum tw_ipc_type {
@@ -295,6 +296,9 @@ enum tw_ipc_sched {
 /* Shortest sender interval, ns (10 Mpps from one sender). */
 #define TW_IPC_INTERVAL_MIN_NS 100u
 
+/* Octets of STAMP TLVs a fast-path sender can carry (tw_ipc_sender_add.tlv). */
+#define TW_IPC_STLV_MAX 512u
+
 /* SENDER_ADD: one Session-Sender (TWAMP after Accept-Session, or Light/STAMP). */
 struct tw_ipc_sender_add {
 	uint32_t session;          /* session id, chosen by control, != 0 */
@@ -317,6 +321,22 @@ struct tw_ipc_sender_add {
 	uint64_t start_ntp;   /* NTP 32.32 Start Time (§2.7); 0 = on SENDER_START */
 	uint64_t loss_timeout_ns; /* ns without reply before LOST (twping -L) */
 	uint64_t seed;            /* Poisson PRNG seed; 0 = fast path picks one */
+	/* Version 9: STAMP TLVs (RFC 8972 §4, RFC 9503) sent after the STAMP
+	 * base of every test packet, laid out once by control (lib/tw_stlv.h
+	 * tw_stlv_build); the fast path writes only the per-packet values
+	 * (tw_stlv_fill: Direct Measurement S_TxC §4.5, HMAC TLV §4.8).
+	 * tlv_len > 0 needs proto STAMP and padding_len 0 (Extra Padding is a
+	 * TLV then, §4.1); tw_ipc_validate() runs tw_stlv_scan() on tlv[]
+	 * (well formed, one DM TLV of 12, one HMAC TLV of 16 last and only
+	 * with sec AUTH).  A fixed area rather than a second message keyed by
+	 * session: one command adds a whole sender (no ordering to get wrong
+	 * or state between two commands), control's registry keeps the one
+	 * struct to program again after a fast-path restart, and 512 octets
+	 * hold every TLV at once over IPv6 with room for Extra Padding. */
+	uint16_t tlv_len;               /* octets used in tlv[], 0..TW_IPC_STLV_MAX; 0 = none */
+	uint16_t pad1;                  /* MBZ */
+	uint32_t pad2;                  /* MBZ */
+	uint8_t tlv[TW_IPC_STLV_MAX];   /* TLV area as on the wire (network order) */
 };
 
 /* LIGHT_LISTEN: reflect TWAMP Light or STAMP on a port without a control
@@ -437,7 +457,13 @@ enum tw_ipc_cnt_sev {
 	X(STAMP_RP_UNSUPPORTED, WARN, "packets",                                                   \
 	  "STAMP Return Path TLV for another address or a segment list: U, reply to the source")   \
 	X(STAMP_NO_REPLY, INFO, "packets",                                                         \
-	  "of the reflected: no reply sent, the Return Path TLV asked for none (RFC 9503 §4)")    \
+	  "of the reflected: no reply sent, the Return Path TLV asked for none (RFC 9503 §4)")      \
+	X(STAMP_REPLY_TLV_FLAGGED, WARN, "packets",                                                \
+	  "STAMP replies to our TLVs with one flagged U, M or I (RFC 8972 §4)")                    \
+	X(STAMP_REPLY_TLV_SHORT, WARN, "packets",                                                  \
+	  "STAMP replies whose TLV area is shorter than the one we sent (RFC 8972 §4)")            \
+	X(STAMP_REPLY_TLV_HMAC_FAIL, WARN, "packets",                                              \
+	  "STAMP replies whose HMAC TLV is missing or fails (RFC 8972 §4.8)")                      \
 	X(DROP_MICRO_LINK, DROP, "packets",                                                        \
 	  "micro-session packet for another member link: Reflector Micro-session ID (RFC 9533)")
 
@@ -617,6 +643,94 @@ struct tw_ipc_sender_summary {
 	uint64_t end_ntp;         /* NTP 32.32, session ended */
 };
 
+/*
+ * SENDER_STLV: what the replies' STAMP TLVs said over a sender session that
+ * sent TLVs (SENDER_ADD tlv_len > 0): the Session-Sender's reading of RFC
+ * 8972 §4 / RFC 9503 by lib/tw_stlv.h tw_stlv_reply(), the same code the
+ * socket engine runs, so both engines report the same.  Sent once, on the
+ * session's event ring right before its SENDER_SUMMARY.  The fields are
+ * struct tw_stlv_res's, under the same names (tw_ipc_stlv_from_res() /
+ * tw_ipc_stlv_to_res() in lib/tw_ipc.c copy them); docs/admin-protocol.md
+ * "stlv" names them for admin clients.
+ *
+ * X(name, units, description); counts are of replies unless units say so.
+ */
+#define TW_IPC_STLV_U64_LIST(X)                                                                    \
+	X(replies, "replies", "replies whose TLV area was read")                                   \
+	X(flag_u, "TLVs", "TLVs the reflector flagged U (not understood, §4)")                     \
+	X(flag_m, "TLVs", "TLVs the reflector flagged M (malformed, §4)")                          \
+	X(flag_i, "TLVs", "TLVs the reflector flagged I (integrity failed, §4.8)")                 \
+	X(area_short, "replies", "replies whose TLV area was shorter than the one sent")           \
+	X(cos_n, "replies", "Class of Service TLVs read (§4.4)")                                   \
+	X(cos_fwd_remarked, "replies", "DSCP2 differs from the DSCP sent")                         \
+	X(cos_fwd_ecn_changed, "replies", "ECN received differs from the ECN sent")                \
+	X(cos_fwd_ce, "replies", "ECN received was CE")                                            \
+	X(cos_rev_remarked, "replies", "reply DSCP differs from DSCP1 asked for")                  \
+	X(cos_rev_known, "replies", "replies whose own DSCP was known")                            \
+	X(cos_rp, "replies", "RP field non-zero")                                                  \
+	X(fu_n, "replies", "Follow-Up Telemetry naming a reply we got (§4.7)")                     \
+	X(fu_zero, "replies", "Follow-Up Telemetry empty (no previous reply)")                     \
+	X(fu_unmatched, "replies", "Follow-Up naming no reply we remember, or T3 >= 1 s off")      \
+	X(fu_repeated, "replies", "Follow-Up Telemetry naming a reply already reported")           \
+	X(dm_n, "replies", "Direct Measurement TLVs read (§4.5)")                                  \
+	X(dm_rx_at_first, "replies", "dm_n when dm_first was taken")                               \
+	X(loc_n, "replies", "Location TLVs filled (§4.2)")                                         \
+	X(loc_nat, "replies", "Location addresses or ports not the ones we used")                  \
+	X(tsi_n, "replies", "Timestamp Information TLVs read (§4.3)")                              \
+	X(access_echo, "replies", "Access Report echoed unchanged (§4.6)")                         \
+	X(access_bad, "replies", "Access Report changed or flagged")                               \
+	X(dna_ok, "replies", "Destination Node Address accepted (RFC 9503 §3)")                    \
+	X(dna_u, "replies", "Destination Node Address flagged U")                                  \
+	X(rp_ok, "replies", "Return Path accepted (RFC 9503 §4)")                                  \
+	X(rp_u, "replies", "Return Path flagged U")                                                \
+	X(hmac_ok, "replies", "reply HMAC TLV verified (§4.8)")                                    \
+	X(hmac_bad, "replies", "reply HMAC TLV failed or missing")
+#define TW_IPC_STLV_I64_LIST(X)                                                                    \
+	X(fu_corr_sum_ns, "ns", "sum of real T3 - in-packet T3 over fu_n")                         \
+	X(fu_corr_min_ns, "ns", "smallest real T3 - in-packet T3")                                 \
+	X(fu_corr_max_ns, "ns", "largest real T3 - in-packet T3")                                  \
+	X(fu_rtt_pkt_sum_ns, "ns", "sum of those replies' RTTs with the in-packet T3")             \
+	X(fu_rtt_real_sum_ns, "ns", "sum of those replies' RTTs with the real T3")                 \
+	X(fu_rtt_real_min_ns, "ns", "smallest RTT with the real T3")                               \
+	X(fu_rtt_real_max_ns, "ns", "largest RTT with the real T3")                                \
+	X(dm_fwd_lost, "packets", "forward loss between the first and last DM counters")           \
+	X(dm_bwd_lost, "packets", "backward loss between the first and last DM counters")
+#define TW_IPC_STLV_U8_LIST(X)                                                                     \
+	X(cos_dscp1, "DSCP", "last CoS: DSCP1 asked for on the reply")                             \
+	X(cos_dscp2, "DSCP", "last CoS: DSCP the reflector received")                              \
+	X(cos_ecn2, "ECN", "last CoS: ECN the reflector received")                                 \
+	X(cos_rx_dscp, "DSCP", "DSCP of the last reply as received")                               \
+	X(cos_rx_ecn, "ECN", "ECN of the last reply as received")                                  \
+	X(cos_rp_last, "code", "last CoS: RP field")                                               \
+	X(fu_mode, "code", "last Follow-Up: Timestamp Mode")                                       \
+	X(loc_family, "IPVN", "last Location: 4 or 6, 0 = none")                                   \
+	X(loc_have_src, "bool", "last Location carried a source address")                          \
+	X(loc_have_dst, "bool", "last Location carried a destination address")
+
+struct tw_ipc_sender_stlv {
+	uint32_t session; /* sender session id */
+	uint32_t pad0;    /* MBZ */
+	/* clang-format off */
+#define TW_IPC_STLV_FIELD(n, units, d) uint64_t n;
+	TW_IPC_STLV_U64_LIST(TW_IPC_STLV_FIELD)
+#undef TW_IPC_STLV_FIELD
+#define TW_IPC_STLV_FIELD(n, units, d) int64_t n;
+	TW_IPC_STLV_I64_LIST(TW_IPC_STLV_FIELD)
+#undef TW_IPC_STLV_FIELD
+	/* clang-format on */
+	uint32_t dm_first[3]; /* first DM counters seen: S_TxC, R_RxC, R_TxC (packets) */
+	uint32_t dm_last[3];  /* last DM counters seen, same order */
+	uint16_t loc_src_port, loc_dst_port; /* last Location: ports the reflector saw, host order */
+	uint8_t loc_src[16], loc_dst[16];    /* last Location: addresses, network order */
+	uint8_t tsi[4]; /* last Timestamp Information: Sync In, Method In, Sync Out, Method Out */
+	/* clang-format off */
+#define TW_IPC_STLV_FIELD(n, units, d) uint8_t n;
+	TW_IPC_STLV_U8_LIST(TW_IPC_STLV_FIELD)
+#undef TW_IPC_STLV_FIELD
+	/* clang-format on */
+	uint8_t pad1[6]; /* MBZ */
+};
+
 /* STATS: per-session statistics (reply to STATS_REQUEST), one message per
  * session and per Light/STAMP listener.  A listener (role 3) reports
  * rx_pkts = tx_pkts = requests it answered, drops = requests it discarded
@@ -675,7 +789,8 @@ _Static_assert(sizeof(struct tw_ipc_hello) == 48, "tw_ipc_hello");
 _Static_assert(sizeof(struct tw_ipc_port_config) == 176, "tw_ipc_port_config");
 _Static_assert(sizeof(struct tw_ipc_reflector_add) == 160, "tw_ipc_reflector_add");
 _Static_assert(sizeof(struct tw_ipc_session_ctl) == 16, "tw_ipc_session_ctl");
-_Static_assert(sizeof(struct tw_ipc_sender_add) == 200, "tw_ipc_sender_add");
+_Static_assert(sizeof(struct tw_ipc_sender_add) == 208 + TW_IPC_STLV_MAX, "tw_ipc_sender_add");
+_Static_assert(sizeof(struct tw_ipc_sender_stlv) == 392, "tw_ipc_sender_stlv");
 _Static_assert(sizeof(struct tw_ipc_light_listen) == 128, "tw_ipc_light_listen");
 _Static_assert(sizeof(struct tw_ipc_stats_request) == 8, "tw_ipc_stats_request");
 _Static_assert(sizeof(struct tw_ipc_counters_request) == 8, "tw_ipc_counters_request");
@@ -822,6 +937,13 @@ static inline enum tw_err tw_ipc_check(const struct tw_ipc_hdr *h, const void *p
  */
 enum tw_err tw_ipc_validate(const struct tw_ipc_hdr *h, const void *payload, enum tw_ipc_dir dir,
                             uint32_t *bad_off);
+
+/* SENDER_STLV <-> the Session-Sender's STAMP TLV results (lib/tw_stlv.h),
+ * field by field under the same names; pads zeroed. */
+struct tw_stlv_res;
+void tw_ipc_stlv_from_res(struct tw_ipc_sender_stlv *m, uint32_t session,
+                          const struct tw_stlv_res *r);
+void tw_ipc_stlv_to_res(struct tw_stlv_res *r, const struct tw_ipc_sender_stlv *m);
 
 /* Payload octets of a fixed-size type (0 for an unknown type). */
 static inline uint32_t tw_ipc_payload_size(unsigned type)

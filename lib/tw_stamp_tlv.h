@@ -191,6 +191,11 @@ struct tw_stamp_tlv_out {
 	bool no_reply;	 /* Return Path asked for no reply: send nothing */
 	bool hmac;	 /* the reflector's HMAC TLV was written */
 	bool rewrote;	 /* octets other than TLV flag octets changed */
+	/* Offset in pkt of the Follow-Up Timestamp written (8 octets, §4.7)
+	 * by the first Follow-Up Telemetry TLV, 0 = none: a reflector whose
+	 * previous reply's transmit time is read after this pass (the reply
+	 * before, in the same burst) writes it there later. */
+	uint16_t fu_ts_off;
 };
 
 /*

@@ -3,6 +3,7 @@
 #include "cli_engine.h"
 
 #include <math.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,4 +124,40 @@ int cli_engine_run(struct cli_engine *e, const struct cli_engine_cb *cb,
 const struct cli_engine_counters *cli_engine_counters(const struct cli_engine *e, unsigned idx)
 {
 	return idx < e->n ? &e->cnt[idx] : NULL;
+}
+
+int cli_engine_tlv_prep(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg,
+                        struct tw_stlv_tmpl *t, int8_t *ecn_out, char *err, size_t errlen)
+{
+	if (!tw_pkt_is_stamp(cfg->layout) || cfg->ntlv > TW_STLV_SPECS || cfg->padding) {
+		snprintf(err, errlen, "STAMP TLVs need a STAMP session without padding");
+		return -1;
+	}
+	/* The ECN codepoint our packets carry: cos=DSCP,ecn=E (RFC 8972
+	 * §4.4 reports what the reflector received). */
+	int8_t ecn = -1;
+	for (unsigned k = 0; k < cfg->ntlv; k++)
+		if (cfg->tlv[k].kind == TW_STLV_COS && cfg->tlv[k].ecn >= 0)
+			ecn = cfg->tlv[k].ecn;
+	/* one ECN for the session: cos=...,ecn=E, else --ecn */
+	if (ecn >= 0)
+		cfg->ecn = (uint8_t)ecn;
+	else if (cfg->ecn)
+		ecn = (int8_t)(cfg->ecn & 3);
+	if (tw_stlv_build(cfg->tlv, cfg->ntlv, cfg->local.ss_family == AF_INET6 ? 6 : 4,
+	                  cfg->prot != TW_PKT_PROT_NONE, true, t, err, errlen) != TW_OK)
+		return -1;
+	struct cli_engine_counters *c = &e->cnt[idx];
+	c->has_tlv = true;
+	c->tlv_ecn = ecn;
+	char *o = c->tlv_sent;
+	size_t cap = sizeof(c->tlv_sent), l = 0;
+	for (unsigned k = 0; k < cfg->ntlv && l < cap; k++)
+		if (cfg->tlv[k].kind != TW_STLV_HMAC)
+			l += (size_t)snprintf(o + l, cap - l, "%s%s", l ? "," : "",
+			                      tw_stlv_kind_name(cfg->tlv[k].kind));
+	if (t->hmac_off != TW_STLV_NONE && l < cap)
+		snprintf(o + l, cap - l, "%shmac", l ? "," : "");
+	*ecn_out = ecn;
+	return 0;
 }

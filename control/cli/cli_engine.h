@@ -141,6 +141,17 @@ static inline int64_t cli_engine_send_ns(const struct cli_sess_cfg *c)
 	return c->duration_ns > 0 && (!c->count || c->duration_ns < d) ? c->duration_ns : d;
 }
 
+/*
+ * STAMP TLVs of session idx, the same for both engines: checks the session
+ * can carry them (STAMP, no padding), fixes the one ECN codepoint it sends
+ * (cos=...,ecn=E, else --ecn; written back to cfg->ecn), lays the TLVs out
+ * into *t (lib/tw_stlv tw_stlv_build) and fills the report fields of
+ * e->cnt[idx] (has_tlv, tlv_ecn, tlv_sent).  Returns the ECN (-1 = none)
+ * through *ecn; 0 or -1 (err filled).
+ */
+int cli_engine_tlv_prep(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg,
+                        struct tw_stlv_tmpl *t, int8_t *ecn, char *err, size_t errlen);
+
 /* Back-end constructors (private to the engine files). */
 struct cli_engine_ops {
 	const char *name;

@@ -46,6 +46,8 @@ struct fp_priv {
 	bool deferred[CLI_ENGINE_SESSIONS_MAX]; /* added with "start":false (--stagger) */
 	uint32_t notified[CLI_ENGINE_SESSIONS_MAX]; /* `sent` reported for the seqs below */
 	bool warned;
+	/* STAMP TLVs (RFC 8972 §4) laid out at add, sent as sender-add "tlv" */
+	struct tw_stlv_tmpl *tlv[CLI_ENGINE_SESSIONS_MAX];
 	struct cli_engine *e;
 	const struct cli_engine_cb *cb;
 };
@@ -67,11 +69,6 @@ static int fp_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, 
 		         "drop --features symmetrical or use --engine socket");
 		return -1;
 	}
-	if (cfg->ntlv) {
-		snprintf(err, errlen, "fastpath engine: STAMP TLVs (--tlv) are sent by the "
-		                      "socket engine only; use --engine socket");
-		return -1;
-	}
 	if (!e->priv) {
 		e->priv = calloc(1, sizeof(struct fp_priv));
 		if (!e->priv) {
@@ -79,6 +76,26 @@ static int fp_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, 
 			return -1;
 		}
 		((struct fp_priv *)e->priv)->adm.fd = -1;
+	}
+	/* STAMP TLVs: laid out here as the socket engine does; twinhop-fp
+	 * copies them after the base and fills the per-packet values. */
+	if (cfg->ntlv) {
+		struct fp_priv *p = e->priv;
+		int8_t ecn;
+		p->tlv[idx] = calloc(1, sizeof(*p->tlv[idx]));
+		if (!p->tlv[idx]) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (cli_engine_tlv_prep(e, idx, cfg, p->tlv[idx], &ecn, err, errlen) < 0)
+			return -1;
+		if (p->tlv[idx]->len > TW_IPC_STLV_MAX) {
+			snprintf(err, errlen,
+			         "fastpath engine: %u octets of STAMP TLVs, the fast path carries "
+			         "at most %u (a smaller --padding or pad=); or use --engine socket",
+			         (unsigned)p->tlv[idx]->len, TW_IPC_STLV_MAX);
+			return -1;
+		}
 	}
 	/* The fast path sends from exactly this address: a wildcard (light-send
 	 * without --local) would leave it no source to write, and the sender
@@ -117,10 +134,26 @@ static int fp_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, 
 
 static int fp_set_peer(struct cli_engine *e, unsigned idx, char *err, size_t errlen)
 {
-	(void)e;
-	(void)idx;
 	(void)err;
 	(void)errlen;
+	/* RFC 8972 §4.2 Location: the address and port the fast path sends
+	 * from, to compare with what the reflector saw (as the socket engine) */
+	const struct sockaddr_storage *l = &e->cfg[idx].local;
+	if (e->cnt[idx].has_tlv) {
+		char a[INET6_ADDRSTRLEN] = "?";
+		unsigned port = 0;
+		if (l->ss_family == AF_INET6) {
+			const struct sockaddr_in6 *s6 = (const void *)l;
+			inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+			port = ntohs(s6->sin6_port);
+		} else {
+			const struct sockaddr_in *s4 = (const void *)l;
+			inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+			port = ntohs(s4->sin_port);
+		}
+		snprintf(e->cnt[idx].tlv_local, sizeof(e->cnt[idx].tlv_local),
+		         l->ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	}
 	return 0;
 }
 
@@ -176,6 +209,52 @@ static void notify_sent(struct fp_priv *p, unsigned i, uint32_t seq, int64_t t1)
 		for (uint32_t j = p->notified[i]; j <= seq; j++)
 			cb->sent(cb->arg, i, j, t1);
 	p->notified[i] = seq + 1;
+}
+
+/* The "stlv" event (docs/admin-protocol.md): what the replies' STAMP TLVs
+ * said, the fields of tw_ipc_sender_stlv by name, read back into the same
+ * struct tw_stlv_res the socket engine fills. */
+static void stlv_event(struct cli_engine_counters *cnt, const char *l)
+{
+	json_error_t je;
+	json_t *o = json_loads(l, 0, &je);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return;
+	}
+	struct tw_ipc_sender_stlv m;
+	memset(&m, 0, sizeof(m));
+#define GET(n, units, d)                                                                           \
+	m.n = (__typeof__(m.n))json_integer_value(json_object_get(o, #n));
+	TW_IPC_STLV_U64_LIST(GET)
+	TW_IPC_STLV_I64_LIST(GET)
+	TW_IPC_STLV_U8_LIST(GET)
+#undef GET
+	static const char *const dm[3] = {"s_txc", "r_rxc", "r_txc"};
+	char k[32];
+	for (int i = 0; i < 3; i++) {
+		snprintf(k, sizeof(k), "dm_first_%s", dm[i]);
+		m.dm_first[i] = (uint32_t)json_integer_value(json_object_get(o, k));
+		snprintf(k, sizeof(k), "dm_last_%s", dm[i]);
+		m.dm_last[i] = (uint32_t)json_integer_value(json_object_get(o, k));
+	}
+	for (int i = 0; i < 4; i++) {
+		snprintf(k, sizeof(k), "tsi%d", i);
+		m.tsi[i] = (uint8_t)json_integer_value(json_object_get(o, k));
+	}
+	m.loc_src_port = (uint16_t)json_integer_value(json_object_get(o, "loc_src_port"));
+	m.loc_dst_port = (uint16_t)json_integer_value(json_object_get(o, "loc_dst_port"));
+	const char *hs = json_string_value(json_object_get(o, "loc_src"));
+	const char *hd = json_string_value(json_object_get(o, "loc_dst"));
+	for (int i = 0; i < 16; i++) {
+		unsigned v;
+		if (hs && strlen(hs) == 32 && sscanf(hs + 2 * i, "%2x", &v) == 1)
+			m.loc_src[i] = (uint8_t)v;
+		if (hd && strlen(hd) == 32 && sscanf(hd + 2 * i, "%2x", &v) == 1)
+			m.loc_dst[i] = (uint8_t)v;
+	}
+	json_decref(o);
+	tw_ipc_stlv_to_res(&cnt->tlv, &m);
 }
 
 /* One event line from twinhopd. */
@@ -238,12 +317,16 @@ static void fp_event(void *arg, const char *l)
 			rp.tos_fwd = (uint8_t)tf;
 			rp.tos_known |= TW_STATS_TOS_FWD;
 		}
-		if (cli_json_u64(l, "tos_rx", &tf)) {
+		/* With STAMP TLVs a Class of Service TLV may ask for another
+		 * reply DSCP (RFC 8972 §4.4): the stlv event judges that one. */
+		if (!p->e->cfg[i].ntlv && cli_json_u64(l, "tos_rx", &tf)) {
 			rp.tos_bwd = (uint8_t)tf;
 			rp.tos_known |= TW_STATS_TOS_BWD;
 		}
 		if (p->cb->reply)
 			p->cb->reply(p->cb->arg, (unsigned)i, &rp);
+	} else if (!strcmp(ev, "stlv")) {
+		stlv_event(cnt, l);
 	} else if (!strcmp(ev, "summary")) {
 		p->done[i] = true;
 		cnt->tx_err += u(l, "tx_drops");
@@ -288,7 +371,7 @@ static int hex_out(char *out, size_t cap, const uint8_t *b, size_t n)
 static int add_one(struct fp_priv *p, unsigned i, bool as_light, char *err, size_t errlen)
 {
 	const struct cli_sess_cfg *c = &p->e->cfg[i];
-	char la[64], pa[64], req[2048];
+	char la[64], pa[64], req[4096];
 	unsigned lp, pp;
 	addr_str(&c->local, la, sizeof(la), &lp);
 	addr_str(&c->peer, pa, sizeof(pa), &pp);
@@ -325,6 +408,13 @@ static int add_one(struct fp_priv *p, unsigned i, bool as_light, char *err, size
 	} else if (c->prot != TW_PKT_PROT_NONE) {
 		n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"sec\":\"auth\",\"key\":\"");
 		n += hex_out(req + n, sizeof(req) - (size_t)n, c->stamp_key, c->stamp_key_len);
+		n += snprintf(req + n, sizeof(req) - (size_t)n, "\"");
+	}
+	/* RFC 8972 §4 STAMP TLVs, laid out at add (at most 512 octets: 1024
+	 * hex digits, well inside the 4096-octet request line) */
+	if (p->tlv[i] && p->tlv[i]->len) {
+		n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"tlv\":\"");
+		n += hex_out(req + n, sizeof(req) - (size_t)n, p->tlv[i]->b, p->tlv[i]->len);
 		n += snprintf(req + n, sizeof(req) - (size_t)n, "\"");
 	}
 	/* the fast path ends the session on time even short of `count`
@@ -604,6 +694,8 @@ static void fp_free(struct cli_engine *e)
 		return;
 	if (p->adm.fd >= 0)
 		cli_admin_close(&p->adm);
+	for (unsigned i = 0; i < CLI_ENGINE_SESSIONS_MAX; i++)
+		free(p->tlv[i]);
 	free(p);
 	e->priv = NULL;
 }

@@ -163,22 +163,9 @@ static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg
 		snprintf(err, errlen, "padding %u too large for a UDP datagram", cfg->padding);
 		return -1;
 	}
-	if (cfg->ntlv &&
-	    (!tw_pkt_is_stamp(cfg->layout) || cfg->ntlv > TW_STLV_SPECS || cfg->padding)) {
-		snprintf(err, errlen, "STAMP TLVs need a STAMP session without padding");
-		return -1;
-	}
-	/* The ECN codepoint our packets carry: cos=DSCP,ecn=E (RFC 8972
-	 * §4.4 reports what the reflector received). */
-	int8_t ecn = -1;
-	for (unsigned k = 0; k < cfg->ntlv; k++)
-		if (cfg->tlv[k].kind == TW_STLV_COS && cfg->tlv[k].ecn >= 0)
-			ecn = cfg->tlv[k].ecn;
-	/* one ECN for the session: cos=...,ecn=E, else --ecn */
-	if (ecn >= 0)
-		cfg->ecn = (uint8_t)ecn;
-	else if (cfg->ecn)
-		ecn = (int8_t)(cfg->ecn & 3);
+	/* The ECN codepoint our packets carry, fixed by cli_engine_tlv_prep
+	 * when there are TLVs (cos=...,ecn=E). */
+	int8_t ecn = cfg->ecn ? (int8_t)(cfg->ecn & 3) : -1;
 	if (cfg->ntlv) {
 		s->tlv = calloc(1, sizeof(*s->tlv));
 		s->tlv_rx = calloc(1, sizeof(*s->tlv_rx));
@@ -186,25 +173,13 @@ static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		if (tw_stlv_build(cfg->tlv, cfg->ntlv, family == AF_INET6 ? 6 : 4,
-		                  cfg->prot != TW_PKT_PROT_NONE, true, s->tlv, err,
-		                  errlen) != TW_OK)
+		if (cli_engine_tlv_prep(e, idx, cfg, s->tlv, &ecn, err, errlen) < 0)
 			return -1;
 		tw_stlv_rx_init(s->tlv_rx);
 		s->tlv_ctx.dscp = cfg->dscp;
 		s->tlv_ctx.ecn = ecn;
 		s->tlv_ctx.family = family == AF_INET6 ? 6 : 4;
 		s->tlv_ctx.sent = s->tlv;
-		e->cnt[idx].has_tlv = true;
-		e->cnt[idx].tlv_ecn = ecn;
-		char *o = e->cnt[idx].tlv_sent;
-		size_t cap = sizeof(e->cnt[idx].tlv_sent), l = 0;
-		for (unsigned k = 0; k < cfg->ntlv && l < cap; k++)
-			if (cfg->tlv[k].kind != TW_STLV_HMAC)
-				l += (size_t)snprintf(o + l, cap - l, "%s%s", l ? "," : "",
-				                      tw_stlv_kind_name(cfg->tlv[k].kind));
-		if (s->tlv->hmac_off != TW_STLV_NONE && l < cap)
-			snprintf(o + l, cap - l, "%shmac", l ? "," : "");
 	}
 	s->tx_len = base + (s->tlv ? s->tlv->len : 0) + cfg->padding;
 	/* Replies: reflector base + padding, plus slack for longer reflectors. */

@@ -7,6 +7,7 @@
  */
 #include "ctl_admin_priv.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ctl_daemon.h"
@@ -72,6 +73,45 @@ void ctl_admin_fp_event(struct ctl_admin *a, const struct tw_ipc_hdr *h, const v
 			adm_broadcast(a, r.session, &b);
 			ctl_jb_free(&b);
 		}
+	} else if (h->type == TW_IPC_SENDER_STLV) {
+		/* What the replies' STAMP TLVs said (RFC 8972 §4), every field of
+		 * tw_ipc_sender_stlv under its own name (docs/admin-protocol.md). */
+		struct tw_ipc_sender_stlv st;
+		memcpy(&st, payload, sizeof(st));
+		ctl_jb_init(&b);
+		ctl_jb_obj_begin(&b, NULL);
+		ctl_jb_str(&b, "event", "stlv");
+		ctl_jb_u64(&b, "session", st.session);
+#define U(n, units, d) ctl_jb_u64(&b, #n, st.n);
+#define I(n, units, d) ctl_jb_i64(&b, #n, st.n);
+		TW_IPC_STLV_U64_LIST(U)
+		TW_IPC_STLV_I64_LIST(I)
+		TW_IPC_STLV_U8_LIST(U)
+#undef U
+#undef I
+		static const char *const dm[3] = {"s_txc", "r_rxc", "r_txc"};
+		char k[32], hx[33];
+		for (int i = 0; i < 3; i++) {
+			snprintf(k, sizeof(k), "dm_first_%s", dm[i]);
+			ctl_jb_u64(&b, k, st.dm_first[i]);
+			snprintf(k, sizeof(k), "dm_last_%s", dm[i]);
+			ctl_jb_u64(&b, k, st.dm_last[i]);
+		}
+		for (int i = 0; i < 4; i++) {
+			snprintf(k, sizeof(k), "tsi%d", i);
+			ctl_jb_u64(&b, k, st.tsi[i]);
+		}
+		ctl_jb_u64(&b, "loc_src_port", st.loc_src_port);
+		ctl_jb_u64(&b, "loc_dst_port", st.loc_dst_port);
+		for (int i = 0; i < 16; i++)
+			snprintf(hx + 2 * i, 3, "%02x", st.loc_src[i]);
+		ctl_jb_str(&b, "loc_src", hx);
+		for (int i = 0; i < 16; i++)
+			snprintf(hx + 2 * i, 3, "%02x", st.loc_dst[i]);
+		ctl_jb_str(&b, "loc_dst", hx);
+		ctl_jb_obj_end(&b);
+		adm_broadcast(a, st.session, &b);
+		ctl_jb_free(&b);
 	} else if (h->type == TW_IPC_SENDER_SUMMARY) {
 		struct tw_ipc_sender_summary sm;
 		static const char *const reasons[] = {"?", "count", "duration", "stop", "error"};

@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 #define CTL_JSON_MAX_MEMBERS 48
-#define CTL_JSON_STR_MAX     256
+/* String values up to 1039 octets: sender-add's "tlv", a STAMP TLV template
+ * of up to TW_IPC_STLV_MAX (512) octets as hex, is the longest. */
+#define CTL_JSON_STR_MAX     1040
 
 enum ctl_json_type { CTL_JSON_STR, CTL_JSON_INT, CTL_JSON_BOOL, CTL_JSON_NULL };
 

@@ -10,6 +10,10 @@
  *   length are forced to TW_IPC_VERSION and the payload's size, so most
  *   inputs reach the field checks.
  *
+ *   With dir & 0x40 set and a SENDER_ADD, everything but the STAMP TLV
+ *   template (tlv_len, tlv[]) and sec is overwritten with a valid STAMP
+ *   sender, so hostile templates reach tw_stlv_scan() (version 9).
+ *
  * Invariants (abort() on violation):
  *  - validate never reads beyond the payload (ASan) and accepts only what
  *    tw_ipc_check() accepts;
@@ -17,18 +21,69 @@
  *    range: padding_len <= TW_PKT_MAX_LEN (so base + padding never wraps),
  *    hmac_len <= 32 (the key array), 32 for TWAMP AUTH/ENC, dscp <= 63,
  *    n_addrs <= TW_IPC_PORT_ADDRS, VLAN <= 4094, sessions != 0;
- *  - a refused message reports an offset inside the payload.
+ *  - a refused message reports an offset inside the payload;
+ *  - an accepted SENDER_ADD template is STAMP only, at most TW_IPC_STLV_MAX
+ *    octets, and tw_stlv_fill() (Direct Measurement, HMAC TLV) stays
+ *    inside a packet of exactly base + tlv_len octets (ASan).
  */
 #include "fuzz_common.h"
 
 #include "tw_ipc.h"
 #include "tw_pkt.h"
+#include "tw_stlv.h"
 
 static void keys_in_range(uint8_t proto, uint8_t sec, const struct tw_ipc_keys *k)
 {
 	FUZZ_ASSERT(k->hmac_len <= sizeof(k->hmac));
 	if ((sec == TW_IPC_SEC_AUTH || sec == TW_IPC_SEC_ENC) && proto != TW_IPC_PROTO_STAMP)
 		FUZZ_ASSERT(k->hmac_len == 32);
+}
+
+/* Keep the fuzzed sec (open/auth), tlv_len and tlv[]; make the rest a good
+ * STAMP sender so the template check is what decides. */
+static void valid_stamp_sender(uint8_t *pl)
+{
+	struct tw_ipc_sender_add m, g;
+	memcpy(&m, pl, sizeof(m));
+	memset(&g, 0, sizeof(g));
+	g.session = 1;
+	g.proto = TW_IPC_PROTO_STAMP;
+	g.sec = (m.sec & 1) ? TW_IPC_SEC_AUTH : TW_IPC_SEC_OPEN;
+	g.keys.hmac_len = 16;
+	g.flow.local.family = g.flow.peer.family = 4;
+	g.flow.local_port = g.flow.peer_port = 862;
+	g.sched = TW_IPC_SCHED_PERIODIC;
+	g.interval_ns = 1000000;
+	g.tlv_len = m.tlv_len;
+	memcpy(g.tlv, m.tlv, sizeof(g.tlv));
+	memcpy(pl, &g, sizeof(g));
+}
+
+/* An accepted template, filled per packet as the fast path does. */
+static void fill_template(const struct tw_ipc_sender_add *m)
+{
+	if (!m->tlv_len)
+		return;
+	FUZZ_ASSERT(m->proto == TW_IPC_PROTO_STAMP && m->tlv_len <= TW_IPC_STLV_MAX);
+	bool auth = m->sec == TW_IPC_SEC_AUTH;
+	enum tw_pkt_layout lay = auth ? TW_PKT_STAMP_AUTH : TW_PKT_STAMP_OPEN;
+	size_t base = tw_pkt_sender_base(lay);
+	static struct tw_stlv_tmpl t;
+	t.len = m->tlv_len;
+	memcpy(t.b, m->tlv, m->tlv_len);
+	FUZZ_ASSERT(tw_stlv_scan(&t, auth) == TW_OK);
+	uint8_t *pkt = calloc(1, base + t.len);
+	FUZZ_ASSERT(pkt);
+	memcpy(pkt + base, t.b, t.len);
+	static struct tw_stamp_auth sa;
+	static bool sa_ok;
+	if (!sa_ok) {
+		static const uint8_t key[16] = {1, 2, 3};
+		FUZZ_ASSERT(tw_stamp_auth_init(&sa, key, sizeof(key)) == TW_OK);
+		sa_ok = true;
+	}
+	FUZZ_ASSERT(tw_stlv_fill(&t, pkt, base, 1, auth ? &sa : NULL) == TW_OK);
+	free(pkt);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -55,6 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *pl = malloc(h.length ? h.length : 1);
 	FUZZ_ASSERT(pl);
 	memcpy(pl, f.p, h.length);
+	if ((d & 0x40) && h.type == TW_IPC_SENDER_ADD && h.length == sizeof(struct tw_ipc_sender_add))
+		valid_stamp_sender(pl);
 	enum tw_ipc_dir dir = (enum tw_ipc_dir)(d % 3);
 	uint32_t bad = 0xdeadbeef;
 	enum tw_err e = tw_ipc_validate(&h, pl, dir, &bad);
@@ -76,6 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(m.session && m.pad.padding_len <= TW_PKT_MAX_LEN && m.dscp <= 63);
 		FUZZ_ASSERT(m.flow.vlan <= 4094 && m.interval_ns >= TW_IPC_INTERVAL_MIN_NS);
 		keys_in_range(m.proto, m.sec, &m.keys);
+		fill_template(&m);
 		break;
 	}
 	case TW_IPC_REFLECTOR_ADD: {

@@ -180,13 +180,16 @@ def ipc():
     snd = (struct.pack('<IBBH', 9, 1, 2, 1) + sid + flow + pad(27) + keys(32) +
            bytes(6) + struct.pack('<HBBBB', 0, 1, 46, 64, 0) +
            struct.pack('<QQQQQQ', 10**6, 100, 0, 0, 2 * 10**9, 0))
+    # version 9: tlv_len, pad1, pad2, tlv[512] (STAMP TLV template)
+    notlv = struct.pack('<HHI', 0, 0, 0) + bytes(512)
+    snd += notlv
     refl = (struct.pack('<IBBH', 10, 1, 4, 0) + sid + flow + pad(0xfffffff0) + keys(255) +
             struct.pack('<BBBB', 0, 255, 0, 0) + struct.pack('<QQ', 10**9, 0))
     light = (struct.pack('<IBBH', 11, 3, 2, 0) + flow + keys(16) +
              struct.pack('<BBBBI', 0, 0, 0, 0, 64) + struct.pack('<Q', 30 * 10**9))
     port = struct.pack('<HHHBB6s2s', 0, 0, 1500, 2, 0, bytes(6), bytes(2)) + \
         addr(4, H('0a000001'), 24) + addr(6, H('fd00' + '00' * 13 + '01'), 64) + bytes(20 * 6)
-    assert len(snd) == 200 and len(refl) == 160 and len(light) == 128 and len(port) == 176
+    assert len(snd) == 720 and len(refl) == 160 and len(light) == 128 and len(port) == 176
     s['hello-reset'] = m(0x01, hello)
     s['sender-add-auth'] = m(0x06, snd)
     s['reflector-add-wrap'] = m(0x03, refl)
@@ -194,14 +197,36 @@ def ipc():
     s['port-config'] = m(0x02, port)
     s['session-del'] = m(0x09, struct.pack('<IIQ', 9, 0, 0))
     s['evt-log'] = m(0x48, struct.pack('<BBHHHIIQ', 6, 0, 0, 5, 0, 0, 0, 0) + b'hello', d=2)
-    s['raw-header'] = m(0x06, snd[:100], d=0x81, length=200)
+    s['raw-header'] = m(0x06, snd[:100], d=0x81, length=720)
     # RFC 7750 (TW_IPC_SF_DSCP_ECN 0x80): sender with ECT(0), then ECN 4 (NACK);
     # a reflector with the flag.
     snd7750 = struct.pack('<IBBH', 9, 1, 2, 0x81) + snd[8:146] + \
         struct.pack("<HBBBB", 0, 1, 46, 64, 2) + snd[152:]
-    assert len(snd7750) == 200
+    assert len(snd7750) == 720
     s['sender-add-dscp-ecn'] = m(0x06, snd7750)
     s['sender-add-ecn-bad'] = m(0x06, snd7750[:151] + b'\x04' + snd7750[152:])
+    # RFC 8972 STAMP TLV templates (version 9): a STAMP open sender with
+    # Location, DM and Follow-Up; an authenticated one ending in the HMAC
+    # TLV; and, with dir 0x41 (the target makes the rest a valid STAMP
+    # sender), a DM TLV of the wrong length, a TLV overrunning the area, a
+    # TLV after the HMAC TLV and an HMAC TLV in open mode (all NACKed).
+    tl = lambda t, v: struct.pack('>BBH', 0x80, t, len(v)) + v
+    def stamp(sec, area, flags=0, padding=0):
+        b = (struct.pack('<IBBH', 12, 3, sec, flags) + bytes(16) + flow + pad(padding) +
+             keys(16) + bytes(6) + struct.pack('<HBBBB', 7, 1, 0, 64, 0) +
+             struct.pack('<QQQQQQ', 10**6, 100, 0, 0, 2 * 10**9, 0))
+        return b + struct.pack('<HHI', len(area), 0, 0) + area.ljust(512, b'\0')[:512]
+    loc4 = tl(2, struct.pack('>HH', 0, 0) + tl(5, bytes(4)) + tl(8, bytes(4)))
+    dm, fu, hm = tl(5, bytes(12)), tl(7, bytes(16)), tl(8, bytes(16))
+    s['sender-add-stamp-tlv'] = m(0x06, stamp(1, loc4 + dm + fu))
+    s['sender-add-stamp-tlv-hmac'] = m(0x06, stamp(2, dm + tl(4, bytes(4)) + hm))
+    s['sender-add-stamp-tlv-padding'] = m(0x06, stamp(1, dm, padding=8))
+    s['sender-add-tlv-dm-len'] = m(0x06, stamp(1, tl(5, bytes(8))), d=0x41)
+    s['sender-add-tlv-overrun'] = m(0x06, stamp(1, dm[:-2] + b'\x80\x05\x01\xff'), d=0x41)
+    s['sender-add-tlv-after-hmac'] = m(0x06, stamp(2, hm + dm), d=0x41)
+    s['sender-add-tlv-hmac-open'] = m(0x06, stamp(1, hm), d=0x41)
+    s['sender-add-tlv-len-over'] = m(0x06, stamp(1, dm)[:200] + struct.pack('<H', 600) +
+                                     stamp(1, dm)[202:], d=0x41)
     s['reflector-add-dscp-ecn'] = m(0x03, struct.pack('<IBBH', 10, 1, 1, 0x80) + refl[8:])
     return s
 

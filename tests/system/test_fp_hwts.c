@@ -15,6 +15,9 @@
  *    a packet without the dynamic-field flag keeps the burst's TSC;
  *  - the Error Estimate of those packets adds the fit's error bound to the
  *    clock's (docs/fastpath.md, "Timestamps and their error budget").
+ * The same harness also checks what needs a burst of known content: STAMP
+ * Follow-Up Telemetry (RFC 8972 §4.7) when two requests of one session
+ * arrive in one burst.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -38,6 +41,7 @@
 #include "../unit/tw_unit.h"
 #include "tw_crypto.h"
 #include "tw_pkt.h"
+#include "tw_stamp_tlv.h"
 #include "tw_time.h"
 
 /* What app/main.c defines for twinhop-fp. */
@@ -45,6 +49,7 @@ struct fp_ctx fp;
 struct fp_counters fp_cnt[RTE_MAX_LCORE];
 
 #define LIGHT_PORT  20862
+#define STAMP_PORT  20863
 #define SENDER_PORT 30000
 static const uint8_t LOCAL4[4] = {10, 9, 8, 1};
 static const uint8_t PEER4[4] = {10, 9, 8, 2};
@@ -332,6 +337,83 @@ static void test_sender_t4_from_device(void)
 	CU_ASSERT_EQUAL(r->err4, fp.errest[0]);
 }
 
+/*
+ * RFC 8972 §4.7 with two requests of one session in one burst: the second
+ * reply names the first reply of that burst (its Sequence Number, and its
+ * real T3: the burst's one Tx-time read, the T3 the first reply carries),
+ * not again the reply before the burst; the UDP checksum still holds
+ * after the late write.
+ */
+static void test_stamp_followup_same_burst(void)
+{
+	struct tw_ipc_light_listen l;
+	memset(&l, 0, sizeof(l));
+	l.session = 0x4c000002;
+	l.proto = TW_IPC_PROTO_STAMP;
+	l.sec = TW_IPC_SEC_OPEN;
+	l.flags = TW_IPC_SF_START_NOW; /* stateful: per-peer Follow-Up state */
+	l.flow.local_port = STAMP_PORT;
+	l.max_peers = 8;
+	l.idle_ns = 60000000000ull;
+	uint32_t detail;
+	CU_ASSERT_EQUAL_FATAL(fp_ctl_apply(TW_IPC_LIGHT_LISTEN, &l, sizeof(l), rte_rdtsc(), &detail),
+			      TW_OK);
+	fp.port.ts_mode = FP_TS_TSC;
+	struct tw_pkt_reflector rp[3];
+	struct tw_stamp_fu fu[3];
+	uint16_t cks_ok[3];
+	for (unsigned b = 0; b < 2; b++) {
+		/* burst 0: request 0 alone; burst 1: requests 1 and 2 */
+		unsigned first = b ? 1 : 0, n = b ? 2 : 1;
+		struct rte_mbuf *in[2];
+		for (unsigned i = 0; i < n; i++) {
+			uint8_t pl[TW_PKT_STAMP_OPEN_LEN + 20];
+			memset(pl, 0, sizeof(pl));
+			struct tw_pkt_sender sp = {.seq = first + i, .ts = 0x1234567800000000ull,
+						   .errest = 0x8001, .ssid = 9};
+			CU_ASSERT_EQUAL(tw_pkt_sender_encode(TW_PKT_STAMP_OPEN, &sp, pl, sizeof(pl)),
+					TW_PKT_STAMP_OPEN_LEN);
+			/* Follow-Up Telemetry TLV, U set as a sender sends it */
+			const uint8_t h[4] = {0x80, TW_PKT_TLV_FOLLOWUP_TELEMETRY, 0, 16};
+			memcpy(pl + TW_PKT_STAMP_OPEN_LEN, h, 4);
+			in[i] = frame(PEER4, LOCAL4, 40001, STAMP_PORT, pl, sizeof(pl), 0);
+		}
+		(void)rx_through_port(in, n);
+		CU_ASSERT_EQUAL_FATAL(lc->n_tx, n);
+		for (unsigned i = 0; i < n; i++) {
+			size_t len;
+			const uint8_t *pl = payload(lc->tx[i], &len);
+			CU_ASSERT_EQUAL_FATAL(len, TW_PKT_STAMP_OPEN_LEN + 20);
+			CU_ASSERT_EQUAL_FATAL(
+			    tw_pkt_reflector_decode(TW_PKT_STAMP_OPEN, pl, len, &rp[first + i]),
+			    TW_OK);
+			fu[first + i] = tw_stamp_fu_get(pl + TW_PKT_STAMP_OPEN_LEN + 4);
+			struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod_offset(
+			    lc->tx[i], struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+			cks_ok[first + i] = (uint16_t)(fp.port.tx_cksum ||
+						       rte_ipv4_udptcp_cksum_verify(ih, ih + 1) == 0);
+		}
+		tx_drop_all();
+	}
+	/* the reflector's own Sequence Numbers: one per reply of the peer */
+	CU_ASSERT_EQUAL(rp[1].seq, rp[0].seq + 1);
+	CU_ASSERT_EQUAL(rp[2].seq, rp[0].seq + 2);
+	/* reply 1 (first of its burst) names reply 0, with reply 0's T3 */
+	CU_ASSERT_EQUAL(fu[1].seq, rp[0].seq);
+	CU_ASSERT_EQUAL(fu[1].ts, rp[0].t3);
+	/* reply 2 names reply 1 of the same burst, with reply 1's T3 */
+	if (fu[2].seq != rp[1].seq || fu[2].ts != rp[1].t3)
+		printf("\n  reply 2 names seq %u ts %016" PRIx64 ", want seq %u ts %016" PRIx64 "\n",
+		       fu[2].seq, fu[2].ts, rp[1].seq, rp[1].t3);
+	CU_ASSERT_EQUAL(fu[2].seq, rp[1].seq);
+	CU_ASSERT_EQUAL(fu[2].ts, rp[1].t3);
+	CU_ASSERT_NOT_EQUAL(fu[2].ts, 0);
+	CU_ASSERT_EQUAL(fu[2].mode, TW_STAMP_TSM_SW_LOCAL);
+	for (unsigned i = 0; i < 3; i++)
+		CU_ASSERT(cks_ok[i]);
+	fp.port.ts_mode = FP_TS_HW_DYNFIELD;
+}
+
 static int setup(void)
 {
 	char pfx[64];
@@ -417,6 +499,7 @@ int main(void)
 	    {"reflector_t2_from_device", test_reflector_t2_from_device},
 	    {"error_estimate_adds_fit", test_error_estimate_adds_fit},
 	    {"sender_t4_from_device", test_sender_t4_from_device},
+	    {"stamp_followup_same_burst", test_stamp_followup_same_burst},
 	    {NULL, NULL},
 	};
 	if (tw_unit_suite("fp_hwts", cases) != 0)

@@ -24,6 +24,7 @@
 
 #include "tw_ipc.h"
 #include "tw_ring.h"
+#include "tw_stlv.h"
 #include "tw_unit.h"
 
 static char shm_name[64];
@@ -125,7 +126,7 @@ static void test_contract_tables(void)
 		for (unsigned u = 1; u < t; u++)
 			CU_ASSERT(strcmp(tw_ipc_type_name(u), ti->name) || !tw_ipc_type_info(u));
 	}
-	CU_ASSERT_EQUAL(n, 21);
+	CU_ASSERT_EQUAL(n, 22);
 	CU_ASSERT_STRING_EQUAL(tw_ipc_type_name(TW_IPC_REFLECTOR_ADD), "REFLECTOR_ADD");
 	CU_ASSERT_STRING_EQUAL(tw_ipc_type_name(0x3f), "?");
 	CU_ASSERT_PTR_NULL(tw_ipc_type_info(0x200));
@@ -302,7 +303,7 @@ static void test_roundtrip_all_types(void)
 		CU_ASSERT_EQUAL(tw_ring_dequeue(rx, &g, in, sizeof(in)), TW_E_EMPTY);
 		done++;
 	}
-	CU_ASSERT_EQUAL(done, 21);
+	CU_ASSERT_EQUAL(done, 22);
 	/* PAD is the ring's own and can never be sent. */
 	CU_ASSERT_EQUAL(send(tw_ring_cmd(a), TW_IPC_PAD, 1, NULL, 0), TW_E_COMMAND);
 	/* A buffer too small leaves the message queued. */
@@ -569,6 +570,165 @@ static void test_reflector_micro(void)
 		if (t[i].want != TW_OK)
 			CU_ASSERT_EQUAL(off, t[i].off);
 	}
+/* A valid STAMP sender (version 9 template fields zero). */
+static struct tw_ipc_sender_add stamp_sender(uint8_t sec)
+{
+	struct tw_ipc_sender_add m;
+	memset(&m, 0, sizeof(m));
+	m.session = 3;
+	m.proto = TW_IPC_PROTO_STAMP;
+	m.sec = sec;
+	m.keys.hmac_len = 16;
+	m.flow.local.family = m.flow.peer.family = 4;
+	m.flow.local_port = 5000;
+	m.flow.peer_port = 862;
+	m.sched = TW_IPC_SCHED_PERIODIC;
+	m.interval_ns = 1000000;
+	return m;
+}
+
+/* Append one TLV (RFC 8972 §4: Flags, Type, Length, Value of zeros). */
+static void put_tlv(struct tw_ipc_sender_add *m, uint8_t type, uint16_t len)
+{
+	uint8_t *p = m->tlv + m->tlv_len;
+	p[0] = 0x80; /* U, as a Session-Sender sends it */
+	p[1] = type;
+	p[2] = (uint8_t)(len >> 8);
+	p[3] = (uint8_t)len;
+	memset(p + 4, 0, len);
+	m->tlv_len = (uint16_t)(m->tlv_len + 4 + len);
+}
+
+/*
+ * SENDER_ADD's STAMP TLV template (version 9): tw_ipc_validate() accepts
+ * only what tw_stlv_fill() can fill -- STAMP, no padding, at most
+ * TW_IPC_STLV_MAX octets, well formed (tw_stlv_scan) -- and names the
+ * field it refused.
+ */
+static void test_sender_tlv(void)
+{
+	enum { OK, LONG, LIGHT, PADDED, DM_LEN, OVERRUN, HMAC_OPEN, AFTER_HMAC, TWO_DM, SHORT_HDR };
+	static const struct {
+		int kind;
+		uint8_t sec;
+		enum tw_err want;
+		uint32_t off;
+	} t[] = {
+	    {OK, TW_IPC_SEC_OPEN, TW_OK, 0},
+	    {OK, TW_IPC_SEC_AUTH, TW_OK, 0},
+	    {LONG, TW_IPC_SEC_OPEN, TW_E_LENGTH, offsetof(struct tw_ipc_sender_add, tlv_len)},
+	    {LIGHT, TW_IPC_SEC_OPEN, TW_E_ARG, offsetof(struct tw_ipc_sender_add, tlv_len)},
+	    {PADDED, TW_IPC_SEC_OPEN, TW_E_ARG, offsetof(struct tw_ipc_sender_add, pad.padding_len)},
+	    {DM_LEN, TW_IPC_SEC_OPEN, TW_E_FIELD, offsetof(struct tw_ipc_sender_add, tlv)},
+	    {OVERRUN, TW_IPC_SEC_OPEN, TW_E_TLV_LENGTH, offsetof(struct tw_ipc_sender_add, tlv)},
+	    {HMAC_OPEN, TW_IPC_SEC_OPEN, TW_E_FIELD, offsetof(struct tw_ipc_sender_add, tlv)},
+	    {AFTER_HMAC, TW_IPC_SEC_AUTH, TW_E_FIELD, offsetof(struct tw_ipc_sender_add, tlv)},
+	    {TWO_DM, TW_IPC_SEC_OPEN, TW_E_FIELD, offsetof(struct tw_ipc_sender_add, tlv)},
+	    {SHORT_HDR, TW_IPC_SEC_OPEN, TW_E_TLV_LENGTH, offsetof(struct tw_ipc_sender_add, tlv)},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tw_ipc_sender_add m = stamp_sender(t[i].sec);
+		switch (t[i].kind) {
+		case OK: /* Location, DM, Follow-Up, (HMAC last) */
+			put_tlv(&m, TW_PKT_TLV_LOCATION, 12);
+			put_tlv(&m, TW_PKT_TLV_DIRECT_MEASUREMENT, TW_STLV_DM_LEN);
+			put_tlv(&m, 7, TW_STLV_FOLLOWUP_LEN);
+			if (t[i].sec == TW_IPC_SEC_AUTH)
+				put_tlv(&m, TW_PKT_TLV_HMAC, TW_STLV_HMAC_LEN);
+			break;
+		case LONG: /* a well-formed area, one octet over the bound */
+			put_tlv(&m, 1, TW_IPC_STLV_MAX - 4);
+			m.tlv_len = TW_IPC_STLV_MAX + 1;
+			break;
+		case LIGHT:
+			m.proto = TW_IPC_PROTO_LIGHT;
+			put_tlv(&m, TW_PKT_TLV_DIRECT_MEASUREMENT, TW_STLV_DM_LEN);
+			break;
+		case PADDED:
+			m.pad.padding_len = 8;
+			put_tlv(&m, TW_PKT_TLV_DIRECT_MEASUREMENT, TW_STLV_DM_LEN);
+			break;
+		case DM_LEN:
+			put_tlv(&m, TW_PKT_TLV_DIRECT_MEASUREMENT, 8);
+			break;
+		case OVERRUN: /* the TLV claims 4 octets more than the area has */
+			put_tlv(&m, TW_PKT_TLV_DIRECT_MEASUREMENT, TW_STLV_DM_LEN);
+			m.tlv_len -= 4;
+			break;
+		case HMAC_OPEN:
+			put_tlv(&m, TW_PKT_TLV_HMAC, TW_STLV_HMAC_LEN);
+			break;
+		case AFTER_HMAC:
+			put_tlv(&m, TW_PKT_TLV_HMAC, TW_STLV_HMAC_LEN);
+			put_tlv(&m, TW_PKT_TLV_DIRECT_MEASUREMENT, TW_STLV_DM_LEN);
+			break;
+		case TWO_DM:
+			put_tlv(&m, TW_PKT_TLV_DIRECT_MEASUREMENT, TW_STLV_DM_LEN);
+			put_tlv(&m, TW_PKT_TLV_DIRECT_MEASUREMENT, TW_STLV_DM_LEN);
+			break;
+		case SHORT_HDR: /* 3 octets: not even a TLV header */
+			m.tlv_len = 3;
+			break;
+		}
+		struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = TW_IPC_SENDER_ADD,
+		                       .length = sizeof(m)};
+		uint32_t off = 0xdead;
+		enum tw_err e = tw_ipc_validate(&h, &m, TW_IPC_DIR_CMD, &off);
+		if (e != t[i].want || (e != TW_OK && off != t[i].off))
+			printf("\n  case %zu: %s at %u, want %s at %u\n", i, tw_errname(e), off,
+			       tw_errname(t[i].want), t[i].off);
+		CU_ASSERT_EQUAL(e, t[i].want);
+		if (t[i].want != TW_OK)
+			CU_ASSERT_EQUAL(off, t[i].off);
+	}
+	/* No template at all: any proto, any padding (as before version 9). */
+	struct tw_ipc_sender_add m = stamp_sender(TW_IPC_SEC_OPEN);
+	m.proto = TW_IPC_PROTO_LIGHT;
+	m.pad.padding_len = 100;
+	struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = TW_IPC_SENDER_ADD,
+	                       .length = sizeof(m)};
+	CU_ASSERT_EQUAL(tw_ipc_validate(&h, &m, TW_IPC_DIR_CMD, NULL), TW_OK);
+	/* The old 200-octet SENDER_ADD is a length error now. */
+	h.length = 200;
+	CU_ASSERT_EQUAL(tw_ipc_validate(&h, &m, TW_IPC_DIR_CMD, NULL), TW_E_LENGTH);
+}
+
+/* SENDER_STLV carries every field of struct tw_stlv_res, and back. */
+static void test_sender_stlv_roundtrip(void)
+{
+	struct tw_stlv_res a, b;
+	memset(&a, 0, sizeof(a));
+#define SET(n, units, d) a.n = (__typeof__(a.n))(0x5a5a5a5a5a5a5a5aull + offsetof(struct tw_stlv_res, n));
+	TW_IPC_STLV_U64_LIST(SET)
+	TW_IPC_STLV_I64_LIST(SET)
+	TW_IPC_STLV_U8_LIST(SET)
+#undef SET
+	a.fu_corr_min_ns = -12345;
+	for (int k = 0; k < 3; k++) {
+		a.dm_first[k] = 100u + (uint32_t)k;
+		a.dm_last[k] = 200u + (uint32_t)k;
+	}
+	a.loc_src_port = 5000;
+	a.loc_dst_port = 862;
+	for (int k = 0; k < 16; k++) {
+		a.loc_src[k] = (uint8_t)k;
+		a.loc_dst[k] = (uint8_t)(0xf0 | k);
+	}
+	memcpy(a.tsi, "\x01\x02\x03\x04", 4);
+	struct tw_ipc_sender_stlv m;
+	memset(&m, 0xee, sizeof(m));
+	tw_ipc_stlv_from_res(&m, 77, &a);
+	CU_ASSERT_EQUAL(m.session, 77);
+	CU_ASSERT_EQUAL(m.pad0, 0);
+	CU_ASSERT_EQUAL(m.fu_corr_min_ns, -12345);
+	CU_ASSERT_EQUAL(m.loc_dst[3], 0xf3);
+	tw_ipc_stlv_to_res(&b, &m);
+	/* every field through, none lost (padding of b is zero, as is a's) */
+	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+	struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = TW_IPC_SENDER_STLV,
+	                       .length = sizeof(m)};
+	CU_ASSERT_EQUAL(tw_ipc_check(&h, &m, TW_IPC_DIR_EVT), TW_OK);
+	CU_ASSERT_EQUAL(tw_ipc_check(&h, &m, TW_IPC_DIR_CMD), TW_E_COMMAND);
 }
 
 static void test_version_mismatch(void)
@@ -1030,6 +1190,8 @@ int main(void)
 	    {"tw_ipc_check length table", test_contract_check},
 	    {"HELLO grace_ms range", test_hello_grace},
 	    {"REFLECTOR_ADD micro-session flag (RFC 9533)", test_reflector_micro},
+	    {"SENDER_ADD STAMP TLV template validation", test_sender_tlv},
+	    {"SENDER_STLV carries every tw_stlv_res field", test_sender_stlv_roundtrip},
 	    {NULL, NULL},
 	};
 	static const struct tw_unit_case ring[] = {

@@ -292,9 +292,35 @@ static void test_args(void)
 	CU_ASSERT_EQUAL(f.mode, 2);
 }
 
+/* §4.7: out.fu_ts_off names the Follow-Up Timestamp of the first
+ * Follow-Up Telemetry TLV (the reflector writes a later-known T3 there). */
+static void test_fu_ts_off(void)
+{
+	/* base 44, Extra Padding (4 + 8), Follow-Up (4 + 16), Follow-Up again */
+	uint8_t p[TW_PKT_STAMP_OPEN_LEN + 12 + 20 + 20] = {0};
+	uint8_t *a = p + TW_PKT_STAMP_OPEN_LEN;
+	const uint8_t tl[3][4] = {{0x80, 1, 0, 8}, {0x80, 7, 0, 16}, {0x80, 7, 0, 16}};
+	memcpy(a, tl[0], 4);
+	memcpy(a + 12, tl[1], 4);
+	memcpy(a + 32, tl[2], 4);
+	struct tw_stamp_tlv_in in = ctx(4, true);
+	struct tw_stamp_tlv_out out;
+	CU_ASSERT_EQUAL(tw_stamp_tlv_reflect(p, sizeof(p), TW_PKT_STAMP_OPEN, &in, &out), TW_OK);
+	CU_ASSERT_EQUAL(out.fu_ts_off, TW_PKT_STAMP_OPEN_LEN + 12 + 4 + 4);
+	const uint8_t want[8] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+	TW_ASSERT_BYTES(p + out.fu_ts_off, want, 8);
+	/* a malformed Follow-Up (Length 12) is not one to write into */
+	uint8_t q[TW_PKT_STAMP_OPEN_LEN + 16] = {0};
+	const uint8_t bad[4] = {0x80, 7, 0, 12};
+	memcpy(q + TW_PKT_STAMP_OPEN_LEN, bad, 4);
+	CU_ASSERT_EQUAL(tw_stamp_tlv_reflect(q, sizeof(q), TW_PKT_STAMP_OPEN, &in, &out), TW_OK);
+	CU_ASSERT_EQUAL(out.fu_ts_off, 0);
+}
+
 int main(void)
 {
 	static const struct tw_unit_case cases[] = {
+	    {"Follow-Up Timestamp offset reported", test_fu_ts_off},
 	    {"open layout, every TLV type", test_open},
 	    {"authenticated: HMAC TLV check and answer", test_auth},
 	    {"HMAC TLV sign and check", test_sign_check},
