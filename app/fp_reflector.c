@@ -123,7 +123,7 @@ static inline enum fp_rx_verdict finish(struct fp_lcore *lc, struct rte_mbuf *m,
 		late->t3 = f + pi->pl_off + tw_pkt_geom(rf->layout)->r_t3;
 		late->ck = f + pi->l4_off + 6;
 		late->z = rf->z;
-		late->fu_off = rf->fu_off;
+		late->fu = rf->fu_off ? f + pi->pl_off + rf->fu_off : NULL;
 		return FP_RX_TX_T3;
 	}
 	return FP_RX_TX;
@@ -157,26 +157,25 @@ void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc)
 		memcpy(&oe, t3 + 8, 2);
 		memcpy(t3, &wt[z], 8);
 		memcpy(t3 + 8, &we[z], 2);
+		/* RFC 8972 §4.7: a reply that names the one before it in the
+		 * burst gets that one's real T3, this same read */
+		uint64_t of = 0;
+		if (v[i].fu) {
+			memcpy(&of, v[i].fu, 8);
+			memcpy(v[i].fu, &wt[z], 8);
+		}
 		if (sw) {
 			uint16_t hc;
 			memcpy(&hc, v[i].ck, 2);
-			uint16_t old = fp_cs_fold((ot & 0xffffffffu) + (ot >> 32) + oe);
-			hc = fp_cs_final(fp_cs_fold((uint64_t)(uint16_t)~hc + (uint16_t)~old +
-						    sum_new[z]));
-			memcpy(v[i].ck, &hc, 2);
-		}
-		if (v[i].fu_off) {
-			/* RFC 8972 §4.7: this reply names the one before it in
-			 * the burst, whose real T3 is this same read */
-			uint8_t *fu = pl + v[i].fu_off;
-			memcpy(old, fu, 8);
-			memcpy(fu, &t, 8);
-			if (sw) {
-				struct rte_udp_hdr *uh =
-				    (struct rte_udp_hdr *)(f + v[i].pi->l4_off);
-				memcpy(nw, fu, 8);
-				uh->dgram_cksum = fp_cs_patch(uh->dgram_cksum, old, nw, 4);
+			uint64_t o = (ot & 0xffffffffu) + (ot >> 32) + oe;
+			uint64_t s = sum_new[z];
+			if (v[i].fu) {
+				o += (of & 0xffffffffu) + (of >> 32);
+				s += (wt[z] & 0xffffffffu) + (wt[z] >> 32);
 			}
+			hc = fp_cs_final(fp_cs_fold((uint64_t)(uint16_t)~hc +
+						    (uint16_t)~fp_cs_fold(o) + s));
+			memcpy(v[i].ck, &hc, 2);
 		}
 	}
 }

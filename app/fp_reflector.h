@@ -57,7 +57,7 @@ struct fp_late_t3 {
 	uint8_t *t3; /* the reply's T3, its Error Estimate right after it */
 	uint8_t *ck; /* the reply's UDP checksum field */
 	bool z;
-	uint16_t fu_off; /* STAMP Follow-Up Timestamp to write with T3, 0 = none */
+	uint8_t *fu; /* STAMP Follow-Up Timestamp to write with T3, NULL = none */
 };
 /* Reflect one TWAMP-Test packet for session s.  t2 is the Rx TSC. */
 enum fp_rx_verdict fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m,
