@@ -117,11 +117,12 @@ static inline enum fp_rx_verdict finish(struct fp_lcore *lc, struct rte_mbuf *m,
 	reply_cksum(m, f, pi, cs, rf);
 	FP_STAGE_NESTED(lc, checksum, st);
 	if (late_t3) {
-		late->m = m;
-		late->pi = pi;
-		late->t3_off = (uint8_t)tw_pkt_geom(rf->layout)->r_t3;
+		/* the addresses the late pass writes, so it follows no mbuf
+		 * or pinfo pointer */
+		late->t3 = f + pi->pl_off + tw_pkt_geom(rf->layout)->r_t3;
+		late->ck = f + pi->l4_off + 6;
 		late->z = rf->z;
-		late->fu_off = rf->fu_off;
+		late->fu = rf->fu_off ? f + pi->pl_off + rf->fu_off : NULL;
 		return FP_RX_TX_T3;
 	}
 	return FP_RX_TX;
@@ -132,38 +133,48 @@ void fp_reflect_late_t3(struct fp_late_t3 *v, unsigned n, uint64_t t3_tsc)
 	/* One clock read for the burst, immediately before Tx: T3 error is
 	 * only this loop and the PMD Tx (spec §4.7).  T3 and the Error
 	 * Estimate (5 words at an even offset) are patched into the UDP
-	 * checksum computed in finish(); with Tx offload there is nothing to
-	 * patch: the device sums the payload. */
+	 * checksum computed in finish() (RFC 1624 eqn. 3: HC' = ~(~HC + ~m +
+	 * m')); with Tx offload there is nothing to patch: the device sums
+	 * the payload.  The new words are the same for every reply of the
+	 * burst (one per timestamp format), so their sum m' is taken once
+	 * here; per reply only the old words are summed (one's complement:
+	 * ~(sum of m) is the sum of the ~m, and fp_cs_final maps both zeros
+	 * to 0xffff, so the result is fp_cs_patch's). */
 	uint64_t ntp = fp_tsc_ntp(t3_tsc);
-	uint64_t ptp = tw_time_ntp_to_ptp(ntp);
+	uint64_t wt[2] = {rte_cpu_to_be_64(ntp), rte_cpu_to_be_64(tw_time_ntp_to_ptp(ntp))};
+	uint16_t we[2] = {rte_cpu_to_be_16(fp.errest[0]), rte_cpu_to_be_16(fp.errest[1])};
+	uint16_t sum_new[2];
+	for (unsigned z = 0; z < 2; z++)
+		sum_new[z] = fp_cs_fold((wt[z] & 0xffffffffu) + (wt[z] >> 32) + we[z]);
 	bool sw = !fp.port.tx_cksum;
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t *f = rte_pktmbuf_mtod(v[i].m, uint8_t *);
-		uint8_t *pl = f + v[i].pi->pl_off;
-		uint8_t *t3 = pl + v[i].t3_off;
-		uint16_t old[5], nw[5];
-		memcpy(old, t3, sizeof(old));
-		uint64_t t = rte_cpu_to_be_64(v[i].z ? ptp : ntp);
-		uint16_t e = rte_cpu_to_be_16(fp.errest[v[i].z]);
-		memcpy(t3, &t, 8);
-		memcpy(t3 + 8, &e, 2);
-		if (sw) {
-			struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(f + v[i].pi->l4_off);
-			memcpy(nw, t3, sizeof(nw));
-			uh->dgram_cksum = fp_cs_patch(uh->dgram_cksum, old, nw, 5);
+		uint8_t *t3 = v[i].t3;
+		unsigned z = v[i].z;
+		uint64_t ot;
+		uint16_t oe;
+		memcpy(&ot, t3, 8);
+		memcpy(&oe, t3 + 8, 2);
+		memcpy(t3, &wt[z], 8);
+		memcpy(t3 + 8, &we[z], 2);
+		/* RFC 8972 §4.7: a reply that names the one before it in the
+		 * burst gets that one's real T3, this same read */
+		uint64_t of = 0;
+		if (v[i].fu) {
+			memcpy(&of, v[i].fu, 8);
+			memcpy(v[i].fu, &wt[z], 8);
 		}
-		if (v[i].fu_off) {
-			/* RFC 8972 §4.7: this reply names the one before it in
-			 * the burst, whose real T3 is this same read */
-			uint8_t *fu = pl + v[i].fu_off;
-			memcpy(old, fu, 8);
-			memcpy(fu, &t, 8);
-			if (sw) {
-				struct rte_udp_hdr *uh =
-				    (struct rte_udp_hdr *)(f + v[i].pi->l4_off);
-				memcpy(nw, fu, 8);
-				uh->dgram_cksum = fp_cs_patch(uh->dgram_cksum, old, nw, 4);
+		if (sw) {
+			uint16_t hc;
+			memcpy(&hc, v[i].ck, 2);
+			uint64_t o = (ot & 0xffffffffu) + (ot >> 32) + oe;
+			uint64_t s = sum_new[z];
+			if (v[i].fu) {
+				o += (of & 0xffffffffu) + (of >> 32);
+				s += (wt[z] & 0xffffffffu) + (wt[z] >> 32);
 			}
+			hc = fp_cs_final(fp_cs_fold((uint64_t)(uint16_t)~hc +
+						    (uint16_t)~fp_cs_fold(o) + s));
+			memcpy(v[i].ck, &hc, 2);
 		}
 	}
 }

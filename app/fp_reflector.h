@@ -54,11 +54,10 @@ enum fp_rx_verdict {
  * mode 2): T3 and the checksums are written by fp_reflect_late_t3() right
  * before rte_eth_tx_burst, with one TSC read for the burst. */
 struct fp_late_t3 {
-	struct rte_mbuf *m;
-	const struct fp_pinfo *pi; /* of the reply; lives until the burst is sent */
-	uint8_t t3_off;	    /* offset of T3 in the UDP payload */
+	uint8_t *t3; /* the reply's T3, its Error Estimate right after it */
+	uint8_t *ck; /* the reply's UDP checksum field */
 	bool z;
-	uint16_t fu_off; /* STAMP Follow-Up Timestamp to write with T3, 0 = none */
+	uint8_t *fu; /* STAMP Follow-Up Timestamp to write with T3, NULL = none */
 };
 /* Reflect one TWAMP-Test packet for session s.  t2 is the Rx TSC. */
 enum fp_rx_verdict fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m,

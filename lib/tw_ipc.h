@@ -659,7 +659,7 @@ struct tw_ipc_sender_summary {
 	X(cos_rp, "replies", "RP field non-zero")                                                  \
 	X(fu_n, "replies", "Follow-Up Telemetry naming a reply we got (§4.7)")                     \
 	X(fu_zero, "replies", "Follow-Up Telemetry empty (no previous reply)")                     \
-	X(fu_unmatched, "replies", "Follow-Up Telemetry naming no reply we remember")              \
+	X(fu_unmatched, "replies", "Follow-Up naming no reply we remember, or T3 >= 1 s off")      \
 	X(fu_repeated, "replies", "Follow-Up Telemetry naming a reply already reported")           \
 	X(dm_n, "replies", "Direct Measurement TLVs read (§4.5)")                                  \
 	X(dm_rx_at_first, "replies", "dm_n when dm_first was taken")                               \

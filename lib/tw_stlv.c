@@ -388,6 +388,14 @@ static void on_followup(struct tw_stlv_rx *rx, const uint8_t *v)
 		return;
 	}
 	int64_t corr = ts_ns(t3r, e->ptp) - ts_ns(e->t3, e->ptp);
+	/* The real T3 follows the in-packet one by the reflector's own
+	 * transmit latency (microseconds).  One that is a second or more
+	 * away is not that reply's T3 (a buggy or hostile reflector): it is
+	 * counted as unmatched, and the sums below stay far from overflow. */
+	if (corr <= -TW_STLV_FU_MAX_CORR_NS || corr >= TW_STLV_FU_MAX_CORR_NS) {
+		r->fu_unmatched++;
+		return;
+	}
 	int64_t real = e->rtt_ns - corr;
 	if (!r->fu_n || corr < r->fu_corr_min_ns)
 		r->fu_corr_min_ns = corr;

@@ -43,6 +43,11 @@
 /* RFC 9503 §4 Return Path: one Control Code sub-TLV (header + 4). */
 #define TW_STLV_RP_LEN 8
 
+/* Follow-Up Telemetry (RFC 8972 §4.7): the largest |real T3 - in-packet T3|
+ * taken as the same reply, ns.  A reflector's transmit latency is micro-
+ * seconds; a second bounds the sums of tw_stlv_res far from overflow. */
+#define TW_STLV_FU_MAX_CORR_NS 1000000000ll
+
 /* RFC 8972 §4.2 Location sub-TLV types (IANA "STAMP Sub-TLV Types"). */
 #define TW_STLV_LOC_DST_IP4 5
 #define TW_STLV_LOC_DST_IP6 6
@@ -166,6 +171,8 @@ struct tw_stlv_res {
 	 * two requests in one burst may know the first reply's real T3 only
 	 * after both are sent, so the second names the older one again;
 	 * twinhop-fp does so in authenticated mode only) */
+	/* unmatched: names no reply we remember, or a T3 TW_STLV_FU_MAX_CORR_NS
+	 * or more away from that reply's in-packet T3 */
 	uint64_t fu_n, fu_zero, fu_unmatched, fu_repeated;
 	int64_t fu_corr_sum_ns, fu_corr_min_ns, fu_corr_max_ns; /* real T3 - in-packet T3 */
 	int64_t fu_rtt_pkt_sum_ns, fu_rtt_real_sum_ns;          /* the same replies' RTTs */

@@ -370,6 +370,17 @@ static void test_reply(void)
 	in.refl_seq = 3;
 	tw_stlv_reply(rx, &c, &in);
 	CU_ASSERT_EQUAL(r->fu_unmatched, 1);
+	/* a follow-up naming reply 5 (remembered, not yet followed up) with a
+	 * T3 decades away: not that reply's T3, unmatched, no sum touched
+	 * (fuzz stlv found the signed overflow of the sums) */
+	int64_t corr_sum = r->fu_corr_sum_ns;
+	n = reply(pkt, 7, "00 07 0010 00000005 7fffffff ffffffff 01 000000");
+	in.len = n;
+	in.refl_seq = 7;
+	tw_stlv_reply(rx, &c, &in);
+	CU_ASSERT_EQUAL(r->fu_unmatched, 2);
+	CU_ASSERT_EQUAL(r->fu_n, 1);
+	CU_ASSERT_EQUAL(r->fu_corr_sum_ns, corr_sum);
 	/* a cut area: M counted once, I flags counted */
 	n = reply(pkt, 4, "20 03 0004 00000000 20 05 00");
 	in.len = n;
