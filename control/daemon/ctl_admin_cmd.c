@@ -443,6 +443,9 @@ static void cmd_sessions(struct adm_client *c, uint64_t id)
 			for (int j = 0; j < 16; j++)
 				snprintf(hex + 2 * j, 3, "%02x", ss->ra.sid[j]);
 			ctl_jb_str(&b, "sid", hex);
+			/* RFC 9533: the reflector of a LAG's micro-sessions */
+			if (ss->ra.flags & TW_IPC_SF_MICRO)
+				ctl_jb_bool(&b, "micro", true);
 			ctl_conf_addrport_str(&ctl_srv_peer(k->srv)->remote, s, sizeof(s));
 			ctl_jb_str(&b, "control", s);
 			ctl_reg_flow_str(&ss->ra.flow.local, ss->ra.flow.local_port, s, sizeof(s));
