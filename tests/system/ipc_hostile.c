@@ -192,6 +192,23 @@ static void crafted(void)
 	s = good_sender();
 	s.ecn = 4; /* RFC 3168 §5: a 2-bit field */
 	expect_nack("SENDER_ADD ecn 4", TW_IPC_SENDER_ADD, &s, sizeof(s), TW_E_ARG);
+	/* STAMP TLV templates (IPC version 9): too long, a TLV overrunning the
+	 * area (tw_stlv_fill would write past the packet), a Direct
+	 * Measurement TLV of 8 octets (RFC 8972 §4.5 says 12) */
+	s = good_sender();
+	s.proto = TW_IPC_PROTO_STAMP;
+	s.tlv_len = TW_IPC_STLV_MAX + 1;
+	expect_nack("SENDER_ADD tlv_len 513", TW_IPC_SENDER_ADD, &s, sizeof(s), TW_E_LENGTH);
+	static const uint8_t overrun[8] = {0x80, 5, 0xff, 0xf0, 0, 0, 0, 0};
+	memcpy(s.tlv, overrun, sizeof(overrun));
+	s.tlv_len = sizeof(overrun);
+	expect_nack("SENDER_ADD TLV Length 65520 in an 8-octet area", TW_IPC_SENDER_ADD, &s,
+	            sizeof(s), TW_E_TLV_LENGTH);
+	static const uint8_t dm8[12] = {0x80, 5, 0, 8};
+	memcpy(s.tlv, dm8, sizeof(dm8));
+	s.tlv_len = sizeof(dm8);
+	expect_nack("SENDER_ADD Direct Measurement TLV of 8 octets", TW_IPC_SENDER_ADD, &s,
+	            sizeof(s), TW_E_FIELD);
 
 	struct tw_ipc_reflector_add r = good_reflector();
 	r.pad.padding_len = 0xffffffffu;

@@ -13,6 +13,7 @@
 #include "tw_pkt.h"
 #include "tw_stamp_tlv.h"
 #include "tw_stats.h"
+#include "tw_stlv.h"
 #include "tw_time.h"
 
 #include <stdio.h>
@@ -117,6 +118,27 @@ static void burst_paths(struct tw_crypto_engine *e, struct tw_test_crypto *tc,
 		CHECK(ops[i].rc == TW_OK);
 }
 
+/* The STAMP sender's TLV paths that twinhop-fp's lcore runs per packet
+ * (app/fp_sender.c): fill a template (S_TxC, HMAC TLV), then read the
+ * reflected reply's TLVs back. */
+static void stlv_paths(const struct tw_stlv_tmpl *t, struct tw_stlv_rx *rx,
+                       const struct tw_stlv_ctx *c, struct tw_stamp_auth *sa, uint32_t i)
+{
+	static uint8_t pkt[112 + TW_STLV_MAX];
+	static const uint8_t a[4] = {192, 0, 2, 1}, b[4] = {198, 51, 100, 7};
+	size_t len = 112 + t->len;
+	memset(pkt, 0, 112);
+	memcpy(pkt + 112, t->b, t->len);
+	CHECK(tw_stlv_fill(t, pkt, 112, i + 1, sa) == TW_OK);
+	struct tw_stamp_tlv_in in = {.family = 4, .src_addr = b, .dst_addr = a, .local4 = a,
+				     .fu_have = true, .fu_seq = i, .sa = sa};
+	struct tw_stamp_tlv_out out;
+	CHECK(tw_stamp_tlv_reflect(pkt, len, TW_PKT_STAMP_AUTH, &in, &out) == TW_OK);
+	struct tw_stlv_reply_in ri = {.pkt = pkt, .len = len, .base = 112, .refl_seq = i,
+				      .t3 = 0x83aa7e8000000000ull + i, .rtt_ns = 1000, .tos = 0};
+	tw_stlv_reply(rx, c, &ri);
+}
+
 static void ctl_crypto(struct tw_ctl_crypto *cli, struct tw_ctl_crypto *srv)
 {
 	uint8_t msg[TW_CTL_START_SESSIONS_LEN] = {TW_CTL_CMD_START_SESSIONS};
@@ -148,12 +170,23 @@ int main(int argc, char **argv)
 	struct tw_crypto_engine *eng[2] = {tw_crypto_engine_new(TW_CRYPTO_IMPL_OPENSSL),
 	                                   tw_crypto_engine_new(TW_CRYPTO_IMPL_AUTO)};
 	CHECK(eng[0] && eng[1]);
+	static struct tw_stlv_tmpl tmpl;
+	static struct tw_stlv_rx rx;
+	struct tw_stlv_spec sp[5] = {{.kind = TW_STLV_LOCATION},
+	                             {.kind = TW_STLV_COS, .dscp1 = 46, .ecn = -1},
+	                             {.kind = TW_STLV_DM},
+	                             {.kind = TW_STLV_FOLLOWUP},
+	                             {.kind = TW_STLV_HMAC}};
+	CHECK(tw_stlv_build(sp, 5, 4, true, false, &tmpl, NULL, 0) == TW_OK);
+	tw_stlv_rx_init(&rx);
+	struct tw_stlv_ctx sctx = {.family = 4, .ecn = -1, .sent = &tmpl, .sa = &sa};
 
 	/* The measured part: everything per packet / per message. */
 	for (long i = 0; i < iters; i++) {
 		ctl_codecs();
 		pkt_paths(&tc, &sa);
 		burst_paths(eng[i % 2], &tc, &sa);
+		stlv_paths(&tmpl, &rx, &sctx, &sa, (uint32_t)i);
 		ctl_crypto(cli, srv);
 		int64_t t1 = 1000000000 + i * 1000;
 		CHECK(tw_stats_sent(st, (uint32_t)i, t1) == TW_OK);
@@ -170,6 +203,9 @@ int main(int argc, char **argv)
 		CHECK(tw_errest_decode(tw_errest_encode(1000, false, false), &e) == TW_OK);
 	}
 
+	/* the replies were read whole: every HMAC TLV verified */
+	CHECK(rx.res.replies == (uint64_t)iters && rx.res.hmac_ok == (uint64_t)iters &&
+	      rx.res.hmac_bad == 0 && rx.res.dm_n == (uint64_t)iters);
 	tw_crypto_engine_free(eng[0]);
 	tw_crypto_engine_free(eng[1]);
 	tw_ctl_crypto_free(cli);
