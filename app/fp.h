@@ -113,6 +113,9 @@ struct fp_ctx {
 	bool have_gw4, have_gw6;
 	struct rte_ether_addr mac;
 	int vlan; /* -1: untagged */
+	/* RFC 9533 member-link ID of the port (--member-link-id, 1..65535);
+	 * 0 = none: micro-session reflectors are refused */
+	uint16_t member_link;
 
 	/* timestamps */
 	/* Two copies: the main lcore resyncs the idle one and flips clk_cur

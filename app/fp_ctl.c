@@ -214,6 +214,13 @@ static enum tw_err reflector_add(const struct tw_ipc_reflector_add *q, uint64_t 
 	enum tw_err e = sec_layout(q->proto, q->sec, (q->flags & TW_IPC_SF_SYMMETRIC) != 0, &l, &p);
 	if (e != TW_OK)
 		return e;
+	/* RFC 9533 §4.2: a micro-session reflector answers with our port's
+	 * member link, so it needs one, and packets that hold the IDs. */
+	bool micro = (q->flags & TW_IPC_SF_MICRO) != 0;
+	if (micro && (!fp.member_link || q->proto != TW_IPC_PROTO_TWAMP))
+		return TW_E_ARG;
+	if (micro && q->pad.padding_len < tw_pkt_micro_min_pad(l))
+		return TW_E_LENGTH;
 	struct fp_key k;
 	memset(&k, 0, sizeof(k));
 	k.ipv = fam;
@@ -261,6 +268,7 @@ static enum tw_err reflector_add(const struct tw_ipc_reflector_add *q, uint64_t 
 	s->copy_dscp = (q->flags & TW_IPC_SF_COPY_DSCP) != 0;
 	s->z = (q->flags & TW_IPC_SF_PTP_TS) != 0;
 	s->dscp_ecn = (q->flags & TW_IPC_SF_DSCP_ECN) != 0;
+	s->micro = micro;
 	s->ttl = q->ttl ? q->ttl : 255;
 	s->min_ttl = q->min_ttl;
 	s->pad_len = q->pad.padding_len;
@@ -667,7 +675,9 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, const void *
 		memset(&r, 0, sizeof(r));
 		r.fp_pid = (uint32_t)getpid();
 		r.caps = TW_IPC_CAP_IPV6 | TW_IPC_CAP_CRYPTO | TW_IPC_CAP_SENDER |
-			 (fp.port.ts_mode == FP_TS_HW_DYNFIELD ? TW_IPC_CAP_HW_RX_TS : 0);
+			 (fp.port.ts_mode == FP_TS_HW_DYNFIELD ? TW_IPC_CAP_HW_RX_TS : 0) |
+			 (fp.member_link ? TW_IPC_CAP_MICRO : 0);
+		r.member_link = fp.member_link; /* RFC 9533 */
 		r.n_lcores = (uint16_t)fp.nb_lcores;
 		r.n_ports = 1;
 		r.n_evt_rings = (uint16_t)fp.nb_lcores;

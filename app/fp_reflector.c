@@ -50,6 +50,7 @@ struct fp_refl {
 	struct fp_fu *fu; /* RFC 8972 §4.7 Follow-Up state, NULL = stateless */
 	bool z;		  /* PTP timestamps (RFC 8186) */
 	bool dscp_ecn;	  /* RFC 7750 Sender DSCP and ECN field */
+	bool micro;	  /* RFC 9533 micro-session IDs (generic instance only) */
 	uint8_t dscp, ttl;
 	struct tw_test_crypto *tc; /* TWAMP modes 2/4 */
 	struct tw_stamp_auth *sa;  /* STAMP authenticated */
@@ -611,6 +612,21 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 			return FP_RX_DROP;
 		FP_STAGE_NESTED(lc, crypto, st);
 	}
+	/* RFC 9533 §4.2 (UNVERIFIED layout, tw_pkt_micro_tab): a packet for
+	 * another member link is discarded; else its Sender Micro-session ID
+	 * goes back with ours.  Read before the reflection moves the padding. */
+	uint16_t micro_sid = 0;
+	if (rf->micro) {
+		uint16_t micro_rid;
+		if (!tw_pkt_micro_get(pl, pi->pl_len, l, false, &micro_sid, &micro_rid)) {
+			FP_INC(c, DROP_BAD_LENGTH);
+			return FP_RX_DROP;
+		}
+		if (!tw_pkt_micro_refl_accept(micro_rid, fp.member_link)) {
+			FP_INC(c, DROP_MICRO_LINK);
+			return FP_RX_DROP;
+		}
+	}
 	bool late_t3 = t3_is_late(l, p);
 	uint64_t t2 = t2_wire(lc, t2_tsc, z);
 	size_t cap = pl_cap(m, pi);
@@ -643,6 +659,15 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 	 * checksum is summed in full for such sessions. */
 	if (rf->dscp_ecn && tw_pkt_set_dscp_ecn(pl, (size_t)r, l, pi->tos))
 		cs.incr = false;
+	if (rf->micro) {
+		/* before protection (inside mode 4's encrypted region); past
+		 * the open base, so the checksum is summed in full */
+		if (!tw_pkt_micro_put(pl, (size_t)r, l, true, micro_sid, fp.member_link)) {
+			FP_INC(c, DROP_NO_ROOM);
+			return FP_RX_DROP;
+		}
+		cs.incr = false;
+	}
 	if (tw_pkt_is_stamp(l)) {
 		/* RFC 8972 §4: echo every TLV, answer the ones we process */
 		if ((size_t)r > tw_pkt_reflector_base(l)) {
@@ -732,7 +757,8 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 		return FP_RX_DROP;
 	}
 	enum fp_rx_verdict v;
-	if (s->layout == TW_PKT_TWAMP_OPEN && s->prot == TW_PKT_PROT_NONE) {
+	/* RFC 9533 micro-sessions take the generic instance below */
+	if (s->layout == TW_PKT_TWAMP_OPEN && s->prot == TW_PKT_PROT_NONE && !s->micro) {
 		/* the same as below, with the layout and protection as
 		 * constants (open sessions carry no crypto entry) */
 		const struct fp_refl rf = {
@@ -758,6 +784,7 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 									     : NULL,
 			.z = s->z,
 			.dscp_ecn = s->dscp_ecn,
+			.micro = s->micro,
 			.dscp = reply_dscp(s->copy_dscp, s->dscp, pi),
 			.ttl = s->ttl,
 			.tc = s->crypto ? &s->crypto->tc : NULL,

@@ -92,6 +92,8 @@ static void usage(const char *prog)
 	       "  --addr IP[/LEN]         the port's IPv4 and/or IPv6 address (repeat)\n"
 	       "  --gw IP                 next hop for off-link sender destinations\n"
 	       "  --vlan ID               802.1Q VLAN of the addresses (default untagged)\n"
+	       "  --member-link-id N      RFC 9533 member link (1..65535) of the port in its\n"
+	       "                          LAG: enables TWAMP micro-session reflection\n"
 	       "  --tap NAME              kernel interface of the exception path\n"
 	       "  --light-port N[:stateless][:stamp|:light]  TWAMP-Light/STAMP reflection on UDP port N\n"
 	       "  --rx-timestamp hw|tsc   override the profile's Rx timestamp source\n"
@@ -430,7 +432,7 @@ static int parse_app(int argc, char **argv)
 		O_PROFILE = 256, O_PVAR, O_SHM, O_ADDR, O_GW, O_VLAN, O_TAP, O_LIGHT, O_LPROTO,
 		O_LSEC, O_LKEY, O_LAES, O_KEYFILE, O_REFL, O_SEND, O_RECORD, O_EXITDONE, O_DURATION,
 		O_STATS, O_IDLE, O_IDLE_SPIN, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_CTL_LCORE, O_HELP,
-		O_SHM_GROUP, O_SHM_MODE, O_CRYPTO, O_SCHED
+		O_SHM_GROUP, O_SHM_MODE, O_CRYPTO, O_SCHED, O_MEMBER_LINK
 	};
 	static const struct option lo[] = {
 		{"profile", 1, 0, O_PROFILE}, {"pvar", 1, 0, O_PVAR}, {"shm", 1, 0, O_SHM},
@@ -448,6 +450,7 @@ static int parse_app(int argc, char **argv)
 		{"max-light-peers", 1, 0, O_MAXPEER}, {"counters", 0, 0, O_COUNTERS},
 		{"rx-timestamp", 1, 0, O_RXTS}, {"ctl-lcore", 0, 0, O_CTL_LCORE},
 		{"crypto", 1, 0, O_CRYPTO}, {"sched-stats", 1, 0, O_SCHED},
+		{"member-link-id", 1, 0, O_MEMBER_LINK},
 		{"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
 	int c;
 	optind = 1;
@@ -513,6 +516,18 @@ static int parse_app(int argc, char **argv)
 		case O_TAP:
 			opt.tap = optarg;
 			break;
+		case O_MEMBER_LINK: {
+			/* RFC 9533: the port's member link in its LAG; 0 is the
+			 * "unknown" Reflector Micro-session ID, so 1..65535 */
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || v < 1 || v > 65535) {
+				fprintf(stderr, "--member-link-id %s: a number 1..65535\n", optarg);
+				return -1;
+			}
+			fp.member_link = (uint16_t)v;
+			break;
+		}
 		case O_LIGHT: {
 			if (opt.n_light >= FP_MAX_LIGHT)
 				return -1;

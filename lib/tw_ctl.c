@@ -213,7 +213,8 @@ enum tw_err tw_ctl_request_tw_session_encode(const struct tw_ctl_request_tw_sess
 		return TW_E_FIELD;
 	if (!tw_ctl_typep_valid(m->type_p))
 		return TW_E_TYPEP;
-	tw_wr_u8(&w, TW_CTL_CMD_REQUEST_TW_SESSION);
+	/* RFC 9533 §4.1: the same message, Command 11 */
+	tw_wr_u8(&w, m->micro ? TW_CTL_CMD_REQUEST_TW_MICRO : TW_CTL_CMD_REQUEST_TW_SESSION);
 	tw_wr_u8(&w, m->sender_addr.ipvn); /* high nibble MBZ */
 	tw_wr_u8(&w, m->conf_sender);
 	tw_wr_u8(&w, m->conf_receiver);
@@ -269,7 +270,8 @@ enum tw_err tw_ctl_request_tw_session_decode(const uint8_t *buf, size_t len,
 	tw_rd_bytes(&r, m->hmac, sizeof m->hmac);
 	if (!tw_rd_ok(&r))
 		return TW_E_TRUNCATED;
-	if (cmd != TW_CTL_CMD_REQUEST_TW_SESSION)
+	m->micro = cmd == TW_CTL_CMD_REQUEST_TW_MICRO;
+	if (cmd != TW_CTL_CMD_REQUEST_TW_SESSION && !m->micro)
 		return TW_E_COMMAND;
 	/* Every check below maps to Accept-Session Accept=3 at the server
 	 * (§2.7, §2.8, §8 server 6) — unlike twampd, which stays silent. */
@@ -541,6 +543,7 @@ enum tw_err tw_ctl_cmd_peek(const uint8_t *block, size_t len, uint8_t *cmd, size
 	*cmd = block[0];
 	switch (block[0]) {
 	case TW_CTL_CMD_REQUEST_TW_SESSION:
+	case TW_CTL_CMD_REQUEST_TW_MICRO: /* RFC 9533 §4.1: the same 112 octets */
 		*msglen = TW_CTL_REQUEST_TW_SESSION_LEN;
 		return TW_OK;
 	case TW_CTL_CMD_START_SESSIONS:
@@ -558,7 +561,7 @@ enum tw_err tw_ctl_cmd_peek(const uint8_t *block, size_t len, uint8_t *cmd, size
 		return *msglen ? TW_OK : TW_E_LENGTH;
 	default:
 		/* 0, 1 (OWAMP Request-Session), 4 (Fetch), 6, the server-only
-		 * acks 8/10, 11 (micro-sessions, unimplemented) and unassigned:
+		 * acks 8/10 and unassigned:
 		 * the length is unknown, so consume one block and answer
 		 * Accept-Session/Accept=3, as twampd does (§2.13). */
 		*msglen = TW_CTL_BLOCK_LEN;

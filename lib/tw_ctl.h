@@ -94,7 +94,7 @@
 #define TW_CTL_CMD_START_N_ACK        8  /* RFC 5938, server -> client */
 #define TW_CTL_CMD_STOP_N_SESSIONS    9  /* RFC 5938 */
 #define TW_CTL_CMD_STOP_N_ACK         10 /* RFC 5938, server -> client */
-#define TW_CTL_CMD_REQUEST_TW_MICRO   11 /* RFC 9533, layout not implemented */
+#define TW_CTL_CMD_REQUEST_TW_MICRO   11 /* RFC 9533 §4.1 Request-TW-Micro-Sessions */
 
 /* ---- Accept values (wire ref §2.6; RFC 4656 §3.3) ------------------------ */
 
@@ -144,8 +144,11 @@ struct tw_ctl_server_start {
 	uint64_t start_time; /* NTP 32.32 */
 };
 
-/* Request-TW-Session, 112 octets (wire ref §2.7, RFC 5357 §3.5). */
+/* Request-TW-Session, 112 octets (wire ref §2.7, RFC 5357 §3.5).  RFC 9533
+ * §4.1 Request-TW-Micro-Sessions has the same layout with Command 11: one
+ * SID for every micro-session of a LAG (lib/tw_pkt.h tw_pkt_micro_tab). */
 struct tw_ctl_request_tw_session {
+	bool micro;            /* Command 11 (RFC 9533 §4.1) instead of 5 */
 	uint8_t conf_sender;   /* must be 0 in TWAMP */
 	uint8_t conf_receiver; /* must be 0 in TWAMP */
 	uint32_t num_slots;    /* must be 0 in TWAMP */
@@ -231,7 +234,8 @@ enum tw_err tw_ctl_server_start_decode(const uint8_t *buf, size_t len,
                                        struct tw_ctl_server_start *m);
 
 /*
- * Errors in this order: TW_E_COMMAND (octet 0 != 5), TW_E_IPVN (not 4/6, or
+ * Errors in this order: TW_E_COMMAND (octet 0 neither 5 nor 11; 11 sets
+ * m->micro), TW_E_IPVN (not 4/6, or
  * sender/receiver ipvn differ when encoding), TW_E_FIELD (Conf-Sender,
  * Conf-Receiver, Slots or Packets non-zero), TW_E_TYPEP (bits outside
  * 0x3F000000).  The server answers all of them with Accept=3 (§2.7, §2.8).
@@ -284,9 +288,10 @@ enum tw_err tw_ctl_n_sessions_decode(const uint8_t *buf, size_t len, uint8_t exp
  * Server side: given (at least) the first decrypted 16-octet block of a client
  * command, report the command number and the total message length, so the
  * server reads exactly the rest of the message and keeps the CBC stream in
- * step.  Request-TW-Session -> 112, Start/Stop-Sessions -> 32, Start-N/Stop-N
+ * step.  Request-TW-Session and RFC 9533 Request-TW-Micro-Sessions (11) ->
+ * 112, Start/Stop-Sessions -> 32, Start-N/Stop-N
  * -> 32+16N with N from octets 12..15 (N > TW_CTL_N_MAX -> TW_E_LENGTH, *len
- * 0).  Any other number (0, 1, 4, 6, 8, 10, 11..255) -> TW_E_COMMAND with
+ * 0).  Any other number (0, 1, 4, 6, 8, 10, 12..255) -> TW_E_COMMAND with
  * *len = 16: like twampd (§2.13) the server consumes that one block and
  * answers Accept-Session with Accept=3.  len < 16 -> TW_E_TRUNCATED.
  */
@@ -295,7 +300,8 @@ enum tw_err tw_ctl_cmd_peek(const uint8_t *block, size_t len, uint8_t *cmd, size
 /*
  * Client side: length of the server's reply to a command we sent, given
  * (at least) the first decrypted 16-octet block of that reply.
- * sent Request-TW-Session -> 48 (Accept-Session); Start-Sessions -> 32
+ * sent Request-TW-Session or -Micro-Sessions -> 48 (Accept-Session, also
+ * from a server without RFC 9533, §2.13); Start-Sessions -> 32
  * (Start-Ack); Start-N/Stop-N -> 32+16N if the block starts with the matching
  * ack number (8/10), or 48 if it starts with an Accept value (0..5): a server
  * without RFC 5938 answers Accept-Session/Accept=3 as for any unknown command

@@ -142,12 +142,30 @@ static enum tw_err v_port_config(const struct tw_ipc_port_config *m, uint32_t *b
 			BAD(TW_E_ARG, T, dscp);                                                    \
 	} while (0)
 
+/* The TWAMP test-packet layout of a session's security mode and flags. */
+static enum tw_pkt_layout tw_ipc_twamp_layout(uint8_t sec, uint16_t flags)
+{
+	bool auth = sec == TW_IPC_SEC_AUTH || sec == TW_IPC_SEC_ENC;
+	if (flags & TW_IPC_SF_SYMMETRIC)
+		return auth ? TW_PKT_TWAMP_SYM_AUTH : TW_PKT_TWAMP_SYM_OPEN;
+	return auth ? TW_PKT_TWAMP_AUTH : TW_PKT_TWAMP_OPEN;
+}
+
 static enum tw_err v_reflector_add(const struct tw_ipc_reflector_add *m, uint32_t *bad)
 {
 	V_SESSION_COMMON(struct tw_ipc_reflector_add, m);
 	/* RFC 7750 is a TWAMP-Control mode: no Light/STAMP packet has the field */
 	if ((m->flags & TW_IPC_SF_DSCP_ECN) && m->proto != TW_IPC_PROTO_TWAMP)
 		BAD(TW_E_ARG, struct tw_ipc_reflector_add, flags);
+	if (m->flags & TW_IPC_SF_MICRO) {
+		/* RFC 9533 §4.2: TWAMP only, and both packets must hold the
+		 * micro-session IDs, or the fast path would read or write them
+		 * past the packet (UNVERIFIED layout, tw_pkt_micro_tab). */
+		if (m->proto != TW_IPC_PROTO_TWAMP)
+			BAD(TW_E_ARG, struct tw_ipc_reflector_add, flags);
+		if (m->pad.padding_len < tw_pkt_micro_min_pad(tw_ipc_twamp_layout(m->sec, m->flags)))
+			BAD(TW_E_LENGTH, struct tw_ipc_reflector_add, pad.padding_len);
+	}
 	return TW_OK;
 }
 

@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 9
+#define TW_IPC_VERSION 10
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -156,6 +156,14 @@ enum tw_ipc_sec {
  * DSCP and ECN field (lib/tw_pkt.h tw_pkt_dscp_ecn_off); a TWAMP sender
  * reads it back (tw_ipc_result.tos_fwd, TW_IPC_RES_TOS_FWD). */
 #define TW_IPC_SF_DSCP_ECN   0x0080u
+/* RFC 9533 LAG micro-sessions (Request-TW-Micro-Sessions, §4.1): a TWAMP
+ * reflector discards (DROP_MICRO_LINK) a packet whose non-zero Reflector
+ * Micro-session ID is not its port's member link (HELLO_REPLY.member_link),
+ * and writes the Sender Micro-session ID back with its own member link
+ * (lib/tw_pkt.h tw_pkt_micro_tab, UNVERIFIED layout).  Needs TWAMP, a
+ * Padding Length of at least tw_pkt_micro_min_pad() and a fast path with a
+ * member link (else NACK TW_E_ARG). */
+#define TW_IPC_SF_MICRO      0x0100u
 
 /* An IPv4 or IPv6 address. */
 struct tw_ipc_addr {
@@ -455,7 +463,9 @@ enum tw_ipc_cnt_sev {
 	X(STAMP_REPLY_TLV_SHORT, WARN, "packets",                                                  \
 	  "STAMP replies whose TLV area is shorter than the one we sent (RFC 8972 §4)")            \
 	X(STAMP_REPLY_TLV_HMAC_FAIL, WARN, "packets",                                              \
-	  "STAMP replies whose HMAC TLV is missing or fails (RFC 8972 §4.8)")
+	  "STAMP replies whose HMAC TLV is missing or fails (RFC 8972 §4.8)")                      \
+	X(DROP_MICRO_LINK, DROP, "packets",                                                        \
+	  "micro-session packet for another member link: Reflector Micro-session ID (RFC 9533)")
 
 /* clang-format off */
 enum tw_ipc_cnt {
@@ -501,6 +511,7 @@ static inline uint64_t tw_ipc_cnt_get(const struct tw_ipc_counters *b, enum tw_i
 #define TW_IPC_CAP_IPV6     0x0004u
 #define TW_IPC_CAP_CRYPTO   0x0008u /* AUTH/ENC test sessions supported */
 #define TW_IPC_CAP_SENDER   0x0010u /* SENDER_ADD supported */
+#define TW_IPC_CAP_MICRO    0x0020u /* RFC 9533 micro-sessions: member_link set */
 
 struct tw_ipc_hello_reply {
 	uint32_t fp_pid;       /* process id of the fast path */
@@ -508,7 +519,7 @@ struct tw_ipc_hello_reply {
 	uint16_t n_lcores;     /* counter blocks in use (= lcores that forward) */
 	uint16_t n_ports;      /* fast-path ports */
 	uint16_t n_evt_rings;  /* event rings in the region */
-	uint16_t pad0;         /* MBZ */
+	uint16_t member_link;  /* RFC 9533 member-link ID of the port (1..65535); 0 = none */
 	uint32_t max_sessions; /* session table size */
 	uint32_t pad1;         /* MBZ */
 	uint64_t tsc_hz;       /* TSC frequency, Hz (informative) */

@@ -65,11 +65,23 @@ struct cli_sess_cfg {
 	 * the negotiated base mode (TW_CTL_MODE_*; 0 for Light/STAMP) and SID. */
 	uint32_t twamp_mode;
 	uint8_t sid[16];
+	/* RFC 9533 LAG micro-session (socket engine): every micro-session of
+	 * one Request-TW-Micro-Sessions shares the UDP socket of the first
+	 * (micro_lead, an earlier index or this one); its packets carry
+	 * micro_sid and micro_rid (0 = the reflector's ID is not known), and
+	 * replies are given to it by their Sender Micro-session ID. */
+	bool micro;
+	uint16_t micro_sid, micro_rid;
+	unsigned micro_lead;
 };
 
 /* Per-session engine counters (beyond what tw_stats sees). */
 struct cli_engine_counters {
 	uint64_t tx, tx_err, rx, rx_short, rx_hmac, rx_errest, rx_foreign;
+	/* RFC 9533 §4.2, replies discarded: a Sender Micro-session ID that is
+	 * none of ours (counted on the socket's first micro-session), a
+	 * Reflector Micro-session ID other than the one expected */
+	uint64_t rx_micro_unknown, rx_micro_ref;
 	/* Replies accepted although shorter than the reflector base: they end
 	 * inside the Sender TTL tail (wire ref §11b.7, nokia/twampy), so the
 	 * forward hop count is unknown.  no_ttl_len: the shortest seen. */

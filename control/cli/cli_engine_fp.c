@@ -56,6 +56,12 @@ static int fp_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, 
                   size_t errlen)
 {
 	(void)idx;
+	if (cfg->micro) {
+		snprintf(err, errlen,
+		         "fastpath engine: the fast-path sender does not send RFC 9533 "
+		         "micro-session IDs; use --engine socket with --micro-sessions");
+		return -1;
+	}
 	if (cfg->layout != TW_PKT_TWAMP_OPEN && cfg->layout != TW_PKT_TWAMP_AUTH &&
 	    !tw_pkt_is_stamp(cfg->layout)) {
 		snprintf(err, errlen,

@@ -29,6 +29,7 @@
 
 struct sock_sess {
 	int fd;
+	bool shared; /* RFC 9533: fd is the micro_lead's, not ours to close or poll */
 	uint8_t *tx; /* base + padding, padding filled once */
 	size_t tx_len;
 	size_t rx_cap;
@@ -196,6 +197,28 @@ static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg
 	if (s->tlv)
 		memcpy(s->tx + base, s->tlv->b, s->tlv->len);
 
+	if (cfg->micro) {
+		size_t mo = tw_pkt_micro_off(cfg->layout, false);
+		if (!mo || s->tx_len < mo + TW_PKT_MICRO_IDS_LEN || cfg->micro_lead > idx ||
+		    !e->cfg[cfg->micro_lead].micro) {
+			snprintf(err, errlen,
+			         "micro-session: packets of %zu octets cannot hold the "
+			         "RFC 9533 IDs",
+			         s->tx_len);
+			return -1;
+		}
+		/* what lies before the IDs in the padding is MBZ (RFC 9533 §4.2) */
+		if (mo > base)
+			memset(s->tx + base, 0, mo - base);
+		if (cfg->micro_lead != idx) {
+			/* one 5-tuple for the whole LAG (RFC 9533 §4.1) */
+			s->fd = p->s[cfg->micro_lead].fd;
+			s->shared = true;
+			cfg->local = e->cfg[cfg->micro_lead].local;
+			cfg->local_len = e->cfg[cfg->micro_lead].local_len;
+			return 0;
+		}
+	}
 	s->fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -220,7 +243,7 @@ static int sock_set_peer(struct cli_engine *e, unsigned idx, char *err, size_t e
 	size_t base = tw_pkt_sender_base(cfg->layout);
 	/* RFC 6038 Server Octets go first in the padding so the reflector
 	 * returns them (§4.6); known only after Accept-Session. */
-	if (cfg->server_octets && cfg->padding >= 2)
+	if (cfg->server_octets && cfg->padding >= 2 && !cfg->micro)
 		tw_put_be16(s->tx + base, cfg->server_octets);
 	/* Test keys come from the SID (§3.5), i.e. after Accept-Session too. */
 	if (cfg->prot != TW_PKT_PROT_NONE && !s->crypto && !s->stamp_auth) {
@@ -242,6 +265,8 @@ static int sock_set_peer(struct cli_engine *e, unsigned idx, char *err, size_t e
 		s->sreg = tw_pkt_region(cfg->layout, false, cfg->prot);
 		s->rreg = tw_pkt_region(cfg->layout, true, cfg->prot);
 	}
+	if (s->shared)
+		return 0; /* the micro_lead's socket, connected by it */
 	if (connect(s->fd, (struct sockaddr *)&cfg->peer, cfg->peer_len) < 0) {
 		snprintf(err, errlen, "connect test socket to the reflector: %s", strerror(errno));
 		return -1;
@@ -295,6 +320,9 @@ static void send_one(struct cli_engine *e, struct sock_priv *p, unsigned i,
 	if (late_ts) {
 		/* Mode 2: HMAC first, timestamp afterwards (§3.6). */
 		tw_pkt_sender_encode(cfg->layout, &ps, s->tx, s->tx_len);
+		if (cfg->micro) /* RFC 9533 §4.2 */
+			tw_pkt_micro_put(s->tx, s->tx_len, cfg->layout, false, cfg->micro_sid,
+			                 cfg->micro_rid);
 		tw_test_protect(&s->tc, s->tx, s->tx_len, s->sreg.enc_len, s->sreg.hmac_off);
 		tw_time_now_ts(&p->sync, &ts);
 		tw_put_be64(s->tx + g->s_ts, tw_ts_wire(&ts, cfg->ptp));
@@ -305,6 +333,10 @@ static void send_one(struct cli_engine *e, struct sock_priv *p, unsigned i,
 		ps.ts = tw_ts_wire(&ts, cfg->ptp);
 		ps.errest = tw_ts_errest(&ts, cfg->ptp);
 		tw_pkt_sender_encode(cfg->layout, &ps, s->tx, s->tx_len);
+		/* RFC 9533 §4.2: before protection (inside mode 4's 0..31) */
+		if (cfg->micro)
+			tw_pkt_micro_put(s->tx, s->tx_len, cfg->layout, false, cfg->micro_sid,
+			                 cfg->micro_rid);
 		/* RFC 8972 §4.5 S_TxC: this packet included; §4.8 HMAC TLV
 		 * over the Sequence Number just written. */
 		if (s->tlv)
@@ -327,12 +359,47 @@ static void send_one(struct cli_engine *e, struct sock_priv *p, unsigned i,
 	s->seq++;
 }
 
-static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
+/*
+ * RFC 9533 §4.2: the micro-session of the LAG sharing socket `lead` that a
+ * (verified, decoded) reply of len octets belongs to; -1 when it is
+ * discarded, counted by name: its Sender Micro-session ID is none of ours
+ * (rx_micro_unknown, on the lead), or its Reflector Micro-session ID is not
+ * the one that micro-session expects (rx_micro_ref); too short for the
+ * IDs counts as rx_short.
+ */
+static int micro_demux(struct cli_engine *e, unsigned lead, const uint8_t *buf, size_t len)
+{
+	uint16_t sids[CLI_ENGINE_SESSIONS_MAX], rids[CLI_ENGINE_SESSIONS_MAX], gs, gr;
+	unsigned idx[CLI_ENGINE_SESSIONS_MAX], n = 0, k = 0;
+	if (!tw_pkt_micro_get(buf, len, e->cfg[lead].layout, true, &gs, &gr)) {
+		e->cnt[lead].rx_short++;
+		return -1;
+	}
+	for (unsigned j = 0; j < e->n; j++)
+		if (e->cfg[j].micro && e->cfg[j].micro_lead == lead) {
+			sids[n] = e->cfg[j].micro_sid;
+			rids[n] = e->cfg[j].micro_rid;
+			idx[n++] = j;
+		}
+	switch (tw_pkt_micro_match(sids, rids, n, gs, gr, &k)) {
+	case TW_PKT_MICRO_OK:
+		return (int)idx[k];
+	case TW_PKT_MICRO_WRONG_REF:
+		e->cnt[idx[k]].rx_micro_ref++;
+		return -1;
+	default:
+		e->cnt[lead].rx_micro_unknown++;
+		return -1;
+	}
+}
+
+static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned lead,
                      const struct cli_engine_cb *cb, uint8_t *buf)
 {
-	struct sock_sess *s = &p->s[i];
-	struct cli_sess_cfg *cfg = &e->cfg[i];
 	for (;;) {
+		unsigned i = lead; /* the micro-session a reply belongs to, below */
+		struct sock_sess *s = &p->s[i];
+		struct cli_sess_cfg *cfg = &e->cfg[i];
 		union {
 			char b[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) * 4];
 			struct cmsghdr align;
@@ -364,7 +431,8 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 		}
 		if (t4 < 0)
 			t4 = tw_time_now_ns();
-		e->cnt[i].rx++;
+		if (!cfg->micro)
+			e->cnt[i].rx++;
 		/* Below the echoed sender part there is nothing to measure; between
 		 * it and the base only the Sender TTL is missing (§11b.7). */
 		if ((size_t)n < tw_pkt_reflector_echo_len(cfg->layout)) {
@@ -391,6 +459,15 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned i,
 			/* Multiplier 0: corrupt timestamps (§5.2). */
 			e->cnt[i].rx_errest++;
 			continue;
+		}
+		if (cfg->micro) {
+			int k = micro_demux(e, lead, buf, (size_t)n);
+			if (k < 0)
+				continue;
+			i = (unsigned)k;
+			s = &p->s[i];
+			cfg = &e->cfg[i];
+			e->cnt[i].rx++;
 		}
 		if (short_by)
 			cli_engine_count_no_ttl(&e->cnt[i], (size_t)n);
@@ -471,7 +548,8 @@ static int sock_run(struct cli_engine *e, const struct cli_engine_cb *cb,
 		p->s[i].next = now + e->cfg[i].start_offset_ns + (int64_t)i * 1000;
 		p->s[i].t_end =
 		    e->cfg[i].duration_ns > 0 ? p->s[i].next + e->cfg[i].duration_ns : INT64_MAX;
-		pfd[i].fd = p->s[i].fd;
+		/* a shared micro-session socket is read once, by its lead */
+		pfd[i].fd = p->s[i].shared ? -1 : p->s[i].fd;
 		pfd[i].events = POLLIN;
 		if (e->cfg[i].loss_timeout_ns > loss_to)
 			loss_to = e->cfg[i].loss_timeout_ns;
@@ -540,7 +618,7 @@ static void sock_free(struct cli_engine *e)
 	for (unsigned i = 0; i < CLI_ENGINE_SESSIONS_MAX; i++) {
 		struct sock_sess *s = &p->s[i];
 		if (i < e->n || s->tx || s->tlv || s->tlv_rx) {
-			if (s->fd > 0)
+			if (s->fd > 0 && !s->shared)
 				close(s->fd);
 			free(s->tx);
 			free(s->seen);

@@ -57,6 +57,47 @@ int cli_parse_target(const char *t, bool need_port, char *host, size_t hcap, cha
 	return 0;
 }
 
+int cli_parse_micro(const char *s, struct cli_conn *c, char *err, size_t errlen)
+{
+	c->n_micro = 0;
+	const char *p = s;
+	while (*p) {
+		char *end;
+		unsigned long sid = strtoul(p, &end, 10), rid;
+		if (end == p || *end != ':' || sid < 1 || sid > 65535)
+			goto bad;
+		p = end + 1;
+		rid = strtoul(p, &end, 10);
+		if (end == p || (*end && *end != ',') || rid > 65535)
+			goto bad;
+		if (c->n_micro >= CLI_ENGINE_SESSIONS_MAX) {
+			snprintf(err, errlen, "--micro-sessions: at most %d",
+			         CLI_ENGINE_SESSIONS_MAX);
+			return -1;
+		}
+		for (unsigned k = 0; k < c->n_micro; k++)
+			if (c->micro_s[k] == sid) {
+				snprintf(err, errlen,
+				         "--micro-sessions: Sender Micro-session ID %lu twice",
+				         sid);
+				return -1;
+			}
+		c->micro_s[c->n_micro] = (uint16_t)sid;
+		c->micro_r[c->n_micro++] = (uint16_t)rid;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			goto bad;
+	}
+	if (c->n_micro)
+		return 0;
+bad:
+	snprintf(err, errlen,
+	         "--micro-sessions '%s': want S:R,S:R,... (S = our member link 1..65535, "
+	         "R = the reflector's 0..65535, 0 = not known)",
+	         s);
+	return -1;
+}
+
 /* The bench warm-up in packets: cli_bench plans warmup_ns as a whole number
  * of intervals, the first sequence numbers of the session. */
 static uint64_t plan_warm_pkts(const struct cli_plan *p)
@@ -279,6 +320,14 @@ static void engine_drops(const struct cli_engine *e)
 			    "%llu, zero error estimate %llu",
 			    i + 1, (unsigned long long)c->tx_err, (unsigned long long)c->rx_short,
 			    (unsigned long long)c->rx_hmac, (unsigned long long)c->rx_errest);
+		/* RFC 9533 §4.2: replies discarded by their micro-session IDs */
+		if (c && (c->rx_micro_unknown || c->rx_micro_ref))
+			cli_err("s%u: micro-session %u:%u: discarded %llu replies whose Reflector "
+			        "Micro-session ID was not %u, %llu with an unknown Sender "
+			        "Micro-session ID (RFC 9533)",
+			        i + 1, e->cfg[i].micro_sid, e->cfg[i].micro_rid,
+			        (unsigned long long)c->rx_micro_ref, e->cfg[i].micro_rid,
+			        (unsigned long long)c->rx_micro_unknown);
 		/* Wire ref §11b.7: accepted, but say what was missing, once. */
 		size_t base = tw_pkt_reflector_base(e->cfg[i].layout);
 		if (c && c->rx_no_ttl && c->rx_no_ttl_len < base)
@@ -416,7 +465,15 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 	tw_ctl_mode_format(mode, out->mode, sizeof(out->mode));
 	bool secure_test = base == TW_CTL_MODE_AUTH || base == TW_CTL_MODE_ENCRYPTED;
 	bool sym = mode & TW_CTL_MODE_SYMMETRICAL;
-	t.individual = out->individual = (mode & TW_CTL_MODE_INDIV_SESSIONS) != 0;
+	/* RFC 9533 §4.1: one Request-TW-Micro-Sessions, one SID, for every
+	 * micro-session; Start/Stop-Sessions as usual (so no Start-N/Stop-N
+	 * per micro-session, even if RFC 5938 was negotiated). */
+	bool micro = o->n_micro > 0;
+	if (micro && n != o->n_micro) {
+		cli_err("internal: %u sessions for %u micro-sessions", n, o->n_micro);
+		goto out;
+	}
+	t.individual = out->individual = (mode & TW_CTL_MODE_INDIV_SESSIONS) != 0 && !micro;
 	enum tw_pkt_layout layout = secure_test ? (sym ? TW_PKT_TWAMP_SYM_AUTH : TW_PKT_TWAMP_AUTH)
 	                                        : (sym ? TW_PKT_TWAMP_SYM_OPEN : TW_PKT_TWAMP_OPEN);
 	/* Default padding makes both directions the same size (§4.5). */
@@ -426,6 +483,11 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 	bool dscp_ecn = (mode & TW_CTL_MODE_DSCP_ECN) != 0;
 	if (dscp_ecn && defpad < tw_pkt_dscp_ecn_min_pad(layout))
 		defpad = tw_pkt_dscp_ecn_min_pad(layout);
+	/* RFC 9533 §4.2: both packets must hold the micro-session IDs
+	 * (UNVERIFIED layout, lib/tw_pkt.h tw_pkt_micro_tab) */
+	uint32_t micro_pad = micro ? tw_pkt_micro_min_pad(layout) : 0;
+	if (defpad < micro_pad)
+		defpad = micro_pad;
 	for (unsigned i = 0; i < n; i++) {
 		const struct cli_plan *pl = &plan[i];
 		struct cli_sess_cfg sc = {0};
@@ -437,8 +499,21 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		          : base == TW_CTL_MODE_ENCRYPTED ? TW_PKT_PROT_ENC
 		                                          : TW_PKT_PROT_NONE;
 		sc.padding = pl->padding == CLI_PAD_DEFAULT ? defpad : pl->padding;
+		if (sc.padding < micro_pad) {
+			cli_err(
+			    "--padding %u: micro-sessions need at least %u in mode %s (RFC 9533 "
+			    "IDs in both packets)",
+			    sc.padding, micro_pad, out->mode);
+			goto out;
+		}
 		fill_cfg(&sc, pl, m->cfg.loss_timeout_ns);
 		sc.dscp_ecn = dscp_ecn;
+		if (micro) {
+			sc.micro = true;
+			sc.micro_sid = o->micro_s[i];
+			sc.micro_rid = o->micro_r[i];
+			sc.micro_lead = 0; /* the LAG's one 5-tuple: session 0's socket */
+		}
 		/* RFC 8186 §2: negotiated, our Session-Sender timestamps in
 		 * the truncated PTP format too (Z = 1 in its Error Estimate). */
 		sc.ptp = (mode & TW_CTL_MODE_PTPV2) != 0;
@@ -447,7 +522,10 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 			cli_err("%s", err);
 			goto out;
 		}
+		if (micro && i > 0)
+			goto peer; /* the one Request-TW-Micro-Sessions was sent for session 0 */
 		struct ctl_client_req r = {0};
+		r.micro = micro;
 		r.ipvn = loc.ss_family == AF_INET6 ? 6 : 4;
 		/* Zero addresses mean "the control connection's" (RFC 4656
 		 * §3.5), as twping -Z sends them. */
@@ -467,9 +545,18 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 			cli_err("internal: cannot encode Request-TW-Session");
 			goto out;
 		}
-		if (drive(fd, c, CTL_CLIENT_ACCEPT, o->timeout, stop) < 0)
+		if (drive(fd, c, CTL_CLIENT_ACCEPT, o->timeout, stop) < 0) {
+			if (micro && ctl_client_error(c) == CTL_CLIENT_E_SESSION_REJECTED &&
+			    ctl_client_accept(c) == TW_CTL_ACCEPT_NOT_SUPPORTED)
+				cli_err(
+				    "%s refused Request-TW-Micro-Sessions (Accept=3): no RFC 9533 "
+				    "micro-session support there, or the padding cannot hold "
+				    "the IDs",
+				    o->target);
 			goto fail;
-		const struct ctl_client_sess *cs = ctl_client_session(c, i);
+		}
+	peer:;
+		const struct ctl_client_sess *cs = ctl_client_session(c, micro ? 0 : i);
 		struct sockaddr_storage peer = srv;
 		sa_port(&peer, cs->port);
 		/* Keys, SID and Server Octets exist only now; engines apply them in set_peer. */
@@ -485,9 +572,12 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 			cli_err("%s", err);
 			goto out;
 		}
-		char sid[33];
+		char sid[48];
 		for (int k = 0; k < 16; k++)
 			snprintf(sid + 2 * k, 3, "%02x", cs->sid[k]);
+		/* micro-sessions share the SID: the name adds their IDs */
+		if (micro)
+			snprintf(sid + 32, sizeof(sid) - 32, "/%u:%u", sc.micro_sid, sc.micro_rid);
 		sess_info(m, i, &e->cfg[i], sid, out->mode);
 	}
 	if (cli_meas_start(m, err, sizeof(err)) < 0) {
@@ -505,7 +595,13 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 	           drive(fd, c, CTL_CLIENT_START_ACK, o->timeout, stop) < 0) {
 		goto fail;
 	}
-	if (!o->quiet)
+	if (!o->quiet && micro)
+		fprintf(
+		    stderr,
+		    "twinhop: %s: mode %s, %u micro-session%s of one session started (RFC 9533, "
+		    "engine %s)\n",
+		    o->target, out->mode, n, n == 1 ? "" : "s", cli_engine_name(e));
+	else if (!o->quiet)
 		fprintf(stderr, "twinhop: %s: mode %s, %u session%s started (engine %s%s)\n",
 		        o->target, out->mode, n, n == 1 ? "" : "s", cli_engine_name(e),
 		        t.individual ? ", Start-N/Stop-N" : "");

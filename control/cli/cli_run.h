@@ -29,7 +29,18 @@ struct cli_conn {
 	int64_t stagger_ns; /* session i starts i * stagger after the first */
 	bool zero_addr;     /* Request-TW-Session with zero addresses (§2.7, twping -Z) */
 	bool quiet;
+	/* RFC 9533 LAG micro-sessions (--micro-sessions S:R,...): when n_micro
+	 * is set, one Request-TW-Micro-Sessions replaces the per-session
+	 * requests and session i of the run is micro-session i, sending
+	 * Sender Micro-session ID micro_s[i] and Reflector ID micro_r[i]
+	 * (0 = not known); the run's n is n_micro. */
+	unsigned n_micro;
+	uint16_t micro_s[CLI_ENGINE_SESSIONS_MAX], micro_r[CLI_ENGINE_SESSIONS_MAX];
 };
+
+/* "S:R,S:R,..." (S 1..65535 unique, R 0..65535) into c->micro_*; -1 with
+ * err on a syntax error. */
+int cli_parse_micro(const char *s, struct cli_conn *c, char *err, size_t errlen);
 
 /* One session to run.  Layout and protection follow the negotiated mode
  * (TWAMP) or are the caller's (Light/STAMP: layout, prot, stamp key). */

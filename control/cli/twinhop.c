@@ -77,6 +77,7 @@ struct opts {
 	int dscp;
 	int ecn; /* RFC 3168 §5 codepoint of test packets, 0..3 */
 	unsigned sessions;
+	const char *micro; /* --micro-sessions S:R,... (RFC 9533) */
 	double timeout;
 	double loss_timeout;
 	int family;
@@ -135,6 +136,9 @@ static void usage_opts(FILE *f)
 	      "  --dscp N           DSCP of test packets (Type-P)\n"
 	      "  --ecn E            ECN of test packets: not-ect, ect0, ect1, ce or 0..3\n"
 	      "  --sessions N       parallel test sessions (default 1)\n"
+	      "  --micro-sessions S:R[,S:R...]  measure: RFC 9533 LAG micro-sessions in one\n"
+	      "                     Request-TW-Micro-Sessions, one result each; S = our\n"
+	      "                     member link 1..65535, R = the reflector's (0 = unknown)\n"
 	      "  --stagger S        start session i i*S seconds after the first (Start-N\n"
 	      "                     per session when --features indiv is negotiated)\n"
 	      "  -Z, --zero-addresses  zero Sender/Receiver Address in Request-TW-Session\n"
@@ -291,6 +295,7 @@ enum {
 	O_DSCP,
 	O_ECN,
 	O_SESSIONS,
+	O_MICRO,
 	O_TIMEOUT,
 	O_LOSS,
 	O_ENGINE,
@@ -330,6 +335,7 @@ static const struct option long_opts[] = {
     {"dscp", required_argument, 0, O_DSCP},
     {"ecn", required_argument, 0, O_ECN},
     {"sessions", required_argument, 0, O_SESSIONS},
+    {"micro-sessions", required_argument, 0, O_MICRO},
     {"timeout", required_argument, 0, O_TIMEOUT},
     {"loss-timeout", required_argument, 0, O_LOSS},
     {"engine", required_argument, 0, O_ENGINE},
@@ -473,6 +479,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, int npos)
 				return -1;
 			}
 			o->sessions = (unsigned)v;
+			break;
+		case O_MICRO:
+			o->micro = optarg;
 			break;
 		case O_TIMEOUT:
 			if (!num(optarg, 0.01, 3600, &v)) {
@@ -790,6 +799,20 @@ static int cmd_measure(int argc, char **argv)
 	int rc = conn_from_opts(&o, &conn);
 	if (rc)
 		return rc;
+	if (o.micro) {
+		/* RFC 9533: one run session per micro-session, one control session */
+		char err[256];
+		if (o.sessions != 1) {
+			die_msg(
+			    "--micro-sessions and --sessions: the micro-sessions are the sessions");
+			return EXIT_USAGE;
+		}
+		if (cli_parse_micro(o.micro, &conn, err, sizeof(err)) < 0) {
+			die_msg("%s", err);
+			return EXIT_USAGE;
+		}
+		o.sessions = conn.n_micro;
+	}
 	if (o.stagger > 0 && !(o.features & TW_CTL_MODE_INDIV_SESSIONS) && !o.quiet)
 		fprintf(stderr, "twinhop: --stagger without --features indiv: sessions start one "
 		                "after another, but under one Start-Sessions\n");
@@ -808,6 +831,10 @@ static int cmd_light_send(int argc, char **argv)
 	struct opts o;
 	if (parse_opts(argc, argv, &o, 1) < 0)
 		return EXIT_USAGE;
+	if (o.micro) {
+		die_msg("--micro-sessions is for measure (RFC 9533 needs TWAMP-Control)");
+		return EXIT_USAGE;
+	}
 	struct cli_conn conn;
 	int rc = conn_from_opts(&o, &conn);
 	if (rc)
@@ -869,6 +896,10 @@ static int cmd_bench(int argc, char **argv)
 	struct opts o;
 	if (parse_opts(argc, argv, &o, 2) < 0)
 		return EXIT_USAGE;
+	if (o.micro) {
+		die_msg("--micro-sessions is for measure, not bench");
+		return EXIT_USAGE;
+	}
 	if (o.ntlv) {
 		die_msg("--tlv is for light-send --stamp");
 		return EXIT_USAGE;

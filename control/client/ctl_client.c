@@ -655,6 +655,7 @@ enum ctl_client_err ctl_client_request(struct ctl_client *c, const struct ctl_cl
 	q.start_time = r->start_time;
 	q.timeout = r->timeout;
 	q.type_p = tw_ctl_typep_from_dscp(r->dscp);
+	q.micro = r->micro; /* RFC 9533 §4.1: the same message, command 11 */
 	if (c->mode & TW_CTL_MODE_REFLECT_OCTETS) {
 		q.octets_to_reflect = r->octets_to_reflect;
 		q.padding_to_reflect = r->padding_to_reflect;

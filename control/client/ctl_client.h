@@ -111,6 +111,7 @@ struct ctl_client_req {
 	uint64_t timeout;            /* NTP 32.32 duration */
 	uint16_t octets_to_reflect;  /* RFC 6038; sent only if negotiated */
 	uint16_t padding_to_reflect; /* RFC 6038; sent only if negotiated */
+	bool micro; /* RFC 9533 §4.1: send Request-TW-Micro-Sessions (command 11) */
 };
 
 /* One accepted session. */

@@ -240,6 +240,9 @@ static void cmd_status(struct adm_client *c, uint64_t id)
 	ctl_jb_u64(&b, "evt_ring_used", st.evt_ring_used);
 	if (st.tsc_hz)
 		ctl_jb_u64(&b, "tsc_hz", st.tsc_hz);
+	/* RFC 9533: the member link micro-sessions are reflected on */
+	if (st.member_link)
+		ctl_jb_u64(&b, "member_link", st.member_link);
 	ctl_jb_obj_end(&b);
 	ctl_jb_u64(&b, "connections", d->n_conns);
 	ctl_jb_u64(&b, "sessions", n_sess);
@@ -440,6 +443,9 @@ static void cmd_sessions(struct adm_client *c, uint64_t id)
 			for (int j = 0; j < 16; j++)
 				snprintf(hex + 2 * j, 3, "%02x", ss->ra.sid[j]);
 			ctl_jb_str(&b, "sid", hex);
+			/* RFC 9533: the reflector of a LAG's micro-sessions */
+			if (ss->ra.flags & TW_IPC_SF_MICRO)
+				ctl_jb_bool(&b, "micro", true);
 			ctl_conf_addrport_str(&ctl_srv_peer(k->srv)->remote, s, sizeof(s));
 			ctl_jb_str(&b, "control", s);
 			ctl_reg_flow_str(&ss->ra.flow.local, ss->ra.flow.local_port, s, sizeof(s));

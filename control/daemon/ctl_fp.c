@@ -249,6 +249,7 @@ static void dispatch(struct ctl_fp *fp, const struct tw_ipc_hdr *h, const void *
 		struct tw_ipc_hello_reply hr;
 		memcpy(&hr, payload, sizeof(hr));
 		fp->st.tsc_hz = hr.tsc_hz;
+		fp->st.member_link = (hr.caps & TW_IPC_CAP_MICRO) ? hr.member_link : 0;
 		return;
 	}
 	if (h->id && (h->type == TW_IPC_STATS || h->type == TW_IPC_COUNTERS)) {

@@ -81,7 +81,9 @@ struct ctl_fp_stats {
 	 * rings (0 when detached). */
 	uint64_t pending, cmd_ring_used, evt_ring_used;
 	uint32_t grace_ms;
-	uint32_t pad0;
+	/* RFC 9533 member-link ID of the fast path's port (HELLO_REPLY
+	 * TW_IPC_CAP_MICRO), 0 = none: micro-sessions refused */
+	uint32_t member_link;
 };
 void ctl_fp_stats(const struct ctl_fp *fp, struct ctl_fp_stats *st);
 

@@ -15,6 +15,7 @@
 
 #include "ctl_log.h"
 #include "tw_crypto.h"
+#include "tw_pkt.h"
 #include "tw_time.h"
 
 /* Input buffer: the largest message (Start-N with N = TW_CTL_N_MAX) plus
@@ -477,8 +478,8 @@ static bool sender_is_peer(const struct ctl_srv *s, const struct tw_ctl_addr *a)
 static void req_refuse(struct ctl_srv *s, uint8_t accept, enum ctl_cnt why)
 {
 	count(s, why);
-	log_info("control %u: Request-TW-Session refused: %s (Accept=%u)",
-	         ctl_sa_port(&s->peer.remote), ctl_cnt_name(why), accept);
+	log_info("control %u: %s refused: %s (Accept=%u)", ctl_sa_port(&s->peer.remote),
+	         tw_ctl_cmd_name(s->cur_cmd), ctl_cnt_name(why), accept);
 	send_accept_session(s, accept, 0, NULL, 0);
 }
 
@@ -506,6 +507,31 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 	uint32_t base_len = (base == TW_CTL_MODE_AUTH || base == TW_CTL_MODE_ENCRYPTED)
 	                        ? SRV_SENDER_BASE_AUTH
 	                        : SRV_SENDER_BASE_OPEN;
+	if (r.micro) {
+		/* RFC 9533 §4.1: one reflector session (one SID) for every
+		 * micro-session of the client's LAG; the fast path tells them
+		 * apart by the IDs in the packets (§4.2).  Without a member
+		 * link we cannot take part: Accept=3, as a server without
+		 * RFC 9533 answers, but the whole message was read. */
+		count(s, CTL_CNT_REQ_MICRO);
+		uint16_t link = s->env->ops->member_link ? s->env->ops->member_link(s->env->ctx) : 0;
+		if (!link) {
+			req_refuse(s, TW_CTL_ACCEPT_NOT_SUPPORTED, CTL_CNT_REQ_MICRO_UNSUPPORTED);
+			return;
+		}
+		bool auth = base == TW_CTL_MODE_AUTH || base == TW_CTL_MODE_ENCRYPTED;
+		bool sym = (s->mode & TW_CTL_MODE_SYMMETRICAL) != 0;
+		enum tw_pkt_layout l = auth ? (sym ? TW_PKT_TWAMP_SYM_AUTH : TW_PKT_TWAMP_AUTH)
+		                            : (sym ? TW_PKT_TWAMP_SYM_OPEN : TW_PKT_TWAMP_OPEN);
+		/* Both packets must hold the IDs (UNVERIFIED layout,
+		 * tw_pkt_micro_tab); RFC 6038 padding reflection would copy
+		 * sender padding over them, so it is refused too. */
+		if (r.padding_length < tw_pkt_micro_min_pad(l) ||
+		    ((s->mode & TW_CTL_MODE_REFLECT_OCTETS) && r.padding_to_reflect)) {
+			req_refuse(s, TW_CTL_ACCEPT_NOT_SUPPORTED, CTL_CNT_REQ_MICRO_PADDING);
+			return;
+		}
+	}
 	uint32_t udp_max = r.sender_addr.ipvn == 4 ? SRV_UDP_MAX_V4 : SRV_UDP_MAX_V6;
 	if (r.padding_length > udp_max - base_len) { /* §11.2 */
 		req_refuse(s, TW_CTL_ACCEPT_NOT_SUPPORTED, CTL_CNT_REQ_PADDING);
@@ -586,6 +612,9 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 	 * clock is fit for it (docs/control.md, "PTPv2 timestamps"). */
 	if (s->mode & TW_CTL_MODE_PTPV2)
 		ra->flags |= TW_IPC_SF_PTP_TS;
+	/* RFC 9533 §4.2: check and write the micro-session IDs */
+	if (r.micro)
+		ra->flags |= TW_IPC_SF_MICRO;
 	if (base == TW_CTL_MODE_AUTH || base == TW_CTL_MODE_ENCRYPTED) {
 		if (tw_crypto_test_keys(ra->sid, s->aes_key, s->hmac_key, ra->keys.aes,
 		                        ra->keys.hmac) != TW_OK) {
@@ -800,9 +829,10 @@ static bool reprog_reply(struct ctl_srv *s, uint32_t req, enum tw_err err, uint6
 			/* TW_E_SYS: the fast path went away again; the next
 			 * attach sends it once more. */
 			count(s, CTL_CNT_FP_REPROGRAM_FAILED);
-			log_warnx("control %u: session %u: the restarted fast path refused it (%s): "
-			          "ended",
-			          ctl_sa_port(&s->peer.remote), ss->id, tw_errname(err));
+			log_warnx(
+			    "control %u: session %u: the restarted fast path refused it (%s): "
+			    "ended",
+			    ctl_sa_port(&s->peer.remote), ss->id, tw_errname(err));
 			ss->state = CTL_SESS_ENDED;
 			if (!any_running(s) && s->env->ended_ms)
 				s->ended_deadline = now_ms + s->env->ended_ms;
@@ -830,8 +860,8 @@ unsigned ctl_srv_fp_reattached(struct ctl_srv *s, uint64_t now_ms)
 		 * reflector reboot would show it. */
 		if (ss->state == CTL_SESS_STARTED)
 			ra.flags |= TW_IPC_SF_START_NOW;
-		ss->reprog_req = s->env->ops->fp_send(s->env->ctx, s, TW_IPC_REFLECTOR_ADD, &ra,
-		                                      sizeof(ra));
+		ss->reprog_req =
+		    s->env->ops->fp_send(s->env->ctx, s, TW_IPC_REFLECTOR_ADD, &ra, sizeof(ra));
 		if (ss->reprog_req) {
 			sent++;
 			continue;
@@ -898,7 +928,8 @@ static void handle_cmd(struct ctl_srv *s, uint8_t *msg, size_t len, uint64_t now
 {
 	uint8_t cmd = s->cur_cmd;
 	bool indiv = (s->mode & TW_CTL_MODE_INDIV_SESSIONS) != 0;
-	bool known = cmd == TW_CTL_CMD_REQUEST_TW_SESSION || cmd == TW_CTL_CMD_START_SESSIONS ||
+	bool request = cmd == TW_CTL_CMD_REQUEST_TW_SESSION || cmd == TW_CTL_CMD_REQUEST_TW_MICRO;
+	bool known = request || cmd == TW_CTL_CMD_START_SESSIONS ||
 	             cmd == TW_CTL_CMD_STOP_SESSIONS || cmd == TW_CTL_CMD_START_N_SESSIONS ||
 	             cmd == TW_CTL_CMD_STOP_N_SESSIONS;
 
@@ -907,7 +938,7 @@ static void handle_cmd(struct ctl_srv *s, uint8_t *msg, size_t len, uint64_t now
 		 * individual-session commands and new requests) make sense;
 		 * twampd drops the connection for anything else (§2.13). */
 		bool ok = cmd == TW_CTL_CMD_STOP_SESSIONS ||
-		          (indiv && (cmd == TW_CTL_CMD_REQUEST_TW_SESSION ||
+		          (indiv && (request ||
 		                     cmd == TW_CTL_CMD_START_N_SESSIONS ||
 		                     cmd == TW_CTL_CMD_STOP_N_SESSIONS));
 		if (!ok) {
@@ -937,6 +968,7 @@ static void handle_cmd(struct ctl_srv *s, uint8_t *msg, size_t len, uint64_t now
 	}
 	switch (cmd) {
 	case TW_CTL_CMD_REQUEST_TW_SESSION:
+	case TW_CTL_CMD_REQUEST_TW_MICRO: /* RFC 9533 §4.1: the same layout */
 		handle_request(s, msg, now_ms);
 		break;
 	case TW_CTL_CMD_START_SESSIONS:

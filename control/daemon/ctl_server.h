@@ -47,7 +47,7 @@
 	X(SETUP_KEYID, "unknown KeyID: Server-Start Accept=1")                                     \
 	X(SETUP_CHALLENGE, "Token does not hold the challenge (wrong secret): Accept=1")           \
 	X(SETUP_CRYPTO, "crypto library failure during set-up: Server-Start Accept=2")             \
-	X(CMD_UNKNOWN, "command 0,1,4,6,8,10,11..255: one block read, Accept-Session Accept=3")    \
+	X(CMD_UNKNOWN, "command 0,1,4,6,8,10,12..255: one block read, Accept-Session Accept=3")    \
 	X(CMD_NOT_NEGOTIATED, "Start-N/Stop-N without RFC 5938 negotiated: Accept-Session 3")      \
 	X(STOP_NOT_RUNNING, "Stop-Sessions with no test running: Accept-Session Accept=3")         \
 	X(START_NO_SESSIONS, "Start-Sessions with no accepted session: Start-Ack Accept=3")        \
@@ -81,8 +81,7 @@
 	X(FP_DELETED_GONE, "sessions freed because the fast path went away (or twinhopd stops)")   \
 	X(FP_SESSION_ENDED, "sessions ended by the fast path (REFWAIT, error)")                    \
 	X(FP_REPROGRAMMED, "sessions programmed again into a restarted fast path")                 \
-	X(FP_REPROGRAM_FAILED,                                                                     \
-	  "sessions the restarted fast path refused (or ring full): ended")                        \
+	X(FP_REPROGRAM_FAILED, "sessions the restarted fast path refused (or ring full): ended")   \
 	X(METRICS_OK, "metrics endpoint: GET/HEAD /metrics answered 200")                          \
 	X(METRICS_BAD_REQUEST, "metrics endpoint: malformed or oversized HTTP request: 400")       \
 	X(METRICS_NOT_FOUND, "metrics endpoint: path other than /metrics: 404")                    \
@@ -93,10 +92,10 @@
 	X(ADMIN_IDLE, "read-only admin client: no request, no subscription in admin-idle-timeout") \
 	X(STATS_FAILED, "STATS_REQUEST poll not sent, NACKed or unanswered")                       \
 	X(RELOAD_OK, "SIGHUP: configuration reloaded")                                             \
-	X(RELOAD_FAILED, "SIGHUP: new configuration rejected, the running one kept")              \
+	X(RELOAD_FAILED, "SIGHUP: new configuration rejected, the running one kept")               \
 	X(CONN_PER_ADDRESS, "max-connections-per-address reached: greeting with Modes 0")          \
 	X(CONN_EVICTED, "table full: oldest unauthenticated connection closed for a new one")      \
-	X(CONN_ACCEPT_FAILED, "accept() failed (out of descriptors or memory): retried later")    \
+	X(CONN_ACCEPT_FAILED, "accept() failed (out of descriptors or memory): retried later")     \
 	X(SETUP_TIMEOUT, "no Set-Up-Response within setup-timeout: closed")                        \
 	X(ENDED_TIMEOUT, "every session ended, no command for ended-timeout: closed")              \
 	X(RANDOM_FAILED, "random-number generator failed: that connection closed")                 \
@@ -107,7 +106,12 @@
 	X(CC_LOST, "control-client: connection closed, reset or malformed message")                \
 	X(CC_FP_FAILED, "control-client: the fast path refused a sender or is not attached")       \
 	X(CC_STARTED, "control-client: sessions started and every sender programmed")              \
-	X(CC_STOPPED, "control-client: Stop-Sessions sent (deleted, or every sender ended)")
+	X(CC_STOPPED, "control-client: Stop-Sessions sent (deleted, or every sender ended)")       \
+	X(REQ_MICRO, "Request-TW-Micro-Sessions (RFC 9533) read: 112 octets, one SID per LAG")     \
+	X(REQ_MICRO_UNSUPPORTED,                                                                   \
+	  "Request-TW-Micro-Sessions but the fast path has no --member-link-id: Accept=3")         \
+	X(REQ_MICRO_PADDING,                                                                       \
+	  "Request-TW-Micro-Sessions whose packets cannot hold the IDs (padding): Accept=3")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,
@@ -157,6 +161,10 @@ struct ctl_srv_ops {
 	 * after Stop-Sessions, §2.14): the quota counts sessions until then. */
 	void (*sess_retire)(void *ctx, uint32_t session, const struct tw_ipc_flow *flow,
 	                    const struct ctl_peer *client, uint64_t at_ms);
+	/* RFC 9533: member-link ID of the fast path's port (1..65535), 0 when
+	 * it has none; NULL = none.  Without one, Request-TW-Micro-Sessions is
+	 * refused with Accept=3 (REQ_MICRO_UNSUPPORTED). */
+	uint16_t (*member_link)(void *ctx);
 	/* Random octets (challenge, salt, IV, SID); NULL = tw_crypto_random.
 	 * Tests inject a failing one: a failure closes that connection. */
 	enum tw_err (*random)(void *ctx, void *buf, size_t len);

@@ -98,6 +98,17 @@ static bool op_third_party_ok(void *ctx, const struct ctl_peer *p)
 	return ctl_conf_third_party(&d->conf, &p->remote);
 }
 
+/* RFC 9533: the member link of the attached fast path's port, 0 = none. */
+static uint16_t op_member_link(void *ctx)
+{
+	struct ctl_daemon *d = ctx;
+	struct ctl_fp_stats st;
+	if (!ctl_fp_attached(d->fp))
+		return 0;
+	ctl_fp_stats(d->fp, &st);
+	return (uint16_t)st.member_link;
+}
+
 static void op_client_give(void *ctx, const struct ctl_peer *p)
 {
 	(void)ctx;
@@ -265,6 +276,7 @@ static const struct ctl_srv_ops srv_ops = {
     .session_id = op_session_id,
     .fp_send = op_fp_send,
     .sess_retire = op_sess_retire,
+    .member_link = op_member_link,
 };
 
 /* ---- TWAMP-Control connections ------------------------------------------------------- */

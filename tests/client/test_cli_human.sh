@@ -36,6 +36,29 @@ err_case "unexpected argument" "^twinhop status: unexpected argument 'now'" stat
 err_case "unknown action" "^twinhop sender: unknown action 'frob'" sender frob 1
 err_case "session id not a number" "^twinhop light: del: session ID 'x' is not a number" light del x
 err_case "top: bad interval" "^twinhop top: --interval" top --interval 0
+# RFC 9533 --micro-sessions: value errors name the syntax, exit 2, nothing sent
+micro_case() { # NAME REGEX ARGS...
+	local name=$1 re=$2
+	shift 2
+	"$TWINHOP" "$@" >"$TMP/o" 2>"$TMP/e"
+	local rc=$?
+	if [ $rc = 2 ] && grep -Eq -- "$re" "$TMP/e" && [ ! -s "$TMP/o" ]; then
+		ok "$name"
+	else
+		echo "rc $rc" >>"$TMP/e"
+		ko "$name" "$TMP/e"
+	fi
+}
+micro_case "--micro-sessions: Sender ID 0 refused" "want S:R,S:R" measure 127.0.0.1 --micro-sessions 0:1
+micro_case "--micro-sessions: no R" "want S:R,S:R" measure 127.0.0.1 --micro-sessions 1
+micro_case "--micro-sessions: trailing comma" "want S:R,S:R" measure 127.0.0.1 --micro-sessions 1:2,
+micro_case "--micro-sessions: R above 65535" "want S:R,S:R" measure 127.0.0.1 --micro-sessions 1:65536
+micro_case "--micro-sessions: a Sender ID twice" "Sender Micro-session ID 1 twice" \
+	measure 127.0.0.1 --micro-sessions 1:0,1:2
+micro_case "--micro-sessions with --sessions" "the micro-sessions are the sessions" \
+	measure 127.0.0.1 --micro-sessions 1:0 --sessions 2
+micro_case "--micro-sessions is for measure" "is for measure" \
+	light-send 127.0.0.1:862 --micro-sessions 1:0
 for c in measure light-send bench status sessions counters top light sender admin; do
 	"$TWINHOP" $c --help >"$TMP/h" 2>&1
 	rc=$?

@@ -40,6 +40,7 @@ static struct fake {
 	uint16_t port_hi;  /* test-ports 20000..port_hi */
 	bool third_party;  /* answer of third_party_ok */
 	bool defer_retire; /* keep retired sessions (flow, quota) until retire_done() */
+	uint16_t member_link; /* answer of member_link (RFC 9533), 0 = none */
 	struct {
 		uint32_t session;
 		uint16_t port;
@@ -140,7 +141,14 @@ static void f_retire(void *ctx, uint32_t session, const struct tw_ipc_flow *flow
 		retire_done(fk.n_del - 1);
 }
 
-static const struct ctl_srv_ops ops = {.key_lookup = f_key,
+static uint16_t f_member_link(void *ctx)
+{
+	(void)ctx;
+	return fk.member_link;
+}
+
+static const struct ctl_srv_ops ops = {.member_link = f_member_link,
+                                       .key_lookup = f_key,
                                        .flow_reserve = f_flow,
                                        .third_party_ok = f_third_party,
                                        .client_take = f_take,
@@ -545,6 +553,82 @@ static void test_dscp_ecn_ptp_modes(void)
 	cli_close(&c);
 }
 
+/*
+ * RFC 9533 §4.1 Request-TW-Micro-Sessions (command 11): the 112 octets are
+ * read whatever the answer, so the stream stays in step; without a member
+ * link, or with a Padding Length whose packets cannot hold the IDs
+ * (tw_pkt_micro_min_pad: 34 open, 0 authenticated, 7 open Symmetrical
+ * Size), Accept=3 and a named counter; else REFLECTOR_ADD with
+ * TW_IPC_SF_MICRO, and the next plain request is a plain session.
+ */
+static void test_micro_sessions(void)
+{
+	static const struct {
+		const char *what;
+		uint32_t offered, mode;
+		uint16_t link;
+		uint32_t padding;
+		uint16_t reflect_pad;
+		int accept;
+		enum ctl_cnt cnt;
+	} t[] = {
+	    {"no member link", 0x1, 0x1, 0, 64, 0, 3, CTL_CNT_REQ_MICRO_UNSUPPORTED},
+	    {"open, padding 33", 0x1, 0x1, 7, 33, 0, 3, CTL_CNT_REQ_MICRO_PADDING},
+	    {"open, padding 34", 0x1, 0x1, 7, 34, 0, 0, CTL_CNT_SESSIONS_ACCEPTED},
+	    {"mixed, padding 33", 0x8, 0x8, 7, 33, 0, 3, CTL_CNT_REQ_MICRO_PADDING},
+	    {"auth, padding 0", 0x2, 0x2, 7, 0, 0, 0, CTL_CNT_SESSIONS_ACCEPTED},
+	    {"encrypted, padding 0", 0x4, 0x4, 9, 0, 0, 0, CTL_CNT_SESSIONS_ACCEPTED},
+	    {"symmetrical open, padding 6", 0x41, 0x41, 7, 6, 0, 3, CTL_CNT_REQ_MICRO_PADDING},
+	    {"symmetrical open, padding 7", 0x41, 0x41, 7, 7, 0, 0, CTL_CNT_SESSIONS_ACCEPTED},
+	    {"reflect octets asked", 0x21, 0x21, 7, 64, 1, 3, CTL_CNT_REQ_MICRO_PADDING},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct cli c;
+		struct tw_ctl_accept_session a;
+		struct tw_ctl_request_tw_session r = good_req();
+		env_reset();
+		fk.member_link = t[i].link;
+		bool key = (t[i].mode & 0x6) != 0 || (t[i].mode & 0x8);
+		CU_ASSERT_EQUAL_FATAL(cli_open(&c, t[i].offered, t[i].mode, key ? "alice" : "",
+		                               key ? "testsecret" : ""),
+		                      0);
+		r.micro = true;
+		r.padding_length = t[i].padding;
+		r.padding_to_reflect = t[i].reflect_pad;
+		r.octets_to_reflect = t[i].reflect_pad ? 2 : 0;
+		int got = accept_one(&c, &r, &a);
+		if (got != t[i].accept || cnt.c[t[i].cnt] != 1)
+			printf("\n  %s: Accept %d, %s = %llu\n", t[i].what, got,
+			       ctl_cnt_name(t[i].cnt), (unsigned long long)cnt.c[t[i].cnt]);
+		CU_ASSERT_EQUAL(got, t[i].accept);
+		CU_ASSERT_EQUAL(cnt.c[t[i].cnt], 1);
+		CU_ASSERT_EQUAL(cnt.c[CTL_CNT_REQ_MICRO], 1);
+		CU_ASSERT_EQUAL(cnt.c[CTL_CNT_CMD_UNKNOWN], 0);
+		if (t[i].accept == 0) {
+			struct tw_ipc_reflector_add ra;
+			CU_ASSERT_EQUAL_FATAL(fk.rec[0].type, TW_IPC_REFLECTOR_ADD);
+			memcpy(&ra, fk.rec[0].payload, sizeof(ra));
+			CU_ASSERT(ra.flags & TW_IPC_SF_MICRO);
+			CU_ASSERT_EQUAL(ra.pad.padding_len, t[i].padding);
+			CU_ASSERT_EQUAL(ra.proto, TW_IPC_PROTO_TWAMP);
+		} else {
+			CU_ASSERT_EQUAL(fk.n_rec, 0);
+		}
+		/* in step: a plain Request-TW-Session next is a plain session */
+		fk.member_link = 7;
+		struct tw_ctl_request_tw_session p = good_req();
+		p.sender_port = 9001;
+		unsigned before = fk.n_rec;
+		CU_ASSERT_EQUAL(accept_one(&c, &p, NULL), 0);
+		CU_ASSERT_EQUAL_FATAL(fk.n_rec, before + 1);
+		struct tw_ipc_reflector_add rb;
+		memcpy(&rb, fk.rec[before].payload, sizeof(rb));
+		CU_ASSERT_EQUAL(rb.flags & TW_IPC_SF_MICRO, 0);
+		CU_ASSERT(no_output(&c));
+		cli_close(&c);
+	}
+}
+
 static void test_greeting_modes_zero(void)
 {
 	struct cli c;
@@ -577,7 +661,7 @@ static void test_bad_commands(void)
 	    {"command 6", {6}, 16, R_ACCEPT, 3, false, CTL_CNT_CMD_UNKNOWN},
 	    {"command 8 (Start-N-Ack)", {8}, 16, R_ACCEPT, 3, false, CTL_CNT_CMD_UNKNOWN},
 	    {"command 10 (Stop-N-Ack)", {10}, 16, R_ACCEPT, 3, false, CTL_CNT_CMD_UNKNOWN},
-	    {"command 11 (micro sessions)", {11}, 16, R_ACCEPT, 3, false, CTL_CNT_CMD_UNKNOWN},
+	    {"command 12 (unassigned)", {12}, 16, R_ACCEPT, 3, false, CTL_CNT_CMD_UNKNOWN},
 	    {"command 255", {255}, 16, R_ACCEPT, 3, false, CTL_CNT_CMD_UNKNOWN},
 	    {"Stop-Sessions before Start", {3}, 32, R_ACCEPT, 3, false, CTL_CNT_STOP_NOT_RUNNING},
 	    {"Start-Sessions, no session",
@@ -1457,6 +1541,7 @@ int main(void)
 	    {"setup_table", test_setup_table},
 	    {"greeting_modes_zero", test_greeting_modes_zero},
 	    {"RFC 7750 / RFC 8186 mode bits to REFLECTOR_ADD flags", test_dscp_ecn_ptp_modes},
+	    {"RFC 9533 Request-TW-Micro-Sessions (command 11)", test_micro_sessions},
 	    {"bad_commands", test_bad_commands},
 	    {"bad_requests", test_bad_requests},
 	    {"bad_hmac", test_bad_hmac},

@@ -29,8 +29,8 @@ def is_closed(s, timeout=2.0):
         return False
 
 
-def request(ipvn=4, conf=0, slots=0, packets=0, typep=0x2E000000, padding=0, rport=30050):
-    b = struct.pack("!BBBBII HH", 5, ipvn, conf, 0, slots, packets, 9000, rport)
+def request(ipvn=4, conf=0, slots=0, packets=0, typep=0x2E000000, padding=0, rport=30050, cmd=5):
+    b = struct.pack("!BBBBII HH", cmd, ipvn, conf, 0, slots, packets, 9000, rport)
     b += bytes(32) + bytes(16)  # zero addresses, SID
     b += struct.pack("!I Q Q I", padding, 0, 3 << 32, typep) + bytes(8) + bytes(16)
     assert len(b) == 112
@@ -105,7 +105,9 @@ def main():
         ("command 1 (OWAMP Request-Session)", bytes([1]) + bytes(15), 3),
         ("command 4 (Fetch-Session)", bytes([4]) + bytes(15), 3),
         ("command 6", bytes([6]) + bytes(15), 3),
-        ("command 11", bytes([11]) + bytes(15), 3),
+        ("command 12", bytes([12]) + bytes(15), 3),
+        # RFC 9533 §4.1: all 112 octets read; this fast path has no member link
+        ("Request-TW-Micro-Sessions, no member link", request(cmd=11, padding=64), 3),
         ("command 255", bytes([255]) + bytes(15), 3),
         ("Stop-Sessions before Start", bytes([3]) + bytes(31), 3),
         ("Start-N without RFC 5938", bytes([7]) + bytes(31), 3),
@@ -188,6 +190,8 @@ def main():
     check(cnt.get("CMD_NOT_NEGOTIATED") == 1, "counter CMD_NOT_NEGOTIATED = 1")
     check(cnt.get("REQ_IPVN") == 1 and cnt.get("REQ_FIELD") == 3 and cnt.get("REQ_TYPEP") == 1
           and cnt.get("REQ_PADDING") == 1, "request counters")
+    check(cnt.get("REQ_MICRO") == 1 and cnt.get("REQ_MICRO_UNSUPPORTED") == 1,
+          "micro-session counters (RFC 9533)")
     check(cnt.get("SETUP_MODE") == 1 and cnt.get("SETUP_MODE_ZERO") == 1, "set-up counters")
     check(cnt.get("CMD_DURING_TEST") == 1, "counter CMD_DURING_TEST = 1")
     r = admin(sock, [{"id": 2, "cmd": "show-status"}])

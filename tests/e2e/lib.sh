@@ -227,7 +227,8 @@ afpacket_net() {
 # Namespace R: twinhop-fp reflecting on the af_packet end of a veth ($VR),
 # its TAP twh-t0 carrying 10.N.0.1/24 and fd00:N::1/64, twinhopd on those
 # addresses attached via --shm.  Namespace C: the veth peer ($VC) with
-# 10.N.0.2/24 and fd00:N::2/64.  Sets NSR NSC VR VC SHM.
+# 10.N.0.2/24 and fd00:N::2/64.  Sets NSR NSC VR VC SHM.  $FP_EXTRA (unquoted)
+# adds twinhop-fp options (e2e-micro-sessions: --member-link-id).
 topo_afpacket() {
 	local N=$1
 	afpacket_net "$N"
@@ -235,7 +236,8 @@ topo_afpacket() {
 	ip netns exec "$NSR" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix twh-e$N-$$ \
 		--log-level=user1,notice -- \
 		--profile "$PROFILES/net_af_packet.conf" --pvar iface="$VR" --shm "$SHM" \
-		--addr 10.$N.0.1/24 --addr fd00:$N::1/64 --tap twh-t0 --counters >"$TMP/fp.log" 2>&1 &
+		--addr 10.$N.0.1/24 --addr fd00:$N::1/64 --tap twh-t0 --counters $FP_EXTRA \
+		>"$TMP/fp.log" 2>&1 &
 	PIDS+=($!)
 	wait_for "$TMP/fp.log" READY
 	expect "fast path (reflector, af_packet) started" grep -q READY "$TMP/fp.log"

@@ -99,6 +99,8 @@ static void fuzz_request(const uint8_t *buf, size_t len)
 		return;
 	FUZZ_ASSERT(m.sender_addr.ipvn == 4 || m.sender_addr.ipvn == 6);
 	FUZZ_ASSERT(tw_ctl_typep_valid(m.type_p));
+	/* RFC 9533 §4.1: command 11 is the same message, flagged */
+	FUZZ_ASSERT(m.micro == (buf[0] == TW_CTL_CMD_REQUEST_TW_MICRO));
 	FUZZ_ASSERT(tw_ctl_request_tw_session_encode(&m, out, sizeof out, &ol) == TW_OK);
 	FUZZ_ASSERT(ol == TW_CTL_REQUEST_TW_SESSION_LEN);
 	/* MBZ: high nibble of octet 1, octets 92..95 and, for IPv4, the 12
@@ -222,7 +224,9 @@ static void fuzz_cmd_peek(const uint8_t *buf, size_t len)
 	} u;
 	switch (cmd) {
 	case TW_CTL_CMD_REQUEST_TW_SESSION:
+	case TW_CTL_CMD_REQUEST_TW_MICRO: /* RFC 9533 §4.1: the same 112 octets */
 		FUZZ_ASSERT(!len_error(tw_ctl_request_tw_session_decode(buf, len, &u.r)));
+		FUZZ_ASSERT(u.r.micro == (cmd == TW_CTL_CMD_REQUEST_TW_MICRO));
 		break;
 	case TW_CTL_CMD_START_SESSIONS:
 		FUZZ_ASSERT(!len_error(tw_ctl_start_sessions_decode(buf, len, &u.s)));

@@ -22,7 +22,11 @@
  *    TLV area: change only flag octets, and exactly as RFC 8972 §4 says
  *    (U set iff unknown, M on the malformed TLV only), and agree with the
  *    iterator on the TLV count and the result;
- *  - tw_pkt_reflect_octets copies min(n, both paddings) octets.
+ *  - tw_pkt_reflect_octets copies min(n, both paddings) octets;
+ *  - RFC 9533 micro-session IDs (UNVERIFIED layout, tw_pkt_micro_tab):
+ *    get/put read and write exactly the 4 octets at the table's offset, only
+ *    when the packet holds them; with the smallest padding both packets do;
+ *    the reflector and sender verdicts follow the rules of tw_pkt.h.
  */
 #include "fuzz_common.h"
 
@@ -279,6 +283,58 @@ static void fuzz_reflect_octets(enum tw_pkt_layout l, const uint8_t *pkt, size_t
 	free(refl);
 }
 
+static void fuzz_micro(enum tw_pkt_layout l, const uint8_t *pkt, size_t len, uint16_t n)
+{
+	for (int rf = 0; rf < 2; rf++) {
+		size_t o = tw_pkt_micro_off(l, rf);
+		uint16_t sid = 0xAAAA, rid = 0xBBBB;
+		bool got = tw_pkt_micro_get(pkt, len, l, rf, &sid, &rid);
+		FUZZ_ASSERT(got == (o && len >= o + TW_PKT_MICRO_IDS_LEN));
+		if (got)
+			FUZZ_ASSERT(sid == tw_be16(pkt + o) && rid == tw_be16(pkt + o + 2));
+		/* put on a heap copy of exactly len octets: only those 4 change */
+		uint8_t *c = fz_dup(pkt, len);
+		const uint16_t nn = (uint16_t)~n;
+		FUZZ_ASSERT(tw_pkt_micro_put(c, len, l, rf, n, nn) == got);
+		for (size_t i = 0; i < len; i++)
+			if (!got || i < o || i >= o + TW_PKT_MICRO_IDS_LEN)
+				FUZZ_ASSERT(c[i] == pkt[i]);
+		if (got)
+			FUZZ_ASSERT(tw_be16(c + o) == n && tw_be16(c + o + 2) == nn);
+		free(c);
+	}
+	uint32_t mp = tw_pkt_micro_min_pad(l);
+	if (mp != UINT32_MAX) {
+		size_t sl = tw_pkt_sender_base(l) + mp;
+		FUZZ_ASSERT(sl >= tw_pkt_micro_off(l, false) + TW_PKT_MICRO_IDS_LEN &&
+		            tw_pkt_reflect_len(l, mp, sl) >=
+		                tw_pkt_micro_off(l, true) + TW_PKT_MICRO_IDS_LEN);
+	} else {
+		FUZZ_ASSERT(!tw_pkt_micro_off(l, false) && !tw_pkt_micro_off(l, true));
+	}
+	/* verdicts: the packet's first octets as up to 4 micro-sessions */
+	uint16_t sids[4], rids[4];
+	unsigned k = len >= 16 ? 4 : (unsigned)(len / 4), idx = 99;
+	for (unsigned i = 0; i < k; i++) {
+		sids[i] = tw_be16(pkt + 4 * i);
+		rids[i] = tw_be16(pkt + 4 * i + 2);
+	}
+	uint16_t gs = (uint16_t)(n >> 3), gr = n;
+	enum tw_pkt_micro_verdict v = tw_pkt_micro_match(sids, rids, k, gs, gr, &idx);
+	unsigned first = k;
+	for (unsigned i = 0; i < k && first == k; i++)
+		if (sids[i] == gs)
+			first = i;
+	if (first == k) {
+		FUZZ_ASSERT(v == TW_PKT_MICRO_UNKNOWN);
+	} else {
+		FUZZ_ASSERT(idx == first);
+		FUZZ_ASSERT(v == (rids[first] == 0 || rids[first] == gr ? TW_PKT_MICRO_OK
+		                                                        : TW_PKT_MICRO_WRONG_REF));
+	}
+	FUZZ_ASSERT(tw_pkt_micro_refl_accept(gr, gs) == (gr == 0 || gr == gs));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f = {data, size};
@@ -305,6 +361,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_reflect(l, pkt, len, pad_len, cap_delta, flags);
 	fuzz_tlv(l, pkt, len, (flags & 4) ? NULL : &known);
 	fuzz_reflect_octets(l, pkt, len, n);
+	fuzz_micro(l, pkt, len, n);
 	if (len >= 4)
 		FUZZ_ASSERT(tw_pkt_peek_seq(pkt) == tw_be32(pkt));
 	if (tw_pkt_layout_valid(l) && len >= tw_pkt_sender_base(l))

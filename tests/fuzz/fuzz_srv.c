@@ -14,6 +14,8 @@
  *
  * Input (big-endian, missing octets read as zero; docs/fuzzing.md):
  *   [offered:2][mode:2][setup:1][env:1][rndfail:1] then operations
+ *   (rndfail bit 7: the fast path has RFC 9533 member link 7, so
+ *   Request-TW-Micro-Sessions, command 11, can be accepted)
  *   [op:1][arguments], see the OP_* list below.  Bit 7 of op: leave the
  *   server's output queued after this operation (default: read it all).
  *
@@ -23,7 +25,9 @@
  *    32+16N), decodes, and in modes 2/4/8 carries a valid HMAC: the client's
  *    receive stream stays in step with the server's send stream;
  *  - an accepted session names a port of test-ports and the fast path was
- *    told a REFLECTOR_ADD with fields in range (padding, keys, DSCP, flow);
+ *    told a REFLECTOR_ADD with fields in range (padding, keys, DSCP, flow),
+ *    TW_IPC_SF_MICRO only with a member link and a padding that holds the
+ *    RFC 9533 IDs;
  *  - the state never goes back to GREETING, CLOSED is final, a closed
  *    connection reads nothing and has no deadline, the output of a finished
  *    connection (ctl_srv_done) never refills, sessions <= max-sessions;
@@ -41,6 +45,7 @@
 #include "ctl_server.h"
 #include "tw_crypto.h"
 #include "tw_ctl.h"
+#include "tw_pkt.h"
 
 #define PORT_LO      20000u
 #define MAX_INFLIGHT 64
@@ -81,6 +86,7 @@ static struct harness {
 	unsigned n_flows;
 	uint16_t port_hi;
 	bool attached, third_party, defer_retire;
+	uint16_t member_link; /* RFC 9533, 0 = none */
 	unsigned client_sessions, client_max;
 	uint32_t next_req, next_sess;
 	uint8_t id_state[MAX_IDS + 1]; /* 0 unused, 1 live, 2 retired */
@@ -194,6 +200,20 @@ static void check_reflector_add(const struct tw_ipc_reflector_add *ra)
 	FUZZ_ASSERT(ra->flow.local_port >= PORT_LO && ra->flow.local_port <= h.port_hi);
 	FUZZ_ASSERT(ra->flow.local.family == 4 || ra->flow.local.family == 6);
 	FUZZ_ASSERT(ra->flow.peer.family == ra->flow.local.family);
+	/* RFC 9533: micro-sessions only with a member link, and with packets
+	 * that hold the IDs (what the fast path's tw_ipc_validate requires) */
+	if (ra->flags & TW_IPC_SF_MICRO) {
+		bool sym = (ra->flags & TW_IPC_SF_SYMMETRIC) != 0;
+		enum tw_pkt_layout l = keyed ? (sym ? TW_PKT_TWAMP_SYM_AUTH : TW_PKT_TWAMP_AUTH)
+		                             : (sym ? TW_PKT_TWAMP_SYM_OPEN : TW_PKT_TWAMP_OPEN);
+		FUZZ_ASSERT(h.member_link && ra->pad.padding_len >= tw_pkt_micro_min_pad(l));
+	}
+}
+
+static uint16_t f_member_link(void *ctx)
+{
+	(void)ctx;
+	return h.member_link;
 }
 
 static uint32_t f_send(void *ctx, struct ctl_srv *s, uint16_t type, const void *payload,
@@ -276,6 +296,7 @@ static const struct ctl_srv_ops ops = {.key_lookup = f_key,
                                        .session_id = f_sid,
                                        .fp_send = f_send,
                                        .sess_retire = f_retire,
+                                       .member_link = f_member_link,
                                        .random = f_random};
 
 /* ---- the client's view of the server's output ------------------------------- */
@@ -665,6 +686,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t mode = fz_u16(&f);
 	uint8_t setup_flags = fz_u8(&f), env_flags = fz_u8(&f);
 	h.rnd_fail = fz_u8(&f);
+	h.member_link = (h.rnd_fail & 0x80) ? 7 : 0;
+	h.rnd_fail &= 0x7f;
 	h.rnd_state = 0x7477696e686f70ull; /* fixed: every run is reproducible */
 	h.cli_rnd = 0x636c69656e74ull;
 

@@ -61,6 +61,9 @@ def ctl():
     s['stop-n-0'] = blk(b'\x09', n=12) + struct.pack('>I', 0) + bytes(16)
     s['stop-n-ack-big'] = blk(b'\x0a\x00', n=12) + struct.pack('>I', 4097)
     s['unknown-cmd'] = blk(b'\x06')
+    micro = bytearray(req_plain)  # RFC 9533 §4.1: command 11, same layout
+    micro[0] = 11
+    s['request-tw-micro-sessions'] = bytes(micro)
     return s
 
 
@@ -90,6 +93,12 @@ def pkt():
     s['refl-open'] = hdr(0, 0) + struct.pack('>IQH', 9, 5, 0x0001) + bytes(2) + \
         struct.pack('>QIQH', 6, 1, 7, 0x0001) + b'\x02\x40'
     s['bad-layout'] = hdr(7, 0) + open_snd
+    # RFC 9533 micro-session IDs (UNVERIFIED layout, lib/tw_pkt.h): an open
+    # sender packet with Sender ID 1 / Reflector ID 7 at 16, P = 34, and an
+    # authenticated one with the IDs at 28; n = 7 is the member link tried
+    micro_open = struct.pack('>IQHHHH', 1, 0xeeb34ece02346562, 0x8001, 0, 1, 7) + bytes(28)
+    s['micro-open'] = hdr(0, 34, n=7) + micro_open
+    s['micro-auth'] = hdr(1, 0, n=0x38) + snd_wire[:28] + struct.pack('>HH', 7, 0) + snd_wire[32:]
     return s
 
 
@@ -338,6 +347,19 @@ def srv():
     s['mode-zero'] = head(0x7f, 0)
     s['no-port'] = head(0x7f, 1, env=0x8c) + (cmd(req) + reply()) * 3
     s['idle-servwait'] = head(0x7f, 1) + tick(60000) + tick(1000)
+    # RFC 9533 Request-TW-Micro-Sessions (command 11): accepted with a member
+    # link (rndfail bit 7), refused for its padding, refused without a link
+    micro = bytearray(req)
+    micro[0] = 11
+    micro34 = bytearray(micro)
+    micro34[64:68] = struct.pack('>I', 34)
+    micro33 = bytearray(micro)
+    micro33[64:68] = struct.pack('>I', 33)
+    for name, mode in (('open', 1), ('encrypted', 4)):
+        s['micro-' + name] = head(0x7f, mode, rndfail=0x80) + cmd(bytes(micro34 if mode == 1 else micro)) + \
+            reply() + cmd(bytes(micro33)) + cmd(req) + reply() + cmd(start) + reply() + \
+            tick(2000) + cmd(stop) + bytes([EOF])
+    s['micro-no-link'] = head(0x7f, 1) + cmd(bytes(micro34)) + cmd(req) + reply() + bytes([EOF])
     return s
 
 

@@ -207,7 +207,7 @@ static bool eq_request_tw_session(const void *pa, const void *pb)
 	       MEQ(sender_port) && MEQ(receiver_port) && MEQ(sender_addr.ipvn) &&
 	       MEQB(sender_addr.addr) && MEQ(receiver_addr.ipvn) && MEQB(receiver_addr.addr) &&
 	       MEQB(sid) && MEQ(padding_length) && MEQ(start_time) && MEQ(timeout) && MEQ(type_p) &&
-	       MEQ(octets_to_reflect) && MEQ(padding_to_reflect) && MEQB(hmac);
+	       MEQ(octets_to_reflect) && MEQ(padding_to_reflect) && MEQB(hmac) && MEQ(micro);
 }
 
 static bool eq_accept_session(const void *pa, const void *pb)
@@ -645,6 +645,59 @@ static void test_request_partial_fill(void)
 	}
 }
 
+/*
+ * RFC 9533 §4.1 Request-TW-Micro-Sessions: the captured Request-TW-Session
+ * above (request_v38_hex) with octet 0 = 0x0b and nothing else changed.
+ * Hand-computed: the command octet is the only difference, and the HMAC
+ * octets are carried verbatim by the codec (crypto computes them).
+ */
+static const char request_micro_hex[] = "0b040000 00000000 00000000 24f624f6"
+                                        "7f000001 000000000000000000000000"
+                                        "7f000001 000000000000000000000000"
+                                        "00000000000000000000000000000000"
+                                        "00000040 eeb34ecdde821f2a 0000000200000000 2e000000"
+                                        "0000000000000000"
+                                        "5240b344b71d103c38ec5f937e706cb9";
+
+static void test_request_micro(void)
+{
+	struct tw_ctl_request_tw_session q = request_v38(), back;
+	uint8_t got[TW_CTL_REQUEST_TW_SESSION_LEN], want[TW_CTL_REQUEST_TW_SESSION_LEN];
+	q.micro = true;
+	CU_ASSERT_EQUAL(tw_unit_hex(request_micro_hex, want, sizeof want), sizeof want);
+	CHECK_ERR("micro enc", tw_ctl_request_tw_session_encode(&q, got, sizeof got, NULL), TW_OK);
+	TW_ASSERT_BYTES(got, want, sizeof want);
+	CHECK_ERR("micro dec", tw_ctl_request_tw_session_decode(want, sizeof want, &back), TW_OK);
+	CU_ASSERT_TRUE(back.micro);
+	CU_ASSERT_TRUE(eq_request_tw_session(&q, &back));
+	/* the plain request decodes with micro false */
+	CU_ASSERT_EQUAL(tw_unit_hex(request_v38_hex, want, sizeof want), sizeof want);
+	CHECK_ERR("plain dec", tw_ctl_request_tw_session_decode(want, sizeof want, &back), TW_OK);
+	CU_ASSERT_FALSE(back.micro);
+	/* neither 5 nor 11: TW_E_COMMAND, micro false */
+	want[0] = 12;
+	CHECK_ERR("cmd 12", tw_ctl_request_tw_session_decode(want, sizeof want, &back),
+	          TW_E_COMMAND);
+	CU_ASSERT_FALSE(back.micro);
+	/* a malformed micro request keeps its flag (the server logs it) */
+	want[0] = 11;
+	want[2] = 1; /* Conf-Sender */
+	CHECK_ERR("micro conf", tw_ctl_request_tw_session_decode(want, sizeof want, &back),
+	          TW_E_FIELD);
+	CU_ASSERT_TRUE(back.micro);
+	/* dispatch: the whole 112 octets on both sides */
+	uint8_t cmd;
+	size_t len;
+	want[0] = 11;
+	CHECK_ERR("peek", tw_ctl_cmd_peek(want, 16, &cmd, &len), TW_OK);
+	CU_ASSERT_EQUAL(cmd, TW_CTL_CMD_REQUEST_TW_MICRO);
+	CU_ASSERT_EQUAL(len, 112);
+	uint8_t acc[16] = {3}; /* Accept=3 from a server without RFC 9533 */
+	CHECK_ERR("reply", tw_ctl_reply_peek(11, acc, sizeof acc, &len), TW_OK);
+	CU_ASSERT_EQUAL(len, TW_CTL_ACCEPT_SESSION_LEN);
+	CU_ASSERT_STRING_EQUAL(tw_ctl_cmd_name(11), "request-tw-micro-sessions");
+}
+
 /* IPv4 uses addr[0..3]; whatever the caller left in addr[4..15] must not
  * leak onto the wire (those octets are MBZ, §2.7). */
 static void test_request_ipv4_tail(void)
@@ -899,6 +952,7 @@ static void test_cmd_peek_all(void)
 		size_t want_len;
 		switch (c) {
 		case 5:
+		case 11: /* RFC 9533 §4.1 Request-TW-Micro-Sessions */
 			want_e = TW_OK, want_len = 112;
 			break;
 		case 2:
@@ -909,7 +963,7 @@ static void test_cmd_peek_all(void)
 		case 9:
 			want_e = TW_OK, want_len = 32 + 3 * 16;
 			break;
-		default: /* 0,1,4,6,8,10,11..255: one block, then Accept=3 (§2.13) */
+		default: /* 0,1,4,6,8,10,12..255: one block, then Accept=3 (§2.13) */
 			want_e = TW_E_COMMAND, want_len = 16;
 			break;
 		}
@@ -1265,6 +1319,7 @@ int main(void)
 	};
 	static const struct tw_unit_case dispatch_cases[] = {
 	    {"cmd_peek_all_256", test_cmd_peek_all},
+	    {"request_micro_rfc9533", test_request_micro},
 	    {"cmd_peek_edges", test_cmd_peek_edges},
 	    {"peek_matches_encoders", test_peek_matches_encoders},
 	    {"reply_peek", test_reply_peek},

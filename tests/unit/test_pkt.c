@@ -342,6 +342,143 @@ static void test_reflect_inplace_exact_bytes(void)
 	free(p);
 }
 
+/*
+ * RFC 9533 §4.2 micro-session IDs (UNVERIFIED layout, tw_pkt_micro_tab):
+ * the offsets, the smallest Padding Length, and packets in open and
+ * authenticated mode against bytes written out by hand.
+ */
+static void test_micro(void)
+{
+	static const struct {
+		enum tw_pkt_layout l;
+		size_t s_off, r_off;
+		uint32_t min_pad;
+	} t[] = {
+	    {TW_PKT_TWAMP_OPEN, 16, 44, 34},    {TW_PKT_TWAMP_AUTH, 28, 84, 0},
+	    {TW_PKT_TWAMP_SYM_OPEN, 16, 44, 7}, {TW_PKT_TWAMP_SYM_AUTH, 28, 84, 0},
+	    {TW_PKT_STAMP_OPEN, 0, 0, UINT32_MAX}, {TW_PKT_STAMP_AUTH, 0, 0, UINT32_MAX},
+	    {(enum tw_pkt_layout)99, 0, 0, UINT32_MAX},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		CU_ASSERT_EQUAL(tw_pkt_micro_off(t[i].l, false), t[i].s_off);
+		CU_ASSERT_EQUAL(tw_pkt_micro_off(t[i].l, true), t[i].r_off);
+		CU_ASSERT_EQUAL(tw_pkt_micro_min_pad(t[i].l), t[i].min_pad);
+		if (t[i].min_pad == UINT32_MAX)
+			continue;
+		/* with the smallest padding both packets hold the IDs, with one
+		 * octet less one of them does not */
+		size_t sb = tw_pkt_sender_base(t[i].l);
+		size_t slen = sb + t[i].min_pad;
+		size_t rlen = tw_pkt_reflect_len(t[i].l, t[i].min_pad, slen);
+		CU_ASSERT(slen >= t[i].s_off + 4 && rlen >= t[i].r_off + 4);
+		if (t[i].min_pad) {
+			size_t rl1 = tw_pkt_reflect_len(t[i].l, t[i].min_pad - 1, slen - 1);
+			CU_ASSERT(slen - 1 < t[i].s_off + 4 || rl1 < t[i].r_off + 4);
+		}
+	}
+	/* Mode 4 encrypts and HMACs both pairs; mode 2 covers neither
+	 * (octets 0..15 only, spec §3.6). */
+	struct tw_pkt_region e4s = tw_pkt_region(TW_PKT_TWAMP_AUTH, false, TW_PKT_PROT_ENC);
+	struct tw_pkt_region e4r = tw_pkt_region(TW_PKT_TWAMP_AUTH, true, TW_PKT_PROT_ENC);
+	struct tw_pkt_region a2s = tw_pkt_region(TW_PKT_TWAMP_AUTH, false, TW_PKT_PROT_AUTH);
+	CU_ASSERT(e4s.enc_len >= 28 + 4 && e4s.hmac_cover >= 28 + 4);
+	CU_ASSERT(e4r.enc_len >= 84 + 4 && e4r.hmac_cover >= 84 + 4 && e4r.hmac_off >= 84 + 4);
+	CU_ASSERT(a2s.enc_len <= 28);
+
+	/* Open sender packet, P = 34 (48 octets): Sender ID 3, Reflector ID 0
+	 * (not known yet) at 16..19, after Error Estimate and 2 MBZ octets. */
+	uint8_t s[64];
+	memset(s, 0, sizeof s);
+	for (size_t i = 20; i < 48; i++)
+		s[i] = (uint8_t)i; /* padding */
+	struct tw_pkt_sender ps = {.seq = 9, .ts = 0xeeb34ecd11223344ull, .errest = 0x0001};
+	CU_ASSERT_EQUAL_FATAL(tw_pkt_sender_encode(TW_PKT_TWAMP_OPEN, &ps, s, 48), 14);
+	CU_ASSERT_TRUE(tw_pkt_micro_put(s, 48, TW_PKT_TWAMP_OPEN, false, 3, 0));
+	uint8_t want[112];
+	size_t wn = tw_unit_hex("00000009 eeb34ecd11223344 0001 0000 0003 0000"
+	                        "1415161718191a1b1c1d1e1f2021222324252627"
+	                        "28292a2b2c2d2e2f",
+	                        want, sizeof want);
+	CU_ASSERT_EQUAL_FATAL(wn, 48);
+	TW_ASSERT_BYTES(s, want, wn);
+	uint16_t sid = 0, rid = 0xffff;
+	CU_ASSERT_TRUE(tw_pkt_micro_get(s, 48, TW_PKT_TWAMP_OPEN, false, &sid, &rid));
+	CU_ASSERT_EQUAL(sid, 3);
+	CU_ASSERT_EQUAL(rid, 0);
+	/* the reflector of member link 9 accepts it (0 = any), reflects it and
+	 * writes 3 and 9 at 44..47 of the 48-octet reply */
+	CU_ASSERT_TRUE(tw_pkt_micro_refl_accept(rid, 9));
+	int r = tw_pkt_reflect_inplace(s, 48, sizeof s, TW_PKT_TWAMP_OPEN, 34, 0x42,
+	                               0xeeb34ece00000001ull, 0xeeb34ece00000002ull, 0x8003, 64);
+	CU_ASSERT_EQUAL_FATAL(r, 48);
+	CU_ASSERT_TRUE(tw_pkt_micro_put(s, (size_t)r, TW_PKT_TWAMP_OPEN, true, sid, 9));
+	wn = tw_unit_hex("00000042 eeb34ece00000002 8003 0000 eeb34ece00000001"
+	                 "00000009 eeb34ecd11223344 0001 0000 40"
+	                 "000000 0003 0009",
+	                 want, sizeof want);
+	CU_ASSERT_EQUAL_FATAL(wn, 48);
+	TW_ASSERT_BYTES(s, want, wn);
+	CU_ASSERT_TRUE(tw_pkt_micro_get(s, 48, TW_PKT_TWAMP_OPEN, true, &sid, &rid));
+	CU_ASSERT_EQUAL(sid, 3);
+	CU_ASSERT_EQUAL(rid, 9);
+	/* RFC 7750's octet at 41 and the IDs at 44 do not collide */
+	CU_ASSERT_TRUE(tw_pkt_set_dscp_ecn(s, 48, TW_PKT_TWAMP_OPEN, 0x8b));
+	CU_ASSERT_TRUE(tw_pkt_micro_get(s, 48, TW_PKT_TWAMP_OPEN, true, &sid, &rid));
+	CU_ASSERT_EQUAL(sid, 3);
+	CU_ASSERT_EQUAL(rid, 9);
+	/* a 47-octet reply cannot hold them: nothing read or written */
+	CU_ASSERT_FALSE(tw_pkt_micro_get(s, 47, TW_PKT_TWAMP_OPEN, true, &sid, &rid));
+	CU_ASSERT_FALSE(tw_pkt_micro_put(s, 47, TW_PKT_TWAMP_OPEN, true, 1, 1));
+	CU_ASSERT_FALSE(tw_pkt_micro_put(s, 48, TW_PKT_STAMP_OPEN, true, 1, 1));
+
+	/* Authenticated sender (48 octets): IDs 0x0102 / 0x0304 at 28..31,
+	 * HMAC field at 32 untouched. */
+	uint8_t as[48];
+	struct tw_pkt_sender aps = {.seq = 1, .ts = 0x1111111111111111ull, .errest = 0x0001};
+	CU_ASSERT_EQUAL_FATAL(tw_pkt_sender_encode(TW_PKT_TWAMP_AUTH, &aps, as, sizeof as), 48);
+	CU_ASSERT_TRUE(tw_pkt_micro_put(as, sizeof as, TW_PKT_TWAMP_AUTH, false, 0x0102, 0x0304));
+	wn = tw_unit_hex("00000001 000000000000000000000000 1111111111111111 0001 0000"
+	                 "0102 0304 00000000000000000000000000000000",
+	                 want, sizeof want);
+	CU_ASSERT_EQUAL_FATAL(wn, 48);
+	TW_ASSERT_BYTES(as, want, wn);
+	/* Authenticated reflector (112 octets): 84..87 after TTL @80 + 3 MBZ */
+	uint8_t a[112];
+	struct tw_pkt_reflector rr = {.seq = 1, .t3 = 3, .errest = 4, .t2 = 2, .sender_seq = 3,
+	                              .t1 = 0x1111111111111111ull, .sender_errest = 1,
+	                              .sender_ttl = 255};
+	CU_ASSERT_EQUAL_FATAL(tw_pkt_reflector_encode(TW_PKT_TWAMP_AUTH, &rr, a, sizeof a), 112);
+	CU_ASSERT_TRUE(tw_pkt_micro_put(a, sizeof a, TW_PKT_TWAMP_AUTH, true, 0x0102, 0x0009));
+	uint8_t aw[112];
+	memset(aw, 0, sizeof aw);
+	aw[3] = 1;
+	aw[23] = 3;
+	aw[25] = 4;
+	aw[39] = 2;
+	aw[51] = 3;
+	memset(aw + 64, 0x11, 8);
+	aw[73] = 1;
+	aw[80] = 255;
+	aw[84] = 0x01, aw[85] = 0x02, aw[86] = 0x00, aw[87] = 0x09;
+	TW_ASSERT_BYTES(a, aw, sizeof aw);
+
+	/* The drop cases (RFC 9533 §4.2). Reflector: 0 or our link. */
+	CU_ASSERT_TRUE(tw_pkt_micro_refl_accept(0, 7));
+	CU_ASSERT_TRUE(tw_pkt_micro_refl_accept(7, 7));
+	CU_ASSERT_FALSE(tw_pkt_micro_refl_accept(8, 7));
+	/* Sender: micro-sessions 3:any and 4:7 */
+	static const uint16_t sids[] = {3, 4}, rids[] = {0, 7};
+	unsigned idx = 99;
+	CU_ASSERT_EQUAL(tw_pkt_micro_match(sids, rids, 2, 3, 12, &idx), TW_PKT_MICRO_OK);
+	CU_ASSERT_EQUAL(idx, 0);
+	CU_ASSERT_EQUAL(tw_pkt_micro_match(sids, rids, 2, 4, 7, &idx), TW_PKT_MICRO_OK);
+	CU_ASSERT_EQUAL(idx, 1);
+	CU_ASSERT_EQUAL(tw_pkt_micro_match(sids, rids, 2, 4, 8, &idx), TW_PKT_MICRO_WRONG_REF);
+	CU_ASSERT_EQUAL(idx, 1);
+	CU_ASSERT_EQUAL(tw_pkt_micro_match(sids, rids, 2, 5, 7, &idx), TW_PKT_MICRO_UNKNOWN);
+	CU_ASSERT_EQUAL(tw_pkt_micro_match(sids, rids, 0, 3, 7, &idx), TW_PKT_MICRO_UNKNOWN);
+}
+
 /* RFC 7750 §3: the Sender DSCP and ECN octet follows Sender TTL; bytes
  * computed by hand from the figures, per layout. */
 static void test_dscp_ecn(void)
@@ -1015,6 +1152,7 @@ int main(void)
 	    {"in-place reflect, hand-built bytes", test_reflect_inplace_exact_bytes},
 	    {"in-place reflect, table", test_reflect_inplace_table},
 	    {"RFC 7750 Sender DSCP and ECN, every layout", test_dscp_ecn},
+	    {"RFC 9533 micro-session IDs (UNVERIFIED layout)", test_micro},
 	    {"in-place reflect, errors", test_reflect_inplace_errors},
 	    {"late T3", test_set_t3},
 	    {"truncation, every layout and length", test_truncation},

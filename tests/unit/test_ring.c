@@ -687,6 +687,54 @@ static void test_sender_stlv_roundtrip(void)
 	CU_ASSERT_EQUAL(tw_ipc_check(&h, &m, TW_IPC_DIR_CMD), TW_E_COMMAND);
 }
 
+/* REFLECTOR_ADD TW_IPC_SF_MICRO (RFC 9533): TWAMP only, and a Padding
+ * Length with which both packets hold the IDs (tw_pkt_micro_min_pad). */
+static void test_reflector_micro(void)
+{
+	static const struct {
+		uint8_t proto, sec;
+		uint16_t flags;
+		uint32_t pad;
+		enum tw_err want;
+		uint32_t off;
+	} t[] = {
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 34, TW_OK, 0},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 33, TW_E_LENGTH,
+	     offsetof(struct tw_ipc_reflector_add, pad.padding_len)},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 0, TW_OK, 0},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_MIXED, TW_IPC_SF_MICRO, 0, TW_E_LENGTH,
+	     offsetof(struct tw_ipc_reflector_add, pad.padding_len)},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_AUTH, TW_IPC_SF_MICRO, 0, TW_OK, 0},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_ENC, TW_IPC_SF_MICRO, 0, TW_OK, 0},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO | TW_IPC_SF_SYMMETRIC, 7, TW_OK,
+	     0},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO | TW_IPC_SF_SYMMETRIC, 6,
+	     TW_E_LENGTH, offsetof(struct tw_ipc_reflector_add, pad.padding_len)},
+	    {TW_IPC_PROTO_STAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 64, TW_E_ARG,
+	     offsetof(struct tw_ipc_reflector_add, flags)},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tw_ipc_reflector_add m;
+		memset(&m, 0, sizeof(m));
+		m.session = 1;
+		m.proto = t[i].proto;
+		m.sec = t[i].sec;
+		m.flags = t[i].flags;
+		m.pad.padding_len = t[i].pad;
+		m.flow.local.family = m.flow.peer.family = 4;
+		m.flow.local_port = 862;
+		m.flow.peer_port = 9000;
+		if (t[i].sec == TW_IPC_SEC_AUTH || t[i].sec == TW_IPC_SEC_ENC)
+			m.keys.hmac_len = 32;
+		struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = TW_IPC_REFLECTOR_ADD,
+		                       .length = sizeof(m)};
+		uint32_t off = 0;
+		CU_ASSERT_EQUAL(tw_ipc_validate(&h, &m, TW_IPC_DIR_CMD, &off), t[i].want);
+		if (t[i].want != TW_OK)
+			CU_ASSERT_EQUAL(off, t[i].off);
+	}
+}
+
 static void test_version_mismatch(void)
 {
 	struct tw_ring *r = mk(0, 0, 1, 1);
@@ -1145,6 +1193,7 @@ int main(void)
 	    {"type and counter tables", test_contract_tables},
 	    {"tw_ipc_check length table", test_contract_check},
 	    {"HELLO grace_ms range", test_hello_grace},
+	    {"REFLECTOR_ADD micro-session flag (RFC 9533)", test_reflector_micro},
 	    {"SENDER_ADD STAMP TLV template validation", test_sender_tlv},
 	    {"SENDER_STLV carries every tw_stlv_res field", test_sender_stlv_roundtrip},
 	    {NULL, NULL},
