@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Profile: where the twinhop-fp open reflector spends its CPU time per
+# packet, by function, from `perf record -e cpu-clock` on its lcore thread
+# (this VM has no hardware PMU; cpu-clock sampling works), under the same
+# memif topology and open-loop generator as tools/bench-reflector.sh.
+# A profile, not a test, and not a capacity figure (docs/performance.md).
+#
+# The figure is on-CPU nanoseconds per packet: the cpu-clock periods perf
+# recorded for a function (time the thread was running there) divided by
+# the packets the reflector received in the same window (RX_PKTS from its
+# shared-memory counters).  Unlike busy cycles per packet, it does not grow
+# when the thread is preempted, so it compares builds even on a shared
+# machine; functions of the per-packet path (fp_lcore_rx_burst and what it
+# calls) count only packet work, while the loop and the memif PMD also
+# include the empty polls of an idle share, so their figures are upper
+# bounds.  With BASE_BUILD the two builds alternate run by run and the
+# medians are printed side by side.
+#
+# usage: tools/profile-reflector.sh [BUILD_DIR]
+#   env: SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 BASE_BUILD=DIR KEEP=1
+set -u
+B=${1:-${TW_BUILD:-build}}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+SECS=${SECS:-4}
+RUNS=${RUNS:-3}
+GEN_CPU=${GEN_CPU:-0}
+REF_CPU=${REF_CPU:-1}
+BASE_BUILD=${BASE_BUILD:-}
+KINDS="twinhop${BASE_BUILD:+ base}"
+. "$(dirname "$0")/bench-lib.sh"
+bench_init prof /twh-pr$$
+for d in "$B" ${BASE_BUILD:+"$BASE_BUILD"}; do
+	for x in app/twinhop-fp app/twinhop-benchgen tools/twinhop-ipc; do
+		[ -x "$d/$x" ] || { echo "no $d/$x" >&2; exit 2; }
+	done
+done
+command -v perf >/dev/null || { echo "no perf (tools/install-deps.sh installs linux-perf)" >&2; exit 2; }
+set -e
+ip netns add $NS
+set +e
+REF_MAC=02:00:00:00:00:01
+GEN_MAC=02:00:00:00:00:02
+EAL="--no-huge -m 512 --no-pci --log-level=notice"
+
+# one run -> $TMP/<kind>-<run>/{periods,rx}
+one_run() { # kind run
+	local kind=$1 out=$TMP/$1-$2 b=$B sock=$TMP/p.sock
+	[ "$kind" = base ] && b=$BASE_BUILD
+	mkdir -p "$out"
+	rm -f "$sock"
+	sed -e "s#^vdev=.*#vdev=net_memif0,role=server,id=0,socket=$sock,socket-abstract=no,rsize=11,mac=$REF_MAC#" \
+		"$SRC/drivers-config/net_memif.conf" >"$out/ref.conf"
+	ip netns exec $NS "$b/app/twinhop-fp" -l $REF_CPU $EAL --file-prefix twh-pr$$ -- \
+		--profile "$out/ref.conf" --addr 198.18.0.2/24 --tap twh-p0 --shm $SHM --stats-interval 10 \
+		--reflector local=198.18.0.2:5000,peer=198.18.0.1:6000,pad=27 --idle-backoff off \
+		>"$out/ref.log" 2>&1 &
+	local rp=$!
+	PIDS=($rp)
+	local ok=""
+	for _ in $(seq 100); do grep -qs READY "$out/ref.log" && { ok=1; break; }; sleep 0.1; done
+	[ -z "$ok" ] && { echo "$kind run $2: reflector did not start (KEEP=1 $out)" >&2; return 1; }
+	sleep 0.5
+	"$b/app/twinhop-benchgen" -l $GEN_CPU $EAL --file-prefix twh-pg$$ \
+		--vdev "net_memif0,role=client,id=0,socket=$sock,socket-abstract=no,rsize=11,mac=$GEN_MAC" -- \
+		--dst-mac $REF_MAC --src-ip 198.18.0.1 --dst-ip 198.18.0.2 --sport 6000 --dport 5000 \
+		--seconds $((SECS + 3)) --pad 27 >"$out/gen.log" 2>&1 &
+	local gp=$!
+	PIDS+=($gp)
+	ok=""
+	for _ in $(seq 200); do grep -q "^GEN 1" "$out/gen.log" && { ok=1; break; }; sleep 0.1; done
+	[ -z "$ok" ] && { echo "$kind run $2: generator sent nothing" >&2; return 1; }
+	# the lcore thread: the busiest thread of the reflector
+	local tid
+	tid=$(ps -L -o tid=,pcpu= -p $rp | sort -k2 -g -r | awk 'NR == 1 {print $1}')
+	local a b2
+	a=$(tw_capacity_sample "$b/tools/twinhop-ipc" $SHM)
+	perf record -q -e cpu-clock -t "$tid" -o "$out/perf.data" -- sleep "$SECS" >"$out/perf.log" 2>&1
+	b2=$(tw_capacity_sample "$b/tools/twinhop-ipc" $SHM)
+	wait $gp 2>/dev/null
+	kill -INT $rp 2>/dev/null
+	wait $rp 2>/dev/null
+	PIDS=()
+	echo $(( ${b2%% *} - ${a%% *} )) >"$out/rx"
+	# period = cpu-clock nanoseconds
+	perf report -i "$out/perf.data" --no-children --sort dso,sym -F period,dso,sym --stdio -g none \
+		2>/dev/null | awk '/^ +[0-9]+ / { print $1, $2, $NF }' >"$out/periods"
+}
+
+# periods -> "group ns/pkt" lines: the per-packet functions by name, the
+# rest by group
+groups() { # dir
+	awk -v rx="$(cat "$1/rx")" '
+	{ p = $1; dso = $2; sym = $3; tot += p
+	  if (sym ~ /^(fp_lcore_rx_burst|fp_reflect_session|fp_reflect_late_t3|fp_reflect_fu_tx|fp_crypto_burst_begin|fp_crypto_burst_end|reflect)$/)
+		g[sym] += p
+	  else if (dso ~ /rte_hash/ || sym ~ /rte_hash/) g["rte_hash (lookup)"] += p
+	  else if (dso ~ /memif/) g["memif PMD (rx+tx, and empty polls)"] += p
+	  else if (dso ~ /twinhop-fp/) g["loop and other twinhop-fp (and empty polls)"] += p
+	  else g["other (kernel, libc, ld.so)"] += p }
+	END { if (rx <= 0) exit
+	      for (k in g) printf "%s\t%.1f\n", k, g[k] / rx
+	      printf "total on-CPU\t%.1f\n", tot / rx }' "$1/periods"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print NR ? a[int((NR+1)/2)] : "n/a"}'; }
+echo "profile-reflector: memif open, twinhop-benchgen on cpu $GEN_CPU, reflector on cpu $REF_CPU, ${SECS}s x $RUNS runs${BASE_BUILD:+, interleaved with $BASE_BUILD}"
+echo "CPU: $(lscpu | awk -F: '/^Model name/ {gsub(/^ +/, "", $2); print $2; exit}'); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+for r in $(seq "$RUNS"); do
+	for k in $KINDS; do
+		one_run $k $r || continue
+		echo "$k run $r: $(cat "$TMP/$k-$r/rx") packets in the window" >&2
+		groups "$TMP/$k-$r" >"$TMP/$k-$r/groups"
+	done
+done
+printf "\non-CPU ns per received packet, median of %s runs:\n" "$RUNS"
+printf "%-46s %10s%s\n" "function / group" "this build" "${BASE_BUILD:+      base}"
+cut -f1 "$TMP"/*/groups 2>/dev/null | sort -u | while IFS= read -r g; do
+	line=$(printf "%-46s" "$g")
+	for k in $KINDS; do
+		m=$(for r in $(seq "$RUNS"); do awk -F'\t' -v g="$g" '$1 == g {print $2}' "$TMP/$k-$r/groups" 2>/dev/null; done | median)
+		line="$line $(printf "%10s" "$m")"
+	done
+	echo "$line"
+done
