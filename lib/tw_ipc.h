@@ -333,10 +333,10 @@ struct tw_ipc_sender_add {
 	 * or state between two commands), control's registry keeps the one
 	 * struct to program again after a fast-path restart, and 512 octets
 	 * hold every TLV at once over IPv6 with room for Extra Padding. */
-	uint16_t tlv_len;               /* octets used in tlv[], 0..TW_IPC_STLV_MAX; 0 = none */
-	uint16_t pad1;                  /* MBZ */
-	uint32_t pad2;                  /* MBZ */
-	uint8_t tlv[TW_IPC_STLV_MAX];   /* TLV area as on the wire (network order) */
+	uint16_t tlv_len;             /* octets used in tlv[], 0..TW_IPC_STLV_MAX; 0 = none */
+	uint16_t pad1;                /* MBZ */
+	uint32_t pad2;                /* MBZ */
+	uint8_t tlv[TW_IPC_STLV_MAX]; /* TLV area as on the wire (network order) */
 };
 
 /* LIGHT_LISTEN: reflect TWAMP Light or STAMP on a port without a control
@@ -457,7 +457,7 @@ enum tw_ipc_cnt_sev {
 	X(STAMP_RP_UNSUPPORTED, WARN, "packets",                                                   \
 	  "STAMP Return Path TLV for another address or a segment list: U, reply to the source")   \
 	X(STAMP_NO_REPLY, INFO, "packets",                                                         \
-	  "of the reflected: no reply sent, the Return Path TLV asked for none (RFC 9503 §4)")      \
+	  "of the reflected: no reply sent, the Return Path TLV asked for none (RFC 9503 §4)")     \
 	X(STAMP_REPLY_TLV_FLAGGED, WARN, "packets",                                                \
 	  "STAMP replies to our TLVs with one flagged U, M or I (RFC 8972 §4)")                    \
 	X(STAMP_REPLY_TLV_SHORT, WARN, "packets",                                                  \
@@ -718,10 +718,11 @@ struct tw_ipc_sender_stlv {
 	TW_IPC_STLV_I64_LIST(TW_IPC_STLV_FIELD)
 #undef TW_IPC_STLV_FIELD
 	/* clang-format on */
-	uint32_t dm_first[3]; /* first DM counters seen: S_TxC, R_RxC, R_TxC (packets) */
-	uint32_t dm_last[3];  /* last DM counters seen, same order */
-	uint16_t loc_src_port, loc_dst_port; /* last Location: ports the reflector saw, host order */
-	uint8_t loc_src[16], loc_dst[16];    /* last Location: addresses, network order */
+	uint32_t dm_first[3];             /* first DM counters seen: S_TxC, R_RxC, R_TxC */
+	uint32_t dm_last[3];              /* last DM counters seen, same order (packets) */
+	uint16_t loc_src_port;            /* last Location: source port the reflector saw */
+	uint16_t loc_dst_port;            /* last Location: destination port (host order) */
+	uint8_t loc_src[16], loc_dst[16]; /* last Location: addresses, network order */
 	uint8_t tsi[4]; /* last Timestamp Information: Sync In, Method In, Sync Out, Method Out */
 	/* clang-format off */
 #define TW_IPC_STLV_FIELD(n, units, d) uint8_t n;

@@ -376,8 +376,7 @@ enum tw_err tw_stamp_tlv_reflect(uint8_t *pkt, size_t len, enum tw_pkt_layout l,
 			/* §4.7: where the Follow-Up Timestamp went (after the
 			 * 4-octet Sequence Number), for a late write */
 			if (t.type == TW_PKT_TLV_FOLLOWUP_TELEMETRY && !out->fu_ts_off)
-				out->fu_ts_off =
-				    (uint16_t)(h + TW_PKT_TLV_HDR_LEN + 4 - pkt);
+				out->fu_ts_off = (uint16_t)(h + TW_PKT_TLV_HDR_LEN + 4 - pkt);
 			break;
 		case V_UNKNOWN:
 			f |= TW_PKT_TLV_F_U;

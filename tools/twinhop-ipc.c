@@ -124,6 +124,11 @@ static void print_msg(const char *where, const struct tw_ipc_hdr *h, const void 
 			printf(" local=%s:%u vlan=%u port_id=%u",
 			       addr_str(&m.flow.local, a1, sizeof(a1)), m.flow.local_port,
 			       m.flow.vlan, m.flow.port_id);
+		if (h->type == TW_IPC_SENDER_ADD && h->length >= sizeof(struct tw_ipc_sender_add)) {
+			struct tw_ipc_sender_add s;
+			memcpy(&s, p, sizeof(s));
+			printf(" tlv_len=%u", s.tlv_len); /* RFC 8972 §4 template, version 9 */
+		}
 		break;
 	}
 	case TW_IPC_REFLECTOR_START:
@@ -165,6 +170,17 @@ static void print_msg(const char *where, const struct tw_ipc_hdr *h, const void 
 		       " results=%" PRIu64 " results_dropped=%" PRIu64,
 		       m.session, m.reason, m.sent, m.replies, m.lost, m.results_sent,
 		       m.results_dropped);
+		break;
+	}
+	case TW_IPC_SENDER_STLV: {
+		/* what the replies' STAMP TLVs said (RFC 8972 §4) */
+		struct tw_ipc_sender_stlv m;
+		memcpy(&m, p, sizeof(m));
+		printf(" session=%u replies=%" PRIu64 " flagged_u/m/i=%" PRIu64 "/%" PRIu64
+		       "/%" PRIu64 " short=%" PRIu64 " cos=%" PRIu64 " dm=%" PRIu64
+		       " followup=%" PRIu64 " hmac_ok=%" PRIu64 " hmac_bad=%" PRIu64,
+		       m.session, m.replies, m.flag_u, m.flag_m, m.flag_i, m.area_short, m.cos_n,
+		       m.dm_n, m.fu_n, m.hmac_ok, m.hmac_bad);
 		break;
 	}
 	case TW_IPC_STATS_REQUEST: {

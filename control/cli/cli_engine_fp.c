@@ -224,8 +224,7 @@ static void stlv_event(struct cli_engine_counters *cnt, const char *l)
 	}
 	struct tw_ipc_sender_stlv m;
 	memset(&m, 0, sizeof(m));
-#define GET(n, units, d)                                                                           \
-	m.n = (__typeof__(m.n))json_integer_value(json_object_get(o, #n));
+#define GET(n, units, d) m.n = (__typeof__(m.n))json_integer_value(json_object_get(o, #n));
 	TW_IPC_STLV_U64_LIST(GET)
 	TW_IPC_STLV_I64_LIST(GET)
 	TW_IPC_STLV_U8_LIST(GET)

@@ -613,8 +613,7 @@ static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_j
 	/* RFC 8972 §4 STAMP TLVs as laid out by tw_stlv_build (the fast path
 	 * validates them with tw_stlv_scan before it acts: tw_ipc_validate) */
 	if (ctl_arg_str(&g, "tlv", false))
-		sa.tlv_len =
-		    (uint16_t)ctl_arg_hex(&g, "tlv", false, sa.tlv, 0, TW_IPC_STLV_MAX);
+		sa.tlv_len = (uint16_t)ctl_arg_hex(&g, "tlv", false, sa.tlv, 0, TW_IPC_STLV_MAX);
 	bool sub = ctl_arg_bool(&g, "subscribe", false);
 	char name[CTL_REG_NAME_MAX], group[CTL_REG_NAME_MAX];
 	arg_label(&g, c->a->d->reg, "name", name);

@@ -110,7 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *pl = malloc(h.length ? h.length : 1);
 	FUZZ_ASSERT(pl);
 	memcpy(pl, f.p, h.length);
-	if ((d & 0x40) && h.type == TW_IPC_SENDER_ADD && h.length == sizeof(struct tw_ipc_sender_add))
+	if ((d & 0x40) && h.type == TW_IPC_SENDER_ADD &&
+	    h.length == sizeof(struct tw_ipc_sender_add))
 		valid_stamp_sender(pl);
 	enum tw_ipc_dir dir = (enum tw_ipc_dir)(d % 3);
 	uint32_t bad = 0xdeadbeef;

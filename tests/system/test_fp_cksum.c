@@ -229,12 +229,49 @@ static void test_patch_zero(void)
 	CU_ASSERT_EQUAL(fp_cs_fold(0), 0);
 }
 
+/* The straightforward fold (end-around carries until nothing is left). */
+static uint16_t ref_fold(uint64_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* fp_cs_fold's short chain == the straightforward fold, on the edges of
+ * each carry (halves at 0, 0xffff, 0xffffffff) and on random sums of
+ * every magnitude. */
+static void test_fold(void)
+{
+	static const uint64_t edge[] = {
+	    0, 1, 0xfffe, 0xffff, 0x10000, 0x1fffe, 0x1ffff, 0xfffeffff, 0xffff0000, 0xffffffff,
+	    0x100000000ull, 0x1fffffffeull, 0xffffffff00000000ull, 0xfffffffffffffffeull,
+	    0xffffffffffffffffull, 0x8000000080000000ull, 0x0000ffff0000ffffull,
+	    0xffff0000ffff0000ull, 0xfffeffffffffffffull};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		if (fp_cs_fold(edge[i]) != ref_fold(edge[i])) {
+			printf("\n  fold(0x%llx) = 0x%x, want 0x%x", (unsigned long long)edge[i],
+			       fp_cs_fold(edge[i]), ref_fold(edge[i]));
+			bad++;
+		}
+	srand(4242);
+	for (int k = 0; k < 1000000; k++) {
+		uint64_t v = (uint64_t)rand() << 62 ^ (uint64_t)rand() << 31 ^ (uint64_t)rand();
+		v >>= rand() % 64;
+		if (fp_cs_fold(v) != ref_fold(v) && ++bad < 10)
+			printf("\n  fold(0x%llx) = 0x%x, want 0x%x", (unsigned long long)v,
+			       fp_cs_fold(v), ref_fold(v));
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 int main(void)
 {
 	static const struct tw_unit_case cases[] = {
 	    {"incremental == full, random packets", test_random},
 	    {"IPv4 header from values", test_ipv4_values},
 	    {"edge values", test_patch_zero},
+	    {"fold == straightforward fold", test_fold},
 	    {NULL, NULL},
 	};
 	if (CU_initialize_registry() != CUE_SUCCESS || tw_unit_suite("fp_cksum", cases) != 0)

@@ -130,12 +130,22 @@ static void stlv_paths(const struct tw_stlv_tmpl *t, struct tw_stlv_rx *rx,
 	memset(pkt, 0, 112);
 	memcpy(pkt + 112, t->b, t->len);
 	CHECK(tw_stlv_fill(t, pkt, 112, i + 1, sa) == TW_OK);
-	struct tw_stamp_tlv_in in = {.family = 4, .src_addr = b, .dst_addr = a, .local4 = a,
-				     .fu_have = true, .fu_seq = i, .sa = sa};
+	struct tw_stamp_tlv_in in = {.family = 4,
+	                             .src_addr = b,
+	                             .dst_addr = a,
+	                             .local4 = a,
+	                             .fu_have = true,
+	                             .fu_seq = i,
+	                             .sa = sa};
 	struct tw_stamp_tlv_out out;
 	CHECK(tw_stamp_tlv_reflect(pkt, len, TW_PKT_STAMP_AUTH, &in, &out) == TW_OK);
-	struct tw_stlv_reply_in ri = {.pkt = pkt, .len = len, .base = 112, .refl_seq = i,
-				      .t3 = 0x83aa7e8000000000ull + i, .rtt_ns = 1000, .tos = 0};
+	struct tw_stlv_reply_in ri = {.pkt = pkt,
+	                              .len = len,
+	                              .base = 112,
+	                              .refl_seq = i,
+	                              .t3 = 0x83aa7e8000000000ull + i,
+	                              .rtt_ns = 1000,
+	                              .tos = 0};
 	tw_stlv_reply(rx, c, &ri);
 }
 

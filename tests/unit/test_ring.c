@@ -572,7 +572,8 @@ static void test_sender_tlv(void)
 	    {OK, TW_IPC_SEC_AUTH, TW_OK, 0},
 	    {LONG, TW_IPC_SEC_OPEN, TW_E_LENGTH, offsetof(struct tw_ipc_sender_add, tlv_len)},
 	    {LIGHT, TW_IPC_SEC_OPEN, TW_E_ARG, offsetof(struct tw_ipc_sender_add, tlv_len)},
-	    {PADDED, TW_IPC_SEC_OPEN, TW_E_ARG, offsetof(struct tw_ipc_sender_add, pad.padding_len)},
+	    {PADDED, TW_IPC_SEC_OPEN, TW_E_ARG,
+	     offsetof(struct tw_ipc_sender_add, pad.padding_len)},
 	    {DM_LEN, TW_IPC_SEC_OPEN, TW_E_FIELD, offsetof(struct tw_ipc_sender_add, tlv)},
 	    {OVERRUN, TW_IPC_SEC_OPEN, TW_E_TLV_LENGTH, offsetof(struct tw_ipc_sender_add, tlv)},
 	    {HMAC_OPEN, TW_IPC_SEC_OPEN, TW_E_FIELD, offsetof(struct tw_ipc_sender_add, tlv)},
@@ -624,8 +625,8 @@ static void test_sender_tlv(void)
 			m.tlv_len = 3;
 			break;
 		}
-		struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = TW_IPC_SENDER_ADD,
-		                       .length = sizeof(m)};
+		struct tw_ipc_hdr h = {
+		    .version = TW_IPC_VERSION, .type = TW_IPC_SENDER_ADD, .length = sizeof(m)};
 		uint32_t off = 0xdead;
 		enum tw_err e = tw_ipc_validate(&h, &m, TW_IPC_DIR_CMD, &off);
 		if (e != t[i].want || (e != TW_OK && off != t[i].off))
@@ -639,8 +640,8 @@ static void test_sender_tlv(void)
 	struct tw_ipc_sender_add m = stamp_sender(TW_IPC_SEC_OPEN);
 	m.proto = TW_IPC_PROTO_LIGHT;
 	m.pad.padding_len = 100;
-	struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = TW_IPC_SENDER_ADD,
-	                       .length = sizeof(m)};
+	struct tw_ipc_hdr h = {
+	    .version = TW_IPC_VERSION, .type = TW_IPC_SENDER_ADD, .length = sizeof(m)};
 	CU_ASSERT_EQUAL(tw_ipc_validate(&h, &m, TW_IPC_DIR_CMD, NULL), TW_OK);
 	/* The old 200-octet SENDER_ADD is a length error now. */
 	h.length = 200;
@@ -652,7 +653,8 @@ static void test_sender_stlv_roundtrip(void)
 {
 	struct tw_stlv_res a, b;
 	memset(&a, 0, sizeof(a));
-#define SET(n, units, d) a.n = (__typeof__(a.n))(0x5a5a5a5a5a5a5a5aull + offsetof(struct tw_stlv_res, n));
+#define SET(n, units, d)                                                                           \
+	a.n = (__typeof__(a.n))(0x5a5a5a5a5a5a5a5aull + offsetof(struct tw_stlv_res, n));
 	TW_IPC_STLV_U64_LIST(SET)
 	TW_IPC_STLV_I64_LIST(SET)
 	TW_IPC_STLV_U8_LIST(SET)
@@ -679,8 +681,8 @@ static void test_sender_stlv_roundtrip(void)
 	tw_ipc_stlv_to_res(&b, &m);
 	/* every field through, none lost (padding of b is zero, as is a's) */
 	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
-	struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = TW_IPC_SENDER_STLV,
-	                       .length = sizeof(m)};
+	struct tw_ipc_hdr h = {
+	    .version = TW_IPC_VERSION, .type = TW_IPC_SENDER_STLV, .length = sizeof(m)};
 	CU_ASSERT_EQUAL(tw_ipc_check(&h, &m, TW_IPC_DIR_EVT), TW_OK);
 	CU_ASSERT_EQUAL(tw_ipc_check(&h, &m, TW_IPC_DIR_CMD), TW_E_COMMAND);
 }
