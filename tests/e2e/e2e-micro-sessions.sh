@@ -28,6 +28,13 @@ NAME=e2e-micro-sessions
 setup_common
 need tshark
 COUNT=${COUNT:-20}
+# --member-link-id is 1..65535 (0 is the "not known" ID): refused at start
+for bad in 0 65536 7x; do
+	"$FP" -- --member-link-id $bad >/dev/null 2>"$TMP/badlink.err"
+	RC=$?
+	expect "twinhop-fp --member-link-id $bad: exit 2, named" \
+		sh -c "[ $RC = 2 ] && grep -q -- '--member-link-id $bad: a number 1..65535' '$TMP/badlink.err'"
+done
 FP_EXTRA="--member-link-id 7"
 topo_afpacket 96
 ADM=(--admin "$TMP/thd.sock")
