@@ -4,7 +4,8 @@
 # topology: twinhopd + twinhop-fp (--member-link-id 7) reflecting in R,
 # `twinhop measure --micro-sessions` (socket engine) in C.
 #
-#  * open, authenticated and encrypted: micro-sessions 1:7 and 2:0 (the
+#  * open, authenticated and encrypted (and open over IPv6): micro-sessions
+#    1:7 and 2:0 (the
 #    reflector's ID known / not known) and 3:8 (another member link) in ONE
 #    Request-TW-Micro-Sessions (command 11), one SID, one UDP 5-tuple:
 #    1:7 and 2:0 get every reply, each reported as its own session (named
@@ -27,6 +28,13 @@ NAME=e2e-micro-sessions
 setup_common
 need tshark
 COUNT=${COUNT:-20}
+# --member-link-id is 1..65535 (0 is the "not known" ID): refused at start
+for bad in 0 65536 7x; do
+	"$FP" -- --member-link-id $bad >/dev/null 2>"$TMP/badlink.err"
+	RC=$?
+	expect "twinhop-fp --member-link-id $bad: exit 2, named" \
+		sh -c "[ $RC = 2 ] && grep -q -- '--member-link-id $bad: a number 1..65535' '$TMP/badlink.err'"
+done
 FP_EXTRA="--member-link-id 7"
 topo_afpacket 96
 ADM=(--admin "$TMP/thd.sock")
@@ -79,11 +87,19 @@ for m in open auth enc; do
 		grep -q "3 micro-sessions of one session started (RFC 9533" "$TMP/$m.err"
 done
 
+# IPv6, open: the same three micro-sessions over fd00:96::1
+before=$(fpc DROP_MICRO_LINK)
+ip netns exec "$NSC" "$TWINHOP" measure fd00:96::1 --mode open --count "$COUNT" --interval 0.005 \
+	--loss-timeout 1 --micro-sessions 1:7,2:0,3:8 --json >"$TMP/v6.json" 2>"$TMP/v6.err"
+expect "IPv6: one SID, 1:7 and 2:0 every reply, 3:8 none" python3 -c "$MICRO_PY" "$TMP/v6.json" "$COUNT"
+after=$(fpc DROP_MICRO_LINK)
+expect "IPv6: DROP_MICRO_LINK +$COUNT ($before -> $after)" [ $((after - before)) = "$COUNT" ]
+
 "$TWINHOP" counters "${ADM[@]}" --json >"$TMP/cnt.json" 2>&1
-expect "twinhopd: REQ_MICRO 3, none refused" python3 -c '
+expect "twinhopd: REQ_MICRO 4, none refused" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1])); c = d.get("counters") or d.get("result", {}).get("counters") or d
-sys.exit(0 if c["REQ_MICRO"] == 3 and c["REQ_MICRO_UNSUPPORTED"] == 0 and c["REQ_MICRO_PADDING"] == 0 else 1)' "$TMP/cnt.json"
+sys.exit(0 if c["REQ_MICRO"] == 4 and c["REQ_MICRO_UNSUPPORTED"] == 0 and c["REQ_MICRO_PADDING"] == 0 else 1)' "$TMP/cnt.json"
 
 # Text and OpenMetrics: one section / one series per micro-session.
 ip netns exec "$NSC" "$TWINHOP" measure 10.96.0.1 --mode open --count 10 --interval 0.005 \
