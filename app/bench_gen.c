@@ -30,6 +30,16 @@
  * reflector), from which tools/bench-reflector.sh computes the offered rate
  * and how much of the window the reflector was busy.  A benchmark tool, not
  * the fast path: printing here is fine.
+ *
+ * --linger: after "GENDONE", stop polling and keep the port open until the
+ * peer has gone (link down) or SIGINT/SIGTERM, and only then close it.  The
+ * DPDK 22.11 memif PMD handles a peer's disconnect in its interrupt thread
+ * and unmaps the shared rings there, without waiting for an lcore of its own
+ * process that is inside rx/tx burst on them: the side still polling when
+ * the other closes can crash (SIGSEGV in librte_net_memif).  So the
+ * benchmark scripts stop the reflector first (its lcores stop, then it
+ * closes) while this generator no longer polls, and close this one last
+ * (docs/performance.md, "Stopping a memif pair").
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -93,6 +103,7 @@ int main(int argc, char **argv)
 	uint16_t sport = 6000, dport = 5000;
 	uint32_t flows = 1, span = 50000, pad = 27;
 	double seconds = 0;
+	int linger = 0;
 	int sec = 0; /* 0 open, 1 auth, 2 enc */
 	uint8_t aes[16] = {0}, hmac[32] = {0};
 	static const struct option lo[] = {
@@ -100,7 +111,7 @@ int main(int argc, char **argv)
 		{"sport", 1, 0, 'p'},	{"dport", 1, 0, 'q'},  {"flows", 1, 0, 'f'},
 		{"span", 1, 0, 'S'},	{"pad", 1, 0, 'P'},    {"seconds", 1, 0, 't'},
 		{"sec", 1, 0, 'x'},	{"aes", 1, 0, 'a'},    {"hmac", 1, 0, 'h'},
-		{0, 0, 0, 0}};
+		{"linger", 0, 0, 'L'},	{0, 0, 0, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -134,6 +145,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			seconds = atof(optarg);
+			break;
+		case 'L':
+			linger = 1;
 			break;
 		case 'x':
 			sec = !strcmp(optarg, "auth") ? 1 : !strcmp(optarg, "enc") ? 2 : 0;
@@ -279,6 +293,15 @@ int main(int argc, char **argv)
 	printf("GENWIN %" PRIu64 " %" PRIu64 " %" PRIu64 " tx=%" PRIu64 " rx=%" PRIu64 "\n",
 	       first_tx, last_tx, hz, tx, rx);
 	printf("GENDONE tx=%" PRIu64 " rx=%" PRIu64 "\n", tx, rx);
+	fflush(stdout);
+	/* --linger (see the top): no Rx/Tx burst from here on, so the peer's
+	 * disconnect can unmap the rings under us safely */
+	while (linger && !quit) {
+		struct rte_eth_link lk;
+		if (rte_eth_link_get_nowait(port, &lk) == 0 && lk.link_status == RTE_ETH_LINK_DOWN)
+			break;
+		rte_delay_us_sleep(10000);
+	}
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
 	rte_eal_cleanup();

@@ -55,3 +55,28 @@ tw_capacity() {
 gen_window() {
 	awk '$1 == "GENWIN" { sub("tx=", "", $5); if ($3 > $2) printf "%.3f %s\n", $5 / (($3 - $2) / $4) / 1e6, $4 }' "$1"
 }
+
+# Stopping a memif pair (docs/performance.md): the DPDK 22.11 memif PMD
+# unmaps the shared rings in its interrupt thread when the peer disconnects,
+# even while an lcore of its own process is inside rx/tx burst on them, so
+# the side still polling when the other closes can die of SIGSEGV.  The
+# generator runs with --linger: after its window it stops polling and prints
+# GENDONE, and closes only once its peer has gone.  So: wait for GENDONE,
+# stop the reflector (its lcores stop before it closes the port), then let
+# the generator go.
+gen_wait_done() { # gen_pid gen_log
+	for _ in $(seq 300); do
+		grep -qs "^GENDONE" "$2" && return 0
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	echo "generator $1 printed no GENDONE in 30 s" >&2
+}
+gen_finish() { # gen_pid: exits by itself on link down; SIGINT if the link never goes down
+	for _ in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -INT "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}

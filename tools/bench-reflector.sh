@@ -159,11 +159,14 @@ start_reflector() { # kind mode sock log
 
 start_generator() { # mode sock log secs
 	local mode=$1 sock=$2 log=$3 secs=$4 extra="" pre=""
+	# memif only: its peer-disconnect race (bench-lib.sh, gen_wait_done)
+	local linger=""
+	[ "$TOPO" = memif ] && linger=--linger
 	[ "$mode" = auth ] && extra="--sec auth --aes $AES --hmac $HMAC --pad 64" || extra="--pad 27"
 	[ -n "$GNS" ] && pre="ip netns exec $GNS"
 	$pre "$GEN" -l $GEN_CPU $EAL --file-prefix twh-bg$$ --vdev "$(gen_vdev "$sock")" -- \
 		--dst-mac $REF_MAC --src-ip 198.18.0.1 --dst-ip 198.18.0.2 --sport 6000 --dport 5000 \
-		--seconds "$secs" $extra >"$log" 2>&1 &
+		--seconds "$secs" $linger $extra >"$log" 2>&1 &
 	GP=$!
 	PIDS+=($GP)
 }
@@ -206,7 +209,7 @@ one_run() { # kind mode
 		for _ in $(seq 50); do grep -aqs "CPU cycles/packet\|Accumulated forward" "$TMP/ref.log" && break; sleep 0.1; done
 		sleep 0.2
 	fi
-	wait "$gp" 2>/dev/null
+	gen_wait_done "$gp" "$TMP/gen.log" # then the reflector, then the generator (bench-lib.sh)
 	if [ "$kind" != testpmd ]; then
 		kill -INT "$rp" 2>/dev/null
 	else
@@ -214,6 +217,7 @@ one_run() { # kind mode
 		exec 7>&-
 	fi
 	wait "$rp" 2>/dev/null
+	gen_finish "$gp"
 	PIDS=()
 	cp "$TMP/ref.log" "$TMP/ref-$kind-$mode.log"
 	cp "$TMP/gen.log" "$TMP/gen-$kind-$mode.log"

@@ -95,7 +95,7 @@ one_run() { # nsess -> "cycles/pkt Mpps idle% pkts/burst", or "fail WHY"
 	"$GEN" -l $GEN_CPU $EAL_G --file-prefix twh-bsg$$ \
 		--vdev "net_memif0,role=client,id=0,socket=$TMP/s.sock,socket-abstract=no,rsize=11,mac=$GEN_MAC" -- \
 		--dst-mac $REF_MAC --src-ip 198.18.0.1 --dst-ip 198.18.0.2 --sport 10000 --dport 5000 \
-		--flows "$n" --span 50000 --pad 27 --seconds $((SECS + 3)) >"$TMP/gen.log" 2>&1 &
+		--flows "$n" --span 50000 --pad 27 --seconds $((SECS + 3)) --linger >"$TMP/gen.log" 2>&1 &
 	local gp=$!
 	PIDS+=($gp)
 	for _ in $(seq 200); do grep -q "^GEN 1" "$TMP/gen.log" && break; sleep 0.1; done
@@ -103,8 +103,9 @@ one_run() { # nsess -> "cycles/pkt Mpps idle% pkts/burst", or "fail WHY"
 	ta=$(date +%s.%N); a=$(tw_capacity_sample "$IPC" $SHM)
 	sleep "$SECS"
 	tb=$(date +%s.%N); b=$(tw_capacity_sample "$IPC" $SHM)
-	wait "$gp" 2>/dev/null
+	gen_wait_done "$gp" "$TMP/gen.log" # then the reflector, then the generator (bench-lib.sh)
 	kill -INT "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
+	gen_finish "$gp"
 	PIDS=()
 	cp "$TMP/ref.log" "$TMP/ref-$n.log"
 	awk '$2 ~ /DROP_NOT|DROP_BAD|EXC_TO_KERNEL/ {printf "%s=%s ", $2, $3}' "$TMP/ref.log" >&2

@@ -64,7 +64,7 @@ one_run() { # kind run
 	"$b/app/twinhop-benchgen" -l $GEN_CPU $EAL --file-prefix twh-pg$$ \
 		--vdev "net_memif0,role=client,id=0,socket=$sock,socket-abstract=no,rsize=11,mac=$GEN_MAC" -- \
 		--dst-mac $REF_MAC --src-ip 198.18.0.1 --dst-ip 198.18.0.2 --sport 6000 --dport 5000 \
-		--seconds $((SECS + 3)) --pad 27 >"$out/gen.log" 2>&1 &
+		--seconds $((SECS + 3)) --pad 27 --linger >"$out/gen.log" 2>&1 &
 	local gp=$!
 	PIDS+=($gp)
 	ok=""
@@ -77,9 +77,10 @@ one_run() { # kind run
 	a=$(tw_capacity_sample "$b/tools/twinhop-ipc" $SHM)
 	perf record -q -e cpu-clock -t "$tid" -o "$out/perf.data" -- sleep "$SECS" >"$out/perf.log" 2>&1
 	b2=$(tw_capacity_sample "$b/tools/twinhop-ipc" $SHM)
-	wait $gp 2>/dev/null
+	gen_wait_done $gp "$out/gen.log" # then the reflector, then the generator (bench-lib.sh)
 	kill -INT $rp 2>/dev/null
 	wait $rp 2>/dev/null
+	gen_finish $gp
 	PIDS=()
 	echo $(( ${b2%% *} - ${a%% *} )) >"$out/rx"
 	# period = cpu-clock nanoseconds
