@@ -19,7 +19,7 @@ need taskset nproc
 GEN=$TW_BUILD/app/twinhop-benchgen
 [ -x "$GEN" ] || { nok "no $GEN"; finish; }
 mkns NSR r
-CYCLES=${CYCLES:-5}
+CYCLES=${CYCLES:-4}
 REF_CPU=0
 [ "$(nproc)" -gt 1 ] && REF_CPU=1
 EAL="--no-huge -m 256 --no-pci --log-level=notice"
@@ -40,7 +40,7 @@ for i in $(seq "$CYCLES"); do
 	"$GEN" -l 0 $EAL --file-prefix twh-msg$$ \
 		--vdev "net_memif0,role=client,id=0,socket=$sock,socket-abstract=no,rsize=11,mac=$GEN_MAC" -- \
 		--dst-mac $REF_MAC --src-ip 198.18.0.1 --dst-ip 198.18.0.2 --sport 6000 --dport 5000 \
-		--seconds 1 --pad 27 --linger >"$TMP/gen$i.log" 2>&1 &
+		--seconds 0.5 --pad 27 --linger >"$TMP/gen$i.log" 2>&1 &
 	gp=$!
 	PIDS+=("$gp")
 	for _ in $(seq 300); do
