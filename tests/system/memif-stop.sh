@@ -10,8 +10,12 @@
 # its peer has gone; the reflector gets SIGINT, stops its lcores, then closes.
 # The reflector runs pinned to one CPU with its EAL control threads
 # (taskset), so the interrupt thread preempts the lcore wherever it is, as
-# perf and a shared machine do: without the ordering this crashed about one
-# stop in six here.  Each cycle checks exit statuses, not times.
+# perf and a shared machine do: so pinned, the old order of the benchmark
+# scripts (wait for the generator to exit, then SIGINT the reflector)
+# crashed the reflector in 5 of 32 stops here, the order below in none.
+# A crash fails the cycle's exit-status check; the test cannot force the
+# race, so on the old order it fails only when the race hits.  Each cycle
+# checks exit statuses, not times.
 NAME=memif-stop
 . "$(dirname "$0")/lib.sh"
 setup_common
