@@ -77,6 +77,7 @@ cmds=(
 	taskset                util-linux
 	perf                   linux-perf
 	ping                   iputils-ping
+	ps                     procps
 	prometheus             prometheus
 	promtool               prometheus
 	python3                python3
