@@ -19,32 +19,7 @@ NAME=e2e-fastpath-sender
 . "$(dirname "$0")/lib.sh"
 setup_common
 COUNT=${COUNT:-1000}
-mkns NSR r
-mkns NSS s
-SHMR=/twh-fr-$$
-SHMS_=/twh-fs-$$
-SHMS+=("$SHMR" "$SHMS_")
-PREFIXES+=("twh-fr$$" "twh-fs$$")
-SOCK=$TMP/memif.sock
-write_pfs "$TMP/pfs"
-EAL="--no-huge -m 256 --no-pci --log-level=user1,notice"
-
-ip netns exec "$NSR" "$FP" -l 0 $EAL --file-prefix twh-fr$$ -- \
-	--profile "$PROFILES/net_memif.conf" --pvar role=server --pvar id=0 --pvar socket="$SOCK" \
-	--shm "$SHMR" --addr 10.92.0.1/24 --addr fd00:92::1/64 --tap twh-r0 --counters \
-	>"$TMP/fp-r.log" 2>&1 &
-PIDS+=($!)
-wait_for "$TMP/fp-r.log" READY
-ip netns exec "$NSS" "$FP" -l 1 $EAL --file-prefix twh-fs$$ -- \
-	--profile "$PROFILES/net_memif.conf" --pvar role=client --pvar id=0 --pvar socket="$SOCK" \
-	--shm "$SHMS_" --addr 10.92.0.2/24 --addr fd00:92::2/64 --tap twh-s0 --counters \
-	>"$TMP/fp-s.log" 2>&1 &
-PIDS+=($!)
-wait_for "$TMP/fp-s.log" READY
-expect "fast path R (reflector, memif server) started" grep -q READY "$TMP/fp-r.log"
-expect "fast path S (sender, memif client) started" grep -q READY "$TMP/fp-s.log"
-wait_addr "$NSR" fd00:92::1/64
-wait_addr "$NSS" fd00:92::2/64
+memif_pair 92 f
 
 # R offers RFC 7750 and RFC 8186 (used only by the dscp-ecn runs below,
 # which ask for them; the other runs ask for no feature bit).

@@ -52,32 +52,7 @@ for line in sys.stdin.read().splitlines():
         r = "error: %r" % e
     print("ok %s" % name if r is True else "FAIL %s (%s -> %s)" % (name, expr, r))' "$1")
 }
-mkns NSR r
-mkns NSS s
-SHMR=/twh-tr-$$
-SHMS_=/twh-ts-$$
-SHMS+=("$SHMR" "$SHMS_")
-PREFIXES+=("twh-tr$$" "twh-ts$$")
-SOCK=$TMP/memif.sock
-write_pfs "$TMP/pfs"
-EAL="--no-huge -m 256 --no-pci --log-level=user1,notice"
-
-ip netns exec "$NSR" "$FP" -l 0 $EAL --file-prefix twh-tr$$ -- \
-	--profile "$PROFILES/net_memif.conf" --pvar role=server --pvar id=0 --pvar socket="$SOCK" \
-	--shm "$SHMR" --addr 10.93.0.1/24 --addr fd00:93::1/64 --tap twh-r0 --counters \
-	>"$TMP/fp-r.log" 2>&1 &
-PIDS+=($!)
-wait_for "$TMP/fp-r.log" READY
-ip netns exec "$NSS" "$FP" -l 1 $EAL --file-prefix twh-ts$$ -- \
-	--profile "$PROFILES/net_memif.conf" --pvar role=client --pvar id=0 --pvar socket="$SOCK" \
-	--shm "$SHMS_" --addr 10.93.0.2/24 --addr fd00:93::2/64 --tap twh-s0 --counters \
-	>"$TMP/fp-s.log" 2>&1 &
-PIDS+=($!)
-wait_for "$TMP/fp-s.log" READY
-expect "fast path R (reflector, memif server) started" grep -q READY "$TMP/fp-r.log"
-expect "fast path S (sender, memif client) started" grep -q READY "$TMP/fp-s.log"
-wait_addr "$NSR" fd00:93::1/64
-wait_addr "$NSS" fd00:93::2/64
+memif_pair 93 t
 
 thd_conf "$TMP/thd-r.conf" "$SHMR" "$TMP/thd-r.sock" 10.93.0.1
 ip netns exec "$NSR" "$THD" -f "$TMP/thd-r.conf" >"$TMP/thd-r.log" 2>&1 &

@@ -188,6 +188,41 @@ thd_conf() {
 	} >"$f"
 }
 
+# memif_pair N TAG: two fast paths joined by memif, each in its own
+# namespace: R (NSR, memif server, lcore 0, region SHMR) with 10.N.0.1/24
+# and fd00:N::1/64 on TAP twh-r0, and S (NSS, memif client, lcore 1, region
+# SHMS_) with .2 on twh-s0; logs $TMP/fp-r.log and fp-s.log.  TAG makes the
+# regions and EAL file prefixes of this run unique.  Sets NSR NSS SHMR SHMS_
+# SOCK EAL and writes the key file $TMP/pfs.
+memif_pair() {
+	local n=$1 tag=$2
+	mkns NSR r
+	mkns NSS s
+	SHMR=/twh-${tag}r-$$
+	SHMS_=/twh-${tag}s-$$
+	SHMS+=("$SHMR" "$SHMS_")
+	PREFIXES+=("twh-${tag}r$$" "twh-${tag}s$$")
+	SOCK=$TMP/memif.sock
+	write_pfs "$TMP/pfs"
+	EAL="--no-huge -m 256 --no-pci --log-level=user1,notice"
+	ip netns exec "$NSR" "$FP" -l 0 $EAL --file-prefix "twh-${tag}r$$" -- \
+		--profile "$PROFILES/net_memif.conf" --pvar role=server --pvar id=0 --pvar socket="$SOCK" \
+		--shm "$SHMR" --addr 10.$n.0.1/24 --addr fd00:$n::1/64 --tap twh-r0 --counters \
+		>"$TMP/fp-r.log" 2>&1 &
+	PIDS+=($!)
+	wait_for "$TMP/fp-r.log" READY
+	ip netns exec "$NSS" "$FP" -l 1 $EAL --file-prefix "twh-${tag}s$$" -- \
+		--profile "$PROFILES/net_memif.conf" --pvar role=client --pvar id=0 --pvar socket="$SOCK" \
+		--shm "$SHMS_" --addr 10.$n.0.2/24 --addr fd00:$n::2/64 --tap twh-s0 --counters \
+		>"$TMP/fp-s.log" 2>&1 &
+	PIDS+=($!)
+	wait_for "$TMP/fp-s.log" READY
+	expect "fast path R (reflector, memif server) started" grep -q READY "$TMP/fp-r.log"
+	expect "fast path S (sender, memif client) started" grep -q READY "$TMP/fp-s.log"
+	wait_addr "$NSR" fd00:$n::1/64
+	wait_addr "$NSS" fd00:$n::2/64
+}
+
 # afpacket_net N: the namespaces and veth of topo_afpacket, nothing started.
 # Namespace R gets the af_packet end ($VR, no address), namespace C its peer
 # ($VC) with 10.N.0.2/24 and fd00:N::2/64.  Sets NSR NSC VR VC SHM.
