@@ -133,7 +133,6 @@ else
 	nokf "a TWAMP session runs in the old fast path" "$TMP/poll.out"
 fi
 OLDFP=$FPPID
-REFL_OLD=$(ipcnt REFLECTED)
 kill -9 $OLDFP
 wait $OLDFP 2>/dev/null
 # While it is down, each reason twinhopd cannot attach is logged: first the
@@ -167,11 +166,6 @@ wait $ACROSS
 rc=$?
 [ $rc = 0 ] && ok "the measure across the restart ended cleanly" ||
 	nokf "the measure across the restart ended cleanly (exit $rc)" "$TMP/across.err"
-# Replies from the old fast path were at most REFL_OLD - 20 (the 20 of
-# measure-1 and light-1) plus what it reflected before the kill landed;
-# 50 more can only have come from the new one.
-check "the client received replies from the new fast path too" \
-	"s['received'] >= $REFL_OLD - 20 + 50" "$TMP/across.json"
 if poll 60 "$INUSE == 3" fpcnt; then ok "its session deleted after Stop-Sessions"; else
 	nokf "its session deleted after Stop-Sessions" "$TMP/poll.out"; fi
 lsend light-2 7000
