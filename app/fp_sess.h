@@ -257,42 +257,59 @@ static inline int32_t fp_sess_scan(const struct fp_sess_bucket *b, uint32_t h)
  * bucket, a miss while the writer moved entries). */
 struct fp_session *fp_sess_lookup(struct fp_sess_table *t, const struct fp_key *k, uint32_t h);
 
-/* Bulk lookup of n keys (n <= 32); out[i] = session or NULL. */
-static inline void fp_sess_lookup_bulk(struct fp_sess_table *t, const struct fp_key **keys,
-				       unsigned n, struct fp_session **out)
+/* The session lookup of one Rx burst, started while the burst is parsed:
+ * fp_sess_burst_add() for each key as the parse finds it (it hashes the
+ * key and starts its primary bucket on its way, so that miss overlaps the
+ * parsing of the next frames), then fp_sess_burst_lookup() once.  A burst
+ * is mostly runs of one flow: each run's key is hashed and looked up once
+ * (the same key has one answer anyway). */
+struct fp_sess_burst {
+	unsigned n, nu;
+	const struct fp_key *uk[RTE_HASH_LOOKUP_BULK_MAX]; /* one per run */
+	uint32_t uh[RTE_HASH_LOOKUP_BULK_MAX];		    /* its hash */
+	uint8_t map[RTE_HASH_LOOKUP_BULK_MAX];		    /* key -> its run */
+};
+
+static inline void fp_sess_burst_init(struct fp_sess_burst *b)
 {
-	const struct fp_key *uk[RTE_HASH_LOOKUP_BULK_MAX];
-	uint32_t h[RTE_HASH_LOOKUP_BULK_MAX];
+	b->n = b->nu = 0;
+}
+
+/* Add the next key (at most RTE_HASH_LOOKUP_BULK_MAX per burst). */
+static inline void fp_sess_burst_add(struct fp_sess_table *t, struct fp_sess_burst *b,
+				     const struct fp_key *k)
+{
+	if (b->nu == 0 || !fp_key_eq(k, b->uk[b->nu - 1])) {
+		uint32_t h = fp_sess_hash(t, k);
+		/* wave 1: the primary bucket */
+		rte_prefetch0(&t->bk[fp_sess_b1(t, h)]);
+		b->uk[b->nu] = k;
+		b->uh[b->nu++] = h;
+	}
+	b->map[b->n++] = (uint8_t)(b->nu - 1);
+}
+
+/* out[i] = the session of the i-th key added, or NULL. */
+static inline void fp_sess_burst_lookup(struct fp_sess_table *t, const struct fp_sess_burst *b,
+					struct fp_session **out)
+{
 	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
 	struct fp_session *us[RTE_HASH_LOOKUP_BULK_MAX];
-	uint8_t map[RTE_HASH_LOOKUP_BULK_MAX];
-	unsigned nu = 0;
-	if (n == 0)
+	unsigned nu = b->nu;
+	const uint32_t *h = b->uh;
+	if (b->n == 0)
 		return;
-	/* A burst is mostly runs of one flow: look each run's key up once
-	 * (the same key in one bulk lookup has one answer anyway), so the
-	 * hash, the bucket scan and the key compare are paid per run, not
-	 * per packet. */
-	for (unsigned i = 0; i < n; i++) {
-		if (nu == 0 || !fp_key_eq(keys[i], uk[nu - 1]))
-			uk[nu++] = keys[i];
-		map[i] = (uint8_t)(nu - 1);
-	}
 	/* A miss in both buckets is final only if the writer moved no entry
-	 * meanwhile (fp_sess_add's cuckoo move). */
+	 * meanwhile (fp_sess_add's cuckoo move).  Read before the buckets:
+	 * the prefetches of wave 1 only warm the cache. */
 	uint32_t mv = __atomic_load_n(&t->moves, __ATOMIC_ACQUIRE);
 	/* With 100k sessions each bucket and each session is a cache miss:
-	 * start them all for the burst, in waves, so their latencies overlap
-	 * instead of adding up packet by packet.  Wave 1: every key's primary
-	 * bucket. */
-	for (unsigned i = 0; i < nu; i++) {
-		h[i] = fp_sess_hash(t, uk[i]);
-		rte_prefetch0(&t->bk[fp_sess_b1(t, h[i])]);
-	}
-	/* Wave 2: the session the hash names (both its lines: the key for
-	 * the compare below, the state for the reflection); the secondary
-	 * bucket if the primary has no such hash (rare for a session, the
-	 * rule for TWAMP Light and unknown flows). */
+	 * they are started for the whole burst, in waves, so that their
+	 * latencies overlap instead of adding up packet by packet.  Wave 2:
+	 * the session the hash names (both its lines: the key for the
+	 * compare below, the state for the reflection); the secondary bucket
+	 * if the primary has no such hash (rare for a session, the rule for
+	 * TWAMP Light and unknown flows). */
 	bool sec = false;
 	for (unsigned i = 0; i < nu; i++) {
 		pos[i] = fp_sess_scan(&t->bk[fp_sess_b1(t, h[i])], h[i]);
@@ -318,15 +335,26 @@ static inline void fp_sess_lookup_bulk(struct fp_sess_table *t, const struct fp_
 	bool moved = __atomic_load_n(&t->moves, __ATOMIC_ACQUIRE) != mv;
 	for (unsigned i = 0; i < nu; i++) {
 		int32_t p = pos[i];
-		if (likely(p >= 0 && fp_key_eq(&t->s[p].key, uk[i])))
+		if (likely(p >= 0 && fp_key_eq(&t->s[p].key, b->uk[i])))
 			us[i] = &t->s[p];
 		else if (p < 0 && !moved)
 			us[i] = NULL;
 		else
-			us[i] = fp_sess_lookup(t, uk[i], h[i]);
+			us[i] = fp_sess_lookup(t, b->uk[i], h[i]);
 	}
+	for (unsigned i = 0; i < b->n; i++)
+		out[i] = us[b->map[i]];
+}
+
+/* Bulk lookup of n keys (n <= 32); out[i] = session or NULL. */
+static inline void fp_sess_lookup_bulk(struct fp_sess_table *t, const struct fp_key **keys,
+				       unsigned n, struct fp_session **out)
+{
+	struct fp_sess_burst b;
+	fp_sess_burst_init(&b);
 	for (unsigned i = 0; i < n; i++)
-		out[i] = us[map[i]];
+		fp_sess_burst_add(t, &b, keys[i]);
+	fp_sess_burst_lookup(t, &b, out);
 }
 
 #endif

@@ -122,14 +122,15 @@ one_run() { # kind run
 groups() { # dir
 	awk -v rx="$(cat "$1/rx")" '
 	{ p = $1; dso = $2; sym = $3; tot += p
-	  if (sym ~ /^(fp_lcore_rx_burst|fp_reflect_session|fp_reflect_late_t3|fp_reflect_fu_tx|fp_crypto_burst_begin|fp_crypto_burst_end|reflect)$/)
-		g[sym] += p
-	  else if (dso ~ /rte_hash/ || sym ~ /rte_hash/) g["rte_hash (lookup)"] += p
+	  if (sym ~ /^(fp_lcore_rx_burst|fp_reflect_session|fp_reflect_late_t3|fp_reflect_fu_tx|fp_crypto_burst_begin|fp_crypto_burst_end|reflect|fp_sess_lookup)$/)
+		{ g[sym] += p; pp += p }
+	  else if (dso ~ /rte_hash/ || sym ~ /rte_hash/) { g["rte_hash (lookup)"] += p; pp += p }
 	  else if (dso ~ /memif/) g["memif PMD (rx+tx, and empty polls)"] += p
 	  else if (dso ~ /twinhop-fp/) g["loop and other twinhop-fp (and empty polls)"] += p
 	  else g["other (kernel, libc, ld.so)"] += p }
 	END { if (rx <= 0) exit
 	      for (k in g) printf "%s\t%.1f\n", k, g[k] / rx
+	      printf "per-packet path (the rows above the loop)\t%.1f\n", pp / rx
 	      printf "total on-CPU\t%.1f\n", tot / rx }' "$1/periods"
 }
 
