@@ -696,6 +696,15 @@ void fp_sender_tx_failed(struct fp_lcore *lc, struct rte_mbuf **tx, struct fp_se
 		struct fp_snd_slot *sl = &s->win[seq % FP_SND_WIN];
 		if (sl->state == 1)
 			sl->state = 0; /* no fate record: it is in tx_drops */
+		/* A packet the port refused never left, so it was not sent and its
+		 * Sequence Number is given to the next packet (RFC 4656 §4.1.2,
+		 * for RFC 5357 §4.1.2: zero, then one more for each subsequent
+		 * packet).  The port takes a prefix of the
+		 * burst, so a session's refused packets are its last ones and the
+		 * first refused is its lowest: rewind to it.  Without this the
+		 * receiver saw a gap and counted packets that never left as lost. */
+		if ((int32_t)(seq - s->next_seq) < 0)
+			s->next_seq = seq;
 		s->tx_drops++;
 		s->sent--;
 		struct fp_sess_cold *sc = fp_sess_cold(fp.sess, s->sess);

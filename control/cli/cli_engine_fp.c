@@ -706,6 +706,9 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 				free(rep);
 			}
 		}
+		/* A second interrupt does not wait for the fast path's summary. */
+		if (stopping && *stop >= 2)
+			break;
 		if (stopping && cli_mono_ns() > stop_deadline) {
 			if (overdue) {
 				snprintf(err, errlen,

@@ -133,6 +133,7 @@ else
 	nokf "a TWAMP session runs in the old fast path" "$TMP/poll.out"
 fi
 OLDFP=$FPPID
+REFL_OLD=$(ipcnt REFLECTED)
 kill -9 $OLDFP
 wait $OLDFP 2>/dev/null
 # While it is down, each reason twinhopd cannot attach is logged: first the
@@ -166,6 +167,13 @@ wait $ACROSS
 rc=$?
 [ $rc = 0 ] && ok "the measure across the restart ended cleanly" ||
 	nokf "the measure across the restart ended cleanly (exit $rc)" "$TMP/across.err"
+# Replies from the old fast path: about REFL_OLD - 20 (the 20 of measure-1
+# and light-1), give or take the few it reflected between the reading and
+# the kill, or lost with it.  The new one reflected >= 50 before the
+# interrupt, and the client collects the replies in flight after it
+# (twinhop(1) SIGNALS), so >= 25 more can only have come from the new one.
+check "the client received replies from the new fast path too" \
+	"s['received'] >= $REFL_OLD - 20 + 25" "$TMP/across.json"
 if poll 60 "$INUSE == 3" fpcnt; then ok "its session deleted after Stop-Sessions"; else
 	nokf "its session deleted after Stop-Sessions" "$TMP/poll.out"; fi
 lsend light-2 7000
