@@ -98,7 +98,13 @@ lsend() { # tag port
 	ip netns exec "$NSC" "$TWINHOP" light-send $A:$2 --count 10 --rate 100 --loss-timeout 0.5 \
 		--json >"$TMP/$1.json" 2>"$TMP/$1.err"
 	local rc=$?
-	[ $rc = 0 ] && ok "$1: light-send to port $2 exit 0" || nokf "$1: light-send to port $2 exit 0 (got $rc)" "$TMP/$1.err"
+	[ $rc = 0 ] && ok "$1: light-send to port $2 exit 0" || {
+		nokf "$1: light-send to port $2 exit 0 (got $rc)" "$TMP/$1.err"
+		# what the fast path saw, and what twinhopd thinks it programmed
+		fpcnt | python3 -c 'import json,sys; d=json.load(sys.stdin); print({k: v for k, v in d["total"].items() if v})' 2>&1 | fold -w 150 | sed 's/^/       /'
+		sessions 2>&1 | head -c 1500 | sed 's/^/       /'
+		echo
+	}
 	check "$1: port $2 reflected 10 of 10" "s['sent'] == 10 and s['received'] == 10" "$TMP/$1.json"
 }
 
