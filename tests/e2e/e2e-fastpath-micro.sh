@@ -12,6 +12,7 @@
 #    every reply.  The reflector reads the Reflector ID the sender wrote and
 #    the sender matches the Sender ID the reflector copied back, so the IDs
 #    are on the wire where lib/tw_pkt.h says (UNVERIFIED layout) both ways.
+#  * text and OpenMetrics name it SID/1:7, as the socket engine does;
 #  * a Sender ID other than S's member link (2:7) is refused before any
 #    packet, naming the member link;
 #  * a foreign reflector in R (a kernel socket behind R's exception path)
@@ -93,6 +94,23 @@ expect "open-v4 1:0 (R's ID not known): every reply" \
 	python3 -c "$ONE_PY" "$TMP/open-v4-10.json" 1:0 "$COUNT" "$COUNT"
 expect "S's fast path: no micro-session reply discarded in the runs above" \
 	[ "$(fpc s DROP_MICRO_SENDER_ID) $(fpc s DROP_MICRO_REFLECTOR_ID)" = "0 0" ]
+
+# Text and OpenMetrics name the micro-session as the socket engine does.
+ip netns exec "$NSS" "$TWINHOP" measure 10.95.0.1 --engine fastpath --admin "$TMP/thd-s.sock" \
+	--mode open --count 10 --rate 500 --loss-timeout 1 --micro-sessions 1:7 \
+	--openmetrics "$TMP/om.txt" >"$TMP/text.out" 2>"$TMP/text.err"
+expect "text: the report names the micro-session SID/1:7" \
+	grep -Eq '[0-9a-f]{32}/1:7' "$TMP/text.out"
+expect "OpenMetrics: sent 10 and received 10 for session .../1:7" python3 - "$TMP/om.txt" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+v = {(m.group(1), m.group(2)): int(m.group(3)) for m in re.finditer(
+    r'^twinhop_packets_(sent|received)_total\{[^}]*session="[0-9a-f]{32}/(\d+:\d+)"[^}]*\} (\d+)$', t, re.M)}
+ok = v == {("sent", "1:7"): 10, ("received", "1:7"): 10} and t.rstrip().endswith("# EOF")
+if not ok:
+    print(v)
+sys.exit(0 if ok else 1)
+PY
 
 # A Sender ID that is not S's member link: refused, saying which it must be.
 measure bad-sid open 10.95.0.1 2:7
