@@ -216,6 +216,24 @@ static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad
 		BAD(TW_E_ARG, T, ecn);
 	if ((m->flags & TW_IPC_SF_DSCP_ECN) && m->proto != TW_IPC_PROTO_TWAMP)
 		BAD(TW_E_ARG, T, flags);
+	if (m->flags & TW_IPC_SF_MICRO) {
+		/* RFC 9533 §4.2 (version 11): TWAMP only, a member link as the
+		 * Sender ID (0 is "not known"), and both packets long enough
+		 * for the IDs, or the sender would write them past its packet
+		 * and read them past the reply (UNVERIFIED layout). */
+		if (m->proto != TW_IPC_PROTO_TWAMP)
+			BAD(TW_E_ARG, T, flags);
+		if (!m->micro_sid)
+			BAD(TW_E_ARG, T, micro_sid);
+		if (m->pad.padding_len < tw_pkt_micro_min_pad(tw_ipc_twamp_layout(m->sec, m->flags)))
+			BAD(TW_E_LENGTH, T, pad.padding_len);
+	} else {
+		/* IDs without the flag would be silently not sent */
+		if (m->micro_sid)
+			BAD(TW_E_ARG, T, micro_sid);
+		if (m->micro_rid)
+			BAD(TW_E_ARG, T, micro_rid);
+	}
 	return v_sender_tlv(m, bad);
 }
 
