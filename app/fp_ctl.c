@@ -466,8 +466,9 @@ static uint64_t drop_ctl_sessions(uint64_t now)
 	uint64_t n = 0;
 	for (uint32_t i = 0; i < fp.sess->cap; i++) {
 		struct fp_session *s = &fp.sess->s[i];
+		/* a LAG's group session (RFC 9533) goes with its last member */
 		if (s->state == FP_SS_FREE || s->state == FP_SS_DEAD ||
-		    fp_sess_cold(fp.sess, s)->fixed)
+		    fp_sess_cold(fp.sess, s)->fixed || fp_sess_cold(fp.sess, s)->grp)
 			continue;
 		sched_forget(s->id);
 		struct fp_sender *snd = fp_sess_cold(fp.sess, s)->snd;
@@ -706,7 +707,9 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, const void *
 		const struct fp_light *prev_l = NULL;
 		for (uint32_t i = 0; i < fp.sess->cap; i++) {
 			const struct fp_session *s = &fp.sess->s[i];
-			if (s->state == FP_SS_FREE || s->state == FP_SS_DEAD)
+			/* a LAG's group session has no id: its members report */
+			if (s->state == FP_SS_FREE || s->state == FP_SS_DEAD ||
+			    fp_sess_cold(fp.sess, s)->grp)
 				continue;
 			if (prev)
 				stats_reply(h->id, prev, TW_IPC_F_MORE);

@@ -24,6 +24,8 @@ static unsigned pool_n;
  * cost the reflector ~30 % of its cycles). */
 static struct fp_sender **act;
 static unsigned act_n;
+/* RFC 9533 LAG groups: at most one per sender (fp_micro_grp) */
+static struct fp_micro_grp *grps;
 
 static void act_add(struct fp_sender *s)
 {
@@ -43,7 +45,8 @@ int fp_sender_pool_init(unsigned n)
 {
 	pool = rte_zmalloc("fp_senders", sizeof(*pool) * n, RTE_CACHE_LINE_SIZE);
 	act = rte_zmalloc("fp_senders_act", sizeof(*act) * (n + 1), RTE_CACHE_LINE_SIZE);
-	if (!pool || !act)
+	grps = rte_zmalloc("fp_micro_grps", sizeof(*grps) * (n + 1), RTE_CACHE_LINE_SIZE);
+	if (!pool || !act || !grps)
 		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++) {
 		pool[i].win = rte_zmalloc("fp_snd_win", sizeof(struct fp_snd_slot) * FP_SND_WIN,
@@ -155,6 +158,126 @@ static void build_template(struct fp_sender *s, const struct tw_ipc_sender_add *
 	s->pi.pl_len = (uint16_t)s->pl_len;
 }
 
+/* The test crypto of a sender's session (or a LAG's group session): the
+ * Tx and the Rx contexts, keyed once here (set-up, never per packet). */
+static enum tw_err sess_crypto(struct fp_session *ss, const struct tw_ipc_sender_add *req)
+{
+	enum tw_err ce = TW_OK;
+	struct fp_sess_crypto *cr = fp_sess_crypto_get(fp.sess, ss);
+	if (!cr) {
+		ce = TW_E_NOSPACE;
+	} else if (req->proto == TW_IPC_PROTO_STAMP) {
+		ce = tw_stamp_auth_init(&cr->sa, req->keys.hmac, req->keys.hmac_len);
+		if (ce == TW_OK)
+			ce = tw_stamp_auth_init(&cr->sa_rx, req->keys.hmac, req->keys.hmac_len);
+		cr->have_sa = true;
+	} else {
+		ce = tw_test_crypto_init(&cr->tc, req->keys.aes, req->keys.hmac);
+		if (ce == TW_OK)
+			ce = tw_test_crypto_init(&cr->tc_rx, req->keys.aes, req->keys.hmac);
+		cr->have_tc = true;
+	}
+	if (ce == TW_OK && req->proto != TW_IPC_PROTO_STAMP && req->keys.hmac_len == 0)
+		ce = TW_E_ARG;
+	return ce;
+}
+
+/* A LAG's group by its plain 5-tuple key k, or a new one (RFC 9533 §4.1:
+ * every micro-session of the LAG has the same flow, SID, mode and keys; a
+ * micro-session that differs, or a 5-tuple some other sender owns, is
+ * refused with TW_E_ARG). */
+static struct fp_micro_grp *grp_get(const struct fp_key *k, const struct tw_ipc_sender_add *req,
+				    enum tw_pkt_layout l, enum tw_pkt_prot p, enum tw_err *err)
+{
+	const struct fp_key *kp = k;
+	struct fp_session *gs = NULL;
+	fp_sess_lookup_bulk(fp.sess, &kp, 1, &gs);
+	*err = TW_E_ARG;
+	if (gs) {
+		struct fp_micro_grp *g = fp_sess_cold(fp.sess, gs)->grp;
+		if (!g || g->sec != req->sec || g->layout != (uint8_t)l ||
+		    memcmp(g->keys, &req->keys, sizeof(g->keys)) != 0)
+			return NULL;
+		return g;
+	}
+	struct fp_micro_grp *g = NULL;
+	for (unsigned i = 0; i < pool_n && !g; i++)
+		if (!grps[i].ss)
+			g = &grps[i];
+	if (!g) {
+		*err = TW_E_NOSPACE;
+		return NULL;
+	}
+	int e;
+	gs = fp_sess_add(fp.sess, k, &e);
+	if (!gs) {
+		*err = TW_E_NOSPACE;
+		return NULL;
+	}
+	if (p != TW_PKT_PROT_NONE && (*err = sess_crypto(gs, req)) != TW_OK) {
+		fp_sess_del(fp.sess, gs, rte_rdtsc());
+		return NULL;
+	}
+	memset(g, 0, sizeof(*g));
+	g->sec = req->sec;
+	g->layout = (uint8_t)l;
+	memcpy(g->keys, &req->keys, sizeof(g->keys));
+	gs->role = FP_ROLE_SENDER;
+	gs->layout = (uint8_t)l;
+	gs->prot = (uint8_t)p;
+	gs->micro = true;
+	fp_sess_cold(fp.sess, gs)->grp = g;
+	gs->state = FP_SS_ACTIVE;
+	g->ss = gs;
+	return g;
+}
+
+/* The group session goes with its last member. */
+static void grp_put(struct fp_micro_grp *g)
+{
+	if (g->live)
+		return;
+	fp_sess_del(fp.sess, g->ss, rte_rdtsc());
+	tw_crypto_cleanse(g->keys, sizeof(g->keys));
+	g->ss = NULL;
+}
+
+static bool grp_has(const struct fp_micro_grp *g, uint16_t sid)
+{
+	for (unsigned i = 0; i < g->n; i++)
+		if (g->sid[i] == sid)
+			return true;
+	return false;
+}
+
+/* Publish s in g (the Rx lcore may be reading g: sid last). */
+static void grp_join(struct fp_micro_grp *g, struct fp_sender *s)
+{
+	unsigned i = 0;
+	while (i < g->n && g->m[i])
+		i++;
+	g->m[i] = s;
+	g->rid[i] = s->micro_rid;
+	__atomic_store_n(&g->sid[i], s->micro_sid, __ATOMIC_RELEASE);
+	if (i == g->n)
+		__atomic_store_n(&g->n, i + 1, __ATOMIC_RELEASE);
+	g->live++;
+	s->grp = g;
+}
+
+static void grp_leave(struct fp_sender *s)
+{
+	struct fp_micro_grp *g = s->grp;
+	for (unsigned i = 0; i < g->n; i++)
+		if (g->m[i] == s) {
+			__atomic_store_n(&g->sid[i], 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&g->m[i], NULL, __ATOMIC_RELEASE);
+		}
+	g->live--;
+	s->grp = NULL;
+	grp_put(g);
+}
+
 struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t rec_cap,
 				enum tw_err *err)
 {
@@ -261,33 +384,50 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 	memcpy(k.peer.a, req->flow.peer.addr, fam == 4 ? 4 : 16);
 	k.local_port = req->flow.local_port;
 	k.peer_port = req->flow.peer_port;
+	/* RFC 9533 §4.2: a micro-session's Sender ID is the member link it is
+	 * sent from (HELLO_REPLY.member_link of our one port), unique in its
+	 * LAG's group; its own slot is keyed by the 5-tuple tagged with that
+	 * ID in the key's padding, which no parsed packet sets (fp_parse). */
+	struct fp_micro_grp *g = NULL;
+	if (req->flags & TW_IPC_SF_MICRO) {
+		if (req->proto != TW_IPC_PROTO_TWAMP || !req->micro_sid ||
+		    req->micro_sid != fp.member_link)
+			return NULL;
+		size_t so = tw_pkt_micro_off(s->layout, false);
+		if (!so || s->pl_len < so + TW_PKT_MICRO_IDS_LEN) {
+			*err = TW_E_LENGTH;
+			return NULL;
+		}
+		g = grp_get(&k, req, s->layout, s->prot, err);
+		if (!g)
+			return NULL;
+		if (grp_has(g, req->micro_sid) || g->n == FP_MICRO_MAX) {
+			*err = grp_has(g, req->micro_sid) ? TW_E_ARG : TW_E_NOSPACE;
+			grp_put(g);
+			return NULL;
+		}
+		s->micro = true;
+		s->micro_sid = req->micro_sid;
+		s->micro_rid = req->micro_rid;
+		k.pad[0] = 1;
+		k.pad[1] = (uint8_t)(req->micro_sid >> 8);
+		k.pad[2] = (uint8_t)req->micro_sid;
+	}
 	int e;
 	struct fp_session *ss = fp_sess_add(fp.sess, &k, &e);
 	if (!ss) {
 		*err = e == -EEXIST ? TW_E_ARG : TW_E_NOSPACE;
+		if (g)
+			grp_put(g);
 		return NULL;
 	}
 	if (auth) {
-		enum tw_err ce = TW_OK;
-		struct fp_sess_crypto *cr = fp_sess_crypto_get(fp.sess, ss);
-		if (!cr) {
-			ce = TW_E_NOSPACE;
-		} else if (req->proto == TW_IPC_PROTO_STAMP) {
-			ce = tw_stamp_auth_init(&cr->sa, req->keys.hmac, req->keys.hmac_len);
-			if (ce == TW_OK)
-				ce = tw_stamp_auth_init(&cr->sa_rx, req->keys.hmac,
-							req->keys.hmac_len);
-			cr->have_sa = true;
-		} else {
-			ce = tw_test_crypto_init(&cr->tc, req->keys.aes, req->keys.hmac);
-			if (ce == TW_OK)
-				ce = tw_test_crypto_init(&cr->tc_rx, req->keys.aes,
-							 req->keys.hmac);
-			cr->have_tc = true;
-		}
-		if (ce != TW_OK || (req->proto != TW_IPC_PROTO_STAMP && req->keys.hmac_len == 0)) {
+		enum tw_err ce = sess_crypto(ss, req);
+		if (ce != TW_OK) {
 			fp_sess_del(fp.sess, ss, rte_rdtsc());
-			*err = ce != TW_OK ? ce : TW_E_ARG;
+			if (g)
+				grp_put(g);
+			*err = ce;
 			return NULL;
 		}
 	}
@@ -296,8 +436,11 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 		s->tlv_ctx.sa = &fp_sess_crypto_get(fp.sess, ss)->sa_rx;
 	if (fp_sess_set_id(fp.sess, ss, req->session) != 0) {
 		fp_sess_del(fp.sess, ss, rte_rdtsc());
+		if (g)
+			grp_put(g);
 		return NULL;
 	}
+	ss->micro = s->micro;
 	ss->role = FP_ROLE_SENDER;
 	ss->layout = (uint8_t)s->layout;
 	ss->prot = (uint8_t)s->prot;
@@ -310,6 +453,8 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 		s->rec_cap = s->rec ? rec_cap : 0;
 	}
 	s->state = FP_SND_IDLE;
+	if (g)
+		grp_join(g, s);
 	act_add(s);
 	*err = TW_OK;
 	if (req->flags & TW_IPC_SF_START_NOW)
@@ -343,6 +488,8 @@ void fp_sender_stop(struct fp_sender *s, uint64_t now)
 
 void fp_sender_free(struct fp_sender *s)
 {
+	if (s->grp)
+		grp_leave(s);
 	if (s->sess) {
 		fp_sess_del(fp.sess, s->sess, rte_rdtsc());
 		act_del(s);
@@ -549,6 +696,15 @@ void fp_sender_tx_failed(struct fp_lcore *lc, struct rte_mbuf **tx, struct fp_se
 		struct fp_snd_slot *sl = &s->win[seq % FP_SND_WIN];
 		if (sl->state == 1)
 			sl->state = 0; /* no fate record: it is in tx_drops */
+		/* A packet the port refused never left, so it was not sent and its
+		 * Sequence Number is given to the next packet (RFC 4656 §4.1.2,
+		 * for RFC 5357 §4.1.2: zero, then one more for each subsequent
+		 * packet).  The port takes a prefix of the
+		 * burst, so a session's refused packets are its last ones and the
+		 * first refused is its lowest: rewind to it.  Without this the
+		 * receiver saw a gap and counted packets that never left as lost. */
+		if ((int32_t)(seq - s->next_seq) < 0)
+			s->next_seq = seq;
 		s->tx_drops++;
 		s->sent--;
 		struct fp_sess_cold *sc = fp_sess_cold(fp.sess, s->sess);
@@ -601,6 +757,9 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 			struct tw_pkt_sender sp = {.seq = seq, .ts = wire_ts(tsc, s->z),
 						   .errest = fp.errest[s->z], .ssid = s->ssid};
 			(void)tw_pkt_sender_encode(s->layout, &sp, pl, s->pl_len);
+			if (s->micro) /* RFC 9533 §4.2, inside what is protected below */
+				(void)tw_pkt_micro_put(pl, s->pl_len, s->layout, false, s->micro_sid,
+						       s->micro_rid);
 			/* §4.5 S_TxC (this packet included, as the socket engine)
 			 * and the §4.8 HMAC TLV over the Sequence Number just
 			 * written; both fixed-size writes, no allocation. */
@@ -696,13 +855,71 @@ static void read_tlvs(struct fp_lcore *lc, struct fp_sender *s, const struct tw_
 		FP_INC(lc->cnt, STAMP_REPLY_TLV_HMAC_FAIL);
 }
 
+/*
+ * RFC 9533 §4.2: the micro-session of a LAG's group that a (verified,
+ * decoded) reply belongs to, by its Sender Micro-session ID, as the socket
+ * engine's micro_demux; NULL when it is discarded, counted by name: the
+ * Sender ID is none of the group's (DROP_MICRO_SENDER_ID), or the
+ * Reflector ID is not the one that micro-session expects
+ * (DROP_MICRO_REFLECTOR_ID, also a drop of that session); too short for
+ * the IDs is DROP_REPLY_SHORT.
+ */
+static struct fp_sender *micro_demux(struct fp_counters *c, const struct fp_micro_grp *g,
+				     const uint8_t *pl, size_t len, enum tw_pkt_layout l)
+{
+	uint16_t gs, gr, sids[FP_MICRO_MAX], rids[FP_MICRO_MAX];
+	if (!tw_pkt_micro_get(pl, len, l, true, &gs, &gr)) {
+		FP_INC(c, DROP_REPLY_SHORT);
+		return NULL;
+	}
+	unsigned n = __atomic_load_n(&g->n, __ATOMIC_ACQUIRE), k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		sids[i] = __atomic_load_n(&g->sid[i], __ATOMIC_ACQUIRE);
+		rids[i] = g->rid[i];
+	}
+	/* 0 marks a retired slot: never a member link, so never a match */
+	if (gs == 0) {
+		FP_INC(c, DROP_MICRO_SENDER_ID);
+		return NULL;
+	}
+	enum tw_pkt_micro_verdict v = tw_pkt_micro_match(sids, rids, n, gs, gr, &k);
+	struct fp_sender *s = v == TW_PKT_MICRO_UNKNOWN ? NULL
+							: __atomic_load_n(&g->m[k], __ATOMIC_ACQUIRE);
+	if (!s) {
+		FP_INC(c, DROP_MICRO_SENDER_ID);
+		return NULL;
+	}
+	if (v == TW_PKT_MICRO_WRONG_REF) {
+		FP_INC(c, DROP_MICRO_REFLECTOR_ID);
+		struct fp_session *ms = __atomic_load_n(&s->sess, __ATOMIC_RELAXED);
+		if (ms)
+			ms->drop++;
+		return NULL;
+	}
+	return s;
+}
+
 enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 				struct fp_session *ss, uint64_t t4_tsc)
 {
-	struct fp_sender *s = fp_sess_cold(fp.sess, ss)->snd;
+	const struct fp_sess_cold *sc = fp_sess_cold(fp.sess, ss);
+	struct fp_sender *s = sc->snd;
 	struct fp_counters *c = lc->cnt;
 	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
 	size_t len = pi->pl_len;
+	/* A LAG's group session: every member has the group's layout, mode
+	 * and keys, so any member serves until the IDs say which it is. */
+	const struct fp_micro_grp *g = sc->grp;
+	if (unlikely(g)) {
+		unsigned n = __atomic_load_n(&g->n, __ATOMIC_ACQUIRE);
+		s = NULL;
+		for (unsigned i = 0; i < n && !s; i++)
+			s = __atomic_load_n(&g->m[i], __ATOMIC_ACQUIRE);
+	}
+	if (unlikely(!s)) {
+		FP_INC(c, DROP_REPLY_UNKNOWN);
+		return FP_RX_DROP;
+	}
 	/* Liberal (wire ref §11b.7): a reply that ends inside the Sender TTL
 	 * tail still carries every timestamp; tw_pkt_reflector_echo_len() is
 	 * the base for authenticated layouts, whose HMAC needs the whole. */
@@ -742,6 +959,13 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 	} else if (tw_pkt_reflector_decode_liberal(s->layout, pl, len, &rp, &short_by) != TW_OK) {
 		FP_INC(c, DROP_REPLY_SHORT);
 		return FP_RX_DROP;
+	}
+	struct fp_session *ms = ss;
+	if (unlikely(g)) {
+		s = micro_demux(c, g, pl, len, s->layout);
+		ms = s ? __atomic_load_n(&s->sess, __ATOMIC_RELAXED) : NULL;
+		if (!ms)
+			return FP_RX_DROP;
 	}
 	uint32_t sseq = rp.sender_seq;
 	struct fp_snd_slot *sl = &s->win[sseq % FP_SND_WIN];
@@ -794,9 +1018,9 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 	r.rx_len = (uint16_t)len;
 	if (s->has_tlv)
 		read_tlvs(lc, s, &rp, &r, pl, len, pi->tos);
-	ss->rx++;
-	ss->rx_octets += len;
-	ss->last_rx_tsc = t4_tsc;
+	ms->rx++;
+	ms->rx_octets += len;
+	ms->last_rx_tsc = t4_tsc;
 	deliver(lc, s, &r, pl, (uint16_t)len);
 	return FP_RX_DROP; /* consumed: the mbuf is freed by the caller */
 }

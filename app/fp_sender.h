@@ -97,6 +97,36 @@ struct fp_sender {
 	struct tw_stlv_tmpl *tlv;
 	struct tw_stlv_rx *tlv_rx;
 	struct tw_stlv_ctx tlv_ctx;
+	/* RFC 9533 §4.2 LAG micro-session (SENDER_ADD TW_IPC_SF_MICRO): the
+	 * IDs written into every packet, and the group of micro-sessions that
+	 * share this one's 5-tuple and SID (struct fp_micro_grp). */
+	bool micro;
+	uint16_t micro_sid, micro_rid;
+	struct fp_micro_grp *grp;
+};
+
+/*
+ * The micro-sessions of one LAG (RFC 9533 §4.1: one SID, one UDP 5-tuple)
+ * from this fast path.  Each micro-session is its own sender with its own
+ * session slot (a key that no packet carries: the 5-tuple tagged with its
+ * Sender ID) for its id, statistics and Tx crypto; the group owns the
+ * slot under the plain 5-tuple, which the Rx lookup finds, with the
+ * receive crypto, and shares each reply out by its Sender Micro-session
+ * ID.  Written by the main lcore only; the lcore that receives the
+ * replies reads it: a slot is published by storing its sid last (release)
+ * and retired by zeroing its sid first (0 is never a member link), and n
+ * only grows while the group lives.
+ */
+#define FP_MICRO_MAX 64
+struct fp_micro_grp {
+	struct fp_session *ss; /* the group's session (plain key, id 0); NULL = free */
+	uint32_t n;	       /* slots in use or retired, 0..FP_MICRO_MAX */
+	uint32_t live;	       /* members */
+	uint16_t sid[FP_MICRO_MAX]; /* Sender Micro-session ID; 0 = retired slot */
+	uint16_t rid[FP_MICRO_MAX]; /* Reflector Micro-session ID expected; 0 = any */
+	struct fp_sender *m[FP_MICRO_MAX];
+	uint8_t sec, layout;
+	uint8_t keys[sizeof(struct tw_ipc_keys)]; /* every member's must be these */
 };
 
 int fp_sender_pool_init(unsigned n);

@@ -58,6 +58,7 @@ enum fp_sess_state {
 };
 
 struct fp_sender;
+struct fp_micro_grp;
 
 /* Test crypto of a session: key schedules and cipher/HMAC contexts (for
  * OpenSSL and intel-ipsec-mb), about 1500 octets, so they live in a separate pool (fp_sess_crypto_get) and only
@@ -123,6 +124,10 @@ struct fp_sess_cold {
 	uint64_t free_after_tsc;
 	uint64_t tx, tx_octets; /* role SENDER */
 	struct fp_sender *snd;	/* role SENDER */
+	/* RFC 9533: set on a LAG's group session only (the plain 5-tuple key,
+	 * no id): the micro-session senders its replies are shared out to
+	 * (fp_sender.c); NULL on every other session */
+	struct fp_micro_grp *grp;
 	bool fixed; /* the fast path's own (--reflector, --sender): control cannot delete it */
 };
 

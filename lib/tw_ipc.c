@@ -157,6 +157,12 @@ static enum tw_err v_reflector_add(const struct tw_ipc_reflector_add *m, uint32_
 	/* RFC 7750 is a TWAMP-Control mode: no Light/STAMP packet has the field */
 	if ((m->flags & TW_IPC_SF_DSCP_ECN) && m->proto != TW_IPC_PROTO_TWAMP)
 		BAD(TW_E_ARG, struct tw_ipc_reflector_add, flags);
+	/* RFC 6038 reflected padding and RFC 7750's octet would share octet 41
+	 * of the open/mixed reflector packet: twinhopd refuses the request
+	 * (REQ_DSCP_ECN_REFLECT), so such a message is not twinhopd's. */
+	if ((m->flags & TW_IPC_SF_DSCP_ECN) && m->pad.reflect_pad_len &&
+	    tw_pkt_dscp_ecn_in_padding(tw_ipc_twamp_layout(m->sec, m->flags)))
+		BAD(TW_E_ARG, struct tw_ipc_reflector_add, pad.reflect_pad_len);
 	if (m->flags & TW_IPC_SF_MICRO) {
 		/* RFC 9533 §4.2: TWAMP only, and both packets must hold the
 		 * micro-session IDs, or the fast path would read or write them
@@ -210,6 +216,24 @@ static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad
 		BAD(TW_E_ARG, T, ecn);
 	if ((m->flags & TW_IPC_SF_DSCP_ECN) && m->proto != TW_IPC_PROTO_TWAMP)
 		BAD(TW_E_ARG, T, flags);
+	if (m->flags & TW_IPC_SF_MICRO) {
+		/* RFC 9533 §4.2 (version 11): TWAMP only, a member link as the
+		 * Sender ID (0 is "not known"), and both packets long enough
+		 * for the IDs, or the sender would write them past its packet
+		 * and read them past the reply (UNVERIFIED layout). */
+		if (m->proto != TW_IPC_PROTO_TWAMP)
+			BAD(TW_E_ARG, T, flags);
+		if (!m->micro_sid)
+			BAD(TW_E_ARG, T, micro_sid);
+		if (m->pad.padding_len < tw_pkt_micro_min_pad(tw_ipc_twamp_layout(m->sec, m->flags)))
+			BAD(TW_E_LENGTH, T, pad.padding_len);
+	} else {
+		/* IDs without the flag would be silently not sent */
+		if (m->micro_sid)
+			BAD(TW_E_ARG, T, micro_sid);
+		if (m->micro_rid)
+			BAD(TW_E_ARG, T, micro_rid);
+	}
 	return v_sender_tlv(m, bad);
 }
 

@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 10
+#define TW_IPC_VERSION 11
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -162,7 +162,9 @@ enum tw_ipc_sec {
  * and writes the Sender Micro-session ID back with its own member link
  * (lib/tw_pkt.h tw_pkt_micro_tab, UNVERIFIED layout).  Needs TWAMP, a
  * Padding Length of at least tw_pkt_micro_min_pad() and a fast path with a
- * member link (else NACK TW_E_ARG). */
+ * member link (else NACK TW_E_ARG).  On SENDER_ADD (version 11): the
+ * sender writes micro_sid/micro_rid into its packets and takes only the
+ * replies that carry them back (DROP_MICRO_SENDER_ID, DROP_MICRO_REFLECTOR_ID). */
 #define TW_IPC_SF_MICRO      0x0100u
 
 /* An IPv4 or IPv6 address. */
@@ -334,8 +336,17 @@ struct tw_ipc_sender_add {
 	 * struct to program again after a fast-path restart, and 512 octets
 	 * hold every TLV at once over IPv6 with room for Extra Padding. */
 	uint16_t tlv_len;             /* octets used in tlv[], 0..TW_IPC_STLV_MAX; 0 = none */
-	uint16_t pad1;                /* MBZ */
-	uint32_t pad2;                /* MBZ */
+	/* Version 11: RFC 9533 §4.2 LAG micro-session (TW_IPC_SF_MICRO).  The
+	 * IDs written into every test packet (lib/tw_pkt.h tw_pkt_micro_tab,
+	 * UNVERIFIED layout).  Every micro-session of a LAG is its own
+	 * SENDER_ADD (own session id, results, summary) with the same flow,
+	 * SID, security and keys; the fast path tells their replies apart by
+	 * micro_sid, so it is unique among them.  micro_sid must be the member
+	 * link of the port the fast path sends from (HELLO_REPLY.member_link),
+	 * else NACK TW_E_ARG.  Both 0 without TW_IPC_SF_MICRO. */
+	uint16_t micro_sid;           /* Sender Micro-session ID, member link 1..65535 */
+	uint16_t micro_rid;           /* Reflector Micro-session ID expected; 0 = any */
+	uint16_t pad2;                /* MBZ */
 	uint8_t tlv[TW_IPC_STLV_MAX]; /* TLV area as on the wire (network order) */
 };
 
@@ -465,7 +476,11 @@ enum tw_ipc_cnt_sev {
 	X(STAMP_REPLY_TLV_HMAC_FAIL, WARN, "packets",                                              \
 	  "STAMP replies whose HMAC TLV is missing or fails (RFC 8972 §4.8)")                      \
 	X(DROP_MICRO_LINK, DROP, "packets",                                                        \
-	  "micro-session packet for another member link: Reflector Micro-session ID (RFC 9533)")
+	  "micro-session packet for another member link: Reflector Micro-session ID (RFC 9533)")   \
+	X(DROP_MICRO_SENDER_ID, DROP, "packets",                                                   \
+	  "micro-session reply, Sender Micro-session ID none of the LAG's (RFC 9533 4.2)")         \
+	X(DROP_MICRO_REFLECTOR_ID, DROP, "packets",                                                \
+	  "micro-session reply, Reflector Micro-session ID not the expected one (RFC 9533 4.2)")
 
 /* clang-format off */
 enum tw_ipc_cnt {

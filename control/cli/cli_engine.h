@@ -128,7 +128,9 @@ int cli_engine_add(struct cli_engine *e, struct cli_sess_cfg *cfg, char *err, si
 int cli_engine_set_peer(struct cli_engine *e, unsigned idx, const struct sockaddr *peer,
                         socklen_t len, char *err, size_t errlen);
 /* Send every session's packets and collect replies until all were sent and
- * the loss timeout passed, or *stop became non-zero.  0 or -1 (err filled). */
+ * the loss timeout passed.  *stop == 1 (the first interrupt) ends sending and
+ * still collects the replies in flight, until they are all in or the loss
+ * timeout passed; *stop >= 2 ends the run at once.  0 or -1 (err filled). */
 int cli_engine_run(struct cli_engine *e, const struct cli_engine_cb *cb,
                    volatile sig_atomic_t *stop, char *err, size_t errlen);
 const struct cli_engine_counters *cli_engine_counters(const struct cli_engine *e, unsigned idx);

@@ -55,12 +55,16 @@ struct fp_priv {
 static int fp_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg, char *err,
                   size_t errlen)
 {
-	(void)idx;
-	if (cfg->micro) {
-		snprintf(err, errlen,
-		         "fastpath engine: the fast-path sender does not send RFC 9533 "
-		         "micro-session IDs; use --engine socket with --micro-sessions");
-		return -1;
+	/* RFC 9533 §4.1: every micro-session of the LAG has one 5-tuple, so
+	 * the later ones take the first one's address and port (the fast path
+	 * tells their replies apart by the Sender Micro-session ID). */
+	if (cfg->micro && cfg->micro_lead != idx) {
+		if (cfg->micro_lead > idx || !e->cfg[cfg->micro_lead].micro) {
+			snprintf(err, errlen, "internal: micro-session %u without its lead", idx);
+			return -1;
+		}
+		cfg->local = e->cfg[cfg->micro_lead].local;
+		cfg->local_len = e->cfg[cfg->micro_lead].local_len;
 	}
 	if (cfg->layout != TW_PKT_TWAMP_OPEN && cfg->layout != TW_PKT_TWAMP_AUTH &&
 	    !tw_pkt_is_stamp(cfg->layout)) {
@@ -397,6 +401,10 @@ static int add_one(struct fp_priv *p, unsigned i, bool as_light, char *err, size
 		n += snprintf(req + n, sizeof(req) - (size_t)n, "\"");
 		if (c->dscp_ecn) /* RFC 7750 negotiated */
 			n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"dscp_ecn\":true");
+		if (c->micro) /* RFC 9533 §4.2 */
+			n += snprintf(req + n, sizeof(req) - (size_t)n,
+			              ",\"micro_sid\":%u,\"micro_rid\":%u", c->micro_sid,
+			              c->micro_rid);
 		if (base == TW_CTL_MODE_AUTH || base == TW_CTL_MODE_ENCRYPTED) {
 			n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"aes_key\":\"");
 			n += hex_out(req + n, sizeof(req) - (size_t)n, c->test_aes_key, 16);
@@ -590,6 +598,53 @@ static void fp_drops(struct fp_priv *p, const uint64_t c0[TW_IPC_CNT__COUNT])
 	}
 }
 
+/* RFC 9533 §4.2: a micro-session's Sender ID is the member link its
+ * packets leave on, the local fast path's (twinhop-fp --member-link-id,
+ * show-status "fp" "member_link"); said here, before any sender-add,
+ * rather than as the fast path's bare NACK. */
+static int micro_check(struct fp_priv *p, char *err, size_t errlen)
+{
+	bool any = false;
+	for (unsigned i = 0; i < p->e->n; i++)
+		any |= p->e->cfg[i].micro;
+	if (!any)
+		return 0;
+	char *rep = cli_admin_call(&p->adm, "{\"cmd\":\"show-status\"}", 5000, fp_event, p, err,
+	                           errlen);
+	if (!rep)
+		return -1;
+	json_error_t je;
+	json_t *o = json_loads(rep, 0, &je);
+	free(rep);
+	json_t *fpo = json_object_get(o, "fp");
+	json_t *ml = json_object_get(fpo, "member_link");
+	/* twinhopd leaves member_link out when the fast path has none */
+	long long link = !json_is_object(fpo) ? -1 : json_is_integer(ml) ? json_integer_value(ml) : 0;
+	json_decref(o);
+	if (link < 0) {
+		snprintf(err, errlen, "fastpath engine: twinhopd has no fast path attached");
+		return -1;
+	}
+	for (unsigned i = 0; i < p->e->n; i++) {
+		const struct cli_sess_cfg *c = &p->e->cfg[i];
+		if (!c->micro || c->micro_sid == link)
+			continue;
+		if (link == 0)
+			snprintf(err, errlen,
+			         "fastpath engine: micro-session %u:%u: the local fast path has no "
+			         "member link (start twinhop-fp with --member-link-id)",
+			         c->micro_sid, c->micro_rid);
+		else
+			snprintf(err, errlen,
+			         "fastpath engine: micro-session %u:%u: the Sender Micro-session ID "
+			         "must be the member link the packets leave on, the local fast "
+			         "path's %lld (RFC 9533 §4.2)",
+			         c->micro_sid, c->micro_rid, link);
+		return -1;
+	}
+	return 0;
+}
+
 static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile sig_atomic_t *stop,
                   char *err, size_t errlen)
 {
@@ -602,6 +657,8 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 	p->cb = cb;
 	if (cli_admin_open(&p->adm, e->admin[0] ? e->admin : CLI_ADMIN_DEFAULT_SOCK, err, errlen) <
 	    0)
+		return -1;
+	if (micro_check(p, err, errlen) < 0)
 		return -1;
 	uint64_t c0[TW_IPC_CNT__COUNT];
 	bool have_c0 = fp_counters(p, c0);
@@ -649,6 +706,9 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 				free(rep);
 			}
 		}
+		/* A second interrupt does not wait for the fast path's summary. */
+		if (stopping && *stop >= 2)
+			break;
 		if (stopping && cli_mono_ns() > stop_deadline) {
 			if (overdue) {
 				snprintf(err, errlen,

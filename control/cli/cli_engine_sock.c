@@ -554,8 +554,19 @@ static int sock_run(struct cli_engine *e, const struct cli_engine_cb *cb,
 		if (e->cfg[i].loss_timeout_ns > loss_to)
 			loss_to = e->cfg[i].loss_timeout_ns;
 	}
-	while (!*stop) {
+	bool draining = false;
+	while (*stop < 2) {
 		now = cli_mono_ns();
+		/* The first interrupt ends sending, not the run: replies already on
+		 * their way still count until the loss timeout (or until every packet
+		 * is answered), so an interrupted run reports no false loss.  A
+		 * second interrupt ends it at once. */
+		if (*stop && !draining) {
+			draining = true;
+			for (unsigned i = 0; i < e->n; i++)
+				if (p->s[i].t_end > now)
+					p->s[i].t_end = now;
+		}
 		bool sending = false;
 		for (unsigned i = 0; i < e->n; i++) {
 			struct sock_sess *s = &p->s[i];

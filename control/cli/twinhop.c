@@ -49,12 +49,23 @@
 #define EXIT_USAGE   2
 #define EXIT_NOREPLY 3
 
+/* 0 = running; 1 = the first SIGINT/SIGTERM: a measurement stops sending
+ * and still collects the replies in flight (up to its loss timeout, the way
+ * the fast-path engine's sender-stop does); 2 = the second one: stop now. */
 static volatile sig_atomic_t g_stop;
+static volatile sig_atomic_t g_drain_note; /* a measurement is running */
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	g_stop = 1;
+	if (g_stop < 2)
+		g_stop = (sig_atomic_t)(g_stop + 1);
+	if (g_stop == 1 && g_drain_note) {
+		static const char m[] = "twinhop: interrupted: collecting the replies still in "
+		                        "flight (interrupt again to stop now)\n";
+		ssize_t w = write(STDERR_FILENO, m, sizeof(m) - 1);
+		(void)w;
+	}
 }
 
 #define die_msg cli_err
@@ -774,6 +785,7 @@ static int run_plans(const struct opts *o, const struct cli_conn *conn,
 		die_msg("%s", err);
 	} else {
 		struct cli_run_out ro;
+		g_drain_note = 1;
 		rc = light ? cli_run_light(conn, plan, o->sessions, e, m, &g_stop, &ro)
 		           : cli_run_twamp(conn, plan, o->sessions, e, m, &g_stop, &ro);
 		if (!rc)

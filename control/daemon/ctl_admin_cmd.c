@@ -606,6 +606,16 @@ static void cmd_sender_add(struct adm_client *c, uint64_t id, const struct ctl_j
 	sa.ecn = (uint8_t)ctl_arg_u64(&g, "ecn", 0, 0, 3, false);
 	if (ctl_arg_bool(&g, "dscp_ecn", false))
 		sa.flags |= TW_IPC_SF_DSCP_ECN;
+	/* RFC 9533 §4.2 LAG micro-session: the Sender Micro-session ID (our
+	 * member link) and the Reflector one expected (0 = any) */
+	sa.micro_sid = (uint16_t)ctl_arg_u64(&g, "micro_sid", 0, 1, 65535, false);
+	sa.micro_rid = (uint16_t)ctl_arg_u64(&g, "micro_rid", 0, 0, 65535, false);
+	if (sa.micro_sid)
+		sa.flags |= TW_IPC_SF_MICRO;
+	else if (sa.micro_rid && !g.bad) {
+		snprintf(g.err, sizeof(g.err), "arg micro_rid: needs micro_sid");
+		g.bad = true;
+	}
 	if (!ctl_arg_bool(&g, "results", true))
 		sa.flags |= TW_IPC_SF_NO_RESULTS;
 	if (ctl_arg_bool(&g, "start", false))

@@ -58,6 +58,37 @@ out=$TMP/twampy8.json
 	! grep -q warning "$TMP/twampy8.err" && ok "twampy padded: accepted, no warning, hops unknown" ||
 	ko "twampy padded: accepted, no warning, hops unknown" "$out" "$TMP/twampy8.err"
 
+# Ctrl-C (twinhop(1) SIGNALS): the first SIGINT ends sending and still
+# collects the replies in flight; a second one stops at once.  The reflector
+# answers one packet per 30 ms (each reply waits for the one before), so at
+# 100 packets/s about two thirds of what was sent are still on their way
+# when the interrupt lands.
+intr_run() { # NAME SECOND_SIGINT_AFTER_S (empty: one SIGINT only)
+	start_fake refl-$1 reflect --delay-seqs 0-9999 --delay 0.03
+	"$TWINHOP" light-send 127.0.0.1:"$PORT" --count 5000 --interval 0.01 --loss-timeout 10 \
+		--json --quiet >"$TMP/$1.json" 2>"$TMP/$1.err" &
+	local pid=$!
+	sleep 1
+	kill -INT $pid
+	if [ -n "$2" ]; then sleep "$2"; kill -INT $pid; fi
+	wait $pid
+	echo $? >"$TMP/$1.rc"
+}
+intr_run intr ""
+out=$TMP/intr.json
+[ "$(cat "$TMP/intr.rc")" = 0 ] && ok "interrupted once: exit 0" || ko "interrupted once: exit 0" "$TMP/intr.err"
+grep -q "interrupted: collecting the replies still in flight" "$TMP/intr.err" &&
+	ok "interrupted once: says it collects the replies in flight" ||
+	ko "interrupted once: says it collects the replies in flight" "$TMP/intr.err"
+[ "$(jget "$out" "10 <= $s['sent'] < 5000 and $s['received'] == $s['sent'] and $s['loss']['round_trip']['count'] == 0")" = True ] &&
+	ok "interrupted once: every reply in flight collected, no false loss" ||
+	ko "interrupted once: every reply in flight collected, no false loss" "$out"
+intr_run intr2 0.3
+out=$TMP/intr2.json
+[ "$(jget "$out" "$s['received'] < $s['sent'] < 5000")" = True ] &&
+	ok "interrupted twice: stopped at once, the replies in flight abandoned" ||
+	ko "interrupted twice: stopped at once, the replies in flight abandoned" "$out" "$TMP/intr2.err"
+
 # Nobody listening: exit 3 and a clear message.
 "$TWINHOP" light-send 127.0.0.1:9 --count 3 --interval 0.01 --loss-timeout 0.2 --quiet \
 	>/dev/null 2>"$TMP/none.err"

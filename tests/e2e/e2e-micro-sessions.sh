@@ -21,7 +21,9 @@
 #    no Malformed; the IDs are
 #    read from the raw UDP payload at the offsets of lib/tw_pkt.h
 #    (UNVERIFIED layout, docs/interop.md): 16/44 open, 28/84 authenticated.
-#  * the fastpath engine refuses --micro-sessions (its sender sends no IDs);
+#  * the fastpath engine refuses a micro-session whose Sender ID is not its
+#    fast path's member link (7 here), before any packet (both ends on the
+#    fast path: e2e-fastpath-micro);
 #  * a twinhop-fp without --member-link-id: Accept=3, the client says so.
 NAME=e2e-micro-sessions
 . "$(dirname "$0")/lib.sh"
@@ -117,12 +119,13 @@ if not ok:
 sys.exit(0 if ok else 1)
 PY
 
-# The fast-path sender does not send the IDs: refused before any request.
+# The fast-path sender's Sender ID is its port's member link (7 here):
+# 1:7 is refused before any packet, naming it.
 ip netns exec "$NSC" "$TWINHOP" measure 10.96.0.1 --mode open --count 5 --engine fastpath \
 	--admin "$TMP/thd.sock" --micro-sessions 1:7 >/dev/null 2>"$TMP/fpe.err"
 RC=$?
-expect "fastpath engine: refused (exit $RC), pointing at --engine socket" \
-	sh -c "[ $RC != 0 ] && grep -q 'use --engine socket with --micro-sessions' '$TMP/fpe.err'"
+expect "fastpath engine: Sender ID 1 refused (exit $RC), naming the member link 7" \
+	sh -c "[ $RC != 0 ] && grep -q \"the local fast path's 7 (RFC 9533\" '$TMP/fpe.err'"
 
 # --- tshark: the control exchange and the IDs on the wire -------------------
 PCAP=$TMP/micro.pcapng

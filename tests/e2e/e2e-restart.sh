@@ -98,7 +98,13 @@ lsend() { # tag port
 	ip netns exec "$NSC" "$TWINHOP" light-send $A:$2 --count 10 --rate 100 --loss-timeout 0.5 \
 		--json >"$TMP/$1.json" 2>"$TMP/$1.err"
 	local rc=$?
-	[ $rc = 0 ] && ok "$1: light-send to port $2 exit 0" || nokf "$1: light-send to port $2 exit 0 (got $rc)" "$TMP/$1.err"
+	[ $rc = 0 ] && ok "$1: light-send to port $2 exit 0" || {
+		nokf "$1: light-send to port $2 exit 0 (got $rc)" "$TMP/$1.err"
+		# what the fast path saw, and what twinhopd thinks it programmed
+		fpcnt | python3 -c 'import json,sys; d=json.load(sys.stdin); print({k: v for k, v in d["total"].items() if v})' 2>&1 | fold -w 150 | sed 's/^/       /'
+		sessions 2>&1 | head -c 1500 | sed 's/^/       /'
+		echo
+	}
 	check "$1: port $2 reflected 10 of 10" "s['sent'] == 10 and s['received'] == 10" "$TMP/$1.json"
 }
 
@@ -133,6 +139,7 @@ else
 	nokf "a TWAMP session runs in the old fast path" "$TMP/poll.out"
 fi
 OLDFP=$FPPID
+REFL_OLD=$(ipcnt REFLECTED)
 kill -9 $OLDFP
 wait $OLDFP 2>/dev/null
 # While it is down, each reason twinhopd cannot attach is logged: first the
@@ -166,6 +173,13 @@ wait $ACROSS
 rc=$?
 [ $rc = 0 ] && ok "the measure across the restart ended cleanly" ||
 	nokf "the measure across the restart ended cleanly (exit $rc)" "$TMP/across.err"
+# Replies from the old fast path: about REFL_OLD - 20 (the 20 of measure-1
+# and light-1), give or take the few it reflected between the reading and
+# the kill, or lost with it.  The new one reflected >= 50 before the
+# interrupt, and the client collects the replies in flight after it
+# (twinhop(1) SIGNALS), so >= 25 more can only have come from the new one.
+check "the client received replies from the new fast path too" \
+	"s['received'] >= $REFL_OLD - 20 + 25" "$TMP/across.json"
 if poll 60 "$INUSE == 3" fpcnt; then ok "its session deleted after Stop-Sessions"; else
 	nokf "its session deleted after Stop-Sessions" "$TMP/poll.out"; fi
 lsend light-2 7000

@@ -193,7 +193,8 @@ thd_conf() {
 # and fd00:N::1/64 on TAP twh-r0, and S (NSS, memif client, lcore 1, region
 # SHMS_) with .2 on twh-s0; logs $TMP/fp-r.log and fp-s.log.  TAG makes the
 # regions and EAL file prefixes of this run unique.  Sets NSR NSS SHMR SHMS_
-# SOCK EAL and writes the key file $TMP/pfs.
+# SOCK EAL and writes the key file $TMP/pfs.  FP_R_EXTRA / FP_S_EXTRA: more
+# twinhop-fp options for R / S (e.g. --member-link-id N), none by default.
 memif_pair() {
 	local n=$1 tag=$2
 	mkns NSR r
@@ -208,13 +209,13 @@ memif_pair() {
 	ip netns exec "$NSR" "$FP" -l 0 $EAL --file-prefix "twh-${tag}r$$" -- \
 		--profile "$PROFILES/net_memif.conf" --pvar role=server --pvar id=0 --pvar socket="$SOCK" \
 		--shm "$SHMR" --addr 10.$n.0.1/24 --addr fd00:$n::1/64 --tap twh-r0 --counters \
-		>"$TMP/fp-r.log" 2>&1 &
+		${FP_R_EXTRA:-} >"$TMP/fp-r.log" 2>&1 &
 	PIDS+=($!)
 	wait_for "$TMP/fp-r.log" READY
 	ip netns exec "$NSS" "$FP" -l 1 $EAL --file-prefix "twh-${tag}s$$" -- \
 		--profile "$PROFILES/net_memif.conf" --pvar role=client --pvar id=0 --pvar socket="$SOCK" \
 		--shm "$SHMS_" --addr 10.$n.0.2/24 --addr fd00:$n::2/64 --tap twh-s0 --counters \
-		>"$TMP/fp-s.log" 2>&1 &
+		${FP_S_EXTRA:-} >"$TMP/fp-s.log" 2>&1 &
 	PIDS+=($!)
 	wait_for "$TMP/fp-s.log" READY
 	expect "fast path R (reflector, memif server) started" grep -q READY "$TMP/fp-r.log"

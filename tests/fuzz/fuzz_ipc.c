@@ -24,7 +24,10 @@
  *  - a refused message reports an offset inside the payload;
  *  - an accepted SENDER_ADD template is STAMP only, at most TW_IPC_STLV_MAX
  *    octets, and tw_stlv_fill() (Direct Measurement, HMAC TLV) stays
- *    inside a packet of exactly base + tlv_len octets (ASan).
+ *    inside a packet of exactly base + tlv_len octets (ASan);
+ *  - an accepted SENDER_ADD with TW_IPC_SF_MICRO (version 11) is TWAMP
+ *    with a Sender Micro-session ID, and the IDs fit both its packet and
+ *    the reply (ASan); without the flag both IDs are 0.
  */
 #include "fuzz_common.h"
 
@@ -86,6 +89,33 @@ static void fill_template(const struct tw_ipc_sender_add *m)
 	free(pkt);
 }
 
+/* RFC 9533 (version 11): an accepted micro-session sender is TWAMP with a
+ * Sender ID, and its IDs fit both its packet (base + padding) and the
+ * reply (tw_pkt_reflect_len): written and read back at exactly that
+ * length (ASan); without the flag both IDs are 0. */
+static void micro_ids(const struct tw_ipc_sender_add *m)
+{
+	if (!(m->flags & TW_IPC_SF_MICRO)) {
+		FUZZ_ASSERT(m->micro_sid == 0 && m->micro_rid == 0);
+		return;
+	}
+	FUZZ_ASSERT(m->proto == TW_IPC_PROTO_TWAMP && m->micro_sid != 0);
+	bool auth = m->sec == TW_IPC_SEC_AUTH || m->sec == TW_IPC_SEC_ENC;
+	bool sym = (m->flags & TW_IPC_SF_SYMMETRIC) != 0;
+	enum tw_pkt_layout l = auth ? (sym ? TW_PKT_TWAMP_SYM_AUTH : TW_PKT_TWAMP_AUTH)
+	                            : (sym ? TW_PKT_TWAMP_SYM_OPEN : TW_PKT_TWAMP_OPEN);
+	size_t slen = tw_pkt_sender_base(l) + m->pad.padding_len;
+	size_t rlen = tw_pkt_reflector_base(l) > slen ? tw_pkt_reflector_base(l) : slen;
+	uint8_t *p = calloc(1, rlen);
+	FUZZ_ASSERT(p);
+	uint16_t gs = 0, gr = 0;
+	FUZZ_ASSERT(tw_pkt_micro_put(p, slen, l, false, m->micro_sid, m->micro_rid));
+	FUZZ_ASSERT(tw_pkt_micro_get(p, slen, l, false, &gs, &gr) && gs == m->micro_sid);
+	FUZZ_ASSERT(tw_pkt_micro_put(p, rlen, l, true, m->micro_sid, 7));
+	FUZZ_ASSERT(tw_pkt_micro_get(p, rlen, l, true, &gs, &gr) && gr == 7);
+	free(p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f = {data, size};
@@ -135,6 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(m.flow.vlan <= 4094 && m.interval_ns >= TW_IPC_INTERVAL_MIN_NS);
 		keys_in_range(m.proto, m.sec, &m.keys);
 		fill_template(&m);
+		micro_ids(&m);
 		break;
 	}
 	case TW_IPC_REFLECTOR_ADD: {

@@ -237,6 +237,17 @@ def ipc():
     s['sender-add-tlv-len-over'] = m(0x06, stamp(1, dm)[:200] + struct.pack('<H', 600) +
                                      stamp(1, dm)[202:], d=0x41)
     s['reflector-add-dscp-ecn'] = m(0x03, struct.pack('<IBBH', 10, 1, 1, 0x80) + refl[8:])
+    # RFC 9533 (TW_IPC_SF_MICRO 0x100, version 11): an open TWAMP sender
+    # with Sender/Reflector Micro-session IDs 1/7 and the 34 octets of
+    # padding they need; the same with Sender ID 0 and with padding 33
+    # (NACKed).
+    def micro(sid_, rid, padding=34):
+        b = struct.pack('<IBBH', 9, 1, 1, 0x101) + snd[8:72] + pad(padding) + snd[84:200]
+        return b + struct.pack('<HHHH', 0, sid_, rid, 0) + bytes(512)
+    assert len(micro(1, 7)) == 720
+    s['sender-add-micro'] = m(0x06, micro(1, 7))
+    s['sender-add-micro-sid0'] = m(0x06, micro(0, 7))
+    s['sender-add-micro-pad33'] = m(0x06, micro(1, 7, 33))
     return s
 
 

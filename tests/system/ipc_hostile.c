@@ -210,6 +210,31 @@ static void crafted(void)
 	expect_nack("SENDER_ADD Direct Measurement TLV of 8 octets", TW_IPC_SENDER_ADD, &s,
 	            sizeof(s), TW_E_FIELD);
 
+	/* RFC 9533 micro-session IDs (IPC version 11): a Sender ID 0, IDs
+	 * without the flag, a padding too short to hold them (the sender
+	 * would write them past its packet), the flag on STAMP, and a
+	 * well-formed micro-session whose Sender ID is not this fast path's
+	 * member link (it has none here: refused by state, not by form) */
+	s = good_sender();
+	s.flags = TW_IPC_SF_MICRO;
+	s.pad.padding_len = 34;
+	s.micro_rid = 7;
+	expect_nack("SENDER_ADD micro Sender ID 0", TW_IPC_SENDER_ADD, &s, sizeof(s), TW_E_ARG);
+	s.flags = 0;
+	s.micro_sid = 1;
+	expect_nack("SENDER_ADD micro IDs without the flag", TW_IPC_SENDER_ADD, &s, sizeof(s),
+	            TW_E_ARG);
+	s.flags = TW_IPC_SF_MICRO;
+	s.pad.padding_len = 33;
+	expect_nack("SENDER_ADD micro padding 33 (IDs past the reply)", TW_IPC_SENDER_ADD, &s,
+	            sizeof(s), TW_E_LENGTH);
+	s.pad.padding_len = 34;
+	s.proto = TW_IPC_PROTO_STAMP;
+	expect_nack("SENDER_ADD micro on STAMP", TW_IPC_SENDER_ADD, &s, sizeof(s), TW_E_ARG);
+	s.proto = TW_IPC_PROTO_TWAMP;
+	expect_nack("SENDER_ADD micro Sender ID 1, fast path without a member link",
+	            TW_IPC_SENDER_ADD, &s, sizeof(s), TW_E_ARG);
+
 	struct tw_ipc_reflector_add r = good_reflector();
 	r.pad.padding_len = 0xffffffffu;
 	expect_nack("REFLECTOR_ADD padding_len 2^32-1", TW_IPC_REFLECTOR_ADD, &r, sizeof(r),

@@ -60,6 +60,17 @@ static void pkt_paths(struct tw_test_crypto *tc, struct tw_stamp_auth *sa)
 	n = tw_pkt_reflect_inplace(pkt, 41, sizeof pkt, TW_PKT_TWAMP_OPEN, 27, 1, 2, 3, 1, 255);
 	CHECK(n == 41);
 
+	/* RFC 9533 micro-session IDs: the sender writes them, the reflector
+	 * checks and rewrites them, the sender matches the reply's */
+	uint16_t ms, mr, sids[2] = {1, 2}, rids[2] = {7, 0};
+	unsigned k = 9;
+	CHECK(tw_pkt_micro_put(pkt, 48, TW_PKT_TWAMP_OPEN, false, 1, 7));
+	CHECK(tw_pkt_micro_get(pkt, 48, TW_PKT_TWAMP_OPEN, false, &ms, &mr) && mr == 7);
+	CHECK(tw_pkt_micro_refl_accept(mr, 7));
+	CHECK(tw_pkt_micro_put(pkt, 48, TW_PKT_TWAMP_OPEN, true, ms, 7));
+	CHECK(tw_pkt_micro_get(pkt, 48, TW_PKT_TWAMP_OPEN, true, &ms, &mr));
+	CHECK(tw_pkt_micro_match(sids, rids, 2, ms, mr, &k) == TW_PKT_MICRO_OK && k == 0);
+
 	/* Mode 2 and mode 4 sender and reflector, protect then verify. */
 	static const struct {
 		uint32_t mode;

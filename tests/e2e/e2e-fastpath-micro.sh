@@ -1,0 +1,175 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# RFC 9533 LAG micro-sessions with the fast path at BOTH ends, joined by
+# memif (the e2e-fastpath-sender topology): S's twinhop-fp is member link 1
+# (--member-link-id 1), R's is member link 7.  `twinhop measure --engine
+# fastpath --micro-sessions` asks S's twinhopd to send from S's fast path.
+#
+#  * open, authenticated, encrypted (IPv4) and open, authenticated (IPv6):
+#    micro-session 1:7 gets every reply, reported under its name SID/1:7;
+#    1:8 (another member link of R) gets none, and R's fast path counts
+#    exactly its packets in DROP_MICRO_LINK; 1:0 (R's ID not known) gets
+#    every reply.  The reflector reads the Reflector ID the sender wrote and
+#    the sender matches the Sender ID the reflector copied back, so the IDs
+#    are on the wire where lib/tw_pkt.h says (UNVERIFIED layout) both ways.
+#  * text and OpenMetrics name it SID/1:7, as the socket engine does;
+#  * a Sender ID other than S's member link (2:7) is refused before any
+#    packet, naming the member link;
+#  * a foreign reflector in R (a kernel socket behind R's exception path)
+#    answers 30 requests of a micro-session 1:7 (admin sender-add), a third
+#    each with the right IDs, a wrong Reflector ID (9) and an unknown Sender
+#    ID (5): S's fast path takes 10 replies and counts exactly 10 in
+#    DROP_MICRO_REFLECTOR_ID and 10 in DROP_MICRO_SENDER_ID;
+#  * afterwards S's session table is empty (SESS_ADDED == SESS_DELETED:
+#    the LAG's group slot went with its last micro-session).
+NAME=e2e-fastpath-micro
+. "$(dirname "$0")/lib.sh"
+setup_common
+COUNT=${COUNT:-50}
+FP_S_EXTRA="--member-link-id 1" FP_R_EXTRA="--member-link-id 7" memif_pair 95 m
+
+thd_conf "$TMP/thd-r.conf" "$SHMR" "$TMP/thd-r.sock" 10.95.0.1 fd00:95::1
+ip netns exec "$NSR" "$THD" -f "$TMP/thd-r.conf" >"$TMP/thd-r.log" 2>&1 &
+PIDS+=($!)
+thd_conf "$TMP/thd-s.conf" "$SHMS_" "$TMP/thd-s.sock" 127.0.0.1
+ip netns exec "$NSS" "$THD" -f "$TMP/thd-s.conf" >"$TMP/thd-s.log" 2>&1 &
+PIDS+=($!)
+expect "twinhopd R listening on 10.95.0.1:862" wait_listen "$NSR" 862
+for s in r s; do
+	expect "twinhopd $s attached to its fast path" attached "$TMP/thd-$s.sock"
+done
+expect "ping 10.95.0.1 from S (both exception paths, ARP over memif)" \
+	sh -c "ip netns exec $NSS ping -c 2 -i 0.2 -W 2 -q 10.95.0.1 >/dev/null"
+
+fpc() { # SIDE COUNTER: that fast path's total
+	"$TWINHOP" counters --fp --json --admin "$TMP/thd-$1.sock" 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["total"].get(sys.argv[1], 0))' "$2"
+}
+
+# measure TAG MODE ADDR MICRO: JSON Lines to $TMP/TAG.json, exit code in RC
+measure() {
+	ip netns exec "$NSS" "$TWINHOP" measure "$3" --engine fastpath --admin "$TMP/thd-s.sock" \
+		--mode "$2" --keyid alice --keyfile "$TMP/pfs" --count "$COUNT" --rate 500 \
+		--loss-timeout 1 --micro-sessions "$4" --json >"$TMP/$1.json" 2>"$TMP/$1.err"
+	RC=$?
+}
+
+# one micro-session: name SID/MICRO, sent COUNT, received WANT
+ONE_PY='
+import json, sys
+t = open(sys.argv[1]).read()
+try:
+    docs = [json.loads(t)]  # one session: one document
+except ValueError:
+    docs = [json.loads(l) for l in t.splitlines() if l.strip()]
+got = [(d["start"]["session"]["name"], d["end"]["summary"]["sent"], d["end"]["summary"]["received"]) for d in docs]
+sid, _, name = got[0][0].partition("/") if got else ("", "", "")
+ok = (len(got) == 1 and len(sid) == 32 and name == sys.argv[2]
+      and (got[0][1], got[0][2]) == (int(sys.argv[3]), int(sys.argv[4])))
+if not ok:
+    print(got)
+sys.exit(0 if ok else 1)
+'
+
+for spec in open:10.95.0.1 auth:10.95.0.1 enc:10.95.0.1 open:fd00:95::1 auth:fd00:95::1; do
+	m=${spec%%:*}
+	A=${spec#*:}
+	case $A in *:*) t=$m-v6 ;; *) t=$m-v4 ;; esac
+	measure "$t-17" "$m" "$A" 1:7
+	[ $RC = 0 ] && ok "$t 1:7: exit 0" || nokf "$t 1:7: exit 0 (got $RC)" "$TMP/$t-17.err"
+	expect "$t 1:7: named SID/1:7, $COUNT sent, $COUNT received" \
+		python3 -c "$ONE_PY" "$TMP/$t-17.json" 1:7 "$COUNT" "$COUNT"
+	expect "$t 1:7: started as a micro-session on the fastpath engine" \
+		grep -q "1 micro-session of one session started (RFC 9533, engine fastpath)" "$TMP/$t-17.err"
+	before=$(fpc r DROP_MICRO_LINK)
+	measure "$t-18" "$m" "$A" 1:8
+	after=$(fpc r DROP_MICRO_LINK)
+	expect "$t 1:8: named SID/1:8, $COUNT sent, none received" \
+		python3 -c "$ONE_PY" "$TMP/$t-18.json" 1:8 "$COUNT" 0
+	expect "$t 1:8: R's fast path dropped exactly its $COUNT packets (DROP_MICRO_LINK $before -> $after)" \
+		[ $((after - before)) = "$COUNT" ]
+done
+measure open-v4-10 open 10.95.0.1 1:0
+expect "open-v4 1:0 (R's ID not known): every reply" \
+	python3 -c "$ONE_PY" "$TMP/open-v4-10.json" 1:0 "$COUNT" "$COUNT"
+expect "S's fast path: no micro-session reply discarded in the runs above" \
+	[ "$(fpc s DROP_MICRO_SENDER_ID) $(fpc s DROP_MICRO_REFLECTOR_ID)" = "0 0" ]
+
+# Text and OpenMetrics name the micro-session as the socket engine does.
+ip netns exec "$NSS" "$TWINHOP" measure 10.95.0.1 --engine fastpath --admin "$TMP/thd-s.sock" \
+	--mode open --count 10 --rate 500 --loss-timeout 1 --micro-sessions 1:7 \
+	--openmetrics "$TMP/om.txt" >"$TMP/text.out" 2>"$TMP/text.err"
+expect "text: the report names the micro-session SID/1:7" \
+	grep -Eq '[0-9a-f]{32}/1:7' "$TMP/text.out"
+expect "OpenMetrics: sent 10 and received 10 for session .../1:7" python3 - "$TMP/om.txt" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+v = {(m.group(1), m.group(2)): int(m.group(3)) for m in re.finditer(
+    r'^twinhop_packets_(sent|received)_total\{[^}]*session="[0-9a-f]{32}/(\d+:\d+)"[^}]*\} (\d+)$', t, re.M)}
+ok = v == {("sent", "1:7"): 10, ("received", "1:7"): 10} and t.rstrip().endswith("# EOF")
+if not ok:
+    print(v)
+sys.exit(0 if ok else 1)
+PY
+
+# A Sender ID that is not S's member link: refused, saying which it must be.
+measure bad-sid open 10.95.0.1 2:7
+expect "2:7: refused (exit $RC), naming the member link 1" \
+	sh -c "[ $RC != 0 ] && grep -q \"micro-session 2:7: the Sender Micro-session ID must be the member link the packets leave on, the local fast path's 1\" '$TMP/bad-sid.err'"
+
+# --- a foreign reflector that writes wrong IDs --------------------------------
+# A UDP socket in R, behind R's exception path (no fast-path session owns
+# the port): request n (by its Sequence Number) is answered with Sender /
+# Reflector Micro-session IDs (1, 7), (1, 9) or (5, 7) in turn, at offset
+# 44 of the 48-octet open reply (lib/tw_pkt.h tw_pkt_micro_tab).
+cat >"$TMP/badrefl.py" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.95.0.1", 0))
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+rseq = 0
+while True:
+    b, a = s.recvfrom(2048)
+    if len(b) < 20:
+        continue
+    seq = struct.unpack(">I", b[0:4])[0]
+    sid, rid = [(struct.unpack(">H", b[16:18])[0], 7), (struct.unpack(">H", b[16:18])[0], 9), (5, 7)][seq % 3]
+    ts = b[4:12]
+    r = (struct.pack(">I", rseq) + ts + b"\x00\x01" + b"\0\0" + ts + b[0:4] + ts + b[12:14] +
+         b"\0\0" + bytes([255]) + bytes(3) + struct.pack(">HH", sid, rid))
+    s.sendto(r.ljust(len(b), b"\0"), a)
+    rseq += 1
+PY
+ip netns exec "$NSR" python3 "$TMP/badrefl.py" "$TMP/badrefl.port" >"$TMP/badrefl.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s "$TMP/badrefl.port" ] && break; sleep 0.05; done
+expect "foreign micro-session reflector listening in R" test -s "$TMP/badrefl.port"
+BP=$(cat "$TMP/badrefl.port")
+rep0=$(fpc s REPLIES)
+sid0=$(fpc s DROP_MICRO_SENDER_ID)
+rid0=$(fpc s DROP_MICRO_REFLECTOR_ID)
+"$TWINHOP" admin --admin "$TMP/thd-s.sock" "{\"cmd\":\"sender-add\",\"proto\":\"twamp\",\"sec\":\"open\",\"local\":\"10.95.0.2\",\"local_port\":47123,\"peer\":\"10.95.0.1\",\"peer_port\":$BP,\"padding\":34,\"interval_us\":10000,\"count\":30,\"loss_timeout_ms\":500,\"micro_sid\":1,\"micro_rid\":7,\"start\":true}" \
+	>"$TMP/badadd.json" 2>&1
+expect "admin sender-add with micro_sid 1, micro_rid 7: accepted" \
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d.get("ok", "error" not in d) and "error" not in d else 1)' "$TMP/badadd.json"
+for _ in $(seq 60); do
+	[ $(($(fpc s REPLIES) - rep0)) -ge 10 ] &&
+		[ $(($(fpc s DROP_MICRO_SENDER_ID) - sid0)) -ge 10 ] &&
+		[ $(($(fpc s DROP_MICRO_REFLECTOR_ID) - rid0)) -ge 10 ] && break
+	sleep 0.1
+done
+sleep 0.6 # anything beyond 10 each would show now
+rep=$(($(fpc s REPLIES) - rep0))
+dsid=$(($(fpc s DROP_MICRO_SENDER_ID) - sid0))
+drid=$(($(fpc s DROP_MICRO_REFLECTOR_ID) - rid0))
+expect "foreign reflector: 10 replies taken, 10 DROP_MICRO_REFLECTOR_ID, 10 DROP_MICRO_SENDER_ID (got $rep, $drid, $dsid)" \
+	[ "$rep $drid $dsid" = "10 10 10" ]
+BID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["session"])' "$TMP/badadd.json" 2>/dev/null)
+expect "admin session-del of the foreign-reflector micro-session" \
+	"$TWINHOP" admin --admin "$TMP/thd-s.sock" "{\"cmd\":\"session-del\",\"session\":${BID:-0}}"
+
+sleep 0.3
+expect "S's session table empty again: SESS_ADDED == SESS_DELETED (group slots freed)" \
+	[ "$(fpc s SESS_ADDED)" = "$(fpc s SESS_DELETED)" ]
+expect "S's fast path still alive (READY, no crash)" kill -0 "${PIDS[1]}"
+finish
