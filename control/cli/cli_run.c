@@ -336,6 +336,11 @@ static void engine_drops(const struct cli_engine *e)
 			        "§4.2.1): accepted, forward hop count unknown",
 			        i + 1, (unsigned long long)c->rx_no_ttl, c->rx_no_ttl_len,
 			        base - c->rx_no_ttl_len, base);
+		if (c && c->rx_ptp_ntp_epoch)
+			cli_err("s%u: warning: %llu replies with PTP timestamps (Z = 1) counting "
+			        "seconds from 1900, not 1970 (RFC 8186 §2.3): accepted, read as "
+			        "such",
+			        i + 1, (unsigned long long)c->rx_ptp_ntp_epoch);
 	}
 }
 
