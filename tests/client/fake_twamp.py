@@ -28,6 +28,8 @@
   reflect --ptp-1900 writes T2 and T3 as RFC8762-CLI's reflector -P does
   (docs/interop.md): Z = 1 (Error Estimate 0x4001) but seconds since 1900
   (the NTP seconds) with nanoseconds, not seconds since 1970.
+  reflect --require-z answers only packets whose Error Estimate has Z = 1
+  (a sender asked to write PTP timestamps, RFC 8762 §4.2.1).
 
 Written from the wire reference, independent of the C code under test.
 Runs until killed (the test scripts kill it by PID).
@@ -55,7 +57,7 @@ def seq_set(args, name):
 
 
 FAULTS = {"drop": set(), "delay": set(), "delay_s": 0.0, "dup": set(), "twampy": None,
-          "short": set(), "ptp1900": False}
+          "short": set(), "ptp1900": False, "require_z": False}
 
 
 def ptp_1900(ntp):
@@ -78,7 +80,7 @@ def reflector(sock, pad_len, stamp):
         if len(data) < base:
             continue  # wire reference 11.3: drop short datagrams
         sseq, t1, serr = struct.unpack("!IQH", data[:14])
-        if sseq in FAULTS["drop"]:
+        if sseq in FAULTS["drop"] or (FAULTS["require_z"] and not serr & 0x4000):
             continue
         if sseq in FAULTS["delay"]:
             # A slow forward path, not a slow reflector: T2 after the wait,
@@ -235,6 +237,7 @@ if __name__ == "__main__":
         if "--twampy-pad" in sys.argv:
             FAULTS["twampy"] = int(sys.argv[sys.argv.index("--twampy-pad") + 1])
     FAULTS["ptp1900"] = "--ptp-1900" in sys.argv
+    FAULTS["require_z"] = "--require-z" in sys.argv
     if "--delay" in sys.argv:
         FAULTS["delay_s"] = float(sys.argv[sys.argv.index("--delay") + 1])
     {"reflect": cmd_reflect, "server": cmd_server}[sys.argv[1]](sys.argv[2:])
