@@ -865,10 +865,14 @@ int main(int argc, char **argv)
 	if (fp_sess_table_init(&sess, opt.max_sessions, (int)rte_socket_id()) != 0)
 		rte_exit(EXIT_FAILURE, "session table (%u) failed\n", opt.max_sessions);
 	RTE_LOG(INFO, USER1,
-		"session table: %u slots, %zu octets per slot (hot %zu + cold %zu + hashes); "
+		"session table: %u slots, %zu octets per slot (entry %zu: state + key; cold %zu; "
+		"index %.1f; the rest lists and the id hash); "
 		"an authenticated session adds %zu (crypto pool)\n",
 		opt.max_sessions, fp_sess_bytes_per_slot, sizeof(struct fp_session),
-		sizeof(struct fp_sess_cold), FP_SESS_CRYPTO_BYTES);
+		sizeof(struct fp_sess_cold),
+		(double)fp_sess_nbuckets(opt.max_sessions) * sizeof(struct fp_sess_bucket) /
+			opt.max_sessions,
+		FP_SESS_CRYPTO_BYTES);
 	/* One crypto engine per lcore (the library's state is per thread). */
 	for (unsigned i = 0; i < fp.nb_lcores; i++) {
 		struct fp_lcore *lc = fp.lc_by_index[i];

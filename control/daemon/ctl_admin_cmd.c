@@ -33,6 +33,15 @@ struct adm_pending {
 
 /* ---- fast-path requests ------------------------------------------------------------------ */
 
+/* The delete that follows an add the fast path did not answer in time:
+ * nothing waits on it. */
+static void late_add_del_done(void *arg, uint32_t session, enum tw_err err)
+{
+	(void)arg;
+	(void)session;
+	(void)err;
+}
+
 static void pending_reply(void *arg, uint32_t req, enum tw_err err, const struct tw_ipc_hdr *h,
                           const void *payload)
 {
@@ -67,6 +76,15 @@ static void pending_reply(void *arg, uint32_t req, enum tw_err err, const struct
 	} else {
 		if (is_add)
 			adm_sess_remove(a, p->session);
+		/* No answer in fp-timeout is not a refusal: the add may still be in
+		 * the command ring, and a fast path that takes it later would keep a
+		 * session nobody knows (reflecting, holding a slot and a port).  A
+		 * delete queued behind it (the ring is FIFO; session IDs are not
+		 * reused) removes it then; the fast path NACKs it if the add never
+		 * took.  TWAMP-Control sessions get the same delete when
+		 * ctl_server.c retires a timed-out REFLECTOR_ADD. */
+		if (is_add && err == TW_E_EMPTY)
+			ctl_fp_del_at(a->d->fp, p->session, 0, late_add_del_done, NULL);
 		if (c) {
 			if (err == TW_E_EMPTY)
 				adm_reply_err(c, p->json_id, "fp-timeout",
