@@ -95,7 +95,8 @@ static void usage(const char *prog)
 	       "  --member-link-id N      RFC 9533 member link (1..65535) of the port in its\n"
 	       "                          LAG: enables TWAMP micro-session reflection\n"
 	       "  --tap NAME              kernel interface of the exception path\n"
-	       "  --light-port N[:stateless][:stamp|:light]  TWAMP-Light/STAMP reflection on UDP port N\n"
+	       "  --light-port N[:stateless][:stamp|:light][:ptp]  TWAMP-Light/STAMP reflection on\n"
+	       "                          UDP port N (:ptp: STAMP timestamps in the PTP format)\n"
 	       "  --rx-timestamp hw|tsc   override the profile's Rx timestamp source\n"
 	       "  --light-proto light|stamp   --light-sec open|auth|enc\n"
 	       "  --key-file FILE         test keys, one \"NAME HEX\" per line (mode 0600)\n"
@@ -536,6 +537,8 @@ static int parse_app(int argc, char **argv)
 			l->flow.local_port = (uint16_t)atoi(optarg);
 			if (strstr(optarg, ":stateless"))
 				l->flags |= TW_IPC_SF_STATELESS;
+			if (strstr(optarg, ":ptp")) /* STAMP, RFC 8762 §4.2.1 */
+				l->flags |= TW_IPC_SF_PTP_TS;
 			/* per-port protocol over --light-proto: 864:stamp */
 			if (strstr(optarg, ":stamp"))
 				l->proto = TW_IPC_PROTO_STAMP;

@@ -401,6 +401,7 @@ static void config_fields(struct ctl_jb *b, const struct ctl_reg_sess *s)
 	if (s->kind == CTL_REG_LIGHT) {
 		ctl_jb_bool(b, "stateless", k->flags & TW_IPC_SF_STATELESS);
 		ctl_jb_bool(b, "copy_dscp", k->flags & TW_IPC_SF_COPY_DSCP);
+		ctl_jb_bool(b, "ptp", k->flags & TW_IPC_SF_PTP_TS);
 		ctl_jb_u64(b, "max_peers", k->max_peers);
 		ctl_jb_u64(b, "idle_s", k->idle_ns / 1000000000u);
 	} else {
@@ -536,6 +537,8 @@ static void cmd_light_add(struct adm_client *c, uint64_t id, const struct ctl_js
 		ll.flags |= TW_IPC_SF_STATELESS;
 	if (ctl_arg_bool(&g, "copy_dscp", false))
 		ll.flags |= TW_IPC_SF_COPY_DSCP;
+	if (ctl_arg_bool(&g, "ptp", false)) /* STAMP only (tw_ipc.c checks) */
+		ll.flags |= TW_IPC_SF_PTP_TS;
 	ll.flags |= TW_IPC_SF_START_NOW;
 	ll.dscp = (uint8_t)ctl_arg_u64(&g, "dscp", 0, 0, 63, false);
 	ll.ttl = (uint8_t)ctl_arg_u64(&g, "ttl", 255, 1, 255, false);
@@ -547,6 +550,10 @@ static void cmd_light_add(struct adm_client *c, uint64_t id, const struct ctl_js
 	arg_label(&g, c->a->d->reg, "group", group);
 	if (g.bad) {
 		adm_reply_err(c, id, "arg", "%s", g.err);
+		return;
+	}
+	if ((ll.flags & TW_IPC_SF_PTP_TS) && ll.proto != TW_IPC_PROTO_STAMP) {
+		adm_reply_err(c, id, "arg", "ptp: a STAMP listener's setting (RFC 8762 §4.2.1)");
 		return;
 	}
 	struct ctl_daemon *d = c->a->d;
