@@ -125,7 +125,7 @@ ip netns exec "$NSC" "$TWINHOP" measure 10.96.0.1 --mode open --count 5 --engine
 	--admin "$TMP/thd.sock" --micro-sessions 1:7 >/dev/null 2>"$TMP/fpe.err"
 RC=$?
 expect "fastpath engine: Sender ID 1 refused (exit $RC), naming the member link 7" \
-	sh -c "[ $RC != 0 ] && grep -q \"the local fast path's 7 (RFC 9533\" '$TMP/fpe.err'"
+	sh -c "[ $RC != 0 ] && grep -q \"one of the local fast path's 7 (RFC 9533\" '$TMP/fpe.err'"
 
 # --- tshark: the control exchange and the IDs on the wire -------------------
 PCAP=$TMP/micro.pcapng
