@@ -157,6 +157,12 @@ static enum tw_err v_reflector_add(const struct tw_ipc_reflector_add *m, uint32_
 	/* RFC 7750 is a TWAMP-Control mode: no Light/STAMP packet has the field */
 	if ((m->flags & TW_IPC_SF_DSCP_ECN) && m->proto != TW_IPC_PROTO_TWAMP)
 		BAD(TW_E_ARG, struct tw_ipc_reflector_add, flags);
+	/* RFC 6038 reflected padding and RFC 7750's octet would share octet 41
+	 * of the open/mixed reflector packet: twinhopd refuses the request
+	 * (REQ_DSCP_ECN_REFLECT), so such a message is not twinhopd's. */
+	if ((m->flags & TW_IPC_SF_DSCP_ECN) && m->pad.reflect_pad_len &&
+	    tw_pkt_dscp_ecn_in_padding(tw_ipc_twamp_layout(m->sec, m->flags)))
+		BAD(TW_E_ARG, struct tw_ipc_reflector_add, pad.reflect_pad_len);
 	if (m->flags & TW_IPC_SF_MICRO) {
 		/* RFC 9533 §4.2: TWAMP only, and both packets must hold the
 		 * micro-session IDs, or the fast path would read or write them

@@ -486,8 +486,10 @@ static inline void tw_pkt_set_t3(uint8_t *buf, enum tw_pkt_layout l, uint64_t t3
  * The reflector copies what it received in the IPv4 TOS / IPv6 Traffic Class
  * of the Session-Sender's packet.  The octets after it are untouched: MBZ
  * in the authenticated/encrypted layouts, the reflected padding (RFC 5357
- * §4.2.1, RFC 6038 Reflect Octets: its first octet is lost) in the open
- * ones.
+ * §4.2.1) in the open ones.  RFC 6038 §4.2 puts the reflected octets at the
+ * start of that padding, octet 41 of the open/mixed reflector packet, where
+ * this field lies too: tw_pkt_dscp_ecn_in_padding() tells that case, and
+ * the session asking for both is refused (Accept=3, docs/control.md).
  * TWAMP layouts only: offset 41 in the open/mixed packets, 81 in the
  * authenticated/encrypted ones (inside the MBZ octets, and inside the mode-4
  * encrypted region, so it is written before protection).  STAMP carries the
@@ -511,6 +513,26 @@ static inline size_t tw_pkt_dscp_ecn_off(enum tw_pkt_layout l)
 	if (!tw_pkt_layout_valid(l) || tw_pkt_is_stamp(l))
 		return 0;
 	return (size_t)tw_pkt_geom_tab[l].r_ttl + 1;
+}
+
+/*
+ * true when the Sender DSCP and ECN octet lies in the reflector's Packet
+ * Padding (open/mixed layouts, Symmetrical Size or not: offset 41 = the
+ * reflector base), i.e. where RFC 6038 §4.2 puts the first reflected
+ * octet; false in the authenticated/encrypted layouts (offset 81, inside
+ * the MBZ octets before the padding at 112) and for STAMP.  We found no
+ * rule for the pair (RFC 7750 postdates RFC 6038; neither body could be
+ * read from this machine, wire reference §4.6 and §4.9), so rather than
+ * move one of them to a place no other implementation expects, a
+ * Request-TW-Session asking for padding reflection with DSCP and ECN
+ * Monitoring in such a layout is refused (RFC 5357 §3.5 Accept=3, "some
+ * aspect of request is not supported"), the fast path refuses such a
+ * REFLECTOR_ADD, and our client never asks for it.
+ */
+static inline bool tw_pkt_dscp_ecn_in_padding(enum tw_pkt_layout l)
+{
+	size_t off = tw_pkt_dscp_ecn_off(l);
+	return off && off >= tw_pkt_geom_tab[l].r_base;
 }
 
 /* Smallest Padding Length whose reflected packet (tw_pkt_reflect_len) holds

@@ -152,6 +152,33 @@ static inline uint64_t tw_time_ptp_to_ntp(uint64_t ptp)
 	return (uint64_t)s << 32 | tw_ntp_frac_from_ns(ns);
 }
 
+/*
+ * A peer's Z = 1 timestamp as NTP, read next to ref_ntp (an NTP timestamp of
+ * our own clock close to it, such as the packet's T1).  RFC 8762 §4.2.1 and
+ * RFC 8186 §2.3 make it the truncated PTPv2 format, seconds since the PTP
+ * epoch (1970).  Some peers put seconds since 1900 there with Z = 1
+ * (RFC8762-CLI's -P, docs/interop.md): read as PTP, such a timestamp is
+ * 2208988800 s (mod 2^32, 70 years) ahead.  Liberal in what we accept: when
+ * the PTP reading is more than 2^30 s (34 years) from ref_ntp and the
+ * seconds field read as NTP seconds is within a day of it, that reading is
+ * taken and *ntp_epoch set.  The two readings are 70 years apart, so a
+ * PTP timestamp from a clock within a day of ours is never taken for it.
+ */
+static inline uint64_t tw_time_ptp_to_ntp_near(uint64_t ptp, uint64_t ref_ntp, bool *ntp_epoch)
+{
+	uint64_t std = tw_time_ptp_to_ntp(ptp);
+	uint32_t ns = (uint32_t)ptp;
+	if (ns >= TW_NS_PER_SEC)
+		ns = (uint32_t)(TW_NS_PER_SEC - 1);
+	uint64_t alt = (ptp & 0xffffffff00000000ull) | tw_ntp_frac_from_ns(ns);
+	uint32_t ref_s = (uint32_t)(ref_ntp >> 32);
+	int64_t d_std = (int32_t)((uint32_t)(std >> 32) - ref_s);
+	int64_t d_alt = (int32_t)((uint32_t)(alt >> 32) - ref_s);
+	bool far = d_std > (1ll << 30) || d_std < -(1ll << 30);
+	*ntp_epoch = far && d_alt <= 86400 && d_alt >= -86400;
+	return *ntp_epoch ? alt : std;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Error Estimate (RFC 4656 §4.1.2; wire reference §5.2)                  */
 /* ---------------------------------------------------------------------- */

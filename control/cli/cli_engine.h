@@ -25,6 +25,7 @@
 #include "tw_pkt.h"
 #include "tw_stats.h"
 #include "tw_stlv.h"
+#include "tw_time.h"
 
 #define CLI_ENGINE_SESSIONS_MAX 64
 #define CLI_ENGINE_TICK_NS      100000000 /* 100 ms: interval reports, control pumping */
@@ -87,6 +88,9 @@ struct cli_engine_counters {
 	 * forward hop count is unknown.  no_ttl_len: the shortest seen. */
 	uint64_t rx_no_ttl;
 	size_t rx_no_ttl_len;
+	/* Replies whose Z = 1 Timestamp and Receive Timestamp held seconds
+	 * since 1900, not since 1970 (tw_time_ptp_to_ntp_near): read so */
+	uint64_t rx_ptp_ntp_epoch;
 	/* STAMP TLVs: what the replies carried (lib/tw_stlv), the TLVs sent
 	 * ("cos,dm,hmac"), the ECN our packets carried (-1: none) and the
 	 * address:port we sent from, for the report (cli_meas_set_stamp). */
@@ -103,6 +107,18 @@ static inline void cli_engine_count_no_ttl(struct cli_engine_counters *c, size_t
 	if (!c->rx_no_ttl || len < c->rx_no_ttl_len)
 		c->rx_no_ttl_len = len;
 	c->rx_no_ttl++;
+}
+
+/* A reflector's Z = 1 T2 and T3 (RFC 8186 §2.3) to NTP next to our own T1
+ * (NTP); a reply whose PTP seconds count from 1900 is read so and counted. */
+static inline void cli_engine_peer_ptp(struct cli_engine_counters *c, uint64_t *t2, uint64_t *t3,
+                                       uint64_t t1_ntp)
+{
+	bool e2, e3;
+	*t2 = tw_time_ptp_to_ntp_near(*t2, t1_ntp, &e2);
+	*t3 = tw_time_ptp_to_ntp_near(*t3, t1_ntp, &e3);
+	if (e2 || e3)
+		c->rx_ptp_ntp_epoch++;
 }
 
 struct cli_engine_cb {

@@ -291,9 +291,10 @@ static void fp_event(void *arg, const char *l)
 		uint64_t t[4] = {t1, u(l, "t2"), u(l, "t3"), u(l, "t4")};
 		uint16_t er[4] = {(uint16_t)e1, (uint16_t)u(l, "err2"), (uint16_t)u(l, "err3"),
 		                  (uint16_t)u(l, "err4")};
-		for (int k = 1; k < 4; k++)
-			if (er[k] & 0x4000)
-				t[k] = tw_time_ptp_to_ntp(t[k]);
+		if (er[1] & 0x4000) /* the reflector's T2, T3 (one Error Estimate) */
+			cli_engine_peer_ptp(cnt, &t[1], &t[2], t[0]);
+		if (er[3] & 0x4000) /* our own T4 */
+			t[3] = tw_time_ptp_to_ntp(t[3]);
 		rp.t1 = cli_ntp_ns(t[0]);
 		rp.t2 = cli_ntp_ns(t[1]);
 		rp.t3 = cli_ntp_ns(t[2]);

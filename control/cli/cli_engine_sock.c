@@ -475,9 +475,11 @@ static void recv_all(struct cli_engine *e, struct sock_priv *p, unsigned lead,
 		struct tw_stats_reply rp = {0};
 		rp.snd_seq = r.sender_seq;
 		rp.refl_seq = r.seq;
-		rp.t1 = cli_ntp_ns(tw_errest_z(r.sender_errest) ? tw_time_ptp_to_ntp(r.t1) : r.t1);
-		uint64_t t2 = tw_errest_z(r.errest) ? tw_time_ptp_to_ntp(r.t2) : r.t2;
-		uint64_t t3 = tw_errest_z(r.errest) ? tw_time_ptp_to_ntp(r.t3) : r.t3;
+		uint64_t t1 = tw_errest_z(r.sender_errest) ? tw_time_ptp_to_ntp(r.t1) : r.t1;
+		rp.t1 = cli_ntp_ns(t1);
+		uint64_t t2 = r.t2, t3 = r.t3;
+		if (tw_errest_z(r.errest))
+			cli_engine_peer_ptp(&e->cnt[i], &t2, &t3, t1);
 		rp.t2 = cli_ntp_ns(t2);
 		rp.t3 = cli_ntp_ns(t3);
 		rp.t4 = t4;

@@ -340,6 +340,11 @@ static void engine_drops(const struct cli_engine *e)
 			        "§4.2.1): accepted, forward hop count unknown",
 			        i + 1, (unsigned long long)c->rx_no_ttl, c->rx_no_ttl_len,
 			        base - c->rx_no_ttl_len, base);
+		if (c && c->rx_ptp_ntp_epoch)
+			cli_err("s%u: warning: %llu replies with PTP timestamps (Z = 1) counting "
+			        "seconds from 1900, not 1970 (RFC 8186 §2.3): accepted, read as "
+			        "such",
+			        i + 1, (unsigned long long)c->rx_ptp_ntp_epoch);
 	}
 }
 
@@ -699,6 +704,10 @@ int cli_run_light(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		                 : (uint32_t)(tw_pkt_reflector_base(sc.layout) -
 		                              tw_pkt_sender_base(sc.layout));
 		sc.ssid = pl->ssid;
+		/* RFC 8762 §4.2.1: a STAMP Session-Sender may be configured to
+		 * write the truncated PTP format (Z = 1) whatever the reflector
+		 * uses; no negotiation, so --features ptp is taken as asked. */
+		sc.ptp = tw_pkt_is_stamp(sc.layout) && (o->ctl.features & TW_CTL_MODE_PTPV2);
 		if (pl->ntlv && pl->ntlv <= TW_STLV_SPECS) {
 			memcpy(sc.tlv, pl->tlv, pl->ntlv * sizeof(sc.tlv[0]));
 			sc.ntlv = pl->ntlv;

@@ -162,7 +162,8 @@ static void usage_opts(FILE *f)
 	      "  --sender-port N    first local test port (default: a random free one)\n"
 	      "  --pbkdf2-max N     largest PBKDF2 count accepted (default 32768)\n"
 	      "  --features LIST    ask for indiv,reflect-octets,symmetrical,dscp-ecn\n"
-	      "                     (RFC 7750),ptp (RFC 8186) if the server offers them\n"
+	      "                     (RFC 7750),ptp (RFC 8186) if the server offers them;\n"
+	      "                     light-send --stamp: ptp = PTP timestamps (RFC 8762)\n"
 	      "  --admin PATH       twinhopd admin socket (fastpath engine, appliance cmds)\n"
 	      "  --stamp            light-send: STAMP packets (default TWAMP Light)\n"
 	      "  --ssid N           light-send: STAMP SSID\n"
@@ -856,6 +857,12 @@ static int cmd_light_send(int argc, char **argv)
 	size_t keylen = 0;
 	if (o.ntlv && !o.stamp) {
 		die_msg("--tlv needs --stamp");
+		return EXIT_USAGE;
+	}
+	/* No TWAMP-Control, nothing to negotiate: only STAMP's timestamp
+	 * format is the sender's own choice (RFC 8762 §4.2.1). */
+	if (o.features & ~TW_CTL_MODE_PTPV2 || (o.features && !o.stamp)) {
+		die_msg("light-send: --features takes only ptp, with --stamp");
 		return EXIT_USAGE;
 	}
 	/* With TLVs the STAMP way to grow a packet is the Extra Padding TLV

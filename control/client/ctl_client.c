@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tw_crypto.h"
+#include "tw_pkt.h"
 
 /* Largest reply we accept: an N-ack for every session we may hold. */
 #define RX_CAP TW_CTL_N_LEN(CTL_CLIENT_SESSIONS_MAX)
@@ -643,6 +644,17 @@ enum ctl_client_err ctl_client_request(struct ctl_client *c, const struct ctl_cl
 		c->stopped = false;
 	}
 	if (c->nsess >= CTL_CLIENT_SESSIONS_MAX || (r->ipvn != 4 && r->ipvn != 6) || r->dscp > 63)
+		return CTL_CLIENT_E_CONFIG;
+	/* Strict in what we send: RFC 6038 reflected padding and RFC 7750's
+	 * Sender DSCP and ECN octet would share octet 41 of the open/mixed
+	 * reflector packet, a request our server refuses (Accept=3,
+	 * tw_pkt_dscp_ecn_in_padding); we never ask for it. */
+	uint32_t base = c->mode & TW_CTL_MODE_BASE_MASK;
+	enum tw_pkt_layout lay = base == TW_CTL_MODE_AUTH || base == TW_CTL_MODE_ENCRYPTED
+	                             ? TW_PKT_TWAMP_AUTH
+	                             : TW_PKT_TWAMP_OPEN;
+	if ((c->mode & TW_CTL_MODE_REFLECT_OCTETS) && (c->mode & TW_CTL_MODE_DSCP_ECN) &&
+	    r->padding_to_reflect && tw_pkt_dscp_ecn_in_padding(lay))
 		return CTL_CLIENT_E_CONFIG;
 	struct tw_ctl_request_tw_session q;
 	memset(&q, 0, sizeof(q));

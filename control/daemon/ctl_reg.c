@@ -122,11 +122,17 @@ void ctl_reg_stats_on(struct ctl_reg *r, struct ctl_reg_sess *s)
 	r->n_stats++;
 }
 
-static int64_t wire_ns(uint64_t t, uint16_t err, int64_t ref, int64_t *e, bool *sync)
+/* near_ntp: 0 for our own timestamps; for the reflector's T2/T3 our T1 as
+ * NTP, next to which a Z = 1 timestamp counting from 1900 is read so
+ * (tw_time_ptp_to_ntp_near, docs/interop.md). */
+static int64_t wire_ns(uint64_t t, uint16_t err, int64_t ref, int64_t *e, bool *sync,
+                       uint64_t near_ntp)
 {
 	uint64_t en = 0;
+	bool ntp_epoch;
 	if (err & 0x4000) /* Z bit: PTP format (RFC 8186) */
-		t = tw_time_ptp_to_ntp(t);
+		t = near_ntp ? tw_time_ptp_to_ntp_near(t, near_ntp, &ntp_epoch)
+		             : tw_time_ptp_to_ntp(t);
 	(void)tw_errest_decode(err, &en);
 	if (e)
 		*e = (int64_t)en;
@@ -149,7 +155,8 @@ void ctl_reg_result(struct ctl_reg *r, const struct tw_ipc_result *res)
 	if (!s || !s->st)
 		return;
 	int64_t ref = tw_time_now_ns();
-	rp.t1 = wire_ns(res->t1, res->err1, ref, &rp.e1, &rp.snd_sync);
+	rp.t1 = wire_ns(res->t1, res->err1, ref, &rp.e1, &rp.snd_sync, 0);
+	uint64_t t1_ntp = (res->err1 & 0x4000) ? tw_time_ptp_to_ntp(res->t1) : res->t1;
 	if (!(res->flags & (TW_IPC_RES_LATE | TW_IPC_RES_DUP))) {
 		if (!s->seq_valid) {
 			(void)tw_stats_sent(s->st, res->sender_seq, rp.t1);
@@ -170,9 +177,9 @@ void ctl_reg_result(struct ctl_reg *r, const struct tw_ipc_result *res)
 		return;
 	rp.snd_seq = res->sender_seq;
 	rp.refl_seq = res->reflector_seq;
-	rp.t2 = wire_ns(res->t2, res->err2, ref, &rp.e2, &rp.refl_sync);
-	rp.t3 = wire_ns(res->t3, res->err3, ref, &rp.e3, NULL);
-	rp.t4 = wire_ns(res->t4, res->err4, ref, &rp.e4, NULL);
+	rp.t2 = wire_ns(res->t2, res->err2, ref, &rp.e2, &rp.refl_sync, t1_ntp);
+	rp.t3 = wire_ns(res->t3, res->err3, ref, &rp.e3, NULL, t1_ntp);
+	rp.t4 = wire_ns(res->t4, res->err4, ref, &rp.e4, NULL, 0);
 	/* TTL_NONE: the reply had no Sender TTL (wire ref §11b.7). */
 	rp.snd_ttl = (res->flags & TW_IPC_RES_TTL_NONE) ? 0 : res->ttl_fwd;
 	rp.rx_ttl = res->ttl_back;

@@ -532,6 +532,16 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 			return;
 		}
 	}
+	/* RFC 6038 §4.2 reflected octets and RFC 7750's Sender DSCP and ECN
+	 * would share octet 41 of the open/mixed reflector packet: refused,
+	 * not resolved one way or the other (tw_pkt_dscp_ecn_in_padding). */
+	enum tw_pkt_layout lay = base_len == SRV_SENDER_BASE_AUTH ? TW_PKT_TWAMP_AUTH
+	                                                          : TW_PKT_TWAMP_OPEN;
+	if ((s->mode & TW_CTL_MODE_DSCP_ECN) && (s->mode & TW_CTL_MODE_REFLECT_OCTETS) &&
+	    r.padding_to_reflect && tw_pkt_dscp_ecn_in_padding(lay)) {
+		req_refuse(s, TW_CTL_ACCEPT_NOT_SUPPORTED, CTL_CNT_REQ_DSCP_ECN_REFLECT);
+		return;
+	}
 	uint32_t udp_max = r.sender_addr.ipvn == 4 ? SRV_UDP_MAX_V4 : SRV_UDP_MAX_V6;
 	if (r.padding_length > udp_max - base_len) { /* §11.2 */
 		req_refuse(s, TW_CTL_ACCEPT_NOT_SUPPORTED, CTL_CNT_REQ_PADDING);

@@ -111,7 +111,9 @@
 	X(REQ_MICRO_UNSUPPORTED,                                                                   \
 	  "Request-TW-Micro-Sessions but the fast path has no --member-link-id: Accept=3")         \
 	X(REQ_MICRO_PADDING,                                                                       \
-	  "Request-TW-Micro-Sessions whose packets cannot hold the IDs (padding): Accept=3")
+	  "Request-TW-Micro-Sessions whose packets cannot hold the IDs (padding): Accept=3")       \
+	X(REQ_DSCP_ECN_REFLECT,                                                                    \
+	  "RFC 6038 padding reflection with RFC 7750 in open/mixed mode (octet 41): Accept=3")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,

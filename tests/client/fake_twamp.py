@@ -25,6 +25,11 @@
   first 14 octets of the request, N zero octets (default 0), no Sender TTL.
   --short-seqs LIST answers those packets with only the first 20 octets of
   the reply, shorter than any reflector packet (a sender must drop it).
+  reflect --ptp-1900 writes T2 and T3 as RFC8762-CLI's reflector -P does
+  (docs/interop.md): Z = 1 (Error Estimate 0x4001) but seconds since 1900
+  (the NTP seconds) with nanoseconds, not seconds since 1970.
+  reflect --require-z answers only packets whose Error Estimate has Z = 1
+  (a sender asked to write PTP timestamps, RFC 8762 §4.2.1).
 
 Written from the wire reference, independent of the C code under test.
 Runs until killed (the test scripts kill it by PID).
@@ -52,7 +57,12 @@ def seq_set(args, name):
 
 
 FAULTS = {"drop": set(), "delay": set(), "delay_s": 0.0, "dup": set(), "twampy": None,
-          "short": set()}
+          "short": set(), "ptp1900": False, "require_z": False}
+
+
+def ptp_1900(ntp):
+    """NTP 32.32 to RFC8762-CLI's Z = 1 layout: NTP seconds, nanoseconds."""
+    return (ntp >> 32) << 32 | ((ntp & 0xffffffff) * 1000000000 >> 32)
 
 
 def reflector(sock, pad_len, stamp):
@@ -70,7 +80,7 @@ def reflector(sock, pad_len, stamp):
         if len(data) < base:
             continue  # wire reference 11.3: drop short datagrams
         sseq, t1, serr = struct.unpack("!IQH", data[:14])
-        if sseq in FAULTS["drop"]:
+        if sseq in FAULTS["drop"] or (FAULTS["require_z"] and not serr & 0x4000):
             continue
         if sseq in FAULTS["delay"]:
             # A slow forward path, not a slow reflector: T2 after the wait,
@@ -86,7 +96,10 @@ def reflector(sock, pad_len, stamp):
             out_len = max(14 + pad_len, 41)
             pad = data[14:14 + out_len - 41].ljust(out_len - 41, b"\0")
         t3 = ntp_now()
-        head = struct.pack("!IQHHQIQHHB", seq, t3, 0x0001, ssid, t2, sseq, t1, serr, 0, ttl)
+        errest = 0x0001
+        if FAULTS["ptp1900"]:
+            t2, t3, errest = ptp_1900(t2), ptp_1900(t3), 0x4001
+        head = struct.pack("!IQHHQIQHHB", seq, t3, errest, ssid, t2, sseq, t1, serr, 0, ttl)
         if stamp:
             head += b"\0" * 3
         if FAULTS["twampy"] is not None:
@@ -223,6 +236,8 @@ if __name__ == "__main__":
         FAULTS["twampy"] = 0
         if "--twampy-pad" in sys.argv:
             FAULTS["twampy"] = int(sys.argv[sys.argv.index("--twampy-pad") + 1])
+    FAULTS["ptp1900"] = "--ptp-1900" in sys.argv
+    FAULTS["require_z"] = "--require-z" in sys.argv
     if "--delay" in sys.argv:
         FAULTS["delay_s"] = float(sys.argv[sys.argv.index("--delay") + 1])
     {"reflect": cmd_reflect, "server": cmd_server}[sys.argv[1]](sys.argv[2:])

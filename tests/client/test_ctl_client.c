@@ -531,6 +531,55 @@ static void test_dscp_ecn_ptp_request(void)
 	}
 }
 
+/* Strict in what we send: with Reflect Octets and DSCP and ECN Monitoring
+ * both in the mode, a request for padding reflection in open/mixed mode
+ * (both would start at octet 41 of the reflector packet) is refused before
+ * anything is sent; Octets to be reflected alone, or the authenticated
+ * mode, go out with octets 88..91 as asked. */
+static void test_dscp_ecn_reflect_request(void)
+{
+	static const struct {
+		uint32_t base;
+		uint16_t octets, pad;
+		enum ctl_client_err want;
+		uint8_t o88_91[4];
+	} t[] = {
+	    {TW_CTL_MODE_OPEN, 0x1234, 8, CTL_CLIENT_E_CONFIG, {0}},
+	    {TW_CTL_MODE_MIXED, 0, 1, CTL_CLIENT_E_CONFIG, {0}},
+	    {TW_CTL_MODE_OPEN, 0x1234, 0, CTL_CLIENT_E_NONE, {0x12, 0x34, 0x00, 0x00}},
+	    {TW_CTL_MODE_AUTH, 0x1234, 8, CTL_CLIENT_E_NONE, {0x12, 0x34, 0x00, 0x08}},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct fsrv s;
+		struct ctl_client_cfg cfg;
+		fsrv_init(&s, TW_CTL_MODE_BASE_MASK | TW_CTL_MODE_REFLECT_OCTETS |
+		                  TW_CTL_MODE_DSCP_ECN);
+		default_cfg(&cfg, t[i].base);
+		cfg.features = TW_CTL_MODE_REFLECT_OCTETS | TW_CTL_MODE_DSCP_ECN;
+		struct ctl_client *c = connect_to(&s, &cfg);
+		CU_ASSERT_EQUAL(ctl_client_mode(c),
+		                t[i].base | TW_CTL_MODE_REFLECT_OCTETS | TW_CTL_MODE_DSCP_ECN);
+		struct ctl_client_req r;
+		default_req(&r);
+		r.octets_to_reflect = t[i].octets;
+		r.padding_to_reflect = t[i].pad;
+		CU_ASSERT_EQUAL(ctl_client_request(c, &r), t[i].want);
+		if (t[i].want == CTL_CLIENT_E_NONE) {
+			uint8_t buf[TW_CTL_REQUEST_TW_SESSION_LEN];
+			take_cmd(&s, c, buf, sizeof(buf));
+			CU_ASSERT_EQUAL(buf[0], TW_CTL_CMD_REQUEST_TW_SESSION);
+			TW_ASSERT_BYTES(buf + 88, t[i].o88_91, 4);
+		} else {
+			size_t n = 1;
+			ctl_client_tx(c, &n);
+			CU_ASSERT_EQUAL(n, 0); /* nothing sent */
+			CU_ASSERT_EQUAL(ctl_client_state(c), CTL_CLIENT_READY);
+		}
+		ctl_client_free(c);
+		fsrv_free(&s);
+	}
+}
+
 /* A server without RFC 5938 answers Start-N with Accept-Session/Accept=3. */
 static void test_start_n_unsupported(void)
 {
@@ -908,6 +957,7 @@ int main(void)
 	    {"golden_spec_3_8", test_golden_38},
 	    {"individual_sessions", test_individual_sessions},
 	    {"RFC 7750 / RFC 8186 feature bits in Set-Up-Response", test_dscp_ecn_ptp_request},
+	    {"RFC 6038 padding reflection with RFC 7750 refused", test_dscp_ecn_reflect_request},
 	    {"start_n_unsupported", test_start_n_unsupported},
 	    {"server_start_reject", test_server_start_reject},
 	    {"wrong_key", test_wrong_key},

@@ -58,6 +58,35 @@ out=$TMP/twampy8.json
 	! grep -q warning "$TMP/twampy8.err" && ok "twampy padded: accepted, no warning, hops unknown" ||
 	ko "twampy padded: accepted, no warning, hops unknown" "$out" "$TMP/twampy8.err"
 
+# RFC8762-CLI's reflector -P (docs/interop.md): Z = 1 timestamps counting
+# seconds from 1900.  Read as PTP they are 70 years late and every one-way
+# delay absurd; accepted, read as such next to our T1, one warning line.
+start_fake refl-ptp1900 reflect --stamp --ptp-1900
+out=$TMP/ptp1900.json
+"$TWINHOP" light-send 127.0.0.1:"$PORT" --stamp --count 20 --rate 2000 --loss-timeout 1 --json \
+	--quiet >"$out" 2>"$TMP/ptp1900.err"
+[ "$(jget "$out" "$s['received'] == 20 and 0 <= $s['forward_owd']['min_ns'] <= $s['forward_owd']['max_ns'] < 1000000000 and 0 <= $s['backward_owd']['min_ns'] <= $s['backward_owd']['max_ns'] < 1000000000")" = True ] &&
+	ok "Z = 1 from 1900: 20 replies, one-way delays under a second" ||
+	ko "Z = 1 from 1900: 20 replies, one-way delays under a second" "$out" "$TMP/ptp1900.err"
+[ "$(grep -c 'warning' "$TMP/ptp1900.err")" = 1 ] &&
+	grep -q '20 replies with PTP timestamps (Z = 1) counting seconds from 1900' "$TMP/ptp1900.err" &&
+	ok "Z = 1 from 1900: one warning line" || ko "Z = 1 from 1900: one warning line" "$TMP/ptp1900.err"
+
+# light-send --stamp --features ptp: our timestamps in the PTP format (Z = 1,
+# RFC 8762 §4.2.1); the reflector answers only such packets, and the one-way
+# delays come out right only if our T1 is decoded by its Z bit.
+start_fake refl-z reflect --stamp --require-z
+out=$TMP/z.json
+"$TWINHOP" light-send 127.0.0.1:"$PORT" --stamp --features ptp --count 20 --rate 2000 \
+	--loss-timeout 1 --json --quiet >"$out" 2>"$TMP/z.err"
+[ "$(jget "$out" "$s['received'] == 20 and 0 <= $s['forward_owd']['min_ns'] <= $s['forward_owd']['max_ns'] < 1000000000")" = True ] &&
+	ok "--features ptp: 20 packets with Z = 1 answered, one-way delays sane" ||
+	ko "--features ptp: 20 packets with Z = 1 answered, one-way delays sane" "$out" "$TMP/z.err"
+"$TWINHOP" light-send 127.0.0.1:"$PORT" --stamp --features dscp-ecn --count 1 >/dev/null 2>"$TMP/zf.err"
+rc=$?
+[ $rc = 2 ] && grep -q "takes only ptp" "$TMP/zf.err" && ok "light-send --features dscp-ecn: usage error" ||
+	ko "light-send --features dscp-ecn: usage error (got $rc)" "$TMP/zf.err"
+
 # Ctrl-C (twinhop(1) SIGNALS): the first SIGINT ends sending and still
 # collects the replies in flight; a second one stops at once.  The reflector
 # answers one packet per 30 ms (each reply waits for the one before), so at

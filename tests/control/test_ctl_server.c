@@ -629,6 +629,67 @@ static void test_micro_sessions(void)
 	}
 }
 
+/*
+ * RFC 6038 padding reflection with RFC 7750 DSCP and ECN Monitoring: in the
+ * open/mixed reflector packet both would start at octet 41
+ * (tw_pkt_dscp_ecn_in_padding), so such a request gets Accept=3 and
+ * REQ_DSCP_ECN_REFLECT; authenticated/encrypted (the octet at 81, the
+ * padding at 112), Octets to be reflected alone, or either feature alone
+ * are accepted.  Octets 88..91 of the request (Octets to be reflected,
+ * Length of padding to reflect) are written by hand.
+ */
+static void test_dscp_ecn_reflect(void)
+{
+	static const struct {
+		const char *what;
+		uint32_t mode;
+		uint8_t o88_91[4];
+		int accept;
+	} t[] = {
+	    {"open, padding 8", 0x121, {0x12, 0x34, 0x00, 0x08}, 3},
+	    {"open, padding 1", 0x121, {0x00, 0x00, 0x00, 0x01}, 3},
+	    {"mixed, padding 8", 0x128, {0x12, 0x34, 0x00, 0x08}, 3},
+	    {"open Symmetrical Size, padding 8", 0x161, {0x12, 0x34, 0x00, 0x08}, 3},
+	    {"open, octets only", 0x121, {0x12, 0x34, 0x00, 0x00}, 0},
+	    {"authenticated, padding 8", 0x122, {0x12, 0x34, 0x00, 0x08}, 0},
+	    {"encrypted, padding 8", 0x124, {0x12, 0x34, 0x00, 0x08}, 0},
+	    {"open, no DSCP and ECN", 0x021, {0x12, 0x34, 0x00, 0x08}, 0},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct cli c;
+		struct tw_ctl_accept_session a;
+		struct tw_ctl_request_tw_session r = good_req();
+		env_reset();
+		bool key = (t[i].mode & 0xe) != 0;
+		CU_ASSERT_EQUAL_FATAL(cli_open(&c, 0x16f, t[i].mode, key ? "alice" : "",
+		                               key ? "testsecret" : ""),
+		                      0);
+		uint8_t buf[TW_CTL_REQUEST_TW_SESSION_LEN];
+		CU_ASSERT_EQUAL_FATAL(tw_ctl_request_tw_session_encode(&r, buf, sizeof buf, NULL),
+		                      TW_OK);
+		memcpy(buf + 88, t[i].o88_91, 4);
+		CU_ASSERT_EQUAL_FATAL(tw_ctl_request_tw_session_decode(buf, sizeof buf, &r), TW_OK);
+		CU_ASSERT_EQUAL(r.padding_to_reflect, t[i].o88_91[3]);
+		int got = accept_one(&c, &r, &a);
+		if (got != t[i].accept)
+			printf("\n  %s: Accept %d\n", t[i].what, got);
+		CU_ASSERT_EQUAL(got, t[i].accept);
+		CU_ASSERT_EQUAL(cnt.c[CTL_CNT_REQ_DSCP_ECN_REFLECT], t[i].accept ? 1 : 0);
+		if (t[i].accept == 0) {
+			struct tw_ipc_reflector_add ra;
+			CU_ASSERT_EQUAL_FATAL(fk.rec[0].type, TW_IPC_REFLECTOR_ADD);
+			memcpy(&ra, fk.rec[0].payload, sizeof(ra));
+			CU_ASSERT_EQUAL(ra.pad.reflect_pad_len,
+			                (t[i].mode & 0x20) ? t[i].o88_91[3] : 0);
+			CU_ASSERT_EQUAL(ra.pad.reflect_octets, 0x1234);
+			CU_ASSERT_EQUAL(!!(ra.flags & TW_IPC_SF_DSCP_ECN), !!(t[i].mode & 0x100));
+		} else {
+			CU_ASSERT_EQUAL(fk.n_rec, 0);
+		}
+		cli_close(&c);
+	}
+}
+
 static void test_greeting_modes_zero(void)
 {
 	struct cli c;
@@ -1542,6 +1603,7 @@ int main(void)
 	    {"greeting_modes_zero", test_greeting_modes_zero},
 	    {"RFC 7750 / RFC 8186 mode bits to REFLECTOR_ADD flags", test_dscp_ecn_ptp_modes},
 	    {"RFC 9533 Request-TW-Micro-Sessions (command 11)", test_micro_sessions},
+	    {"RFC 6038 padding reflection with RFC 7750 (octet 41)", test_dscp_ecn_reflect},
 	    {"bad_commands", test_bad_commands},
 	    {"bad_requests", test_bad_requests},
 	    {"bad_hmac", test_bad_hmac},

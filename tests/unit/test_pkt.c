@@ -517,8 +517,19 @@ static void test_dscp_ecn(void)
 	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_min_pad(TW_PKT_TWAMP_SYM_AUTH), 0);
 	CU_ASSERT_EQUAL(tw_pkt_dscp_ecn_min_pad(TW_PKT_STAMP_OPEN), 0);
 	CU_ASSERT_EQUAL(tw_pkt_reflect_len(TW_PKT_TWAMP_OPEN, 30, 44), 44);
+	/* Where the octet meets RFC 6038's reflected padding (refused then):
+	 * open/mixed, Symmetrical Size or not (41 = reflector base); not in
+	 * the authenticated layouts (81 < 112), not in STAMP (no octet). */
+	CU_ASSERT_TRUE(tw_pkt_dscp_ecn_in_padding(TW_PKT_TWAMP_OPEN));
+	CU_ASSERT_TRUE(tw_pkt_dscp_ecn_in_padding(TW_PKT_TWAMP_SYM_OPEN));
+	CU_ASSERT_FALSE(tw_pkt_dscp_ecn_in_padding(TW_PKT_TWAMP_AUTH));
+	CU_ASSERT_FALSE(tw_pkt_dscp_ecn_in_padding(TW_PKT_TWAMP_SYM_AUTH));
+	CU_ASSERT_FALSE(tw_pkt_dscp_ecn_in_padding(TW_PKT_STAMP_OPEN));
+	CU_ASSERT_FALSE(tw_pkt_dscp_ecn_in_padding(TW_PKT_STAMP_AUTH));
 
-	/* Open, P=30: AF41 (34) + CE received = 0x8b at 41, after TTL 0x40. */
+	/* Open, P=30: AF41 (34) + CE received = 0x8b at 41, after TTL 0x40.
+	 * The sender's first padding octet (01), which RFC 6038 would have
+	 * reflected there, is gone: why the pair is refused. */
 	uint8_t buf[64];
 	size_t n = tw_unit_hex("00000009 eeb34ecd11223344 0001"
 	                       "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e",

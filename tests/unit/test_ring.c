@@ -735,6 +735,49 @@ static void test_reflector_micro(void)
 	}
 }
 
+/* REFLECTOR_ADD with TW_IPC_SF_DSCP_ECN and an RFC 6038 Length of padding
+ * to reflect: refused where both would start at octet 41 of the reflector
+ * packet (open/mixed, Symmetrical Size or not; tw_pkt_dscp_ecn_in_padding),
+ * twinhopd's REQ_DSCP_ECN_REFLECT; accepted in the authenticated and
+ * encrypted layouts and with either alone. */
+static void test_reflector_dscp_ecn_reflect(void)
+{
+	static const struct {
+		uint8_t sec;
+		uint16_t flags, reflect_pad;
+		enum tw_err want;
+	} t[] = {
+	    {TW_IPC_SEC_OPEN, TW_IPC_SF_DSCP_ECN, 8, TW_E_ARG},
+	    {TW_IPC_SEC_MIXED, TW_IPC_SF_DSCP_ECN, 1, TW_E_ARG},
+	    {TW_IPC_SEC_OPEN, TW_IPC_SF_DSCP_ECN | TW_IPC_SF_SYMMETRIC, 8, TW_E_ARG},
+	    {TW_IPC_SEC_OPEN, TW_IPC_SF_DSCP_ECN, 0, TW_OK},
+	    {TW_IPC_SEC_OPEN, 0, 8, TW_OK},
+	    {TW_IPC_SEC_AUTH, TW_IPC_SF_DSCP_ECN, 8, TW_OK},
+	    {TW_IPC_SEC_ENC, TW_IPC_SF_DSCP_ECN | TW_IPC_SF_SYMMETRIC, 8, TW_OK},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tw_ipc_reflector_add m;
+		memset(&m, 0, sizeof(m));
+		m.session = 1;
+		m.proto = TW_IPC_PROTO_TWAMP;
+		m.sec = t[i].sec;
+		m.flags = t[i].flags;
+		m.pad.padding_len = 64;
+		m.pad.reflect_pad_len = t[i].reflect_pad;
+		m.flow.local.family = m.flow.peer.family = 4;
+		m.flow.local_port = 862;
+		m.flow.peer_port = 9000;
+		if (t[i].sec == TW_IPC_SEC_AUTH || t[i].sec == TW_IPC_SEC_ENC)
+			m.keys.hmac_len = 32;
+		struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = TW_IPC_REFLECTOR_ADD,
+		                       .length = sizeof(m)};
+		uint32_t off = 0;
+		CU_ASSERT_EQUAL(tw_ipc_validate(&h, &m, TW_IPC_DIR_CMD, &off), t[i].want);
+		if (t[i].want != TW_OK)
+			CU_ASSERT_EQUAL(off, offsetof(struct tw_ipc_reflector_add, pad.reflect_pad_len));
+	}
+}
+
 /* SENDER_ADD TW_IPC_SF_MICRO (version 11, RFC 9533 §4.2): TWAMP only, a
  * Sender Micro-session ID 1..65535, a Padding Length with which both
  * packets hold the IDs; without the flag both IDs must be 0. */
@@ -1255,6 +1298,7 @@ int main(void)
 	    {"tw_ipc_check length table", test_contract_check},
 	    {"HELLO grace_ms range", test_hello_grace},
 	    {"REFLECTOR_ADD micro-session flag (RFC 9533)", test_reflector_micro},
+	    {"REFLECTOR_ADD RFC 7750 with RFC 6038 padding reflection", test_reflector_dscp_ecn_reflect},
 	    {"SENDER_ADD micro-session IDs (RFC 9533, version 11)", test_sender_micro},
 	    {"SENDER_ADD STAMP TLV template validation", test_sender_tlv},
 	    {"SENDER_STLV carries every tw_stlv_res field", test_sender_stlv_roundtrip},

@@ -313,6 +313,52 @@ static uint16_t errest_ref(uint64_t err_ns)
 	return (uint16_t)(scale << 8 | (unsigned)(v + 1));
 }
 
+/*
+ * A peer's Z = 1 timestamp read next to our own T1 (tw_time_ptp_to_ntp_near).
+ * Captured from RFC8762-CLI's reflector -P (commit e8e4294, 2026-12-06), the
+ * reply to our NTP T1 eebfa905.da56fc03: Receive Timestamp eebfa905 32d68e3e
+ * and Timestamp eebfa905 3309de9b with Error Estimate 4001 (Z = 1), i.e.
+ * seconds since 1900 and nanoseconds (852921918, 856284827).  Read as PTP
+ * they would be 2208988800 s later (726a2785); read next to T1 they are
+ * NTP eebfa905.da591740 and eebfa905.db357b80 (2^32 ns / 10^9, nearest).
+ */
+static void test_ptp_ntp_epoch(void)
+{
+	const uint64_t t1 = 0xeebfa905da56fc03ull;
+	bool e = false;
+	CU_ASSERT_EQUAL(tw_time_ptp_to_ntp(0xeebfa90532d68e3eull) >> 32, 0x726a2785u);
+	CU_ASSERT_EQUAL(tw_time_ptp_to_ntp_near(0xeebfa90532d68e3eull, t1, &e),
+	                0xeebfa905da591740ull);
+	CU_ASSERT_TRUE(e);
+	e = false;
+	CU_ASSERT_EQUAL(tw_time_ptp_to_ntp_near(0xeebfa9053309de9bull, t1, &e),
+	                0xeebfa905db357b80ull);
+	CU_ASSERT_TRUE(e);
+	/* a real PTP timestamp of the same instant (6b152a85 = eebfa905 -
+	 * 83aa7e80) is read as PTP */
+	uint64_t ptp = tw_time_ntp_to_ptp(0xeebfa905da591740ull);
+	CU_ASSERT_EQUAL(ptp >> 32, 0x6b152a85u);
+	CU_ASSERT_EQUAL(tw_time_ptp_to_ntp_near(ptp, t1, &e), tw_time_ptp_to_ntp(ptp));
+	CU_ASSERT_FALSE(e);
+	/* PTP a year off our clock: still PTP (only 70 years apart is the
+	 * other epoch, and only within a day of T1) */
+	uint64_t year = ptp + ((uint64_t)365 * 86400 << 32);
+	CU_ASSERT_EQUAL(tw_time_ptp_to_ntp_near(year, t1, &e), tw_time_ptp_to_ntp(year));
+	CU_ASSERT_FALSE(e);
+	/* our clock at 1970 (NTP 83aa7e80): a 2026 PTP timestamp is far from
+	 * it either way, and stays PTP */
+	CU_ASSERT_EQUAL(tw_time_ptp_to_ntp_near(ptp, 0x83aa7e8000000000ull, &e),
+	                tw_time_ptp_to_ntp(ptp));
+	CU_ASSERT_FALSE(e);
+	/* the 1900 reading a day and a second off T1: not taken */
+	uint64_t day = (uint64_t)(0xeebfa905u - 86401u) << 32;
+	CU_ASSERT_EQUAL(tw_time_ptp_to_ntp_near(day, t1, &e), tw_time_ptp_to_ntp(day));
+	CU_ASSERT_FALSE(e);
+	day = (uint64_t)(0xeebfa905u + 86400u) << 32; /* a day later: taken */
+	CU_ASSERT_EQUAL(tw_time_ptp_to_ntp_near(day, t1, &e), day);
+	CU_ASSERT_TRUE(e);
+}
+
 static void test_errest_encode(void)
 {
 	static const struct {
@@ -602,6 +648,7 @@ int main(void)
 	    {"durations", test_ntp_duration},
 	    {"PTP truncated format", test_ptp},
 	    {"PTP/NTP at era and sign edges (RFC 8186)", test_ptp_edges},
+	    {"Z = 1 timestamps counting from 1900 (RFC8762-CLI)", test_ptp_ntp_epoch},
 	    {NULL, NULL},
 	};
 	static const struct tw_unit_case errest[] = {
