@@ -118,13 +118,14 @@ static inline void to_kernel(struct fp_lcore *lc, struct rte_mbuf *m, uint64_t n
 void fp_lcore_rx_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
 	struct fp_pinfo pi[FP_BURST];
-	const struct fp_key *keys[FP_BURST];
+	struct fp_sess_burst sb;
 	struct fp_session *sess[FP_BURST];
-	uint8_t idx[FP_BURST];
+	uint8_t idx[FP_BURST] = {0}; /* (gcc cannot see that only idx[0..nk) is read) */
 	struct fp_late_t3 late[FP_BURST];
 	unsigned nk = 0, n_late = 0;
 	uint64_t t2 = now;
 	FP_STAGE_T0(st);
+	fp_sess_burst_init(&sb);
 
 	for (uint16_t i = 0; i < n && i < PREFETCH_OFFSET; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -143,7 +144,9 @@ void fp_lcore_rx_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, 
 		enum fp_parse_res r = fp_parse(m, &pi[i]);
 		if (r == FP_PARSE_UDP && fp_is_local(&pi[i].key) &&
 		    !(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK & RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
-			keys[nk] = &pi[i].key;
+			/* hashed and its bucket prefetched now, while the
+			 * next frames are parsed */
+			fp_sess_burst_add(fp.sess, &sb, &pi[i].key);
 			idx[nk++] = (uint8_t)i;
 			continue;
 		}
@@ -157,7 +160,7 @@ void fp_lcore_rx_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, 
 	 * burst TSC, through the fit published when the burst began */
 	const struct fp_hw_fit *fit = __atomic_load_n(&fp.port.fit_cur, __ATOMIC_ACQUIRE);
 	FP_STAGE_ADD(lc, parse, st);
-	fp_sess_lookup_bulk(fp.sess, keys, nk, sess);
+	fp_sess_burst_lookup(fp.sess, &sb, sess);
 	FP_STAGE_ADD(lc, lookup, st);
 	fp_crypto_burst_begin(lc, pkts, pi, idx, sess, nk);
 	FP_STAGE_ADD(lc, crypto, st);

@@ -873,7 +873,7 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 		.seq = seq,
 		.dm_cnt = dm_cnt,
 		.fu = fu,
-		.z = false,
+		.z = l->z,
 		.dscp = reply_dscp(l->copy_dscp, l->dscp, pi),
 		.ttl = l->ttl,
 		.tc = l->tc ? &l->tc[li] : NULL,
@@ -972,6 +972,14 @@ int fp_light_add(const struct tw_ipc_light_listen *req, enum tw_err *err)
 	l->stamp = req->proto == TW_IPC_PROTO_STAMP;
 	l->stateless = (req->flags & TW_IPC_SF_STATELESS) != 0;
 	l->copy_dscp = (req->flags & TW_IPC_SF_COPY_DSCP) != 0;
+	/* RFC 8762 §4.2.1: an operator may configure a STAMP Session-
+	 * Reflector for the truncated PTP format (Z = 1); TWAMP Light has no
+	 * such setting (RFC 8186 negotiates it in TWAMP-Control). */
+	l->z = (req->flags & TW_IPC_SF_PTP_TS) != 0;
+	if (l->z && !l->stamp) {
+		*err = TW_E_ARG;
+		return -1;
+	}
 	l->dscp = req->dscp & 63;
 	l->ttl = req->ttl ? req->ttl : 255;
 	l->min_ttl = req->min_ttl;

@@ -25,6 +25,7 @@ struct fp_light {
 	uint8_t layout; /* enum tw_pkt_layout */
 	uint8_t prot;	/* enum tw_pkt_prot */
 	bool stamp, stateless, copy_dscp;
+	bool z; /* STAMP: our timestamps in the PTP format (RFC 8762 §4.2.1) */
 	uint8_t dscp, ttl, min_ttl;
 	uint8_t family;	       /* 0 = every local address */
 	uint8_t peer_family;   /* 0 = any peer */

@@ -6,9 +6,9 @@
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "fp_counters.h"
 
@@ -25,40 +25,35 @@ static size_t heap_used(int socket)
 int fp_sess_table_init(struct fp_sess_table *t, uint32_t cap, int socket)
 {
 	size_t before = heap_used(socket);
-	struct rte_hash_parameters hp = {
-		.name = "fp_sessions",
-		.entries = cap,
-		.key_len = sizeof(struct fp_key),
-		/* CRC32C (SSE4.2 / ARMv8 instructions, software fallback):
-		 * 6 instructions for the 48-octet key instead of jhash's
-		 * ~25 ns; the key is not attacker-chosen beyond the 5-tuple. */
-		.hash_func = rte_hash_crc,
-		.hash_func_init_val = 0x7a3d1e55,
-		.socket_id = socket,
-		/* Readers on every lcore, one writer (main lcore): lock-free
-		 * lookups; positions are not recycled on delete so a slot
-		 * stays valid for in-flight readers (freed after a grace). */
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			      RTE_HASH_EXTRA_FLAGS_NO_FREE_ON_DEL,
-	};
-	t->h = rte_hash_create(&hp);
-	if (!t->h)
-		return -rte_errno;
+	if (cap == 0 || cap > (1u << 30))
+		return -EINVAL;
+	uint32_t nb = fp_sess_nbuckets(cap);
+	t->bk = rte_zmalloc_socket("fp_sess_index", sizeof(struct fp_sess_bucket) * nb,
+				   RTE_CACHE_LINE_SIZE, socket);
+	t->bmask = nb - 1;
+	t->seed = (uint32_t)rte_rand();
+	t->moves = 0;
 	t->cap = cap;
 	t->n = 0;
+	/* both lines of an entry in one 128-octet block (the adjacent-line
+	 * prefetchers pair them) */
 	t->s = rte_zmalloc_socket("fp_sessions", sizeof(struct fp_session) * cap,
-				  RTE_CACHE_LINE_SIZE, socket);
+				  2 * RTE_CACHE_LINE_SIZE, socket);
 	t->c = rte_zmalloc_socket("fp_sess_cold", sizeof(struct fp_sess_cold) * cap,
 				  RTE_CACHE_LINE_SIZE, socket);
 	t->dead = rte_zmalloc_socket("fp_sess_dead", sizeof(uint32_t) * cap, 0, socket);
+	t->free_pos = rte_malloc_socket("fp_sess_free", sizeof(uint32_t) * cap, 0, socket);
 	t->fu = rte_zmalloc_socket("fp_sess_fu", sizeof(struct fp_fu) * cap, 0, socket);
 	t->socket = socket;
 	t->crypto_free = NULL;
 	t->crypto_n = t->crypto_used = 0;
 	/* Ids are looked up by control-rate commands only (never per
 	 * packet), but a linear scan made adding 100k sessions quadratic. */
+	static unsigned n_tables; /* rte_hash names are unique per process */
+	char idn[RTE_HASH_NAMESIZE];
+	snprintf(idn, sizeof(idn), "fp_sess_ids%u", n_tables++);
 	struct rte_hash_parameters ip = {
-		.name = "fp_sess_ids",
+		.name = idn,
 		.entries = cap,
 		.key_len = sizeof(uint32_t),
 		.hash_func = rte_jhash,
@@ -66,8 +61,12 @@ int fp_sess_table_init(struct fp_sess_table *t, uint32_t cap, int socket)
 		.socket_id = socket,
 	};
 	t->ids = rte_hash_create(&ip);
-	if (!t->s || !t->c || !t->dead || !t->fu || !t->ids)
+	if (!t->bk || !t->s || !t->c || !t->dead || !t->free_pos || !t->fu || !t->ids)
 		return -ENOMEM;
+	/* positions handed out from 0 up: a small table stays dense */
+	for (uint32_t i = 0; i < cap; i++)
+		t->free_pos[i] = cap - 1 - i;
+	t->n_free = cap;
 	size_t after = heap_used(socket);
 	fp_sess_bytes_per_slot = after > before ? (after - before) / cap : 0;
 	return 0;
@@ -84,26 +83,94 @@ int fp_sess_set_id(struct fp_sess_table *t, struct fp_session *s, uint32_t id)
 	return 0;
 }
 
+struct fp_session *fp_sess_lookup(struct fp_sess_table *t, const struct fp_key *k, uint32_t h)
+{
+	const struct fp_sess_bucket *b[2] = {&t->bk[fp_sess_b1(t, h)], &t->bk[fp_sess_b2(t, h)]};
+	for (;;) {
+		uint32_t mv = __atomic_load_n(&t->moves, __ATOMIC_ACQUIRE);
+		for (unsigned j = 0; j < 2; j++)
+			for (unsigned i = 0; i < FP_SESS_BUCKET_SLOTS; i++) {
+				uint64_t v = fp_sess_slot_ld(b[j], i);
+				if ((uint32_t)(v >> 32) != h || !(uint32_t)v)
+					continue;
+				struct fp_session *s = &t->s[(uint32_t)v - 1];
+				if (fp_key_eq(&s->key, k))
+					return s;
+			}
+		/* a key moved from the bucket read second to the one read
+		 * first while we looked: look again */
+		if (__atomic_load_n(&t->moves, __ATOMIC_ACQUIRE) == mv)
+			return NULL;
+	}
+}
+
+/* A free slot of bucket bi, made by moving one of its entries to that
+ * entry's other bucket if need be (one cuckoo step; main lcore only), or -1. */
+static int slot_free(struct fp_sess_table *t, uint32_t bi, bool move)
+{
+	struct fp_sess_bucket *b = &t->bk[bi];
+	for (unsigned i = 0; i < FP_SESS_BUCKET_SLOTS; i++)
+		if (!b->slot[i])
+			return (int)i;
+	if (!move)
+		return -1;
+	for (unsigned i = 0; i < FP_SESS_BUCKET_SLOTS; i++) {
+		uint64_t v = b->slot[i];
+		uint32_t h = (uint32_t)(v >> 32);
+		uint32_t alt = fp_sess_b1(t, h) == bi ? fp_sess_b2(t, h) : fp_sess_b1(t, h);
+		int j = slot_free(t, alt, false);
+		if (j < 0)
+			continue;
+		/* The entry is in both buckets, then the move count changes,
+		 * then it leaves this one: a reader that read this bucket
+		 * after it left sees the new count and looks again. */
+		__atomic_store_n(&t->bk[alt].slot[j], v, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&t->moves, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&b->slot[i], 0, __ATOMIC_RELEASE);
+		return (int)i;
+	}
+	return -1;
+}
+
 struct fp_session *fp_sess_add(struct fp_sess_table *t, const struct fp_key *k, int *err)
 {
-	if (rte_hash_lookup(t->h, k) >= 0) {
+	uint32_t h = fp_sess_hash(t, k);
+	if (fp_sess_lookup(t, k, h)) {
 		*err = -EEXIST;
 		return NULL;
 	}
-	int32_t pos = rte_hash_add_key(t->h, k);
-	if (pos < 0) {
-		*err = pos;
+	if (!t->n_free) {
+		*err = -ENOSPC;
 		return NULL;
 	}
+	/* the primary bucket if it has room, else the secondary, else
+	 * room made in either by moving one entry */
+	uint32_t bi = fp_sess_b1(t, h);
+	int si = slot_free(t, bi, false);
+	if (si < 0) {
+		bi = fp_sess_b2(t, h);
+		si = slot_free(t, bi, false);
+	}
+	if (si < 0) {
+		bi = fp_sess_b1(t, h);
+		si = slot_free(t, bi, true);
+	}
+	if (si < 0) {
+		bi = fp_sess_b2(t, h);
+		si = slot_free(t, bi, true);
+	}
+	if (si < 0) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	uint32_t pos = t->free_pos[--t->n_free];
 	struct fp_session *s = &t->s[pos];
-	if (s->state != FP_SS_FREE) {
-		/* cannot happen: NO_FREE_ON_DEL keeps the position until reap */
-		*err = -EBUSY;
-		return NULL;
-	}
 	memset(s, 0, sizeof(*s));
+	s->key = *k;
 	memset(fp_sess_cold(t, s), 0, sizeof(struct fp_sess_cold));
 	memset(fp_sess_fu(t, s), 0, sizeof(struct fp_fu));
+	/* published last: a reader that finds the slot finds the key */
+	__atomic_store_n(&t->bk[bi].slot[si], (uint64_t)h << 32 | (pos + 1), __ATOMIC_RELEASE);
 	t->n++;
 	/* SESS_ADDED - SESS_DELETED is the table's use, for leak checks. */
 	FP_INC(&fp_cnt[rte_lcore_id()], SESS_ADDED);
@@ -147,13 +214,14 @@ struct fp_session *fp_sess_find_id(struct fp_sess_table *t, uint32_t id)
 
 void fp_sess_del(struct fp_sess_table *t, struct fp_session *s, uint64_t now)
 {
-	void *key;
-	int32_t pos = (int32_t)(s - t->s);
-	if (rte_hash_get_key_with_position(t->h, pos, &key) == 0) {
-		struct fp_key k;
-		memcpy(&k, key, sizeof(k)); /* del_key must not read what it clears */
-		(void)rte_hash_del_key(t->h, &k);
-	}
+	uint32_t pos = (uint32_t)(s - t->s);
+	uint32_t h = fp_sess_hash(t, &s->key);
+	uint64_t v = (uint64_t)h << 32 | (pos + 1);
+	uint32_t bs[2] = {fp_sess_b1(t, h), fp_sess_b2(t, h)};
+	for (unsigned j = 0; j < 2; j++)
+		for (unsigned i = 0; i < FP_SESS_BUCKET_SLOTS; i++)
+			if (t->bk[bs[j]].slot[i] == v)
+				__atomic_store_n(&t->bk[bs[j]].slot[i], 0, __ATOMIC_RELEASE);
 	if (s->id)
 		(void)rte_hash_del_key(t->ids, &s->id);
 	s->state = FP_SS_DEAD;
@@ -187,7 +255,7 @@ void fp_sess_reap(struct fp_sess_table *t, uint64_t now)
 			t->crypto_used--;
 		}
 		s->state = FP_SS_FREE;
-		(void)rte_hash_free_key_with_position(t->h, (int32_t)pos);
+		t->free_pos[t->n_free++] = pos;
 		t->n--;
 		t->dead_head = (t->dead_head + 1) % t->cap;
 		t->dead_n--;

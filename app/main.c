@@ -99,7 +99,8 @@ static void usage(const char *prog)
 	       "                          drives one port per ID (the profile's, then the EAL\n"
 	       "                          --vdev/-a ports in DPDK order; one lcore)\n"
 	       "  --tap NAME              kernel interface of the exception path\n"
-	       "  --light-port N[:stateless][:stamp|:light]  TWAMP-Light/STAMP reflection on UDP port N\n"
+	       "  --light-port N[:stateless][:stamp|:light][:ptp]  TWAMP-Light/STAMP reflection on\n"
+	       "                          UDP port N (:ptp: STAMP timestamps in the PTP format)\n"
 	       "  --rx-timestamp hw|tsc   override the profile's Rx timestamp source\n"
 	       "  --light-proto light|stamp   --light-sec open|auth|enc\n"
 	       "  --key-file FILE         test keys, one \"NAME HEX\" per line (mode 0600)\n"
@@ -601,6 +602,8 @@ static int parse_app(int argc, char **argv)
 			l->flow.local_port = (uint16_t)atoi(optarg);
 			if (strstr(optarg, ":stateless"))
 				l->flags |= TW_IPC_SF_STATELESS;
+			if (strstr(optarg, ":ptp")) /* STAMP, RFC 8762 §4.2.1 */
+				l->flags |= TW_IPC_SF_PTP_TS;
 			/* per-port protocol over --light-proto: 864:stamp */
 			if (strstr(optarg, ":stamp"))
 				l->proto = TW_IPC_PROTO_STAMP;
@@ -958,10 +961,14 @@ int main(int argc, char **argv)
 	if (fp_sess_table_init(&sess, opt.max_sessions, (int)rte_socket_id()) != 0)
 		rte_exit(EXIT_FAILURE, "session table (%u) failed\n", opt.max_sessions);
 	RTE_LOG(INFO, USER1,
-		"session table: %u slots, %zu octets per slot (hot %zu + cold %zu + hashes); "
+		"session table: %u slots, %zu octets per slot (entry %zu: state + key; cold %zu; "
+		"index %.1f; the rest lists and the id hash); "
 		"an authenticated session adds %zu (crypto pool)\n",
 		opt.max_sessions, fp_sess_bytes_per_slot, sizeof(struct fp_session),
-		sizeof(struct fp_sess_cold), FP_SESS_CRYPTO_BYTES);
+		sizeof(struct fp_sess_cold),
+		(double)fp_sess_nbuckets(opt.max_sessions) * sizeof(struct fp_sess_bucket) /
+			opt.max_sessions,
+		FP_SESS_CRYPTO_BYTES);
 	/* One crypto engine per lcore (the library's state is per thread). */
 	for (unsigned i = 0; i < fp.nb_lcores; i++) {
 		struct fp_lcore *lc = fp.lc_by_index[i];

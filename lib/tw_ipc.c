@@ -258,6 +258,9 @@ static enum tw_err v_light_listen(const struct tw_ipc_light_listen *m, uint32_t 
 		BAD(TW_E_ARG, T, keys.hmac_len);
 	if (m->dscp > 63)
 		BAD(TW_E_ARG, T, dscp);
+	/* PTP timestamps: a STAMP reflector's setting (RFC 8762 §4.2.1) */
+	if ((m->flags & TW_IPC_SF_PTP_TS) && m->proto != TW_IPC_PROTO_STAMP)
+		BAD(TW_E_ARG, T, flags);
 	return TW_OK;
 }
 

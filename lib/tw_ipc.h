@@ -356,7 +356,7 @@ struct tw_ipc_light_listen {
 	uint32_t session;        /* listener id, chosen by control, != 0 */
 	uint8_t proto;           /* TW_IPC_PROTO_LIGHT or TW_IPC_PROTO_STAMP */
 	uint8_t sec;             /* OPEN or AUTH (Light may also use ENC) */
-	uint16_t flags;          /* TW_IPC_SF_STATELESS, _COPY_DSCP; START_NOW implied */
+	uint16_t flags;          /* SF_STATELESS, _COPY_DSCP, _PTP_TS (STAMP); START_NOW implied */
 	struct tw_ipc_flow flow; /* local family 0 = all port addresses; peer = allowed */
 	struct tw_ipc_keys keys; /* HMAC key for AUTH; AES key for Light ENC */
 	uint8_t dscp;            /* DSCP of replies unless COPY_DSCP */

@@ -23,9 +23,14 @@
 # fails too it falls back to --no-huge and says so.  MEM="nohuge" forces
 # --no-huge; MEM="huge nohuge" runs both, one after the other.
 #
+# BASE_BUILD=DIR adds DIR's twinhop-fp (e.g. a build of main) as a second
+# reflector, alternating with this build run by run, with the same
+# generator; it prints both builds' figures and the A/B ratios (base
+# cycles/packet ÷ ours, >= 1: ours is no slower).
+#
 # usage: tools/bench-sessions.sh [BUILD_DIR]
 #   env: N=100000 SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 MEM=huge REF_MB=512 GEN_MB=256
-#        MAX_IDLE=5 FORMAT=md (print only the markdown table rows)
+#        MAX_IDLE=5 FORMAT=md (print only the markdown table rows) BASE_BUILD=DIR
 set -u
 B=${1:-${TW_BUILD:-/tmp/b-fp}}
 FP=$B/app/twinhop-fp
@@ -43,12 +48,16 @@ MAX_IDLE=${MAX_IDLE:-5}
 FORMAT=${FORMAT:-text}
 REF_MB=${REF_MB:-512}
 GEN_MB=${GEN_MB:-256}
+BASE_BUILD=${BASE_BUILD:-}
+KINDS="twinhop${BASE_BUILD:+ base}"
 NR_HP=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 HP_RESTORE=""
 . "$(dirname "$0")/bench-lib.sh"
 bench_init bsess /twh-bs$$
 bench_cleanup_extra() { [ -n "$HP_RESTORE" ] && echo "$HP_RESTORE" >$NR_HP 2>/dev/null; }
-for x in "$FP" "$GEN" "$IPC" "$LOAD"; do [ -x "$x" ] || { echo "no $x"; exit 2; }; done
+for x in "$FP" "$GEN" "$IPC" "$LOAD" ${BASE_BUILD:+"$BASE_BUILD/app/twinhop-fp" "$BASE_BUILD/tools/twinhop-ipc" "$BASE_BUILD/tests/system/twh-ipc-load"}; do
+	[ -x "$x" ] || { echo "no $x"; exit 2; }
+done
 ip netns add $NS
 REF_MAC=02:00:00:00:00:01
 GEN_MAC=02:00:00:00:00:02
@@ -80,18 +89,22 @@ set_mem() { # huge|nohuge -> EAL, EAL_G, MEMDESC
 sed -e "s#^vdev=.*#vdev=net_memif0,role=server,id=0,socket=$TMP/s.sock,socket-abstract=no,rsize=11,mac=$REF_MAC#" \
 	"$SRC/drivers-config/net_memif.conf" >"$TMP/p.conf"
 
-one_run() { # nsess -> "cycles/pkt Mpps idle% pkts/burst", or "fail WHY"
-	local n=$1
+one_run() { # nsess [kind] -> "cycles/pkt Mpps idle% pkts/burst", or "fail WHY"
+	local n=$1 fp=$FP ipc=$IPC load=$LOAD
+	if [ "${2:-}" = base ]; then
+		fp=$BASE_BUILD/app/twinhop-fp ipc=$BASE_BUILD/tools/twinhop-ipc
+		load=$BASE_BUILD/tests/system/twh-ipc-load
+	fi
 	rm -f "$TMP/s.sock"
-	ip netns exec $NS "$FP" -l $REF_CPU $EAL_R --file-prefix twh-bsr$$ -- \
+	ip netns exec $NS "$fp" -l $REF_CPU $EAL_R --file-prefix twh-bsr$$ -- \
 		--profile "$TMP/p.conf" --addr 198.18.0.2/24 --tap twh-bs0 --shm $SHM --stats-interval 10 \
 		--max-sessions 131072 --idle-backoff off --counters >"$TMP/ref.log" 2>&1 &
 	local rp=$!
 	PIDS+=($rp)
 	for _ in $(seq 100); do grep -q READY "$TMP/ref.log" && break; sleep 0.1; done
-	"$LOAD" --shm $SHM add-reflectors --n "$n" --local 198.18.0.2 --peer 198.18.0.1 \
+	"$load" --shm $SHM add-reflectors --n "$n" --local 198.18.0.2 --peer 198.18.0.1 \
 		--lport 5000 --pport 10000 --span 50000 >"$TMP/add.log" 2>&1 || { cat "$TMP/add.log" >&2; }
-	grep -o "session table:.*" "$TMP/ref.log" >"$TMP/mem"
+	grep -o "session table:.*" "$TMP/ref.log" >"$TMP/mem-${2:-twinhop}"
 	"$GEN" -l $GEN_CPU $EAL_G --file-prefix twh-bsg$$ \
 		--vdev "net_memif0,role=client,id=0,socket=$TMP/s.sock,socket-abstract=no,rsize=11,mac=$GEN_MAC" -- \
 		--dst-mac $REF_MAC --src-ip 198.18.0.1 --dst-ip 198.18.0.2 --sport 10000 --dport 5000 \
@@ -100,14 +113,14 @@ one_run() { # nsess -> "cycles/pkt Mpps idle% pkts/burst", or "fail WHY"
 	PIDS+=($gp)
 	for _ in $(seq 200); do grep -q "^GEN 1" "$TMP/gen.log" && break; sleep 0.1; done
 	local ta tb a b gw
-	ta=$(date +%s.%N); a=$(tw_capacity_sample "$IPC" $SHM)
+	ta=$(date +%s.%N); a=$(tw_capacity_sample "$ipc" $SHM)
 	sleep "$SECS"
-	tb=$(date +%s.%N); b=$(tw_capacity_sample "$IPC" $SHM)
+	tb=$(date +%s.%N); b=$(tw_capacity_sample "$ipc" $SHM)
 	gen_wait_done "$gp" "$TMP/gen.log" # then the reflector, then the generator (bench-lib.sh)
 	kill -INT "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
 	gen_finish "$gp"
 	PIDS=()
-	cp "$TMP/ref.log" "$TMP/ref-$n.log"
+	cp "$TMP/ref.log" "$TMP/ref-$n${2:+-$2}.log"
 	awk '$2 ~ /DROP_NOT|DROP_BAD|EXC_TO_KERNEL/ {printf "%s=%s ", $2, $3}' "$TMP/ref.log" >&2
 	gw=$(gen_window "$TMP/gen.log")
 	[ -z "$gw" ] && { echo "fail generator printed no GENWIN"; return; }
@@ -121,37 +134,60 @@ CPU=$(lscpu | awk -F: '/^Model name/ {gsub(/^ +/, "", $2); print $2; exit}')
 	echo "bench-sessions: memif, generator cpu $GEN_CPU, reflector cpu $REF_CPU, ${SECS}s x $RUNS runs, 1 vs $N sessions"
 	echo "CPU: $CPU"
 }
+# kind -> ratio of its medians (1-session cyc/pkt ÷ N-session), or a refusal
+kind_ratio() {
+	local k=$1 n why=""
+	for n in 1 "$N"; do
+		awk -v i="${M[$k.$n.idle]}" -v m="$MAX_IDLE" 'BEGIN { exit !(i == "n/a" || i + 0 > m) }' &&
+			why="$why $n-session reflector idle ${M[$k.$n.idle]} % > $MAX_IDLE %;"
+	done
+	if [ -n "$why" ]; then echo "refused:$why"; return; fi
+	awk -v a="${M[$k.1.cpp]}" -v b="${M[$k.$N.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'
+}
 for mem in $MEM; do
 	set_mem "$mem"
-	[ "$FORMAT" = md ] || echo "memory backing: $MEMDESC"
+	[ "$FORMAT" = md ] || echo "memory backing: $MEMDESC${BASE_BUILD:+; base build $BASE_BUILD interleaved}"
 	declare -A F=()
 	for r in $(seq "$RUNS"); do
-		for n in 1 "$N"; do
-			out=$(one_run "$n")
-			if [ "${out%% *}" = fail ]; then echo "$n sessions run $r: ${out#fail }" >&2; continue; fi
-			set -- $out
-			F[$n.cpp]+=" $1"; F[$n.mpps]+=" $2"; F[$n.idle]+=" $3"; F[$n.ppb]+=" $4"
+		for k in $KINDS; do
+			for n in 1 "$N"; do
+				out=$(one_run "$n" "$k")
+				if [ "${out%% *}" = fail ]; then echo "$k $n sessions run $r: ${out#fail }" >&2; continue; fi
+				set -- $out
+				F[$k.$n.cpp]+=" $1"; F[$k.$n.mpps]+=" $2"; F[$k.$n.idle]+=" $3"; F[$k.$n.ppb]+=" $4"
+			done
 		done
 	done
 	declare -A M=()
-	for n in 1 "$N"; do for f in cpp mpps idle; do M[$n.$f]=$(echo "${F[$n.$f]:-}" | median); done; done
-	ratio=$(awk -v a="${M[1.cpp]}" -v b="${M[$N.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
-	why=""
-	for n in 1 "$N"; do
-		awk -v i="${M[$n.idle]}" -v m="$MAX_IDLE" 'BEGIN { exit !(i == "n/a" || i + 0 > m) }' &&
-			why="$why $n-session reflector idle ${M[$n.idle]} % > $MAX_IDLE %;"
-	done
-	[ -n "$why" ] && ratio="refused:$why"
+	for k in $KINDS; do for n in 1 "$N"; do for f in cpp mpps idle; do
+		M[$k.$n.$f]=$(echo "${F[$k.$n.$f]:-}" | median)
+	done; done; done
+	ratio=$(kind_ratio twinhop)
 	if [ "$FORMAT" = md ]; then
 		printf "| sessions 1 vs %s (%s) | %s cyc/pkt, %s Mpps | %s cyc/pkt, %s Mpps | %s | idle %s / %s %% | %s |\n" "$N" "$MEMDESC" \
-			"${M[$N.cpp]}" "${M[$N.mpps]}" "${M[1.cpp]}" "${M[1.mpps]}" "$ratio" "${M[$N.idle]}" "${M[1.idle]}" "$CPU"
+			"${M[twinhop.$N.cpp]}" "${M[twinhop.$N.mpps]}" "${M[twinhop.1.cpp]}" "${M[twinhop.1.mpps]}" "$ratio" \
+			"${M[twinhop.$N.idle]}" "${M[twinhop.1.idle]}" "$CPU"
+		[ -n "$BASE_BUILD" ] && printf "| base build, sessions 1 vs %s (%s) | %s cyc/pkt, %s Mpps | %s cyc/pkt, %s Mpps | %s | idle %s / %s %% | %s |\n" "$N" "$MEMDESC" \
+			"${M[base.$N.cpp]}" "${M[base.$N.mpps]}" "${M[base.1.cpp]}" "${M[base.1.mpps]}" "$(kind_ratio base)" \
+			"${M[base.$N.idle]}" "${M[base.1.idle]}" "$CPU"
+		unset F M
 		continue
 	fi
-	for n in 1 "$N"; do
-		printf "%-6s sessions %8s cyc/pkt %7s Mpps  [cyc:%s ] [Mpps:%s ] [idle %%:%s ] [pkts/burst:%s ]\n" "$n" \
-			"${M[$n.cpp]}" "${M[$n.mpps]}" "${F[$n.cpp]:-}" "${F[$n.mpps]:-}" "${F[$n.idle]:-}" "${F[$n.ppb]:-}"
+	for k in $KINDS; do
+		for n in 1 "$N"; do
+			printf "%-7s %-6s sessions %8s cyc/pkt %7s Mpps  [cyc:%s ] [Mpps:%s ] [idle %%:%s ] [pkts/burst:%s ]\n" "$k" "$n" \
+				"${M[$k.$n.cpp]}" "${M[$k.$n.mpps]}" "${F[$k.$n.cpp]:-}" "${F[$k.$n.mpps]:-}" "${F[$k.$n.idle]:-}" "${F[$k.$n.ppb]:-}"
+		done
 	done
 	echo "ratio (1-session cyc/pkt / $N-session cyc/pkt): $ratio   ($MEMDESC; CPU: $CPU)"
-	echo "memory: $(cat "$TMP/mem")"
+	if [ -n "$BASE_BUILD" ]; then
+		echo "base build ratio: $(kind_ratio base)"
+		for n in 1 "$N"; do
+			echo "A/B $n session(s): base cyc/pkt / ours = $(awk -v a="${M[base.$n.cpp]}" -v b="${M[twinhop.$n.cpp]}" \
+				'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }') (>= 1: ours no slower)"
+		done
+	fi
+	echo "memory: $(cat "$TMP/mem-twinhop")"
+	[ -n "$BASE_BUILD" ] && echo "base build memory: $(cat "$TMP/mem-base")"
 	unset F M
 done

@@ -28,6 +28,7 @@ cmds=(
 	cut                    coreutils
 	date                   coreutils
 	dirname                coreutils
+	fold                   coreutils
 	head                   coreutils
 	id                     coreutils
 	ls                     coreutils

@@ -17,8 +17,15 @@
 # bounds.  With BASE_BUILD the two builds alternate run by run and the
 # medians are printed side by side.
 #
+# N=100000 profiles the many-sessions case of tools/bench-sessions.sh
+# instead (issue 9 §5): N open reflector sessions programmed through the
+# IPC ring by twh-ipc-load, the generator spreading its packets over all
+# of them.  MEM=huge backs both processes with 2 MB hugepages
+# (--in-memory), as bench-sessions.sh does by default; the default is
+# --no-huge.
+#
 # usage: tools/profile-reflector.sh [BUILD_DIR]
-#   env: SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 BASE_BUILD=DIR KEEP=1
+#   env: SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 BASE_BUILD=DIR KEEP=1 N=1 MEM=nohuge
 set -u
 B=${1:-${TW_BUILD:-build}}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,11 +34,14 @@ RUNS=${RUNS:-3}
 GEN_CPU=${GEN_CPU:-0}
 REF_CPU=${REF_CPU:-1}
 BASE_BUILD=${BASE_BUILD:-}
+N=${N:-1}
+MEM=${MEM:-nohuge}
 KINDS="twinhop${BASE_BUILD:+ base}"
 . "$(dirname "$0")/bench-lib.sh"
 bench_init prof /twh-pr$$
 for d in "$B" ${BASE_BUILD:+"$BASE_BUILD"}; do
-	for x in app/twinhop-fp app/twinhop-benchgen tools/twinhop-ipc; do
+	for x in app/twinhop-fp app/twinhop-benchgen tools/twinhop-ipc \
+		$([ "$N" -gt 1 ] && echo tests/system/twh-ipc-load); do
 		[ -x "$d/$x" ] || { echo "no $d/$x" >&2; exit 2; }
 	done
 done
@@ -42,6 +52,21 @@ set +e
 REF_MAC=02:00:00:00:00:01
 GEN_MAC=02:00:00:00:00:02
 EAL="--no-huge -m 512 --no-pci --log-level=notice"
+EAL_G=$EAL
+if [ "$MEM" = huge ]; then
+	EAL="--in-memory --socket-mem 512 --no-pci --log-level=notice"
+	EAL_G="--in-memory --socket-mem 256 --no-pci --log-level=notice"
+fi
+# one session given on the command line, or N programmed through the IPC
+# ring (tools/bench-sessions.sh's flows: peer port 10000 + i % 50000,
+# local port 5000 + i / 50000)
+if [ "$N" -gt 1 ]; then
+	SESS_ARGS="--max-sessions 131072"
+	GEN_ARGS="--sport 10000 --dport 5000 --flows $N --span 50000"
+else
+	SESS_ARGS="--reflector local=198.18.0.2:5000,peer=198.18.0.1:6000,pad=27"
+	GEN_ARGS="--sport 6000 --dport 5000"
+fi
 
 # one run -> $TMP/<kind>-<run>/{periods,rx}
 one_run() { # kind run
@@ -53,17 +78,21 @@ one_run() { # kind run
 		"$SRC/drivers-config/net_memif.conf" >"$out/ref.conf"
 	ip netns exec $NS "$b/app/twinhop-fp" -l $REF_CPU $EAL --file-prefix twh-pr$$ -- \
 		--profile "$out/ref.conf" --addr 198.18.0.2/24 --tap twh-p0 --shm $SHM --stats-interval 10 \
-		--reflector local=198.18.0.2:5000,peer=198.18.0.1:6000,pad=27 --idle-backoff off \
-		>"$out/ref.log" 2>&1 &
+		$SESS_ARGS --idle-backoff off >"$out/ref.log" 2>&1 &
 	local rp=$!
 	PIDS=($rp)
 	local ok=""
 	for _ in $(seq 100); do grep -qs READY "$out/ref.log" && { ok=1; break; }; sleep 0.1; done
 	[ -z "$ok" ] && { echo "$kind run $2: reflector did not start (KEEP=1 $out)" >&2; return 1; }
+	if [ "$N" -gt 1 ]; then
+		"$b/tests/system/twh-ipc-load" --shm $SHM add-reflectors --n "$N" --local 198.18.0.2 \
+			--peer 198.18.0.1 --lport 5000 --pport 10000 --span 50000 --pad 27 \
+			>"$out/add.log" 2>&1 || { echo "$kind run $2: adding $N sessions failed:" >&2; cat "$out/add.log" >&2; return 1; }
+	fi
 	sleep 0.5
-	"$b/app/twinhop-benchgen" -l $GEN_CPU $EAL --file-prefix twh-pg$$ \
+	"$b/app/twinhop-benchgen" -l $GEN_CPU $EAL_G --file-prefix twh-pg$$ \
 		--vdev "net_memif0,role=client,id=0,socket=$sock,socket-abstract=no,rsize=11,mac=$GEN_MAC" -- \
-		--dst-mac $REF_MAC --src-ip 198.18.0.1 --dst-ip 198.18.0.2 --sport 6000 --dport 5000 \
+		--dst-mac $REF_MAC --src-ip 198.18.0.1 --dst-ip 198.18.0.2 $GEN_ARGS \
 		--seconds $((SECS + 3)) --pad 27 --linger >"$out/gen.log" 2>&1 &
 	local gp=$!
 	PIDS+=($gp)
@@ -93,19 +122,20 @@ one_run() { # kind run
 groups() { # dir
 	awk -v rx="$(cat "$1/rx")" '
 	{ p = $1; dso = $2; sym = $3; tot += p
-	  if (sym ~ /^(fp_lcore_rx_burst|fp_reflect_session|fp_reflect_late_t3|fp_reflect_fu_tx|fp_crypto_burst_begin|fp_crypto_burst_end|reflect)$/)
-		g[sym] += p
-	  else if (dso ~ /rte_hash/ || sym ~ /rte_hash/) g["rte_hash (lookup)"] += p
+	  if (sym ~ /^(fp_lcore_rx_burst|fp_reflect_session|fp_reflect_late_t3|fp_reflect_fu_tx|fp_crypto_burst_begin|fp_crypto_burst_end|reflect|fp_sess_lookup)$/)
+		{ g[sym] += p; pp += p }
+	  else if (dso ~ /rte_hash/ || sym ~ /rte_hash/) { g["rte_hash (lookup)"] += p; pp += p }
 	  else if (dso ~ /memif/) g["memif PMD (rx+tx, and empty polls)"] += p
 	  else if (dso ~ /twinhop-fp/) g["loop and other twinhop-fp (and empty polls)"] += p
 	  else g["other (kernel, libc, ld.so)"] += p }
 	END { if (rx <= 0) exit
 	      for (k in g) printf "%s\t%.1f\n", k, g[k] / rx
+	      printf "per-packet path (the rows above the loop)\t%.1f\n", pp / rx
 	      printf "total on-CPU\t%.1f\n", tot / rx }' "$1/periods"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print NR ? a[int((NR+1)/2)] : "n/a"}'; }
-echo "profile-reflector: memif open, twinhop-benchgen on cpu $GEN_CPU, reflector on cpu $REF_CPU, ${SECS}s x $RUNS runs${BASE_BUILD:+, interleaved with $BASE_BUILD}"
+echo "profile-reflector: memif open, $N session(s), memory $MEM, twinhop-benchgen on cpu $GEN_CPU, reflector on cpu $REF_CPU, ${SECS}s x $RUNS runs${BASE_BUILD:+, interleaved with $BASE_BUILD}"
 echo "CPU: $(lscpu | awk -F: '/^Model name/ {gsub(/^ +/, "", $2); print $2; exit}'); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$RUNS"); do
 	for k in $KINDS; do

@@ -239,7 +239,7 @@ static const struct {
             "with rate, loss and RTT, and each lcore's load.  q or Ctrl-C quits; --count N\n"
             "stops after N screens.\n"},
     {"light", "usage: twinhop light add --proto light|stamp --port N [--addr A] [--peer A]\n"
-              "                         [--stateless] [--copy-dscp] [--dscp N] [--ttl N]\n"
+              "                         [--stateless] [--copy-dscp] [--dscp N] [--ttl N] [--ptp]\n"
               "                         [--sec open|auth --key HEX] [--max-peers N]\n"
               "                         [--idle-s S] [--port-id N] [--vlan N] [--json]\n"
               "       twinhop light del ID [--json]\n"

@@ -33,6 +33,15 @@ struct adm_pending {
 
 /* ---- fast-path requests ------------------------------------------------------------------ */
 
+/* The delete that follows an add the fast path did not answer in time:
+ * nothing waits on it. */
+static void late_add_del_done(void *arg, uint32_t session, enum tw_err err)
+{
+	(void)arg;
+	(void)session;
+	(void)err;
+}
+
 static void pending_reply(void *arg, uint32_t req, enum tw_err err, const struct tw_ipc_hdr *h,
                           const void *payload)
 {
@@ -67,6 +76,15 @@ static void pending_reply(void *arg, uint32_t req, enum tw_err err, const struct
 	} else {
 		if (is_add)
 			adm_sess_remove(a, p->session);
+		/* No answer in fp-timeout is not a refusal: the add may still be in
+		 * the command ring, and a fast path that takes it later would keep a
+		 * session nobody knows (reflecting, holding a slot and a port).  A
+		 * delete queued behind it (the ring is FIFO; session IDs are not
+		 * reused) removes it then; the fast path NACKs it if the add never
+		 * took.  TWAMP-Control sessions get the same delete when
+		 * ctl_server.c retires a timed-out REFLECTOR_ADD. */
+		if (is_add && err == TW_E_EMPTY)
+			ctl_fp_del_at(a->d->fp, p->session, 0, late_add_del_done, NULL);
 		if (c) {
 			if (err == TW_E_EMPTY)
 				adm_reply_err(c, p->json_id, "fp-timeout",
@@ -389,6 +407,7 @@ static void config_fields(struct ctl_jb *b, const struct ctl_reg_sess *s)
 	if (s->kind == CTL_REG_LIGHT) {
 		ctl_jb_bool(b, "stateless", k->flags & TW_IPC_SF_STATELESS);
 		ctl_jb_bool(b, "copy_dscp", k->flags & TW_IPC_SF_COPY_DSCP);
+		ctl_jb_bool(b, "ptp", k->flags & TW_IPC_SF_PTP_TS);
 		ctl_jb_u64(b, "max_peers", k->max_peers);
 		ctl_jb_u64(b, "idle_s", k->idle_ns / 1000000000u);
 	} else {
@@ -524,6 +543,8 @@ static void cmd_light_add(struct adm_client *c, uint64_t id, const struct ctl_js
 		ll.flags |= TW_IPC_SF_STATELESS;
 	if (ctl_arg_bool(&g, "copy_dscp", false))
 		ll.flags |= TW_IPC_SF_COPY_DSCP;
+	if (ctl_arg_bool(&g, "ptp", false)) /* STAMP only (tw_ipc.c checks) */
+		ll.flags |= TW_IPC_SF_PTP_TS;
 	ll.flags |= TW_IPC_SF_START_NOW;
 	ll.dscp = (uint8_t)ctl_arg_u64(&g, "dscp", 0, 0, 63, false);
 	ll.ttl = (uint8_t)ctl_arg_u64(&g, "ttl", 255, 1, 255, false);
@@ -535,6 +556,10 @@ static void cmd_light_add(struct adm_client *c, uint64_t id, const struct ctl_js
 	arg_label(&g, c->a->d->reg, "group", group);
 	if (g.bad) {
 		adm_reply_err(c, id, "arg", "%s", g.err);
+		return;
+	}
+	if ((ll.flags & TW_IPC_SF_PTP_TS) && ll.proto != TW_IPC_PROTO_STAMP) {
+		adm_reply_err(c, id, "arg", "ptp: a STAMP listener's setting (RFC 8762 §4.2.1)");
 		return;
 	}
 	struct ctl_daemon *d = c->a->d;

@@ -163,11 +163,16 @@ int main(int argc, char **argv)
 			    ra.session, ra.flow.local_port, ra.sec, ra.dscp,
 			    (unsigned long long)(ra.timeout_ns / 1000000u));
 			fflush(stdout);
-			if (mute_add)
-				continue;
 		} else if (!quiet) {
 			printf("CMD %s session=%u\n", tw_ipc_type_name(h.type), session);
 			fflush(stdout);
+		}
+		/* mute-add: a fast path that takes adds but never answers them
+		 * (they do take effect: twinhopd must delete what it gave up on) */
+		if (mute_add && (h.type == TW_IPC_REFLECTOR_ADD || h.type == TW_IPC_LIGHT_LISTEN ||
+		                 h.type == TW_IPC_SENDER_ADD)) {
+			live_add(session);
+			continue;
 		}
 		if (h.type == TW_IPC_STATS_REQUEST && n_live) {
 			unsigned left = n_live;

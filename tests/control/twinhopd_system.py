@@ -285,6 +285,11 @@ def main():
     check(r and r[0].get("error") == "arg", "twamp sender-add with unknown sec refused")
     r = admin(sock, [{"id": 24, "cmd": "light-add", "proto": "twamp", "port": 30098}])
     check(r and r[0].get("error") == "arg", "light-add refuses proto twamp")
+    # RFC 8762 §4.2.1: PTP timestamps are a STAMP reflector's setting
+    r = admin(sock, [{"id": 25, "cmd": "light-add", "proto": "light", "port": 30097, "ptp": True}])
+    check(r and r[0].get("error") == "arg", "light-add refuses ptp for TWAMP Light (%r)" % r)
+    r = admin(sock, [{"id": 26, "cmd": "light-add", "proto": "stamp", "port": 30096, "ptp": True}])
+    check(r and r[0].get("ok") and r[0].get("session"), "light-add stamp ptp ACKed (%r)" % r)
     r = admin(sock, [{"id": 9, "cmd": "show-sessions"}])
     kinds = sorted(s["kind"] for s in r[0]["sessions"]) if r and r[0].get("ok") else []
     check("light" in kinds and "sender" in kinds, "show-sessions lists admin sessions (%r)" % kinds)

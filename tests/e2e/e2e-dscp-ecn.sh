@@ -119,8 +119,7 @@ capture() { # TAG measure-args...: one run recorded on C's veth
 	ip netns exec "$NSC" tshark -i "$VC" -w "$PCAP" -f "tcp port 862 or udp" >/dev/null 2>"$TMP/$tag.ts.err" &
 	TS=$!
 	PIDS+=($TS)
-	wait_for "$TMP/$tag.ts.err" "Capturing on" 200
-	expect "$tag: tshark capturing" grep -q "Capturing on" "$TMP/$tag.ts.err"
+	expect "$tag: tshark capturing" tshark_ready "$TMP/$tag.ts.err" "$PCAP" "$NSC" 10.94.0.255
 	measure "$tag" 10.94.0.1 open "$@"
 	sleep 0.5
 	kill -INT $TS

@@ -28,7 +28,8 @@ run_fp() {
 		--addr 10.$N.0.1/24 --addr fd00:$N::1/64 --tap twh-s0 \
 		--key-file "$TMP/keys" --light-proto stamp --light-sec "$sec" \
 		$([ "$sec" = auth ] && echo --light-key stampkey) \
-		--light-port 864:stamp --duration 300 --counters >"$TMP/fp-$sec.log" 2>&1 &
+		--light-port 864:stamp --light-port 866:stamp:ptp --duration 300 --counters \
+		>"$TMP/fp-$sec.log" 2>&1 &
 	FPPID=$!
 	PIDS+=($FPPID)
 	wait_for "$TMP/fp-$sec.log" READY
@@ -49,8 +50,36 @@ cnt() {
 		"$TMP/fp-$1.log"
 }
 
+# ptp_probe ADDR: one STAMP packet (NTP T1) to the :ptp listener; its reply
+# must carry Z = 1 (RFC 8762 §4.2.1) and a Receive Timestamp in the PTP
+# epoch (seconds since 1970, within a minute of ours: RFC 8186 §2.3).
+ptp_probe() {
+	ip netns exec "$NSC" python3 -c '
+import socket, struct, sys, time
+a = sys.argv[1]
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+now = time.time()
+t1 = (int(now) + 2208988800) << 32
+s.sendto(struct.pack("!IQHH", 7, t1, 0x0001, 0) + bytes(28), (a, 866))
+r = s.recv(2048)
+err, t2s, sseq = struct.unpack("!H", r[12:14])[0], struct.unpack("!I", r[16:20])[0], struct.unpack("!I", r[24:28])[0]
+ok = len(r) == 44 and err & 0x4000 and abs(t2s - now) < 60 and sseq == 7
+print("errest %04x T2 seconds %d (now %d)" % (err, t2s, int(now)))
+sys.exit(0 if ok else 1)' "$1"
+}
+
 for sec in open auth; do
 	run_fp $sec
+	if [ $sec = open ]; then
+		for a in 10.$N.0.1 fd00:$N::1; do
+			if ptp_probe "$a" >"$TMP/ptp-$a.log" 2>&1; then
+				ok "STAMP :ptp listener at $a: Z = 1, PTP epoch ($(cat "$TMP/ptp-$a.log"))"
+			else
+				nokf "STAMP :ptp listener at $a: Z = 1, PTP epoch" "$TMP/ptp-$a.log"
+			fi
+		done
+	fi
 	for a in 10.$N.0.1 fd00:$N::1; do
 		args=("$a" 864 "$sec" "$MAC")
 		[ "$sec" = auth ] && args+=("$KEY")

@@ -133,6 +133,31 @@ wait_for() {
 	return 1
 }
 
+# tshark_ready ERRFILE PCAP NS DST: true once the tshark writing PCAP records
+# packets.  Its "Capturing on" line is not enough: on a loaded machine the
+# first packets after it can be missed (a CI run under load 15 lost a whole
+# control exchange and 8 test packets).  So send UDP probes from NS to
+# DST port 9 (discard) until the pcap holds one; dumpcap writes each packet
+# through, so the file shows it at once.  Give DST as the subnet's
+# broadcast address: nobody answers a broadcast (no ICMP error to show up
+# in the decode checks).  The probes need a capture filter that takes UDP;
+# checks that count test packets select them by port.
+tshark_ready() {
+	local err=$1 pcap=$2 ns=$3 dst=$4 i
+	wait_for "$err" "Capturing on" 200 || return 1
+	for i in $(seq 50); do
+		ip netns exec "$ns" python3 -c 'import socket, sys
+a = sys.argv[1]
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_DGRAM)
+if ":" not in a:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.sendto(b"twinhop capture probe", (a, 9))' "$dst" || return 1
+		[ -n "$(tshark -r "$pcap" -c 1 2>/dev/null)" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # wait_addr NS ADDR: until ADDR is configured and usable (IPv6: not tentative)
 wait_addr() {
 	local i

@@ -23,8 +23,7 @@ capture() {
 	ip netns exec "$NSC" tshark -i "$VC" -w "$PCAP" -f "tcp port 862 or udp" >"$TMP/tshark.out" 2>"$TMP/tshark$1.err" &
 	TS=$!
 	PIDS+=($TS)
-	wait_for "$TMP/tshark$1.err" "Capturing on" 200
-	expect "tshark capturing on $VC (capture $1)" grep -q "Capturing on" "$TMP/tshark$1.err"
+	expect "tshark capturing on $VC (capture $1)" tshark_ready "$TMP/tshark$1.err" "$PCAP" "$NSC" 10.93.0.255
 	ip netns exec "$NSC" "$TWINHOP" measure 10.93.0.1 --mode open --count $COUNT --interval 0.01 \
 		--loss-timeout 1 --padding 27 --json >"$TMP/m.json" 2>"$TMP/m.err"
 	RC=$?

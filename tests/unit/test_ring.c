@@ -839,6 +839,37 @@ static void test_sender_micro(void)
 	CU_ASSERT_EQUAL(offsetof(T, tlv), offsetof(T, tlv_len) + 8);
 }
 
+/* LIGHT_LISTEN with TW_IPC_SF_PTP_TS: a STAMP reflector may be configured
+ * for PTP timestamps (RFC 8762 §4.2.1); TWAMP Light has no such setting. */
+static void test_light_listen_ptp(void)
+{
+	static const struct {
+		uint8_t proto;
+		uint16_t flags;
+		enum tw_err want;
+	} t[] = {
+	    {TW_IPC_PROTO_STAMP, TW_IPC_SF_PTP_TS, TW_OK},
+	    {TW_IPC_PROTO_STAMP, TW_IPC_SF_PTP_TS | TW_IPC_SF_STATELESS, TW_OK},
+	    {TW_IPC_PROTO_LIGHT, TW_IPC_SF_PTP_TS, TW_E_ARG},
+	    {TW_IPC_PROTO_LIGHT, 0, TW_OK},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tw_ipc_light_listen m;
+		memset(&m, 0, sizeof(m));
+		m.session = 1;
+		m.proto = t[i].proto;
+		m.sec = TW_IPC_SEC_OPEN;
+		m.flags = t[i].flags;
+		m.flow.local_port = 862;
+		struct tw_ipc_hdr h = {.version = TW_IPC_VERSION, .type = TW_IPC_LIGHT_LISTEN,
+		                       .length = sizeof(m)};
+		uint32_t off = 0;
+		CU_ASSERT_EQUAL(tw_ipc_validate(&h, &m, TW_IPC_DIR_CMD, &off), t[i].want);
+		if (t[i].want != TW_OK)
+			CU_ASSERT_EQUAL(off, offsetof(struct tw_ipc_light_listen, flags));
+	}
+}
+
 static void test_version_mismatch(void)
 {
 	struct tw_ring *r = mk(0, 0, 1, 1);
@@ -1299,6 +1330,7 @@ int main(void)
 	    {"HELLO grace_ms range", test_hello_grace},
 	    {"REFLECTOR_ADD micro-session flag (RFC 9533)", test_reflector_micro},
 	    {"REFLECTOR_ADD RFC 7750 with RFC 6038 padding reflection", test_reflector_dscp_ecn_reflect},
+	    {"LIGHT_LISTEN PTP timestamps, STAMP only", test_light_listen_ptp},
 	    {"SENDER_ADD micro-session IDs (RFC 9533, version 11)", test_sender_micro},
 	    {"SENDER_ADD STAMP TLV template validation", test_sender_tlv},
 	    {"SENDER_STLV carries every tw_stlv_res field", test_sender_stlv_roundtrip},
