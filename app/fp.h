@@ -27,6 +27,7 @@
 
 #define FP_BURST 32
 #define FP_MAX_LIGHT 16
+#define FP_MAX_PORTS 8 /* member links of one LAG driven by one twinhop-fp */
 
 struct fp_light;
 struct fp_peers;
@@ -114,8 +115,21 @@ struct fp_ctx {
 	struct rte_ether_addr mac;
 	int vlan; /* -1: untagged */
 	/* RFC 9533 member-link ID of the port (--member-link-id, 1..65535);
-	 * 0 = none: micro-session reflectors are refused */
+	 * 0 = none: micro-session reflectors are refused.  Port 0's. */
 	uint16_t member_link;
+	/* RFC 9533 LAG: `--member-link-id A,B,...` drives one port per ID
+	 * (port 0 = the profile's, then the EAL --vdev/-a ports in DPDK
+	 * order), each one member link of the same LAG: same MAC, same
+	 * profile, the same queue per lcore.  One ID (or none): one port, as
+	 * always.  The exception path (TAP) and neighbour resolution use port
+	 * 0 only. */
+	uint16_t n_ports;
+	uint16_t port_ids[FP_MAX_PORTS];  /* DPDK port id of port i */
+	uint16_t port_links[FP_MAX_PORTS]; /* member link of port i */
+	struct fp_port xport[FP_MAX_PORTS]; /* ports 1.. (xport[0] unused: fp.port) */
+	/* member link by DPDK port id (a reflector answers with the link the
+	 * request came in on: mbuf->port); 0 = none */
+	uint16_t link_of[RTE_MAX_ETHPORTS];
 
 	/* timestamps */
 	/* Two copies: the main lcore resyncs the idle one and flips clk_cur
@@ -185,6 +199,16 @@ static inline uint16_t fp_ctl_port_tx(const struct fp_lcore *lc, struct rte_mbuf
 	if (fp.split)
 		return (uint16_t)rte_ring_sp_enqueue_burst(fp.to_port, (void **)m, n, NULL);
 	return rte_eth_tx_burst(fp.port.port_id, lc->txq, m, n);
+}
+
+/* The same onto port i (RFC 9533 member link; several ports exist only in
+ * combined mode, main.c): port 0 is fp_ctl_port_tx. */
+static inline uint16_t fp_ctl_port_tx_on(const struct fp_lcore *lc, unsigned i,
+					 struct rte_mbuf **m, uint16_t n)
+{
+	if (i == 0)
+		return fp_ctl_port_tx(lc, m, n);
+	return rte_eth_tx_burst(fp.port_ids[i], lc->txq, m, n);
 }
 
 /* NTP timestamp of a TSC value with the published clock. */

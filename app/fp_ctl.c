@@ -157,10 +157,15 @@ void fp_ctl_publish(uint64_t now)
 	 * index 0, the main lcore that runs this (its own block), so every
 	 * drop has a name.  Control work, on a deadline. */
 	struct rte_eth_stats st;
-	if (fp.nb_lcores && rte_eth_stats_get(fp.port.port_id, &st) == 0)
-		__atomic_store_n(&fp.lc_by_index[0]->cnt->c[TW_IPC_CNT_DROP_PORT_MISSED],
-				 st.imissed + st.rx_nombuf + fp_port_kernel_ring_drops(),
+	if (fp.nb_lcores && rte_eth_stats_get(fp.port.port_id, &st) == 0) {
+		uint64_t missed = st.imissed + st.rx_nombuf + fp_port_kernel_ring_drops();
+		/* every member-link port's (--member-link-id A,B,...) */
+		for (unsigned i = 1; i < fp.n_ports; i++)
+			if (rte_eth_stats_get(fp.port_ids[i], &st) == 0)
+				missed += st.imissed + st.rx_nombuf;
+		__atomic_store_n(&fp.lc_by_index[0]->cnt->c[TW_IPC_CNT_DROP_PORT_MISSED], missed,
 				 __ATOMIC_RELAXED);
+	}
 	for (unsigned i = 0; i < fp.nb_lcores; i++) {
 		struct tw_ipc_counters *dst = tw_ring_counters(ctl.ring, i);
 		const struct fp_counters *src = fp.lc_by_index[i]->cnt;
@@ -680,7 +685,10 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, const void *
 			 (fp.member_link ? TW_IPC_CAP_MICRO : 0);
 		r.member_link = fp.member_link; /* RFC 9533 */
 		r.n_lcores = (uint16_t)fp.nb_lcores;
-		r.n_ports = 1;
+		r.n_ports = fp.n_ports ? fp.n_ports : 1; /* RFC 9533 member-link ports */
+		r.member_links[0] = fp.member_link;
+		for (unsigned i = 1; i < fp.n_ports && i < TW_IPC_MEMBER_LINKS; i++)
+			r.member_links[i] = fp.port_links[i];
 		r.n_evt_rings = (uint16_t)fp.nb_lcores;
 		r.max_sessions = fp.sess->cap;
 		r.tsc_hz = fp.tsc_hz;

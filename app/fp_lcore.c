@@ -63,17 +63,47 @@ static inline void exc_flush(struct fp_lcore *lc)
 	lc->n_exc = 0;
 }
 
-static inline void tx_flush(struct fp_lcore *lc)
+static inline void tx_flush_to(struct fp_lcore *lc, uint16_t port_id)
 {
 	if (!lc->n_tx)
 		return;
-	uint16_t k = rte_eth_tx_burst(fp.port.port_id, lc->txq, lc->tx, lc->n_tx);
+	uint16_t k = rte_eth_tx_burst(port_id, lc->txq, lc->tx, lc->n_tx);
 	FP_ADD(lc->cnt, TX_PKTS, k);
 	if (k < lc->n_tx) {
 		FP_ADD(lc->cnt, DROP_TX_FULL, lc->n_tx - k);
 		rte_pktmbuf_free_bulk(&lc->tx[k], lc->n_tx - k);
 	}
 	lc->n_tx = 0;
+}
+
+static inline void tx_flush(struct fp_lcore *lc)
+{
+	tx_flush_to(lc, fp.port.port_id);
+}
+
+/*
+ * RFC 9533 LAG: the other member-link ports (--member-link-id A,B,...;
+ * combined mode only).  Each burst is read, stamped with its own TSC read
+ * (T2/T4 never before arrival) and answered on the port it came in on, so
+ * a reflector replies on the member link the request used.
+ */
+static unsigned lag_ports_poll(struct fp_lcore *lc, struct rte_mbuf **pkts)
+{
+	unsigned work = 0;
+	for (unsigned i = 1; i < fp.n_ports; i++) {
+		uint16_t n = rte_eth_rx_burst(fp.port_ids[i], lc->rxq, pkts, FP_BURST);
+		if (!n)
+			continue;
+		uint64_t now = rte_rdtsc();
+		FP_ADD(lc->cnt, RX_PKTS, n);
+		FP_INC(lc->cnt, RX_BURSTS);
+		fp_lcore_rx_burst(lc, pkts, n, now);
+		tx_flush_to(lc, fp.port_ids[i]);
+		exc_flush(lc);
+		FP_ADD(lc->cnt, BUSY_CYCLES, rte_rdtsc() - now);
+		work += n;
+	}
+	return work;
 }
 
 static inline void to_kernel(struct fp_lcore *lc, struct rte_mbuf *m, uint64_t now)
@@ -294,15 +324,20 @@ static unsigned sender_tx(struct fp_lcore *lc, uint64_t now)
 {
 	struct rte_mbuf *sp[FP_BURST];
 	struct fp_sender *who[FP_BURST];
-	unsigned s = fp_sender_tx(lc, now, sp, who, FP_BURST);
-	if (s) {
-		uint16_t sk = fp_ctl_port_tx(lc, sp, (uint16_t)s);
-		if (!fp.split)
-			FP_ADD(lc->cnt, TX_PKTS, sk);
-		if (sk < s)
-			fp_sender_tx_failed(lc, &sp[sk], &who[sk], s - sk);
+	unsigned total = 0;
+	/* one burst per port: a micro-session leaves on its member link */
+	for (unsigned p = 0; p == 0 || p < fp.n_ports; p++) {
+		unsigned s = fp_sender_tx(lc, now, sp, who, FP_BURST, p);
+		if (s) {
+			uint16_t sk = fp_ctl_port_tx_on(lc, p, sp, (uint16_t)s);
+			if (!fp.split)
+				FP_ADD(lc->cnt, TX_PKTS, sk);
+			if (sk < s)
+				fp_sender_tx_failed(lc, &sp[sk], &who[sk], s - sk);
+		}
+		total += s;
 	}
-	return s;
+	return total;
 }
 
 /*
@@ -456,6 +491,8 @@ int fp_lcore_loop(void *arg)
 		if (n)
 			FP_STAGE_ADD(lc, tx, st);
 #endif
+		if (unlikely(fp.n_ports > 1))
+			work += lag_ports_poll(lc, pkts);
 
 		if (now >= next_drain) {
 			(void)fp_ctl_flush(lc);

@@ -622,7 +622,8 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 			FP_INC(c, DROP_BAD_LENGTH);
 			return FP_RX_DROP;
 		}
-		if (!tw_pkt_micro_refl_accept(micro_rid, fp.member_link)) {
+		/* the member link it came in on (--member-link-id A,B,...) */
+		if (!tw_pkt_micro_refl_accept(micro_rid, fp.link_of[m->port])) {
 			FP_INC(c, DROP_MICRO_LINK);
 			return FP_RX_DROP;
 		}
@@ -662,7 +663,7 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 	if (rf->micro) {
 		/* before protection (inside mode 4's encrypted region); past
 		 * the open base, so the checksum is summed in full */
-		if (!tw_pkt_micro_put(pl, (size_t)r, l, true, micro_sid, fp.member_link)) {
+		if (!tw_pkt_micro_put(pl, (size_t)r, l, true, micro_sid, fp.link_of[m->port])) {
 			FP_INC(c, DROP_NO_ROOM);
 			return FP_RX_DROP;
 		}

@@ -242,12 +242,11 @@ static void grp_put(struct fp_micro_grp *g)
 	g->ss = NULL;
 }
 
-static bool grp_has(const struct fp_micro_grp *g, uint16_t sid)
+/* Whether s:r would make the group's matching ambiguous (a pair twice, or
+ * a Sender ID with R = 0 beside another: tw_pkt_micro_pairs_ok). */
+static bool grp_has(const struct fp_micro_grp *g, uint16_t sid, uint16_t rid)
 {
-	for (unsigned i = 0; i < g->n; i++)
-		if (g->sid[i] == sid)
-			return true;
-	return false;
+	return !tw_pkt_micro_pairs_ok(g->sid, g->rid, g->n, sid, rid);
 }
 
 /* Publish s in g (the Rx lcore may be reading g: sid last). */
@@ -385,14 +384,19 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 	k.local_port = req->flow.local_port;
 	k.peer_port = req->flow.peer_port;
 	/* RFC 9533 §4.2: a micro-session's Sender ID is the member link it is
-	 * sent from (HELLO_REPLY.member_link of our one port), unique in its
-	 * LAG's group; its own slot is keyed by the 5-tuple tagged with that
-	 * ID in the key's padding, which no parsed packet sets (fp_parse). */
+	 * sent from (one of our ports'), its pair of IDs unique in its LAG's
+	 * group; its own slot is keyed by the 5-tuple tagged with that pair in
+	 * the key's padding, which no parsed packet sets (fp_parse). */
 	struct fp_micro_grp *g = NULL;
 	if (req->flags & TW_IPC_SF_MICRO) {
-		if (req->proto != TW_IPC_PROTO_TWAMP || !req->micro_sid ||
-		    req->micro_sid != fp.member_link)
+		/* the port whose member link is the Sender ID (port 0's is
+		 * fp.member_link; --member-link-id A,B,... adds ports) */
+		unsigned np = fp.n_ports ? fp.n_ports : 1, pi = 0;
+		while (pi < np && (pi ? fp.port_links[pi] : fp.member_link) != req->micro_sid)
+			pi++;
+		if (req->proto != TW_IPC_PROTO_TWAMP || !req->micro_sid || pi == np)
 			return NULL;
+		s->port = (uint8_t)pi;
 		size_t so = tw_pkt_micro_off(s->layout, false);
 		if (!so || s->pl_len < so + TW_PKT_MICRO_IDS_LEN) {
 			*err = TW_E_LENGTH;
@@ -401,8 +405,9 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 		g = grp_get(&k, req, s->layout, s->prot, err);
 		if (!g)
 			return NULL;
-		if (grp_has(g, req->micro_sid) || g->n == FP_MICRO_MAX) {
-			*err = grp_has(g, req->micro_sid) ? TW_E_ARG : TW_E_NOSPACE;
+		bool dup = grp_has(g, req->micro_sid, req->micro_rid);
+		if (dup || g->live == FP_MICRO_MAX) {
+			*err = dup ? TW_E_ARG : TW_E_NOSPACE;
 			grp_put(g);
 			return NULL;
 		}
@@ -412,6 +417,8 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 		k.pad[0] = 1;
 		k.pad[1] = (uint8_t)(req->micro_sid >> 8);
 		k.pad[2] = (uint8_t)req->micro_sid;
+		k.pad[3] = (uint8_t)(req->micro_rid >> 8);
+		k.pad[4] = (uint8_t)req->micro_rid;
 	}
 	int e;
 	struct fp_session *ss = fp_sess_add(fp.sess, &k, &e);
@@ -716,12 +723,12 @@ void fp_sender_tx_failed(struct fp_lcore *lc, struct rte_mbuf **tx, struct fp_se
 }
 
 unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
-		      struct fp_sender **who, unsigned room)
+		      struct fp_sender **who, unsigned room, unsigned port)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < act_n && n < room; i++) {
 		struct fp_sender *s = act[i];
-		if (s->state != FP_SND_RUN || now < s->next_tsc)
+		if (s->state != FP_SND_RUN || now < s->next_tsc || s->port != port)
 			continue;
 		while (n < room && now >= s->next_tsc) {
 			if ((s->count && s->sent >= s->count) || (s->end_tsc && now >= s->end_tsc)) {

@@ -103,6 +103,7 @@ struct fp_sender {
 	bool micro;
 	uint16_t micro_sid, micro_rid;
 	struct fp_micro_grp *grp;
+	uint8_t port; /* port index it sends on: the one whose member link is micro_sid */
 };
 
 /*
@@ -111,8 +112,8 @@ struct fp_sender {
  * session slot (a key that no packet carries: the 5-tuple tagged with its
  * Sender ID) for its id, statistics and Tx crypto; the group owns the
  * slot under the plain 5-tuple, which the Rx lookup finds, with the
- * receive crypto, and shares each reply out by its Sender Micro-session
- * ID.  Written by the main lcore only; the lcore that receives the
+ * receive crypto, and shares each reply out by its Sender and Reflector
+ * Micro-session IDs (tw_pkt_micro_match: 1:7 and 1:8 are two).  Written by the main lcore only; the lcore that receives the
  * replies reads it: a slot is published by storing its sid last (release)
  * and retired by zeroing its sid first (0 is never a member link), and n
  * only grows while the group lives.
@@ -142,10 +143,11 @@ void fp_sender_stop(struct fp_sender *s, uint64_t now);
 void fp_sender_free(struct fp_sender *s);
 struct fp_sender *fp_sender_by_id(uint32_t id);
 
-/* Main lcore, each iteration: build due packets into tx[] (room n); who[i]
- * is the sender of tx[i] (for fp_sender_tx_failed). */
+/* Main lcore, each iteration: build the due packets of the senders on port
+ * index `port` into tx[] (room n); who[i] is the sender of tx[i] (for
+ * fp_sender_tx_failed). */
 unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
-		      struct fp_sender **who, unsigned room);
+		      struct fp_sender **who, unsigned room, unsigned port);
 /* The port refused tx[0..n-1] (built by fp_sender_tx): free them and count
  * them as the sender's tx_drops, not as LOST (they never left). */
 void fp_sender_tx_failed(struct fp_lcore *lc, struct rte_mbuf **tx, struct fp_sender **who,

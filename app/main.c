@@ -57,6 +57,8 @@ static struct {
 	unsigned shm_mode;     /* mode of the region; 0 = 0600 */
 	const char *tap;
 	const char *record;
+	unsigned n_links; /* --member-link-id: one per port (RFC 9533 LAG) */
+	uint16_t links[FP_MAX_PORTS];
 	unsigned stats_ms;
 	uint32_t max_sessions, max_senders, max_peers;
 	unsigned n_light;
@@ -92,8 +94,10 @@ static void usage(const char *prog)
 	       "  --addr IP[/LEN]         the port's IPv4 and/or IPv6 address (repeat)\n"
 	       "  --gw IP                 next hop for off-link sender destinations\n"
 	       "  --vlan ID               802.1Q VLAN of the addresses (default untagged)\n"
-	       "  --member-link-id N      RFC 9533 member link (1..65535) of the port in its\n"
-	       "                          LAG: enables TWAMP micro-session reflection\n"
+	       "  --member-link-id N[,N...]  RFC 9533 member link (1..65535) of the port in its\n"
+	       "                          LAG: enables TWAMP micro-session reflection; a list\n"
+	       "                          drives one port per ID (the profile's, then the EAL\n"
+	       "                          --vdev/-a ports in DPDK order; one lcore)\n"
 	       "  --tap NAME              kernel interface of the exception path\n"
 	       "  --light-port N[:stateless][:stamp|:light][:ptp]  TWAMP-Light/STAMP reflection on\n"
 	       "                          UDP port N (:ptp: STAMP timestamps in the PTP format)\n"
@@ -131,6 +135,44 @@ static void usage(const char *prog)
  * private keys).  Hex goes through lib/tw_hex.h, the one strict decoder.
  */
 #define MAX_KEYS 64
+/*
+ * RFC 9533 LAG (--member-link-id A,B,...): port 0 is the profile's device
+ * (found by its vdev name, else the first port), then every other port in
+ * DPDK order, one per member link.  Combined mode only: in split mode the
+ * control lcore's frames go to one worker queue of port 0 (fp.to_port).
+ */
+static void lag_ports(const struct fp_profile *prof, uint16_t *port0)
+{
+	if (fp.split)
+		rte_exit(EXIT_FAILURE, "--member-link-id with %u links: one port per member "
+				       "link needs one lcore (-l N)\n",
+			 opt.n_links);
+	if (prof->vdev[0]) {
+		char name[RTE_ETH_NAME_MAX_LEN];
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(prof->vdev, ","), prof->vdev);
+		if (rte_eth_dev_get_port_by_name(name, port0) != 0)
+			rte_exit(EXIT_FAILURE, "no port %s (the profile's)\n", name);
+	}
+	unsigned n = 1;
+	uint16_t pid;
+	RTE_ETH_FOREACH_DEV(pid)
+	{
+		if (pid == *port0)
+			continue;
+		if (n == opt.n_links)
+			break;
+		fp.port_ids[n] = pid;
+		fp.port_links[n] = opt.links[n];
+		n++;
+	}
+	if (n != opt.n_links)
+		rte_exit(EXIT_FAILURE,
+			 "--member-link-id: %u member links but %u port(s): add the others "
+			 "with EAL --vdev or -a\n",
+			 opt.n_links, n);
+	fp.n_ports = (uint16_t)n;
+}
+
 static struct {
 	char name[64];
 	uint8_t k[32];
@@ -519,14 +561,37 @@ static int parse_app(int argc, char **argv)
 			break;
 		case O_MEMBER_LINK: {
 			/* RFC 9533: the port's member link in its LAG; 0 is the
-			 * "unknown" Reflector Micro-session ID, so 1..65535 */
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || v < 1 || v > 65535) {
-				fprintf(stderr, "--member-link-id %s: a number 1..65535\n", optarg);
-				return -1;
+			 * "unknown" Reflector Micro-session ID, so 1..65535.  A
+			 * comma list drives one port per ID, in port order. */
+			const char *p = optarg;
+			opt.n_links = 0;
+			for (;;) {
+				char *end;
+				unsigned long v = strtoul(p, &end, 10);
+				if (p == end || *p == '-' || *p == '+' || v < 1 || v > 65535 ||
+				    (*end && *end != ',')) {
+					fprintf(stderr, "--member-link-id %s: a number 1..65535\n",
+						optarg);
+					return -1;
+				}
+				for (unsigned k = 0; k < opt.n_links; k++)
+					if (opt.links[k] == v) {
+						fprintf(stderr,
+							"--member-link-id %s: member link %lu twice\n",
+							optarg, v);
+						return -1;
+					}
+				if (opt.n_links == FP_MAX_PORTS) {
+					fprintf(stderr, "--member-link-id %s: at most %d ports\n",
+						optarg, FP_MAX_PORTS);
+					return -1;
+				}
+				opt.links[opt.n_links++] = (uint16_t)v;
+				if (!*end)
+					break;
+				p = end + 1;
 			}
-			fp.member_link = (uint16_t)v;
+			fp.member_link = opt.links[0];
 			break;
 		}
 		case O_LIGHT: {
@@ -845,7 +910,13 @@ int main(int argc, char **argv)
 	}
 	if (port_id == RTE_MAX_ETHPORTS)
 		rte_exit(EXIT_FAILURE, "no port: check the profile's vdev/allow\n");
-	unsigned nmbuf = 8192 * fp.nb_lcores + 4096 + (fp.split ? 1024 * fp.nb_lcores : 0);
+	fp.n_ports = 1;
+	if (opt.n_links > 1)
+		lag_ports(&prof, &port_id);
+	fp.port_ids[0] = port_id;
+	fp.port_links[0] = fp.member_link;
+	unsigned nmbuf = 8192 * fp.nb_lcores * fp.n_ports + 4096 +
+			 (fp.split ? 1024 * fp.nb_lcores : 0);
 	fp.mp = rte_pktmbuf_pool_create("fp_mbufs", nmbuf, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					(int)rte_socket_id());
 	if (!fp.mp)
@@ -853,6 +924,31 @@ int main(int argc, char **argv)
 	if (fp_port_init(&fp.port, port_id, &prof, (uint16_t)nq, fp.mp) != 0)
 		rte_exit(EXIT_FAILURE, "port init failed\n");
 	fp.mac = fp.port.mac;
+	fp.link_of[port_id] = fp.member_link;
+	for (unsigned i = 1; i < fp.n_ports; i++) {
+		struct fp_port *x = &fp.xport[i];
+		if (fp_port_init(x, fp.port_ids[i], &prof, (uint16_t)nq, fp.mp) != 0)
+			rte_exit(EXIT_FAILURE, "port %u (member link %u) init failed\n", i,
+				 fp.port_links[i]);
+		/* the same offloads and clock as port 0: the packet paths
+		 * read fp.port's (one profile for every member link) */
+		if (x->tx_cksum != fp.port.tx_cksum || x->ts_mode != FP_TS_TSC ||
+		    fp.port.ts_mode != FP_TS_TSC)
+			rte_exit(EXIT_FAILURE,
+				 "port %u (member link %u): offloads or timestamps differ from port "
+				 "0's; member-link ports need the same device kind and TSC "
+				 "timestamps\n",
+				 i, fp.port_links[i]);
+		/* A LAG's members share one MAC (IEEE 802.1AX): peers learn
+		 * port 0's through the exception path and send to it on
+		 * every member. */
+		if (rte_eth_dev_default_mac_addr_set(fp.port_ids[i], &fp.mac) != 0)
+			RTE_LOG(WARNING, USER1,
+				"port %u: cannot take port 0's MAC; frames to it are still "
+				"accepted (the fast path filters on port 0's MAC)\n",
+				i);
+		fp.link_of[fp.port_ids[i]] = fp.port_links[i];
+	}
 	(void)fp_port_check_kernel_iface(&prof);
 	(void)fp_port_kernel_ring_init(&prof);
 
@@ -996,6 +1092,8 @@ int main(int argc, char **argv)
 	fp_ctl_close();
 	fp_exc_close(&exc);
 	fp_port_close(&fp.port);
+	for (unsigned i = 1; i < fp.n_ports; i++)
+		fp_port_close(&fp.xport[i]);
 	for (unsigned i = 0; i < fp.nb_lcores; i++)
 		tw_crypto_engine_free(fp.lc_by_index[i]->crypto);
 	rte_eal_cleanup();

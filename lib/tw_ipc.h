@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 11
+#define TW_IPC_VERSION 12
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -342,7 +342,7 @@ struct tw_ipc_sender_add {
 	 * SENDER_ADD (own session id, results, summary) with the same flow,
 	 * SID, security and keys; the fast path tells their replies apart by
 	 * micro_sid, so it is unique among them.  micro_sid must be the member
-	 * link of the port the fast path sends from (HELLO_REPLY.member_link),
+	 * link of the port the fast path sends from (HELLO_REPLY.member_links),
 	 * else NACK TW_E_ARG.  Both 0 without TW_IPC_SF_MICRO. */
 	uint16_t micro_sid;           /* Sender Micro-session ID, member link 1..65535 */
 	uint16_t micro_rid;           /* Reflector Micro-session ID expected; 0 = any */
@@ -528,17 +528,24 @@ static inline uint64_t tw_ipc_cnt_get(const struct tw_ipc_counters *b, enum tw_i
 #define TW_IPC_CAP_SENDER   0x0010u /* SENDER_ADD supported */
 #define TW_IPC_CAP_MICRO    0x0020u /* RFC 9533 micro-sessions: member_link set */
 
+/* Member links one fast path reports (HELLO_REPLY.member_links). */
+#define TW_IPC_MEMBER_LINKS 8
+
 struct tw_ipc_hello_reply {
 	uint32_t fp_pid;       /* process id of the fast path */
 	uint32_t caps;         /* TW_IPC_CAP_* */
 	uint16_t n_lcores;     /* counter blocks in use (= lcores that forward) */
-	uint16_t n_ports;      /* fast-path ports */
+	uint16_t n_ports;      /* fast-path ports (RFC 9533: one per member link) */
 	uint16_t n_evt_rings;  /* event rings in the region */
-	uint16_t member_link;  /* RFC 9533 member-link ID of the port (1..65535); 0 = none */
+	uint16_t member_link;  /* RFC 9533 member-link ID of port 0 (1..65535); 0 = none */
 	uint32_t max_sessions; /* session table size */
 	uint32_t pad1;         /* MBZ */
 	uint64_t tsc_hz;       /* TSC frequency, Hz (informative) */
 	uint64_t clock_err_ns; /* current bound on timestamp error, ns */
+	/* Version 12: the member link (1..65535) of each port in port order,
+	 * member_links[0] == member_link; 0 past n_ports.  A micro-session
+	 * sender's micro_sid must be one of them: it leaves on that port. */
+	uint16_t member_links[TW_IPC_MEMBER_LINKS];
 };
 
 /*
@@ -810,7 +817,7 @@ _Static_assert(sizeof(struct tw_ipc_sender_stlv) == 392, "tw_ipc_sender_stlv");
 _Static_assert(sizeof(struct tw_ipc_light_listen) == 128, "tw_ipc_light_listen");
 _Static_assert(sizeof(struct tw_ipc_stats_request) == 8, "tw_ipc_stats_request");
 _Static_assert(sizeof(struct tw_ipc_counters_request) == 8, "tw_ipc_counters_request");
-_Static_assert(sizeof(struct tw_ipc_hello_reply) == 40, "tw_ipc_hello_reply");
+_Static_assert(sizeof(struct tw_ipc_hello_reply) == 56, "tw_ipc_hello_reply");
 _Static_assert(sizeof(struct tw_ipc_ack) == 16, "tw_ipc_ack");
 _Static_assert(sizeof(struct tw_ipc_session_event) == 32, "tw_ipc_session_event");
 _Static_assert(sizeof(struct tw_ipc_result) == 64, "tw_ipc_result must stay <= 64 octets");

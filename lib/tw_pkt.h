@@ -698,21 +698,43 @@ enum tw_pkt_micro_verdict {
 /*
  * Match a reply to one of n micro-sessions whose Sender IDs are sids[] and
  * whose expected Reflector IDs are rids[] (0 = any: learn nothing, accept
- * any).  Sender IDs are unique among the n (the caller checks at set-up).
+ * any).  One member link of ours may test several of the reflector's (1:7
+ * and 1:8: RFC 9533 §4.2 names a micro-session by both IDs), so the pair
+ * decides: the micro-session with both IDs, else the one with that Sender
+ * ID and R = 0; a Sender ID of ours with neither is WRONG_REF (*idx = the
+ * first micro-session with it).  The caller keeps the pairs unique, and a
+ * Sender ID with R = 0 alone (tw_pkt_micro_pairs_ok).
  */
 static inline enum tw_pkt_micro_verdict tw_pkt_micro_match(const uint16_t *sids,
                                                            const uint16_t *rids, unsigned n,
                                                            uint16_t got_sid, uint16_t got_rid,
                                                            unsigned *idx)
 {
+	enum tw_pkt_micro_verdict v = TW_PKT_MICRO_UNKNOWN;
 	for (unsigned i = 0; i < n; i++) {
 		if (sids[i] != got_sid)
 			continue;
-		*idx = i;
-		return rids[i] == 0 || rids[i] == got_rid ? TW_PKT_MICRO_OK
-		                                          : TW_PKT_MICRO_WRONG_REF;
+		if (rids[i] == 0 || rids[i] == got_rid) {
+			*idx = i;
+			return TW_PKT_MICRO_OK;
+		}
+		if (v == TW_PKT_MICRO_UNKNOWN)
+			*idx = i;
+		v = TW_PKT_MICRO_WRONG_REF;
 	}
-	return TW_PKT_MICRO_UNKNOWN;
+	return v;
+}
+
+/* Whether adding micro-session s:r to n others keeps tw_pkt_micro_match()
+ * unambiguous: no pair twice, and a Sender ID with R = 0 (any) in no other
+ * micro-session. */
+static inline bool tw_pkt_micro_pairs_ok(const uint16_t *sids, const uint16_t *rids, unsigned n,
+                                         uint16_t s, uint16_t r)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (sids[i] == s && (rids[i] == r || rids[i] == 0 || r == 0))
+			return false;
+	return true;
 }
 
 /*

@@ -600,9 +600,9 @@ static void fp_drops(struct fp_priv *p, const uint64_t c0[TW_IPC_CNT__COUNT])
 }
 
 /* RFC 9533 §4.2: a micro-session's Sender ID is the member link its
- * packets leave on, the local fast path's (twinhop-fp --member-link-id,
- * show-status "fp" "member_link"); said here, before any sender-add,
- * rather than as the fast path's bare NACK. */
+ * packets leave on, one of the local fast path's ports' (twinhop-fp
+ * --member-link-id A,B,..., show-status "fp" "member_links"); said here,
+ * before any sender-add, rather than as the fast path's bare NACK. */
 static int micro_check(struct fp_priv *p, char *err, size_t errlen)
 {
 	bool any = false;
@@ -618,19 +618,37 @@ static int micro_check(struct fp_priv *p, char *err, size_t errlen)
 	json_t *o = json_loads(rep, 0, &je);
 	free(rep);
 	json_t *fpo = json_object_get(o, "fp");
-	json_t *ml = json_object_get(fpo, "member_link");
-	/* twinhopd leaves member_link out when the fast path has none */
-	long long link = !json_is_object(fpo) ? -1 : json_is_integer(ml) ? json_integer_value(ml) : 0;
+	/* twinhopd leaves member_link(s) out when the fast path has none;
+	 * one before IPC version 12 said only port 0's, member_link */
+	json_t *ml = json_object_get(fpo, "member_links");
+	json_t *m0 = json_object_get(fpo, "member_link");
+	long long links[TW_IPC_MEMBER_LINKS] = {0};
+	size_t nl = 0;
+	if (json_is_array(ml)) {
+		for (size_t k = 0; k < json_array_size(ml) && nl < TW_IPC_MEMBER_LINKS; k++)
+			if (json_is_integer(json_array_get(ml, k)))
+				links[nl++] = json_integer_value(json_array_get(ml, k));
+	} else if (json_is_integer(m0)) {
+		links[nl++] = json_integer_value(m0);
+	}
+	bool attached = json_is_object(fpo);
 	json_decref(o);
-	if (link < 0) {
+	if (!attached) {
 		snprintf(err, errlen, "fastpath engine: twinhopd has no fast path attached");
 		return -1;
 	}
+	char list[96] = "";
+	size_t w = 0;
+	for (size_t k = 0; k < nl && w + 8 < sizeof(list); k++)
+		w += (size_t)snprintf(list + w, sizeof(list) - w, "%s%lld", k ? "," : "", links[k]);
 	for (unsigned i = 0; i < p->e->n; i++) {
 		const struct cli_sess_cfg *c = &p->e->cfg[i];
-		if (!c->micro || c->micro_sid == link)
+		bool found = false;
+		for (size_t k = 0; k < nl; k++)
+			found |= links[k] == c->micro_sid;
+		if (!c->micro || found)
 			continue;
-		if (link == 0)
+		if (nl == 0)
 			snprintf(err, errlen,
 			         "fastpath engine: micro-session %u:%u: the local fast path has no "
 			         "member link (start twinhop-fp with --member-link-id)",
@@ -638,9 +656,9 @@ static int micro_check(struct fp_priv *p, char *err, size_t errlen)
 		else
 			snprintf(err, errlen,
 			         "fastpath engine: micro-session %u:%u: the Sender Micro-session ID "
-			         "must be the member link the packets leave on, the local fast "
-			         "path's %lld (RFC 9533 §4.2)",
-			         c->micro_sid, c->micro_rid, link);
+			         "must be the member link the packets leave on, one of the local "
+			         "fast path's %s (RFC 9533 §4.2)",
+			         c->micro_sid, c->micro_rid, list);
 		return -1;
 	}
 	return 0;

@@ -75,13 +75,17 @@ int cli_parse_micro(const char *s, struct cli_conn *c, char *err, size_t errlen)
 			         CLI_ENGINE_SESSIONS_MAX);
 			return -1;
 		}
-		for (unsigned k = 0; k < c->n_micro; k++)
-			if (c->micro_s[k] == sid) {
-				snprintf(err, errlen,
-				         "--micro-sessions: Sender Micro-session ID %lu twice",
-				         sid);
-				return -1;
-			}
+		/* one member link of ours may test several of the
+		 * reflector's (1:7,1:8), told apart by R: so no pair twice
+		 * and no S with R = 0 beside another (tw_pkt_micro_match) */
+		if (!tw_pkt_micro_pairs_ok(c->micro_s, c->micro_r, c->n_micro, (uint16_t)sid,
+		                           (uint16_t)rid)) {
+			snprintf(err, errlen,
+			         "--micro-sessions: Sender Micro-session ID %lu twice with the same "
+			         "Reflector ID, or once with 0 (any) and again",
+			         sid);
+			return -1;
+		}
 		c->micro_s[c->n_micro] = (uint16_t)sid;
 		c->micro_r[c->n_micro++] = (uint16_t)rid;
 		p = *end ? end + 1 : end;

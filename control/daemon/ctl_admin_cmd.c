@@ -259,8 +259,14 @@ static void cmd_status(struct adm_client *c, uint64_t id)
 	if (st.tsc_hz)
 		ctl_jb_u64(&b, "tsc_hz", st.tsc_hz);
 	/* RFC 9533: the member link micro-sessions are reflected on */
-	if (st.member_link)
+	if (st.member_link) {
 		ctl_jb_u64(&b, "member_link", st.member_link);
+		/* one per port (twinhop-fp --member-link-id A,B,...) */
+		ctl_jb_arr_begin(&b, "member_links");
+		for (unsigned i = 0; i < TW_IPC_MEMBER_LINKS && st.member_links[i]; i++)
+			ctl_jb_u64(&b, NULL, st.member_links[i]);
+		ctl_jb_arr_end(&b);
+	}
 	ctl_jb_obj_end(&b);
 	ctl_jb_u64(&b, "connections", d->n_conns);
 	ctl_jb_u64(&b, "sessions", n_sess);

@@ -250,6 +250,9 @@ static void dispatch(struct ctl_fp *fp, const struct tw_ipc_hdr *h, const void *
 		memcpy(&hr, payload, sizeof(hr));
 		fp->st.tsc_hz = hr.tsc_hz;
 		fp->st.member_link = (hr.caps & TW_IPC_CAP_MICRO) ? hr.member_link : 0;
+		for (unsigned i = 0; i < TW_IPC_MEMBER_LINKS; i++)
+			fp->st.member_links[i] =
+			    (hr.caps & TW_IPC_CAP_MICRO) && i < hr.n_ports ? hr.member_links[i] : 0;
 		return;
 	}
 	if (h->id && (h->type == TW_IPC_STATS || h->type == TW_IPC_COUNTERS)) {

@@ -84,6 +84,8 @@ struct ctl_fp_stats {
 	/* RFC 9533 member-link ID of the fast path's port (HELLO_REPLY
 	 * TW_IPC_CAP_MICRO), 0 = none: micro-sessions refused */
 	uint32_t member_link;
+	/* every port's member link, port order (IPC version 12); 0 = none */
+	uint16_t member_links[TW_IPC_MEMBER_LINKS];
 };
 void ctl_fp_stats(const struct ctl_fp *fp, struct ctl_fp_stats *st);
 

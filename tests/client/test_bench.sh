@@ -39,7 +39,7 @@ start_fake refl reflect --drop 5; rport=$PORT
 
 # Warm-up: 2 packets at 20 pps (seqs 0-1), 4 at 40 pps (0-3), discarded; the
 # measured 10 and 20 packets include seq 5 each time, which is dropped.
-"$TWINHOP" bench "$TMP/prof/tiny.profile" 127.0.0.1:"$rport" --json --quiet --loss-timeout 0.3 \
+"$TWINHOP" bench "$TMP/prof/tiny.profile" 127.0.0.1:"$rport" --json --quiet --loss-timeout 1 \
 	>"$TMP/b.json" 2>"$TMP/b.err" && ok "bench: exit 0" || ko "bench: exit 0" "$TMP/b.err"
 [ "$(jget "$TMP/b.json" "(d['profile'], d['complete'], len(d['steps']))")" = "('tiny', True, 2)" ] &&
 	ok "JSON: profile, 2 steps" || ko "JSON: profile, 2 steps" "$TMP/b.json"
@@ -56,7 +56,7 @@ start_fake refl reflect --drop 5; rport=$PORT
 	"[(False, 10, None), (False, 20, None)]" ] &&
 	ok "reachable steps: no shortfall, planned 10 and 20" || ko "reachable steps: no shortfall" "$TMP/b.json"
 # By name from --profiles-dir, text table.
-"$TWINHOP" bench tiny 127.0.0.1:"$rport" --profiles-dir "$TMP/prof" --quiet --loss-timeout 0.3 \
+"$TWINHOP" bench tiny 127.0.0.1:"$rport" --profiles-dir "$TMP/prof" --quiet --loss-timeout 1 \
 	>"$TMP/b.txt" 2>"$TMP/bt.err"
 grep -Eq '^rate=20pps +light +1 +20 pps +[0-9]+ pps +10 +9 +1 ' "$TMP/b.txt" &&
 	grep -Eq '^rate=40pps +light +1 +40 pps +[0-9]+ pps +20 +19 +1 ' "$TMP/b.txt" && grep -q "^STEP" "$TMP/b.txt" &&
@@ -86,7 +86,7 @@ grep -q '^  \*\* SHORTFALL: the socket engine reached [0-9]* of 1000000 pps' "$T
 
 # TWAMP mode through TWAMP-Control; IMIX of 2 sizes = 2 sessions at 20 pps each.
 start_fake srv server; port=$PORT
-"$TWINHOP" bench "$TMP/prof/mix.profile" 127.0.0.1:"$port" --json --quiet --loss-timeout 0.3 \
+"$TWINHOP" bench "$TMP/prof/mix.profile" 127.0.0.1:"$port" --json --quiet --loss-timeout 1 \
 	>"$TMP/m.json" 2>"$TMP/m.err" && ok "bench open mode: exit 0" || ko "bench open mode: exit 0" "$TMP/m.err"
 [ "$(jget "$TMP/m.json" "[(s['sessions'], s['sent'], s['received'], s['negotiated_mode']) for s in d['steps']]")" = \
 	"[(2, 20, 20, 'open')]" ] && ok "IMIX: 2 sessions, 20 sent, 20 received" || ko "IMIX sessions" "$TMP/m.json"

@@ -55,6 +55,8 @@ micro_case "--micro-sessions: trailing comma" "want S:R,S:R" measure 127.0.0.1 -
 micro_case "--micro-sessions: R above 65535" "want S:R,S:R" measure 127.0.0.1 --micro-sessions 1:65536
 micro_case "--micro-sessions: a Sender ID twice" "Sender Micro-session ID 1 twice" \
 	measure 127.0.0.1 --micro-sessions 1:0,1:2
+micro_case "--micro-sessions: a pair twice" "Sender Micro-session ID 1 twice" \
+	measure 127.0.0.1 --micro-sessions 1:7,2:8,1:7
 micro_case "--micro-sessions with --sessions" "the micro-sessions are the sessions" \
 	measure 127.0.0.1 --micro-sessions 1:0 --sessions 2
 micro_case "--micro-sessions is for measure" "is for measure" \

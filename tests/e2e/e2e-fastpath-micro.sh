@@ -1,32 +1,47 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# RFC 9533 LAG micro-sessions with the fast path at BOTH ends, joined by
-# memif (the e2e-fastpath-sender topology): S's twinhop-fp is member link 1
-# (--member-link-id 1), R's is member link 7.  `twinhop measure --engine
-# fastpath --micro-sessions` asks S's twinhopd to send from S's fast path.
+# RFC 9533 LAG micro-sessions with the fast path at BOTH ends, each end a
+# LAG of two member links, joined by two memif pairs:
 #
-#  * open, authenticated, encrypted (IPv4) and open, authenticated (IPv6):
-#    micro-session 1:7 gets every reply, reported under its name SID/1:7;
-#    1:8 (another member link of R) gets none, and R's fast path counts
-#    exactly its packets in DROP_MICRO_LINK; 1:0 (R's ID not known) gets
-#    every reply.  The reflector reads the Reflector ID the sender wrote and
-#    the sender matches the Sender ID the reflector copied back, so the IDs
-#    are on the wire where lib/tw_pkt.h says (UNVERIFIED layout) both ways.
-#  * text and OpenMetrics name it SID/1:7, as the socket engine does;
-#  * a Sender ID other than S's member link (2:7) is refused before any
-#    packet, naming the member link;
+#   S: twinhop-fp --member-link-id 1,2          R: twinhop-fp --member-link-id 7,8
+#     port 0 (link 1, profile's memif) ========= port 0 (link 7)   10.95.0.1
+#     port 1 (link 2, EAL --vdev memif) ======== port 1 (link 8)
+#
+# `twinhop measure --engine fastpath --micro-sessions` asks S's twinhopd to
+# send from S's fast path, each micro-session out of the port whose member
+# link is its Sender ID; R answers on the port a request came in on, with
+# that port's member link.
+#
+#  * open, authenticated, encrypted (IPv4) and open, authenticated (IPv6),
+#    `--micro-sessions 1:7,2:8,1:8` in one Request-TW-Micro-Sessions: 1:7
+#    and 2:8 get every reply, each reported apart under its name SID/S:R;
+#    1:8 (sent on link 1, which ends at R's link 7) gets none, and R's fast
+#    path counts exactly its packets in DROP_MICRO_LINK; 1:0,2:0 (R's IDs
+#    not known) get every reply.  Each end reads the IDs the other wrote,
+#    so the IDs are on the wire where lib/tw_pkt.h says (UNVERIFIED layout)
+#    both ways, and 2:8 answered at all shows the ports: link 2 reaches
+#    only R's link 8;
+#  * text and OpenMetrics name them SID/1:7 and SID/2:8, as the socket
+#    engine does;
+#  * a Sender ID that is none of S's member links (3:7) is refused before
+#    any packet, naming them;
 #  * a foreign reflector in R (a kernel socket behind R's exception path)
 #    answers 30 requests of a micro-session 1:7 (admin sender-add), a third
 #    each with the right IDs, a wrong Reflector ID (9) and an unknown Sender
 #    ID (5): S's fast path takes 10 replies and counts exactly 10 in
 #    DROP_MICRO_REFLECTOR_ID and 10 in DROP_MICRO_SENDER_ID;
-#  * afterwards S's session table is empty (SESS_ADDED == SESS_DELETED:
-#    the LAG's group slot went with its last micro-session).
+#  * show-status lists both member links; afterwards S's session table is
+#    empty (SESS_ADDED == SESS_DELETED: the LAG's group slot went with its
+#    last micro-session).
 NAME=e2e-fastpath-micro
 . "$(dirname "$0")/lib.sh"
 setup_common
 COUNT=${COUNT:-50}
-FP_S_EXTRA="--member-link-id 1" FP_R_EXTRA="--member-link-id 7" memif_pair 95 m
+# the second member link of each end: an EAL --vdev memif pair of its own
+M2="socket=$TMP/memif2.sock,socket-abstract=no,rsize=11"
+FP_S_EXTRA="--member-link-id 1,2" FP_R_EXTRA="--member-link-id 7,8" \
+	FP_S_EAL="--vdev net_memif1,role=client,id=0,$M2" \
+	FP_R_EAL="--vdev net_memif1,role=server,id=0,$M2" memif_pair 95 m
 
 thd_conf "$TMP/thd-r.conf" "$SHMR" "$TMP/thd-r.sock" 10.95.0.1 fd00:95::1
 ip netns exec "$NSR" "$THD" -f "$TMP/thd-r.conf" >"$TMP/thd-r.log" 2>&1 &
@@ -40,10 +55,23 @@ for s in r s; do
 done
 expect "ping 10.95.0.1 from S (both exception paths, ARP over memif)" \
 	sh -c "ip netns exec $NSS ping -c 2 -i 0.2 -W 2 -q 10.95.0.1 >/dev/null"
+for side in s:1,2 r:7,8; do
+	"$TWINHOP" admin --admin "$TMP/thd-${side%%:*}.sock" '{"cmd":"show-status"}' >"$TMP/st-${side%%:*}.json" 2>&1
+	expect "show-status ${side%%:*}: member links ${side#*:} (one per port, HELLO_REPLY)" \
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d.get("result", d); sys.exit(0 if r["fp"]["member_links"] == [int(x) for x in sys.argv[2].split(",")] else 1)' \
+		"$TMP/st-${side%%:*}.json" "${side#*:}"
+done
 
 fpc() { # SIDE COUNTER: that fast path's total
 	"$TWINHOP" counters --fp --json --admin "$TMP/thd-$1.sock" 2>/dev/null |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["total"].get(sys.argv[1], 0))' "$2"
+}
+
+drops() { # evidence for a failure: both fast paths' non-zero drop counters
+	for x in s r; do
+		echo "       $x: $("$TWINHOP" counters --fp --json --admin "$TMP/thd-$x.sock" 2>/dev/null |
+			python3 -c 'import json,sys; t=json.load(sys.stdin)["total"]; print({k: v for k, v in t.items() if k.startswith("DROP") and v})')"
+	done
 }
 
 # measure TAG MODE ADDR MICRO: JSON Lines to $TMP/TAG.json, exit code in RC
@@ -54,18 +82,16 @@ measure() {
 	RC=$?
 }
 
-# one micro-session: name SID/MICRO, sent COUNT, received WANT
-ONE_PY='
+# The documents (JSON Lines, session order): name S:R, sent, received
+# must be exactly argv[2:] triples "S:R/sent/received".
+MICRO_PY='
 import json, sys
-t = open(sys.argv[1]).read()
-try:
-    docs = [json.loads(t)]  # one session: one document
-except ValueError:
-    docs = [json.loads(l) for l in t.splitlines() if l.strip()]
+docs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 got = [(d["start"]["session"]["name"], d["end"]["summary"]["sent"], d["end"]["summary"]["received"]) for d in docs]
-sid, _, name = got[0][0].partition("/") if got else ("", "", "")
-ok = (len(got) == 1 and len(sid) == 32 and name == sys.argv[2]
-      and (got[0][1], got[0][2]) == (int(sys.argv[3]), int(sys.argv[4])))
+sids = {g[0].split("/")[0] for g in got}
+want = [tuple(w.split("/")) for w in sys.argv[2:]]
+ok = (len(sids) == 1 and len(next(iter(sids))) == 32
+      and [(g[0].split("/")[1], str(g[1]), str(g[2])) for g in got] == want)
 if not ok:
     print(got)
 sys.exit(0 if ok else 1)
@@ -75,47 +101,52 @@ for spec in open:10.95.0.1 auth:10.95.0.1 enc:10.95.0.1 open:fd00:95::1 auth:fd0
 	m=${spec%%:*}
 	A=${spec#*:}
 	case $A in *:*) t=$m-v6 ;; *) t=$m-v4 ;; esac
-	measure "$t-17" "$m" "$A" 1:7
-	[ $RC = 0 ] && ok "$t 1:7: exit 0" || nokf "$t 1:7: exit 0 (got $RC)" "$TMP/$t-17.err"
-	expect "$t 1:7: named SID/1:7, $COUNT sent, $COUNT received" \
-		python3 -c "$ONE_PY" "$TMP/$t-17.json" 1:7 "$COUNT" "$COUNT"
-	expect "$t 1:7: started as a micro-session on the fastpath engine" \
-		grep -q "1 micro-session of one session started (RFC 9533, engine fastpath)" "$TMP/$t-17.err"
 	before=$(fpc r DROP_MICRO_LINK)
-	measure "$t-18" "$m" "$A" 1:8
+	measure "$t" "$m" "$A" 1:7,2:8,1:8
 	after=$(fpc r DROP_MICRO_LINK)
-	expect "$t 1:8: named SID/1:8, $COUNT sent, none received" \
-		python3 -c "$ONE_PY" "$TMP/$t-18.json" 1:8 "$COUNT" 0
-	expect "$t 1:8: R's fast path dropped exactly its $COUNT packets (DROP_MICRO_LINK $before -> $after)" \
+	[ $RC = 0 ] && ok "$t: exit 0" || nokf "$t: exit 0 (got $RC)" "$TMP/$t.err"
+	if python3 -c "$MICRO_PY" "$TMP/$t.json" "1:7/$COUNT/$COUNT" "2:8/$COUNT/$COUNT" "1:8/$COUNT/0"; then
+		ok "$t: one SID; 1:7 and 2:8 every reply, 1:8 none ($COUNT sent each)"
+	else
+		nok "$t: one SID; 1:7 and 2:8 every reply, 1:8 none ($COUNT sent each)"
+		drops
+	fi
+	expect "$t: R's fast path dropped exactly 1:8's $COUNT packets (DROP_MICRO_LINK $before -> $after)" \
 		[ $((after - before)) = "$COUNT" ]
+	expect "$t: three micro-sessions of one session on the fastpath engine" \
+		grep -q "3 micro-sessions of one session started (RFC 9533, engine fastpath)" "$TMP/$t.err"
 done
-measure open-v4-10 open 10.95.0.1 1:0
-expect "open-v4 1:0 (R's ID not known): every reply" \
-	python3 -c "$ONE_PY" "$TMP/open-v4-10.json" 1:0 "$COUNT" "$COUNT"
+measure open-v4-x0 open 10.95.0.1 1:0,2:0
+if python3 -c "$MICRO_PY" "$TMP/open-v4-x0.json" "1:0/$COUNT/$COUNT" "2:0/$COUNT/$COUNT"; then
+	ok "open-v4 1:0,2:0 (R's IDs not known): every reply on both links"
+else
+	nok "open-v4 1:0,2:0 (R's IDs not known): every reply on both links"
+	drops
+fi
 expect "S's fast path: no micro-session reply discarded in the runs above" \
 	[ "$(fpc s DROP_MICRO_SENDER_ID) $(fpc s DROP_MICRO_REFLECTOR_ID)" = "0 0" ]
 
 # Text and OpenMetrics name the micro-session as the socket engine does.
 ip netns exec "$NSS" "$TWINHOP" measure 10.95.0.1 --engine fastpath --admin "$TMP/thd-s.sock" \
-	--mode open --count 10 --rate 500 --loss-timeout 1 --micro-sessions 1:7 \
+	--mode open --count 10 --rate 500 --loss-timeout 1 --micro-sessions 1:7,2:8 \
 	--openmetrics "$TMP/om.txt" >"$TMP/text.out" 2>"$TMP/text.err"
-expect "text: the report names the micro-session SID/1:7" \
-	grep -Eq '[0-9a-f]{32}/1:7' "$TMP/text.out"
-expect "OpenMetrics: sent 10 and received 10 for session .../1:7" python3 - "$TMP/om.txt" <<'PY'
+expect "text: a report for s1 and one for s2, each naming its micro-session" \
+	sh -c "grep -Eq '^s1: .*[0-9a-f]{32}/1:7' '$TMP/text.out' && grep -Eq '^s2: .*[0-9a-f]{32}/2:8' '$TMP/text.out'"
+expect "OpenMetrics: sent 10 and received 10 for session .../1:7 and .../2:8" python3 - "$TMP/om.txt" <<'PY'
 import re, sys
 t = open(sys.argv[1]).read()
 v = {(m.group(1), m.group(2)): int(m.group(3)) for m in re.finditer(
     r'^twinhop_packets_(sent|received)_total\{[^}]*session="[0-9a-f]{32}/(\d+:\d+)"[^}]*\} (\d+)$', t, re.M)}
-ok = v == {("sent", "1:7"): 10, ("received", "1:7"): 10} and t.rstrip().endswith("# EOF")
+ok = v == {("sent", "1:7"): 10, ("received", "1:7"): 10, ("sent", "2:8"): 10, ("received", "2:8"): 10} and t.rstrip().endswith("# EOF")
 if not ok:
     print(v)
 sys.exit(0 if ok else 1)
 PY
 
-# A Sender ID that is not S's member link: refused, saying which it must be.
-measure bad-sid open 10.95.0.1 2:7
-expect "2:7: refused (exit $RC), naming the member link 1" \
-	sh -c "[ $RC != 0 ] && grep -q \"micro-session 2:7: the Sender Micro-session ID must be the member link the packets leave on, the local fast path's 1\" '$TMP/bad-sid.err'"
+# A Sender ID that is none of S's member links: refused, naming them.
+measure bad-sid open 10.95.0.1 3:7
+expect "3:7: refused (exit $RC), naming the member links 1,2" \
+	sh -c "[ $RC != 0 ] && grep -q \"micro-session 3:7: the Sender Micro-session ID must be the member link the packets leave on, one of the local fast path's 1,2\" '$TMP/bad-sid.err'"
 
 # --- a foreign reflector that writes wrong IDs --------------------------------
 # A UDP socket in R, behind R's exception path (no fast-path session owns

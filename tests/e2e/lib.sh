@@ -219,7 +219,8 @@ thd_conf() {
 # SHMS_) with .2 on twh-s0; logs $TMP/fp-r.log and fp-s.log.  TAG makes the
 # regions and EAL file prefixes of this run unique.  Sets NSR NSS SHMR SHMS_
 # SOCK EAL and writes the key file $TMP/pfs.  FP_R_EXTRA / FP_S_EXTRA: more
-# twinhop-fp options for R / S (e.g. --member-link-id N), none by default.
+# twinhop-fp options for R / S (e.g. --member-link-id N), FP_R_EAL /
+# FP_S_EAL more EAL options (e.g. a second --vdev), none by default.
 memif_pair() {
 	local n=$1 tag=$2
 	mkns NSR r
@@ -231,13 +232,13 @@ memif_pair() {
 	SOCK=$TMP/memif.sock
 	write_pfs "$TMP/pfs"
 	EAL="--no-huge -m 256 --no-pci --log-level=user1,notice"
-	ip netns exec "$NSR" "$FP" -l 0 $EAL --file-prefix "twh-${tag}r$$" -- \
+	ip netns exec "$NSR" "$FP" -l 0 $EAL ${FP_R_EAL:-} --file-prefix "twh-${tag}r$$" -- \
 		--profile "$PROFILES/net_memif.conf" --pvar role=server --pvar id=0 --pvar socket="$SOCK" \
 		--shm "$SHMR" --addr 10.$n.0.1/24 --addr fd00:$n::1/64 --tap twh-r0 --counters \
 		${FP_R_EXTRA:-} >"$TMP/fp-r.log" 2>&1 &
 	PIDS+=($!)
 	wait_for "$TMP/fp-r.log" READY
-	ip netns exec "$NSS" "$FP" -l 1 $EAL --file-prefix "twh-${tag}s$$" -- \
+	ip netns exec "$NSS" "$FP" -l 1 $EAL ${FP_S_EAL:-} --file-prefix "twh-${tag}s$$" -- \
 		--profile "$PROFILES/net_memif.conf" --pvar role=client --pvar id=0 --pvar socket="$SOCK" \
 		--shm "$SHMS_" --addr 10.$n.0.2/24 --addr fd00:$n::2/64 --tap twh-s0 --counters \
 		${FP_S_EXTRA:-} >"$TMP/fp-s.log" 2>&1 &

@@ -26,7 +26,8 @@
  *  - RFC 9533 micro-session IDs (UNVERIFIED layout, tw_pkt_micro_tab):
  *    get/put read and write exactly the 4 octets at the table's offset, only
  *    when the packet holds them; with the smallest padding both packets do;
- *    the reflector and sender verdicts follow the rules of tw_pkt.h.
+ *    the reflector and sender verdicts follow the rules of tw_pkt.h (the
+ *    sender's by the ID pair, tw_pkt_micro_pairs_ok agreeing).
  */
 #include "fuzz_common.h"
 
@@ -321,16 +322,33 @@ static void fuzz_micro(enum tw_pkt_layout l, const uint8_t *pkt, size_t len, uin
 	}
 	uint16_t gs = (uint16_t)(n >> 3), gr = n;
 	enum tw_pkt_micro_verdict v = tw_pkt_micro_match(sids, rids, k, gs, gr, &idx);
-	unsigned first = k;
-	for (unsigned i = 0; i < k && first == k; i++)
-		if (sids[i] == gs)
+	/* the pair decides: the first micro-session with this Sender ID whose
+	 * Reflector ID is the reply's or 0, else WRONG_REF naming the first
+	 * with this Sender ID (1:7 and 1:8 are two micro-sessions) */
+	unsigned first = k, okv = k;
+	for (unsigned i = 0; i < k; i++) {
+		if (sids[i] != gs)
+			continue;
+		if (first == k)
 			first = i;
+		if (okv == k && (rids[i] == 0 || rids[i] == gr))
+			okv = i;
+	}
 	if (first == k) {
 		FUZZ_ASSERT(v == TW_PKT_MICRO_UNKNOWN);
+	} else if (okv < k) {
+		FUZZ_ASSERT(v == TW_PKT_MICRO_OK && idx == okv);
 	} else {
-		FUZZ_ASSERT(idx == first);
-		FUZZ_ASSERT(v == (rids[first] == 0 || rids[first] == gr ? TW_PKT_MICRO_OK
-		                                                        : TW_PKT_MICRO_WRONG_REF));
+		FUZZ_ASSERT(v == TW_PKT_MICRO_WRONG_REF && idx == first);
+	}
+	/* tw_pkt_micro_pairs_ok: the last pair against the others */
+	if (k >= 1) {
+		bool clash = false;
+		for (unsigned i = 0; i + 1 < k; i++)
+			clash |= sids[i] == sids[k - 1] &&
+			         (rids[i] == rids[k - 1] || !rids[i] || !rids[k - 1]);
+		FUZZ_ASSERT(tw_pkt_micro_pairs_ok(sids, rids, k - 1, sids[k - 1], rids[k - 1]) ==
+		            !clash);
 	}
 	FUZZ_ASSERT(tw_pkt_micro_refl_accept(gr, gs) == (gr == 0 || gr == gs));
 }

@@ -307,7 +307,7 @@ static void test_sender_t4_from_device(void)
 	CU_ASSERT_EQUAL_FATAL(fp_sender_start(s, now), 0);
 	struct rte_mbuf *sp[FP_BURST];
 	struct fp_sender *who[FP_BURST];
-	unsigned n = fp_sender_tx(lc, now + fp.tsc_hz / 100, sp, who, FP_BURST);
+	unsigned n = fp_sender_tx(lc, now + fp.tsc_hz / 100, sp, who, FP_BURST, 0);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	size_t len;
 	const uint8_t *spl = payload(sp[0], &len);
@@ -373,7 +373,7 @@ static void test_sender_tx_refused_keeps_seqs(void)
 	size_t len;
 	struct tw_pkt_sender pk;
 	/* 5.5 ms in: six packets due, the port takes the first two. */
-	unsigned n = fp_sender_tx(lc, now + 5 * ms + ms / 2, sp, who, FP_BURST);
+	unsigned n = fp_sender_tx(lc, now + 5 * ms + ms / 2, sp, who, FP_BURST, 0);
 	CU_ASSERT_EQUAL_FATAL(n, 6);
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *pl = payload(sp[i], &len);
@@ -385,7 +385,7 @@ static void test_sender_tx_refused_keeps_seqs(void)
 	CU_ASSERT_EQUAL(s->sent, 2);
 	CU_ASSERT_EQUAL(s->tx_drops, 4);
 	/* Later, the rest of the count: Sequence Numbers 2..9, no gap. */
-	n = fp_sender_tx(lc, now + 30 * ms, sp, who, FP_BURST);
+	n = fp_sender_tx(lc, now + 30 * ms, sp, who, FP_BURST, 0);
 	CU_ASSERT_EQUAL_FATAL(n, 8);
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *pl = payload(sp[i], &len);

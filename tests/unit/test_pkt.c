@@ -477,6 +477,26 @@ static void test_micro(void)
 	CU_ASSERT_EQUAL(idx, 1);
 	CU_ASSERT_EQUAL(tw_pkt_micro_match(sids, rids, 2, 5, 7, &idx), TW_PKT_MICRO_UNKNOWN);
 	CU_ASSERT_EQUAL(tw_pkt_micro_match(sids, rids, 0, 3, 7, &idx), TW_PKT_MICRO_UNKNOWN);
+	/* One member link testing two of the reflector's: 1:7, 2:8, 1:8 (the
+	 * pair decides, whatever the order) */
+	static const uint16_t s3[] = {1, 2, 1}, r3[] = {7, 8, 8};
+	CU_ASSERT_EQUAL(tw_pkt_micro_match(s3, r3, 3, 1, 7, &idx), TW_PKT_MICRO_OK);
+	CU_ASSERT_EQUAL(idx, 0);
+	CU_ASSERT_EQUAL(tw_pkt_micro_match(s3, r3, 3, 1, 8, &idx), TW_PKT_MICRO_OK);
+	CU_ASSERT_EQUAL(idx, 2);
+	CU_ASSERT_EQUAL(tw_pkt_micro_match(s3, r3, 3, 2, 8, &idx), TW_PKT_MICRO_OK);
+	CU_ASSERT_EQUAL(idx, 1);
+	CU_ASSERT_EQUAL(tw_pkt_micro_match(s3, r3, 3, 1, 9, &idx), TW_PKT_MICRO_WRONG_REF);
+	CU_ASSERT_EQUAL(idx, 0);
+	CU_ASSERT_EQUAL(tw_pkt_micro_match(s3, r3, 3, 2, 7, &idx), TW_PKT_MICRO_WRONG_REF);
+	CU_ASSERT_EQUAL(idx, 1);
+	/* pairs: unique, and S with R = 0 alone */
+	CU_ASSERT_TRUE(tw_pkt_micro_pairs_ok(s3, r3, 2, 1, 8));
+	CU_ASSERT_FALSE(tw_pkt_micro_pairs_ok(s3, r3, 3, 1, 8));
+	CU_ASSERT_FALSE(tw_pkt_micro_pairs_ok(s3, r3, 3, 1, 0));
+	CU_ASSERT_FALSE(tw_pkt_micro_pairs_ok(sids, rids, 2, 3, 5));
+	CU_ASSERT_TRUE(tw_pkt_micro_pairs_ok(sids, rids, 2, 5, 0));
+	CU_ASSERT_TRUE(tw_pkt_micro_pairs_ok(s3, r3, 0, 1, 0));
 }
 
 /* RFC 7750 §3: the Sender DSCP and ECN octet follows Sender TTL; bytes
