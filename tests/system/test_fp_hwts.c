@@ -281,25 +281,33 @@ static void test_error_estimate_adds_fit(void)
 	fp.port.ts_mode = FP_TS_HW_DYNFIELD;
 }
 
+/* An open TWAMP Light sender from LOCAL4:port to PEER4's Light port, one
+ * packet a millisecond, count packets, 2 s loss timeout. */
+static void light_sender_req(struct tw_ipc_sender_add *q, uint32_t session, uint16_t port,
+			     uint64_t count)
+{
+	memset(q, 0, sizeof(*q));
+	q->session = session;
+	q->proto = TW_IPC_PROTO_LIGHT;
+	q->sec = TW_IPC_SEC_OPEN;
+	q->flow.local.family = 4;
+	memcpy(q->flow.local.addr, LOCAL4, 4);
+	q->flow.peer.family = 4;
+	memcpy(q->flow.peer.addr, PEER4, 4);
+	q->flow.local_port = port;
+	q->flow.peer_port = LIGHT_PORT;
+	memcpy(q->next_hop_mac, PEER_MAC, 6);
+	q->sched = TW_IPC_SCHED_PERIODIC;
+	q->interval_ns = 1000000;
+	q->count = count;
+	q->loss_timeout_ns = 2000000000ull;
+}
+
 static void test_sender_t4_from_device(void)
 {
 	CU_ASSERT_EQUAL_FATAL(fp_sender_pool_init(2), 0);
 	struct tw_ipc_sender_add q;
-	memset(&q, 0, sizeof(q));
-	q.session = 0x53000001;
-	q.proto = TW_IPC_PROTO_LIGHT;
-	q.sec = TW_IPC_SEC_OPEN;
-	q.flow.local.family = 4;
-	memcpy(q.flow.local.addr, LOCAL4, 4);
-	q.flow.peer.family = 4;
-	memcpy(q.flow.peer.addr, PEER4, 4);
-	q.flow.local_port = SENDER_PORT;
-	q.flow.peer_port = LIGHT_PORT;
-	memcpy(q.next_hop_mac, PEER_MAC, 6);
-	q.sched = TW_IPC_SCHED_PERIODIC;
-	q.interval_ns = 1000000;
-	q.count = 1;
-	q.loss_timeout_ns = 2000000000ull;
+	light_sender_req(&q, 0x53000001, SENDER_PORT, 1);
 	enum tw_err e;
 	struct fp_sender *s = fp_sender_add(&q, 4, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
@@ -348,21 +356,7 @@ static void test_sender_t4_from_device(void)
 static void test_sender_tx_refused_keeps_seqs(void)
 {
 	struct tw_ipc_sender_add q;
-	memset(&q, 0, sizeof(q));
-	q.session = 0x53000002;
-	q.proto = TW_IPC_PROTO_LIGHT;
-	q.sec = TW_IPC_SEC_OPEN;
-	q.flow.local.family = 4;
-	memcpy(q.flow.local.addr, LOCAL4, 4);
-	q.flow.peer.family = 4;
-	memcpy(q.flow.peer.addr, PEER4, 4);
-	q.flow.local_port = SENDER_PORT + 1;
-	q.flow.peer_port = LIGHT_PORT;
-	memcpy(q.next_hop_mac, PEER_MAC, 6);
-	q.sched = TW_IPC_SCHED_PERIODIC;
-	q.interval_ns = 1000000;
-	q.count = 10;
-	q.loss_timeout_ns = 2000000000ull;
+	light_sender_req(&q, 0x53000002, SENDER_PORT + 1, 10);
 	enum tw_err e;
 	struct fp_sender *s = fp_sender_add(&q, 16, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
