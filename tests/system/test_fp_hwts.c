@@ -39,6 +39,7 @@
 #include "../../app/fp_sender.h"
 #include "../../app/fp_sess.h"
 #include "../unit/tw_unit.h"
+#include "twt_eal.h"
 #include "tw_crypto.h"
 #include "tw_pkt.h"
 #include "tw_stamp_tlv.h"
@@ -560,5 +561,7 @@ int main(void)
 	};
 	if (tw_unit_suite("fp_hwts", cases) != 0)
 		return 1;
-	return tw_unit_run("fp_hwts");
+	int rc = tw_unit_run("fp_hwts");
+	twt_eal_cleanup();
+	return rc;
 }

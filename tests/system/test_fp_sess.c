@@ -28,6 +28,7 @@
 #include "../../app/fp.h"
 #include "../../app/fp_sess.h"
 #include "../unit/tw_unit.h"
+#include "twt_eal.h"
 
 /* What app/main.c defines for twinhop-fp. */
 struct fp_ctx fp;
@@ -267,6 +268,6 @@ int main(void)
 	if (tw_unit_suite("fp_sess", cases) != 0)
 		return 1;
 	int rc = tw_unit_run("fp_sess");
-	rte_eal_cleanup();
+	twt_eal_cleanup();
 	return rc;
 }
