@@ -483,8 +483,16 @@ uint32_t tw_stats_reply(struct tw_stats *st, const struct tw_stats_reply *rp,
 
 	/* reflector seq window; the reflector counts from refl_seq_first */
 	int64_t ref = st->any_refl ? st->refl_high : (int64_t)st->cfg.refl_seq_first - 1;
-	int64_t r = seq_ext(ref, rp->refl_seq);
+	int64_t r = seq_ext(ref - st->refl_off, rp->refl_seq) + st->refl_off;
 	bool r_new = true, bwd_late = false;
+	/* The reflector started counting again (tw_stats.h "Reflector
+	 * restart"): the newest test packet yet, not answered before, and a
+	 * reflector seq well below the highest.  Continue its numbering. */
+	if (st->any_refl && st->arrivals && s > st->fwd_max_s && !bit_get(st->rx_bits, s) &&
+	    r <= st->refl_high - TW_STATS_REFL_RESTART_GAP) {
+		st->refl_off += st->refl_high + 1 - r;
+		r = st->refl_high + 1;
+	}
 	if (!st->any_refl || r > st->refl_high) {
 		int64_t k = st->any_refl ? st->refl_high + 1 : r - WMASK;
 		if (k < r - WMASK)

@@ -27,6 +27,15 @@
  *  - a reflector seq older than the window cannot be checked for
  *    duplication and is taken as new (`refl_too_old`).
  *
+ * Reflector restart.  A Session-Reflector numbers its replies from 0 per
+ * session (RFC 5357 §4.2.1); one that restarts (a restarted fast path that
+ * twinhopd programs again, a peer's daemon restarted) numbers from 0 again.
+ * A reply to the newest test packet so far whose reflector seq lies
+ * TW_STATS_REFL_RESTART_GAP or more below the highest seen is taken as
+ * such a restart: later reflector seqs continue the numbering (so the
+ * replies count as received, not as backward duplicates, and neither the
+ * reordering nor the forward/backward loss split sees a jump back).
+ *
  * Memory.  struct tw_stats has a fixed size (check sizeof: about 1.4 MiB with
  * the defaults) and holds two accumulators: session totals and the current
  * interval; every sample goes into both.  No function allocates.
@@ -43,6 +52,9 @@
 #ifndef TW_STATS_SEQ_WINDOW
 #define TW_STATS_SEQ_WINDOW 131072 /* power of two; >= rate x loss timeout (100 kpps x 1 s) */
 #endif
+/* How far back (reflector seqs) a reply to the newest test packet must
+ * point to be a reflector restart rather than reordering both ways. */
+#define TW_STATS_REFL_RESTART_GAP 16
 #ifndef TW_STATS_HIST_SIG_BITS
 #define TW_STATS_HIST_SIG_BITS 6 /* bucket width <= 1/64 of value */
 #endif
@@ -194,6 +206,7 @@ struct tw_stats {
 	/* reflector seq window */
 	bool any_refl;
 	int64_t refl_high;
+	int64_t refl_off; /* added to the reflector's seqs since its restarts */
 	uint64_t refl_bits[TW_STATS_SEQ_WINDOW / 64];
 	/* reordering */
 	int64_t fwd_max_s; /* highest sender seq among evaluated replies */

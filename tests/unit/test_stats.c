@@ -217,6 +217,36 @@ static void test_duplicates(void)
 	CU_ASSERT_EQUAL(g_sum.reord_bwd_ppm, 0);
 }
 
+/* A Session-Reflector that restarts numbers its replies from 0 again
+ * (RFC 5357 §4.2.1; e2e-restart: a fast path restarted and programmed
+ * again).  Its replies are new replies: received, not backward duplicates,
+ * no reordering, no loss split error; a real duplicate after the restart
+ * is still one. */
+static void test_reflector_restart(void)
+{
+	setup(NULL);
+	send_range(0, 60);
+	for (uint32_t i = 0; i < 30; i++)
+		reply(i, i, 100, 10, 100);
+	/* packets 30..39 lost while it restarts; 40..59 answered from 0 */
+	for (uint32_t i = 40; i < 60; i++)
+		CU_ASSERT_EQUAL(reply(i, i - 40, 100, 10, 100) & (TW_STATS_F_DUP_BWD | TW_STATS_F_DUP_FWD |
+		                                                  TW_STATS_F_REORDER_BWD |
+		                                                  TW_STATS_F_REORDER_FWD),
+		                0);
+	/* reply 59 (reflector seq 19) duplicated on the way back */
+	CU_ASSERT_EQUAL(reply(59, 19, 100, 10, 100), TW_STATS_F_DUP_BWD);
+	tw_stats_flush(&g_st);
+	total_summary();
+	CU_ASSERT_EQUAL(g_sum.received, 50);
+	CU_ASSERT_EQUAL(g_sum.lost, 10);
+	CU_ASSERT_EQUAL(g_sum.lost_fwd, 10); /* the reflector's count continued: 30 + 20 */
+	CU_ASSERT_EQUAL(g_sum.dup_bwd, 1);
+	CU_ASSERT_EQUAL(g_sum.dup_fwd, 0);
+	CU_ASSERT_EQUAL(g_sum.reord_fwd + g_sum.reord_bwd, 0);
+	CU_ASSERT_EQUAL(g_sum.rtt.n, 50);
+}
+
 static void test_reorder_backward(void)
 {
 	setup(NULL);
@@ -772,6 +802,7 @@ int main(void)
 	    {"forward loss only", test_loss_forward},
 	    {"backward loss only", test_loss_backward},
 	    {"duplicates both directions", test_duplicates},
+	    {"reflector restart: numbering continues", test_reflector_restart},
 	    {"reordering backward", test_reorder_backward},
 	    {"reordering forward", test_reorder_forward},
 	    {"reordering both directions", test_reorder_both},
