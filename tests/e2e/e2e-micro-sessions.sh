@@ -41,9 +41,19 @@ FP_EXTRA="--member-link-id 7"
 topo_afpacket 96
 ADM=(--admin "$TMP/thd.sock")
 
-"$TWINHOP" admin "${ADM[@]}" '{"cmd":"show-status"}' >"$TMP/st.json" 2>&1
-expect "show-status: the fast path's member link 7 (HELLO_REPLY)" \
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d.get("result", d); sys.exit(0 if r["fp"]["member_link"] == 7 else 1)' "$TMP/st.json"
+# "attached" can be seen before twinhopd has read the HELLO_REPLY that
+# names the member links: ask until it has (at most 10 s).
+link7() {
+	local i
+	for i in $(seq 50); do
+		"$TWINHOP" admin "${ADM[@]}" '{"cmd":"show-status"}' >"$TMP/st.json" 2>&1
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d.get("result", d); sys.exit(0 if r["fp"]["member_link"] == 7 else 1)' "$TMP/st.json" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	cat "$TMP/st.json" | head -c 600
+	return 1
+}
+expect "show-status: the fast path's member link 7 (HELLO_REPLY)" link7
 
 fpc() { # counter: the fast path's total
 	"$TWINHOP" counters --fp --json "${ADM[@]}" 2>/dev/null |
