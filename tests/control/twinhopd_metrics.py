@@ -320,8 +320,11 @@ def main():
     extra.close()
     idle[0].sendall(b"GET /metr")  # slowloris
     t0 = time.time()
-    gone = recv_all(idle[0], 9) == b""
-    check(gone and time.time() - t0 < 8.5, "incomplete request closed after the timeout")
+    # closed 5 s after it connected (CTL_METRICS_TIMEOUT_MS); the bound is
+    # loose because a sanitizer build beside other tests runs its loop late,
+    # and recv_all returns b"" at its own timeout too: 20 s means never
+    gone = recv_all(idle[0], 20) == b""
+    check(gone and time.time() - t0 < 19, "incomplete request closed after the timeout")
     for s in idle:
         s.close()
     time.sleep(0.2)
