@@ -62,7 +62,9 @@ struct fp_sender {
 	uint8_t ecn; /* ECN codepoint sent (RFC 3168 §5) */
 	uint16_t ssid;
 	uint32_t pl_len;	 /* sender UDP payload octets: base + padding */
-	uint64_t interval_tsc;	 /* periodic interval, or Poisson mean */
+	uint64_t interval_tsc;   /* periodic interval, or Poisson mean (whole ticks) */
+	double interval_ticks;   /* the same, exact: the schedule adds its fraction */
+	uint32_t next_frac;      /* fraction of a tick of next_tsc, in 2^-32 */
 	uint64_t count, duration_tsc, loss_tsc;
 	uint64_t start_tsc, next_tsc, end_tsc, drain_until;
 	uint32_t next_seq;
