@@ -10,6 +10,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "fp_mem.h"
 #include "fp_peers.h"
 #include "fp_reflector.h"
 #include "fp_sender.h"
@@ -29,7 +30,8 @@ int fp_ctl_init(const char *shm_name, unsigned n_lcores, bool set_gid, uint32_t 
 {
 	fp.ctl = &ctl;
 	for (unsigned i = 0; i < n_lcores; i++) {
-		ctl.batch[i] = rte_zmalloc("fp_ctl_batch", sizeof(struct fp_ctl_batch), 64);
+		ctl.batch[i] =
+		    fp_zalloc("fp_ctl_batch", sizeof(struct fp_ctl_batch), 64, SOCKET_ID_ANY);
 		if (!ctl.batch[i])
 			return -ENOMEM;
 	}

@@ -8,6 +8,7 @@
 #include <rte_malloc.h>
 
 #include "fp_cksum.h"
+#include "fp_mem.h"
 #include "fp_peers.h"
 #include "tw_stamp_tlv.h"
 #include "tw_time.h"
@@ -281,8 +282,8 @@ struct fp_crypto_batch {
 
 int fp_crypto_lcore_init(struct fp_lcore *lc)
 {
-	lc->cb = rte_zmalloc_socket("fp_crypto_batch", sizeof(*lc->cb), RTE_CACHE_LINE_SIZE,
-				    (int)rte_lcore_to_socket_id(lc->lcore_id));
+	lc->cb = fp_zalloc("fp_crypto_batch", sizeof(*lc->cb), RTE_CACHE_LINE_SIZE,
+	                   (int)rte_lcore_to_socket_id(lc->lcore_id));
 	return lc->cb ? 0 : -ENOMEM;
 }
 
@@ -916,11 +917,10 @@ int fp_light_lcore_init(struct fp_lcore *lc, unsigned lcore_id, uint32_t max_pee
 {
 	/* Allocated once here; the lcore loop only reuses entries. */
 	int sock = (int)rte_lcore_to_socket_id(lcore_id);
-	lc->peers = rte_zmalloc_socket("fp_peers", sizeof(struct fp_peers), 64, sock);
-	struct fp_peer *e = rte_zmalloc_socket("fp_peer", sizeof(*e) * (max_peers ? max_peers : 1),
-					       64, sock);
-	uint32_t *b = rte_zmalloc_socket("fp_peer_b", sizeof(*b) * fp_peers_nbuckets(max_peers),
-					 64, sock);
+	lc->peers = fp_zalloc("fp_peers", sizeof(struct fp_peers), 64, sock);
+	struct fp_peer *e =
+	    fp_zalloc("fp_peer", sizeof(*e) * (max_peers ? max_peers : 1), 64, sock);
+	uint32_t *b = fp_zalloc("fp_peer_b", sizeof(*b) * fp_peers_nbuckets(max_peers), 64, sock);
 	if (!lc->peers || !e || !b)
 		return -ENOMEM;
 	fp_peers_init(lc->peers, e, b, max_peers, rte_rdtsc() ^ ((uint64_t)lcore_id << 32));
@@ -1008,13 +1008,15 @@ int fp_light_add(const struct tw_ipc_light_listen *req, enum tw_err *err)
 		}
 		/* Control-path allocation, at set-up only. */
 		if (l->stamp) {
-			l->sa = rte_zmalloc("fp_light_sa", sizeof(*l->sa) * fp.nb_lcores, 0);
+			l->sa = fp_zalloc("fp_light_sa", sizeof(*l->sa) * fp.nb_lcores, 0,
+			                  SOCKET_ID_ANY);
 			for (unsigned i = 0; l->sa && i < fp.nb_lcores; i++)
 				if ((*err = tw_stamp_auth_init(&l->sa[i], req->keys.hmac,
 							       req->keys.hmac_len)) != TW_OK)
 					return -1;
 		} else {
-			l->tc = rte_zmalloc("fp_light_tc", sizeof(*l->tc) * fp.nb_lcores, 0);
+			l->tc = fp_zalloc("fp_light_tc", sizeof(*l->tc) * fp.nb_lcores, 0,
+			                  SOCKET_ID_ANY);
 			for (unsigned i = 0; l->tc && i < fp.nb_lcores; i++)
 				if ((*err = tw_test_crypto_init(&l->tc[i], req->keys.aes,
 								req->keys.hmac)) != TW_OK)

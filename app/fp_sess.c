@@ -11,6 +11,7 @@
 #include <rte_random.h>
 
 #include "fp_counters.h"
+#include "fp_mem.h"
 
 size_t fp_sess_bytes_per_slot;
 
@@ -28,8 +29,8 @@ int fp_sess_table_init(struct fp_sess_table *t, uint32_t cap, int socket)
 	if (cap == 0 || cap > (1u << 30))
 		return -EINVAL;
 	uint32_t nb = fp_sess_nbuckets(cap);
-	t->bk = rte_zmalloc_socket("fp_sess_index", sizeof(struct fp_sess_bucket) * nb,
-				   RTE_CACHE_LINE_SIZE, socket);
+	t->bk = fp_zalloc("fp_sess_index", sizeof(struct fp_sess_bucket) * nb, RTE_CACHE_LINE_SIZE,
+	                  socket);
 	t->bmask = nb - 1;
 	t->seed = (uint32_t)rte_rand();
 	t->moves = 0;
@@ -37,13 +38,13 @@ int fp_sess_table_init(struct fp_sess_table *t, uint32_t cap, int socket)
 	t->n = 0;
 	/* both lines of an entry in one 128-octet block (the adjacent-line
 	 * prefetchers pair them) */
-	t->s = rte_zmalloc_socket("fp_sessions", sizeof(struct fp_session) * cap,
-				  2 * RTE_CACHE_LINE_SIZE, socket);
-	t->c = rte_zmalloc_socket("fp_sess_cold", sizeof(struct fp_sess_cold) * cap,
-				  RTE_CACHE_LINE_SIZE, socket);
-	t->dead = rte_zmalloc_socket("fp_sess_dead", sizeof(uint32_t) * cap, 0, socket);
+	t->s = fp_zalloc("fp_sessions", sizeof(struct fp_session) * cap, 2 * RTE_CACHE_LINE_SIZE,
+	                 socket);
+	t->c = fp_zalloc("fp_sess_cold", sizeof(struct fp_sess_cold) * cap, RTE_CACHE_LINE_SIZE,
+	                 socket);
+	t->dead = fp_zalloc("fp_sess_dead", sizeof(uint32_t) * cap, 0, socket);
 	t->free_pos = rte_malloc_socket("fp_sess_free", sizeof(uint32_t) * cap, 0, socket);
-	t->fu = rte_zmalloc_socket("fp_sess_fu", sizeof(struct fp_fu) * cap, 0, socket);
+	t->fu = fp_zalloc("fp_sess_fu", sizeof(struct fp_fu) * cap, 0, socket);
 	t->socket = socket;
 	t->crypto_free = NULL;
 	t->crypto_n = t->crypto_used = 0;
