@@ -15,8 +15,13 @@
 #     against the exponential of the same mean, of the gaps the schedule
 #     drew (the generator alone), and the 5 % critical value 1.358/sqrt(n).
 # There is no testpmd figure: testpmd's txonly has no schedule (it sends as
-# fast as it can).  The machine is shared: an error far above the interval
-# means the loop fell behind (then it sends the backlog back to back).
+# fast as it can).  The baseline is the platform's floor instead, taken
+# right after each sender run on the same CPU (twh-bench-tscfloor): a bare
+# TSC loop records when the CPU was taken away (hypervisor preemption,
+# interrupts), and a zero-cost sender with the same schedule is replayed
+# over that record.  No sender on that CPU can beat its error; the last
+# lines give both medians.  An error far above the interval means the loop
+# fell behind (then it sends the backlog back to back).
 #
 # usage: tools/bench-sched.sh [BUILD_DIR]
 #   env: INTERVALS="1us" COUNT=1000000 RUNS=3 CPU=1 KEEP=1
@@ -30,7 +35,8 @@ RUNS=${RUNS:-3}
 CPU=${CPU:-1}
 . "$(dirname "$0")/bench-lib.sh"
 bench_init bsch
-[ -x "$FP" ] || { echo "no $FP" >&2; exit 2; }
+FLOOR=$B/tools/twh-bench-tscfloor
+for x in "$FP" "$FLOOR"; do [ -x "$x" ] || { echo "no $x" >&2; exit 2; }; done
 ip netns add "$NS" # the fast path's TAP lives here
 EAL="--no-huge -m 512 --no-pci --log-level=notice"
 
@@ -50,11 +56,32 @@ one_run() { # interval sched -> the "sched:" lines
 echo "bench-sched: twinhop-fp Session-Sender into net_null, one lcore on cpu $CPU, $COUNT packets per run, $RUNS runs"
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'); $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "testpmd: no figure (txonly has no schedule)"
+ns_of() { # 1us, 500ns, 2ms -> nanoseconds
+	case $1 in
+	*ns) echo "${1%ns}" ;;
+	*us) echo $((${1%us} * 1000)) ;;
+	*ms) echo $((${1%ms} * 1000000)) ;;
+	*) echo "interval $1: give ns, us or ms" >&2; exit 2 ;;
+	esac
+}
 for iv in $INTERVALS; do
 	for r in $(seq "$RUNS"); do
 		for sched in periodic poisson; do
 			echo "--- interval $iv, $sched, run $r"
-			one_run "$iv" "$sched"
+			one_run "$iv" "$sched" | tee -a "$TMP/ours.$iv.$sched"
+			echo "--- the same schedule on a bare TSC loop (platform floor), run $r"
+			"$FLOOR" "$CPU" "$(awk -v c="$COUNT" -v i="$(ns_of "$iv")" 'BEGIN {print c * i / 1e9}')" \
+				"$(ns_of "$iv")" "$sched" | tee -a "$TMP/floor.$iv.$sched"
 		done
+	done
+done
+med() { grep 'error_ns' "$2" | grep -o " $1=[0-9.]*" | cut -d= -f2 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "=== medians over $RUNS runs: schedule error p99 in us, twinhop-fp / platform floor (goal: p99 <= 1 us)"
+for iv in $INTERVALS; do
+	for sched in periodic poisson; do
+		o=$(med p99 "$TMP/ours.$iv.$sched") f=$(med p99 "$TMP/floor.$iv.$sched")
+		echo "interval $iv $sched: p99 $(awk -v x="$o" 'BEGIN {printf "%.2f", x / 1000}') / $(awk -v x="$f" 'BEGIN {printf "%.2f", x / 1000}') us" \
+			"(twinhop-fp above the floor: $(awk -v x="$o" -v y="$f" 'BEGIN {printf "%.2f", (x - y) / 1000}') us);" \
+			"p50 $(awk -v x="$(med p50 "$TMP/ours.$iv.$sched")" 'BEGIN {printf "%.3f", x / 1000}') / $(awk -v x="$(med p50 "$TMP/floor.$iv.$sched")" 'BEGIN {printf "%.3f", x / 1000}') us"
 	done
 done
