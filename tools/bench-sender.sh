@@ -59,11 +59,16 @@ return $rc
 }
 
 echo "bench-sender: interval ${INTERVAL} ns, $COUNT packets, sender cpu $SND_CPU, reflector cpu $REF_CPU, $RUNS runs"
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'); $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 rc=0
 for r in $(seq "$RUNS"); do
 	echo "run $r:"
 	one_run || rc=1
 done
-echo "median rate: $(grep -o 'rate=[0-9.]*' "$TMP/results" | cut -d= -f2 | sort -n |
-	awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') Mpps over $RUNS runs; delivery $([ $rc = 0 ] && echo OK || echo FAILED) in every run"
+med() { grep -o "$1=[0-9.]*" "$TMP/results" | cut -d= -f2 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# rate: packets sent over the send window (first to last T1); scheduled:
+# the same with the packets the port refused (DROP_TX_FULL: the memif ring
+# was full because the reflector's process was not polling), which took
+# their slot of the schedule.
+echo "median rate: $(med rate) Mpps sent, $(med scheduled) Mpps scheduled (sent + refused by the port), over $RUNS runs; delivery $([ $rc = 0 ] && echo OK || echo FAILED) in every run"
 exit $rc

@@ -79,6 +79,10 @@ static int send_cmd(struct tw_ring *r, uint16_t type, const void *pl, uint32_t l
 struct counts {
 	uint64_t acked, nacked, hello;
 	uint64_t rec, replied, lost, late, dup, batches;
+	/* the send window: first and last T1 of the fate records (wire NTP
+	 * 32.32), so the send rate leaves out the loss timeout that the
+	 * summary's end time includes */
+	uint64_t t1_min, t1_max;
 	int have_sum;
 	struct tw_ipc_sender_summary sum;
 };
@@ -120,6 +124,13 @@ static unsigned drain(struct tw_ring *r, struct counts *c)
 					struct tw_ipc_result x;
 					memcpy(&x, p + sizeof(b) + k * sizeof(x), sizeof(x));
 					c->rec++;
+					if (x.t1 &&
+					    !(x.flags & (TW_IPC_RES_LATE | TW_IPC_RES_DUP))) {
+						if (!c->t1_min || x.t1 < c->t1_min)
+							c->t1_min = x.t1;
+						if (x.t1 > c->t1_max)
+							c->t1_max = x.t1;
+					}
 					if (x.flags & TW_IPC_RES_LOST)
 						c->lost++;
 					else if (x.flags & TW_IPC_RES_LATE)
@@ -253,16 +264,28 @@ int main(int argc, char **argv)
 			drain(r, &c);
 			usleep(1000);
 		}
+		/* The send rate is over the send window, first T1 to last T1
+		 * (sent - 1 gaps); the session's span (Start to the end of its
+		 * loss timeout) is printed beside it.  "scheduled" adds the
+		 * packets the port refused (tx_drops): each took its slot of
+		 * the schedule, and gave its Sequence Number to the next one. */
 		double secs = (double)(c.sum.end_ntp - c.sum.start_ntp) / 4294967296.0;
+		double win = (double)(c.t1_max - c.t1_min) / 4294967296.0;
 		printf("RESULTS acked=%" PRIu64 " nacked=%" PRIu64 " sent=%" PRIu64
 		       " replies=%" PRIu64 " lost=%" PRIu64 " late=%" PRIu64 " dup=%" PRIu64
 		       " tx_drops=%" PRIu64 " results_sent=%" PRIu64 " results_dropped=%" PRIu64
 		       " | records=%" PRIu64 " (replied %" PRIu64 " lost %" PRIu64 " late %" PRIu64
-		       " dup %" PRIu64 ") batches=%" PRIu64 " rate=%.3f Mpps over %.2f s\n",
+		       " dup %" PRIu64 ") batches=%" PRIu64
+		       " rate=%.3f Mpps scheduled=%.3f Mpps over a send window of %.3f s"
+		       " (session %.2f s with its %.2f s loss timeout)\n",
 		       c.acked, c.nacked, c.sum.sent, c.sum.replies, c.sum.lost, c.sum.late,
 		       c.sum.dup, c.sum.tx_drops, c.sum.results_sent, c.sum.results_dropped, c.rec,
 		       c.replied, c.lost, c.late, c.dup, c.batches,
-		       secs > 0 ? (double)c.sum.sent / secs / 1e6 : 0.0, secs);
+		       win > 0 && c.sum.sent > 1 ? (double)(c.sum.sent - 1) / win / 1e6 : 0.0,
+		       win > 0 && c.sum.sent > 1
+		           ? (double)(c.sum.sent + c.sum.tx_drops - 1) / win / 1e6
+		           : 0.0,
+		       win, secs, (double)q.loss_timeout_ns / 1e9);
 		/* Every packet sent has exactly one fate record (replied or
 		 * LOST), plus LATE/DUP records; every record is delivered or
 		 * counted as dropped. */
