@@ -306,7 +306,7 @@ static void light_sender_req(struct tw_ipc_sender_add *q, uint32_t session, uint
 
 static void test_sender_t4_from_device(void)
 {
-	CU_ASSERT_EQUAL_FATAL(fp_sender_pool_init(2), 0);
+	CU_ASSERT_EQUAL_FATAL(fp_sender_pool_init(4), 0);
 	struct tw_ipc_sender_add q;
 	light_sender_req(&q, 0x53000001, SENDER_PORT, 1);
 	enum tw_err e;
@@ -391,6 +391,48 @@ static void test_sender_tx_refused_keeps_seqs(void)
 	CU_ASSERT_EQUAL(s->sent, 10);
 	CU_ASSERT_EQUAL(s->tx_drops, 4);
 	fp_sender_stop(s, now + 30 * ms);
+}
+
+/*
+ * The schedule carries the fraction of a tick: at 2.6897 GHz 1 us is
+ * 2689.7 ticks, and a periodic sender due every 2689.7 ticks has exactly
+ * 100,000 packets due in 100,000 intervals less two ticks.  On the
+ * truncated 2689 ticks it had 100,027 (0.03 % fast).
+ */
+static void test_sender_schedule_keeps_fraction(void)
+{
+	uint64_t hz = fp.tsc_hz;
+	fp.tsc_hz = 2689700000ull;
+	struct tw_ipc_sender_add q;
+	light_sender_req(&q, 0x53000003, SENDER_PORT + 2, 200000);
+	q.interval_ns = 1000;
+	q.loss_timeout_ns = 3600000000000ull; /* no loss report in the window */
+	enum tw_err e;
+	struct fp_sender *s = fp_sender_add(&q, 0, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	uint64_t now = rte_rdtsc();
+	CU_ASSERT_EQUAL_FATAL(fp_sender_start(s, now), 0);
+	struct rte_mbuf *sp[FP_BURST];
+	struct fp_sender *who[FP_BURST];
+	/* 100,000 x 2689.7 ticks is 268,970,000: two ticks short of it (the
+	 * fraction is carried in 2^-32 tick, so the due time may round down
+	 * by one tick there) */
+	const uint64_t until = now + 268970000ull - 2;
+	uint64_t sent = 0;
+	unsigned n;
+	while ((n = fp_sender_tx(lc, until, sp, who, FP_BURST, 0)) > 0) {
+		rte_pktmbuf_free_bulk(sp, n);
+		sent += n;
+	}
+	if (sent != 100000)
+		printf("\n  sent %" PRIu64 ", next due %" PRIu64 " ticks after start\n", sent,
+		       s->next_tsc - now);
+	CU_ASSERT_EQUAL(sent, 100000);
+	CU_ASSERT_EQUAL(s->sent, 100000);
+	/* and the next one is due at 100,000 x 2689.7 ticks (to the tick) */
+	CU_ASSERT(s->next_tsc - now >= 268970000ull - 1 && s->next_tsc - now <= 268970000ull);
+	fp_sender_stop(s, until);
+	fp.tsc_hz = hz;
 }
 
 /*
@@ -556,6 +598,7 @@ int main(void)
 	    {"error_estimate_adds_fit", test_error_estimate_adds_fit},
 	    {"sender_t4_from_device", test_sender_t4_from_device},
 	    {"sender_tx_refused_keeps_seqs", test_sender_tx_refused_keeps_seqs},
+	    {"sender_schedule_keeps_fraction", test_sender_schedule_keeps_fraction},
 	    {"stamp_followup_same_burst", test_stamp_followup_same_burst},
 	    {NULL, NULL},
 	};
