@@ -2,9 +2,9 @@
 /*
  * fp_mem: memory the lcore loop uses, populated before the loop runs.
  *
- * The loop never enters the kernel (docs/fastpath.md), and a page fault
- * is an entry like a system call.  rte_zmalloc() does not write memory it
- * knows to be clean, and without hugepages (--no-huge: benchmarks, tests,
+ * The loop never enters the kernel (docs/fastpath.md, "No system call, no
+ * page fault"), and a page fault is an entry like a system call.
+ * rte_zmalloc() does not write memory it knows to be clean, and without hugepages (--no-huge: benchmarks, tests,
  * small machines) EAL memory is anonymous memory the kernel maps on first
  * touch, so each 4 KiB page of a session table or sender window trapped
  * into the kernel the first time a packet touched it.  At 1 Mpps that was

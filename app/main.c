@@ -860,9 +860,9 @@ int main(int argc, char **argv)
 	 * send times, loss timeouts, REFWAIT, polls) is converted with the
 	 * measured rate too, not the nominal one: with rte_get_tsc_hz() a
 	 * 1 us periodic schedule ran at 998.3 ns on the 2-vCPU VM, 0.17 %
-	 * fast against the T1 stamps of its own packets (docs/fastpath.md
-	 * "Clock").  Read once: the resync refines the clock's rate later,
-	 * by parts per million, for the timestamps only. */
+	 * fast against the T1 stamps of its own packets (docs/fastpath.md,
+	 * "Loop shape").  Read once: the resync refines the clock's rate
+	 * later, by parts per million, for the timestamps only. */
 	fp.tsc_hz = fp.clk[0].hz;
 	fp.drain_tsc = fp.tsc_hz / 10000;    /* 100 us */
 	fp.ipc_poll_tsc = fp.tsc_hz / 10000; /* 100 us */
