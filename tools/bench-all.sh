@@ -63,6 +63,9 @@ echo ""
 echo "| topology, mode | twinhop-fp | testpmd 5tswap | ratio (testpmd cyc/pkt ÷ ours; goal ≥ 0.9 open) | rate ratio (ours ÷ testpmd) | saturation (offered, idle: ours / testpmd) | CPU |"
 echo "|---|---|---|---|---|---|---|"
 section "reflector memif" env FORMAT=md MODES="open auth" TOPO=memif "$T/bench-reflector.sh" "$B"
+# the same with the copying generator of the earlier tables (GEN_ZC=0)
+section "reflector memif, copying generator" env FORMAT=md MODES="open auth" TOPO=memif GEN_ZC=0 \
+	"$T/bench-reflector.sh" "$B" | sed 's/^| memif /| memif (copying generator) /'
 section "reflector af_xdp" env FORMAT=md MODES=open TOPO=afxdp "$T/bench-reflector.sh" "$B"
 # Issue 11: the reflector's context struct (commit 1a94f61), A/B against
 # the commit before it; both get the busy-cycle counters (ac6c173, which
