@@ -216,7 +216,7 @@ one_run() { # kind mode
 	start_generator "$mode" "$sock" "$TMP/gen.log" $((SECS + 3))
 	local gp=$GP
 	ok=""
-	for _ in $(seq 200); do grep -q "^GEN 1" "$TMP/gen.log" && { ok=1; break; }; sleep 0.1; done
+	for _ in $(seq 200); do grep -qs "^GEN 1" "$TMP/gen.log" && { ok=1; break; }; sleep 0.1; done
 	[ -z "$ok" ] && { echo "fail generator sent nothing for 20 s"; return; }
 	local ta tb a b
 	if [ "$kind" != testpmd ]; then
