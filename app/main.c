@@ -70,6 +70,7 @@ static struct {
 	const char *refl[MAX_CLI_SESS], *send[MAX_CLI_SESS];
 	double duration_s;
 	bool print_counters;
+	bool linger; /* --linger: close the port only after the peer has gone */
 	bool ctl_lcore; /* --ctl-lcore: split control / worker lcores */
 	int rx_ts; /* --rx-timestamp: -1 = the profile's, else enum fp_ts_mode */
 	enum tw_crypto_impl crypto; /* --crypto */
@@ -110,6 +111,9 @@ static void usage(const char *prog)
 	       "  --sender SPEC           static sender session (k=v,...; see docs)\n"
 	       "  --record FILE           write every sender reply as text at exit\n"
 	       "  --exit-when-done        exit when all senders finished\n"
+	       "  --linger                at exit, stop polling, print LINGER and close the port\n"
+	       "                          only once the link is down (the memif peer has gone)\n"
+	       "                          or at a further SIGINT (30 s at most)\n"
 	       "  --duration SECONDS      exit after this long\n"
 	       "  --stats-interval MS     counter publication period (default 100)\n"
 	       "  --idle-backoff on|off   pause/sleep when idle (default on)\n"
@@ -475,6 +479,7 @@ static int parse_app(int argc, char **argv)
 	enum {
 		O_PROFILE = 256, O_PVAR, O_SHM, O_ADDR, O_GW, O_VLAN, O_TAP, O_LIGHT, O_LPROTO,
 		O_LSEC, O_LKEY, O_LAES, O_KEYFILE, O_REFL, O_SEND, O_RECORD, O_EXITDONE, O_DURATION,
+		O_LINGER,
 		O_STATS, O_IDLE, O_IDLE_SPIN, O_MAXS, O_MAXSND, O_MAXPEER, O_COUNTERS, O_RXTS, O_CTL_LCORE, O_HELP,
 		O_SHM_GROUP, O_SHM_MODE, O_CRYPTO, O_SCHED, O_MEMBER_LINK
 	};
@@ -488,6 +493,7 @@ static int parse_app(int argc, char **argv)
 		{"key-file", 1, 0, O_KEYFILE},
 		{"reflector", 1, 0, O_REFL}, {"sender", 1, 0, O_SEND}, {"record", 1, 0, O_RECORD},
 		{"exit-when-done", 0, 0, O_EXITDONE}, {"duration", 1, 0, O_DURATION},
+		{"linger", 0, 0, O_LINGER},
 		{"stats-interval", 1, 0, O_STATS}, {"idle-backoff", 1, 0, O_IDLE},
 		{"idle-spin", 1, 0, O_IDLE_SPIN},
 		{"max-sessions", 1, 0, O_MAXS}, {"max-senders", 1, 0, O_MAXSND},
@@ -662,6 +668,9 @@ static int parse_app(int argc, char **argv)
 		case O_EXITDONE:
 			fp.exit_when_done = true;
 			break;
+		case O_LINGER:
+			opt.linger = true;
+			break;
 		case O_DURATION:
 			opt.duration_s = atof(optarg);
 			break;
@@ -730,10 +739,36 @@ static int parse_app(int argc, char **argv)
 	return 0;
 }
 
+static volatile sig_atomic_t n_signals; /* --linger waits for one more */
+
 static void on_signal(int sig)
 {
 	(void)sig;
+	n_signals++;
 	__atomic_store_n(&fp.quit, true, __ATOMIC_RELAXED);
+}
+
+/*
+ * --linger (docs/performance.md, "Stopping a memif pair"): the lcores have
+ * stopped; keep the port open until its link goes down or another signal
+ * comes.  The DPDK 22.11 memif PMD unmaps the shared rings in its
+ * interrupt thread when the peer disconnects, even while an lcore of the
+ * same process is inside a burst on them, so the end still polling when
+ * the other closes can die of SIGSEGV.  A twinhop-fp that stops polling
+ * first and closes last cannot be that end, nor make its peer one: the
+ * peer is stopped (its lcores first) while this one waits.
+ */
+static void linger(uint16_t port_id)
+{
+	printf("LINGER\n");
+	fflush(stdout);
+	sig_atomic_t seen = n_signals;
+	for (unsigned i = 0; i < 3000 && n_signals == seen; i++) {
+		struct rte_eth_link l;
+		if (rte_eth_link_get_nowait(port_id, &l) == 0 && l.link_status == RTE_ETH_LINK_DOWN)
+			break;
+		rte_delay_us_sleep(10000);
+	}
 }
 
 static uint64_t rdtsc_fn(void)
@@ -1110,6 +1145,8 @@ int main(int argc, char **argv)
 		print_counters();
 	fp_sched_report(stdout);
 	fflush(stdout);
+	if (opt.linger)
+		linger(fp.port.port_id);
 	fp_ctl_close();
 	fp_exc_close(&exc);
 	fp_port_close(&fp.port);
