@@ -15,7 +15,8 @@
 # crashed the reflector in 5 of 32 stops here, the order below in none.
 # A crash fails the cycle's exit-status check; the test cannot force the
 # race, so on the old order it fails only when the race hits.  Each cycle
-# checks exit statuses, not times.
+# checks exit statuses, not times.  Two more cycles do the same with a
+# twinhop-fp sender (--linger) as the client.
 NAME=memif-stop
 . "$(dirname "$0")/lib.sh"
 setup_common
@@ -68,6 +69,55 @@ for i in $(seq "$CYCLES"); do
 	rc=$?
 	expect "cycle $i: generator exited 0 (got $rc)" [ "$rc" = 0 ]
 	[ "$FAIL" = 0 ] || { tail -n 5 "$TMP/ref$i.log" "$TMP/gen$i.log"; break; }
+	PIDS=()
+	rm -f "$sock"
+done
+# The same order with a twinhop-fp sender as the client (bench-rtt.sh,
+# bench-sender.sh): --exit-when-done --linger stops its lcores when the
+# sender is done, prints LINGER and keeps its port open; the reflector is
+# stopped then, and the sender closes once its link is down, by itself.
+for i in $(seq 2); do
+	[ "$FAIL" = 0 ] || break
+	sock=$TMP/s$i.sock
+	for role in server client; do
+		mac=$REF_MAC
+		[ $role = client ] && mac=$GEN_MAC
+		sed -e "s#^vdev=.*#vdev=net_memif0,role=$role,id=0,socket=$sock,socket-abstract=no,rsize=11,mac=$mac#" \
+			"$PROFILES/net_memif.conf" >"$TMP/$role.conf" || { nok "sender cycle $i: writing the profile"; finish; }
+	done
+	ip netns exec "$NSR" taskset -c "$REF_CPU" "$FP" -l "$REF_CPU" $EAL --file-prefix twh-msr$$ -- \
+		--profile "$TMP/server.conf" --addr 198.18.0.2/24 --tap twh-ms0 \
+		--reflector local=198.18.0.2:5000,peer=198.18.0.1:6000,pad=27 --idle-backoff off \
+		>"$TMP/sref$i.log" 2>&1 &
+	rp=$!
+	PIDS=("$rp")
+	for _ in $(seq 100); do grep -qs READY "$TMP/sref$i.log" && break; sleep 0.1; done
+	ip netns exec "$NSR" "$FP" -l 0 $EAL --file-prefix twh-mss$$ -- --profile "$TMP/client.conf" \
+		--addr 198.18.0.1/24 --tap twh-ms1 \
+		--sender "local=198.18.0.1:6000,peer=198.18.0.2:5000,mac=$REF_MAC,pad=27,count=20000,interval=10us,loss=100ms" \
+		--idle-backoff off --exit-when-done --linger --counters >"$TMP/snd$i.log" 2>&1 &
+	sp=$!
+	PIDS+=("$sp")
+	for _ in $(seq 300); do
+		grep -qs "^LINGER" "$TMP/snd$i.log" && break
+		kill -0 "$sp" 2>/dev/null || break
+		sleep 0.1
+	done
+	expect "sender cycle $i: the sender finished and lingers" grep -qs "^LINGER" "$TMP/snd$i.log"
+	expect "sender cycle $i: the sender waits for its peer" kill -0 "$sp"
+	replies=$(awk '$1 == "counter" && $2 == "REPLIES" {print $3}' "$TMP/snd$i.log")
+	expect "sender cycle $i: replies ${replies:-none} of 20000" [ "${replies:-0}" -ge 19000 ]
+	kill -INT "$rp" 2>/dev/null
+	wait "$rp"
+	rc=$?
+	expect "sender cycle $i: reflector exited 0 on SIGINT (got $rc)" [ "$rc" = 0 ]
+	for _ in $(seq 50); do kill -0 "$sp" 2>/dev/null || break; sleep 0.1; done
+	expect "sender cycle $i: the sender closed on its peer's disconnect" bash -c "! kill -0 $sp 2>/dev/null"
+	kill -INT "$sp" 2>/dev/null
+	wait "$sp"
+	rc=$?
+	expect "sender cycle $i: sender exited 0 (got $rc)" [ "$rc" = 0 ]
+	[ "$FAIL" = 0 ] || tail -n 5 "$TMP/sref$i.log" "$TMP/snd$i.log"
 	PIDS=()
 	rm -f "$sock"
 done
