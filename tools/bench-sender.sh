@@ -42,7 +42,7 @@ RP=$!
 PIDS+=($RP)
 sleep 1
 ip netns exec $NS "$FP" -l $SND_CPU $EAL --file-prefix twh-bns$$ -- --profile "$(conf client $SND_MAC)" \
-	--addr 198.18.0.1/24 --tap twh-bn1 --shm $SHM --idle-backoff off --counters >"$TMP/snd.log" 2>&1 &
+	--addr 198.18.0.1/24 --tap twh-bn1 --shm $SHM --idle-backoff off --counters --linger >"$TMP/snd.log" 2>&1 &
 SP=$!
 PIDS+=($SP)
 for _ in $(seq 100); do grep -q READY "$TMP/snd.log" && break; sleep 0.1; done
@@ -50,10 +50,20 @@ sleep 1 # memif link up
 "$LOAD" --shm $SHM sender --local 198.18.0.1:6000 --peer 198.18.0.2:5000 --mac $REF_MAC \
 	--interval "$INTERVAL" --count "$COUNT" --pad 27 --id 42 | tee -a "$TMP/results"
 local rc=${PIPESTATUS[0]}
-kill -INT $SP; wait $SP 2>/dev/null
+# the sender stops polling and lingers (--linger) until the reflector has
+# gone: neither end polls while the other closes ("Stopping a memif pair")
+kill -INT $SP
+for _ in $(seq 100); do grep -qs '^LINGER' "$TMP/snd.log" && break; kill -0 $SP 2>/dev/null || break; sleep 0.1; done
 kill -INT $RP; wait $RP 2>/dev/null
+local rrc=$?
+for _ in $(seq 50); do kill -0 $SP 2>/dev/null || break; sleep 0.1; done
+kill -INT $SP 2>/dev/null; wait $SP 2>/dev/null
 PIDS=()
 echo "sender fast-path counters:"; grep counter "$TMP/snd.log" | sed 's/^/  /'
+# where replies were lost on the way back, if any
+echo "reflector fast-path counters (exit status $rrc):"
+grep -E 'counter (RX_PKTS|TX_PKTS|REFLECTED|DROP_[A-Z_]+) ' "$TMP/ref.log" | sed 's/^/  /'
+[ "$rrc" = 0 ] || rc=1
 echo "delivery check: $([ $rc = 0 ] && echo OK || echo FAILED)"
 return $rc
 }
