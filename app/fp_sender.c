@@ -602,8 +602,11 @@ int fp_sched_init(uint64_t cap)
 	for (int i = 0; i < 3; i++) {
 		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-		if (p == MAP_FAILED)
+		if (p == MAP_FAILED) {
+			while (i-- > 0)
+				munmap(a[i], len);
 			return -ENOMEM;
+		}
 		a[i] = p;
 	}
 	sched_rec.err = a[0];
