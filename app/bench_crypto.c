@@ -7,7 +7,11 @@
  *             HMAC states and re-used cipher contexts): the path before the
  *             burst engine, and its run-time fallback;
  *   ipsec-mb  lib/tw_crypto's burst engine on intel-ipsec-mb's multi-buffer
- *             job API (what twinhop-fp uses when it can);
+ *             job API (what twinhop-fp used before the lanes below, and
+ *             still uses for STAMP's HMAC-SHA-256);
+ *   sha-ni-lanes  the burst engine on lib/tw_shani for TWAMP (three SHA-1
+ *             blocks side by side on SHA-NI; what twinhop-fp uses where the
+ *             CPU has SHA-NI), intel-ipsec-mb for STAMP;
  *   cryptodev DPDK cryptodev with the crypto_ipsec_mb (aesni_mb) PMD:
  *             chained cipher+auth sessions, enqueue/dequeue bursts.
  *
@@ -50,8 +54,9 @@
 #define PKT_LEN   112 /* a reflector packet of modes 2/4 and STAMP auth */
 #define IV_OFF    (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
 
-enum impl { IMPL_OPENSSL, IMPL_MB, IMPL_MB_SIMD, IMPL_DEV, IMPL_N };
-static const char *const impl_name[IMPL_N] = {"openssl", "ipsec-mb", "ipsec-mb-simd", "cryptodev"};
+enum impl { IMPL_OPENSSL, IMPL_MB, IMPL_MB_SIMD, IMPL_DEV, IMPL_SHANI, IMPL_N };
+static const char *const impl_name[IMPL_N] = {"openssl", "ipsec-mb", "ipsec-mb-simd", "cryptodev",
+					      "sha-ni-lanes"};
 
 /* One case: verify with (v_enc, v_hmac), then protect with (p_enc, p_hmac);
  * enc 0 = STAMP (HMAC-SHA-256 over 0..95 at 96). */
@@ -373,15 +378,17 @@ int main(int argc, char **argv)
 	eng[IMPL_OPENSSL] = tw_crypto_engine_new(TW_CRYPTO_IMPL_OPENSSL);
 	eng[IMPL_MB] = tw_crypto_engine_new(TW_CRYPTO_IMPL_IPSEC_MB);
 	eng[IMPL_MB_SIMD] = tw_crypto_engine_new(TW_CRYPTO_IMPL_IPSEC_MB_SIMD);
+	eng[IMPL_SHANI] = tw_crypto_engine_new(TW_CRYPTO_IMPL_SHANI);
 	dev_setup();
 
 	char model[128], flags[256];
 	cpu_info(model, sizeof(model), flags, sizeof(flags));
 	double ghz = (double)rte_get_tsc_hz() / 1e9;
 	bool have[IMPL_N] = {eng[IMPL_OPENSSL] != NULL, eng[IMPL_MB] != NULL,
-			     eng[IMPL_MB_SIMD] != NULL, dev.ok};
+			     eng[IMPL_MB_SIMD] != NULL, dev.ok, eng[IMPL_SHANI] != NULL};
 	const char *why[IMPL_N] = {"", "intel-ipsec-mb not built in or no AES-NI",
-				   "intel-ipsec-mb not built in or no AES-NI", dev.why};
+				   "intel-ipsec-mb not built in or no AES-NI", dev.why,
+				   "no SHA-NI/AES-NI on this CPU"};
 	if (!json) {
 		printf("twinhop-cryptobench: crypto per reflected packet (verify + protect), "
 		       "burst %u, %u sessions, median of %u rounds x %u bursts\n",
@@ -389,8 +396,15 @@ int main(int argc, char **argv)
 		printf("cpu: %s, TSC %.3f GHz\n", model, ghz);
 		printf("cpu flags: %s\n", flags);
 		printf("openssl: %s\n", tw_crypto_engine_name(eng[IMPL_OPENSSL]));
-		printf("ipsec-mb: %s (the engine twinhop-fp uses)\n",
+		printf("ipsec-mb: %s\n",
 		       have[IMPL_MB] ? tw_crypto_engine_name(eng[IMPL_MB]) : why[IMPL_MB]);
+		printf("sha-ni-lanes: %s\n",
+		       have[IMPL_SHANI] ? tw_crypto_engine_name(eng[IMPL_SHANI]) : why[IMPL_SHANI]);
+		{
+			struct tw_crypto_engine *a = tw_crypto_engine_new(TW_CRYPTO_IMPL_AUTO);
+			printf("twinhop-fp --crypto auto uses: %s\n", tw_crypto_engine_name(a));
+			tw_crypto_engine_free(a);
+		}
 		printf("ipsec-mb-simd: %s\n", have[IMPL_MB_SIMD]
 							 ? tw_crypto_engine_name(eng[IMPL_MB_SIMD])
 							 : why[IMPL_MB_SIMD]);
@@ -437,10 +451,11 @@ int main(int argc, char **argv)
 	if (json) {
 		printf("{\"cpu\":\"%s\",\"cpu_flags\":\"%s\",\"tsc_ghz\":%.3f,\"burst\":%u,"
 		       "\"rounds\":%u,\"openssl\":\"%s\",\"ipsec_mb\":\"%s\","
-		       "\"ipsec_mb_simd\":\"%s\",\"results\":[",
+		       "\"ipsec_mb_simd\":\"%s\",\"sha_ni_lanes\":\"%s\",\"results\":[",
 		       model, flags, ghz, burst, rounds, tw_crypto_engine_name(eng[IMPL_OPENSSL]),
 		       have[IMPL_MB] ? tw_crypto_engine_name(eng[IMPL_MB]) : "",
-		       have[IMPL_MB_SIMD] ? tw_crypto_engine_name(eng[IMPL_MB_SIMD]) : "");
+		       have[IMPL_MB_SIMD] ? tw_crypto_engine_name(eng[IMPL_MB_SIMD]) : "",
+		       have[IMPL_SHANI] ? tw_crypto_engine_name(eng[IMPL_SHANI]) : "");
 		for (unsigned c = 0; c < NCASES; c++)
 			for (unsigned x = 0; x < IMPL_N; x++) {
 				double cyc = (double)res[c][x] / burst;

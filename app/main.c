@@ -121,8 +121,10 @@ static void usage(const char *prog)
 	       "                          (default 1000)\n"
 	       "  --sched-stats N         benchmarks: record the send schedule of the first N\n"
 	       "                          packets, print its accuracy at exit\n"
-	       "  --crypto auto|openssl|ipsec-mb  test-packet crypto engine (default auto:\n"
-	       "                          intel-ipsec-mb where built in and the CPU has AES-NI)\n"
+	       "  --crypto auto|openssl|ipsec-mb|sha-ni  test-packet crypto engine (default\n"
+	       "                          auto: SHA-NI lanes where the CPU has SHA-NI and\n"
+	       "                          AES-NI, else intel-ipsec-mb where built in, else\n"
+	       "                          OpenSSL)\n"
 	       "  --max-sessions N  --max-senders N  --max-light-peers N\n"
 	       "  --counters              print non-zero counters at exit\n"
 	       "  --ctl-lcore             split mode (the default with 2+ lcores): the EAL main\n"
@@ -694,6 +696,8 @@ static int parse_app(int argc, char **argv)
 				opt.crypto = TW_CRYPTO_IMPL_OPENSSL;
 			else if (!strcmp(optarg, "ipsec-mb"))
 				opt.crypto = TW_CRYPTO_IMPL_IPSEC_MB;
+			else if (!strcmp(optarg, "sha-ni"))
+				opt.crypto = TW_CRYPTO_IMPL_SHANI;
 			else
 				return -1;
 			break;
@@ -1034,6 +1038,7 @@ int main(int argc, char **argv)
 		if (!lc->crypto)
 			rte_exit(EXIT_FAILURE, "crypto engine: %s not available here\n",
 				 opt.crypto == TW_CRYPTO_IMPL_IPSEC_MB ? "intel-ipsec-mb"
+				 : opt.crypto == TW_CRYPTO_IMPL_SHANI  ? "sha-ni (SHA-NI and AES-NI)"
 								       : "any");
 	}
 	RTE_LOG(INFO, USER1, "test-packet crypto: %s\n",

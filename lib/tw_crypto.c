@@ -601,6 +601,8 @@ void tw_test_crypto_free(struct tw_test_crypto *tc)
 	memset(tc->cbc_dec_chain, 0, sizeof(tc->cbc_dec_chain));
 	OPENSSL_cleanse(tc->mb_aes_enc, sizeof(tc->mb_aes_enc));
 	OPENSSL_cleanse(tc->mb_aes_dec, sizeof(tc->mb_aes_dec));
+	OPENSSL_cleanse(&tc->sn_aes, sizeof(tc->sn_aes));
+	tc->sn_ready = false;
 }
 
 static EVP_CIPHER_CTX *cipher_ctx(const EVP_CIPHER *cipher, int enc, const uint8_t *key)
@@ -637,6 +639,10 @@ enum tw_err tw_test_crypto_init(struct tw_test_crypto *tc,
 	if (rc == TW_OK && tc->mac.mb_ready)
 		IMB_AES_KEYEXP_128(mb_setup, test_aes_key, tc->mb_aes_enc, tc->mb_aes_dec);
 #endif
+	if (rc == TW_OK && tw_shani_usable()) {
+		tw_shani_aes_init(&tc->sn_aes, test_aes_key);
+		tc->sn_ready = true;
+	}
 	if (rc != TW_OK)
 		tw_test_crypto_free(tc);
 	return rc;
@@ -841,15 +847,30 @@ enum tw_err tw_stamp_tlv_hmac_verify(struct tw_stamp_auth *sa, const uint8_t *pk
 
 struct tw_crypto_engine {
 	enum tw_crypto_impl impl;
-	char name[64];
+	char name[128];
+	bool shani; /* TWAMP ops on lib/tw_shani */
+	/* Full-length tags: the libraries write 20 (SHA-1) or 32 (SHA-256)
+	 * octets, which must not land on the packet past the 16-octet field. */
+	_Alignas(16) uint8_t tag[TW_CRYPTO_BURST_MAX][SHA256_DIGEST_LENGTH];
+	/* One chunk's TWAMP ops for tw_shani, and where each came from. */
+	struct tw_shani_mac sn_mac[TW_CRYPTO_BURST_MAX];
+	struct tw_shani_cbc sn_cbc[TW_CRYPTO_BURST_MAX];
+	struct tw_crypto_op *sn_op[TW_CRYPTO_BURST_MAX];
 #ifdef TW_HAVE_IPSEC_MB
 	IMB_MGR *mgr;
 	unsigned min_burst; /* shorter bursts go to OpenSSL */
-	/* Full-length tags: the library writes 20 (SHA-1) or 32 (SHA-256)
-	 * octets, which must not land on the packet past the 16-octet field. */
-	_Alignas(16) uint8_t tag[TW_CRYPTO_BURST_MAX][SHA256_DIGEST_LENGTH];
 #endif
 };
+
+/* A SHA_CTX begins with the five state words h0..h4: tw_shani reads an
+ * HMAC's pad states from there. */
+_Static_assert(offsetof(SHA_CTX, h0) == 0 && offsetof(SHA_CTX, h4) == 4 * sizeof(SHA_LONG) &&
+                   sizeof(SHA_LONG) == sizeof(uint32_t),
+               "SHA_CTX layout");
+static inline const uint32_t *sha1_words(const uint64_t *state)
+{
+	return (const uint32_t *)(const void *)state;
+}
 
 struct tw_crypto_engine *tw_crypto_engine_new(enum tw_crypto_impl want)
 {
@@ -858,10 +879,15 @@ struct tw_crypto_engine *tw_crypto_engine_new(enum tw_crypto_impl want)
 
 	if (want == TW_CRYPTO_IMPL_IPSEC_MB && !mb)
 		return NULL;
+	bool sn = tw_shani_usable();
+
 	if (want == TW_CRYPTO_IMPL_IPSEC_MB_SIMD && !mb)
 		return NULL;
+	if (want == TW_CRYPTO_IMPL_SHANI && !sn)
+		return NULL;
 	if (want != TW_CRYPTO_IMPL_AUTO && want != TW_CRYPTO_IMPL_OPENSSL &&
-	    want != TW_CRYPTO_IMPL_IPSEC_MB && want != TW_CRYPTO_IMPL_IPSEC_MB_SIMD)
+	    want != TW_CRYPTO_IMPL_IPSEC_MB && want != TW_CRYPTO_IMPL_IPSEC_MB_SIMD &&
+	    want != TW_CRYPTO_IMPL_SHANI)
 		return NULL;
 	e = calloc(1, sizeof(*e));
 	if (!e)
@@ -901,6 +927,15 @@ struct tw_crypto_engine *tw_crypto_engine_new(enum tw_crypto_impl want)
 		                                                                   : " multi-buffer");
 	}
 #endif
+	/* Measured (twinhop-cryptobench, docs/performance.md): the lanes beat
+	 * both libraries at every burst length, one packet included. */
+	if (sn && (want == TW_CRYPTO_IMPL_AUTO || want == TW_CRYPTO_IMPL_SHANI)) {
+		char stamp[sizeof(e->name)];
+		snprintf(stamp, sizeof(stamp), "%s", e->name);
+		e->shani = true;
+		e->impl = TW_CRYPTO_IMPL_SHANI;
+		snprintf(e->name, sizeof(e->name), "sha-ni lanes x3 (TWAMP), %.80s (STAMP)", stamp);
+	}
 	return e;
 }
 
@@ -911,8 +946,8 @@ void tw_crypto_engine_free(struct tw_crypto_engine *e)
 #ifdef TW_HAVE_IPSEC_MB
 	if (e->mgr)
 		free_mb_mgr(e->mgr);
-	OPENSSL_cleanse(e->tag, sizeof(e->tag)); /* MACs of recent packets */
 #endif
+	OPENSSL_cleanse(e->tag, sizeof(e->tag)); /* MACs of recent packets */
 	free(e);
 }
 
@@ -987,6 +1022,8 @@ static void mb_chunk(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsig
 
 	for (unsigned i = 0; i < n; i++) {
 		struct tw_crypto_op *o = &ops[i];
+		if (o->tc && e->shani)
+			continue; /* done by sn_chunk */
 		if (!op_mb_ready(o)) {
 			if (o->rc == TW_OK) /* valid, but keys built without the library */
 				op_openssl(o, protect);
@@ -1037,10 +1074,59 @@ static void mb_chunk(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsig
 }
 #endif
 
+/* The TWAMP ops of one chunk (n <= TW_CRYPTO_BURST_MAX) on tw_shani's
+ * lanes, in the order of §3.6: protect hashes the plaintext and then
+ * encrypts; verify decrypts and then hashes, both in place (one block:
+ * ECB, which is CBC with IV 0).  STAMP ops are left for the caller. */
+static void sn_chunk(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned n, bool protect)
+{
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct tw_crypto_op *o = &ops[i];
+		if (!o->tc)
+			continue;
+		o->rc = test_check(o->tc, o->pkt, o->len, o->enc_len, o->hmac_off);
+		if (o->rc != TW_OK)
+			continue;
+		if (!o->tc->sn_ready || o->enc_len > TW_SHANI_MAC_MAX) {
+			op_openssl(o, protect); /* keys built elsewhere; or a long region */
+			continue;
+		}
+		e->sn_op[m] = o;
+		e->sn_cbc[m] = (struct tw_shani_cbc){&o->tc->sn_aes, o->pkt, o->enc_len};
+		e->sn_mac[m] = (struct tw_shani_mac){sha1_words(o->tc->mac.inner),
+		                                     sha1_words(o->tc->mac.outer), o->pkt,
+		                                     o->enc_len, e->tag[m]};
+		m++;
+	}
+	if (protect) {
+		tw_shani_hmac_sha1(e->sn_mac, m);
+		for (unsigned j = 0; j < m; j++)
+			memcpy(e->sn_op[j]->pkt + e->sn_op[j]->hmac_off, e->tag[j],
+			       TW_CRYPTO_HMAC_LEN);
+		tw_shani_cbc_encrypt(e->sn_cbc, m);
+	} else {
+		tw_shani_cbc_decrypt(e->sn_cbc, m);
+		tw_shani_hmac_sha1(e->sn_mac, m);
+		for (unsigned j = 0; j < m; j++) {
+			struct tw_crypto_op *o = e->sn_op[j];
+			o->rc = CRYPTO_memcmp(e->tag[j], o->pkt + o->hmac_off, TW_CRYPTO_HMAC_LEN)
+			            ? TW_E_HMAC
+			            : TW_OK;
+		}
+	}
+}
+
 static void burst(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned n, bool protect)
 {
 	if (!ops)
 		return;
+	if (e && e->shani)
+		for (unsigned i = 0; i < n; i += TW_CRYPTO_BURST_MAX)
+			sn_chunk(e, ops + i,
+			         n - i < TW_CRYPTO_BURST_MAX ? n - i : TW_CRYPTO_BURST_MAX,
+			         protect);
 #ifdef TW_HAVE_IPSEC_MB
 	if (e && e->mgr && n >= e->min_burst) {
 		for (unsigned i = 0; i < n; i += TW_CRYPTO_BURST_MAX)
@@ -1049,9 +1135,9 @@ static void burst(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned
 		return;
 	}
 #endif
-	(void)e;
 	for (unsigned i = 0; i < n; i++)
-		op_openssl(&ops[i], protect);
+		if (!(ops[i].tc && e && e->shani))
+			op_openssl(&ops[i], protect);
 }
 
 void tw_crypto_protect_burst(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned n)

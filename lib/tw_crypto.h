@@ -46,6 +46,7 @@
 #include <openssl/types.h>
 
 #include "tw_err.h"
+#include "tw_shani.h"
 
 #define TW_CRYPTO_BLOCK_LEN     16 /* AES block; control messages are whole blocks */
 #define TW_CRYPTO_AES_KEY_LEN   16
@@ -223,6 +224,10 @@ struct tw_test_crypto {
 	 * valid when mac.mb_ready.  Key-equivalent: zeroised on free. */
 	_Alignas(16) uint8_t mb_aes_enc[TW_CRYPTO_AES_ROUND_KEYS];
 	_Alignas(16) uint8_t mb_aes_dec[TW_CRYPTO_AES_ROUND_KEYS];
+	/* The same key for lib/tw_shani's AES lanes: valid when sn_ready (the
+	 * CPU has SHA-NI and AES-NI).  Key-equivalent: zeroised on free. */
+	bool sn_ready;
+	struct tw_shani_aes sn_aes;
 };
 
 /* Keys are the test keys from tw_crypto_test_keys().  On failure the struct
@@ -284,13 +289,16 @@ enum tw_err tw_stamp_tlv_hmac_verify(struct tw_stamp_auth *sa, const uint8_t *pk
 /* ---- Bursts: many packets per call, on the fastest implementation ---------
  *
  * The fast path protects and verifies a whole Rx burst at once.  An engine
- * (one per thread: an lcore) runs the burst on intel-ipsec-mb's job API when
+ * (one per thread: an lcore) runs TWAMP's HMAC-SHA1 and AES on lib/tw_shani
+ * where the CPU has SHA-NI and AES-NI: three SHA-1 blocks side by side,
+ * which no library offers (tw_shani.h).  Otherwise, and for STAMP's
+ * HMAC-SHA-256 always, it runs the burst on intel-ipsec-mb's job API when
  * twinhop was built with that library and the CPU has AES-NI, and on the
- * OpenSSL functions above otherwise.  With SHA-NI the engine uses the
+ * OpenSSL functions above otherwise.  With SHA-NI the library path uses the
  * library's SSE manager (SHA-NI and AES-NI, two SHA lanes: as fast for one
  * packet as for 32); without it, the AVX-512/AVX2 multi-buffer manager,
  * which only beats OpenSSL with many packets in flight, so bursts shorter
- * than TW_CRYPTO_MB_MIN_SIMD go to OpenSSL there.  Both give the same
+ * than TW_CRYPTO_MB_MIN_SIMD go to OpenSSL there.  All give the same
  * octets: tests/unit/test_crypto.c compares them on every layout.  Measured
  * by twinhop-cryptobench (docs/performance.md, docs/architecture.md).
  *
@@ -299,13 +307,17 @@ enum tw_err tw_stamp_tlv_hmac_verify(struct tw_stamp_auth *sa, const uint8_t *pk
  * can run here, so a session works with either engine. */
 
 enum tw_crypto_impl {
-	TW_CRYPTO_IMPL_AUTO,     /* intel-ipsec-mb when usable, else OpenSSL */
+	TW_CRYPTO_IMPL_AUTO,     /* SHA-NI lanes, else intel-ipsec-mb, else OpenSSL */
 	TW_CRYPTO_IMPL_OPENSSL,  /* OpenSSL, one packet at a time */
 	TW_CRYPTO_IMPL_IPSEC_MB, /* intel-ipsec-mb, best manager for this CPU
 	                          * (fails when unusable here) */
 	/* intel-ipsec-mb's widest SIMD manager (AVX-512/AVX2 multi-buffer
 	 * lanes) even where SHA-NI is faster: for benchmarks only. */
 	TW_CRYPTO_IMPL_IPSEC_MB_SIMD,
+	/* TWAMP's HMAC-SHA1 and AES on lib/tw_shani's lanes (three SHA-1
+	 * blocks side by side); STAMP's HMAC-SHA-256 on intel-ipsec-mb when
+	 * usable, else OpenSSL.  Fails where the CPU lacks SHA-NI/AES-NI. */
+	TW_CRYPTO_IMPL_SHANI,
 };
 
 struct tw_crypto_engine;
@@ -325,9 +337,10 @@ bool tw_crypto_ipsec_mb_usable(void);
  * allocation failure. */
 struct tw_crypto_engine *tw_crypto_engine_new(enum tw_crypto_impl want);
 void tw_crypto_engine_free(struct tw_crypto_engine *e);
-/* TW_CRYPTO_IMPL_OPENSSL or TW_CRYPTO_IMPL_IPSEC_MB. */
+/* TW_CRYPTO_IMPL_OPENSSL, TW_CRYPTO_IMPL_IPSEC_MB or TW_CRYPTO_IMPL_SHANI. */
 enum tw_crypto_impl tw_crypto_engine_impl(const struct tw_crypto_engine *e);
-/* Human-readable: "openssl (...)", "intel-ipsec-mb 1.3.0 sse sha-ni", ... */
+/* Human-readable: "openssl (...)", "intel-ipsec-mb 1.3.0 sse sha-ni",
+ * "sha-ni lanes + ...", ... */
 const char *tw_crypto_engine_name(const struct tw_crypto_engine *e);
 
 /* One packet of a burst.  TWAMP modes 2/4: tc set, sa NULL, enc_len and

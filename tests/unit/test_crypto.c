@@ -859,13 +859,13 @@ static void test_no_alloc(void)
 	tw_test_crypto_free(&tc);
 }
 
-/* ---- Burst engines: intel-ipsec-mb = OpenSSL, bit for bit ---------------------- */
+/* ---- Burst engines: intel-ipsec-mb = SHA-NI lanes = OpenSSL, bit for bit --------- */
 
 /* The engines this machine can run: OpenSSL always; intel-ipsec-mb whenever
  * the library says it is usable here (built in and AES-NI).  Building with
  * TW_EXPECT_IPSEC_MB (meson found the library) and a CPU with AES-NI, its
  * absence is a failure, not a silent OpenSSL-only pass. */
-static unsigned engines(struct tw_crypto_engine *e[2])
+static unsigned engines(struct tw_crypto_engine *e[3])
 {
 	unsigned n = 0;
 	e[n] = tw_crypto_engine_new(TW_CRYPTO_IMPL_OPENSSL);
@@ -884,6 +884,20 @@ static unsigned engines(struct tw_crypto_engine *e[2])
 	} else {
 		CU_ASSERT(tw_crypto_engine_new(TW_CRYPTO_IMPL_IPSEC_MB) == NULL);
 	}
+	/* lib/tw_shani's lanes wherever the CPU has SHA-NI and AES-NI; AUTO
+	 * then picks them. */
+	if (tw_shani_usable()) {
+		e[n] = tw_crypto_engine_new(TW_CRYPTO_IMPL_SHANI);
+		CU_ASSERT_FATAL(e[n] != NULL);
+		CU_ASSERT_EQUAL(tw_crypto_engine_impl(e[n]), TW_CRYPTO_IMPL_SHANI);
+		CU_ASSERT(strncmp(tw_crypto_engine_name(e[n]), "sha-ni lanes", 12) == 0);
+		struct tw_crypto_engine *a = tw_crypto_engine_new(TW_CRYPTO_IMPL_AUTO);
+		CU_ASSERT_EQUAL(tw_crypto_engine_impl(a), TW_CRYPTO_IMPL_SHANI);
+		tw_crypto_engine_free(a);
+		n++;
+	} else {
+		CU_ASSERT(tw_crypto_engine_new(TW_CRYPTO_IMPL_SHANI) == NULL);
+	}
 	return n;
 }
 
@@ -893,7 +907,7 @@ static void test_burst_vector(void)
 {
 	struct keys k;
 	struct tw_test_crypto tc;
-	struct tw_crypto_engine *e[2];
+	struct tw_crypto_engine *e[3];
 	unsigned ne = engines(e);
 	uint8_t want[48];
 	load_keys(&k);
@@ -940,12 +954,18 @@ static void test_burst_equals_openssl(void)
 {
 	static const struct {
 		size_t enc_len, hmac_off, len;
-	} lay[] = {{16, 32, 48}, {16, 96, 112}, {32, 32, 48}, {96, 96, 112}, {96, 96, 128},
-	           {0, 0, 112} /* STAMP */, {16, 32, 47} /* truncated */,
-	           {24, 32, 64} /* not whole blocks */};
+	} lay[] = {{16, 32, 48},
+	           {16, 96, 112},
+	           {32, 32, 48},
+	           {96, 96, 112},
+	           {96, 96, 128},
+	           {0, 0, 112} /* STAMP */,
+	           {16, 32, 47} /* truncated */,
+	           {24, 32, 64} /* not whole blocks */,
+	           {128, 128, 160} /* longer than tw_shani's MACs: OpenSSL */};
 	struct tw_test_crypto tc[BURST_SESS];
 	struct tw_stamp_auth sa[BURST_SESS];
-	struct tw_crypto_engine *e[2];
+	struct tw_crypto_engine *e[3];
 	unsigned ne = engines(e);
 	static uint8_t in[BURST_OPS][160], ref[BURST_OPS][160], got[BURST_OPS][160];
 	struct tw_crypto_op ops[BURST_OPS], rops[BURST_OPS];
@@ -1029,7 +1049,7 @@ static void test_burst_equals_openssl(void)
 
 static void test_burst_args(void)
 {
-	struct tw_crypto_engine *e[2];
+	struct tw_crypto_engine *e[3];
 	unsigned ne = engines(e);
 	uint8_t pkt[112] = {0};
 	struct tw_test_crypto tc;
