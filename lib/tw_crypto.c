@@ -852,7 +852,9 @@ struct tw_crypto_engine {
 	/* Full-length tags: the libraries write 20 (SHA-1) or 32 (SHA-256)
 	 * octets, which must not land on the packet past the 16-octet field. */
 	_Alignas(16) uint8_t tag[TW_CRYPTO_BURST_MAX][SHA256_DIGEST_LENGTH];
-	/* One chunk's TWAMP ops for tw_shani, and where each came from. */
+	/* One chunk's ops for tw_shani, and where each came from: TWAMP
+	 * (HMAC-SHA1 and AES) from index 0 up, STAMP (HMAC-SHA-256) from
+	 * TW_CRYPTO_BURST_MAX - 1 down. */
 	struct tw_shani_mac sn_mac[TW_CRYPTO_BURST_MAX];
 	struct tw_shani_cbc sn_cbc[TW_CRYPTO_BURST_MAX];
 	struct tw_crypto_op *sn_op[TW_CRYPTO_BURST_MAX];
@@ -867,6 +869,8 @@ struct tw_crypto_engine {
 _Static_assert(offsetof(SHA_CTX, h0) == 0 && offsetof(SHA_CTX, h4) == 4 * sizeof(SHA_LONG) &&
                    sizeof(SHA_LONG) == sizeof(uint32_t),
                "SHA_CTX layout");
+_Static_assert(offsetof(SHA256_CTX, h) == 0 && sizeof(((SHA256_CTX *)0)->h) == 8 * sizeof(uint32_t),
+               "SHA256_CTX layout");
 static inline const uint32_t *sha1_words(const uint64_t *state)
 {
 	return (const uint32_t *)(const void *)state;
@@ -894,6 +898,16 @@ struct tw_crypto_engine *tw_crypto_engine_new(enum tw_crypto_impl want)
 		return NULL;
 	e->impl = TW_CRYPTO_IMPL_OPENSSL;
 	snprintf(e->name, sizeof(e->name), "openssl (%s)", OpenSSL_version(OPENSSL_VERSION));
+	/* Measured (twinhop-cryptobench, docs/performance.md): the lanes beat
+	 * both libraries from about four packets a burst on; at one packet
+	 * they cost what OpenSSL does. */
+	if (sn && (want == TW_CRYPTO_IMPL_AUTO || want == TW_CRYPTO_IMPL_SHANI)) {
+		e->shani = true;
+		e->impl = TW_CRYPTO_IMPL_SHANI;
+		snprintf(e->name, sizeof(e->name),
+		         "sha-ni lanes x3 (HMAC-SHA1, HMAC-SHA-256, AES-128)");
+		return e;
+	}
 #ifdef TW_HAVE_IPSEC_MB
 	if (want != TW_CRYPTO_IMPL_OPENSSL && mb) {
 		static const char *const arch[IMB_ARCH_NUM] = {"none", "no-aesni", "sse", "avx",
@@ -927,15 +941,6 @@ struct tw_crypto_engine *tw_crypto_engine_new(enum tw_crypto_impl want)
 		                                                                   : " multi-buffer");
 	}
 #endif
-	/* Measured (twinhop-cryptobench, docs/performance.md): the lanes beat
-	 * both libraries at every burst length, one packet included. */
-	if (sn && (want == TW_CRYPTO_IMPL_AUTO || want == TW_CRYPTO_IMPL_SHANI)) {
-		char stamp[sizeof(e->name)];
-		snprintf(stamp, sizeof(stamp), "%s", e->name);
-		e->shani = true;
-		e->impl = TW_CRYPTO_IMPL_SHANI;
-		snprintf(e->name, sizeof(e->name), "sha-ni lanes x3 (TWAMP), %.80s (STAMP)", stamp);
-	}
 	return e;
 }
 
@@ -1022,8 +1027,6 @@ static void mb_chunk(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsig
 
 	for (unsigned i = 0; i < n; i++) {
 		struct tw_crypto_op *o = &ops[i];
-		if (o->tc && e->shani)
-			continue; /* done by sn_chunk */
 		if (!op_mb_ready(o)) {
 			if (o->rc == TW_OK) /* valid, but keys built without the library */
 				op_openssl(o, protect);
@@ -1074,18 +1077,34 @@ static void mb_chunk(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsig
 }
 #endif
 
-/* The TWAMP ops of one chunk (n <= TW_CRYPTO_BURST_MAX) on tw_shani's
- * lanes, in the order of §3.6: protect hashes the plaintext and then
- * encrypts; verify decrypts and then hashes, both in place (one block:
- * ECB, which is CBC with IV 0).  STAMP ops are left for the caller. */
+/* One chunk (n <= TW_CRYPTO_BURST_MAX) on tw_shani's lanes, with the same
+ * checks and results as the one-packet functions.  TWAMP in the order of
+ * §3.6: protect hashes the plaintext and then encrypts; verify decrypts and
+ * then hashes, both in place (one block: ECB, which is CBC with IV 0).
+ * STAMP (§6.2): HMAC-SHA-256 of octets 0..95 at 96. */
 static void sn_chunk(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned n, bool protect)
 {
-	unsigned m = 0;
+	unsigned m = 0, top = TW_CRYPTO_BURST_MAX; /* TWAMP [0, m), STAMP [top, MAX) */
 
 	for (unsigned i = 0; i < n; i++) {
 		struct tw_crypto_op *o = &ops[i];
-		if (!o->tc)
+		if (!o->tc) {
+			if (!o->sa || !o->sa->mac.md || !o->pkt) {
+				o->rc = TW_E_ARG;
+				continue;
+			}
+			if (o->len < TW_STAMP_AUTH_MIN_LEN) {
+				o->rc = TW_E_TRUNCATED;
+				continue;
+			}
+			top--;
+			e->sn_op[top] = o;
+			e->sn_mac[top] =
+			    (struct tw_shani_mac){(const uint32_t *)(const void *)o->sa->mac.inner,
+			                          (const uint32_t *)(const void *)o->sa->mac.outer,
+			                          o->pkt, TW_STAMP_AUTH_COVER_LEN, e->tag[top]};
 			continue;
+		}
 		o->rc = test_check(o->tc, o->pkt, o->len, o->enc_len, o->hmac_off);
 		if (o->rc != TW_OK)
 			continue;
@@ -1100,33 +1119,37 @@ static void sn_chunk(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsig
 		                                     o->enc_len, e->tag[m]};
 		m++;
 	}
-	if (protect) {
-		tw_shani_hmac_sha1(e->sn_mac, m);
-		for (unsigned j = 0; j < m; j++)
-			memcpy(e->sn_op[j]->pkt + e->sn_op[j]->hmac_off, e->tag[j],
-			       TW_CRYPTO_HMAC_LEN);
-		tw_shani_cbc_encrypt(e->sn_cbc, m);
-	} else {
+	if (!protect)
 		tw_shani_cbc_decrypt(e->sn_cbc, m);
-		tw_shani_hmac_sha1(e->sn_mac, m);
-		for (unsigned j = 0; j < m; j++) {
-			struct tw_crypto_op *o = e->sn_op[j];
-			o->rc = CRYPTO_memcmp(e->tag[j], o->pkt + o->hmac_off, TW_CRYPTO_HMAC_LEN)
-			            ? TW_E_HMAC
-			            : TW_OK;
-		}
+	tw_shani_hmac_sha1(e->sn_mac, m);
+	tw_shani_hmac_sha256(e->sn_mac + top, TW_CRYPTO_BURST_MAX - top);
+	for (unsigned j = 0; j < TW_CRYPTO_BURST_MAX; j++) {
+		if (j == m)
+			j = top; /* the STAMP ops, if any */
+		if (j == TW_CRYPTO_BURST_MAX)
+			break;
+		struct tw_crypto_op *o = e->sn_op[j];
+		uint8_t *field = o->pkt + (o->tc ? o->hmac_off : TW_STAMP_AUTH_HMAC_OFF);
+		if (protect)
+			memcpy(field, e->tag[j], TW_CRYPTO_HMAC_LEN);
+		o->rc = !protect && CRYPTO_memcmp(e->tag[j], field, TW_CRYPTO_HMAC_LEN) ? TW_E_HMAC
+		                                                                        : TW_OK;
 	}
+	if (protect)
+		tw_shani_cbc_encrypt(e->sn_cbc, m);
 }
 
 static void burst(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned n, bool protect)
 {
 	if (!ops)
 		return;
-	if (e && e->shani)
+	if (e && e->shani) {
 		for (unsigned i = 0; i < n; i += TW_CRYPTO_BURST_MAX)
 			sn_chunk(e, ops + i,
 			         n - i < TW_CRYPTO_BURST_MAX ? n - i : TW_CRYPTO_BURST_MAX,
 			         protect);
+		return;
+	}
 #ifdef TW_HAVE_IPSEC_MB
 	if (e && e->mgr && n >= e->min_burst) {
 		for (unsigned i = 0; i < n; i += TW_CRYPTO_BURST_MAX)
@@ -1135,9 +1158,9 @@ static void burst(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned
 		return;
 	}
 #endif
+	(void)e;
 	for (unsigned i = 0; i < n; i++)
-		if (!(ops[i].tc && e && e->shani))
-			op_openssl(&ops[i], protect);
+		op_openssl(&ops[i], protect);
 }
 
 void tw_crypto_protect_burst(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsigned n)

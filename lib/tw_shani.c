@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tw_shani: HMAC-SHA1 and AES-128-CBC for bursts of short test packets on
- * SHA-NI and AES-NI (see tw_shani.h for why).
+ * tw_shani: HMAC-SHA1, HMAC-SHA-256 and AES-128-CBC for bursts of short test
+ * packets on SHA-NI and AES-NI (see tw_shani.h for why).
  *
  * SHA-1 (FIPS 180-4 §6.1.2) on the SHA extensions (Intel SDM vol. 2,
  * SHA1RNDS4/SHA1NEXTE/SHA1MSG1/SHA1MSG2): the 80 rounds run four at a time
@@ -261,15 +261,105 @@ TARGET static void sha1_x3(uint32_t *const *st, const uint8_t *const *blk)
 	sha1_lanes(st, blk, 3);
 }
 
-/* One step: nl (1..3) independent compressions side by side. */
-static inline void sha1_step(uint32_t *const *st, const uint8_t *const *blk, unsigned nl)
+/* ---- SHA-256 ------------------------------------------------------------------------- */
+
+/* FIPS 180-4 §4.2.2. */
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+/* SHA-256 (FIPS 180-4 §6.2.2) on SHA256RNDS2, two rounds per instruction:
+ * the state lives as {A,B,E,F} and {C,D,G,H}; each group of four rounds
+ * adds K to four schedule words and runs two SHA256RNDS2, the second on
+ * the upper half of the sum.  The schedule, four words at a time:
+ *   W[t..t+3] = SHA256MSG2(SHA256MSG1(W[t-16..], W[t-12..]) + W[t-7..t-4],
+ *                          W[t-4..]).
+ * Lanes as for SHA-1; the two state halves are saved to memory (st[])
+ * rather than kept in registers, so three lanes spill less. */
+TARGET static inline __attribute__((always_inline)) void
+sha256_lanes(uint32_t *const *st, const uint8_t *const *blk, const int nl)
 {
-	if (nl == 3)
-		sha1_x3(st, blk);
-	else if (nl == 2)
-		sha1_x2(st, blk);
+	const __m128i bswap32 = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+	__m128i abef[LANES], cdgh[LANES], w[LANES][4];
+
+	_Pragma("GCC unroll 3") for (int l = 0; l < nl; l++)
+	{
+		__m128i dcba = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)st[l]), 0xb1);
+		__m128i efgh =
+		    _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(st[l] + 4)), 0x1b);
+		abef[l] = _mm_alignr_epi8(dcba, efgh, 8);
+		cdgh[l] = _mm_blend_epi16(efgh, dcba, 0xf0);
+	}
+	_Pragma("GCC unroll 16") for (int g = 0; g < 16; g++)
+	{
+		_Pragma("GCC unroll 3") for (int l = 0; l < nl; l++)
+		{
+			if (g < 4)
+				w[l][g] = _mm_shuffle_epi8(
+				    _mm_loadu_si128((const __m128i *)(blk[l] + 16 * g)), bswap32);
+			else
+				w[l][g & 3] = _mm_sha256msg2_epu32(
+				    _mm_add_epi32(
+				        _mm_sha256msg1_epu32(w[l][g & 3], w[l][(g + 1) & 3]),
+				        _mm_alignr_epi8(w[l][(g + 3) & 3], w[l][(g + 2) & 3], 4)),
+				    w[l][(g + 3) & 3]);
+			__m128i wk = _mm_add_epi32(
+			    w[l][g & 3], _mm_loadu_si128((const __m128i *)&sha256_k[4 * g]));
+			cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], wk);
+			abef[l] =
+			    _mm_sha256rnds2_epu32(abef[l], cdgh[l], _mm_shuffle_epi32(wk, 0x0e));
+		}
+	}
+	_Pragma("GCC unroll 3") for (int l = 0; l < nl; l++)
+	{
+		__m128i feba = _mm_shuffle_epi32(abef[l], 0x1b);
+		__m128i dchg = _mm_shuffle_epi32(cdgh[l], 0xb1);
+		__m128i dcba = _mm_blend_epi16(feba, dchg, 0xf0);
+		__m128i hgfe = _mm_alignr_epi8(dchg, feba, 8);
+		_mm_storeu_si128((__m128i *)st[l],
+		                 _mm_add_epi32(dcba, _mm_loadu_si128((const __m128i *)st[l])));
+		_mm_storeu_si128(
+		    (__m128i *)(st[l] + 4),
+		    _mm_add_epi32(hgfe, _mm_loadu_si128((const __m128i *)(st[l] + 4))));
+	}
+}
+
+TARGET static void sha256_x1(uint32_t *const *st, const uint8_t *const *blk)
+{
+	sha256_lanes(st, blk, 1);
+}
+
+TARGET static void sha256_x2(uint32_t *const *st, const uint8_t *const *blk)
+{
+	sha256_lanes(st, blk, 2);
+}
+
+TARGET static void sha256_x3(uint32_t *const *st, const uint8_t *const *blk)
+{
+	sha256_lanes(st, blk, 3);
+}
+
+void tw_shani_sha256_block(uint32_t state[8], const uint8_t block[64])
+{
+	sha256_x1(&state, &block);
+}
+
+/* ---- HMAC of short messages, in lanes ---------------------------------------------- */
+
+/* One step: nl (1..3) independent compressions side by side. */
+static inline void sha_step(bool sha256, uint32_t *const *st, const uint8_t *const *blk,
+                            unsigned nl)
+{
+	if (sha256)
+		(nl == 3 ? sha256_x3 : nl == 2 ? sha256_x2 : sha256_x1)(st, blk);
 	else
-		sha1_x1(st, blk);
+		(nl == 3 ? sha1_x3 : nl == 2 ? sha1_x2 : sha1_x1)(st, blk);
 }
 
 void tw_shani_sha1_block(uint32_t state[5], const uint8_t block[64])
@@ -280,7 +370,7 @@ void tw_shani_sha1_block(uint32_t state[5], const uint8_t block[64])
 /* Work per MAC: its running state, the inner blocks (message and padding)
  * and the outer block (inner digest and padding). */
 struct mac_work {
-	uint32_t st[5];
+	_Alignas(16) uint32_t st[8]; /* SHA-1 uses 5 */
 	_Alignas(16) uint8_t inner[2][64];
 	_Alignas(16) uint8_t outer[64];
 };
@@ -288,31 +378,36 @@ struct mac_work {
 /* MACs per pass: the work area stays on the stack (~6 KB) and in L1. */
 #define MAC_CHUNK 24
 
-/* The digest (FIPS 180-4: h0..h4 big-endian) of a state: one 16-octet store
- * and one 4-octet store.  Not five 4-octet stores: the next reader loads
- * 16 octets at once, and a load that spans several smaller stores still in
- * the store buffer cannot be forwarded and waits for them (measured in the
- * reflector: a quarter of this file's cycles outside the compressions). */
-TARGET static inline void put_digest(uint8_t *out, const uint32_t st[5])
+/* The digest (FIPS 180-4: the state words big-endian) of a state, in
+ * 16-octet stores (and a 4-octet one for SHA-1's fifth word).  Not one
+ * store per word: the next reader loads 16 octets at once, and a load
+ * that spans several smaller stores still in the store buffer cannot be
+ * forwarded and waits for them (measured in the reflector: a quarter of
+ * this file's cycles outside the compressions). */
+TARGET static inline void put_digest(bool sha256, uint8_t *out, const uint32_t *st)
 {
 	const __m128i bswap32 = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
-	uint32_t e = __builtin_bswap32(st[4]);
 
 	_mm_storeu_si128((__m128i *)out,
 	                 _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)st), bswap32));
-	memcpy(out + 16, &e, sizeof(e));
+	if (sha256) {
+		_mm_storeu_si128(
+		    (__m128i *)(out + 16),
+		    _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(st + 4)), bswap32));
+	} else {
+		uint32_t e = __builtin_bswap32(st[4]);
+		memcpy(out + 16, &e, sizeof(e));
+	}
 }
 
 /* FIPS 180-4 §5.1.1 padding of a message that follows one 64-octet block
  * (the key pad): 0x80, zeros, and the total length in bits in the last 8
  * octets of the last block.  len <= TW_SHANI_MAC_MAX.  Returns the number
  * of blocks (1 or 2). */
-static inline unsigned sha1_pad(uint8_t *blocks, const uint8_t *msg, size_t len)
+static inline unsigned sha_pad(uint8_t *blocks, const uint8_t *msg, size_t len)
 {
 	unsigned nb = len + 9 <= 64 ? 1 : 2;
-	uint64_t bits = (uint64_t)(64 + len) * 8;
-
-	uint64_t be = __builtin_bswap64(bits);
+	uint64_t be = __builtin_bswap64((uint64_t)(64 + len) * 8);
 
 	if (blocks != msg)
 		memcpy(blocks, msg, len);
@@ -324,7 +419,8 @@ static inline unsigned sha1_pad(uint8_t *blocks, const uint8_t *msg, size_t len)
 
 /* Compress block `which` (0, 1: inner; 2: outer) of the MACs listed in
  * idx[0..n-1], three at a time. */
-static void sha1_pass(struct mac_work *w, const uint8_t *idx, unsigned n, unsigned which)
+static void sha_pass(bool sha256, struct mac_work *w, const uint8_t *idx, unsigned n,
+                     unsigned which)
 {
 	for (unsigned i = 0; i < n; i += LANES) {
 		unsigned nl = n - i < LANES ? n - i : LANES;
@@ -335,42 +431,44 @@ static void sha1_pass(struct mac_work *w, const uint8_t *idx, unsigned n, unsign
 			st[l] = m->st;
 			blk[l] = which == 2 ? m->outer : m->inner[which];
 		}
-		sha1_step(st, blk, nl);
+		sha_step(sha256, st, blk, nl);
 	}
 }
 
-TARGET static void hmac_chunk(const struct tw_shani_mac *ops, unsigned n, struct mac_work *w)
+TARGET static void hmac_chunk(bool sha256, const struct tw_shani_mac *ops, unsigned n,
+                              struct mac_work *w)
 {
 	static const uint8_t all[MAC_CHUNK] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
 	                                       12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23};
+	size_t words = sha256 ? 8 : 5, dlen = sha256 ? TW_SHANI_SHA256_LEN : TW_SHANI_SHA1_LEN;
 	uint8_t two[MAC_CHUNK] = {0};
 	unsigned ntwo = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		memcpy(w[i].st, ops[i].ipad, sizeof(w[i].st));
-		if (sha1_pad(w[i].inner[0], ops[i].msg, ops[i].len) == 2)
+		memcpy(w[i].st, ops[i].ipad, words * 4);
+		if (sha_pad(w[i].inner[0], ops[i].msg, ops[i].len) == 2)
 			two[ntwo++] = (uint8_t)i;
 	}
 	/* Every first inner block, then the second ones: a state's two blocks
 	 * are never in one step. */
-	sha1_pass(w, all, n, 0);
-	sha1_pass(w, two, ntwo, 1);
+	sha_pass(sha256, w, all, n, 0);
+	sha_pass(sha256, w, two, ntwo, 1);
 	for (unsigned i = 0; i < n; i++) {
-		put_digest(w[i].outer, w[i].st);
-		sha1_pad(w[i].outer, w[i].outer, TW_SHANI_SHA1_LEN);
-		memcpy(w[i].st, ops[i].opad, sizeof(w[i].st));
+		put_digest(sha256, w[i].outer, w[i].st);
+		sha_pad(w[i].outer, w[i].outer, dlen);
+		memcpy(w[i].st, ops[i].opad, words * 4);
 	}
-	sha1_pass(w, all, n, 2);
+	sha_pass(sha256, w, all, n, 2);
 	for (unsigned i = 0; i < n; i++) {
-		put_digest(ops[i].out, w[i].st);
+		put_digest(sha256, ops[i].out, w[i].st);
 		/* The inner digest and the MAC's states: leave none of them
 		 * on the stack (the caller's barrier keeps these stores). */
 		memset(w[i].st, 0, sizeof(w[i].st));
-		memset(w[i].outer, 0, TW_SHANI_SHA1_LEN);
+		memset(w[i].outer, 0, dlen);
 	}
 }
 
-void tw_shani_hmac_sha1(const struct tw_shani_mac *ops, unsigned n)
+static void hmac(bool sha256, const struct tw_shani_mac *ops, unsigned n)
 {
 	struct mac_work w[MAC_CHUNK];
 	struct tw_shani_mac ok[MAC_CHUNK];
@@ -382,13 +480,23 @@ void tw_shani_hmac_sha1(const struct tw_shani_mac *ops, unsigned n)
 			continue;
 		ok[m++] = ops[i];
 		if (m == MAC_CHUNK) {
-			hmac_chunk(ok, m, w);
+			hmac_chunk(sha256, ok, m, w);
 			m = 0;
 		}
 	}
 	if (m)
-		hmac_chunk(ok, m, w);
+		hmac_chunk(sha256, ok, m, w);
 	__asm__ __volatile__("" : : "m"(w) : "memory");
+}
+
+void tw_shani_hmac_sha1(const struct tw_shani_mac *ops, unsigned n)
+{
+	hmac(false, ops, n);
+}
+
+void tw_shani_hmac_sha256(const struct tw_shani_mac *ops, unsigned n)
+{
+	hmac(true, ops, n);
 }
 
 #else /* not x86-64: tw_shani_usable() is false and nothing else may be called */
@@ -417,7 +525,19 @@ void tw_shani_hmac_sha1(const struct tw_shani_mac *ops, unsigned n)
 	(void)n;
 }
 
+void tw_shani_hmac_sha256(const struct tw_shani_mac *ops, unsigned n)
+{
+	(void)ops;
+	(void)n;
+}
+
 void tw_shani_sha1_block(uint32_t state[5], const uint8_t block[64])
+{
+	(void)state;
+	(void)block;
+}
+
+void tw_shani_sha256_block(uint32_t state[8], const uint8_t block[64])
 {
 	(void)state;
 	(void)block;

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for lib/tw_shani: known answers (FIPS-197 Appendix C.1, RFC
- * 2202 §3), then every function against OpenSSL's own SHA-1, HMAC and
- * AES-128-CBC on random keys and data, in bursts whose length is not a
- * multiple of the lane count and whose messages differ in length, so that
- * idle lanes, the two-block inner hashes and in-place CBC decryption of
- * neighbouring blocks are all exercised.
+ * 2202 §3, RFC 4231 §4.2), then every function against OpenSSL's own SHA-1,
+ * SHA-256, HMAC and AES-128-CBC on random keys and data, in bursts whose
+ * length is not a multiple of the lane count and whose messages differ in
+ * length, so that idle lanes, the two-block inner hashes and in-place CBC
+ * decryption of neighbouring blocks are all exercised.
  *
  * On a CPU without SHA-NI/AES-NI the cases check only that
  * tw_shani_usable() says so (tw_crypto then never calls the rest); the CI
@@ -150,9 +150,11 @@ static void test_sha1_block(void)
 	}
 }
 
-/* Pad states of an HMAC-SHA1 key of at most 64 octets. */
-static void pads(const uint8_t *key, size_t len, uint32_t ipad[5], uint32_t opad[5])
+/* Pad states of an HMAC key of at most 64 octets (SHA-1 or SHA-256). */
+static void pads_alg(bool sha256, const uint8_t *key, size_t len, uint32_t *ipad, uint32_t *opad)
 {
+	static const uint32_t iv256[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+	                                  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 	uint8_t b[64];
 
 	for (int j = 0; j < 2; j++) {
@@ -161,9 +163,19 @@ static void pads(const uint8_t *key, size_t len, uint32_t ipad[5], uint32_t opad
 		memcpy(b, key, len);
 		for (int i = 0; i < 64; i++)
 			b[i] ^= j ? 0x5c : 0x36;
-		sha1_iv(st);
-		tw_shani_sha1_block(st, b);
+		if (sha256) {
+			memcpy(st, iv256, sizeof(iv256));
+			tw_shani_sha256_block(st, b);
+		} else {
+			sha1_iv(st);
+			tw_shani_sha1_block(st, b);
+		}
 	}
+}
+
+static void pads(const uint8_t *key, size_t len, uint32_t ipad[5], uint32_t opad[5])
+{
+	pads_alg(false, key, len, ipad, opad);
 }
 
 /* RFC 2202 §3, test cases 1 and 2. */
@@ -240,6 +252,70 @@ static void test_hmac_random(void)
 	}
 }
 
+/* The SHA-256 compression against OpenSSL's SHA256_Transform. */
+static void test_sha256_block(void)
+{
+	if (!have)
+		return;
+	srandom(17);
+	for (int i = 0; i < 200; i++) {
+		uint8_t blk[64];
+		uint32_t st[8];
+		SHA256_CTX c;
+		fill(blk, sizeof(blk));
+		fill((uint8_t *)st, sizeof(st));
+		SHA256_Init(&c);
+		memcpy(c.h, st, sizeof(st));
+		SHA256_Transform(&c, blk);
+		tw_shani_sha256_block(st, blk);
+		TW_ASSERT_BYTES(st, c.h, sizeof(st));
+	}
+}
+
+/* RFC 4231 §4.2 (test case 1) and bursts against OpenSSL's HMAC() with
+ * SHA-256, as for SHA-1 (STAMP's 96-octet messages among them). */
+static void test_hmac256(void)
+{
+	enum { N = 50 };
+	uint8_t key[3][32], msg[N][128], out[N][32], want[32];
+	uint32_t ip[3][8], op[3][8];
+	struct tw_shani_mac ops[N];
+	unsigned kk[N];
+
+	if (!have)
+		return;
+	memset(key[0], 0x0b, 20);
+	pads_alg(true, key[0], 20, ip[0], op[0]);
+	tw_shani_hmac_sha256(
+	    &(struct tw_shani_mac){ip[0], op[0], (const uint8_t *)"Hi There", 8, out[0]}, 1);
+	CU_ASSERT_EQUAL(
+	    tw_unit_hex("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", want,
+	                32),
+	    32);
+	TW_ASSERT_BYTES(out[0], want, 32);
+	srandom(19);
+	for (int i = 0; i < 3; i++) {
+		fill(key[i], sizeof(key[i]));
+		pads_alg(true, key[i], sizeof(key[i]), ip[i], op[i]);
+	}
+	for (unsigned round = 0; round < 40; round++) {
+		unsigned n = 1 + (unsigned)random() % N;
+		for (unsigned i = 0; i < n; i++) {
+			size_t len = round % 2 ? 96 : (size_t)random() % (TW_SHANI_MAC_MAX + 1);
+			kk[i] = (unsigned)random() % 3;
+			fill(msg[i], sizeof(msg[i]));
+			ops[i] = (struct tw_shani_mac){ip[kk[i]], op[kk[i]], msg[i], len, out[i]};
+		}
+		tw_shani_hmac_sha256(ops, n);
+		for (unsigned i = 0; i < n; i++) {
+			unsigned wl = 0;
+			CU_ASSERT_FATAL(HMAC(EVP_sha256(), key[kk[i]], 32, msg[i], ops[i].len, want,
+			                     &wl) != NULL);
+			TW_ASSERT_BYTES(out[i], want, 32);
+		}
+	}
+}
+
 /* A MAC written over its own message (msg == out) is still right: the
  * message is copied before any output is written. */
 static void test_hmac_in_place(void)
@@ -269,6 +345,8 @@ int main(void)
 	    {"hmac_known_answer", test_hmac_known},
 	    {"hmac_random_bursts", test_hmac_random},
 	    {"hmac_in_place", test_hmac_in_place},
+	    {"sha256_block", test_sha256_block},
+	    {"hmac_sha256", test_hmac256},
 	    {NULL, NULL},
 	};
 
