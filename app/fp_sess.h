@@ -61,7 +61,8 @@ struct fp_sender;
 struct fp_micro_grp;
 
 /* Test crypto of a session: key schedules and cipher/HMAC contexts (for
- * OpenSSL and intel-ipsec-mb), about 1500 octets, so they live in a separate pool (fp_sess_crypto_get) and only
+ * OpenSSL, intel-ipsec-mb and the SHA-NI lanes), about 2200 octets, so they
+ * live in a separate pool (fp_sess_crypto_get) and only
  * authenticated/encrypted sessions have one.  A context is single-threaded:
  * tc/sa serve the reflector (or the sender's Tx on the main lcore),
  * tc_rx/sa_rx the sender's reply path on whichever lcore RSS delivers

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Benchmark: the crypto of one authenticated/encrypted reflected packet
 # (verify + protect), per packet at burst 32: OpenSSL (the fallback),
-# intel-ipsec-mb (the engine twinhop-fp uses; SSE/SHA-NI and AVX-512
-# multi-buffer managers) and DPDK cryptodev (crypto_aesni_mb PMD), side by
-# side and interleaved in one process (app/bench_crypto.c).  Prints the CPU
+# intel-ipsec-mb (SSE/SHA-NI and AVX-512 multi-buffer managers), DPDK
+# cryptodev (crypto_aesni_mb PMD) and lib/tw_shani's SHA-NI lanes (the
+# engine twinhop-fp uses where the CPU has SHA-NI), side by side and
+# interleaved in one process (app/bench_crypto.c).  Prints the CPU
 # model and flags first.  Ratios only; not a test.
 #
 # usage: tools/bench-crypto.sh [BUILD_DIR] [twinhop-cryptobench options]
