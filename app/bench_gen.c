@@ -9,8 +9,10 @@
  * up into the reflector's Tx) and transmits one burst of pre-built frames:
  * Ethernet + IPv4 + UDP + a valid TWAMP-Test sender packet.  Every frame is
  * built once at start, one per flow, in an mbuf the generator keeps; a burst
- * only takes a reference on each (rte_mbuf_refcnt_update) and the PMD drops
- * it after its copy, so the generator writes nothing per packet and can
+ * only takes a reference on each (a plain increment of its count: only this
+ * lcore touches it) and the PMD drops it after its copy, or once the peer
+ * hands the buffer back (zero-copy), so the generator writes nothing to a
+ * frame per packet and can
  * outrun the reflector it measures (docs/performance.md).
  * In authenticated mode (--sec auth|enc) the payload is protected once at
  * start with the given test keys (lib/tw_crypto), so every copy passes the
@@ -266,7 +268,11 @@ int main(int argc, char **argv)
 		}
 		for (unsigned i = 0; i < BURST; i++) {
 			b[i] = fr[fi];
-			rte_mbuf_refcnt_update(b[i], 1);
+			/* Only this lcore takes or drops references to the
+			 * frames (the memif PMD frees sent mbufs in our Tx
+			 * call), so a plain increment is safe: no locked
+			 * read-modify-write per packet. */
+			rte_mbuf_refcnt_set(b[i], (uint16_t)(rte_mbuf_refcnt_read(b[i]) + 1));
 			fi += stride;
 			if (fi >= nfr)
 				fi -= nfr;
@@ -274,7 +280,7 @@ int main(int argc, char **argv)
 		uint16_t s = rte_eth_tx_burst(port, 0, b, BURST);
 		tx += s;
 		for (unsigned i = s; i < BURST; i++)
-			rte_mbuf_refcnt_update(b[i], -1);
+			rte_mbuf_refcnt_set(b[i], (uint16_t)(rte_mbuf_refcnt_read(b[i]) - 1));
 		uint64_t now = rte_rdtsc();
 		if (s) {
 			if (!first_tx)
