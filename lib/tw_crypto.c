@@ -787,12 +787,22 @@ void tw_stamp_auth_free(struct tw_stamp_auth *sa)
 		hmac_free(&sa->mac);
 }
 
-enum tw_err tw_stamp_auth_sign(struct tw_stamp_auth *sa, uint8_t *pkt, size_t len)
+/* The argument checks of a STAMP authenticated packet, shared by the
+ * one-packet functions and the burst engine. */
+static inline enum tw_err stamp_check(const struct tw_stamp_auth *sa, const uint8_t *pkt,
+                                      size_t len)
 {
 	if (!sa || !sa->mac.md || !pkt)
 		return TW_E_ARG;
-	if (len < TW_STAMP_AUTH_MIN_LEN)
-		return TW_E_TRUNCATED;
+	return len < TW_STAMP_AUTH_MIN_LEN ? TW_E_TRUNCATED : TW_OK;
+}
+
+enum tw_err tw_stamp_auth_sign(struct tw_stamp_auth *sa, uint8_t *pkt, size_t len)
+{
+	enum tw_err rc = stamp_check(sa, pkt, len);
+
+	if (rc != TW_OK)
+		return rc;
 	if (!hmac_oneshot(&sa->mac, pkt, TW_STAMP_AUTH_COVER_LEN, pkt + TW_STAMP_AUTH_HMAC_OFF))
 		return TW_E_CRYPTO;
 	return TW_OK;
@@ -801,11 +811,10 @@ enum tw_err tw_stamp_auth_sign(struct tw_stamp_auth *sa, uint8_t *pkt, size_t le
 enum tw_err tw_stamp_auth_verify(struct tw_stamp_auth *sa, const uint8_t *pkt, size_t len)
 {
 	uint8_t mac[TW_CRYPTO_HMAC_LEN];
+	enum tw_err rc = stamp_check(sa, pkt, len);
 
-	if (!sa || !sa->mac.md || !pkt)
-		return TW_E_ARG;
-	if (len < TW_STAMP_AUTH_MIN_LEN)
-		return TW_E_TRUNCATED;
+	if (rc != TW_OK)
+		return rc;
 	if (!hmac_oneshot(&sa->mac, pkt, TW_STAMP_AUTH_COVER_LEN, mac))
 		return TW_E_CRYPTO;
 	return CRYPTO_memcmp(mac, pkt + TW_STAMP_AUTH_HMAC_OFF, TW_CRYPTO_HMAC_LEN) ? TW_E_HMAC
@@ -848,7 +857,7 @@ enum tw_err tw_stamp_tlv_hmac_verify(struct tw_stamp_auth *sa, const uint8_t *pk
 struct tw_crypto_engine {
 	enum tw_crypto_impl impl;
 	char name[128];
-	bool shani; /* TWAMP ops on lib/tw_shani */
+	bool shani; /* every op on lib/tw_shani */
 	/* Full-length tags: the libraries write 20 (SHA-1) or 32 (SHA-256)
 	 * octets, which must not land on the packet past the 16-octet field. */
 	_Alignas(16) uint8_t tag[TW_CRYPTO_BURST_MAX][SHA256_DIGEST_LENGTH];
@@ -864,14 +873,14 @@ struct tw_crypto_engine {
 #endif
 };
 
-/* A SHA_CTX begins with the five state words h0..h4: tw_shani reads an
- * HMAC's pad states from there. */
+/* SHA_CTX and SHA256_CTX begin with their state words (h0..h4, h[0..7]):
+ * tw_shani reads an HMAC's pad states from there. */
 _Static_assert(offsetof(SHA_CTX, h0) == 0 && offsetof(SHA_CTX, h4) == 4 * sizeof(SHA_LONG) &&
                    sizeof(SHA_LONG) == sizeof(uint32_t),
                "SHA_CTX layout");
 _Static_assert(offsetof(SHA256_CTX, h) == 0 && sizeof(((SHA256_CTX *)0)->h) == 8 * sizeof(uint32_t),
                "SHA256_CTX layout");
-static inline const uint32_t *sha1_words(const uint64_t *state)
+static inline const uint32_t *sha_words(const uint64_t *state)
 {
 	return (const uint32_t *)(const void *)state;
 }
@@ -881,10 +890,10 @@ struct tw_crypto_engine *tw_crypto_engine_new(enum tw_crypto_impl want)
 	struct tw_crypto_engine *e;
 	bool mb = tw_crypto_ipsec_mb_usable();
 
-	if (want == TW_CRYPTO_IMPL_IPSEC_MB && !mb)
-		return NULL;
 	bool sn = tw_shani_usable();
 
+	if (want == TW_CRYPTO_IMPL_IPSEC_MB && !mb)
+		return NULL;
 	if (want == TW_CRYPTO_IMPL_IPSEC_MB_SIMD && !mb)
 		return NULL;
 	if (want == TW_CRYPTO_IMPL_SHANI && !sn)
@@ -987,12 +996,7 @@ static bool op_mb_ready(struct tw_crypto_op *o)
 		o->rc = test_check(o->tc, o->pkt, o->len, o->enc_len, o->hmac_off);
 		return o->rc == TW_OK && o->tc->mac.mb_ready;
 	}
-	if (!o->sa || !o->sa->mac.md || !o->pkt)
-		o->rc = TW_E_ARG;
-	else if (o->len < TW_STAMP_AUTH_MIN_LEN)
-		o->rc = TW_E_TRUNCATED;
-	else
-		o->rc = TW_OK;
+	o->rc = stamp_check(o->sa, o->pkt, o->len);
 	return o->rc == TW_OK && o->sa->mac.mb_ready;
 }
 
@@ -1089,20 +1093,14 @@ static void sn_chunk(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsig
 	for (unsigned i = 0; i < n; i++) {
 		struct tw_crypto_op *o = &ops[i];
 		if (!o->tc) {
-			if (!o->sa || !o->sa->mac.md || !o->pkt) {
-				o->rc = TW_E_ARG;
+			o->rc = stamp_check(o->sa, o->pkt, o->len);
+			if (o->rc != TW_OK)
 				continue;
-			}
-			if (o->len < TW_STAMP_AUTH_MIN_LEN) {
-				o->rc = TW_E_TRUNCATED;
-				continue;
-			}
 			top--;
 			e->sn_op[top] = o;
-			e->sn_mac[top] =
-			    (struct tw_shani_mac){(const uint32_t *)(const void *)o->sa->mac.inner,
-			                          (const uint32_t *)(const void *)o->sa->mac.outer,
-			                          o->pkt, TW_STAMP_AUTH_COVER_LEN, e->tag[top]};
+			e->sn_mac[top] = (struct tw_shani_mac){
+			    sha_words(o->sa->mac.inner), sha_words(o->sa->mac.outer), o->pkt,
+			    TW_STAMP_AUTH_COVER_LEN, e->tag[top]};
 			continue;
 		}
 		o->rc = test_check(o->tc, o->pkt, o->len, o->enc_len, o->hmac_off);
@@ -1114,8 +1112,8 @@ static void sn_chunk(struct tw_crypto_engine *e, struct tw_crypto_op *ops, unsig
 		}
 		e->sn_op[m] = o;
 		e->sn_cbc[m] = (struct tw_shani_cbc){&o->tc->sn_aes, o->pkt, o->enc_len};
-		e->sn_mac[m] = (struct tw_shani_mac){sha1_words(o->tc->mac.inner),
-		                                     sha1_words(o->tc->mac.outer), o->pkt,
+		e->sn_mac[m] = (struct tw_shani_mac){sha_words(o->tc->mac.inner),
+		                                     sha_words(o->tc->mac.outer), o->pkt,
 		                                     o->enc_len, e->tag[m]};
 		m++;
 	}

@@ -289,12 +289,12 @@ enum tw_err tw_stamp_tlv_hmac_verify(struct tw_stamp_auth *sa, const uint8_t *pk
 /* ---- Bursts: many packets per call, on the fastest implementation ---------
  *
  * The fast path protects and verifies a whole Rx burst at once.  An engine
- * (one per thread: an lcore) runs TWAMP's HMAC-SHA1 and AES on lib/tw_shani
- * where the CPU has SHA-NI and AES-NI: three SHA-1 blocks side by side,
- * which no library offers (tw_shani.h).  Otherwise, and for STAMP's
- * HMAC-SHA-256 always, it runs the burst on intel-ipsec-mb's job API when
- * twinhop was built with that library and the CPU has AES-NI, and on the
- * OpenSSL functions above otherwise.  With SHA-NI the library path uses the
+ * (one per thread: an lcore) runs every op on lib/tw_shani where the CPU
+ * has SHA-NI and AES-NI: TWAMP's HMAC-SHA1 and AES, STAMP's HMAC-SHA-256,
+ * three SHA blocks side by side, which no library offers (tw_shani.h).
+ * Otherwise it runs the burst on intel-ipsec-mb's job API when twinhop was
+ * built with that library and the CPU has AES-NI, and on the OpenSSL
+ * functions above otherwise.  With SHA-NI the library path uses the
  * library's SSE manager (SHA-NI and AES-NI, two SHA lanes: as fast for one
  * packet as for 32); without it, the AVX-512/AVX2 multi-buffer manager,
  * which only beats OpenSSL with many packets in flight, so bursts shorter
@@ -303,8 +303,8 @@ enum tw_err tw_stamp_tlv_hmac_verify(struct tw_stamp_auth *sa, const uint8_t *pk
  * by twinhop-cryptobench (docs/performance.md, docs/architecture.md).
  *
  * Per-session state is the same struct tw_test_crypto / tw_stamp_auth: their
- * init functions also build intel-ipsec-mb's key schedules when the library
- * can run here, so a session works with either engine. */
+ * init functions also build intel-ipsec-mb's and the lanes' key schedules
+ * when they can run here, so a session works with any engine. */
 
 enum tw_crypto_impl {
 	TW_CRYPTO_IMPL_AUTO,     /* SHA-NI lanes, else intel-ipsec-mb, else OpenSSL */

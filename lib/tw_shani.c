@@ -26,9 +26,9 @@
 #define TARGET       __attribute__((target("sha,aes,ssse3,sse4.1")))
 #endif
 
-bool tw_shani_usable(void)
-{
 #ifdef TW_SHANI_X86
+static bool cpu_has_all(void)
+{
 	unsigned a, b, c, d;
 
 	if (!__get_cpuid(1, &a, &b, &c, &d))
@@ -38,6 +38,23 @@ bool tw_shani_usable(void)
 	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
 		return false;
 	return (b & bit_SHA) != 0;
+}
+#endif
+
+bool tw_shani_usable(void)
+{
+#ifdef TW_SHANI_X86
+	/* Asked once: CPUID traps to the hypervisor on a virtual machine, and
+	 * every authenticated session's set-up asks.  0 unknown, 1 no, 2 yes;
+	 * racing first callers compute the same answer. */
+	static int known;
+	int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+
+	if (!k) {
+		k = cpu_has_all() ? 2 : 1;
+		__atomic_store_n(&known, k, __ATOMIC_RELAXED);
+	}
+	return k == 2;
 #else
 	return false;
 #endif
