@@ -138,6 +138,18 @@ static int new_init(struct fp_sess_table *t, uint32_t n)
 		(s)->last_rx_tsc = (now);                                                          \
 	} while (0)
 
+/* The keys of the next burst, as the parser leaves them (fp_lcore_rx_burst
+ * parses the whole burst before the lookup starts). */
+static void next_keys(struct fp_key *kb, uint32_t n, uint32_t *fi)
+{
+	for (unsigned j = 0; j < BURST; j++) {
+		key_of(*fi, &kb[j]);
+		*fi += 40503u % n;
+		if (*fi >= n)
+			*fi -= n;
+	}
+}
+
 static uint64_t run_new(struct fp_sess_table *t, uint32_t n, uint32_t *fi, unsigned bursts,
 			uint64_t *bad)
 {
@@ -147,13 +159,9 @@ static uint64_t run_new(struct fp_sess_table *t, uint32_t n, uint32_t *fi, unsig
 	for (unsigned b = 0; b < bursts; b++) {
 		struct fp_sess_burst sb;
 		fp_sess_burst_init(&sb);
-		for (unsigned j = 0; j < BURST; j++) {
-			key_of(*fi, &kb[j]);
-			*fi += 40503u % n;
-			if (*fi >= n)
-				*fi -= n;
+		next_keys(kb, n, fi);
+		for (unsigned j = 0; j < BURST; j++)
 			fp_sess_burst_add(t, &sb, &kb[j]);
-		}
 		fp_sess_burst_lookup(t, &sb, out);
 		for (unsigned j = 0; j < BURST; j++)
 			TOUCH(out[j], 68u, t0, *bad);
@@ -171,11 +179,8 @@ static uint64_t run_old(struct old_table *o, uint32_t n, uint32_t *fi, unsigned 
 	uint64_t t0 = rte_rdtsc();
 	for (unsigned b = 0; b < bursts; b++) {
 		unsigned nu = 0;
+		next_keys(kb, n, fi);
 		for (unsigned j = 0; j < BURST; j++) {
-			key_of(*fi, &kb[j]);
-			*fi += 40503u % n;
-			if (*fi >= n)
-				*fi -= n;
 			if (nu == 0 || !fp_key_eq(&kb[j], uk[nu - 1]))
 				uk[nu++] = &kb[j];
 			map[j] = (uint8_t)(nu - 1);

@@ -263,12 +263,16 @@ static inline int32_t fp_sess_scan(const struct fp_sess_bucket *b, uint32_t h)
  * bucket, a miss while the writer moved entries). */
 struct fp_session *fp_sess_lookup(struct fp_sess_table *t, const struct fp_key *k, uint32_t h);
 
-/* The session lookup of one Rx burst, started while the burst is parsed:
- * fp_sess_burst_add() for each key as the parse finds it (it hashes the
- * key and starts its primary bucket on its way, so that miss overlaps the
- * parsing of the next frames), then fp_sess_burst_lookup() once.  A burst
- * is mostly runs of one flow: each run's key is hashed and looked up once
- * (the same key has one answer anyway). */
+/* The session lookup of one Rx burst, once the burst is parsed:
+ * fp_sess_burst_add() for each key in turn (it hashes the key and starts
+ * its primary bucket on its way), then fp_sess_burst_lookup() once.  The
+ * adds run back to back, not one per parsed frame: on the AMD EPYC VM of
+ * docs/performance.md a prefetch that misses holds up the core for a while
+ * when it is alone, much less when many are issued together; and a key
+ * read right after fp_parse() wrote it field by field waits for those
+ * stores (store forwarding fails for the wide loads of the hash and the
+ * compare).  A burst is mostly runs of one flow: each run's key is hashed
+ * and looked up once (the same key has one answer anyway). */
 struct fp_sess_burst {
 	unsigned n, nu;
 	const struct fp_key *uk[RTE_HASH_LOOKUP_BULK_MAX]; /* one per run */
