@@ -168,7 +168,9 @@ void fp_lcore_rx_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, 
 	 * not as each is found: fp_parse() writes a key field by field, and
 	 * wide loads of it right after those narrow stores wait for them to
 	 * reach the cache (a store-forwarding stall, ~18 % of this function's
-	 * samples with 100,000 sessions; docs/performance.md). */
+	 * samples with 100,000 sessions); and the buckets' prefetches then go
+	 * out together, which costs less than one per parsed frame
+	 * (docs/performance.md, "Many sessions (§5): clustered misses"). */
 	for (unsigned j = 0; j < nk; j++)
 		fp_sess_burst_add(fp.sess, &sb, &pi[idx[j]].key);
 	fp_sess_burst_lookup(fp.sess, &sb, sess);
