@@ -144,6 +144,17 @@ kind_ratio() {
 	if [ -n "$why" ]; then echo "refused:$why"; return; fi
 	awk -v a="${M[$k.1.cpp]}" -v b="${M[$k.$N.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'
 }
+# kind -> each run's own ratio (its 1-session cyc/pkt ÷ its N-session one;
+# the two run back to back), or nothing when a run failed.  The host may
+# change speed between runs (docs/performance.md, "The host has several
+# speeds"); ratios that disagree say so.
+pair_ratios() {
+	local a=(${F[$1.1.cpp]:-}) b=(${F[$1.$N.cpp]:-}) i
+	[ ${#a[@]} -gt 0 ] && [ ${#a[@]} -eq ${#b[@]} ] || return 0
+	for i in "${!a[@]}"; do
+		awk -v x="${a[$i]}" -v y="${b[$i]}" 'BEGIN { printf " %.2f", x / y }'
+	done
+}
 for mem in $MEM; do
 	set_mem "$mem"
 	[ "$FORMAT" = md ] || echo "memory backing: $MEMDESC${BASE_BUILD:+; base build $BASE_BUILD interleaved}"
@@ -180,8 +191,9 @@ for mem in $MEM; do
 		done
 	done
 	echo "ratio (1-session cyc/pkt / $N-session cyc/pkt): $ratio   ($MEMDESC; CPU: $CPU)"
+	echo "ratio run by run:$(pair_ratios twinhop)"
 	if [ -n "$BASE_BUILD" ]; then
-		echo "base build ratio: $(kind_ratio base)"
+		echo "base build ratio: $(kind_ratio base)   run by run:$(pair_ratios base)"
 		for n in 1 "$N"; do
 			echo "A/B $n session(s): base cyc/pkt / ours = $(awk -v a="${M[base.$n.cpp]}" -v b="${M[twinhop.$n.cpp]}" \
 				'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }') (>= 1: ours no slower)"
