@@ -344,5 +344,14 @@ for mode in $MODES; do
 	# (whole run of the last twinhop-fp, docs/performance.md)
 	grep -s '^stage ' "$TMP/ref-twinhop-$mode.log" | sed "s/^/$mode   twinhop-fp /"
 	printf "%-5s ratio (testpmd cyc/pkt / ours): %s   rate ratio (ours / testpmd Mpps): %s   CPU: %s\n" "$mode" "$cr" "$rr" "$CPU"
+	# each run's own ratio (the two reflectors of one run go back to back):
+	# ratios that disagree mean the host changed speed between runs
+	# (docs/performance.md, "The host has several speeds")
+	a=(${F[testpmd.cpp]:-}) b=(${F[twinhop.cpp]:-})
+	if [ ${#a[@]} -gt 0 ] && [ ${#a[@]} -eq ${#b[@]} ]; then
+		printf "%-5s   ratio run by run:" "$mode"
+		for i in "${!a[@]}"; do awk -v x="${a[$i]}" -v y="${b[$i]}" 'BEGIN { printf " %.2f", x / y }'; done
+		echo
+	fi
 	unset F
 done
