@@ -307,6 +307,16 @@ for mode in $MODES; do
 			why="$why $kind idle ${M[$kind.idle]} % > $MAX_IDLE % (the generator did not saturate it);"
 	done
 	[ -n "$why" ] && { cr="refused:$why"; rr="refused"; }
+	# each run's own ratio (the two reflectors of one run go back to back):
+	# ratios that disagree mean the host changed speed between runs
+	# (docs/performance.md, "The host has several speeds")
+	runs=""
+	tp_runs=(${F[testpmd.cpp]:-}) tw_runs=(${F[twinhop.cpp]:-})
+	if [ ${#tp_runs[@]} -gt 0 ] && [ ${#tp_runs[@]} -eq ${#tw_runs[@]} ]; then
+		for i in "${!tp_runs[@]}"; do
+			runs+=$(awk -v x="${tp_runs[$i]}" -v y="${tw_runs[$i]}" 'BEGIN { printf " %.2f", x / y }')
+		done
+	fi
 	if [ -n "$BASE_BUILD" ]; then
 		# A/B: base cycles/packet over ours (>= 1: ours is no slower)
 		ab=$(awk -v a="${M[base.cpp]}" -v b="${M[twinhop.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
@@ -330,7 +340,7 @@ for mode in $MODES; do
 	if [ "$FORMAT" = md ]; then
 		printf "| %s %s | %s | %s | %s | %s | %s | %s |\n" "$TOPO$([ "$TOPO" = memif ] && [ "$GEN_ZC" = 1 ] && echo " (zero-copy generator)")" "$mode" \
 			"${M[twinhop.cpp]} cyc/pkt, ${M[twinhop.mpps]} Mpps" \
-			"${M[testpmd.cpp]} cyc/pkt, ${M[testpmd.mpps]} Mpps" "$cr" "$rr" \
+			"${M[testpmd.cpp]} cyc/pkt, ${M[testpmd.mpps]} Mpps" "$cr${runs:+ (run by run:$runs)}" "$rr" \
 			"offered ${M[twinhop.off]} / ${M[testpmd.off]} Mpps, idle ${M[twinhop.idle]} / ${M[testpmd.idle]} %" "$CPU"
 		continue
 	fi
@@ -344,14 +354,6 @@ for mode in $MODES; do
 	# (whole run of the last twinhop-fp, docs/performance.md)
 	grep -s '^stage ' "$TMP/ref-twinhop-$mode.log" | sed "s/^/$mode   twinhop-fp /"
 	printf "%-5s ratio (testpmd cyc/pkt / ours): %s   rate ratio (ours / testpmd Mpps): %s   CPU: %s\n" "$mode" "$cr" "$rr" "$CPU"
-	# each run's own ratio (the two reflectors of one run go back to back):
-	# ratios that disagree mean the host changed speed between runs
-	# (docs/performance.md, "The host has several speeds")
-	a=(${F[testpmd.cpp]:-}) b=(${F[twinhop.cpp]:-})
-	if [ ${#a[@]} -gt 0 ] && [ ${#a[@]} -eq ${#b[@]} ]; then
-		printf "%-5s   ratio run by run:" "$mode"
-		for i in "${!a[@]}"; do awk -v x="${a[$i]}" -v y="${b[$i]}" 'BEGIN { printf " %.2f", x / y }'; done
-		echo
-	fi
+	[ -n "$runs" ] && printf "%-5s   ratio run by run:%s\n" "$mode" "$runs"
 	unset F
 done

@@ -176,7 +176,7 @@ for mem in $MEM; do
 	ratio=$(kind_ratio twinhop)
 	if [ "$FORMAT" = md ]; then
 		printf "| sessions 1 vs %s (%s) | %s cyc/pkt, %s Mpps | %s cyc/pkt, %s Mpps | %s | idle %s / %s %% | %s |\n" "$N" "$MEMDESC" \
-			"${M[twinhop.$N.cpp]}" "${M[twinhop.$N.mpps]}" "${M[twinhop.1.cpp]}" "${M[twinhop.1.mpps]}" "$ratio" \
+			"${M[twinhop.$N.cpp]}" "${M[twinhop.$N.mpps]}" "${M[twinhop.1.cpp]}" "${M[twinhop.1.mpps]}" "$ratio (run by run:$(pair_ratios twinhop))" \
 			"${M[twinhop.$N.idle]}" "${M[twinhop.1.idle]}" "$CPU"
 		[ -n "$BASE_BUILD" ] && printf "| base build, sessions 1 vs %s (%s) | %s cyc/pkt, %s Mpps | %s cyc/pkt, %s Mpps | %s | idle %s / %s %% | %s |\n" "$N" "$MEMDESC" \
 			"${M[base.$N.cpp]}" "${M[base.$N.mpps]}" "${M[base.1.cpp]}" "${M[base.1.mpps]}" "$(kind_ratio base)" \
