@@ -51,6 +51,17 @@ tw_capacity() {
 		idle = 100 * (1 - cy / w); if (idle < 0) idle = 0
 		printf "%.1f %.3f %.1f %.1f\n", cy / rx, tx / (tb - ta) / 1e6, idle, rx / bu }'
 }
+# bench_run_ratios RUNS "NUM…" "DEN…" -> " r1 r2 …", each run's own ratio
+# (its numerator ÷ its denominator: the two windows of a run go back to
+# back), or nothing unless both lists hold all RUNS runs (a failed run is
+# left out of its list, which would pair the wrong runs).  Ratios that
+# disagree mean the host changed speed between runs (docs/performance.md,
+# "The host has several speeds").
+bench_run_ratios() {
+	awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN {
+		if (split(a, x, " ") != n || split(b, y, " ") != n) exit
+		for (i = 1; i <= n; i++) printf " %.2f", x[i] / y[i] }'
+}
 # the generator's GENWIN line -> "offered_Mpps hz", or nothing
 gen_window() {
 	awk '$1 == "GENWIN" { sub("tx=", "", $5); if ($3 > $2) printf "%.3f %s\n", $5 / (($3 - $2) / $4) / 1e6, $4 }' "$1"

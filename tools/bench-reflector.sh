@@ -307,16 +307,7 @@ for mode in $MODES; do
 			why="$why $kind idle ${M[$kind.idle]} % > $MAX_IDLE % (the generator did not saturate it);"
 	done
 	[ -n "$why" ] && { cr="refused:$why"; rr="refused"; }
-	# each run's own ratio (the two reflectors of one run go back to back):
-	# ratios that disagree mean the host changed speed between runs
-	# (docs/performance.md, "The host has several speeds")
-	runs=""
-	tp_runs=(${F[testpmd.cpp]:-}) tw_runs=(${F[twinhop.cpp]:-})
-	if [ ${#tp_runs[@]} -gt 0 ] && [ ${#tp_runs[@]} -eq ${#tw_runs[@]} ]; then
-		for i in "${!tp_runs[@]}"; do
-			runs+=$(awk -v x="${tp_runs[$i]}" -v y="${tw_runs[$i]}" 'BEGIN { printf " %.2f", x / y }')
-		done
-	fi
+	runs=$(bench_run_ratios "$RUNS" "${F[testpmd.cpp]:-}" "${F[twinhop.cpp]:-}")
 	if [ -n "$BASE_BUILD" ]; then
 		# A/B: base cycles/packet over ours (>= 1: ours is no slower)
 		ab=$(awk -v a="${M[base.cpp]}" -v b="${M[twinhop.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')

@@ -144,17 +144,8 @@ kind_ratio() {
 	if [ -n "$why" ]; then echo "refused:$why"; return; fi
 	awk -v a="${M[$k.1.cpp]}" -v b="${M[$k.$N.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'
 }
-# kind -> each run's own ratio (its 1-session cyc/pkt ÷ its N-session one;
-# the two run back to back), or nothing when a run failed.  The host may
-# change speed between runs (docs/performance.md, "The host has several
-# speeds"); ratios that disagree say so.
-pair_ratios() {
-	local a=(${F[$1.1.cpp]:-}) b=(${F[$1.$N.cpp]:-}) i
-	[ ${#a[@]} -gt 0 ] && [ ${#a[@]} -eq ${#b[@]} ] || return 0
-	for i in "${!a[@]}"; do
-		awk -v x="${a[$i]}" -v y="${b[$i]}" 'BEGIN { printf " %.2f", x / y }'
-	done
-}
+# kind -> each run's own ratio, 1-session ÷ N-session cycles/packet
+pair_ratios() { bench_run_ratios "$RUNS" "${F[$1.1.cpp]:-}" "${F[$1.$N.cpp]:-}"; }
 for mem in $MEM; do
 	set_mem "$mem"
 	[ "$FORMAT" = md ] || echo "memory backing: $MEMDESC${BASE_BUILD:+; base build $BASE_BUILD interleaved}"
