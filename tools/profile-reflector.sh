@@ -76,6 +76,15 @@ if [ "$MEM" = huge ]; then
 fi
 GEN_VDEV_EXTRA=""
 if [ "$GEN_ZC" = 1 ]; then
+	# 512 MB of 2 MB pages for the generator, and 512 MB more for the
+	# reflector with MEM=huge: say so now rather than "sent nothing" later
+	need=256
+	[ "$MEM" = huge ] && need=512
+	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	if [ "${free:-0}" -lt "$need" ]; then
+		echo "profile-reflector: the zero-copy generator needs $need free 2 MB hugepages, $free are free (raise vm.nr_hugepages, or GEN_ZC=0)" >&2
+		exit 2
+	fi
 	EAL_G="--in-memory --single-file-segments --socket-mem 512 --no-pci --log-level=notice"
 	GEN_VDEV_EXTRA=",zero-copy=yes"
 fi
