@@ -22,6 +22,10 @@
 # A benchmark, not a test; the machine is shared, so only compare the two
 # columns of one invocation.
 #
+# After each pair of runs a bare TSC loop on both CPUs at once
+# (twh-bench-tscfloor) measures how much of the time the platform took
+# the CPUs away; its line gives the share and the gaps of 10 us and more.
+#
 # The sender's schedule is Poisson (RFC 2330 §11.1.1) at a mean of
 # INTERVAL, not periodic: this VM stalls a vCPU for ~20-30 us at fixed
 # periods (the guest's 250 Hz tick; stalls also recur every 1 ms), and
@@ -33,6 +37,7 @@
 #
 # usage: tools/bench-rtt.sh [BUILD_DIR]
 #   env: COUNT=50000 INTERVAL=10us SCHED=poisson WARMUP_MS=50 RUNS=3 SND_CPU=0 REF_CPU=1
+#        FLOOR_SECS=2
 # (the first WARMUP_MS of each run is left out: see rtt_stats)
 set -u
 B=${1:-${TW_BUILD:-/tmp/b-fp}}
@@ -47,7 +52,8 @@ SND_CPU=${SND_CPU:-0}
 REF_CPU=${REF_CPU:-1}
 . "$(dirname "$0")/bench-lib.sh"
 bench_init rtt
-[ -x "$FP" ] || { echo "no $FP"; exit 2; }
+FLOOR=$B/tools/twh-bench-tscfloor
+for x in "$FP" "$FLOOR"; do [ -x "$x" ] || { echo "no $x"; exit 2; }; done
 command -v dpdk-testpmd >/dev/null || { echo "no dpdk-testpmd"; exit 2; }
 ip netns add $NS
 REF_MAC=02:00:00:00:00:01
@@ -169,11 +175,31 @@ one_run() { # kind -> "min med p99 nmin nmed np99 n"
 
 col() { awk -v c="$1" '{print $c}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# The platform under the figures: a bare TSC loop on each measured CPU at
+# once, for FLOOR_SECS right after each pair of runs, records when the CPU
+# was taken away (twh-bench-tscfloor, as in bench-sched.sh).  When a few %
+# of the time is gone in gaps of 10 us and more, p99 - p50 measures those
+# gaps more than either reflector.
+FLOOR_SECS=${FLOOR_SECS:-2}
+platform() { # -> "snd_pct snd_gaps10_per_s ref_pct ref_gaps10_per_s"
+	"$FLOOR" "$SND_CPU" "$FLOOR_SECS" 10000 poisson >"$TMP/floor.snd" &
+	local a=$!
+	"$FLOOR" "$REF_CPU" "$FLOOR_SECS" 10000 poisson >"$TMP/floor.ref" &
+	local b=$!
+	wait "$a" && wait "$b" || { echo "bench-rtt: twh-bench-tscfloor failed" >&2; exit 1; }
+	for f in "$TMP/floor.snd" "$TMP/floor.ref"; do
+		sed -n 's/^floor: stalled_ms=\([0-9.]*\) of seconds=\([0-9.]*\) .*gaps_over_10us=\([0-9]*\) .*/\1 \2 \3/p' "$f" |
+			awk '{printf "%.2f %.0f ", $1 / ($2 * 10), $3 / $2}'
+	done
+	echo
+}
+
 echo "bench-rtt: memif loop, sender cpu $SND_CPU, reflector cpu $REF_CPU, $COUNT packets at $INTERVAL ($SCHED), $RUNS runs, idle back-off off"
-: >"$TMP/tw"; : >"$TMP/tp"
+: >"$TMP/tw"; : >"$TMP/tp"; : >"$TMP/pf"
 for r in $(seq "$RUNS"); do
 	one_run twinhop >>"$TMP/tw"
 	one_run testpmd >>"$TMP/tp"
+	platform >>"$TMP/pf"
 done
 printf "%-34s %8s %8s %8s   (us; per run:)\n" "" min median p99
 printf "%-34s %8s %8s %8s   %s\n" "twinhop-fp reflector  T4-T1" "$(col 1 <"$TMP/tw")" "$(col 2 <"$TMP/tw")" "$(col 3 <"$TMP/tw")" "$(awk '{printf "[%s %s %s n=%s warm-up %s] ", $1, $2, $3, $7, $8}' "$TMP/tw")"
@@ -188,6 +214,9 @@ printf "twinhop-fp legs p99-p50 (us): forward T2-T1 %s, return T4-T3 %s (medians
 # the goal is ours <= testpmd's + 1 us (a figure, not a test).
 tw_noise=$(awk '{printf "%.2f\n", $3 - $2}' "$TMP/tw" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 tp_noise=$(awk '{printf "%.2f\n", $3 - $2}' "$TMP/tp" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+printf "platform, bare TSC loop after each pair: sender cpu %s%% of the time stalled (%s gaps > 10 us a second), reflector cpu %s%% (%s) (medians; per pair: %s)\n" \
+	"$(col 1 <"$TMP/pf")" "$(col 2 <"$TMP/pf")" "$(col 3 <"$TMP/pf")" "$(col 4 <"$TMP/pf")" \
+	"$(awk '{printf "[%s%% %s%%] ", $1, $3}' "$TMP/pf")"
 # The runs are paired (ours, then testpmd): how many pairs had ours higher.
 higher=$(awk 'NR == FNR {a[FNR] = $3 - $2; next} a[FNR] > $3 - $2 {h++} END {print h + 0}' "$TMP/tw" "$TMP/tp")
 printf "self-noise p99-p50 (us): twinhop-fp reflector %s  testpmd 5tswap %s  difference %s (goal <= 1.00)  ours higher in %s of %s runs  per run: ours [ %s] testpmd [ %s]\n" \
