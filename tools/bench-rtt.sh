@@ -37,7 +37,7 @@
 #
 # usage: tools/bench-rtt.sh [BUILD_DIR]
 #   env: COUNT=50000 INTERVAL=10us SCHED=poisson WARMUP_MS=50 RUNS=3 SND_CPU=0 REF_CPU=1
-#        FLOOR_SECS=2
+#        FLOOR_SECS=2 BASE_BUILD=
 # (the first WARMUP_MS of each run is left out: see rtt_stats)
 set -u
 B=${1:-${TW_BUILD:-/tmp/b-fp}}
@@ -53,6 +53,11 @@ REF_CPU=${REF_CPU:-1}
 . "$(dirname "$0")/bench-lib.sh"
 bench_init rtt
 FLOOR=$B/tools/twh-bench-tscfloor
+# BASE_BUILD=DIR: a second twinhop-fp reflector (another build, e.g. the
+# commit before a change) in every run, between ours and testpmd; the
+# sender is always BUILD_DIR's
+BASE_BUILD=${BASE_BUILD:-}
+[ -z "$BASE_BUILD" ] || [ -x "$BASE_BUILD/app/twinhop-fp" ] || { echo "no $BASE_BUILD/app/twinhop-fp"; exit 2; }
 for x in "$FP" "$FLOOR"; do [ -x "$x" ] || { echo "no $x"; exit 2; }; done
 command -v dpdk-testpmd >/dev/null || { echo "no dpdk-testpmd"; exit 2; }
 ip netns add $NS
@@ -118,10 +123,11 @@ PY
 }
 
 one_run() { # kind -> "min med p99 nmin nmed np99 n"
-	local kind=$1 sock=$TMP/r.sock echo=""
+	local kind=$1 sock=$TMP/r.sock echo="" rfp=$FP
 	rm -f "$sock" "$TMP/rec"
-	if [ "$kind" = twinhop ]; then
-		ip netns exec $NS "$FP" -l $REF_CPU $EAL --file-prefix twh-rr$$ -- \
+	[ "$kind" = base ] && rfp=$BASE_BUILD/app/twinhop-fp
+	if [ "$kind" = twinhop ] || [ "$kind" = base ]; then
+		ip netns exec $NS "$rfp" -l $REF_CPU $EAL --file-prefix twh-rr$$ -- \
 			--profile "$(profile server $REF_MAC "$sock")" --addr 198.18.0.2/24 --tap twh-rr0 \
 			--reflector "local=198.18.0.2:5000,peer=198.18.0.1:6000,pad=27" \
 			--idle-backoff off >"$TMP/ref.log" 2>&1 &
@@ -195,15 +201,17 @@ platform() { # -> "snd_pct snd_gaps10_per_s ref_pct ref_gaps10_per_s"
 }
 
 echo "bench-rtt: memif loop, sender cpu $SND_CPU, reflector cpu $REF_CPU, $COUNT packets at $INTERVAL ($SCHED), $RUNS runs, idle back-off off"
-: >"$TMP/tw"; : >"$TMP/tp"; : >"$TMP/pf"
+: >"$TMP/tw"; : >"$TMP/tp"; : >"$TMP/pf"; : >"$TMP/bs"
 for r in $(seq "$RUNS"); do
 	one_run twinhop >>"$TMP/tw"
+	[ -z "$BASE_BUILD" ] || one_run base >>"$TMP/bs"
 	one_run testpmd >>"$TMP/tp"
 	platform >>"$TMP/pf"
 done
 printf "%-34s %8s %8s %8s   (us; per run:)\n" "" min median p99
 printf "%-34s %8s %8s %8s   %s\n" "twinhop-fp reflector  T4-T1" "$(col 1 <"$TMP/tw")" "$(col 2 <"$TMP/tw")" "$(col 3 <"$TMP/tw")" "$(awk '{printf "[%s %s %s n=%s warm-up %s] ", $1, $2, $3, $7, $8}' "$TMP/tw")"
 printf "%-34s %8s %8s %8s   %s\n" "testpmd 5tswap        T4-T1" "$(col 1 <"$TMP/tp")" "$(col 2 <"$TMP/tp")" "$(col 3 <"$TMP/tp")" "$(awk '{printf "[%s %s %s n=%s warm-up %s] ", $1, $2, $3, $7, $8}' "$TMP/tp")"
+[ -z "$BASE_BUILD" ] || printf "%-34s %8s %8s %8s   %s\n" "base twinhop-fp       T4-T1" "$(col 1 <"$TMP/bs")" "$(col 2 <"$TMP/bs")" "$(col 3 <"$TMP/bs")" "$(awk '{printf "[%s %s %s n=%s warm-up %s] ", $1, $2, $3, $7, $8}' "$TMP/bs")"
 printf "%-34s %8s %8s %8s\n" "twinhop-fp (T4-T1)-(T3-T2)" "$(col 4 <"$TMP/tw")" "$(col 5 <"$TMP/tw")" "$(col 6 <"$TMP/tw")"
 # Which leg the tail is on: forward (sender Tx to our Rx: mostly the
 # reflector's CPU) or return (our Tx to the sender's Rx: mostly the
@@ -222,3 +230,10 @@ higher=$(awk 'NR == FNR {a[FNR] = $3 - $2; next} a[FNR] > $3 - $2 {h++} END {pri
 printf "self-noise p99-p50 (us): twinhop-fp reflector %s  testpmd 5tswap %s  difference %s (goal <= 1.00)  ours higher in %s of %s runs  per run: ours [ %s] testpmd [ %s]\n" \
 	"$tw_noise" "$tp_noise" "$(awk -v a="$tw_noise" -v b="$tp_noise" 'BEGIN{printf "%.2f", a - b}')" \
 	"$higher" "$RUNS" "$(awk '{printf "%.2f ", $3 - $2}' "$TMP/tw")" "$(awk '{printf "%.2f ", $3 - $2}' "$TMP/tp")"
+if [ -n "$BASE_BUILD" ]; then
+	bs_noise=$(awk '{printf "%.2f\n", $3 - $2}' "$TMP/bs" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	bhigher=$(awk 'NR == FNR {a[FNR] = $3 - $2; next} a[FNR] > $3 - $2 {h++} END {print h + 0}' "$TMP/tw" "$TMP/bs")
+	printf "base (%s) self-noise p99-p50 (us): %s, against testpmd %s; ours above the base in %s of %s runs  per run: base [ %s]\n" \
+		"$BASE_BUILD" "$bs_noise" "$(awk -v a="$bs_noise" -v b="$tp_noise" 'BEGIN{printf "%.2f", a - b}')" \
+		"$bhigher" "$RUNS" "$(awk '{printf "%.2f ", $3 - $2}' "$TMP/bs")"
+fi
