@@ -469,6 +469,18 @@ int fp_lcore_loop(void *arg)
 			st = rte_rdtsc();
 #endif
 		}
+		/* The reflections leave first: nothing may sit between their
+		 * late T3 and the wire (RFC 5357 §4.2.1: T3 as close as possible
+		 * to transmission).  The TAP poll below is a read() system call,
+		 * and its deadline has always passed in the iteration that
+		 * carries the packets a stall of this CPU held up: before it,
+		 * it added its cost to exactly the replies already late
+		 * (docs/performance.md, "RTT self-noise"). */
+		tx_flush(lc);
+#ifdef FP_STAGES
+		if (n)
+			FP_STAGE_ADD(lc, tx, st);
+#endif
 		unsigned work = n;
 		if (lc->main) {
 			/* kernel -> port (ARP/ND replies, ICMP, TWAMP-Control TCP),
@@ -476,37 +488,26 @@ int fp_lcore_loop(void *arg)
 			 * once per iteration cost the saturated loop about as much
 			 * as a reflection (docs/performance.md) */
 			if (now >= next_tap) {
-				unsigned room = RTE_DIM(lc->tx) - lc->n_tx;
-				if (room > FP_BURST)
-					room = FP_BURST;
-				uint16_t k = fp_exc_from_kernel(fp.exc, &lc->tx[lc->n_tx],
-								(uint16_t)room, now);
-				lc->n_tx += k;
+				uint16_t k = fp_exc_from_kernel(fp.exc, lc->tx, FP_BURST, now);
+				lc->n_tx = k;
 				FP_ADD(lc->cnt, EXC_FROM_KERNEL, k);
 				work += k;
 				/* more waiting: come back at once */
-				next_tap = k == room ? now : now + fp.tap_poll_tsc;
+				next_tap = k == FP_BURST ? now : now + fp.tap_poll_tsc;
 			}
 			work += sender_tx(lc, now);
 		} else if (lc->tx_from_ctl) {
 			/* split mode: what the control lcore puts on the port */
-			unsigned room = RTE_DIM(lc->tx) - lc->n_tx;
-			if (room > FP_BURST)
-				room = FP_BURST;
-			unsigned k = rte_ring_sc_dequeue_burst(fp.to_port, (void **)&lc->tx[lc->n_tx],
-							       room, NULL);
-			lc->n_tx += (uint16_t)k;
+			unsigned k = rte_ring_sc_dequeue_burst(fp.to_port, (void **)lc->tx, FP_BURST,
+							       NULL);
+			lc->n_tx = (uint16_t)k;
 			work += k;
 		}
-#ifdef FP_STAGES
-		if (n)
-			FP_STAGE_ADD(lc, other, st);
-#endif
-		tx_flush(lc);
+		tx_flush(lc); /* a no-op unless the kernel or control had frames */
 		exc_flush(lc);
 #ifdef FP_STAGES
 		if (n)
-			FP_STAGE_ADD(lc, tx, st);
+			FP_STAGE_ADD(lc, other, st);
 #endif
 		if (unlikely(fp.n_ports > 1))
 			work += lag_ports_poll(lc, pkts);
