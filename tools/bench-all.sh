@@ -60,7 +60,7 @@ echo "CPU: $CPU, $(nproc) CPUs; flags: $FLAGS; kernel $(uname -r);" \
 echo ""
 echo "### Reflector capacity (issue 9 §1, §2; tools/bench-reflector.sh)"
 echo ""
-echo "| topology, mode | twinhop-fp | testpmd 5tswap | ratio (testpmd cyc/pkt ÷ ours; goal ≥ 0.9 open) | rate ratio (ours ÷ testpmd) | saturation (offered, idle: ours / testpmd) | CPU |"
+echo "| topology, mode | twinhop-fp | testpmd 5tswap | ratio (testpmd cyc/pkt ÷ ours, median of the run pairs; goal ≥ 0.9 open) | rate ratio (ours ÷ testpmd) | saturation (offered, idle: ours / testpmd) | CPU |"
 echo "|---|---|---|---|---|---|---|"
 section "reflector memif" env FORMAT=md MODES="open auth" TOPO=memif "$T/bench-reflector.sh" "$B"
 # the same with the copying generator of the earlier tables (GEN_ZC=0)
@@ -93,7 +93,7 @@ fi
 echo ""
 echo "### Many sessions (issue 9 §5; tools/bench-sessions.sh)"
 echo ""
-echo "| case | 100,000 sessions | 1 session | ratio (1-session cyc/pkt ÷ 100k; goal ≥ 0.9) | idle (100k / 1) | CPU |"
+echo "| case | 100,000 sessions | 1 session | ratio (1-session cyc/pkt ÷ 100k, median of the run pairs; goal ≥ 0.9) | idle (100k / 1) | CPU |"
 echo "|---|---|---|---|---|---|"
 section "sessions" env FORMAT=md N=100000 MEM=huge "$T/bench-sessions.sh" "$B"
 echo ""

@@ -62,6 +62,31 @@ bench_run_ratios() {
 		if (split(a, x, " ") != n || split(b, y, " ") != n) exit
 		for (i = 1; i <= n; i++) printf " %.2f", x[i] / y[i] }'
 }
+# bench_pair_ratio RUNS "NUM…" "DEN…" -> the median of the runs' own
+# ratios (bench_run_ratios), or the ratio of the two lists' medians when
+# a run is missing from either.  The headline ratio of bench-reflector.sh
+# and bench-sessions.sh: the two windows of a run go back to back on one
+# host speed, while the medians of the two lists can come from runs on
+# different speeds (2026-12-06: medians 1.01, runs 0.86 1.01 0.86).
+bench_pair_ratio() {
+	awk -v n="$1" -v a="$2" -v b="$3" '
+	function med(v, k,   i, j, t) { # median of v[1..k] (sorts v)
+		for (i = 2; i <= k; i++)
+			for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+		return v[int((k + 1) / 2)]
+	}
+	BEGIN {
+		na = split(a, x, " "); nb = split(b, y, " ")
+		if (na == n && nb == n) {
+			for (i = 1; i <= n; i++) r[i] = x[i] / y[i]
+			printf "%.2f", med(r, n)
+		} else if (na && nb) {
+			# a run missing from a list: the ratio of the medians
+			printf "%.2f", med(x, na) / med(y, nb)
+		} else
+			print "n/a"
+	}'
+}
 # the generator's GENWIN line -> "offered_Mpps hz", or nothing
 gen_window() {
 	awk '$1 == "GENWIN" { sub("tx=", "", $5); if ($3 > $2) printf "%.3f %s\n", $5 / (($3 - $2) / $4) / 1e6, $4 }' "$1"

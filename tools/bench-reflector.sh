@@ -4,7 +4,8 @@
 # --forward-mode=5tswap` on the same topology, with the same frames from the
 # same generator, on the same core, in one invocation (docs/performance.md).
 # A benchmark, not a test: this machine is shared and noisy, so the two
-# reflectors alternate run by run, every figure is the median of RUNS runs,
+# reflectors alternate run by run, every figure is the median of RUNS runs
+# (a ratio: the median of the ratios of the run pairs, bench_pair_ratio),
 # and only the ratio from one invocation means much.
 #
 # The figure is CPU cycles per packet while the reflector is saturated:
@@ -299,8 +300,9 @@ for mode in $MODES; do
 	for kind in $KINDS; do
 		for f in cpp mpps idle off; do M[$kind.$f]=$(echo "${F[$kind.$f]:-}" | median); done
 	done
-	cr=$(awk -v a="${M[testpmd.cpp]}" -v b="${M[twinhop.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
-	rr=$(awk -v a="${M[twinhop.mpps]}" -v b="${M[testpmd.mpps]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
+	# the median of the runs' own ratios (bench_pair_ratio)
+	cr=$(bench_pair_ratio "$RUNS" "${F[testpmd.cpp]:-}" "${F[twinhop.cpp]:-}")
+	rr=$(bench_pair_ratio "$RUNS" "${F[twinhop.mpps]:-}" "${F[testpmd.mpps]:-}")
 	why=""
 	for kind in twinhop testpmd; do
 		awk -v i="${M[$kind.idle]}" -v m="$MAX_IDLE" 'BEGIN { exit !(i == "n/a" || i + 0 > m) }' &&
@@ -344,7 +346,7 @@ for mode in $MODES; do
 	# a build with -Dfp_stages=true prints its per-stage breakdown at exit
 	# (whole run of the last twinhop-fp, docs/performance.md)
 	grep -s '^stage ' "$TMP/ref-twinhop-$mode.log" | sed "s/^/$mode   twinhop-fp /"
-	printf "%-5s ratio (testpmd cyc/pkt / ours): %s   rate ratio (ours / testpmd Mpps): %s   CPU: %s\n" "$mode" "$cr" "$rr" "$CPU"
+	printf "%-5s ratio (testpmd cyc/pkt / ours, median of the run pairs): %s   rate ratio (ours / testpmd Mpps): %s   CPU: %s\n" "$mode" "$cr" "$rr" "$CPU"
 	[ -n "$runs" ] && printf "%-5s   ratio run by run:%s\n" "$mode" "$runs"
 	unset F
 done

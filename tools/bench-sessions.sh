@@ -11,7 +11,8 @@
 # the reflector's shared-memory counters over a SECS window,
 # docs/performance.md), and the reflected rate beside it; medians of RUNS
 # runs, the cases alternating run by run.  The ratio is 1-session
-# cycles/packet over N-session cycles/packet (goal >= 0.9); it is refused
+# cycles/packet over N-session cycles/packet (goal >= 0.9), the median of
+# each run's own ratio (its two windows go back to back); it is refused
 # when the reflector was idle more than MAX_IDLE % of a window (the
 # generator did not saturate it).  Also prints the table's memory per
 # session slot.
@@ -134,7 +135,8 @@ CPU=$(lscpu | awk -F: '/^Model name/ {gsub(/^ +/, "", $2); print $2; exit}')
 	echo "bench-sessions: memif, generator cpu $GEN_CPU, reflector cpu $REF_CPU, ${SECS}s x $RUNS runs, 1 vs $N sessions"
 	echo "CPU: $CPU"
 }
-# kind -> ratio of its medians (1-session cyc/pkt ÷ N-session), or a refusal
+# kind -> its ratio (1-session cyc/pkt ÷ N-session): the median of the run
+# pairs' own ratios (bench_pair_ratio), or a refusal
 kind_ratio() {
 	local k=$1 n why=""
 	for n in 1 "$N"; do
@@ -142,7 +144,7 @@ kind_ratio() {
 			why="$why $n-session reflector idle ${M[$k.$n.idle]} % > $MAX_IDLE %;"
 	done
 	if [ -n "$why" ]; then echo "refused:$why"; return; fi
-	awk -v a="${M[$k.1.cpp]}" -v b="${M[$k.$N.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'
+	bench_pair_ratio "$RUNS" "${F[$k.1.cpp]:-}" "${F[$k.$N.cpp]:-}"
 }
 # kind -> each run's own ratio, 1-session ÷ N-session cycles/packet
 pair_ratios() { bench_run_ratios "$RUNS" "${F[$1.1.cpp]:-}" "${F[$1.$N.cpp]:-}"; }
@@ -181,7 +183,7 @@ for mem in $MEM; do
 				"${M[$k.$n.cpp]}" "${M[$k.$n.mpps]}" "${F[$k.$n.cpp]:-}" "${F[$k.$n.mpps]:-}" "${F[$k.$n.idle]:-}" "${F[$k.$n.ppb]:-}"
 		done
 	done
-	echo "ratio (1-session cyc/pkt / $N-session cyc/pkt): $ratio   ($MEMDESC; CPU: $CPU)"
+	echo "ratio (1-session cyc/pkt / $N-session cyc/pkt, median of the run pairs): $ratio   ($MEMDESC; CPU: $CPU)"
 	echo "ratio run by run:$(pair_ratios twinhop)"
 	if [ -n "$BASE_BUILD" ]; then
 		echo "base build ratio: $(kind_ratio base)   run by run:$(pair_ratios base)"
