@@ -77,6 +77,8 @@ bench_pair_ratio() {
 	}
 	BEGIN {
 		na = split(a, x, " "); nb = split(b, y, " ")
+		for (i = 1; i <= nb; i++)
+			if (y[i] + 0 <= 0) { print "n/a"; exit }
 		if (na == n && nb == n) {
 			for (i = 1; i <= n; i++) r[i] = x[i] / y[i]
 			printf "%.2f", med(r, n)

@@ -312,8 +312,8 @@ for mode in $MODES; do
 	runs=$(bench_run_ratios "$RUNS" "${F[testpmd.cpp]:-}" "${F[twinhop.cpp]:-}")
 	if [ -n "$BASE_BUILD" ]; then
 		# A/B: base cycles/packet over ours (>= 1: ours is no slower)
-		ab=$(awk -v a="${M[base.cpp]}" -v b="${M[twinhop.cpp]}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
-		abr=$(awk -v a="${M[base.cpp]}" -v t="${M[testpmd.cpp]}" 'BEGIN { if (a + 0 > 0 && t + 0 > 0) printf "%.2f", t / a; else print "n/a" }')
+		ab=$(bench_pair_ratio "$RUNS" "${F[base.cpp]:-}" "${F[twinhop.cpp]:-}")
+		abr=$(bench_pair_ratio "$RUNS" "${F[testpmd.cpp]:-}" "${F[base.cpp]:-}")
 		# Only the two builds compared must be saturated: testpmd's idle
 		# share refuses the testpmd ratios, not this one.
 		abwhy=""

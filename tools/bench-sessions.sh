@@ -188,8 +188,7 @@ for mem in $MEM; do
 	if [ -n "$BASE_BUILD" ]; then
 		echo "base build ratio: $(kind_ratio base)   run by run:$(pair_ratios base)"
 		for n in 1 "$N"; do
-			echo "A/B $n session(s): base cyc/pkt / ours = $(awk -v a="${M[base.$n.cpp]}" -v b="${M[twinhop.$n.cpp]}" \
-				'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }') (>= 1: ours no slower)"
+			echo "A/B $n session(s): base cyc/pkt / ours = $(bench_pair_ratio "$RUNS" "${F[base.$n.cpp]:-}" "${F[twinhop.$n.cpp]:-}") (>= 1: ours no slower)"
 		done
 	fi
 	echo "memory: $(cat "$TMP/mem-twinhop")"
