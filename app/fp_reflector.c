@@ -471,6 +471,7 @@ static const struct {
 	{TW_STAMP_TLV_EV_DNA_MISMATCH, TW_IPC_CNT_STAMP_DNA_MISMATCH},
 	{TW_STAMP_TLV_EV_RP_UNSUPPORTED, TW_IPC_CNT_STAMP_RP_UNSUPPORTED},
 	{TW_STAMP_TLV_EV_NO_REPLY, TW_IPC_CNT_STAMP_NO_REPLY},
+	{TW_STAMP_TLV_EV_MICRO_LINK, TW_IPC_CNT_DROP_MICRO_LINK},
 };
 
 /*
@@ -508,6 +509,9 @@ static int stamp_tlvs(struct fp_lcore *lc, struct rte_mbuf *m, const struct fp_p
 			    sync, TW_STAMP_TSM_SW_LOCAL},
 		.dm_count = rs->dm_cnt,
 		.sa = rs->prot != TW_PKT_PROT_NONE ? rs->sa : NULL,
+		/* RFC 9534: the member link it came in on (0: no
+		 * --member-link-id, the Micro-session ID TLV gets U) */
+		.member_link = fp.link_of[m->port],
 	};
 	if (rs->fu && rs->fu->tsc) {
 		in.fu_have = true;
@@ -540,6 +544,8 @@ static int stamp_tlvs(struct fp_lcore *lc, struct rte_mbuf *m, const struct fp_p
 		FP_INC(lc->cnt, DROP_CRYPTO);
 		return -1;
 	}
+	if (o.discard)
+		return -1; /* RFC 9534 §3.2, counted as DROP_MICRO_LINK above */
 	if (o.cos)
 		rs->dscp = o.dscp; /* RFC 8972 §4.4: DSCP1 on the reply */
 	rs->fu_off = prev >= 0 ? o.fu_ts_off : 0; /* offsets in the UDP payload */
@@ -834,6 +840,7 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 	uint8_t *pl = rte_pktmbuf_mtod(m, uint8_t *) + pi->pl_off;
 	uint32_t seq, dm_cnt = 0;
 	struct fp_fu *fu = NULL;
+	struct fp_peer *pe = NULL;
 	if (l->stateless) {
 		/* Spec §6.1 / RFC 8762 §4: stateless copies the sender's seq. */
 		seq = tw_pkt_peek_seq(pl);
@@ -851,8 +858,7 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 			pt->own[li].gen = l->gen;
 		}
 		bool fresh;
-		struct fp_peer *pe =
-			fp_peers_get(pt, &pi->key, li, l->max_peers, l->idle_tsc, t2_tsc, &fresh);
+		pe = fp_peers_get(pt, &pi->key, li, l->max_peers, l->idle_tsc, t2_tsc, &fresh);
 		if (!pe) {
 			FP_INC(c, DROP_SESSION_FULL); /* --max-peers 0: no stateful peers */
 			return FP_RX_DROP;
@@ -883,6 +889,11 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 	enum fp_rx_verdict v = reflect(lc, m, pi, &rf, t2_tsc, late);
 	if (v != FP_RX_DROP)
 		FP_INC(c, LIGHT_REFLECTED);
+	else if (pe)
+		/* RFC 8762 §4.2 (stateful): the reflector numbers what it
+		 * reflects; a dropped request gives its number back, or the
+		 * sender would count the gap as loss on the way back */
+		pe->seq = seq;
 	return v;
 }
 

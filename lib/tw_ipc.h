@@ -476,7 +476,7 @@ enum tw_ipc_cnt_sev {
 	X(STAMP_REPLY_TLV_HMAC_FAIL, WARN, "packets",                                              \
 	  "STAMP replies whose HMAC TLV is missing or fails (RFC 8972 §4.8)")                      \
 	X(DROP_MICRO_LINK, DROP, "packets",                                                        \
-	  "micro-session packet for another member link: Reflector Micro-session ID (RFC 9533)")   \
+	  "packet for another member link: Reflector Micro-session ID (RFC 9533, RFC 9534)")       \
 	X(DROP_MICRO_SENDER_ID, DROP, "packets",                                                   \
 	  "micro-session reply, Sender Micro-session ID none of the LAG's (RFC 9533 4.2)")         \
 	X(DROP_MICRO_REFLECTOR_ID, DROP, "packets",                                                \

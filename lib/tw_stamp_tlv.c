@@ -250,8 +250,38 @@ static bool addr_is(const uint8_t *a, const uint8_t *local, size_t n)
 	return local && memcmp(a, local, n) == 0;
 }
 
+/* RFC 9534 §3.2, Session-Reflector: "if the Reflector Micro-session ID is
+ * not zero, [it] MUST use the Reflector member link identifier to check
+ * whether it is associated with the micro STAMP session.  If the validation
+ * fails, the test packet MUST be discarded."  The reply carries the
+ * Sender's ID as received and ours.  verified: false when the sender's HMAC
+ * failed, whose TLV data RFC 8972 §4.8 forbids using: echoed as received. */
+static enum verdict micro_session(uint8_t *v, size_t len, bool verified,
+				  const struct tw_stamp_tlv_in *in, struct tw_stamp_tlv_out *out)
+{
+	if (len != TW_STAMP_MICRO_LEN)
+		return V_MALFORMED;
+	if (!in->member_link) {
+		/* not on a LAG's member links: not understood here */
+		out->ev |= TW_STAMP_TLV_EV_UNKNOWN;
+		return V_UNKNOWN;
+	}
+	if (!verified)
+		return V_KNOWN;
+	uint16_t rid = (uint16_t)(v[2] << 8 | v[3]);
+	if (rid != 0 && rid != in->member_link) {
+		out->ev |= TW_STAMP_TLV_EV_MICRO_LINK;
+		out->discard = true;
+		return V_KNOWN;
+	}
+	if (rid == 0)
+		out->rewrote = true;
+	put_be16(v + 2, in->member_link);
+	return V_KNOWN;
+}
+
 /* One well-formed TLV (header at h, value v of t->len octets). */
-static enum verdict one_tlv(uint8_t *v, const struct tw_pkt_tlv *t, bool auth,
+static enum verdict one_tlv(uint8_t *v, const struct tw_pkt_tlv *t, bool auth, bool verified,
 			    const struct tw_stamp_tlv_in *in, struct tw_stamp_tlv_out *out)
 {
 	switch (t->type) {
@@ -323,6 +353,8 @@ static enum verdict one_tlv(uint8_t *v, const struct tw_pkt_tlv *t, bool auth,
 	case TW_PKT_TLV_RETURN_PATH:
 		out->rewrote = true;
 		return return_path(v, t->len, out);
+	case TW_PKT_TLV_MICRO_SESSION_ID:
+		return micro_session(v, t->len, verified, in, out);
 	default:
 		out->ev |= TW_STAMP_TLV_EV_UNKNOWN;
 		return V_UNKNOWN;
@@ -371,7 +403,7 @@ enum tw_err tw_stamp_tlv_reflect(uint8_t *pkt, size_t len, enum tw_pkt_layout l,
 		uint8_t *h = area + t.off;
 		uint8_t f = (uint8_t)(t.flags & ~TW_PKT_TLV_F_U);
 		out->n_tlv++;
-		switch (one_tlv(h + TW_PKT_TLV_HDR_LEN, &t, auth, in, out)) {
+		switch (one_tlv(h + TW_PKT_TLV_HDR_LEN, &t, auth, !integrity_fail, in, out)) {
 		case V_KNOWN:
 			/* §4.7: where the Follow-Up Timestamp went (after the
 			 * 4-octet Sequence Number), for a late write */

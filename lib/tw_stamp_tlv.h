@@ -81,7 +81,16 @@
  *        can send it a packet): the sub-TLV and the TLV get U and the reply
  *        goes back to the source (TW_STAMP_TLV_EV_RP_UNSUPPORTED).  Unknown
  *        sub-TLV: U on it and the TLV.  No sub-TLV: U.  Wrong Length: M.
- *  other (Micro-session ID 11 included): U (TW_STAMP_TLV_EV_UNKNOWN).
+ *  11 Micro-session ID [9534 §3]      a reflector on a LAG's member links
+ *        (in->member_link, the link the packet came in on): a non-zero
+ *        Reflector Micro-session ID that is not that link means the packet
+ *        was meant for another member link: out->discard, the caller sends
+ *        nothing (TW_STAMP_TLV_EV_MICRO_LINK); else the Reflector
+ *        Micro-session ID becomes ours, the Sender's is echoed (§3.2: the
+ *        check is stateless).  M unless 4.  in->member_link 0 (not on a
+ *        LAG): U.  Not checked when the sender's HMAC failed (RFC 8972
+ *        §4.8: no TLV data is used then): echoed as received.
+ *  other: U (TW_STAMP_TLV_EV_UNKNOWN).
  *  A TLV whose Length overruns the packet, or a 1-3 octet tail: M on it,
  *  the walk ends there (TW_STAMP_TLV_EV_MALFORMED); the TLVs before it are
  *  answered.
@@ -123,6 +132,7 @@ enum tw_stamp_loc_sub {
 #define TW_STAMP_FU_LEN          16
 #define TW_STAMP_HMAC_TLV_LEN    16
 #define TW_STAMP_RP_CC_LEN       4
+#define TW_STAMP_MICRO_LEN       4 /* RFC 9534 §3.1: Sender + Reflector Micro-session ID */
 
 /* RFC 8972 §4.6 Access ID (high nibble of the first value octet) and
  * Return Code (second octet). */
@@ -162,6 +172,7 @@ enum tw_stamp_tlv_ev {
 	TW_STAMP_TLV_EV_DNA_MISMATCH = 1u << 5,	  /* Destination Node Address not ours */
 	TW_STAMP_TLV_EV_NO_REPLY = 1u << 6,	  /* Return Path: no reply requested */
 	TW_STAMP_TLV_EV_RP_UNSUPPORTED = 1u << 7, /* Return Path we do not follow */
+	TW_STAMP_TLV_EV_MICRO_LINK = 1u << 8,	  /* Micro-session ID for another member link */
 };
 
 /* What the reflector knows about one received packet and its session. */
@@ -181,6 +192,7 @@ struct tw_stamp_tlv_in {
 	uint32_t fu_seq;	     /* its reflector Sequence Number */
 	uint64_t fu_ts;		     /* its transmit time, wire format (NTP or PTP) */
 	struct tw_stamp_auth *sa;    /* authenticated mode: the session key; NULL open */
+	uint16_t member_link;	     /* RFC 9534: the LAG member link it came in on, 0 none */
 };
 
 struct tw_stamp_tlv_out {
@@ -189,6 +201,7 @@ struct tw_stamp_tlv_out {
 	bool cos;	 /* a well-formed Class of Service TLV: dscp is valid */
 	uint8_t dscp;	 /* its DSCP1: the DSCP the sender wants on the reply */
 	bool no_reply;	 /* Return Path asked for no reply: send nothing */
+	bool discard;	 /* RFC 9534 §3.2: meant for another member link: send nothing */
 	bool hmac;	 /* the reflector's HMAC TLV was written */
 	bool rewrote;	 /* octets other than TLV flag octets changed */
 	/* Offset in pkt of the Follow-Up Timestamp written (8 octets, §4.7)

@@ -20,6 +20,12 @@ checks are against the RFC layouts, not against our own encoder:
     reply (nothing comes back), a malformed TLV (M), and in authenticated
     mode a wrong HMAC TLV (I on every TLV, the reply's own HMAC TLV valid)
     or, open, an HMAC TLV (U).
+With MICRO_LINK=N in the environment (the reflector's --member-link-id),
+the RFC 9534 Micro-session ID TLV (§3.2) too: a Reflector Micro-session ID of
+0 or N is answered with N and the Sender ID echoed; another one gets no
+reply, and takes no reflector Sequence Number (the listener is stateful);
+authenticated, with a wrong HMAC TLV, the ID is not used (RFC 8972 §4.8):
+answered, echoed as received, I set.
 Prints "CLIENT <passed> <failed>".
 """
 import hashlib
@@ -245,4 +251,32 @@ if auth:
 else:
     g, _ = one("HMAC TLV in open mode", [tlv(8, bytes(16))], True, hmac_tlv=False)
     check(g and g[0][1] == 0x80, f"HMAC TLV in open mode: U ({g})")
+micro = int(os.environ.get("MICRO_LINK", "0"))
+if micro:
+    def micro_tlv(sid, rid):
+        return tlv(11, struct.pack("!HH", sid, rid))
+
+    def ids(g):
+        return struct.unpack("!HH", g[0][3]) if g and len(g[0][3]) == 4 else None
+
+    g, d = one("micro 5:0", [micro_tlv(5, 0)], True)
+    check(g and g[0][1] == 0 and ids(g) == (5, micro),
+          f"RFC 9534: Reflector Micro-session ID 0 answered with ours, {micro} ({g})")
+    r0 = reply_fields(d)[0] if d else None
+    s.settimeout(1.0)
+    g, _ = one("micro for another link", [micro_tlv(5, micro + 1)], False)
+    check(g is None, f"RFC 9534: Reflector Micro-session ID {micro + 1} (another member link): no reply")
+    s.settimeout(2.0)
+    g, d = one("micro ours", [micro_tlv(6, micro)], True)
+    check(g and g[0][1] == 0 and ids(g) == (6, micro),
+          f"RFC 9534: Reflector Micro-session ID {micro} answered, Sender ID 6 echoed ({g})")
+    if d and r0 is not None:
+        r1 = reply_fields(d)[0]
+        check(r1 == r0 + 1, f"stateful: the discarded request took no reflector Sequence Number ({r0} then {r1})")
+    if auth:
+        g, d = one("micro, wrong HMAC", [micro_tlv(5, micro + 1)], True, bad_hmac=True)
+        check(g and g[0][1] & 0x20 and ids(g) == (5, micro + 1),
+              f"RFC 9534 with a wrong HMAC TLV: the ID is not used, answered as received with I ({g})")
+        if d:
+            check_reply_hmac(d, "micro, wrong HMAC")
 CHECKS.done()

@@ -96,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.fu_mode = 2;
 	in.src_port = fz_u16(&f);
 	in.dst_port = fz_u16(&f);
+	in.member_link = (ctl & 32) ? fz_u16(&f) : 0; /* RFC 9534: a LAG member link, or none */
 
 	size_t len = f.len;
 	uint8_t *pkt = malloc(len ? len : 1);
@@ -140,11 +141,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case TW_PKT_TLV_HMAC:
 		case TW_PKT_TLV_RETURN_PATH:
 			break;
+		case TW_PKT_TLV_MICRO_SESSION_ID:
+			/* RFC 9534: the Sender ID as received; the Reflector ID
+			 * as received or ours */
+			FUZZ_ASSERT(v > len || memcmp(pkt + v, orig + v, vl < 2 ? vl : 2) == 0);
+			if (vl == TW_STAMP_MICRO_LEN && w0.len[i] == TW_STAMP_MICRO_LEN)
+				FUZZ_ASSERT(memcmp(pkt + v + 2, orig + v + 2, 2) == 0 ||
+				            (pkt[v + 2] << 8 | pkt[v + 3]) == in.member_link);
+			else
+				FUZZ_ASSERT(v > len || memcmp(pkt + v, orig + v, vl) == 0);
+			break;
 		default:
 			FUZZ_ASSERT(v > len || memcmp(pkt + v, orig + v, vl) == 0);
 		}
 	}
 	FUZZ_ASSERT(!out.no_reply || (out.ev & TW_STAMP_TLV_EV_NO_REPLY));
+	FUZZ_ASSERT(!out.discard || ((out.ev & TW_STAMP_TLV_EV_MICRO_LINK) && in.member_link));
 	if (out.hmac) {
 		FUZZ_ASSERT(auth && in.sa);
 		unsigned i;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tw_stamp_tlv: the Session-Reflector's RFC 8972 / RFC 9503 TLV pass
+ * tw_stamp_tlv: the Session-Reflector's RFC 8972 / RFC 9503 / RFC 9534 TLV pass
  * against hand-computed bytes, open and authenticated, IPv4 and IPv6.
  * The HMAC TLV values were computed apart from this code (Python's hmac
  * module: HMAC-SHA-256 with 32 octets of 0x0b, first 16 octets, over the
@@ -317,6 +317,105 @@ static void test_fu_ts_off(void)
 	CU_ASSERT_EQUAL(out.fu_ts_off, 0);
 }
 
+/* RFC 9534 §3.2: the Micro-session ID TLV at a reflector on member link 7. */
+struct micro_case {
+	const char *name;
+	uint16_t link;
+	const char *in, *want;
+	uint32_t ev;
+	bool discard, rewrote;
+};
+
+static const struct micro_case micro_cases[] = {
+    {"reflector ID 0: ours written", 7, "80 0b 0004 0001 0000", "00 0b 0004 0001 0007", 0, false,
+     true},
+    {"reflector ID ours", 7, "80 0b 0004 0001 0007", "00 0b 0004 0001 0007", 0, false, false},
+    {"another member link: discard", 7, "80 0b 0004 0001 0008", NULL, TW_STAMP_TLV_EV_MICRO_LINK,
+     true, false},
+    {"sender ID echoed as received", 7, "80 0b 0004 fffe 0000", "00 0b 0004 fffe 0007", 0, false,
+     true},
+    {"length 2: M", 7, "80 0b 0002 0001", "40 0b 0002 0001", TW_STAMP_TLV_EV_MALFORMED, false,
+     false},
+    {"length 6: M", 7, "80 0b 0006 0001 0007 0000", "40 0b 0006 0001 0007 0000",
+     TW_STAMP_TLV_EV_MALFORMED, false, false},
+    {"no member link here: U", 0, "80 0b 0004 0001 0008", "80 0b 0004 0001 0008",
+     TW_STAMP_TLV_EV_UNKNOWN, false, false},
+    {"beside other TLVs", 7, "80 03 0004 00000000  80 0b 0004 0002 0000  80 01 0004 00000000",
+     "00 03 0004 01020102  00 0b 0004 0002 0007  00 01 0004 00000000", 0, false, true},
+};
+
+static void test_micro(void)
+{
+	for (size_t c = 0; c < sizeof(micro_cases) / sizeof(micro_cases[0]); c++) {
+		const struct micro_case *k = &micro_cases[c];
+		uint8_t pkt[128], want[128];
+		memset(pkt, 0x5a, TW_PKT_STAMP_OPEN_LEN);
+		size_t n =
+		    TW_PKT_STAMP_OPEN_LEN + tw_unit_hex(k->in, pkt + TW_PKT_STAMP_OPEN_LEN, 80);
+		struct tw_stamp_tlv_in in = ctx(4, true);
+		in.member_link = k->link;
+		struct tw_stamp_tlv_out out;
+		enum tw_err e = tw_stamp_tlv_reflect(pkt, n, TW_PKT_STAMP_OPEN, &in, &out);
+		if (e != TW_OK || out.ev != k->ev || out.discard != k->discard)
+			printf("\n  case %s: e %d ev %#x discard %d\n", k->name, (int)e, out.ev,
+			       out.discard);
+		CU_ASSERT_EQUAL(e, TW_OK);
+		CU_ASSERT_EQUAL(out.ev, k->ev);
+		CU_ASSERT_EQUAL(out.discard, k->discard);
+		if (!k->want)
+			continue; /* nothing is sent: the bytes do not matter */
+		CU_ASSERT_EQUAL(out.rewrote, k->rewrote);
+		memcpy(want, pkt, TW_PKT_STAMP_OPEN_LEN);
+		size_t wn =
+		    TW_PKT_STAMP_OPEN_LEN + tw_unit_hex(k->want, want + TW_PKT_STAMP_OPEN_LEN, 80);
+		CU_ASSERT_EQUAL_FATAL(n, wn);
+		TW_ASSERT_BYTES(pkt, want, n);
+	}
+}
+
+/* Authenticated: the check uses the TLV only once the sender's HMAC holds
+ * (RFC 8972 §4.8); a packet whose HMAC fails is answered (I set), never
+ * discarded on the strength of an ID nobody vouched for. */
+static void test_micro_auth(void)
+{
+	struct tw_stamp_auth sa;
+	uint8_t key[32];
+	memset(key, 0x0b, sizeof(key));
+	CU_ASSERT_EQUAL_FATAL(tw_stamp_auth_init(&sa, key, sizeof(key)), TW_OK);
+	const size_t b = TW_PKT_STAMP_AUTH_LEN;
+	for (int bad = 0; bad < 2; bad++) {
+		/* the sender's packet (Sequence Number 4), signed */
+		uint8_t snd[TW_PKT_STAMP_AUTH_LEN + 28] = {0};
+		snd[3] = 4;
+		tw_unit_hex("80 0b 0004 0001 0008  80 08 0010 " Z16, snd + b, 28);
+		CU_ASSERT_EQUAL_FATAL(tw_stamp_tlv_sign(&sa, snd, sizeof(snd), TW_PKT_STAMP_AUTH),
+		                      TW_OK);
+		/* as the reflector has it: its own Sequence Number 9 at 0,
+		 * the sender's 4 echoed at 48, the TLVs as received */
+		uint8_t pkt[sizeof(snd)] = {0};
+		pkt[3] = 9;
+		pkt[51] = 4;
+		memcpy(pkt + b, snd + b, 28);
+		if (bad)
+			pkt[b + 8 + 4] ^= 1; /* a flipped HMAC octet */
+		struct tw_stamp_tlv_in in = ctx(4, true);
+		in.sa = &sa;
+		in.member_link = 7;
+		struct tw_stamp_tlv_out out;
+		CU_ASSERT_EQUAL(
+		    tw_stamp_tlv_reflect(pkt, sizeof(pkt), TW_PKT_STAMP_AUTH, &in, &out), TW_OK);
+		CU_ASSERT_EQUAL(out.discard, !bad);
+		CU_ASSERT_EQUAL(out.ev,
+		                bad ? TW_STAMP_TLV_EV_HMAC_FAIL : TW_STAMP_TLV_EV_MICRO_LINK);
+		if (bad) {
+			/* echoed as received, I on it */
+			const uint8_t w[8] = {0x20, 0x0b, 0, 4, 0, 1, 0, 8};
+			TW_ASSERT_BYTES(pkt + b, w, 8);
+		}
+	}
+	tw_stamp_auth_free(&sa);
+}
+
 int main(void)
 {
 	static const struct tw_unit_case cases[] = {
@@ -325,6 +424,8 @@ int main(void)
 	    {"authenticated: HMAC TLV check and answer", test_auth},
 	    {"HMAC TLV sign and check", test_sign_check},
 	    {"arguments and follow-up read-back", test_args},
+	    {"RFC 9534 Micro-session ID at a member link", test_micro},
+	    {"RFC 9534 Micro-session ID, authenticated", test_micro_auth},
 	    {NULL, NULL},
 	};
 	if (CU_initialize_registry() != CUE_SUCCESS || tw_unit_suite("stamp_tlv", cases))
