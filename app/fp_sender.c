@@ -29,6 +29,19 @@ static unsigned act_n;
 /* RFC 9533 LAG groups: at most one per sender (fp_micro_grp) */
 static struct fp_micro_grp *grps;
 
+/* RFC 9534 §3.1: the value of the first Micro-session ID TLV (Type 11,
+ * Length 4) of a STAMP session's TLV template, or NULL. */
+static uint8_t *tmpl_micro(struct tw_stlv_tmpl *t)
+{
+	struct tw_pkt_tlv_iter it;
+	struct tw_pkt_tlv tl;
+	tw_pkt_tlv_iter_init(&it, t->b, t->len);
+	while (tw_pkt_tlv_next(&it, &tl) == TW_OK)
+		if (tl.type == TW_PKT_TLV_MICRO_SESSION_ID && tl.len == TW_PKT_MICRO_IDS_LEN)
+			return t->b + tl.off + TW_PKT_TLV_HDR_LEN;
+	return NULL;
+}
+
 static void act_add(struct fp_sender *s)
 {
 	act[act_n++] = s;
@@ -404,13 +417,27 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 		unsigned np = fp.n_ports ? fp.n_ports : 1, pi = 0;
 		while (pi < np && (pi ? fp.port_links[pi] : fp.member_link) != req->micro_sid)
 			pi++;
-		if (req->proto != TW_IPC_PROTO_TWAMP || !req->micro_sid || pi == np)
+		if ((req->proto != TW_IPC_PROTO_TWAMP && req->proto != TW_IPC_PROTO_STAMP) ||
+		    !req->micro_sid || pi == np)
 			return NULL;
 		s->port = (uint8_t)pi;
-		size_t so = tw_pkt_micro_off(s->layout, false);
-		if (!so || s->pl_len < so + TW_PKT_MICRO_IDS_LEN) {
-			*err = TW_E_LENGTH;
-			return NULL;
+		if (tw_pkt_is_stamp(s->layout)) {
+			/* RFC 9534 §3.2: STAMP carries the IDs in the session's
+			 * Micro-session ID TLV, written into its template once
+			 * (every packet copies it) */
+			uint8_t *v = s->has_tlv ? tmpl_micro(s->tlv) : NULL;
+			if (!v) {
+				*err = TW_E_FIELD;
+				return NULL;
+			}
+			tw_put_be16(v, req->micro_sid);
+			tw_put_be16(v + 2, req->micro_rid);
+		} else {
+			size_t so = tw_pkt_micro_off(s->layout, false);
+			if (!so || s->pl_len < so + TW_PKT_MICRO_IDS_LEN) {
+				*err = TW_E_LENGTH;
+				return NULL;
+			}
 		}
 		g = grp_get(&k, req, s->layout, s->prot, err);
 		if (!g)
@@ -798,7 +825,9 @@ unsigned fp_sender_tx(struct fp_lcore *lc, uint64_t now, struct rte_mbuf **tx,
 			struct tw_pkt_sender sp = {.seq = seq, .ts = wire_ts(tsc, s->z),
 						   .errest = fp.errest[s->z], .ssid = s->ssid};
 			(void)tw_pkt_sender_encode(s->layout, &sp, pl, s->pl_len);
-			if (s->micro) /* RFC 9533 §4.2, inside what is protected below */
+			/* RFC 9533 §4.2, inside what is protected below (STAMP:
+			 * in the template's Micro-session ID TLV already) */
+			if (s->micro && !tw_pkt_is_stamp(s->layout))
 				(void)tw_pkt_micro_put(pl, s->pl_len, s->layout, false, s->micro_sid,
 						       s->micro_rid);
 			/* §4.5 S_TxC (this packet included, as the socket engine)
@@ -909,7 +938,20 @@ static struct fp_sender *micro_demux(struct fp_counters *c, const struct fp_micr
 				     const uint8_t *pl, size_t len, enum tw_pkt_layout l)
 {
 	uint16_t gs, gr, sids[FP_MICRO_MAX], rids[FP_MICRO_MAX];
-	if (!tw_pkt_micro_get(pl, len, l, true, &gs, &gr)) {
+	if (tw_pkt_is_stamp(l)) {
+		/* RFC 9534 §3.2: the IDs of a STAMP reply are its
+		 * Micro-session ID TLV's; one the reflector did not take up
+		 * (U: no LAG there; M; I: RFC 8972 §4) names no member link
+		 * of its, so its Sender ID identifies none of ours */
+		uint8_t f = 0;
+		size_t o = tw_pkt_micro_tlv(pl, len, l, &f);
+		if (!o || (f & (TW_PKT_TLV_F_U | TW_PKT_TLV_F_M | TW_PKT_TLV_F_I))) {
+			FP_INC(c, DROP_MICRO_SENDER_ID);
+			return NULL;
+		}
+		gs = tw_be16(pl + o);
+		gr = tw_be16(pl + o + 2);
+	} else if (!tw_pkt_micro_get(pl, len, l, true, &gs, &gr)) {
 		FP_INC(c, DROP_REPLY_SHORT);
 		return NULL;
 	}

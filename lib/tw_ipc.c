@@ -204,6 +204,19 @@ static enum tw_err v_sender_tlv(const struct tw_ipc_sender_add *m, uint32_t *bad
 	return TW_OK;
 }
 
+/* RFC 9534 §3.1: a Micro-session ID TLV (Type 11, Length 4) in an area
+ * (tw_stlv_scan checks the area as a whole). */
+static bool stlv_has_micro(const uint8_t *area, size_t len)
+{
+	struct tw_pkt_tlv_iter it;
+	struct tw_pkt_tlv t;
+	tw_pkt_tlv_iter_init(&it, area, len);
+	while (tw_pkt_tlv_next(&it, &t) == TW_OK)
+		if (t.type == TW_PKT_TLV_MICRO_SESSION_ID && t.len == TW_PKT_MICRO_IDS_LEN)
+			return true;
+	return false;
+}
+
 static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad)
 {
 	typedef struct tw_ipc_sender_add T;
@@ -217,15 +230,19 @@ static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad
 	if ((m->flags & TW_IPC_SF_DSCP_ECN) && m->proto != TW_IPC_PROTO_TWAMP)
 		BAD(TW_E_ARG, T, flags);
 	if (m->flags & TW_IPC_SF_MICRO) {
-		/* RFC 9533 §4.2 (version 11): TWAMP only, a member link as the
+		/* RFC 9533 §4.2 (version 11): TWAMP, a member link as the
 		 * Sender ID (0 is "not known"), and both packets long enough
 		 * for the IDs, or the sender would write them past its packet
-		 * and read them past the reply (UNVERIFIED layout). */
-		if (m->proto != TW_IPC_PROTO_TWAMP)
+		 * and read them past the reply (UNVERIFIED layout).  RFC 9534
+		 * STAMP: the IDs go in a Micro-session ID TLV of the session's
+		 * TLV area, which must have one. */
+		if (m->proto != TW_IPC_PROTO_TWAMP && m->proto != TW_IPC_PROTO_STAMP)
 			BAD(TW_E_ARG, T, flags);
 		if (!m->micro_sid)
 			BAD(TW_E_ARG, T, micro_sid);
-		if (m->pad.padding_len < tw_pkt_micro_min_pad(tw_ipc_twamp_layout(m->sec, m->flags)))
+		if (m->proto == TW_IPC_PROTO_TWAMP &&
+		    m->pad.padding_len <
+		        tw_pkt_micro_min_pad(tw_ipc_twamp_layout(m->sec, m->flags)))
 			BAD(TW_E_LENGTH, T, pad.padding_len);
 	} else {
 		/* IDs without the flag would be silently not sent */
@@ -234,7 +251,14 @@ static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad
 		if (m->micro_rid)
 			BAD(TW_E_ARG, T, micro_rid);
 	}
-	return v_sender_tlv(m, bad);
+	enum tw_err e = v_sender_tlv(m, bad);
+	if (e != TW_OK)
+		return e;
+	/* once the area is known to be in bounds and well formed */
+	if ((m->flags & TW_IPC_SF_MICRO) && m->proto == TW_IPC_PROTO_STAMP &&
+	    !stlv_has_micro(m->tlv, m->tlv_len))
+		BAD(TW_E_FIELD, T, tlv);
+	return TW_OK;
 }
 
 static enum tw_err v_light_listen(const struct tw_ipc_light_listen *m, uint32_t *bad)

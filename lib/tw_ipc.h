@@ -164,7 +164,10 @@ enum tw_ipc_sec {
  * Padding Length of at least tw_pkt_micro_min_pad() and a fast path with a
  * member link (else NACK TW_E_ARG).  On SENDER_ADD (version 11): the
  * sender writes micro_sid/micro_rid into its packets and takes only the
- * replies that carry them back (DROP_MICRO_SENDER_ID, DROP_MICRO_REFLECTOR_ID). */
+ * replies that carry them back (DROP_MICRO_SENDER_ID, DROP_MICRO_REFLECTOR_ID);
+ * a STAMP sender (RFC 9534) needs a Micro-session ID TLV in its TLV area
+ * (else TW_E_FIELD at tlv): the IDs go there, and a reply's are read from
+ * its TLV, which must not be flagged U, M or I (else DROP_MICRO_SENDER_ID). */
 #define TW_IPC_SF_MICRO      0x0100u
 
 /* An IPv4 or IPv6 address. */

@@ -652,12 +652,25 @@ static inline uint32_t tw_pkt_micro_min_pad(enum tw_pkt_layout l)
 	return (uint32_t)need;
 }
 
+static inline size_t tw_pkt_micro_tlv(const uint8_t *buf, size_t len, enum tw_pkt_layout l,
+                                      uint8_t *flags);
+
+/* Where the ID pair of a packet is: TWAMP at its layout's offset, STAMP in
+ * its Micro-session ID TLV (RFC 9534 §3.1, tw_pkt_micro_tlv); 0 = none. */
+static inline size_t tw_pkt_micro_at(const uint8_t *buf, size_t len, enum tw_pkt_layout l,
+                                     bool reflector)
+{
+	return tw_pkt_is_stamp(l) ? tw_pkt_micro_tlv(buf, len, l, NULL)
+	                          : tw_pkt_micro_off(l, reflector);
+}
+
 /* Read the ID pair of a (decrypted) packet of len octets; false (nothing
- * read) when the layout has none or the packet is too short. */
+ * read) when the layout has none or the packet is too short (STAMP: carries
+ * no Micro-session ID TLV). */
 static inline bool tw_pkt_micro_get(const uint8_t *buf, size_t len, enum tw_pkt_layout l,
                                     bool reflector, uint16_t *sender_id, uint16_t *reflector_id)
 {
-	size_t o = tw_pkt_micro_off(l, reflector);
+	size_t o = tw_pkt_micro_at(buf, len, l, reflector);
 	if (!o || len < o + TW_PKT_MICRO_IDS_LEN)
 		return false;
 	*sender_id = tw_be16(buf + o);
@@ -669,7 +682,7 @@ static inline bool tw_pkt_micro_get(const uint8_t *buf, size_t len, enum tw_pkt_
 static inline bool tw_pkt_micro_put(uint8_t *buf, size_t len, enum tw_pkt_layout l, bool reflector,
                                     uint16_t sender_id, uint16_t reflector_id)
 {
-	size_t o = tw_pkt_micro_off(l, reflector);
+	size_t o = tw_pkt_micro_at(buf, len, l, reflector);
 	if (!o || len < o + TW_PKT_MICRO_IDS_LEN)
 		return false;
 	tw_put_be16(buf + o, sender_id);
@@ -831,6 +844,31 @@ static inline enum tw_err tw_pkt_tlv_next(struct tw_pkt_tlv_iter *it, struct tw_
 	t->len = tw_rd_u16(r);
 	t->value = tw_rd_take(r, t->len);
 	return t->value ? TW_OK : TW_E_TLV_LENGTH;
+}
+
+/*
+ * RFC 9534 §3.1: STAMP carries the micro-session ID pair in a Micro-session
+ * ID TLV (Type 11, Length 4: Sender ID, then Reflector ID), in the sender
+ * and the reflected packet alike (both TLV areas start at the base).  The
+ * offset in buf of the first one's value, 0 when the packet has none before
+ * its TLV area ends or turns malformed; *flags (unless NULL) its flag octet
+ * (the sender reads a reply's IDs only with U, M and I clear: RFC 8972 §4).
+ */
+static inline size_t tw_pkt_micro_tlv(const uint8_t *buf, size_t len, enum tw_pkt_layout l,
+                                      uint8_t *flags)
+{
+	if (!tw_pkt_is_stamp(l) || len < tw_pkt_sender_base(l))
+		return 0;
+	struct tw_pkt_tlv_iter it;
+	struct tw_pkt_tlv t;
+	tw_pkt_tlv_iter_init_pkt(&it, l, buf, len);
+	while (tw_pkt_tlv_next(&it, &t) == TW_OK)
+		if (t.type == TW_PKT_TLV_MICRO_SESSION_ID && t.len == TW_PKT_MICRO_IDS_LEN) {
+			if (flags)
+				*flags = t.flags;
+			return tw_pkt_sender_base(l) + t.off + TW_PKT_TLV_HDR_LEN;
+		}
+	return 0;
 }
 
 /*

@@ -418,6 +418,9 @@ static int add_one(struct fp_priv *p, unsigned i, bool as_light, char *err, size
 		n += hex_out(req + n, sizeof(req) - (size_t)n, c->stamp_key, c->stamp_key_len);
 		n += snprintf(req + n, sizeof(req) - (size_t)n, "\"");
 	}
+	if (!twamp && c->micro) /* RFC 9534: STAMP, the IDs into its TLV */
+		n += snprintf(req + n, sizeof(req) - (size_t)n,
+		              ",\"micro_sid\":%u,\"micro_rid\":%u", c->micro_sid, c->micro_rid);
 	/* RFC 8972 §4 STAMP TLVs, laid out at add (at most 512 octets: 1024
 	 * hex digits, well inside the 4096-octet request line) */
 	if (p->tlv[i] && p->tlv[i]->len) {

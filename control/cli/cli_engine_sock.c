@@ -198,17 +198,22 @@ static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg
 		memcpy(s->tx + base, s->tlv->b, s->tlv->len);
 
 	if (cfg->micro) {
-		size_t mo = tw_pkt_micro_off(cfg->layout, false);
+		/* TWAMP: the layout's offset (RFC 9533); STAMP: the
+		 * Micro-session ID TLV of the template (RFC 9534) */
+		bool stamp = tw_pkt_is_stamp(cfg->layout);
+		size_t mo = tw_pkt_micro_at(s->tx, s->tx_len, cfg->layout, false);
 		if (!mo || s->tx_len < mo + TW_PKT_MICRO_IDS_LEN || cfg->micro_lead > idx ||
 		    !e->cfg[cfg->micro_lead].micro) {
 			snprintf(err, errlen,
-			         "micro-session: packets of %zu octets cannot hold the "
-			         "RFC 9533 IDs",
+			         stamp ? "micro-session: no Micro-session ID TLV (RFC 9534) to "
+			                 "hold the IDs"
+			               : "micro-session: packets of %zu octets cannot hold the "
+			                 "RFC 9533 IDs",
 			         s->tx_len);
 			return -1;
 		}
 		/* what lies before the IDs in the padding is MBZ (RFC 9533 §4.2) */
-		if (mo > base)
+		if (!stamp && mo > base)
 			memset(s->tx + base, 0, mo - base);
 		if (cfg->micro_lead != idx) {
 			/* one 5-tuple for the whole LAG (RFC 9533 §4.1) */
@@ -371,7 +376,18 @@ static int micro_demux(struct cli_engine *e, unsigned lead, const uint8_t *buf, 
 {
 	uint16_t sids[CLI_ENGINE_SESSIONS_MAX], rids[CLI_ENGINE_SESSIONS_MAX], gs, gr;
 	unsigned idx[CLI_ENGINE_SESSIONS_MAX], n = 0, k = 0;
-	if (!tw_pkt_micro_get(buf, len, e->cfg[lead].layout, true, &gs, &gr)) {
+	enum tw_pkt_layout l = e->cfg[lead].layout;
+	uint8_t f = 0;
+	if (tw_pkt_is_stamp(l)) {
+		/* RFC 9534: a Micro-session ID TLV the reflector did not take
+		 * up (U, M or I: RFC 8972 §4) names none of our micro-sessions */
+		if (!tw_pkt_micro_tlv(buf, len, l, &f) ||
+		    (f & (TW_PKT_TLV_F_U | TW_PKT_TLV_F_M | TW_PKT_TLV_F_I))) {
+			e->cnt[lead].rx_micro_unknown++;
+			return -1;
+		}
+	}
+	if (!tw_pkt_micro_get(buf, len, l, true, &gs, &gr)) {
 		e->cnt[lead].rx_short++;
 		return -1;
 	}

@@ -714,14 +714,29 @@ int cli_run_light(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 		}
 		fill_cfg(&sc, pl, m->cfg.loss_timeout_ns);
 		sc.start_offset_ns = (int64_t)i * o->stagger_ns;
+		/* RFC 9534 LAG micro-sessions: one 5-tuple (session 0's), each
+		 * its own pair of IDs in its Micro-session ID TLV, named S:R */
+		char mname[16];
+		if (o->n_micro) {
+			sc.micro = true;
+			sc.micro_sid = o->micro_s[i];
+			sc.micro_rid = o->micro_r[i];
+			sc.micro_lead = 0;
+			snprintf(mname, sizeof(mname), "%u:%u", sc.micro_sid, sc.micro_rid);
+		}
 		struct sockaddr_storage pc = peer;
 		if (cli_engine_add(e, &sc, err, sizeof(err)) < 0 ||
 		    cli_engine_set_peer(e, i, (struct sockaddr *)&pc, plen, err, sizeof(err)) < 0) {
 			cli_err("%s", err);
 			return 1;
 		}
-		sess_info(m, i, &e->cfg[i], NULL, out->mode);
+		sess_info(m, i, &e->cfg[i], o->n_micro ? mname : NULL, out->mode);
 	}
+	if (o->n_micro && !o->quiet)
+		fprintf(stderr,
+		        "twinhop: %s: mode %s, %u micro-session%s on one 5-tuple (RFC 9534, engine "
+		        "%s)\n",
+		        o->target, out->mode, n, n == 1 ? "" : "s", cli_engine_name(e));
 	if (cli_meas_start(m, err, sizeof(err)) < 0) {
 		cli_err("%s", err);
 		return 1;

@@ -149,7 +149,8 @@ static void usage_opts(FILE *f)
 	      "  --sessions N       parallel test sessions (default 1)\n"
 	      "  --micro-sessions S:R[,S:R...]  measure: RFC 9533 LAG micro-sessions in one\n"
 	      "                     Request-TW-Micro-Sessions, one result each; S = our\n"
-	      "                     member link 1..65535, R = the reflector's (0 = unknown)\n"
+	      "                     member link 1..65535, R = the reflector's (0 = unknown);\n"
+	      "                     light-send --stamp: RFC 9534, the IDs in a TLV\n"
 	      "  --stagger S        start session i i*S seconds after the first (Start-N\n"
 	      "                     per session when --features indiv is negotiated)\n"
 	      "  -Z, --zero-addresses  zero Sender/Receiver Address in Request-TW-Session\n"
@@ -844,10 +845,6 @@ static int cmd_light_send(int argc, char **argv)
 	struct opts o;
 	if (parse_opts(argc, argv, &o, 1) < 0)
 		return EXIT_USAGE;
-	if (o.micro) {
-		die_msg("--micro-sessions is for measure (RFC 9533 needs TWAMP-Control)");
-		return EXIT_USAGE;
-	}
 	struct cli_conn conn;
 	int rc = conn_from_opts(&o, &conn);
 	if (rc)
@@ -858,6 +855,45 @@ static int cmd_light_send(int argc, char **argv)
 	if (o.ntlv && !o.stamp) {
 		die_msg("--tlv needs --stamp");
 		return EXIT_USAGE;
+	}
+	if (o.micro) {
+		/* RFC 9534: STAMP micro-sessions carry their IDs in a
+		 * Micro-session ID TLV; TWAMP ones need TWAMP-Control
+		 * (RFC 9533: measure --micro-sessions) */
+		char err[256];
+		if (!o.stamp) {
+			die_msg("light-send --micro-sessions needs --stamp (RFC 9534); TWAMP "
+			        "micro-sessions are measure --micro-sessions (RFC 9533)");
+			return EXIT_USAGE;
+		}
+		if (o.sessions != 1) {
+			die_msg(
+			    "--micro-sessions and --sessions: the micro-sessions are the sessions");
+			return EXIT_USAGE;
+		}
+		if (cli_parse_micro(o.micro, &conn, err, sizeof(err)) < 0) {
+			die_msg("%s", err);
+			return EXIT_USAGE;
+		}
+		o.sessions = conn.n_micro;
+		/* the TLV the IDs go in (the engine writes them), unless
+		 * --tlv type=11,len=4 already asked for one */
+		bool have = false;
+		for (unsigned i = 0; i < o.ntlv; i++)
+			have |= o.tlv[i].kind == TW_STLV_RAW &&
+			        o.tlv[i].type == TW_PKT_TLV_MICRO_SESSION_ID &&
+			        o.tlv[i].len == TW_PKT_MICRO_IDS_LEN;
+		if (!have) {
+			if (o.ntlv >= TW_STLV_SPECS) {
+				die_msg("--micro-sessions: no room for its TLV beside %u --tlv",
+				        o.ntlv);
+				return EXIT_USAGE;
+			}
+			o.tlv[o.ntlv++] = (struct tw_stlv_spec){.kind = TW_STLV_RAW,
+			                                        .type = TW_PKT_TLV_MICRO_SESSION_ID,
+			                                        .len = TW_PKT_MICRO_IDS_LEN,
+			                                        .ecn = -1};
+		}
 	}
 	/* No TWAMP-Control, nothing to negotiate: only STAMP's timestamp
 	 * format is the sender's own choice (RFC 8762 §4.2.1). */

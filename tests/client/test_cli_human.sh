@@ -59,8 +59,10 @@ micro_case "--micro-sessions: a pair twice" "Sender Micro-session ID 1 twice" \
 	measure 127.0.0.1 --micro-sessions 1:7,2:8,1:7
 micro_case "--micro-sessions with --sessions" "the micro-sessions are the sessions" \
 	measure 127.0.0.1 --micro-sessions 1:0 --sessions 2
-micro_case "--micro-sessions is for measure" "is for measure" \
-	light-send 127.0.0.1:862 --micro-sessions 1:0
+micro_case "--micro-sessions without --stamp: light-send needs STAMP (RFC 9534)" \
+	"needs --stamp \(RFC 9534\)" light-send 127.0.0.1:862 --micro-sessions 1:0
+micro_case "light-send --stamp --micro-sessions with --sessions" "the micro-sessions are the sessions" \
+	light-send 127.0.0.1:862 --stamp --micro-sessions 1:0 --sessions 2
 for c in measure light-send bench status sessions counters top light sender admin; do
 	"$TWINHOP" $c --help >"$TMP/h" 2>&1
 	rc=$?

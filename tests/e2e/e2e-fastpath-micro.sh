@@ -30,6 +30,12 @@
 #    each with the right IDs, a wrong Reflector ID (9) and an unknown Sender
 #    ID (5): S's fast path takes 10 replies and counts exactly 10 in
 #    DROP_MICRO_REFLECTOR_ID and 10 in DROP_MICRO_SENDER_ID;
+#  * RFC 9534, STAMP: `twinhop light-send --stamp --micro-sessions
+#    1:7,2:8,1:8` from S's fast path to STAMP listeners on R's, open and
+#    authenticated: 1:7 and 2:8 get every reply, 1:8 none (R counts it in
+#    DROP_MICRO_LINK), 1:0,2:0 every reply; the IDs travel in the
+#    Micro-session ID TLV, written by each side; the socket engine (the
+#    kernel sends out of link 1) gets 1:7's replies and none of 2:8's;
 #  * show-status lists both member links; afterwards S's session table is
 #    empty (SESS_ADDED == SESS_DELETED: the LAG's group slot went with its
 #    last micro-session).
@@ -147,6 +153,89 @@ PY
 measure bad-sid open 10.95.0.1 3:7
 expect "3:7: refused (exit $RC), naming the member links 1,2" \
 	sh -c "[ $RC != 0 ] && grep -q \"micro-session 3:7: the Sender Micro-session ID must be the member link the packets leave on, one of the local fast path's 1,2\" '$TMP/bad-sid.err'"
+
+# --- RFC 9534: STAMP micro-sessions ------------------------------------------
+# R: STAMP listeners on its fast path (member links 7,8), open and
+# authenticated; S: `light-send --stamp --micro-sessions` from S's fast path,
+# each micro-session out of the port of its Sender ID, the IDs in a
+# Micro-session ID TLV.  R answers 1:7 and 2:8 with its link, drops 1:8
+# (sent on link 1, which ends at R's link 7) and counts it.
+SKEY=00112233445566778899aabbccddeeff
+expect "light add: STAMP listener on R port 8620 (open)" \
+	"$TWINHOP" light add --proto stamp --port 8620 --admin "$TMP/thd-r.sock"
+expect "light add: STAMP listener on R port 8621 (authenticated)" \
+	"$TWINHOP" light add --proto stamp --port 8621 --sec auth --key "$SKEY" --admin "$TMP/thd-r.sock"
+# lsend TAG PORT MICRO [ARGS...]: JSON Lines to $TMP/TAG.json, exit code in RC
+lsend() {
+	local tag=$1 port=$2 micro=$3
+	shift 3
+	ip netns exec "$NSS" "$TWINHOP" light-send "10.95.0.1:$port" --stamp --engine fastpath --local 10.95.0.2 \
+		--admin "$TMP/thd-s.sock" --count "$COUNT" --rate 500 --loss-timeout 1 \
+		--micro-sessions "$micro" "$@" --json >"$TMP/$tag.json" 2>"$TMP/$tag.err"
+	RC=$?
+}
+# The documents must be exactly argv[2:] triples "S:R/sent/received".
+STAMP_PY='
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+got = ["%s/%s/%s" % (d["start"]["session"]["name"], d["end"]["summary"]["sent"], d["end"]["summary"]["received"]) for d in docs]
+if got != sys.argv[2:]:
+    print(got)
+sys.exit(0 if got == sys.argv[2:] else 1)
+'
+for v in open:8620 auth:8621; do
+	m=${v%%:*}
+	t=stamp-$m
+	before=$(fpc r DROP_MICRO_LINK)
+	if [ $m = auth ]; then
+		lsend $t ${v#*:} 1:7,2:8,1:8 --stamp-key "$SKEY" --tlv hmac
+	else
+		lsend $t ${v#*:} 1:7,2:8,1:8
+	fi
+	after=$(fpc r DROP_MICRO_LINK)
+	[ $RC = 0 ] && ok "$t: exit 0" || nokf "$t: exit 0 (got $RC)" "$TMP/$t.err"
+	if python3 -c "$STAMP_PY" "$TMP/$t.json" "1:7/$COUNT/$COUNT" "2:8/$COUNT/$COUNT" "1:8/$COUNT/0"; then
+		ok "$t: STAMP 1:7 and 2:8 every reply, 1:8 none ($COUNT sent each)"
+	else
+		nok "$t: STAMP 1:7 and 2:8 every reply, 1:8 none ($COUNT sent each)"
+		drops
+	fi
+	expect "$t: R's fast path dropped exactly 1:8's $COUNT packets (DROP_MICRO_LINK $before -> $after)" \
+		[ $((after - before)) = "$COUNT" ]
+	expect "$t: three micro-sessions on one 5-tuple (RFC 9534, engine fastpath)" \
+		grep -q "3 micro-sessions on one 5-tuple (RFC 9534, engine fastpath)" "$TMP/$t.err"
+done
+lsend stamp-x0 8620 1:0,2:0
+if python3 -c "$STAMP_PY" "$TMP/stamp-x0.json" "1:0/$COUNT/$COUNT" "2:0/$COUNT/$COUNT"; then
+	ok "STAMP 1:0,2:0 (R's IDs not known): every reply on both links"
+else
+	nok "STAMP 1:0,2:0 (R's IDs not known): every reply on both links"
+	drops
+fi
+# The socket engine writes and reads the same TLV, but the kernel picks the
+# link: S's kernel sends through S's exception path, out of port 0 (link
+# 1), so 2:8 arrives on R's link 7 and is dropped there.
+before=$(fpc r DROP_MICRO_LINK)
+ip netns exec "$NSS" "$TWINHOP" light-send 10.95.0.1:8620 --stamp --count "$COUNT" --rate 500 \
+	--loss-timeout 1 --micro-sessions 1:7,2:8 --json >"$TMP/stamp-sock.json" 2>"$TMP/stamp-sock.err"
+RC=$?
+after=$(fpc r DROP_MICRO_LINK)
+[ $RC = 0 ] && ok "stamp-sock: exit 0" || nokf "stamp-sock: exit 0 (got $RC)" "$TMP/stamp-sock.err"
+if python3 -c "$STAMP_PY" "$TMP/stamp-sock.json" "1:7/$COUNT/$COUNT" "2:8/$COUNT/0"; then
+	ok "socket engine, STAMP 1:7,2:8 from the kernel (link 1): 1:7 every reply, 2:8 none"
+else
+	nok "socket engine, STAMP 1:7,2:8 from the kernel (link 1): 1:7 every reply, 2:8 none"
+	drops
+fi
+expect "stamp-sock: R dropped 2:8's $COUNT packets, meant for its link 8 ($before -> $after)" \
+	[ $((after - before)) = "$COUNT" ]
+expect "S's fast path: no STAMP micro-session reply discarded" \
+	[ "$(fpc s DROP_MICRO_SENDER_ID) $(fpc s DROP_MICRO_REFLECTOR_ID)" = "0 0" ]
+ip netns exec "$NSS" "$TWINHOP" light-send 10.95.0.1:8620 --engine fastpath --admin "$TMP/thd-s.sock" \
+	--count 1 --micro-sessions 1:7 >"$TMP/light-micro.out" 2>&1
+LRC=$?
+expect "light-send --micro-sessions without --stamp: refused (exit $LRC), naming RFC 9534" \
+	sh -c "[ $LRC = 2 ] && grep -q 'needs --stamp (RFC 9534)' '$TMP/light-micro.out'"
 
 # --- a foreign reflector that writes wrong IDs --------------------------------
 # A UDP socket in R, behind R's exception path (no fast-path session owns

@@ -99,7 +99,24 @@ static void micro_ids(const struct tw_ipc_sender_add *m)
 		FUZZ_ASSERT(m->micro_sid == 0 && m->micro_rid == 0);
 		return;
 	}
-	FUZZ_ASSERT(m->proto == TW_IPC_PROTO_TWAMP && m->micro_sid != 0);
+	FUZZ_ASSERT((m->proto == TW_IPC_PROTO_TWAMP || m->proto == TW_IPC_PROTO_STAMP) &&
+	            m->micro_sid != 0);
+	if (m->proto == TW_IPC_PROTO_STAMP) {
+		/* RFC 9534: the TLV area holds a Micro-session ID TLV, which a
+		 * packet built from it carries where the sender finds it */
+		enum tw_pkt_layout sl =
+		    m->sec == TW_IPC_SEC_AUTH ? TW_PKT_STAMP_AUTH : TW_PKT_STAMP_OPEN;
+		size_t b = tw_pkt_sender_base(sl), n = b + m->tlv_len;
+		uint8_t *q = calloc(1, n);
+		FUZZ_ASSERT(q && m->tlv_len <= TW_IPC_STLV_MAX);
+		memcpy(q + b, m->tlv, m->tlv_len);
+		uint16_t s2 = 0, r2 = 0;
+		FUZZ_ASSERT(tw_pkt_micro_put(q, n, sl, false, m->micro_sid, m->micro_rid));
+		FUZZ_ASSERT(tw_pkt_micro_get(q, n, sl, true, &s2, &r2) && s2 == m->micro_sid &&
+		            r2 == m->micro_rid);
+		free(q);
+		return;
+	}
 	bool auth = m->sec == TW_IPC_SEC_AUTH || m->sec == TW_IPC_SEC_ENC;
 	bool sym = (m->flags & TW_IPC_SF_SYMMETRIC) != 0;
 	enum tw_pkt_layout l = auth ? (sym ? TW_PKT_TWAMP_SYM_AUTH : TW_PKT_TWAMP_AUTH)

@@ -287,7 +287,16 @@ static void fuzz_reflect_octets(enum tw_pkt_layout l, const uint8_t *pkt, size_t
 static void fuzz_micro(enum tw_pkt_layout l, const uint8_t *pkt, size_t len, uint16_t n)
 {
 	for (int rf = 0; rf < 2; rf++) {
-		size_t o = tw_pkt_micro_off(l, rf);
+		/* TWAMP: the layout's offset; STAMP: the first Micro-session
+		 * ID TLV's value (RFC 9534), which must be one */
+		size_t o = tw_pkt_micro_at(pkt, len, l, rf);
+		if (tw_pkt_is_stamp(l))
+			FUZZ_ASSERT(!o || (o >= tw_pkt_sender_base(l) + TW_PKT_TLV_HDR_LEN &&
+			                   o + TW_PKT_MICRO_IDS_LEN <= len &&
+			                   pkt[o - 3] == TW_PKT_TLV_MICRO_SESSION_ID &&
+			                   tw_be16(pkt + o - 2) == TW_PKT_MICRO_IDS_LEN));
+		else
+			FUZZ_ASSERT(o == tw_pkt_micro_off(l, rf));
 		uint16_t sid = 0xAAAA, rid = 0xBBBB;
 		bool got = tw_pkt_micro_get(pkt, len, l, rf, &sid, &rid);
 		FUZZ_ASSERT(got == (o && len >= o + TW_PKT_MICRO_IDS_LEN));

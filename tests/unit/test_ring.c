@@ -697,6 +697,7 @@ static void test_reflector_micro(void)
 		uint32_t pad;
 		enum tw_err want;
 		uint32_t off;
+		int tlv;
 	} t[] = {
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 34, TW_OK, 0},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 33, TW_E_LENGTH,
@@ -778,9 +779,11 @@ static void test_reflector_dscp_ecn_reflect(void)
 	}
 }
 
-/* SENDER_ADD TW_IPC_SF_MICRO (version 11, RFC 9533 §4.2): TWAMP only, a
- * Sender Micro-session ID 1..65535, a Padding Length with which both
- * packets hold the IDs; without the flag both IDs must be 0. */
+/* SENDER_ADD TW_IPC_SF_MICRO (version 11, RFC 9533 §4.2): TWAMP, a Sender
+ * Micro-session ID 1..65535, a Padding Length with which both packets hold
+ * the IDs; RFC 9534 STAMP: a Micro-session ID TLV in the TLV area (tlv: 1
+ * = "800b0004 00000000", 2 = an Extra Padding TLV only); without the flag
+ * both IDs must be 0. */
 static void test_sender_micro(void)
 {
 	typedef struct tw_ipc_sender_add T;
@@ -790,6 +793,7 @@ static void test_sender_micro(void)
 		uint32_t pad;
 		enum tw_err want;
 		uint32_t off;
+		int tlv;
 	} t[] = {
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 34, TW_OK, 0},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 65535, 0, 34, TW_OK, 0},
@@ -803,8 +807,14 @@ static void test_sender_micro(void)
 	     offsetof(T, pad.padding_len)},
 	    {TW_IPC_PROTO_LIGHT, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 34, TW_E_ARG,
 	     offsetof(T, flags)},
-	    {TW_IPC_PROTO_STAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 34, TW_E_ARG,
-	     offsetof(T, flags)},
+	    {TW_IPC_PROTO_STAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 0, TW_E_FIELD,
+	     offsetof(T, tlv)},
+	    {TW_IPC_PROTO_STAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 0, TW_OK, 0, 1},
+	    {TW_IPC_PROTO_STAMP, TW_IPC_SEC_AUTH, TW_IPC_SF_MICRO, 1, 0, 0, TW_OK, 0, 1},
+	    {TW_IPC_PROTO_STAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 0, TW_E_FIELD,
+	     offsetof(T, tlv), 2},
+	    {TW_IPC_PROTO_STAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 0, 7, 0, TW_E_ARG,
+	     offsetof(T, micro_sid), 1},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 0, 0, 0, TW_OK, 0},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 1, 0, 34, TW_E_ARG, offsetof(T, micro_sid)},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 0, 7, 34, TW_E_ARG, offsetof(T, micro_rid)},
@@ -819,6 +829,12 @@ static void test_sender_micro(void)
 		m.micro_sid = t[i].sid;
 		m.micro_rid = t[i].rid;
 		m.pad.padding_len = t[i].pad;
+		if (t[i].tlv) {
+			static const uint8_t micro[8] = {0x80, 11, 0, 4, 0, 0, 0, 0},
+			                     xpad[8] = {0x80, 1, 0, 4, 0, 0, 0, 0};
+			memcpy(m.tlv, t[i].tlv == 1 ? micro : xpad, 8);
+			m.tlv_len = 8;
+		}
 		m.flow.local.family = m.flow.peer.family = 4;
 		m.flow.local_port = 40000;
 		m.flow.peer_port = 20000;
@@ -829,7 +845,10 @@ static void test_sender_micro(void)
 		struct tw_ipc_hdr h = {
 		    .version = TW_IPC_VERSION, .type = TW_IPC_SENDER_ADD, .length = sizeof(m)};
 		uint32_t off = 0;
-		CU_ASSERT_EQUAL(tw_ipc_validate(&h, &m, TW_IPC_DIR_CMD, &off), t[i].want);
+		enum tw_err e = tw_ipc_validate(&h, &m, TW_IPC_DIR_CMD, &off);
+		if (e != t[i].want)
+			printf("\n  case %zu: %d at %u\n", i, (int)e, off);
+		CU_ASSERT_EQUAL(e, t[i].want);
 		if (t[i].want != TW_OK)
 			CU_ASSERT_EQUAL(off, t[i].off);
 	}
