@@ -619,7 +619,7 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 			return FP_RX_DROP;
 		FP_STAGE_NESTED(lc, crypto, st);
 	}
-	/* RFC 9533 §4.2 (UNVERIFIED layout, tw_pkt_micro_tab): a packet for
+	/* RFC 9533 §4.2.4 (Figures 2-5, tw_pkt_micro_tab): a packet for
 	 * another member link is discarded; else its Sender Micro-session ID
 	 * goes back with ours.  Read before the reflection moves the padding. */
 	uint16_t micro_sid = 0;

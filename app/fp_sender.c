@@ -433,8 +433,8 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 			tw_put_be16(v, req->micro_sid);
 			tw_put_be16(v + 2, req->micro_rid);
 		} else {
-			size_t so = tw_pkt_micro_off(s->layout, false);
-			if (!so || s->pl_len < so + TW_PKT_MICRO_IDS_LEN) {
+			size_t end = tw_pkt_micro_end(s->layout, false);
+			if (!end || s->pl_len < end) {
 				*err = TW_E_LENGTH;
 				return NULL;
 			}

@@ -166,7 +166,7 @@ static enum tw_err v_reflector_add(const struct tw_ipc_reflector_add *m, uint32_
 	if (m->flags & TW_IPC_SF_MICRO) {
 		/* RFC 9533 §4.2: TWAMP only, and both packets must hold the
 		 * micro-session IDs, or the fast path would read or write them
-		 * past the packet (UNVERIFIED layout, tw_pkt_micro_tab). */
+		 * past the packet (RFC 9533 Figures 2-5, tw_pkt_micro_tab). */
 		if (m->proto != TW_IPC_PROTO_TWAMP)
 			BAD(TW_E_ARG, struct tw_ipc_reflector_add, flags);
 		if (m->pad.padding_len < tw_pkt_micro_min_pad(tw_ipc_twamp_layout(m->sec, m->flags)))
@@ -233,7 +233,7 @@ static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad
 		/* RFC 9533 §4.2 (version 11): TWAMP, a member link as the
 		 * Sender ID (0 is "not known"), and both packets long enough
 		 * for the IDs, or the sender would write them past its packet
-		 * and read them past the reply (UNVERIFIED layout).  RFC 9534
+		 * and read them past the reply (RFC 9533 Figures 2-5).  RFC 9534
 		 * STAMP: the IDs go in a Micro-session ID TLV of the session's
 		 * TLV area, which must have one. */
 		if (m->proto != TW_IPC_PROTO_TWAMP && m->proto != TW_IPC_PROTO_STAMP)

@@ -160,7 +160,7 @@ enum tw_ipc_sec {
  * reflector discards (DROP_MICRO_LINK) a packet whose non-zero Reflector
  * Micro-session ID is not its port's member link (HELLO_REPLY.member_link),
  * and writes the Sender Micro-session ID back with its own member link
- * (lib/tw_pkt.h tw_pkt_micro_tab, UNVERIFIED layout).  Needs TWAMP, a
+ * (lib/tw_pkt.h tw_pkt_micro_tab, RFC 9533 Figures 2-5).  Needs TWAMP, a
  * Padding Length of at least tw_pkt_micro_min_pad() and a fast path with a
  * member link (else NACK TW_E_ARG).  On SENDER_ADD (version 11): the
  * sender writes micro_sid/micro_rid into its packets and takes only the
@@ -341,7 +341,7 @@ struct tw_ipc_sender_add {
 	uint16_t tlv_len;             /* octets used in tlv[], 0..TW_IPC_STLV_MAX; 0 = none */
 	/* Version 11: RFC 9533 §4.2 LAG micro-session (TW_IPC_SF_MICRO).  The
 	 * IDs written into every test packet (lib/tw_pkt.h tw_pkt_micro_tab,
-	 * UNVERIFIED layout).  Every micro-session of a LAG is its own
+	 * RFC 9533 Figures 2-5).  Every micro-session of a LAG is its own
 	 * SENDER_ADD (own session id, results, summary) with the same flow,
 	 * SID, security and keys; the fast path tells their replies apart by
 	 * micro_sid, so it is unique among them.  micro_sid must be the member

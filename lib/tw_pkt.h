@@ -579,71 +579,88 @@ static inline bool tw_pkt_get_dscp_ecn(const uint8_t *buf, size_t len, enum tw_p
  * micro-session carries a 16-bit Sender Micro-session ID (the Session-
  * Sender's member link) and a 16-bit Reflector Micro-session ID (the
  * Session-Reflector's member link; 0 = not known to the sender), in octets
- * that are MBZ in RFC 5357.  Every micro-session of a LAG shares one IP/UDP
- * 5-tuple and one SID (Request-TW-Micro-Sessions, RFC 9533 §4.1), so these
- * IDs are what tells their packets apart.
+ * that are MBZ or padding in RFC 5357.  Every micro-session of a LAG shares
+ * one IP/UDP 5-tuple and one SID (Request-TW-Micro-Sessions, RFC 9533
+ * §4.1), so these IDs are what tells their packets apart.
  *
- * UNVERIFIED layout: the RFC body could not be read on this machine; the
- * offsets below are our recollection of RFC 9533 §4.2 and docs/interop.md
- * says so.  THIS TABLE IS THE ONE PLACE THEY LIVE: a correction is one edit
- * here (the fast path, the socket engine, the tests and the fuzz targets all
- * read it).  Each ID pair (Sender ID, then Reflector ID) sits:
- *   sender, open/mixed:      16..19 (after Error Estimate and 2 MBZ octets,
- *                            i.e. in what RFC 5357 calls padding);
- *   sender, auth/encrypted:  28..31 (the MBZ octets after Error Estimate,
- *                            before the HMAC at 32: inside mode 4's
- *                            encrypted and HMAC-covered 0..31, outside
- *                            mode 2's 0..15);
- *   reflector, open/mixed:   44..47 (after Sender TTL at 40 and 3 MBZ
- *                            octets; RFC 7750's octet at 41 does not collide);
- *   reflector, auth/enc.:    84..87 (after Sender TTL at 80 and 3 MBZ
- *                            octets, inside mode 4's encrypted 0..95, before
- *                            the HMAC at 96).  The brief we worked from
- *                            recalled 100/102 there, which would overlap the
- *                            HMAC at 96..111 that twampd captures verify
- *                            (spec §4.4), so the offsets mirror the open
- *                            layout's "Sender TTL + 4" instead.
- * RFC 6038 Symmetrical Size layouts keep the same offsets (they lie in the
- * 27 / 70 MBZ octets of the sender packet).  STAMP has none: RFC 9534 carries
- * the IDs in a TLV instead (TW_PKT_TLV_MICRO_SESSION_ID).
+ * The offsets are RFC 9533's figures (read from the RFC text, 2026-12-07;
+ * docs/interop.md), octets from the start of the UDP payload:
+ *   sender, open/mixed (Figure 2):     Sender ID 16, Reflector ID 18
+ *                                      (after Error Estimate and 2 MBZ
+ *                                      octets, in what RFC 5357 calls
+ *                                      padding);
+ *   sender, auth/encrypted (Figure 3): 28, 30 (the last 4 of the 6 MBZ
+ *                                      octets after Error Estimate, before
+ *                                      the HMAC at 32);
+ *   reflector, open/mixed (Figure 4):  Sender ID 38 (RFC 5357's MBZ after
+ *                                      Sender Error Estimate), Sender TTL
+ *                                      stays at 40, MBZ at 41 (where RFC
+ *                                      7750 puts its octet), Reflector ID
+ *                                      42: the fixed part grows from 41 to
+ *                                      44 octets;
+ *   reflector, auth/enc (Figure 5):    28, 30 (in the MBZ after Error
+ *                                      Estimate, before Receive Timestamp).
+ * RFC 9533 has no Symmetrical Size (RFC 6038) figures: those layouts take
+ * the same places (in the sender packet's MBZ octets); our choice.  STAMP
+ * has none: RFC 9534 carries the IDs in a TLV (TW_PKT_TLV_MICRO_SESSION_ID,
+ * tw_pkt_micro_tlv).  THIS TABLE IS THE ONE PLACE THE OFFSETS LIVE: the
+ * fast path, the socket engine, the tests and the fuzz targets all read it.
  */
 struct tw_pkt_micro_geom {
-	uint8_t s_off; /* Sender Micro-session ID in the sender packet; Reflector ID at +2 */
-	uint8_t r_off; /* Sender Micro-session ID in the reflector packet; Reflector ID at +2 */
+	uint8_t s_sid, s_rid; /* Sender / Reflector Micro-session ID in the sender packet */
+	uint8_t r_sid, r_rid; /* the same in the reflector packet */
 };
 
 static const struct tw_pkt_micro_geom tw_pkt_micro_tab[TW_PKT_LAYOUT__COUNT] = {
-    [TW_PKT_TWAMP_OPEN] = {16, 44},     /* UNVERIFIED layout, RFC 9533 §4.2 */
-    [TW_PKT_TWAMP_AUTH] = {28, 84},     /* UNVERIFIED layout, RFC 9533 §4.2 */
-    [TW_PKT_TWAMP_SYM_OPEN] = {16, 44}, /* UNVERIFIED layout, RFC 9533 §4.2 + RFC 6038 */
-    [TW_PKT_TWAMP_SYM_AUTH] = {28, 84}, /* UNVERIFIED layout, RFC 9533 §4.2 + RFC 6038 */
+    [TW_PKT_TWAMP_OPEN] = {16, 18, 38, 42},     /* RFC 9533 Figures 2 and 4 */
+    [TW_PKT_TWAMP_AUTH] = {28, 30, 28, 30},     /* RFC 9533 Figures 3 and 5 */
+    [TW_PKT_TWAMP_SYM_OPEN] = {16, 18, 38, 42}, /* RFC 6038: our extension of the same */
+    [TW_PKT_TWAMP_SYM_AUTH] = {28, 30, 28, 30}, /* RFC 6038: our extension of the same */
 };
 
 #define TW_PKT_MICRO_IDS_LEN 4 /* Sender + Reflector Micro-session ID */
 
-/* Offset of the ID pair in the sender (reflector = false) or reflector
- * packet of a layout; 0 when the layout has none (STAMP, invalid). */
+/* Offset of the Sender Micro-session ID in the sender (reflector = false) or
+ * reflector packet of a TWAMP layout; 0 when the layout has none (STAMP,
+ * invalid). */
 static inline size_t tw_pkt_micro_off(enum tw_pkt_layout l, bool reflector)
 {
 	if (!tw_pkt_layout_valid(l))
 		return 0;
-	return reflector ? tw_pkt_micro_tab[l].r_off : tw_pkt_micro_tab[l].s_off;
+	return reflector ? tw_pkt_micro_tab[l].r_sid : tw_pkt_micro_tab[l].s_sid;
+}
+
+/* Offset of the Reflector Micro-session ID, likewise. */
+static inline size_t tw_pkt_micro_roff(enum tw_pkt_layout l, bool reflector)
+{
+	if (!tw_pkt_layout_valid(l))
+		return 0;
+	return reflector ? tw_pkt_micro_tab[l].r_rid : tw_pkt_micro_tab[l].s_rid;
+}
+
+/* Octets a packet needs to hold both IDs of a TWAMP layout (0: none). */
+static inline size_t tw_pkt_micro_end(enum tw_pkt_layout l, bool reflector)
+{
+	size_t so = tw_pkt_micro_off(l, reflector), ro = tw_pkt_micro_roff(l, reflector);
+	if (!so || !ro)
+		return 0;
+	return (so > ro ? so : ro) + 2;
 }
 
 /*
  * Smallest Padding Length with which both the sender packet (base + P) and
- * the reflected packet (tw_pkt_reflect_len) hold the ID pair: 34 for the open
- * layout (the reply must reach octet 48), 7 for open Symmetrical Size, 0 for
+ * the reflected packet (tw_pkt_reflect_len) hold the IDs: 30 for the open
+ * layout (the reply must reach octet 44), 3 for open Symmetrical Size, 0 for
  * the authenticated/encrypted ones; UINT32_MAX when the layout has no IDs.
  * A server refuses a Request-TW-Micro-Sessions with less (RFC 9533 §4.1).
  */
 static inline uint32_t tw_pkt_micro_min_pad(enum tw_pkt_layout l)
 {
-	size_t so = tw_pkt_micro_off(l, false), ro = tw_pkt_micro_off(l, true);
-	if (!so || !ro)
+	size_t s_end = tw_pkt_micro_end(l, false), r_end = tw_pkt_micro_end(l, true);
+	if (!s_end || !r_end)
 		return UINT32_MAX;
 	const struct tw_pkt_geom *g = &tw_pkt_geom_tab[l];
-	size_t need = 0, s_end = so + TW_PKT_MICRO_IDS_LEN, r_end = ro + TW_PKT_MICRO_IDS_LEN;
+	size_t need = 0;
 	if (s_end > g->s_base)
 		need = s_end - g->s_base;
 	/* the reply is max(s_base + P, r_base) long (spec §4.5) */
@@ -655,13 +672,21 @@ static inline uint32_t tw_pkt_micro_min_pad(enum tw_pkt_layout l)
 static inline size_t tw_pkt_micro_tlv(const uint8_t *buf, size_t len, enum tw_pkt_layout l,
                                       uint8_t *flags);
 
-/* Where the ID pair of a packet is: TWAMP at its layout's offset, STAMP in
- * its Micro-session ID TLV (RFC 9534 §3.1, tw_pkt_micro_tlv); 0 = none. */
-static inline size_t tw_pkt_micro_at(const uint8_t *buf, size_t len, enum tw_pkt_layout l,
-                                     bool reflector)
+/* Where the two IDs of a packet of len octets are: TWAMP at its layout's
+ * offsets, STAMP in its Micro-session ID TLV (RFC 9534 §3.1,
+ * tw_pkt_micro_tlv); false when the packet has none or is too short. */
+static inline bool tw_pkt_micro_where(const uint8_t *buf, size_t len, enum tw_pkt_layout l,
+                                      bool reflector, size_t *so, size_t *ro)
 {
-	return tw_pkt_is_stamp(l) ? tw_pkt_micro_tlv(buf, len, l, NULL)
-	                          : tw_pkt_micro_off(l, reflector);
+	if (tw_pkt_is_stamp(l)) {
+		*so = tw_pkt_micro_tlv(buf, len, l, NULL);
+		*ro = *so + 2;
+		return *so != 0;
+	}
+	*so = tw_pkt_micro_off(l, reflector);
+	*ro = tw_pkt_micro_roff(l, reflector);
+	size_t end = tw_pkt_micro_end(l, reflector);
+	return end && len >= end;
 }
 
 /* Read the ID pair of a (decrypted) packet of len octets; false (nothing
@@ -670,11 +695,11 @@ static inline size_t tw_pkt_micro_at(const uint8_t *buf, size_t len, enum tw_pkt
 static inline bool tw_pkt_micro_get(const uint8_t *buf, size_t len, enum tw_pkt_layout l,
                                     bool reflector, uint16_t *sender_id, uint16_t *reflector_id)
 {
-	size_t o = tw_pkt_micro_at(buf, len, l, reflector);
-	if (!o || len < o + TW_PKT_MICRO_IDS_LEN)
+	size_t so, ro;
+	if (!tw_pkt_micro_where(buf, len, l, reflector, &so, &ro))
 		return false;
-	*sender_id = tw_be16(buf + o);
-	*reflector_id = tw_be16(buf + o + 2);
+	*sender_id = tw_be16(buf + so);
+	*reflector_id = tw_be16(buf + ro);
 	return true;
 }
 
@@ -682,11 +707,11 @@ static inline bool tw_pkt_micro_get(const uint8_t *buf, size_t len, enum tw_pkt_
 static inline bool tw_pkt_micro_put(uint8_t *buf, size_t len, enum tw_pkt_layout l, bool reflector,
                                     uint16_t sender_id, uint16_t reflector_id)
 {
-	size_t o = tw_pkt_micro_at(buf, len, l, reflector);
-	if (!o || len < o + TW_PKT_MICRO_IDS_LEN)
+	size_t so, ro;
+	if (!tw_pkt_micro_where(buf, len, l, reflector, &so, &ro))
 		return false;
-	tw_put_be16(buf + o, sender_id);
-	tw_put_be16(buf + o + 2, reflector_id);
+	tw_put_be16(buf + so, sender_id);
+	tw_put_be16(buf + ro, reflector_id);
 	return true;
 }
 

@@ -201,9 +201,9 @@ static int sock_add(struct cli_engine *e, unsigned idx, struct cli_sess_cfg *cfg
 		/* TWAMP: the layout's offset (RFC 9533); STAMP: the
 		 * Micro-session ID TLV of the template (RFC 9534) */
 		bool stamp = tw_pkt_is_stamp(cfg->layout);
-		size_t mo = tw_pkt_micro_at(s->tx, s->tx_len, cfg->layout, false);
-		if (!mo || s->tx_len < mo + TW_PKT_MICRO_IDS_LEN || cfg->micro_lead > idx ||
-		    !e->cfg[cfg->micro_lead].micro) {
+		size_t mo, mr;
+		if (!tw_pkt_micro_where(s->tx, s->tx_len, cfg->layout, false, &mo, &mr) ||
+		    cfg->micro_lead > idx || !e->cfg[cfg->micro_lead].micro) {
 			snprintf(err, errlen,
 			         stamp ? "micro-session: no Micro-session ID TLV (RFC 9534) to "
 			                 "hold the IDs"

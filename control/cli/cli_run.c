@@ -493,7 +493,7 @@ int cli_run_twamp(const struct cli_conn *o, const struct cli_plan *plan, unsigne
 	if (dscp_ecn && defpad < tw_pkt_dscp_ecn_min_pad(layout))
 		defpad = tw_pkt_dscp_ecn_min_pad(layout);
 	/* RFC 9533 §4.2: both packets must hold the micro-session IDs
-	 * (UNVERIFIED layout, lib/tw_pkt.h tw_pkt_micro_tab) */
+	 * (RFC 9533 Figures 2-5, lib/tw_pkt.h tw_pkt_micro_tab) */
 	uint32_t micro_pad = micro ? tw_pkt_micro_min_pad(layout) : 0;
 	if (defpad < micro_pad)
 		defpad = micro_pad;

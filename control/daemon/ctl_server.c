@@ -523,7 +523,7 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 		bool sym = (s->mode & TW_CTL_MODE_SYMMETRICAL) != 0;
 		enum tw_pkt_layout l = auth ? (sym ? TW_PKT_TWAMP_SYM_AUTH : TW_PKT_TWAMP_AUTH)
 		                            : (sym ? TW_PKT_TWAMP_SYM_OPEN : TW_PKT_TWAMP_OPEN);
-		/* Both packets must hold the IDs (UNVERIFIED layout,
+		/* Both packets must hold the IDs (RFC 9533 Figures 2-5,
 		 * tw_pkt_micro_tab); RFC 6038 padding reflection would copy
 		 * sender padding over them, so it is refused too. */
 		if (r.padding_length < tw_pkt_micro_min_pad(l) ||

@@ -18,7 +18,7 @@
 #    1:8 (sent on link 1, which ends at R's link 7) gets none, and R's fast
 #    path counts exactly its packets in DROP_MICRO_LINK; 1:0,2:0 (R's IDs
 #    not known) get every reply.  Each end reads the IDs the other wrote,
-#    so the IDs are on the wire where lib/tw_pkt.h says (UNVERIFIED layout)
+#    so the IDs are on the wire where lib/tw_pkt.h says (RFC 9533 Figures 2-5)
 #    both ways, and 2:8 answered at all shows the ports: link 2 reaches
 #    only R's link 8;
 #  * text and OpenMetrics name them SID/1:7 and SID/2:8, as the socket
@@ -240,8 +240,8 @@ expect "light-send --micro-sessions without --stamp: refused (exit $LRC), naming
 # --- a foreign reflector that writes wrong IDs --------------------------------
 # A UDP socket in R, behind R's exception path (no fast-path session owns
 # the port): request n (by its Sequence Number) is answered with Sender /
-# Reflector Micro-session IDs (1, 7), (1, 9) or (5, 7) in turn, at offset
-# 44 of the 48-octet open reply (lib/tw_pkt.h tw_pkt_micro_tab).
+# Reflector Micro-session IDs (1, 7), (1, 9) or (5, 7) in turn, at 38 and
+# 42 of the open reply (RFC 9533 Figure 4: Sender TTL at 40, MBZ at 41).
 cat >"$TMP/badrefl.py" <<'PY'
 import socket, struct, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -256,7 +256,7 @@ while True:
     sid, rid = [(struct.unpack(">H", b[16:18])[0], 7), (struct.unpack(">H", b[16:18])[0], 9), (5, 7)][seq % 3]
     ts = b[4:12]
     r = (struct.pack(">I", rseq) + ts + b"\x00\x01" + b"\0\0" + ts + b[0:4] + ts + b[12:14] +
-         b"\0\0" + bytes([255]) + bytes(3) + struct.pack(">HH", sid, rid))
+         struct.pack(">H", sid) + bytes([255]) + b"\0" + struct.pack(">H", rid))
     s.sendto(r.ljust(len(b), b"\0"), a)
     rseq += 1
 PY

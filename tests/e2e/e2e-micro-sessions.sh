@@ -17,10 +17,11 @@
 #  * tshark on C's veth: Wireshark 4.0 decodes the control exchange; it
 #    shows command 11 as "Unknown (11)" (no RFC 9533 name) but decodes its
 #    body with the Request-TW-Session layout (Info "Request Session",
-#    Padding Length 34), then the Accept-Session and the test packets, with
+#    Padding Length 30), then the Accept-Session and the test packets, with
 #    no Malformed; the IDs are
-#    read from the raw UDP payload at the offsets of lib/tw_pkt.h
-#    (UNVERIFIED layout, docs/interop.md): 16/44 open, 28/84 authenticated.
+#    read from the raw UDP payload at RFC 9533's offsets (Figures 2 and 4):
+#    Sender/Reflector ID at 16/18 in the request, 38/42 in the reply (Sender
+#    TTL at 40, MBZ at 41), open mode.
 #  * the fastpath engine refuses a micro-session whose Sender ID is not its
 #    fast path's member link (7 here), before any packet (both ends on the
 #    fast path: e2e-fastpath-micro);
@@ -171,12 +172,12 @@ fi
 tshark -r "$PCAP" $DEC -Y 'twamp.control.command == 11' -O twamp.control -V \
 	>"$TMP/cmd11.txt" 2>/dev/null
 tshark -r "$PCAP" $DEC -Y 'twamp.control.command == 11' >"$TMP/cmd11.sum" 2>/dev/null
-expect "tshark: command 11 shown as 'Unknown (11)', Info 'Request Session', Padding Length 34 decoded" \
+expect "tshark: command 11 shown as 'Unknown (11)', Info 'Request Session', Padding Length 30 decoded" \
 	sh -c "grep -q 'Control Command: Unknown (11)' '$TMP/cmd11.txt' &&
-	       grep -q 'Padding Length: 34' '$TMP/cmd11.txt' && grep -q 'Request Session' '$TMP/cmd11.sum'"
+	       grep -q 'Padding Length: 30' '$TMP/cmd11.txt' && grep -q 'Request Session' '$TMP/cmd11.sum'"
 tshark -r "$PCAP" $DEC -Y "twamp.test" -T fields -e udp.srcport -e udp.payload \
 	>"$TMP/test.txt" 2>/dev/null
-expect "wire: 15 requests with IDs at 16 (1/7, 2/0, 3/8), 10 replies with IDs at 44 (1/7, 2/7)" \
+expect "wire: 15 requests with IDs at 16/18 (1/7, 2/0, 3/8), 10 replies with IDs at 38/42 around TTL 255 and MBZ (1/7, 2/7)" \
 	python3 - "$TMP/test.txt" "$TPORT" <<'PY'
 import sys
 from collections import Counter
@@ -187,11 +188,11 @@ for l in open(sys.argv[1]):
     sport, p = l.split("\t")
     b = bytes.fromhex(p.strip().replace(":", ""))
     if sport == sys.argv[2]:
-        rep[(len(b), int.from_bytes(b[44:46], "big"), int.from_bytes(b[46:48], "big"))] += 1
+        rep[(len(b), int.from_bytes(b[38:40], "big"), b[40] > 0 and b[41] == 0, int.from_bytes(b[42:44], "big"))] += 1
     else:
         req[(len(b), b[14:16] == b"\0\0", int.from_bytes(b[16:18], "big"), int.from_bytes(b[18:20], "big"))] += 1
-ok = (req == Counter({(48, True, 1, 7): 5, (48, True, 2, 0): 5, (48, True, 3, 8): 5})
-      and rep == Counter({(48, 1, 7): 5, (48, 2, 7): 5}))
+ok = (req == Counter({(44, True, 1, 7): 5, (44, True, 2, 0): 5, (44, True, 3, 8): 5})
+      and rep == Counter({(44, 1, True, 7): 5, (44, 2, True, 7): 5}))
 if not ok:
     print(req, rep)
 sys.exit(0 if ok else 1)

@@ -23,9 +23,10 @@
  *    (U set iff unknown, M on the malformed TLV only), and agree with the
  *    iterator on the TLV count and the result;
  *  - tw_pkt_reflect_octets copies min(n, both paddings) octets;
- *  - RFC 9533 micro-session IDs (UNVERIFIED layout, tw_pkt_micro_tab):
- *    get/put read and write exactly the 4 octets at the table's offset, only
- *    when the packet holds them; with the smallest padding both packets do;
+ *  - RFC 9533 micro-session IDs (tw_pkt_micro_tab; RFC 9534's TLV for STAMP):
+ *    get/put read and write exactly the two 2-octet IDs at the table's
+ *    offsets (or in the first Micro-session ID TLV), only when the packet
+ *    holds them; with the smallest padding both packets do;
  *    the reflector and sender verdicts follow the rules of tw_pkt.h (the
  *    sender's by the ID pair, tw_pkt_micro_pairs_ok agreeing).
  */
@@ -287,38 +288,42 @@ static void fuzz_reflect_octets(enum tw_pkt_layout l, const uint8_t *pkt, size_t
 static void fuzz_micro(enum tw_pkt_layout l, const uint8_t *pkt, size_t len, uint16_t n)
 {
 	for (int rf = 0; rf < 2; rf++) {
-		/* TWAMP: the layout's offset; STAMP: the first Micro-session
-		 * ID TLV's value (RFC 9534), which must be one */
-		size_t o = tw_pkt_micro_at(pkt, len, l, rf);
+		/* TWAMP: the layout's offsets (RFC 9533); STAMP: the first
+		 * Micro-session ID TLV's value (RFC 9534), which must be one */
+		size_t so = 0, ro = 0;
+		bool at = tw_pkt_micro_where(pkt, len, l, rf, &so, &ro);
 		if (tw_pkt_is_stamp(l))
-			FUZZ_ASSERT(!o || (o >= tw_pkt_sender_base(l) + TW_PKT_TLV_HDR_LEN &&
-			                   o + TW_PKT_MICRO_IDS_LEN <= len &&
-			                   pkt[o - 3] == TW_PKT_TLV_MICRO_SESSION_ID &&
-			                   tw_be16(pkt + o - 2) == TW_PKT_MICRO_IDS_LEN));
+			FUZZ_ASSERT(!at || (so >= tw_pkt_sender_base(l) + TW_PKT_TLV_HDR_LEN &&
+			                    ro == so + 2 && so + TW_PKT_MICRO_IDS_LEN <= len &&
+			                    pkt[so - 3] == TW_PKT_TLV_MICRO_SESSION_ID &&
+			                    tw_be16(pkt + so - 2) == TW_PKT_MICRO_IDS_LEN));
 		else
-			FUZZ_ASSERT(o == tw_pkt_micro_off(l, rf));
+			FUZZ_ASSERT(
+			    at == (tw_pkt_micro_end(l, rf) && len >= tw_pkt_micro_end(l, rf)) &&
+			    (!at ||
+			     (so == tw_pkt_micro_off(l, rf) && ro == tw_pkt_micro_roff(l, rf) &&
+			      so + 2 <= len && ro + 2 <= len && (so + 2 <= ro || ro + 2 <= so))));
 		uint16_t sid = 0xAAAA, rid = 0xBBBB;
 		bool got = tw_pkt_micro_get(pkt, len, l, rf, &sid, &rid);
-		FUZZ_ASSERT(got == (o && len >= o + TW_PKT_MICRO_IDS_LEN));
+		FUZZ_ASSERT(got == at);
 		if (got)
-			FUZZ_ASSERT(sid == tw_be16(pkt + o) && rid == tw_be16(pkt + o + 2));
+			FUZZ_ASSERT(sid == tw_be16(pkt + so) && rid == tw_be16(pkt + ro));
 		/* put on a heap copy of exactly len octets: only those 4 change */
 		uint8_t *c = fz_dup(pkt, len);
 		const uint16_t nn = (uint16_t)~n;
 		FUZZ_ASSERT(tw_pkt_micro_put(c, len, l, rf, n, nn) == got);
 		for (size_t i = 0; i < len; i++)
-			if (!got || i < o || i >= o + TW_PKT_MICRO_IDS_LEN)
+			if (!got || ((i < so || i >= so + 2) && (i < ro || i >= ro + 2)))
 				FUZZ_ASSERT(c[i] == pkt[i]);
 		if (got)
-			FUZZ_ASSERT(tw_be16(c + o) == n && tw_be16(c + o + 2) == nn);
+			FUZZ_ASSERT(tw_be16(c + so) == n && tw_be16(c + ro) == nn);
 		free(c);
 	}
 	uint32_t mp = tw_pkt_micro_min_pad(l);
 	if (mp != UINT32_MAX) {
 		size_t sl = tw_pkt_sender_base(l) + mp;
-		FUZZ_ASSERT(sl >= tw_pkt_micro_off(l, false) + TW_PKT_MICRO_IDS_LEN &&
-		            tw_pkt_reflect_len(l, mp, sl) >=
-		                tw_pkt_micro_off(l, true) + TW_PKT_MICRO_IDS_LEN);
+		FUZZ_ASSERT(sl >= tw_pkt_micro_end(l, false) &&
+		            tw_pkt_reflect_len(l, mp, sl) >= tw_pkt_micro_end(l, true));
 	} else {
 		FUZZ_ASSERT(!tw_pkt_micro_off(l, false) && !tw_pkt_micro_off(l, true));
 	}

@@ -93,7 +93,7 @@ def pkt():
     s['refl-open'] = hdr(0, 0) + struct.pack('>IQH', 9, 5, 0x0001) + bytes(2) + \
         struct.pack('>QIQH', 6, 1, 7, 0x0001) + b'\x02\x40'
     s['bad-layout'] = hdr(7, 0) + open_snd
-    # RFC 9533 micro-session IDs (UNVERIFIED layout, lib/tw_pkt.h): an open
+    # RFC 9533 micro-session IDs (lib/tw_pkt.h, RFC 9533 Figure 2): an open
     # sender packet with Sender ID 1 / Reflector ID 7 at 16, P = 34, and an
     # authenticated one with the IDs at 28; n = 7 is the member link tried
     micro_open = struct.pack('>IQHHHH', 1, 0xeeb34ece02346562, 0x8001, 0, 1, 7) + bytes(28)
@@ -238,16 +238,16 @@ def ipc():
                                      stamp(1, dm)[202:], d=0x41)
     s['reflector-add-dscp-ecn'] = m(0x03, struct.pack('<IBBH', 10, 1, 1, 0x80) + refl[8:])
     # RFC 9533 (TW_IPC_SF_MICRO 0x100, version 11): an open TWAMP sender
-    # with Sender/Reflector Micro-session IDs 1/7 and the 34 octets of
-    # padding they need; the same with Sender ID 0 and with padding 33
-    # (NACKed).
-    def micro(sid_, rid, padding=34):
+    # with Sender/Reflector Micro-session IDs 1/7 and the 30 octets of
+    # padding they need (RFC 9533 Figure 4: the reply must reach octet 44);
+    # the same with Sender ID 0 and with padding 29 (NACKed).
+    def micro(sid_, rid, padding=30):
         b = struct.pack('<IBBH', 9, 1, 1, 0x101) + snd[8:72] + pad(padding) + snd[84:200]
         return b + struct.pack('<HHHH', 0, sid_, rid, 0) + bytes(512)
     assert len(micro(1, 7)) == 720
     s['sender-add-micro'] = m(0x06, micro(1, 7))
     s['sender-add-micro-sid0'] = m(0x06, micro(0, 7))
-    s['sender-add-micro-pad33'] = m(0x06, micro(1, 7, 33))
+    s['sender-add-micro-pad29'] = m(0x06, micro(1, 7, 29))
     return s
 
 
@@ -396,7 +396,8 @@ def http():
 
 
 def stamp_tlv():
-    """[ctl][tos][dm:4][fu_seq:4][fu_ts:8][sport:2][dport:2] + a reflected
+    """[ctl][tos][dm:4][fu_seq:4][fu_ts:8][sport:2][dport:2][link:2 if ctl
+    bit 5] + a reflected
     STAMP payload: base (44 open / 112 authenticated) and the sender's TLVs
     (RFC 8972 §4: Flags, Type, Length, Value)."""
     import hashlib, hmac
@@ -434,6 +435,11 @@ def stamp_tlv():
         'overrun': hdr(0) + open_b + t(3, bytes(4)) + H('8001000aaa'),
         'tail3': hdr(0) + open_b + H('800100'),
         'short': hdr(0) + open_b[:40],
+        # RFC 9534 at member link 7 (ctl bit 5: [link:2] after dport):
+        # Reflector IDs 0, ours, another link's, and a malformed TLV
+        'micro-session-id': hdr(0x28) + struct.pack('>H', 7) + open_b +
+                            t(11, H('00010000')) + t(11, H('00020007')) +
+                            t(11, H('00030008')) + t(11, H('0001')),
     }
 
 

@@ -212,7 +212,8 @@ static void crafted(void)
 
 	/* RFC 9533 micro-session IDs (IPC version 11): a Sender ID 0, IDs
 	 * without the flag, a padding too short to hold them (the sender
-	 * would write them past its packet), the flag on STAMP, and a
+	 * would write them past its packet), the flag on STAMP without the
+	 * RFC 9534 Micro-session ID TLV to hold them, and a
 	 * well-formed micro-session whose Sender ID is not this fast path's
 	 * member link (it has none here: refused by state, not by form) */
 	s = good_sender();
@@ -225,12 +226,13 @@ static void crafted(void)
 	expect_nack("SENDER_ADD micro IDs without the flag", TW_IPC_SENDER_ADD, &s, sizeof(s),
 	            TW_E_ARG);
 	s.flags = TW_IPC_SF_MICRO;
-	s.pad.padding_len = 33;
-	expect_nack("SENDER_ADD micro padding 33 (IDs past the reply)", TW_IPC_SENDER_ADD, &s,
+	s.pad.padding_len = 29;
+	expect_nack("SENDER_ADD micro padding 29 (IDs past the reply)", TW_IPC_SENDER_ADD, &s,
 	            sizeof(s), TW_E_LENGTH);
-	s.pad.padding_len = 34;
+	s.pad.padding_len = 30;
 	s.proto = TW_IPC_PROTO_STAMP;
-	expect_nack("SENDER_ADD micro on STAMP", TW_IPC_SENDER_ADD, &s, sizeof(s), TW_E_ARG);
+	expect_nack("SENDER_ADD micro on STAMP without a Micro-session ID TLV", TW_IPC_SENDER_ADD,
+	            &s, sizeof(s), TW_E_FIELD);
 	s.proto = TW_IPC_PROTO_TWAMP;
 	expect_nack("SENDER_ADD micro Sender ID 1, fast path without a member link",
 	            TW_IPC_SENDER_ADD, &s, sizeof(s), TW_E_ARG);

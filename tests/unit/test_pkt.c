@@ -343,25 +343,30 @@ static void test_reflect_inplace_exact_bytes(void)
 }
 
 /*
- * RFC 9533 §4.2 micro-session IDs (UNVERIFIED layout, tw_pkt_micro_tab):
+ * RFC 9533 §4.2 micro-session IDs (tw_pkt_micro_tab, the RFC's Figures 2-5):
  * the offsets, the smallest Padding Length, and packets in open and
- * authenticated mode against bytes written out by hand.
+ * authenticated mode against bytes written out by hand from those figures.
  */
 static void test_micro(void)
 {
 	static const struct {
 		enum tw_pkt_layout l;
-		size_t s_off, r_off;
+		size_t s_sid, s_rid, r_sid, r_rid;
 		uint32_t min_pad;
 	} t[] = {
-	    {TW_PKT_TWAMP_OPEN, 16, 44, 34},    {TW_PKT_TWAMP_AUTH, 28, 84, 0},
-	    {TW_PKT_TWAMP_SYM_OPEN, 16, 44, 7}, {TW_PKT_TWAMP_SYM_AUTH, 28, 84, 0},
-	    {TW_PKT_STAMP_OPEN, 0, 0, UINT32_MAX}, {TW_PKT_STAMP_AUTH, 0, 0, UINT32_MAX},
-	    {(enum tw_pkt_layout)99, 0, 0, UINT32_MAX},
+	    {TW_PKT_TWAMP_OPEN, 16, 18, 38, 42, 30},
+	    {TW_PKT_TWAMP_AUTH, 28, 30, 28, 30, 0},
+	    {TW_PKT_TWAMP_SYM_OPEN, 16, 18, 38, 42, 3},
+	    {TW_PKT_TWAMP_SYM_AUTH, 28, 30, 28, 30, 0},
+	    {TW_PKT_STAMP_OPEN, 0, 0, 0, 0, UINT32_MAX},
+	    {TW_PKT_STAMP_AUTH, 0, 0, 0, 0, UINT32_MAX},
+	    {(enum tw_pkt_layout)99, 0, 0, 0, 0, UINT32_MAX},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		CU_ASSERT_EQUAL(tw_pkt_micro_off(t[i].l, false), t[i].s_off);
-		CU_ASSERT_EQUAL(tw_pkt_micro_off(t[i].l, true), t[i].r_off);
+		CU_ASSERT_EQUAL(tw_pkt_micro_off(t[i].l, false), t[i].s_sid);
+		CU_ASSERT_EQUAL(tw_pkt_micro_roff(t[i].l, false), t[i].s_rid);
+		CU_ASSERT_EQUAL(tw_pkt_micro_off(t[i].l, true), t[i].r_sid);
+		CU_ASSERT_EQUAL(tw_pkt_micro_roff(t[i].l, true), t[i].r_rid);
 		CU_ASSERT_EQUAL(tw_pkt_micro_min_pad(t[i].l), t[i].min_pad);
 		if (t[i].min_pad == UINT32_MAX)
 			continue;
@@ -370,10 +375,11 @@ static void test_micro(void)
 		size_t sb = tw_pkt_sender_base(t[i].l);
 		size_t slen = sb + t[i].min_pad;
 		size_t rlen = tw_pkt_reflect_len(t[i].l, t[i].min_pad, slen);
-		CU_ASSERT(slen >= t[i].s_off + 4 && rlen >= t[i].r_off + 4);
+		size_t se = tw_pkt_micro_end(t[i].l, false), re = tw_pkt_micro_end(t[i].l, true);
+		CU_ASSERT(slen >= se && rlen >= re);
 		if (t[i].min_pad) {
 			size_t rl1 = tw_pkt_reflect_len(t[i].l, t[i].min_pad - 1, slen - 1);
-			CU_ASSERT(slen - 1 < t[i].s_off + 4 || rl1 < t[i].r_off + 4);
+			CU_ASSERT(slen - 1 < se || rl1 < re);
 		}
 	}
 	/* Mode 4 encrypts and HMACs both pairs; mode 2 covers neither
@@ -382,7 +388,7 @@ static void test_micro(void)
 	struct tw_pkt_region e4r = tw_pkt_region(TW_PKT_TWAMP_AUTH, true, TW_PKT_PROT_ENC);
 	struct tw_pkt_region a2s = tw_pkt_region(TW_PKT_TWAMP_AUTH, false, TW_PKT_PROT_AUTH);
 	CU_ASSERT(e4s.enc_len >= 28 + 4 && e4s.hmac_cover >= 28 + 4);
-	CU_ASSERT(e4r.enc_len >= 84 + 4 && e4r.hmac_cover >= 84 + 4 && e4r.hmac_off >= 84 + 4);
+	CU_ASSERT(e4r.enc_len >= 28 + 4 && e4r.hmac_cover >= 28 + 4 && e4r.hmac_off >= 28 + 4);
 	CU_ASSERT(a2s.enc_len <= 28);
 
 	/* Open sender packet, P = 34 (48 octets): Sender ID 3, Reflector ID 0
@@ -406,29 +412,31 @@ static void test_micro(void)
 	CU_ASSERT_EQUAL(sid, 3);
 	CU_ASSERT_EQUAL(rid, 0);
 	/* the reflector of member link 9 accepts it (0 = any), reflects it and
-	 * writes 3 and 9 at 44..47 of the 48-octet reply */
+	 * writes 3 at 38 (Sender ID, before Sender TTL at 40) and 9 at 42
+	 * (Reflector ID, after the MBZ octet 41) of the 48-octet reply
+	 * (RFC 9533 Figure 4) */
 	CU_ASSERT_TRUE(tw_pkt_micro_refl_accept(rid, 9));
 	int r = tw_pkt_reflect_inplace(s, 48, sizeof s, TW_PKT_TWAMP_OPEN, 34, 0x42,
 	                               0xeeb34ece00000001ull, 0xeeb34ece00000002ull, 0x8003, 64);
 	CU_ASSERT_EQUAL_FATAL(r, 48);
 	CU_ASSERT_TRUE(tw_pkt_micro_put(s, (size_t)r, TW_PKT_TWAMP_OPEN, true, sid, 9));
 	wn = tw_unit_hex("00000042 eeb34ece00000002 8003 0000 eeb34ece00000001"
-	                 "00000009 eeb34ecd11223344 0001 0000 40"
-	                 "000000 0003 0009",
+	                 "00000009 eeb34ecd11223344 0001 0003 40 00 0009"
+	                 "03000014", /* padding: the sender's from octet 17 on (spec §4.5) */
 	                 want, sizeof want);
 	CU_ASSERT_EQUAL_FATAL(wn, 48);
 	TW_ASSERT_BYTES(s, want, wn);
 	CU_ASSERT_TRUE(tw_pkt_micro_get(s, 48, TW_PKT_TWAMP_OPEN, true, &sid, &rid));
 	CU_ASSERT_EQUAL(sid, 3);
 	CU_ASSERT_EQUAL(rid, 9);
-	/* RFC 7750's octet at 41 and the IDs at 44 do not collide */
+	/* RFC 7750's octet at 41 (RFC 9533's MBZ there) leaves the IDs alone */
 	CU_ASSERT_TRUE(tw_pkt_set_dscp_ecn(s, 48, TW_PKT_TWAMP_OPEN, 0x8b));
 	CU_ASSERT_TRUE(tw_pkt_micro_get(s, 48, TW_PKT_TWAMP_OPEN, true, &sid, &rid));
 	CU_ASSERT_EQUAL(sid, 3);
 	CU_ASSERT_EQUAL(rid, 9);
-	/* a 47-octet reply cannot hold them: nothing read or written */
-	CU_ASSERT_FALSE(tw_pkt_micro_get(s, 47, TW_PKT_TWAMP_OPEN, true, &sid, &rid));
-	CU_ASSERT_FALSE(tw_pkt_micro_put(s, 47, TW_PKT_TWAMP_OPEN, true, 1, 1));
+	/* a 43-octet reply cannot hold them: nothing read or written */
+	CU_ASSERT_FALSE(tw_pkt_micro_get(s, 43, TW_PKT_TWAMP_OPEN, true, &sid, &rid));
+	CU_ASSERT_FALSE(tw_pkt_micro_put(s, 43, TW_PKT_TWAMP_OPEN, true, 1, 1));
 	CU_ASSERT_FALSE(tw_pkt_micro_put(s, 48, TW_PKT_STAMP_OPEN, true, 1, 1));
 
 	/* Authenticated sender (48 octets): IDs 0x0102 / 0x0304 at 28..31,
@@ -442,7 +450,8 @@ static void test_micro(void)
 	                 want, sizeof want);
 	CU_ASSERT_EQUAL_FATAL(wn, 48);
 	TW_ASSERT_BYTES(as, want, wn);
-	/* Authenticated reflector (112 octets): 84..87 after TTL @80 + 3 MBZ */
+	/* Authenticated reflector (112 octets): 28..31, the MBZ after Error
+	 * Estimate, before Receive Timestamp (RFC 9533 Figure 5) */
 	uint8_t a[112];
 	struct tw_pkt_reflector rr = {.seq = 1, .t3 = 3, .errest = 4, .t2 = 2, .sender_seq = 3,
 	                              .t1 = 0x1111111111111111ull, .sender_errest = 1,
@@ -459,7 +468,7 @@ static void test_micro(void)
 	memset(aw + 64, 0x11, 8);
 	aw[73] = 1;
 	aw[80] = 255;
-	aw[84] = 0x01, aw[85] = 0x02, aw[86] = 0x00, aw[87] = 0x09;
+	aw[28] = 0x01, aw[29] = 0x02, aw[30] = 0x00, aw[31] = 0x09;
 	TW_ASSERT_BYTES(a, aw, sizeof aw);
 
 	/* The drop cases (RFC 9533 §4.2). Reflector: 0 or our link. */
@@ -1183,7 +1192,7 @@ int main(void)
 	    {"in-place reflect, hand-built bytes", test_reflect_inplace_exact_bytes},
 	    {"in-place reflect, table", test_reflect_inplace_table},
 	    {"RFC 7750 Sender DSCP and ECN, every layout", test_dscp_ecn},
-	    {"RFC 9533 micro-session IDs (UNVERIFIED layout)", test_micro},
+	    {"RFC 9533 micro-session IDs (RFC Figures 2-5)", test_micro},
 	    {"in-place reflect, errors", test_reflect_inplace_errors},
 	    {"late T3", test_set_t3},
 	    {"truncation, every layout and length", test_truncation},

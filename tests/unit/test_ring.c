@@ -697,19 +697,18 @@ static void test_reflector_micro(void)
 		uint32_t pad;
 		enum tw_err want;
 		uint32_t off;
-		int tlv;
 	} t[] = {
-	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 34, TW_OK, 0},
-	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 33, TW_E_LENGTH,
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 30, TW_OK, 0},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 29, TW_E_LENGTH,
 	     offsetof(struct tw_ipc_reflector_add, pad.padding_len)},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 0, TW_OK, 0},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_MIXED, TW_IPC_SF_MICRO, 0, TW_E_LENGTH,
 	     offsetof(struct tw_ipc_reflector_add, pad.padding_len)},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_AUTH, TW_IPC_SF_MICRO, 0, TW_OK, 0},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_ENC, TW_IPC_SF_MICRO, 0, TW_OK, 0},
-	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO | TW_IPC_SF_SYMMETRIC, 7, TW_OK,
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO | TW_IPC_SF_SYMMETRIC, 3, TW_OK,
 	     0},
-	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO | TW_IPC_SF_SYMMETRIC, 6,
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO | TW_IPC_SF_SYMMETRIC, 2,
 	     TW_E_LENGTH, offsetof(struct tw_ipc_reflector_add, pad.padding_len)},
 	    {TW_IPC_PROTO_STAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 64, TW_E_ARG,
 	     offsetof(struct tw_ipc_reflector_add, flags)},
@@ -795,17 +794,17 @@ static void test_sender_micro(void)
 		uint32_t off;
 		int tlv;
 	} t[] = {
-	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 34, TW_OK, 0},
-	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 65535, 0, 34, TW_OK, 0},
-	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 33, TW_E_LENGTH,
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 30, TW_OK, 0},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 65535, 0, 30, TW_OK, 0},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 29, TW_E_LENGTH,
 	     offsetof(T, pad.padding_len)},
-	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 0, 7, 34, TW_E_ARG,
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 0, 7, 30, TW_E_ARG,
 	     offsetof(T, micro_sid)},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_AUTH, TW_IPC_SF_MICRO, 2, 8, 0, TW_OK, 0},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_ENC, TW_IPC_SF_MICRO, 2, 8, 0, TW_OK, 0},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_MIXED, TW_IPC_SF_MICRO, 2, 8, 0, TW_E_LENGTH,
 	     offsetof(T, pad.padding_len)},
-	    {TW_IPC_PROTO_LIGHT, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 34, TW_E_ARG,
+	    {TW_IPC_PROTO_LIGHT, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 30, TW_E_ARG,
 	     offsetof(T, flags)},
 	    {TW_IPC_PROTO_STAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 1, 7, 0, TW_E_FIELD,
 	     offsetof(T, tlv)},
@@ -816,8 +815,8 @@ static void test_sender_micro(void)
 	    {TW_IPC_PROTO_STAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 0, 7, 0, TW_E_ARG,
 	     offsetof(T, micro_sid), 1},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 0, 0, 0, TW_OK, 0},
-	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 1, 0, 34, TW_E_ARG, offsetof(T, micro_sid)},
-	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 0, 7, 34, TW_E_ARG, offsetof(T, micro_rid)},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 1, 0, 30, TW_E_ARG, offsetof(T, micro_sid)},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 0, 7, 30, TW_E_ARG, offsetof(T, micro_rid)},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		T m;
