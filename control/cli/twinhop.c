@@ -800,6 +800,23 @@ static int run_plans(const struct opts *o, const struct cli_conn *conn,
 	return rc;
 }
 
+/* --micro-sessions S:R,... (RFC 9533 measure, RFC 9534 light-send --stamp):
+ * the micro-sessions are the run's sessions; -1 after the message. */
+static int micro_opts(struct opts *o, struct cli_conn *conn)
+{
+	char err[256];
+	if (o->sessions != 1) {
+		die_msg("--micro-sessions and --sessions: the micro-sessions are the sessions");
+		return -1;
+	}
+	if (cli_parse_micro(o->micro, conn, err, sizeof(err)) < 0) {
+		die_msg("%s", err);
+		return -1;
+	}
+	o->sessions = conn->n_micro;
+	return 0;
+}
+
 static int cmd_measure(int argc, char **argv)
 {
 	struct opts o;
@@ -813,20 +830,9 @@ static int cmd_measure(int argc, char **argv)
 	int rc = conn_from_opts(&o, &conn);
 	if (rc)
 		return rc;
-	if (o.micro) {
-		/* RFC 9533: one run session per micro-session, one control session */
-		char err[256];
-		if (o.sessions != 1) {
-			die_msg(
-			    "--micro-sessions and --sessions: the micro-sessions are the sessions");
-			return EXIT_USAGE;
-		}
-		if (cli_parse_micro(o.micro, &conn, err, sizeof(err)) < 0) {
-			die_msg("%s", err);
-			return EXIT_USAGE;
-		}
-		o.sessions = conn.n_micro;
-	}
+	/* RFC 9533: one run session per micro-session, one control session */
+	if (o.micro && micro_opts(&o, &conn) < 0)
+		return EXIT_USAGE;
 	if (o.stagger > 0 && !(o.features & TW_CTL_MODE_INDIV_SESSIONS) && !o.quiet)
 		fprintf(stderr, "twinhop: --stagger without --features indiv: sessions start one "
 		                "after another, but under one Start-Sessions\n");
@@ -860,22 +866,13 @@ static int cmd_light_send(int argc, char **argv)
 		/* RFC 9534: STAMP micro-sessions carry their IDs in a
 		 * Micro-session ID TLV; TWAMP ones need TWAMP-Control
 		 * (RFC 9533: measure --micro-sessions) */
-		char err[256];
 		if (!o.stamp) {
 			die_msg("light-send --micro-sessions needs --stamp (RFC 9534); TWAMP "
 			        "micro-sessions are measure --micro-sessions (RFC 9533)");
 			return EXIT_USAGE;
 		}
-		if (o.sessions != 1) {
-			die_msg(
-			    "--micro-sessions and --sessions: the micro-sessions are the sessions");
+		if (micro_opts(&o, &conn) < 0)
 			return EXIT_USAGE;
-		}
-		if (cli_parse_micro(o.micro, &conn, err, sizeof(err)) < 0) {
-			die_msg("%s", err);
-			return EXIT_USAGE;
-		}
-		o.sessions = conn.n_micro;
 		/* the TLV the IDs go in (the engine writes them), unless
 		 * --tlv type=11,len=4 already asked for one */
 		bool have = false;

@@ -80,6 +80,19 @@ drops() { # evidence for a failure: both fast paths' non-zero drop counters
 	done
 }
 
+# runs_ok NAME PY FILE WANT...: ok when the Python check PY passes on the
+# run's documents, else nok with both fast paths' drop counters
+runs_ok() {
+	local name=$1 py=$2
+	shift 2
+	if python3 -c "$py" "$@"; then
+		ok "$name"
+	else
+		nok "$name"
+		drops
+	fi
+}
+
 # measure TAG MODE ADDR MICRO: JSON Lines to $TMP/TAG.json, exit code in RC
 measure() {
 	ip netns exec "$NSS" "$TWINHOP" measure "$3" --engine fastpath --admin "$TMP/thd-s.sock" \
@@ -111,24 +124,14 @@ for spec in open:10.95.0.1 auth:10.95.0.1 enc:10.95.0.1 open:fd00:95::1 auth:fd0
 	measure "$t" "$m" "$A" 1:7,2:8,1:8
 	after=$(fpc r DROP_MICRO_LINK)
 	[ $RC = 0 ] && ok "$t: exit 0" || nokf "$t: exit 0 (got $RC)" "$TMP/$t.err"
-	if python3 -c "$MICRO_PY" "$TMP/$t.json" "1:7/$COUNT/$COUNT" "2:8/$COUNT/$COUNT" "1:8/$COUNT/0"; then
-		ok "$t: one SID; 1:7 and 2:8 every reply, 1:8 none ($COUNT sent each)"
-	else
-		nok "$t: one SID; 1:7 and 2:8 every reply, 1:8 none ($COUNT sent each)"
-		drops
-	fi
+	runs_ok "$t: one SID; 1:7 and 2:8 every reply, 1:8 none ($COUNT sent each)" "$MICRO_PY" "$TMP/$t.json" "1:7/$COUNT/$COUNT" "2:8/$COUNT/$COUNT" "1:8/$COUNT/0"
 	expect "$t: R's fast path dropped exactly 1:8's $COUNT packets (DROP_MICRO_LINK $before -> $after)" \
 		[ $((after - before)) = "$COUNT" ]
 	expect "$t: three micro-sessions of one session on the fastpath engine" \
 		grep -q "3 micro-sessions of one session started (RFC 9533, engine fastpath)" "$TMP/$t.err"
 done
 measure open-v4-x0 open 10.95.0.1 1:0,2:0
-if python3 -c "$MICRO_PY" "$TMP/open-v4-x0.json" "1:0/$COUNT/$COUNT" "2:0/$COUNT/$COUNT"; then
-	ok "open-v4 1:0,2:0 (R's IDs not known): every reply on both links"
-else
-	nok "open-v4 1:0,2:0 (R's IDs not known): every reply on both links"
-	drops
-fi
+runs_ok "open-v4 1:0,2:0 (R's IDs not known): every reply on both links" "$MICRO_PY" "$TMP/open-v4-x0.json" "1:0/$COUNT/$COUNT" "2:0/$COUNT/$COUNT"
 expect "S's fast path: no micro-session reply discarded in the runs above" \
 	[ "$(fpc s DROP_MICRO_SENDER_ID) $(fpc s DROP_MICRO_REFLECTOR_ID)" = "0 0" ]
 
@@ -194,24 +197,14 @@ for v in open:8620 auth:8621; do
 	fi
 	after=$(fpc r DROP_MICRO_LINK)
 	[ $RC = 0 ] && ok "$t: exit 0" || nokf "$t: exit 0 (got $RC)" "$TMP/$t.err"
-	if python3 -c "$STAMP_PY" "$TMP/$t.json" "1:7/$COUNT/$COUNT" "2:8/$COUNT/$COUNT" "1:8/$COUNT/0"; then
-		ok "$t: STAMP 1:7 and 2:8 every reply, 1:8 none ($COUNT sent each)"
-	else
-		nok "$t: STAMP 1:7 and 2:8 every reply, 1:8 none ($COUNT sent each)"
-		drops
-	fi
+	runs_ok "$t: STAMP 1:7 and 2:8 every reply, 1:8 none ($COUNT sent each)" "$STAMP_PY" "$TMP/$t.json" "1:7/$COUNT/$COUNT" "2:8/$COUNT/$COUNT" "1:8/$COUNT/0"
 	expect "$t: R's fast path dropped exactly 1:8's $COUNT packets (DROP_MICRO_LINK $before -> $after)" \
 		[ $((after - before)) = "$COUNT" ]
 	expect "$t: three micro-sessions on one 5-tuple (RFC 9534, engine fastpath)" \
 		grep -q "3 micro-sessions on one 5-tuple (RFC 9534, engine fastpath)" "$TMP/$t.err"
 done
 lsend stamp-x0 8620 1:0,2:0
-if python3 -c "$STAMP_PY" "$TMP/stamp-x0.json" "1:0/$COUNT/$COUNT" "2:0/$COUNT/$COUNT"; then
-	ok "STAMP 1:0,2:0 (R's IDs not known): every reply on both links"
-else
-	nok "STAMP 1:0,2:0 (R's IDs not known): every reply on both links"
-	drops
-fi
+runs_ok "STAMP 1:0,2:0 (R's IDs not known): every reply on both links" "$STAMP_PY" "$TMP/stamp-x0.json" "1:0/$COUNT/$COUNT" "2:0/$COUNT/$COUNT"
 # The socket engine writes and reads the same TLV, but the kernel picks the
 # link: S's kernel sends through S's exception path, out of port 0 (link
 # 1), so 2:8 arrives on R's link 7 and is dropped there.
@@ -221,12 +214,7 @@ ip netns exec "$NSS" "$TWINHOP" light-send 10.95.0.1:8620 --stamp --count "$COUN
 RC=$?
 after=$(fpc r DROP_MICRO_LINK)
 [ $RC = 0 ] && ok "stamp-sock: exit 0" || nokf "stamp-sock: exit 0 (got $RC)" "$TMP/stamp-sock.err"
-if python3 -c "$STAMP_PY" "$TMP/stamp-sock.json" "1:7/$COUNT/$COUNT" "2:8/$COUNT/0"; then
-	ok "socket engine, STAMP 1:7,2:8 from the kernel (link 1): 1:7 every reply, 2:8 none"
-else
-	nok "socket engine, STAMP 1:7,2:8 from the kernel (link 1): 1:7 every reply, 2:8 none"
-	drops
-fi
+runs_ok "socket engine, STAMP 1:7,2:8 from the kernel (link 1): 1:7 every reply, 2:8 none" "$STAMP_PY" "$TMP/stamp-sock.json" "1:7/$COUNT/$COUNT" "2:8/$COUNT/0"
 expect "stamp-sock: R dropped 2:8's $COUNT packets, meant for its link 8 ($before -> $after)" \
 	[ $((after - before)) = "$COUNT" ]
 expect "S's fast path: no STAMP micro-session reply discarded" \
