@@ -521,8 +521,8 @@ static inline size_t tw_pkt_dscp_ecn_off(enum tw_pkt_layout l)
  * reflector base), i.e. where RFC 6038 §4.2 puts the first reflected
  * octet; false in the authenticated/encrypted layouts (offset 81, inside
  * the MBZ octets before the padding at 112) and for STAMP.  We found no
- * rule for the pair (RFC 7750 postdates RFC 6038; neither body could be
- * read from this machine, wire reference §4.6 and §4.9), so rather than
+ * rule for the pair (RFC 7750 postdates RFC 6038, and neither RFC's text
+ * speaks of the other; docs/interop.md), so rather than
  * move one of them to a place no other implementation expects, a
  * Request-TW-Session asking for padding reflection with DSCP and ECN
  * Monitoring in such a layout is refused (RFC 5357 §3.5 Accept=3, "some
@@ -551,14 +551,20 @@ static inline uint32_t tw_pkt_dscp_ecn_min_pad(enum tw_pkt_layout l)
 }
 
 /* Reflector: write the received TOS / Traffic Class octet into a reflector
- * packet of len octets.  false (nothing written) when the layout has no
- * such field or the packet is too short to hold it. */
+ * packet of len octets (RFC 7750 §2.2.1 Figure 1: S-DSCP in the high six
+ * bits, S-ECN in the low two, i.e. the octet as received), and zero the two
+ * MBZ octets after it that end its row (Figure 2: 42..43 of the open
+ * reply, where the reflected padding would otherwise lie; Figure 3: 82..83,
+ * already MBZ).  false (nothing written) when the layout has no such field
+ * or the packet is too short to hold it. */
 static inline bool tw_pkt_set_dscp_ecn(uint8_t *buf, size_t len, enum tw_pkt_layout l, uint8_t tos)
 {
 	size_t off = tw_pkt_dscp_ecn_off(l);
 	if (!off || len <= off)
 		return false;
 	buf[off] = tos;
+	for (size_t i = off + 1; i < off + 3 && i < len; i++)
+		buf[i] = 0;
 	return true;
 }
 

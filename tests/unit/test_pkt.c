@@ -429,11 +429,16 @@ static void test_micro(void)
 	CU_ASSERT_TRUE(tw_pkt_micro_get(s, 48, TW_PKT_TWAMP_OPEN, true, &sid, &rid));
 	CU_ASSERT_EQUAL(sid, 3);
 	CU_ASSERT_EQUAL(rid, 9);
-	/* RFC 7750's octet at 41 (RFC 9533's MBZ there) leaves the IDs alone */
+	/* With RFC 7750 as well: its octet is 41, RFC 9533's MBZ there; its
+	 * row's MBZ (42..43, RFC 7750 Figure 2) is RFC 9533's Reflector ID.
+	 * The reflector writes the octet first and the IDs after
+	 * (fp_reflector.c), so both hold. */
 	CU_ASSERT_TRUE(tw_pkt_set_dscp_ecn(s, 48, TW_PKT_TWAMP_OPEN, 0x8b));
+	CU_ASSERT_TRUE(tw_pkt_micro_put(s, 48, TW_PKT_TWAMP_OPEN, true, 3, 9));
 	CU_ASSERT_TRUE(tw_pkt_micro_get(s, 48, TW_PKT_TWAMP_OPEN, true, &sid, &rid));
 	CU_ASSERT_EQUAL(sid, 3);
 	CU_ASSERT_EQUAL(rid, 9);
+	CU_ASSERT_EQUAL(s[41], 0x8b);
 	/* a 43-octet reply cannot hold them: nothing read or written */
 	CU_ASSERT_FALSE(tw_pkt_micro_get(s, 43, TW_PKT_TWAMP_OPEN, true, &sid, &rid));
 	CU_ASSERT_FALSE(tw_pkt_micro_put(s, 43, TW_PKT_TWAMP_OPEN, true, 1, 1));
@@ -536,9 +541,10 @@ static void test_dscp_ecn(void)
 	CU_ASSERT_FALSE(tw_pkt_dscp_ecn_in_padding(TW_PKT_STAMP_OPEN));
 	CU_ASSERT_FALSE(tw_pkt_dscp_ecn_in_padding(TW_PKT_STAMP_AUTH));
 
-	/* Open, P=30: AF41 (34) + CE received = 0x8b at 41, after TTL 0x40.
-	 * The sender's first padding octet (01), which RFC 6038 would have
-	 * reflected there, is gone: why the pair is refused. */
+	/* Open, P=30: AF41 (34) + CE received = 0x8b at 41, after TTL 0x40,
+	 * then MBZ at 42..43 (RFC 7750 Figure 2).  The sender's first padding
+	 * octets (01 02 03), which RFC 6038 would have reflected there, are
+	 * gone: why the pair is refused. */
 	uint8_t buf[64];
 	size_t n = tw_unit_hex("00000009 eeb34ecd11223344 0001"
 	                       "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e",
@@ -551,7 +557,7 @@ static void test_dscp_ecn(void)
 	uint8_t want[64];
 	size_t wn = tw_unit_hex("00000042 eeb34ece00000002 8003 0000 eeb34ece00000001"
 	                        "00000009 eeb34ecd11223344 0001 0000 40"
-	                        "8b0203",
+	                        "8b0000",
 	                        want, sizeof want);
 	CU_ASSERT_EQUAL(wn, 44);
 	TW_ASSERT_BYTES(buf, want, wn);
