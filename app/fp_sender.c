@@ -29,17 +29,12 @@ static unsigned act_n;
 /* RFC 9533 LAG groups: at most one per sender (fp_micro_grp) */
 static struct fp_micro_grp *grps;
 
-/* RFC 9534 §3.1: the value of the first Micro-session ID TLV (Type 11,
- * Length 4) of a STAMP session's TLV template, or NULL. */
+/* RFC 9534 §3.1: the value of the first Micro-session ID TLV of a STAMP
+ * session's TLV template, or NULL. */
 static uint8_t *tmpl_micro(struct tw_stlv_tmpl *t)
 {
-	struct tw_pkt_tlv_iter it;
-	struct tw_pkt_tlv tl;
-	tw_pkt_tlv_iter_init(&it, t->b, t->len);
-	while (tw_pkt_tlv_next(&it, &tl) == TW_OK)
-		if (tl.type == TW_PKT_TLV_MICRO_SESSION_ID && tl.len == TW_PKT_MICRO_IDS_LEN)
-			return t->b + tl.off + TW_PKT_TLV_HDR_LEN;
-	return NULL;
+	ptrdiff_t o = tw_pkt_micro_tlv_in(t->b, t->len, NULL);
+	return o < 0 ? NULL : t->b + o + TW_PKT_TLV_HDR_LEN;
 }
 
 static void act_add(struct fp_sender *s)

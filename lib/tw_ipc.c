@@ -204,19 +204,6 @@ static enum tw_err v_sender_tlv(const struct tw_ipc_sender_add *m, uint32_t *bad
 	return TW_OK;
 }
 
-/* RFC 9534 §3.1: a Micro-session ID TLV (Type 11, Length 4) in an area
- * (tw_stlv_scan checks the area as a whole). */
-static bool stlv_has_micro(const uint8_t *area, size_t len)
-{
-	struct tw_pkt_tlv_iter it;
-	struct tw_pkt_tlv t;
-	tw_pkt_tlv_iter_init(&it, area, len);
-	while (tw_pkt_tlv_next(&it, &t) == TW_OK)
-		if (t.type == TW_PKT_TLV_MICRO_SESSION_ID && t.len == TW_PKT_MICRO_IDS_LEN)
-			return true;
-	return false;
-}
-
 static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad)
 {
 	typedef struct tw_ipc_sender_add T;
@@ -256,7 +243,7 @@ static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad
 		return e;
 	/* once the area is known to be in bounds and well formed */
 	if ((m->flags & TW_IPC_SF_MICRO) && m->proto == TW_IPC_PROTO_STAMP &&
-	    !stlv_has_micro(m->tlv, m->tlv_len))
+	    tw_pkt_micro_tlv_in(m->tlv, m->tlv_len, NULL) < 0)
 		BAD(TW_E_FIELD, T, tlv);
 	return TW_OK;
 }

@@ -877,6 +877,24 @@ static inline enum tw_err tw_pkt_tlv_next(struct tw_pkt_tlv_iter *it, struct tw_
 	return t->value ? TW_OK : TW_E_TLV_LENGTH;
 }
 
+/* The first Micro-session ID TLV (Type 11, Length 4) of a TLV area of len
+ * octets (a packet's, or a sender's template): the offset of its header in
+ * the area, -1 when there is none before the area ends or turns malformed;
+ * *flags (unless NULL) its flag octet. */
+static inline ptrdiff_t tw_pkt_micro_tlv_in(const uint8_t *area, size_t len, uint8_t *flags)
+{
+	struct tw_pkt_tlv_iter it;
+	struct tw_pkt_tlv t;
+	tw_pkt_tlv_iter_init(&it, area, len);
+	while (tw_pkt_tlv_next(&it, &t) == TW_OK)
+		if (t.type == TW_PKT_TLV_MICRO_SESSION_ID && t.len == TW_PKT_MICRO_IDS_LEN) {
+			if (flags)
+				*flags = t.flags;
+			return (ptrdiff_t)t.off;
+		}
+	return -1;
+}
+
 /*
  * RFC 9534 §3.1: STAMP carries the micro-session ID pair in a Micro-session
  * ID TLV (Type 11, Length 4: Sender ID, then Reflector ID), in the sender
@@ -890,16 +908,9 @@ static inline size_t tw_pkt_micro_tlv(const uint8_t *buf, size_t len, enum tw_pk
 {
 	if (!tw_pkt_is_stamp(l) || len < tw_pkt_sender_base(l))
 		return 0;
-	struct tw_pkt_tlv_iter it;
-	struct tw_pkt_tlv t;
-	tw_pkt_tlv_iter_init_pkt(&it, l, buf, len);
-	while (tw_pkt_tlv_next(&it, &t) == TW_OK)
-		if (t.type == TW_PKT_TLV_MICRO_SESSION_ID && t.len == TW_PKT_MICRO_IDS_LEN) {
-			if (flags)
-				*flags = t.flags;
-			return tw_pkt_sender_base(l) + t.off + TW_PKT_TLV_HDR_LEN;
-		}
-	return 0;
+	size_t b = tw_pkt_sender_base(l);
+	ptrdiff_t o = tw_pkt_micro_tlv_in(buf + b, len - b, flags);
+	return o < 0 ? 0 : b + (size_t)o + TW_PKT_TLV_HDR_LEN;
 }
 
 /*
