@@ -41,6 +41,7 @@ int fp_ctl_init(const char *shm_name, unsigned n_lcores, bool set_gid, uint32_t 
 		.name = shm_name,
 		.n_evt = (uint16_t)n_lcores,
 		.n_lcores = (uint16_t)n_lcores,
+		.n_ports = fp.n_ports,
 		.mode = mode,
 		.set_gid = set_gid,
 		.gid = gid,
@@ -148,10 +149,44 @@ int fp_ctl_result(struct fp_lcore *lc, const struct tw_ipc_result *r)
 	return 0;
 }
 
+/* Every port's own statistics into its shared block (tw_ipc.h version 13),
+ * field by field, for control to read at any time. */
+static void publish_ports(uint64_t kernel_drops, uint64_t now_ns)
+{
+	for (unsigned i = 0; i < fp.n_ports; i++) {
+		struct tw_ipc_port_stats *ps = tw_ring_port_stats(ctl.ring, i);
+		uint16_t pid = i ? fp.port_ids[i] : fp.port.port_id;
+		struct rte_eth_stats st;
+		struct rte_eth_link link;
+		if (!ps || rte_eth_stats_get(pid, &st) != 0)
+			continue;
+		memset(&link, 0, sizeof(link));
+		(void)rte_eth_link_get_nowait(pid, &link);
+		ps->member_link = fp.port_links[i];
+		ps->dpdk_port = pid;
+		__atomic_store_n(&ps->link_up, link.link_status == RTE_ETH_LINK_UP,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&ps->speed_mbps,
+				 link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&ps->rx_pkts, st.ipackets, __ATOMIC_RELAXED);
+		__atomic_store_n(&ps->tx_pkts, st.opackets, __ATOMIC_RELAXED);
+		__atomic_store_n(&ps->rx_octets, st.ibytes, __ATOMIC_RELAXED);
+		__atomic_store_n(&ps->tx_octets, st.obytes, __ATOMIC_RELAXED);
+		__atomic_store_n(&ps->rx_missed, st.imissed + (i ? 0 : kernel_drops),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&ps->rx_nombuf, st.rx_nombuf, __ATOMIC_RELAXED);
+		__atomic_store_n(&ps->rx_errors, st.ierrors, __ATOMIC_RELAXED);
+		__atomic_store_n(&ps->tx_errors, st.oerrors, __ATOMIC_RELAXED);
+		__atomic_store_n(&ps->published_ns, now_ns, __ATOMIC_RELAXED);
+	}
+}
+
 void fp_ctl_publish(uint64_t now)
 {
 	if (!ctl.ring)
 		return;
+	uint64_t now_ns = (uint64_t)((double)now * 1e9 / (double)fp.tsc_hz);
 	/* Loss before the fast path saw a frame (an Rx ring that overflowed:
 	 * the NIC's, or the kernel socket ring of af_packet/af_xdp) is only
 	 * in the port's statistics, and for af_packet in the kernel socket's
@@ -159,8 +194,9 @@ void fp_ctl_publish(uint64_t now)
 	 * index 0, the main lcore that runs this (its own block), so every
 	 * drop has a name.  Control work, on a deadline. */
 	struct rte_eth_stats st;
+	uint64_t kernel_drops = fp_port_kernel_ring_drops();
 	if (fp.nb_lcores && rte_eth_stats_get(fp.port.port_id, &st) == 0) {
-		uint64_t missed = st.imissed + st.rx_nombuf + fp_port_kernel_ring_drops();
+		uint64_t missed = st.imissed + st.rx_nombuf + kernel_drops;
 		/* every member-link port's (--member-link-id A,B,...) */
 		for (unsigned i = 1; i < fp.n_ports; i++)
 			if (rte_eth_stats_get(fp.port_ids[i], &st) == 0)
@@ -174,7 +210,8 @@ void fp_ctl_publish(uint64_t now)
 		for (unsigned k = 0; dst && k < TW_IPC_CNT__COUNT; k++)
 			__atomic_store_n(&dst->c[k], src->c[k], __ATOMIC_RELAXED);
 	}
-	tw_ring_fp_heartbeat(ctl.ring, (uint64_t)((double)now * 1e9 / (double)fp.tsc_hz));
+	publish_ports(kernel_drops, now_ns);
+	tw_ring_fp_heartbeat(ctl.ring, now_ns);
 }
 
 /* ---- commands ---- */

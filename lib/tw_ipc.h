@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 12
+#define TW_IPC_VERSION 13
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -519,6 +519,48 @@ static inline uint64_t tw_ipc_cnt_get(const struct tw_ipc_counters *b, enum tw_i
 	return __atomic_load_n(&b->c[i], __ATOMIC_RELAXED);
 }
 
+/*
+ * Version 13: one port's own statistics, inside the shared region
+ * (tw_ring_port_stats(), one block per fast-path port in port order: port 0
+ * is the profile's, then the RFC 9533 member-link ports).  What the port
+ * (its driver) counted, beside what the lcores counted: an operator sees
+ * how a LAG's traffic spreads over its links and which port lost frames
+ * before the fast path polled them.  Writer: the fast path's control work,
+ * on its publish deadline (at most every 100 ms, from rte_eth_stats and the
+ * link status; no lcore touches it).  Reader: control, any time, field by
+ * field with relaxed atomic loads (tw_ipc_port_get); a reader may see one
+ * publish's fields mixed with the next one's, which only counters that grow
+ * make harmless.  Zero until the first publish.
+ */
+#define TW_IPC_PORTS_MAX 8 /* ports one fast path drives (= its member links) */
+
+struct tw_ipc_port_stats {
+	uint16_t port;         /* fast-path port index (0 = the profile's port) */
+	uint16_t member_link;  /* RFC 9533 member-link ID, 1..65535; 0 = none */
+	uint16_t dpdk_port;    /* DPDK port id (informative) */
+	uint8_t link_up;       /* 1 link up, 0 down (rte_eth_link, as last published) */
+	uint8_t pad0;          /* MBZ */
+	uint32_t speed_mbps;   /* link speed in Mb/s; 0 = unknown or none */
+	uint32_t pad1;         /* MBZ */
+	uint64_t rx_pkts;      /* packets the port received (ipackets) */
+	uint64_t tx_pkts;      /* packets the port sent (opackets) */
+	uint64_t rx_octets;    /* octets received (ibytes) */
+	uint64_t tx_octets;    /* octets sent (obytes) */
+	uint64_t rx_missed;    /* packets dropped by the port for lack of Rx
+	                          descriptors (imissed), plus, on port 0 of
+	                          net_af_packet, the kernel socket ring's drops */
+	uint64_t rx_nombuf;    /* packets dropped for lack of an mbuf (rx_nombuf) */
+	uint64_t rx_errors;    /* erroneous packets received (ierrors) */
+	uint64_t tx_errors;    /* packets the port failed to send (oerrors) */
+	uint64_t published_ns; /* fast-path monotonic ns of the last publish */
+	uint64_t pad2[5];      /* MBZ: the block is two cache lines */
+} __attribute__((aligned(64)));
+
+static inline uint64_t tw_ipc_port_get(const uint64_t *field)
+{
+	return __atomic_load_n(field, __ATOMIC_RELAXED);
+}
+
 /* ======================================================================== */
 /* fast path -> control                                                      */
 /* ======================================================================== */
@@ -828,6 +870,8 @@ _Static_assert(sizeof(struct tw_ipc_result_batch) == 8, "tw_ipc_result_batch");
 _Static_assert(sizeof(struct tw_ipc_sender_summary) == 88, "tw_ipc_sender_summary");
 _Static_assert(sizeof(struct tw_ipc_stats) == 64, "tw_ipc_stats");
 _Static_assert(sizeof(struct tw_ipc_counters) % 64 == 0, "tw_ipc_counters cache-aligned");
+_Static_assert(sizeof(struct tw_ipc_port_stats) == 128, "tw_ipc_port_stats");
+_Static_assert(TW_IPC_PORTS_MAX == TW_IPC_MEMBER_LINKS, "a port per member link");
 _Static_assert(sizeof(struct tw_ipc_log) == 24, "tw_ipc_log");
 _Static_assert(sizeof(struct tw_ipc_counters_msg) + sizeof(struct tw_ipc_hdr) <= TW_IPC_MSG_MAX,
                "COUNTERS must fit one message");
@@ -1003,6 +1047,10 @@ static inline uint64_t tw_ipc_layout_hash(void)
 	TW_IPC_MIX(sizeof(struct tw_ipc_padding));
 	TW_IPC_MIX(sizeof(struct tw_ipc_result));
 	TW_IPC_MIX(sizeof(struct tw_ipc_counters));
+	TW_IPC_MIX(sizeof(struct tw_ipc_port_stats));
+	TW_IPC_MIX(offsetof(struct tw_ipc_port_stats, rx_pkts));
+	TW_IPC_MIX(offsetof(struct tw_ipc_port_stats, published_ns));
+	TW_IPC_MIX(TW_IPC_PORTS_MAX);
 	TW_IPC_MIX(offsetof(struct tw_ipc_hdr, length));
 	TW_IPC_MIX(offsetof(struct tw_ipc_result, t1));
 	TW_IPC_MIX(offsetof(struct tw_ipc_flow, local_port));

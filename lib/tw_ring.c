@@ -28,6 +28,8 @@ struct tw_ring {
 	int ro;
 	unsigned n_evt;
 	unsigned n_lcores;
+	unsigned n_ports;
+	uint64_t ports_off; /* validated at attach: the region's is not read again */
 	struct tw_ring_super *sb;
 	uint32_t claimed_pid; /* write attach: the ctl_pid this process claimed */
 	uint32_t pad0;
@@ -174,17 +176,20 @@ enum tw_err tw_ring_create(const struct tw_ring_cfg *cfg, struct tw_ring **out, 
 		return TW_E_ARG;
 	}
 	if (cfg->n_evt < 1 || cfg->n_evt > TW_RING_MAX_EVT || cfg->n_lcores < 1 ||
-	    cfg->n_lcores > TW_RING_MAX_LCORE) {
-		why_set(why, why_len, "need 1..%u event rings and 1..%u counter blocks",
-		        TW_RING_MAX_EVT, TW_RING_MAX_LCORE);
+	    cfg->n_lcores > TW_RING_MAX_LCORE || cfg->n_ports > TW_IPC_PORTS_MAX) {
+		why_set(why, why_len,
+		        "need 1..%u event rings, 1..%u counter blocks and 0..%u port blocks",
+		        TW_RING_MAX_EVT, TW_RING_MAX_LCORE, TW_IPC_PORTS_MAX);
 		return TW_E_ARG;
 	}
 
 	uint64_t rings_off = align_up(sizeof(struct tw_ring_super), 64);
 	uint64_t cnt_off =
 	    align_up(rings_off + (1u + cfg->n_evt) * (uint64_t)sizeof(struct tw_ring_shm), 64);
+	uint64_t ports_off =
+	    align_up(cnt_off + cfg->n_lcores * (uint64_t)sizeof(struct tw_ipc_counters), 64);
 	uint64_t data_off =
-	    align_up(cnt_off + cfg->n_lcores * (uint64_t)sizeof(struct tw_ipc_counters), 4096);
+	    align_up(ports_off + cfg->n_ports * (uint64_t)sizeof(struct tw_ipc_port_stats), 4096);
 	uint64_t total = data_off + cmd_size + (uint64_t)cfg->n_evt * evt_size;
 
 	struct tw_ring *r = calloc(1, sizeof(*r));
@@ -241,6 +246,8 @@ enum tw_err tw_ring_create(const struct tw_ring_cfg *cfg, struct tw_ring **out, 
 	r->creator = 1;
 	r->n_evt = cfg->n_evt;
 	r->n_lcores = cfg->n_lcores;
+	r->n_ports = cfg->n_ports;
+	r->ports_off = ports_off;
 	r->sb = base;
 
 	/* The object is zero-filled, so `ready` is 0 until the store below. */
@@ -263,6 +270,11 @@ enum tw_err tw_ring_create(const struct tw_ring_cfg *cfg, struct tw_ring **out, 
 	sb->counters_off = cnt_off;
 	sb->ring_stride = sizeof(struct tw_ring_shm);
 	sb->counters_stride = sizeof(struct tw_ipc_counters);
+	sb->ports_off = ports_off;
+	sb->n_ports = cfg->n_ports;
+	sb->port_stride = sizeof(struct tw_ipc_port_stats);
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		tw_ring_port_stats(r, i)->port = (uint16_t)i;
 	uint64_t off = data_off;
 	for (unsigned i = 0; i < 1u + cfg->n_evt; i++) {
 		struct tw_ring_shm *sh = ring_shm(r, i);
@@ -390,15 +402,20 @@ enum tw_err tw_ring_attach(const char *name_in, unsigned flags, struct tw_ring *
 	if (sb->n_evt < 1 || sb->n_evt > TW_RING_MAX_EVT || sb->n_lcores < 1 ||
 	    sb->n_lcores > TW_RING_MAX_LCORE || sb->ring_stride != sizeof(struct tw_ring_shm) ||
 	    sb->counters_stride != sizeof(struct tw_ipc_counters) ||
-	    sb->n_counters != TW_IPC_CNT__COUNT)
+	    sb->n_counters != TW_IPC_CNT__COUNT || sb->n_ports > TW_IPC_PORTS_MAX ||
+	    sb->port_stride != sizeof(struct tw_ipc_port_stats))
 		return bad_region(r, why, why_len, "counts or strides out of range");
 	if (sb->rings_off < sizeof(*sb) || sb->rings_off % 64 ||
 	    sb->rings_off + (1ull + sb->n_evt) * sizeof(struct tw_ring_shm) > len ||
 	    sb->counters_off % 64 ||
-	    sb->counters_off + (uint64_t)sb->n_lcores * sizeof(struct tw_ipc_counters) > len)
-		return bad_region(r, why, why_len, "ring or counter offsets out of range");
+	    sb->counters_off + (uint64_t)sb->n_lcores * sizeof(struct tw_ipc_counters) > len ||
+	    sb->ports_off % 64 || sb->ports_off > len ||
+	    (uint64_t)sb->n_ports * sizeof(struct tw_ipc_port_stats) > len - sb->ports_off)
+		return bad_region(r, why, why_len, "ring, counter or port offsets out of range");
 	r->n_evt = sb->n_evt;
 	r->n_lcores = sb->n_lcores;
+	r->n_ports = sb->n_ports;
+	r->ports_off = sb->ports_off;
 	for (unsigned i = 0; i < 1u + r->n_evt; i++) {
 		struct tw_ring_shm *sh = ring_shm(r, i);
 		uint32_t want = i ? sb->evt_size : sb->cmd_size;
@@ -527,6 +544,19 @@ struct tw_ipc_counters *tw_ring_counters(struct tw_ring *r, unsigned lcore)
 		return NULL;
 	return (struct tw_ipc_counters *)(r->base + r->sb->counters_off +
 	                                  (uint64_t)lcore * sizeof(struct tw_ipc_counters));
+}
+
+unsigned tw_ring_n_ports(const struct tw_ring *r)
+{
+	return r->n_ports;
+}
+
+struct tw_ipc_port_stats *tw_ring_port_stats(struct tw_ring *r, unsigned port)
+{
+	if (port >= r->n_ports)
+		return NULL;
+	return (struct tw_ipc_port_stats *)(r->base + r->ports_off +
+	                                    (uint64_t)port * sizeof(struct tw_ipc_port_stats));
 }
 
 void tw_ring_fp_heartbeat(struct tw_ring *r, uint64_t now_ns)

@@ -15,6 +15,9 @@
  *                         HELLO_REPLY, STATS, COUNTERS, LOG, SESSION_EVENT)
  *   M counter blocks      struct tw_ipc_counters, one per lcore, written only
  *                         by that lcore, read by control at any time
+ *   P port blocks         struct tw_ipc_port_stats, one per fast-path port,
+ *                         written by the fast path's control work, read by
+ *                         control at any time
  *
  * Every ring is single-producer/single-consumer (dpdk-facts: MP modes stall
  * when producers share a CPU).  Ordering holds within one ring only: a
@@ -130,7 +133,10 @@ struct tw_ring_super {
 	uint64_t counters_off;    /* struct tw_ipc_counters[n_lcores] */
 	uint32_t ring_stride;     /* sizeof(struct tw_ring_shm) */
 	uint32_t counters_stride; /* sizeof(struct tw_ipc_counters) */
-	uint64_t pad0[5];
+	uint64_t ports_off;       /* struct tw_ipc_port_stats[n_ports] (version 13) */
+	uint32_t n_ports;         /* port blocks, 0..TW_IPC_PORTS_MAX */
+	uint32_t port_stride;     /* sizeof(struct tw_ipc_port_stats) */
+	uint64_t pad0[3];
 	/* Line 2: written by the creator while it runs. */
 	_Atomic uint32_t ready; /* 0, TW_RING_READY (release), TW_RING_GONE */
 	uint32_t pad1;
@@ -187,6 +193,7 @@ struct tw_ring_cfg {
 	uint32_t evt_size; /* octets, power of two, >= TW_RING_MIN_SIZE; 0 = default */
 	uint16_t n_evt;    /* event rings, 1..TW_RING_MAX_EVT (one per producing lcore) */
 	uint16_t n_lcores; /* counter blocks, 1..TW_RING_MAX_LCORE */
+	uint16_t n_ports;  /* port statistics blocks, 0..TW_IPC_PORTS_MAX */
 	uint32_t mode;     /* file mode of the shm object; 0 = 0600; no bits for others */
 	uint32_t set_gid;  /* 1: give the shm object group `gid` (the control plane's) */
 	uint32_t gid;      /* group id, with set_gid */
@@ -248,6 +255,9 @@ struct tw_ring_q *tw_ring_evt(struct tw_ring *r, unsigned i);
 unsigned tw_ring_n_evt(const struct tw_ring *r);
 /* Counter block of lcore i (fast path writes, control reads); NULL if out of range. */
 struct tw_ipc_counters *tw_ring_counters(struct tw_ring *r, unsigned lcore);
+/* Port statistics block `port` (0..tw_ring_n_ports()-1), or NULL. */
+unsigned tw_ring_n_ports(const struct tw_ring *r);
+struct tw_ipc_port_stats *tw_ring_port_stats(struct tw_ring *r, unsigned port);
 unsigned tw_ring_n_lcores(const struct tw_ring *r);
 /* Fast path: publish its monotonic time (at least every 100 ms). */
 void tw_ring_fp_heartbeat(struct tw_ring *r, uint64_t now_ns);

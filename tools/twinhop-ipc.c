@@ -261,6 +261,24 @@ static void print_counters(struct tw_ring *r)
 			       tw_ipc_cnt_units(i));
 }
 
+/* Each port's own statistics (tw_ipc.h version 13). */
+static void print_ports(struct tw_ring *r)
+{
+	for (unsigned p = 0; p < tw_ring_n_ports(r); p++) {
+		const struct tw_ipc_port_stats *ps = tw_ring_port_stats(r, p);
+		printf("  port %u (member link %u, DPDK port %u) link %s: rx %" PRIu64
+		       " packets %" PRIu64 " octets, tx %" PRIu64 " packets %" PRIu64
+		       " octets, missed %" PRIu64 ", nombuf %" PRIu64 ", errors rx %" PRIu64
+		       " tx %" PRIu64 "\n",
+		       p, ps->member_link, ps->dpdk_port,
+		       __atomic_load_n(&ps->link_up, __ATOMIC_RELAXED) ? "up" : "down",
+		       tw_ipc_port_get(&ps->rx_pkts), tw_ipc_port_get(&ps->rx_octets),
+		       tw_ipc_port_get(&ps->tx_pkts), tw_ipc_port_get(&ps->tx_octets),
+		       tw_ipc_port_get(&ps->rx_missed), tw_ipc_port_get(&ps->rx_nombuf),
+		       tw_ipc_port_get(&ps->rx_errors), tw_ipc_port_get(&ps->tx_errors));
+	}
+}
+
 static int cmd_info(struct tw_ring *r)
 {
 	const struct tw_ring_super *sb = tw_ring_super(r);
@@ -274,6 +292,7 @@ static int cmd_info(struct tw_ring *r)
 	printf("  %u event rings of %u octets, command ring %u octets, %u counter blocks of "
 	       "%u counters\n",
 	       sb->n_evt, sb->evt_size, sb->cmd_size, sb->n_lcores, sb->n_counters);
+	printf("  %u port blocks\n", sb->n_ports);
 	print_q("cmd", tw_ring_cmd(r));
 	for (unsigned i = 0; i < tw_ring_n_evt(r); i++) {
 		char n[16];
@@ -281,6 +300,7 @@ static int cmd_info(struct tw_ring *r)
 		print_q(n, tw_ring_evt(r, i));
 	}
 	print_counters(r);
+	print_ports(r);
 	return 0;
 }
 
@@ -815,6 +835,7 @@ int main(int argc, char **argv)
 		rc = cmd_info(r);
 	} else if (!strcmp(cmd, "counters")) {
 		print_counters(r);
+		print_ports(r);
 		rc = 0;
 	} else if (!strcmp(cmd, "hello")) {
 		struct tw_ipc_hello m = {.ctl_pid = (uint32_t)getpid(),

@@ -258,6 +258,38 @@ int cli_show_sessions(FILE *f, const char *reply)
 	return 0;
 }
 
+/* What each fast-path port itself counted (RFC 9533: one port per member
+ * link), after the lcores' counters. */
+static void show_ports(FILE *f, json_t *ports)
+{
+	if (!json_array_size(ports))
+		return;
+	struct table t = {.ncol = 10,
+	                  .head = {"PORT", "LINK", "STATE", "RX PKTS", "TX PKTS", "RX OCTETS",
+	                           "TX OCTETS", "RX MISSED", "RX NOMBUF", "ERRORS RX/TX"},
+	                  .right = {true, true, false, true, true, true, true, true, true, true}};
+	for (size_t i = 0; i < json_array_size(ports); i++) {
+		json_t *p = json_array_get(ports, i);
+		char err[48];
+		snprintf(err, sizeof(err), "%" PRIu64 "/%" PRIu64, u64(p, "rx_errors"),
+		         u64(p, "tx_errors"));
+		char *row[10] = {
+		    dup_u64(u64(p, "port")),
+		    u64(p, "member_link") ? dup_u64(u64(p, "member_link")) : strdup("-"),
+		    strdup(json_is_true(json_object_get(p, "link_up")) ? "up" : "down"),
+		    dup_u64(u64(p, "rx_pkts")),
+		    dup_u64(u64(p, "tx_pkts")),
+		    dup_u64(u64(p, "rx_octets")),
+		    dup_u64(u64(p, "tx_octets")),
+		    dup_u64(u64(p, "rx_missed")),
+		    dup_u64(u64(p, "rx_nombuf")),
+		    strdup(err)};
+		t_add(&t, row);
+	}
+	fputc('\n', f);
+	t_print(f, &t);
+}
+
 int cli_show_counters(FILE *f, const char *reply, bool fp, bool all)
 {
 	json_t *o = load(reply);
@@ -335,6 +367,7 @@ int cli_show_counters(FILE *f, const char *reply, bool fp, bool all)
 	t_print(f, &t);
 	if (zero)
 		fprintf(f, "(%u counters at 0 on every lcore not shown; --all shows them)\n", zero);
+	show_ports(f, json_object_get(o, "ports"));
 	json_decref(o);
 	return 0;
 }

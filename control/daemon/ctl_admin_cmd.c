@@ -343,6 +343,26 @@ static void cmd_fp_counters(struct adm_client *c, uint64_t id)
 		ctl_jb_u64(&b, tw_ipc_cnt_name(i), total[i]);
 	capacity_fields(&b, total);
 	ctl_jb_obj_end(&b);
+	/* what each port itself counted (tw_ipc.h version 13) */
+	ctl_jb_arr_begin(&b, "ports");
+	for (unsigned p = 0; p < tw_ring_n_ports(r); p++) {
+		const struct tw_ipc_port_stats *ps = tw_ring_port_stats(r, p);
+		ctl_jb_obj_begin(&b, NULL);
+		ctl_jb_u64(&b, "port", p);
+		ctl_jb_u64(&b, "member_link", ps->member_link);
+		ctl_jb_bool(&b, "link_up", __atomic_load_n(&ps->link_up, __ATOMIC_RELAXED) != 0);
+		ctl_jb_u64(&b, "speed_mbps", __atomic_load_n(&ps->speed_mbps, __ATOMIC_RELAXED));
+		ctl_jb_u64(&b, "rx_pkts", tw_ipc_port_get(&ps->rx_pkts));
+		ctl_jb_u64(&b, "tx_pkts", tw_ipc_port_get(&ps->tx_pkts));
+		ctl_jb_u64(&b, "rx_octets", tw_ipc_port_get(&ps->rx_octets));
+		ctl_jb_u64(&b, "tx_octets", tw_ipc_port_get(&ps->tx_octets));
+		ctl_jb_u64(&b, "rx_missed", tw_ipc_port_get(&ps->rx_missed));
+		ctl_jb_u64(&b, "rx_nombuf", tw_ipc_port_get(&ps->rx_nombuf));
+		ctl_jb_u64(&b, "rx_errors", tw_ipc_port_get(&ps->rx_errors));
+		ctl_jb_u64(&b, "tx_errors", tw_ipc_port_get(&ps->tx_errors));
+		ctl_jb_obj_end(&b);
+	}
+	ctl_jb_arr_end(&b);
 	adm_reply_end(c, &b);
 }
 

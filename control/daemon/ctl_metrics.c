@@ -79,6 +79,55 @@ static void om_family(FILE *f, const char *name, const char *type, const char *h
 	fputc('\n', f);
 }
 
+/* What each fast-path port itself counted (tw_ipc.h version 13), labelled
+ * by port index and RFC 9533 member link: how a LAG's traffic spreads over
+ * its links, and which port lost frames before the fast path polled them. */
+static void port_metrics(FILE *f, struct tw_ring *r)
+{
+	static const struct {
+		const char *fam, *type, *help;
+		size_t off;
+	} m[] = {
+	    {"twinhop_fp_port_received_packets", "counter", "packets the port received",
+	     offsetof(struct tw_ipc_port_stats, rx_pkts)},
+	    {"twinhop_fp_port_transmitted_packets", "counter", "packets the port sent",
+	     offsetof(struct tw_ipc_port_stats, tx_pkts)},
+	    {"twinhop_fp_port_received_bytes", "counter", "octets the port received",
+	     offsetof(struct tw_ipc_port_stats, rx_octets)},
+	    {"twinhop_fp_port_transmitted_bytes", "counter", "octets the port sent",
+	     offsetof(struct tw_ipc_port_stats, tx_octets)},
+	    {"twinhop_fp_port_missed_packets", "counter",
+	     "packets the port dropped for lack of Rx descriptors (imissed; "
+	     "net_af_packet port 0: with the kernel ring's drops)",
+	     offsetof(struct tw_ipc_port_stats, rx_missed)},
+	    {"twinhop_fp_port_nombuf_packets", "counter",
+	     "packets the port dropped for lack of an mbuf",
+	     offsetof(struct tw_ipc_port_stats, rx_nombuf)},
+	    {"twinhop_fp_port_receive_errors", "counter", "erroneous packets received",
+	     offsetof(struct tw_ipc_port_stats, rx_errors)},
+	    {"twinhop_fp_port_transmit_errors", "counter", "packets the port failed to send",
+	     offsetof(struct tw_ipc_port_stats, tx_errors)},
+	};
+	unsigned np = tw_ring_n_ports(r);
+	if (!np)
+		return;
+	om_family(f, "twinhop_fp_port_up", "gauge", "1 when the port's link is up");
+	for (unsigned p = 0; p < np; p++) {
+		const struct tw_ipc_port_stats *ps = tw_ring_port_stats(r, p);
+		fprintf(f, "twinhop_fp_port_up{port=\"%u\",member_link=\"%u\"} %u\n", p,
+		        ps->member_link, __atomic_load_n(&ps->link_up, __ATOMIC_RELAXED) ? 1u : 0u);
+	}
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		om_family(f, m[i].fam, m[i].type, m[i].help);
+		for (unsigned p = 0; p < np; p++) {
+			const struct tw_ipc_port_stats *ps = tw_ring_port_stats(r, p);
+			const uint64_t *v = (const uint64_t *)((const char *)ps + m[i].off);
+			fprintf(f, "%s_total{port=\"%u\",member_link=\"%u\"} %llu\n", m[i].fam, p,
+			        ps->member_link, (unsigned long long)tw_ipc_port_get(v));
+		}
+	}
+}
+
 /* One row per session, TWAMP-Control reflectors first, then admin sessions. */
 struct row {
 	uint32_t id;
@@ -376,6 +425,7 @@ int ctl_metrics_render(struct ctl_daemon *d, FILE *f)
 			        nb ? (double)tw_ipc_cnt_get(k, TW_IPC_CNT_RX_PKTS) / (double)nb
 			           : 0.0);
 		}
+		port_metrics(f, r);
 	}
 	session_counters(d, f, rows, n);
 	if (err == TW_OK)

@@ -97,6 +97,7 @@ int main(int argc, char **argv)
 	struct tw_ring_cfg cfg = {.name = argc > 1 ? argv[1] : "/twinhop-fake",
 	                          .n_evt = 1,
 	                          .n_lcores = 1,
+	                          .n_ports = 2,
 	                          .cmd_size = 1u << 16,
 	                          .evt_size = 1u << 18};
 	int mute_add = argc > 2 && !strcmp(argv[2], "mute-add");
@@ -123,6 +124,19 @@ int main(int argc, char **argv)
 	tw_ipc_cnt_add(k, TW_IPC_CNT_RX_PKTS, 64);
 	tw_ipc_cnt_add(k, TW_IPC_CNT_RX_BURSTS, 4);
 	tw_ipc_cnt_add(k, TW_IPC_CNT_BUSY_CYCLES, 6400);
+	/* Two ports of a LAG (member links 7 and 8), as the fast path
+	 * publishes them (tw_ipc.h version 13): port 1 is down and missed 3. */
+	for (unsigned p = 0; p < 2; p++) {
+		struct tw_ipc_port_stats *ps = tw_ring_port_stats(r, p);
+		ps->member_link = (uint16_t)(7 + p);
+		ps->link_up = p == 0;
+		ps->speed_mbps = p == 0 ? 10000 : 0;
+		ps->rx_pkts = 100 + p;
+		ps->tx_pkts = 200 + p;
+		ps->rx_octets = 6400 + p;
+		ps->tx_octets = 12800 + p;
+		ps->rx_missed = 3 * p;
+	}
 	printf("READY\n");
 	fflush(stdout);
 	while (!stop) {

@@ -248,6 +248,19 @@ def main():
           and fc["total"].get("pkts_per_burst") == 16.0
           and fc["lcores"][0].get("busy_cycles_per_pkt") == 100.0,
           "show-fp-counters: capacity per lcore and in total (%r)" % fc.get("total"))
+    # the port blocks (IPC version 13): fake_fp's two ports, links 7 and 8
+    check(samples(fams, "twinhop_fp_port_received_packets", port="1", member_link="8") == [101]
+          and samples(fams, "twinhop_fp_port_transmitted_bytes", port="0", member_link="7") == [12800]
+          and samples(fams, "twinhop_fp_port_missed_packets", port="1", member_link="8") == [3]
+          and samples(fams, "twinhop_fp_port_up", port="0", member_link="7") == [1]
+          and samples(fams, "twinhop_fp_port_up", port="1", member_link="8") == [0]
+          and fams.get("twinhop_fp_port_received_packets", {}).get("type") == "counter",
+          "per-port families, labelled by port and member link")
+    pp = fc.get("ports", [])
+    check(len(pp) == 2 and pp[1].get("member_link") == 8 and pp[1].get("rx_pkts") == 101
+          and pp[1].get("rx_missed") == 3 and pp[1].get("link_up") is False
+          and pp[0].get("link_up") is True and pp[0].get("speed_mbps") == 10000,
+          "show-fp-counters: the ports (%r)" % pp)
     drops = fams.get("twinhop_fp_drops", {})
     reasons = {l.get("reason") for _, l, _ in drops.get("samples", [])}
     check(drops.get("type") == "counter" and "DROP_BAD_HMAC" in reasons

@@ -36,6 +36,9 @@
 #    DROP_MICRO_LINK), 1:0,2:0 every reply; the IDs travel in the
 #    Micro-session ID TLV, written by each side; the socket engine (the
 #    kernel sends out of link 1) gets 1:7's replies and none of 2:8's;
+#  * the port blocks (IPC version 13, `twinhop counters --fp`): in the open
+#    IPv4 run S's link 2 sent exactly 2:8's packets and received their
+#    replies, R's link 8 the same the other way, S's link 1 the rest;
 #  * show-status lists both member links; afterwards S's session table is
 #    empty (SESS_ADDED == SESS_DELETED: the LAG's group slot went with its
 #    last micro-session).
@@ -71,6 +74,19 @@ done
 fpc() { # SIDE COUNTER: that fast path's total
 	"$TWINHOP" counters --fp --json --admin "$TMP/thd-$1.sock" 2>/dev/null |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["total"].get(sys.argv[1], 0))' "$2"
+}
+
+pst() { # SIDE: that fast path's port statistics, "link:rx_pkts:tx_pkts" per port
+	"$TWINHOP" counters --fp --json --admin "$TMP/thd-$1.sock" 2>/dev/null |
+		python3 -c 'import json,sys; print(" ".join("%d:%d:%d" % (p["member_link"], p["rx_pkts"], p["tx_pkts"]) for p in json.load(sys.stdin).get("ports", [])))'
+}
+
+# pdelta BEFORE AFTER PORT FIELD(1 rx, 2 tx): how much one port's figure grew
+pdelta() {
+	local b a
+	b=$(echo "$1" | tr ' ' '\n' | sed -n "$(($3 + 1))p" | cut -d: -f"$(($4 + 1))")
+	a=$(echo "$2" | tr ' ' '\n' | sed -n "$(($3 + 1))p" | cut -d: -f"$(($4 + 1))")
+	echo $((${a:-0} - ${b:-0}))
 }
 
 drops() { # evidence for a failure: both fast paths' non-zero drop counters
@@ -121,14 +137,32 @@ for spec in open:10.95.0.1 auth:10.95.0.1 enc:10.95.0.1 open:fd00:95::1 auth:fd0
 	A=${spec#*:}
 	case $A in *:*) t=$m-v6 ;; *) t=$m-v4 ;; esac
 	before=$(fpc r DROP_MICRO_LINK)
+	ps0=$(pst s) pr0=$(pst r)
 	measure "$t" "$m" "$A" 1:7,2:8,1:8
 	after=$(fpc r DROP_MICRO_LINK)
+	sleep 0.3 # the port blocks are refreshed every 100 ms
+	ps1=$(pst s) pr1=$(pst r)
 	[ $RC = 0 ] && ok "$t: exit 0" || nokf "$t: exit 0 (got $RC)" "$TMP/$t.err"
 	runs_ok "$t: one SID; 1:7 and 2:8 every reply, 1:8 none ($COUNT sent each)" "$MICRO_PY" "$TMP/$t.json" "1:7/$COUNT/$COUNT" "2:8/$COUNT/$COUNT" "1:8/$COUNT/0"
 	expect "$t: R's fast path dropped exactly 1:8's $COUNT packets (DROP_MICRO_LINK $before -> $after)" \
 		[ $((after - before)) = "$COUNT" ]
 	expect "$t: three micro-sessions of one session on the fastpath engine" \
 		grep -q "3 micro-sessions of one session started (RFC 9533, engine fastpath)" "$TMP/$t.err"
+	if [ "$t" = open-v4 ]; then
+		# The port blocks (IPC version 13): link 2 -> 8 carried exactly
+		# 2:8's packets each way, nothing else; link 1 the rest.
+		expect "port blocks: S is links 1,2 and R links 7,8 ($ps1 / $pr1)" \
+			sh -c "echo '$ps1' | grep -Eq '^1:[0-9]+:[0-9]+ 2:[0-9]+:[0-9]+\$' && echo '$pr1' | grep -Eq '^7:[0-9]+:[0-9]+ 8:[0-9]+:[0-9]+\$'"
+		expect "port blocks: S's link 2 sent 2:8's $COUNT and received its $COUNT replies" \
+			[ "$(pdelta "$ps0" "$ps1" 1 2)/$(pdelta "$ps0" "$ps1" 1 1)" = "$COUNT/$COUNT" ]
+		expect "port blocks: R's link 8 received $COUNT and sent $COUNT" \
+			[ "$(pdelta "$pr0" "$pr1" 1 1)/$(pdelta "$pr0" "$pr1" 1 2)" = "$COUNT/$COUNT" ]
+		expect "port blocks: S's link 1 sent 1:7's and 1:8's $((2 * COUNT)) at least" \
+			[ "$(pdelta "$ps0" "$ps1" 0 2)" -ge $((2 * COUNT)) ]
+		"$TWINHOP" counters --fp --admin "$TMP/thd-r.sock" >"$TMP/counters-r.txt" 2>&1
+		expect "twinhop counters --fp: a port table with R's link 8 up" \
+			grep -Eq '^ *1 +8 +up ' "$TMP/counters-r.txt"
+	fi
 done
 measure open-v4-x0 open 10.95.0.1 1:0,2:0
 runs_ok "open-v4 1:0,2:0 (R's IDs not known): every reply on both links" "$MICRO_PY" "$TMP/open-v4-x0.json" "1:0/$COUNT/$COUNT" "2:0/$COUNT/$COUNT"

@@ -250,6 +250,42 @@ static void test_create_attach(void)
 	CU_ASSERT_PTR_NULL(x);
 }
 
+/* Port statistics blocks (version 13): one per port, written by the fast
+ * path, read by control; their own cache lines after the counter blocks. */
+static void test_port_blocks(void)
+{
+	struct tw_ring_cfg cfg = {.name = fresh_name(), .n_evt = 2, .n_lcores = 2, .n_ports = 3};
+	struct tw_ring *r = NULL;
+	CU_ASSERT_EQUAL_FATAL(tw_ring_create(&cfg, &r, NULL, 0), TW_OK);
+	struct tw_ring *a = att(shm_name);
+	CU_ASSERT_EQUAL(tw_ring_n_ports(r), 3);
+	CU_ASSERT_EQUAL(tw_ring_n_ports(a), 3);
+	CU_ASSERT_PTR_NULL(tw_ring_port_stats(a, 3));
+	struct tw_ipc_port_stats *w0 = tw_ring_port_stats(r, 0), *w2 = tw_ring_port_stats(r, 2);
+	CU_ASSERT_EQUAL((uintptr_t)w0 % 64, 0);
+	CU_ASSERT((uintptr_t)w0 >= (uintptr_t)(tw_ring_counters(r, 1) + 1));
+	CU_ASSERT_EQUAL(tw_ring_port_stats(a, 2)->port, 2); /* set at create */
+	w2->member_link = 8;
+	__atomic_store_n(&w2->rx_pkts, 1000, __ATOMIC_RELAXED);
+	__atomic_store_n(&w2->rx_missed, 3, __ATOMIC_RELAXED);
+	const struct tw_ipc_port_stats *r2 = tw_ring_port_stats(a, 2);
+	CU_ASSERT_EQUAL(r2->member_link, 8);
+	CU_ASSERT_EQUAL(tw_ipc_port_get(&r2->rx_pkts), 1000);
+	CU_ASSERT_EQUAL(tw_ipc_port_get(&r2->rx_missed), 3);
+	CU_ASSERT_EQUAL(tw_ipc_port_get(&tw_ring_port_stats(a, 1)->rx_pkts), 0);
+	/* the last block lies inside the region */
+	CU_ASSERT((uintptr_t)(w2 + 1) <=
+	          (uintptr_t)tw_ring_super(r) + tw_ring_super(r)->region_size);
+	tw_ring_detach(a);
+	tw_ring_destroy(r);
+
+	/* no ports: no blocks */
+	r = mk(0, 0, 1, 1);
+	CU_ASSERT_EQUAL(tw_ring_n_ports(r), 0);
+	CU_ASSERT_PTR_NULL(tw_ring_port_stats(r, 0));
+	tw_ring_destroy(r);
+}
+
 static void test_bad_config(void)
 {
 	struct tw_ring *r = NULL;
@@ -258,6 +294,7 @@ static void test_bad_config(void)
 	    {.name = "/twinhop-bad", .evt_size = 4096, .n_evt = 1, .n_lcores = 1},
 	    {.name = "/twinhop-bad", .n_evt = 0, .n_lcores = 1},
 	    {.name = "/twinhop-bad", .n_evt = 1, .n_lcores = 0},
+	    {.name = "/twinhop-bad", .n_evt = 1, .n_lcores = 1, .n_ports = TW_IPC_PORTS_MAX + 1},
 	    {.name = "/a/b", .n_evt = 1, .n_lcores = 1},
 	    {.name = "", .n_evt = 1, .n_lcores = 1},
 	};
@@ -922,6 +959,34 @@ static void test_version_mismatch(void)
 	CU_ASSERT_EQUAL(errno, EINVAL);
 	sb->rings_off = off;
 
+	/* Port blocks (version 13): a count, stride or offset that would put
+	 * them outside the region is corrupt too. */
+	uint64_t poff = sb->ports_off;
+	uint32_t np = sb->n_ports, ps = sb->port_stride;
+	const struct {
+		uint64_t off;
+		uint32_t n, stride;
+	} badp[] = {
+	    {sb->region_size - 64, 1, ps},    /* a block past the end */
+	    {UINT64_MAX - 63, 1, ps},         /* offset + size wraps */
+	    {poff + 8, np, ps},               /* not cache-line aligned */
+	    {poff, TW_IPC_PORTS_MAX + 1, ps}, /* too many */
+	    {poff, np, ps + 64},              /* another layout */
+	};
+	for (size_t i = 0; i < sizeof(badp) / sizeof(badp[0]); i++) {
+		sb->ports_off = badp[i].off;
+		sb->n_ports = badp[i].n;
+		sb->port_stride = badp[i].stride;
+		errno = 0;
+		CU_ASSERT_EQUAL(tw_ring_attach(shm_name, TW_RING_ATTACH_RO, &a, why, sizeof(why)),
+		                TW_E_SYS);
+		CU_ASSERT_EQUAL(errno, EINVAL);
+		CU_ASSERT_PTR_NULL(a);
+	}
+	sb->ports_off = poff;
+	sb->n_ports = np;
+	sb->port_stride = ps;
+
 	/* A refused attach leaves no claim behind. */
 	CU_ASSERT_EQUAL(sb->ctl_pid, 0);
 	a = att(shm_name);
@@ -1356,6 +1421,7 @@ int main(void)
 	};
 	static const struct tw_unit_case ring[] = {
 	    {"create, attach, counters, roles, destroy", test_create_attach},
+	    {"port statistics blocks (version 13)", test_port_blocks},
 	    {"bad create configurations", test_bad_config},
 	    {"round trip of every message type", test_roundtrip_all_types},
 	    {"cross-process attach (fork)", test_cross_process},
