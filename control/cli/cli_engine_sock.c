@@ -380,14 +380,16 @@ static int micro_demux(struct cli_engine *e, unsigned lead, const uint8_t *buf, 
 	uint8_t f = 0;
 	if (tw_pkt_is_stamp(l)) {
 		/* RFC 9534: a Micro-session ID TLV the reflector did not take
-		 * up (U, M or I: RFC 8972 §4) names none of our micro-sessions */
-		if (!tw_pkt_micro_tlv(buf, len, l, &f) ||
-		    (f & (TW_PKT_TLV_F_U | TW_PKT_TLV_F_M | TW_PKT_TLV_F_I))) {
+		 * up (U, M or I: RFC 8972 §4) names none of our micro-sessions;
+		 * the IDs are read from the TLV found here, in one walk */
+		size_t so = tw_pkt_micro_tlv(buf, len, l, &f);
+		if (!so || (f & (TW_PKT_TLV_F_U | TW_PKT_TLV_F_M | TW_PKT_TLV_F_I))) {
 			e->cnt[lead].rx_micro_unknown++;
 			return -1;
 		}
-	}
-	if (!tw_pkt_micro_get(buf, len, l, true, &gs, &gr)) {
+		gs = tw_be16(buf + so);
+		gr = tw_be16(buf + so + 2);
+	} else if (!tw_pkt_micro_get(buf, len, l, true, &gs, &gr)) {
 		e->cnt[lead].rx_short++;
 		return -1;
 	}
