@@ -39,6 +39,8 @@
 #include "tw_ipc.h"
 #include "tw_time.h"
 
+#define EARLY_MAX 4096
+
 struct fp_priv {
 	struct cli_admin adm;
 	uint64_t id[CLI_ENGINE_SESSIONS_MAX];
@@ -48,6 +50,15 @@ struct fp_priv {
 	bool warned;
 	/* STAMP TLVs (RFC 8972 §4) laid out at add, sent as sender-add "tlv" */
 	struct tw_stlv_tmpl *tlv[CLI_ENGINE_SESSIONS_MAX];
+	/* Event lines of a session whose sender-add reply has not come yet:
+	 * twinhopd relays the fast path's event rings as it reads them, and in
+	 * split mode a reply's result (a worker's ring) can overtake the ACK
+	 * (ring 0) that makes twinhopd answer sender-add.  Kept in order and
+	 * replayed once the reply names the session; at most EARLY_MAX, the
+	 * rest counted in early_lost and reported. */
+	char *early[EARLY_MAX];
+	unsigned n_early;
+	uint64_t early_lost;
 	struct cli_engine *e;
 	const struct cli_engine_cb *cb;
 };
@@ -182,6 +193,25 @@ static int sess_of(struct fp_priv *p, uint64_t id)
 	return -1;
 }
 
+static void fp_event(void *arg, const char *l);
+
+/* The event lines that came before the reply naming session id, in their
+ * order; the others stay. */
+static void replay_early(struct fp_priv *p, uint64_t id)
+{
+	unsigned k = 0;
+	for (unsigned j = 0; j < p->n_early; j++) {
+		uint64_t sid = 0;
+		if (cli_json_u64(p->early[j], "session", &sid) && sid == id) {
+			fp_event(p, p->early[j]);
+			free(p->early[j]);
+		} else {
+			p->early[k++] = p->early[j];
+		}
+	}
+	p->n_early = k;
+}
+
 static uint64_t u(const char *l, const char *k)
 {
 	uint64_t v = 0;
@@ -270,8 +300,15 @@ static void fp_event(void *arg, const char *l)
 	if (!cli_json_u64(l, "session", &sid))
 		return;
 	int i = sess_of(p, sid);
-	if (i < 0)
+	if (i < 0) {
+		/* ours, but not named yet (struct fp_priv, early) */
+		char *c = p->n_early < EARLY_MAX ? strdup(l) : NULL;
+		if (c)
+			p->early[p->n_early++] = c;
+		else
+			p->early_lost++;
 		return;
+	}
 	struct cli_engine_counters *cnt = &p->e->cnt[i];
 	if (!strcmp(ev, "result")) {
 		uint64_t flags = u(l, "flags");
@@ -442,8 +479,10 @@ static int add_one(struct fp_priv *p, unsigned i, bool as_light, char *err, size
 	cli_json_str(rep, "error", code, sizeof(code));
 	bool ok = cli_admin_ok(rep, err, errlen) && cli_json_u64(rep, "session", &p->id[i]);
 	free(rep);
-	if (ok)
+	if (ok) {
+		replay_early(p, p->id[i]);
 		return 0;
+	}
 	if (twamp && !strcmp(code, "arg")) {
 		uint32_t base = c->twamp_mode & TW_CTL_MODE_BASE_MASK;
 		if (base == TW_CTL_MODE_OPEN || base == TW_CTL_MODE_MIXED) {
@@ -758,6 +797,11 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 	}
 	if (have_c0)
 		fp_drops(p, c0);
+	if (p->early_lost)
+		fprintf(stderr,
+		        "twinhop: %" PRIu64 " event lines came before twinhopd named their session "
+		        "and more than %u were waiting: they are missing from the results\n",
+		        p->early_lost, EARLY_MAX);
 	for (unsigned i = 0; i < e->n; i++) {
 		char req[96];
 		snprintf(req, sizeof(req), "{\"cmd\":\"session-del\",\"session\":%" PRIu64 "}",
@@ -777,6 +821,8 @@ static void fp_free(struct cli_engine *e)
 		cli_admin_close(&p->adm);
 	for (unsigned i = 0; i < CLI_ENGINE_SESSIONS_MAX; i++)
 		free(p->tlv[i]);
+	for (unsigned j = 0; j < p->n_early; j++)
+		free(p->early[j]);
 	free(p);
 	e->priv = NULL;
 }
