@@ -543,8 +543,13 @@ void fp_sender_free(struct fp_sender *s)
 static void record(struct fp_sender *s, const struct tw_ipc_result *r, const uint8_t *raw,
 		   uint16_t raw_len)
 {
-	if (s->rec_n < s->rec_cap) {
-		struct fp_snd_rec *x = &s->rec[s->rec_n++];
+	if (likely(!s->rec))
+		return;
+	/* split mode: the sending lcore (LOST) and the Rx lcore (replies)
+	 * both record; each takes its own slot */
+	uint64_t i = fp.split ? __atomic_fetch_add(&s->rec_n, 1, __ATOMIC_RELAXED) : s->rec_n++;
+	if (i < s->rec_cap) {
+		struct fp_snd_rec *x = &s->rec[i];
 		x->r = *r;
 		x->raw_len = raw_len > sizeof(x->raw) ? sizeof(x->raw) : raw_len;
 		if (raw)
@@ -552,23 +557,39 @@ static void record(struct fp_sender *s, const struct tw_ipc_result *r, const uin
 	}
 }
 
+/* rx: called by the lcore that read the reply (else the sending one):
+ * each counts in its own fields (struct fp_sender). */
 static void deliver(struct fp_lcore *lc, struct fp_sender *s, const struct tw_ipc_result *r,
-		    const uint8_t *raw, uint16_t raw_len)
+		    const uint8_t *raw, uint16_t raw_len, bool rx)
 {
 	record(s, r, raw, raw_len);
 	if (s->no_results || !fp.ctl || !fp.ctl->ring)
 		return;
-	if (fp_ctl_result(lc, r) == 0)
-		s->results_sent++;
+	bool ok = fp_ctl_result(lc, r) == 0;
+	if (rx)
+		++*(ok ? &s->rx_results_sent : &s->rx_results_dropped);
 	else
-		s->results_dropped++;
+		++*(ok ? &s->results_sent : &s->results_dropped);
+}
+
+/* Move a slot from state `from` to `to`; false when the other lcore moved
+ * it first (split mode: a reply and its loss report at the same moment). */
+static inline bool settle(struct fp_snd_slot *sl, uint8_t from, uint8_t to)
+{
+	if (!fp.split) {
+		sl->state = to;
+		return true;
+	}
+	return __atomic_compare_exchange_n(&sl->state, &from, to, false, __ATOMIC_RELAXED,
+					   __ATOMIC_RELAXED);
 }
 
 /* Report the oldest outstanding packet as LOST. */
 static void report_lost(struct fp_lcore *lc, struct fp_sender *s, uint32_t seq)
 {
 	struct fp_snd_slot *sl = &s->win[seq % FP_SND_WIN];
-	sl->state = 3;
+	if (!settle(sl, 1, 3))
+		return; /* answered meanwhile: its reply is the result */
 	s->lost++;
 	struct tw_ipc_result r;
 	memset(&r, 0, sizeof(r));
@@ -578,7 +599,7 @@ static void report_lost(struct fp_lcore *lc, struct fp_sender *s, uint32_t seq)
 	r.t1 = sl->t1;
 	r.err1 = sl->err1;
 	r.dscp_tx = s->dscp;
-	deliver(lc, s, &r, NULL, 0);
+	deliver(lc, s, &r, NULL, 0, false);
 }
 
 static void loss_scan(struct fp_lcore *lc, struct fp_sender *s, uint64_t now, bool force_one)
@@ -1056,17 +1077,19 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 	}
 	struct tw_ipc_result r;
 	memset(&r, 0, sizeof(r));
-	if (sl->state == 2) {
+	uint8_t st = __atomic_load_n(&sl->state, __ATOMIC_RELAXED);
+	if (st == 1 && !settle(sl, 1, 2))
+		st = 3; /* reported lost a moment ago (split mode) */
+	if (st == 2) {
 		r.flags |= TW_IPC_RES_DUP;
 		s->dup++;
 		FP_INC(c, DUP_REPLIES);
-	} else if (sl->state == 3) {
+	} else if (st == 3) {
 		r.flags |= TW_IPC_RES_LATE;
 		s->late++;
 		FP_INC(c, LATE_REPLIES);
-		sl->state = 2;
+		__atomic_store_n(&sl->state, 2, __ATOMIC_RELAXED);
 	} else {
-		sl->state = 2;
 		s->replies++;
 		FP_INC(c, REPLIES);
 	}
@@ -1099,7 +1122,7 @@ enum fp_rx_verdict fp_sender_rx(struct fp_lcore *lc, struct rte_mbuf *m, struct 
 	ms->rx++;
 	ms->rx_octets += len;
 	ms->last_rx_tsc = t4_tsc;
-	deliver(lc, s, &r, pl, (uint16_t)len);
+	deliver(lc, s, &r, pl, (uint16_t)len, true);
 	return FP_RX_DROP; /* consumed: the mbuf is freed by the caller */
 }
 
@@ -1123,8 +1146,8 @@ static void summary(struct fp_lcore *lc, struct fp_sender *s, uint16_t reason, u
 	sum.late = s->late;
 	sum.dup = s->dup;
 	sum.tx_drops = s->tx_drops;
-	sum.results_sent = s->results_sent;
-	sum.results_dropped = s->results_dropped;
+	sum.results_sent = s->results_sent + s->rx_results_sent;
+	sum.results_dropped = s->results_dropped + s->rx_results_dropped;
 	sum.start_ntp = s->start_ntp;
 	sum.end_ntp = fp_tsc_ntp(now);
 	if (fp.ctl && fp.ctl->ring) {
@@ -1207,7 +1230,7 @@ int fp_sender_dump(const char *path)
 			" late=%" PRIu64 " dup=%" PRIu64 " tx_drops=%" PRIu64 " layout=%d prot=%d\n",
 			s->session, s->sent, s->replies, s->lost, s->late, s->dup, s->tx_drops,
 			(int)s->layout, (int)s->prot);
-		for (uint64_t k = 0; k < s->rec_n; k++) {
+		for (uint64_t k = 0; k < s->rec_n && k < s->rec_cap; k++) {
 			const struct fp_snd_rec *x = &s->rec[k];
 			const struct tw_ipc_result *r = &x->r;
 			fprintf(f,

@@ -38,7 +38,10 @@ enum fp_snd_state { FP_SND_IDLE, FP_SND_RESOLVING, FP_SND_RUN, FP_SND_DRAIN, FP_
 struct fp_snd_slot {
 	uint64_t t1;	   /* wire T1 we sent (0 = never sent) */
 	uint16_t err1;
-	uint8_t state;	   /* 0 free, 1 sent, 2 answered, 3 lost */
+	/* 0 free, 1 sent, 2 answered, 3 lost.  In split mode the sending
+	 * lcore (1, 3) and the one that reads the replies (2) both write it:
+	 * compare-and-swap there (fp_sender.c, settle). */
+	uint8_t state;
 	uint8_t pad[5];
 	uint64_t tx_tsc;
 };
@@ -76,8 +79,12 @@ struct fp_sender {
 	/* template: Ethernet (+VLAN) + IP + UDP, completed with the MAC */
 	uint8_t hdr[FP_SND_HDR_MAX];
 	struct fp_pinfo pi; /* offsets in the template */
-	/* statistics (tw_ipc_sender_summary) */
+	/* statistics (tw_ipc_sender_summary); each field has one writer: the
+	 * sending lcore (sent, lost, tx_drops, results_*) or the one that
+	 * reads the replies (replies, late, dup, rx_results_*), which in
+	 * split mode is another lcore */
 	uint64_t sent, replies, lost, late, dup, tx_drops, results_sent, results_dropped;
+	uint64_t rx_results_sent, rx_results_dropped;
 	uint64_t start_ntp;
 	struct fp_session *sess;
 	struct fp_snd_slot *win; /* [FP_SND_WIN] */
