@@ -60,7 +60,7 @@ struct fp_lcore {
 	/* Split mode (--ctl-lcore) only: a worker's exception frames go to
 	 * the control lcore through this SPSC ring (never a TAP write here),
 	 * and the first worker also transmits what the control lcore hands
-	 * it through fp.to_port. */
+	 * it through fp.to_port[] (one ring per port). */
 	struct rte_ring *exc_ring;
 	bool tx_from_ctl;
 	struct fp_counters *cnt;
@@ -156,9 +156,10 @@ struct fp_ctx {
 	/* Split mode (--ctl-lcore): the EAL main lcore does only control
 	 * work and owns no port queue; frames it puts on the port (from the
 	 * TAP, ARP/NS solicitations, sender packets) go to the first worker
-	 * through this SPSC ring. */
+	 * through an SPSC ring per port: to_port[i] holds frames for port i
+	 * (RFC 9533: a micro-session's packets leave on their member link). */
 	bool split;
-	struct rte_ring *to_port;
+	struct rte_ring *to_port[FP_MAX_PORTS];
 
 	volatile bool quit;
 };
@@ -197,17 +198,19 @@ static inline uint16_t fp_clock_errest(const struct tw_tsc_clock *c, bool z)
 static inline uint16_t fp_ctl_port_tx(const struct fp_lcore *lc, struct rte_mbuf **m, uint16_t n)
 {
 	if (fp.split)
-		return (uint16_t)rte_ring_sp_enqueue_burst(fp.to_port, (void **)m, n, NULL);
+		return (uint16_t)rte_ring_sp_enqueue_burst(fp.to_port[0], (void **)m, n, NULL);
 	return rte_eth_tx_burst(fp.port.port_id, lc->txq, m, n);
 }
 
-/* The same onto port i (RFC 9533 member link; several ports exist only in
- * combined mode, main.c): port 0 is fp_ctl_port_tx. */
+/* The same onto port i (RFC 9533 member link, main.c lag_ports): port 0 is
+ * fp_ctl_port_tx; in split mode through that port's own hand-off ring. */
 static inline uint16_t fp_ctl_port_tx_on(const struct fp_lcore *lc, unsigned i,
 					 struct rte_mbuf **m, uint16_t n)
 {
 	if (i == 0)
 		return fp_ctl_port_tx(lc, m, n);
+	if (fp.split)
+		return (uint16_t)rte_ring_sp_enqueue_burst(fp.to_port[i], (void **)m, n, NULL);
 	return rte_eth_tx_burst(fp.port_ids[i], lc->txq, m, n);
 }
 

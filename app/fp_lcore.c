@@ -23,7 +23,7 @@
  * (OpenSSL contexts).  Split mode (--ctl-lcore): ctl_loop() on the main
  * lcore does all of it and polls no port queue; workers run only the packet
  * loop, hand exceptions to it through their SPSC exc_ring, and the first
- * worker transmits what it hands back through fp.to_port.
+ * worker transmits what it hands back through fp.to_port[] (per port).
  */
 #include "fp_lcore.h"
 
@@ -88,9 +88,27 @@ static inline void tx_flush(struct fp_lcore *lc)
 	tx_flush_to(lc, fp.port.port_id);
 }
 
+/* Split mode, the first worker: what the control lcore handed over for
+ * member-link ports 1.. (a micro-session's packets, RFC 9533 §3), each on
+ * its port.  Called with lc->tx empty or holding port 0's frames: those
+ * leave first. */
+static unsigned ctl_member_tx(struct fp_lcore *lc)
+{
+	unsigned work = 0;
+	tx_flush(lc);
+	for (unsigned i = 1; i < fp.n_ports; i++) {
+		unsigned k = rte_ring_sc_dequeue_burst(fp.to_port[i], (void **)lc->tx, FP_BURST,
+						       NULL);
+		lc->n_tx = (uint16_t)k;
+		tx_flush_to(lc, fp.port_ids[i]);
+		work += k;
+	}
+	return work;
+}
+
 /*
- * RFC 9533 LAG: the other member-link ports (--member-link-id A,B,...;
- * combined mode only).  Each burst is read, stamped with its own TSC read
+ * RFC 9533 LAG: the other member-link ports (--member-link-id A,B,...),
+ * polled by every packet lcore on its own queue.  Each burst is read, stamped with its own TSC read
  * (T2/T4 never before arrival) and answered on the port it came in on, so
  * a reflector replies on the member link the request used.
  */
@@ -497,11 +515,14 @@ int fp_lcore_loop(void *arg)
 			}
 			work += sender_tx(lc, now);
 		} else if (lc->tx_from_ctl) {
-			/* split mode: what the control lcore puts on the port */
-			unsigned k = rte_ring_sc_dequeue_burst(fp.to_port, (void **)lc->tx, FP_BURST,
-							       NULL);
+			/* split mode: what the control lcore puts on port 0 (sent
+			 * by the flush below) and on the member-link ports */
+			unsigned k = rte_ring_sc_dequeue_burst(fp.to_port[0], (void **)lc->tx,
+							       FP_BURST, NULL);
 			lc->n_tx = (uint16_t)k;
 			work += k;
+			if (unlikely(fp.n_ports > 1))
+				work += ctl_member_tx(lc);
 		}
 		tx_flush(lc); /* a no-op unless the kernel or control had frames */
 		exc_flush(lc);

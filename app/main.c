@@ -145,15 +145,12 @@ static void usage(const char *prog)
 /*
  * RFC 9533 LAG (--member-link-id A,B,...): port 0 is the profile's device
  * (found by its vdev name, else the first port), then every other port in
- * DPDK order, one per member link.  Combined mode only: in split mode the
- * control lcore's frames go to one worker queue of port 0 (fp.to_port).
+ * DPDK order, one per member link.  Every packet lcore polls its queue of
+ * every port; in split mode the control lcore hands its frames for port i
+ * to the first worker through fp.to_port[i].
  */
 static void lag_ports(const struct fp_profile *prof, uint16_t *port0)
 {
-	if (fp.split)
-		rte_exit(EXIT_FAILURE, "--member-link-id with %u links: one port per member "
-				       "link needs one lcore (-l N)\n",
-			 opt.n_links);
 	if (prof->vdev[0]) {
 		char name[RTE_ETH_NAME_MAX_LEN];
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(prof->vdev, ","), prof->vdev);
@@ -942,11 +939,8 @@ int main(int argc, char **argv)
 	}
 	fp.nb_lcores = idx;
 	if (fp.split) {
-		/* SPSC hand-off rings, sized at start (never allocated later). */
-		fp.to_port = rte_ring_create("fp_to_port", 1024, (int)rte_socket_id(),
-					     RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (!fp.to_port)
-			rte_exit(EXIT_FAILURE, "ring: %s\n", rte_strerror(rte_errno));
+		/* SPSC hand-off rings, sized at start (never allocated later);
+		 * the control lcore's per port once the ports are known. */
 		for (unsigned i = 0; i < fp.nb_lcores; i++) {
 			struct fp_lcore *lc = fp.lc_by_index[i];
 			if (lc->main)
@@ -975,8 +969,16 @@ int main(int argc, char **argv)
 		lag_ports(&prof, &port_id);
 	fp.port_ids[0] = port_id;
 	fp.port_links[0] = fp.member_link;
+	for (unsigned i = 0; fp.split && i < fp.n_ports; i++) {
+		char rn[RTE_RING_NAMESIZE];
+		snprintf(rn, sizeof(rn), "fp_to_port%u", i);
+		fp.to_port[i] = rte_ring_create(rn, 1024, (int)rte_socket_id(),
+						RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!fp.to_port[i])
+			rte_exit(EXIT_FAILURE, "ring %s: %s\n", rn, rte_strerror(rte_errno));
+	}
 	unsigned nmbuf = 8192 * fp.nb_lcores * fp.n_ports + 4096 +
-			 (fp.split ? 1024 * fp.nb_lcores : 0);
+			 (fp.split ? 1024 * (fp.nb_lcores + fp.n_ports) : 0);
 	fp.mp = rte_pktmbuf_pool_create("fp_mbufs", nmbuf, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					(int)rte_socket_id());
 	if (!fp.mp)

@@ -4,12 +4,15 @@
 # LAG of two member links, joined by two memif pairs:
 #
 #   S: twinhop-fp --member-link-id 1,2          R: twinhop-fp --member-link-id 7,8
+#      split mode: a control lcore (senders)       combined mode: one lcore
+#      and a worker, both on CPU 1
 #     port 0 (link 1, profile's memif) ========= port 0 (link 7)   10.95.0.1
 #     port 1 (link 2, EAL --vdev memif) ======== port 1 (link 8)
 #
 # `twinhop measure --engine fastpath --micro-sessions` asks S's twinhopd to
 # send from S's fast path, each micro-session out of the port whose member
-# link is its Sender ID; R answers on the port a request came in on, with
+# link is its Sender ID (S's control lcore hands each port's packets to the
+# worker through that port's ring); R answers on the port a request came in on, with
 # that port's member link.
 #
 #  * open, authenticated, encrypted (IPv4) and open, authenticated (IPv6),
@@ -48,7 +51,8 @@ setup_common
 COUNT=${COUNT:-50}
 # the second member link of each end: an EAL --vdev memif pair of its own
 M2="socket=$TMP/memif2.sock,socket-abstract=no,rsize=11"
-FP_S_EXTRA="--member-link-id 1,2" FP_R_EXTRA="--member-link-id 7,8" \
+FP_S_LCORES="--lcores 0@1,1@1" \
+	FP_S_EXTRA="--member-link-id 1,2" FP_R_EXTRA="--member-link-id 7,8" \
 	FP_S_EAL="--vdev net_memif1,role=client,id=0,$M2" \
 	FP_R_EAL="--vdev net_memif1,role=server,id=0,$M2" memif_pair 95 m
 
@@ -89,10 +93,10 @@ pdelta() {
 	echo $((${a:-0} - ${b:-0}))
 }
 
-drops() { # evidence for a failure: both fast paths' non-zero drop counters
+drops() { # evidence for a failure: both fast paths' non-zero drop, late and duplicate counters
 	for x in s r; do
 		echo "       $x: $("$TWINHOP" counters --fp --json --admin "$TMP/thd-$x.sock" 2>/dev/null |
-			python3 -c 'import json,sys; t=json.load(sys.stdin)["total"]; print({k: v for k, v in t.items() if k.startswith("DROP") and v})')"
+			python3 -c 'import json,sys; t=json.load(sys.stdin)["total"]; print({k: v for k, v in t.items() if (k.startswith("DROP") or k in ("LATE_REPLIES", "DUP_REPLIES")) and v})')"
 	done
 }
 

@@ -220,7 +220,8 @@ thd_conf() {
 # regions and EAL file prefixes of this run unique.  Sets NSR NSS SHMR SHMS_
 # SOCK EAL and writes the key file $TMP/pfs.  FP_R_EXTRA / FP_S_EXTRA: more
 # twinhop-fp options for R / S (e.g. --member-link-id N), FP_R_EAL /
-# FP_S_EAL more EAL options (e.g. a second --vdev), none by default.
+# FP_S_EAL more EAL options (e.g. a second --vdev), none by default;
+# FP_S_LCORES S's EAL lcore option instead of "-l 1" (e.g. split mode).
 memif_pair() {
 	local n=$1 tag=$2
 	mkns NSR r
@@ -238,7 +239,7 @@ memif_pair() {
 		${FP_R_EXTRA:-} >"$TMP/fp-r.log" 2>&1 &
 	PIDS+=($!)
 	wait_for "$TMP/fp-r.log" READY
-	ip netns exec "$NSS" "$FP" -l 1 $EAL ${FP_S_EAL:-} --file-prefix "twh-${tag}s$$" -- \
+	ip netns exec "$NSS" "$FP" ${FP_S_LCORES:--l 1} $EAL ${FP_S_EAL:-} --file-prefix "twh-${tag}s$$" -- \
 		--profile "$PROFILES/net_memif.conf" --pvar role=client --pvar id=0 --pvar socket="$SOCK" \
 		--shm "$SHMS_" --addr 10.$n.0.2/24 --addr fd00:$n::2/64 --tap twh-s0 --counters \
 		${FP_S_EXTRA:-} >"$TMP/fp-s.log" 2>&1 &
