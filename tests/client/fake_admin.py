@@ -2,18 +2,41 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Fake twinhopd admin socket for the fastpath engine tests.
 
-  fake_admin.py old|new SOCKET LOGFILE
+  fake_admin.py old|new|early SOCKET LOGFILE
 
 Every request line is appended to LOGFILE.  sender-add: "old" answers
 proto "twamp" with {"ok":false,"error":"arg"} as a twinhopd from before the
 TWAMP sender fields does, and accepts "light"/"stamp"; "new" accepts all.
 An accepted sender gets an immediate "summary" event (no results: the CLI
-then exits 3, "no reply").  Other commands get {"ok":true}.
+then exits 3, "no reply").  "early" accepts all and writes one reply
+`result` for each of the `count` packets BEFORE the reply that names the
+session (as twinhopd may in split mode, docs/admin-protocol.md), then the
+reply and a summary.  Other commands get {"ok":true}.
 """
 import json
 import os
 import socket
 import sys
+import time
+
+NTP_UNIX = 2208988800
+
+
+def ntp(t):
+    return (int(t) + NTP_UNIX) << 32 | int((t % 1) * (1 << 32))
+
+
+def early_results(sid, count):
+    t = time.time()
+    out = []
+    for seq in range(count):
+        t1 = t + seq * 0.001
+        out.append({"event": "result", "session": sid, "seq": seq, "rseq": seq, "flags": 0,
+                    "t1": ntp(t1), "t2": ntp(t1 + 0.0001), "t3": ntp(t1 + 0.0002),
+                    "t4": ntp(t1 + 0.0003), "err1": 0x8001, "err2": 0x8001, "err3": 0x8001,
+                    "err4": 0x8001, "ttl_fwd": 255, "ttl_back": 255, "dscp_tx": 0,
+                    "dscp_rx": 0, "tos_rx": 0, "ssid": 0, "len": 41})
+    return out
 
 
 def serve(conn, kind, log):
@@ -38,9 +61,11 @@ def serve(conn, kind, log):
                 else:
                     sid = nxt
                     nxt += 1
+                    n = req.get("count", 0) if kind == "early" else 0
+                    out.extend(early_results(sid, n))
                     out.append({"id": rid, "ok": True, "session": sid})
                     out.append({"event": "summary", "session": sid, "reason": "count",
-                                "err": "OK", "sent": 0, "replies": 0, "lost": 0,
+                                "err": "OK", "sent": n, "replies": n, "lost": 0,
                                 "late": 0, "dup": 0, "tx_drops": 0})
             else:
                 out.append({"id": rid, "ok": True})
