@@ -40,11 +40,20 @@
 #include "tw_time.h"
 
 #define EARLY_MAX 4096
+#define RESULTS_GRACE_NS 250000000ll
 
 struct fp_priv {
 	struct cli_admin adm;
 	uint64_t id[CLI_ENGINE_SESSIONS_MAX];
 	bool done[CLI_ENGINE_SESSIONS_MAX];
+	/* A sender's summary (fast path ring 0) can overtake its last results
+	 * (a worker's ring, split mode): done once the results the summary
+	 * counts (results_sent) are in, or RESULTS_GRACE_NS after it. */
+	bool ended[CLI_ENGINE_SESSIONS_MAX];
+	int64_t ended_ns[CLI_ENGINE_SESSIONS_MAX];
+	bool have_want[CLI_ENGINE_SESSIONS_MAX];    /* a summary came: want_res is known */
+	uint64_t want_res[CLI_ENGINE_SESSIONS_MAX]; /* its results_sent */
+	uint64_t nres[CLI_ENGINE_SESSIONS_MAX];     /* result lines read */
 	bool deferred[CLI_ENGINE_SESSIONS_MAX]; /* added with "start":false (--stagger) */
 	uint32_t notified[CLI_ENGINE_SESSIONS_MAX]; /* `sent` reported for the seqs below */
 	bool warned;
@@ -195,6 +204,15 @@ static int sess_of(struct fp_priv *p, uint64_t id)
 
 static void fp_event(void *arg, const char *l);
 
+static bool sess_done(struct fp_priv *p, unsigned i)
+{
+	if (!p->done[i] && p->ended[i] &&
+	    ((p->have_want[i] && p->nres[i] >= p->want_res[i]) ||
+	     cli_mono_ns() - p->ended_ns[i] > RESULTS_GRACE_NS))
+		p->done[i] = true;
+	return p->done[i];
+}
+
 /* The event lines that came before the reply naming session id, in their
  * order; the others stay. */
 static void replay_early(struct fp_priv *p, uint64_t id)
@@ -311,6 +329,7 @@ static void fp_event(void *arg, const char *l)
 	}
 	struct cli_engine_counters *cnt = &p->e->cnt[i];
 	if (!strcmp(ev, "result")) {
+		p->nres[i]++;
 		uint64_t flags = u(l, "flags");
 		uint32_t seq = (uint32_t)u(l, "seq");
 		uint64_t t1 = u(l, "t1");
@@ -369,13 +388,21 @@ static void fp_event(void *arg, const char *l)
 	} else if (!strcmp(ev, "stlv")) {
 		stlv_event(cnt, l);
 	} else if (!strcmp(ev, "summary")) {
-		p->done[i] = true;
+		if (!p->ended[i])
+			p->ended_ns[i] = cli_mono_ns();
+		p->ended[i] = true;
+		p->want_res[i] = u(l, "results_sent");
+		p->have_want[i] = true;
 		cnt->tx_err += u(l, "tx_drops");
 	} else if (!strcmp(ev, "session")) {
 		char what[32] = "";
 		cli_json_str(l, "what", what, sizeof(what));
-		if (!strcmp(what, "error") || !strcmp(what, "deleted") || !strcmp(what, "ended"))
+		if (!strcmp(what, "error") || !strcmp(what, "deleted"))
 			p->done[i] = true;
+		else if (!strcmp(what, "ended") && !p->ended[i]) {
+			p->ended[i] = true;
+			p->ended_ns[i] = cli_mono_ns();
+		}
 	} else if (!strcmp(ev, "overflow")) {
 		fprintf(stderr, "twinhop: twinhopd dropped %" PRIu64 " result lines (too slow)\n",
 		        u(l, "dropped"));
@@ -749,7 +776,7 @@ static int fp_run(struct cli_engine *e, const struct cli_engine_cb *cb, volatile
 	for (;;) {
 		bool all = true;
 		for (unsigned i = 0; i < e->n; i++)
-			all &= p->done[i];
+			all &= sess_done(p, i);
 		if (all)
 			break;
 		if (!stopping && cli_mono_ns() > run_end)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Fake twinhopd admin socket for the fastpath engine tests.
 
-  fake_admin.py old|new|early SOCKET LOGFILE
+  fake_admin.py old|new|early|late SOCKET LOGFILE
 
 Every request line is appended to LOGFILE.  sender-add: "old" answers
 proto "twamp" with {"ok":false,"error":"arg"} as a twinhopd from before the
@@ -11,7 +11,9 @@ An accepted sender gets an immediate "summary" event (no results: the CLI
 then exits 3, "no reply").  "early" accepts all and writes one reply
 `result` for each of the `count` packets BEFORE the reply that names the
 session (as twinhopd may in split mode, docs/admin-protocol.md), then the
-reply and a summary.  Other commands get {"ok":true}.
+reply and a summary.  "late" writes the reply, the summary (results_sent =
+count) and only then the results, as a worker's ring may lag the summary's.
+Other commands get {"ok":true}.
 """
 import json
 import os
@@ -61,12 +63,16 @@ def serve(conn, kind, log):
                 else:
                     sid = nxt
                     nxt += 1
-                    n = req.get("count", 0) if kind == "early" else 0
-                    out.extend(early_results(sid, n))
+                    n = req.get("count", 0) if kind in ("early", "late") else 0
+                    res = early_results(sid, n)
+                    if kind == "early":
+                        out.extend(res)
                     out.append({"id": rid, "ok": True, "session": sid})
                     out.append({"event": "summary", "session": sid, "reason": "count",
                                 "err": "OK", "sent": n, "replies": n, "lost": 0,
-                                "late": 0, "dup": 0, "tx_drops": 0})
+                                "late": 0, "dup": 0, "tx_drops": 0, "results_sent": n})
+                    if kind == "late":
+                        out.extend(res)
             else:
                 out.append({"id": rid, "ok": True})
             conn.sendall(b"".join(json.dumps(o).encode() + b"\n" for o in out))
