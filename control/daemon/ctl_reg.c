@@ -146,14 +146,34 @@ static int64_t wire_ns(uint64_t t, uint16_t err, int64_t ref, int64_t *e, bool *
  * numbers: every sequence number up to the highest seen is declared sent
  * when first passed (tw_stats wants them in order), and tw_stats_expire()
  * settles the ones without a reply. */
+/* The sender has ended: settle its statistics (what is still outstanding
+ * is lost). */
+static void settle(struct ctl_reg_sess *s)
+{
+	s->settle_pending = false;
+	s->state = TW_IPC_EV_ENDED;
+	if (s->st)
+		tw_stats_flush(s->st);
+}
+
+static void feed(struct ctl_reg_sess *s, const struct tw_ipc_result *res);
+
 void ctl_reg_result(struct ctl_reg *r, const struct tw_ipc_result *res)
 {
 	struct ctl_reg_sess *s = ctl_reg_find(r, res->session);
+	if (!s || !s->st)
+		return;
+	s->nres++;
+	feed(s, res);
+	if (s->settle_pending && s->nres >= s->want_res)
+		settle(s);
+}
+
+static void feed(struct ctl_reg_sess *s, const struct tw_ipc_result *res)
+{
 	struct tw_stats_reply rp = {0};
 	struct tw_stats_sample smp;
 
-	if (!s || !s->st)
-		return;
 	int64_t ref = tw_time_now_ns();
 	rp.t1 = wire_ns(res->t1, res->err1, ref, &rp.e1, &rp.snd_sync, 0);
 	uint64_t t1_ntp = (res->err1 & 0x4000) ? tw_time_ptp_to_ntp(res->t1) : res->t1;
@@ -211,9 +231,11 @@ void ctl_reg_summary(struct ctl_reg *r, const struct tw_ipc_sender_summary *sm)
 		return;
 	s->tx_pkts = sm->sent;
 	s->rx_pkts = sm->replies;
-	s->state = TW_IPC_EV_ENDED;
-	if (s->st)
-		tw_stats_flush(s->st);
+	s->want_res = sm->results_sent;
+	s->summary_ns = tw_time_now_ns();
+	s->settle_pending = true;
+	if (!s->st || s->nres >= s->want_res)
+		settle(s);
 }
 
 void ctl_reg_tick(struct ctl_reg *r, int64_t now_ns)
@@ -223,7 +245,9 @@ void ctl_reg_tick(struct ctl_reg *r, int64_t now_ns)
 	for (unsigned i = 0; i < r->n_sess; i++) {
 		struct ctl_reg_sess *s = &r->sess[i];
 		struct tw_stats_event ev;
-		if (!s->st || s->state == TW_IPC_EV_ENDED)
+		if (s->settle_pending && now_ns - s->summary_ns > 1000000000)
+			settle(s); /* results it counted never came: lost */
+		if (!s->st || s->state == TW_IPC_EV_ENDED || s->settle_pending)
 			continue;
 		/* one extra second: a reply may still be on its way through the ring */
 		tw_stats_expire(s->st, now_ns - 1000000000);

@@ -61,6 +61,12 @@ struct ctl_reg_sess {
 	struct tw_stats *st;
 	bool seq_valid;
 	uint32_t next_seq;
+	/* The summary (fast-path ring 0) may overtake the last results (a
+	 * worker's ring, split mode): the statistics are settled once the
+	 * results it counts are in, or a second after it (ctl_reg_tick). */
+	bool settle_pending;
+	uint64_t nres, want_res;
+	int64_t summary_ns;
 	/* The command that programmed it (test keys included, wiped on
 	 * removal), sent again when the fast path restarts (issue 8 §6b). */
 	union {
