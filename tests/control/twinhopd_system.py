@@ -251,8 +251,17 @@ def main():
         c.settimeout(3)
         c.sendall((json.dumps({"id": 7, "cmd": "subscribe", "session": sid}) + "\n" +
                    json.dumps({"id": 8, "cmd": "sender-start", "session": sid}) + "\n").encode())
+        # The summary may come before the last results (docs/admin-protocol.md:
+        # fake_fp sends seq 1 after it, as a worker's ring may lag ring 0):
+        # read until it has come and the results it counts are in.
         data = b""
-        while b'"summary"' not in data:
+
+        def complete():
+            ls = [json.loads(l) for l in data.decode().splitlines() if l]
+            sm = [l for l in ls if l.get("event") == "summary"]
+            return sm and sum(l.get("event") == "result" for l in ls) >= sm[0]["results_sent"]
+
+        while not complete():
             try:
                 chunk = c.recv(65536)
             except socket.timeout:
@@ -262,10 +271,11 @@ def main():
             data += chunk
         c.close()
         lines = [json.loads(l) for l in data.decode().splitlines() if l]
-        results = [l for l in lines if l.get("event") == "result"]
+        results = sorted((l for l in lines if l.get("event") == "result"), key=lambda l: l["seq"])
         summ = [l for l in lines if l.get("event") == "summary"]
-        check(len(results) == 3 and results[2]["flags"] == 1 and results[0]["t4"] > results[0]["t1"] > 0,
-              "sender results streamed")
+        check(len(results) == 3 and results[2]["flags"] == 1 and results[0]["t4"] > results[0]["t1"] > 0
+              and [l["seq"] for l in results] == [0, 1, 2],
+              "sender results streamed (seq 1 after the summary)")
         check(summ and summ[0]["sent"] == 3 and summ[0]["lost"] == 1, "sender summary streamed")
     # TWAMP senders driven by a remote TWAMP-Control session carry the SID
     # and the test keys (spec §3.5); auth/enc without both keys is refused.
