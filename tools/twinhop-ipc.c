@@ -12,7 +12,8 @@
  *   twinhop-ipc [--shm NAME] counters-request [--lcore N]
  *   twinhop-ipc [--shm NAME] dump [--timeout MS]  print events as they arrive
  *   twinhop-ipc [--shm NAME] create [--evt N] [--lcores N] [--cmd-size B]
- *               [--evt-size B] [--count N]        fake fast path: ACK everything
+ *               [--evt-size B] [--count N] [--ports N]
+ *                                                 fake fast path: ACK everything
  *   twinhop-ipc [--shm NAME] unlink
  *
  * A command waits --timeout ms (default 2000) for its reply, printing every
@@ -38,7 +39,7 @@ struct opts {
 	const char *shm;
 	const char *addr;
 	long port, session, vlan, dscp, port_id, lcore, timeout_ms, count;
-	long n_evt, n_lcores, cmd_size, evt_size;
+	long n_evt, n_lcores, cmd_size, evt_size, n_ports;
 	int stamp, stateless, reset, sender;
 };
 
@@ -504,6 +505,7 @@ static void fake_handle(struct fake *f, const struct tw_ipc_hdr *h, const void *
 		struct tw_ipc_hello_reply rep = {.fp_pid = (uint32_t)getpid(),
 		                                 .caps = TW_IPC_CAP_IPV6 | TW_IPC_CAP_SENDER,
 		                                 .n_lcores = (uint16_t)tw_ring_n_lcores(f->r),
+		                                 .n_ports = (uint16_t)tw_ring_n_ports(f->r),
 		                                 .n_evt_rings = (uint16_t)tw_ring_n_evt(f->r),
 		                                 .max_sessions = FAKE_MAX};
 		fake_send(f, TW_IPC_HELLO_REPLY, h->id, 0, &rep, sizeof(rep));
@@ -611,11 +613,18 @@ static void fake_handle(struct fake *f, const struct tw_ipc_hdr *h, const void *
 
 static int cmd_create(const struct opts *o)
 {
+	if (o->n_ports < 0 || o->n_ports > TW_IPC_PORTS_MAX) {
+		fprintf(stderr, "twinhop-ipc: create: --ports: 0..%u\n", TW_IPC_PORTS_MAX);
+		return 2;
+	}
 	struct tw_ring_cfg cfg = {.name = o->shm,
 	                          .cmd_size = (uint32_t)o->cmd_size,
 	                          .evt_size = (uint32_t)o->evt_size,
 	                          .n_evt = (uint16_t)o->n_evt,
-	                          .n_lcores = (uint16_t)o->n_lcores};
+	                          .n_lcores = (uint16_t)o->n_lcores,
+	                          /* port blocks that stay at zero: a fake has
+	                           * no ports to count, only their layout */
+	                          .n_ports = (uint16_t)o->n_ports};
 	struct fake f = {0};
 	char why[TW_RING_WHY_MAX];
 	enum tw_err e = tw_ring_create(&cfg, &f.r, why, sizeof(why));
@@ -675,6 +684,7 @@ static void usage(FILE *out)
 	        "  counters-request [--lcore N]        COUNTERS_REQUEST\n"
 	        "  dump                                print events (until --timeout or Ctrl-C)\n"
 	        "  create [--evt N] [--lcores N] [--cmd-size B] [--evt-size B] [--count N]\n"
+	        "         [--ports N]\n"
 	        "                                      fake fast path answering every command\n"
 	        "  unlink                              remove a stale region\n"
 	        "default --shm is %s\n",
@@ -712,6 +722,7 @@ int main(int argc, char **argv)
 		O_LCORES,
 		O_CMDSIZE,
 		O_EVTSIZE,
+		O_PORTS,
 	};
 	const struct option lo[] = {
 	    {"shm", required_argument, NULL, O_SHM},
@@ -728,6 +739,7 @@ int main(int argc, char **argv)
 	    {"lcores", required_argument, NULL, O_LCORES},
 	    {"cmd-size", required_argument, NULL, O_CMDSIZE},
 	    {"evt-size", required_argument, NULL, O_EVTSIZE},
+	    {"ports", required_argument, NULL, O_PORTS},
 	    {"stamp", no_argument, &o.stamp, 1},
 	    {"stateless", no_argument, &o.stateless, 1},
 	    {"reset", no_argument, &o.reset, 1},
@@ -785,6 +797,9 @@ int main(int argc, char **argv)
 			break;
 		case O_EVTSIZE:
 			dst = &o.evt_size;
+			break;
+		case O_PORTS:
+			dst = &o.n_ports;
 			break;
 		default:
 			usage(stderr);

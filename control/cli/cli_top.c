@@ -20,6 +20,7 @@
 
 #define TOP_SESS_MAX  4096
 #define TOP_LCORE_MAX 128
+#define TOP_PORT_MAX  8 /* TW_IPC_PORTS_MAX */
 
 struct prev_sess {
 	uint64_t id, rx, tx;
@@ -33,8 +34,13 @@ struct top {
 	unsigned n_ps;
 	uint64_t lc_busy[TOP_LCORE_MAX], lc_rx[TOP_LCORE_MAX], lc_tx[TOP_LCORE_MAX];
 	unsigned n_lc;
+	/* each port's own counts at the previous refresh (rates) */
+	uint64_t pt_rx[TOP_PORT_MAX], pt_tx[TOP_PORT_MAX], pt_miss[TOP_PORT_MAX];
+	unsigned n_pt;
 	bool have_prev;
 };
+
+static void show_ports(struct top *t, FILE *f, json_t *ports, unsigned npt, double dt);
 
 static uint64_t now_ns(void)
 {
@@ -138,7 +144,11 @@ static int screen(struct top *t, FILE *f, char *err, size_t errlen)
 	/* sessions */
 	unsigned rows = term_rows();
 	unsigned nlc = fc ? (unsigned)json_array_size(json_object_get(fc, "lcores")) : 0;
-	unsigned room = rows > 8 + nlc ? rows - 8 - nlc : 2;
+	unsigned npt = fc ? (unsigned)json_array_size(json_object_get(fc, "ports")) : 0;
+	if (npt > TOP_PORT_MAX)
+		npt = TOP_PORT_MAX;
+	unsigned below = nlc + (npt ? npt + 2 : 0);
+	unsigned room = rows > 8 + below ? rows - 8 - below : 2;
 	fprintf(f, "%6s %-9s %-5s %-10s %-24s %9s %9s %7s %9s %9s\n", "ID", "KIND", "PROTO",
 	        "STATE", "PEER", "RX/s", "TX/s", "LOSS", "RTT p50", "RTT p99");
 	struct prev_sess cur[TOP_SESS_MAX];
@@ -228,6 +238,7 @@ static int screen(struct top *t, FILE *f, char *err, size_t errlen)
 		t->n_lc = nlc < TOP_LCORE_MAX ? nlc : TOP_LCORE_MAX;
 		if (!hz)
 			fputs("(busy % needs the TSC rate from the fast path's HELLO_REPLY)\n", f);
+		show_ports(t, f, json_object_get(fc, "ports"), npt, dt);
 	}
 	fputs("\nq: quit\n", f);
 	t->t_prev_ns = now;
@@ -236,6 +247,38 @@ static int screen(struct top *t, FILE *f, char *err, size_t errlen)
 	json_decref(ss);
 	json_decref(fc);
 	return 0;
+}
+
+/* What each fast-path port itself counted (RFC 9533: one per member link):
+ * its link and its rates since the previous refresh. */
+static void show_ports(struct top *t, FILE *f, json_t *ports, unsigned npt, double dt)
+{
+	if (!npt)
+		return;
+	fprintf(f, "\n%6s %5s %5s %10s %10s %10s\n", "PORT", "LINK", "STATE", "RX/s", "TX/s",
+	        "MISSED/s");
+	for (unsigned i = 0; i < npt; i++) {
+		json_t *o = json_array_get(ports, i);
+		uint64_t rx = ju(o, "rx_pkts"), tx = ju(o, "tx_pkts"),
+		         miss = ju(o, "rx_missed") + ju(o, "rx_nombuf");
+		char link[16] = "-", r1[16] = "-", r2[16] = "-", r3[16] = "-";
+		if (ju(o, "member_link"))
+			snprintf(link, sizeof(link), "%" PRIu64, ju(o, "member_link"));
+		if (t->have_prev && i < t->n_pt && dt > 0) {
+			rate_str(r1, sizeof(r1),
+			         rx >= t->pt_rx[i] ? (double)(rx - t->pt_rx[i]) / dt : 0);
+			rate_str(r2, sizeof(r2),
+			         tx >= t->pt_tx[i] ? (double)(tx - t->pt_tx[i]) / dt : 0);
+			rate_str(r3, sizeof(r3),
+			         miss >= t->pt_miss[i] ? (double)(miss - t->pt_miss[i]) / dt : 0);
+		}
+		fprintf(f, "%6" PRIu64 " %5s %5s %10s %10s %10s\n", ju(o, "port"), link,
+		        json_is_true(json_object_get(o, "link_up")) ? "up" : "down", r1, r2, r3);
+		t->pt_rx[i] = rx;
+		t->pt_tx[i] = tx;
+		t->pt_miss[i] = miss;
+	}
+	t->n_pt = npt;
 }
 
 int cli_top(int argc, char **argv, const char *path, volatile sig_atomic_t *stop)

@@ -36,7 +36,7 @@ need_appliance() {
 # create, region $SHM), its admin socket exported as TWINHOP_ADMIN.  The
 # configuration is the lines on stdin plus the region, the admin socket and
 # "seccomp no" (sanitizer builds).  The test fails and ends when twinhopd
-# does not come up.
+# does not come up.  IPC_CREATE_EXTRA: more `twinhop-ipc create` options.
 start_appliance() {
 	need_appliance "$1"
 	SHM=/tw$1-$$
@@ -44,7 +44,7 @@ start_appliance() {
 		cat
 		printf 'fp-region %s\nadmin-socket %s\nseccomp no\n' "$SHM" "$TMP/thd.sock"
 	} >"$TMP/thd.conf"
-	"$IPC" --shm "$SHM" create >"$TMP/ipc.log" 2>&1 &
+	"$IPC" --shm "$SHM" create ${IPC_CREATE_EXTRA:-} >"$TMP/ipc.log" 2>&1 &
 	PIDS="$PIDS $!"
 	for _ in $(seq 100); do [ -e "/dev/shm$SHM" ] && break; sleep 0.05; done
 	"$THD" -f "$TMP/thd.conf" >"$TMP/thd.log" 2>&1 &

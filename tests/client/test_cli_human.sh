@@ -73,7 +73,7 @@ done
 	ok "help COMMAND" || ko "help COMMAND" "$TMP/h"
 
 # ---- output against a daemon ----
-start_appliance client_cli_human <<CONF
+IPC_CREATE_EXTRA="--ports 1" start_appliance client_cli_human <<CONF
 listen 127.0.0.1 $((19100 + $$ % 400))
 modes open
 allow 0.0.0.0/0
@@ -134,6 +134,11 @@ PY
 	ko "counters --all" "$TMP/ca"
 "$TWINHOP" counters --fp >"$TMP/f" 2>&1 && head -1 "$TMP/f" | grep -Eq '^COUNTER +lcore 0 +(lcore [0-9]+ +)*TOTAL$' &&
 	ok "counters --fp: one column per lcore" || ko "counters --fp" "$TMP/f"
+# the fake fast path's port block (twinhop-ipc create --ports 1): a table
+# of the ports after the counters, at zero
+grep -Eq '^PORT +LINK +STATE +RX PKTS +TX PKTS +RX OCTETS +TX OCTETS +RX MISSED +RX NOMBUF +ERRORS RX/TX$' "$TMP/f" &&
+	grep -Eq '^ *0 +- +down +0 +0 +0 +0 +0 +0 +0/0$' "$TMP/f" &&
+	ok "counters --fp: a table of the ports" || ko "counters --fp ports" "$TMP/f"
 "$TWINHOP" counters --fp --json >"$TMP/fj" 2>&1 && [ -n "$(jget "$TMP/fj" "d['total']['RX_PKTS']")" ] &&
 	ok "counters --fp --json" || ko "counters --fp --json" "$TMP/fj"
 "$TWINHOP" light del 99999 >"$TMP/o" 2>"$TMP/e"; rc=$?

@@ -7,7 +7,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 TSOCK=$TMP/tmux.sock
-start_appliance client_top <<CONF
+IPC_CREATE_EXTRA="--ports 2" start_appliance client_top <<CONF
 listen 127.0.0.1 $((19500 + $$ % 400))
 modes open
 allow 0.0.0.0/0
@@ -40,6 +40,12 @@ grep -Eq '^ +LCORE +BUSY % +CYCLES/PKT +PKTS/BURST +RX/s +TX/s' "$TMP/screen" &&
 	ko "lcore columns" "$TMP/screen"
 n=$(grep -cE '^ +[0-9]+ +(-|[0-9.]+) +(-|[0-9]+) +(-|[0-9.]+) +[0-9.kM]+ +[0-9.kM]+$' "$TMP/screen")
 [ "$n" -ge 1 ] && ok "one row per lcore ($n)" || ko "lcore rows" "$TMP/screen"
+# the fake fast path's two port blocks (twinhop-ipc create --ports 2): no
+# member link, link down, nothing counted
+grep -Eq '^ +PORT +LINK +STATE +RX/s +TX/s +MISSED/s$' "$TMP/screen" && ok "port columns" ||
+	ko "port columns" "$TMP/screen"
+n=$(grep -cE '^ +[01] +- +down +0 +0 +0$' "$TMP/screen")
+[ "$n" = 2 ] && ok "one row per port (2)" || ko "port rows ($n)" "$TMP/screen"
 # the screen follows the appliance: delete the listener, it disappears
 "$TWINHOP" light del 1 >/dev/null 2>&1 || ko "light del"
 for _ in $(seq 30); do screen_has 'Sessions: 1 ' && break; sleep 0.1; done
