@@ -108,9 +108,10 @@ static unsigned ctl_member_tx(struct fp_lcore *lc)
 
 /*
  * RFC 9533 LAG: the other member-link ports (--member-link-id A,B,...),
- * polled by every packet lcore on its own queue.  Each burst is read, stamped with its own TSC read
- * (T2/T4 never before arrival) and answered on the port it came in on, so
- * a reflector replies on the member link the request used.
+ * polled by every packet lcore on its own queue.  Each burst is read,
+ * stamped with its own TSC read (T2/T4 never before arrival) and answered
+ * on the port it came in on, so a reflector replies on the member link the
+ * request used.
  */
 static unsigned lag_ports_poll(struct fp_lcore *lc, struct rte_mbuf **pkts)
 {
