@@ -56,6 +56,8 @@ FP_S_LCORES="--lcores 0@1,1@1" \
 	FP_S_EAL="--vdev net_memif1,role=client,id=0,$M2" \
 	FP_R_EAL="--vdev net_memif1,role=server,id=0,$M2" memif_pair 95 m
 
+expect "S runs in split mode (a control lcore and a worker)" grep -q 'split mode: lcore' "$TMP/fp-s.log"
+
 thd_conf "$TMP/thd-r.conf" "$SHMR" "$TMP/thd-r.sock" 10.95.0.1 fd00:95::1
 ip netns exec "$NSR" "$THD" -f "$TMP/thd-r.conf" >"$TMP/thd-r.log" 2>&1 &
 PIDS+=($!)

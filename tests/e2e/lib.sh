@@ -221,7 +221,8 @@ thd_conf() {
 # SOCK EAL and writes the key file $TMP/pfs.  FP_R_EXTRA / FP_S_EXTRA: more
 # twinhop-fp options for R / S (e.g. --member-link-id N), FP_R_EAL /
 # FP_S_EAL more EAL options (e.g. a second --vdev), none by default;
-# FP_S_LCORES S's EAL lcore option instead of "-l 1" (e.g. split mode).
+# FP_S_LCORES / FP_R_LCORES: S's / R's EAL lcore option instead of "-l 1" /
+# "-l 0" (e.g. split mode).
 memif_pair() {
 	local n=$1 tag=$2
 	mkns NSR r
@@ -233,7 +234,7 @@ memif_pair() {
 	SOCK=$TMP/memif.sock
 	write_pfs "$TMP/pfs"
 	EAL="--no-huge -m 256 --no-pci --log-level=user1,notice"
-	ip netns exec "$NSR" "$FP" -l 0 $EAL ${FP_R_EAL:-} --file-prefix "twh-${tag}r$$" -- \
+	ip netns exec "$NSR" "$FP" ${FP_R_LCORES:--l 0} $EAL ${FP_R_EAL:-} --file-prefix "twh-${tag}r$$" -- \
 		--profile "$PROFILES/net_memif.conf" --pvar role=server --pvar id=0 --pvar socket="$SOCK" \
 		--shm "$SHMR" --addr 10.$n.0.1/24 --addr fd00:$n::1/64 --tap twh-r0 --counters \
 		${FP_R_EXTRA:-} >"$TMP/fp-r.log" 2>&1 &
