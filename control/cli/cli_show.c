@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_admin.h"
 #include "tw_ipc.h"
 
 static const char *str(const json_t *o, const char *key, const char *def)
@@ -380,7 +381,9 @@ static double ntp_ns(int64_t d)
 
 int cli_show_event(FILE *f, const char *line)
 {
-	json_t *o = load(line);
+	/* as reals: a result's NTP timestamps exceed int64 (jansson would
+	 * refuse the line); the timestamps themselves are read exactly below */
+	json_t *o = load_flags(line, JSON_DECODE_INT_AS_REAL);
 	if (!o)
 		return -1;
 	const char *ev = str(o, "event", "");
@@ -396,8 +399,11 @@ int cli_show_event(FILE *f, const char *line)
 			fprintf(f, "session %" PRIu64 " seq %" PRIu64 ": lost\n", s, u64(o, "seq"));
 		} else {
 			char rtt[32];
-			int64_t d = (int64_t)(u64(o, "t4") - u64(o, "t1")) -
-			            (int64_t)(u64(o, "t3") - u64(o, "t2"));
+			uint64_t t[4] = {0};
+			static const char *const tk[4] = {"t1", "t2", "t3", "t4"};
+			for (int i = 0; i < 4; i++)
+				(void)cli_json_u64(line, tk[i], &t[i]);
+			int64_t d = (int64_t)(t[3] - t[0]) - (int64_t)(t[2] - t[1]);
 			cli_show_dur(rtt, sizeof(rtt), ntp_ns(d));
 			fprintf(f, "session %" PRIu64 " seq %" PRIu64 ": rtt %s%s%s\n", s,
 			        u64(o, "seq"), rtt, fl & TW_IPC_RES_DUP ? " (duplicate)" : "",

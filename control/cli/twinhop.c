@@ -1150,9 +1150,20 @@ static int cmd_watch(const char *path, const char *req, bool json)
 		die_msg("%s", err);
 	} else {
 		rc = 0;
+		/* The summary may come before the last results (a worker's ring
+		 * lags ring 0 in split mode, docs/admin-protocol.md): after it,
+		 * read on until the results it counts are in, or 250 ms. */
+		uint64_t nres = 0, want = 0;
+		int64_t end_at = 0;
 		while (!g_stop) {
+			int64_t wait_ms = 1000;
+			if (end_at) {
+				wait_ms = (end_at - cli_mono_ns()) / 1000000;
+				if (wait_ms <= 0 || nres >= want)
+					break;
+			}
 			char *l = NULL;
-			int r = cli_admin_read_line(&a, 1000, &l, err, sizeof(err));
+			int r = cli_admin_read_line(&a, (int)wait_ms, &l, err, sizeof(err));
 			if (r < 0) {
 				die_msg("%s", err);
 				rc = 1;
@@ -1160,10 +1171,13 @@ static int cmd_watch(const char *path, const char *req, bool json)
 			}
 			if (r > 0) {
 				print_event(evarg, l);
-				bool fin = strstr(l, "\"summary\"") != NULL;
+				if (strstr(l, "\"result\""))
+					nres++;
+				if (!end_at && strstr(l, "\"summary\"")) {
+					(void)cli_json_u64(l, "results_sent", &want);
+					end_at = cli_mono_ns() + 250000000;
+				}
 				free(l);
-				if (fin)
-					break;
 			}
 		}
 	}

@@ -12,8 +12,9 @@ then exits 3, "no reply").  "early" accepts all and writes one reply
 `result` for each of the `count` packets BEFORE the reply that names the
 session (as twinhopd may in split mode, docs/admin-protocol.md), then the
 reply and a summary.  "late" writes the reply, the summary (results_sent =
-count) and only then the results, as a worker's ring may lag the summary's.
-Other commands get {"ok":true}.
+count) and only then the results, as a worker's ring may lag the summary's;
+its "subscribe" to a session (`twinhop sender watch`) gets the same: a
+summary of 3 results, then the 3 results.  Other commands get {"ok":true}.
 """
 import json
 import os
@@ -73,6 +74,13 @@ def serve(conn, kind, log):
                                 "late": 0, "dup": 0, "tx_drops": 0, "results_sent": n})
                     if kind == "late":
                         out.extend(res)
+            elif kind == "late" and req.get("cmd") == "subscribe":
+                sid = req.get("session", 1)
+                out.append({"id": rid, "ok": True})
+                out.append({"event": "summary", "session": sid, "reason": "count",
+                            "err": "OK", "sent": 3, "replies": 3, "lost": 0, "late": 0,
+                            "dup": 0, "tx_drops": 0, "results_sent": 3})
+                out.extend(early_results(sid, 3))
             else:
                 out.append({"id": rid, "ok": True})
             conn.sendall(b"".join(json.dumps(o).encode() + b"\n" for o in out))

@@ -42,4 +42,9 @@ for kind in early late; do
 		ok "$kind results ($([ $kind = early ] && echo before the sender-add reply || echo after the summary)): 3 sent, 3 received (exit 0)" ||
 		ko "$kind results (rc $rc)" "$TMP/$kind.err"
 done
+# `twinhop sender watch` reads on after the summary for the results it counts
+"$TWINHOP" sender watch 1 --admin "$TMP/late.sock" >"$TMP/watch.out" 2>&1
+rc=$?
+[ $rc = 0 ] && [ "$(grep -c '^session 1 seq [0-2]: rtt ' "$TMP/watch.out")" = 3 ] && grep -q '^session 1 ended (count)' "$TMP/watch.out" &&
+	ok "sender watch: the summary, then the 3 results after it" || ko "sender watch (rc $rc)" "$TMP/watch.out"
 finish client_fastpath_fields
