@@ -150,9 +150,12 @@ int fp_ctl_result(struct fp_lcore *lc, const struct tw_ipc_result *r)
 }
 
 /* Every port's own statistics into its shared block (tw_ipc.h version 13),
- * field by field, for control to read at any time. */
-static void publish_ports(uint64_t kernel_drops, uint64_t now_ns)
+ * field by field, for control to read at any time.  Returns what the ports
+ * lost before the fast path saw a frame: their missed and no-mbuf drops,
+ * and for af_packet the kernel socket ring's (kernel_drops, port 0). */
+static uint64_t publish_ports(uint64_t kernel_drops, uint64_t now_ns)
 {
+	uint64_t missed = 0;
 	for (unsigned i = 0; i < fp.n_ports; i++) {
 		struct tw_ipc_port_stats *ps = tw_ring_port_stats(ctl.ring, i);
 		uint16_t pid = i ? fp.port_ids[i] : fp.port.port_id;
@@ -160,6 +163,8 @@ static void publish_ports(uint64_t kernel_drops, uint64_t now_ns)
 		struct rte_eth_link link;
 		if (!ps || rte_eth_stats_get(pid, &st) != 0)
 			continue;
+		uint64_t imissed = st.imissed + (i ? 0 : kernel_drops);
+		missed += imissed + st.rx_nombuf;
 		memset(&link, 0, sizeof(link));
 		(void)rte_eth_link_get_nowait(pid, &link);
 		ps->member_link = fp.port_links[i];
@@ -173,13 +178,13 @@ static void publish_ports(uint64_t kernel_drops, uint64_t now_ns)
 		__atomic_store_n(&ps->tx_pkts, st.opackets, __ATOMIC_RELAXED);
 		__atomic_store_n(&ps->rx_octets, st.ibytes, __ATOMIC_RELAXED);
 		__atomic_store_n(&ps->tx_octets, st.obytes, __ATOMIC_RELAXED);
-		__atomic_store_n(&ps->rx_missed, st.imissed + (i ? 0 : kernel_drops),
-				 __ATOMIC_RELAXED);
+		__atomic_store_n(&ps->rx_missed, imissed, __ATOMIC_RELAXED);
 		__atomic_store_n(&ps->rx_nombuf, st.rx_nombuf, __ATOMIC_RELAXED);
 		__atomic_store_n(&ps->rx_errors, st.ierrors, __ATOMIC_RELAXED);
 		__atomic_store_n(&ps->tx_errors, st.oerrors, __ATOMIC_RELAXED);
 		__atomic_store_n(&ps->published_ns, now_ns, __ATOMIC_RELAXED);
 	}
+	return missed;
 }
 
 void fp_ctl_publish(uint64_t now)
@@ -189,28 +194,21 @@ void fp_ctl_publish(uint64_t now)
 	uint64_t now_ns = (uint64_t)((double)now * 1e9 / (double)fp.tsc_hz);
 	/* Loss before the fast path saw a frame (an Rx ring that overflowed:
 	 * the NIC's, or the kernel socket ring of af_packet/af_xdp) is only
-	 * in the port's statistics, and for af_packet in the kernel socket's
-	 * (fp_port_kernel_ring_drops): publish it as a drop counter of lcore
-	 * index 0, the main lcore that runs this (its own block), so every
-	 * drop has a name.  Control work, on a deadline. */
-	struct rte_eth_stats st;
-	uint64_t kernel_drops = fp_port_kernel_ring_drops();
-	if (fp.nb_lcores && rte_eth_stats_get(fp.port.port_id, &st) == 0) {
-		uint64_t missed = st.imissed + st.rx_nombuf + kernel_drops;
-		/* every member-link port's (--member-link-id A,B,...) */
-		for (unsigned i = 1; i < fp.n_ports; i++)
-			if (rte_eth_stats_get(fp.port_ids[i], &st) == 0)
-				missed += st.imissed + st.rx_nombuf;
+	 * in the ports' statistics, and for af_packet in the kernel socket's
+	 * (fp_port_kernel_ring_drops): publish it, summed over the ports, as
+	 * a drop counter of lcore index 0, the main lcore that runs this (its
+	 * own block), so every drop has a name.  Control work, on a deadline;
+	 * one rte_eth_stats read per port serves both. */
+	uint64_t missed = publish_ports(fp_port_kernel_ring_drops(), now_ns);
+	if (fp.nb_lcores)
 		__atomic_store_n(&fp.lc_by_index[0]->cnt->c[TW_IPC_CNT_DROP_PORT_MISSED], missed,
 				 __ATOMIC_RELAXED);
-	}
 	for (unsigned i = 0; i < fp.nb_lcores; i++) {
 		struct tw_ipc_counters *dst = tw_ring_counters(ctl.ring, i);
 		const struct fp_counters *src = fp.lc_by_index[i]->cnt;
 		for (unsigned k = 0; dst && k < TW_IPC_CNT__COUNT; k++)
 			__atomic_store_n(&dst->c[k], src->c[k], __ATOMIC_RELAXED);
 	}
-	publish_ports(kernel_drops, now_ns);
 	tw_ring_fp_heartbeat(ctl.ring, now_ns);
 }
 
