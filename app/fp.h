@@ -130,6 +130,11 @@ struct fp_ctx {
 	/* member link by DPDK port id (a reflector answers with the link the
 	 * request came in on: mbuf->port); 0 = none */
 	uint16_t link_of[RTE_MAX_ETHPORTS];
+	/* octets of the largest IP packet every port sends and receives
+	 * whole (the smallest port MTU, at most what one mbuf holds after
+	 * Ethernet and 802.1Q): test packets must fit it, since IP fragments
+	 * go to the kernel (IP_FRAG).  HELLO_REPLY ip_mtu. */
+	uint16_t ip_mtu;
 
 	/* timestamps */
 	/* Two copies: the main lcore resyncs the idle one and flips clk_cur

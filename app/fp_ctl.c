@@ -728,6 +728,7 @@ static void handle(struct fp_lcore *lc, const struct tw_ipc_hdr *h, const void *
 			r.member_links[i] = fp.port_links[i];
 		r.n_evt_rings = (uint16_t)fp.nb_lcores;
 		r.max_sessions = fp.sess->cap;
+		r.ip_mtu = fp.ip_mtu;
 		r.tsc_hz = fp.tsc_hz;
 		r.clock_err_ns = fp.clk_cur->err_ns;
 		send_evt(0, TW_IPC_HELLO_REPLY, h->id, 0, &r, sizeof(r));

@@ -127,6 +127,14 @@ int fp_exc_init(struct fp_exc *x, const char *ifname, uint16_t nq, uint16_t mtu)
 	/* net_tap forwards only frames to its own MAC unless promiscuous;
 	 * the kernel sees everything the port was given anyway. */
 	(void)rte_eth_promiscuous_enable(x->tap_port);
+	/* The PMD refuses frames past its own MTU (not the kernel
+	 * interface's): both get the port's, and to_kernel() drops longer
+	 * frames itself, with a counter, instead of losing them here. */
+	uint16_t tap_mtu = mtu;
+	if (rte_eth_dev_set_mtu(x->tap_port, mtu) != 0 &&
+	    rte_eth_dev_get_mtu(x->tap_port, &tap_mtu) != 0)
+		tap_mtu = RTE_ETHER_MTU;
+	x->max_frame = (uint32_t)tap_mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 	if (if_set_flags_up(ifname, mtu) != 0)
 		LOG(WARNING, "%s: cannot bring up: %s\n", ifname, strerror(errno));
 	if (fp.have4 && if_add_addr4(ifname, fp.addr4, fp.plen4) != 0)

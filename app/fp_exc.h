@@ -36,6 +36,9 @@ struct fp_neigh {
 
 struct fp_exc {
 	uint16_t tap_port;
+	/* octets of the longest frame the kernel interface takes (its MTU,
+	 * Ethernet and 802.1Q); the TAP PMD refuses longer ones */
+	uint32_t max_frame;
 	char ifname[32];
 	unsigned n_neigh;
 	struct fp_neigh neigh[FP_NEIGH_MAX];

@@ -134,6 +134,11 @@ static unsigned lag_ports_poll(struct fp_lcore *lc, struct rte_mbuf **pkts)
 
 static inline void to_kernel(struct fp_lcore *lc, struct rte_mbuf *m, uint64_t now)
 {
+	if (unlikely(rte_pktmbuf_pkt_len(m) > fp.exc->max_frame)) {
+		FP_INC(lc->cnt, DROP_EXC_TOO_LONG);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (lc->main)
 		fp_exc_snoop(fp.exc, m, now);
 	if (fp.vlan >= 0)
@@ -168,12 +173,21 @@ void fp_lcore_rx_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, 
 			continue;
 		}
 		enum fp_parse_res r = fp_parse(m, &pi[i]);
+		/* net_af_packet reassembles IPv4 fragments before we see them
+		 * (DPDK sets PACKET_FANOUT_FLAG_DEFRAG): a datagram longer than
+		 * the port's IP MTU arrived in fragments, and is not reflected
+		 * (control refuses such sessions: REQ_PADDING_MTU). */
+		if (r == FP_PARSE_UDP &&
+		    unlikely((uint32_t)pi[i].pl_off + pi[i].pl_len - pi[i].l3_off > fp.ip_mtu))
+			r = FP_PARSE_FRAG;
 		if (r == FP_PARSE_UDP && fp_is_local(&pi[i].key) &&
 		    !(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK & RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
 			idx[nk++] = (uint8_t)i;
 			continue;
 		}
-		if (r == FP_PARSE_BAD_L3)
+		if (r == FP_PARSE_FRAG)
+			FP_INC(lc->cnt, IP_FRAG); /* a test packet past the MTU */
+		else if (r == FP_PARSE_BAD_L3)
 			FP_INC(lc->cnt, DROP_L3_HDR);
 		else if (r == FP_PARSE_BAD_UDP)
 			FP_INC(lc->cnt, DROP_UDP_HDR);

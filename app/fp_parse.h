@@ -22,6 +22,7 @@
 #define FP_ET_IPV6    0x86ddu
 #define FP_ET_VLAN    0x8100u
 #define FP_PROTO_UDP  17u
+#define FP_PROTO_FRAG 44u /* IPv6 Fragment header (RFC 8200 §4.5) */
 
 /* Address of either family, stored as 16 octets (IPv4 in the first four). */
 struct fp_addr {
@@ -73,7 +74,7 @@ enum fp_parse_res {
 	FP_PARSE_OTHER,	  /* anything else: belongs to the kernel */
 	FP_PARSE_BAD_L3,  /* counted, then still given to the kernel */
 	FP_PARSE_BAD_UDP, /* counted, then still given to the kernel */
-	FP_PARSE_FRAG,	  /* IPv4 fragment: kernel reassembles */
+	FP_PARSE_FRAG,	  /* fragment of a UDP datagram: the kernel reassembles */
 };
 
 static inline uint16_t fp_be16(const uint8_t *p)
@@ -127,7 +128,11 @@ static inline enum fp_parse_res fp_parse_buf(const uint8_t *p, uint32_t len, str
 		if ((ip6[0] >> 4) != 6 || len < off + FP_IPV6_HLEN + plen)
 			return FP_PARSE_BAD_L3;
 		/* Extension headers are not followed: TWAMP-Test never uses them,
-		 * and the kernel handles whatever does. */
+		 * and the kernel handles whatever does.  A Fragment header right
+		 * after the fixed one, in front of UDP, is told apart so that it
+		 * is counted like an IPv4 fragment. */
+		if (ip6[6] == FP_PROTO_FRAG && plen >= 8 && ip6[FP_IPV6_HLEN] == FP_PROTO_UDP)
+			return FP_PARSE_FRAG;
 		if (ip6[6] != FP_PROTO_UDP)
 			return FP_PARSE_OTHER;
 		pi->ipv = 6;

@@ -368,7 +368,9 @@ struct fp_sender *fp_sender_add(const struct tw_ipc_sender_add *req, uint64_t re
 	}
 	s->pl_len = (uint32_t)tw_pkt_sender_base(s->layout) + (s->has_tlv ? s->tlv->len : 0) +
 		    req->pad.padding_len;
-	if (s->pl_len > 1400) { /* one mbuf, standard MTU */
+	/* One unfragmented IP packet on every port (fp.ip_mtu): the
+	 * reflector's fast path, like ours, may reflect no fragment. */
+	if (s->pl_len + FP_UDP_HLEN + (fam == 4 ? FP_IPV4_HLEN : FP_IPV6_HLEN) > fp.ip_mtu) {
 		*err = TW_E_LENGTH;
 		return NULL;
 	}

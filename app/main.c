@@ -1011,6 +1011,16 @@ int main(int argc, char **argv)
 				i);
 		fp.link_of[fp.port_ids[i]] = fp.port_links[i];
 	}
+	fp.ip_mtu = (uint16_t)RTE_MIN(rte_pktmbuf_data_room_size(fp.mp) - RTE_PKTMBUF_HEADROOM -
+					   RTE_ETHER_HDR_LEN - RTE_VLAN_HLEN,
+				       UINT16_MAX);
+	for (unsigned i = 0; i < fp.n_ports; i++) {
+		uint16_t mtu;
+		if (rte_eth_dev_get_mtu(fp.port_ids[i], &mtu) == 0 && mtu >= 68 &&
+		    mtu < fp.ip_mtu)
+			fp.ip_mtu = mtu;
+	}
+	RTE_LOG(INFO, USER1, "IP MTU %u: longer test packets are refused\n", fp.ip_mtu);
 	(void)fp_port_check_kernel_iface(&prof);
 	(void)fp_port_kernel_ring_init(&prof);
 

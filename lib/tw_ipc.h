@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 13
+#define TW_IPC_VERSION 14
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -417,7 +417,8 @@ enum tw_ipc_cnt_sev {
 	X(DUP_REPLIES, WARN, "packets", "duplicate replies (reported DUP)")                        \
 	X(TX_TS_MISSED, WARN, "packets", "hardware Tx timestamp missing, software time used")      \
 	X(SENDER_LATE, WARN, "packets", "sender packet sent more than one interval late")          \
-	X(REPLY_NO_TTL, WARN, "packets", "reply without Sender TTL accepted, hops unknown (11b.7)") \
+	X(REPLY_NO_TTL, WARN, "packets",                                                           \
+	  "reply without Sender TTL accepted, hops unknown (11b.7)")                               \
 	X(LOG_SUPPRESSED, WARN, "messages", "log lines suppressed by rate limiting")               \
 	X(DROP_BAD_LENGTH, DROP, "packets", "test packet shorter than its mode's base size (4.5)") \
 	X(DROP_BAD_HMAC, DROP, "packets", "HMAC verification failed (3.6, 6.2)")                   \
@@ -430,7 +431,9 @@ enum tw_ipc_cnt_sev {
 	X(DROP_TTL, DROP, "packets", "TTL / Hop Limit below the session's min_ttl")                \
 	X(DROP_NOT_MINE, DROP, "packets", "unicast to another MAC or IP address")                  \
 	X(DROP_L3_HDR, DROP, "packets", "IPv4/IPv6 header malformed or truncated")                 \
-	X(DROP_IP_FRAG, DROP, "packets", "IP fragment on a test port")                             \
+	X(IP_FRAG, WARN, "packets",                                                                \
+	  "IP fragments, or datagrams over the IP MTU (reassembled by net_af_packet): never "      \
+	  "reflected, given to the kernel")                                                        \
 	X(DROP_UDP_HDR, DROP, "packets", "UDP header malformed or length inconsistent")            \
 	X(DROP_CRYPTO, DROP, "packets", "crypto library error")                                    \
 	X(DROP_NO_ROOM, DROP, "packets", "reply does not fit in the mbuf")                         \
@@ -440,6 +443,8 @@ enum tw_ipc_cnt_sev {
 	X(DROP_RING_FULL, DROP, "records", "result/event not delivered: event ring full")          \
 	X(DROP_TX_FULL, DROP, "packets", "port Tx queue full")                                     \
 	X(DROP_EXC_FULL, DROP, "packets", "kernel exception queue full")                           \
+	X(DROP_EXC_TOO_LONG, DROP, "packets",                                                      \
+	  "frame longer than the kernel interface's MTU: not given to the kernel")                 \
 	X(DROP_MBUF_ALLOC, DROP, "packets", "mbuf pool empty")                                     \
 	X(DROP_PORT_MISSED, DROP, "packets",                                                       \
 	  "frames the port dropped before the fast path polled them (imissed + rx_nombuf)")        \
@@ -447,7 +452,7 @@ enum tw_ipc_cnt_sev {
 	X(DROP_SESSION_FULL, DROP, "packets", "session or Light peer table full")                  \
 	X(DROP_IPC_BAD, DROP, "messages", "malformed or unknown IPC command (NACKed)")             \
 	X(DROP_SHORT_REQUEST, DROP, "packets",                                                     \
-	  "TWAMP sender packet shorter than base + Padding Length: no amplifier")                    \
+	  "TWAMP sender packet shorter than base + Padding Length: no amplifier")                  \
 	X(SESS_ADDED, INFO, "sessions", "sessions and listeners added (command line or IPC)")      \
 	X(SESS_DELETED, INFO, "sessions",                                                          \
 	  "sessions and listeners deleted; in use = SESS_ADDED - SESS_DELETED")                    \
@@ -584,7 +589,13 @@ struct tw_ipc_hello_reply {
 	uint16_t n_evt_rings;  /* event rings in the region */
 	uint16_t member_link;  /* RFC 9533 member-link ID of port 0 (1..65535); 0 = none */
 	uint32_t max_sessions; /* session table size */
-	uint32_t pad1;         /* MBZ */
+	/* Version 14: octets of the largest IP packet (IP header included)
+	 * every fast-path port sends and receives whole: the smallest port
+	 * MTU, and no more than one mbuf holds.  The fast path never
+	 * reassembles (IP_FRAG), so a test session whose packets are longer
+	 * is refused (REQ_PADDING_MTU); 0 = unknown. */
+	uint16_t ip_mtu;
+	uint16_t pad1;         /* MBZ */
 	uint64_t tsc_hz;       /* TSC frequency, Hz (informative) */
 	uint64_t clock_err_ns; /* current bound on timestamp error, ns */
 	/* Version 12: the member link (1..65535) of each port in port order,

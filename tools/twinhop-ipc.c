@@ -100,8 +100,10 @@ static void print_msg(const char *where, const struct tw_ipc_hdr *h, const void 
 	case TW_IPC_HELLO_REPLY: {
 		struct tw_ipc_hello_reply m;
 		memcpy(&m, p, sizeof(m));
-		printf(" fp_pid=%u caps=0x%x lcores=%u ports=%u evt_rings=%u max_sessions=%u",
-		       m.fp_pid, m.caps, m.n_lcores, m.n_ports, m.n_evt_rings, m.max_sessions);
+		printf(" fp_pid=%u caps=0x%x lcores=%u ports=%u evt_rings=%u max_sessions=%u "
+		       "ip_mtu=%u",
+		       m.fp_pid, m.caps, m.n_lcores, m.n_ports, m.n_evt_rings, m.max_sessions,
+		       m.ip_mtu);
 		break;
 	}
 	case TW_IPC_ACK:
@@ -507,7 +509,8 @@ static void fake_handle(struct fake *f, const struct tw_ipc_hdr *h, const void *
 		                                 .n_lcores = (uint16_t)tw_ring_n_lcores(f->r),
 		                                 .n_ports = (uint16_t)tw_ring_n_ports(f->r),
 		                                 .n_evt_rings = (uint16_t)tw_ring_n_evt(f->r),
-		                                 .max_sessions = FAKE_MAX};
+		                                 .max_sessions = FAKE_MAX,
+		                                 .ip_mtu = 1500};
 		fake_send(f, TW_IPC_HELLO_REPLY, h->id, 0, &rep, sizeof(rep));
 		break;
 	}

@@ -162,7 +162,8 @@ int main(int argc, char **argv)
 			struct tw_ipc_hello_reply hr = {.fp_pid = (uint32_t)getpid(),
 			                                .n_lcores = 1,
 			                                .n_evt_rings = 1,
-			                                .max_sessions = 1024};
+			                                .max_sessions = 1024,
+			                                .ip_mtu = 1500};
 			printf("CMD HELLO\n");
 			emit(r, TW_IPC_HELLO_REPLY, h.id, &hr, sizeof(hr));
 			fflush(stdout);

@@ -270,6 +270,8 @@ def net():
     s['ipv6-udp'] = eth(0x86dd) + ip6(u)
     s['ipv4-frag'] = eth(0x0800) + ip4(u, frag=0x2000)
     s['ipv4-tcp'] = eth(0x0800) + ip4(u, proto=6)
+    # RFC 8200 §4.5 Fragment header (Next Header UDP, offset 0, M=1) before UDP
+    s['ipv6-frag'] = eth(0x86dd) + ip6(struct.pack('>BBHI', 17, 0, 1, 7) + u, proto=44)
     s['udp-len-long'] = eth(0x0800) + ip4(struct.pack('>HHHH', 1, 2, 4000, 0) + bytes(8))
     s['ipv6-short'] = eth(0x86dd) + ip6(u)[:30]
     s['arp'] = eth(0x0806) + bytes(28)

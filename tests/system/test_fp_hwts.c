@@ -573,6 +573,8 @@ static int setup(void)
 		return -1;
 	fp.sess = &sess;
 	fp.exc = &exc;
+	exc.max_frame = 1518; /* as fp_exc_init() sets it for a 1500-octet MTU */
+	fp.ip_mtu = 1500;     /* as main() finds it on the ports */
 	fp.light = light;
 	if (fp_sess_table_init(&sess, 64, 0) != 0)
 		return -1;
