@@ -101,6 +101,12 @@ int cli_show_status(FILE *f, const char *reply)
 		        " s, %" PRIu64 " request(s) pending\n",
 		        "  restarts:", u64(fp, "attaches"), u64(fp, "claim_lost"),
 		        u64(fp, "grace_ms") / 1000u, u64(fp, "pending"));
+	/* IPC version 14: test packets longer than this are refused at
+	 * Request-TW-Session (REQ_PADDING_MTU); the fast path reassembles
+	 * nothing. */
+	if (u64(fp, "ip_mtu"))
+		fprintf(f, "%-15s IP packets of at most %" PRIu64 " octets (the ports' IP MTU)\n",
+		        "  test packets:", u64(fp, "ip_mtu"));
 	json_t *ls = json_object_get(o, "listen");
 	fprintf(f, "%-15s ", "TWAMP-Control:");
 	if (!json_array_size(ls)) {

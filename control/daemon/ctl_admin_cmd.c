@@ -92,7 +92,16 @@ static void pending_reply(void *arg, uint32_t req, enum tw_err err, const struct
 			else if (err == TW_E_SYS)
 				adm_reply_err(c, p->json_id, "fp-unavailable",
 				              "the fast path went away");
-			else
+			else if (err == TW_E_LENGTH && p->type == TW_IPC_SENDER_ADD) {
+				/* fp_sender: the packet exceeds the ports' IP MTU */
+				struct ctl_fp_stats st;
+				ctl_fp_stats(a->d->fp, &st);
+				adm_reply_err(
+				    c, p->json_id, "fp-nack",
+				    "NACK %s: a test packet would be longer than the fast "
+				    "path's IP MTU (%u octets): lower the padding or the TLVs",
+				    tw_errname(err), st.ip_mtu);
+			} else
 				adm_reply_err(c, p->json_id, "fp-nack", "NACK %s", tw_errname(err));
 		}
 	}
@@ -258,6 +267,8 @@ static void cmd_status(struct adm_client *c, uint64_t id)
 	ctl_jb_u64(&b, "evt_ring_used", st.evt_ring_used);
 	if (st.tsc_hz)
 		ctl_jb_u64(&b, "tsc_hz", st.tsc_hz);
+	if (st.ip_mtu)
+		ctl_jb_u64(&b, "ip_mtu", st.ip_mtu);
 	/* RFC 9533: the member link micro-sessions are reflected on */
 	if (st.member_link) {
 		ctl_jb_u64(&b, "member_link", st.member_link);

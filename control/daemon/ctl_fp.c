@@ -249,6 +249,7 @@ static void dispatch(struct ctl_fp *fp, const struct tw_ipc_hdr *h, const void *
 		struct tw_ipc_hello_reply hr;
 		memcpy(&hr, payload, sizeof(hr));
 		fp->st.tsc_hz = hr.tsc_hz;
+		fp->st.ip_mtu = hr.ip_mtu;
 		fp->st.member_link = (hr.caps & TW_IPC_CAP_MICRO) ? hr.member_link : 0;
 		for (unsigned i = 0; i < TW_IPC_MEMBER_LINKS; i++)
 			fp->st.member_links[i] =

@@ -86,6 +86,9 @@ struct ctl_fp_stats {
 	uint32_t member_link;
 	/* every port's member link, port order (IPC version 12); 0 = none */
 	uint16_t member_links[TW_IPC_MEMBER_LINKS];
+	/* octets of the largest whole IP packet (HELLO_REPLY ip_mtu, IPC
+	 * version 14); 0 = unknown */
+	uint16_t ip_mtu;
 };
 void ctl_fp_stats(const struct ctl_fp *fp, struct ctl_fp_stats *st);
 

@@ -547,6 +547,27 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 		req_refuse(s, TW_CTL_ACCEPT_NOT_SUPPORTED, CTL_CNT_REQ_PADDING);
 		return;
 	}
+	/* The fast path reflects no IP fragment (it hands them to the
+	 * kernel, counter IP_FRAG): a session whose packets would need
+	 * fragmenting would lose every one of them after Accept=0.  The
+	 * longer of the two packets counts: the reflector packet is never
+	 * shorter than its base (RFC 5357 §4.2.1, tw_pkt_reflect_len). */
+	uint16_t mtu = s->env->ops->test_mtu ? s->env->ops->test_mtu(s->env->ctx) : 0;
+	if (mtu) {
+		bool sym = (s->mode & TW_CTL_MODE_SYMMETRICAL) != 0;
+		enum tw_pkt_layout l = lay == TW_PKT_TWAMP_AUTH
+		                           ? (sym ? TW_PKT_TWAMP_SYM_AUTH : TW_PKT_TWAMP_AUTH)
+		                           : (sym ? TW_PKT_TWAMP_SYM_OPEN : TW_PKT_TWAMP_OPEN);
+		size_t ip_len = tw_pkt_reflect_len(l, r.padding_length, 0) + 8u +
+		                (r.sender_addr.ipvn == 4 ? 20u : 40u);
+		if (ip_len > mtu) {
+			log_info("control %u: Padding Length %u makes %zu-octet IP packets, "
+			         "over the fast path's IP MTU of %u",
+			         ctl_sa_port(&s->peer.remote), r.padding_length, ip_len, mtu);
+			req_refuse(s, TW_CTL_ACCEPT_NOT_SUPPORTED, CTL_CNT_REQ_PADDING_MTU);
+			return;
+		}
+	}
 	/* Zero address = the control connection's (§2.7, _OWPSetSAddrIfUnspec). */
 	if ((addr_zero(&r.sender_addr) || addr_zero(&r.receiver_addr)) &&
 	    r.sender_addr.ipvn != ctl_ipvn) {

@@ -113,7 +113,9 @@
 	X(REQ_MICRO_PADDING,                                                                       \
 	  "Request-TW-Micro-Sessions whose packets cannot hold the IDs (padding): Accept=3")       \
 	X(REQ_DSCP_ECN_REFLECT,                                                                    \
-	  "RFC 6038 padding reflection with RFC 7750 in open/mixed mode (octet 41): Accept=3")
+	  "RFC 6038 padding reflection with RFC 7750 in open/mixed mode (octet 41): Accept=3")     \
+	X(REQ_PADDING_MTU,                                                                         \
+	  "Padding Length makes a test packet longer than the fast path's IP MTU: Accept=3")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,
@@ -167,6 +169,11 @@ struct ctl_srv_ops {
 	 * it has none; NULL = none.  Without one, Request-TW-Micro-Sessions is
 	 * refused with Accept=3 (REQ_MICRO_UNSUPPORTED). */
 	uint16_t (*member_link)(void *ctx);
+	/* Octets of the largest IP packet (header included) the fast path
+	 * sends and receives whole, 0 = unknown; NULL = no limit.  It never
+	 * reassembles, so a session whose sender or reflector packet would
+	 * be longer is refused with Accept=3 (REQ_PADDING_MTU). */
+	uint16_t (*test_mtu)(void *ctx);
 	/* Random octets (challenge, salt, IV, SID); NULL = tw_crypto_random.
 	 * Tests inject a failing one: a failure closes that connection. */
 	enum tw_err (*random)(void *ctx, void *buf, size_t len);

@@ -98,15 +98,26 @@ static bool op_third_party_ok(void *ctx, const struct ctl_peer *p)
 	return ctl_conf_third_party(&d->conf, &p->remote);
 }
 
+/* What the attached fast path said in its HELLO_REPLY; all zero when
+ * none is attached. */
+static struct ctl_fp_stats fp_hello(const struct ctl_daemon *d)
+{
+	struct ctl_fp_stats st = {0};
+	if (ctl_fp_attached(d->fp))
+		ctl_fp_stats(d->fp, &st);
+	return st;
+}
+
 /* RFC 9533: the member link of the attached fast path's port, 0 = none. */
 static uint16_t op_member_link(void *ctx)
 {
-	struct ctl_daemon *d = ctx;
-	struct ctl_fp_stats st;
-	if (!ctl_fp_attached(d->fp))
-		return 0;
-	ctl_fp_stats(d->fp, &st);
-	return (uint16_t)st.member_link;
+	return (uint16_t)fp_hello(ctx).member_link;
+}
+
+/* The attached fast path's IP MTU for test packets, 0 = unknown. */
+static uint16_t op_test_mtu(void *ctx)
+{
+	return fp_hello(ctx).ip_mtu;
 }
 
 static void op_client_give(void *ctx, const struct ctl_peer *p)
@@ -277,6 +288,7 @@ static const struct ctl_srv_ops srv_ops = {
     .fp_send = op_fp_send,
     .sess_retire = op_sess_retire,
     .member_link = op_member_link,
+    .test_mtu = op_test_mtu,
 };
 
 /* ---- TWAMP-Control connections ------------------------------------------------------- */

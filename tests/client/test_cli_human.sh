@@ -85,6 +85,7 @@ CONF
 grep -Eq '^twinhopd [0-9.]+, up [0-9]+ s$' "$TMP/st" && grep -Eq '^Fast path: +attached \(region /twclient_cli_human-' "$TMP/st" &&
 	grep -Eq '^TWAMP-Control: +listening on 127\.0\.0\.1:' "$TMP/st" && grep -Eq '^Sessions: +0$' "$TMP/st" &&
 	grep -Eq '^  restarts: +1 attach\(es\), 0 claim\(s\) lost, fp-grace [0-9]+ s' "$TMP/st" &&
+	grep -Eq '^  test packets: IP packets of at most 1500 octets' "$TMP/st" &&
 	! grep -q '{' "$TMP/st" && ok "status: sentences, no JSON" || ko "status text" "$TMP/st"
 "$TWINHOP" status --json >"$TMP/stj" 2>&1 && [ "$(jget "$TMP/stj" "d['fp']['attached']")" = True ] &&
 	ok "status --json: the admin reply" || ko "status --json" "$TMP/stj"

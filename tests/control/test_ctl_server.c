@@ -41,6 +41,7 @@ static struct fake {
 	bool third_party;  /* answer of third_party_ok */
 	bool defer_retire; /* keep retired sessions (flow, quota) until retire_done() */
 	uint16_t member_link; /* answer of member_link (RFC 9533), 0 = none */
+	uint16_t mtu;         /* answer of test_mtu, 0 = unknown */
 	struct {
 		uint32_t session;
 		uint16_t port;
@@ -147,7 +148,14 @@ static uint16_t f_member_link(void *ctx)
 	return fk.member_link;
 }
 
+static uint16_t f_test_mtu(void *ctx)
+{
+	(void)ctx;
+	return fk.mtu;
+}
+
 static const struct ctl_srv_ops ops = {.member_link = f_member_link,
+                                       .test_mtu = f_test_mtu,
                                        .key_lookup = f_key,
                                        .flow_reserve = f_flow,
                                        .third_party_ok = f_third_party,
@@ -831,6 +839,61 @@ static void test_bad_requests(void)
 	r.padding_length = 65507 - 14;
 	CU_ASSERT_EQUAL(accept_one(&c, &r, NULL), 0);
 	cli_close(&c);
+}
+
+/*
+ * The fast path reflects no IP fragment: a Padding Length that makes the
+ * sender's or the reflector's packet longer than its IP MTU gets Accept=3
+ * and REQ_PADDING_MTU, the longest that fits is accepted, and an unknown
+ * MTU (0) checks nothing.  IPv4 open: 20 + 8 + 14 + padding; authenticated:
+ * 20 + 8 + 48 + padding, or the 112-octet reflector base if longer;
+ * Symmetrical Size (RFC 6038): 41 + padding both ways.
+ */
+static void test_padding_mtu(void)
+{
+	static const struct {
+		const char *what;
+		uint32_t mode;
+		uint16_t mtu;
+		uint32_t padding;
+		int accept;
+	} t[] = {
+	    {"open, 1500, padding 1458", 0x1, 1500, 1458, 0},
+	    {"open, 1500, padding 1459", 0x1, 1500, 1459, 3},
+	    {"open, unknown MTU, padding 1459", 0x1, 0, 1459, 0},
+	    {"open, 9000, padding 8958", 0x1, 9000, 8958, 0},
+	    {"open, 9000, padding 8959", 0x1, 9000, 8959, 3},
+	    {"authenticated, 1500, padding 1424", 0x2, 1500, 1424, 0},
+	    {"authenticated, 1500, padding 1425", 0x2, 1500, 1425, 3},
+	    {"encrypted, 140 (the 112-octet reflector base), padding 0", 0x4, 140, 0, 0},
+	    {"encrypted, 139 (the 112-octet reflector base), padding 0", 0x4, 139, 0, 3},
+	    {"symmetrical open, 1500, padding 1431", 0x41, 1500, 1431, 0},
+	    {"symmetrical open, 1500, padding 1432", 0x41, 1500, 1432, 3},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct cli c;
+		struct tw_ctl_request_tw_session r = good_req();
+		env_reset();
+		fk.mtu = t[i].mtu;
+		bool key = (t[i].mode & 0xe) != 0;
+		CU_ASSERT_EQUAL_FATAL(
+		    cli_open(&c, t[i].mode, t[i].mode, key ? "alice" : "", key ? "testsecret" : ""),
+		    0);
+		r.padding_length = t[i].padding;
+		int got = accept_one(&c, &r, NULL);
+		if (got != t[i].accept)
+			printf("\n  %s: Accept %d, want %d\n", t[i].what, got, t[i].accept);
+		CU_ASSERT_EQUAL(got, t[i].accept);
+		CU_ASSERT_EQUAL(cnt.c[CTL_CNT_REQ_PADDING_MTU], t[i].accept ? 1 : 0);
+		CU_ASSERT_EQUAL(fk.n_rec, t[i].accept ? 0 : 1);
+		/* in step after a refusal: the next request is read whole */
+		fk.mtu = 0;
+		struct tw_ctl_request_tw_session p = good_req();
+		p.sender_port = 9001;
+		CU_ASSERT_EQUAL(accept_one(&c, &p, NULL), 0);
+		CU_ASSERT(no_output(&c));
+		cli_close(&c);
+	}
 }
 
 static void test_bad_hmac(void)
@@ -1606,6 +1669,7 @@ int main(void)
 	    {"RFC 6038 padding reflection with RFC 7750 (octet 41)", test_dscp_ecn_reflect},
 	    {"bad_commands", test_bad_commands},
 	    {"bad_requests", test_bad_requests},
+	    {"padding beyond the fast path's IP MTU: Accept=3", test_padding_mtu},
 	    {"bad_hmac", test_bad_hmac},
 	    {"encrypted_stop_before_start", test_encrypted_stop_before_start},
 	    {"stop_any_count", test_stop_any_count},

@@ -141,6 +141,16 @@ for spec in 10.92.0.1:5862: '[fd00:92::1]:5862': 10.92.0.1:5863:auth '[fd00:92::
 		"$TMP/$t.res"
 done
 
+# A sender whose packets exceed the fast path's IP MTU (1500: IPv4, 20 + 8 +
+# 14 + 1459 = 1501 octets) is NACKed (TW_E_LENGTH), and the error names the MTU.
+ip netns exec "$NSS" "$TWINHOP" light-send 10.92.0.1:862 --local 10.92.0.2 --engine fastpath \
+	--admin "$TMP/thd-s.sock" --padding 1459 --count 3 --interval 0.01 --loss-timeout 1 \
+	>"$TMP/mtu.out" 2>"$TMP/mtu.err"
+rc=$?
+expect "sender over the IP MTU: refused (exit $rc)" [ "$rc" != 0 ]
+expect "sender over the IP MTU: the error names the MTU" \
+	grep -q "longer than the fast path's IP MTU (1500 octets)" "$TMP/mtu.err"
+
 "$TWINHOP" counters --admin "$TMP/thd-r.sock" --json >"$TMP/ctr-r.json" 2>&1
 check "twinhopd R: SESSIONS_STARTED >= $NSESS, no HMAC/fast-path errors" \
 	"d['counters']['SESSIONS_STARTED'] >= $NSESS and all(d['counters'][k] == 0 for k in ('HMAC','FP_NACK','FP_TIMEOUT','FP_UNAVAILABLE'))" "$TMP/ctr-r.json"
