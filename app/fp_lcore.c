@@ -172,14 +172,10 @@ void fp_lcore_rx_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, 
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		enum fp_parse_res r = fp_parse(m, &pi[i]);
-		/* net_af_packet reassembles IPv4 fragments before we see them
-		 * (DPDK sets PACKET_FANOUT_FLAG_DEFRAG): a datagram longer than
-		 * the port's IP MTU arrived in fragments, and is not reflected
-		 * (control refuses such sessions: REQ_PADDING_MTU). */
-		if (r == FP_PARSE_UDP &&
-		    unlikely((uint32_t)pi[i].pl_off + pi[i].pl_len - pi[i].l3_off > fp.ip_mtu))
-			r = FP_PARSE_FRAG;
+		/* fragments, and datagrams longer than the ports' IP MTU, are
+		 * never reflected (control refuses such sessions:
+		 * REQ_PADDING_MTU) */
+		enum fp_parse_res r = fp_parse(m, fp.ip_mtu, &pi[i]);
 		if (r == FP_PARSE_UDP && fp_is_local(&pi[i].key) &&
 		    !(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK & RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
 			idx[nk++] = (uint8_t)i;

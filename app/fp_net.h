@@ -20,12 +20,13 @@
 
 #include "fp_parse.h"
 
-static inline enum fp_parse_res fp_parse(struct rte_mbuf *m, struct fp_pinfo *pi)
+static inline enum fp_parse_res fp_parse(struct rte_mbuf *m, uint32_t ip_max, struct fp_pinfo *pi)
 {
 	/* a multi-segment frame is not a test packet: the kernel's */
 	if (m->nb_segs != 1)
 		return FP_PARSE_OTHER;
-	return fp_parse_buf(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), pi);
+	return fp_parse_buf(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), ip_max,
+			    pi);
 }
 
 /* Software IPv4 header and UDP checksums after a rewrite.  With a Tx

@@ -82,8 +82,12 @@ static inline uint16_t fp_be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* Parse one frame of len octets at p (one contiguous segment). */
-static inline enum fp_parse_res fp_parse_buf(const uint8_t *p, uint32_t len, struct fp_pinfo *pi)
+/* Parse one frame of len octets at p (one contiguous segment).  ip_max is
+ * the ports' IP MTU: a UDP datagram longer than that arrived in fragments
+ * (net_af_packet reassembles them before we see the frame: DPDK opens its
+ * sockets with PACKET_FANOUT_FLAG_DEFRAG), so it is FP_PARSE_FRAG too. */
+static inline enum fp_parse_res fp_parse_buf(const uint8_t *p, uint32_t len, uint32_t ip_max,
+					     struct fp_pinfo *pi)
 {
 	if (len < FP_ETH_HLEN)
 		return FP_PARSE_OTHER;
@@ -111,7 +115,7 @@ static inline enum fp_parse_res fp_parse_buf(const uint8_t *p, uint32_t len, str
 			return FP_PARSE_BAD_L3;
 		if (ip[9] != FP_PROTO_UDP)
 			return FP_PARSE_OTHER;
-		if (fp_be16(ip + 6) & 0x3fffu) /* MF flag or a fragment offset */
+		if ((fp_be16(ip + 6) & 0x3fffu) /* MF flag or a fragment offset */ || tot > ip_max)
 			return FP_PARSE_FRAG;
 		pi->ipv = 4;
 		pi->ttl = ip[8];
@@ -135,6 +139,8 @@ static inline enum fp_parse_res fp_parse_buf(const uint8_t *p, uint32_t len, str
 			return FP_PARSE_FRAG;
 		if (ip6[6] != FP_PROTO_UDP)
 			return FP_PARSE_OTHER;
+		if (FP_IPV6_HLEN + plen > ip_max)
+			return FP_PARSE_FRAG;
 		pi->ipv = 6;
 		pi->ttl = ip6[7];
 		pi->tos = (uint8_t)((ip6[0] & 0xf) << 4 | ip6[1] >> 4);

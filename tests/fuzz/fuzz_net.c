@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fp_pinfo a, b;
 	memset(&a, 0xa5, sizeof(a));
 	memset(&b, 0x5a, sizeof(b));
-	enum fp_parse_res r = fp_parse_buf(f, (uint32_t)size, &a);
-	FUZZ_ASSERT(r == fp_parse_buf(f, (uint32_t)size, &b));
+	enum fp_parse_res r = fp_parse_buf(f, (uint32_t)size, 1500, &a);
+	FUZZ_ASSERT(r == fp_parse_buf(f, (uint32_t)size, 1500, &b));
 	if (r == FP_PARSE_UDP) {
 		FUZZ_ASSERT(a.ipv == 4 || a.ipv == 6);
 		FUZZ_ASSERT(a.key.ipv == a.ipv);
@@ -38,6 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT((size_t)a.l4_off + 8 <= size);
 		FUZZ_ASSERT(a.pl_off == a.l4_off + 8);
 		FUZZ_ASSERT((size_t)a.pl_off + a.pl_len <= size);
+		/* no test packet longer than the IP MTU given */
+		FUZZ_ASSERT((uint32_t)a.pl_off + a.pl_len - a.l3_off <= 1500);
 		static const uint8_t zero[16];
 		FUZZ_ASSERT(memcmp(a.key.pad, zero, sizeof(a.key.pad)) == 0);
 		FUZZ_ASSERT(fp_key_eq(&a.key, &b.key));

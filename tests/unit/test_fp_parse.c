@@ -71,7 +71,7 @@ static void test_whole_datagrams(void)
 	static uint8_t f[2048];
 	struct fp_pinfo pi;
 	uint32_t n = frame4(f, 41);
-	CU_ASSERT_EQUAL(fp_parse_buf(f, n, &pi), FP_PARSE_UDP);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_UDP);
 	CU_ASSERT_EQUAL(pi.ipv, 4);
 	CU_ASSERT_EQUAL(pi.key.local_port, 862);
 	CU_ASSERT_EQUAL(pi.key.peer_port, 40000);
@@ -80,7 +80,7 @@ static void test_whole_datagrams(void)
 	CU_ASSERT_EQUAL(pi.pl_len, 41);
 	CU_ASSERT_EQUAL(pi.key.local.a[3], 1);
 	n = frame6(f, 41, false);
-	CU_ASSERT_EQUAL(fp_parse_buf(f, n, &pi), FP_PARSE_UDP);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_UDP);
 	CU_ASSERT_EQUAL(pi.ipv, 6);
 	CU_ASSERT_EQUAL(pi.pl_off, 62);
 	CU_ASSERT_EQUAL(pi.pl_len, 41);
@@ -95,24 +95,41 @@ static void test_ipv4_fragments(void)
 	uint32_t n = frame4(f, 1472);
 	uint8_t *ip = f + 14;
 	ip[6] = 0x20; /* MF, offset 0: the first fragment */
-	CU_ASSERT_EQUAL(fp_parse_buf(f, n, &pi), FP_PARSE_FRAG);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_FRAG);
 	ip[6] = 0x00;
 	ip[7] = 185; /* offset 1480, the last fragment */
-	CU_ASSERT_EQUAL(fp_parse_buf(f, n, &pi), FP_PARSE_FRAG);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_FRAG);
 	ip[6] = 0x1f; /* the highest offset */
 	ip[7] = 0xff;
-	CU_ASSERT_EQUAL(fp_parse_buf(f, n, &pi), FP_PARSE_FRAG);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_FRAG);
 	ip[6] = 0x40; /* DF alone is a whole datagram */
 	ip[7] = 0;
-	CU_ASSERT_EQUAL(fp_parse_buf(f, n, &pi), FP_PARSE_UDP);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_UDP);
 	ip[6] = 0x20;
 	ip[9] = 6; /* a TCP fragment is the kernel's, uncounted */
-	CU_ASSERT_EQUAL(fp_parse_buf(f, n, &pi), FP_PARSE_OTHER);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_OTHER);
 	/* a frame shorter than its IPv4 Total Length (net_af_packet truncates
 	 * a datagram it reassembled past its ring's frame size) */
 	ip[9] = FP_PROTO_UDP;
 	ip[6] = 0x40;
-	CU_ASSERT_EQUAL(fp_parse_buf(f, n - 1, &pi), FP_PARSE_BAD_L3);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n - 1, 1500, &pi), FP_PARSE_BAD_L3);
+}
+
+/* A whole datagram longer than the IP MTU can only have come in fragments
+ * (net_af_packet hands them up reassembled): a fragment too. */
+static void test_longer_than_mtu(void)
+{
+	static uint8_t f[2048];
+	struct fp_pinfo pi;
+	uint32_t n = frame4(f, 1473); /* 1501 octets of IP */
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_FRAG);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1501, &pi), FP_PARSE_UDP);
+	n = frame6(f, 1453, false); /* 40 + 8 + 1453 = 1501 */
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_FRAG);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1501, &pi), FP_PARSE_UDP);
+	/* not UDP: the kernel's, whatever its length */
+	f[14 + 6] = 6;
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_OTHER);
 }
 
 static void test_ipv6_fragments(void)
@@ -120,14 +137,14 @@ static void test_ipv6_fragments(void)
 	static uint8_t f[2048];
 	struct fp_pinfo pi;
 	uint32_t n = frame6(f, 1400, true);
-	CU_ASSERT_EQUAL(fp_parse_buf(f, n, &pi), FP_PARSE_FRAG);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_FRAG);
 	f[14 + 40] = 6; /* a fragment of TCP */
-	CU_ASSERT_EQUAL(fp_parse_buf(f, n, &pi), FP_PARSE_OTHER);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_OTHER);
 	/* a Fragment header with nothing after it */
 	n = frame6(f, 0, true);
 	f[14 + 4] = 0;
 	f[14 + 5] = 0;
-	CU_ASSERT_EQUAL(fp_parse_buf(f, 14 + 40, &pi), FP_PARSE_OTHER);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, 14 + 40, 1500, &pi), FP_PARSE_OTHER);
 }
 
 int main(void)
@@ -136,6 +153,7 @@ int main(void)
 	    {"whole UDP datagrams, IPv4 and IPv6", test_whole_datagrams},
 	    {"IPv4 fragments of UDP (MF or an offset)", test_ipv4_fragments},
 	    {"IPv6 Fragment header in front of UDP", test_ipv6_fragments},
+	    {"UDP longer than the IP MTU: reassembled, so a fragment", test_longer_than_mtu},
 	    {NULL, NULL},
 	};
 	if (CU_initialize_registry() != CUE_SUCCESS || tw_unit_suite("fp_parse", cases))
