@@ -15,7 +15,9 @@
  * Input (big-endian, missing octets read as zero; docs/fuzzing.md):
  *   [offered:2][mode:2][setup:1][env:1][rndfail:1] then operations
  *   (rndfail bit 7: the fast path has RFC 9533 member link 7, so
- *   Request-TW-Micro-Sessions, command 11, can be accepted)
+ *   Request-TW-Micro-Sessions, command 11, can be accepted; setup bit 3,
+ *   which is also the low bit of the Set-Up-Response split: its IP MTU is
+ *   1500, so a longer Padding Length is refused)
  *   [op:1][arguments], see the OP_* list below.  Bit 7 of op: leave the
  *   server's output queued after this operation (default: read it all).
  *
@@ -27,7 +29,7 @@
  *  - an accepted session names a port of test-ports and the fast path was
  *    told a REFLECTOR_ADD with fields in range (padding, keys, DSCP, flow),
  *    TW_IPC_SF_MICRO only with a member link and a padding that holds the
- *    RFC 9533 IDs;
+ *    RFC 9533 IDs, and with an IP MTU only packets that fit it;
  *  - the state never goes back to GREETING, CLOSED is final, a closed
  *    connection reads nothing and has no deadline, the output of a finished
  *    connection (ctl_srv_done) never refills, sessions <= max-sessions;
@@ -87,6 +89,7 @@ static struct harness {
 	uint16_t port_hi;
 	bool attached, third_party, defer_retire;
 	uint16_t member_link; /* RFC 9533, 0 = none */
+	uint16_t mtu;         /* the fast path's IP MTU, 0 = unknown */
 	unsigned client_sessions, client_max;
 	uint32_t next_req, next_sess;
 	uint8_t id_state[MAX_IDS + 1]; /* 0 unused, 1 live, 2 retired */
@@ -208,12 +211,27 @@ static void check_reflector_add(const struct tw_ipc_reflector_add *ra)
 		                             : (sym ? TW_PKT_TWAMP_SYM_OPEN : TW_PKT_TWAMP_OPEN);
 		FUZZ_ASSERT(h.member_link && ra->pad.padding_len >= tw_pkt_micro_min_pad(l));
 	}
+	/* no session whose packets the fast path would get in fragments */
+	if (h.mtu) {
+		bool sym = (ra->flags & TW_IPC_SF_SYMMETRIC) != 0;
+		enum tw_pkt_layout l = keyed ? (sym ? TW_PKT_TWAMP_SYM_AUTH : TW_PKT_TWAMP_AUTH)
+		                             : (sym ? TW_PKT_TWAMP_SYM_OPEN : TW_PKT_TWAMP_OPEN);
+		FUZZ_ASSERT(tw_pkt_reflect_len(l, ra->pad.padding_len, 0) + 8u +
+		                (ra->flow.local.family == 4 ? 20u : 40u) <=
+		            h.mtu);
+	}
 }
 
 static uint16_t f_member_link(void *ctx)
 {
 	(void)ctx;
 	return h.member_link;
+}
+
+static uint16_t f_test_mtu(void *ctx)
+{
+	(void)ctx;
+	return h.mtu;
 }
 
 static uint32_t f_send(void *ctx, struct ctl_srv *s, uint16_t type, const void *payload,
@@ -297,6 +315,7 @@ static const struct ctl_srv_ops ops = {.key_lookup = f_key,
                                        .fp_send = f_send,
                                        .sess_retire = f_retire,
                                        .member_link = f_member_link,
+                                       .test_mtu = f_test_mtu,
                                        .random = f_random};
 
 /* ---- the client's view of the server's output ------------------------------- */
@@ -688,6 +707,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.rnd_fail = fz_u8(&f);
 	h.member_link = (h.rnd_fail & 0x80) ? 7 : 0;
 	h.rnd_fail &= 0x7f;
+	h.mtu = (setup_flags & 0x08) ? 1500 : 0;
 	h.rnd_state = 0x7477696e686f70ull; /* fixed: every run is reproducible */
 	h.cli_rnd = 0x636c69656e74ull;
 

@@ -353,6 +353,9 @@ def srv():
         patched(1, b'\x05'), patched(2, b'\x01'), patched(84, b'\x40'),
         patched(64, b'\xff\xff\xff\xff'), patched(16, H('0a000009')), req6)) + \
         ncmd(True, [0]) + cmd(stop) + cmd(req) + reply() + cmd(start) + reply() + cmd(req)
+    # setup bit 3: the fast path's IP MTU is 1500 (IPv4 open: padding <= 1458)
+    s['padding-mtu'] = head(0x7f, 1, setup=0x58) + cmd(patched(64, struct.pack('>I', 1459))) + \
+        cmd(patched(64, struct.pack('>I', 1458))) + reply() + cmd(start) + reply() + bytes([EOF])
     s['limits'] = head(0x7f, 0x11, env=0x00) + cmd(req) + reply() + cmd(req) + \
         ncmd(True, [1]) + bytes([TOGGLE, 2]) + bytes([EOF])
     s['client-limit'] = head(0x7f, 1, env=0x06) + cmd(req) + reply() + cmd(req)
