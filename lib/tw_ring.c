@@ -316,6 +316,17 @@ enum tw_err tw_ring_attach(const char *name_in, unsigned flags, struct tw_ring *
 	int fd = shm_open(name, ro ? O_RDONLY : O_RDWR, 0);
 	if (fd < 0) {
 		int e = errno;
+		/* The usual cause after a privilege drop: the fast path (root)
+		 * made the region without our group or without group access
+		 * (its default is 0600).  Say what fixes it. */
+		if (e == EACCES) {
+			why_set(why, why_len,
+			        "shm_open %s: %s (we are uid %u gid %u: twinhop-fp must create it "
+			        "with --shm-group of our gid and --shm-mode 0660)",
+			        name, strerror(e), (unsigned)geteuid(), (unsigned)getegid());
+			errno = e;
+			return TW_E_SYS;
+		}
 		return fail_sys(e, why, why_len, e == ENOENT ? "no fast path region" : "shm_open",
 		                name);
 	}

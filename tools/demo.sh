@@ -152,11 +152,13 @@ chmod 600 "$TMP/keys.pfs"
 
 ip netns exec "$NSR" "$FP" -l "$R_CPU" $EAL --file-prefix "$TAG-r-$ID" -- \
 	--profile drivers-config/net_memif.conf --pvar role=server --pvar id=0 \
-	--pvar socket="$TMP/memif.sock" --shm "$SHMR" --tap twh-r0 \
+	--pvar socket="$TMP/memif.sock" --shm "$SHMR" --shm-group nogroup --shm-mode 0660 --tap twh-r0 \
 	--addr 10.90.0.1/24 --addr fd00:90::1/64 "${R_OPT[@]}" >"$TMP/fp-r.log" 2>&1 &
 PIDS+=($!)
 # The memif client (S) connects to the server's socket at port start, so R
-# must be up first.
+# must be up first.  Each region gets twinhopd's group (user nobody, group
+# nogroup) and mode 0660, as the shipped units do, so that twinhopd can
+# attach again after a fast-path restart (twinhopd(8)).
 wait_ready() {
 	for _ in $(seq 300); do grep -q READY "$TMP/fp-$1.log" && return 0; sleep 0.1; done
 	tail -15 "$TMP/fp-$1.log" >&2
@@ -165,7 +167,7 @@ wait_ready() {
 wait_ready r
 ip netns exec "$NSS" "$FP" -l "$S_CPU" $EAL --file-prefix "$TAG-s-$ID" -- \
 	--profile drivers-config/net_memif.conf --pvar role=client --pvar id=0 \
-	--pvar socket="$TMP/memif.sock" --shm "$SHMS" --tap twh-s0 \
+	--pvar socket="$TMP/memif.sock" --shm "$SHMS" --shm-group nogroup --shm-mode 0660 --tap twh-s0 \
 	--addr 10.90.0.2/24 --addr fd00:90::2/64 "${S_OPT[@]}" >"$TMP/fp-s.log" 2>&1 &
 PIDS+=($!)
 wait_ready s

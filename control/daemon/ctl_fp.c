@@ -113,6 +113,10 @@ const char *ctl_fp_region(const struct ctl_fp *fp)
 {
 	return fp->region;
 }
+const char *ctl_fp_attach_error(const struct ctl_fp *fp)
+{
+	return fp->ring ? "" : fp->last_why;
+}
 void ctl_fp_set_grace(struct ctl_fp *fp, uint32_t grace_ms)
 {
 	fp->grace_ms = grace_ms;

@@ -53,6 +53,9 @@ uint64_t ctl_fp_heartbeat_age_ms(const struct ctl_fp *fp, uint64_t now_ms);
 /* The attached region (NULL if not attached), for counters and status. */
 struct tw_ring *ctl_fp_ring(struct ctl_fp *fp);
 const char *ctl_fp_region(const struct ctl_fp *fp);
+/* Why the last attach failed ("" when attached or not tried yet):
+ * show-status says it beside "NOT attached", since the log may be far. */
+const char *ctl_fp_attach_error(const struct ctl_fp *fp);
 
 /* Enqueue a command; the reply goes to cb(arg).  Returns the request id
  * (!= 0) or 0 when not attached or the ring is full. */

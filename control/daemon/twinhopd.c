@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -553,8 +554,28 @@ static int open_listeners(struct ctl_daemon *d)
 
 /* ---- privileges ------------------------------------------------------------------------ */
 
+/* The first attach happens as root (main); every later one, after a
+ * fast-path restart, as c->user.  A region that user cannot open is only
+ * found then, with sessions down: say so now (the OpenSSH StrictModes
+ * idea, as a warning).  glibc's shm_open maps "/name" to /dev/shm/name. */
+static void warn_region_access(const char *region, const struct passwd *pw)
+{
+	char path[96];
+	struct stat st;
 
-static int drop_privileges(const struct ctl_conf *c)
+	snprintf(path, sizeof(path), "/dev/shm%s%s", region[0] == '/' ? "" : "/", region);
+	if (stat(path, &st) < 0 || st.st_uid == pw->pw_uid)
+		return;
+	if (st.st_gid == pw->pw_gid && (st.st_mode & 0060) == 0060)
+		return;
+	log_warnx("fast path region %s is uid %u gid %u mode %04o: as user %s (gid %u) twinhopd "
+	          "cannot attach to it again after a fast-path restart; start twinhop-fp with "
+	          "--shm-group %u --shm-mode 0660",
+	          region, (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777),
+	          pw->pw_name, (unsigned)pw->pw_gid, (unsigned)pw->pw_gid);
+}
+
+static int drop_privileges(const struct ctl_conf *c, const char *region)
 {
 	if (geteuid() == 0) {
 		struct passwd *pw = getpwnam(c->user);
@@ -562,6 +583,7 @@ static int drop_privileges(const struct ctl_conf *c)
 			log_err("user %s: no such user", c->user);
 			return -1;
 		}
+		warn_region_access(region, pw);
 		if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
 		    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
 			log_warn("dropping privileges to %s", c->user);
@@ -956,7 +978,7 @@ int main(int argc, char **argv)
 	if (!metrics)
 		return 1;
 	ctl_fp_poll(d->fp, ctl_now_ms()); /* attach while still privileged */
-	if (drop_privileges(&d->conf) < 0)
+	if (drop_privileges(&d->conf, ctl_fp_region(d->fp)) < 0)
 		return 1;
 	log_info("twinhopd %s started", TW_VERSION);
 	daemon_ready(&ready_fd);

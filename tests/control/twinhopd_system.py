@@ -81,6 +81,16 @@ def main():
     procs.append(d)
     wait_listen(port)
     time.sleep(0.3)  # let it attach to the fake fast path
+    # fake_fp makes its region as twinhop-fp does by default (mode 0600,
+    # the creator's group): twinhopd attaches as root, then drops to
+    # nobody, who could not attach again after a fast-path restart.  It
+    # says so at once, with the fix, instead of only when that happens.
+    if os.geteuid() == 0:
+        log.flush()
+        t = open(log.name).read()
+        check("cannot attach to it again after a fast-path restart" in t and
+              "--shm-group 65534 --shm-mode 0660" in t,
+              "a region the dropped user cannot reopen is warned of at start: %r" % t[-400:])
 
     # --- a good session that stays up (connection A) ---
     def greet_ok(g):
@@ -334,6 +344,15 @@ def main():
     b.sendall(request())
     check(accept_of(recv_exact(b, 48)) == 5, "no fast path: Accept-Session Accept=5")
     b.close()
+    # show-status says why the fast path is not attached, beside "not
+    # attached": the log may be far from the operator.
+    def attach_error():
+        r = admin(os.path.join(tmp, "a2.sock"), [{"id": 1, "cmd": "show-status"}])
+        fpst = r[0].get("fp", {}) if r and r[0].get("ok") else {}
+        return fpst.get("attached"), fpst.get("attach_error", "")
+    att, why = attach_error()
+    check(att is False and "no fast path region /twinhop-absent-" in why,
+          "show-status: attach_error gives the last attach's reason (%r)" % why)
     # Without its fast path the daemon waits (one attach try a second), it
     # does not spin: CPU time over 2 s of wall time (a spinning loop used
     # all of it; idle is a few ticks).
@@ -356,6 +375,9 @@ def main():
         os.fchmod(fd, 0o666)  # open to all, so the daemon could map it
         os.close(fd)
         time.sleep(2.5)
+        att, why = attach_error()
+        check(att is False and "owner uid 4242" in why,
+              "show-status: attach_error follows the reason (%r)" % why)
         os.unlink(shm)
         log2.flush()
         t2 = open(log2.name).read()

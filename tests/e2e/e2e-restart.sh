@@ -148,6 +148,15 @@ expect "failed attach logged: the region of a dead fast path" \
 	wait_for "$TMP/thd-1.log" "not attached: .*fast path pid $OLDFP, which is gone"
 must rm -f "/dev/shm/${SHM#/}"
 expect "failed attach logged: no region" wait_for "$TMP/thd-1.log" "not attached: no fast path region"
+# ... and show-status says the last reason beside "not attached"
+if poll 20 "not d['fp']['attached'] and 'no fast path region $SHM' in d['fp'].get('attach_error', '')" status; then
+	ok "show-status: attach_error gives the reason"
+else
+	nokf "show-status: attach_error gives the reason" "$TMP/poll.out"
+fi
+"$TWINHOP" status "${ADM[@]}" >"$TMP/st-down" 2>&1
+expect "twinhop status: NOT attached, and the last attach's reason" \
+	grep -Eq '^  last attach: +no fast path region' "$TMP/st-down"
 start_fp 2
 if poll 40 "d['fp']['attached'] and d['fp']['pid'] == $FPPID and d['fp']['attaches'] == 2" status; then
 	ok "twinhopd (nobody) attached to the new fast path (pid $FPPID)"
@@ -155,7 +164,8 @@ else
 	nokf "twinhopd (nobody) attached to the new fast path (pid $FPPID)" "$TMP/poll.out"
 fi
 grep "not attached" "$TMP/thd-1.log" | head -3 | sed 's/^/       /'
-expect "no attach refused for permissions" bash -c "! grep -qi 'permission denied\|refusing it' '$TMP/thd-1.log'"
+expect "no attach refused for permissions, none warned of" \
+	bash -c "! grep -qi 'permission denied\|refusing it\|cannot attach to it again' '$TMP/thd-1.log'"
 if poll 40 'len([x for x in d["sessions"] if x["kind"] in ("light", "sender")]) == 2 and all(x["state"] != "adding" for x in d["sessions"])' sessions; then
 	ok "admin listener and sender programmed again"
 else
