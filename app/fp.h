@@ -89,6 +89,9 @@ struct fp_lcore {
 		uint32_t seq;
 	} fu_pend[FP_BURST];
 	unsigned n_fu;
+	/* the Sequence Number a TW_IPC_SF_SEQ_RESYNC session's reply took
+	 * (reflect_body), for fp_reflect_session to count on from */
+	uint32_t resync_seq;
 	/* tx buffers drained each iteration / on deadline */
 	uint16_t n_tx, n_exc, n_late;
 	struct rte_mbuf *tx[FP_BURST * 2];

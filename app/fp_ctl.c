@@ -311,6 +311,7 @@ static enum tw_err reflector_add(const struct tw_ipc_reflector_add *q, uint64_t 
 	s->z = (q->flags & TW_IPC_SF_PTP_TS) != 0;
 	s->dscp_ecn = (q->flags & TW_IPC_SF_DSCP_ECN) != 0;
 	s->micro = micro;
+	s->resync = (q->flags & TW_IPC_SF_SEQ_RESYNC) != 0;
 	s->ttl = q->ttl ? q->ttl : 255;
 	s->min_ttl = q->min_ttl;
 	s->pad_len = q->pad.padding_len;

@@ -52,6 +52,7 @@ struct fp_refl {
 	bool z;		  /* PTP timestamps (RFC 8186) */
 	bool dscp_ecn;	  /* RFC 7750 Sender DSCP and ECN field */
 	bool micro;	  /* RFC 9533 micro-session IDs (generic instance only) */
+	bool resync;	  /* TW_IPC_SF_SEQ_RESYNC (generic instance only) */
 	uint8_t dscp, ttl;
 	struct tw_test_crypto *tc; /* TWAMP modes 2/4 */
 	struct tw_stamp_auth *sa;  /* STAMP authenticated */
@@ -580,7 +581,8 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 {
 	const enum tw_pkt_layout l = rf->layout;
 	const enum tw_pkt_prot p = rf->prot;
-	const uint32_t pad_len = rf->pad_len, seq = rf->seq;
+	const uint32_t pad_len = rf->pad_len;
+	uint32_t seq = rf->seq;
 	const bool z = rf->z;
 	struct fp_counters *c = lc->cnt;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
@@ -618,6 +620,16 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 		if (verify_sender(c, rf, pl, pi->pl_len) != 0)
 			return FP_RX_DROP;
 		FP_STAGE_NESTED(lc, crypto, st);
+	}
+	/* The first reply after a fast-path restart (tw_ipc.h
+	 * TW_IPC_SF_SEQ_RESYNC): number it from the Sender Sequence Number,
+	 * which is in the clear now (verified, mode 4 decrypted), so that no
+	 * number the sender saw before the restart comes again. */
+	if (rf->resync) {
+		uint32_t sseq = rte_be_to_cpu_32(*(const unaligned_uint32_t *)pl);
+		if ((int32_t)(sseq - seq) > 0)
+			seq = sseq;
+		lc->resync_seq = seq;
 	}
 	/* RFC 9533 §4.2.4 (Figures 2-5, tw_pkt_micro_tab): a packet for
 	 * another member link is discarded; else its Sender Micro-session ID
@@ -766,7 +778,8 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 	}
 	enum fp_rx_verdict v;
 	/* RFC 9533 micro-sessions take the generic instance below */
-	if (s->layout == TW_PKT_TWAMP_OPEN && s->prot == TW_PKT_PROT_NONE && !s->micro) {
+	if (s->layout == TW_PKT_TWAMP_OPEN && s->prot == TW_PKT_PROT_NONE && !s->micro &&
+	    !s->resync) {
 		/* the same as below, with the layout and protection as
 		 * constants (open sessions carry no crypto entry) */
 		const struct fp_refl rf = {
@@ -793,6 +806,7 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 			.z = s->z,
 			.dscp_ecn = s->dscp_ecn,
 			.micro = s->micro,
+			.resync = s->resync,
 			.dscp = reply_dscp(s->copy_dscp, s->dscp, pi),
 			.ttl = s->ttl,
 			.tc = s->crypto ? &s->crypto->tc : NULL,
@@ -805,7 +819,12 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 		return v;
 	}
 	/* RFC 5357 §4.2.1: the reflector's own counter, one per reflected
-	 * packet, independent of the sender's numbers. */
+	 * packet, independent of the sender's numbers (after a restart, from
+	 * where the first reply put it: TW_IPC_SF_SEQ_RESYNC). */
+	if (unlikely(s->resync)) {
+		s->seq = lc->resync_seq;
+		s->resync = false;
+	}
 	s->seq++;
 	s->rx++; /* and tx: fp_sess_tx() */
 	s->rx_octets += pi->pl_len;

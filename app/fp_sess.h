@@ -96,7 +96,8 @@ struct fp_session {
 	uint8_t ttl;	  /* sent TTL / Hop Limit (255 unless told) */
 	uint8_t min_ttl;  /* 0 = no check */
 	bool dscp_ecn;	  /* RFC 7750: report the received DSCP and ECN */
-	bool micro;	  /* RFC 9533: micro-session IDs checked and written */
+	bool micro : 1;	  /* RFC 9533: micro-session IDs checked and written */
+	bool resync : 1;  /* reflector: TW_IPC_SF_SEQ_RESYNC until the first reply */
 	uint32_t pad_len; /* Padding Length from the request */
 	uint32_t seq;	  /* reflector: own counter (RFC 5357 §4.2.1) */
 	uint32_t id;	  /* control-plane handle */

@@ -216,6 +216,9 @@ static enum tw_err v_sender_add(const struct tw_ipc_sender_add *m, uint32_t *bad
 		BAD(TW_E_ARG, T, ecn);
 	if ((m->flags & TW_IPC_SF_DSCP_ECN) && m->proto != TW_IPC_PROTO_TWAMP)
 		BAD(TW_E_ARG, T, flags);
+	/* a reflector's flag (version 15): a sender numbers its own packets */
+	if (m->flags & TW_IPC_SF_SEQ_RESYNC)
+		BAD(TW_E_ARG, T, flags);
 	if (m->flags & TW_IPC_SF_MICRO) {
 		/* RFC 9533 §4.2 (version 11): TWAMP, a member link as the
 		 * Sender ID (0 is "not known"), and both packets long enough

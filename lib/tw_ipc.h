@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 14
+#define TW_IPC_VERSION 15
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -169,6 +169,19 @@ enum tw_ipc_sec {
  * (else TW_E_FIELD at tlv): the IDs go there, and a reply's are read from
  * its TLV, which must not be flagged U, M or I (else DROP_MICRO_SENDER_ID). */
 #define TW_IPC_SF_MICRO      0x0100u
+/* Version 15: a reflector programmed again after a fast-path restart
+ * (twinhopd, ctl_srv_fp_reattached).  Its own Sequence Number (RFC 5357
+ * §4.2.1) would start again from 0, repeating numbers its Session-Sender
+ * has already seen (perfSONAR twping then discards the whole session's
+ * results).  With this flag the first packet it reflects carries the larger
+ * of its counter and that packet's Sender Sequence Number (read after
+ * verification, so decrypted), and the count goes on from there.  A
+ * reflector cannot have reflected more packets than it was sent, so that
+ * number is above every one it used before the restart, unless the
+ * sender's packets were duplicated or reordered across it.  The price: the
+ * packets lost while the fast path was down look lost on the way back to a
+ * client that splits loss by reflector numbers (docs/ipc.md). */
+#define TW_IPC_SF_SEQ_RESYNC 0x0200u
 
 /* An IPv4 or IPv6 address. */
 struct tw_ipc_addr {

@@ -886,9 +886,13 @@ unsigned ctl_srv_fp_reattached(struct ctl_srv *s, uint64_t now_ms)
 			continue;
 		struct tw_ipc_reflector_add ra = ss->ra;
 		/* A started session reflects again at once, with a new
-		 * REFWAIT (§2.14) and the reflector's Sequence Number from 0:
-		 * the Session-Sender sees the restart as a gap, as a real
-		 * reflector reboot would show it. */
+		 * REFWAIT (§2.14).  The new fast path does not know how many
+		 * packets the old one reflected, so it numbers its first reply
+		 * from the Sender Sequence Number (TW_IPC_SF_SEQ_RESYNC): the
+		 * Session-Sender sees the restart as a gap, never a reflector
+		 * Sequence Number it has seen (RFC 5357 §4.2.1; twping drops
+		 * the whole session's results on one). */
+		ra.flags |= TW_IPC_SF_SEQ_RESYNC;
 		if (ss->state == CTL_SESS_STARTED)
 			ra.flags |= TW_IPC_SF_START_NOW;
 		ss->reprog_req =

@@ -1598,7 +1598,8 @@ static void test_refwait_event(void)
 }
 
 /* Issue 8 §6b: after a fast-path restart the connection's sessions are
- * programmed again: a started one with START_NOW, an accepted one without;
+ * programmed again: a started one with START_NOW, an accepted one without,
+ * both with SEQ_RESYNC;
  * a refusal ends the session (and arms the ended-timeout). */
 static void test_fp_reattached(void)
 {
@@ -1627,6 +1628,9 @@ static void test_fp_reattached(void)
 	CU_ASSERT(ra0.flags & TW_IPC_SF_START_NOW);
 	CU_ASSERT_EQUAL(ra1.session, id1);
 	CU_ASSERT_FALSE(ra1.flags & TW_IPC_SF_START_NOW);
+	/* both number their first reply from the sender's (version 15) */
+	CU_ASSERT(ra0.flags & TW_IPC_SF_SEQ_RESYNC);
+	CU_ASSERT(ra1.flags & TW_IPC_SF_SEQ_RESYNC);
 	CU_ASSERT(no_output(&c)); /* nothing to tell the client */
 
 	ctl_srv_fp_reply(c.s, fk.rec[before].req, TW_E_OK, c.now);

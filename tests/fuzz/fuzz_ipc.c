@@ -25,6 +25,8 @@
  *  - an accepted SENDER_ADD template is STAMP only, at most TW_IPC_STLV_MAX
  *    octets, and tw_stlv_fill() (Direct Measurement, HMAC TLV) stays
  *    inside a packet of exactly base + tlv_len octets (ASan);
+ *  - an accepted SENDER_ADD never carries TW_IPC_SF_SEQ_RESYNC (version
+ *    15, a reflector's flag);
  *  - an accepted SENDER_ADD with TW_IPC_SF_MICRO (version 11) is TWAMP
  *    with a Sender Micro-session ID, and the IDs fit both its packet and
  *    the reply (ASan); without the flag both IDs are 0.
@@ -95,6 +97,8 @@ static void fill_template(const struct tw_ipc_sender_add *m)
  * length (ASan); without the flag both IDs are 0. */
 static void micro_ids(const struct tw_ipc_sender_add *m)
 {
+	/* version 15: the reflector's numbering flag never reaches a sender */
+	FUZZ_ASSERT(!(m->flags & TW_IPC_SF_SEQ_RESYNC));
 	if (!(m->flags & TW_IPC_SF_MICRO)) {
 		FUZZ_ASSERT(m->micro_sid == 0 && m->micro_rid == 0);
 		return;

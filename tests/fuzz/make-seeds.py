@@ -248,6 +248,11 @@ def ipc():
     s['sender-add-micro'] = m(0x06, micro(1, 7))
     s['sender-add-micro-sid0'] = m(0x06, micro(0, 7))
     s['sender-add-micro-pad29'] = m(0x06, micro(1, 7, 29))
+    # version 15: TW_IPC_SF_SEQ_RESYNC (0x200) with START_NOW on a
+    # reflector (a session programmed again after a restart), and on a
+    # sender (refused at flags)
+    s['reflector-add-resync'] = m(0x03, struct.pack('<IBBH', 11, 1, 1, 0x201) + refl[8:])
+    s['sender-add-resync'] = m(0x06, micro(0, 0)[:6] + struct.pack('<H', 0x200) + micro(0, 0)[8:])
     return s
 
 

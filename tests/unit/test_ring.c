@@ -749,6 +749,11 @@ static void test_reflector_micro(void)
 	     TW_E_LENGTH, offsetof(struct tw_ipc_reflector_add, pad.padding_len)},
 	    {TW_IPC_PROTO_STAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_MICRO, 64, TW_E_ARG,
 	     offsetof(struct tw_ipc_reflector_add, flags)},
+	    /* version 15: a reflector programmed again after a restart */
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_ENC, TW_IPC_SF_SEQ_RESYNC | TW_IPC_SF_START_NOW, 0,
+	     TW_OK, 0},
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_SEQ_RESYNC | TW_IPC_SF_MICRO, 30, TW_OK,
+	     0},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct tw_ipc_reflector_add m;
@@ -854,6 +859,9 @@ static void test_sender_micro(void)
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 0, 0, 0, TW_OK, 0},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 1, 0, 30, TW_E_ARG, offsetof(T, micro_sid)},
 	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, 0, 0, 7, 30, TW_E_ARG, offsetof(T, micro_rid)},
+	    /* a sender has no reflector numbering to resynchronise */
+	    {TW_IPC_PROTO_TWAMP, TW_IPC_SEC_OPEN, TW_IPC_SF_SEQ_RESYNC, 0, 0, 0, TW_E_ARG,
+	     offsetof(T, flags)},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		T m;
