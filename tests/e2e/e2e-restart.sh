@@ -10,6 +10,8 @@
 #      nobody, programs the admin socket's Light listener and sender and the
 #      TWAMP-Control session again (the client gets replies again), serves
 #      new sessions;
+#   1b. across that restart no reflector Sequence Number comes twice: the
+#      new fast path numbers from the Sender Sequence Number (SEQ_RESYNC);
 #   2. kill -9 twinhopd during a TWAMP session: after fp-grace the fast path
 #      removes every session the dead daemon programmed (counted), keeps its
 #      command-line listener (--light-port) working, and a new twinhopd
@@ -130,7 +132,7 @@ lsend light-1 7000
 # A TWAMP-Control test runs across the restart: twinhopd programs its
 # started session into the new fast path, and the client gets replies again.
 ip netns exec "$NSC" "$TWINHOP" measure $A --mode open --count 100000 --interval 0.01 \
-	--loss-timeout 1 --json >"$TMP/across.json" 2>"$TMP/across.err" &
+	--loss-timeout 1 --csv "$TMP/across.csv" --json >"$TMP/across.json" 2>"$TMP/across.err" &
 ACROSS=$!
 PIDS+=($ACROSS)
 if poll 60 "$INUSE == 4 and d['total']['REFLECTED'] >= 70" fpcnt; then
@@ -190,6 +192,21 @@ rc=$?
 # (twinhop(1) SIGNALS), so >= 25 more can only have come from the new one.
 check "the client received replies from the new fast path too" \
 	"s['received'] >= $REFL_OLD - 20 + 25" "$TMP/across.json"
+# The new fast path numbers its first reply from the Sender Sequence
+# Number (TW_IPC_SF_SEQ_RESYNC): no reflector Sequence Number comes twice
+# (twping drops the whole session's results on one), and the numbering
+# jumps ahead to a packet's sender seq (a reply lost on the way could add
+# a gap of its own, never a step back).
+expect "across the restart: no reflector Sequence Number twice, a jump to the sender's" python3 -c '
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["lost"] == "0"]
+rows.sort(key=lambda r: int(r["sender_seq"]))
+rs = [int(r["reflector_seq"]) for r in rows]
+jumps = [(int(b["sender_seq"]), int(b["reflector_seq"])) for a, b in zip(rows, rows[1:])
+         if int(b["reflector_seq"]) != int(a["reflector_seq"]) + 1]
+print("       %d replies, reflector seq %d..%d, jumps %s" % (len(rs), rs[0], rs[-1], jumps[:4]))
+sys.exit(0 if len(set(rs)) == len(rs) and rs == sorted(rs) and
+         any(s == r for s, r in jumps) else 1)' "$TMP/across.csv"
 if poll 60 "$INUSE == 3" fpcnt; then ok "its session deleted after Stop-Sessions"; else
 	nokf "its session deleted after Stop-Sessions" "$TMP/poll.out"; fi
 lsend light-2 7000
