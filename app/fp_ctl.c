@@ -311,13 +311,13 @@ static enum tw_err reflector_add(const struct tw_ipc_reflector_add *q, uint64_t 
 	s->z = (q->flags & TW_IPC_SF_PTP_TS) != 0;
 	s->dscp_ecn = (q->flags & TW_IPC_SF_DSCP_ECN) != 0;
 	s->micro = micro;
-	s->resync = (q->flags & TW_IPC_SF_SEQ_RESYNC) != 0;
 	s->ttl = q->ttl ? q->ttl : 255;
 	s->min_ttl = q->min_ttl;
 	s->pad_len = q->pad.padding_len;
 	s->seq = 0;
 	struct fp_sess_cold *sc = fp_sess_cold(fp.sess, s);
 	sc->timeout_tsc = ns2tsc(q->timeout_ns);
+	sc->resync = (q->flags & TW_IPC_SF_SEQ_RESYNC) != 0;
 	sc->refwait_tsc = ns2tsc(q->refwait_ns ? q->refwait_ns : 900ull * 1000000000ull);
 	s->last_rx_tsc = now;
 	/* Publish the state last (readers check it first). */

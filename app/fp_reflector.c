@@ -777,9 +777,12 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 		return FP_RX_DROP;
 	}
 	enum fp_rx_verdict v;
-	/* RFC 9533 micro-sessions take the generic instance below */
+	/* TW_IPC_SF_SEQ_RESYNC: only a session that has not reflected yet
+	 * (seq 0) can have it, so the cold line is read only then */
+	bool resync = unlikely(s->seq == 0) && fp_sess_cold(fp.sess, s)->resync;
+	/* RFC 9533 micro-sessions and a resync take the generic instance below */
 	if (s->layout == TW_PKT_TWAMP_OPEN && s->prot == TW_PKT_PROT_NONE && !s->micro &&
-	    !s->resync) {
+	    !resync) {
 		/* the same as below, with the layout and protection as
 		 * constants (open sessions carry no crypto entry) */
 		const struct fp_refl rf = {
@@ -806,7 +809,7 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 			.z = s->z,
 			.dscp_ecn = s->dscp_ecn,
 			.micro = s->micro,
-			.resync = s->resync,
+			.resync = resync,
 			.dscp = reply_dscp(s->copy_dscp, s->dscp, pi),
 			.ttl = s->ttl,
 			.tc = s->crypto ? &s->crypto->tc : NULL,
@@ -821,9 +824,9 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 	/* RFC 5357 §4.2.1: the reflector's own counter, one per reflected
 	 * packet, independent of the sender's numbers (after a restart, from
 	 * where the first reply put it: TW_IPC_SF_SEQ_RESYNC). */
-	if (unlikely(s->resync)) {
+	if (unlikely(resync)) {
 		s->seq = lc->resync_seq;
-		s->resync = false;
+		fp_sess_cold(fp.sess, s)->resync = false;
 	}
 	s->seq++;
 	s->rx++; /* and tx: fp_sess_tx() */

@@ -96,8 +96,7 @@ struct fp_session {
 	uint8_t ttl;	  /* sent TTL / Hop Limit (255 unless told) */
 	uint8_t min_ttl;  /* 0 = no check */
 	bool dscp_ecn;	  /* RFC 7750: report the received DSCP and ECN */
-	bool micro : 1;	  /* RFC 9533: micro-session IDs checked and written */
-	bool resync : 1;  /* reflector: TW_IPC_SF_SEQ_RESYNC until the first reply */
+	bool micro;	  /* RFC 9533: micro-session IDs checked and written */
 	uint32_t pad_len; /* Padding Length from the request */
 	uint32_t seq;	  /* reflector: own counter (RFC 5357 §4.2.1) */
 	uint32_t id;	  /* control-plane handle */
@@ -131,6 +130,10 @@ struct fp_sess_cold {
 	 * (fp_sender.c); NULL on every other session */
 	struct fp_micro_grp *grp;
 	bool fixed; /* the fast path's own (--reflector, --sender): control cannot delete it */
+	/* reflector: TW_IPC_SF_SEQ_RESYNC until its first reply; read by the
+	 * lcore only while the session's seq is 0 (fp_reflect_session), so
+	 * it costs the per-packet path a compare, and cleared there */
+	bool resync;
 };
 
 /* Index bucket: eight slots, one cache line.  A slot is 0 (empty) or the
