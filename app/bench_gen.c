@@ -304,8 +304,15 @@ int main(int argc, char **argv)
 	 * disconnect can unmap the rings under us safely */
 	while (linger && !quit) {
 		struct rte_eth_link lk;
-		if (rte_eth_link_get_nowait(port, &lk) == 0 && lk.link_status == RTE_ETH_LINK_DOWN)
+		if (rte_eth_link_get_nowait(port, &lk) == 0 && lk.link_status == RTE_ETH_LINK_DOWN) {
+			/* memif_disconnect() in the interrupt thread marks the
+			 * link down first and only then closes the queues' fds
+			 * and frees the regions; our close runs the same
+			 * teardown, so let that one finish (microseconds; a
+			 * 100 ms margin for a preempted thread) */
+			rte_delay_us_sleep(100000);
 			break;
+		}
 		rte_delay_us_sleep(10000);
 	}
 	rte_eth_dev_stop(port);

@@ -766,8 +766,14 @@ static void linger(uint16_t port_id)
 	sig_atomic_t seen = n_signals;
 	for (unsigned i = 0; i < 3000 && n_signals == seen; i++) {
 		struct rte_eth_link l;
-		if (rte_eth_link_get_nowait(port_id, &l) == 0 && l.link_status == RTE_ETH_LINK_DOWN)
+		if (rte_eth_link_get_nowait(port_id, &l) == 0 && l.link_status == RTE_ETH_LINK_DOWN) {
+			/* the interrupt thread's memif_disconnect() marks the
+			 * link down before it closes the queues' fds and frees
+			 * the regions, and our close does the same teardown:
+			 * let it finish first (bench_gen.c, the same wait) */
+			rte_delay_us_sleep(100000);
 			break;
+		}
 		rte_delay_us_sleep(10000);
 	}
 }
