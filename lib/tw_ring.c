@@ -33,6 +33,8 @@ struct tw_ring {
 	struct tw_ring_super *sb;
 	uint32_t claimed_pid; /* write attach: the ctl_pid this process claimed */
 	uint32_t pad0;
+	dev_t dev; /* the object attached to (tw_ring_replaced) */
+	ino_t ino;
 	struct tw_ring_q cmd;
 	struct tw_ring_q evt[TW_RING_MAX_EVT];
 	char name[TW_RING_NAME_MAX];
@@ -375,6 +377,8 @@ enum tw_err tw_ring_attach(const char *name_in, unsigned flags, struct tw_ring *
 	r->base = base;
 	r->len = len;
 	r->ro = ro;
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
 	r->sb = base;
 	struct tw_ring_super *sb = r->sb;
 
@@ -517,6 +521,17 @@ int tw_ring_live(const struct tw_ring *r)
 {
 	return atomic_load_explicit(&r->sb->ready, memory_order_acquire) == TW_RING_READY &&
 	       pid_alive(r->sb->creator_pid);
+}
+
+int tw_ring_replaced(const struct tw_ring *r)
+{
+	int fd = shm_open(r->name, O_RDONLY, 0);
+	if (fd < 0)
+		return 0; /* no object, or one we may not open: nothing known */
+	struct stat st;
+	int other = fstat(fd, &st) == 0 && (st.st_dev != r->dev || st.st_ino != r->ino);
+	close(fd);
+	return other;
 }
 
 /* ======================================================================== */

@@ -240,6 +240,14 @@ enum tw_err tw_ring_unlink(const char *name);
  * pid exists: a kill(pid, 0) syscall), else 0.  Re-attach when 0. */
 int tw_ring_live(const struct tw_ring *r);
 
+/* Control: 1 if the region's name now names another object than the one
+ * attached (a new fast path replaced it: tw_ring_create unlinks first),
+ * else 0, also when the name names nothing or cannot be opened.  Three
+ * syscalls.  tw_ring_live() cannot see a killed fast path until its parent
+ * has reaped it (kill(pid, 0) succeeds on a zombie), its successor's region
+ * can: ask this once the creator's heartbeat has stood still. */
+int tw_ring_replaced(const struct tw_ring *r);
+
 /* ------------------------------------------------------------------------ */
 /* Region accessors (pure memory)                                            */
 /* ------------------------------------------------------------------------ */

@@ -532,6 +532,46 @@ static void test_restart_liveness(void)
 	tw_ring_destroy(r);
 }
 
+/*
+ * A killed fast path is a zombie until its parent reaps it, and kill(pid, 0)
+ * succeeds on a zombie: tw_ring_live() cannot tell.  Its successor's region
+ * can: tw_ring_replaced() sees the name name another object.
+ */
+static void test_restart_replaced(void)
+{
+	struct tw_ring *r = mk(0, 0, 1, 1);
+	char name[sizeof(shm_name)];
+	memcpy(name, shm_name, sizeof(name));
+	struct tw_ring *a = att(name);
+	CU_ASSERT_FALSE(tw_ring_replaced(a));
+
+	/* A zombie creator still looks live; reaped, it does not. */
+	pid_t z = fork();
+	if (z == 0)
+		_exit(0);
+	uint32_t real = tw_ring_super(r)->creator_pid;
+	wsuper(r)->creator_pid = (uint32_t)z;
+	usleep(50000); /* the child has exited, unreaped */
+	CU_ASSERT_TRUE(tw_ring_live(a));
+	int st;
+	waitpid(z, &st, 0);
+	CU_ASSERT_FALSE(tw_ring_live(a));
+	wsuper(r)->creator_pid = real;
+
+	/* The successor makes the region again under the same name. */
+	struct tw_ring_cfg cfg = {.name = name, .n_evt = 1, .n_lcores = 1};
+	struct tw_ring *r2 = NULL;
+	CU_ASSERT_EQUAL_FATAL(tw_ring_create(&cfg, &r2, NULL, 0), TW_OK);
+	CU_ASSERT_TRUE(tw_ring_replaced(a));
+	struct tw_ring *b = att(name);
+	CU_ASSERT_FALSE(tw_ring_replaced(b));
+	tw_ring_detach(b);
+	tw_ring_destroy(r2); /* unlinks the name: nothing to compare with */
+	CU_ASSERT_FALSE(tw_ring_replaced(a));
+	tw_ring_detach(a);
+	tw_ring_destroy(r);
+}
+
 /* HELLO grace_ms: 0 (no watch) or TW_IPC_GRACE_MIN_MS..TW_IPC_GRACE_MAX_MS. */
 static void test_hello_grace(void)
 {
@@ -1453,6 +1493,7 @@ int main(void)
 	    {"cross-process attach (fork)", test_cross_process},
 	    {"single control process, stale claim", test_single_controller},
 	    {"dead creator refused; claim released by the creator", test_restart_liveness},
+	    {"a zombie creator looks live; a replaced region is seen", test_restart_replaced},
 	    {"version / layout / magic mismatch refused", test_version_mismatch},
 	    {"attach before ready refused (retry)", test_attach_before_ready},
 	    {"foreign owner or open mode refused; creator sets group/mode", test_attach_owner_mode},
