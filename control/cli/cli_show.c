@@ -88,8 +88,9 @@ int cli_show_status(FILE *f, const char *reply)
 		fprintf(f, "%-15s NOT attached (region %s): sessions cannot start\n",
 		        "Fast path:", str(fp, "region", "?"));
 		if (json_is_string(json_object_get(fp, "attach_error")))
-			fprintf(f, "%-15s %s (retrying every second)\n",
-			        "  last attach:", str(fp, "attach_error", "?"));
+			fprintf(f, "%-15s %s (retrying every %" PRIu64 " ms)\n",
+			        "  last attach:", str(fp, "attach_error", "?"),
+			        u64(fp, "attach_retry_ms"));
 	}
 	fprintf(f,
 	        "%-15s %" PRIu64 " sent, %" PRIu64 " not sent, %" PRIu64 " acknowledged, %" PRIu64

@@ -244,8 +244,10 @@ static void cmd_status(struct adm_client *c, uint64_t id)
 	ctl_jb_obj_begin(&b, "fp");
 	ctl_jb_bool(&b, "attached", ctl_fp_attached(d->fp));
 	ctl_jb_str(&b, "region", ctl_fp_region(d->fp));
-	if (*ctl_fp_attach_error(d->fp))
+	if (*ctl_fp_attach_error(d->fp)) {
 		ctl_jb_str(&b, "attach_error", ctl_fp_attach_error(d->fp));
+		ctl_jb_u64(&b, "attach_retry_ms", CTL_FP_ATTACH_EVERY_MS);
+	}
 	struct tw_ring *r = ctl_fp_ring(d->fp);
 	if (r) {
 		const struct tw_ring_super *sb = tw_ring_super(r);

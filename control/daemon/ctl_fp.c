@@ -11,7 +11,16 @@
 #include "ctl_loop.h"
 #include "tw_ring.h"
 
-#define FP_ATTACH_EVERY_MS 1000u
+/* While detached: one attach a tenth of a second.  A failed attach is one
+ * shm_open (no region) or five syscalls (a region not ready yet), and the
+ * fast path's test sessions wait for it (twinhopd programs them again on
+ * attach): until then their packets go to the kernel. */
+#define FP_ATTACH_EVERY_MS CTL_FP_ATTACH_EVERY_MS
+/* The fast path beats at least every 100 ms (tw_ring.h fp_heartbeat_ns): a
+ * heartbeat that stood still this long makes us ask, every
+ * FP_ATTACH_EVERY_MS, whether a new fast path has replaced the region. */
+#define FP_HB_STALE_MS     300u
+#define FP_ATTACH_SOON_MS  5u     /* the region exists, not ready yet */
 #define FP_ATTACH_LOG_MS   60000u /* a repeated attach failure: at most one line a minute */
 #define FP_MAX_PENDING     4096u
 #define FP_DEL_RETRY_MS    1000u /* SESSION_DEL unanswered: ask again this much later */
@@ -55,6 +64,7 @@ struct ctl_fp {
 	 * changed: the fast path counts in its own (TSC) nanoseconds, which
 	 * cannot be compared with our CLOCK_MONOTONIC. */
 	uint64_t hb_seen, hb_changed_ms;
+	uint64_t next_replaced_check;
 	struct ctl_fp_stats st;
 	_Alignas(16) uint8_t buf[TW_IPC_MSG_MAX];
 };
@@ -104,6 +114,10 @@ uint64_t ctl_fp_heartbeat_age_ms(const struct ctl_fp *fp, uint64_t now_ms)
 bool ctl_fp_attached(const struct ctl_fp *fp)
 {
 	return fp->ring != NULL;
+}
+uint64_t ctl_fp_next_attach(const struct ctl_fp *fp)
+{
+	return fp->next_attach;
 }
 struct tw_ring *ctl_fp_ring(struct ctl_fp *fp)
 {
@@ -173,6 +187,7 @@ static void fail_all(struct ctl_fp *fp, enum tw_err err)
 static void detach(struct ctl_fp *fp, const char *why)
 {
 	log_warnx("fast path %s: detached (%s)", fp->region, why);
+
 	tw_ring_detach(fp->ring);
 	fp->ring = NULL;
 	fp->hb_changed_ms = 0;
@@ -190,18 +205,22 @@ static void try_attach(struct ctl_fp *fp, uint64_t now_ms)
 	fp->next_attach = now_ms + FP_ATTACH_EVERY_MS;
 	if (tw_ring_attach(fp->region, 0, &fp->ring, why, sizeof(why)) != TW_OK) {
 		fp->ring = NULL;
+		/* A region being made (EAGAIN: too short, or not READY yet) is
+		 * milliseconds from ready: look again soon. */
+		if (errno == EAGAIN)
+			fp->next_attach = now_ms + FP_ATTACH_SOON_MS;
 		bool same = strcmp(why, fp->last_why) == 0;
 		if (same && now_ms - fp->last_log_ms < FP_ATTACH_LOG_MS) {
 			fp->fails_unlogged++;
 			return;
 		}
 		if (fp->fails_unlogged)
-			log_info("fast path %s not attached: %s (retrying every second; %u more "
+			log_info("fast path %s not attached: %s (retrying every %u ms; %u more "
 			         "failed attach(es) not logged)",
-			         fp->region, why, fp->fails_unlogged);
+			         fp->region, why, FP_ATTACH_EVERY_MS, fp->fails_unlogged);
 		else
-			log_info("fast path %s not attached: %s (retrying every second)",
-			         fp->region, why);
+			log_info("fast path %s not attached: %s (retrying every %u ms)", fp->region,
+			         why, FP_ATTACH_EVERY_MS);
 		snprintf(fp->last_why, sizeof(fp->last_why), "%s", why);
 		fp->last_log_ms = now_ms;
 		fp->fails_unlogged = 0;
@@ -410,6 +429,23 @@ void ctl_fp_poll(struct ctl_fp *fp, uint64_t now_ms)
 	if (hb != fp->hb_seen || !fp->hb_changed_ms) {
 		fp->hb_seen = hb;
 		fp->hb_changed_ms = now_ms;
+	}
+	/* A killed fast path stays alive to tw_ring_live() while it is a
+	 * zombie, for as long as its parent takes to reap it (1.6 s seen under
+	 * a slow init), and its successor may be running already.  Its region
+	 * says so: the name now names the successor's. */
+	if (now_ms - fp->hb_changed_ms >= FP_HB_STALE_MS && now_ms >= fp->next_replaced_check) {
+		fp->next_replaced_check = now_ms + FP_ATTACH_EVERY_MS;
+		if (tw_ring_replaced(fp->ring)) {
+			char why[96];
+			snprintf(why, sizeof(why),
+			         "its heartbeat stopped %llu ms ago and a new fast path has "
+			         "replaced the region",
+			         (unsigned long long)(now_ms - fp->hb_changed_ms));
+			detach(fp, why);
+			fp->next_attach = 0;
+			return;
+		}
 	}
 	for (unsigned i = 0; i < tw_ring_n_evt(fp->ring); i++) {
 		struct tw_ring_q *q = tw_ring_evt(fp->ring, i);

@@ -20,6 +20,10 @@
 
 struct ctl_fp;
 
+/* Attach attempts while detached: every 100 ms.  show-status gives it as
+ * fp.attach_retry_ms. */
+#define CTL_FP_ATTACH_EVERY_MS 100u
+
 /* ACK (TW_E_OK), NACK (its err) or no answer in time (TW_E_EMPTY). */
 typedef void (*ctl_fp_reply_cb)(void *arg, uint32_t req, enum tw_err err,
                                 const struct tw_ipc_hdr *h, const void *payload);
@@ -43,11 +47,14 @@ struct ctl_fp *ctl_fp_new(const char *region, uint64_t timeout_ms, uint32_t grac
 void ctl_fp_set_grace(struct ctl_fp *fp, uint32_t grace_ms);
 void ctl_fp_free(struct ctl_fp *fp);
 
-/* Attach if not attached (at most once a second), drain every event ring,
- * expire requests, send due deletes.  Call often (every few ms). */
+/* Attach if not attached (at most every CTL_FP_ATTACH_EVERY_MS), detach from
+ * a fast path that is gone or replaced, drain every event ring, expire
+ * requests, send due deletes.  Call often (every few ms). */
 void ctl_fp_poll(struct ctl_fp *fp, uint64_t now_ms);
 
 bool ctl_fp_attached(const struct ctl_fp *fp);
+/* When detached: the time of the next attach attempt (ctl_now_ms clock). */
+uint64_t ctl_fp_next_attach(const struct ctl_fp *fp);
 /* ms since the fast path's heartbeat last moved, on our clock (0 = detached). */
 uint64_t ctl_fp_heartbeat_age_ms(const struct ctl_fp *fp, uint64_t now_ms);
 /* The attached region (NULL if not attached), for counters and status. */

@@ -43,7 +43,6 @@
 #include "tw_time.h"
 
 #define FP_POLL_MS   5    /* ring poll period while the fast path is attached */
-#define IDLE_POLL_MS 200  /* otherwise (re-attach attempts are 1 s apart) */
 #define CLIENT_TABLE 4096 /* distinct client addresses with live sessions */
 /* Listen backlog: a burst of connections waits in the kernel rather than
  * being dropped (half-open ones are the SYN queue's and syncookies' job). */
@@ -991,8 +990,9 @@ int main(int argc, char **argv)
 			for (struct ctl_conn *c = d->conns; c; c = c->next)
 				c->deadline = 0; /* timers may have changed: re-evaluate */
 		}
-		uint64_t now = ctl_now_ms(),
-		         next = now + (ctl_fp_attached(d->fp) ? FP_POLL_MS : IDLE_POLL_MS);
+		uint64_t now = ctl_now_ms(), next = ctl_fp_attached(d->fp)
+		                                        ? now + FP_POLL_MS
+		                                        : ctl_fp_next_attach(d->fp);
 		uint64_t mdl = ctl_metrics_deadline(metrics), ldl = ctl_live_deadline(d->live);
 		if (ldl < mdl)
 			mdl = ldl;

@@ -9,6 +9,7 @@
  * line per command on
  * stdout ("CMD REFLECTOR_ADD session=1 port=30000") for the test to check.
  * usage: fake_fp REGION [mute-add]   (mute-add: never answer REFLECTOR_ADD)
+ * environment: FAKE_FP_QUIET, FAKE_FP_HB_OFFSET_NS (below), FAKE_FP_SHM_GID
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -109,6 +110,14 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_sig);
 	signal(SIGUSR1, on_usr1);
 	int quiet = getenv("FAKE_FP_QUIET") != NULL;
+	/* FAKE_FP_SHM_GID=gid: the region as the shipped units make it
+	 * (--shm-group, --shm-mode 0660), for a daemon that drops privileges */
+	const char *gid_env = getenv("FAKE_FP_SHM_GID");
+	if (gid_env) {
+		cfg.set_gid = 1;
+		cfg.gid = (uint32_t)strtoul(gid_env, NULL, 10);
+		cfg.mode = 0660;
+	}
 	if (tw_ring_create(&cfg, &r, why, sizeof(why)) != TW_OK) {
 		fprintf(stderr, "fake_fp: %s\n", why);
 		return 1;

@@ -4,7 +4,7 @@
 against tests/control/fake_fp, raw TWAMP-Control bytes over TCP for the
 spec §2.13 cases, the admin protocol, and the configuration check.
 Prints TWRESULT twinhopd-control <passed> <failed>."""
-import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
+import json, os, pwd, shutil, socket, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import twh_sys  # noqa: E402
@@ -335,7 +335,8 @@ def main():
     conf2 = os.path.join(tmp, "nofp.conf")
     with open(conf2, "w") as f:
         f.write("listen 127.0.0.1 %d\nfp-region /twinhop-absent-%d\nadmin-socket %s\n"
-                "seccomp no\n" % (port2, os.getpid(), os.path.join(tmp, "a2.sock")))
+                "seccomp %s\n" % (port2, os.getpid(), os.path.join(tmp, "a2.sock"),
+                                   "no" if asan else "yes"))
     log2 = open(os.path.join(tmp, "nofp.log"), "w")
     d2 = subprocess.Popen([TWINHOPD, "-f", conf2], stderr=log2)
     procs.append(d2)
@@ -353,6 +354,9 @@ def main():
     att, why = attach_error()
     check(att is False and "no fast path region /twinhop-absent-" in why,
           "show-status: attach_error gives the last attach's reason (%r)" % why)
+    r = admin(os.path.join(tmp, "a2.sock"), [{"id": 1, "cmd": "show-status"}])
+    check(r and r[0].get("fp", {}).get("attach_retry_ms") == 100,
+          "show-status: attach_retry_ms beside attach_error (%r)" % (r and r[0].get("fp")))
     # Without its fast path the daemon waits (one attach try a second), it
     # does not spin: CPU time over 2 s of wall time (a spinning loop used
     # all of it; idle is a few ticks).
@@ -387,6 +391,55 @@ def main():
               "a foreign-owned region is refused, with the reason logged: %r" % t2[-600:])
     else:
         check(False, "the foreign-owned region case needs root")
+    # A fast path killed while its parent has not reaped it yet (a zombie:
+    # kill(pid, 0) still succeeds, for 1.6 s under the VM's init) and its
+    # successor running already: twinhopd follows the region's name to the
+    # successor without waiting for the reaping.
+    def fp_pid():
+        r = admin(os.path.join(tmp, "a2.sock"), [{"id": 2, "cmd": "show-status"}])
+        fpst = r[0].get("fp", {}) if r and r[0].get("ok") else {}
+        return fpst.get("pid") if fpst.get("attached") else None
+
+    def wait_for(pred, secs):
+        end = time.time() + secs
+        while time.time() < end:
+            v = pred()
+            if v:
+                return v
+            time.sleep(0.05)
+        return pred()
+
+    absent = "/twinhop-absent-%d" % os.getpid()
+    fenv = dict(os.environ, FAKE_FP_SHM_GID=str(pwd.getpwnam("nobody").pw_gid))
+    fa = subprocess.Popen([FAKE_FP, absent], stdout=subprocess.PIPE, text=True, env=fenv)
+    procs.append(fa)
+    check(fa.stdout.readline().strip() == "READY", "zombie case: the first fake fast path starts")
+    check(wait_for(lambda: fp_pid() == fa.pid, 5), "zombie case: twinhopd attaches to it")
+    att, why = attach_error()
+    check(att is True and why == "", "show-status: no attach_error once attached (%r)" % why)
+    fa.kill()  # SIGKILL, and no wait(): a zombie until reaped below
+
+    def state(pid):
+        try:
+            return open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return "gone"
+    check(wait_for(lambda: state(fa.pid) == "Z", 5), "zombie case: the killed one is a zombie")
+    fb = subprocess.Popen([FAKE_FP, absent], stdout=subprocess.PIPE, text=True, env=fenv)
+    procs.append(fb)
+    check(fb.stdout.readline().strip() == "READY", "zombie case: its successor starts")
+    check(wait_for(lambda: fp_pid() == fb.pid, 5),
+          "twinhopd attaches to the successor while the killed fast path is still a zombie "
+          "(attached to pid %r, zombie %s)" % (fp_pid(), state(fa.pid)))
+    check(state(fa.pid) == "Z", "zombie case: still unreaped when twinhopd moved on")
+    log2.flush()
+    check("a new fast path has replaced the region" in open(log2.name).read(),
+          "the detach is logged with its reason")
+    fa.wait(timeout=10)
+    procs.remove(fa)
+    fb.terminate()
+    fb.wait(timeout=10)
+    procs.remove(fb)
     d2.terminate()
     d2.wait(timeout=10)
     procs.remove(d2)

@@ -158,7 +158,7 @@ else
 fi
 "$TWINHOP" status "${ADM[@]}" >"$TMP/st-down" 2>&1
 expect "twinhop status: NOT attached, and the last attach's reason" \
-	grep -Eq '^  last attach: +no fast path region' "$TMP/st-down"
+	grep -Eq '^  last attach: +no fast path region .*\(retrying every 100 ms\)$' "$TMP/st-down"
 start_fp 2
 if poll 40 "d['fp']['attached'] and d['fp']['pid'] == $FPPID and d['fp']['attaches'] == 2" status; then
 	ok "twinhopd (nobody) attached to the new fast path (pid $FPPID)"
