@@ -31,9 +31,8 @@ struct fp_addr {
 
 /* Session lookup key: what identifies a TWAMP-Test flow at the reflector
  * (RFC 5357 §4.2: only the registered sender address and port are
- * reflected).  Fixed 48 octets, zero-padded, hashed as raw bytes: 48 (not
- * the 37 used) so rte_hash compares keys with its 48-octet vector compare
- * instead of calling memcmp. */
+ * reflected).  Fixed 48 octets, zero-padded, compared as six 8-octet words
+ * (fp_key_eq); fp_sess_hash hashes an IPv4 key's 13 varying octets only. */
 struct fp_key {
 	struct fp_addr local;
 	struct fp_addr peer;
@@ -42,7 +41,7 @@ struct fp_key {
 	uint8_t ipv;	     /* 4 or 6 */
 	uint8_t pad[11];
 };
-_Static_assert(sizeof(struct fp_key) == 48, "rte_hash has a vector compare for 48 octets");
+_Static_assert(sizeof(struct fp_key) == 48, "fp_key_eq compares six words");
 
 /* Key equality, as rte_hash compares keys (all 48 octets, padding zeroed). */
 static inline bool fp_key_eq(const struct fp_key *a, const struct fp_key *b)
