@@ -8,7 +8,9 @@
  */
 #include "ctl_server.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -51,6 +53,9 @@ struct ctl_srv {
 	enum ctl_srv_state state;
 	uint32_t offered;
 	uint32_t mode; /* chosen mode incl. feature bits */
+	bool set_up;   /* Server-Start with Accept 0 sent: its close is logged */
+	const char *close_why; /* a string literal, once CLOSED */
+	unsigned n_accepted;   /* sessions accepted on this connection */
 
 	/* Set-up (§2.1, §3.2). */
 	uint8_t challenge[TW_CTL_CHALLENGE_LEN];
@@ -195,6 +200,8 @@ static void srv_set_state(struct ctl_srv *s, enum ctl_srv_state st, const char *
 	log_debug("control %u: %s -> %s (%s)", ctl_sa_port(&s->peer.remote),
 	          ctl_srv_state_name(s->state), ctl_srv_state_name(st), why);
 	s->state = st;
+	if (st == CTL_SRV_CLOSED)
+		s->close_why = why;
 }
 
 static void srv_close(struct ctl_srv *s, enum ctl_cnt why_cnt, const char *why)
@@ -365,6 +372,28 @@ static void refuse_setup(struct ctl_srv *s, uint8_t accept, enum ctl_cnt why, co
 	srv_close(s, why, what);
 }
 
+/* Octets up to the first NUL as text for a log line: printable ASCII as
+ * is, anything else as \xNN (OpenSSH's strnvis idea). */
+static void printable(const uint8_t *in, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && in[i] && o + 5 <= cap; i++) {
+		if (in[i] >= 0x20 && in[i] < 0x7f && in[i] != '\\')
+			out[o++] = (char)in[i];
+		else
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", in[i]);
+	}
+	out[o] = '\0';
+}
+
+static void flow_str(const struct tw_ipc_addr *a, uint16_t port, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	if (a->family == 4 || a->family == 6)
+		inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->addr, ip, sizeof(ip));
+	snprintf(buf, len, a->family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
+}
+
 static void handle_setup(struct ctl_srv *s, uint8_t *msg, uint64_t now_ms)
 {
 	struct tw_ctl_setup_response r;
@@ -437,6 +466,20 @@ static void handle_setup(struct ctl_srv *s, uint8_t *msg, uint64_t now_ms)
 	}
 	out_push(s, buf, sizeof(buf));
 	count(s, CTL_CNT_SETUP_OK);
+	/* Who set up what, at info (the OpenSSH "Accepted ... for" line):
+	 * an operator reading the log must tell an open connection from an
+	 * encrypted one, and which key it used (docs/interop.md Q7).  The
+	 * KeyID printed is one our keyfile holds; escaped all the same. */
+	char mb[160], kid[4 * TW_CTL_KEYID_LEN + 1];
+	tw_ctl_mode_format(s->mode, mb, sizeof(mb));
+	if (base == TW_CTL_MODE_OPEN) {
+		log_info("control %u: set up, mode %s", ctl_sa_port(&s->peer.remote), mb);
+	} else {
+		printable(r.key_id, TW_CTL_KEYID_LEN, kid, sizeof(kid));
+		log_info("control %u: set up, mode %s, KeyID %s", ctl_sa_port(&s->peer.remote), mb,
+		         kid);
+	}
+	s->set_up = true;
 	idle_arm(s, now_ms);
 	srv_set_state(s, CTL_SRV_READY, "server-start");
 }
@@ -803,6 +846,14 @@ static void pend_finish(struct ctl_srv *s, uint64_t now_ms)
 		ss->state = CTL_SESS_ACCEPTED;
 		ss->req = 0;
 		count(s, CTL_CNT_SESSIONS_ACCEPTED);
+		s->n_accepted++;
+		char snd[64], rfl[64];
+		flow_str(&ss->ra.flow.peer, ss->ra.flow.peer_port, snd, sizeof(snd));
+		flow_str(&ss->ra.flow.local, ss->ra.flow.local_port, rfl, sizeof(rfl));
+		log_info("control %u: session %u accepted: sender %s, reflector %s, padding %u, "
+		         "DSCP %u, timeout %llu ms",
+		         ctl_sa_port(&s->peer.remote), ss->id, snd, rfl, ss->ra.pad.padding_len,
+		         ss->ra.dscp, (unsigned long long)(ss->ra.timeout_ns / 1000000u));
 		send_accept_session(
 		    s, TW_CTL_ACCEPT_OK, ss->ra.flow.local_port, ss->ra.sid,
 		    (s->mode & TW_CTL_MODE_REFLECT_OCTETS) ? ss->ra.pad.reflect_octets : 0);
@@ -1139,6 +1190,10 @@ void ctl_srv_free(struct ctl_srv *s, uint64_t now_ms)
 	if (!s)
 		return;
 	count(s, CTL_CNT_CONN_CLOSED);
+	if (s->set_up)
+		log_info("control %u: closed (%s); %u session(s) accepted",
+		         ctl_sa_port(&s->peer.remote),
+		         s->close_why ? s->close_why : "connection closed", s->n_accepted);
 	/* Closing the control connection ends its sessions (§2.14); a session
 	 * already stopped kept its drain timer in fp_del_at. */
 	while (s->n_sess) {

@@ -4,7 +4,7 @@
 against tests/control/fake_fp, raw TWAMP-Control bytes over TCP for the
 spec §2.13 cases, the admin protocol, and the configuration check.
 Prints TWRESULT twinhopd-control <passed> <failed>."""
-import json, os, pwd, shutil, socket, struct, subprocess, sys, tempfile, time
+import json, os, pwd, re, shutil, socket, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import twh_sys  # noqa: E402
@@ -461,6 +461,16 @@ def main():
     log.close()
     text = open(log.name).read()
     check("Sanitizer" not in text and "runtime error" not in text, "no sanitizer report in the log")
+    # At info, what an operator needs to tell one connection from another
+    # (docs/interop.md Q7): the mode set up, each session accepted, the close.
+    check(re.search(r"control (\d+): set up, mode open\n", text) is not None,
+          "log: the mode a connection set up")
+    m = re.search(r"control (\d+): session \d+ accepted: sender 127\.0\.0\.1:9000, reflector "
+                  r"127\.0\.0\.1:30050, padding 0, DSCP 46, timeout 3000 ms\n", text)
+    check(m is not None, "log: the accepted session, its addresses, padding, DSCP and timeout")
+    check(m is not None and re.search(r"control %s: closed \([a-z -]+\); [1-9]\d* session\(s\) "
+                                      r"accepted\n" % m.group(1), text) is not None,
+          "log: the close of a set-up connection, with its reason")
     shutil.rmtree(tmp, ignore_errors=True)
 
 
