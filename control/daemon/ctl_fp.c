@@ -20,7 +20,8 @@
  * heartbeat that stood still this long makes us ask, every
  * FP_ATTACH_EVERY_MS, whether a new fast path has replaced the region. */
 #define FP_HB_STALE_MS     300u
-#define FP_ATTACH_SOON_MS  5u     /* the region exists, not ready yet */
+#define FP_ATTACH_SOON_MS  5u    /* the region exists, not ready yet ... */
+#define FP_ATTACH_SOON_FOR 1000u /* ... for at most this long (a creator that died half-way) */
 #define FP_ATTACH_LOG_MS   60000u /* a repeated attach failure: at most one line a minute */
 #define FP_MAX_PENDING     4096u
 #define FP_DEL_RETRY_MS    1000u /* SESSION_DEL unanswered: ask again this much later */
@@ -65,6 +66,7 @@ struct ctl_fp {
 	 * cannot be compared with our CLOCK_MONOTONIC. */
 	uint64_t hb_seen, hb_changed_ms;
 	uint64_t next_replaced_check;
+	uint64_t not_ready_since; /* first of a run of EAGAIN attaches, 0 = none */
 	struct ctl_fp_stats st;
 	_Alignas(16) uint8_t buf[TW_IPC_MSG_MAX];
 };
@@ -187,7 +189,6 @@ static void fail_all(struct ctl_fp *fp, enum tw_err err)
 static void detach(struct ctl_fp *fp, const char *why)
 {
 	log_warnx("fast path %s: detached (%s)", fp->region, why);
-
 	tw_ring_detach(fp->ring);
 	fp->ring = NULL;
 	fp->hb_changed_ms = 0;
@@ -206,8 +207,12 @@ static void try_attach(struct ctl_fp *fp, uint64_t now_ms)
 	if (tw_ring_attach(fp->region, 0, &fp->ring, why, sizeof(why)) != TW_OK) {
 		fp->ring = NULL;
 		/* A region being made (EAGAIN: too short, or not READY yet) is
-		 * milliseconds from ready: look again soon. */
-		if (errno == EAGAIN)
+		 * milliseconds from ready: look again soon, for a while. */
+		if (errno != EAGAIN)
+			fp->not_ready_since = 0;
+		else if (!fp->not_ready_since)
+			fp->not_ready_since = now_ms;
+		if (fp->not_ready_since && now_ms - fp->not_ready_since < FP_ATTACH_SOON_FOR)
 			fp->next_attach = now_ms + FP_ATTACH_SOON_MS;
 		bool same = strcmp(why, fp->last_why) == 0;
 		if (same && now_ms - fp->last_log_ms < FP_ATTACH_LOG_MS) {
@@ -228,6 +233,7 @@ static void try_attach(struct ctl_fp *fp, uint64_t now_ms)
 	}
 	fp->last_why[0] = '\0';
 	fp->fails_unlogged = 0;
+	fp->not_ready_since = 0;
 	fp->st.attaches++;
 	/* A restarted control plane owns no session: RESET (tw_ipc.h HELLO). */
 	/* grace_ms: the fast path drops our sessions if we stop (kill -9)
