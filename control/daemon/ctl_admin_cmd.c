@@ -508,9 +508,9 @@ static void cmd_sessions(struct adm_client *c, uint64_t id)
 				ctl_jb_bool(&b, "micro", true);
 			ctl_conf_addrport_str(&ctl_srv_peer(k->srv)->remote, s, sizeof(s));
 			ctl_jb_str(&b, "control", s);
-			ctl_reg_flow_str(&ss->ra.flow.local, ss->ra.flow.local_port, s, sizeof(s));
+			ctl_conf_flow_str(&ss->ra.flow.local, ss->ra.flow.local_port, s, sizeof(s));
 			ctl_jb_str(&b, "local", s);
-			ctl_reg_flow_str(&ss->ra.flow.peer, ss->ra.flow.peer_port, s, sizeof(s));
+			ctl_conf_flow_str(&ss->ra.flow.peer, ss->ra.flow.peer_port, s, sizeof(s));
 			ctl_jb_str(&b, "peer", s);
 			live_fields(&b, d, ss->id, ss->rx_pkts, ss->tx_pkts);
 			ctl_jb_obj_end(&b);
@@ -531,9 +531,9 @@ static void cmd_sessions(struct adm_client *c, uint64_t id)
 		uint32_t owner = ctl_cc_owner(d->cc, as->id);
 		if (owner)
 			ctl_jb_u64(&b, "client", owner);
-		ctl_reg_flow_str(&as->flow.local, as->flow.local_port, s, sizeof(s));
+		ctl_conf_flow_str(&as->flow.local, as->flow.local_port, s, sizeof(s));
 		ctl_jb_str(&b, "local", s);
-		ctl_reg_flow_str(&as->flow.peer, as->flow.peer_port, s, sizeof(s));
+		ctl_conf_flow_str(&as->flow.peer, as->flow.peer_port, s, sizeof(s));
 		ctl_jb_str(&b, "peer", s);
 		live_fields(&b, d, as->id, as->rx_pkts, as->tx_pkts);
 		if (as->st)

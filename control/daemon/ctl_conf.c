@@ -612,6 +612,19 @@ void ctl_conf_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+void ctl_conf_flow_str(const struct tw_ipc_addr *ad, uint16_t port, char *buf, size_t len)
+{
+	char s[INET6_ADDRSTRLEN] = "*";
+	if (ad->family == 4)
+		inet_ntop(AF_INET, ad->addr, s, sizeof(s));
+	else if (ad->family == 6)
+		inet_ntop(AF_INET6, ad->addr, s, sizeof(s));
+	if (ad->family == 6)
+		snprintf(buf, len, "[%s]:%u", s, port);
+	else
+		snprintf(buf, len, "%s:%u", s, port);
+}
+
 void ctl_conf_addrport_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];

@@ -113,5 +113,9 @@ bool ctl_conf_third_party(const struct ctl_conf *c, const struct sockaddr_storag
 /* Format an address (without port) / address:port ([v6]:port). */
 void ctl_conf_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
 void ctl_conf_addrport_str(const struct sockaddr_storage *ss, char *buf, size_t len);
+/* A fast-path flow end (tw_ipc.h): "addr:port", "[v6]:port", "*:port"
+ * (family 0: any). */
+struct tw_ipc_addr;
+void ctl_conf_flow_str(const struct tw_ipc_addr *ad, uint16_t port, char *buf, size_t len);
 
 #endif

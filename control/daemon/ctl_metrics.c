@@ -192,8 +192,8 @@ static struct row *collect(struct ctl_daemon *d, size_t *n_out)
 		w->proto = ctl_reg_proto_name(as->proto);
 		w->state = ctl_reg_state_name(as);
 		w->mode = ctl_reg_sec_name(as->sec);
-		ctl_reg_flow_str(&as->flow.local, as->flow.local_port, w->local, sizeof(w->local));
-		ctl_reg_flow_str(&as->flow.peer, as->flow.peer_port, w->peer, sizeof(w->peer));
+		ctl_conf_flow_str(&as->flow.local, as->flow.local_port, w->local, sizeof(w->local));
+		ctl_conf_flow_str(&as->flow.peer, as->flow.peer_port, w->peer, sizeof(w->peer));
 		w->rx_pkts = as->rx_pkts;
 		w->tx_pkts = as->tx_pkts;
 		w->st = as->st;

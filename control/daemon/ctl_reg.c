@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "ctl_reg.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,17 +295,4 @@ const char *ctl_reg_event_name(unsigned e)
 const char *ctl_reg_state_name(const struct ctl_reg_sess *s)
 {
 	return !s->live ? "adding" : ctl_reg_event_name(s->state);
-}
-
-void ctl_reg_flow_str(const struct tw_ipc_addr *ad, uint16_t port, char *buf, size_t len)
-{
-	char s[INET6_ADDRSTRLEN] = "*";
-	if (ad->family == 4)
-		inet_ntop(AF_INET, ad->addr, s, sizeof(s));
-	else if (ad->family == 6)
-		inet_ntop(AF_INET6, ad->addr, s, sizeof(s));
-	if (ad->family == 6)
-		snprintf(buf, len, "[%s]:%u", s, port);
-	else
-		snprintf(buf, len, "%s:%u", s, port);
 }

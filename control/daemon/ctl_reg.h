@@ -115,7 +115,5 @@ const char *ctl_reg_proto_name(uint8_t proto);
 const char *ctl_reg_event_name(unsigned ev);
 /* "adding" until the fast path ACKed, then the last event's name. */
 const char *ctl_reg_state_name(const struct ctl_reg_sess *s);
-/* "addr:port", "[v6]:port", "*:port". */
-void ctl_reg_flow_str(const struct tw_ipc_addr *ad, uint16_t port, char *buf, size_t len);
 
 #endif

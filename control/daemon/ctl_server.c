@@ -8,13 +8,13 @@
  */
 #include "ctl_server.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "ctl_conf.h"
 #include "ctl_log.h"
 #include "tw_crypto.h"
 #include "tw_pkt.h"
@@ -384,14 +384,6 @@ static void printable(const uint8_t *in, size_t n, char *out, size_t cap)
 			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", in[i]);
 	}
 	out[o] = '\0';
-}
-
-static void flow_str(const struct tw_ipc_addr *a, uint16_t port, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-	if (a->family == 4 || a->family == 6)
-		inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->addr, ip, sizeof(ip));
-	snprintf(buf, len, a->family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
 static void handle_setup(struct ctl_srv *s, uint8_t *msg, uint64_t now_ms)
@@ -848,8 +840,8 @@ static void pend_finish(struct ctl_srv *s, uint64_t now_ms)
 		count(s, CTL_CNT_SESSIONS_ACCEPTED);
 		s->n_accepted++;
 		char snd[64], rfl[64];
-		flow_str(&ss->ra.flow.peer, ss->ra.flow.peer_port, snd, sizeof(snd));
-		flow_str(&ss->ra.flow.local, ss->ra.flow.local_port, rfl, sizeof(rfl));
+		ctl_conf_flow_str(&ss->ra.flow.peer, ss->ra.flow.peer_port, snd, sizeof(snd));
+		ctl_conf_flow_str(&ss->ra.flow.local, ss->ra.flow.local_port, rfl, sizeof(rfl));
 		log_info("control %u: session %u accepted: sender %s, reflector %s, padding %u, "
 		         "DSCP %u, timeout %llu ms",
 		         ctl_sa_port(&s->peer.remote), ss->id, snd, rfl, ss->ra.pad.padding_len,
