@@ -389,6 +389,29 @@ def main():
               "a repeated attach failure is logged once (rate limit): %r" % t2[-600:])
         check("owner uid 4242" in t2 and "refusing it" in t2,
               "a foreign-owned region is refused, with the reason logged: %r" % t2[-600:])
+        # A region that stays "being made" (a fast path that died between
+        # creating it and marking it ready): looked at every 5 ms in its
+        # first second only, then every 100 ms.  Over 3 s that is about
+        # 200 + 20 attempts (every 5 ms throughout: about 600; never
+        # sooner than 100 ms: about 30).  The count is in the log line of
+        # the next reason (rate limit).
+        fd = os.open(shm, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+        os.ftruncate(fd, 1 << 20)  # zeros: never READY
+        os.fchown(fd, 0, pwd.getpwnam("nobody").pw_gid)
+        os.fchmod(fd, 0o660)
+        os.close(fd)
+        time.sleep(3)
+        att, why = attach_error()
+        check(att is False and "is not initialised yet" in why,
+              "show-status: a region never made ready (%r)" % why)
+        os.unlink(shm)
+        time.sleep(0.5)
+        log2.flush()
+        m = re.findall(r"no fast path region [^\n]*; (\d+) more failed attach\(es\) not logged",
+                       open(log2.name).read())
+        n = int(m[-1]) if m else -1
+        check(80 < n < 450, "a region never made ready: %d attempts in 3 s (5 ms apart for "
+              "its first second, then 100 ms)" % n)
     else:
         check(False, "the foreign-owned region case needs root")
     # A fast path killed while its parent has not reaped it yet (a zombie:
