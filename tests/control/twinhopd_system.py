@@ -373,11 +373,15 @@ def main():
     if os.geteuid() == 0:
         time.sleep(2.5)  # three tries with "no fast path region"
         shm = "/dev/shm/twinhop-absent-%d" % os.getpid()
-        fd = os.open(shm, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
-        os.ftruncate(fd, 1 << 20)
-        os.fchown(fd, 4242, 4242)  # neither root nor the daemon's user
-        os.fchmod(fd, 0o666)  # open to all, so the daemon could map it
-        os.close(fd)
+
+        def make_region(uid, gid, mode):  # 1 MiB of zeros: never READY
+            fd = os.open(shm, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+            os.ftruncate(fd, 1 << 20)
+            os.fchown(fd, uid, gid)
+            os.fchmod(fd, mode)
+            os.close(fd)
+        # neither root nor the daemon's user, open to all so it could map it
+        make_region(4242, 4242, 0o666)
         time.sleep(2.5)
         att, why = attach_error()
         check(att is False and "owner uid 4242" in why,
@@ -395,11 +399,7 @@ def main():
         # 200 + 20 attempts (every 5 ms throughout: about 600; never
         # sooner than 100 ms: about 30).  The count is in the log line of
         # the next reason (rate limit).
-        fd = os.open(shm, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
-        os.ftruncate(fd, 1 << 20)  # zeros: never READY
-        os.fchown(fd, 0, pwd.getpwnam("nobody").pw_gid)
-        os.fchmod(fd, 0o660)
-        os.close(fd)
+        make_region(0, pwd.getpwnam("nobody").pw_gid, 0o660)
         time.sleep(3)
         att, why = attach_error()
         check(att is False and "is not initialised yet" in why,
