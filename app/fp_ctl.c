@@ -343,6 +343,8 @@ static unsigned n_sched;
 uint64_t fp_ctl_next_sched = UINT64_MAX;
 
 static enum tw_err session_ctl(uint16_t type, const struct tw_ipc_session_ctl *q, uint64_t now);
+static const struct fp_light *light_find(uint32_t id);
+static void light_sum(const struct fp_light *l, struct tw_ipc_stats *out);
 
 static void sched_recompute(void)
 {
@@ -416,9 +418,16 @@ static enum tw_err session_ctl(uint16_t type, const struct tw_ipc_session_ctl *q
 	 * outlive any control process (issue 8 §6, docs/ipc.md life cycle). */
 	if (type == TW_IPC_SESSION_DEL && light_fixed(q->session))
 		return TW_E_COMMAND;
-	if (type == TW_IPC_SESSION_DEL && light_del(q->session) == 0) {
-		fp_ctl_event(q->session, TW_IPC_EV_DELETED, 0, 0, 0);
-		return TW_OK;
+	/* DELETED carries the final counts: the last word on the session,
+	 * which control logs (docs/ipc.md). */
+	const struct fp_light *l = type == TW_IPC_SESSION_DEL ? light_find(q->session) : NULL;
+	if (l) {
+		struct tw_ipc_stats st;
+		light_sum(l, &st);
+		if (light_del(q->session) == 0) {
+			fp_ctl_event(q->session, TW_IPC_EV_DELETED, 0, st.rx_pkts, st.tx_pkts);
+			return TW_OK;
+		}
 	}
 	struct fp_session *s = fp_sess_find_id(fp.sess, q->session);
 	if (!s)
@@ -489,11 +498,12 @@ static enum tw_err session_ctl(uint16_t type, const struct tw_ipc_session_ctl *q
 		return TW_OK;
 	case TW_IPC_SESSION_DEL: {
 		uint32_t id = s->id;
+		uint64_t rx = s->rx, tx = fp_sess_tx(fp.sess, s);
 		if (s->role == FP_ROLE_SENDER)
 			fp_sender_free(fp_sess_cold(fp.sess, s)->snd);
 		else
 			fp_sess_del(fp.sess, s, now);
-		fp_ctl_event(id, TW_IPC_EV_DELETED, 0, 0, 0);
+		fp_ctl_event(id, TW_IPC_EV_DELETED, 0, rx, tx);
 		return TW_OK;
 	}
 	default:
@@ -585,7 +595,7 @@ static void stats_reply(uint32_t id, const struct fp_session *s, uint16_t flags)
 /* A TWAMP-Light/STAMP listener (role 3): the sum of every lcore's share
  * (struct fp_light_cnt) of the listener now in the slot.  Read while the
  * lcores write: each value is a whole 64-bit word, at most a burst old. */
-static void light_stats_reply(uint32_t id, const struct fp_light *l, uint16_t flags)
+static void light_sum(const struct fp_light *l, struct tw_ipc_stats *out)
 {
 	struct tw_ipc_stats st;
 	memset(&st, 0, sizeof(st));
@@ -613,6 +623,13 @@ static void light_stats_reply(uint32_t id, const struct fp_light *l, uint16_t fl
 	st.tx_pkts = st.rx_pkts;
 	st.tx_octets = st.rx_octets;
 	st.last_rx_ntp = last ? fp_tsc_ntp(last) : 0;
+	*out = st;
+}
+
+static void light_stats_reply(uint32_t id, const struct fp_light *l, uint16_t flags)
+{
+	struct tw_ipc_stats st;
+	light_sum(l, &st);
 	send_evt(0, TW_IPC_STATS, id, flags, &st, sizeof(st));
 }
 

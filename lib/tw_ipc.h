@@ -636,7 +636,7 @@ enum tw_ipc_event {
 	TW_IPC_EV_STOPPING = 2,        /* STOP received, Timeout drain running (§4.7) */
 	TW_IPC_EV_REFWAIT_EXPIRED = 3, /* no packet for REFWAIT: session ended */
 	TW_IPC_EV_ENDED = 4,           /* drain over / sender finished; counters final */
-	TW_IPC_EV_DELETED = 5,         /* SESSION_DEL done, id may be reused */
+	TW_IPC_EV_DELETED = 5,         /* SESSION_DEL done, id may be reused; rx/tx final */
 	TW_IPC_EV_ERROR = 6,           /* fast path gave up on the session; err says why */
 };
 

@@ -237,6 +237,12 @@ static void hook_event(void *arg, const struct tw_ipc_hdr *h, const void *payloa
 	if (h->type == TW_IPC_SESSION_EVENT) {
 		struct tw_ipc_session_event ev;
 		memcpy(&ev, payload, sizeof(ev));
+		/* The fast path's final counts: the session's last trace in the
+		 * log, after its "accepted" line (docs/user-guide.md, Logs). */
+		if (ev.event == TW_IPC_EV_DELETED)
+			log_info("session %u deleted: %llu packet(s) received, %llu sent",
+			         ev.session, (unsigned long long)ev.rx_pkts,
+			         (unsigned long long)ev.tx_pkts);
 		for (struct ctl_conn *c = d->conns; c; c = c->next)
 			if (!c->dead) {
 				ctl_srv_fp_event(c->srv, &ev, now);

@@ -114,6 +114,9 @@ done
 
 # The slot of a deleted listener is reused: the new one starts at zero.
 expect "light del $L1" "$TWINHOP" light del "$L1" "${ADM[@]}"
+# the listener's final counts, from the fast path's DELETED event
+expect "twinhopd log: listener $L1 deleted with its 30 packets received and sent" \
+	wait_for "$TMP/thd.log" ": session $L1 deleted: 30 packet(s) received, 30 sent\$" 50
 L4=$(light_add "$TMP/l4" --proto stamp --port 5862)
 expect "listener re-added on port 5862 (id $L4)" test -n "$L4"
 send again 10.95.0.1:5862 7 --stamp

@@ -160,6 +160,31 @@ fi
 
 # The daemon saw every session and the fast path counted no errors.
 NSESS=$(ls "$TMP"/*.json | wc -l)
+
+# Each session leaves its final counts in twinhopd's log once the fast path
+# has deleted it (after the Timeout drain): the reflector received what the
+# client's side let through, so the forward drops show.
+for _ in $(seq 100); do
+	[ "$(grep -c ' deleted: ' "$TMP/thd.log")" -ge "$NSESS" ] && break
+	sleep 0.1
+done
+ndel() { grep -cE ": session [0-9]+ deleted: $1 packet\(s\) received, $1 sent$" "$TMP/thd.log"; }
+if [ "$(grep -c ' deleted: ' "$TMP/thd.log")" = "$NSESS" ]; then
+	ok "twinhopd log: a 'deleted' line for each of the $NSESS sessions"
+else
+	nokf "twinhopd log: a 'deleted' line for each of the $NSESS sessions" "$TMP/thd.log" 40
+fi
+if ipt -L >/dev/null 2>&1; then
+	WANT100=9 WANT90=2 # 8 clean sessions + backward-nth; forward-nth, both-nth
+else
+	WANT100=8 WANT90=0
+fi
+N100=$(ndel "$COUNT") N90=$(ndel $((COUNT - COUNT / 10)))
+if [ "$N100" = "$WANT100" ] && [ "$N90" = "$WANT90" ]; then
+	ok "twinhopd log: $WANT100 sessions deleted with $COUNT packets received and sent, $WANT90 with $((COUNT - COUNT / 10))"
+else
+	nokf "twinhopd log: $WANT100 sessions deleted with $COUNT packets received and sent (got $N100), $WANT90 with $((COUNT - COUNT / 10)) (got $N90)" "$TMP/thd.log" 40
+fi
 "$TWINHOP" counters --admin "$TMP/thd.sock" --json >"$TMP/ctr.json" 2>&1
 check "twinhopd: SESSIONS_ACCEPTED == SESSIONS_STARTED == $NSESS" \
 	"d['counters']['SESSIONS_ACCEPTED'] == d['counters']['SESSIONS_STARTED'] == $NSESS" "$TMP/ctr.json"
