@@ -52,7 +52,8 @@ struct fp_peer {
 	uint32_t hnext;      /* hash chain, or free list */
 	uint8_t owner;
 	uint8_t used;
-	uint8_t pad[6];
+	uint8_t pad[2];
+	uint32_t rx; /* packets reflected since the entry was made (0: numbering not started) */
 	struct fp_fu fu; /* STAMP Follow-Up Telemetry state */
 };
 
@@ -208,8 +209,9 @@ static inline uint32_t fp_peers_victim(struct fp_peers *t, unsigned owner, uint3
  * The entry of peer `key` (48 octets) on listener `owner`, created if
  * needed, and made the owner's most recently used.  *fresh is set when the
  * peer is new to the table or was idle for more than idle_tsc (0 = never
- * idle): its sequence starts again at 0, as for a new sender.  NULL only
- * when the table has no entries at all.
+ * idle): its sequence and count start again at 0, as for a new sender (whose
+ * first reply the reflector numbers from the Sender Sequence Number:
+ * fp_reflector.c).  NULL only when the table has no entries at all.
  */
 static inline struct fp_peer *fp_peers_get(struct fp_peers *t, const void *key, unsigned owner,
 					   uint32_t max_peers, uint64_t idle_tsc, uint64_t now,
@@ -228,7 +230,7 @@ static inline struct fp_peer *fp_peers_get(struct fp_peers *t, const void *key, 
 			continue;
 		*fresh = idle_tsc && now - p->last_tsc > idle_tsc;
 		if (*fresh)
-			p->seq = 0;
+			p->seq = p->rx = 0;
 		p->last_tsc = now;
 		fp_peers_unlink_lru(t, i);
 		fp_peers_push_head(t, i, (uint8_t)owner);
@@ -239,7 +241,7 @@ static inline struct fp_peer *fp_peers_get(struct fp_peers *t, const void *key, 
 		return NULL;
 	struct fp_peer *p = &t->e[v];
 	memcpy(p->key, k, sizeof(k));
-	p->seq = 0;
+	p->seq = p->rx = 0;
 	p->last_tsc = now;
 	p->used = 1;
 	p->hnext = t->bucket[b];

@@ -887,8 +887,8 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 		}
 		if (fresh)
 			memset(&pe->fu, 0, sizeof(pe->fu)); /* a new sender: no previous reply */
-		seq = pe->seq++;
-		dm_cnt = pe->seq;
+		seq = pe->seq;
+		dm_cnt = pe->rx + 1; /* RFC 8972 §4.5: this one included */
 		fu = l->stamp ? &pe->fu : NULL;
 	}
 	/* Light has no Padding Length: reflect what was sent (twampd rule with
@@ -903,19 +903,30 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 		.dm_cnt = dm_cnt,
 		.fu = fu,
 		.z = l->z,
+		/* A stateful peer's first reply is numbered from its Sender
+		 * Sequence Number, as a TWAMP session's after a restart
+		 * (TW_IPC_SF_SEQ_RESYNC): a sender new to us starts at 0 as
+		 * before, and one that carries on after a fast-path restart,
+		 * an idle timeout or an eviction never sees a number again
+		 * that it saw before (RFC 8762 §4.2.1: the numbers let it tell
+		 * loss on the way back). */
+		.resync = pe && pe->rx == 0,
 		.dscp = reply_dscp(l->copy_dscp, l->dscp, pi),
 		.ttl = l->ttl,
 		.tc = l->tc ? &l->tc[li] : NULL,
 		.sa = l->sa ? &l->sa[li] : NULL,
 	};
 	enum fp_rx_verdict v = reflect(lc, m, pi, &rf, t2_tsc, late);
-	if (v != FP_RX_DROP)
-		FP_INC(c, LIGHT_REFLECTED);
-	else if (pe)
+	if (v == FP_RX_DROP)
 		/* RFC 8762 §4.2 (stateful): the reflector numbers what it
-		 * reflects; a dropped request gives its number back, or the
-		 * sender would count the gap as loss on the way back */
-		pe->seq = seq;
+		 * reflects; a dropped request takes no number, or the sender
+		 * would count the gap as loss on the way back */
+		return v;
+	FP_INC(c, LIGHT_REFLECTED);
+	if (pe) {
+		pe->seq = (rf.resync ? lc->resync_seq : seq) + 1;
+		pe->rx++;
+	}
 	return v;
 }
 

@@ -11,7 +11,8 @@
 #      TWAMP-Control session again (the client gets replies again), serves
 #      new sessions;
 #   1b. across that restart no reflector Sequence Number comes twice: the
-#      new fast path numbers from the Sender Sequence Number (SEQ_RESYNC);
+#      new fast path numbers from the Sender Sequence Number (SEQ_RESYNC),
+#      for the TWAMP session and for a stateful Light listener's peer;
 #   2. kill -9 twinhopd during a TWAMP session: after fp-grace the fast path
 #      removes every session the dead daemon programmed (counted), keeps its
 #      command-line listener (--light-port) working, and a new twinhopd
@@ -135,6 +136,12 @@ ip netns exec "$NSC" "$TWINHOP" measure $A --mode open --count 100000 --interval
 	--loss-timeout 1 --csv "$TMP/across.csv" --json >"$TMP/across.json" 2>"$TMP/across.err" &
 ACROSS=$!
 PIDS+=($ACROSS)
+# ... and a TWAMP Light test to the admin listener (stateful) beside it
+ip netns exec "$NSC" "$TWINHOP" light-send $A:7000 --count 100000 --interval 0.01 \
+	--loss-timeout 1 --csv "$TMP/across-light.csv" --json >"$TMP/across-light.json" \
+	2>"$TMP/across-light.err" &
+ACROSSL=$!
+PIDS+=($ACROSSL)
 if poll 60 "$INUSE == 4 and d['total']['REFLECTED'] >= 70" fpcnt; then
 	ok "a TWAMP session runs in the old fast path"
 else
@@ -180,11 +187,15 @@ else
 fi
 expect "the re-programming is logged" grep -q "1 TWAMP-Control session(s) programmed again" \
 	"$TMP/thd-1.log"
-kill -INT $ACROSS
+kill -INT $ACROSS $ACROSSL
 wait $ACROSS
 rc=$?
 [ $rc = 0 ] && ok "the measure across the restart ended cleanly" ||
 	nokf "the measure across the restart ended cleanly (exit $rc)" "$TMP/across.err"
+wait $ACROSSL
+rc=$?
+[ $rc = 0 ] && ok "the light-send across the restart ended cleanly" ||
+	nokf "the light-send across the restart ended cleanly (exit $rc)" "$TMP/across-light.err"
 # Replies from the old fast path: about REFL_OLD - 20 (the 20 of measure-1
 # and light-1), give or take the few it reflected between the reading and
 # the kill, or lost with it.  The new one reflected >= 50 before the
@@ -197,7 +208,11 @@ check "the client received replies from the new fast path too" \
 # (twping drops the whole session's results on one), and the numbering
 # jumps ahead to a packet's sender seq (a reply lost on the way could add
 # a gap of its own, never a step back).
-expect "across the restart: no reflector Sequence Number twice, a jump to the sender's" python3 -c '
+# A stateful Light/STAMP listener does the same for a peer new to it: the
+# new fast path learns the peer from its next packet and numbers that reply
+# from its Sender Sequence Number.
+seq_once() { # CSV
+	python3 -c '
 import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["lost"] == "0"]
 rows.sort(key=lambda r: int(r["sender_seq"]))
@@ -206,7 +221,12 @@ jumps = [(int(b["sender_seq"]), int(b["reflector_seq"])) for a, b in zip(rows, r
          if int(b["reflector_seq"]) != int(a["reflector_seq"]) + 1]
 print("       %d replies, reflector seq %d..%d, jumps %s" % (len(rs), rs[0], rs[-1], jumps[:4]))
 sys.exit(0 if len(set(rs)) == len(rs) and rs == sorted(rs) and
-         any(s == r for s, r in jumps) else 1)' "$TMP/across.csv"
+         any(s == r for s, r in jumps) else 1)' "$1"
+}
+expect "across the restart: no reflector Sequence Number twice, a jump to the sender's" \
+	seq_once "$TMP/across.csv"
+expect "Light, stateful, across the restart: no reflector Sequence Number twice, a jump to the sender's" \
+	seq_once "$TMP/across-light.csv"
 if poll 60 "$INUSE == 3" fpcnt; then ok "its session deleted after Stop-Sessions"; else
 	nokf "its session deleted after Stop-Sessions" "$TMP/poll.out"; fi
 lsend light-2 7000

@@ -5,7 +5,8 @@
 usage: light_client.py ADDR PORT MODE COUNT
     MODE: light | light-stateless | stamp | stamp-tlv | stamp-pad
 Sends COUNT sender packets (TWAMP open layout with 27 octets of padding,
-or a 44-octet STAMP packet with SSID) and checks every reply field
+or a 44-octet STAMP packet with SSID), numbered from 1000 with a jump of 5
+halfway, and checks every reply field
 (spec §4.3, §4.5, §4.7, §6.1, §6.2).  Prints "CLIENT <passed> <failed>".
 stamp-tlv adds RFC 8972 TLVs to a stateful STAMP listener: Direct
 Measurement (§4.5: Sender Tx counter echoed, Reflector Rx/Tx counters =
@@ -37,7 +38,10 @@ check = CHECKS.check
 
 
 for i in range(count):
-    seq = 1000 + i
+    # Halfway the sender skips 5 numbers (as if 5 packets were lost on the
+    # way out): a stateful reflector keeps its own count, a stateless one
+    # copies the jump.
+    seq = 1000 + i + (5 if i >= count // 2 else 0)
     t1 = ntp_now()
     tlv = b""
     if mode == "stamp-tlv":
@@ -66,7 +70,9 @@ for i in range(count):
     rseq, t3, err, mbz_or_ssid, t2, sseq, st1, serr, mbz2, sttl = struct.unpack(
         "!IQHHQIQHHB", data[:41])
     if mode in ("light", "stamp-tlv", "stamp-pad"):  # stateful listeners
-        check(rseq == i, f"seq {seq}: own counter {rseq} == {i}")
+        # a new peer's first reply takes the Sender Sequence Number (1000),
+        # then the reflector counts its own replies (RFC 8762 §4.2.1)
+        check(rseq == 1000 + i, f"seq {seq}: own counter {rseq} == {1000 + i}")
     else:
         check(rseq == seq, f"seq {seq}: stateless seq copy {rseq}")
     check(sseq == seq, f"seq {seq}: sender seq copied")

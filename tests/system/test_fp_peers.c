@@ -161,6 +161,35 @@ static void test_idle(void)
 }
 
 /* A deleted listener's slot reused by a new listener starts empty. */
+/* What the reflector keeps in an entry (its next number and its count of
+ * replies) survives while the peer keeps sending and starts again at 0
+ * after an idle: the count 0 is what makes the reflector number the next
+ * reply from the Sender Sequence Number (fp_reflector.c). */
+static void test_count_restarts(void)
+{
+	struct tbl x;
+	tbl_init(&x, 16);
+	uint64_t a[6];
+	key(a, 0x0200000au, 7, 862);
+	bool fresh = false;
+	struct fp_peer *p = fp_peers_get(&x.t, a, 0, 8, 100, 1000, &fresh);
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_TRUE(fresh);
+	CU_ASSERT_EQUAL(p->rx, 0);
+	CU_ASSERT_EQUAL(p->seq, 0);
+	p->seq = 5001; /* first reply numbered 5000 from the sender's */
+	p->rx = 2;
+	p = fp_peers_get(&x.t, a, 0, 8, 100, 1050, &fresh);
+	CU_ASSERT_FALSE(fresh);
+	CU_ASSERT_EQUAL(p->rx, 2);
+	CU_ASSERT_EQUAL(p->seq, 5001);
+	p = fp_peers_get(&x.t, a, 0, 8, 100, 1300, &fresh);
+	CU_ASSERT_TRUE(fresh);
+	CU_ASSERT_EQUAL(p->rx, 0);
+	CU_ASSERT_EQUAL(p->seq, 0);
+	tbl_free(&x);
+}
+
 static void test_flush_owner(void)
 {
 	struct tbl x;
@@ -188,7 +217,9 @@ static void test_flush_owner(void)
 int main(void)
 {
 	static const struct tw_unit_case cases[] = {
-	    {"200,000 source ports: legitimate sequence continues", test_flood_keeps_legit_sequence},
+	    {"200,000 source ports: legitimate sequence continues",
+	     test_flood_keeps_legit_sequence},
+	    {"count and number kept while sending, 0 after an idle", test_count_restarts},
 	    {"flood on one listener spares another", test_flood_other_listener},
 	    {"idle peers restart and are reclaimed first", test_idle},
 	    {"deleted listener's peers forgotten", test_flush_owner},
