@@ -164,7 +164,7 @@ NSESS=$(ls "$TMP"/*.json | wc -l)
 # Each session leaves its final counts in twinhopd's log once the fast path
 # has deleted it (after the Timeout drain): the reflector received what the
 # client's side let through, so the forward drops show.
-for _ in $(seq 100); do
+for _ in $(seq 300); do # each waits its Timeout after its Stop-Sessions
 	[ "$(grep -c ' deleted: ' "$TMP/thd.log")" -ge "$NSESS" ] && break
 	sleep 0.1
 done
