@@ -209,9 +209,10 @@ static inline uint32_t fp_peers_victim(struct fp_peers *t, unsigned owner, uint3
  * The entry of peer `key` (48 octets) on listener `owner`, created if
  * needed, and made the owner's most recently used.  *fresh is set when the
  * peer is new to the table or was idle for more than idle_tsc (0 = never
- * idle): its sequence and count start again at 0, as for a new sender (whose
- * first reply the reflector numbers from the Sender Sequence Number:
- * fp_reflector.c).  NULL only when the table has no entries at all.
+ * idle): its sequence and count start again at 0, as for a new sender (the
+ * reflector may number its first reply from the Sender Sequence Number
+ * instead: fp_reflector.c, FP_PEER_RESYNC).  NULL only when the table has no
+ * entries at all.
  */
 static inline struct fp_peer *fp_peers_get(struct fp_peers *t, const void *key, unsigned owner,
 					   uint32_t max_peers, uint64_t idle_tsc, uint64_t now,

@@ -42,6 +42,11 @@ static inline size_t pl_cap(const struct rte_mbuf *m, const struct fp_pinfo *pi)
  * on the caller's stack; with reflect_body() always inlined, the compiler
  * keeps its fields in registers and folds the constant ones (layout and
  * protection of the open TWAMP instance). */
+/* A new stateful peer's first Sender Sequence Number from which it is taken
+ * as a session under way (reflect_light); below it, a new session whose
+ * first packets may have been lost on the way out. */
+#define FP_PEER_RESYNC 16
+
 struct fp_refl {
 	enum tw_pkt_layout layout;
 	enum tw_pkt_prot prot;
@@ -52,7 +57,9 @@ struct fp_refl {
 	bool z;		  /* PTP timestamps (RFC 8186) */
 	bool dscp_ecn;	  /* RFC 7750 Sender DSCP and ECN field */
 	bool micro;	  /* RFC 9533 micro-session IDs (generic instance only) */
-	bool resync;	  /* TW_IPC_SF_SEQ_RESYNC (generic instance only) */
+	/* Number this reply from the Sender Sequence Number when that is at
+	 * least resync ahead of seq; 0 = never (generic instance only) */
+	uint8_t resync;
 	uint8_t dscp, ttl;
 	struct tw_test_crypto *tc; /* TWAMP modes 2/4 */
 	struct tw_stamp_auth *sa;  /* STAMP authenticated */
@@ -627,7 +634,7 @@ static __rte_always_inline enum fp_rx_verdict reflect_body(struct fp_lcore *lc, 
 	 * number the sender saw before the restart comes again. */
 	if (rf->resync) {
 		uint32_t sseq = rte_be_to_cpu_32(*(const unaligned_uint32_t *)pl);
-		if ((int32_t)(sseq - seq) > 0)
+		if ((int32_t)(sseq - seq) >= (int32_t)rf->resync)
 			seq = sseq;
 		lc->resync_seq = seq;
 	}
@@ -809,7 +816,7 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 			.z = s->z,
 			.dscp_ecn = s->dscp_ecn,
 			.micro = s->micro,
-			.resync = resync,
+			.resync = resync, /* 1: any number ahead */
 			.dscp = reply_dscp(s->copy_dscp, s->dscp, pi),
 			.ttl = s->ttl,
 			.tc = s->crypto ? &s->crypto->tc : NULL,
@@ -903,14 +910,17 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 		.dm_cnt = dm_cnt,
 		.fu = fu,
 		.z = l->z,
-		/* A stateful peer's first reply is numbered from its Sender
-		 * Sequence Number, as a TWAMP session's after a restart
-		 * (TW_IPC_SF_SEQ_RESYNC): a sender new to us starts at 0 as
-		 * before, and one that carries on after a fast-path restart,
-		 * an idle timeout or an eviction never sees a number again
-		 * that it saw before (RFC 8762 §4.2.1: the numbers let it tell
-		 * loss on the way back). */
-		.resync = pe && pe->rx == 0,
+		/* RFC 8762 §4.2.1: a stateful reflector's number counts the
+		 * packets it got before this one, so that the sender can tell
+		 * loss on the way out (its number minus ours) from loss on the
+		 * way back; a peer new to us is numbered from 0.  But a peer
+		 * whose first packet here carries a Sender Sequence Number of
+		 * FP_PEER_RESYNC or more is a session already under way that
+		 * we lost track of (a fast-path restart, an idle timeout, an
+		 * eviction): numbering it from 0 would give it numbers it has
+		 * seen.  Its first reply takes its number instead, as a TWAMP
+		 * session's after a restart (TW_IPC_SF_SEQ_RESYNC). */
+		.resync = pe && pe->rx == 0 ? FP_PEER_RESYNC : 0,
 		.dscp = reply_dscp(l->copy_dscp, l->dscp, pi),
 		.ttl = l->ttl,
 		.tc = l->tc ? &l->tc[li] : NULL,

@@ -208,9 +208,10 @@ check "the client received replies from the new fast path too" \
 # (twping drops the whole session's results on one), and the numbering
 # jumps ahead to a packet's sender seq (a reply lost on the way could add
 # a gap of its own, never a step back).
-# A stateful Light/STAMP listener does the same for a peer new to it: the
-# new fast path learns the peer from its next packet and numbers that reply
-# from its Sender Sequence Number.
+# A stateful Light/STAMP listener does the same for a peer new to it that
+# is 16 or more packets into its session: the new fast path learns the peer
+# from its next packet and numbers that reply from its Sender Sequence
+# Number.
 seq_once() { # CSV
 	python3 -c '
 import csv, sys

@@ -70,8 +70,9 @@ for i in range(count):
     rseq, t3, err, mbz_or_ssid, t2, sseq, st1, serr, mbz2, sttl = struct.unpack(
         "!IQHHQIQHHB", data[:41])
     if mode in ("light", "stamp-tlv", "stamp-pad"):  # stateful listeners
-        # a new peer's first reply takes the Sender Sequence Number (1000),
-        # then the reflector counts its own replies (RFC 8762 §4.2.1)
+        # a peer whose first number is 16 or more is a session under way
+        # (fp_reflector.c FP_PEER_RESYNC): its first reply takes that
+        # number (1000), then the reflector counts its own replies
         check(rseq == 1000 + i, f"seq {seq}: own counter {rseq} == {1000 + i}")
     else:
         check(rseq == seq, f"seq {seq}: stateless seq copy {rseq}")
@@ -100,4 +101,19 @@ for i in range(count):
               f"seq {seq}: Extra Padding echoed, U cleared")
     else:
         check(not any(data[41:]), f"seq {seq}: padding / MBZ zero")
+if mode == "light":
+    # A new session whose first two packets were lost on the way out: its
+    # first number here is 2, below 16, so the reflector counts from 0 and
+    # the sender can tell that loss from its own numbers (RFC 8762 §4.2.1).
+    s2 = socket.socket(fam, socket.SOCK_DGRAM)
+    s2.settimeout(1.0)
+    for i, seq in enumerate((2, 3, 4)):
+        s2.sendto(struct.pack("!IQH", seq, ntp_now(), 0x0001) + bytes(27), (addr, port))
+        try:
+            data = s2.recv(2048)
+        except socket.timeout:
+            check(False, f"new session, seq {seq}: reply")
+            continue
+        rseq, = struct.unpack("!I", data[:4])
+        check(rseq == i, f"new session, seq {seq}: own counter {rseq} == {i} (from 0)")
 CHECKS.done()
