@@ -892,18 +892,6 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 			FP_INC(c, DROP_SESSION_FULL); /* --max-peers 0: no stateful peers */
 			return FP_RX_DROP;
 		}
-		/* A known peer whose Sender Sequence Number is 0 again has
-		 * started a new session from the same ports (twampy's sender
-		 * always uses port 20000): count it from 0 again, as twampy's
-		 * own reflector does, or its loss figures are our old count.
-		 * Only where the number is in the clear and nothing is
-		 * verified (open listeners): a forged packet of an
-		 * authenticated peer must not reset its count. */
-		if (!fresh && pe->rx && (enum tw_pkt_prot)l->prot == TW_PKT_PROT_NONE &&
-		    tw_pkt_peek_seq(pl) == 0) {
-			pe->seq = pe->rx = 0;
-			fresh = true;
-		}
 		if (fresh)
 			memset(&pe->fu, 0, sizeof(pe->fu)); /* a new sender: no previous reply */
 		seq = pe->seq;
