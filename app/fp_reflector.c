@@ -36,17 +36,17 @@ static inline size_t pl_cap(const struct rte_mbuf *m, const struct fp_pinfo *pi)
 	return (size_t)(m->buf_len - m->data_off) - pi->pl_off;
 }
 
+/* A new stateful peer's first Sender Sequence Number from which it is taken
+ * as a session under way (reflect_light); below it, a new session whose
+ * first packets may have been lost on the way out. */
+#define FP_PEER_RESYNC 16
+
 /* What one reflection needs besides the packet: the session's (or Light
  * listener's) parameters, gathered once per packet by fp_reflect_session()
  * and fp_reflect_light() so the helpers below take one pointer.  It lives
  * on the caller's stack; with reflect_body() always inlined, the compiler
  * keeps its fields in registers and folds the constant ones (layout and
  * protection of the open TWAMP instance). */
-/* A new stateful peer's first Sender Sequence Number from which it is taken
- * as a session under way (reflect_light); below it, a new session whose
- * first packets may have been lost on the way out. */
-#define FP_PEER_RESYNC 16
-
 struct fp_refl {
 	enum tw_pkt_layout layout;
 	enum tw_pkt_prot prot;
@@ -843,6 +843,39 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 	return v;
 }
 
+/* The key of a stateful listener's peer (fp_peers): the 5-tuple, and for
+ * STAMP what tells sessions apart on one 5-tuple, in the key's padding, which
+ * no packet sets: the SSID (RFC 8972 §3) and, when the packet has a
+ * Micro-session ID TLV, its Sender Micro-session ID and the member link it
+ * came in on (RFC 9534 §3: the micro-sessions of a LAG share the 5-tuple,
+ * each is the STAMP session of one pair of member links, numbered from 0 on
+ * its own).  Not the Reflector Micro-session ID the packet carries: a sender
+ * that starts with 0 may learn ours from the replies.  Read before the HMAC
+ * is checked, as the ports are, and it bounds nothing new: a flood of SSIDs
+ * or IDs takes entries as a flood of source ports does, within the
+ * listener's share of the table (app/fp_peers.h). */
+static inline const struct fp_key *peer_key(const struct fp_key *k, const struct fp_light *l,
+					    const uint8_t *pl, size_t len, uint16_t link,
+					    struct fp_key *buf)
+{
+	if (!l->stamp)
+		return k;
+	enum tw_pkt_layout lay = (enum tw_pkt_layout)l->layout;
+	uint16_t ssid = tw_pkt_peek_ssid(pl, lay), sid = 0, rid;
+	bool micro = len > tw_pkt_sender_base(lay) && tw_pkt_micro_get(pl, len, lay, false, &sid, &rid);
+	if (!micro)
+		link = 0;
+	*buf = *k;
+	buf->pad[0] = micro ? 2 : 1;
+	buf->pad[1] = (uint8_t)(ssid >> 8);
+	buf->pad[2] = (uint8_t)ssid;
+	buf->pad[3] = (uint8_t)(sid >> 8);
+	buf->pad[4] = (uint8_t)sid;
+	buf->pad[5] = (uint8_t)(link >> 8);
+	buf->pad[6] = (uint8_t)link;
+	return buf;
+}
+
 static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
                                         struct fp_pinfo *pi, struct fp_light *l, uint64_t t2_tsc,
                                         struct fp_late_t3 *late)
@@ -870,6 +903,10 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 	uint32_t seq, dm_cnt = 0;
 	struct fp_fu *fu = NULL;
 	struct fp_peer *pe = NULL;
+	struct fp_key pk;
+	struct fp_fu fu_kept;
+	uint32_t rx = 0; /* the peer's replies before this one */
+	bool again = false;
 	if (l->stateless) {
 		/* Spec §6.1 / RFC 8762 §4: stateless copies the sender's seq. */
 		seq = tw_pkt_peek_seq(pl);
@@ -887,15 +924,33 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 			pt->own[li].gen = l->gen;
 		}
 		bool fresh;
-		pe = fp_peers_get(pt, &pi->key, li, l->max_peers, l->idle_tsc, t2_tsc, &fresh);
+		pe = fp_peers_get(pt, peer_key(&pi->key, l, pl, pi->pl_len, fp.link_of[m->port], &pk),
+				  li, l->max_peers, l->idle_tsc, t2_tsc, &fresh);
 		if (!pe) {
 			FP_INC(c, DROP_SESSION_FULL); /* --max-peers 0: no stateful peers */
 			return FP_RX_DROP;
 		}
-		if (fresh)
-			memset(&pe->fu, 0, sizeof(pe->fu)); /* a new sender: no previous reply */
-		seq = pe->seq;
-		dm_cnt = pe->rx + 1; /* RFC 8972 §4.5: this one included */
+		/* A known peer whose Sender Sequence Number is 0 again has
+		 * started a new session from the same ports and SSID (twampy's
+		 * sender always uses port 20000): count it from 0 again, as
+		 * twampy's own reflector does, or the sender's loss figures are
+		 * our old count.  Only where the number is in the clear and
+		 * nothing is verified (open listeners): a forged packet of an
+		 * authenticated peer must not reset its count.  Micro-sessions
+		 * sharing the 5-tuple (RFC 9534), each numbered from 0, are
+		 * peers of their own (peer_key).  The entry changes only if the
+		 * packet is reflected (below): one the reflector drops, a
+		 * micro-session packet meant for another member link say,
+		 * leaves its count and its Follow-Up state as they were. */
+		again = !fresh && pe->rx && (enum tw_pkt_prot)l->prot == TW_PKT_PROT_NONE &&
+			tw_pkt_peek_seq(pl) == 0;
+		if (again)
+			fu_kept = pe->fu;
+		if (fresh || again)
+			memset(&pe->fu, 0, sizeof(pe->fu)); /* no previous reply */
+		rx = again ? 0 : pe->rx;
+		seq = again ? 0 : pe->seq;
+		dm_cnt = rx + 1; /* RFC 8972 §4.5: this one included */
 		fu = l->stamp ? &pe->fu : NULL;
 	}
 	/* Light has no Padding Length: reflect what was sent (twampd rule with
@@ -920,22 +975,25 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 		 * eviction): numbering it from 0 would give it numbers it has
 		 * seen.  Its first reply takes its number instead, as a TWAMP
 		 * session's after a restart (TW_IPC_SF_SEQ_RESYNC). */
-		.resync = pe && pe->rx == 0 ? FP_PEER_RESYNC : 0,
+		.resync = pe && rx == 0 ? FP_PEER_RESYNC : 0,
 		.dscp = reply_dscp(l->copy_dscp, l->dscp, pi),
 		.ttl = l->ttl,
 		.tc = l->tc ? &l->tc[li] : NULL,
 		.sa = l->sa ? &l->sa[li] : NULL,
 	};
 	enum fp_rx_verdict v = reflect(lc, m, pi, &rf, t2_tsc, late);
-	if (v == FP_RX_DROP)
+	if (v == FP_RX_DROP) {
 		/* RFC 8762 §4.2 (stateful): the reflector numbers what it
 		 * reflects; a dropped request takes no number, or the sender
 		 * would count the gap as loss on the way back */
+		if (again)
+			pe->fu = fu_kept;
 		return v;
+	}
 	FP_INC(c, LIGHT_REFLECTED);
 	if (pe) {
 		pe->seq = (rf.resync ? lc->resync_seq : seq) + 1;
-		pe->rx++;
+		pe->rx = rx + 1;
 	}
 	return v;
 }

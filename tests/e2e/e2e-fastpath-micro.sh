@@ -214,8 +214,28 @@ lsend() {
 	shift 3
 	ip netns exec "$NSS" "$TWINHOP" light-send "10.95.0.1:$port" --stamp --engine fastpath --local 10.95.0.2 \
 		--admin "$TMP/thd-s.sock" --count "$COUNT" --rate 500 --loss-timeout 1 \
-		--micro-sessions "$micro" "$@" --json >"$TMP/$tag.json" 2>"$TMP/$tag.err"
+		--micro-sessions "$micro" "$@" --csv "$TMP/$tag.csv" --json >"$TMP/$tag.json" 2>"$TMP/$tag.err"
 	RC=$?
+}
+# own_count TAG N...: the CSVs of micro-sessions N (TAG.csv.N): $COUNT
+# packets each, every one answered, and R's stateful listener numbered each
+# micro-session from 0 on its own (RFC 9534 §3: they share one 5-tuple), so
+# every reply's reflector seq is its sender seq
+own_count() {
+	local tag=$1
+	shift
+	python3 - "$TMP/$tag.csv" "$COUNT" "$@" <<'PY'
+import csv, sys
+bad = []
+for n in sys.argv[3:]:
+    rows = list(csv.DictReader(open("%s.%s" % (sys.argv[1], n))))
+    got = sorted((int(r["sender_seq"]), r["reflector_seq"]) for r in rows)
+    if len(got) != int(sys.argv[2]) or any(str(s) != r for s, r in got):
+        bad.append((n, len(got), [g for g in got if str(g[0]) != g[1]][:4]))
+if bad:
+    print("       ", bad)
+sys.exit(1 if bad else 0)
+PY
 }
 # The documents must be exactly argv[2:] triples "S:R/sent/received".
 STAMP_PY='
@@ -242,6 +262,8 @@ for v in open:8620 auth:8621; do
 		[ $((after - before)) = "$COUNT" ]
 	expect "$t: three micro-sessions on one 5-tuple (RFC 9534, engine fastpath)" \
 		grep -q "3 micro-sessions on one 5-tuple (RFC 9534, engine fastpath)" "$TMP/$t.err"
+	expect "$t: R's stateful listener numbered 1:7 and 2:8 each from 0 (reflector seq = sender seq)" \
+		own_count $t 1 2
 done
 lsend stamp-x0 8620 1:0,2:0
 runs_ok "STAMP 1:0,2:0 (R's IDs not known): every reply on both links" "$STAMP_PY" "$TMP/stamp-x0.json" "1:0/$COUNT/$COUNT" "2:0/$COUNT/$COUNT"

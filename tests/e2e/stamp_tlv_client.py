@@ -267,12 +267,15 @@ if micro:
     g, _ = one("micro for another link", [micro_tlv(5, micro + 1)], False)
     check(g is None, f"RFC 9534: Reflector Micro-session ID {micro + 1} (another member link): no reply")
     s.settimeout(2.0)
-    g, d = one("micro ours", [micro_tlv(6, micro)], True)
-    check(g and g[0][1] == 0 and ids(g) == (6, micro),
-          f"RFC 9534: Reflector Micro-session ID {micro} answered, Sender ID 6 echoed ({g})")
+    # the same micro-session (Sender ID 5), now with the Reflector ID it
+    # learnt from our first reply: one STAMP session, one count
+    g, d = one("micro ours", [micro_tlv(5, micro)], True)
+    check(g and g[0][1] == 0 and ids(g) == (5, micro),
+          f"RFC 9534: Reflector Micro-session ID {micro} answered, Sender ID 5 echoed ({g})")
     if d and r0 is not None:
         r1 = reply_fields(d)[0]
-        check(r1 == r0 + 1, f"stateful: the discarded request took no reflector Sequence Number ({r0} then {r1})")
+        check(r1 == r0 + 1, f"stateful: the discarded request took no reflector Sequence Number, "
+              f"and the learnt Reflector ID kept the micro-session's count ({r0} then {r1})")
     if auth:
         g, d = one("micro, wrong HMAC", [micro_tlv(5, micro + 1)], True, bad_hmac=True)
         check(g and g[0][1] & 0x20 and ids(g) == (5, micro + 1),

@@ -14,6 +14,10 @@ packets of this sender so far), Timestamp Information (§4.3: sync source
 NTP(1)/free-running(5), method SW local(2)) and an unknown type (U set).
 stamp-pad adds one Extra Padding TLV (the reflector's incremental UDP
 checksum path with a TLV flag change; the kernel checks the checksum).
+Afterwards, light: a new socket whose first number is 2 is counted from 0,
+and the first socket numbered from 0 again is counted from 0 again;
+stamp-tlv and stamp-pad: another SSID on the same socket is a session of
+its own, and the first SSID keeps its count.
 """
 import os
 import socket
@@ -116,4 +120,31 @@ if mode == "light":
             continue
         rseq, = struct.unpack("!I", data[:4])
         check(rseq == i, f"new session, seq {seq}: own counter {rseq} == {i} (from 0)")
+    # The first socket starts a new session from the same port (twampy's
+    # sender always uses port 20000): numbered from 0 again.
+    for i in range(2):
+        s.sendto(struct.pack("!IQH", i, ntp_now(), 0x0001) + bytes(27), (addr, port))
+        try:
+            data = s.recv(2048)
+        except socket.timeout:
+            check(False, f"same port, new session, seq {i}: reply")
+            continue
+        rseq, = struct.unpack("!I", data[:4])
+        check(rseq == i, f"same port, new session, seq {i}: own counter {rseq} == {i}")
+elif mode in ("stamp-tlv", "stamp-pad"):
+    # RFC 8972 §3: the SSID tells STAMP sessions on one 5-tuple apart.  A
+    # second session from the same socket (SSID 0x4321) is numbered from 0
+    # on its own, and the first (0x1234) goes on with its count.
+    def stamp_once(seq, ssid):
+        s.sendto(struct.pack("!IQHH", seq, ntp_now(), 0x0001, ssid) + bytes(28), (addr, port))
+        try:
+            return struct.unpack("!I", s.recv(2048)[:4])[0]
+        except socket.timeout:
+            return None
+    for i in range(3):
+        rseq = stamp_once(i, 0x4321)
+        check(rseq == i, f"SSID 0x4321, seq {i}: own counter {rseq} == {i} (a session of its own)")
+    last = 1000 + count + 5
+    rseq = stamp_once(last, 0x1234)
+    check(rseq == 1000 + count, f"SSID 0x1234 again, seq {last}: own counter {rseq} == {1000 + count} (kept)")
 CHECKS.done()
