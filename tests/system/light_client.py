@@ -105,6 +105,22 @@ for i in range(count):
               f"seq {seq}: Extra Padding echoed, U cleared")
     else:
         check(not any(data[41:]), f"seq {seq}: padding / MBZ zero")
+
+
+def once(sock, seq, ssid=None):
+    """One more sender packet (TWAMP open, or STAMP with ssid): the
+    reply's reflector Sequence Number, None when none came."""
+    if ssid is None:
+        pkt = struct.pack("!IQH", seq, ntp_now(), 0x0001) + bytes(27)
+    else:
+        pkt = struct.pack("!IQHH", seq, ntp_now(), 0x0001, ssid) + bytes(28)
+    sock.sendto(pkt, (addr, port))
+    try:
+        return struct.unpack("!I", sock.recv(2048)[:4])[0]
+    except socket.timeout:
+        return None
+
+
 if mode == "light":
     # A new session whose first two packets were lost on the way out: its
     # first number here is 2, below 16, so the reflector counts from 0 and
@@ -112,39 +128,21 @@ if mode == "light":
     s2 = socket.socket(fam, socket.SOCK_DGRAM)
     s2.settimeout(1.0)
     for i, seq in enumerate((2, 3, 4)):
-        s2.sendto(struct.pack("!IQH", seq, ntp_now(), 0x0001) + bytes(27), (addr, port))
-        try:
-            data = s2.recv(2048)
-        except socket.timeout:
-            check(False, f"new session, seq {seq}: reply")
-            continue
-        rseq, = struct.unpack("!I", data[:4])
+        rseq = once(s2, seq)
         check(rseq == i, f"new session, seq {seq}: own counter {rseq} == {i} (from 0)")
     # The first socket starts a new session from the same port (twampy's
     # sender always uses port 20000): numbered from 0 again.
     for i in range(2):
-        s.sendto(struct.pack("!IQH", i, ntp_now(), 0x0001) + bytes(27), (addr, port))
-        try:
-            data = s.recv(2048)
-        except socket.timeout:
-            check(False, f"same port, new session, seq {i}: reply")
-            continue
-        rseq, = struct.unpack("!I", data[:4])
+        rseq = once(s, i)
         check(rseq == i, f"same port, new session, seq {i}: own counter {rseq} == {i}")
 elif mode in ("stamp-tlv", "stamp-pad"):
     # RFC 8972 §3: the SSID tells STAMP sessions on one 5-tuple apart.  A
     # second session from the same socket (SSID 0x4321) is numbered from 0
     # on its own, and the first (0x1234) goes on with its count.
-    def stamp_once(seq, ssid):
-        s.sendto(struct.pack("!IQHH", seq, ntp_now(), 0x0001, ssid) + bytes(28), (addr, port))
-        try:
-            return struct.unpack("!I", s.recv(2048)[:4])[0]
-        except socket.timeout:
-            return None
     for i in range(3):
-        rseq = stamp_once(i, 0x4321)
+        rseq = once(s, i, 0x4321)
         check(rseq == i, f"SSID 0x4321, seq {i}: own counter {rseq} == {i} (a session of its own)")
     last = 1000 + count + 5
-    rseq = stamp_once(last, 0x1234)
+    rseq = once(s, last, 0x1234)
     check(rseq == 1000 + count, f"SSID 0x1234 again, seq {last}: own counter {rseq} == {1000 + count} (kept)")
 CHECKS.done()
