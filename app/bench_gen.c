@@ -14,6 +14,8 @@
  * hands the buffer back (zero-copy), so the generator writes nothing to a
  * frame per packet and can
  * outrun the reflector it measures (docs/performance.md).
+ * --stamp sends the open STAMP sender packet (RFC 8762 §4.2, 44 octets, SSID
+ * 0, no TLVs) instead, for a STAMP listener (--light-port N:stamp).
  * In authenticated mode (--sec auth|enc) the payload is protected once at
  * start with the given test keys (lib/tw_crypto), so every copy passes the
  * reflector's HMAC check: the reflector does the real verify + protect work.
@@ -107,13 +109,15 @@ int main(int argc, char **argv)
 	double seconds = 0;
 	int linger = 0;
 	int sec = 0; /* 0 open, 1 auth, 2 enc */
+	int stamp = 0; /* RFC 8762 open STAMP instead of TWAMP-Test */
+	int pad_given = 0;
 	uint8_t aes[16] = {0}, hmac[32] = {0};
 	static const struct option lo[] = {
 		{"dst-mac", 1, 0, 'm'}, {"src-ip", 1, 0, 's'}, {"dst-ip", 1, 0, 'd'},
 		{"sport", 1, 0, 'p'},	{"dport", 1, 0, 'q'},  {"flows", 1, 0, 'f'},
 		{"span", 1, 0, 'S'},	{"pad", 1, 0, 'P'},    {"seconds", 1, 0, 't'},
 		{"sec", 1, 0, 'x'},	{"aes", 1, 0, 'a'},    {"hmac", 1, 0, 'h'},
-		{"linger", 0, 0, 'L'},	{0, 0, 0, 0}};
+		{"linger", 0, 0, 'L'},	{"stamp", 0, 0, 'T'},  {0, 0, 0, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -144,12 +148,16 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			pad = (uint32_t)strtoul(optarg, NULL, 0);
+			pad_given = 1;
 			break;
 		case 't':
 			seconds = atof(optarg);
 			break;
 		case 'L':
 			linger = 1;
+			break;
+		case 'T':
+			stamp = 1;
 			break;
 		case 'x':
 			sec = !strcmp(optarg, "auth") ? 1 : !strcmp(optarg, "enc") ? 2 : 0;
@@ -168,6 +176,13 @@ int main(int argc, char **argv)
 	}
 	if (!flows || !span || flows > GEN_MAX_FLOWS)
 		rte_exit(2, "--flows must be 1..%u and --span > 0\n", GEN_MAX_FLOWS);
+	if (stamp && sec)
+		rte_exit(2, "--stamp sends open STAMP only (no --sec auth|enc)\n");
+	/* octets after a STAMP packet's 44 would be read as TLVs (RFC 8972) */
+	if (stamp && pad_given && pad)
+		rte_exit(2, "--stamp sends the 44-octet base packet only (no --pad)\n");
+	if (stamp)
+		pad = 0;
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
 
@@ -186,8 +201,9 @@ int main(int argc, char **argv)
 	struct rte_ether_addr smac;
 	rte_eth_macaddr_get(port, &smac);
 
-	/* The frame: Ethernet + IPv4 + UDP + TWAMP-Test sender packet. */
-	enum tw_pkt_layout l = sec ? TW_PKT_TWAMP_AUTH : TW_PKT_TWAMP_OPEN;
+	/* The frame: Ethernet + IPv4 + UDP + TWAMP-Test (or STAMP) sender
+	 * packet. */
+	enum tw_pkt_layout l = stamp ? TW_PKT_STAMP_OPEN : sec ? TW_PKT_TWAMP_AUTH : TW_PKT_TWAMP_OPEN;
 	size_t pl_len = tw_pkt_sender_base(l) + pad;
 	size_t flen = sizeof(struct rte_ether_hdr) + 20 + 8 + pl_len;
 	static uint8_t frame[2048];
@@ -251,7 +267,8 @@ int main(int argc, char **argv)
 		u->dst_port = pd;
 	}
 
-	printf("GENREADY frame=%zu payload=%zu flows=%u sec=%d\n", flen, pl_len, flows, sec);
+	printf("GENREADY frame=%zu payload=%zu flows=%u sec=%d%s\n", flen, pl_len, flows, sec,
+	       stamp ? " stamp" : "");
 	fflush(stdout);
 	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc(), next = t0 + hz;
 	uint64_t end = seconds > 0 ? t0 + (uint64_t)(seconds * (double)hz) : 0;

@@ -5,8 +5,9 @@
 # machine; run it with nothing else busy: the generator and the reflector
 # each need a core of their own).
 #
-#   1/2 reflector capacity, memif open + auth, and af_xdp over veth open
-#       (tools/bench-reflector.sh: cycles/packet vs testpmd 5tswap)
+#   1/2 reflector capacity, memif open + auth (+ stateful TWAMP Light and
+#       STAMP listeners with the zero-copy generator), and af_xdp over veth
+#       open (tools/bench-reflector.sh: cycles/packet vs testpmd 5tswap)
 #   4   burst absorption on net_af_packet (tools/bench-burst.sh)
 #   5   1 vs 100,000 sessions (tools/bench-sessions.sh)
 #   and every other tools/bench-*.sh (crypto, RTT, sender, ...), each under
@@ -62,7 +63,7 @@ echo "### Reflector capacity (issue 9 §1, §2; tools/bench-reflector.sh)"
 echo ""
 echo "| topology, mode | twinhop-fp | testpmd 5tswap | ratio (testpmd cyc/pkt ÷ ours, median of the run pairs; goal ≥ 0.9 open) | rate ratio (ours ÷ testpmd) | saturation (offered, idle: ours / testpmd) | CPU |"
 echo "|---|---|---|---|---|---|---|"
-section "reflector memif" env FORMAT=md MODES="open auth" TOPO=memif "$T/bench-reflector.sh" "$B"
+section "reflector memif" env FORMAT=md MODES="open auth light stamp" TOPO=memif "$T/bench-reflector.sh" "$B"
 # the same with the copying generator of the earlier tables (GEN_ZC=0)
 section "reflector memif, copying generator" env FORMAT=md MODES="open auth" TOPO=memif GEN_ZC=0 \
 	"$T/bench-reflector.sh" "$B" | sed 's/^| memif /| memif (copying generator) /'

@@ -32,12 +32,18 @@
 #   auth: 154-octet frames, a mode-2 sender packet with Padding 64,
 #         protected with the session's keys: twinhop-fp does the real
 #         verify + reflect + protect work (DROP_BAD_HMAC must stay 0).
+#   light: the open frames to a stateful TWAMP Light listener
+#         (--light-port 5000) instead of a session: its peer table and
+#         own count per sender.
+#   stamp: 86-octet frames, a 44-octet open STAMP sender packet (SSID 0, no
+#         TLVs), to a stateful STAMP listener (--light-port 5000:stamp).
 # Topologies (TOPO): memif (generator = memif client, reflector = server,
 #   --no-huge) or afxdp (both on net_af_xdp, copy mode, over a veth pair
 #   between two namespaces; the kernel does most of the work there).
 #
 # usage: tools/bench-reflector.sh [BUILD_DIR]
-#   env: SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 MODES="open auth" TOPO=memif
+#   env: SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 TOPO=memif
+#        MODES="open auth" (any of open auth light stamp)
 #        MAX_IDLE=5 KEEP=1 FORMAT=md (print only the markdown table rows)
 #        FP_ARGS="--crypto openssl" (more options for BUILD_DIR's twinhop-fp)
 #   BASE_BUILD=DIR adds a third reflector, DIR's twinhop-fp (an older
@@ -158,10 +164,15 @@ start_reflector() { # kind mode sock log
 		else
 			spec="$spec,pad=27"
 		fi
+		# light/stamp: a stateful listener on the port instead of a
+		# session (one peer, whose count it keeps: fp_peers)
+		local refl=(--reflector "$spec")
+		[ "$mode" = light ] && refl=(--light-port 5000)
+		[ "$mode" = stamp ] && refl=(--light-port 5000:stamp)
 		ip netns exec $NS "$fp" -l $REF_CPU $EAL --file-prefix twh-br$$ -- \
 			--profile "$(profile "$sock")" --addr 198.18.0.2/24 --tap twh-b0 \
 			--shm $SHM --stats-interval 10 $keys \
-			--reflector "$spec" --idle-backoff off --counters $extra >"$log" 2>&1 &
+			"${refl[@]}" --idle-backoff off --counters $extra >"$log" 2>&1 &
 	else
 		rm -f "$TMP/tp.fifo"
 		mkfifo "$TMP/tp.fifo"
@@ -184,7 +195,11 @@ start_generator() { # mode sock log secs
 	# memif only: its peer-disconnect race (bench-lib.sh, gen_wait_done)
 	local linger=""
 	[ "$TOPO" = memif ] && linger=--linger
-	[ "$mode" = auth ] && extra="--sec auth --aes $AES --hmac $HMAC --pad 64" || extra="--pad 27"
+	case $mode in
+	auth) extra="--sec auth --aes $AES --hmac $HMAC --pad 64" ;;
+	stamp) extra="--stamp" ;;
+	*) extra="--pad 27" ;;
+	esac
 	[ -n "$GNS" ] && pre="ip netns exec $GNS"
 	local geal=$EAL
 	[ "$TOPO" = memif ] && [ "$GEN_ZC" = 1 ] && geal=$GEN_EAL_ZC
