@@ -206,20 +206,26 @@ static inline uint32_t fp_peers_victim(struct fp_peers *t, unsigned owner, uint3
 }
 
 /*
- * The entry of peer `key` (48 octets) on listener `owner`, created if
- * needed, and made the owner's most recently used.  *fresh is set when the
+ * The entry of peer `key` (48 octets) tagged with `tag` on listener `owner`,
+ * created if needed, and made the owner's most recently used.  The tag tells
+ * apart peers that share the key (0: none); it goes into the key's last
+ * word, which the caller's key leaves zero (struct fp_key's padding).  It is
+ * a value, not octets the caller writes into its copy of the key: a key
+ * assembled from narrower stores right before the wide loads below would
+ * stall them (no store-to-load forwarding).  *fresh is set when the
  * peer is new to the table or was idle for more than idle_tsc (0 = never
  * idle): its sequence and count start again at 0, as for a new sender (the
  * reflector may number its first reply from the Sender Sequence Number
  * instead: fp_reflector.c, FP_PEER_RESYNC).  NULL only when the table has no
  * entries at all.
  */
-static inline struct fp_peer *fp_peers_get(struct fp_peers *t, const void *key, unsigned owner,
-					   uint32_t max_peers, uint64_t idle_tsc, uint64_t now,
-					   bool *fresh)
+static inline struct fp_peer *fp_peers_get(struct fp_peers *t, const void *key, uint64_t tag,
+					   unsigned owner, uint32_t max_peers, uint64_t idle_tsc,
+					   uint64_t now, bool *fresh)
 {
 	uint64_t k[FP_PEERS_KEY_WORDS];
 	memcpy(k, key, sizeof(k));
+	k[FP_PEERS_KEY_WORDS - 1] ^= tag;
 	if (owner >= FP_PEERS_OWNERS)
 		return NULL;
 	if (max_peers == 0 || max_peers > t->cap)
@@ -233,8 +239,10 @@ static inline struct fp_peer *fp_peers_get(struct fp_peers *t, const void *key, 
 		if (*fresh)
 			p->seq = p->rx = 0;
 		p->last_tsc = now;
-		fp_peers_unlink_lru(t, i);
-		fp_peers_push_head(t, i, (uint8_t)owner);
+		if (t->own[owner].head != i) { /* a peer sending alone is there already */
+			fp_peers_unlink_lru(t, i);
+			fp_peers_push_head(t, i, (uint8_t)owner);
+		}
 		return p;
 	}
 	uint32_t v = fp_peers_victim(t, owner, max_peers, idle_tsc, now);

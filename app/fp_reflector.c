@@ -843,9 +843,9 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
 	return v;
 }
 
-/* The key of a stateful listener's peer (fp_peers): the 5-tuple, and for
- * STAMP what tells sessions apart on one 5-tuple, in the key's padding, which
- * no packet sets: the SSID (RFC 8972 §3) and, when the packet has a
+/* What tells apart the stateful listener's peers (fp_peers) that share a
+ * 5-tuple, as the tag fp_peers_get() puts into the key: nothing for TWAMP
+ * Light; for STAMP the SSID (RFC 8972 §3) and, when the packet has a
  * Micro-session ID TLV, its Sender Micro-session ID and the member link it
  * came in on (RFC 9534 §3: the micro-sessions of a LAG share the 5-tuple,
  * each is the STAMP session of one pair of member links, numbered from 0 on
@@ -854,26 +854,17 @@ fp_reflect_session(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
  * is checked, as the ports are, and it bounds nothing new: a flood of SSIDs
  * or IDs takes entries as a flood of source ports does, within the
  * listener's share of the table (app/fp_peers.h). */
-static inline const struct fp_key *peer_key(const struct fp_key *k, const struct fp_light *l,
-					    const uint8_t *pl, size_t len, uint16_t link,
-					    struct fp_key *buf)
+static inline uint64_t peer_tag(const struct fp_light *l, const uint8_t *pl, size_t len,
+				uint16_t link)
 {
 	if (!l->stamp)
-		return k;
+		return 0;
 	enum tw_pkt_layout lay = (enum tw_pkt_layout)l->layout;
 	uint16_t ssid = tw_pkt_peek_ssid(pl, lay), sid = 0, rid;
 	bool micro = len > tw_pkt_sender_base(lay) && tw_pkt_micro_get(pl, len, lay, false, &sid, &rid);
-	if (!micro)
-		link = 0;
-	*buf = *k;
-	buf->pad[0] = micro ? 2 : 1;
-	buf->pad[1] = (uint8_t)(ssid >> 8);
-	buf->pad[2] = (uint8_t)ssid;
-	buf->pad[3] = (uint8_t)(sid >> 8);
-	buf->pad[4] = (uint8_t)sid;
-	buf->pad[5] = (uint8_t)(link >> 8);
-	buf->pad[6] = (uint8_t)link;
-	return buf;
+	/* a STAMP peer's tag is never 0, a micro-session's never a plain one's */
+	return (micro ? 2ull : 1ull) << 48 | (uint64_t)ssid << 32 | (uint64_t)sid << 16 |
+	       (micro ? link : 0);
 }
 
 static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
@@ -903,7 +894,6 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 	uint32_t seq, dm_cnt = 0;
 	struct fp_fu *fu = NULL;
 	struct fp_peer *pe = NULL;
-	struct fp_key pk;
 	struct fp_fu fu_kept;
 	uint32_t rx = 0; /* the peer's replies before this one */
 	bool again = false;
@@ -924,8 +914,8 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 			pt->own[li].gen = l->gen;
 		}
 		bool fresh;
-		pe = fp_peers_get(pt, peer_key(&pi->key, l, pl, pi->pl_len, fp.link_of[m->port], &pk),
-				  li, l->max_peers, l->idle_tsc, t2_tsc, &fresh);
+		pe = fp_peers_get(pt, &pi->key, peer_tag(l, pl, pi->pl_len, fp.link_of[m->port]), li,
+				  l->max_peers, l->idle_tsc, t2_tsc, &fresh);
 		if (!pe) {
 			FP_INC(c, DROP_SESSION_FULL); /* --max-peers 0: no stateful peers */
 			return FP_RX_DROP;
@@ -938,7 +928,7 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 		 * nothing is verified (open listeners): a forged packet of an
 		 * authenticated peer must not reset its count.  Micro-sessions
 		 * sharing the 5-tuple (RFC 9534), each numbered from 0, are
-		 * peers of their own (peer_key).  The entry changes only if the
+		 * peers of their own (peer_tag).  The entry changes only if the
 		 * packet is reflected (below): one the reflector drops, a
 		 * micro-session packet meant for another member link say,
 		 * leaves its count and its Follow-Up state as they were. */

@@ -44,7 +44,7 @@ static uint32_t next_seq(struct fp_peers *t, const uint64_t *k, unsigned owner, 
 			 uint64_t idle, uint64_t now)
 {
 	bool fresh;
-	struct fp_peer *p = fp_peers_get(t, k, owner, max, idle, now, &fresh);
+	struct fp_peer *p = fp_peers_get(t, k, 0, owner, max, idle, now, &fresh);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	return p->seq++;
 }
@@ -87,7 +87,7 @@ static void test_flood_keeps_legit_sequence(void)
 		key(k, 0x0300000au + (i / 65535), (uint16_t)(1 + i % 65535), 862);
 		bool fresh;
 		CU_ASSERT_PTR_NOT_NULL_FATAL(
-		    fp_peers_get(&x.t, k, 0, 1024, 30ull * 1000000000ull, now++, &fresh));
+		    fp_peers_get(&x.t, k, 0, 0, 1024, 30ull * 1000000000ull, now++, &fresh));
 		if (x.t.own[0].n > max_n)
 			max_n = x.t.own[0].n;
 		if (i % 500 == 0 && next_seq(&x.t, legit, 0, 1024, 30ull * 1000000000ull, now++) !=
@@ -118,14 +118,14 @@ static void test_flood_other_listener(void)
 	for (uint32_t i = 0; i < 600; i++) {
 		key(k, 0x0300000au, (uint16_t)(1 + i), 862);
 		bool fresh;
-		CU_ASSERT_PTR_NOT_NULL(fp_peers_get(&x.t, k, 0, 0, 0, now++, &fresh));
+		CU_ASSERT_PTR_NOT_NULL(fp_peers_get(&x.t, k, 0, 0, 0, 0, now++, &fresh));
 	}
 	CU_ASSERT_EQUAL(x.t.n, 512);
 	CU_ASSERT_EQUAL(next_seq(&x.t, other, 1, 64, 0, now++), 0);
 	for (uint32_t i = 0; i < 20000; i++) {
 		key(k, 0x0300000au, (uint16_t)(1000 + i), 862);
 		bool fresh;
-		CU_ASSERT_PTR_NOT_NULL(fp_peers_get(&x.t, k, 0, 0, 0, now++, &fresh));
+		CU_ASSERT_PTR_NOT_NULL(fp_peers_get(&x.t, k, 0, 0, 0, 0, now++, &fresh));
 	}
 	CU_ASSERT_EQUAL(next_seq(&x.t, other, 1, 64, 0, now++), 1);
 	CU_ASSERT_EQUAL(x.t.own[1].n, 1);
@@ -160,7 +160,6 @@ static void test_idle(void)
 	tbl_free(&x);
 }
 
-/* A deleted listener's slot reused by a new listener starts empty. */
 /* What the reflector keeps in an entry (its next number and its count of
  * replies) survives while the peer keeps sending and starts again at 0
  * after an idle: the count 0 is what makes the reflector number the next
@@ -172,24 +171,54 @@ static void test_count_restarts(void)
 	uint64_t a[6];
 	key(a, 0x0200000au, 7, 862);
 	bool fresh = false;
-	struct fp_peer *p = fp_peers_get(&x.t, a, 0, 8, 100, 1000, &fresh);
+	struct fp_peer *p = fp_peers_get(&x.t, a, 0, 0, 8, 100, 1000, &fresh);
 	CU_ASSERT_FATAL(p != NULL);
 	CU_ASSERT_TRUE(fresh);
 	CU_ASSERT_EQUAL(p->rx, 0);
 	CU_ASSERT_EQUAL(p->seq, 0);
 	p->seq = 5001; /* first reply numbered 5000 from the sender's */
 	p->rx = 2;
-	p = fp_peers_get(&x.t, a, 0, 8, 100, 1050, &fresh);
+	p = fp_peers_get(&x.t, a, 0, 0, 8, 100, 1050, &fresh);
 	CU_ASSERT_FALSE(fresh);
 	CU_ASSERT_EQUAL(p->rx, 2);
 	CU_ASSERT_EQUAL(p->seq, 5001);
-	p = fp_peers_get(&x.t, a, 0, 8, 100, 1300, &fresh);
+	p = fp_peers_get(&x.t, a, 0, 0, 8, 100, 1300, &fresh);
 	CU_ASSERT_TRUE(fresh);
 	CU_ASSERT_EQUAL(p->rx, 0);
 	CU_ASSERT_EQUAL(p->seq, 0);
 	tbl_free(&x);
 }
 
+/* Peers that share a key are told apart by the tag (a STAMP listener's
+ * SSID and micro-session, fp_reflector.c peer_tag): each has its own entry
+ * and count, and tag 0 is the untagged key. */
+static void test_tags(void)
+{
+	struct tbl x;
+	tbl_init(&x, 16);
+	uint64_t a[6];
+	key(a, 0x0200000au, 7, 862);
+	const uint64_t tags[] = {0, 1ull << 48 | 0x1234ull << 32, 2ull << 48 | 1ull << 16 | 7,
+	                         2ull << 48 | 2ull << 16 | 8};
+	bool fresh = false;
+	for (unsigned i = 0; i < 4; i++) {
+		struct fp_peer *p = fp_peers_get(&x.t, a, tags[i], 0, 0, 0, 1000 + i, &fresh);
+		CU_ASSERT_FATAL(p != NULL);
+		CU_ASSERT_TRUE(fresh);
+		p->rx = 10 + i;
+	}
+	CU_ASSERT_EQUAL(x.t.n, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		struct fp_peer *p = fp_peers_get(&x.t, a, tags[i], 0, 0, 0, 2000 + i, &fresh);
+		CU_ASSERT_FALSE(fresh);
+		CU_ASSERT_EQUAL(p->rx, 10 + i);
+	}
+	CU_ASSERT_EQUAL(x.t.n, 4);
+	check_lists(&x.t);
+	tbl_free(&x);
+}
+
+/* A deleted listener's slot reused by a new listener starts empty. */
 static void test_flush_owner(void)
 {
 	struct tbl x;
@@ -208,7 +237,7 @@ static void test_flush_owner(void)
 	CU_ASSERT_EQUAL(x.t.n, 20);
 	key(k, 0x0200000au, 5, 862);
 	bool fresh = false;
-	CU_ASSERT_PTR_NOT_NULL(fp_peers_get(&x.t, k, 3, 0, 0, 500, &fresh));
+	CU_ASSERT_PTR_NOT_NULL(fp_peers_get(&x.t, k, 0, 3, 0, 0, 500, &fresh));
 	CU_ASSERT_TRUE(fresh);
 	check_lists(&x.t);
 	tbl_free(&x);
@@ -222,6 +251,7 @@ int main(void)
 	    {"count and number kept while sending, 0 after an idle", test_count_restarts},
 	    {"flood on one listener spares another", test_flood_other_listener},
 	    {"idle peers restart and are reclaimed first", test_idle},
+	    {"peers sharing a key told apart by their tags", test_tags},
 	    {"deleted listener's peers forgotten", test_flush_owner},
 	    {NULL, NULL},
 	};
