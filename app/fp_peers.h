@@ -21,8 +21,15 @@
  * and another listener's peers are touched only when the flooded listener
  * owns less than the whole table and the newcomer's owns nothing.
  *
- * Lookup is a chained hash with a per-table random seed (the senders pick
- * the source ports: a seeded hash keeps them from choosing one chain).
+ * Lookup is a chained hash keyed with per-table random words: the senders
+ * pick their source ports (and a STAMP sender its SSID), so the hash must
+ * keep them from choosing one chain.  It is NH, the first layer of UMAC
+ * (RFC 4418 §5.2.2; Black et al., "UMAC: Fast and Secure Message
+ * Authentication", CRYPTO '99): for any two distinct keys, the chance over
+ * the random words that their 64-bit sums are equal is at most 2^-32.  Its
+ * six multiplies are independent of each other, so the hash takes about
+ * half the latency of a chain of six multiply steps, and a lookup per
+ * packet waits on it.
  */
 #ifndef FP_PEERS_H
 #define FP_PEERS_H
@@ -69,7 +76,7 @@ struct fp_peers {
 	uint32_t mask;
 	uint32_t cap, n;
 	uint32_t free_head;
-	uint64_t seed;
+	uint64_t nh[FP_PEERS_KEY_WORDS]; /* NH key words (fp_peers_hash) */
 	uint64_t evicted_lru, evicted_idle; /* entries taken over (telemetry) */
 	struct fp_peers_owner own[FP_PEERS_OWNERS];
 };
@@ -84,7 +91,9 @@ static inline uint32_t fp_peers_nbuckets(uint32_t cap)
 }
 
 /* e[cap] and bucket[fp_peers_nbuckets(cap)] are the caller's, allocated
- * once; seed should be unpredictable (the TSC at start-up will do). */
+ * once; seed must be unpredictable to senders (a random number, not the
+ * TSC, which follows the uptime).  The NH key words are expanded from it
+ * with SplitMix64. */
 static inline void fp_peers_init(struct fp_peers *t, struct fp_peer *e, uint32_t *bucket,
 				 uint32_t cap, uint64_t seed)
 {
@@ -93,7 +102,12 @@ static inline void fp_peers_init(struct fp_peers *t, struct fp_peer *e, uint32_t
 	t->bucket = bucket;
 	t->cap = cap;
 	t->mask = fp_peers_nbuckets(cap) - 1;
-	t->seed = seed | 1;
+	for (unsigned i = 0; i < FP_PEERS_KEY_WORDS; i++) {
+		uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		t->nh[i] = z ^ (z >> 31);
+	}
 	for (uint32_t i = 0; i <= t->mask; i++)
 		bucket[i] = FP_PEERS_NONE;
 	for (uint32_t i = 0; i < cap; i++) {
@@ -105,16 +119,22 @@ static inline void fp_peers_init(struct fp_peers *t, struct fp_peer *e, uint32_t
 		t->own[o].head = t->own[o].tail = FP_PEERS_NONE;
 }
 
+/* NH over the key's twelve 32-bit words (RFC 4418 §5.2.2): each pair,
+ * plus its key words mod 2^32, multiplied to 64 bits, and the products
+ * summed mod 2^64.  A product's low bits depend only on its factors' low
+ * bits, so the sum is mixed (a bijection) before its low bits pick the
+ * chain. */
 static inline uint32_t fp_peers_hash(const struct fp_peers *t, const uint64_t *k)
 {
-	uint64_t h = t->seed;
+	uint64_t h = 0;
 	for (unsigned i = 0; i < FP_PEERS_KEY_WORDS; i++) {
-		h ^= k[i];
-		h *= 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
+		uint32_t lo = (uint32_t)k[i] + (uint32_t)t->nh[i];
+		uint32_t hi = (uint32_t)(k[i] >> 32) + (uint32_t)(t->nh[i] >> 32);
+		h += (uint64_t)lo * hi;
 	}
-	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 32;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 29;
 	return (uint32_t)h & t->mask;
 }
 

@@ -6,6 +6,7 @@
 #include <rte_cycles.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "fp_cksum.h"
 #include "fp_mem.h"
@@ -1025,7 +1026,7 @@ int fp_light_lcore_init(struct fp_lcore *lc, unsigned lcore_id, uint32_t max_pee
 	uint32_t *b = fp_zalloc("fp_peer_b", sizeof(*b) * fp_peers_nbuckets(max_peers), 64, sock);
 	if (!lc->peers || !e || !b)
 		return -ENOMEM;
-	fp_peers_init(lc->peers, e, b, max_peers, rte_rdtsc() ^ ((uint64_t)lcore_id << 32));
+	fp_peers_init(lc->peers, e, b, max_peers, rte_rand()); /* not the TSC: fp_peers.h */
 	return 0;
 }
 

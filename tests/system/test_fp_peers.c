@@ -218,6 +218,75 @@ static void test_tags(void)
 	tbl_free(&x);
 }
 
+/* Fullest chain when `n` keys, from make(i), go into a table of 65,536
+ * chains keyed from `seed`. */
+static unsigned fullest(uint64_t seed, unsigned n, void (*make)(uint64_t k[6], unsigned i))
+{
+	static uint32_t count[65536];
+	struct fp_peers t;
+	struct fp_peer e[1];
+	static uint32_t b[65536];
+	fp_peers_init(&t, e, b, 1, seed);
+	t.mask = 65535;
+	memset(count, 0, sizeof(count));
+	unsigned most = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t k[6];
+		make(k, i);
+		uint32_t c = ++count[fp_peers_hash(&t, k)];
+		most = c > most ? c : most;
+	}
+	return most;
+}
+
+/* The ways a sender varies its key: the source port (with the address),
+ * only the high half of a 32-bit key word (an NH product's low bits do not
+ * see it: the sum must be mixed before its low bits pick the chain), and
+ * the STAMP tag (SSID) in the last word. */
+static void by_port(uint64_t k[6], unsigned i)
+{
+	key(k, 0x0200000au + (i >> 16), (uint16_t)i, 862);
+}
+static void by_high_half(uint64_t k[6], unsigned i)
+{
+	key(k, 0x0200000au, 7, 862);
+	k[2] |= (uint64_t)i << 48; /* peer address octets 6-7 (an IPv6 peer) */
+}
+static void by_ssid(uint64_t k[6], unsigned i)
+{
+	key(k, 0x0200000au, 7, 862);
+	k[5] = 1ull << 48 | (uint64_t)(i & 0xffff) << 32 | (i >> 16);
+}
+
+/* 65,536 keys in 65,536 chains: a random function puts at most 8 or 9 in
+ * the fullest (the balls-into-bins maximum, ln n / ln ln n ~ 4.5 times
+ * more than once is rare); a hash that ignored what varies would put all
+ * of them in one.  Three seeds each. */
+static void test_hash_spread(void)
+{
+	void (*const makes[])(uint64_t k[6], unsigned i) = {by_port, by_high_half, by_ssid};
+	for (unsigned m = 0; m < 3; m++)
+		for (uint64_t seed = 1; seed <= 3; seed++) {
+			unsigned most = fullest(seed * 0x9e3779b97f4a7c15ull, 65536, makes[m]);
+			CU_ASSERT_TRUE(most <= 12);
+		}
+	/* Another seed, another table: the same keys in other chains. */
+	uint64_t k[6];
+	key(k, 0x0200000au, 7, 862);
+	struct fp_peers t1, t2;
+	struct fp_peer e[1];
+	uint32_t b1[1024], b2[1024];
+	fp_peers_init(&t1, e, b1, 1, 1);
+	fp_peers_init(&t2, e, b2, 1, 2);
+	t1.mask = t2.mask = 1023;
+	unsigned same = 0;
+	for (uint16_t p = 0; p < 256; p++) {
+		key(k, 0x0200000au, p, 862);
+		same += fp_peers_hash(&t1, k) == fp_peers_hash(&t2, k);
+	}
+	CU_ASSERT_TRUE(same < 16); /* ~0.25 expected */
+}
+
 /* A deleted listener's slot reused by a new listener starts empty. */
 static void test_flush_owner(void)
 {
@@ -252,6 +321,7 @@ int main(void)
 	    {"flood on one listener spares another", test_flood_other_listener},
 	    {"idle peers restart and are reclaimed first", test_idle},
 	    {"peers sharing a key told apart by their tags", test_tags},
+	    {"hash spreads ports, high key halves and tags; seed matters", test_hash_spread},
 	    {"deleted listener's peers forgotten", test_flush_owner},
 	    {NULL, NULL},
 	};
