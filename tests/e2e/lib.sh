@@ -4,26 +4,20 @@
 # check has a name; no check depends on how long something took.
 TW_BUILD=${TW_BUILD:-/tmp/b-e2e}
 TW_SRC=${TW_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+# ok, nok, expect, need, must, finish
+source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 FP=${FP:-$TW_BUILD/app/twinhop-fp}
 THD=${THD:-$TW_BUILD/control/daemon/twinhopd}
 TWINHOP=${TWINHOP:-$TW_BUILD/control/cli/twinhop}
 PROFILES=$TW_SRC/drivers-config
-PASS=0
-FAIL=0
 PIDS=()
 NETNS=()
 SHMS=()
 PREFIXES=() # DPDK --file-prefix values (runtime dirs to remove)
 TMP=
 
-ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
-nok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
 # nokf NAME FILE: a failure with the first lines of FILE as evidence
 nokf() { nok "$1"; [ -f "$2" ] && sed 's/^/       /' "$2" | head -${3:-15}; return 0; }
-expect() { # name command...
-	local d=$1; shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
 # The CLI's JSON: either the docs/output.md document ({"start","intervals",
 # "end"}) or the older {"target","mode","engine","sessions":[...]} layout.
 # PYVIEW makes both look alike: s = the first session's numbers under the
@@ -82,27 +76,6 @@ cleanup() {
 	for s in "${SHMS[@]}"; do rm -f "/dev/shm/${s#/}"; done
 	for s in "${PREFIXES[@]}"; do rm -rf "/var/run/dpdk/$s"; done
 	[ -n "$TMP" ] && [ -z "${KEEP:-}" ] && rm -rf "$TMP"
-}
-
-# need CMD...: the test runs these external commands; fail naming a missing
-# one (tools/install-deps.sh installs them all; tools/check-deps.py checks
-# that its table covers every command the tests run).
-need() {
-	local c
-	for c; do
-		command -v "$c" >/dev/null && continue
-		echo "missing command: $c (run tools/install-deps.sh)"
-		echo "TWRESULT $NAME 0 1"
-		exit 1
-	done
-}
-
-# must CMD...: a set-up step.  If it fails, the test fails, naming the step
-# (a silenced set-up step once hid a missing ethtool behind timeouts).
-must() {
-	"$@" && return 0
-	nok "set-up step failed (exit $?): $*"
-	finish
 }
 
 setup_common() {
@@ -314,10 +287,4 @@ topo_afpacket() {
 	PIDS+=($!)
 	expect "twinhopd listening on 10.$N.0.1:862" wait_listen "$NSR" 862
 	expect "twinhopd attached to the fast path ($SHM)" attached "$TMP/thd.sock"
-}
-
-finish() {
-	echo "TWRESULT $NAME $PASS $FAIL"
-	[ "$FAIL" = 0 ]
-	exit $?
 }

@@ -10,12 +10,8 @@
 set -u
 NAME=deb-package
 SRC=${TW_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
-nok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
-expect() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
-finish() { echo "TWRESULT $NAME $PASS $FAIL"; [ "$FAIL" = 0 ]; exit $?; }
+# ok, nok, expect, need, must, finish
+source "$(dirname "$0")/../common.sh"
 TMP=$(mktemp -d /tmp/twh-deb.XXXXXX)
 installed=()
 cleanup() {

@@ -3,19 +3,12 @@
 # "TWRESULT <name> <passed> <failed>" and exits non-zero on failure.
 TW_BUILD=${TW_BUILD:-/tmp/b-fp}
 TW_SRC=${TW_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+# ok, nok, expect, need, must, finish
+source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 FP=${FP:-$TW_BUILD/app/twinhop-fp}
 PROFILES=$TW_SRC/drivers-config
-PASS=0
-FAIL=0
 PIDS=()
 NETNS=()
-
-ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
-nok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
-expect() { # description command...
-	local d=$1; shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
 
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -28,27 +21,6 @@ cleanup() {
 		[[ ${d##*/} =~ ^twh-[a-z]+$$$ ]] && rm -rf "$d"
 	done
 	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
-}
-
-# need CMD...: the test runs these external commands; fail naming a missing
-# one (tools/install-deps.sh installs them all; tools/check-deps.py checks
-# that its table covers every command the tests run).
-need() {
-	local c
-	for c; do
-		command -v "$c" >/dev/null && continue
-		echo "missing command: $c (run tools/install-deps.sh)"
-		echo "TWRESULT $NAME 0 1"
-		exit 1
-	done
-}
-
-# must CMD...: a set-up step.  If it fails, the test fails, naming the step
-# (a silenced set-up step once hid a missing ethtool behind timeouts).
-must() {
-	"$@" && return 0
-	nok "set-up step failed (exit $?): $*"
-	finish
 }
 
 setup_common() {
@@ -68,10 +40,4 @@ mkns() {
 	NETNS+=("$n")
 	must ip -n "$n" link set lo up
 	printf -v "$1" '%s' "$n"
-}
-
-finish() {
-	echo "TWRESULT $NAME $PASS $FAIL"
-	[ "$FAIL" = 0 ]
-	exit $?
 }
