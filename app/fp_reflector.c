@@ -868,6 +868,28 @@ static inline uint64_t peer_tag(const struct fp_light *l, const uint8_t *pl, siz
 	       (micro ? link : 0);
 }
 
+/* flatten, noinline: the open TWAMP instance of reflect_body() for a Light
+ * listener, as fp_reflect_session() has for a session.  Unauthenticated
+ * TWAMP Light (RFC 5357 Appendix I) is what most routers send; the
+ * generic instance costs it the geometry table and out-of-line helpers
+ * per packet.  A peer's first reply (resync) takes the generic one. */
+static __attribute__((flatten, noinline)) enum fp_rx_verdict
+reflect_light_open(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+		   const struct fp_light *l, uint32_t pad, uint32_t seq, uint64_t t2_tsc,
+		   struct fp_late_t3 *late)
+{
+	const struct fp_refl rf = {
+		.layout = TW_PKT_TWAMP_OPEN,
+		.prot = TW_PKT_PROT_NONE,
+		.pad_len = pad,
+		.seq = seq,
+		.z = l->z,
+		.dscp = reply_dscp(l->copy_dscp, l->dscp, pi),
+		.ttl = l->ttl,
+	};
+	return reflect_body(lc, m, pi, &rf, t2_tsc, late);
+}
+
 static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
                                         struct fp_pinfo *pi, struct fp_light *l, uint64_t t2_tsc,
                                         struct fp_late_t3 *late)
@@ -947,32 +969,37 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 	/* Light has no Padding Length: reflect what was sent (twampd rule with
 	 * P = received padding, spec §4.5). */
 	uint32_t pad = (uint32_t)(pi->pl_len - sbase);
-	unsigned li = lc->index;
-	const struct fp_refl rf = {
-		.layout = lay,
-		.prot = (enum tw_pkt_prot)l->prot,
-		.pad_len = pad,
-		.seq = seq,
-		.dm_cnt = dm_cnt,
-		.fu = fu,
-		.z = l->z,
-		/* RFC 8762 §4.2.1: a stateful reflector's number counts the
-		 * packets it got before this one, so that the sender can tell
-		 * loss on the way out (its number minus ours) from loss on the
-		 * way back; a peer new to us is numbered from 0.  But a peer
-		 * whose first packet here carries a Sender Sequence Number of
-		 * FP_PEER_RESYNC or more is a session already under way that
-		 * we lost track of (a fast-path restart, an idle timeout, an
-		 * eviction): numbering it from 0 would give it numbers it has
-		 * seen.  Its first reply takes its number instead, as a TWAMP
-		 * session's after a restart (TW_IPC_SF_SEQ_RESYNC). */
-		.resync = pe && rx == 0 ? FP_PEER_RESYNC : 0,
-		.dscp = reply_dscp(l->copy_dscp, l->dscp, pi),
-		.ttl = l->ttl,
-		.tc = l->tc ? &l->tc[li] : NULL,
-		.sa = l->sa ? &l->sa[li] : NULL,
-	};
-	enum fp_rx_verdict v = reflect(lc, m, pi, &rf, t2_tsc, late);
+	/* RFC 8762 §4.2.1: a stateful reflector's number counts the packets it
+	 * got before this one, so that the sender can tell loss on the way out
+	 * (its number minus ours) from loss on the way back; a peer new to us
+	 * is numbered from 0.  But a peer whose first packet here carries a
+	 * Sender Sequence Number of FP_PEER_RESYNC or more is a session
+	 * already under way that we lost track of (a fast-path restart, an
+	 * idle timeout, an eviction): numbering it from 0 would give it
+	 * numbers it has seen.  Its first reply takes its number instead, as a
+	 * TWAMP session's after a restart (TW_IPC_SF_SEQ_RESYNC). */
+	uint8_t resync = pe && rx == 0 ? FP_PEER_RESYNC : 0;
+	enum fp_rx_verdict v;
+	if (lay == TW_PKT_TWAMP_OPEN && (enum tw_pkt_prot)l->prot == TW_PKT_PROT_NONE && !resync) {
+		v = reflect_light_open(lc, m, pi, l, pad, seq, t2_tsc, late);
+	} else {
+		unsigned li = lc->index;
+		const struct fp_refl rf = {
+			.layout = lay,
+			.prot = (enum tw_pkt_prot)l->prot,
+			.pad_len = pad,
+			.seq = seq,
+			.dm_cnt = dm_cnt,
+			.fu = fu,
+			.z = l->z,
+			.resync = resync,
+			.dscp = reply_dscp(l->copy_dscp, l->dscp, pi),
+			.ttl = l->ttl,
+			.tc = l->tc ? &l->tc[li] : NULL,
+			.sa = l->sa ? &l->sa[li] : NULL,
+		};
+		v = reflect(lc, m, pi, &rf, t2_tsc, late);
+	}
 	if (v == FP_RX_DROP) {
 		/* RFC 8762 §4.2 (stateful): the reflector numbers what it
 		 * reflects; a dropped request takes no number, or the sender
@@ -983,7 +1010,7 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 	}
 	FP_INC(c, LIGHT_REFLECTED);
 	if (pe) {
-		pe->seq = (rf.resync ? lc->resync_seq : seq) + 1;
+		pe->seq = (resync ? lc->resync_seq : seq) + 1;
 		pe->rx = rx + 1;
 	}
 	return v;

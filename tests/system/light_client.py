@@ -15,7 +15,9 @@ NTP(1)/free-running(5), method SW local(2)) and an unknown type (U set).
 stamp-pad adds one Extra Padding TLV (the reflector's incremental UDP
 checksum path with a TLV flag change; the kernel checks the checksum).
 Afterwards, light: a new socket whose first number is 2 is counted from 0,
-and the first socket numbered from 0 again is counted from 0 again;
+the first socket numbered from 0 again is counted from 0 again, and a
+request with 67 octets of padding gets its leading 40 back (the
+reflector's incremental UDP checksum; the kernel checks it);
 stamp-tlv and stamp-pad: another SSID on the same socket is a session of
 its own, and the first SSID keeps its count.
 """
@@ -135,6 +137,19 @@ if mode == "light":
     for i in range(2):
         rseq = once(s, i)
         check(rseq == i, f"same port, new session, seq {i}: own counter {rseq} == {i}")
+    # Padding beyond the 27 octets the reply base takes: the reply is as
+    # long as the request and carries the leading octets of the sender's
+    # padding (spec §4.5), so the reflector updates the request's UDP
+    # checksum instead of summing the reply (fp_cksum.h); the kernel drops
+    # a reply whose checksum is wrong.
+    pad = bytes((7 * k + 1) & 0xff for k in range(27 + 40))
+    s.sendto(struct.pack("!IQH", 2, ntp_now(), 0x0001) + pad, (addr, port))
+    try:
+        data = s.recv(2048)
+    except socket.timeout:
+        data = b""
+    check(len(data) == 14 + len(pad) and data[41:] == pad[:40],
+          f"padding 67: reply of {len(data)} octets == 81, leading padding octets reflected")
 elif mode in ("stamp-tlv", "stamp-pad"):
     # RFC 8972 §3: the SSID tells STAMP sessions on one 5-tuple apart.  A
     # second session from the same socket (SSID 0x4321) is numbered from 0
