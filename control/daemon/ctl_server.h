@@ -115,7 +115,9 @@
 	X(REQ_DSCP_ECN_REFLECT,                                                                    \
 	  "RFC 6038 padding reflection with RFC 7750 in open/mixed mode (octet 41): Accept=3")     \
 	X(REQ_PADDING_MTU,                                                                         \
-	  "Padding Length makes a test packet longer than the fast path's IP MTU: Accept=3")
+	  "Padding Length makes a test packet longer than the fast path's IP MTU: Accept=3")       \
+	X(CONN_NOT_ALLOWED, "no allow rule offers a mode to this address: greeting with Modes 0")  \
+	X(CONN_FULL, "max-connections open, every one authenticated: greeting with Modes 0")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,

@@ -472,25 +472,37 @@ static void listener_io(struct ctl_io *io, uint32_t events)
 		ctl_sa_unmap(&peer.local);
 		conn_sockopts(d, fd);
 
+		/* Every refusal is a greeting with Modes 0 and a close (RFC 4656
+		 * §3.1), counted as CONN_REFUSED and under its own reason. */
 		uint32_t offered = ctl_conf_modes_for(&d->conf, &peer.remote);
-		/* One address holds at most max-connections-per-address: more
-		 * get a greeting with Modes 0 and are closed (RFC 4656 §3.1). */
+		const char *refused = NULL;
+		if (!offered) {
+			d->cnt.c[CTL_CNT_CONN_NOT_ALLOWED]++;
+			refused = "no allow rule offers a mode";
+		}
+		/* One address holds at most max-connections-per-address. */
 		uint32_t from_addr = ctl_peers_count(d->peers, &peer.remote);
 		bool counted = false;
 		if (offered && from_addr >= d->conf.max_connections_per_address) {
 			d->cnt.c[CTL_CNT_CONN_PER_ADDRESS]++;
 			offered = 0;
+			refused = "max-connections-per-address reached";
 		}
 		/* Table full: drop the oldest connection that has not
 		 * authenticated yet rather than the newcomer (OpenSSH
 		 * MaxStartups), so idle or slow pre-authentication connections
 		 * never lock a real client out. */
-		if (offered && d->n_conns >= d->conf.max_connections && !conn_evict_oldest(d))
+		if (offered && d->n_conns >= d->conf.max_connections && !conn_evict_oldest(d)) {
+			d->cnt.c[CTL_CNT_CONN_FULL]++;
 			offered = 0;
+			refused = "max-connections open, every one authenticated";
+		}
 		if (offered)
 			counted = ctl_peers_inc(d->peers, &peer.remote) != 0;
-		if (offered && !counted)
-			offered = 0; /* address table full (cannot happen: sized for the table) */
+		if (offered && !counted) {
+			offered = 0; /* cannot happen: sized for the table */
+			refused = "address table full";
+		}
 		struct ctl_conn *c = calloc(1, sizeof(*c));
 		if (!c) {
 			if (counted)
@@ -514,7 +526,11 @@ static void listener_io(struct ctl_io *io, uint32_t events)
 		}
 		char a[80];
 		ctl_conf_addrport_str(&peer.remote, a, sizeof(a));
-		log_info("control connection from %s (modes 0x%x)", a, offered);
+		if (refused)
+			log_info("control connection from %s refused: %s (greeting with Modes 0)",
+			         a, refused);
+		else
+			log_info("control connection from %s (modes 0x%x)", a, offered);
 		c->next = d->conns;
 		d->conns = c;
 		d->n_conns++;

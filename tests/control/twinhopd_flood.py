@@ -11,7 +11,9 @@ tests/control/fake_fp; raw TCP from several 127.0.0.x source addresses:
   3. a connection trickling one octet a second is closed at setup-timeout;
   4. when the table (64) is full of unauthenticated connections from many
      addresses, the oldest is closed for a newcomer, who completes set-up;
-  5. accepted connections have TCP keepalive on (ss shows the timer).
+  5. accepted connections have TCP keepalive on (ss shows the timer);
+  6. when the table is full of authenticated connections, a newcomer gets
+     Modes 0, counted as CONN_FULL, and the log line names the reason.
 Prints TWRESULT twinhopd-flood <passed> <failed>."""
 import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
 
@@ -187,8 +189,37 @@ def main():
     for s in many:
         s.close()
 
+    # 6: a table full of authenticated connections: the newcomer gets Modes
+    # 0, counted under its reason, and the log names it
+    time.sleep(0.5)
+    auth = []
+    for i in range(64):
+        s = dial("127.0.2.%d" % (i + 1), port)
+        recv_exact(s, 64)
+        s.sendall(struct.pack("!I", 1) + bytes(160))
+        ss = recv_exact(s, 48)
+        auth.append(s)
+        if len(ss) != 48 or ss[15] != 0:
+            break
+    check(len(auth) == 64, "table filled with 64 open-mode set-ups (%d)" % len(auth))
+    s = dial("127.0.0.6", port)
+    check(modes_of(recv_exact(s, 64)) == 0 and closed(s, 3),
+          "table full, every one authenticated: the newcomer gets Modes 0 and is closed")
+    s.close()
+    check(not closed(auth[0], 0.3), "the authenticated connections stay")
+    for s in auth:
+        s.close()
+
     cnt = admin(sock, "show-counters")["counters"]
     delta = {k: cnt.get(k, 0) - base.get(k, 0) for k in cnt}
+    check(delta.get("CONN_FULL", 0) == 1, "counter CONN_FULL = 1 (%r)" % delta.get("CONN_FULL"))
+    check(delta.get("CONN_REFUSED", 0) == 293,
+          "counter CONN_REFUSED = 293 = CONN_PER_ADDRESS + CONN_FULL (%r)"
+          % delta.get("CONN_REFUSED"))
+    log.flush()
+    logtext = open(os.path.join(tmp, "twinhopd.log")).read()
+    check("127.0.0.6:" in logtext and "refused: max-connections open, every one authenticated"
+          in logtext, "log: the refusal names its reason")
     check(delta.get("CONN_PER_ADDRESS", 0) == 292,
           "counter CONN_PER_ADDRESS = 292 (%r)" % delta.get("CONN_PER_ADDRESS"))
     check(delta.get("SETUP_TIMEOUT", 0) >= 1, "counter SETUP_TIMEOUT >= 1")

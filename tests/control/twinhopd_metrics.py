@@ -373,6 +373,7 @@ def main():
     check(len(r) == 48 and r[0] == 0, "after reload: the old control connection still works")
     c = admin(sock, [{"id": 5, "cmd": "show-counters"}])[0]["counters"]
     check(c.get("RELOAD_OK") == 1 and c.get("RELOAD_FAILED") == 0, "RELOAD_OK counted")
+    check(c.get("CONN_NOT_ALLOWED") == 1, "outside the allow rules: CONN_NOT_ALLOWED counted")
     with open(conf, "a") as f:
         f.write("refwait forever\n")
     d.send_signal(signal.SIGHUP)
