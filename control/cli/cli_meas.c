@@ -334,8 +334,12 @@ static void cb_tick(void *arg, int64_t now)
 		if (m->cfg.json && m->cfg.progress)
 			progress_line(m, i, now, &sum);
 	}
-	if (intv)
+	if (intv) {
 		m->last_intv = now;
+		/* progress as it happens, also into a pipe or a file (stdout
+		 * is fully buffered there) */
+		fflush(m->cfg.out);
+	}
 }
 
 const struct cli_engine_cb *cli_meas_callbacks(struct cli_meas *m)

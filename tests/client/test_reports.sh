@@ -110,4 +110,18 @@ start_fake ind server --modes 17 --log "$TMP/ind.log"; port=$PORT
 	>/dev/null 2>&1
 [ "$(tr '\n' ' ' <"$TMP/ind.log")" = "start stop 2 " ] && ok "without --features indiv: Start/Stop-Sessions" ||
 	ko "without indiv: Start/Stop" "$TMP/ind.log"
+# Interval lines reach a file as they happen (stdout is fully buffered
+# there): one is in the file while the run still goes on.
+start_fake prog server; port=$PORT
+"$TWINHOP" measure 127.0.0.1:"$port" --count 60 --interval 0.1 --report-interval 0.5 \
+	>"$TMP/prog.txt" 2>&1 &
+mpid=$!
+streamed=no
+while kill -0 "$mpid" 2>/dev/null; do
+	grep -q '^\[ *0\.5 s' "$TMP/prog.txt" && { streamed=yes; break; }
+	sleep 0.1
+done
+wait "$mpid"
+[ "$streamed" = yes ] && ok "interval lines reach a file during the run" ||
+	ko "interval lines reach a file during the run" "$TMP/prog.txt"
 finish client_reports
