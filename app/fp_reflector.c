@@ -868,26 +868,48 @@ static inline uint64_t peer_tag(const struct fp_light *l, const uint8_t *pl, siz
 	       (micro ? link : 0);
 }
 
-/* flatten, noinline: the open TWAMP instance of reflect_body() for a Light
- * listener, as fp_reflect_session() has for a session.  Unauthenticated
- * TWAMP Light (RFC 5357 Appendix I) is what most routers send; the
- * generic instance costs it the geometry table and out-of-line helpers
- * per packet.  A peer's first reply (resync) takes the generic one. */
-static __attribute__((flatten, noinline)) enum fp_rx_verdict
-reflect_light_open(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
-		   const struct fp_light *l, uint32_t pad, uint32_t seq, uint64_t t2_tsc,
-		   struct fp_late_t3 *late)
+/* The unprotected instances of reflect_body() for a Light listener, as
+ * fp_reflect_session() has one for a session: with the layout a constant
+ * the geometry table and the protection branches fold away, and flatten
+ * inlines the helpers the generic instance calls out of line.
+ * Unauthenticated TWAMP Light (RFC 5357 Appendix I) and STAMP (RFC 8762)
+ * are what routers send.  A peer's first reply (resync) takes the generic
+ * instance. */
+static __rte_always_inline enum fp_rx_verdict
+reflect_light_plain(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+		    const struct fp_light *l, enum tw_pkt_layout lay, uint32_t pad, uint32_t seq,
+		    uint32_t dm_cnt, struct fp_fu *fu, uint64_t t2_tsc, struct fp_late_t3 *late)
 {
 	const struct fp_refl rf = {
-		.layout = TW_PKT_TWAMP_OPEN,
+		.layout = lay,
 		.prot = TW_PKT_PROT_NONE,
 		.pad_len = pad,
 		.seq = seq,
+		.dm_cnt = dm_cnt,
+		.fu = fu,
 		.z = l->z,
 		.dscp = reply_dscp(l->copy_dscp, l->dscp, pi),
 		.ttl = l->ttl,
 	};
 	return reflect_body(lc, m, pi, &rf, t2_tsc, late);
+}
+
+static __attribute__((flatten, noinline)) enum fp_rx_verdict
+reflect_light_twamp(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+		    const struct fp_light *l, uint32_t pad, uint32_t seq, uint64_t t2_tsc,
+		    struct fp_late_t3 *late)
+{
+	return reflect_light_plain(lc, m, pi, l, TW_PKT_TWAMP_OPEN, pad, seq, 0, NULL, t2_tsc,
+				   late);
+}
+
+static __attribute__((flatten, noinline)) enum fp_rx_verdict
+reflect_light_stamp(struct fp_lcore *lc, struct rte_mbuf *m, struct fp_pinfo *pi,
+		    const struct fp_light *l, uint32_t pad, uint32_t seq, uint32_t dm_cnt,
+		    struct fp_fu *fu, uint64_t t2_tsc, struct fp_late_t3 *late)
+{
+	return reflect_light_plain(lc, m, pi, l, TW_PKT_STAMP_OPEN, pad, seq, dm_cnt, fu, t2_tsc,
+				   late);
 }
 
 static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
@@ -980,8 +1002,11 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 	 * TWAMP session's after a restart (TW_IPC_SF_SEQ_RESYNC). */
 	uint8_t resync = pe && rx == 0 ? FP_PEER_RESYNC : 0;
 	enum fp_rx_verdict v;
-	if (lay == TW_PKT_TWAMP_OPEN && (enum tw_pkt_prot)l->prot == TW_PKT_PROT_NONE && !resync) {
-		v = reflect_light_open(lc, m, pi, l, pad, seq, t2_tsc, late);
+	bool plain = (enum tw_pkt_prot)l->prot == TW_PKT_PROT_NONE && !resync;
+	if (plain && lay == TW_PKT_TWAMP_OPEN) {
+		v = reflect_light_twamp(lc, m, pi, l, pad, seq, t2_tsc, late);
+	} else if (plain && lay == TW_PKT_STAMP_OPEN) {
+		v = reflect_light_stamp(lc, m, pi, l, pad, seq, dm_cnt, fu, t2_tsc, late);
 	} else {
 		unsigned li = lc->index;
 		const struct fp_refl rf = {
