@@ -26,10 +26,11 @@
  * keep them from choosing one chain.  It is NH, the first layer of UMAC
  * (RFC 4418 §5.2.2; Black et al., "UMAC: Fast and Secure Message
  * Authentication", CRYPTO '99): for any two distinct keys, the chance over
- * the random words that their 64-bit sums are equal is at most 2^-32.  Its
- * six multiplies are independent of each other, so the hash takes about
- * half the latency of a chain of six multiply steps, and a lookup per
- * packet waits on it.
+ * uniformly random words that their 64-bit sums are equal is at most
+ * 2^-32.  Here the words are expanded from one random 64-bit seed
+ * (fp_peers_init), which a sender never sees.  Its six multiplies are
+ * independent of each other, so the hash takes about half the latency of
+ * a chain of six multiply steps, and a lookup per packet waits on it.
  */
 #ifndef FP_PEERS_H
 #define FP_PEERS_H
