@@ -258,10 +258,14 @@ static inline void fp_cs_set_base(struct fp_cs_ref *c, uint32_t seq, uint64_t t2
  * Post-pass, on the finished reply (addresses/ports swapped, UDP Length set,
  * payload reflected).  addrs: the IP source and destination addresses
  * (contiguous in both IPv4 and IPv6), alen 8 or 32.  Returns the one's
- * complement sum of the reply (store fp_cs_final() of it).
+ * complement sum of the reply (store fp_cs_final() of it).  Always inlined:
+ * with the layout a constant (the open instances of fp_reflector.c) the
+ * geometry folds away, and GCC's size limits left it out of line in the
+ * Light listener's instance even under flatten.
  */
-static inline uint16_t fp_cs_post(const struct fp_cs_ref *c, const uint8_t *udp,
-                                  const uint8_t *addrs, size_t alen, enum tw_pkt_layout l)
+static inline __attribute__((always_inline)) uint16_t
+fp_cs_post(const struct fp_cs_ref *c, const uint8_t *udp, const uint8_t *addrs, size_t alen,
+	   enum tw_pkt_layout l)
 {
 	const struct tw_pkt_geom *g = tw_pkt_geom(l);
 	const uint8_t *pl = udp + 8;

@@ -63,7 +63,7 @@ echo "### Reflector capacity (issue 9 §1, §2; tools/bench-reflector.sh)"
 echo ""
 echo "| topology, mode | twinhop-fp | testpmd 5tswap | ratio (testpmd cyc/pkt ÷ ours, median of the run pairs; goal ≥ 0.9 open) | rate ratio (ours ÷ testpmd) | saturation (offered, idle: ours / testpmd) | CPU |"
 echo "|---|---|---|---|---|---|---|"
-section "reflector memif" env FORMAT=md MODES="open auth light stamp" TOPO=memif "$T/bench-reflector.sh" "$B"
+section "reflector memif" env FORMAT=md MODES="open auth light lightpad stamp" TOPO=memif "$T/bench-reflector.sh" "$B"
 # the same with the copying generator of the earlier tables (GEN_ZC=0)
 section "reflector memif, copying generator" env FORMAT=md MODES="open auth" TOPO=memif GEN_ZC=0 \
 	"$T/bench-reflector.sh" "$B" | sed 's/^| memif /| memif (copying generator) /'

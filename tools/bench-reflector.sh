@@ -37,13 +37,17 @@
 #         own count per sender.
 #   stamp: 86-octet frames, a 44-octet open STAMP sender packet (SSID 0, no
 #         TLVs), to a stateful STAMP listener (--light-port 5000:stamp).
+#   lightpad: 156-octet frames (Padding 100) to the TWAMP Light listener,
+#         as routers send them: the reply keeps 73 octets of the padding,
+#         so the reflector updates the request's UDP checksum (RFC 1624)
+#         instead of summing the reply.
 # Topologies (TOPO): memif (generator = memif client, reflector = server,
 #   --no-huge) or afxdp (both on net_af_xdp, copy mode, over a veth pair
 #   between two namespaces; the kernel does most of the work there).
 #
 # usage: tools/bench-reflector.sh [BUILD_DIR]
 #   env: SECS=4 RUNS=3 GEN_CPU=0 REF_CPU=1 TOPO=memif
-#        MODES="open auth" (any of open auth light stamp)
+#        MODES="open auth" (any of open auth light stamp lightpad)
 #        MAX_IDLE=5 KEEP=1 FORMAT=md (print only the markdown table rows)
 #        FP_ARGS="--crypto openssl" (more options for BUILD_DIR's twinhop-fp)
 #   BASE_BUILD=DIR adds a third reflector, DIR's twinhop-fp (an older
@@ -167,7 +171,7 @@ start_reflector() { # kind mode sock log
 		# light/stamp: a stateful listener on the port instead of a
 		# session (one peer, whose count it keeps: fp_peers)
 		local refl=(--reflector "$spec")
-		[ "$mode" = light ] && refl=(--light-port 5000)
+		[ "$mode" = light ] || [ "$mode" = lightpad ] && refl=(--light-port 5000)
 		[ "$mode" = stamp ] && refl=(--light-port 5000:stamp)
 		ip netns exec $NS "$fp" -l $REF_CPU $EAL --file-prefix twh-br$$ -- \
 			--profile "$(profile "$sock")" --addr 198.18.0.2/24 --tap twh-b0 \
@@ -198,6 +202,7 @@ start_generator() { # mode sock log secs
 	case $mode in
 	auth) extra="--sec auth --aes $AES --hmac $HMAC --pad 64" ;;
 	stamp) extra="--stamp" ;;
+	lightpad) extra="--pad 100" ;;
 	*) extra="--pad 27" ;;
 	esac
 	[ -n "$GNS" ] && pre="ip netns exec $GNS"
