@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Rerun every table of docs/performance.md in one invocation and print them
-# in its markdown form, ready to paste (about 10 minutes on a quiet 2-core
+# in its markdown form, ready to paste (about 11 minutes on a quiet 2-core
 # machine; run it with nothing else busy: the generator and the reflector
 # each need a core of their own).
 #
