@@ -182,6 +182,38 @@ static inline bool fp_is_local(const struct fp_key *k)
 	return fp.have6 && memcmp(k->local.a, fp.addr6, 16) == 0;
 }
 
+/* May a packet to one of our addresses from this source be answered?  A
+ * reflector answers the source of what it receives (RFC 5357 §4.2, RFC
+ * 8762 §4.3), so one spoofed packet from a source that is not one unicast
+ * host would become a reply to every host on a segment (a group source
+ * MAC, a martian or our subnet's directed broadcast: fp_src_martian) or a
+ * reply to ourselves, which a hairpin or a second reflector turns into a
+ * loop with no end: each reply leaves with TTL 255 again. */
+static inline bool fp_src_ok(const struct rte_ether_addr *smac, const struct fp_key *k)
+{
+	if (!rte_is_unicast_ether_addr(smac) || fp_src_martian(k))
+		return false;
+	if (k->ipv == 6)
+		return !(fp.have6 && memcmp(k->peer.a, fp.addr6, 16) == 0);
+	if (!fp.have4)
+		return true;
+	uint32_t a, o;
+	memcpy(&a, k->peer.a, 4);
+	memcpy(&o, fp.addr4, 4);
+	a = rte_be_to_cpu_32(a);
+	o = rte_be_to_cpu_32(o);
+	if (a == o)
+		return false;
+	/* the directed broadcast of our subnet (RFC 1812 §4.2.3.1); /31
+	 * and /32 have none (RFC 3021) */
+	if (fp.plen4 >= 1 && fp.plen4 <= 30) {
+		uint32_t host = (1u << (32 - fp.plen4)) - 1;
+		if ((a & ~host) == (o & ~host) && (a & host) == host)
+			return false;
+	}
+	return true;
+}
+
 /* Wire Error Estimate of timestamps taken with clock c (z: PTP format).
  * Goes through tw_ts_errest(), so err_ns == TW_TS_ERR_UNKNOWN (">= 4.29 s
  * or unknown", e.g. an unsynchronised kernel clock with maxerror 16 s)

@@ -178,6 +178,12 @@ void fp_lcore_rx_burst(struct fp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, 
 		enum fp_parse_res r = fp_parse(m, fp.ip_mtu, &pi[i]);
 		if (r == FP_PARSE_UDP && fp_is_local(&pi[i].key) &&
 		    !(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK & RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
+			if (unlikely(!fp_src_ok(&eh->src_addr, &pi[i].key))) {
+				/* never answered, nor given to the kernel */
+				FP_INC(lc->cnt, DROP_BAD_SOURCE);
+				rte_pktmbuf_free(m);
+				continue;
+			}
 			idx[nk++] = (uint8_t)i;
 			continue;
 		}

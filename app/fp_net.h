@@ -85,13 +85,16 @@ static inline void fp_set_dscp_ttl(uint8_t *frame, const struct fp_pinfo *pi, ui
 /* Turn a received frame around: swap MACs, IP addresses and UDP ports and
  * set the new UDP payload length (the reply may be longer or shorter,
  * RFC 5357 §4.2.1 truncation rule).  The mbuf length follows. */
-static inline int fp_turn_around(struct rte_mbuf *m, const struct fp_pinfo *pi, uint16_t new_pl_len)
+static inline int fp_turn_around(struct rte_mbuf *m, const struct fp_pinfo *pi, uint16_t new_pl_len,
+				 const struct rte_ether_addr *self)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)p;
-	struct rte_ether_addr t = eh->src_addr;
-	eh->src_addr = eh->dst_addr;
-	eh->dst_addr = t;
+	/* from our own MAC, not the request's destination: that may be a
+	 * group address (a broadcast frame to our IP), which no frame may
+	 * carry as its source (IEEE 802.3 §3.2.3) */
+	eh->dst_addr = eh->src_addr;
+	eh->src_addr = *self;
 	uint32_t newlen = (uint32_t)pi->pl_off + new_pl_len;
 	if (newlen > m->buf_len - m->data_off)
 		return -1;

@@ -54,6 +54,23 @@ static inline bool fp_key_eq(const struct fp_key *a, const struct fp_key *b)
 	return d == 0;
 }
 
+/* Is the key's peer (the source of the frame) an address no single host
+ * sends from?  IPv4: "this network" 0/8, loopback 127/8, multicast 224/4
+ * and the reserved 240/4 with the limited broadcast (RFC 1812 §5.3.7,
+ * RFC 1122 §3.2.1.3); IPv6: unspecified ::, loopback ::1 and multicast
+ * ff00::/8 (RFC 4291 §2.5.2, §2.5.3, §2.7).  A reflector answers the
+ * source, so such a packet would be answered to many hosts, or to none. */
+static inline bool fp_src_martian(const struct fp_key *k)
+{
+	const uint8_t *a = k->peer.a;
+	if (k->ipv == 4)
+		return a[0] == 0 || a[0] == 127 || a[0] >= 224;
+	if (a[0] == 0xff)
+		return true;
+	static const uint8_t z[15] = {0};
+	return memcmp(a, z, 15) == 0 && a[15] <= 1;
+}
+
 /* Result of parsing one frame. */
 struct fp_pinfo {
 	uint16_t l3_off;

@@ -112,7 +112,7 @@ static inline enum fp_rx_verdict finish(struct fp_lcore *lc, struct rte_mbuf *m,
 					const struct fp_cs_ref *cs)
 {
 	uint8_t ttl = rf->ttl;
-	if (fp_turn_around(m, pi, (uint16_t)rlen) != 0)
+	if (fp_turn_around(m, pi, (uint16_t)rlen, &fp.mac) != 0)
 		return FP_RX_DROP;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	fp_set_dscp_ttl(f, pi, rf->dscp);

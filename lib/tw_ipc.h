@@ -50,7 +50,7 @@
 
 #include "tw_err.h"
 
-#define TW_IPC_VERSION 15
+#define TW_IPC_VERSION 16
 
 /* Largest message, header included, in octets.  Rings are sized so that a
  * message of this size always fits (lib/tw_ring.h). */
@@ -501,7 +501,9 @@ enum tw_ipc_cnt_sev {
 	X(DROP_MICRO_SENDER_ID, DROP, "packets",                                                   \
 	  "micro-session reply, Sender Micro-session ID none of the LAG's (RFC 9533 4.2)")         \
 	X(DROP_MICRO_REFLECTOR_ID, DROP, "packets",                                                \
-	  "micro-session reply, Reflector Micro-session ID not the expected one (RFC 9533 4.2)")
+	  "micro-session reply, Reflector Micro-session ID not the expected one (RFC 9533 4.2)")   \
+	X(DROP_BAD_SOURCE, DROP, "packets",                                                        \
+	  "source not one unicast host (group MAC, martian, broadcast) or our own address")
 
 /* clang-format off */
 enum tw_ipc_cnt {

@@ -38,7 +38,7 @@ MAC=$(ip -n "$NSA" -br link show "$VA" | awk '{print $3}')
 ip netns exec "$NSA" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix twh-ap$$ \
 	--log-level=user1,notice -- \
 	--profile "$PROFILES/net_af_packet.conf" --pvar iface="$VA" \
-	--addr 10.88.0.1/24 --addr fd00:88::1/64 --tap twh-x0 \
+	--addr 10.88.0.1/24 --addr fd00:88::1/64 --tap twh-x0 --shm /twh-ap$$ \
 	--light-port 862 --light-port 863:stateless --light-port 864:stamp --duration 600 --counters >"$TMP/fp.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do grep -q READY "$TMP/fp.log" && break; sleep 0.1; done
@@ -149,6 +149,23 @@ expect "STAMP Direct Measurement / Timestamp Information TLVs (IPv4)" ip netns e
 	python3 "$(dirname "$0")/light_client.py" 10.88.0.1 864 stamp-tlv 20
 expect "STAMP Extra Padding TLV (IPv6)" ip netns exec "$NSB" python3 \
 	"$(dirname "$0")/light_client.py" fd00:88::1 864 stamp-pad 20
+# Spoofed sources (docs/fastpath.md, "Sources that are never answered"):
+# hand-built frames from a raw socket; the fast path's own address, its
+# directed broadcast, martians and group MACs get no reply and are counted,
+# a frame to the broadcast MAC is answered from the port's MAC.
+VBMAC=$(ip -n "$NSB" -br link show "$VB" | awk '{print $3}')
+ip netns exec "$NSB" python3 "$(dirname "$0")/spoof_client.py" "$VB" "$VBMAC" "$MAC" \
+	10.88.0.1 fd00:88::1 862 >"$TMP/spoof.out" 2>&1
+sp_rc=$?
+cat "$TMP/spoof.out"
+expect "spoofed sources: proper ones answered from the port MAC, bad ones never (spoof_client.py)" \
+	test "$sp_rc" = 0
+sleep 0.3 # counters are published every 100 ms
+sp_want=$(awk '/^bad-sources/ {print $2}' "$TMP/spoof.out")
+sp_got=$("$TW_BUILD/tools/twinhop-ipc" --shm /twh-ap$$ counters | awk '$1 == "total" && $2 == "DROP_BAD_SOURCE" {print $3}')
+expect "DROP_BAD_SOURCE counts every spoofed-source packet (${sp_got:-0} of ${sp_want:-?})" \
+	test -n "$sp_want" -a "${sp_got:-0}" = "$sp_want"
+
 # Checksum offload warning: a second fast path on a veth whose peer it can
 # see (same namespace) and whose offloads are left at the veth default (tx
 # checksum on) must say so at start-up, naming both ends.
