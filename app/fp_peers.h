@@ -13,13 +13,15 @@
  *    entries.
  * Each owner keeps its entries on a least-recently-used list.  A new peer
  * takes, in this order: an idle entry of its owner (silent for idle_tsc),
- * a free entry, its owner's least recently used entry (when the owner is
- * at max_peers or the table is full), or, only if its owner has none, the
- * least recently used entry of the owner holding the most.  So a flood of
- * new source ports churns through its own listener's entries: a peer that
- * keeps sending stays near the head of its list and keeps its sequence,
- * and another listener's peers are touched only when the flooded listener
- * owns less than the whole table and the newcomer's owns nothing.
+ * a free entry (the owner under max_peers), its owner's least recently
+ * used entry when the owner is at max_peers; when the table is full, an
+ * idle entry of another owner (by that owner's idle time), else the least
+ * recently used entry of the owner holding the most if that one holds
+ * more than the newcomer's, else its owner's own.  So a flood of new
+ * source ports churns through its own listener's entries: a peer that
+ * keeps sending stays near the head of its list and keeps its sequence;
+ * and a listener whose peers went quiet, or that holds the most, gives
+ * entries to the others, so no listener keeps another's peers out.
  *
  * Lookup is a chained hash keyed with per-table random words: the senders
  * pick their source ports (and a STAMP sender its SSID), so the hash must
@@ -69,6 +71,7 @@ struct fp_peers_owner {
 	uint32_t head, tail; /* most / least recently used */
 	uint32_t n;          /* entries held */
 	uint32_t gen;        /* listener generation these entries belong to */
+	uint64_t idle_tsc;   /* its listener's idle time, as of its last packet */
 };
 
 struct fp_peers {
@@ -210,14 +213,31 @@ static inline uint32_t fp_peers_victim(struct fp_peers *t, unsigned owner, uint3
 		t->free_head = t->e[v].hnext;
 		return v;
 	}
-	if (o->n == 0) {
-		/* The table is full of other listeners' peers. */
-		uint32_t most = 0;
-		for (unsigned k = 0; k < FP_PEERS_OWNERS; k++)
-			if (t->own[k].n > most) {
-				most = t->own[k].n;
-				v = t->own[k].tail;
+	if (o->n < max) {
+		/* The table is full and this owner is under its own cap: an
+		 * entry another listener's peer left idle (by that listener's
+		 * idle time) first, else the least recently used entry of the
+		 * listener holding the most, if it holds more than this one.
+		 * Owners that flood share the table; none can keep another's
+		 * peers out with entries it no longer uses. */
+		uint32_t most = o->n, mv = FP_PEERS_NONE;
+		for (unsigned k = 0; k < FP_PEERS_OWNERS; k++) {
+			const struct fp_peers_owner *ok = &t->own[k];
+			if (k == owner || ok->tail == FP_PEERS_NONE)
+				continue;
+			if (ok->idle_tsc && now - t->e[ok->tail].last_tsc > ok->idle_tsc) {
+				v = ok->tail;
+				t->evicted_idle++;
+				fp_peers_unhash(t, v);
+				return v;
 			}
+			if (ok->n > most) {
+				most = ok->n;
+				mv = ok->tail;
+			}
+		}
+		if (mv != FP_PEERS_NONE)
+			v = mv;
 	}
 	if (v == FP_PEERS_NONE)
 		return FP_PEERS_NONE; /* cap 0 */
@@ -251,6 +271,7 @@ static inline struct fp_peer *fp_peers_get(struct fp_peers *t, const void *key, 
 		return NULL;
 	if (max_peers == 0 || max_peers > t->cap)
 		max_peers = t->cap;
+	t->own[owner].idle_tsc = idle_tsc; /* for other owners' newcomers */
 	uint32_t b = fp_peers_hash(t, k);
 	for (uint32_t i = t->bucket[b]; i != FP_PEERS_NONE; i = t->e[i].hnext) {
 		struct fp_peer *p = &t->e[i];

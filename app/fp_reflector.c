@@ -942,6 +942,21 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 	struct fp_fu fu_kept;
 	uint32_t rx = 0; /* the peer's replies before this one */
 	bool again = false;
+	if ((enum tw_pkt_prot)l->prot != TW_PKT_PROT_NONE) {
+		/* Verified before the peer table sees the packet: anyone can
+		 * send one with a wrong HMAC from a fresh port, and in the
+		 * table it would take an entry, evicting (and so renumbering)
+		 * a keyed sender's.  The burst's verify runs here if it has not
+		 * yet; reflect_body() reads the same result again. */
+		enum tw_err vrc = TW_OK;
+		if (fp_crypto_verified(lc, pi, &vrc) && vrc != TW_OK) {
+			if (vrc == TW_E_HMAC)
+				FP_INC(c, DROP_BAD_HMAC);
+			else
+				FP_INC(c, DROP_CRYPTO);
+			return FP_RX_DROP;
+		}
+	}
 	if (l->stateless) {
 		/* Spec §6.1 / RFC 8762 §4: stateless copies the sender's seq. */
 		seq = tw_pkt_peek_seq(pl);
@@ -959,12 +974,17 @@ static enum fp_rx_verdict reflect_light(struct fp_lcore *lc, struct rte_mbuf *m,
 			pt->own[li].gen = l->gen;
 		}
 		bool fresh;
+		uint64_t lru = pt->evicted_lru;
 		pe = fp_peers_get(pt, &pi->key, peer_tag(l, pl, pi->pl_len, fp.link_of[m->port]), li,
 				  l->max_peers, l->idle_tsc, t2_tsc, &fresh);
 		if (!pe) {
 			FP_INC(c, DROP_SESSION_FULL); /* --max-peers 0: no stateful peers */
 			return FP_RX_DROP;
 		}
+		/* a peer that was still sending lost its entry (and its count):
+		 * worth an operator's look (--max-light-peers, max_peers) */
+		if (unlikely(pt->evicted_lru != lru))
+			FP_INC(c, LIGHT_PEER_EVICTED);
 		/* A known peer whose Sender Sequence Number is 0 again has
 		 * started a new session from the same ports and SSID (twampy's
 		 * sender always uses port 20000): count it from 0 again, as

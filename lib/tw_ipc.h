@@ -503,7 +503,9 @@ enum tw_ipc_cnt_sev {
 	X(DROP_MICRO_REFLECTOR_ID, DROP, "packets",                                                \
 	  "micro-session reply, Reflector Micro-session ID not the expected one (RFC 9533 4.2)")   \
 	X(DROP_BAD_SOURCE, DROP, "packets",                                                        \
-	  "source not one unicast host (group MAC, martian, broadcast) or our own address")
+	  "source not one unicast host (group MAC, martian, broadcast) or our own address")        \
+	X(LIGHT_PEER_EVICTED, WARN, "entries",                                                     \
+	  "stateful Light/STAMP peers evicted while still sending (table full): numbered anew")
 
 /* clang-format off */
 enum tw_ipc_cnt {

@@ -20,9 +20,11 @@ printf 'stampkey %s\n' "$KEY" >"$TMP/keys"
 chmod 0600 "$TMP/keys"
 CLIENT=$(dirname "$0")/stamp_tlv_client.py
 
-# run_fp SEC: a fast path with one stateful STAMP listener on port 864
+# run_fp SEC [TAG [OPTION...]]: a fast path with one stateful STAMP listener
+# on port 864; TAG names its log (default SEC), the options are added
 run_fp() {
-	local sec=$1 pfx=twh-st$1$$
+	local sec=$1 tag=${2:-$1} pfx=twh-st${2:-$1}$$
+	shift $(($# < 2 ? $# : 2))
 	PREFIXES+=("$pfx")
 	ip netns exec "$NSR" "$FP" -l 0 --no-huge -m 256 --no-pci --file-prefix "$pfx" \
 		--log-level=user1,notice -- \
@@ -31,12 +33,12 @@ run_fp() {
 		--key-file "$TMP/keys" --light-proto stamp --light-sec "$sec" \
 		$([ "$sec" = auth ] && echo --light-key stampkey) \
 		--light-port 864:stamp --light-port 866:stamp:ptp --member-link-id 7 \
-		--duration 300 --counters \
-		>"$TMP/fp-$sec.log" 2>&1 &
+		--duration 300 --counters "$@" \
+		>"$TMP/fp-$tag.log" 2>&1 &
 	FPPID=$!
 	PIDS+=($FPPID)
-	wait_for "$TMP/fp-$sec.log" READY
-	expect "fast path ($sec STAMP listener) started" grep -q READY "$TMP/fp-$sec.log"
+	wait_for "$TMP/fp-$tag.log" READY
+	expect "fast path ($tag STAMP listener) started" grep -q READY "$TMP/fp-$tag.log"
 	expect "TAP carries fd00:$N::1 (DAD done)" wait_addr "$NSR" fd00:$N::1/64
 }
 
@@ -114,4 +116,25 @@ for sec in open auth; do
 		expect "open: counter STAMP_TLV_HMAC_OPEN = $v (2)" [ "$v" = 2 ]
 	fi
 done
+
+# Forged packets (wrong HMAC, fresh source ports) against a peer table of
+# 4 entries: they are dropped before the table sees them, so the keyed
+# sender keeps its entry and its numbering (docs/fastpath.md, stateful
+# listeners).  Before, each forged packet took an entry and evicted it.
+run_fp auth churn --max-light-peers 4
+if ip netns exec "$NSC" python3 "$(dirname "$0")/stamp_churn_client.py" 10.$N.0.1 864 "$KEY" \
+	>"$TMP/churn.log" 2>&1; then
+	ok "auth, 4 peer entries: 240 forged packets from 240 ports leave the keyed sender numbered 0..29"
+else
+	nokf "auth, 4 peer entries: 240 forged packets from 240 ports leave the keyed sender numbered 0..29" \
+		"$TMP/churn.log" 5
+fi
+stop_fp churn
+v=$(cnt churn DROP_BAD_HMAC)
+want=$(awk '/^forged/ {print $2}' "$TMP/churn.log")
+expect "churn: every forged packet counted in DROP_BAD_HMAC ($v of ${want:-?})" [ "$v" = "${want:-x}" ]
+v=$(cnt churn LIGHT_PEER_EVICTED)
+want=$(awk '/^evicting/ {print $2}' "$TMP/churn.log")
+expect "churn: keyed senders past the 4 entries counted in LIGHT_PEER_EVICTED ($v of ${want:-?})" \
+	[ "$v" = "${want:-x}" ]
 finish

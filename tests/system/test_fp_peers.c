@@ -133,6 +133,51 @@ static void test_flood_other_listener(void)
 	tbl_free(&x);
 }
 
+/* A listener whose peers went quiet, or that holds most of the table,
+ * gives entries to another listener's senders: two senders alternating on
+ * a second listener keep their numbering (before, the second listener
+ * recycled its own one entry, so they evicted each other on every packet,
+ * while the first listener kept entries it no longer used). */
+static void test_share_between_listeners(void)
+{
+	for (int idle = 0; idle < 2; idle++) {
+		struct tbl x;
+		tbl_init(&x, 64);
+		uint64_t k[6], a[6], b[6];
+		/* listener 0: 200 ports once (idle time 100 when idle = 1, none
+		 * otherwise), then silence */
+		for (uint32_t i = 0; i < 200; i++) {
+			key(k, 0x0300000au, (uint16_t)(1 + i), 862);
+			bool fresh;
+			CU_ASSERT_PTR_NOT_NULL(
+			    fp_peers_get(&x.t, k, 0, 0, 0, idle ? 100 : 0, 1 + i, &fresh));
+		}
+		CU_ASSERT_EQUAL(x.t.own[0].n, 64);
+		key(a, 0x0200000au, 7000, 864);
+		key(b, 0x0200000au, 7001, 864);
+		uint64_t now = 10000, lru0 = x.t.evicted_lru, idle0 = x.t.evicted_idle;
+		unsigned bad = 0;
+		for (uint32_t n = 0; n < 20; n++) {
+			if (next_seq(&x.t, a, 1, 0, 30, now++) != n)
+				bad++;
+			if (next_seq(&x.t, b, 1, 0, 30, now++) != n)
+				bad++;
+		}
+		CU_ASSERT_EQUAL(bad, 0);
+		CU_ASSERT_EQUAL(x.t.own[1].n, 2);
+		CU_ASSERT_EQUAL(x.t.own[0].n, 62);
+		/* idle entries are reclaimed as idle, busy ones from the largest */
+		if (idle) {
+			CU_ASSERT_EQUAL(x.t.evicted_idle - idle0, 2);
+			CU_ASSERT_EQUAL(x.t.evicted_lru, lru0);
+		} else {
+			CU_ASSERT_EQUAL(x.t.evicted_lru - lru0, 2);
+		}
+		check_lists(&x.t);
+		tbl_free(&x);
+	}
+}
+
 /* Idle: a peer silent for longer than idle starts again at 0 (a new
  * sender, RFC 8762 §4.2), and idle entries are reclaimed first. */
 static void test_idle(void)
@@ -320,6 +365,7 @@ int main(void)
 	    {"count and number kept while sending, 0 after an idle", test_count_restarts},
 	    {"flood on one listener spares another", test_flood_other_listener},
 	    {"idle peers restart and are reclaimed first", test_idle},
+	    {"quiet or largest listener gives entries to another", test_share_between_listeners},
 	    {"peers sharing a key told apart by their tags", test_tags},
 	    {"hash spreads ports, high key halves and tags; seed matters", test_hash_spread},
 	    {"deleted listener's peers forgotten", test_flush_owner},
