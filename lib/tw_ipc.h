@@ -435,12 +435,10 @@ enum tw_ipc_cnt_sev {
 	X(LOG_SUPPRESSED, WARN, "messages", "log lines suppressed by rate limiting")               \
 	X(DROP_BAD_LENGTH, DROP, "packets", "test packet shorter than its mode's base size (4.5)") \
 	X(DROP_BAD_HMAC, DROP, "packets", "HMAC verification failed (3.6, 6.2)")                   \
-	X(DROP_UNKNOWN_SESSION, DROP, "packets", "no session or listener on this address/port")    \
 	X(DROP_NOT_REGISTERED_SENDER, DROP, "packets",                                             \
-	  "source address/port is not the session's sender (4.7)")                                 \
+	  "Light/STAMP listener kept for one peer: packet from another address")                   \
 	X(DROP_NOT_STARTED, DROP, "packets", "session exists but is not started")                  \
 	X(DROP_AFTER_STOP, DROP, "packets", "after Timeout/REFWAIT ended the session")             \
-	X(DROP_ERREST_ZERO, DROP, "packets", "error estimate multiplier zero (5.2)")               \
 	X(DROP_TTL, DROP, "packets", "TTL / Hop Limit below the session's min_ttl")                \
 	X(DROP_NOT_MINE, DROP, "packets", "unicast to another MAC or IP address")                  \
 	X(DROP_L3_HDR, DROP, "packets", "IPv4/IPv6 header malformed or truncated")                 \
