@@ -88,8 +88,8 @@ struct fp_pinfo {
 enum fp_parse_res {
 	FP_PARSE_UDP,	  /* a well-formed unfragmented UDP datagram: key valid */
 	FP_PARSE_OTHER,	  /* anything else: belongs to the kernel */
-	FP_PARSE_BAD_L3,  /* counted, then still given to the kernel */
-	FP_PARSE_BAD_UDP, /* counted, then still given to the kernel */
+	FP_PARSE_BAD_L3,  /* counted, then given to the kernel (which drops it) */
+	FP_PARSE_BAD_UDP, /* counted, then given to the kernel (which drops it) */
 	FP_PARSE_FRAG,	  /* fragment of a UDP datagram: the kernel reassembles */
 };
 
@@ -102,6 +102,24 @@ static inline uint16_t fp_be16(const uint8_t *p)
  * the ports' IP MTU: a UDP datagram longer than that arrived in fragments
  * (net_af_packet reassembles them before we see the frame: DPDK opens its
  * sockets with PACKET_FANOUT_FLAG_DEFRAG), so it is FP_PARSE_FRAG too. */
+/* The IPv4 header's checksum is right (RFC 791 §3.1: the one's complement
+ * sum of its 16-bit words, the checksum included, is all ones).  ihl is a
+ * multiple of 4, at least 20, and lies inside the frame. */
+static inline bool fp_ipv4_hdr_ok(const uint8_t *ip, uint32_t ihl)
+{
+	uint64_t s = 0;
+	for (uint32_t i = 0; i < ihl; i += 4) {
+		uint32_t w;
+		memcpy(&w, ip + i, 4);
+		s += w;
+	}
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	return s == 0xffffu;
+}
+
 static inline enum fp_parse_res fp_parse_buf(const uint8_t *p, uint32_t len, uint32_t ip_max,
 					     struct fp_pinfo *pi)
 {
@@ -131,6 +149,11 @@ static inline enum fp_parse_res fp_parse_buf(const uint8_t *p, uint32_t len, uin
 			return FP_PARSE_BAD_L3;
 		if (ip[9] != FP_PROTO_UDP)
 			return FP_PARSE_OTHER;
+		/* RFC 1122 §3.2.1.2: a host verifies the header checksum of
+		 * every datagram and discards it when wrong; a reflector would
+		 * answer whatever source the damaged header names */
+		if (!fp_ipv4_hdr_ok(ip, ihl))
+			return FP_PARSE_BAD_L3;
 		if ((fp_be16(ip + 6) & 0x3fffu) /* MF flag or a fragment offset */ || tot > ip_max)
 			return FP_PARSE_FRAG;
 		pi->ipv = 4;
@@ -174,6 +197,10 @@ static inline enum fp_parse_res fp_parse_buf(const uint8_t *p, uint32_t len, uin
 	const uint8_t *uh = p + off;
 	uint32_t ulen = fp_be16(uh + 4);
 	if (ulen < FP_UDP_HLEN || ulen > l4len)
+		return FP_PARSE_BAD_UDP;
+	/* RFC 8200 §8.1: over IPv6 a zero UDP checksum is not "none", and the
+	 * datagram is discarded */
+	if (pi->ipv == 6 && uh[6] == 0 && uh[7] == 0)
 		return FP_PARSE_BAD_UDP;
 	pi->key.local_port = fp_be16(uh + 2);
 	pi->key.peer_port = fp_be16(uh);

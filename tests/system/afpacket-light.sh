@@ -158,13 +158,18 @@ ip netns exec "$NSB" python3 "$(dirname "$0")/spoof_client.py" "$VB" "$VBMAC" "$
 	10.88.0.1 fd00:88::1 862 >"$TMP/spoof.out" 2>&1
 sp_rc=$?
 cat "$TMP/spoof.out"
-expect "spoofed sources: proper ones answered from the port MAC, bad ones never (spoof_client.py)" \
+expect "spoofed sources and damaged headers: proper ones answered from the port MAC, bad ones never (spoof_client.py)" \
 	test "$sp_rc" = 0
 sleep 0.3 # counters are published every 100 ms
 sp_want=$(awk '/^bad-sources/ {print $2}' "$TMP/spoof.out")
 sp_got=$("$TW_BUILD/tools/twinhop-ipc" --shm /twh-ap$$ counters | awk '$1 == "total" && $2 == "DROP_BAD_SOURCE" {print $3}')
 expect "DROP_BAD_SOURCE counts every spoofed-source packet (${sp_got:-0} of ${sp_want:-?})" \
 	test -n "$sp_want" -a "${sp_got:-0}" = "$sp_want"
+hd_want=$(awk '/^bad-headers/ {print $2}' "$TMP/spoof.out")
+hd_got=$("$TW_BUILD/tools/twinhop-ipc" --shm /twh-ap$$ counters |
+	awk '$1 == "total" && ($2 == "DROP_L3_HDR" || $2 == "DROP_UDP_HDR") {n += $3} END {print n + 0}')
+expect "DROP_L3_HDR + DROP_UDP_HDR count the damaged headers ($hd_got of ${hd_want:-?})" \
+	test -n "$hd_want" -a "$hd_got" = "$hd_want"
 
 # Checksum offload warning: a second fast path on a veth whose peer it can
 # see (same namespace) and whose offloads are left at the veth default (tx

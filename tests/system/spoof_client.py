@@ -19,8 +19,12 @@ captures what comes back on the same interface.
   answers the source, so each would be a reply to many hosts, or to itself
   (a loop with a hairpin or a second reflector).
 
-Prints one line per case and "bad-sources N" (how many the fast path had
-to drop) for the caller to compare with DROP_BAD_SOURCE.  Exit 0 when every
+Then two damaged headers from a proper source, a wrong IPv4 header
+checksum and a UDP checksum of 0 over IPv6: no reply either.
+
+Prints one line per case, "bad-sources N" (how many the fast path had
+to drop) for the caller to compare with DROP_BAD_SOURCE, and "bad-headers
+N" for DROP_L3_HDR + DROP_UDP_HDR.  Exit 0 when every
 case held.
 """
 import socket
@@ -45,7 +49,7 @@ def csum(b):
     return (~s) & 0xFFFF
 
 
-def frame(dmac, smac, src, dst, sport, seq):
+def frame(dmac, smac, src, dst, sport, seq, damage=None):
     # 41-octet open TWAMP Light request: seq, T1 (zero: not read here),
     # Error Estimate (S=0, Z=0, multiplier 1), 27 octets of padding
     pl = struct.pack("!I8sH", seq, b"\0" * 8, 1) + b"\0" * 27
@@ -55,6 +59,8 @@ def frame(dmac, smac, src, dst, sport, seq):
         ph = s6 + d6 + struct.pack("!I3xB", ulen, 17)
         u = struct.pack("!HHHH", sport, port, ulen, 0) + pl
         c = csum(ph + u) or 0xFFFF
+        if damage == "udp0":
+            c = 0  # "no checksum": not allowed over IPv6 (RFC 8200 §8.1)
         u = u[:6] + struct.pack("!H", c) + u[8:]
         ip = struct.pack("!IHBB", 6 << 28, ulen, 17, 64) + s6 + d6
         return mac(dmac) + mac(smac) + b"\x86\xdd" + ip + u
@@ -65,7 +71,7 @@ def frame(dmac, smac, src, dst, sport, seq):
     c = csum(ph + u) or 0xFFFF
     u = u[:6] + struct.pack("!H", c) + u[8:]
     h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, seq & 0xFFFF, 0, 64, 17, 0, s4, d4)
-    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    h = h[:10] + struct.pack("!H", csum(h) ^ (0x0100 if damage == "ipsum" else 0)) + h[12:]
     return mac(dmac) + mac(smac) + b"\x08\x00" + h + u
 
 
@@ -121,12 +127,20 @@ cases = [
     ("source ::1", fp_mac, our_mac, "::1", ip6, False),
     ("source ::", fp_mac, our_mac, "::", ip6, False),
 ]
-for what, dm, sm, src, dst, answered in cases:
+# Damaged headers from a proper source: discarded (RFC 1122 §3.2.1.2,
+# RFC 8200 §8.1) and counted as header drops, not as bad sources.
+headers = [
+    ("IPv4 header checksum wrong", fp_mac, our_mac, net4 + ".2", ip4, False, "ipsum"),
+    ("UDP checksum 0 over IPv6", fp_mac, our_mac, ip6.rsplit(":", 1)[0] + ":2", ip6, False, "udp0"),
+]
+bad_hdr = 0
+for what, dm, sm, src, dst, answered, *damage in cases + headers:
     sport += 1
+    damage = damage[0] if damage else None
     # the same source port again: a proper source is answered every time,
     # a bad one never
     for seq in range(3):
-        sock.send(frame(dm, sm, src, dst, sport, seq))
+        sock.send(frame(dm, sm, src, dst, sport, seq, damage))
     got = replies(sport)
     if answered:
         good = len(got) == 3 and all(f[6:12] == fpm for f in got)
@@ -134,9 +148,13 @@ for what, dm, sm, src, dst, answered in cases:
             what, len(got), ",".join(sorted({f[6:12].hex(":") for f in got})) or "-",
             "ok" if good else "FAIL"))
     else:
-        bad += 3
+        if damage:
+            bad_hdr += 3
+        else:
+            bad += 3
         good = not got
         print("%s: %d replies -> %s" % (what, len(got), "ok" if good else "FAIL"))
     ok &= good
 print("bad-sources %d" % bad)
+print("bad-headers %d" % bad_hdr)
 sys.exit(0 if ok else 1)

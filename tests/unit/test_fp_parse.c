@@ -19,6 +19,21 @@ static void udp_hdr(uint8_t *u, uint32_t pl)
 	u[3] = 862 & 0xff;
 	u[4] = (uint8_t)((8 + pl) >> 8);
 	u[5] = (uint8_t)(8 + pl);
+	u[6] = 0x12; /* a checksum the parser does not verify, but not 0 */
+	u[7] = 0x34;
+}
+
+/* The IPv4 header checksum (RFC 791 §3.1), computed the plain way. */
+static void ip4_cksum(uint8_t *ip)
+{
+	ip[10] = ip[11] = 0;
+	uint32_t s = 0;
+	for (int i = 0; i < 20; i += 2)
+		s += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	ip[10] = (uint8_t)(~s >> 8);
+	ip[11] = (uint8_t)~s;
 }
 
 /* An Ethernet frame with an IPv4 (or IPv6) header and UDP 40000 -> 862 carrying
@@ -37,6 +52,7 @@ static uint32_t frame4(uint8_t *f, uint32_t pl)
 	ip[9] = FP_PROTO_UDP;
 	memcpy(ip + 12, "\x0a\x00\x00\x02\x0a\x00\x00\x01", 8);
 	udp_hdr(ip + 20, pl);
+	ip4_cksum(ip);
 	return 14 + tot;
 }
 
@@ -95,24 +111,80 @@ static void test_ipv4_fragments(void)
 	uint32_t n = frame4(f, 1472);
 	uint8_t *ip = f + 14;
 	ip[6] = 0x20; /* MF, offset 0: the first fragment */
+	ip4_cksum(ip);
 	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_FRAG);
 	ip[6] = 0x00;
 	ip[7] = 185; /* offset 1480, the last fragment */
+	ip4_cksum(ip);
 	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_FRAG);
 	ip[6] = 0x1f; /* the highest offset */
 	ip[7] = 0xff;
+	ip4_cksum(ip);
 	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_FRAG);
 	ip[6] = 0x40; /* DF alone is a whole datagram */
 	ip[7] = 0;
+	ip4_cksum(ip);
 	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_UDP);
 	ip[6] = 0x20;
 	ip[9] = 6; /* a TCP fragment is the kernel's, uncounted */
+	ip4_cksum(ip);
 	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_OTHER);
 	/* a frame shorter than its IPv4 Total Length (net_af_packet truncates
 	 * a datagram it reassembled past its ring's frame size) */
 	ip[9] = FP_PROTO_UDP;
 	ip[6] = 0x40;
+	ip4_cksum(ip);
 	CU_ASSERT_EQUAL(fp_parse_buf(f, n - 1, 1500, &pi), FP_PARSE_BAD_L3);
+}
+
+/* RFC 1122 §3.2.1.2: a bad IPv4 header checksum is discarded (the kernel
+ * gets it, counted DROP_L3_HDR); RFC 8200 §8.1: so is a UDP checksum of 0
+ * over IPv6 (DROP_UDP_HDR).  Over IPv4, 0 means "none" and is taken. */
+static void test_checksums(void)
+{
+	static uint8_t f[2048];
+	struct fp_pinfo pi;
+	uint32_t n = frame4(f, 41);
+	uint8_t *ip = f + 14;
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_UDP);
+	for (int bit = 0; bit < 16; bit++) {
+		/* any one bit of the checksum, or of the addresses, flipped */
+		ip[10 + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_BAD_L3);
+		ip[10 + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		ip[12 + bit / 2] ^= (uint8_t)(1u << (bit % 8));
+		CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_BAD_L3);
+		ip[12 + bit / 2] ^= (uint8_t)(1u << (bit % 8));
+	}
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_UDP);
+	/* with options (IHL 6): summed over the whole header */
+	n = frame4(f, 45);
+	memmove(ip + 24, ip + 20, 8 + 45);
+	ip[0] = 0x46;
+	ip[3] = (uint8_t)(ip[3] + 4);
+	ip[20] = 1; /* NOP options */
+	ip[21] = ip[22] = ip[23] = 1;
+	ip4_cksum(ip);
+	uint32_t s = 0; /* ip4_cksum covers 20 octets: add the options' word */
+	for (int i = 0; i < 24; i += 2)
+		s += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	s -= (uint32_t)(ip[10] << 8 | ip[11]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	ip[10] = (uint8_t)(~s >> 8);
+	ip[11] = (uint8_t)~s;
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n + 4, 1500, &pi), FP_PARSE_UDP);
+	CU_ASSERT_EQUAL(pi.pl_off, 14 + 24 + 8);
+	ip[22] = 0;
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n + 4, 1500, &pi), FP_PARSE_BAD_L3);
+	/* UDP checksum 0 */
+	n = frame4(f, 41);
+	f[14 + 20 + 6] = f[14 + 20 + 7] = 0;
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_UDP);
+	n = frame6(f, 41, false);
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_UDP);
+	f[14 + 40 + 6] = f[14 + 40 + 7] = 0;
+	CU_ASSERT_EQUAL(fp_parse_buf(f, n, 1500, &pi), FP_PARSE_BAD_UDP);
 }
 
 /* A whole datagram longer than the IP MTU can only have come in fragments
@@ -152,6 +224,7 @@ int main(void)
 	static const struct tw_unit_case cases[] = {
 	    {"whole UDP datagrams, IPv4 and IPv6", test_whole_datagrams},
 	    {"IPv4 fragments of UDP (MF or an offset)", test_ipv4_fragments},
+	    {"IPv4 header checksum; UDP checksum 0 over IPv6", test_checksums},
 	    {"IPv6 Fragment header in front of UDP", test_ipv6_fragments},
 	    {"UDP longer than the IP MTU: reassembled, so a fragment", test_longer_than_mtu},
 	    {NULL, NULL},
