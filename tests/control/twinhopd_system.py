@@ -249,6 +249,39 @@ def main():
     r = admin(sock, [{"id": 5, "cmd": "bogus"}, "not json"], 2)
     check(len(r) == 2 and r[0].get("error") == "unknown-cmd" and r[1].get("error") == "parse",
           "unknown command and parse error")
+
+    # Raw octets in, every reply line must be UTF-8 JSON (RFC 8259 §8.1).
+    def admin_raw(path, data, nlines):
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(path)
+        c.settimeout(3)
+        c.sendall(data)
+        out = b""
+        while out.count(b"\n") < nlines:
+            try:
+                chunk = c.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            out += chunk
+        c.close()
+        lines = []
+        for l in out.splitlines():
+            try:
+                lines.append(json.loads(l.decode("utf-8")))
+            except ValueError:  # UnicodeDecodeError included
+                lines.append({"not-utf8-json": repr(l)})
+        return lines
+    r = admin_raw(sock, b'{"id":42,"cmd":"\xff\xfe\x80"}\n'
+                  b'{"id":43,"cmd":"hello","\xc3\x28":1}\n'
+                  b'{"id":44,"cmd":"h\xc3\xa9llo"}\n', 3)
+    check(len(r) == 3 and all(l.get("error") == "parse" and
+                              l.get("message") == "invalid UTF-8 in a string" for l in r[:2]),
+          "invalid UTF-8 in a value or a member name: parse error, reply is UTF-8 JSON (%r)" % r)
+    check(len(r) == 3 and r[2].get("error") == "unknown-cmd" and
+          r[2].get("message") == "no command 'h\u00e9llo'",
+          "a UTF-8 command name is echoed intact (%r)" % r[2:])
     r = admin(sock, [{"id": 6, "cmd": "sender-add", "proto": "light", "local": "127.0.0.1",
                       "local_port": 40000, "peer": "127.0.0.1", "peer_port": 862,
                       "count": 3, "subscribe": True}], 1)
