@@ -908,6 +908,7 @@ void adm_handle_line(struct adm_client *c, const char *line, size_t len)
 	if (!o)
 		return;
 	if (ctl_json_parse(line, len, o, &why)) {
+		c->a->d->cnt.c[CTL_CNT_ADMIN_BAD_LINE]++;
 		adm_reply_err(c, 0, "parse", "%s", why);
 		free(o);
 		return;

@@ -282,6 +282,19 @@ def main():
     check(len(r) == 3 and r[2].get("error") == "unknown-cmd" and
           r[2].get("message") == "no command 'h\u00e9llo'",
           "a UTF-8 command name is echoed intact (%r)" % r[2:])
+
+    # parse and too-long errors are counted (ADMIN_BAD_LINE), once per line
+    def counter(name):
+        r = admin(sock, [{"id": 45, "cmd": "show-counters"}])
+        return r[0]["counters"].get(name) if r and r[0].get("ok") else None
+    before = counter("ADMIN_BAD_LINE")
+    r = admin_raw(sock, b"not json\n" + b"x" * 10000 + b"\n" + b'{"id":46,"cmd":"hello"}\n', 3)
+    after = counter("ADMIN_BAD_LINE")
+    check(len(r) == 3 and r[0].get("error") == "parse" and r[1].get("error") == "too-long"
+          and r[2].get("id") == 46 and r[2].get("ok"), "parse, too-long, then a good line (%r)" % r)
+    check(before is not None and after == before + 2,
+          "counter ADMIN_BAD_LINE counts the parse and the too-long line (%r -> %r)"
+          % (before, after))
     r = admin(sock, [{"id": 6, "cmd": "sender-add", "proto": "light", "local": "127.0.0.1",
                       "local_port": 40000, "peer": "127.0.0.1", "peer_port": 862,
                       "count": 3, "subscribe": True}], 1)
