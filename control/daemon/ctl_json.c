@@ -194,11 +194,15 @@ int ctl_json_parse(const char *text, size_t len, struct ctl_json_obj *o, const c
 				return -1;
 			}
 			for (; p < end && *p >= '0' && *p <= '9'; p++) {
-				if (m->u > (UINT64_MAX - 9) / 10) {
+				unsigned dig = (unsigned)(*p - '0');
+				/* exact: the whole uint64 range is valid (ids,
+				 * counters), 2^64 and up are not */
+				if (m->u > UINT64_MAX / 10 ||
+				    (m->u == UINT64_MAX / 10 && dig > UINT64_MAX % 10)) {
 					*why = "number too large";
 					return -1;
 				}
-				m->u = m->u * 10 + (uint64_t)(*p - '0');
+				m->u = m->u * 10 + dig;
 			}
 			if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) {
 				*why = "only integers are accepted";

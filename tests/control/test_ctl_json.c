@@ -6,6 +6,8 @@
  * whatever octets it is handed.
  */
 #include <CUnit/CUnit.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +65,43 @@ static void test_parse_utf8(void)
 	/* Other refusals keep their own reasons. */
 	CU_ASSERT_EQUAL(parse("{\"a\":\"\\u00e9\"}", &why), -1);
 	CU_ASSERT_STRING_EQUAL(why, "bad string");
+}
+
+/* Integers: the whole uint64 range, nothing beyond (docs/admin-protocol.md). */
+static void test_parse_u64(void)
+{
+	static const struct {
+		const char *in;
+		uint64_t u;
+		bool neg;
+	} ok[] = {
+	    {"{\"a\":0}", 0, false},
+	    {"{\"a\":-1}", 1, true},
+	    {"{\"a\":18446744073709551609}", UINT64_MAX - 6, false},
+	    {"{\"a\":18446744073709551610}", UINT64_MAX - 5, false},
+	    {"{\"a\":18446744073709551615}", UINT64_MAX, false},
+	    {"{\"a\":-18446744073709551615}", UINT64_MAX, true},
+	};
+	static const char *const big[] = {
+	    "{\"a\":18446744073709551616}",
+	    "{\"a\":18446744073709551620}",
+	    "{\"a\":99999999999999999999}",
+	    "{\"a\":184467440737095516150}",
+	};
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		int r = parse(ok[i].in, &why);
+		if (r)
+			printf("\n  %s: %s\n", ok[i].in, why ? why : "?");
+		CU_ASSERT_EQUAL_FATAL(r, 0);
+		CU_ASSERT_EQUAL(obj.m[0].type, CTL_JSON_INT);
+		CU_ASSERT(obj.m[0].u == ok[i].u && obj.m[0].neg == ok[i].neg);
+	}
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		CU_ASSERT_EQUAL(parse(big[i], &why), -1);
+		CU_ASSERT(why && !strcmp(why, "number too large"));
+	}
 }
 
 /* What ctl_jb_str() writes for v, as a NUL-terminated string. */
@@ -133,6 +172,7 @@ int main(void)
 {
 	static const struct tw_unit_case c[] = {
 	    {"parse_utf8", test_parse_utf8},
+	    {"parse_u64", test_parse_u64},
 	    {"writer_utf8", test_writer_utf8},
 	    {"writer_output_parses", test_writer_output_parses},
 	    {NULL, NULL},
