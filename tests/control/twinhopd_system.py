@@ -295,6 +295,22 @@ def main():
     check(before is not None and after == before + 2,
           "counter ADMIN_BAD_LINE counts the parse and the too-long line (%r -> %r)"
           % (before, after))
+
+    # id: an integer 0..2^64-1, copied back; anything else is refused, not
+    # answered as "id":0 (docs/admin-protocol.md "Requests and replies")
+    r = admin_raw(sock, b'{"id":-1,"cmd":"hello"}\n{"id":-0,"cmd":"hello"}\n'
+                  b'{"id":"7","cmd":"hello"}\n{"id":true,"cmd":"hello"}\n'
+                  b'{"id":null,"cmd":"hello"}\n', 5)
+    msg = "arg id: must be an integer 0..18446744073709551615"
+    check(len(r) == 5 and all(l.get("id") == 0 and l.get("error") == "arg" and
+                              l.get("message") == msg for l in r),
+          "id -1, -0, a string, a boolean, null: refused with arg (%r)" % r)
+    r = admin_raw(sock, b'{"id":18446744073709551615,"cmd":"hello"}\n'
+                  b'{"id":18446744073709551616,"cmd":"hello"}\n{"cmd":"hello"}\n', 3)
+    check(len(r) == 3 and r[0].get("id") == 2**64 - 1 and r[0].get("ok") and
+          r[1].get("error") == "parse" and r[1].get("message") == "number too large" and
+          r[2].get("id") == 0 and r[2].get("ok"),
+          "id 2^64-1 copied back, 2^64 a parse error, no id answered as 0 (%r)" % r)
     r = admin(sock, [{"id": 6, "cmd": "sender-add", "proto": "light", "local": "127.0.0.1",
                       "local_port": 40000, "peer": "127.0.0.1", "peer_port": 862,
                       "count": 3, "subscribe": True}], 1)
