@@ -180,10 +180,13 @@ static void client_io(struct ctl_io *io, uint32_t events)
 		c->in_len -= (size_t)(start - c->in);
 		memmove(c->in, start, c->in_len);
 		if (c->in_len == ADM_LINE_MAX) {
-			/* no newline in 4096 octets */
-			if (!c->skipping)
+			/* no newline in 4096 octets: one answer and one count per
+			 * line, however long the rest of it */
+			if (!c->skipping) {
+				c->a->d->cnt.c[CTL_CNT_ADMIN_BAD_LINE]++;
 				adm_reply_err(c, 0, "too-long", "request line over %u octets",
 				              ADM_LINE_MAX);
+			}
 			c->skipping = true;
 			c->in_len = 0;
 		}

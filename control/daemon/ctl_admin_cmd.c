@@ -908,12 +908,21 @@ void adm_handle_line(struct adm_client *c, const char *line, size_t len)
 	if (!o)
 		return;
 	if (ctl_json_parse(line, len, o, &why)) {
+		c->a->d->cnt.c[CTL_CNT_ADMIN_BAD_LINE]++;
 		adm_reply_err(c, 0, "parse", "%s", why);
 		free(o);
 		return;
 	}
 	const struct ctl_json_member *idm = ctl_json_get(o, "id");
-	uint64_t id = (idm && idm->type == CTL_JSON_INT && !idm->neg) ? idm->u : 0;
+	/* A client matches replies by id: an id we cannot copy back (-1, "7")
+	 * is refused rather than answered under another one (it was 0). */
+	if (idm && (idm->type != CTL_JSON_INT || idm->neg)) {
+		adm_reply_err(c, 0, "arg", "arg id: must be an integer 0..%llu",
+		              (unsigned long long)UINT64_MAX);
+		free(o);
+		return;
+	}
+	uint64_t id = idm ? idm->u : 0;
 	const struct ctl_json_member *cm = ctl_json_get(o, "cmd");
 	const char *cmd = (cm && cm->type == CTL_JSON_STR) ? cm->str : "";
 	static const char *const ro_cmds[] = {"hello", "show-status", "show-counters",

@@ -13,7 +13,46 @@ static const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
-static const char *parse_string(const char *p, const char *end, char *out, size_t cap)
+size_t ctl_json_utf8_len(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char lo = 0x80, hi = 0xbf; /* range of the second octet */
+	size_t len;
+
+	if (n == 0)
+		return 0;
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf) {
+		len = 2;
+	} else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+		len = 3;
+		if (u[0] == 0xe0)
+			lo = 0xa0; /* overlong */
+		else if (u[0] == 0xed)
+			hi = 0x9f; /* UTF-16 surrogates */
+	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+		len = 4;
+		if (u[0] == 0xf0)
+			lo = 0x90; /* overlong */
+		else if (u[0] == 0xf4)
+			hi = 0x8f; /* above U+10FFFF */
+	} else {
+		return 0; /* continuation octet, C0/C1 (overlong), F5..FF */
+	}
+	/* Octet by octet, so that a NUL ends a cut sequence before we read
+	 * past it (the writer passes strnlen(s, 4)). */
+	for (size_t i = 1; i < len; i++) {
+		if (i >= n)
+			return 0;
+		if (u[i] < (i == 1 ? lo : 0x80) || u[i] > (i == 1 ? hi : 0xbf))
+			return 0;
+	}
+	return len;
+}
+
+static const char *parse_string(const char *p, const char *end, char *out, size_t cap,
+                                const char **why)
 {
 	size_t n = 0;
 
@@ -23,6 +62,23 @@ static const char *parse_string(const char *p, const char *end, char *out, size_
 		char c = *p;
 		if ((unsigned char)c < 0x20)
 			return NULL;
+		if ((unsigned char)c >= 0x80) {
+			/* RFC 8259 §8.1: JSON between systems is UTF-8.  Refused
+			 * here, so that nothing a client sent can make a reply
+			 * that is not (it would be echoed in an error message,
+			 * or kept as a session's name). */
+			size_t k = ctl_json_utf8_len(p, (size_t)(end - p));
+			if (!k) {
+				*why = "invalid UTF-8 in a string";
+				return NULL;
+			}
+			if (n + k >= cap)
+				return NULL;
+			memcpy(out + n, p, k);
+			n += k;
+			p += k - 1;
+			continue;
+		}
 		if (c == '\\') {
 			if (++p >= end)
 				return NULL;
@@ -90,6 +146,7 @@ int ctl_json_parse(const char *text, size_t len, struct ctl_json_obj *o, const c
 	const char *p = text, *end = text + len;
 
 	o->n = 0;
+	*why = NULL;
 	p = skip_ws(p, end);
 	if (p >= end || *p != '{') {
 		*why = "expected an object";
@@ -106,9 +163,10 @@ int ctl_json_parse(const char *text, size_t len, struct ctl_json_obj *o, const c
 		}
 		m = &o->m[o->n];
 		memset(m, 0, sizeof(*m));
-		p = parse_string(p, end, m->key, sizeof(m->key));
+		p = parse_string(p, end, m->key, sizeof(m->key), why);
 		if (!p) {
-			*why = "bad member name";
+			if (!*why)
+				*why = "bad member name";
 			return -1;
 		}
 		p = skip_ws(p, end);
@@ -119,9 +177,10 @@ int ctl_json_parse(const char *text, size_t len, struct ctl_json_obj *o, const c
 		p = skip_ws(p + 1, end);
 		if (p < end && *p == '"') {
 			m->type = CTL_JSON_STR;
-			p = parse_string(p, end, m->str, sizeof(m->str));
+			p = parse_string(p, end, m->str, sizeof(m->str), why);
 			if (!p) {
-				*why = "bad string";
+				if (!*why)
+					*why = "bad string";
 				return -1;
 			}
 		} else if (p < end && (*p == '-' || (*p >= '0' && *p <= '9'))) {
@@ -135,11 +194,15 @@ int ctl_json_parse(const char *text, size_t len, struct ctl_json_obj *o, const c
 				return -1;
 			}
 			for (; p < end && *p >= '0' && *p <= '9'; p++) {
-				if (m->u > (UINT64_MAX - 9) / 10) {
+				unsigned dig = (unsigned)(*p - '0');
+				/* exact: the whole uint64 range is valid (ids,
+				 * counters), 2^64 and up are not */
+				if (m->u > UINT64_MAX / 10 ||
+				    (m->u == UINT64_MAX / 10 && dig > UINT64_MAX % 10)) {
 					*why = "number too large";
 					return -1;
 				}
-				m->u = m->u * 10 + (uint64_t)(*p - '0');
+				m->u = m->u * 10 + dig;
 			}
 			if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) {
 				*why = "only integers are accepted";
@@ -238,6 +301,18 @@ static void put_escaped(struct ctl_jb *b, const char *s)
 		} else if (c < 0x20) {
 			snprintf(e, sizeof(e), "\\u%04x", c);
 			put(b, e, 6);
+		} else if (c >= 0x80) {
+			/* Our lines are always UTF-8 (RFC 8259 §8.1), whatever the
+			 * text came from (a message cut at its buffer's end, a
+			 * configuration word): an octet that does not start a
+			 * well-formed sequence is written as U+FFFD. */
+			size_t k = ctl_json_utf8_len(s, strnlen(s, 4));
+			if (k) {
+				put(b, s, k);
+				s += k - 1;
+			} else {
+				put(b, "\xef\xbf\xbd", 3);
+			}
 		} else {
 			put(b, (const char *)&c, 1);
 		}

@@ -30,9 +30,14 @@ struct ctl_json_obj {
 	unsigned n;
 };
 
-/* Parse one flat object; -1 with a short reason on error. */
+/* Parse one flat object; -1 with a short reason on error.  Strings must be
+ * UTF-8; \u escapes are ASCII only (\u0001..\u007f). */
 int ctl_json_parse(const char *text, size_t len, struct ctl_json_obj *o, const char **why);
 const struct ctl_json_member *ctl_json_get(const struct ctl_json_obj *o, const char *key);
+/* Length of the well-formed UTF-8 sequence (RFC 3629) that starts s, of at
+ * most n octets; 0 if none does.  The parser refuses strings that are not
+ * UTF-8, the writer replaces what is not by U+FFFD. */
+size_t ctl_json_utf8_len(const char *s, size_t n);
 
 /* Growing output buffer. */
 struct ctl_jb {

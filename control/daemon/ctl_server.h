@@ -117,7 +117,8 @@
 	X(REQ_PADDING_MTU,                                                                         \
 	  "Padding Length makes a test packet longer than the fast path's IP MTU: Accept=3")       \
 	X(CONN_NOT_ALLOWED, "no allow rule offers a mode to this address: greeting with Modes 0")  \
-	X(CONN_FULL, "max-connections open, every one authenticated: greeting with Modes 0")
+	X(CONN_FULL, "max-connections open, every one authenticated: greeting with Modes 0")       \
+	X(ADMIN_BAD_LINE, "admin socket: line not a flat JSON object or over 4096 octets")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,

@@ -249,6 +249,68 @@ def main():
     r = admin(sock, [{"id": 5, "cmd": "bogus"}, "not json"], 2)
     check(len(r) == 2 and r[0].get("error") == "unknown-cmd" and r[1].get("error") == "parse",
           "unknown command and parse error")
+
+    # Raw octets in, every reply line must be UTF-8 JSON (RFC 8259 §8.1).
+    def admin_raw(path, data, nlines):
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(path)
+        c.settimeout(3)
+        c.sendall(data)
+        out = b""
+        while out.count(b"\n") < nlines:
+            try:
+                chunk = c.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            out += chunk
+        c.close()
+        lines = []
+        for l in out.splitlines():
+            try:
+                lines.append(json.loads(l.decode("utf-8")))
+            except ValueError:  # UnicodeDecodeError included
+                lines.append({"not-utf8-json": repr(l)})
+        return lines
+    r = admin_raw(sock, b'{"id":42,"cmd":"\xff\xfe\x80"}\n'
+                  b'{"id":43,"cmd":"hello","\xc3\x28":1}\n'
+                  b'{"id":44,"cmd":"h\xc3\xa9llo"}\n', 3)
+    check(len(r) == 3 and all(l.get("error") == "parse" and
+                              l.get("message") == "invalid UTF-8 in a string" for l in r[:2]),
+          "invalid UTF-8 in a value or a member name: parse error, reply is UTF-8 JSON (%r)" % r)
+    check(len(r) == 3 and r[2].get("error") == "unknown-cmd" and
+          r[2].get("message") == "no command 'h\u00e9llo'",
+          "a UTF-8 command name is echoed intact (%r)" % r[2:])
+
+    # parse and too-long errors are counted (ADMIN_BAD_LINE), once per line
+    def counter(name):
+        r = admin(sock, [{"id": 45, "cmd": "show-counters"}])
+        return r[0]["counters"].get(name) if r and r[0].get("ok") else None
+    before = counter("ADMIN_BAD_LINE")
+    r = admin_raw(sock, b"not json\n" + b"x" * 10000 + b"\n" + b'{"id":46,"cmd":"hello"}\n', 3)
+    after = counter("ADMIN_BAD_LINE")
+    check(len(r) == 3 and r[0].get("error") == "parse" and r[1].get("error") == "too-long"
+          and r[2].get("id") == 46 and r[2].get("ok"), "parse, too-long, then a good line (%r)" % r)
+    check(before is not None and after == before + 2,
+          "counter ADMIN_BAD_LINE counts the parse and the too-long line (%r -> %r)"
+          % (before, after))
+
+    # id: an integer 0..2^64-1, copied back; anything else is refused, not
+    # answered as "id":0 (docs/admin-protocol.md "Requests and replies")
+    r = admin_raw(sock, b'{"id":-1,"cmd":"hello"}\n{"id":-0,"cmd":"hello"}\n'
+                  b'{"id":"7","cmd":"hello"}\n{"id":true,"cmd":"hello"}\n'
+                  b'{"id":null,"cmd":"hello"}\n', 5)
+    msg = "arg id: must be an integer 0..18446744073709551615"
+    check(len(r) == 5 and all(l.get("id") == 0 and l.get("error") == "arg" and
+                              l.get("message") == msg for l in r),
+          "id -1, -0, a string, a boolean, null: refused with arg (%r)" % r)
+    r = admin_raw(sock, b'{"id":18446744073709551615,"cmd":"hello"}\n'
+                  b'{"id":18446744073709551616,"cmd":"hello"}\n{"cmd":"hello"}\n', 3)
+    check(len(r) == 3 and r[0].get("id") == 2**64 - 1 and r[0].get("ok") and
+          r[1].get("error") == "parse" and r[1].get("message") == "number too large" and
+          r[2].get("id") == 0 and r[2].get("ok"),
+          "id 2^64-1 copied back, 2^64 a parse error, no id answered as 0 (%r)" % r)
     r = admin(sock, [{"id": 6, "cmd": "sender-add", "proto": "light", "local": "127.0.0.1",
                       "local_port": 40000, "peer": "127.0.0.1", "peer_port": 862,
                       "count": 3, "subscribe": True}], 1)

@@ -7,14 +7,23 @@
  * Invariants (abort() on violation):
  *  - ctl_json_parse() returns 0 or -1; -1 always comes with a reason;
  *  - on success: at most CTL_JSON_MAX_MEMBERS members, every key and string
- *    NUL-terminated inside its array, ctl_json_get() finds every key;
+ *    NUL-terminated inside its array and UTF-8 (invalid UTF-8 is refused),
+ *    ctl_json_get() finds every key;
  *  - writing the parsed object back with the reply writer (ctl_jb_*) and
  *    parsing that again gives the same members (the writer's escaping and
- *    the parser's unescaping agree).
+ *    the parser's unescaping agree), and what the writer wrote is UTF-8.
  */
 #include "fuzz_common.h"
 
 #include "ctl_json.h"
+
+static bool is_utf8(const char *s, size_t n)
+{
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = ctl_json_utf8_len(s + i, n - i)))
+			return false;
+	return true;
+}
 
 static void write_obj(struct ctl_jb *b, const struct ctl_json_obj *o)
 {
@@ -61,6 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct ctl_json_member *m = &o.m[i];
 		FUZZ_ASSERT(memchr(m->key, '\0', sizeof(m->key)) != NULL);
 		FUZZ_ASSERT(memchr(m->str, '\0', sizeof(m->str)) != NULL);
+		FUZZ_ASSERT(is_utf8(m->key, strlen(m->key)));
+		FUZZ_ASSERT(is_utf8(m->str, strlen(m->str)));
 		FUZZ_ASSERT(m->type <= CTL_JSON_NULL);
 		FUZZ_ASSERT(ctl_json_get(&o, m->key) != NULL);
 	}
@@ -74,6 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctl_jb_init(&b);
 	write_obj(&b, &o);
 	if (!b.oom) {
+		FUZZ_ASSERT(is_utf8(b.p, b.len));
 		why = NULL;
 		r = ctl_json_parse(b.p, b.len, &o2, &why);
 		if (r != 0)
