@@ -174,24 +174,28 @@ def main():
     a.close()
 
     # --- admin protocol ---
-    def admin(path, reqs, nlines=None):
+    def admin_send(path, data, nlines):
+        """data to the admin socket, then up to nlines reply lines (raw)"""
         c = socket.socket(socket.AF_UNIX)
         c.connect(path)
         c.settimeout(3)
-        for q in reqs:
-            c.sendall((json.dumps(q) + "\n").encode())
-        want = nlines if nlines is not None else len(reqs)
-        data = b""
-        while data.count(b"\n") < want:
+        c.sendall(data)
+        out = b""
+        while out.count(b"\n") < nlines:
             try:
                 chunk = c.recv(65536)
             except socket.timeout:
                 break
             if not chunk:
                 break
-            data += chunk
+            out += chunk
         c.close()
-        return [json.loads(l) for l in data.decode().splitlines() if l]
+        return out
+
+    def admin(path, reqs, nlines=None):
+        data = b"".join((json.dumps(q) + "\n").encode() for q in reqs)
+        out = admin_send(path, data, nlines if nlines is not None else len(reqs))
+        return [json.loads(l) for l in out.decode().splitlines() if l]
 
     r = admin(sock, [{"id": 1, "cmd": "show-counters"}])
     cnt = r[0]["counters"] if r and r[0].get("ok") else {}
@@ -252,22 +256,8 @@ def main():
 
     # Raw octets in, every reply line must be UTF-8 JSON (RFC 8259 §8.1).
     def admin_raw(path, data, nlines):
-        c = socket.socket(socket.AF_UNIX)
-        c.connect(path)
-        c.settimeout(3)
-        c.sendall(data)
-        out = b""
-        while out.count(b"\n") < nlines:
-            try:
-                chunk = c.recv(65536)
-            except socket.timeout:
-                break
-            if not chunk:
-                break
-            out += chunk
-        c.close()
         lines = []
-        for l in out.splitlines():
+        for l in admin_send(path, data, nlines).splitlines():
             try:
                 lines.append(json.loads(l.decode("utf-8")))
             except ValueError:  # UnicodeDecodeError included
