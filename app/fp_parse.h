@@ -107,15 +107,21 @@ static inline uint16_t fp_be16(const uint8_t *p)
  * multiple of 4, at least 20, and lies inside the frame. */
 static inline bool fp_ipv4_hdr_ok(const uint8_t *ip, uint32_t ihl)
 {
-	uint64_t s = 0;
-	for (uint32_t i = 0; i < ihl; i += 4) {
-		uint32_t w;
-		memcpy(&w, ip + i, 4);
-		s += w;
+	/* 32-bit words in a 64-bit sum (RFC 1071 §2(C): byte order and word
+	 * size do not change the folded sum's test against all ones) */
+	uint64_t w[2], s;
+	memcpy(w, ip, 16);
+	uint32_t last;
+	memcpy(&last, ip + 16, 4);
+	s = (w[0] & 0xffffffffu) + (w[0] >> 32) + (w[1] & 0xffffffffu) + (w[1] >> 32) + last;
+	for (uint32_t i = 20; i < ihl; i += 4) { /* options, rare */
+		uint32_t o;
+		memcpy(&o, ip + i, 4);
+		s += o;
 	}
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffffffu) + (s >> 32); /* < 2^33 */
+	s = (s & 0xffffu) + (s >> 16);     /* < 2^17 + 2^16 */
+	s = (s & 0xffffu) + (s >> 16);     /* <= 0x10001 */
 	s = (s & 0xffffu) + (s >> 16);
 	return s == 0xffffu;
 }
