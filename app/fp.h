@@ -113,6 +113,7 @@ struct fp_ctx {
 	bool have4, have6;
 	uint8_t addr4[4], addr6[16];
 	uint8_t plen4, plen6;
+	uint32_t bcast4; /* addr4's directed broadcast, network order; 0: none (fp_set_addr4) */
 	uint8_t gw4[4], gw6[16];
 	bool have_gw4, have_gw6;
 	struct rte_ether_addr mac;
@@ -182,6 +183,20 @@ static inline bool fp_is_local(const struct fp_key *k)
 	return fp.have6 && memcmp(k->local.a, fp.addr6, 16) == 0;
 }
 
+/* Our IPv4 address and prefix length, with its subnet's directed
+ * broadcast (RFC 1812 §4.2.3.1; /31 and /32 have none, RFC 3021). */
+static inline void fp_set_addr4(const uint8_t *a, uint8_t plen)
+{
+	uint32_t o;
+	memcpy(&o, a, 4);
+	o = rte_be_to_cpu_32(o);
+	uint32_t host = plen >= 1 && plen <= 30 ? (1u << (32 - plen)) - 1 : 0;
+	memcpy(fp.addr4, a, 4);
+	fp.plen4 = plen;
+	fp.bcast4 = host ? rte_cpu_to_be_32(o | host) : 0;
+	fp.have4 = true;
+}
+
 /* May a packet to one of our addresses from this source be answered?  A
  * reflector answers the source of what it receives (RFC 5357 §4.2, RFC
  * 8762 §4.3), so one spoofed packet from a source that is not one unicast
@@ -193,25 +208,15 @@ static inline bool fp_src_ok(const struct rte_ether_addr *smac, const struct fp_
 {
 	if (!rte_is_unicast_ether_addr(smac) || fp_src_martian(k))
 		return false;
-	if (k->ipv == 6)
-		return !(fp.have6 && memcmp(k->peer.a, fp.addr6, 16) == 0);
-	if (!fp.have4)
-		return true;
-	uint32_t a, o;
-	memcpy(&a, k->peer.a, 4);
-	memcpy(&o, fp.addr4, 4);
-	a = rte_be_to_cpu_32(a);
-	o = rte_be_to_cpu_32(o);
-	if (a == o)
-		return false;
-	/* the directed broadcast of our subnet (RFC 1812 §4.2.3.1); /31
-	 * and /32 have none (RFC 3021) */
-	if (fp.plen4 >= 1 && fp.plen4 <= 30) {
-		uint32_t host = (1u << (32 - fp.plen4)) - 1;
-		if ((a & ~host) == (o & ~host) && (a & host) == host)
-			return false;
+	if (k->ipv == 4) {
+		/* without an IPv4 address, addr4 is 0.0.0.0 and bcast4 0:
+		 * both martians, so they match no source that got here */
+		uint32_t a, o;
+		memcpy(&a, k->peer.a, 4);
+		memcpy(&o, fp.addr4, 4);
+		return a != o && a != fp.bcast4;
 	}
-	return true;
+	return !(fp.have6 && memcmp(k->peer.a, fp.addr6, 16) == 0);
 }
 
 /* Wire Error Estimate of timestamps taken with clock c (z: PTP format).

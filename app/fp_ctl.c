@@ -666,9 +666,7 @@ enum tw_err fp_ctl_apply(uint16_t type, const void *pl, uint32_t len, uint64_t n
 		 * path which destinations are its own. */
 		for (unsigned i = 0; i < q.n_addrs; i++) {
 			if (q.addrs[i].family == 4) {
-				memcpy(fp.addr4, q.addrs[i].addr, 4);
-				fp.plen4 = q.addrs[i].prefix_len;
-				fp.have4 = true;
+				fp_set_addr4(q.addrs[i].addr, q.addrs[i].prefix_len);
 			} else if (q.addrs[i].family == 6) {
 				memcpy(fp.addr6, q.addrs[i].addr, 16);
 				fp.plen6 = q.addrs[i].prefix_len;

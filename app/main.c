@@ -534,9 +534,7 @@ static int parse_app(int argc, char **argv)
 			if (parse_ip(optarg, &fam, a, &plen))
 				return -1;
 			if (fam == 4) {
-				memcpy(fp.addr4, a, 4);
-				fp.plen4 = plen;
-				fp.have4 = true;
+				fp_set_addr4(a, plen);
 			} else {
 				memcpy(fp.addr6, a, 16);
 				fp.plen6 = plen;
