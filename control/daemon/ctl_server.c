@@ -629,6 +629,13 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 	uint8_t rnd[4]; /* the SID's random part, drawn before anything is taken */
 	if (!srv_random(s, rnd, sizeof(rnd)))
 		return;
+	/* RFC 4656 §3.5: Accept=5 is "temporary resource limitation"; the
+	 * daemon-wide bound comes first, so a full daemon is not reported as
+	 * this client's quota. */
+	if (s->env->ops->server_full && s->env->ops->server_full(s->env->ctx)) {
+		req_refuse(s, TW_CTL_ACCEPT_TEMP_LIMIT, CTL_CNT_REQ_SERVER_LIMIT);
+		return;
+	}
 	if (!s->env->ops->client_take(s->env->ctx, &s->peer)) {
 		req_refuse(s, TW_CTL_ACCEPT_TEMP_LIMIT, CTL_CNT_REQ_CLIENT_LIMIT);
 		return;

@@ -117,7 +117,8 @@
 	X(REQ_PADDING_MTU,                                                                         \
 	  "Padding Length makes a test packet longer than the fast path's IP MTU: Accept=3")       \
 	X(CONN_NOT_ALLOWED, "no allow rule offers a mode to this address: greeting with Modes 0")  \
-	X(CONN_FULL, "max-connections open, every one authenticated: greeting with Modes 0")
+	X(CONN_FULL, "max-connections open, every one authenticated: greeting with Modes 0")       \
+	X(REQ_SERVER_LIMIT, "max-sessions held daemon-wide (lingering ones too): Accept=5")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,
@@ -152,6 +153,10 @@ struct ctl_srv_ops {
 	/* May this client name a Sender Address other than its own (allow
 	 * ... third-party)?  NULL = never. */
 	bool (*third_party_ok)(void *ctx, const struct ctl_peer *p);
+	/* Does the daemon hold max-sessions sessions (every connection's,
+	 * stopped and deferred-delete ones included)?  Then the request gets
+	 * Accept=5 (REQ_SERVER_LIMIT).  NULL = no daemon-wide bound. */
+	bool (*server_full)(void *ctx);
 	/* Per-client-address session accounting (max-sessions-per-client). */
 	bool (*client_take)(void *ctx, const struct ctl_peer *p);
 	void (*client_give)(void *ctx, const struct ctl_peer *p);

@@ -49,6 +49,28 @@
 #define LISTEN_BACKLOG 1024
 #define ACCEPT_PAUSE_MS 100 /* after accept() failed for want of descriptors */
 
+/* Log lines a peer can cause, at most one a second each, with the number
+ * left out since the last one (the counters have every event). */
+struct ratelog {
+	uint64_t next_ms;
+	uint64_t quiet;
+};
+
+/* May the line be logged now?  *quiet: how many were left out before it. */
+static bool ratelog_ok(struct ratelog *r, uint64_t now_ms, unsigned long long *quiet)
+{
+	if (now_ms < r->next_ms) {
+		r->quiet++;
+		return false;
+	}
+	*quiet = r->quiet;
+	r->quiet = 0;
+	r->next_ms = now_ms + 1000;
+	return true;
+}
+
+static struct ratelog log_sessions_full;
+
 static struct ctl_daemon daemon_state;
 /* The modules serving the daemon context: above it, so it does not name them. */
 static struct ctl_admin *admin;
@@ -64,11 +86,10 @@ static struct client_ent {
 
 static struct client_ent *client_find(const struct ctl_peer *p, bool create)
 {
-	uint8_t a[16];
-	uint8_t fam = ctl_sa_ipvn(&p->remote);
+	uint8_t a[16], fam;
 	struct client_ent *free_e = NULL;
 
-	ctl_sa_bytes(&p->remote, a);
+	ctl_peers_key(&p->remote, &fam, a); /* an IPv6 client is its /64 */
 	for (unsigned i = 0; i < CLIENT_TABLE; i++) {
 		if (clients[i].n && clients[i].family == fam && !memcmp(clients[i].addr, a, 16))
 			return &clients[i];
@@ -89,6 +110,26 @@ static bool op_client_take(void *ctx, const struct ctl_peer *p)
 	if (!e || e->n >= d->conf.max_sessions_per_client)
 		return false;
 	e->n++;
+	d->sessions_held++;
+	return true;
+}
+
+/* Daemon-wide bound on sessions held (max-sessions): the per-address quotas
+ * bound one source, this bounds them all, so many sources (an IPv6 /48 holds
+ * 65,536 /64s) cannot fill the fast path's session table and turn every
+ * later request into a NACK.  A session counts from its request until the
+ * fast path deleted it (retire_done), drain and deferred delete included,
+ * like the per-client quota. */
+static bool op_server_full(void *ctx)
+{
+	struct ctl_daemon *d = ctx;
+	if (d->sessions_held < d->conf.max_sessions)
+		return false;
+	unsigned long long quiet;
+	if (ratelog_ok(&log_sessions_full, ctl_now_ms(), &quiet))
+		log_warnx("max-sessions %u held: Request-TW-Session refused with Accept=5 "
+		          "(%llu more not logged)",
+		          d->conf.max_sessions, quiet);
 	return true;
 }
 
@@ -122,10 +163,12 @@ static uint16_t op_test_mtu(void *ctx)
 
 static void op_client_give(void *ctx, const struct ctl_peer *p)
 {
-	(void)ctx;
+	struct ctl_daemon *d = ctx;
 	struct client_ent *e = client_find(p, false);
-	if (e && e->n)
+	if (e && e->n) {
 		e->n--;
+		d->sessions_held--;
+	}
 }
 
 /* ---- ports, session ids, keys (ctl_daemon.c) ------------------------------------------------------- */
@@ -288,6 +331,7 @@ static const struct ctl_srv_ops srv_ops = {
     .key_lookup = op_key_lookup,
     .flow_reserve = op_flow_reserve,
     .third_party_ok = op_third_party_ok,
+    .server_full = op_server_full,
     .client_take = op_client_take,
     .client_give = op_client_give,
     .session_id = op_session_id,
