@@ -1009,14 +1009,21 @@ void ctl_srv_fp_event(struct ctl_srv *s, const struct tw_ipc_session_event *ev, 
 
 /* ---- command dispatch (§2.0, §2.13) ---------------------------------------------- */
 
+/* Commands of RFC 5357 §3.5-3.8, RFC 5938 and RFC 9533 §4.1; the rest get
+ * one block read and Accept=3 (§2.13). */
+static bool cmd_known(uint8_t cmd)
+{
+	return cmd == TW_CTL_CMD_REQUEST_TW_SESSION || cmd == TW_CTL_CMD_REQUEST_TW_MICRO ||
+	       cmd == TW_CTL_CMD_START_SESSIONS || cmd == TW_CTL_CMD_STOP_SESSIONS ||
+	       cmd == TW_CTL_CMD_START_N_SESSIONS || cmd == TW_CTL_CMD_STOP_N_SESSIONS;
+}
+
 static void handle_cmd(struct ctl_srv *s, uint8_t *msg, size_t len, uint64_t now_ms)
 {
 	uint8_t cmd = s->cur_cmd;
 	bool indiv = (s->mode & TW_CTL_MODE_INDIV_SESSIONS) != 0;
 	bool request = cmd == TW_CTL_CMD_REQUEST_TW_SESSION || cmd == TW_CTL_CMD_REQUEST_TW_MICRO;
-	bool known = request || cmd == TW_CTL_CMD_START_SESSIONS ||
-	             cmd == TW_CTL_CMD_STOP_SESSIONS || cmd == TW_CTL_CMD_START_N_SESSIONS ||
-	             cmd == TW_CTL_CMD_STOP_N_SESSIONS;
+	bool known = cmd_known(cmd);
 
 	if (s->state == CTL_SRV_TESTING) {
 		/* During a test only Stop-Sessions (and, with RFC 5938, the
@@ -1130,7 +1137,12 @@ static void process(struct ctl_srv *s, uint64_t now_ms)
 		size_t len = s->cur;
 		s->cur = 0;
 		s->dec = 0;
-		if (!any_running(s))
+		/* SERVWAIT (RFC 4656 §3.1, RFC 5357 §3.1) closes a connection
+		 * that does nothing useful.  Only a command the server knows
+		 * restarts it: one unknown block every few seconds (answered
+		 * Accept=3, CMD_UNKNOWN) would otherwise hold a control slot
+		 * for ever. */
+		if (!any_running(s) && cmd_known(s->cur_cmd))
 			idle_arm(s, now_ms);
 		handle_cmd(s, p, len, now_ms);
 		s->in_off += len;

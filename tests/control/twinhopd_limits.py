@@ -12,7 +12,9 @@ them (without root, the IPv6 part is skipped).
             accepted again after the sessions were deleted;
   ipv6-64   several IPv6 addresses of one /64 share
             max-connections-per-address and max-sessions-per-client; another
-            /64 does not.
+            /64 does not;
+  keepalive an unknown command every second no longer holds a connection
+            past SERVWAIT.
 Prints TWRESULT twinhopd-limits <passed> <failed>."""
 import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
 
@@ -254,11 +256,44 @@ def part_ipv6_64(tmp):
     check(d.stop(), "twinhopd still ran")
 
 
+def part_keepalive(tmp):
+    """An unknown command every second does not hold a connection past
+    SERVWAIT (here 3 s); a known one does restart it."""
+    d = Daemon(tmp, "keepalive", "servwait 3\n")
+    s = open_setup("127.0.0.11")
+    t0 = time.monotonic()
+    gone = False
+    while time.monotonic() - t0 < 7:
+        try:
+            s.sendall(bytes([12]) + bytes(15))
+        except OSError:
+            gone = True
+            break
+        a = recv_exact(s, 48, 1.0)
+        if len(a) < 48:
+            gone = closed(s, 0.5)
+            break
+        time.sleep(0.9)
+    took = time.monotonic() - t0
+    check(gone and 2.5 <= took < 5,
+          "unknown command every second: closed at SERVWAIT 3 s (%.1f s)" % took)
+    check(d.delta("SERVWAIT") == 1 and d.delta("CMD_UNKNOWN") >= 2,
+          "counters SERVWAIT = 1, CMD_UNKNOWN >= 2")
+    s.close()
+    s = open_setup("127.0.0.11")
+    time.sleep(2)
+    acc = ask(s, 1)
+    time.sleep(2)
+    check(acc == [0] and not closed(s, 0.3), "a Request-TW-Session restarts SERVWAIT")
+    s.close()
+    check(d.stop(), "twinhopd still ran")
+
+
 def main():
     setup_netns()
     tmp = tempfile.mkdtemp(prefix="twinhopd-limits-")
     try:
-        parts = sys.argv[3:] or ["sessions", "ipv6-64"]
+        parts = sys.argv[3:] or ["sessions", "ipv6-64", "keepalive"]
         for p in parts:
             if p == "ipv6-64" and not IN_NS:
                 continue
