@@ -89,6 +89,7 @@ struct ctl_srv {
 	uint64_t unk_log_ms;     /* next time an unknown command may be logged */
 	uint32_t unk_quiet;      /* unknown commands not logged since */
 	uint64_t idle_deadline;  /* SERVWAIT */
+	uint64_t active_ms;      /* last time SERVWAIT was restarted */
 	uint64_t setup_deadline; /* GREETING: setup-timeout after accept, never re-armed */
 	uint64_t ended_deadline; /* TESTING with every session ended: ended-timeout */
 };
@@ -293,6 +294,7 @@ static void send_n_ack(struct ctl_srv *s, uint8_t cmd, uint8_t accept, uint32_t 
 
 static void idle_arm(struct ctl_srv *s, uint64_t now_ms)
 {
+	s->active_ms = now_ms;
 	s->idle_deadline = s->env->servwait_ms ? now_ms + s->env->servwait_ms : UINT64_MAX;
 }
 
@@ -1341,6 +1343,17 @@ enum ctl_srv_state ctl_srv_state(const struct ctl_srv *s)
 bool ctl_srv_unauthenticated(const struct ctl_srv *s)
 {
 	return s->state == CTL_SRV_GREETING;
+}
+bool ctl_srv_idle_open(const struct ctl_srv *s, uint64_t *since_ms)
+{
+	/* Open mode proved nothing (RFC 4656 §3.1, no shared secret), and
+	 * with no session nothing is lost but a set-up.  A pending fast-path
+	 * request always belongs to a session, so n_sess covers it. */
+	if (s->state != CTL_SRV_READY || (s->mode & TW_CTL_MODE_BASE_MASK) != TW_CTL_MODE_OPEN ||
+	    s->n_sess)
+		return false;
+	*since_ms = s->active_ms;
+	return true;
 }
 bool ctl_srv_done(const struct ctl_srv *s)
 {

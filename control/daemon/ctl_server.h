@@ -117,8 +117,10 @@
 	X(REQ_PADDING_MTU,                                                                         \
 	  "Padding Length makes a test packet longer than the fast path's IP MTU: Accept=3")       \
 	X(CONN_NOT_ALLOWED, "no allow rule offers a mode to this address: greeting with Modes 0")  \
-	X(CONN_FULL, "max-connections open, every one authenticated: greeting with Modes 0")       \
-	X(REQ_SERVER_LIMIT, "max-sessions held daemon-wide (lingering ones too): Accept=5")
+	X(CONN_FULL, "max-connections open, none evictable: greeting with Modes 0")                \
+	X(REQ_SERVER_LIMIT, "max-sessions held daemon-wide (lingering ones too): Accept=5")        \
+	X(CONN_IDLE_EVICTED,                                                                       \
+	  "table full, all authenticated: longest-idle open one without sessions closed")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,
@@ -264,6 +266,10 @@ unsigned ctl_srv_fp_reattached(struct ctl_srv *s, uint64_t now_ms);
 enum ctl_srv_state ctl_srv_state(const struct ctl_srv *s);
 /* Still waiting for a valid Set-Up-Response (may be evicted when full). */
 bool ctl_srv_unauthenticated(const struct ctl_srv *s);
+/* Open mode (no key), READY and holding no session: may be evicted for a
+ * newcomer when the table is full of authenticated connections.  *since_ms:
+ * its last Server-Start or known command (unknown ones do not count). */
+bool ctl_srv_idle_open(const struct ctl_srv *s, uint64_t *since_ms);
 /* Close now? (CLOSED and the output flushed.) */
 bool ctl_srv_done(const struct ctl_srv *s);
 uint32_t ctl_srv_mode(const struct ctl_srv *s); /* negotiated mode, 0 before Server-Start */

@@ -69,7 +69,7 @@ static bool ratelog_ok(struct ratelog *r, uint64_t now_ms, unsigned long long *q
 	return true;
 }
 
-static struct ratelog log_sessions_full;
+static struct ratelog log_sessions_full, log_idle_evicted;
 
 static struct ctl_daemon daemon_state;
 /* The modules serving the daemon context: above it, so it does not name them. */
@@ -467,6 +467,39 @@ static bool conn_evict_oldest(struct ctl_daemon *d)
 	return true;
 }
 
+/* The table is full and every connection authenticated: close the open-mode
+ * connection without sessions that has been idle the longest.  It proved no
+ * shared secret and holds nothing, so 64 of them from 8 addresses (the
+ * per-address cap) cannot keep everyone else out for SERVWAIT; one that
+ * authenticated with a key, or holds a session, is never closed here.
+ * O(connections), only when the table is full. */
+static bool conn_evict_idle_open(struct ctl_daemon *d)
+{
+	struct ctl_conn *old = NULL;
+	uint64_t old_since = UINT64_MAX, since;
+	for (struct ctl_conn *c = d->conns; c; c = c->next)
+		if (!c->dead && ctl_srv_idle_open(c->srv, &since) && since <= old_since) {
+			old = c; /* newest first: "<=" keeps the oldest of a tie */
+			old_since = since;
+		}
+	if (!old)
+		return false;
+	unsigned long long quiet;
+	uint64_t now = ctl_now_ms();
+	if (ratelog_ok(&log_idle_evicted, now, &quiet)) {
+		char a[80];
+		ctl_conf_addrport_str(&ctl_srv_peer(old->srv)->remote, a, sizeof(a));
+		log_info("connection table full: closing %s, open mode, no session, idle %llu ms "
+		         "(%llu more such closes not logged)",
+		         a, (unsigned long long)(now - old_since), quiet);
+	}
+	d->cnt.c[CTL_CNT_CONN_IDLE_EVICTED]++;
+	old->dead = true;
+	d->n_conns--; /* as in conn_evict_oldest */
+	old->uncounted = true;
+	return true;
+}
+
 static void listeners_pause(struct ctl_daemon *d, uint64_t until)
 {
 	for (unsigned i = 0; i < d->n_lst; i++)
@@ -535,11 +568,14 @@ static void listener_io(struct ctl_io *io, uint32_t events)
 		/* Table full: drop the oldest connection that has not
 		 * authenticated yet rather than the newcomer (OpenSSH
 		 * MaxStartups), so idle or slow pre-authentication connections
-		 * never lock a real client out. */
-		if (offered && d->n_conns >= d->conf.max_connections && !conn_evict_oldest(d)) {
+		 * never lock a real client out; failing that, the longest-idle
+		 * open-mode connection without sessions. */
+		if (offered && d->n_conns >= d->conf.max_connections && !conn_evict_oldest(d) &&
+		    !conn_evict_idle_open(d)) {
 			d->cnt.c[CTL_CNT_CONN_FULL]++;
 			offered = 0;
-			refused = "max-connections open, every one authenticated";
+			refused = "max-connections open, every one authenticated with a key "
+			          "or holding a session";
 		}
 		if (offered)
 			counted = ctl_peers_inc(d->peers, &peer.remote) != 0;

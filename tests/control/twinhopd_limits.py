@@ -13,6 +13,9 @@ them (without root, the IPv6 part is skipped).
   ipv6-64   several IPv6 addresses of one /64 share
             max-connections-per-address and max-sessions-per-client; another
             /64 does not;
+  idle-evict  max-connections full of open-mode connections that only set
+            up (8 addresses x 8): a newcomer evicts the longest-idle one
+            (CONN_IDLE_EVICTED) and gets a session;
   keepalive an unknown command every second no longer holds a connection
             past SERVWAIT.
 Prints TWRESULT twinhopd-limits <passed> <failed>."""
@@ -256,6 +259,39 @@ def part_ipv6_64(tmp):
     check(d.stop(), "twinhopd still ran")
 
 
+def part_idle_evict(tmp):
+    """64 open-mode connections that only set up, from 8 addresses (8 each,
+    the per-address cap), fill max-connections: a newcomer still gets a
+    session, the longest-idle of them is closed for it."""
+    d = Daemon(tmp, "evict", "")
+    fill = []
+    for a in range(8):
+        for _ in range(8):
+            fill.append(open_setup("127.0.4.%d" % (a + 1)))
+    check(all(fill), "64 open-mode set-ups from 8 addresses fill max-connections")
+    time.sleep(0.2)
+    s = open_setup("127.0.0.9")
+    acc = ask(s, 1) if s else []
+    check(s is not None and acc == [0],
+          "table full of idle open connections: a newcomer sets up, Accept=0 (%r)" % acc)
+    check(d.delta("CONN_IDLE_EVICTED") == 1,
+          "counter CONN_IDLE_EVICTED = 1 (%r)" % d.delta("CONN_IDLE_EVICTED"))
+    check(d.delta("CONN_FULL") == 0, "no CONN_FULL")
+    check(fill[0] and closed(fill[0], 3), "the longest-idle one (the first) was closed")
+    check(fill[-1] and not closed(fill[-1], 0.3), "the others stay")
+    # The newcomer now holds a session: it is not evictable, another
+    # connection is closed for the next newcomer.
+    t = open_setup("127.0.0.10")
+    check(t is not None, "a second newcomer sets up")
+    check(s and not closed(s, 0.5), "the connection holding a session stays")
+    check(fill[1] and closed(fill[1], 3), "the next longest-idle one was closed")
+    check("open mode, no session, idle" in d.logtext(), "log: the eviction is logged")
+    for c in fill + [s, t]:
+        if c:
+            c.close()
+    check(d.stop(), "twinhopd still ran")
+
+
 def part_keepalive(tmp):
     """An unknown command every second does not hold a connection past
     SERVWAIT (here 3 s); a known one does restart it."""
@@ -293,7 +329,7 @@ def main():
     setup_netns()
     tmp = tempfile.mkdtemp(prefix="twinhopd-limits-")
     try:
-        parts = sys.argv[3:] or ["sessions", "ipv6-64", "keepalive"]
+        parts = sys.argv[3:] or ["sessions", "ipv6-64", "idle-evict", "keepalive"]
         for p in parts:
             if p == "ipv6-64" and not IN_NS:
                 continue
