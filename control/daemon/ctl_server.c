@@ -1193,8 +1193,13 @@ struct ctl_srv *ctl_srv_new(const struct ctl_srv_env *env, const struct ctl_peer
 	s->ended_deadline = UINT64_MAX;
 	send_greeting(s);
 	count(s, offered ? CTL_CNT_CONN_ACCEPTED : CTL_CNT_CONN_REFUSED);
-	if (!offered) /* Modes 0: "I will not talk to you" (§2.1) */
-		srv_set_state(s, CTL_SRV_CLOSED, "no modes for this client");
+	if (!offered) { /* Modes 0: "I will not talk to you" (§2.1) */
+		/* Not through srv_set_state(): a refusal costs the peer one
+		 * connect, and the daemon logs refusals at most once a second;
+		 * a debug line each would flood the log all the same. */
+		s->state = CTL_SRV_CLOSED;
+		s->close_why = "no modes for this client";
+	}
 	return s;
 }
 

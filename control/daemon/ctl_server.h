@@ -11,7 +11,8 @@
  * accounting) goes through struct ctl_srv_ops, so the unit tests drive it
  * with crafted bytes and a fake fast path.
  *
- * States (one funnel, srv_set_state(), logs every transition):
+ * States (one funnel, srv_set_state(), logs every transition but a refused
+ * connection's, which the daemon logs at most once a second):
  *   GREETING  greeting queued, waiting for the 164-octet Set-Up-Response
  *   READY     Server-Start Accept=0 sent; commands accepted
  *   TESTING   Start-Ack 0 sent (or, with RFC 5938, some session started)

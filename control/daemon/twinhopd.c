@@ -69,7 +69,7 @@ static bool ratelog_ok(struct ratelog *r, uint64_t now_ms, unsigned long long *q
 	return true;
 }
 
-static struct ratelog log_sessions_full, log_idle_evicted;
+static struct ratelog log_sessions_full, log_idle_evicted, log_refused, log_evicted;
 
 static struct ctl_daemon daemon_state;
 /* The modules serving the daemon context: above it, so it does not name them. */
@@ -455,9 +455,14 @@ static bool conn_evict_oldest(struct ctl_daemon *d)
 			old = c;
 	if (!old)
 		return false;
-	char a[80];
-	ctl_conf_addrport_str(&ctl_srv_peer(old->srv)->remote, a, sizeof(a));
-	log_info("connection table full: closing the oldest unauthenticated connection (%s)", a);
+	unsigned long long quiet;
+	if (ratelog_ok(&log_evicted, ctl_now_ms(), &quiet)) {
+		char a[80];
+		ctl_conf_addrport_str(&ctl_srv_peer(old->srv)->remote, a, sizeof(a));
+		log_info("connection table full: closing the oldest unauthenticated connection "
+		         "(%s; %llu more such closes not logged)",
+		         a, quiet);
+	}
 	d->cnt.c[CTL_CNT_CONN_EVICTED]++;
 	old->dead = true;
 	/* It no longer counts against the table: the newcomer takes its place
@@ -606,11 +611,22 @@ static void listener_io(struct ctl_io *io, uint32_t events)
 		}
 		char a[80];
 		ctl_conf_addrport_str(&peer.remote, a, sizeof(a));
-		if (refused)
-			log_info("control connection from %s refused: %s (greeting with Modes 0)",
-			         a, refused);
-		else
+		unsigned long long quiet;
+		/* A refusal costs the peer one connect: at most one line a
+		 * second, or a flood of them floods the log (the counters
+		 * CONN_REFUSED and the reason's have every one). */
+		if (refused && ratelog_ok(&log_refused, ctl_now_ms(), &quiet)) {
+			if (quiet)
+				log_info("control connection from %s refused: %s (greeting with "
+				         "Modes 0); %llu more refusals not logged",
+				         a, refused, quiet);
+			else
+				log_info("control connection from %s refused: %s (greeting with "
+				         "Modes 0)",
+				         a, refused);
+		} else if (!refused) {
 			log_info("control connection from %s (modes 0x%x)", a, offered);
+		}
 		c->next = d->conns;
 		d->conns = c;
 		d->n_conns++;

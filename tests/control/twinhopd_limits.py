@@ -17,9 +17,10 @@ them (without root, the IPv6 part is skipped).
             up (8 addresses x 8): a newcomer evicts the longest-idle one
             (CONN_IDLE_EVICTED) and gets a session;
   keepalive an unknown command every second no longer holds a connection
-            past SERVWAIT.
+            past SERVWAIT;
+  logflood  300 refused connections write a bounded number of log lines.
 Prints TWRESULT twinhopd-limits <passed> <failed>."""
-import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
+import json, os, re, shutil, socket, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import twh_sys  # noqa: E402
@@ -325,11 +326,47 @@ def part_keepalive(tmp):
     check(d.stop(), "twinhopd still ran")
 
 
+def part_logflood(tmp):
+    """A burst of refused connections writes a bounded number of log lines:
+    at most one refusal line a second, the next one says how many it left
+    out (the counters have them all)."""
+    d = Daemon(tmp, "logflood", "log-level debug\n")  # bounded even at debug
+    held = [dial("127.0.13.1") for _ in range(8)]
+    for h in held:
+        recv_exact(h, 64)
+    lines0 = d.logtext().count("\n")
+    t0 = time.monotonic()
+    for _ in range(300):
+        s = dial("127.0.13.1")
+        recv_exact(s, 64)
+        s.close()
+    secs = time.monotonic() - t0
+    time.sleep(0.3)
+    text = d.logtext()
+    refused = text.count("refused: max-connections-per-address reached")
+    check(d.delta("CONN_PER_ADDRESS") == 300, "counter CONN_PER_ADDRESS = 300")
+    check(1 <= refused <= secs + 2,
+          "300 refusals in %.1f s: %d refusal lines (at most one a second)" % (secs, refused))
+    grown = text.count("\n") - lines0
+    check(grown <= 3 * (secs + 2), "the log grew by %d lines" % grown)
+    time.sleep(1.1)
+    s = dial("127.0.13.1")
+    recv_exact(s, 64)
+    s.close()
+    time.sleep(0.3)
+    check(re.search(r"refused: max-connections-per-address reached \(greeting with Modes 0\); "
+                    r"\d+ more refusals not logged", d.logtext()),
+          "the next refusal line counts the ones not logged")
+    for h in held:
+        h.close()
+    check(d.stop(), "twinhopd still ran")
+
+
 def main():
     setup_netns()
     tmp = tempfile.mkdtemp(prefix="twinhopd-limits-")
     try:
-        parts = sys.argv[3:] or ["sessions", "ipv6-64", "idle-evict", "keepalive"]
+        parts = sys.argv[3:] or ["sessions", "ipv6-64", "idle-evict", "keepalive", "logflood"]
         for p in parts:
             if p == "ipv6-64" and not IN_NS:
                 continue
