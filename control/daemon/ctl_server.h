@@ -88,7 +88,7 @@
 	X(METRICS_NOT_FOUND, "metrics endpoint: path other than /metrics: 404")                    \
 	X(METRICS_BAD_METHOD, "metrics endpoint: method other than GET/HEAD: 405")                 \
 	X(METRICS_TIMEOUT, "metrics endpoint: no complete request in time: closed")                \
-	X(METRICS_REFUSED, "metrics endpoint: too many clients: closed at once")                   \
+	X(METRICS_REFUSED, "metrics endpoint: too many clients (or from one address): closed")     \
 	X(ADMIN_REFUSED, "admin socket: 33rd client of a socket, or 9th of a uid (read-only)")     \
 	X(ADMIN_IDLE, "read-only admin client: no request, no subscription in admin-idle-timeout") \
 	X(STATS_FAILED, "STATS_REQUEST poll not sent, NACKed or unanswered")                       \
@@ -121,7 +121,9 @@
 	X(CONN_FULL, "max-connections open, none evictable: greeting with Modes 0")                \
 	X(REQ_SERVER_LIMIT, "max-sessions held daemon-wide (lingering ones too): Accept=5")        \
 	X(CONN_IDLE_EVICTED,                                                                       \
-	  "table full, all authenticated: longest-idle open one without sessions closed")
+	  "table full, all authenticated: longest-idle open one without sessions closed")          \
+	X(METRICS_PER_ADDRESS, "metrics endpoint: 5th client of one address: closed at once")      \
+	X(METRICS_EVICTED, "metrics endpoint: full: oldest client without a request closed")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,

@@ -18,7 +18,9 @@ them (without root, the IPv6 part is skipped).
             (CONN_IDLE_EVICTED) and gets a session;
   keepalive an unknown command every second no longer holds a connection
             past SERVWAIT;
-  logflood  300 refused connections write a bounded number of log lines.
+  logflood  300 refused connections write a bounded number of log lines;
+  metrics   slow metrics clients: 4 per address, and a full endpoint closes
+            its oldest incomplete request for a scrape.
 Prints TWRESULT twinhopd-limits <passed> <failed>."""
 import json, os, re, shutil, socket, struct, subprocess, sys, tempfile, time
 
@@ -362,11 +364,62 @@ def part_logflood(tmp):
     check(d.stop(), "twinhopd still ran")
 
 
+def scrape(src, port):
+    """GET /metrics from src: the status line's code, or None."""
+    s = dial(src, "127.0.0.1", port)
+    try:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while b"\r\n" not in data:
+            d = s.recv(4096)
+            if not d:
+                break
+            data += d
+    except OSError:
+        return None
+    finally:
+        s.close()
+    parts = data.split(b" ", 2)
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+
+def part_metrics(tmp):
+    """Slow metrics clients ("G", never finished) cannot lock scrapers out:
+    at most 4 from one address, and when all 16 slots are taken the oldest
+    client without a complete request is closed for a newcomer."""
+    mport = PORT + 1000
+    d = Daemon(tmp, "metrics", "metrics-listen 127.0.0.1 %d\n" % mport)
+    slow = []
+    for _ in range(16):
+        s = dial("127.0.5.1", "127.0.0.1", mport)
+        s.sendall(b"G")
+        slow.append(s)
+    time.sleep(0.3)
+    kept = sum(1 for s in slow if not closed(s, 0.1))
+    check(kept == 4, "16 slow clients from one address: 4 kept (%d)" % kept)
+    check(d.delta("METRICS_PER_ADDRESS") == 12, "counter METRICS_PER_ADDRESS = 12 (%r)"
+          % d.delta("METRICS_PER_ADDRESS"))
+    check(scrape("127.0.0.1", mport) == 200, "a scrape from another address: 200")
+    for a in range(2, 5):
+        for _ in range(4):
+            s = dial("127.0.5.%d" % a, "127.0.0.1", mport)
+            s.sendall(b"G")
+            slow.append(s)
+    time.sleep(0.3)
+    check(scrape("127.0.0.1", mport) == 200,
+          "16 slow clients from 4 addresses fill the endpoint: a scrape still gets 200")
+    check(d.delta("METRICS_EVICTED") >= 1, "counter METRICS_EVICTED >= 1")
+    check(closed(slow[0], 1), "the oldest slow client was closed for it")
+    for s in slow:
+        s.close()
+    check(d.stop(), "twinhopd still ran")
+
+
 def main():
     setup_netns()
     tmp = tempfile.mkdtemp(prefix="twinhopd-limits-")
     try:
-        parts = sys.argv[3:] or ["sessions", "ipv6-64", "idle-evict", "keepalive", "logflood"]
+        parts = sys.argv[3:] or ["sessions", "ipv6-64", "idle-evict", "keepalive", "logflood", "metrics"]
         for p in parts:
             if p == "ipv6-64" and not IN_NS:
                 continue
