@@ -88,6 +88,9 @@ struct ctl_srv {
 
 	uint64_t unk_log_ms;     /* next time an unknown command may be logged */
 	uint32_t unk_quiet;      /* unknown commands not logged since */
+	uint64_t cmd_ms;         /* arrival of the command being handled */
+	uint64_t ref_log_ms;     /* next time a refused request may be logged */
+	uint32_t ref_quiet;      /* refused requests not logged since */
 	uint64_t idle_deadline;  /* SERVWAIT */
 	uint64_t active_ms;      /* last time SERVWAIT was restarted */
 	uint64_t setup_deadline; /* GREETING: setup-timeout after accept, never re-armed */
@@ -515,8 +518,18 @@ static bool sender_is_peer(const struct ctl_srv *s, const struct tw_ctl_addr *a)
 static void req_refuse(struct ctl_srv *s, uint8_t accept, enum ctl_cnt why)
 {
 	count(s, why);
-	log_info("control %u: %s refused: %s (Accept=%u)", ctl_sa_port(&s->peer.remote),
-	         tw_ctl_cmd_name(s->cur_cmd), ctl_cnt_name(why), accept);
+	/* At most one line a second per connection, like unknown commands:
+	 * a client can send refused requests as fast as it likes. */
+	if (s->cmd_ms >= s->ref_log_ms) {
+		log_info("control %u: %s refused: %s (Accept=%u; %u more refused in the last "
+		         "second, not logged)",
+		         ctl_sa_port(&s->peer.remote), tw_ctl_cmd_name(s->cur_cmd),
+		         ctl_cnt_name(why), accept, s->ref_quiet);
+		s->ref_log_ms = s->cmd_ms + 1000;
+		s->ref_quiet = 0;
+	} else {
+		s->ref_quiet++;
+	}
 	send_accept_session(s, accept, 0, NULL, 0);
 }
 
@@ -1026,6 +1039,8 @@ static void handle_cmd(struct ctl_srv *s, uint8_t *msg, size_t len, uint64_t now
 	bool indiv = (s->mode & TW_CTL_MODE_INDIV_SESSIONS) != 0;
 	bool request = cmd == TW_CTL_CMD_REQUEST_TW_SESSION || cmd == TW_CTL_CMD_REQUEST_TW_MICRO;
 	bool known = cmd_known(cmd);
+
+	s->cmd_ms = now_ms;
 
 	if (s->state == CTL_SRV_TESTING) {
 		/* During a test only Stop-Sessions (and, with RFC 5938, the

@@ -18,7 +18,8 @@ them (without root, the IPv6 part is skipped).
             (CONN_IDLE_EVICTED) and gets a session;
   keepalive an unknown command every second no longer holds a connection
             past SERVWAIT;
-  logflood  300 refused connections write a bounded number of log lines;
+  logflood  300 refused connections, and 200 refused requests on one
+            connection, write a bounded number of log lines;
   metrics   slow metrics clients: 4 per address, and a full endpoint closes
             its oldest incomplete request for a scrape.
 Prints TWRESULT twinhopd-limits <passed> <failed>."""
@@ -361,6 +362,18 @@ def part_logflood(tmp):
           "the next refusal line counts the ones not logged")
     for h in held:
         h.close()
+    # Refused requests: one line a second per connection at most
+    s = open_setup("127.0.13.2")
+    bad = request()
+    bad = bad[:2] + b"\x01" + bad[3:]  # Conf-Sender 1: Accept=3 (REQ_FIELD)
+    for _ in range(200):
+        s.sendall(bad)
+        recv_exact(s, 48)
+    time.sleep(0.3)
+    n = d.logtext().count("request-tw-session refused: REQ_FIELD")
+    check(d.delta("REQ_FIELD") == 200 and 1 <= n <= 3,
+          "200 refused requests on one connection: %d log lines" % n)
+    s.close()
     check(d.stop(), "twinhopd still ran")
 
 
