@@ -61,6 +61,11 @@ void ctl_conf_defaults(struct ctl_conf *c)
 	c->admin_idle_timeout_s = 60; /* read-only admin socket (docs/admin-protocol.md) */
 	c->max_sessions_per_connection = 16;
 	c->max_sessions_per_client = 64;
+	/* Sessions held daemon-wide, lingering ones included: 64 clients at
+	 * their max-sessions-per-client, a 32nd of the fast path's default
+	 * table (--max-sessions 131072), so clients from many addresses (one
+	 * IPv6 /64 is 2^64 of them) cannot fill it (docs/control.md). */
+	c->max_sessions = 4096;
 	c->test_port_min = 20000;
 	c->test_port_max = 39999;
 	c->servwait_s = 900; /* §2.14 */
@@ -203,6 +208,7 @@ enum dir_id {
 	D_LOG_LEVEL,
 	D_MAX_CONN,
 	D_MAX_CONN_ADDR,
+	D_MAX_SESS,
 	D_MAX_SESS_CLIENT,
 	D_MAX_SESS_CONN,
 	D_METRICS_LISTEN,
@@ -240,6 +246,7 @@ static const struct {
     [D_LOG_LEVEL] = {"log-level", 1, 1, false},
     [D_MAX_CONN] = {"max-connections", 1, 1, false},
     [D_MAX_CONN_ADDR] = {"max-connections-per-address", 1, 1, false},
+    [D_MAX_SESS] = {"max-sessions", 1, 1, false},
     [D_MAX_SESS_CLIENT] = {"max-sessions-per-client", 1, 1, false},
     [D_MAX_SESS_CONN] = {"max-sessions-per-connection", 1, 1, false},
     [D_METRICS_LISTEN] = {"metrics-listen", 1, 2, false},
@@ -452,6 +459,8 @@ static int do_directive(struct parse *p, struct ctl_conf *c, enum dir_id d, char
 		return parse_u32(p, "ended-timeout", a[0], 1, 86400, &c->ended_timeout_s);
 	case D_TCP_KEEPALIVE:
 		return parse_u32(p, "tcp-keepalive", a[0], 0, 86400, &c->tcp_keepalive_s);
+	case D_MAX_SESS:
+		return parse_u32(p, "max-sessions", a[0], 1, 1048576, &c->max_sessions);
 	case D_MAX_SESS_CLIENT:
 		return parse_u32(p, "max-sessions-per-client", a[0], 1, 65536,
 		                 &c->max_sessions_per_client);
@@ -701,6 +710,7 @@ void ctl_conf_print(const struct ctl_conf *c, FILE *f)
 			fprintf(f, "log-level %s\n", log_levels[i]);
 	fprintf(f, "max-connections %u\n", c->max_connections);
 	fprintf(f, "max-connections-per-address %u\n", c->max_connections_per_address);
+	fprintf(f, "max-sessions %u\n", c->max_sessions);
 	fprintf(f, "max-sessions-per-client %u\n", c->max_sessions_per_client);
 	fprintf(f, "max-sessions-per-connection %u\n", c->max_sessions_per_connection);
 	if (c->metrics_on) {

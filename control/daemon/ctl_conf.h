@@ -63,6 +63,7 @@ struct ctl_conf {
 	uint32_t tcp_keepalive_s; /* TCP_KEEPIDLE; 0 = no keepalive */
 	uint32_t max_sessions_per_connection;
 	uint32_t max_sessions_per_client;
+	uint32_t max_sessions; /* held daemon-wide, until the fast path deleted them */
 	struct ctl_conf_allow allow[CTL_CONF_MAX_ALLOW];
 	unsigned n_allow;
 	uint16_t test_port_min, test_port_max;

@@ -59,6 +59,7 @@ struct ctl_daemon {
 	struct ctl_peers *peers;      /* open connections per source address */
 	uint64_t accept_paused_until; /* listeners off until then (EMFILE), 0 = on */
 	uint64_t accept_warn_ms;      /* rate limit of the accept() warning */
+	uint32_t sessions_held;       /* TWAMP-Control sessions until deleted (max-sessions) */
 	uint32_t next_session;
 	uint64_t start_ms;
 	volatile int stop;

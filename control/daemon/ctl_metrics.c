@@ -16,6 +16,7 @@
 #include "ctl_http.h"
 #include "ctl_live.h"
 #include "ctl_log.h"
+#include "ctl_peers.h"
 #include "ctl_reg.h"
 #include "tw_config.h"
 #include "tw_report.h"
@@ -35,6 +36,7 @@ struct mclient {
 	struct ctl_metrics *m;
 	enum mc_state state;
 	bool dead;
+	uint8_t family, addr[16]; /* source, as ctl_peers_key() counts it */
 	uint64_t deadline;
 	size_t in_len;
 	char in[CTL_HTTP_HEAD_MAX];
@@ -660,6 +662,41 @@ static void mc_free(struct ctl_metrics *m, struct mclient *c)
 	free(c);
 }
 
+/* Live clients in all, and from this source (a walk of at most
+ * 2 * CTL_METRICS_CLIENTS). */
+static unsigned mc_live(const struct ctl_metrics *m, uint8_t family, const uint8_t addr[16],
+                        unsigned *from)
+{
+	unsigned n = 0;
+	*from = 0;
+	for (const struct mclient *c = m->clients; c; c = c->next) {
+		if (c->dead)
+			continue;
+		n++;
+		if (c->family == family && !memcmp(c->addr, addr, 16))
+			(*from)++;
+	}
+	return n;
+}
+
+/* Full: close the oldest client still without a complete request, or one
+ * only lingering after its answer (the list is newest first, so the last
+ * match), as twinhopd's control table does.  A scraper sends its request
+ * with the connection and is answered at once, so what is found here is
+ * slow or silent.  False if every client is being answered. */
+static bool mc_evict_oldest(struct ctl_metrics *m)
+{
+	struct mclient *old = NULL;
+	for (struct mclient *c = m->clients; c; c = c->next)
+		if (!c->dead && c->state != MC_WRITE)
+			old = c;
+	if (!old)
+		return false;
+	m->d->cnt.c[CTL_CNT_METRICS_EVICTED]++;
+	old->dead = true; /* freed by ctl_metrics_poll() */
+	return true;
+}
+
 static void lst_io(struct ctl_io *io, uint32_t events)
 {
 	struct ctl_metrics *m =
@@ -667,10 +704,26 @@ static void lst_io(struct ctl_io *io, uint32_t events)
 	(void)events;
 
 	for (;;) {
-		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		uint8_t fam, addr[16];
+		memset(&ss, 0, sizeof(ss));
+		int fd = accept4(io->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		if (m->n_clients >= CTL_METRICS_CLIENTS) {
+		ctl_sa_unmap(&ss);
+		ctl_peers_key(&ss, &fam, addr);
+		unsigned from, live = mc_live(m, fam, addr, &from);
+		if (from >= CTL_METRICS_PER_ADDRESS) {
+			m->d->cnt.c[CTL_CNT_METRICS_REFUSED]++;
+			m->d->cnt.c[CTL_CNT_METRICS_PER_ADDRESS]++;
+			close(fd);
+			continue;
+		}
+		/* Evicted clients are freed at the next poll: the second bound
+		 * keeps a burst of newcomers evicting each other finite. */
+		if (m->n_clients >= 2 * CTL_METRICS_CLIENTS ||
+		    (live >= CTL_METRICS_CLIENTS && !mc_evict_oldest(m))) {
 			m->d->cnt.c[CTL_CNT_METRICS_REFUSED]++;
 			close(fd);
 			continue;
@@ -681,6 +734,8 @@ static void lst_io(struct ctl_io *io, uint32_t events)
 			continue;
 		}
 		c->m = m;
+		c->family = fam;
+		memcpy(c->addr, addr, 16);
 		c->io.fd = fd;
 		c->io.cb = mc_io;
 		c->state = MC_READ;

@@ -18,6 +18,9 @@ struct ctl_daemon;
 struct ctl_metrics;
 
 #define CTL_METRICS_CLIENTS    16    /* concurrent HTTP clients; more are closed at once */
+/* From one source address (an IPv6 /64, ctl_peers_key): one address cannot
+ * hold every slot with requests it never finishes. */
+#define CTL_METRICS_PER_ADDRESS 4
 #define CTL_METRICS_TIMEOUT_MS 5000u /* whole request head within this, else closed */
 
 /* Open the listener if configured (before privileges are dropped).

@@ -47,10 +47,15 @@ void ctl_peers_free(struct ctl_peers *t)
 	free(t);
 }
 
-static void key_of(const struct sockaddr_storage *ss, uint8_t *family, uint8_t addr[16])
+void ctl_peers_key(const struct sockaddr_storage *ss, uint8_t *family, uint8_t addr[16])
 {
 	*family = ctl_sa_ipvn(ss);
 	ctl_sa_bytes(ss, addr);
+	/* One IPv6 host gets a whole /64 (RFC 4291 §2.5.1, RFC 7421) and
+	 * picks any interface identifier it likes (RFC 8981): per /128 the
+	 * per-address limits would not limit anything. */
+	if (*family == 6)
+		memset(addr + 8, 0, 8);
 }
 
 /* FNV-1a over family and address; the peer cannot choose its address
@@ -76,7 +81,7 @@ static uint32_t find(const struct ctl_peers *t, uint8_t family, const uint8_t ad
 uint32_t ctl_peers_inc(struct ctl_peers *t, const struct sockaddr_storage *ss)
 {
 	uint8_t fam, a[16];
-	key_of(ss, &fam, a);
+	ctl_peers_key(ss, &fam, a);
 	uint32_t i = find(t, fam, a);
 	if (!t->e[i].n) {
 		if (t->used >= t->max)
@@ -91,14 +96,14 @@ uint32_t ctl_peers_inc(struct ctl_peers *t, const struct sockaddr_storage *ss)
 uint32_t ctl_peers_count(const struct ctl_peers *t, const struct sockaddr_storage *ss)
 {
 	uint8_t fam, a[16];
-	key_of(ss, &fam, a);
+	ctl_peers_key(ss, &fam, a);
 	return t->e[find(t, fam, a)].n;
 }
 
 void ctl_peers_dec(struct ctl_peers *t, const struct sockaddr_storage *ss)
 {
 	uint8_t fam, a[16];
-	key_of(ss, &fam, a);
+	ctl_peers_key(ss, &fam, a);
 	uint32_t i = find(t, fam, a);
 	if (!t->e[i].n || --t->e[i].n)
 		return;

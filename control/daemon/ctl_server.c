@@ -88,7 +88,11 @@ struct ctl_srv {
 
 	uint64_t unk_log_ms;     /* next time an unknown command may be logged */
 	uint32_t unk_quiet;      /* unknown commands not logged since */
+	uint64_t cmd_ms;         /* arrival of the command being handled */
+	uint64_t ref_log_ms;     /* next time a refused request may be logged */
+	uint32_t ref_quiet;      /* refused requests not logged since */
 	uint64_t idle_deadline;  /* SERVWAIT */
+	uint64_t active_ms;      /* last time SERVWAIT was restarted */
 	uint64_t setup_deadline; /* GREETING: setup-timeout after accept, never re-armed */
 	uint64_t ended_deadline; /* TESTING with every session ended: ended-timeout */
 };
@@ -293,6 +297,7 @@ static void send_n_ack(struct ctl_srv *s, uint8_t cmd, uint8_t accept, uint32_t 
 
 static void idle_arm(struct ctl_srv *s, uint64_t now_ms)
 {
+	s->active_ms = now_ms;
 	s->idle_deadline = s->env->servwait_ms ? now_ms + s->env->servwait_ms : UINT64_MAX;
 }
 
@@ -513,8 +518,18 @@ static bool sender_is_peer(const struct ctl_srv *s, const struct tw_ctl_addr *a)
 static void req_refuse(struct ctl_srv *s, uint8_t accept, enum ctl_cnt why)
 {
 	count(s, why);
-	log_info("control %u: %s refused: %s (Accept=%u)", ctl_sa_port(&s->peer.remote),
-	         tw_ctl_cmd_name(s->cur_cmd), ctl_cnt_name(why), accept);
+	/* At most one line a second per connection, like unknown commands:
+	 * a client can send refused requests as fast as it likes. */
+	if (s->cmd_ms >= s->ref_log_ms) {
+		log_info("control %u: %s refused: %s (Accept=%u; %u more refused in the last "
+		         "second, not logged)",
+		         ctl_sa_port(&s->peer.remote), tw_ctl_cmd_name(s->cur_cmd),
+		         ctl_cnt_name(why), accept, s->ref_quiet);
+		s->ref_log_ms = s->cmd_ms + 1000;
+		s->ref_quiet = 0;
+	} else {
+		s->ref_quiet++;
+	}
 	send_accept_session(s, accept, 0, NULL, 0);
 }
 
@@ -629,6 +644,13 @@ static void handle_request(struct ctl_srv *s, const uint8_t *msg, uint64_t now_m
 	uint8_t rnd[4]; /* the SID's random part, drawn before anything is taken */
 	if (!srv_random(s, rnd, sizeof(rnd)))
 		return;
+	/* RFC 4656 §3.5: Accept=5 is "temporary resource limitation"; the
+	 * daemon-wide bound comes first, so a full daemon is not reported as
+	 * this client's quota. */
+	if (s->env->ops->server_full && s->env->ops->server_full(s->env->ctx)) {
+		req_refuse(s, TW_CTL_ACCEPT_TEMP_LIMIT, CTL_CNT_REQ_SERVER_LIMIT);
+		return;
+	}
 	if (!s->env->ops->client_take(s->env->ctx, &s->peer)) {
 		req_refuse(s, TW_CTL_ACCEPT_TEMP_LIMIT, CTL_CNT_REQ_CLIENT_LIMIT);
 		return;
@@ -1002,14 +1024,23 @@ void ctl_srv_fp_event(struct ctl_srv *s, const struct tw_ipc_session_event *ev, 
 
 /* ---- command dispatch (§2.0, §2.13) ---------------------------------------------- */
 
+/* Commands of RFC 5357 §3.5-3.8, RFC 5938 and RFC 9533 §4.1; the rest get
+ * one block read and Accept=3 (§2.13). */
+static bool cmd_known(uint8_t cmd)
+{
+	return cmd == TW_CTL_CMD_REQUEST_TW_SESSION || cmd == TW_CTL_CMD_REQUEST_TW_MICRO ||
+	       cmd == TW_CTL_CMD_START_SESSIONS || cmd == TW_CTL_CMD_STOP_SESSIONS ||
+	       cmd == TW_CTL_CMD_START_N_SESSIONS || cmd == TW_CTL_CMD_STOP_N_SESSIONS;
+}
+
 static void handle_cmd(struct ctl_srv *s, uint8_t *msg, size_t len, uint64_t now_ms)
 {
 	uint8_t cmd = s->cur_cmd;
 	bool indiv = (s->mode & TW_CTL_MODE_INDIV_SESSIONS) != 0;
 	bool request = cmd == TW_CTL_CMD_REQUEST_TW_SESSION || cmd == TW_CTL_CMD_REQUEST_TW_MICRO;
-	bool known = request || cmd == TW_CTL_CMD_START_SESSIONS ||
-	             cmd == TW_CTL_CMD_STOP_SESSIONS || cmd == TW_CTL_CMD_START_N_SESSIONS ||
-	             cmd == TW_CTL_CMD_STOP_N_SESSIONS;
+	bool known = cmd_known(cmd);
+
+	s->cmd_ms = now_ms;
 
 	if (s->state == CTL_SRV_TESTING) {
 		/* During a test only Stop-Sessions (and, with RFC 5938, the
@@ -1123,7 +1154,12 @@ static void process(struct ctl_srv *s, uint64_t now_ms)
 		size_t len = s->cur;
 		s->cur = 0;
 		s->dec = 0;
-		if (!any_running(s))
+		/* SERVWAIT (RFC 4656 §3.1, RFC 5357 §3.1) closes a connection
+		 * that does nothing useful.  Only a command the server knows
+		 * restarts it: one unknown block every few seconds (answered
+		 * Accept=3, CMD_UNKNOWN) would otherwise hold a control slot
+		 * for ever. */
+		if (!any_running(s) && cmd_known(s->cur_cmd))
 			idle_arm(s, now_ms);
 		handle_cmd(s, p, len, now_ms);
 		s->in_off += len;
@@ -1172,8 +1208,13 @@ struct ctl_srv *ctl_srv_new(const struct ctl_srv_env *env, const struct ctl_peer
 	s->ended_deadline = UINT64_MAX;
 	send_greeting(s);
 	count(s, offered ? CTL_CNT_CONN_ACCEPTED : CTL_CNT_CONN_REFUSED);
-	if (!offered) /* Modes 0: "I will not talk to you" (§2.1) */
-		srv_set_state(s, CTL_SRV_CLOSED, "no modes for this client");
+	if (!offered) { /* Modes 0: "I will not talk to you" (§2.1) */
+		/* Not through srv_set_state(): a refusal costs the peer one
+		 * connect, and the daemon logs refusals at most once a second;
+		 * a debug line each would flood the log all the same. */
+		s->state = CTL_SRV_CLOSED;
+		s->close_why = "no modes for this client";
+	}
 	return s;
 }
 
@@ -1322,6 +1363,17 @@ enum ctl_srv_state ctl_srv_state(const struct ctl_srv *s)
 bool ctl_srv_unauthenticated(const struct ctl_srv *s)
 {
 	return s->state == CTL_SRV_GREETING;
+}
+bool ctl_srv_idle_open(const struct ctl_srv *s, uint64_t *since_ms)
+{
+	/* Open mode proved nothing (RFC 4656 §3.1, no shared secret), and
+	 * with no session nothing is lost but a set-up.  A pending fast-path
+	 * request always belongs to a session, so n_sess covers it. */
+	if (s->state != CTL_SRV_READY || (s->mode & TW_CTL_MODE_BASE_MASK) != TW_CTL_MODE_OPEN ||
+	    s->n_sess)
+		return false;
+	*since_ms = s->active_ms;
+	return true;
 }
 bool ctl_srv_done(const struct ctl_srv *s)
 {

@@ -11,7 +11,8 @@
  * accounting) goes through struct ctl_srv_ops, so the unit tests drive it
  * with crafted bytes and a fake fast path.
  *
- * States (one funnel, srv_set_state(), logs every transition):
+ * States (one funnel, srv_set_state(), logs every transition but a refused
+ * connection's, which the daemon logs at most once a second):
  *   GREETING  greeting queued, waiting for the 164-octet Set-Up-Response
  *   READY     Server-Start Accept=0 sent; commands accepted
  *   TESTING   Start-Ack 0 sent (or, with RFC 5938, some session started)
@@ -87,7 +88,7 @@
 	X(METRICS_NOT_FOUND, "metrics endpoint: path other than /metrics: 404")                    \
 	X(METRICS_BAD_METHOD, "metrics endpoint: method other than GET/HEAD: 405")                 \
 	X(METRICS_TIMEOUT, "metrics endpoint: no complete request in time: closed")                \
-	X(METRICS_REFUSED, "metrics endpoint: too many clients: closed at once")                   \
+	X(METRICS_REFUSED, "metrics endpoint: too many clients (or from one address): closed")     \
 	X(ADMIN_REFUSED, "admin socket: 33rd client of a socket, or 9th of a uid (read-only)")     \
 	X(ADMIN_IDLE, "read-only admin client: no request, no subscription in admin-idle-timeout") \
 	X(STATS_FAILED, "STATS_REQUEST poll not sent, NACKed or unanswered")                       \
@@ -117,8 +118,13 @@
 	X(REQ_PADDING_MTU,                                                                         \
 	  "Padding Length makes a test packet longer than the fast path's IP MTU: Accept=3")       \
 	X(CONN_NOT_ALLOWED, "no allow rule offers a mode to this address: greeting with Modes 0")  \
-	X(CONN_FULL, "max-connections open, every one authenticated: greeting with Modes 0")       \
-	X(ADMIN_BAD_LINE, "admin socket: line not a flat JSON object or over 4096 octets")
+	X(CONN_FULL, "max-connections open, none evictable: greeting with Modes 0")                \
+	X(ADMIN_BAD_LINE, "admin socket: line not a flat JSON object or over 4096 octets")         \
+	X(REQ_SERVER_LIMIT, "max-sessions held daemon-wide (lingering ones too): Accept=5")        \
+	X(CONN_IDLE_EVICTED,                                                                       \
+	  "table full, all authenticated: longest-idle open one without sessions closed")          \
+	X(METRICS_PER_ADDRESS, "metrics endpoint: 5th client of one address: closed at once")      \
+	X(METRICS_EVICTED, "metrics endpoint: full: oldest client without a request closed")
 
 enum ctl_cnt {
 #define CTL_CNT_ENUM(n, d) CTL_CNT_##n,
@@ -153,6 +159,10 @@ struct ctl_srv_ops {
 	/* May this client name a Sender Address other than its own (allow
 	 * ... third-party)?  NULL = never. */
 	bool (*third_party_ok)(void *ctx, const struct ctl_peer *p);
+	/* Does the daemon hold max-sessions sessions (every connection's,
+	 * stopped and deferred-delete ones included)?  Then the request gets
+	 * Accept=5 (REQ_SERVER_LIMIT).  NULL = no daemon-wide bound. */
+	bool (*server_full)(void *ctx);
 	/* Per-client-address session accounting (max-sessions-per-client). */
 	bool (*client_take)(void *ctx, const struct ctl_peer *p);
 	void (*client_give)(void *ctx, const struct ctl_peer *p);
@@ -260,6 +270,10 @@ unsigned ctl_srv_fp_reattached(struct ctl_srv *s, uint64_t now_ms);
 enum ctl_srv_state ctl_srv_state(const struct ctl_srv *s);
 /* Still waiting for a valid Set-Up-Response (may be evicted when full). */
 bool ctl_srv_unauthenticated(const struct ctl_srv *s);
+/* Open mode (no key), READY and holding no session: may be evicted for a
+ * newcomer when the table is full of authenticated connections.  *since_ms:
+ * its last Server-Start or known command (unknown ones do not count). */
+bool ctl_srv_idle_open(const struct ctl_srv *s, uint64_t *since_ms);
 /* Close now? (CLOSED and the output flushed.) */
 bool ctl_srv_done(const struct ctl_srv *s);
 uint32_t ctl_srv_mode(const struct ctl_srv *s); /* negotiated mode, 0 before Server-Start */

@@ -49,6 +49,28 @@
 #define LISTEN_BACKLOG 1024
 #define ACCEPT_PAUSE_MS 100 /* after accept() failed for want of descriptors */
 
+/* Log lines a peer can cause, at most one a second each, with the number
+ * left out since the last one (the counters have every event). */
+struct ratelog {
+	uint64_t next_ms;
+	uint64_t quiet;
+};
+
+/* May the line be logged now?  *quiet: how many were left out before it. */
+static bool ratelog_ok(struct ratelog *r, uint64_t now_ms, unsigned long long *quiet)
+{
+	if (now_ms < r->next_ms) {
+		r->quiet++;
+		return false;
+	}
+	*quiet = r->quiet;
+	r->quiet = 0;
+	r->next_ms = now_ms + 1000;
+	return true;
+}
+
+static struct ratelog log_sessions_full, log_idle_evicted, log_refused, log_evicted;
+
 static struct ctl_daemon daemon_state;
 /* The modules serving the daemon context: above it, so it does not name them. */
 static struct ctl_admin *admin;
@@ -64,11 +86,10 @@ static struct client_ent {
 
 static struct client_ent *client_find(const struct ctl_peer *p, bool create)
 {
-	uint8_t a[16];
-	uint8_t fam = ctl_sa_ipvn(&p->remote);
+	uint8_t a[16], fam;
 	struct client_ent *free_e = NULL;
 
-	ctl_sa_bytes(&p->remote, a);
+	ctl_peers_key(&p->remote, &fam, a); /* an IPv6 client is its /64 */
 	for (unsigned i = 0; i < CLIENT_TABLE; i++) {
 		if (clients[i].n && clients[i].family == fam && !memcmp(clients[i].addr, a, 16))
 			return &clients[i];
@@ -89,6 +110,26 @@ static bool op_client_take(void *ctx, const struct ctl_peer *p)
 	if (!e || e->n >= d->conf.max_sessions_per_client)
 		return false;
 	e->n++;
+	d->sessions_held++;
+	return true;
+}
+
+/* Daemon-wide bound on sessions held (max-sessions): the per-address quotas
+ * bound one source, this bounds them all, so many sources (an IPv6 /48 holds
+ * 65,536 /64s) cannot fill the fast path's session table and turn every
+ * later request into a NACK.  A session counts from its request until the
+ * fast path deleted it (retire_done), drain and deferred delete included,
+ * like the per-client quota. */
+static bool op_server_full(void *ctx)
+{
+	struct ctl_daemon *d = ctx;
+	if (d->sessions_held < d->conf.max_sessions)
+		return false;
+	unsigned long long quiet;
+	if (ratelog_ok(&log_sessions_full, ctl_now_ms(), &quiet))
+		log_warnx("max-sessions %u held: Request-TW-Session refused with Accept=5 "
+		          "(%llu more not logged)",
+		          d->conf.max_sessions, quiet);
 	return true;
 }
 
@@ -122,10 +163,12 @@ static uint16_t op_test_mtu(void *ctx)
 
 static void op_client_give(void *ctx, const struct ctl_peer *p)
 {
-	(void)ctx;
+	struct ctl_daemon *d = ctx;
 	struct client_ent *e = client_find(p, false);
-	if (e && e->n)
+	if (e && e->n) {
 		e->n--;
+		d->sessions_held--;
+	}
 }
 
 /* ---- ports, session ids, keys (ctl_daemon.c) ------------------------------------------------------- */
@@ -288,6 +331,7 @@ static const struct ctl_srv_ops srv_ops = {
     .key_lookup = op_key_lookup,
     .flow_reserve = op_flow_reserve,
     .third_party_ok = op_third_party_ok,
+    .server_full = op_server_full,
     .client_take = op_client_take,
     .client_give = op_client_give,
     .session_id = op_session_id,
@@ -411,14 +455,52 @@ static bool conn_evict_oldest(struct ctl_daemon *d)
 			old = c;
 	if (!old)
 		return false;
-	char a[80];
-	ctl_conf_addrport_str(&ctl_srv_peer(old->srv)->remote, a, sizeof(a));
-	log_info("connection table full: closing the oldest unauthenticated connection (%s)", a);
+	unsigned long long quiet;
+	if (ratelog_ok(&log_evicted, ctl_now_ms(), &quiet)) {
+		char a[80];
+		ctl_conf_addrport_str(&ctl_srv_peer(old->srv)->remote, a, sizeof(a));
+		log_info("connection table full: closing the oldest unauthenticated connection "
+		         "(%s; %llu more such closes not logged)",
+		         a, quiet);
+	}
 	d->cnt.c[CTL_CNT_CONN_EVICTED]++;
 	old->dead = true;
 	/* It no longer counts against the table: the newcomer takes its place
 	 * now, the descriptor is closed at the end of this loop iteration. */
 	d->n_conns--;
+	old->uncounted = true;
+	return true;
+}
+
+/* The table is full and every connection authenticated: close the open-mode
+ * connection without sessions that has been idle the longest.  It proved no
+ * shared secret and holds nothing, so 64 of them from 8 addresses (the
+ * per-address cap) cannot keep everyone else out for SERVWAIT; one that
+ * authenticated with a key, or holds a session, is never closed here.
+ * O(connections), only when the table is full. */
+static bool conn_evict_idle_open(struct ctl_daemon *d)
+{
+	struct ctl_conn *old = NULL;
+	uint64_t old_since = UINT64_MAX, since;
+	for (struct ctl_conn *c = d->conns; c; c = c->next)
+		if (!c->dead && ctl_srv_idle_open(c->srv, &since) && since <= old_since) {
+			old = c; /* newest first: "<=" keeps the oldest of a tie */
+			old_since = since;
+		}
+	if (!old)
+		return false;
+	unsigned long long quiet;
+	uint64_t now = ctl_now_ms();
+	if (ratelog_ok(&log_idle_evicted, now, &quiet)) {
+		char a[80];
+		ctl_conf_addrport_str(&ctl_srv_peer(old->srv)->remote, a, sizeof(a));
+		log_info("connection table full: closing %s, open mode, no session, idle %llu ms "
+		         "(%llu more such closes not logged)",
+		         a, (unsigned long long)(now - old_since), quiet);
+	}
+	d->cnt.c[CTL_CNT_CONN_IDLE_EVICTED]++;
+	old->dead = true;
+	d->n_conns--; /* as in conn_evict_oldest */
 	old->uncounted = true;
 	return true;
 }
@@ -491,11 +573,14 @@ static void listener_io(struct ctl_io *io, uint32_t events)
 		/* Table full: drop the oldest connection that has not
 		 * authenticated yet rather than the newcomer (OpenSSH
 		 * MaxStartups), so idle or slow pre-authentication connections
-		 * never lock a real client out. */
-		if (offered && d->n_conns >= d->conf.max_connections && !conn_evict_oldest(d)) {
+		 * never lock a real client out; failing that, the longest-idle
+		 * open-mode connection without sessions. */
+		if (offered && d->n_conns >= d->conf.max_connections && !conn_evict_oldest(d) &&
+		    !conn_evict_idle_open(d)) {
 			d->cnt.c[CTL_CNT_CONN_FULL]++;
 			offered = 0;
-			refused = "max-connections open, every one authenticated";
+			refused = "max-connections open, every one authenticated with a key "
+			          "or holding a session";
 		}
 		if (offered)
 			counted = ctl_peers_inc(d->peers, &peer.remote) != 0;
@@ -526,11 +611,22 @@ static void listener_io(struct ctl_io *io, uint32_t events)
 		}
 		char a[80];
 		ctl_conf_addrport_str(&peer.remote, a, sizeof(a));
-		if (refused)
-			log_info("control connection from %s refused: %s (greeting with Modes 0)",
-			         a, refused);
-		else
+		unsigned long long quiet;
+		/* A refusal costs the peer one connect: at most one line a
+		 * second, or a flood of them floods the log (the counters
+		 * CONN_REFUSED and the reason's have every one). */
+		if (refused && ratelog_ok(&log_refused, ctl_now_ms(), &quiet)) {
+			if (quiet)
+				log_info("control connection from %s refused: %s (greeting with "
+				         "Modes 0); %llu more refusals not logged",
+				         a, refused, quiet);
+			else
+				log_info("control connection from %s refused: %s (greeting with "
+				         "Modes 0)",
+				         a, refused);
+		} else if (!refused) {
 			log_info("control connection from %s (modes 0x%x)", a, offered);
+		}
 		c->next = d->conns;
 		d->conns = c;
 		d->n_conns++;

@@ -1250,6 +1250,41 @@ static void test_servwait(void)
 	cli_close(&c);
 }
 
+/* An unknown command is answered (Accept=3) but does not restart SERVWAIT:
+ * one every few seconds must not hold a control slot for ever. */
+static void test_servwait_unknown_command(void)
+{
+	struct cli c;
+	uint8_t unk[16] = {12};
+	struct tw_ctl_request_tw_session r = good_req();
+
+	env_reset();
+	env.servwait_ms = 5000;
+	cli_open(&c, 1, 1, "", "");
+	uint64_t t0 = c.now;
+	for (int i = 1; i <= 4; i++) {
+		c.now = t0 + 1000u * (unsigned)i;
+		send_cmd(&c, unk, sizeof(unk));
+		CU_ASSERT_EQUAL(recv_accept(&c, NULL), 3);
+		CU_ASSERT_EQUAL(ctl_srv_deadline(c.s), t0 + 5000);
+	}
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_CMD_UNKNOWN], 4);
+	ctl_srv_tick(c.s, t0 + 5000);
+	CU_ASSERT_EQUAL(ctl_srv_state(c.s), CTL_SRV_CLOSED);
+	CU_ASSERT_EQUAL(cnt.c[CTL_CNT_SERVWAIT], 1);
+	cli_close(&c);
+
+	/* A known command does restart it. */
+	env_reset();
+	env.servwait_ms = 5000;
+	cli_open(&c, 1, 1, "", "");
+	t0 = c.now;
+	c.now = t0 + 4000;
+	CU_ASSERT_EQUAL(accept_one(&c, &r, NULL), 0);
+	CU_ASSERT_EQUAL(ctl_srv_deadline(c.s), t0 + 9000);
+	cli_close(&c);
+}
+
 /* ---- RFC 5938 ------------------------------------------------------------------------------ */
 
 static int recv_n_ack(struct cli *c, uint8_t cmd, uint32_t n, const uint8_t *sids)
@@ -1689,6 +1724,7 @@ int main(void)
 	    {"quota_counts_pending_deletes", test_quota_counts_pending_deletes},
 	    {"limits", test_limits},
 	    {"servwait", test_servwait},
+	    {"servwait: unknown commands do not restart it", test_servwait_unknown_command},
 	    {"individual_sessions", test_individual_sessions},
 	    {"refwait_event", test_refwait_event},
 	    {"fp_reattached", test_fp_reattached},

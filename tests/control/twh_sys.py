@@ -78,3 +78,19 @@ def run(name, main, cleanup=None):
             cleanup()
     print("TWRESULT %s %d %d" % (name, passed, failed))
     sys.exit(1 if failed else 0)
+
+
+def auth_setup_response(greeting, key_id, secret, mode=2):
+    """The 164-octet Set-Up-Response for an authenticated (2), encrypted (4)
+    or mixed (8) mode, RFC 4656 §3.1: Token = AES-CBC (IV 0, key PBKDF2-
+    HMAC-SHA1 of the shared secret with the greeting's Salt and Count) of
+    Challenge, AES-Session-key and HMAC-Session-key.  Needs python3-
+    cryptography; raises ImportError without it."""
+    import hashlib, os as _os
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    challenge, salt = greeting[16:32], greeting[32:48]
+    count = int.from_bytes(greeting[48:52], "big")
+    key = hashlib.pbkdf2_hmac("sha1", secret, salt, count, 16)
+    enc = Cipher(algorithms.AES(key), modes.CBC(bytes(16))).encryptor()
+    token = enc.update(challenge + _os.urandom(48)) + enc.finalize()
+    return (mode.to_bytes(4, "big") + key_id.ljust(80, b"\0") + token + _os.urandom(16))

@@ -144,7 +144,7 @@ def main():
         with open(conf, "w") as f:
             f.write("listen 127.0.0.1 %d\nmodes open\ntest-ports 20000-20009\n"
                     "max-connections %d\nmax-sessions-per-connection %d\n"
-                    "max-sessions-per-client 65536\n"
+                    "max-sessions-per-client 65536\nmax-sessions 1048576\n"
                     "refwait 3\nservwait 120\nfp-region %s\nfp-timeout 5000\n"
                     "admin-socket %s\nadmin-socket-ro none\nstats-interval 0\nlog-level warning\n"
                     "seccomp %s\n" % (port, CONNS + 8, PER_ROUND, shm, adm, "no" if asan else "yes"))

@@ -12,8 +12,10 @@ tests/control/fake_fp; raw TCP from several 127.0.0.x source addresses:
   4. when the table (64) is full of unauthenticated connections from many
      addresses, the oldest is closed for a newcomer, who completes set-up;
   5. accepted connections have TCP keepalive on (ss shows the timer);
-  6. when the table is full of authenticated connections, a newcomer gets
-     Modes 0, counted as CONN_FULL, and the log line names the reason.
+  6. when the table is full of connections authenticated with a key
+     (authenticated mode), a newcomer gets Modes 0, counted as CONN_FULL,
+     and the log line names the reason (open-mode connections without
+     sessions would be evicted instead: twinhopd-limits).
 Prints TWRESULT twinhopd-flood <passed> <failed>."""
 import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
 
@@ -22,6 +24,7 @@ import twh_sys  # noqa: E402
 from twh_sys import check, free_port, procs, recv_exact, wait_listen  # noqa: E402
 
 TWINHOPD, FAKE_FP = sys.argv[1:3]
+SECRET = b"flood-test-secret"
 
 
 
@@ -109,11 +112,14 @@ def main():
     port = free_port()
     sock = os.path.join(tmp, "admin.sock")
     conf = os.path.join(tmp, "twinhopd.conf")
+    keys = os.path.join(tmp, "keys.pfs")
+    with open(keys, "w") as f:
+        f.write("flood %s\n" % SECRET.hex())
     # Only what a test run needs; every limit is left at its default.
     with open(conf, "w") as f:
         f.write("listen 127.0.0.1 %d\nfp-region %s\nadmin-socket %s\n"
-                "test-ports 30000-30100\nseccomp %s\n"
-                % (port, region, sock, "no" if asan else "yes"))
+                "test-ports 30000-30100\nseccomp %s\nmodes open authenticated\nkeyfile %s\n"
+                % (port, region, sock, "no" if asan else "yes", keys))
     log = open(os.path.join(tmp, "twinhopd.log"), "w")
     d = subprocess.Popen([TWINHOPD, "-f", conf], stderr=log)
     procs.append(d)
@@ -134,7 +140,7 @@ def main():
     # 3 (started first: its deadline runs while 1 and 2 happen)
     slow = dial("127.0.0.5", port)
     t_slow = time.monotonic()
-    check(modes_of(recv_exact(slow, 64)) == 1, "slow client: real greeting")
+    check(modes_of(recv_exact(slow, 64)) == 3, "slow client: real greeting")
 
     # 1: 300 idle connections from one address
     flood, real = [], 0
@@ -179,7 +185,7 @@ def main():
     time.sleep(0.5)
     many = [dial("127.0.1.%d" % (i + 1), port) for i in range(64)]
     for s in many:
-        check(modes_of(recv_exact(s, 64)) == 1, "table fill: real greeting") if s is many[0] \
+        check(modes_of(recv_exact(s, 64)) == 3, "table fill: real greeting") if s is many[0] \
             else recv_exact(s, 64)
     ok, what, _ = full_setup("127.0.0.4", port)
     check(ok, "table full of unauthenticated connections: a newcomer completes set-up (%s)"
@@ -189,19 +195,19 @@ def main():
     for s in many:
         s.close()
 
-    # 6: a table full of authenticated connections: the newcomer gets Modes
-    # 0, counted under its reason, and the log names it
+    # 6: a table full of connections authenticated with a key: the newcomer
+    # gets Modes 0, counted under its reason, and the log names it
     time.sleep(0.5)
     auth = []
     for i in range(64):
         s = dial("127.0.2.%d" % (i + 1), port)
-        recv_exact(s, 64)
-        s.sendall(struct.pack("!I", 1) + bytes(160))
+        g = recv_exact(s, 64)
+        s.sendall(twh_sys.auth_setup_response(g, b"flood", SECRET))
         ss = recv_exact(s, 48)
         auth.append(s)
         if len(ss) != 48 or ss[15] != 0:
             break
-    check(len(auth) == 64, "table filled with 64 open-mode set-ups (%d)" % len(auth))
+    check(len(auth) == 64, "table filled with 64 authenticated-mode set-ups (%d)" % len(auth))
     s = dial("127.0.0.6", port)
     check(modes_of(recv_exact(s, 64)) == 0 and closed(s, 3),
           "table full, every one authenticated: the newcomer gets Modes 0 and is closed")

@@ -325,11 +325,13 @@ def main():
     st, _, _ = http(mport, b"GET /metrics HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc")
     check(st == 400, "request body: 400")
 
-    # too many clients: the 17th is closed at once; idle ones time out
-    idle = [socket.create_connection(("127.0.0.1", mport), timeout=3) for _ in range(16)]
+    # too many clients from one address: the 5th is closed at once
+    # (CTL_METRICS_PER_ADDRESS; the 16 in all: twinhopd-limits); idle ones
+    # time out
+    idle = [socket.create_connection(("127.0.0.1", mport), timeout=3) for _ in range(4)]
     time.sleep(0.2)
     extra = socket.create_connection(("127.0.0.1", mport), timeout=3)
-    check(recv_all(extra, 2) == b"", "17th concurrent client closed")
+    check(recv_all(extra, 2) == b"", "5th concurrent client of one address closed")
     extra.close()
     idle[0].sendall(b"GET /metr")  # slowloris
     t0 = time.time()
@@ -349,10 +351,12 @@ def main():
         return v[0] if v else -1
     check(ctr("METRICS_BAD_REQUEST") == 4 and ctr("METRICS_NOT_FOUND") == 1
           and ctr("METRICS_BAD_METHOD") == 1 and ctr("METRICS_REFUSED") == 1
+          and ctr("METRICS_PER_ADDRESS") == 1
           and ctr("METRICS_TIMEOUT") >= 1 and ctr("METRICS_OK") >= 2,
           "HTTP counters: %r" % {k: ctr(k) for k in ("METRICS_BAD_REQUEST", "METRICS_NOT_FOUND",
                                                      "METRICS_BAD_METHOD", "METRICS_REFUSED",
-                                                     "METRICS_TIMEOUT", "METRICS_OK")})
+                                                     "METRICS_PER_ADDRESS", "METRICS_TIMEOUT",
+                                                     "METRICS_OK")})
 
     # --- SIGHUP: new policy for new connections, running sessions stay ---
     write_conf(conf, port, mport, region, sock, seccomp,
