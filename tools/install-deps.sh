@@ -7,7 +7,7 @@ set -eu
 pkgs=(build-essential pkg-config libssl-dev libcunit1-dev dpdk libdpdk-dev libipsec-mb-dev
       libclang-rt-14-dev clang kmod libseccomp-dev python3-jsonschema
       python3-prometheus-client libjansson-dev debhelper fakeroot libyang2-dev
-      python3-selenium)
+      python3-selenium python3-cryptography)
 # "command package" pairs, one a line: every external command that a script
 # under tests/ or tools/ runs.  tools/check-deps.py (test "deps") fails when a
 # script runs a command missing from this table, or when a command of it is
