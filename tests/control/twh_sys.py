@@ -3,7 +3,7 @@
 named checks counted for TWRESULT, the child processes stopped at the end
 whatever happened, and the socket helpers.  Import it after putting this
 folder on sys.path (each script does)."""
-import socket, subprocess, sys, time, traceback
+import json, socket, subprocess, sys, time, traceback
 
 passed = failed = 0
 procs = []  # subprocess.Popen children: SIGTERM at the end, then SIGKILL
@@ -54,6 +54,22 @@ def recv_exact(s, n, timeout=5.0):
             return buf
         buf += d
     return buf
+
+
+def admin(path, cmd):
+    """One admin-socket command (docs/admin-protocol.md): its reply object."""
+    c = socket.socket(socket.AF_UNIX)
+    c.connect(path)
+    c.settimeout(5)
+    c.sendall((json.dumps({"id": 1, "cmd": cmd}) + "\n").encode())
+    data = b""
+    while b"\n" not in data:
+        d = c.recv(65536)
+        if not d:
+            break
+        data += d
+    c.close()
+    return json.loads(data.decode().splitlines()[0])
 
 
 def run(name, main, cleanup=None):

@@ -21,7 +21,7 @@ import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import twh_sys  # noqa: E402
-from twh_sys import check, free_port, procs, recv_exact, wait_listen  # noqa: E402
+from twh_sys import admin, check, free_port, procs, recv_exact, wait_listen  # noqa: E402
 
 TWINHOPD, FAKE_FP = sys.argv[1:3]
 SECRET = b"flood-test-secret"
@@ -84,21 +84,6 @@ def full_setup(src, port):
         return True, "Accept-Session 0", time.monotonic() - t0
     finally:
         s.close()
-
-
-def admin(path, cmd):
-    c = socket.socket(socket.AF_UNIX)
-    c.connect(path)
-    c.settimeout(5)
-    c.sendall((json.dumps({"id": 1, "cmd": cmd}) + "\n").encode())
-    data = b""
-    while b"\n" not in data:
-        d = c.recv(65536)
-        if not d:
-            break
-        data += d
-    c.close()
-    return json.loads(data.decode().splitlines()[0])
 
 
 def main():

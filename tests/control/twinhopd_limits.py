@@ -27,7 +27,7 @@ import json, os, re, shutil, socket, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import twh_sys  # noqa: E402
-from twh_sys import check, procs, recv_exact  # noqa: E402
+from twh_sys import admin, check, procs, recv_exact  # noqa: E402
 
 TWINHOPD, FAKE_FP = sys.argv[1:3]
 PORT = 18862
@@ -118,21 +118,6 @@ def ask(s, n, ipvn=4, timeout_s=3, sport0=9000):
         a = recv_exact(s, 48)
         out.append(a[0] if len(a) == 48 else None)
     return out
-
-
-def admin(path, cmd):
-    c = socket.socket(socket.AF_UNIX)
-    c.connect(path)
-    c.settimeout(5)
-    c.sendall((json.dumps({"id": 1, "cmd": cmd}) + "\n").encode())
-    data = b""
-    while b"\n" not in data:
-        d = c.recv(65536)
-        if not d:
-            break
-        data += d
-    c.close()
-    return json.loads(data.decode().splitlines()[0])
 
 
 class Daemon:
